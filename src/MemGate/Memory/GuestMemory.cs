@@ -1,0 +1,815 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using MemGate.Memory.Backing;
+using MemGate.Memory.Internal;
+using MemGate.Native;
+
+namespace MemGate.Memory;
+
+/// <summary>
+/// One guest address space (a bus) whose regions are backed by real host memory: translation of guest
+/// addresses to host pointers, bulk and typed access in the guest's byte order, atomics, and
+/// permission checks that hold (a guest store to flash fails; a loader writes it through <see cref="Debug"/>).
+/// </summary>
+/// <remarks>
+/// <para><b>Layout.</b> Spaces of up to 32 bits are one host reservation: host = base + guest address,
+/// and a byte per 4 KiB page says which accesses the fast path may make there. Wider spaces keep a
+/// sorted region table (binary search) in front of which sits a last-hit cache. Both keep the table
+/// for the slow path: accesses that cross regions or pages, MMIO, and regions smaller than a page.</para>
+/// <para><b>MMIO.</b> MMIO regions have no host memory; their accesses go to the region's
+/// <see cref="IMmioHandler"/>. A naturally aligned access of 1, 2, 4 or 8 bytes reaches the handler
+/// whole; any other access is split, as a bus would, into the largest naturally aligned pieces from
+/// the low address up, each read or written in turn.</para>
+/// <para><b>Concurrency model.</b> Any number of threads may access memory while one thread at a time
+/// adds or removes regions (changes are serialised by a lock). The region table is immutable and
+/// replaced by one reference write. A new region's host memory is committed before the table or page
+/// bits announce it. A removed region is first withdrawn (page bits and slot bits cleared, new table
+/// published) and its host memory is then only discarded (zeroed with MADV_DONTNEED) but stays mapped
+/// until <see cref="Dispose"/>: a thread that checked the region just before removal touches
+/// harmless, mapped memory; nothing ever touches unmapped host memory. Pointers from
+/// <see cref="Translate(GuestAddress)"/> stay valid until Dispose for the same reason. Disposing while other threads
+/// still access the memory is a caller bug.</para>
+/// <example><code>
+/// using var memory = new GuestMemory();
+/// memory.AddRegion(GuestRegion.Flash("Flash", 0x0800_0000, 128 * 1024));
+/// memory.AddRegion(GuestRegion.Ram("SRAM", 0x2000_0000, 20 * 1024));
+/// memory.Write(new GuestAddress(0x2000_0000), "Hello IoT!"u8);
+/// uint word = memory.ReadUInt32(new GuestAddress(0x2000_0000));
+/// nint host = memory.Translate(new GuestAddress(0x2000_0000));
+/// </code></example>
+/// </remarks>
+public sealed unsafe class GuestMemory : IDisposable
+{
+    private const int PageShift = 12;
+    private const ulong PageSize = 1UL << PageShift;
+    private const ulong PageMask = PageSize - 1;
+
+    private readonly object _lock = new();
+    private readonly IBackingProvider _provider;
+    private readonly List<HostBacking> _retired = [];
+    private readonly ulong _maxAddress;
+    private readonly bool _bigEndian;
+
+    private nint _flatBase;          // host address of guest 0, or 0 in region-table mode
+    private byte* _pageBits;         // flat mode: RegionSlot.Fast* bits per 4 KiB page
+    private ulong _pageCount;
+    private HostBacking? _reservation;
+    private RegionSlot _lastHit = RegionSlot.Empty;
+    private volatile RegionTable _table = RegionTable.Empty;
+    private bool _disposed;
+
+    /// <summary>Creates an empty memory; add regions with <see cref="AddRegion"/>.</summary>
+    public GuestMemory(GuestMemoryOptions? options = null)
+    {
+        options ??= new GuestMemoryOptions();
+        if (options.AddressWidth is < 8 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"Address width {options.AddressWidth} is not between 8 and 64 bits.");
+        }
+        AddressWidth = options.AddressWidth;
+        ByteOrder = options.ByteOrder;
+        Space = options.Space;
+        _provider = options.BackingProvider;
+        _bigEndian = options.ByteOrder == ByteOrder.BigEndian;
+        _maxAddress = AddressWidth == 64 ? ulong.MaxValue : (1UL << AddressWidth) - 1;
+        if (AddressWidth <= 32 && !options.ForceRegionTable)
+        {
+            ulong spaceBytes = Math.Max(_maxAddress + 1, PageSize);
+            _reservation = _provider.Reserve(spaceBytes);
+            _flatBase = _reservation.Pointer;
+            _pageCount = spaceBytes >> PageShift;
+            _pageBits = (byte*)NativeMemory.AllocZeroed((nuint)_pageCount);
+        }
+    }
+
+    /// <summary>Creates a memory with the given regions.</summary>
+    public static GuestMemory Create(IEnumerable<GuestRegion> regions, GuestMemoryOptions? options = null)
+    {
+        var memory = new GuestMemory(options);
+        try
+        {
+            foreach (var region in regions)
+            {
+                memory.AddRegion(region);
+            }
+            return memory;
+        }
+        catch
+        {
+            memory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Address width in bits.</summary>
+    public int AddressWidth { get; }
+
+    /// <summary>The guest's byte order, used by the typed accessors.</summary>
+    public ByteOrder ByteOrder { get; }
+
+    /// <summary>The address space id regions must carry.</summary>
+    public int Space { get; }
+
+    /// <summary>The highest address of the space.</summary>
+    public GuestAddress MaxAddress => new(_maxAddress);
+
+    /// <summary>True when the space is one host reservation (host = base + guest).</summary>
+    public bool IsFlat => _flatBase != 0;
+
+    /// <summary>The regions, sorted by address (a snapshot).</summary>
+    public IReadOnlyList<GuestRegion> Regions
+    {
+        get
+        {
+            var slots = _table.Slots;
+            var regions = new GuestRegion[slots.Length];
+            for (int i = 0; i < slots.Length; i++)
+            {
+                regions[i] = slots[i].Region;
+            }
+            return regions;
+        }
+    }
+
+    /// <summary>Access that bypasses permissions: for loaders and debuggers (e.g. writing flash).</summary>
+    public GuestMemoryDebugView Debug => new(this);
+
+    /// <summary>The region containing <paramref name="address"/>, or null.</summary>
+    public GuestRegion? FindRegion(GuestAddress address) => _table.Find(address.Value)?.Region;
+
+    /// <summary>The region named <paramref name="name"/>, or null.</summary>
+    public GuestRegion? FindRegion(string name) => _table.FindByName(name)?.Region;
+
+    // ------------------------------------------------------------------ regions
+
+    /// <summary>
+    /// Adds a region and gives it host memory. Rejects a region of another space, past the end of the
+    /// space, with a duplicate name, or overlapping an existing one (naming both and the overlap).
+    /// </summary>
+    public void AddRegion(GuestRegion region)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (region.Space != Space)
+            {
+                throw new ArgumentException($"Region {region} belongs to address space {region.Space}, but this memory is space {Space}.", nameof(region));
+            }
+            if (region.Last.Value > _maxAddress)
+            {
+                throw new ArgumentOutOfRangeException(nameof(region), $"Region {region} ends past the end of the {AddressWidth}-bit address space ({MaxAddress}).");
+            }
+            var table = _table;
+            if (table.FindByName(region.Name) is { } twin)
+            {
+                throw new ArgumentException($"Region name '{region.Name}' is already used by {twin.Region}.", nameof(region));
+            }
+            if (table.FirstOverlapping(region.Start.Value, region.Last.Value) is { } existing)
+            {
+                throw new RegionOverlapException(region, existing.Region);
+            }
+
+            RegionSlot slot;
+            if (!region.HasHostMemory)
+            {
+                slot = new RegionSlot(region, 0, null);
+            }
+            else if (_reservation is not null)
+            {
+                _reservation.Commit(region.Start.Value, region.Size);
+                slot = new RegionSlot(region, _flatBase + (nint)region.Start.Value, null);
+            }
+            else
+            {
+                HostBacking backing = _provider.Reserve(region.Size);
+                try
+                {
+                    backing.Commit(0, region.Size);
+                }
+                catch
+                {
+                    backing.Dispose();
+                    throw;
+                }
+                slot = new RegionSlot(region, backing.Pointer, backing);
+            }
+
+            // Memory first, then the table, then the fast-path bits: a reader never sees a region before its memory.
+            _table = table.With(slot);
+            SetPageBits(slot, slot.FastBits);
+        }
+    }
+
+    /// <summary>
+    /// Removes the region named <paramref name="name"/>; its contents are dropped. Returns false when
+    /// there is no such region. Safe while other threads access memory (see the concurrency model).
+    /// </summary>
+    public bool RemoveRegion(string name)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var table = _table;
+            var slot = table.FindByName(name);
+            if (slot is null)
+            {
+                return false;
+            }
+            SetPageBits(slot, 0);
+            Volatile.Write(ref slot.FastBits, (byte)0);
+            _table = table.Without(slot);
+            if (ReferenceEquals(_lastHit, slot))
+            {
+                _lastHit = RegionSlot.Empty;
+            }
+
+            // Withdrawn; now drop the contents but keep the host range mapped for racing readers.
+            if (slot.Backing is not null)
+            {
+                slot.Backing.Discard(0, slot.Backing.Length);
+                _retired.Add(slot.Backing);
+            }
+            else if (slot.Host != 0 && _reservation is not null)
+            {
+                _reservation.Discard(slot.Start, slot.Length);
+                ClearPartialPages(slot);
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Host memory of this space that is resident (touched), in bytes.</summary>
+    public ulong ResidentBytes()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_reservation is not null)
+            {
+                return _reservation.ResidentBytes();
+            }
+            ulong total = 0;
+            foreach (var slot in _table.Slots)
+            {
+                total += slot.Backing?.ResidentBytes() ?? 0;
+            }
+            return total;
+        }
+    }
+
+    /// <summary>Unmaps all host memory. Pointers and spans obtained earlier become invalid.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            var slots = _table.Slots;
+            _table = RegionTable.Empty;
+            _lastHit = RegionSlot.Empty;
+            _flatBase = 0;
+            foreach (var slot in slots)
+            {
+                slot.FastBits = 0;
+                slot.Backing?.Dispose();
+            }
+            foreach (var backing in _retired)
+            {
+                backing.Dispose();
+            }
+            _retired.Clear();
+            _reservation?.Dispose();
+            _reservation = null;
+            if (_pageBits != null)
+            {
+                NativeMemory.Free(_pageBits);
+                _pageBits = null;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ translation
+
+    /// <summary>The host address of guest <paramref name="address"/>; throws if unmapped or MMIO.</summary>
+    public nint Translate(GuestAddress address) => Translate(address, 1);
+
+    /// <summary>
+    /// The host address of guest <paramref name="address"/>, checking that <paramref name="size"/>
+    /// bytes from there lie in one host-backed region.
+    /// </summary>
+    public nint Translate(GuestAddress address, ulong size)
+    {
+        var slot = ResolveHost(address, size, AccessKind.Read);
+        return slot.Host + (nint)(address.Value - slot.Start);
+    }
+
+    /// <summary>Like <see cref="Translate(GuestAddress)"/>, returning false instead of throwing.</summary>
+    public bool TryTranslate(GuestAddress address, out nint host)
+    {
+        var slot = _table.Find(address.Value);
+        if (slot is null || slot.Host == 0)
+        {
+            host = 0;
+            return false;
+        }
+        host = slot.Host + (nint)(address.Value - slot.Start);
+        return true;
+    }
+
+    /// <summary>
+    /// The host memory behind [<paramref name="address"/>, +<paramref name="length"/>) as a span, which
+    /// must lie in one host-backed region. Host-side access: permissions are not checked.
+    /// </summary>
+    public Span<byte> GetSpan(GuestAddress address, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length == 0)
+        {
+            return [];
+        }
+        var slot = ResolveHost(address, (ulong)length, AccessKind.Read);
+        return new Span<byte>((byte*)slot.Host + (address.Value - slot.Start), length);
+    }
+
+    // ------------------------------------------------------------------ bulk access
+
+    /// <summary>Reads guest memory into <paramref name="destination"/>; may span adjacent regions. Checks read permission.</summary>
+    public void Read(GuestAddress address, Span<byte> destination) => ReadCore(address.Value, destination, AccessKind.Read, check: true);
+
+    /// <summary>Writes <paramref name="source"/> to guest memory; may span adjacent regions. Checks write permission.
+    /// The whole range is checked first, so a failing write changes nothing.</summary>
+    public void Write(GuestAddress address, ReadOnlySpan<byte> source) => WriteCore(address.Value, source, check: true);
+
+    /// <summary>Reads instruction bytes: like <see cref="Read"/> but checks execute permission.</summary>
+    public void Fetch(GuestAddress address, Span<byte> destination) => ReadCore(address.Value, destination, AccessKind.Execute, check: true);
+
+    /// <summary>Checks an access of <paramref name="size"/> bytes without making it; <see cref="GuestFault.None"/> if it would succeed.</summary>
+    public GuestFault Check(GuestAddress address, ulong size, AccessKind access) =>
+        Validate(_table, address.Value, size, access, check: true, throwOnFault: false);
+
+    // ------------------------------------------------------------------ typed access (guest byte order)
+
+    /// <summary>Reads a byte.</summary>
+    public byte ReadByte(GuestAddress address) => ReadScalar<byte>(address.Value, check: true);
+
+    /// <summary>Reads a 16-bit value in the guest's byte order.</summary>
+    public ushort ReadUInt16(GuestAddress address) => Order(ReadScalar<ushort>(address.Value, check: true));
+
+    /// <summary>Reads a 32-bit value in the guest's byte order.</summary>
+    public uint ReadUInt32(GuestAddress address) => Order(ReadScalar<uint>(address.Value, check: true));
+
+    /// <summary>Reads a 64-bit value in the guest's byte order.</summary>
+    public ulong ReadUInt64(GuestAddress address) => Order(ReadScalar<ulong>(address.Value, check: true));
+
+    /// <summary>Writes a byte.</summary>
+    public void WriteByte(GuestAddress address, byte value) => WriteScalar(address.Value, value, check: true);
+
+    /// <summary>Writes a 16-bit value in the guest's byte order.</summary>
+    public void WriteUInt16(GuestAddress address, ushort value) => WriteScalar(address.Value, Order(value), check: true);
+
+    /// <summary>Writes a 32-bit value in the guest's byte order.</summary>
+    public void WriteUInt32(GuestAddress address, uint value) => WriteScalar(address.Value, Order(value), check: true);
+
+    /// <summary>Writes a 64-bit value in the guest's byte order.</summary>
+    public void WriteUInt64(GuestAddress address, ulong value) => WriteScalar(address.Value, Order(value), check: true);
+
+    /// <summary>Reads an unmanaged value as raw bytes (host order, no byte swapping): for structs laid out like the guest's.</summary>
+    public T Read<T>(GuestAddress address) where T : unmanaged => ReadScalar<T>(address.Value, check: true);
+
+    /// <summary>Writes an unmanaged value as raw bytes (host order, no byte swapping).</summary>
+    public void Write<T>(GuestAddress address, T value) where T : unmanaged => WriteScalar(address.Value, value, check: true);
+
+    /// <summary>Reads an integer in the given byte order.</summary>
+    public T Read<T>(GuestAddress address, ByteOrder order) where T : unmanaged, IBinaryInteger<T> =>
+        SwapIf(ReadScalar<T>(address.Value, check: true), order == ByteOrder.BigEndian);
+
+    /// <summary>Writes an integer in the given byte order.</summary>
+    public void Write<T>(GuestAddress address, T value, ByteOrder order) where T : unmanaged, IBinaryInteger<T> =>
+        WriteScalar(address.Value, SwapIf(value, order == ByteOrder.BigEndian), check: true);
+
+    /// <summary>Reads a 32-bit value, returning false (and no exception) if the access faults.</summary>
+    public bool TryReadUInt32(GuestAddress address, out uint value)
+    {
+        byte* p = FastPointer(address.Value, 4, RegionSlot.FastRead);
+        if (p != null)
+        {
+            value = Order(Unsafe.ReadUnaligned<uint>(p));
+            return true;
+        }
+        Span<byte> bytes = stackalloc byte[4];
+        if (Validate(_table, address.Value, 4, AccessKind.Read, check: true, throwOnFault: false) != GuestFault.None)
+        {
+            value = 0;
+            return false;
+        }
+        ReadCore(address.Value, bytes, AccessKind.Read, check: true);
+        value = Order(MemoryMarshal.Read<uint>(bytes));
+        return true;
+    }
+
+    // ------------------------------------------------------------------ atomics
+
+    /// <summary>Atomically replaces the aligned 32-bit word with <paramref name="value"/> if it equals <paramref name="comparand"/>; returns the old value.</summary>
+    public uint CompareExchangeUInt32(GuestAddress address, uint value, uint comparand)
+    {
+        uint* p = (uint*)ResolveAtomic(address, 4);
+        return Order(Interlocked.CompareExchange(ref *p, Order(value), Order(comparand)));
+    }
+
+    /// <summary>Atomically replaces the aligned 64-bit word with <paramref name="value"/> if it equals <paramref name="comparand"/>; returns the old value.</summary>
+    public ulong CompareExchangeUInt64(GuestAddress address, ulong value, ulong comparand)
+    {
+        ulong* p = (ulong*)ResolveAtomic(address, 8);
+        return Order(Interlocked.CompareExchange(ref *p, Order(value), Order(comparand)));
+    }
+
+    /// <summary>Atomically adds <paramref name="delta"/> to the aligned 32-bit word; returns the new value.</summary>
+    public uint AddUInt32(GuestAddress address, uint delta)
+    {
+        uint* p = (uint*)ResolveAtomic(address, 4);
+        if (!_bigEndian)
+        {
+            return Interlocked.Add(ref *p, delta);
+        }
+        while (true)
+        {
+            uint old = Volatile.Read(ref *p);
+            uint updated = Order(Order(old) + delta);
+            if (Interlocked.CompareExchange(ref *p, updated, old) == old)
+            {
+                return Order(updated);
+            }
+        }
+    }
+
+    /// <summary>Atomically adds <paramref name="delta"/> to the aligned 64-bit word; returns the new value.</summary>
+    public ulong AddUInt64(GuestAddress address, ulong delta)
+    {
+        ulong* p = (ulong*)ResolveAtomic(address, 8);
+        if (!_bigEndian)
+        {
+            return Interlocked.Add(ref *p, delta);
+        }
+        while (true)
+        {
+            ulong old = Volatile.Read(ref *p);
+            ulong updated = Order(Order(old) + delta);
+            if (Interlocked.CompareExchange(ref *p, updated, old) == old)
+            {
+                return Order(updated);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ internals shared with the debug view
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal T ReadScalar<T>(ulong address, bool check) where T : unmanaged
+    {
+        byte* p = FastPointer(address, (uint)sizeof(T), check ? RegionSlot.FastRead : RegionSlot.FastHost);
+        return p != null ? Unsafe.ReadUnaligned<T>(p) : ReadScalarSlow<T>(address, check);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void WriteScalar<T>(ulong address, T value, bool check) where T : unmanaged
+    {
+        byte* p = FastPointer(address, (uint)sizeof(T), check ? RegionSlot.FastWrite : RegionSlot.FastHost);
+        if (p != null)
+        {
+            Unsafe.WriteUnaligned(p, value);
+            return;
+        }
+        WriteScalarSlow(address, value, check);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal T Order<T>(T value) where T : unmanaged => _bigEndian ? Swap(value) : value;
+
+    internal void ReadCore(ulong address, Span<byte> destination, AccessKind access, bool check)
+    {
+        if (destination.IsEmpty)
+        {
+            return;
+        }
+        var table = _table;
+        Validate(table, address, (ulong)destination.Length, access, check, throwOnFault: true);
+        ulong a = address;
+        int done = 0;
+        while (done < destination.Length)
+        {
+            RegionSlot slot = table.Find(a)!; // validated above
+            ulong offset = a - slot.Start;
+            int n = (int)Math.Min((ulong)(destination.Length - done), slot.Length - offset);
+            Span<byte> piece = destination.Slice(done, n);
+            if (slot.Host != 0)
+            {
+                new ReadOnlySpan<byte>((byte*)slot.Host + offset, n).CopyTo(piece);
+            }
+            else
+            {
+                MmioRead(slot.Region.Handler!, offset, piece);
+            }
+            done += n;
+            a = unchecked(a + (ulong)n); // may reach 2^64 only when done
+        }
+    }
+
+    internal void WriteCore(ulong address, ReadOnlySpan<byte> source, bool check)
+    {
+        if (source.IsEmpty)
+        {
+            return;
+        }
+        var table = _table;
+        Validate(table, address, (ulong)source.Length, AccessKind.Write, check, throwOnFault: true);
+        ulong a = address;
+        int done = 0;
+        while (done < source.Length)
+        {
+            RegionSlot slot = table.Find(a)!;
+            ulong offset = a - slot.Start;
+            int n = (int)Math.Min((ulong)(source.Length - done), slot.Length - offset);
+            ReadOnlySpan<byte> piece = source.Slice(done, n);
+            if (slot.Host != 0)
+            {
+                piece.CopyTo(new Span<byte>((byte*)slot.Host + offset, n));
+            }
+            else
+            {
+                MmioWrite(slot.Region.Handler!, offset, piece);
+            }
+            done += n;
+            a = unchecked(a + (ulong)n);
+        }
+    }
+
+    // ------------------------------------------------------------------ fast path
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* FastPointer(ulong address, uint size, byte need)
+    {
+        nint flat = _flatBase;
+        if (flat != 0)
+        {
+            // The page holds the whole access and allows it: host = base + guest.
+            if (address <= _maxAddress && (address & PageMask) <= PageSize - size && (_pageBits[address >> PageShift] & need) != 0)
+            {
+                return (byte*)flat + address;
+            }
+            return null;
+        }
+        RegionSlot slot = _lastHit;
+        ulong offset = address - slot.Start;
+        if (offset < slot.Length && slot.Length - offset >= size && (slot.FastBits & need) != 0)
+        {
+            return (byte*)slot.Host + offset;
+        }
+        return null;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private T ReadScalarSlow<T>(ulong address, bool check) where T : unmanaged
+    {
+        byte need = check ? RegionSlot.FastRead : RegionSlot.FastHost;
+        var slot = _table.Find(address);
+        if (slot is not null && slot.Length >= (ulong)sizeof(T) && address - slot.Start <= slot.Length - (ulong)sizeof(T) && (slot.FastBits & need) != 0)
+        {
+            _lastHit = slot;
+            return Unsafe.ReadUnaligned<T>((byte*)slot.Host + (address - slot.Start));
+        }
+        T value = default;
+        ReadCore(address, new Span<byte>(&value, sizeof(T)), AccessKind.Read, check);
+        return value;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WriteScalarSlow<T>(ulong address, T value, bool check) where T : unmanaged
+    {
+        byte need = check ? RegionSlot.FastWrite : RegionSlot.FastHost;
+        var slot = _table.Find(address);
+        if (slot is not null && slot.Length >= (ulong)sizeof(T) && address - slot.Start <= slot.Length - (ulong)sizeof(T) && (slot.FastBits & need) != 0)
+        {
+            _lastHit = slot;
+            Unsafe.WriteUnaligned((byte*)slot.Host + (address - slot.Start), value);
+            return;
+        }
+        WriteCore(address, new ReadOnlySpan<byte>(&value, sizeof(T)), check);
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    private GuestFault Validate(RegionTable table, ulong address, ulong size, AccessKind access, bool check, bool throwOnFault)
+    {
+        if (size == 0)
+        {
+            return GuestFault.None;
+        }
+        var at = new GuestAddress(address);
+        if (address > _maxAddress)
+        {
+            return throwOnFault ? throw new GuestUnmappedException(access, at, size) : GuestFault.Unmapped;
+        }
+        if (size - 1 > _maxAddress - address)
+        {
+            return throwOnFault
+                ? throw new GuestMemoryException(GuestFault.CrossesHole, access, at, size, table.Find(address)?.Region.Name,
+                    $"{GuestMemoryException.Describe(access, at, size)} runs past the end of the {AddressWidth}-bit address space.")
+                : GuestFault.CrossesHole;
+        }
+        Permissions needed = access switch
+        {
+            AccessKind.Read => Permissions.Read,
+            AccessKind.Write => Permissions.Write,
+            _ => Permissions.Execute,
+        };
+        ulong a = address;
+        ulong remaining = size;
+        RegionSlot? previous = null;
+        while (true)
+        {
+            var slot = table.Find(a);
+            if (slot is null)
+            {
+                if (!throwOnFault)
+                {
+                    return previous is null ? GuestFault.Unmapped : GuestFault.CrossesHole;
+                }
+                throw previous is null
+                    ? new GuestUnmappedException(access, at, size)
+                    : new GuestHoleException(access, at, size, new GuestAddress(a), previous.Region);
+            }
+            if (check && (slot.Region.Permissions & needed) == 0)
+            {
+                return throwOnFault ? throw new GuestPermissionException(access, at, size, slot.Region) : GuestFault.PermissionDenied;
+            }
+            if (slot.Host == 0 && slot.Region.Handler is null)
+            {
+                return throwOnFault
+                    ? throw new GuestMemoryException(GuestFault.NoBacking, access, at, size, slot.Region.Name,
+                        $"{GuestMemoryException.Describe(access, at, size)}: MMIO region {slot.Region} has no handler.")
+                    : GuestFault.NoBacking;
+            }
+            ulong available = slot.Length - (a - slot.Start);
+            if (available >= remaining)
+            {
+                return GuestFault.None;
+            }
+            remaining -= available;
+            a += available; // cannot overflow: the whole access was checked to fit the space
+            previous = slot;
+        }
+    }
+
+    private RegionSlot ResolveHost(GuestAddress address, ulong size, AccessKind access)
+    {
+        var slot = _table.Find(address.Value);
+        if (slot is null)
+        {
+            throw new GuestUnmappedException(access, address, size);
+        }
+        if (slot.Host == 0)
+        {
+            throw new GuestMemoryException(GuestFault.NoBacking, access, address, size, slot.Region.Name,
+                $"{GuestMemoryException.Describe(access, address, size)}: region {slot.Region} is MMIO and has no host memory.");
+        }
+        if (size > slot.Length - (address.Value - slot.Start))
+        {
+            // One host pointer covers one region only, even where the next region follows directly.
+            throw new GuestMemoryException(GuestFault.CrossesHole, access, address, size, slot.Region.Name,
+                $"{GuestMemoryException.Describe(access, address, size)} runs past the end of region {slot.Region}; host memory is contiguous only within one region.");
+        }
+        return slot;
+    }
+
+    private nint ResolveAtomic(GuestAddress address, int size)
+    {
+        if ((address.Value & (ulong)(size - 1)) != 0)
+        {
+            throw new GuestMemoryException(GuestFault.Misaligned, AccessKind.Write, address, (ulong)size, FindRegion(address)?.Name,
+                $"Atomic {size}-byte access at {address} is not {size}-byte aligned.");
+        }
+        var table = _table;
+        Validate(table, address.Value, (ulong)size, AccessKind.Read, check: true, throwOnFault: true);
+        Validate(table, address.Value, (ulong)size, AccessKind.Write, check: true, throwOnFault: true);
+        var slot = ResolveHost(address, (ulong)size, AccessKind.Write);
+        return slot.Host + (nint)(address.Value - slot.Start);
+    }
+
+    // ------------------------------------------------------------------ MMIO
+
+    private void MmioRead(IMmioHandler handler, ulong offset, Span<byte> destination)
+    {
+        int done = 0;
+        while (done < destination.Length)
+        {
+            int size = PieceSize(offset + (ulong)done, destination.Length - done);
+            ulong value = handler.Read(offset + (ulong)done, size);
+            for (int i = 0; i < size; i++)
+            {
+                int shift = 8 * (_bigEndian ? size - 1 - i : i);
+                destination[done + i] = (byte)(value >> shift);
+            }
+            done += size;
+        }
+    }
+
+    private void MmioWrite(IMmioHandler handler, ulong offset, ReadOnlySpan<byte> source)
+    {
+        int done = 0;
+        while (done < source.Length)
+        {
+            int size = PieceSize(offset + (ulong)done, source.Length - done);
+            ulong value = 0;
+            for (int i = 0; i < size; i++)
+            {
+                int shift = 8 * (_bigEndian ? size - 1 - i : i);
+                value |= (ulong)source[done + i] << shift;
+            }
+            handler.Write(offset + (ulong)done, size, value);
+            done += size;
+        }
+    }
+
+    // The largest naturally aligned access of 8, 4, 2 or 1 bytes that starts at offset and fits.
+    private static int PieceSize(ulong offset, int remaining)
+    {
+        int size = 8;
+        while (size > remaining || (offset & (ulong)(size - 1)) != 0)
+        {
+            size >>= 1;
+        }
+        return size;
+    }
+
+    // ------------------------------------------------------------------ page bits (flat mode)
+
+    private void SetPageBits(RegionSlot slot, byte bits)
+    {
+        if (_pageBits == null)
+        {
+            return;
+        }
+        // Only pages the region covers completely; shared or partial pages stay on the slow path.
+        ulong first = (slot.Start + PageMask) >> PageShift;
+        ulong end = (slot.Start + (slot.Length - 1) + 1) >> PageShift; // exclusive; region end ≤ 2^32 here
+        if (end > first)
+        {
+            new Span<byte>(_pageBits + first, checked((int)(end - first))).Fill(bits);
+        }
+    }
+
+    private void ClearPartialPages(RegionSlot slot)
+    {
+        // Discard dropped the whole pages; zero the region's bytes in its partial edge pages.
+        ulong start = slot.Start;
+        ulong end = slot.Start + slot.Length;
+        ulong firstFull = (start + PageMask) & ~PageMask;
+        ulong lastFull = end & ~PageMask;
+        if (firstFull >= lastFull)
+        {
+            new Span<byte>((byte*)_flatBase + start, (int)slot.Length).Clear();
+            return;
+        }
+        new Span<byte>((byte*)_flatBase + start, (int)(firstFull - start)).Clear();
+        new Span<byte>((byte*)_flatBase + lastFull, (int)(end - lastFull)).Clear();
+    }
+
+    // ------------------------------------------------------------------ byte order
+
+    private static T SwapIf<T>(T value, bool swap) where T : unmanaged => swap ? Swap(value) : value;
+
+    internal static T SwapBytes<T>(T value) where T : unmanaged => Swap(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Swap<T>(T value) where T : unmanaged
+    {
+        if (sizeof(T) == 2)
+        {
+            ushort v = BinaryPrimitives.ReverseEndianness(Unsafe.As<T, ushort>(ref value));
+            return Unsafe.As<ushort, T>(ref v);
+        }
+        if (sizeof(T) == 4)
+        {
+            uint v = BinaryPrimitives.ReverseEndianness(Unsafe.As<T, uint>(ref value));
+            return Unsafe.As<uint, T>(ref v);
+        }
+        if (sizeof(T) == 8)
+        {
+            ulong v = BinaryPrimitives.ReverseEndianness(Unsafe.As<T, ulong>(ref value));
+            return Unsafe.As<ulong, T>(ref v);
+        }
+        if (sizeof(T) == 1)
+        {
+            return value;
+        }
+        var bytes = MemoryMarshal.AsBytes(new Span<T>(ref value));
+        bytes.Reverse();
+        return value;
+    }
+}

@@ -1,0 +1,52 @@
+using MemGate.Memory.Backing;
+
+namespace MemGate.Memory.Internal;
+
+/// <summary>A region as the access path sees it: bounds, host pointer and the permission bits the fast path may use.</summary>
+internal sealed class RegionSlot
+{
+    public const byte FastRead = 1;    // same bits as Permissions
+    public const byte FastWrite = 2;
+    public const byte FastExecute = 4;
+    public const byte FastHost = 8;    // plain host memory: the debug path may use the pointer
+
+    public RegionSlot(GuestRegion region, nint host, HostBacking? backing)
+    {
+        Region = region;
+        Start = region.Start.Value;
+        Length = region.Size;
+        Host = host;
+        Backing = backing;
+        FastBits = host != 0 ? (byte)((byte)region.Permissions | FastHost) : (byte)0;
+    }
+
+    /// <summary>A slot that matches no address (Length 0): the initial last-hit cache.</summary>
+    public static RegionSlot Empty { get; } = new();
+
+    private RegionSlot()
+    {
+        Region = null!;
+    }
+
+    public GuestRegion Region { get; }
+
+    public ulong Start { get; }
+
+    public ulong Length { get; }
+
+    /// <summary>Host address of <see cref="Start"/>; 0 for MMIO.</summary>
+    public nint Host { get; }
+
+    /// <summary>The slot's own host memory (region-table mode); null in the flat mode or for MMIO.</summary>
+    public HostBacking? Backing { get; }
+
+    /// <summary>Permission bits for the fast path; cleared to 0 when the region is removed so stale caches miss.</summary>
+    public byte FastBits;
+
+    public static byte NeedFor(AccessKind access) => access switch
+    {
+        AccessKind.Read => FastRead,
+        AccessKind.Write => FastWrite,
+        _ => FastExecute,
+    };
+}
