@@ -615,13 +615,6 @@ public sealed unsafe class GuestMemory : IDisposable
         {
             return throwOnFault ? throw new GuestUnmappedException(access, at, size) : GuestFault.Unmapped;
         }
-        if (size - 1 > _maxAddress - address)
-        {
-            return throwOnFault
-                ? throw new GuestMemoryException(GuestFault.CrossesHole, access, at, size, table.Find(address)?.Region.Name,
-                    $"{GuestMemoryException.Describe(access, at, size)} runs past the end of the {AddressWidth}-bit address space.")
-                : GuestFault.CrossesHole;
-        }
         Permissions needed = access switch
         {
             AccessKind.Read => Permissions.Read,
@@ -660,8 +653,15 @@ public sealed unsafe class GuestMemory : IDisposable
             {
                 return GuestFault.None;
             }
+            if (slot.Start + (slot.Length - 1) == _maxAddress)
+            {
+                return throwOnFault
+                    ? throw new GuestMemoryException(GuestFault.CrossesHole, access, at, size, slot.Region.Name,
+                        $"{GuestMemoryException.Describe(access, at, size)} runs past the end of the {AddressWidth}-bit address space after region {slot.Region}.")
+                    : GuestFault.CrossesHole;
+            }
             remaining -= available;
-            a += available; // cannot overflow: the whole access was checked to fit the space
+            a += available; // below the space's end, checked just above
             previous = slot;
         }
     }

@@ -1,0 +1,5 @@
+// The seed's library example in C#: an STM32F103-like device, "Hello IoT!" in SRAM, and a translation.
+// Run it with: dotnet run --project examples/QuickStart
+using MemGate.Examples;
+
+QuickStartExample.Run(Console.Out);

@@ -1,0 +1,217 @@
+using CsCheck;
+using MemGate.Ranges;
+
+namespace MemGate.Tests.Ranges;
+
+public class RangeMapTests
+{
+    [Fact]
+    public void Readme_example_splits_and_trims()
+    {
+        var map = new RangeMap<int>();
+        map.Insert(0, 10, 1);
+        map.Insert(5, 15, 2);
+        Assert.Equal([new(0, 5, 1), new(5, 15, 2)], map.ToList());
+        Assert.Equal(new RangeEntry<int>(5, 15, 2), map.Find(7));
+        map.Remove(3, 12);
+        Assert.Equal([new(0, 3, 1), new(12, 15, 2)], map.ToList());
+        Assert.Null(map.Find(5));
+    }
+
+    [Fact]
+    public void Adjacent_equal_values_coalesce_and_split_again()
+    {
+        var map = new RangeMap<string>();
+        map.Insert(0, 4, "a");
+        map.Insert(8, 12, "a");
+        map.Insert(4, 8, "a");
+        Assert.Equal([new(0, 12, "a")], map.ToList());
+        map.Insert(5, 6, "b");
+        Assert.Equal([new(0, 5, "a"), new(5, 6, "b"), new(6, 12, "a")], map.ToList());
+    }
+
+    [Fact]
+    public void Gaps_overlaps_and_first_fit()
+    {
+        var map = new RangeMap<int>();
+        map.Insert(10, 20, 1);
+        map.Insert(30, 35, 2);
+        Assert.Equal([(0UL, 10UL), (20UL, 30UL), (35UL, 40UL)], map.GetGaps(0, 40));
+        Assert.True(map.Overlaps(19, 21));
+        Assert.False(map.Overlaps(20, 30));
+        Assert.False(map.Overlaps(25, 25));
+        Assert.True(map.FindFirstFit(5, out var fit));
+        Assert.Equal(10UL, fit.Start);
+        Assert.True(map.FindFirstFit(10, out fit));
+        Assert.Equal(10UL, fit.Start);
+        Assert.False(map.FindFirstFit(11, out _));
+    }
+
+    [Fact]
+    public void Ranges_may_end_at_the_top_of_the_key_space()
+    {
+        var map = new RangeMap<int>();
+        map.Insert(ulong.MaxValue - 10, ulong.MaxValue, 7);
+        Assert.Equal(7, map.Find(ulong.MaxValue - 1)!.Value.Value);
+        Assert.Null(map.Find(ulong.MaxValue));
+        Assert.Equal([(0UL, ulong.MaxValue - 10)], map.GetGaps(0, ulong.MaxValue));
+    }
+
+    [Theory]
+    [InlineData(5UL, 5UL)]
+    [InlineData(6UL, 5UL)]
+    public void Empty_or_reversed_ranges_are_rejected(ulong start, ulong end)
+    {
+        var map = new RangeMap<int>();
+        Assert.Throws<ArgumentException>(() => map.Insert(start, end, 1));
+        Assert.Throws<ArgumentException>(() => map.Remove(start, end));
+        Assert.True(map.IsEmpty);
+    }
+
+    [Fact]
+    public void Enumeration_detects_modification()
+    {
+        var map = new RangeMap<int>();
+        map.Insert(0, 1, 1);
+        map.Insert(2, 3, 1);
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            foreach (var _ in map)
+            {
+                map.Insert(5, 6, 1);
+            }
+        });
+    }
+
+    [Fact]
+    public void Flagged_entries_are_found_without_the_others()
+    {
+        var map = new RangeMap<int>(flagOf: v => v < 0);
+        for (ulong i = 0; i < 100; i++)
+        {
+            map.Insert(i * 10, i * 10 + 5, i % 10 == 3 ? -1 : (int)i);
+        }
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (ulong)(i * 100 + 30)), map.GetFlagged().Select(e => e.Start));
+        map.UpdateAll(v => Math.Abs(v));
+        Assert.Empty(map.GetFlagged());
+    }
+
+    // Random operation sequences against a model that stores a value per key, near 0 and near 2^64.
+    private const int Universe = 48;
+
+    private static readonly Gen<(int Op, int A, int B, int V)> OpGen =
+        Gen.Select(Gen.Int[0, 6], Gen.Int[0, Universe], Gen.Int[0, Universe], Gen.Int[0, 2]);
+
+    [Fact]
+    public void Behaves_like_a_per_key_model()
+    {
+        Gen.Select(Gen.Bool, OpGen.Array[1, 120]).Sample(t =>
+        {
+            var (high, ops) = t;
+            ulong origin = high ? ulong.MaxValue - Universe : 0;
+            var map = new RangeMap<int>();
+            var model = new int?[Universe];
+            foreach (var (op, a, b, v) in ops)
+            {
+                int lo = Math.Min(a, b);
+                int hi = Math.Max(a, b);
+                ulong start = origin + (ulong)lo;
+                ulong end = origin + (ulong)hi;
+                switch (op)
+                {
+                    case 0 or 1:
+                        if (lo == hi)
+                        {
+                            Assert.Throws<ArgumentException>(() => map.Insert(start, end, v));
+                            break;
+                        }
+                        map.Insert(start, end, v);
+                        for (int k = lo; k < hi; k++)
+                        {
+                            model[k] = v;
+                        }
+                        break;
+                    case 2:
+                        if (lo == hi)
+                        {
+                            Assert.Throws<ArgumentException>(() => map.Remove(start, end));
+                            break;
+                        }
+                        map.Remove(start, end);
+                        for (int k = lo; k < hi; k++)
+                        {
+                            model[k] = null;
+                        }
+                        break;
+                    case 3:
+                        if (a < Universe)
+                        {
+                            var found = map.Find(origin + (ulong)a);
+                            Assert.Equal(model[a], found?.Value);
+                            if (found is { } f)
+                            {
+                                Assert.True(f.Start <= origin + (ulong)a && origin + (ulong)a < f.End);
+                            }
+                        }
+                        break;
+                    case 4:
+                        Assert.Equal(Enumerable.Range(lo, hi - lo).Any(k => model[k] is not null), map.Overlaps(start, end));
+                        break;
+                    case 5:
+                        Assert.Equal(ModelGaps(model, lo, hi).Select(g => (origin + (ulong)g.Start, origin + (ulong)g.End)), map.GetGaps(start, end));
+                        break;
+                    case 6:
+                        ulong length = (ulong)Math.Max(1, hi - lo);
+                        var expected = ModelRuns(model).FirstOrDefault(r => (ulong)(r.End - r.Start) >= length);
+                        bool fits = map.FindFirstFit(length, out var fit);
+                        Assert.Equal(expected != default, fits);
+                        if (fits)
+                        {
+                            Assert.Equal(origin + (ulong)expected.Start, fit.Start);
+                        }
+                        break;
+                }
+                map.Validate();
+                Assert.Equal(ModelRuns(model).Select(r => new RangeEntry<int>(origin + (ulong)r.Start, origin + (ulong)r.End, r.Value)), map.ToList());
+            }
+        }, iter: 3000);
+    }
+
+    private static IEnumerable<(int Start, int End, int Value)> ModelRuns(int?[] model)
+    {
+        int k = 0;
+        while (k < model.Length)
+        {
+            if (model[k] is not int v)
+            {
+                k++;
+                continue;
+            }
+            int start = k;
+            while (k < model.Length && model[k] == v)
+            {
+                k++;
+            }
+            yield return (start, k, v);
+        }
+    }
+
+    private static IEnumerable<(int Start, int End)> ModelGaps(int?[] model, int lo, int hi)
+    {
+        int k = lo;
+        while (k < hi)
+        {
+            if (model[k] is not null)
+            {
+                k++;
+                continue;
+            }
+            int start = k;
+            while (k < hi && model[k] is null)
+            {
+                k++;
+            }
+            yield return (start, k);
+        }
+    }
+}
