@@ -52,11 +52,18 @@ public sealed unsafe class GuestMemory : IDisposable
     private readonly ulong _maxAddress;
     private readonly bool _bigEndian;
 
+    private const int HintShift = 20;       // region-table mode: one cache hint per 1 MiB granule…
+    private const int HintCount = 4096;     // …hashed into 4096 entries (32 KiB of references)
+
     private nint _flatBase;          // host address of guest 0, or 0 in region-table mode
-    private byte* _pageBits;         // flat mode: RegionSlot.Fast* bits per 4 KiB page
-    private ulong _pageCount;
+    private ulong* _pageBitmaps;     // flat mode: four bitmaps (read, write, execute, host), one bit per 4 KiB page
+    private ulong _bitmapWords;      // 64-bit words per bitmap
+    private ulong* _readBitmap;      // the four bitmaps inside _pageBitmaps, so the fast path needs no arithmetic to find one
+    private ulong* _writeBitmap;
+    private ulong* _executeBitmap;
+    private ulong* _hostBitmap;
     private HostBacking? _reservation;
-    private RegionSlot _lastHit = RegionSlot.Empty;
+    private readonly RegionSlot[] _hints; // region-table mode: last region hit per granule; any entry is only a guess
     private volatile RegionTable _table = RegionTable.Empty;
     private bool _disposed;
 
@@ -79,8 +86,18 @@ public sealed unsafe class GuestMemory : IDisposable
             ulong spaceBytes = Math.Max(_maxAddress + 1, PageSize);
             _reservation = _provider.Reserve(spaceBytes);
             _flatBase = _reservation.Pointer;
-            _pageCount = spaceBytes >> PageShift;
-            _pageBits = (byte*)NativeMemory.AllocZeroed((nuint)_pageCount);
+            _bitmapWords = Math.Max(1, (spaceBytes >> PageShift) / 64);
+            _pageBitmaps = (ulong*)NativeMemory.AllocZeroed((nuint)(4 * _bitmapWords * sizeof(ulong)));
+            _readBitmap = _pageBitmaps;
+            _writeBitmap = _pageBitmaps + _bitmapWords;
+            _executeBitmap = _pageBitmaps + 2 * _bitmapWords;
+            _hostBitmap = _pageBitmaps + 3 * _bitmapWords;
+            _hints = [];
+        }
+        else
+        {
+            _hints = new RegionSlot[HintCount];
+            Array.Fill(_hints, RegionSlot.Empty);
         }
     }
 
@@ -221,9 +238,12 @@ public sealed unsafe class GuestMemory : IDisposable
             SetPageBits(slot, 0);
             Volatile.Write(ref slot.FastBits, (byte)0);
             _table = table.Without(slot);
-            if (ReferenceEquals(_lastHit, slot))
+            for (int i = 0; i < _hints.Length; i++)
             {
-                _lastHit = RegionSlot.Empty;
+                if (ReferenceEquals(_hints[i], slot))
+                {
+                    _hints[i] = RegionSlot.Empty; // not needed for safety (its bits are 0), only to let it be collected
+                }
             }
 
             // Withdrawn; now drop the contents but keep the host range mapped for racing readers.
@@ -272,7 +292,7 @@ public sealed unsafe class GuestMemory : IDisposable
             _disposed = true;
             var slots = _table.Slots;
             _table = RegionTable.Empty;
-            _lastHit = RegionSlot.Empty;
+            Array.Fill(_hints, RegionSlot.Empty);
             _flatBase = 0;
             foreach (var slot in slots)
             {
@@ -286,10 +306,10 @@ public sealed unsafe class GuestMemory : IDisposable
             _retired.Clear();
             _reservation?.Dispose();
             _reservation = null;
-            if (_pageBits != null)
+            if (_pageBitmaps != null)
             {
-                NativeMemory.Free(_pageBits);
-                _pageBits = null;
+                NativeMemory.Free(_pageBitmaps);
+                _pageBitmaps = null;
             }
         }
     }
@@ -396,7 +416,7 @@ public sealed unsafe class GuestMemory : IDisposable
     /// <summary>Reads a 32-bit value, returning false (and no exception) if the access faults.</summary>
     public bool TryReadUInt32(GuestAddress address, out uint value)
     {
-        byte* p = FastPointer(address.Value, 4, RegionSlot.FastRead);
+        byte* p = FastPointer(address.Value, 4, RegionSlot.ReadBit);
         if (p != null)
         {
             value = Order(Unsafe.ReadUnaligned<uint>(p));
@@ -472,14 +492,14 @@ public sealed unsafe class GuestMemory : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal T ReadScalar<T>(ulong address, bool check) where T : unmanaged
     {
-        byte* p = FastPointer(address, (uint)sizeof(T), check ? RegionSlot.FastRead : RegionSlot.FastHost);
+        byte* p = FastPointer(address, (uint)sizeof(T), check ? RegionSlot.ReadBit : RegionSlot.HostBit);
         return p != null ? Unsafe.ReadUnaligned<T>(p) : ReadScalarSlow<T>(address, check);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void WriteScalar<T>(ulong address, T value, bool check) where T : unmanaged
     {
-        byte* p = FastPointer(address, (uint)sizeof(T), check ? RegionSlot.FastWrite : RegionSlot.FastHost);
+        byte* p = FastPointer(address, (uint)sizeof(T), check ? RegionSlot.WriteBit : RegionSlot.HostBit);
         if (p != null)
         {
             Unsafe.WriteUnaligned(p, value);
@@ -551,24 +571,43 @@ public sealed unsafe class GuestMemory : IDisposable
 
     // ------------------------------------------------------------------ fast path
 
+    // bit is a RegionSlot.*Bit index: 0 read, 1 write, 2 execute, 3 host memory (the debug path).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* FastPointer(ulong address, uint size, byte need)
+    private byte* FastPointer(ulong address, uint size, int bit)
     {
         nint flat = _flatBase;
         if (flat != 0)
         {
-            // The page holds the whole access and allows it: host = base + guest.
-            if (address <= _maxAddress && (address & PageMask) <= PageSize - size && (_pageBits[address >> PageShift] & need) != 0)
+            // The page holds the whole access and its bit allows it: host = base + guest.
+            ulong page = address >> PageShift;
+            ulong* bitmap = bit switch { RegionSlot.ReadBit => _readBitmap, RegionSlot.WriteBit => _writeBitmap, RegionSlot.ExecuteBit => _executeBitmap, _ => _hostBitmap };
+            if (address <= _maxAddress && (address & PageMask) <= PageSize - size && ((bitmap[page >> 6] >> (int)(page & 63)) & 1) != 0)
             {
                 return (byte*)flat + address;
             }
             return null;
         }
-        RegionSlot slot = _lastHit;
+        RegionSlot slot = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_hints), (nint)((address >> HintShift) & (HintCount - 1)));
         ulong offset = address - slot.Start;
-        if (offset < slot.Length && slot.Length - offset >= size && (slot.FastBits & need) != 0)
+        if (offset < slot.Length && slot.Length - offset >= size && ((slot.FastBits >> bit) & 1) != 0)
         {
             return (byte*)slot.Host + offset;
+        }
+        return null;
+    }
+
+    // Region-table mode: find the region by binary search and remember it for its granule.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* SlowPointer(ulong address, uint size, int bit)
+    {
+        var slot = _table.Find(address);
+        if (slot is not null && slot.Length >= size && address - slot.Start <= slot.Length - size && ((slot.FastBits >> bit) & 1) != 0)
+        {
+            if (_flatBase == 0)
+            {
+                _hints[(int)((address >> HintShift) & (HintCount - 1))] = slot;
+            }
+            return (byte*)slot.Host + (address - slot.Start);
         }
         return null;
     }
@@ -576,12 +615,10 @@ public sealed unsafe class GuestMemory : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private T ReadScalarSlow<T>(ulong address, bool check) where T : unmanaged
     {
-        byte need = check ? RegionSlot.FastRead : RegionSlot.FastHost;
-        var slot = _table.Find(address);
-        if (slot is not null && slot.Length >= (ulong)sizeof(T) && address - slot.Start <= slot.Length - (ulong)sizeof(T) && (slot.FastBits & need) != 0)
+        byte* p = SlowPointer(address, (uint)sizeof(T), check ? RegionSlot.ReadBit : RegionSlot.HostBit);
+        if (p != null)
         {
-            _lastHit = slot;
-            return Unsafe.ReadUnaligned<T>((byte*)slot.Host + (address - slot.Start));
+            return Unsafe.ReadUnaligned<T>(p);
         }
         T value = default;
         ReadCore(address, new Span<byte>(&value, sizeof(T)), AccessKind.Read, check);
@@ -591,12 +628,10 @@ public sealed unsafe class GuestMemory : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void WriteScalarSlow<T>(ulong address, T value, bool check) where T : unmanaged
     {
-        byte need = check ? RegionSlot.FastWrite : RegionSlot.FastHost;
-        var slot = _table.Find(address);
-        if (slot is not null && slot.Length >= (ulong)sizeof(T) && address - slot.Start <= slot.Length - (ulong)sizeof(T) && (slot.FastBits & need) != 0)
+        byte* p = SlowPointer(address, (uint)sizeof(T), check ? RegionSlot.WriteBit : RegionSlot.HostBit);
+        if (p != null)
         {
-            _lastHit = slot;
-            Unsafe.WriteUnaligned((byte*)slot.Host + (address - slot.Start), value);
+            Unsafe.WriteUnaligned(p, value);
             return;
         }
         WriteCore(address, new ReadOnlySpan<byte>(&value, sizeof(T)), check);
@@ -751,16 +786,22 @@ public sealed unsafe class GuestMemory : IDisposable
 
     private void SetPageBits(RegionSlot slot, byte bits)
     {
-        if (_pageBits == null)
+        if (_pageBitmaps == null)
         {
             return;
         }
         // Only pages the region covers completely; shared or partial pages stay on the slow path.
         ulong first = (slot.Start + PageMask) >> PageShift;
         ulong end = (slot.Start + (slot.Length - 1) + 1) >> PageShift; // exclusive; region end ≤ 2^32 here
-        if (end > first)
+        for (int bit = 0; bit < 4; bit++)
         {
-            new Span<byte>(_pageBits + first, checked((int)(end - first))).Fill(bits);
+            ulong* bitmap = _pageBitmaps + (nuint)bit * (nuint)_bitmapWords;
+            bool on = ((bits >> bit) & 1) != 0;
+            for (ulong page = first; page < end; page++)
+            {
+                ulong mask = 1UL << (int)(page & 63);
+                bitmap[page >> 6] = on ? bitmap[page >> 6] | mask : bitmap[page >> 6] & ~mask;
+            }
         }
     }
 

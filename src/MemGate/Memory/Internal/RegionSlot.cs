@@ -5,10 +5,11 @@ namespace MemGate.Memory.Internal;
 /// <summary>A region as the access path sees it: bounds, host pointer and the permission bits the fast path may use.</summary>
 internal sealed class RegionSlot
 {
-    public const byte FastRead = 1;    // same bits as Permissions
-    public const byte FastWrite = 2;
-    public const byte FastExecute = 4;
-    public const byte FastHost = 8;    // plain host memory: the debug path may use the pointer
+    // Bit indices into FastBits (and the flat mode's bitmaps); 1 << index matches Permissions.
+    public const int ReadBit = 0;
+    public const int WriteBit = 1;
+    public const int ExecuteBit = 2;
+    public const int HostBit = 3;      // plain host memory: the debug path may use the pointer
 
     public RegionSlot(GuestRegion region, nint host, HostBacking? backing)
     {
@@ -17,7 +18,7 @@ internal sealed class RegionSlot
         Length = region.Size;
         Host = host;
         Backing = backing;
-        FastBits = host != 0 ? (byte)((byte)region.Permissions | FastHost) : (byte)0;
+        FastBits = host != 0 ? (byte)((byte)region.Permissions | (1 << HostBit)) : (byte)0;
     }
 
     /// <summary>A slot that matches no address (Length 0): the initial last-hit cache.</summary>
@@ -42,11 +43,4 @@ internal sealed class RegionSlot
 
     /// <summary>Permission bits for the fast path; cleared to 0 when the region is removed so stale caches miss.</summary>
     public byte FastBits;
-
-    public static byte NeedFor(AccessKind access) => access switch
-    {
-        AccessKind.Read => FastRead,
-        AccessKind.Write => FastWrite,
-        _ => FastExecute,
-    };
 }

@@ -1,0 +1,64 @@
+using BenchmarkDotNet.Attributes;
+using MemGate.Ranges;
+
+namespace MemGate.Benchmarks;
+
+/// <summary>
+/// RangeMap: seed 0xD00D, 1,000,000 random inserts (start below 2^32, 1–65,536 long, one of four
+/// values), then 10,000,000 finds at random keys.
+/// </summary>
+public class RangeMapBenchmarks
+{
+    private const int Inserts = 1_000_000;
+    private const int Finds = 10_000_000;
+    private const ulong KeySpace = 1UL << 32;
+
+    private (ulong Start, ulong End, int Value)[] _inserts = null!;
+    private ulong[] _keys = null!;
+    private RangeMap<int> _filled = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new SplitMix64(0xD00D);
+        _inserts = new (ulong, ulong, int)[Inserts];
+        for (int i = 0; i < Inserts; i++)
+        {
+            ulong start = random.Below(KeySpace);
+            _inserts[i] = (start, start + 1 + random.Below(65_536), (int)random.Below(4));
+        }
+        _keys = new ulong[Finds];
+        for (int i = 0; i < Finds; i++)
+        {
+            _keys[i] = random.Below(KeySpace);
+        }
+        _filled = Insert();
+        Console.WriteLine($"// range map after inserts: {_filled.Count} entries");
+    }
+
+    [Benchmark(OperationsPerInvoke = Inserts)]
+    public RangeMap<int> Insert()
+    {
+        var map = new RangeMap<int>();
+        foreach (var (start, end, value) in _inserts)
+        {
+            map.Insert(start, end, value);
+        }
+        return map;
+    }
+
+    [Benchmark(OperationsPerInvoke = Finds)]
+    public int Find()
+    {
+        int found = 0;
+        var map = _filled;
+        foreach (ulong key in _keys)
+        {
+            if (map.TryFind(key, out _))
+            {
+                found++;
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using MemGate.Cli.Commands;
+
+namespace MemGate.Cli;
+
+/// <summary>
+/// The <c>memgate</c> command: a thin shell over the library. Exit codes: 0 success, 1 invalid
+/// input (one line per problem on stderr), 2 usage errors.
+/// </summary>
+public static class CliApp
+{
+    /// <summary>Exit code for success.</summary>
+    public const int Success = 0;
+
+    /// <summary>Exit code for invalid input (bad file, bad region, guest fault).</summary>
+    public const int InvalidInput = 1;
+
+    /// <summary>Exit code for bad usage (unknown option, missing argument).</summary>
+    public const int Usage = 2;
+
+    /// <summary>Builds the command tree.</summary>
+    public static RootCommand BuildRoot(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("MemGate: guest memory for IoT firmware emulation, backed by real Linux memory.");
+        root.Add(AllocateCommand.Create(output, error));
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = BuildRoot(output, error);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var problem in parse.Errors)
+            {
+                error.WriteLine($"memgate: {problem.Message}");
+            }
+            error.WriteLine("Run 'memgate --help' for usage.");
+            return Usage;
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+}

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Text.Json;
+using MemGate.Devices;
+using MemGate.Memory;
+using Spectre.Console;
+
+namespace MemGate.Cli.Commands;
+
+/// <summary><c>memgate allocate --region …</c>: backs the given regions with host memory and prints the guest → host table.</summary>
+internal static class AllocateCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var regions = new Option<string[]>("--region", "-r")
+        {
+            Description = $"A region as {RegionArgument.Syntax}; repeat for each region. PERMS letters r, w, x (default rw); KIND ram, flash, rom, mmio, storage.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var width = new Option<int>("--width")
+        {
+            Description = "Guest address width in bits (8-64). Up to 32 bits the space is one host reservation.",
+            DefaultValueFactory = _ => 32,
+        };
+        var touch = new Option<bool>("--touch") { Description = "Write a byte to every page of every RAM region, to show resident memory growing." };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
+
+        var command = new Command("allocate", "Allocate guest memory for the given regions and print the guest → host translation table.")
+        {
+            regions, width, touch, json,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var specs = parse.GetRequiredValue(regions).Select(RegionArgument.Parse).ToList();
+                using var memory = GuestMemory.Create(specs, new GuestMemoryOptions { AddressWidth = parse.GetValue(width) });
+                if (parse.GetValue(touch))
+                {
+                    TouchRam(memory);
+                }
+                Print(memory, parse.GetValue(json), output);
+                return CliApp.Success;
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or GuestMemoryException or Native.NativeMemoryException)
+            {
+                error.WriteLine($"memgate allocate: {e.Message}");
+                return CliApp.InvalidInput;
+            }
+        });
+        return command;
+    }
+
+    private static void TouchRam(GuestMemory memory)
+    {
+        foreach (var region in memory.Regions.Where(r => r.Kind == RegionKind.Ram))
+        {
+            for (ulong offset = 0; offset < region.Size; offset += 4096)
+            {
+                memory.WriteByte(region.Start + offset, 0);
+            }
+        }
+    }
+
+    internal static void Print(GuestMemory memory, bool json, TextWriter output)
+    {
+        var rows = memory.Regions.Select(r => new TranslationRow(
+            r.Name, r.Start.Value, r.Last.Value, r.Size, PermissionsText.ToLetters(r.Permissions), r.Kind.ToString().ToLowerInvariant(),
+            memory.TryTranslate(r.Start, out nint host) ? (ulong)host : null)).ToList();
+        ulong resident = memory.ResidentBytes();
+        if (json)
+        {
+            var report = new TranslationReport(memory.AddressWidth, memory.IsFlat ? "flat" : "region-table", resident, rows);
+            output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.TranslationReport));
+            return;
+        }
+        var console = Terminal.For(output);
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("Region").AddColumn("Guest start").AddColumn("Guest end").AddColumn(new TableColumn("Size").RightAligned())
+            .AddColumn("Perms").AddColumn("Kind").AddColumn("Host address");
+        foreach (var row in rows)
+        {
+            table.AddRow(
+                Markup.Escape(row.Name),
+                new GuestAddress(row.Start).ToString(),
+                new GuestAddress(row.End).ToString(),
+                ByteSize.Human(row.Size),
+                PermissionsText.ToRwx(PermissionsText.Parse(row.Permissions)),
+                row.Kind,
+                row.Host is { } h ? $"0x{h:x}" : "[grey](mmio)[/]");
+        }
+        console.Write(table);
+        ulong total = rows.Where(r => r.Host is not null).Aggregate(0UL, (sum, r) => sum + r.Size);
+        console.WriteLine($"{memory.AddressWidth}-bit space, {(memory.IsFlat ? "one host reservation (host = base + guest)" : "region table")}; " +
+            $"{ByteSize.Human(total)} backed, {ByteSize.Human(resident)} resident.");
+    }
+}

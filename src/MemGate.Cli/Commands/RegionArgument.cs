@@ -1,0 +1,40 @@
+using MemGate.Devices;
+using MemGate.Memory;
+
+namespace MemGate.Cli.Commands;
+
+/// <summary>Parses a region given on the command line: <c>NAME@ADDRESS:SIZE[:PERMS[:KIND]]</c>, e.g. <c>SRAM@0x20000000:20KiB:rw</c>.</summary>
+internal static class RegionArgument
+{
+    public const string Syntax = "NAME@ADDRESS:SIZE[:PERMS[:KIND]]";
+
+    public static GuestRegion Parse(string text)
+    {
+        int at = text.IndexOf('@', StringComparison.Ordinal);
+        string[] parts = at > 0 ? text[(at + 1)..].Split(':') : [];
+        if (at <= 0 || parts.Length is < 2 or > 4)
+        {
+            throw new FormatException($"Region '{text}': expected {Syntax}, e.g. SRAM@0x20000000:20KiB:rw.");
+        }
+        string name = text[..at];
+        if (!GuestAddress.TryParse(parts[0], out var start))
+        {
+            throw new FormatException($"Region '{name}': address '{parts[0]}' is not a number (hex with 0x, or decimal).");
+        }
+        if (!ByteSize.TryParse(parts[1], out ulong size, out string? sizeError))
+        {
+            throw new FormatException($"Region '{name}': size '{parts[1]}': {sizeError}.");
+        }
+        var permissions = Permissions.ReadWrite;
+        if (parts.Length > 2 && !PermissionsText.TryParse(parts[2], out permissions, out char bad))
+        {
+            throw new FormatException($"Region '{name}': permissions '{parts[2]}': unknown or repeated letter '{bad}' (use r, w, x).");
+        }
+        var kind = permissions.HasFlag(Permissions.Write) ? RegionKind.Ram : RegionKind.Flash;
+        if (parts.Length > 3 && !Enum.TryParse(parts[3], ignoreCase: true, out kind))
+        {
+            throw new FormatException($"Region '{name}': kind '{parts[3]}' is not one of ram, flash, rom, mmio, storage.");
+        }
+        return new GuestRegion(name, start, size, permissions, kind);
+    }
+}

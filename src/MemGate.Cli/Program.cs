@@ -1,0 +1,3 @@
+using MemGate.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);
