@@ -92,13 +92,11 @@ public sealed unsafe class GuestMemory : IDisposable
             _writeBitmap = _pageBitmaps + _bitmapWords;
             _executeBitmap = _pageBitmaps + 2 * _bitmapWords;
             _hostBitmap = _pageBitmaps + 3 * _bitmapWords;
-            _hints = [];
         }
-        else
-        {
-            _hints = new RegionSlot[HintCount];
-            Array.Fill(_hints, RegionSlot.Empty);
-        }
+
+        // Allocated in both modes: after Dispose a flat memory takes the region-table path (and faults cleanly).
+        _hints = new RegionSlot[HintCount];
+        Array.Fill(_hints, RegionSlot.Empty);
     }
 
     /// <summary>Creates a memory with the given regions.</summary>

@@ -1,0 +1,45 @@
+using MemGate.Devices;
+
+namespace MemGate.Tests.Devices;
+
+public class ByteSizeTests
+{
+    [Theory]
+    [InlineData("512", 512UL)]
+    [InlineData("4KB", 4096UL)]
+    [InlineData("4 KiB", 4096UL)]
+    [InlineData("64MB", 64UL << 20)]
+    [InlineData("1GiB", 1UL << 30)]
+    [InlineData("0x1B", 27UL)]
+    [InlineData("0x1b", 27UL)]
+    [InlineData("0x0800_0000", 0x0800_0000UL)]
+    [InlineData("2g", 2UL << 30)]
+    public void Parses_sizes(string text, ulong expected) => Assert.Equal(expected, ByteSize.Parse(text));
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("KB", "expected a number")]
+    [InlineData("12QB", "unknown unit 'QB'")]
+    [InlineData("0x", "hexadecimal")]
+    [InlineData("0xZZ", "hexadecimal")]
+    [InlineData("99999999999TB", "too large")]
+    [InlineData("-4KB", "expected a number")]
+    public void Rejects_bad_sizes_saying_why(string text, string reason)
+    {
+        var e = Assert.Throws<FormatException>(() => ByteSize.Parse(text));
+        Assert.Contains(reason, e.Message);
+        Assert.Contains($"'{text}'", e.Message);
+    }
+
+    [Theory]
+    [InlineData(131072UL, "128KiB", "128 KiB")]
+    [InlineData(1UL << 31, "2GiB", "2 GiB")]
+    [InlineData(1536UL, "1536", "1.5 KiB")]
+    [InlineData(27UL, "27", "27 B")]
+    public void Formats_sizes(ulong bytes, string exact, string human)
+    {
+        Assert.Equal(exact, ByteSize.Format(bytes));
+        Assert.Equal(human, ByteSize.Human(bytes));
+        Assert.Equal(bytes, ByteSize.Parse(ByteSize.Format(bytes)));
+    }
+}
