@@ -3,4 +3,4 @@ using BenchmarkDotNet.Running;
 
 // ./bench.sh passes BenchmarkDotNet's own arguments (--filter, --job, --exporters, --artifacts).
 BenchmarkSwitcher.FromAssembly(typeof(MemGate.Benchmarks.SplitMix64).Assembly)
-    .Run(args, DefaultConfig.Instance.WithOptions(ConfigOptions.JoinSummary));
+    .Run(args, DefaultConfig.Instance);

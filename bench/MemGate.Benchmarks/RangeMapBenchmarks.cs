@@ -1,12 +1,16 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using MemGate.Benchmarks.Baselines;
 using MemGate.Ranges;
 
 namespace MemGate.Benchmarks;
 
 /// <summary>
 /// RangeMap: seed 0xD00D, 1,000,000 random inserts (start below 2^32, 1–65,536 long, one of four
-/// values), then 10,000,000 finds at random keys.
+/// values), then 10,000,000 finds at random keys. The baseline is the previous design, an
+/// augmented treap (<see cref="TreapRangeMap{TValue}"/>), run on the same data.
 /// </summary>
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory), CategoriesColumn]
 public class RangeMapBenchmarks
 {
     private const int Inserts = 1_000_000;
@@ -16,6 +20,7 @@ public class RangeMapBenchmarks
     private (ulong Start, ulong End, int Value)[] _inserts = null!;
     private ulong[] _keys = null!;
     private RangeMap<int> _filled = null!;
+    private TreapRangeMap<int> _filledTreap = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -33,10 +38,22 @@ public class RangeMapBenchmarks
             _keys[i] = random.Below(KeySpace);
         }
         _filled = Insert();
+        _filledTreap = TreapInsert();
         Console.WriteLine($"// range map after inserts: {_filled.Count} entries");
     }
 
-    [Benchmark(OperationsPerInvoke = Inserts)]
+    [Benchmark(OperationsPerInvoke = Inserts, Baseline = true), BenchmarkCategory("Insert")]
+    public TreapRangeMap<int> TreapInsert()
+    {
+        var map = new TreapRangeMap<int>();
+        foreach (var (start, end, value) in _inserts)
+        {
+            map.Insert(start, end, value);
+        }
+        return map;
+    }
+
+    [Benchmark(OperationsPerInvoke = Inserts), BenchmarkCategory("Insert")]
     public RangeMap<int> Insert()
     {
         var map = new RangeMap<int>();
@@ -47,7 +64,22 @@ public class RangeMapBenchmarks
         return map;
     }
 
-    [Benchmark(OperationsPerInvoke = Finds)]
+    [Benchmark(OperationsPerInvoke = Finds, Baseline = true), BenchmarkCategory("Find")]
+    public int TreapFind()
+    {
+        int found = 0;
+        var map = _filledTreap;
+        foreach (ulong key in _keys)
+        {
+            if (map.TryFind(key, out _))
+            {
+                found++;
+            }
+        }
+        return found;
+    }
+
+    [Benchmark(OperationsPerInvoke = Finds), BenchmarkCategory("Find")]
     public int Find()
     {
         int found = 0;

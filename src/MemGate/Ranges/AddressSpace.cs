@@ -26,7 +26,8 @@ namespace MemGate.Ranges;
 public sealed class AddressSpace
 {
     private readonly RangeMap<MapInfo> _mappings = new(flagOf: static info => !info.Original);
-    private readonly RangeMap<byte> _free = new();
+    private readonly RangeMap<byte> _free = new(indexLengths: true);
+    private List<RangeEntry<MapInfo>>? _spareList; // reused by CollectPieces unless a callback re-enters
     private readonly int _pageShift;
     private readonly ulong _pageMask;
     private readonly ulong _basePage;
@@ -155,6 +156,7 @@ public sealed class AddressSpace
         {
             _mappings.Insert(piece.Start, piece.End, piece.Value with { Protection = protection });
         }
+        ReturnPieces(pieces);
     }
 
     /// <summary>The mapping information of the page holding <paramref name="address"/>; false when unmapped or outside the space.</summary>
@@ -230,22 +232,31 @@ public sealed class AddressSpace
             return;
         }
         // Collected first so a callback that touches this space does not disturb the walk.
-        foreach (var piece in CollectPieces(start, end))
+        var pieces = CollectPieces(start, end);
+        foreach (var piece in pieces)
         {
             callback(piece.Start << _pageShift, piece.Length << _pageShift, ToPublic(piece.Value, piece.Start));
         }
+        ReturnPieces(pieces);
     }
 
     // The stored (offset-biased) values of the mapped parts of [start, end), trimmed to it.
     private List<RangeEntry<MapInfo>> CollectPieces(ulong start, ulong end)
     {
-        var pieces = new List<RangeEntry<MapInfo>>();
+        var pieces = _spareList ?? new List<RangeEntry<MapInfo>>();
+        _spareList = null;
         for (int n = _mappings.FirstEndingAfterInternal(start); n != -1 && _mappings.StartAt(n) < end; n = _mappings.SuccessorInternal(n))
         {
             var e = _mappings.EntryAt(n);
             pieces.Add(new RangeEntry<MapInfo>(Math.Max(e.Start, start), Math.Min(e.End, end), e.Value));
         }
         return pieces;
+    }
+
+    private void ReturnPieces(List<RangeEntry<MapInfo>> pieces)
+    {
+        pieces.Clear();
+        _spareList = pieces;
     }
 
     private ulong PagesFor(ulong length) => (length >> _pageShift) + ((length & _pageMask) != 0 ? 1UL : 0UL);

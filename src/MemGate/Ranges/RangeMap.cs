@@ -1,5 +1,8 @@
 using System.Collections;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace MemGate.Ranges;
 
@@ -9,11 +12,15 @@ namespace MemGate.Ranges;
 /// and adjacent ranges with equal values are coalesced into one.
 /// </summary>
 /// <remarks>
-/// <para>The entries live in a treap (randomised balanced search tree) stored in flat arrays, so every
-/// operation is O(log n) plus the size of its output and steady-state use allocates nothing.
-/// Each node is augmented with the longest range in its subtree (<see cref="FindFirstFit"/> finds the
-/// lowest range of at least a given length without scanning) and, when a flag predicate is given,
-/// with whether its subtree holds a flagged value (<see cref="GetFlagged"/> skips unflagged subtrees).</para>
+/// <para>The entries live in a B+tree whose nodes are slices of a few flat arrays (32 entries per
+/// leaf, 32 children per inner node), so a search touches three or four short sorted arrays instead of
+/// twenty scattered tree nodes, and steady-state use allocates nothing. Every operation is O(log n)
+/// plus the size of its output. Leaves are linked for in-order walks. Empty nodes are removed;
+/// under-full ones are not merged, which keeps deletion simple and never increases the height.</para>
+/// <para>Optional augmentation, kept per child in inner nodes: the longest range in the subtree
+/// (<c>indexLengths</c>, for <see cref="FindFirstFit"/>) and whether the subtree holds a value the
+/// flag predicate accepts (for <see cref="GetFlagged"/>). Both are updated along one root path, and
+/// only while they change.</para>
 /// <para>Keys are plain integers; a range may end at <see cref="ulong.MaxValue"/> (exclusive). Not thread safe.</para>
 /// <example><code>
 /// var map = new RangeMap&lt;int&gt;();
@@ -24,41 +31,57 @@ namespace MemGate.Ranges;
 /// </remarks>
 public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
 {
-    private const int Nil = -1;
-
-    private struct Node
-    {
-        public ulong Start;
-        public ulong End;
-        public ulong MaxLength;   // longest End - Start in this subtree
-        public int Left;
-        public int Right;
-        public int Parent;
-        public uint Priority;     // max-heap order keeps the tree balanced in expectation
-        public bool Flag;         // flagOf(value), cached
-        public bool SubtreeFlag;  // any flagged node in this subtree
-    }
+    private const int LeafBits = 5;
+    private const int LeafCapacity = 1 << LeafBits;  // entries per leaf; a position is leaf << LeafBits | slot
+    private const int NodeCapacity = 32;             // children per inner node
+    private const int None = -1;
 
     private readonly IEqualityComparer<TValue> _comparer;
     private readonly Func<TValue, bool>? _flagOf;
-    private Node[] _nodes;
-    private TValue[] _values;
-    private int _root = Nil;
-    private int _freeList = Nil;
-    private int _used;
+    private readonly bool _indexLengths;
+    private readonly bool _augmented;
+
+    // Leaves: entry arrays indexed by position, per-leaf arrays by leaf id.
+    private ulong[] _starts = new ulong[LeafCapacity * 4];
+    private ulong[] _ends = new ulong[LeafCapacity * 4];
+    private TValue[] _values = new TValue[LeafCapacity * 4];
+    private bool[] _flags;    // flagOf(value) per entry, so aggregates never call the predicate again
+    private int[] _leafCount = new int[4];
+    private int[] _leafParent = new int[4];
+    private int[] _leafNext = new int[4];
+    private int[] _leafPrev = new int[4];
+    private int _leafUsed;
+    private int _leafFree = None;
+
+    // Inner nodes: per-child arrays indexed by node * NodeCapacity + i, per-node arrays by node id.
+    private ulong[] _keys = new ulong[NodeCapacity * 2];      // exact minimum start of child i's subtree
+    private int[] _children = new int[NodeCapacity * 2];
+    private ulong[] _childMax = new ulong[NodeCapacity * 2];  // longest range under child i (indexLengths)
+    private bool[] _childFlag = new bool[NodeCapacity * 2];   // a flagged value under child i (flagOf)
+    private int[] _nodeCount = new int[2];
+    private int[] _nodeParent = new int[2];
+    private int[] _nodeLevel = new int[2];                    // 1: children are leaves
+    private int _nodeUsed;
+    private int _nodeFree = None;
+
+    private int _root;        // a leaf id when _height == 0, else a node id
+    private int _height;
+    private int _head;        // leftmost leaf
     private int _count;
     private int _version;
-    private ulong _random = 0x9E3779B97F4A7C15;
 
     /// <summary>Creates an empty map.</summary>
     /// <param name="comparer">Decides which adjacent values coalesce; the default equality if null.</param>
-    /// <param name="flagOf">Optional predicate whose true values <see cref="GetFlagged"/> can find in O(k log n).</param>
-    public RangeMap(IEqualityComparer<TValue>? comparer = null, Func<TValue, bool>? flagOf = null)
+    /// <param name="flagOf">Optional predicate whose true values <see cref="GetFlagged"/> finds in O(k log n).</param>
+    /// <param name="indexLengths">Keep the longest range per subtree so <see cref="FindFirstFit"/> works.</param>
+    public RangeMap(IEqualityComparer<TValue>? comparer = null, Func<TValue, bool>? flagOf = null, bool indexLengths = false)
     {
         _comparer = comparer ?? EqualityComparer<TValue>.Default;
         _flagOf = flagOf;
-        _nodes = new Node[16];
-        _values = new TValue[16];
+        _indexLengths = indexLengths;
+        _augmented = indexLengths || flagOf is not null;
+        _flags = flagOf is null ? [] : new bool[LeafCapacity * 4];
+        Clear();
     }
 
     /// <summary>Number of (coalesced) entries.</summary>
@@ -70,11 +93,17 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     /// <summary>Removes every entry.</summary>
     public void Clear()
     {
-        _root = Nil;
-        _freeList = Nil;
-        _used = 0;
-        _count = 0;
         Array.Clear(_values);
+        Array.Clear(_flags);
+        _leafUsed = 0;
+        _leafFree = None;
+        _nodeUsed = 0;
+        _nodeFree = None;
+        _root = NewLeaf();
+        _leafParent[_root] = None;
+        _head = _root;
+        _height = 0;
+        _count = 0;
         _version++;
     }
 
@@ -86,9 +115,18 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     public void Insert(ulong start, ulong end, TValue value)
     {
         CheckRange(start, end);
-        RemoveCore(start, end);
-        int node = NewNode(start, end, value);
-        Coalesce(node);
+        int following = RemoveCore(start, end);
+        int at;
+        if (following != None)
+        {
+            at = InsertAt(following >> LeafBits, following & (LeafCapacity - 1), start, end, value);
+        }
+        else
+        {
+            int before = LastStartingAtOrBefore(start);
+            at = before == None ? InsertAt(_head, 0, start, end, value) : InsertAt(before >> LeafBits, (before & (LeafCapacity - 1)) + 1, start, end, value);
+        }
+        Coalesce(at);
         _version++;
     }
 
@@ -104,14 +142,14 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     /// <summary>Finds the entry containing <paramref name="key"/>.</summary>
     public bool TryFind(ulong key, out RangeEntry<TValue> entry)
     {
-        int n = FindNode(key);
-        if (n == Nil)
+        int p = LastStartingAtOrBefore(key);
+        if (p != None && _ends[p] > key)
         {
-            entry = default;
-            return false;
+            entry = EntryOf(p);
+            return true;
         }
-        entry = EntryOf(n);
-        return true;
+        entry = default;
+        return false;
     }
 
     /// <summary>The entry containing <paramref name="key"/>, or null.</summary>
@@ -124,21 +162,20 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         {
             return false;
         }
-        int n = FirstEndingAfter(start);
-        return n != Nil && _nodes[n].Start < end;
+        int p = FirstEndingAfter(start);
+        return p != None && _starts[p] < end;
     }
 
     /// <summary>Every entry overlapping [<paramref name="start"/>, <paramref name="end"/>), in address order (untrimmed).</summary>
     public List<RangeEntry<TValue>> GetOverlapping(ulong start, ulong end)
     {
         var result = new List<RangeEntry<TValue>>();
-        if (start >= end)
+        if (start < end)
         {
-            return result;
-        }
-        for (int n = FirstEndingAfter(start); n != Nil && _nodes[n].Start < end; n = Successor(n))
-        {
-            result.Add(EntryOf(n));
+            for (int p = FirstEndingAfter(start); p != None && _starts[p] < end; p = Next(p))
+            {
+                result.Add(EntryOf(p));
+            }
         }
         return result;
     }
@@ -152,13 +189,13 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
             return result;
         }
         ulong cursor = start;
-        for (int n = FirstEndingAfter(start); n != Nil && _nodes[n].Start < end; n = Successor(n))
+        for (int p = FirstEndingAfter(start); p != None && _starts[p] < end; p = Next(p))
         {
-            if (_nodes[n].Start > cursor)
+            if (_starts[p] > cursor)
             {
-                result.Add((cursor, _nodes[n].Start));
+                result.Add((cursor, _starts[p]));
             }
-            cursor = Math.Max(cursor, _nodes[n].End);
+            cursor = Math.Max(cursor, _ends[p]);
         }
         if (cursor < end)
         {
@@ -169,33 +206,43 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
 
     /// <summary>
     /// The lowest entry at least <paramref name="length"/> long, found by descending the
-    /// longest-range augmentation: O(log n), no scan.
+    /// longest-range index: O(log n), no scan of the entries.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The map was created without <c>indexLengths</c>.</exception>
     public bool FindFirstFit(ulong length, out RangeEntry<TValue> entry)
     {
-        int n = _root;
-        if (n == Nil || _nodes[n].MaxLength < length)
+        if (!_indexLengths)
         {
-            entry = default;
-            return false;
+            throw new InvalidOperationException("This RangeMap was created without indexLengths.");
         }
-        while (true)
+        int n = _root;
+        for (int level = _height; level > 0; level--)
         {
-            ref Node node = ref _nodes[n];
-            if (node.Left != Nil && _nodes[node.Left].MaxLength >= length)
+            int baseIndex = n * NodeCapacity;
+            int count = _nodeCount[n];
+            int i = 0;
+            while (i < count && _childMax[baseIndex + i] < length)
             {
-                n = node.Left;
+                i++;
             }
-            else if (node.End - node.Start >= length)
+            if (i == count)
             {
-                entry = EntryOf(n);
+                entry = default;
+                return false;
+            }
+            n = _children[baseIndex + i];
+        }
+        int first = n << LeafBits;
+        for (int p = first; p < first + _leafCount[n]; p++)
+        {
+            if (_ends[p] - _starts[p] >= length)
+            {
+                entry = EntryOf(p);
                 return true;
             }
-            else
-            {
-                n = node.Right;
-            }
         }
+        entry = default;
+        return false;
     }
 
     /// <summary>
@@ -210,7 +257,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
             throw new InvalidOperationException("This RangeMap was created without a flag predicate.");
         }
         var result = new List<RangeEntry<TValue>>();
-        CollectFlagged(_root, result);
+        CollectFlagged(_root, _height, result);
         return result;
     }
 
@@ -221,18 +268,21 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     public void UpdateAll(Func<TValue, TValue> update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        int n = LeftMost(_root);
-        while (n != Nil)
+        int previous = None;
+        int p = _count == 0 ? None : _head << LeafBits;
+        while (p != None)
         {
-            SetValue(n, update(_values[n]));
-            int prev = Predecessor(n);
-            int next = Successor(n);
-            if (prev != Nil && _nodes[prev].End == _nodes[n].Start && _comparer.Equals(_values[prev], _values[n]))
+            SetValue(p, update(_values[p]));
+            RefreshLeaf(p >> LeafBits);
+            if (previous != None && _ends[previous] == _starts[p] && _comparer.Equals(_values[previous], _values[p]))
             {
-                SetRange(prev, _nodes[prev].Start, _nodes[n].End);
-                DeleteNode(n);
+                ulong end = _ends[p];
+                p = DeleteAt(p);
+                SetEnd(previous, end);
+                continue;
             }
-            n = next;
+            previous = p;
+            p = Next(p);
         }
         _version++;
     }
@@ -256,7 +306,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         {
             _map = map;
             _version = map._version;
-            _next = map.LeftMost(map._root);
+            _next = map._count == 0 ? None : map._head << LeafBits;
             _current = default;
         }
 
@@ -272,12 +322,12 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
             {
                 throw new InvalidOperationException("The RangeMap changed during enumeration.");
             }
-            if (_next == Nil)
+            if (_next == None)
             {
                 return false;
             }
             _current = _map.EntryOf(_next);
-            _next = _map.Successor(_next);
+            _next = _map.Next(_next);
             return true;
         }
 
@@ -290,17 +340,20 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         }
     }
 
-    // ---- internal node-level access, used by AddressSpace to avoid allocating result lists ----
+    // ---- position-level access for AddressSpace (no result lists); positions are valid until the next change ----
 
     internal int FirstEndingAfterInternal(ulong key) => FirstEndingAfter(key);
 
-    internal int SuccessorInternal(int node) => Successor(node);
+    internal int SuccessorInternal(int position) => Next(position);
 
-    internal RangeEntry<TValue> EntryAt(int node) => EntryOf(node);
+    internal RangeEntry<TValue> EntryAt(int position) => EntryOf(position);
 
-    internal ulong StartAt(int node) => _nodes[node].Start;
+    internal ulong StartAt(int position) => _starts[position];
 
-    // ---- tree machinery ----
+    /// <summary>Inner-node levels above the leaves (0: the root is a leaf); for tests.</summary>
+    internal int Height => _height;
+
+    // ---- searching ----
 
     private static void CheckRange(ulong start, ulong end)
     {
@@ -313,416 +366,703 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     private static void ThrowBadRange(ulong start, ulong end) =>
         throw new ArgumentException($"Range [0x{start:X}, 0x{end:X}) is empty or reversed; start must be below end.");
 
-    private RangeEntry<TValue> EntryOf(int n) => new(_nodes[n].Start, _nodes[n].End, _values[n]);
+    private RangeEntry<TValue> EntryOf(int p) => new(_starts[p], _ends[p], _values[p]);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int FindNode(ulong key)
+    private void SetValue(int p, TValue value)
     {
-        int n = _root;
-        Node[] nodes = _nodes;
-        while (n != Nil)
+        _values[p] = value;
+        if (_flagOf is not null)
         {
-            ref Node node = ref nodes[n];
-            if (key < node.Start)
-            {
-                n = node.Left;
-            }
-            else if (key >= node.End)
-            {
-                n = node.Right;
-            }
-            else
-            {
-                return n;
-            }
+            _flags[p] = _flagOf(value);
         }
-        return Nil;
     }
 
-    // Entries never overlap, so their ends are sorted like their starts.
+    // Copies count entries between positions (overlapping ranges are fine, as with Array.Copy).
+    private void MoveEntries(int from, int to, int count)
+    {
+        Array.Copy(_starts, from, _starts, to, count);
+        Array.Copy(_ends, from, _ends, to, count);
+        Array.Copy(_values, from, _values, to, count);
+        if (_flagOf is not null)
+        {
+            Array.Copy(_flags, from, _flags, to, count);
+        }
+    }
+
+    // The last entry whose start is at or below key, or None. Inner keys are exact subtree minimums.
+    // Each level counts the keys at or below `key` with a branch-free vector compare: a binary search
+    // over 32 keys mispredicts about half its branches, which costs more than comparing all of them.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int LastStartingAtOrBefore(ulong key)
+    {
+        int n = _root;
+        for (int level = _height; level > 0; level--)
+        {
+            int baseIndex = n * NodeCapacity;
+            uint below = AtOrBelowMask(_keys, baseIndex, key) & LowBits(_nodeCount[n]);
+            // Child i covers [keys[i], keys[i+1]); key 0's own bit is ignored so keys below the minimum go to child 0.
+            n = _children[baseIndex + BitOperations.PopCount(below & ~1u)];
+        }
+        int first = n << LeafBits;
+        int count = BitOperations.PopCount(AtOrBelowMask(_starts, first, key) & LowBits(_leafCount[n]));
+        return count == 0 ? None : first + count - 1;
+    }
+
+    private static uint LowBits(int count) => (uint)((1UL << count) - 1);
+
+    // Bit i is set when array[baseIndex + i] <= key, for the 32 slots of one node or leaf.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint AtOrBelowMask(ulong[] array, int baseIndex, ulong key)
+    {
+        ref ulong slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), baseIndex);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var k = Vector256.Create(key);
+            uint mask = 0;
+            for (int i = 0; i < 32; i += 4)
+            {
+                var v = Vector256.LoadUnsafe(ref slot, (nuint)i);
+                mask |= Vector256.LessThanOrEqual(v, k).ExtractMostSignificantBits() << i;
+            }
+            return mask;
+        }
+        uint scalar = 0;
+        for (int i = 0; i < 32; i++)
+        {
+            scalar |= (Unsafe.Add(ref slot, i) <= key ? 1u : 0u) << i;
+        }
+        return scalar;
+    }
+
+    // Entries never overlap, so ends are sorted like starts.
     private int FirstEndingAfter(ulong key)
     {
-        int candidate = Nil;
-        int n = _root;
-        while (n != Nil)
+        int p = LastStartingAtOrBefore(key);
+        if (p == None)
         {
-            if (_nodes[n].End > key)
-            {
-                candidate = n;
-                n = _nodes[n].Left;
-            }
-            else
-            {
-                n = _nodes[n].Right;
-            }
+            return _count == 0 ? None : _head << LeafBits;
         }
-        return candidate;
+        return _ends[p] > key ? p : Next(p);
     }
 
-    private void RemoveCore(ulong start, ulong end)
+    private int Next(int p)
     {
-        int n = FirstEndingAfter(start);
-        while (n != Nil && _nodes[n].Start < end)
+        int leaf = p >> LeafBits;
+        if ((p & (LeafCapacity - 1)) + 1 < _leafCount[leaf])
         {
-            ulong s = _nodes[n].Start;
-            ulong e = _nodes[n].End;
-            int next = Successor(n);
+            return p + 1;
+        }
+        int next = _leafNext[leaf];
+        return next == None ? None : next << LeafBits;
+    }
+
+    private int Previous(int p)
+    {
+        if ((p & (LeafCapacity - 1)) > 0)
+        {
+            return p - 1;
+        }
+        int prev = _leafPrev[p >> LeafBits];
+        return prev == None ? None : (prev << LeafBits) + _leafCount[prev] - 1;
+    }
+
+    private void CollectFlagged(int n, int level, List<RangeEntry<TValue>> result)
+    {
+        if (level == 0)
+        {
+            int first = n << LeafBits;
+            for (int p = first; p < first + _leafCount[n]; p++)
+            {
+                if (_flags[p])
+                {
+                    result.Add(EntryOf(p));
+                }
+            }
+            return;
+        }
+        int baseIndex = n * NodeCapacity;
+        for (int i = 0; i < _nodeCount[n]; i++)
+        {
+            if (_childFlag[baseIndex + i])
+            {
+                CollectFlagged(_children[baseIndex + i], level - 1, result);
+            }
+        }
+    }
+
+    // ---- range editing ----
+
+    // Clears [start, end); returns the position of the first entry after it, or None.
+    private int RemoveCore(ulong start, ulong end)
+    {
+        int p = FirstEndingAfter(start);
+        while (p != None && _starts[p] < end)
+        {
+            ulong s = _starts[p];
+            ulong e = _ends[p];
             if (s < start)
             {
-                SetRange(n, s, start);
+                SetEnd(p, start);
                 if (e > end)
                 {
-                    NewNode(end, e, _values[n]);
-                    return;
+                    return InsertAt(p >> LeafBits, (p & (LeafCapacity - 1)) + 1, end, e, _values[p]);
                 }
+                p = Next(p);
             }
             else if (e > end)
             {
-                SetRange(n, end, e);
-                return;
+                SetStart(p, end);
+                return p;
             }
             else
             {
-                DeleteNode(n);
+                p = DeleteAt(p);
             }
-            n = next;
-        }
-    }
-
-    private void Coalesce(int n)
-    {
-        int next = Successor(n);
-        if (next != Nil && _nodes[next].Start == _nodes[n].End && _comparer.Equals(_values[n], _values[next]))
-        {
-            ulong end = _nodes[next].End;
-            DeleteNode(next);
-            SetRange(n, _nodes[n].Start, end);
-        }
-        int prev = Predecessor(n);
-        if (prev != Nil && _nodes[prev].End == _nodes[n].Start && _comparer.Equals(_values[prev], _values[n]))
-        {
-            ulong end = _nodes[n].End;
-            DeleteNode(n);
-            SetRange(prev, _nodes[prev].Start, end);
-        }
-    }
-
-    private int LeftMost(int n)
-    {
-        if (n == Nil)
-        {
-            return Nil;
-        }
-        while (_nodes[n].Left != Nil)
-        {
-            n = _nodes[n].Left;
-        }
-        return n;
-    }
-
-    private int Successor(int n)
-    {
-        if (_nodes[n].Right != Nil)
-        {
-            return LeftMost(_nodes[n].Right);
-        }
-        int p = _nodes[n].Parent;
-        while (p != Nil && _nodes[p].Right == n)
-        {
-            n = p;
-            p = _nodes[p].Parent;
         }
         return p;
     }
 
-    private int Predecessor(int n)
+    private void Coalesce(int p)
     {
-        if (_nodes[n].Left != Nil)
+        int next = Next(p);
+        if (next != None && _starts[next] == _ends[p] && _comparer.Equals(_values[p], _values[next]))
         {
-            n = _nodes[n].Left;
-            while (_nodes[n].Right != Nil)
+            ulong end = _ends[next];
+            DeleteAt(next); // after p, so p keeps its position
+            SetEnd(p, end);
+        }
+        int prev = Previous(p);
+        if (prev != None && _ends[prev] == _starts[p] && _comparer.Equals(_values[prev], _values[p]))
+        {
+            ulong end = _ends[p];
+            DeleteAt(p);    // after prev, so prev keeps its position
+            SetEnd(prev, end);
+        }
+    }
+
+    private void SetEnd(int p, ulong end)
+    {
+        _ends[p] = end;
+        RefreshLeaf(p >> LeafBits);
+    }
+
+    // Starts only ever grow, and stay below the next entry's start.
+    private void SetStart(int p, ulong start)
+    {
+        _starts[p] = start;
+        if ((p & (LeafCapacity - 1)) == 0)
+        {
+            PropagateMinimum(p >> LeafBits, 0);
+        }
+        RefreshLeaf(p >> LeafBits);
+    }
+
+    // ---- leaves ----
+
+    private int NewLeaf()
+    {
+        int leaf;
+        if (_leafFree != None)
+        {
+            leaf = _leafFree;
+            _leafFree = _leafNext[leaf];
+        }
+        else
+        {
+            leaf = _leafUsed++;
+            if (leaf == _leafCount.Length)
             {
-                n = _nodes[n].Right;
+                int size = _leafCount.Length * 2;
+                Array.Resize(ref _leafCount, size);
+                Array.Resize(ref _leafParent, size);
+                Array.Resize(ref _leafNext, size);
+                Array.Resize(ref _leafPrev, size);
+                Array.Resize(ref _starts, size * LeafCapacity);
+                Array.Resize(ref _ends, size * LeafCapacity);
+                Array.Resize(ref _values, size * LeafCapacity);
+                if (_flagOf is not null)
+                {
+                    Array.Resize(ref _flags, size * LeafCapacity);
+                }
             }
-            return n;
         }
-        int p = _nodes[n].Parent;
-        while (p != Nil && _nodes[p].Left == n)
-        {
-            n = p;
-            p = _nodes[p].Parent;
-        }
-        return p;
+        _leafCount[leaf] = 0;
+        _leafNext[leaf] = None;
+        _leafPrev[leaf] = None;
+        return leaf;
     }
 
-    private void CollectFlagged(int n, List<RangeEntry<TValue>> result)
+    private void FreeLeaf(int leaf)
     {
-        if (n == Nil || !_nodes[n].SubtreeFlag)
+        _leafNext[leaf] = _leafFree;
+        _leafFree = leaf;
+    }
+
+    // Inserts an entry at (leaf, slot), splitting a full leaf; returns the entry's position.
+    private int InsertAt(int leaf, int slot, ulong start, ulong end, TValue value)
+    {
+        if (_leafCount[leaf] == LeafCapacity)
+        {
+            int right = SplitLeaf(leaf);
+            if (slot > LeafCapacity / 2)
+            {
+                leaf = right;
+                slot -= LeafCapacity / 2;
+            }
+        }
+        int first = leaf << LeafBits;
+        int count = _leafCount[leaf];
+        int at = first + slot;
+        if (slot < count)
+        {
+            MoveEntries(at, at + 1, count - slot);
+        }
+        _starts[at] = start;
+        _ends[at] = end;
+        SetValue(at, value);
+        _leafCount[leaf] = count + 1;
+        _count++;
+        if (slot == 0)
+        {
+            PropagateMinimum(leaf, 0);
+        }
+        RefreshLeaf(leaf);
+        return at;
+    }
+
+    // Moves the upper half of a full leaf into a new right sibling; returns the sibling.
+    private int SplitLeaf(int leaf)
+    {
+        int right = NewLeaf();
+        const int half = LeafCapacity / 2;
+        int from = (leaf << LeafBits) + half;
+        int to = right << LeafBits;
+        MoveEntries(from, to, half);
+        Array.Clear(_values, from, half);
+        _leafCount[leaf] = half;
+        _leafCount[right] = half;
+
+        int next = _leafNext[leaf];
+        _leafNext[right] = next;
+        _leafPrev[right] = leaf;
+        _leafNext[leaf] = right;
+        if (next != None)
+        {
+            _leafPrev[next] = right;
+        }
+
+        if (_height == 0)
+        {
+            int root = NewNode(level: 1);
+            AppendChild(root, leaf, isLeaf: true);
+            _root = root;
+            _height = 1;
+            _nodeParent[root] = None;
+        }
+        int parent = _leafParent[leaf];
+        InsertChild(parent, IndexInParent(parent, leaf), right, isLeaf: true);
+        RefreshLeaf(leaf);
+        RefreshLeaf(right);
+        return right;
+    }
+
+    // Removes the entry at p; returns the position of the entry that followed it (or None).
+    private int DeleteAt(int p)
+    {
+        int leaf = p >> LeafBits;
+        int slot = p & (LeafCapacity - 1);
+        int count = _leafCount[leaf];
+        int tail = count - slot - 1;
+        if (tail > 0)
+        {
+            MoveEntries(p + 1, p, tail);
+        }
+        _values[(leaf << LeafBits) + count - 1] = default!;
+        _leafCount[leaf] = count - 1;
+        _count--;
+
+        int nextLeaf = _leafNext[leaf];
+        if (count - 1 == 0 && _height > 0)
+        {
+            RemoveLeaf(leaf);
+            return nextLeaf == None ? None : nextLeaf << LeafBits;
+        }
+        if (slot == 0 && count - 1 > 0)
+        {
+            PropagateMinimum(leaf, 0);
+        }
+        RefreshLeaf(leaf);
+        if (tail > 0)
+        {
+            return p;
+        }
+        return nextLeaf == None ? None : nextLeaf << LeafBits;
+    }
+
+    private void RemoveLeaf(int leaf)
+    {
+        int prev = _leafPrev[leaf];
+        int next = _leafNext[leaf];
+        if (prev != None)
+        {
+            _leafNext[prev] = next;
+        }
+        else
+        {
+            _head = next;
+        }
+        if (next != None)
+        {
+            _leafPrev[next] = prev;
+        }
+        int parent = _leafParent[leaf];
+        RemoveChild(parent, IndexInParent(parent, leaf));
+        FreeLeaf(leaf);
+    }
+
+    // ---- inner nodes ----
+
+    private int NewNode(int level)
+    {
+        int node;
+        if (_nodeFree != None)
+        {
+            node = _nodeFree;
+            _nodeFree = _nodeParent[node];
+        }
+        else
+        {
+            node = _nodeUsed++;
+            if (node == _nodeCount.Length)
+            {
+                int size = _nodeCount.Length * 2;
+                Array.Resize(ref _nodeCount, size);
+                Array.Resize(ref _nodeParent, size);
+                Array.Resize(ref _nodeLevel, size);
+                Array.Resize(ref _keys, size * NodeCapacity);
+                Array.Resize(ref _children, size * NodeCapacity);
+                Array.Resize(ref _childMax, size * NodeCapacity);
+                Array.Resize(ref _childFlag, size * NodeCapacity);
+            }
+        }
+        _nodeCount[node] = 0;
+        _nodeLevel[node] = level;
+        return node;
+    }
+
+    private int IndexInParent(int parent, int child)
+    {
+        int i = _children.AsSpan(parent * NodeCapacity, _nodeCount[parent]).IndexOf(child);
+        return i >= 0 ? i : throw new InvalidOperationException("RangeMap: child missing from its parent.");
+    }
+
+    private ulong MinimumOf(int child, bool isLeaf) =>
+        isLeaf ? _starts[child << LeafBits] : _keys[child * NodeCapacity];
+
+    private void SetParent(int child, bool isLeaf, int parent)
+    {
+        if (isLeaf)
+        {
+            _leafParent[child] = parent;
+        }
+        else
+        {
+            _nodeParent[child] = parent;
+        }
+    }
+
+    private void AppendChild(int node, int child, bool isLeaf)
+    {
+        int i = node * NodeCapacity + _nodeCount[node]++;
+        _children[i] = child;
+        _keys[i] = MinimumOf(child, isLeaf);
+        SetParent(child, isLeaf, node);
+        (_childMax[i], _childFlag[i]) = isLeaf ? LeafAggregate(child) : NodeAggregate(child);
+    }
+
+    // Inserts child after position `after` of node, splitting the node when full.
+    private void InsertChild(int node, int after, int child, bool isLeaf)
+    {
+        if (_nodeCount[node] == NodeCapacity)
+        {
+            int right = SplitNode(node);
+            if (after >= NodeCapacity / 2)
+            {
+                node = right;
+                after -= NodeCapacity / 2;
+            }
+        }
+        int baseIndex = node * NodeCapacity;
+        int count = _nodeCount[node];
+        int at = baseIndex + after + 1;
+        int tail = baseIndex + count - at;
+        if (tail > 0)
+        {
+            Array.Copy(_keys, at, _keys, at + 1, tail);
+            Array.Copy(_children, at, _children, at + 1, tail);
+            Array.Copy(_childMax, at, _childMax, at + 1, tail);
+            Array.Copy(_childFlag, at, _childFlag, at + 1, tail);
+        }
+        _children[at] = child;
+        _keys[at] = MinimumOf(child, isLeaf);
+        (_childMax[at], _childFlag[at]) = isLeaf ? LeafAggregate(child) : NodeAggregate(child);
+        _nodeCount[node] = count + 1;
+        SetParent(child, isLeaf, node);
+        RefreshNode(node);
+    }
+
+    private int SplitNode(int node)
+    {
+        bool leafChildren = _nodeLevel[node] == 1;
+        int right = NewNode(_nodeLevel[node]);
+        const int half = NodeCapacity / 2;
+        int from = node * NodeCapacity + half;
+        int to = right * NodeCapacity;
+        Array.Copy(_keys, from, _keys, to, half);
+        Array.Copy(_children, from, _children, to, half);
+        Array.Copy(_childMax, from, _childMax, to, half);
+        Array.Copy(_childFlag, from, _childFlag, to, half);
+        _nodeCount[node] = half;
+        _nodeCount[right] = half;
+        for (int i = 0; i < half; i++)
+        {
+            SetParent(_children[to + i], leafChildren, right);
+        }
+
+        if (_nodeParent[node] == None)
+        {
+            int root = NewNode(_nodeLevel[node] + 1);
+            _nodeParent[root] = None;
+            AppendChild(root, node, isLeaf: false);
+            _root = root;
+            _height++;
+        }
+        int parent = _nodeParent[node];
+        RefreshNode(node);
+        InsertChild(parent, IndexInParent(parent, node), right, isLeaf: false);
+        return right;
+    }
+
+    private void RemoveChild(int node, int index)
+    {
+        int baseIndex = node * NodeCapacity;
+        int count = _nodeCount[node];
+        int tail = count - index - 1;
+        if (tail > 0)
+        {
+            int at = baseIndex + index;
+            Array.Copy(_keys, at + 1, _keys, at, tail);
+            Array.Copy(_children, at + 1, _children, at, tail);
+            Array.Copy(_childMax, at + 1, _childMax, at, tail);
+            Array.Copy(_childFlag, at + 1, _childFlag, at, tail);
+        }
+        _nodeCount[node] = count - 1;
+        if (count - 1 == 0)
+        {
+            // Only the root can empty this way, when the last leaf goes; the map keeps an empty root leaf.
+            int parent = _nodeParent[node];
+            _nodeParent[node] = _nodeFree;
+            _nodeFree = node;
+            if (parent != None)
+            {
+                RemoveChild(parent, IndexInParent(parent, node));
+            }
+            return;
+        }
+        if (index == 0)
+        {
+            PropagateMinimum(node, _nodeLevel[node]);
+        }
+        RefreshNode(node);
+        CollapseRoot();
+    }
+
+    // A root with a single child is replaced by that child.
+    private void CollapseRoot()
+    {
+        while (_height > 0 && _nodeCount[_root] == 1)
+        {
+            int old = _root;
+            _root = _children[old * NodeCapacity];
+            _height--;
+            SetParent(_root, _height == 0, None);
+            _nodeParent[old] = _nodeFree;
+            _nodeFree = old;
+        }
+    }
+
+    // The first key of a leaf (level 0) or node changed: update ancestors' keys while it is their first child.
+    private void PropagateMinimum(int child, int level)
+    {
+        ulong minimum = level == 0 ? _starts[child << LeafBits] : _keys[child * NodeCapacity];
+        int parent = level == 0 ? _leafParent[child] : _nodeParent[child];
+        while (parent != None)
+        {
+            int i = IndexInParent(parent, child);
+            _keys[parent * NodeCapacity + i] = minimum;
+            if (i != 0)
+            {
+                return;
+            }
+            child = parent;
+            parent = _nodeParent[parent];
+        }
+    }
+
+    // ---- augmentation ----
+
+    private (ulong Max, bool Flag) LeafAggregate(int leaf)
+    {
+        if (!_augmented)
+        {
+            return (0, false);
+        }
+        ulong max = 0;
+        int first = leaf << LeafBits;
+        int count = _leafCount[leaf];
+        if (_indexLengths)
+        {
+            for (int p = first; p < first + count; p++)
+            {
+                max = Math.Max(max, _ends[p] - _starts[p]);
+            }
+        }
+        bool flag = _flagOf is not null && _flags.AsSpan(first, count).Contains(true);
+        return (max, flag);
+    }
+
+    private (ulong Max, bool Flag) NodeAggregate(int node)
+    {
+        if (!_augmented)
+        {
+            return (0, false);
+        }
+        ulong max = 0;
+        bool flag = false;
+        int baseIndex = node * NodeCapacity;
+        for (int i = baseIndex; i < baseIndex + _nodeCount[node]; i++)
+        {
+            max = Math.Max(max, _childMax[i]);
+            flag |= _childFlag[i];
+        }
+        return (max, flag);
+    }
+
+    // A leaf's entries changed: push its aggregate up while it changes.
+    private void RefreshLeaf(int leaf)
+    {
+        if (!_augmented || _leafParent[leaf] == None)
         {
             return;
         }
-        CollectFlagged(_nodes[n].Left, result);
-        if (_nodes[n].Flag)
+        var aggregate = LeafAggregate(leaf);
+        int parent = _leafParent[leaf];
+        int i = parent * NodeCapacity + IndexInParent(parent, leaf);
+        if (_childMax[i] == aggregate.Max && _childFlag[i] == aggregate.Flag)
         {
-            result.Add(EntryOf(n));
+            return;
         }
-        CollectFlagged(_nodes[n].Right, result);
+        (_childMax[i], _childFlag[i]) = aggregate;
+        RefreshNode(parent);
     }
 
-    private uint NextPriority()
+    private void RefreshNode(int node)
     {
-        // xorshift64*: cheap, and any fixed seed keeps runs reproducible.
-        _random ^= _random >> 12;
-        _random ^= _random << 25;
-        _random ^= _random >> 27;
-        return (uint)((_random * 0x2545F4914F6CDD1DUL) >> 32);
-    }
-
-    private int AllocateNode()
-    {
-        if (_freeList != Nil)
+        if (!_augmented)
         {
-            int n = _freeList;
-            _freeList = _nodes[n].Left;
-            return n;
+            return;
         }
-        if (_used == _nodes.Length)
+        int parent = _nodeParent[node];
+        while (parent != None)
         {
-            Array.Resize(ref _nodes, _nodes.Length * 2);
-            Array.Resize(ref _values, _values.Length * 2);
-        }
-        return _used++;
-    }
-
-    private int NewNode(ulong start, ulong end, TValue value)
-    {
-        int n = AllocateNode();
-        bool flag = _flagOf is not null && _flagOf(value);
-        _nodes[n] = new Node
-        {
-            Start = start,
-            End = end,
-            MaxLength = end - start,
-            Left = Nil,
-            Right = Nil,
-            Parent = Nil,
-            Priority = NextPriority(),
-            Flag = flag,
-            SubtreeFlag = flag,
-        };
-        _values[n] = value;
-        _count++;
-
-        // Plain BST insert as a leaf, then rotate up to restore the heap order of priorities.
-        if (_root == Nil)
-        {
-            _root = n;
-            return n;
-        }
-        int p = _root;
-        while (true)
-        {
-            ref Node parent = ref _nodes[p];
-            int next = start < parent.Start ? parent.Left : parent.Right;
-            if (next == Nil)
+            var aggregate = NodeAggregate(node);
+            int i = parent * NodeCapacity + IndexInParent(parent, node);
+            if (_childMax[i] == aggregate.Max && _childFlag[i] == aggregate.Flag)
             {
-                if (start < parent.Start)
-                {
-                    parent.Left = n;
-                }
-                else
-                {
-                    parent.Right = n;
-                }
-                _nodes[n].Parent = p;
-                break;
+                return;
             }
-            p = next;
-        }
-        while (_nodes[n].Parent != Nil && _nodes[_nodes[n].Parent].Priority < _nodes[n].Priority)
-        {
-            RotateUp(n);
-        }
-        UpdateUpwards(_nodes[n].Parent);
-        return n;
-    }
-
-    private void DeleteNode(int n)
-    {
-        // Rotate the node down until it has at most one child, then splice it out.
-        while (_nodes[n].Left != Nil && _nodes[n].Right != Nil)
-        {
-            int l = _nodes[n].Left;
-            int r = _nodes[n].Right;
-            RotateUp(_nodes[l].Priority > _nodes[r].Priority ? l : r);
-        }
-        int child = _nodes[n].Left != Nil ? _nodes[n].Left : _nodes[n].Right;
-        int parent = _nodes[n].Parent;
-        ReplaceChild(parent, n, child);
-        if (child != Nil)
-        {
-            _nodes[child].Parent = parent;
-        }
-        UpdateUpwards(parent);
-
-        _values[n] = default!;
-        _nodes[n].Left = _freeList;
-        _freeList = n;
-        _count--;
-    }
-
-    private void ReplaceChild(int parent, int oldChild, int newChild)
-    {
-        if (parent == Nil)
-        {
-            _root = newChild;
-        }
-        else if (_nodes[parent].Left == oldChild)
-        {
-            _nodes[parent].Left = newChild;
-        }
-        else
-        {
-            _nodes[parent].Right = newChild;
+            (_childMax[i], _childFlag[i]) = aggregate;
+            node = parent;
+            parent = _nodeParent[node];
         }
     }
 
-    // Rotates n above its parent, keeping in-order sequence, and fixes both nodes' augmentation.
-    private void RotateUp(int n)
-    {
-        int p = _nodes[n].Parent;
-        int g = _nodes[p].Parent;
-        if (_nodes[p].Left == n)
-        {
-            int b = _nodes[n].Right;
-            _nodes[p].Left = b;
-            if (b != Nil)
-            {
-                _nodes[b].Parent = p;
-            }
-            _nodes[n].Right = p;
-        }
-        else
-        {
-            int b = _nodes[n].Left;
-            _nodes[p].Right = b;
-            if (b != Nil)
-            {
-                _nodes[b].Parent = p;
-            }
-            _nodes[n].Left = p;
-        }
-        _nodes[p].Parent = n;
-        _nodes[n].Parent = g;
-        ReplaceChild(g, p, n);
-        Recompute(p);
-        Recompute(n);
-    }
-
-    private bool Recompute(int n)
-    {
-        ref Node node = ref _nodes[n];
-        ulong max = node.End - node.Start;
-        bool flag = node.Flag;
-        if (node.Left != Nil)
-        {
-            max = Math.Max(max, _nodes[node.Left].MaxLength);
-            flag |= _nodes[node.Left].SubtreeFlag;
-        }
-        if (node.Right != Nil)
-        {
-            max = Math.Max(max, _nodes[node.Right].MaxLength);
-            flag |= _nodes[node.Right].SubtreeFlag;
-        }
-        bool changed = max != node.MaxLength || flag != node.SubtreeFlag;
-        node.MaxLength = max;
-        node.SubtreeFlag = flag;
-        return changed;
-    }
-
-    // An ancestor's augmentation depends only on its children's, so stop at the first node that does not change.
-    private void UpdateUpwards(int n)
-    {
-        while (n != Nil && Recompute(n))
-        {
-            n = _nodes[n].Parent;
-        }
-    }
-
-    // Callers keep the order: the new range stays between the node's neighbours.
-    private void SetRange(int n, ulong start, ulong end)
-    {
-        _nodes[n].Start = start;
-        _nodes[n].End = end;
-        UpdateUpwards(n);
-    }
-
-    private void SetValue(int n, TValue value)
-    {
-        _values[n] = value;
-        bool flag = _flagOf is not null && _flagOf(value);
-        if (flag != _nodes[n].Flag)
-        {
-            _nodes[n].Flag = flag;
-            UpdateUpwards(n);
-        }
-    }
-
-    /// <summary>Checks the tree's invariants (order, heap, parents, augmentation); for tests.</summary>
+    /// <summary>Checks the tree's invariants (order, coalescing, keys, parents, links, augmentation); for tests.</summary>
     internal void Validate()
     {
-        int count = 0;
-        ValidateNode(_root, Nil, ref count, out _, out _);
-        if (count != _count)
+        int counted = ValidateSubtree(_root, _height, None, out _, out _, out _);
+        if (counted != _count)
         {
-            throw new InvalidOperationException($"count {_count} but {count} nodes reachable");
+            throw new InvalidOperationException($"count {_count} but {counted} entries reachable");
         }
-        ulong lastEnd = 0;
-        bool first = true;
-        for (int n = LeftMost(_root); n != Nil; n = Successor(n))
+        int walked = 0;
+        int previous = None;
+        for (int p = _count == 0 ? None : _head << LeafBits; p != None; p = Next(p))
         {
-            if (!first && _nodes[n].Start < lastEnd)
+            if (_starts[p] >= _ends[p])
+            {
+                throw new InvalidOperationException("empty entry");
+            }
+            if (previous != None && _starts[p] < _ends[previous])
             {
                 throw new InvalidOperationException("overlapping entries");
             }
-            if (!first && _nodes[n].Start == lastEnd && _comparer.Equals(_values[Predecessor(n)], _values[n]))
+            if (previous != None && _starts[p] == _ends[previous] && _comparer.Equals(_values[previous], _values[p]))
             {
                 throw new InvalidOperationException("uncoalesced equal neighbours");
             }
-            lastEnd = _nodes[n].End;
-            first = false;
+            previous = p;
+            walked++;
+        }
+        if (walked != _count)
+        {
+            throw new InvalidOperationException($"leaf chain has {walked} entries, count {_count}");
         }
     }
 
-    private void ValidateNode(int n, int parent, ref int count, out ulong max, out bool flag)
+    private int ValidateSubtree(int n, int level, int parent, out ulong minimum, out ulong max, out bool flag)
     {
+        if (level == 0)
+        {
+            if (_leafParent[n] != parent)
+            {
+                throw new InvalidOperationException("bad leaf parent");
+            }
+            if (_leafCount[n] == 0 && parent != None)
+            {
+                throw new InvalidOperationException("empty leaf in tree");
+            }
+            minimum = _leafCount[n] > 0 ? _starts[n << LeafBits] : 0;
+            (max, flag) = LeafAggregate(n);
+            return _leafCount[n];
+        }
+        if (_nodeParent[n] != parent || _nodeLevel[n] != level || _nodeCount[n] == 0)
+        {
+            throw new InvalidOperationException("bad inner node");
+        }
+        int total = 0;
+        minimum = 0;
         max = 0;
         flag = false;
-        if (n == Nil)
+        int baseIndex = n * NodeCapacity;
+        for (int i = 0; i < _nodeCount[n]; i++)
         {
-            return;
+            total += ValidateSubtree(_children[baseIndex + i], level - 1, n, out ulong childMin, out ulong childMax, out bool childFlag);
+            if (_keys[baseIndex + i] != childMin)
+            {
+                throw new InvalidOperationException("stale separator key");
+            }
+            if (_augmented && (_childMax[baseIndex + i] != childMax || _childFlag[baseIndex + i] != childFlag))
+            {
+                throw new InvalidOperationException("stale augmentation");
+            }
+            if (i == 0)
+            {
+                minimum = childMin;
+            }
+            max = Math.Max(max, childMax);
+            flag |= childFlag;
         }
-        count++;
-        ref Node node = ref _nodes[n];
-        if (node.Parent != parent)
-        {
-            throw new InvalidOperationException("bad parent link");
-        }
-        if (node.Start >= node.End)
-        {
-            throw new InvalidOperationException("empty node");
-        }
-        if (parent != Nil && _nodes[parent].Priority < node.Priority)
-        {
-            throw new InvalidOperationException("heap order broken");
-        }
-        ValidateNode(node.Left, n, ref count, out ulong lm, out bool lf);
-        ValidateNode(node.Right, n, ref count, out ulong rm, out bool rf);
-        max = Math.Max(node.End - node.Start, Math.Max(lm, rm));
-        flag = node.Flag | lf | rf;
-        if (max != node.MaxLength || flag != node.SubtreeFlag)
-        {
-            throw new InvalidOperationException("stale augmentation");
-        }
+        return total;
     }
 }

@@ -33,7 +33,7 @@ public class RangeMapTests
     [Fact]
     public void Gaps_overlaps_and_first_fit()
     {
-        var map = new RangeMap<int>();
+        var map = new RangeMap<int>(indexLengths: true);
         map.Insert(10, 20, 1);
         map.Insert(30, 35, 2);
         Assert.Equal([(0UL, 10UL), (20UL, 30UL), (35UL, 40UL)], map.GetGaps(0, 40));
@@ -97,84 +97,112 @@ public class RangeMapTests
     }
 
     // Random operation sequences against a model that stores a value per key, near 0 and near 2^64.
-    private const int Universe = 48;
-
-    private static readonly Gen<(int Op, int A, int B, int V)> OpGen =
-        Gen.Select(Gen.Int[0, 6], Gen.Int[0, Universe], Gen.Int[0, Universe], Gen.Int[0, 2]);
-
+    // The small universe hits every edge case of splitting and coalescing; the large one, with short
+    // ranges, grows the tree to several levels so node splits, empty-node removal and the per-child
+    // augmentation are exercised too.
     [Fact]
     public void Behaves_like_a_per_key_model()
     {
-        Gen.Select(Gen.Bool, OpGen.Array[1, 120]).Sample(t =>
+        const int universe = 48;
+        var ops = Gen.Select(Gen.Int[0, 7], Gen.Int[0, universe], Gen.Int[0, universe], Gen.Int[0, 2]);
+        Gen.Select(Gen.Bool, ops.Array[1, 120]).Sample(t => { RunAgainstModel(universe, t.Item1, t.Item2, compareEvery: 1); }, iter: 3000);
+    }
+
+    [Fact]
+    public void Behaves_like_a_per_key_model_when_the_tree_has_several_levels()
+    {
+        const int universe = 6000;
+        var ops = Gen.Int[0, universe].SelectMany(a => Gen.Select(
+            Gen.Frequency((6, Gen.Const(0)), (2, Gen.Const(2)), (1, Gen.Int[3, 7])),
+            Gen.Const(a),
+            Gen.Int[0, 6].Select(d => Math.Min(universe, a + d)),
+            Gen.Int[0, 3]));
+        int tallest = 0;
+        Gen.Select(Gen.Bool, ops.Array[2500, 4000]).Sample(t =>
         {
-            var (high, ops) = t;
-            ulong origin = high ? ulong.MaxValue - Universe : 0;
-            var map = new RangeMap<int>();
-            var model = new int?[Universe];
-            foreach (var (op, a, b, v) in ops)
+            tallest = Math.Max(tallest, RunAgainstModel(universe, t.Item1, t.Item2, compareEvery: 97));
+        }, iter: 12);
+        Assert.True(tallest >= 2, $"the tree only reached height {tallest}");
+    }
+
+    private static int RunAgainstModel(int universe, bool high, (int Op, int A, int B, int V)[] ops, int compareEvery)
+    {
+        ulong origin = high ? ulong.MaxValue - (ulong)universe : 0;
+        var map = new RangeMap<int>(flagOf: static v => v == 0, indexLengths: true);
+        var model = new int?[universe];
+        int step = 0;
+        int tallest = 0;
+        foreach (var (op, a, b, v) in ops)
+        {
+            int lo = Math.Min(a, b);
+            int hi = Math.Max(a, b);
+            ulong start = origin + (ulong)lo;
+            ulong end = origin + (ulong)hi;
+            switch (op)
             {
-                int lo = Math.Min(a, b);
-                int hi = Math.Max(a, b);
-                ulong start = origin + (ulong)lo;
-                ulong end = origin + (ulong)hi;
-                switch (op)
-                {
-                    case 0 or 1:
-                        if (lo == hi)
-                        {
-                            Assert.Throws<ArgumentException>(() => map.Insert(start, end, v));
-                            break;
-                        }
-                        map.Insert(start, end, v);
-                        for (int k = lo; k < hi; k++)
-                        {
-                            model[k] = v;
-                        }
+                case 0 or 1:
+                    if (lo == hi)
+                    {
+                        Assert.Throws<ArgumentException>(() => map.Insert(start, end, v));
                         break;
-                    case 2:
-                        if (lo == hi)
+                    }
+                    map.Insert(start, end, v);
+                    for (int k = lo; k < hi; k++)
+                    {
+                        model[k] = v;
+                    }
+                    break;
+                case 2:
+                    if (lo == hi)
+                    {
+                        Assert.Throws<ArgumentException>(() => map.Remove(start, end));
+                        break;
+                    }
+                    map.Remove(start, end);
+                    for (int k = lo; k < hi; k++)
+                    {
+                        model[k] = null;
+                    }
+                    break;
+                case 3:
+                    if (a < universe)
+                    {
+                        var found = map.Find(origin + (ulong)a);
+                        Assert.Equal(model[a], found?.Value);
+                        if (found is { } f)
                         {
-                            Assert.Throws<ArgumentException>(() => map.Remove(start, end));
-                            break;
+                            Assert.True(f.Start <= origin + (ulong)a && origin + (ulong)a < f.End);
                         }
-                        map.Remove(start, end);
-                        for (int k = lo; k < hi; k++)
-                        {
-                            model[k] = null;
-                        }
-                        break;
-                    case 3:
-                        if (a < Universe)
-                        {
-                            var found = map.Find(origin + (ulong)a);
-                            Assert.Equal(model[a], found?.Value);
-                            if (found is { } f)
-                            {
-                                Assert.True(f.Start <= origin + (ulong)a && origin + (ulong)a < f.End);
-                            }
-                        }
-                        break;
-                    case 4:
-                        Assert.Equal(Enumerable.Range(lo, hi - lo).Any(k => model[k] is not null), map.Overlaps(start, end));
-                        break;
-                    case 5:
-                        Assert.Equal(ModelGaps(model, lo, hi).Select(g => (origin + (ulong)g.Start, origin + (ulong)g.End)), map.GetGaps(start, end));
-                        break;
-                    case 6:
-                        ulong length = (ulong)Math.Max(1, hi - lo);
-                        var expected = ModelRuns(model).FirstOrDefault(r => (ulong)(r.End - r.Start) >= length);
-                        bool fits = map.FindFirstFit(length, out var fit);
-                        Assert.Equal(expected != default, fits);
-                        if (fits)
-                        {
-                            Assert.Equal(origin + (ulong)expected.Start, fit.Start);
-                        }
-                        break;
-                }
+                    }
+                    break;
+                case 4:
+                    Assert.Equal(Enumerable.Range(lo, hi - lo).Any(k => model[k] is not null), map.Overlaps(start, end));
+                    break;
+                case 5:
+                    Assert.Equal(ModelGaps(model, lo, hi).Select(g => (origin + (ulong)g.Start, origin + (ulong)g.End)), map.GetGaps(start, end));
+                    break;
+                case 6:
+                    ulong length = (ulong)Math.Max(1, hi - lo);
+                    var expected = ModelRuns(model).FirstOrDefault(r => (ulong)(r.End - r.Start) >= length);
+                    bool fits = map.FindFirstFit(length, out var fit);
+                    Assert.Equal(expected != default, fits);
+                    if (fits)
+                    {
+                        Assert.Equal(origin + (ulong)expected.Start, fit.Start);
+                    }
+                    break;
+                case 7:
+                    Assert.Equal(ModelRuns(model).Where(r => r.Value == 0).Select(r => origin + (ulong)r.Start), map.GetFlagged().Select(e => e.Start));
+                    break;
+            }
+            if (++step % compareEvery == 0 || step == ops.Length)
+            {
                 map.Validate();
+                tallest = Math.Max(tallest, map.Height);
                 Assert.Equal(ModelRuns(model).Select(r => new RangeEntry<int>(origin + (ulong)r.Start, origin + (ulong)r.End, r.Value)), map.ToList());
             }
-        }, iter: 3000);
+        }
+        return tallest;
     }
 
     private static IEnumerable<(int Start, int End, int Value)> ModelRuns(int?[] model)
