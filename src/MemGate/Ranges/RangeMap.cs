@@ -377,15 +377,20 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         }
     }
 
-    // Copies count entries between positions (overlapping ranges are fine, as with Array.Copy).
+    // Span copies: memmove without Array.Copy's type checks, which dominate at these small counts.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Move<T>(T[] array, int from, int to, int count) =>
+        array.AsSpan(from, count).CopyTo(array.AsSpan(to, count));
+
+    // Copies count entries between positions (overlapping ranges are fine).
     private void MoveEntries(int from, int to, int count)
     {
-        Array.Copy(_starts, from, _starts, to, count);
-        Array.Copy(_ends, from, _ends, to, count);
-        Array.Copy(_values, from, _values, to, count);
+        Move(_starts, from, to, count);
+        Move(_ends, from, to, count);
+        Move(_values, from, to, count);
         if (_flagOf is not null)
         {
-            Array.Copy(_flags, from, _flags, to, count);
+            Move(_flags, from, to, count);
         }
     }
 
@@ -399,27 +404,27 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         for (int level = _height; level > 0; level--)
         {
             int baseIndex = n * NodeCapacity;
-            uint below = AtOrBelowMask(_keys, baseIndex, key) & LowBits(_nodeCount[n]);
+            uint below = AtOrBelowMask(_keys, baseIndex, NodeCapacity, key) & LowBits(_nodeCount[n]);
             // Child i covers [keys[i], keys[i+1]); key 0's own bit is ignored so keys below the minimum go to child 0.
             n = _children[baseIndex + BitOperations.PopCount(below & ~1u)];
         }
         int first = n << LeafBits;
-        int count = BitOperations.PopCount(AtOrBelowMask(_starts, first, key) & LowBits(_leafCount[n]));
+        int count = BitOperations.PopCount(AtOrBelowMask(_starts, first, LeafCapacity, key) & LowBits(_leafCount[n]));
         return count == 0 ? None : first + count - 1;
     }
 
     private static uint LowBits(int count) => (uint)((1UL << count) - 1);
 
-    // Bit i is set when array[baseIndex + i] <= key, for the 32 slots of one node or leaf.
+    // Bit i is set when array[baseIndex + i] <= key, for the slots (a multiple of 4, at most 32) of one node or leaf.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint AtOrBelowMask(ulong[] array, int baseIndex, ulong key)
+    private static uint AtOrBelowMask(ulong[] array, int baseIndex, int slots, ulong key)
     {
         ref ulong slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), baseIndex);
         if (Vector256.IsHardwareAccelerated)
         {
             var k = Vector256.Create(key);
             uint mask = 0;
-            for (int i = 0; i < 32; i += 4)
+            for (int i = 0; i < slots; i += 4)
             {
                 var v = Vector256.LoadUnsafe(ref slot, (nuint)i);
                 mask |= Vector256.LessThanOrEqual(v, k).ExtractMostSignificantBits() << i;
@@ -427,7 +432,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
             return mask;
         }
         uint scalar = 0;
-        for (int i = 0; i < 32; i++)
+        for (int i = 0; i < slots; i++)
         {
             scalar |= (Unsafe.Add(ref slot, i) <= key ? 1u : 0u) << i;
         }
@@ -798,10 +803,10 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         int tail = baseIndex + count - at;
         if (tail > 0)
         {
-            Array.Copy(_keys, at, _keys, at + 1, tail);
-            Array.Copy(_children, at, _children, at + 1, tail);
-            Array.Copy(_childMax, at, _childMax, at + 1, tail);
-            Array.Copy(_childFlag, at, _childFlag, at + 1, tail);
+            Move(_keys, at, at + 1, tail);
+            Move(_children, at, at + 1, tail);
+            Move(_childMax, at, at + 1, tail);
+            Move(_childFlag, at, at + 1, tail);
         }
         _children[at] = child;
         _keys[at] = MinimumOf(child, isLeaf);
@@ -818,10 +823,10 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         const int half = NodeCapacity / 2;
         int from = node * NodeCapacity + half;
         int to = right * NodeCapacity;
-        Array.Copy(_keys, from, _keys, to, half);
-        Array.Copy(_children, from, _children, to, half);
-        Array.Copy(_childMax, from, _childMax, to, half);
-        Array.Copy(_childFlag, from, _childFlag, to, half);
+        Move(_keys, from, to, half);
+        Move(_children, from, to, half);
+        Move(_childMax, from, to, half);
+        Move(_childFlag, from, to, half);
         _nodeCount[node] = half;
         _nodeCount[right] = half;
         for (int i = 0; i < half; i++)
@@ -851,10 +856,10 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         if (tail > 0)
         {
             int at = baseIndex + index;
-            Array.Copy(_keys, at + 1, _keys, at, tail);
-            Array.Copy(_children, at + 1, _children, at, tail);
-            Array.Copy(_childMax, at + 1, _childMax, at, tail);
-            Array.Copy(_childFlag, at + 1, _childFlag, at, tail);
+            Move(_keys, at + 1, at, tail);
+            Move(_children, at + 1, at, tail);
+            Move(_childMax, at + 1, at, tail);
+            Move(_childFlag, at + 1, at, tail);
         }
         _nodeCount[node] = count - 1;
         if (count - 1 == 0)
