@@ -3,3 +3,4 @@
 using MemGate.Examples;
 
 QuickStartExample.Run(Console.Out);
+RangesExample.Run(Console.Out);

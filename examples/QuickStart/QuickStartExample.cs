@@ -9,6 +9,7 @@ public static class QuickStartExample
     /// <summary>Builds the device, writes and reads "Hello IoT!", translates the SRAM address, and shows flash is read-only.</summary>
     public static void Run(TextWriter output)
     {
+        // begin-snippet: guest-memory
         using var memory = GuestMemory.Create(
         [
             GuestRegion.Flash("Flash", 0x0800_0000, 128 * 1024),   // 128 KiB, r-x
@@ -37,5 +38,6 @@ public static class QuickStartExample
         }
         memory.Debug.WriteUInt32(flash, 0x2000_5000);   // initial stack pointer, as a loader would
         output.WriteLine($"Loader wrote flash: {memory.ReadUInt32(flash):X8}");
+        // end-snippet
     }
 }

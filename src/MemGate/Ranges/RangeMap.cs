@@ -116,18 +116,42 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     {
         CheckRange(start, end);
         int following = RemoveCore(start, end);
-        int at;
+        int before = following != None ? Previous(following) : LastStartingAtOrBefore(start);
+        _version++;
+        // Extending an equal neighbour in place is the common case (consecutive maps with one protection).
+        bool joinsBefore = before != None && _ends[before] == start && _comparer.Equals(_values[before], value);
+        bool joinsFollowing = following != None && _starts[following] == end && _comparer.Equals(_values[following], value);
+        if (joinsBefore)
+        {
+            if (joinsFollowing)
+            {
+                ulong last = _ends[following];
+                DeleteAt(following); // after `before`, which keeps its position
+                SetEnd(before, last);
+            }
+            else
+            {
+                SetEnd(before, end);
+            }
+            return;
+        }
+        if (joinsFollowing)
+        {
+            SetStart(following, start);
+            return;
+        }
         if (following != None)
         {
-            at = InsertAt(following >> LeafBits, following & (LeafCapacity - 1), start, end, value);
+            InsertAt(following >> LeafBits, following & (LeafCapacity - 1), start, end, value);
+        }
+        else if (before != None)
+        {
+            InsertAt(before >> LeafBits, (before & (LeafCapacity - 1)) + 1, start, end, value);
         }
         else
         {
-            int before = LastStartingAtOrBefore(start);
-            at = before == None ? InsertAt(_head, 0, start, end, value) : InsertAt(before >> LeafBits, (before & (LeafCapacity - 1)) + 1, start, end, value);
+            InsertAt(_head, 0, start, end, value);
         }
-        Coalesce(at);
-        _version++;
     }
 
     /// <summary>Removes everything inside [<paramref name="start"/>, <paramref name="end"/>), trimming entries that stick out.</summary>
@@ -404,27 +428,30 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         for (int level = _height; level > 0; level--)
         {
             int baseIndex = n * NodeCapacity;
-            uint below = AtOrBelowMask(_keys, baseIndex, NodeCapacity, key) & LowBits(_nodeCount[n]);
+            int children = _nodeCount[n];
+            uint below = AtOrBelowMask(_keys, baseIndex, children, key) & LowBits(children);
             // Child i covers [keys[i], keys[i+1]); key 0's own bit is ignored so keys below the minimum go to child 0.
             n = _children[baseIndex + BitOperations.PopCount(below & ~1u)];
         }
         int first = n << LeafBits;
-        int count = BitOperations.PopCount(AtOrBelowMask(_starts, first, LeafCapacity, key) & LowBits(_leafCount[n]));
+        int entries = _leafCount[n];
+        int count = BitOperations.PopCount(AtOrBelowMask(_starts, first, entries, key) & LowBits(entries));
         return count == 0 ? None : first + count - 1;
     }
 
     private static uint LowBits(int count) => (uint)((1UL << count) - 1);
 
-    // Bit i is set when array[baseIndex + i] <= key, for the slots (a multiple of 4, at most 32) of one node or leaf.
+    // Bit i is set when array[baseIndex + i] <= key for the first `used` slots of one node or leaf, and
+    // maybe for a few slots after them (whole vectors are compared; a node or leaf always has 32 slots).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint AtOrBelowMask(ulong[] array, int baseIndex, int slots, ulong key)
+    private static uint AtOrBelowMask(ulong[] array, int baseIndex, int used, ulong key)
     {
         ref ulong slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), baseIndex);
         if (Vector256.IsHardwareAccelerated)
         {
             var k = Vector256.Create(key);
             uint mask = 0;
-            for (int i = 0; i < slots; i += 4)
+            for (int i = 0; i < used; i += 4)
             {
                 var v = Vector256.LoadUnsafe(ref slot, (nuint)i);
                 mask |= Vector256.LessThanOrEqual(v, k).ExtractMostSignificantBits() << i;
@@ -432,7 +459,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
             return mask;
         }
         uint scalar = 0;
-        for (int i = 0; i < slots; i++)
+        for (int i = 0; i < used; i++)
         {
             scalar |= (Unsafe.Add(ref slot, i) <= key ? 1u : 0u) << i;
         }
@@ -527,31 +554,13 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         return p;
     }
 
-    private void Coalesce(int p)
-    {
-        int next = Next(p);
-        if (next != None && _starts[next] == _ends[p] && _comparer.Equals(_values[p], _values[next]))
-        {
-            ulong end = _ends[next];
-            DeleteAt(next); // after p, so p keeps its position
-            SetEnd(p, end);
-        }
-        int prev = Previous(p);
-        if (prev != None && _ends[prev] == _starts[p] && _comparer.Equals(_values[prev], _values[p]))
-        {
-            ulong end = _ends[p];
-            DeleteAt(p);    // after prev, so prev keeps its position
-            SetEnd(prev, end);
-        }
-    }
-
     private void SetEnd(int p, ulong end)
     {
         _ends[p] = end;
         RefreshLeaf(p >> LeafBits);
     }
 
-    // Starts only ever grow, and stay below the next entry's start.
+    // A start moves only between its neighbours: above the previous entry's end, below its own end.
     private void SetStart(int p, ulong start)
     {
         _starts[p] = start;
