@@ -1,0 +1,14 @@
+namespace MemGate.Devices;
+
+/// <summary>
+/// One address space of a device. Most parts have one; AVR parts keep program memory, data memory
+/// and EEPROM in separate spaces where the same address means different bytes.
+/// </summary>
+/// <param name="Name">Unique name regions refer to (for example "main", "program", "data").</param>
+/// <param name="AddressWidth">Address bits, 8 to 64.</param>
+/// <param name="Description">What the space holds, or empty.</param>
+public sealed record DeviceAddressSpace(string Name, int AddressWidth, string Description = "")
+{
+    /// <summary>The highest address of the space.</summary>
+    public ulong MaxAddress => AddressWidth >= 64 ? ulong.MaxValue : (1UL << AddressWidth) - 1;
+}

@@ -1,0 +1,96 @@
+using System.Numerics;
+using MemGate.Memory;
+
+namespace MemGate.Devices;
+
+/// <summary>
+/// A device's memory map: its address spaces, regions and peripherals, plus what the CPU is. Immutable
+/// and validated on construction: a description that exists is one MemGate can allocate.
+/// </summary>
+/// <remarks>
+/// Errors (overlaps within a space, zero sizes, regions past the space's address width, regions not
+/// aligned to <see cref="PageSize"/>, aliases of missing regions, duplicate names, unknown spaces)
+/// throw <see cref="DeviceDescriptionException"/> listing all of them. Warnings (for example executable
+/// RAM) do not; they are kept in <see cref="Warnings"/>.
+/// </remarks>
+public sealed class DeviceDescription
+{
+    /// <summary>The space devices with a single address space use when none is named.</summary>
+    public const string DefaultSpace = "main";
+
+    /// <summary>Validates and creates a description.</summary>
+    /// <exception cref="DeviceDescriptionException">The description has errors.</exception>
+    public DeviceDescription(
+        string name,
+        IEnumerable<DeviceRegion> regions,
+        IEnumerable<DeviceAddressSpace>? spaces = null,
+        IEnumerable<DevicePeripheral>? peripherals = null,
+        string description = "",
+        string architecture = "",
+        string cpu = "",
+        ByteOrder byteOrder = ByteOrder.LittleEndian,
+        ulong pageSize = 1,
+        bool allocateAtOnce = true)
+    {
+        Name = name;
+        Description = description;
+        Architecture = architecture;
+        Cpu = cpu;
+        ByteOrder = byteOrder;
+        PageSize = pageSize;
+        AllocateAtOnce = allocateAtOnce;
+        Spaces = [.. spaces ?? [new DeviceAddressSpace(DefaultSpace, 32)]];
+        Regions = [.. regions];
+        Peripherals = [.. peripherals ?? []];
+        var diagnostics = DeviceValidator.Validate(this);
+        if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+        {
+            throw new DeviceDescriptionException($"Device '{name}'", diagnostics);
+        }
+        Warnings = diagnostics;
+    }
+
+    /// <summary>The device's name, for example "STM32F103".</summary>
+    public string Name { get; }
+
+    /// <summary>Free text; templates name their source (datasheet section or emulator board) here.</summary>
+    public string Description { get; }
+
+    /// <summary>The instruction set, for example "armv7-m", "avr5", "rv32imac", "xtensa".</summary>
+    public string Architecture { get; }
+
+    /// <summary>The CPU core, for example "cortex-m3".</summary>
+    public string Cpu { get; }
+
+    /// <summary>The CPU's byte order.</summary>
+    public ByteOrder ByteOrder { get; }
+
+    /// <summary>Allocation granularity in bytes (a power of two); every region is aligned to it.</summary>
+    public ulong PageSize { get; }
+
+    /// <summary>Whether all regions are backed at once (the seed's <c>allocate_at_once</c>).</summary>
+    public bool AllocateAtOnce { get; }
+
+    /// <summary>The address spaces, in file order.</summary>
+    public IReadOnlyList<DeviceAddressSpace> Spaces { get; }
+
+    /// <summary>The regions, in file order.</summary>
+    public IReadOnlyList<DeviceRegion> Regions { get; }
+
+    /// <summary>The peripherals, in file order.</summary>
+    public IReadOnlyList<DevicePeripheral> Peripherals { get; }
+
+    /// <summary>Problems that do not stop the device from loading.</summary>
+    public IReadOnlyList<DeviceDiagnostic> Warnings { get; }
+
+    /// <summary>The region called <paramref name="name"/>, or null.</summary>
+    public DeviceRegion? FindRegion(string name) => Regions.FirstOrDefault(r => r.Name == name);
+
+    /// <summary>The space called <paramref name="name"/>, or null.</summary>
+    public DeviceAddressSpace? FindSpace(string name) => Spaces.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>Total bytes of the regions of <paramref name="type"/>.</summary>
+    public ulong TotalSize(DeviceRegionType type) => Regions.Where(r => r.Type == type).Aggregate(0UL, (sum, r) => sum + r.Size);
+
+    internal static bool IsPowerOfTwo(ulong value) => value != 0 && BitOperations.IsPow2(value);
+}

@@ -1,0 +1,28 @@
+using MemGate.Memory;
+
+namespace MemGate.Devices;
+
+/// <summary>One memory region of a device description (plain data; <see cref="DeviceDescription"/> validates the set).</summary>
+/// <param name="Name">Unique name within the device.</param>
+/// <param name="Start">Guest address of the first byte.</param>
+/// <param name="Size">Length in bytes.</param>
+/// <param name="Permissions">What the guest may do.</param>
+/// <param name="Type">What kind of memory it is.</param>
+/// <param name="Space">The name of the address space it lives in.</param>
+public sealed record DeviceRegion(string Name, ulong Start, ulong Size, Permissions Permissions, DeviceRegionType Type, string Space)
+{
+    /// <summary>For aliases: the region viewed.</summary>
+    public string? AliasOf { get; init; }
+
+    /// <summary>For aliases: how the target is viewed.</summary>
+    public AliasMode AliasMode { get; init; }
+
+    /// <summary>A file whose bytes are the region's initial contents (relative to the device file).</summary>
+    public string? InitFile { get; init; }
+
+    /// <summary>Free text, for example the datasheet's name for the region.</summary>
+    public string Description { get; init; } = "";
+
+    /// <summary>The last address (inclusive); never wraps because validation rejects regions past 2^64.</summary>
+    public ulong Last => Start + (Size - 1);
+}

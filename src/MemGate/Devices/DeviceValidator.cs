@@ -1,0 +1,185 @@
+using MemGate.Memory;
+
+namespace MemGate.Devices;
+
+/// <summary>The rules a <see cref="DeviceDescription"/> must satisfy; every finding names its field.</summary>
+internal static class DeviceValidator
+{
+    public static List<DeviceDiagnostic> Validate(DeviceDescription device)
+    {
+        var found = new List<DeviceDiagnostic>();
+        void Error(string field, string message) => found.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, field, message));
+        void Warn(string field, string message) => found.Add(new DeviceDiagnostic(DiagnosticSeverity.Warning, field, message));
+
+        if (string.IsNullOrWhiteSpace(device.Name))
+        {
+            Error("device.name", "the device needs a name");
+        }
+        if (!DeviceDescription.IsPowerOfTwo(device.PageSize))
+        {
+            Error("memory.page_size", $"page size {device.PageSize} is not a power of two");
+        }
+
+        var spaces = new Dictionary<string, DeviceAddressSpace>(StringComparer.Ordinal);
+        for (int i = 0; i < device.Spaces.Count; i++)
+        {
+            var space = device.Spaces[i];
+            if (string.IsNullOrWhiteSpace(space.Name))
+            {
+                Error($"spaces[{i}].name", "an address space needs a name");
+            }
+            else if (!spaces.TryAdd(space.Name, space))
+            {
+                Error($"spaces[{i}].name", $"duplicate address space name '{space.Name}'");
+            }
+            if (space.AddressWidth is < 8 or > 64)
+            {
+                Error($"spaces[{i}].width", $"address width {space.AddressWidth} is outside 8..64 bits");
+            }
+        }
+
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < device.Regions.Count; i++)
+        {
+            var r = device.Regions[i];
+            string at = $"regions[{i}]";
+            if (string.IsNullOrWhiteSpace(r.Name))
+            {
+                Error($"{at}.name", "a region needs a name");
+            }
+            else if (!names.TryAdd(r.Name, i))
+            {
+                Error($"{at}.name", $"duplicate region name '{r.Name}' (also regions[{names[r.Name]}])");
+            }
+            if (r.Size == 0)
+            {
+                Error($"{at}.size", $"region '{r.Name}' has size 0");
+            }
+            else if (r.Size - 1 > ulong.MaxValue - r.Start)
+            {
+                Error($"{at}.size", $"region '{r.Name}' at 0x{r.Start:X} with size 0x{r.Size:X} runs past the end of the 64-bit address range");
+            }
+            else if (spaces.TryGetValue(r.Space, out var space) && r.Last > space.MaxAddress)
+            {
+                Error($"{at}.guest_address", $"region '{r.Name}' [0x{r.Start:X}–0x{r.Last:X}] runs past the end of the {space.AddressWidth}-bit space '{space.Name}' (last address 0x{space.MaxAddress:X})");
+            }
+            if (!spaces.ContainsKey(r.Space))
+            {
+                Error($"{at}.space", $"region '{r.Name}' is in unknown address space '{r.Space}' (spaces: {string.Join(", ", spaces.Keys)})");
+            }
+            if (DeviceDescription.IsPowerOfTwo(device.PageSize) && r.Size != 0
+                && (r.Start % device.PageSize != 0 || r.Size % device.PageSize != 0))
+            {
+                Error($"{at}.guest_address", $"region '{r.Name}' [0x{r.Start:X}, size 0x{r.Size:X}] is not aligned to the page size 0x{device.PageSize:X}");
+            }
+            if ((r.Permissions & ~Permissions.All) != 0)
+            {
+                Error($"{at}.permissions", $"region '{r.Name}' has invalid permission bits 0x{(byte)r.Permissions:X}");
+            }
+            if (r.Type == DeviceRegionType.Ram && r.Permissions.HasFlag(Permissions.Execute))
+            {
+                Warn($"{at}.permissions", $"RAM region '{r.Name}' is executable ({PermissionsText.ToRwx(r.Permissions)})");
+            }
+            if (r.Type is DeviceRegionType.Rom && r.Permissions.HasFlag(Permissions.Write))
+            {
+                Warn($"{at}.permissions", $"ROM region '{r.Name}' is writable ({PermissionsText.ToRwx(r.Permissions)})");
+            }
+            if (r.Type != DeviceRegionType.Alias && r.AliasOf is not null)
+            {
+                Error($"{at}.alias_of", $"region '{r.Name}' is {r.Type.ToString().ToLowerInvariant()}, not an alias, but names alias target '{r.AliasOf}'");
+            }
+        }
+
+        for (int i = 0; i < device.Regions.Count; i++)
+        {
+            var r = device.Regions[i];
+            if (r.Type != DeviceRegionType.Alias)
+            {
+                continue;
+            }
+            string at = $"regions[{i}].alias_of";
+            if (r.AliasOf is null)
+            {
+                Error(at, $"alias region '{r.Name}' does not name its target");
+                continue;
+            }
+            var target = device.FindRegion(r.AliasOf);
+            if (target is null)
+            {
+                Error(at, $"alias region '{r.Name}' refers to missing region '{r.AliasOf}'");
+                continue;
+            }
+            if (target.Type is DeviceRegionType.Alias or DeviceRegionType.Mmio or DeviceRegionType.Registers)
+            {
+                Error(at, $"alias region '{r.Name}' refers to '{target.Name}', which is {target.Type.ToString().ToLowerInvariant()}; aliases view memory regions");
+            }
+            else if (r.AliasMode == AliasMode.Mirror && r.Size > target.Size)
+            {
+                Error($"regions[{i}].size", $"mirror '{r.Name}' (0x{r.Size:X} bytes) is larger than its target '{target.Name}' (0x{target.Size:X} bytes)");
+            }
+            else if (r.AliasMode == AliasMode.BitBand && (target.Size > ulong.MaxValue / 32 || r.Size != target.Size * 32))
+            {
+                Error($"regions[{i}].size", $"bit-band alias '{r.Name}' must be 32 times its target '{target.Name}': 0x{target.Size:X} × 32, not 0x{r.Size:X}");
+            }
+        }
+
+        CheckOverlaps(device.Regions.Select((r, i) => (r.Name, r.Space, r.Start, r.Size, Field: $"regions[{i}].guest_address")), "region", Error);
+        CheckOverlaps(device.Peripherals.Select((p, i) => (p.Name, p.Space, Start: p.Base, p.Size, Field: $"peripherals[{i}].base")), "peripheral", Error);
+
+        var peripheralNames = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < device.Peripherals.Count; i++)
+        {
+            var p = device.Peripherals[i];
+            string at = $"peripherals[{i}]";
+            if (string.IsNullOrWhiteSpace(p.Name))
+            {
+                Error($"{at}.name", "a peripheral needs a name");
+            }
+            else if (!peripheralNames.TryAdd(p.Name, i))
+            {
+                Error($"{at}.name", $"duplicate peripheral name '{p.Name}' (also peripherals[{peripheralNames[p.Name]}])");
+            }
+            if (p.Size == 0 || p.Size - 1 > ulong.MaxValue - p.Base)
+            {
+                Error($"{at}.size", $"peripheral '{p.Name}' at 0x{p.Base:X} has size 0x{p.Size:X}");
+                continue;
+            }
+            if (!spaces.ContainsKey(p.Space))
+            {
+                Error($"{at}.space", $"peripheral '{p.Name}' is in unknown address space '{p.Space}'");
+                continue;
+            }
+            bool inside = device.Regions.Any(r => r.Space == p.Space && r.Type is DeviceRegionType.Mmio or DeviceRegionType.Registers
+                && r.Size != 0 && p.Base >= r.Start && p.Last <= r.Last);
+            if (!inside)
+            {
+                Warn($"{at}.base", $"peripheral '{p.Name}' [0x{p.Base:X}–0x{p.Last:X}] is not inside any mmio region of space '{p.Space}'");
+            }
+        }
+        return found;
+    }
+
+    // Sorted by start; an item overlaps an earlier one exactly when it starts at or below the furthest end so far.
+    private static void CheckOverlaps(IEnumerable<(string Name, string Space, ulong Start, ulong Size, string Field)> items, string what, Action<string, string> error)
+    {
+        foreach (var space in items.Where(x => x.Size != 0 && x.Size - 1 <= ulong.MaxValue - x.Start).GroupBy(x => x.Space))
+        {
+            var sorted = space.OrderBy(x => x.Start).ToList();
+            for (int i = 1, widest = 0; i < sorted.Count; i++)
+            {
+                var a = sorted[widest];
+                var b = sorted[i];
+                ulong aLast = a.Start + (a.Size - 1);
+                ulong bLast = b.Start + (b.Size - 1);
+                if (b.Start <= aLast)
+                {
+                    error(b.Field, $"{what} '{b.Name}' [0x{b.Start:X}–0x{bLast:X}] overlaps {what} '{a.Name}' [0x{a.Start:X}–0x{aLast:X}] in space '{space.Key}' at [0x{b.Start:X}–0x{Math.Min(aLast, bLast):X}]");
+                }
+                if (bLast > aLast)
+                {
+                    widest = i;
+                }
+            }
+        }
+    }
+}
