@@ -1,0 +1,370 @@
+using System.Globalization;
+using MemGate.Memory;
+
+namespace MemGate.Devices.Config;
+
+/// <summary>
+/// Reads device descriptions from TOML, YAML or JSON files with one schema (the seed's TOML layout:
+/// <c>[device]</c>, <c>[memory]</c>, <c>[[spaces]]</c>, <c>[[regions]]</c>, <c>[[peripherals]]</c>).
+/// </summary>
+/// <remarks>
+/// Every problem is collected before anything is returned, and each names the file, line and column,
+/// the field (<c>regions[1].size</c>) and the offending value. Sizes are <see cref="ByteSize"/> texts or
+/// integers; addresses are hex (<c>"0x08000000"</c>) or decimal strings or integers.
+/// </remarks>
+public static class DeviceConfigReader
+{
+    private static readonly string[] DeviceKeys = ["name", "description", "architecture", "cpu", "endianness", "address_width"];
+    private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces"];
+    private static readonly string[] SpaceKeys = ["name", "width", "description"];
+    private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "description"];
+    private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model"];
+    private static readonly string[] RootKeys = ["device", "memory", "spaces", "regions", "peripherals"];
+
+    /// <summary>Reads a file; the format follows the extension (.toml, .yaml/.yml, .json).</summary>
+    /// <exception cref="DeviceDescriptionException">The file is malformed or describes an invalid device.</exception>
+    public static DeviceDescription Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Device file '{path}' does not exist.", path);
+        }
+        return Parse(File.ReadAllText(path), FormatOf(path), path);
+    }
+
+    /// <summary>The format a file name implies.</summary>
+    /// <exception cref="ArgumentException">The extension is not one of .toml, .yaml, .yml, .json.</exception>
+    public static DeviceConfigFormat FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".toml" => DeviceConfigFormat.Toml,
+        ".yaml" or ".yml" => DeviceConfigFormat.Yaml,
+        ".json" => DeviceConfigFormat.Json,
+        var other => throw new ArgumentException($"'{path}': unknown device file extension '{other}' (use .toml, .yaml, .yml or .json).", nameof(path)),
+    };
+
+    /// <summary>Reads a description from text; <paramref name="file"/> names it in errors.</summary>
+    public static DeviceDescription Parse(string text, DeviceConfigFormat format, string file = "<text>")
+    {
+        var root = format switch
+        {
+            DeviceConfigFormat.Toml => TomlConfigParser.Parse(text, file),
+            DeviceConfigFormat.Yaml => YamlConfigParser.Parse(text, file),
+            _ => JsonConfigParser.Parse(text, file),
+        };
+        return new Binder(file).Bind(root);
+    }
+
+    private sealed class Binder(string file)
+    {
+        private readonly List<DeviceDiagnostic> _problems = [];
+        private readonly Dictionary<string, SourceLocation> _locations = new(StringComparer.Ordinal);
+
+        public DeviceDescription Bind(ConfigNode root)
+        {
+            if (root.Kind != ConfigNodeKind.Map)
+            {
+                Error("(root)", root, "the document must be a table/mapping with device, memory and regions");
+                Throw();
+            }
+            CheckKeys(root, "", RootKeys);
+            var device = Section(root, "device");
+            var memory = Section(root, "memory");
+
+            string name = Text(device, "device.name") ?? "";
+            if (device?.Get("name") is null)
+            {
+                Error("device.name", device ?? root, "missing: every device needs a name");
+            }
+            string description = Text(device, "device.description") ?? "";
+            string architecture = Text(device, "device.architecture") ?? "";
+            string cpu = Text(device, "device.cpu") ?? "";
+            var order = ByteOrder.LittleEndian;
+            if (Text(device, "device.endianness") is { } endianness)
+            {
+                order = endianness.ToLowerInvariant() switch
+                {
+                    "little" => ByteOrder.LittleEndian,
+                    "big" => ByteOrder.BigEndian,
+                    _ => ErrorValue("device.endianness", device!.Get("endianness")!, "must be \"little\" or \"big\"", ByteOrder.LittleEndian),
+                };
+            }
+            int width = (int)(Number(device, "device.address_width", isSize: false) ?? 32);
+
+            bool allocateAtOnce = Bool(memory, "memory.allocate_at_once") ?? true;
+            ulong pageSize = Number(memory, "memory.page_size", isSize: true) ?? 1;
+            int spaceCount = (int)(Number(memory, "memory.address_spaces", isSize: false) ?? 1);
+
+            var spaces = new List<DeviceAddressSpace>();
+            var spaceList = List(root, "spaces");
+            if (spaceList is not null)
+            {
+                for (int i = 0; i < spaceList.Items.Count; i++)
+                {
+                    var node = Item(spaceList, i, "spaces", SpaceKeys);
+                    if (node is null)
+                    {
+                        continue;
+                    }
+                    string at = $"spaces[{i}]";
+                    spaces.Add(new DeviceAddressSpace(
+                        Text(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
+                        (int)(Number(node, $"{at}.width", isSize: false) ?? (ulong)width),
+                        Text(node, $"{at}.description") ?? ""));
+                }
+                if (memory?.Get("address_spaces") is { } declared && spaces.Count != spaceCount)
+                {
+                    Error("memory.address_spaces", declared, $"says {spaceCount} but {spaces.Count} [[spaces]] are listed");
+                }
+            }
+            else if (spaceCount < 1 || spaceCount > 16)
+            {
+                Error("memory.address_spaces", memory!.Get("address_spaces")!, "must be between 1 and 16");
+            }
+            else
+            {
+                for (int i = 0; i < spaceCount; i++)
+                {
+                    spaces.Add(new DeviceAddressSpace(spaceCount == 1 ? DeviceDescription.DefaultSpace : i.ToString(CultureInfo.InvariantCulture), width));
+                }
+            }
+            string defaultSpace = spaces.Count > 0 ? spaces[0].Name : DeviceDescription.DefaultSpace;
+
+            var regions = new List<DeviceRegion>();
+            var regionList = List(root, "regions");
+            for (int i = 0; i < (regionList?.Items.Count ?? 0); i++)
+            {
+                var node = Item(regionList!, i, "regions", RegionKeys);
+                if (node is null)
+                {
+                    continue;
+                }
+                string at = $"regions[{i}]";
+                var type = DeviceRegionType.Ram;
+                if (Text(node, $"{at}.type") is { } typeText)
+                {
+                    type = Enum.TryParse<DeviceRegionType>(typeText, ignoreCase: true, out var t) && !typeText.Any(char.IsDigit)
+                        ? t
+                        : ErrorValue($"{at}.type", node.Get("type")!, "unknown region type (use ram, flash, rom, mmio, storage, alias or registers)", DeviceRegionType.Ram);
+                }
+                else
+                {
+                    Missing($"{at}.type", node, "");
+                }
+                var permissions = DefaultPermissions(type);
+                if (Text(node, $"{at}.permissions") is { } permText)
+                {
+                    if (!PermissionsText.TryParse(permText, out permissions, out char bad))
+                    {
+                        permissions = ErrorValue($"{at}.permissions", node.Get("permissions")!, $"unknown permission letter '{bad}' (use r, w, x)", Permissions.None);
+                    }
+                }
+                var mode = AliasMode.Mirror;
+                if (Text(node, $"{at}.alias_mode") is { } modeText)
+                {
+                    mode = modeText.ToLowerInvariant() switch
+                    {
+                        "mirror" => AliasMode.Mirror,
+                        "bitband" or "bit-band" or "bit_band" => AliasMode.BitBand,
+                        _ => ErrorValue($"{at}.alias_mode", node.Get("alias_mode")!, "must be \"mirror\" or \"bitband\"", AliasMode.Mirror),
+                    };
+                }
+                regions.Add(new DeviceRegion(
+                    Text(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
+                    Number(node, $"{at}.guest_address", isSize: false) ?? Missing($"{at}.guest_address", node, 0UL),
+                    Number(node, $"{at}.size", isSize: true) ?? Missing($"{at}.size", node, 0UL),
+                    permissions,
+                    type,
+                    Text(node, $"{at}.space") ?? defaultSpace)
+                {
+                    AliasOf = Text(node, $"{at}.alias_of"),
+                    AliasMode = mode,
+                    InitFile = Text(node, $"{at}.file"),
+                    Description = Text(node, $"{at}.description") ?? "",
+                });
+            }
+            if (regionList is null)
+            {
+                Error("regions", root, "missing: a device needs at least one [[regions]] entry");
+            }
+
+            var peripherals = new List<DevicePeripheral>();
+            var peripheralList = List(root, "peripherals");
+            for (int i = 0; i < (peripheralList?.Items.Count ?? 0); i++)
+            {
+                var node = Item(peripheralList!, i, "peripherals", PeripheralKeys);
+                if (node is null)
+                {
+                    continue;
+                }
+                string at = $"peripherals[{i}]";
+                peripherals.Add(new DevicePeripheral(
+                    Text(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
+                    Number(node, $"{at}.base", isSize: false) ?? Missing($"{at}.base", node, 0UL),
+                    Number(node, $"{at}.size", isSize: true) ?? Missing($"{at}.size", node, 0UL),
+                    Text(node, $"{at}.space") ?? defaultSpace)
+                {
+                    Model = Text(node, $"{at}.model"),
+                });
+            }
+
+            Throw();
+            try
+            {
+                return new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce);
+            }
+            catch (DeviceDescriptionException e)
+            {
+                // Same findings, now with the place in the file each field came from.
+                var located = e.Diagnostics.Select(d => d with { Location = Locate(d.Field) }).ToList();
+                throw new DeviceDescriptionException(file, located);
+            }
+        }
+
+        private SourceLocation? Locate(string field)
+        {
+            for (string f = field; f.Length > 0; f = f.Contains('.') ? f[..f.LastIndexOf('.')] : "")
+            {
+                if (_locations.TryGetValue(f, out var location))
+                {
+                    return location;
+                }
+            }
+            return null;
+        }
+
+        private void Throw()
+        {
+            if (_problems.Count > 0)
+            {
+                throw new DeviceDescriptionException(file, _problems);
+            }
+        }
+
+        private void Error(string field, ConfigNode node, string message) =>
+            _problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, field, message) { Location = node.Location });
+
+        private T ErrorValue<T>(string field, ConfigNode node, string message, T fallback)
+        {
+            Error(field, node, $"{node.Describe()}: {message}");
+            return fallback;
+        }
+
+        // Called when a required value came back null: either absent (report it) or invalid (already reported).
+        private T Missing<T>(string field, ConfigNode parent, T fallback)
+        {
+            if (parent.Get(field[(field.LastIndexOf('.') + 1)..]) is null)
+            {
+                Error(field, parent, "missing");
+            }
+            return fallback;
+        }
+
+        private ConfigNode? Section(ConfigNode root, string key)
+        {
+            var node = root.Get(key);
+            if (node is null)
+            {
+                return null;
+            }
+            _locations[key] = node.Location;
+            if (node.Kind != ConfigNodeKind.Map)
+            {
+                Error(key, node, $"must be a table, not {node.Describe()}");
+                return null;
+            }
+            CheckKeys(node, key, key == "device" ? DeviceKeys : MemoryKeys);
+            return node;
+        }
+
+        private ConfigNode? List(ConfigNode root, string key)
+        {
+            var node = root.Get(key);
+            if (node is null)
+            {
+                return null;
+            }
+            _locations[key] = node.Location;
+            if (node.Kind != ConfigNodeKind.List)
+            {
+                Error(key, node, $"must be a list ([[{key}]]), not {node.Describe()}");
+                return null;
+            }
+            return node;
+        }
+
+        private ConfigNode? Item(ConfigNode list, int index, string key, string[] keys)
+        {
+            var node = list.Items[index];
+            string at = $"{key}[{index}]";
+            _locations[at] = node.Location;
+            if (node.Kind != ConfigNodeKind.Map)
+            {
+                Error(at, node, $"must be a table, not {node.Describe()}");
+                return null;
+            }
+            CheckKeys(node, at, keys);
+            return node;
+        }
+
+        private void CheckKeys(ConfigNode map, string path, string[] known)
+        {
+            foreach (var (key, value) in map.Entries)
+            {
+                string field = path.Length == 0 ? key : $"{path}.{key}";
+                _locations[field] = value.Location;
+                if (!known.Contains(key))
+                {
+                    Error(field, value, $"unknown field (known: {string.Join(", ", known)})");
+                }
+            }
+        }
+
+        private string? Text(ConfigNode? map, string field)
+        {
+            var node = map?.Get(field[(field.LastIndexOf('.') + 1)..]);
+            if (node is null)
+            {
+                return null;
+            }
+            if (node.Kind != ConfigNodeKind.Scalar)
+            {
+                return ErrorValue<string?>(field, node, "must be a single value", null);
+            }
+            return node.Text;
+        }
+
+        private bool? Bool(ConfigNode? map, string field) => Text(map, field) switch
+        {
+            null => null,
+            "true" or "True" => true,
+            "false" or "False" => false,
+            _ => ErrorValue<bool?>(field, map!.Get(field[(field.LastIndexOf('.') + 1)..])!, "must be true or false", null),
+        };
+
+        // Addresses and counts: hex ("0x…") or decimal. Sizes additionally take units ("4KB", "1GiB").
+        private ulong? Number(ConfigNode? map, string field, bool isSize)
+        {
+            string? text = Text(map, field);
+            if (text is null)
+            {
+                return null;
+            }
+            var node = map!.Get(field[(field.LastIndexOf('.') + 1)..])!;
+            if (isSize)
+            {
+                return ByteSize.TryParse(text, out ulong size, out string? error) ? size : ErrorValue<ulong?>(field, node, $"not a size ({error}); write 512, 4KB, 64MiB or 0x1B", null);
+            }
+            string t = text.Trim().Replace("_", "", StringComparison.Ordinal);
+            bool ok = t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+                ? ulong.TryParse(t.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong value)
+                : ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+            return ok ? value : ErrorValue<ulong?>(field, node, "not a number; write hex (0x20000000) or decimal", null);
+        }
+
+        private static Permissions DefaultPermissions(DeviceRegionType type) => type switch
+        {
+            DeviceRegionType.Flash or DeviceRegionType.Rom => Permissions.ReadExecute,
+            _ => Permissions.ReadWrite,
+        };
+    }
+}

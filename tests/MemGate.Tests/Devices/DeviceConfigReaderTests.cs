@@ -1,0 +1,130 @@
+using MemGate.Devices;
+using MemGate.Devices.Config;
+using MemGate.Memory;
+
+namespace MemGate.Tests.Devices;
+
+public sealed class DeviceConfigReaderTests
+{
+    // The seed's README example, unchanged.
+    private const string SeedToml = """
+        [device]
+        name = "MyDevice"
+        description = "Custom device configuration"
+
+        [memory]
+        allocate_at_once = true
+        page_size = "4KB"
+        address_spaces = 1
+
+        [[regions]]
+        name = "RAM"
+        guest_address = "0x00000000"
+        size = "1MB"
+        permissions = "RW"
+        type = "ram"
+
+        [[regions]]
+        name = "Flash"
+        guest_address = "0x80000000"
+        size = "64MB"
+        permissions = "RX"
+        type = "flash"
+        """;
+
+    [Fact]
+    public void The_seed_example_loads_unchanged()
+    {
+        var device = DeviceConfigReader.Parse(SeedToml, DeviceConfigFormat.Toml, "device.toml");
+        Assert.Equal("MyDevice", device.Name);
+        Assert.Equal("Custom device configuration", device.Description);
+        Assert.Equal(4096UL, device.PageSize);
+        Assert.True(device.AllocateAtOnce);
+        var (ram, flash) = (device.Regions[0], device.Regions[1]);
+        Assert.Equal(("RAM", 0UL, 1UL << 20, Permissions.ReadWrite, DeviceRegionType.Ram), (ram.Name, ram.Start, ram.Size, ram.Permissions, ram.Type));
+        Assert.Equal(("Flash", 0x8000_0000UL, 64UL << 20, Permissions.ReadExecute, DeviceRegionType.Flash), (flash.Name, flash.Start, flash.Size, flash.Permissions, flash.Type));
+        Assert.Empty(device.Warnings);
+    }
+
+    [Fact]
+    public void Yaml_and_json_use_the_same_schema()
+    {
+        const string yaml = """
+            device:
+              name: MyDevice
+            memory:
+              page_size: 4KB
+            regions:
+              - name: RAM
+                guest_address: 0x20000000
+                size: 0x1B000
+                permissions: rw
+                type: ram
+            """;
+        const string json = """
+            { "device": { "name": "MyDevice" }, "memory": { "page_size": "4KB" },
+              "regions": [ { "name": "RAM", "guest_address": 536870912, "size": "0x1B000", "permissions": "rw", "type": "ram" } ] }
+            """;
+        foreach (var device in new[] { DeviceConfigReader.Parse(yaml, DeviceConfigFormat.Yaml), DeviceConfigReader.Parse(json, DeviceConfigFormat.Json) })
+        {
+            Assert.Equal(0x2000_0000UL, device.Regions[0].Start);
+            Assert.Equal(0x1B000UL, device.Regions[0].Size);
+        }
+    }
+
+    [Theory]
+    [InlineData("size = \"1MB\"", "size = \"12XB\"", "regions[0].size", 13)]
+    [InlineData("permissions = \"RW\"", "permissions = \"RQ\"", "regions[0].permissions", 14)]
+    [InlineData("type = \"ram\"", "type = \"dram\"", "regions[0].type", 15)]
+    [InlineData("guest_address = \"0x80000000\"", "guest_address = \"0x00080000\"", "regions[1].guest_address", 19)]
+    [InlineData("name = \"Flash\"", "name = \"RAM\"", "regions[1].name", 18)]
+    [InlineData("size = \"64MB\"", "size = \"0\"", "regions[1].size", 20)]
+    [InlineData("page_size = \"4KB\"", "page_size = \"3KB\"", "memory.page_size", 7)]
+    [InlineData("type = \"flash\"", "type = \"flash\"\nspeed = 3", "regions[1].speed", 23)]
+    public void Errors_name_file_line_field_and_value(string from, string to, string field, int line)
+    {
+        string text = ReplaceLast(SeedToml, from, to);
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, "device.toml"));
+        var problem = Assert.Single(e.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal(field, problem.Field);
+        Assert.Equal("device.toml", problem.Location?.File);
+        Assert.Equal(line, problem.Location?.Line);
+        Assert.Contains($"device.toml:{line}:", e.Message);
+    }
+
+    [Fact]
+    public void Overlap_names_both_regions_and_the_range()
+    {
+        string text = SeedToml.Replace("0x80000000", "0x00080000", StringComparison.Ordinal);
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, "device.toml"));
+        Assert.Contains("'Flash'", e.Message);
+        Assert.Contains("'RAM'", e.Message);
+        Assert.Contains("[0x80000–0xFFFFF]", e.Message);
+    }
+
+    [Fact]
+    public void Syntax_errors_carry_line_and_column_in_every_format()
+    {
+        var toml = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse("[device]\nname = \n", DeviceConfigFormat.Toml, "a.toml"));
+        Assert.Equal(2, toml.Diagnostics[0].Location?.Line);
+        var yaml = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse("device:\n  name: [x\n", DeviceConfigFormat.Yaml, "a.yaml"));
+        Assert.True(yaml.Diagnostics[0].Location?.Line >= 2);
+        var json = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse("{\n \"device\": {\n  \"name\": }\n}", DeviceConfigFormat.Json, "a.json"));
+        Assert.Equal(3, json.Diagnostics[0].Location?.Line);
+    }
+
+    [Fact]
+    public void Executable_ram_is_a_warning_not_an_error()
+    {
+        var device = DeviceConfigReader.Parse(SeedToml.Replace("\"RW\"", "\"RWX\"", StringComparison.Ordinal), DeviceConfigFormat.Toml, "device.toml");
+        var warning = Assert.Single(device.Warnings);
+        Assert.Equal("regions[0].permissions", warning.Field);
+    }
+
+    private static string ReplaceLast(string text, string from, string to)
+    {
+        int i = text.LastIndexOf(from, StringComparison.Ordinal);
+        Assert.True(i >= 0, $"'{from}' not in the seed text");
+        return text[..i] + to + text[(i + from.Length)..];
+    }
+}
