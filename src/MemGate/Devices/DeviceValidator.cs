@@ -109,17 +109,18 @@ internal static class DeviceValidator
                 Error(at, $"alias region '{r.Name}' refers to missing region '{r.AliasOf}'");
                 continue;
             }
-            if (target.Type is DeviceRegionType.Alias or DeviceRegionType.Mmio or DeviceRegionType.Registers)
+            if (target.Type is DeviceRegionType.Alias)
             {
-                Error(at, $"alias region '{r.Name}' refers to '{target.Name}', which is {target.Type.ToString().ToLowerInvariant()}; aliases view memory regions");
+                Error(at, $"alias region '{r.Name}' refers to '{target.Name}', which is itself an alias; name the region it views");
             }
             else if (r.AliasMode == AliasMode.Mirror && r.Size > target.Size)
             {
                 Error($"regions[{i}].size", $"mirror '{r.Name}' (0x{r.Size:X} bytes) is larger than its target '{target.Name}' (0x{target.Size:X} bytes)");
             }
-            else if (r.AliasMode == AliasMode.BitBand && (target.Size > ulong.MaxValue / 32 || r.Size != target.Size * 32))
+            else if (r.AliasMode == AliasMode.BitBand && r.Size % 32 != 0)
             {
-                Error($"regions[{i}].size", $"bit-band alias '{r.Name}' must be 32 times its target '{target.Name}': 0x{target.Size:X} × 32, not 0x{r.Size:X}");
+                // Each 32-byte stretch of the alias is one target byte; the covered range starts at the target.
+                Error($"regions[{i}].size", $"bit-band alias '{r.Name}' size 0x{r.Size:X} is not a multiple of 32 (one target byte per 32 alias bytes)");
             }
         }
 

@@ -1,0 +1,82 @@
+using MemGate.Memory;
+
+namespace MemGate.Mmio;
+
+/// <summary>
+/// Registers with no behaviour: a read returns what was last written, or zero. This is how a peripheral
+/// without a model behaves, and how a register file without a CPU looks.
+/// </summary>
+/// <remarks>
+/// Storage is sparse (4 KiB pages made on first write) because peripheral windows are large and
+/// mostly empty: a PCIe window of 1 GiB costs nothing until firmware writes into it. Accesses are
+/// naturally aligned and at most 8 bytes (the memory splits others), so one never spans two pages.
+/// </remarks>
+public sealed class PlainRegisters : IMmioHandler
+{
+    private const int PageShift = 12;
+    private const int PageSize = 1 << PageShift;
+
+    private readonly Dictionary<ulong, byte[]> _pages = [];
+    private readonly bool _bigEndian;
+
+    /// <summary>Creates <paramref name="size"/> bytes of registers, all zero, in <paramref name="order"/>.</summary>
+    public PlainRegisters(ulong size, ByteOrder order = ByteOrder.LittleEndian)
+    {
+        if (size == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), "A register block needs at least one byte.");
+        }
+        Size = size;
+        _bigEndian = order == ByteOrder.BigEndian;
+    }
+
+    /// <summary>Size in bytes.</summary>
+    public ulong Size { get; }
+
+    /// <summary>Bytes of storage in use (whole pages that were written).</summary>
+    public ulong StoredBytes => (ulong)_pages.Count * PageSize;
+
+    /// <summary>Sets every register back to zero.</summary>
+    public void Reset() => _pages.Clear();
+
+    /// <inheritdoc/>
+    public ulong Read(ulong offset, int size)
+    {
+        Check(offset, size);
+        if (!_pages.TryGetValue(offset >> PageShift, out byte[]? page))
+        {
+            return 0;
+        }
+        var bytes = page.AsSpan((int)(offset & (PageSize - 1)), size);
+        ulong value = 0;
+        for (int i = 0; i < size; i++)
+        {
+            value |= (ulong)bytes[i] << (8 * (_bigEndian ? size - 1 - i : i));
+        }
+        return value;
+    }
+
+    /// <inheritdoc/>
+    public void Write(ulong offset, int size, ulong value)
+    {
+        Check(offset, size);
+        if (!_pages.TryGetValue(offset >> PageShift, out byte[]? page))
+        {
+            page = new byte[PageSize];
+            _pages[offset >> PageShift] = page;
+        }
+        var bytes = page.AsSpan((int)(offset & (PageSize - 1)), size);
+        for (int i = 0; i < size; i++)
+        {
+            bytes[i] = (byte)(value >> (8 * (_bigEndian ? size - 1 - i : i)));
+        }
+    }
+
+    private void Check(ulong offset, int size)
+    {
+        if (size is not (1 or 2 or 4 or 8) || (offset & (ulong)(size - 1)) != 0 || offset >= Size || Size - offset < (ulong)size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"Register access of {size} bytes at offset 0x{offset:X} is not a naturally aligned access inside the 0x{Size:X}-byte block.");
+        }
+    }
+}
