@@ -1,0 +1,206 @@
+using System.Text;
+using System.Text.Json;
+using MemGate.Memory;
+using Tomlyn.Syntax;
+using YamlDotNet.RepresentationModel;
+
+namespace MemGate.Devices.Config;
+
+/// <summary>
+/// Writes a <see cref="DeviceDescription"/> as TOML (through Tomlyn's syntax tree), YAML (YamlDotNet's
+/// representation model) or JSON (<see cref="Utf8JsonWriter"/>), in the schema
+/// <see cref="DeviceConfigReader"/> reads, so every device survives a round trip through every format.
+/// </summary>
+public static class DeviceConfigWriter
+{
+    /// <summary>The description as text in <paramref name="format"/>.</summary>
+    public static string Write(DeviceDescription device, DeviceConfigFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var document = Document.From(device);
+        return format switch
+        {
+            DeviceConfigFormat.Toml => ToToml(document),
+            DeviceConfigFormat.Yaml => ToYaml(document),
+            _ => ToJson(document),
+        };
+    }
+
+    /// <summary>Writes the description to <paramref name="path"/> in the format its extension names.</summary>
+    public static void Save(DeviceDescription device, string path) =>
+        File.WriteAllText(path, Write(device, DeviceConfigReader.FormatOf(path)));
+
+    // The file's shape, independent of format: two tables and three arrays of tables.
+    private sealed record Document(Fields Device, Fields Memory, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals)
+    {
+        public static Document From(DeviceDescription d)
+        {
+            var device = new Fields { ["name"] = d.Name };
+            Optional(device, "description", d.Description);
+            Optional(device, "architecture", d.Architecture);
+            Optional(device, "cpu", d.Cpu);
+            device["endianness"] = d.ByteOrder == ByteOrder.BigEndian ? "big" : "little";
+            var memory = new Fields
+            {
+                ["allocate_at_once"] = d.AllocateAtOnce,
+                ["page_size"] = ByteSize.Format(d.PageSize),
+                ["address_spaces"] = (long)d.Spaces.Count,
+            };
+            var spaces = d.Spaces.Select(s =>
+            {
+                var f = new Fields { ["name"] = s.Name, ["width"] = (long)s.AddressWidth };
+                Optional(f, "description", s.Description);
+                return f;
+            }).ToList();
+            var regions = d.Regions.Select(r =>
+            {
+                var f = new Fields
+                {
+                    ["name"] = r.Name,
+                    ["guest_address"] = Hex(r.Start),
+                    ["size"] = ByteSize.Format(r.Size),
+                    ["permissions"] = PermissionsText.ToLetters(r.Permissions),
+                    ["type"] = r.Type.ToString().ToLowerInvariant(),
+                    ["space"] = r.Space,
+                };
+                if (r.AliasOf is not null)
+                {
+                    f["alias_of"] = r.AliasOf;
+                    f["alias_mode"] = r.AliasMode == AliasMode.BitBand ? "bitband" : "mirror";
+                }
+                Optional(f, "file", r.InitFile);
+                Optional(f, "description", r.Description);
+                return f;
+            }).ToList();
+            var peripherals = d.Peripherals.Select(p =>
+            {
+                var f = new Fields { ["name"] = p.Name, ["base"] = Hex(p.Base), ["size"] = ByteSize.Format(p.Size), ["space"] = p.Space };
+                Optional(f, "model", p.Model);
+                return f;
+            }).ToList();
+            return new Document(device, memory, spaces, regions, peripherals);
+        }
+
+        public IEnumerable<(string Name, List<Fields> Items)> Arrays =>
+            [("spaces", Spaces), ("regions", Regions), ("peripherals", Peripherals)];
+
+        private static void Optional(Fields fields, string key, string? value)
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                fields[key] = value;
+            }
+        }
+
+        private static string Hex(ulong value) => value <= uint.MaxValue ? $"0x{value:X8}" : $"0x{value:X}";
+    }
+
+    // Insertion-ordered string → (string | long | bool).
+    private sealed class Fields : List<KeyValuePair<string, object>>
+    {
+        public object this[string key]
+        {
+            set => Add(new(key, value));
+        }
+    }
+
+    private static string ToToml(Document document)
+    {
+        var toml = new DocumentSyntax();
+        void Table(string name, Fields fields, bool array)
+        {
+            TableSyntaxBase table = array ? new TableArraySyntax(name) : new TableSyntax(name);
+            foreach (var (key, value) in fields)
+            {
+                ValueSyntax syntax = value switch
+                {
+                    bool b => new BooleanValueSyntax(b),
+                    long l => new IntegerValueSyntax(l),
+                    _ => new StringValueSyntax((string)value),
+                };
+                table.Items.Add(new KeyValueSyntax(key, syntax));
+            }
+            toml.Tables.Add(table);
+        }
+        Table("device", document.Device, array: false);
+        Table("memory", document.Memory, array: false);
+        foreach (var (name, items) in document.Arrays)
+        {
+            foreach (var item in items)
+            {
+                Table(name, item, array: true);
+            }
+        }
+        // Tomlyn writes tables back to back; a blank line between them reads better.
+        return toml.ToString().Replace("\n[", "\n\n[", StringComparison.Ordinal);
+    }
+
+    private static string ToYaml(Document document)
+    {
+        static YamlMappingNode Map(Fields fields)
+        {
+            var map = new YamlMappingNode();
+            foreach (var (key, value) in fields)
+            {
+                map.Add(key, value switch
+                {
+                    bool b => new YamlScalarNode(b ? "true" : "false"),
+                    long l => new YamlScalarNode(l.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    // Quoted so YAML never reads "0x08000000" or "rw" as anything but a string.
+                    _ => new YamlScalarNode((string)value) { Style = YamlDotNet.Core.ScalarStyle.DoubleQuoted },
+                });
+            }
+            return map;
+        }
+        var root = new YamlMappingNode { { "device", Map(document.Device) }, { "memory", Map(document.Memory) } };
+        foreach (var (name, items) in document.Arrays)
+        {
+            if (items.Count > 0)
+            {
+                root.Add(name, new YamlSequenceNode(items.Select(Map)));
+            }
+        }
+        var writer = new StringWriter();
+        new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
+        string text = writer.ToString();
+        return text.EndsWith("...\n", StringComparison.Ordinal) ? text[..^4] : text;
+    }
+
+    private static string ToJson(Document document)
+    {
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            void Object(Fields fields)
+            {
+                json.WriteStartObject();
+                foreach (var (key, value) in fields)
+                {
+                    switch (value)
+                    {
+                        case bool b: json.WriteBoolean(key, b); break;
+                        case long l: json.WriteNumber(key, l); break;
+                        default: json.WriteString(key, (string)value); break;
+                    }
+                }
+                json.WriteEndObject();
+            }
+            json.WriteStartObject();
+            json.WritePropertyName("device");
+            Object(document.Device);
+            json.WritePropertyName("memory");
+            Object(document.Memory);
+            foreach (var (name, items) in document.Arrays)
+            {
+                json.WriteStartArray(name);
+                foreach (var item in items)
+                {
+                    Object(item);
+                }
+                json.WriteEndArray();
+            }
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+}
