@@ -30,7 +30,9 @@ public sealed class DeviceDescription
         string cpu = "",
         ByteOrder byteOrder = ByteOrder.LittleEndian,
         ulong pageSize = 1,
-        bool allocateAtOnce = true)
+        bool allocateAtOnce = true,
+        DeviceBoot? boot = null,
+        IEnumerable<DeviceSymbol>? symbols = null)
     {
         Name = name;
         Description = description;
@@ -42,6 +44,8 @@ public sealed class DeviceDescription
         Spaces = [.. spaces ?? [new DeviceAddressSpace(DefaultSpace, 32)]];
         Regions = [.. regions];
         Peripherals = [.. peripherals ?? []];
+        Boot = boot ?? new DeviceBoot();
+        Symbols = [.. symbols ?? []];
         var diagnostics = DeviceValidator.Validate(this);
         if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
@@ -80,11 +84,24 @@ public sealed class DeviceDescription
     /// <summary>The peripherals, in file order.</summary>
     public IReadOnlyList<DevicePeripheral> Peripherals { get; }
 
+    /// <summary>Entry point, initial stack pointer and vector table, where the file gives them.</summary>
+    public DeviceBoot Boot { get; }
+
+    /// <summary>Named addresses, in file order.</summary>
+    public IReadOnlyList<DeviceSymbol> Symbols { get; }
+
     /// <summary>Problems that do not stop the device from loading.</summary>
     public IReadOnlyList<DeviceDiagnostic> Warnings { get; }
 
     /// <summary>The region called <paramref name="name"/>, or null.</summary>
     public DeviceRegion? FindRegion(string name) => Regions.FirstOrDefault(r => r.Name == name);
+
+    /// <summary>The region of the first address space holding <paramref name="address"/>, or null.</summary>
+    public DeviceRegion? RegionAt(ulong address, string? space = null)
+    {
+        string s = space ?? Spaces[0].Name;
+        return Regions.FirstOrDefault(r => r.Space == s && address >= r.Start && address - r.Start < r.Size);
+    }
 
     /// <summary>The space called <paramref name="name"/>, or null.</summary>
     public DeviceAddressSpace? FindSpace(string name) => Spaces.FirstOrDefault(s => s.Name == name);

@@ -123,10 +123,15 @@ public sealed class DeviceMemory : IDisposable
             throw new FileNotFoundException($"Region '{region.Name}': initial contents file '{path}' does not exist.", path);
         }
         byte[] bytes = File.ReadAllBytes(path);
-        if ((ulong)bytes.LongLength > region.Size)
+        if (region.FileOffset > (ulong)bytes.LongLength)
         {
-            throw new ArgumentException($"Region '{region.Name}' [0x{region.Start:X}, size 0x{region.Size:X}]: file '{path}' has 0x{bytes.LongLength:X} bytes, more than the region holds.");
+            throw new ArgumentException($"Region '{region.Name}': file offset 0x{region.FileOffset:X} is past the end of '{path}' (0x{bytes.LongLength:X} bytes).");
         }
-        memory.Debug.Write(new GuestAddress(region.Start), bytes);
+        var contents = bytes.AsSpan((int)region.FileOffset);
+        if ((ulong)contents.Length > region.Size)
+        {
+            throw new ArgumentException($"Region '{region.Name}' [0x{region.Start:X}, size 0x{region.Size:X}]: file '{path}' from offset 0x{region.FileOffset:X} has 0x{contents.Length:X} bytes, more than the region holds.");
+        }
+        memory.Debug.Write(new GuestAddress(region.Start), contents);
     }
 }

@@ -20,6 +20,9 @@ public sealed record DeviceRegion(string Name, ulong Start, ulong Size, Permissi
     /// <summary>A file whose bytes are the region's initial contents (relative to the device file).</summary>
     public string? InitFile { get; init; }
 
+    /// <summary>Where in <see cref="InitFile"/> the region's contents start.</summary>
+    public ulong FileOffset { get; init; }
+
     /// <summary>Free text, for example the datasheet's name for the region.</summary>
     public string Description { get; init; } = "";
 

@@ -157,6 +157,36 @@ internal static class DeviceValidator
                 Warn($"{at}.base", $"peripheral '{p.Name}' [0x{p.Base:X}–0x{p.Last:X}] is not inside any mmio region of space '{p.Space}'");
             }
         }
+        if (device.Spaces.Count > 0)
+        {
+            void CheckBoot(string field, ulong? address, bool executable)
+            {
+                if (address is not { } a)
+                {
+                    return;
+                }
+                // Thumb entry points carry bit 0; the instruction is at the even address.
+                var region = device.RegionAt(executable ? a & ~1UL : a);
+                if (region is null)
+                {
+                    Error(field, $"0x{a:X} is not inside any region of space '{device.Spaces[0].Name}'");
+                }
+                else if (executable && !region.Permissions.HasFlag(Permissions.Execute))
+                {
+                    Warn(field, $"0x{a:X} is in region '{region.Name}', which is not executable ({PermissionsText.ToRwx(region.Permissions)})");
+                }
+            }
+            CheckBoot("boot.entry_point", device.Boot.EntryPoint, executable: true);
+            CheckBoot("boot.initial_sp", device.Boot.InitialStackPointer is { } sp && sp > 0 ? sp - 1 : null, executable: false);
+            CheckBoot("boot.vector_table", device.Boot.VectorTable, executable: false);
+        }
+        for (int i = 0; i < device.Symbols.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(device.Symbols[i].Name))
+            {
+                Error($"symbols[{i}].name", "a symbol needs a name");
+            }
+        }
         return found;
     }
 

@@ -51,7 +51,9 @@ public sealed class DeviceConfigRoundTripTests
                 at += size * page;
             }
             var original = new DeviceDescription("Dev \"x\"", regions, description: description,
-                byteOrder: bigEndian ? ByteOrder.BigEndian : ByteOrder.LittleEndian, pageSize: page, architecture: "arch");
+                byteOrder: bigEndian ? ByteOrder.BigEndian : ByteOrder.LittleEndian, pageSize: page, architecture: "arch",
+                boot: new DeviceBoot(VectorTable: regions[0].Start),
+                symbols: regions.Select(r => new DeviceSymbol($"sym_{r.Name}", r.Start + 1)));
             foreach (var format in Enum.GetValues<DeviceConfigFormat>())
             {
                 string written = DeviceConfigWriter.Write(original, format);
@@ -68,5 +70,7 @@ public sealed class DeviceConfigRoundTripTests
         Assert.Equal(expected.Spaces, actual.Spaces);
         Assert.Equal(expected.Regions, actual.Regions);
         Assert.Equal(expected.Peripherals, actual.Peripherals);
+        Assert.Equal(expected.Boot, actual.Boot);
+        Assert.Equal(expected.Symbols, actual.Symbols);
     }
 }

@@ -17,9 +17,11 @@ public static class DeviceConfigReader
     private static readonly string[] DeviceKeys = ["name", "description", "architecture", "cpu", "endianness", "address_width"];
     private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces"];
     private static readonly string[] SpaceKeys = ["name", "width", "description"];
-    private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "description"];
+    private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "description"];
+    private static readonly string[] BootKeys = ["entry_point", "initial_sp", "vector_table"];
+    private static readonly string[] SymbolKeys = ["name", "address"];
     private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model"];
-    private static readonly string[] RootKeys = ["device", "memory", "spaces", "regions", "peripherals"];
+    private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols"];
 
     /// <summary>Reads a file; the format follows the extension (.toml, .yaml/.yml, .json).</summary>
     /// <exception cref="DeviceDescriptionException">The file is malformed or describes an invalid device.</exception>
@@ -69,6 +71,11 @@ public static class DeviceConfigReader
             CheckKeys(root, "", RootKeys);
             var device = Section(root, "device");
             var memory = Section(root, "memory");
+            var bootSection = Section(root, "boot");
+            var boot = new DeviceBoot(
+                Number(bootSection, "boot.entry_point", isSize: false),
+                Number(bootSection, "boot.initial_sp", isSize: false),
+                Number(bootSection, "boot.vector_table", isSize: false));
 
             string name = Text(device, "device.name") ?? "";
             if (device?.Get("name") is null)
@@ -179,6 +186,7 @@ public static class DeviceConfigReader
                     AliasOf = Text(node, $"{at}.alias_of"),
                     AliasMode = mode,
                     InitFile = Text(node, $"{at}.file"),
+                    FileOffset = Number(node, $"{at}.file_offset", isSize: false) ?? 0,
                     Description = Text(node, $"{at}.description") ?? "",
                 });
             }
@@ -207,10 +215,23 @@ public static class DeviceConfigReader
                 });
             }
 
+            var symbols = new List<DeviceSymbol>();
+            var symbolList = List(root, "symbols");
+            for (int i = 0; i < (symbolList?.Items.Count ?? 0); i++)
+            {
+                var node = Item(symbolList!, i, "symbols", SymbolKeys);
+                if (node is not null)
+                {
+                    symbols.Add(new DeviceSymbol(
+                        Text(node, $"symbols[{i}].name") ?? Missing($"symbols[{i}].name", node, ""),
+                        Number(node, $"symbols[{i}].address", isSize: false) ?? Missing($"symbols[{i}].address", node, 0UL)));
+                }
+            }
+
             Throw();
             try
             {
-                return new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce);
+                return new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce, boot, symbols);
             }
             catch (DeviceDescriptionException e)
             {
@@ -272,7 +293,7 @@ public static class DeviceConfigReader
                 Error(key, node, $"must be a table, not {node.Describe()}");
                 return null;
             }
-            CheckKeys(node, key, key == "device" ? DeviceKeys : MemoryKeys);
+            CheckKeys(node, key, key switch { "device" => DeviceKeys, "boot" => BootKeys, _ => MemoryKeys });
             return node;
         }
 

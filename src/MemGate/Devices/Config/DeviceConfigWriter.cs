@@ -31,7 +31,7 @@ public static class DeviceConfigWriter
         File.WriteAllText(path, Write(device, DeviceConfigReader.FormatOf(path)));
 
     // The file's shape, independent of format: two tables and three arrays of tables.
-    private sealed record Document(Fields Device, Fields Memory, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals)
+    private sealed record Document(Fields Device, Fields Memory, Fields Boot, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols)
     {
         public static Document From(DeviceDescription d)
         {
@@ -69,6 +69,10 @@ public static class DeviceConfigWriter
                     f["alias_mode"] = r.AliasMode == AliasMode.BitBand ? "bitband" : "mirror";
                 }
                 Optional(f, "file", r.InitFile);
+                if (r.FileOffset != 0)
+                {
+                    f["file_offset"] = Hex(r.FileOffset);
+                }
                 Optional(f, "description", r.Description);
                 return f;
             }).ToList();
@@ -78,11 +82,20 @@ public static class DeviceConfigWriter
                 Optional(f, "model", p.Model);
                 return f;
             }).ToList();
-            return new Document(device, memory, spaces, regions, peripherals);
+            var boot = new Fields();
+            Optional(boot, "entry_point", d.Boot.EntryPoint is { } e ? Hex(e) : null);
+            Optional(boot, "initial_sp", d.Boot.InitialStackPointer is { } sp ? Hex(sp) : null);
+            Optional(boot, "vector_table", d.Boot.VectorTable is { } v ? Hex(v) : null);
+            var symbols = d.Symbols.Select(s => new Fields { ["name"] = s.Name, ["address"] = Hex(s.Address) }).ToList();
+            return new Document(device, memory, boot, spaces, regions, peripherals, symbols);
         }
 
         public IEnumerable<(string Name, List<Fields> Items)> Arrays =>
-            [("spaces", Spaces), ("regions", Regions), ("peripherals", Peripherals)];
+            [("spaces", Spaces), ("regions", Regions), ("peripherals", Peripherals), ("symbols", Symbols)];
+
+        // Tables that are written only when they hold something.
+        public IEnumerable<(string Name, Fields Fields)> Tables =>
+            new[] { ("device", Device), ("memory", Memory), ("boot", Boot) }.Where(t => t.Item2.Count > 0);
 
         private static void Optional(Fields fields, string key, string? value)
         {
@@ -122,8 +135,10 @@ public static class DeviceConfigWriter
             }
             toml.Tables.Add(table);
         }
-        Table("device", document.Device, array: false);
-        Table("memory", document.Memory, array: false);
+        foreach (var (name, fields) in document.Tables)
+        {
+            Table(name, fields, array: false);
+        }
         foreach (var (name, items) in document.Arrays)
         {
             foreach (var item in items)
@@ -152,7 +167,11 @@ public static class DeviceConfigWriter
             }
             return map;
         }
-        var root = new YamlMappingNode { { "device", Map(document.Device) }, { "memory", Map(document.Memory) } };
+        var root = new YamlMappingNode();
+        foreach (var (name, fields) in document.Tables)
+        {
+            root.Add(name, Map(fields));
+        }
         foreach (var (name, items) in document.Arrays)
         {
             if (items.Count > 0)
@@ -169,7 +188,7 @@ public static class DeviceConfigWriter
     private static string ToJson(Document document)
     {
         var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             void Object(Fields fields)
             {
@@ -186,12 +205,17 @@ public static class DeviceConfigWriter
                 json.WriteEndObject();
             }
             json.WriteStartObject();
-            json.WritePropertyName("device");
-            Object(document.Device);
-            json.WritePropertyName("memory");
-            Object(document.Memory);
+            foreach (var (name, fields) in document.Tables)
+            {
+                json.WritePropertyName(name);
+                Object(fields);
+            }
             foreach (var (name, items) in document.Arrays)
             {
+                if (items.Count == 0)
+                {
+                    continue;
+                }
                 json.WriteStartArray(name);
                 foreach (var item in items)
                 {
