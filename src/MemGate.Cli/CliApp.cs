@@ -22,6 +22,14 @@ public static class CliApp
     public static RootCommand BuildRoot(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("MemGate: guest memory for IoT firmware emulation, backed by real Linux memory.");
+        root.Add(ListCommand.Create(output, error));
+        root.Add(ShowCommand.Create(output, error));
+        root.Add(DeviceAllocationCommand.Create("template", "A built-in template name (see 'memgate list').", output, error));
+        root.Add(DeviceAllocationCommand.Create("config", "A device file: .toml, .yaml, .yml or .json.", output, error));
+        root.Add(ValidateCommand.Create(output, error));
+        root.Add(ConvertCommand.Create(output, error));
+        root.Add(MapCommand.Create(output, error));
+        root.Add(ImportCommand.Create(output, error));
         root.Add(AllocateCommand.Create(output, error));
         return root;
     }

@@ -8,9 +8,38 @@ internal sealed record TranslationRow(string Name, ulong Start, ulong End, ulong
 /// <summary>The translation table of an allocated memory, for <c>--json</c>.</summary>
 internal sealed record TranslationReport(int AddressWidth, string Layout, ulong ResidentBytes, List<TranslationRow> Regions);
 
+/// <summary>One template in <c>memgate list --json</c>.</summary>
+internal sealed record TemplateRow(string Name, string Architecture, string Cpu, ulong FlashBytes, ulong RamBytes, int Regions);
+
+/// <summary>An address space in <c>memgate show --json</c>.</summary>
+internal sealed record SpaceRow(string Name, int AddressWidth);
+
+/// <summary>A region in <c>memgate show --json</c>; numbers are JSON numbers.</summary>
+internal sealed record RegionRow(string Name, ulong Start, ulong Size, ulong End, string Permissions, string Type, string Space, string? AliasOf, string? File);
+
+/// <summary>A peripheral in <c>memgate show --json</c>.</summary>
+internal sealed record PeripheralRow(string Name, ulong Base, ulong Size, string Space, string? Model);
+
+/// <summary>A device in <c>memgate show --json</c>.</summary>
+internal sealed record DeviceReport(string Name, string Description, string Architecture, string Cpu, string Endianness, ulong PageSize,
+    List<SpaceRow> Spaces, List<RegionRow> Regions, List<PeripheralRow> Peripherals);
+
+/// <summary>One address space of an allocated device, for <c>--allocate --print --json</c>.</summary>
+internal sealed record SpaceAllocation(string Space, TranslationReport Memory);
+
+/// <summary>An allocated device, for <c>--allocate --print --json</c>.</summary>
+internal sealed record DeviceAllocationReport(string Name, ulong ResidentBytes, List<SpaceAllocation> Spaces);
+
+/// <summary>The outcome of <c>memgate validate --json</c>.</summary>
+internal sealed record ValidationReport(string File, bool Valid, List<string> Errors, List<string> Warnings);
+
 /// <summary>Source-generated JSON (no reflection, so Native AOT works).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(TranslationReport))]
+[JsonSerializable(typeof(List<TemplateRow>), TypeInfoPropertyName = "ListTemplateRow")]
+[JsonSerializable(typeof(DeviceReport))]
+[JsonSerializable(typeof(DeviceAllocationReport))]
+[JsonSerializable(typeof(ValidationReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

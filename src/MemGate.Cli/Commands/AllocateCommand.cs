@@ -62,18 +62,24 @@ internal static class AllocateCommand
         }
     }
 
-    internal static void Print(GuestMemory memory, bool json, TextWriter output)
+    internal static TranslationReport Report(GuestMemory memory)
     {
         var rows = memory.Regions.Select(r => new TranslationRow(
             r.Name, r.Start.Value, r.Last.Value, r.Size, PermissionsText.ToLetters(r.Permissions), r.Kind.ToString().ToLowerInvariant(),
-            memory.TryTranslate(r.Start, out nint host) ? (ulong)host : null)).ToList();
-        ulong resident = memory.ResidentBytes();
+            r.HasHostMemory && memory.TryTranslate(r.Start, out nint host) ? (ulong)host : null)).ToList();
+        return new TranslationReport(memory.AddressWidth, memory.IsFlat ? "flat" : "region-table", memory.ResidentBytes(), rows);
+    }
+
+    internal static void Print(GuestMemory memory, bool json, TextWriter output, Func<string, string>? kindOf = null)
+    {
+        var report = Report(memory);
         if (json)
         {
-            var report = new TranslationReport(memory.AddressWidth, memory.IsFlat ? "flat" : "region-table", resident, rows);
             output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.TranslationReport));
             return;
         }
+        var rows = report.Regions;
+        ulong resident = report.ResidentBytes;
         var console = Terminal.For(output);
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("Region").AddColumn("Guest start").AddColumn("Guest end").AddColumn(new TableColumn("Size").RightAligned())
@@ -86,8 +92,8 @@ internal static class AllocateCommand
                 new GuestAddress(row.End).ToString(),
                 ByteSize.Human(row.Size),
                 PermissionsText.ToRwx(PermissionsText.Parse(row.Permissions)),
-                row.Kind,
-                row.Host is { } h ? $"0x{h:x}" : "[grey](mmio)[/]");
+                Markup.Escape(kindOf?.Invoke(row.Name) ?? row.Kind),
+                row.Host is { } h ? $"0x{h:x}" : "[grey](handler)[/]");
         }
         console.Write(table);
         ulong total = rows.Where(r => r.Host is not null).Aggregate(0UL, (sum, r) => sum + r.Size);

@@ -91,7 +91,7 @@ public sealed class DeviceDescription
     public IReadOnlyList<DeviceSymbol> Symbols { get; }
 
     /// <summary>Problems that do not stop the device from loading.</summary>
-    public IReadOnlyList<DeviceDiagnostic> Warnings { get; }
+    public IReadOnlyList<DeviceDiagnostic> Warnings { get; internal set; }
 
     /// <summary>The region called <paramref name="name"/>, or null.</summary>
     public DeviceRegion? FindRegion(string name) => Regions.FirstOrDefault(r => r.Name == name);

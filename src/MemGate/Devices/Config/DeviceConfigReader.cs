@@ -231,7 +231,9 @@ public static class DeviceConfigReader
             Throw();
             try
             {
-                return new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce, boot, symbols);
+                var result = new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce, boot, symbols);
+                result.Warnings = result.Warnings.Select(d => d with { Location = Locate(d.Field) }).ToList();
+                return result;
             }
             catch (DeviceDescriptionException e)
             {

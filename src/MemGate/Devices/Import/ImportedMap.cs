@@ -93,21 +93,24 @@ internal sealed class ImportedMap(string file)
         }
         try
         {
-            return new DeviceDescription(name, Regions, peripherals: Peripherals, description: description, architecture: architecture, cpu: cpu,
+            var device = new DeviceDescription(name, Regions, peripherals: Peripherals, description: description, architecture: architecture, cpu: cpu,
                 pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols);
+            device.Warnings = device.Warnings.Select(Locate).ToList();
+            return device;
         }
         catch (DeviceDescriptionException e)
         {
-            // Validation speaks of regions[i]; point at the entry in the foreign file and name it.
-            var located = e.Diagnostics.Select(d =>
-            {
-                var m = System.Text.RegularExpressions.Regex.Match(d.Field, @"^regions\[(\d+)\]");
-                return m.Success && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) is int i && i < Regions.Count
-                    ? d with { Location = _regionLocations[i], Field = Regions[i].Name + d.Field[m.Length..] }
-                    : d;
-            }).ToList();
-            throw new DeviceDescriptionException(File, located);
+            throw new DeviceDescriptionException(File, e.Diagnostics.Select(Locate).ToList());
         }
+    }
+
+    // Validation speaks of regions[i]; point at the entry in the foreign file and name it.
+    private DeviceDiagnostic Locate(DeviceDiagnostic d)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(d.Field, @"^regions\[(\d+)\]");
+        return m.Success && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) is int i && i < Regions.Count
+            ? d with { Location = _regionLocations[i], Field = Regions[i].Name + d.Field[m.Length..] }
+            : d;
     }
 
     // Foreign formats have no page size; use the largest power of two (up to 4 KiB) every region is aligned to.

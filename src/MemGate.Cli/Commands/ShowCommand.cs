@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Text.Json;
+using MemGate.Devices;
+using MemGate.Memory;
+using Spectre.Console;
+
+namespace MemGate.Cli.Commands;
+
+/// <summary><c>memgate show DEVICE [--json]</c>: a device's regions and peripherals.</summary>
+internal static class ShowCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var device = new Argument<string>("device") { Description = "A template name (see 'memgate list') or a device file (.toml, .yaml, .json)." };
+        var json = new Option<bool>("--json") { Description = "Print JSON: {\"name\", \"regions\": [{\"name\", \"start\", \"size\", \"permissions\", \"type\", \"space\"}], …} with numbers as numbers." };
+        var command = new Command("show", "Show a device's address spaces, regions (start, end, size, permissions, type) and peripherals.") { device, json };
+        command.SetAction(parse => CommandErrors.Run("show", error, () =>
+        {
+            var (description, _) = DeviceSource.Load(parse.GetRequiredValue(device), error);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(Report(description), CliJsonContext.Default.DeviceReport));
+                return CliApp.Success;
+            }
+            Print(description, output);
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    internal static DeviceReport Report(DeviceDescription d) => new(
+        d.Name, d.Description, d.Architecture, d.Cpu, d.ByteOrder == ByteOrder.BigEndian ? "big" : "little", d.PageSize,
+        d.Spaces.Select(s => new SpaceRow(s.Name, s.AddressWidth)).ToList(),
+        d.Regions.Select(r => new RegionRow(r.Name, r.Start, r.Size, r.Last, PermissionsText.ToLetters(r.Permissions),
+            r.Type.ToString().ToLowerInvariant(), r.Space, r.AliasOf, r.InitFile)).ToList(),
+        d.Peripherals.Select(p => new PeripheralRow(p.Name, p.Base, p.Size, p.Space, p.Model)).ToList());
+
+    private static void Print(DeviceDescription d, TextWriter output)
+    {
+        var console = Terminal.For(output);
+        console.MarkupLine($"[bold]{Markup.Escape(d.Name)}[/]  {Markup.Escape(d.Architecture)} / {Markup.Escape(d.Cpu)}, {(d.ByteOrder == ByteOrder.BigEndian ? "big" : "little")} endian, page size {ByteSize.Human(d.PageSize)}");
+        if (d.Description.Length > 0)
+        {
+            console.WriteLine(d.Description);
+        }
+        bool manySpaces = d.Spaces.Count > 1;
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("Region").AddColumn("Start").AddColumn("End")
+            .AddColumn(new TableColumn("Size").RightAligned()).AddColumn("Perms").AddColumn("Type");
+        if (manySpaces)
+        {
+            table.AddColumn("Space");
+        }
+        foreach (var r in d.Regions)
+        {
+            int width = d.FindSpace(r.Space)?.AddressWidth ?? 32;
+            var cells = new List<string>
+            {
+                Markup.Escape(r.Name), Hex(r.Start, width), Hex(r.Last, width), ByteSize.Human(r.Size), PermissionsText.ToRwx(r.Permissions),
+                Markup.Escape(r.Type == DeviceRegionType.Alias ? $"alias of {r.AliasOf}{(r.AliasMode == AliasMode.BitBand ? " (bit-band)" : "")}" : r.Type.ToString().ToLowerInvariant()),
+            };
+            if (manySpaces)
+            {
+                cells.Add(Markup.Escape(r.Space));
+            }
+            table.AddRow([.. cells]);
+        }
+        console.Write(table);
+        if (d.Peripherals.Count > 0)
+        {
+            var peripherals = new Table().Border(TableBorder.Rounded).AddColumn("Peripheral").AddColumn("Base").AddColumn(new TableColumn("Size").RightAligned()).AddColumn("Model");
+            foreach (var p in d.Peripherals)
+            {
+                peripherals.AddRow(Markup.Escape(p.Name), Hex(p.Base, d.FindSpace(p.Space)?.AddressWidth ?? 32), ByteSize.Human(p.Size), Markup.Escape(p.Model ?? "plain registers"));
+            }
+            console.Write(peripherals);
+        }
+    }
+
+    internal static string Hex(ulong value, int width) => "0x" + value.ToString("X" + Math.Max(4, (width + 3) / 4), System.Globalization.CultureInfo.InvariantCulture);
+}

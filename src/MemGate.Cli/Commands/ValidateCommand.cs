@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Text.Json;
+using MemGate.Devices;
+using MemGate.Devices.Config;
+
+namespace MemGate.Cli.Commands;
+
+/// <summary><c>memgate validate FILE…</c>: checks device files; errors and warnings one per line, exit 1 if any file has errors.</summary>
+internal static class ValidateCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var files = new Argument<string[]>("files") { Description = "Device files (.toml, .yaml, .yml, .json).", Arity = ArgumentArity.OneOrMore };
+        var json = new Option<bool>("--json") { Description = "Print one JSON report per file instead of text." };
+        var command = new Command("validate", "Check device files: syntax, fields, overlaps, sizes, alignment, aliases. Errors stop loading; warnings do not.") { files, json };
+        command.SetAction(parse =>
+        {
+            int exit = CliApp.Success;
+            foreach (string file in parse.GetRequiredValue(files))
+            {
+                var errors = new List<DeviceDiagnostic>();
+                var warnings = new List<DeviceDiagnostic>();
+                string? failure = null;
+                try
+                {
+                    warnings.AddRange(DeviceConfigReader.Load(file).Warnings);
+                }
+                catch (DeviceDescriptionException e)
+                {
+                    errors.AddRange(e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+                    warnings.AddRange(e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning));
+                }
+                catch (Exception e) when (e is FileNotFoundException or ArgumentException or IOException or UnauthorizedAccessException)
+                {
+                    failure = $"{file}: error: {e.Message}";
+                }
+                bool valid = errors.Count == 0 && failure is null;
+                if (!valid)
+                {
+                    exit = CliApp.InvalidInput;
+                }
+                if (parse.GetValue(json))
+                {
+                    var report = new ValidationReport(file, valid,
+                        [.. errors.Select(d => d.ToString()), .. failure is null ? Array.Empty<string>() : [failure]],
+                        [.. warnings.Select(d => d.ToString())]);
+                    output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ValidationReport));
+                    continue;
+                }
+                foreach (var line in errors.Concat(warnings).Select(d => d.ToString()).Prepend(failure).OfType<string>())
+                {
+                    error.WriteLine(line);
+                }
+                output.WriteLine(valid ? $"{file}: valid{(warnings.Count > 0 ? $", {warnings.Count} warning(s)" : "")}" : $"{file}: invalid, {Math.Max(errors.Count, 1)} error(s)");
+            }
+            return exit;
+        });
+        return command;
+    }
+}
