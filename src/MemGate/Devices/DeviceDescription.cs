@@ -46,7 +46,7 @@ public sealed class DeviceDescription
         Peripherals = [.. peripherals ?? []];
         Boot = boot ?? new DeviceBoot();
         Symbols = [.. symbols ?? []];
-        var diagnostics = DeviceValidator.Validate(this);
+        var diagnostics = DeviceValidator.Validate(new DeviceLayout(Name, Regions, Spaces, Peripherals, PageSize, Boot, Symbols));
         if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
             throw new DeviceDescriptionException($"Device '{name}'", diagnostics);

@@ -5,7 +5,7 @@ namespace MemGate.Devices;
 /// <summary>The rules a <see cref="DeviceDescription"/> must satisfy; every finding names its field.</summary>
 internal static class DeviceValidator
 {
-    public static List<DeviceDiagnostic> Validate(DeviceDescription device)
+    public static List<DeviceDiagnostic> Validate(DeviceLayout device)
     {
         var found = new List<DeviceDiagnostic>();
         void Error(string field, string message) => found.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, field, message));
@@ -166,7 +166,7 @@ internal static class DeviceValidator
                     return;
                 }
                 // Thumb entry points carry bit 0; the instruction is at the even address.
-                var region = device.RegionAt(executable ? a & ~1UL : a);
+                var region = device.RegionAt(executable ? a & ~1UL : a, device.Spaces[0].Name);
                 if (region is null)
                 {
                     Error(field, $"0x{a:X} is not inside any region of space '{device.Spaces[0].Name}'");

@@ -228,7 +228,21 @@ public static class DeviceConfigReader
                 }
             }
 
-            Throw();
+            if (_problems.Count > 0)
+            {
+                // Report what validation finds too, unless the broken fields leave the geometry unknown
+                // (a region without an address would "overlap" its neighbours).
+                bool geometryKnown = !_problems.Any(p => p.Field.EndsWith(".guest_address", StringComparison.Ordinal)
+                    || p.Field.EndsWith(".size", StringComparison.Ordinal) || p.Field.EndsWith(".base", StringComparison.Ordinal) || p.Field.StartsWith("spaces", StringComparison.Ordinal));
+                if (geometryKnown)
+                {
+                    var reported = _problems.Select(p => p.Field).ToHashSet(StringComparer.Ordinal);
+                    _problems.AddRange(DeviceValidator.Validate(new DeviceLayout(name, regions, spaces, peripherals, pageSize, boot, symbols))
+                        .Where(d => !reported.Contains(d.Field))
+                        .Select(d => d with { Location = Locate(d.Field) }));
+                }
+                Throw();
+            }
             try
             {
                 var result = new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce, boot, symbols);

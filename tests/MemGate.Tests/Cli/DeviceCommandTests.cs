@@ -1,0 +1,185 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using MemGate.Devices;
+
+namespace MemGate.Tests.Cli;
+
+public sealed class DeviceCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("memgate-cli").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string WriteFile(string name, string text)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private const string SeedToml = """
+        [device]
+        name = "MyDevice"
+        description = "Custom device configuration"
+
+        [memory]
+        allocate_at_once = true
+        page_size = "4KB"
+        address_spaces = 1
+
+        [[regions]]
+        name = "RAM"
+        guest_address = "0x00000000"
+        size = "1MB"
+        permissions = "RW"
+        type = "ram"
+
+        [[regions]]
+        name = "Flash"
+        guest_address = "0x80000000"
+        size = "64MB"
+        permissions = "RX"
+        type = "flash"
+        """;
+
+    [Fact]
+    public void List_shows_every_template_and_json_has_numbers()
+    {
+        var (exit, output, _) = CliRunner.Run("list");
+        Assert.Equal(0, exit);
+        Assert.All(DeviceTemplates.Names, name => Assert.Contains(name, output));
+        Assert.Matches(@"STM32F103\s+│ armv7-m\s+│ cortex-m3\s+│\s+128 KiB │\s+20 KiB │", output);
+
+        (exit, output, _) = CliRunner.Run("list", "--json");
+        using var json = JsonDocument.Parse(output);
+        var avr = json.RootElement.EnumerateArray().Single(e => e.GetProperty("name").GetString() == "ATmega328");
+        Assert.Equal(32768UL, avr.GetProperty("flashBytes").GetUInt64());
+        Assert.Equal(2048UL, avr.GetProperty("ramBytes").GetUInt64());
+    }
+
+    [Fact]
+    public void Show_json_has_the_documented_shape()
+    {
+        var (exit, output, error) = CliRunner.Run("show", "STM32F103", "--json");
+        Assert.Equal((0, ""), (exit, error));
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("STM32F103", json.RootElement.GetProperty("name").GetString());
+        var flash = json.RootElement.GetProperty("regions").EnumerateArray().Single(r => r.GetProperty("name").GetString() == "Flash");
+        Assert.Equal(JsonValueKind.Number, flash.GetProperty("start").ValueKind);
+        Assert.Equal(0x0800_0000UL, flash.GetProperty("start").GetUInt64());
+        Assert.Equal(128UL * 1024, flash.GetProperty("size").GetUInt64());
+        Assert.Equal("rx", flash.GetProperty("permissions").GetString());
+        Assert.Equal("flash", flash.GetProperty("type").GetString());
+        Assert.Equal("main", flash.GetProperty("space").GetString());
+    }
+
+    [Fact]
+    public void Show_table_lists_regions_with_spaces_for_avr()
+    {
+        var (exit, output, _) = CliRunner.Run("show", "ATmega328");
+        Assert.Equal(0, exit);
+        Assert.Matches(@"SRAM\s+│ 0x0100 │ 0x08FF │\s+2 KiB │ rw-\s+│ ram\s+│ data", output);
+        Assert.Matches(@"EEPROM\s+│ 0x0000 │ 0x03FF │\s+1 KiB │ rw-\s+│ storage\s+│ eeprom", output);
+    }
+
+    [Fact]
+    public void Seed_commands_allocate_and_print()
+    {
+        var (exit, output, error) = CliRunner.Run("template", "STM32F103", "--allocate", "--print");
+        Assert.Equal((0, ""), (exit, error));
+        Assert.Matches(@"Flash\s+│ 0x08000000\s+│ 0x0801FFFF\s+│ 128 KiB │ r-x\s+│ flash\s+│ 0x[0-9a-f]+", output);
+        Assert.Matches(@"BootAlias\s+│ 0x00000000\s+│.*alias of Flash", output);
+        Assert.Contains("STM32F103: allocated 11 regions", output);
+
+        string file = WriteFile("device.toml", SeedToml);
+        (exit, output, error) = CliRunner.Run("config", file, "--allocate", "--print", "--json");
+        Assert.Equal((0, ""), (exit, error));
+        using var json = JsonDocument.Parse(output);
+        var regions = json.RootElement.GetProperty("spaces")[0].GetProperty("memory").GetProperty("regions");
+        Assert.Equal(["RAM", "Flash"], regions.EnumerateArray().Select(r => r.GetProperty("name").GetString()));
+        Assert.True(regions[1].GetProperty("host").GetUInt64() > 0);
+    }
+
+    [Fact]
+    public void Validate_reports_each_problem_on_its_own_line()
+    {
+        string good = WriteFile("good.toml", SeedToml);
+        string bad = WriteFile("bad.toml", SeedToml.Replace("\"64MB\"", "\"0\"", StringComparison.Ordinal).Replace("\"RX\"", "\"RQ\"", StringComparison.Ordinal));
+        var (exit, output, error) = CliRunner.Run("validate", good, bad);
+        Assert.Equal(1, exit);
+        Assert.Contains($"{good}: valid", output);
+        Assert.Contains($"{bad}: invalid, 2 error(s)", output);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.StartsWith($"{bad}:20:", StringComparison.Ordinal) && l.Contains("regions[1].size"));
+        Assert.Contains(lines, l => l.StartsWith($"{bad}:21:", StringComparison.Ordinal) && l.Contains("letter 'Q'"));
+
+        (exit, output, _) = CliRunner.Run("validate", bad, "--json");
+        using var json = JsonDocument.Parse(output);
+        Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
+        Assert.Equal(2, json.RootElement.GetProperty("errors").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("toml")]
+    [InlineData("yaml")]
+    [InlineData("json")]
+    public void Convert_writes_a_file_that_loads_back_the_same(string format)
+    {
+        string target = Path.Combine(_dir, $"esp32.{format}");
+        var (exit, _, error) = CliRunner.Run("convert", "ESP32", "--to", format, "-o", target);
+        Assert.Equal((0, ""), (exit, error));
+        Devices.DeviceConfigRoundTripTests.AssertSame(DeviceTemplates.Load("ESP32"), MemGate.Devices.Config.DeviceConfigReader.Load(target));
+    }
+
+    [Fact]
+    public void Map_svg_is_xml_with_a_labelled_band_per_region()
+    {
+        string svg = Path.Combine(_dir, "map.svg");
+        var (exit, _, error) = CliRunner.Run("map", "STM32F103", "--svg", svg);
+        Assert.Equal((0, ""), (exit, error));
+        var document = XDocument.Load(svg);
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var bands = document.Descendants(ns + "g").Where(g => (string?)g.Attribute("class") == "region").ToList();
+        var device = DeviceTemplates.Load("STM32F103");
+        Assert.Equal(device.Regions.Select(r => r.Name).Order(), bands.Select(b => (string)b.Attribute("data-name")!).Order());
+        string texts = string.Join("\n", document.Descendants(ns + "text").Select(t => t.Value));
+        Assert.Contains("0x20004FFF", texts);
+        Assert.Contains("16 B  r--  rom", texts);      // the 16-byte option bytes are visible …
+        Assert.Contains("32 MiB  rw-  alias of APB1", texts); // … beside the 32 MiB alias
+        // Both a 16-byte and a 32 MiB region get a band at least 18 px high.
+        Assert.All(bands, b => Assert.True(int.Parse(b.Element(ns + "rect")!.Attribute("height")!.Value) >= 18));
+    }
+
+    [Fact]
+    public void Map_text_has_gaps_and_every_region()
+    {
+        var (exit, output, _) = CliRunner.Run("map", "ESP32", "--text");
+        Assert.Equal(0, exit);
+        Assert.All(DeviceTemplates.Load("ESP32").Regions, r => Assert.Contains(r.Name, output));
+        Assert.Contains("(gap of", output);
+    }
+
+    [Fact]
+    public void Import_writes_a_device_file()
+    {
+        string source = Path.Combine(AppContext.BaseDirectory, "Fixtures", "halucinator", "memory.yaml");
+        string target = Path.Combine(_dir, "imported.toml");
+        var (exit, output, _) = CliRunner.Run("import", "halucinator", source, "-o", target);
+        Assert.Equal(0, exit);
+        Assert.Contains("Imported 4 regions", output);
+        Assert.Equal(["alias", "flash", "ram", "logger"], MemGate.Devices.Config.DeviceConfigReader.Load(target).Regions.Select(r => r.Name));
+    }
+
+    [Theory]
+    [InlineData(new[] { "show", "NoSuchPart" }, 1, "No device template 'NoSuchPart'")]
+    [InlineData(new[] { "config", "/nonexistent/device.toml" }, 1, "does not exist")]
+    [InlineData(new[] { "convert", "ESP32", "--to", "xml" }, 2, "xml")]
+    [InlineData(new[] { "import", "qemu", "x.yaml" }, 2, "qemu")]
+    [InlineData(new[] { "show" }, 2, "Required argument 'device' missing")]
+    public void Bad_requests_get_the_documented_exit_codes(string[] args, int code, string message)
+    {
+        var (exit, _, error) = CliRunner.Run(args);
+        Assert.Equal(code, exit);
+        Assert.Contains(message, error);
+    }
+}
