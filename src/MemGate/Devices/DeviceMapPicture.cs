@@ -17,7 +17,7 @@ namespace MemGate.Devices;
 /// </remarks>
 public static class DeviceMapPicture
 {
-    private const int ColumnWidth = 520;
+    private const int ColumnWidth = 620;
     private const int BandX = 150;
     private const int BandWidth = 170;
     private const int GapHeight = 16;

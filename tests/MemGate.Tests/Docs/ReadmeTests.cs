@@ -8,6 +8,9 @@ namespace MemGate.Tests.Docs;
 public sealed partial class ReadmeTests
 {
     private static readonly string Root = FindRoot();
+
+    /// <summary>The repository root (where MemGate.slnx is).</summary>
+    public static string RepositoryRoot => Root;
     private static readonly string Readme = File.ReadAllText(Path.Combine(Root, "README.md"));
 
     [Fact]
