@@ -4,3 +4,4 @@ using MemGate.Examples;
 
 QuickStartExample.Run(Console.Out);
 RangesExample.Run(Console.Out);
+DevicesExample.Run(Console.Out);

@@ -36,11 +36,38 @@ public sealed partial class ReadmeTests
     {
         var commands = Readme.Split('\n').Where(l => l.StartsWith("./memgate ", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(commands);
+        string scratch = Directory.CreateTempSubdirectory("memgate-readme").FullName;
         foreach (string command in commands)
         {
             string[] args = command["./memgate ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            // Paths in the README are relative to the repository root; outputs go to a scratch directory.
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (i > 0 && args[i - 1] is "--svg" or "-o" or "--output")
+                {
+                    args[i] = Path.Combine(scratch, Path.GetFileName(args[i]));
+                }
+                else if (File.Exists(Path.Combine(Root, args[i])))
+                {
+                    args[i] = Path.Combine(Root, args[i]);
+                }
+            }
             var (exit, _, err) = CliRunner.Run(args);
             Assert.True(exit == 0, $"'{command}' exited {exit}: {err}");
+        }
+        Directory.Delete(scratch, recursive: true);
+    }
+
+    [Fact]
+    public void Every_device_file_example_in_the_readme_loads()
+    {
+        var blocks = Regex.Matches(Readme, "```(toml|yaml|json)\n(.*?)```", RegexOptions.Singleline);
+        Assert.True(blocks.Count >= 3, "README.md should show a device in TOML, YAML and JSON");
+        foreach (Match block in blocks)
+        {
+            var format = Enum.Parse<MemGate.Devices.Config.DeviceConfigFormat>(block.Groups[1].Value, ignoreCase: true);
+            var device = MemGate.Devices.Config.DeviceConfigReader.Parse(block.Groups[2].Value, format, $"README ({format})");
+            Assert.NotEmpty(device.Regions);
         }
     }
 
@@ -59,6 +86,18 @@ public sealed partial class ReadmeTests
             unmapped 0x14000 +0xF000
             2 mappings, 2 gap(s)
             """, output.ToString().TrimEnd().ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void The_devices_example_runs_the_seed_example()
+    {
+        var output = new StringWriter();
+        DevicesExample.Run(output);
+        string text = output.ToString();
+        Assert.Contains("Read: \"Hello IoT!\"", text);
+        Assert.Matches(@"Guest 0x20000000 → Host 0x[0-9a-f]+", text);
+        Assert.Contains("through the bit-band alias: 1", text);
+        Assert.Contains("0x00001000 - 0x00001FFF  RAM", text);
     }
 
     private static string? SourceRegion(string source, string name)
