@@ -17,30 +17,7 @@ public sealed class DeviceCommandTests : IDisposable
         return path;
     }
 
-    private const string SeedToml = """
-        [device]
-        name = "MyDevice"
-        description = "Custom device configuration"
-
-        [memory]
-        allocate_at_once = true
-        page_size = "4KB"
-        address_spaces = 1
-
-        [[regions]]
-        name = "RAM"
-        guest_address = "0x00000000"
-        size = "1MB"
-        permissions = "RW"
-        type = "ram"
-
-        [[regions]]
-        name = "Flash"
-        guest_address = "0x80000000"
-        size = "64MB"
-        permissions = "RX"
-        type = "flash"
-        """;
+    private const string SeedToml = Devices.SeedExample.Toml;
 
     [Fact]
     public void List_shows_every_template_and_json_has_numbers()

@@ -6,31 +6,7 @@ namespace MemGate.Tests.Devices;
 
 public sealed class DeviceConfigReaderTests
 {
-    // The seed's README example, unchanged.
-    private const string SeedToml = """
-        [device]
-        name = "MyDevice"
-        description = "Custom device configuration"
-
-        [memory]
-        allocate_at_once = true
-        page_size = "4KB"
-        address_spaces = 1
-
-        [[regions]]
-        name = "RAM"
-        guest_address = "0x00000000"
-        size = "1MB"
-        permissions = "RW"
-        type = "ram"
-
-        [[regions]]
-        name = "Flash"
-        guest_address = "0x80000000"
-        size = "64MB"
-        permissions = "RX"
-        type = "flash"
-        """;
+    private const string SeedToml = SeedExample.Toml;
 
     [Fact]
     public void The_seed_example_loads_unchanged()
@@ -44,6 +20,14 @@ public sealed class DeviceConfigReaderTests
         Assert.Equal(("RAM", 0UL, 1UL << 20, Permissions.ReadWrite, DeviceRegionType.Ram), (ram.Name, ram.Start, ram.Size, ram.Permissions, ram.Type));
         Assert.Equal(("Flash", 0x8000_0000UL, 64UL << 20, Permissions.ReadExecute, DeviceRegionType.Flash), (flash.Name, flash.Start, flash.Size, flash.Permissions, flash.Type));
         Assert.Empty(device.Warnings);
+    }
+
+    [Fact]
+    public void The_example_file_is_the_seed_text()
+    {
+        string file = Path.Combine(Docs.ReadmeTests.RepositoryRoot, "examples", "devices", "device.toml");
+        Assert.Equal(SeedToml.ReplaceLineEndings("\n").Trim(), File.ReadAllText(file).ReplaceLineEndings("\n").Trim());
+        Assert.Equal("MyDevice", DeviceConfigReader.Load(file).Name);
     }
 
     [Fact]
