@@ -43,6 +43,8 @@ namespace MemGate.Memory;
 public sealed unsafe class GuestMemory : IDisposable
 {
     private const int PageShift = 12;
+    private const int GranuleShift = 20;                                // 1 MiB granules…
+    private const int PagesPerGranule = 1 << (GranuleShift - PageShift); // …of 256 pages
     private const ulong PageSize = 1UL << PageShift;
     private const ulong PageMask = PageSize - 1;
 
@@ -62,6 +64,12 @@ public sealed unsafe class GuestMemory : IDisposable
     private ulong* _writeBitmap;
     private ulong* _executeBitmap;
     private ulong* _hostBitmap;
+    private ulong* _granuleBitmaps;  // flat mode: the same four, one bit per 1 MiB granule whose every page has the bit
+    private ulong _granuleWords;
+    private ulong* _readGranules;    // so an access inside a large region checks a small, cache-resident word instead
+    private ulong* _writeGranules;   // of a page-bitmap line (4 KiB of bitmap per bit for a 4 GiB space)
+    private ulong* _executeGranules;
+    private ulong* _hostGranules;
     private HostBacking? _reservation;
     private readonly RegionSlot[] _hints; // region-table mode: last region hit per granule; any entry is only a guess
     private volatile RegionTable _table = RegionTable.Empty;
@@ -92,6 +100,12 @@ public sealed unsafe class GuestMemory : IDisposable
             _writeBitmap = _pageBitmaps + _bitmapWords;
             _executeBitmap = _pageBitmaps + 2 * _bitmapWords;
             _hostBitmap = _pageBitmaps + 3 * _bitmapWords;
+            _granuleWords = Math.Max(1, (spaceBytes >> GranuleShift) / 64);
+            _granuleBitmaps = (ulong*)NativeMemory.AllocZeroed((nuint)(4 * _granuleWords * sizeof(ulong)));
+            _readGranules = _granuleBitmaps;
+            _writeGranules = _granuleBitmaps + _granuleWords;
+            _executeGranules = _granuleBitmaps + 2 * _granuleWords;
+            _hostGranules = _granuleBitmaps + 3 * _granuleWords;
         }
 
         // Allocated in both modes: after Dispose a flat memory takes the region-table path (and faults cleanly).
@@ -308,6 +322,8 @@ public sealed unsafe class GuestMemory : IDisposable
             {
                 NativeMemory.Free(_pageBitmaps);
                 _pageBitmaps = null;
+                NativeMemory.Free(_granuleBitmaps);
+                _granuleBitmaps = null;
             }
         }
     }
@@ -576,12 +592,21 @@ public sealed unsafe class GuestMemory : IDisposable
         nint flat = _flatBase;
         if (flat != 0)
         {
-            // The page holds the whole access and its bit allows it: host = base + guest.
-            ulong page = address >> PageShift;
-            ulong* bitmap = bit switch { RegionSlot.ReadBit => _readBitmap, RegionSlot.WriteBit => _writeBitmap, RegionSlot.ExecuteBit => _executeBitmap, _ => _hostBitmap };
-            if (address <= _maxAddress && (address & PageMask) <= PageSize - size && ((bitmap[page >> 6] >> (int)(page & 63)) & 1) != 0)
+            // The page holds the whole access and its granule's bit, or else its own bit, allows it: host = base + guest.
+            ulong* granules = bit switch { RegionSlot.ReadBit => _readGranules, RegionSlot.WriteBit => _writeGranules, RegionSlot.ExecuteBit => _executeGranules, _ => _hostGranules };
+            if (address <= _maxAddress && (address & PageMask) <= PageSize - size)
             {
-                return (byte*)flat + address;
+                ulong granule = address >> GranuleShift;
+                if (((granules[granule >> 6] >> (int)(granule & 63)) & 1) != 0)
+                {
+                    return (byte*)flat + address;
+                }
+                ulong page = address >> PageShift;
+                ulong* bitmap = bit switch { RegionSlot.ReadBit => _readBitmap, RegionSlot.WriteBit => _writeBitmap, RegionSlot.ExecuteBit => _executeBitmap, _ => _hostBitmap };
+                if (((bitmap[page >> 6] >> (int)(page & 63)) & 1) != 0)
+                {
+                    return (byte*)flat + address;
+                }
             }
             return null;
         }
@@ -791,16 +816,55 @@ public sealed unsafe class GuestMemory : IDisposable
         // Only pages the region covers completely; shared or partial pages stay on the slow path.
         ulong first = (slot.Start + PageMask) >> PageShift;
         ulong end = (slot.Start + (slot.Length - 1) + 1) >> PageShift; // exclusive; region end ≤ 2^32 here
+        if (first >= end)
+        {
+            return;
+        }
         for (int bit = 0; bit < 4; bit++)
         {
-            ulong* bitmap = _pageBitmaps + (nuint)bit * (nuint)_bitmapWords;
+            ulong* pages = _pageBitmaps + (nuint)bit * (nuint)_bitmapWords;
+            ulong* granules = _granuleBitmaps + (nuint)bit * (nuint)_granuleWords;
             bool on = ((bits >> bit) & 1) != 0;
-            for (ulong page = first; page < end; page++)
+            // Granules are derived from pages: cleared before the pages go, recomputed after pages come.
+            if (!on)
             {
-                ulong mask = 1UL << (int)(page & 63);
-                bitmap[page >> 6] = on ? bitmap[page >> 6] | mask : bitmap[page >> 6] & ~mask;
+                SetBits(granules, first / PagesPerGranule, (end + PagesPerGranule - 1) / PagesPerGranule, on: false);
+            }
+            SetBits(pages, first, end, on);
+            for (ulong granule = first / PagesPerGranule; granule < (end + PagesPerGranule - 1) / PagesPerGranule; granule++)
+            {
+                // A space smaller than a granule has no full granule.
+                ulong word = granule * (PagesPerGranule / 64);
+                bool full = word + PagesPerGranule / 64 <= _bitmapWords
+                    && new ReadOnlySpan<ulong>(pages + word, PagesPerGranule / 64).IndexOfAnyExcept(ulong.MaxValue) < 0;
+                SetBits(granules, granule, granule + 1, full);
             }
         }
+    }
+
+    // Sets or clears bits [first, end) of a bitmap, a word at a time where it can.
+    private static void SetBits(ulong* bitmap, ulong first, ulong end, bool on)
+    {
+        while (first < end && (first & 63) != 0)
+        {
+            SetBit(bitmap, first++, on);
+        }
+        ulong words = (end - first) / 64;
+        if (words > 0)
+        {
+            new Span<ulong>(bitmap + first / 64, checked((int)words)).Fill(on ? ulong.MaxValue : 0);
+            first += words * 64;
+        }
+        while (first < end)
+        {
+            SetBit(bitmap, first++, on);
+        }
+    }
+
+    private static void SetBit(ulong* bitmap, ulong index, bool on)
+    {
+        ulong mask = 1UL << (int)(index & 63);
+        bitmap[index >> 6] = on ? bitmap[index >> 6] | mask : bitmap[index >> 6] & ~mask;
     }
 
     private void ClearPartialPages(RegionSlot slot)
