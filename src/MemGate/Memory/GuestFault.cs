@@ -20,4 +20,7 @@ public enum GuestFault : byte
 
     /// <summary>The region has no host memory or handler for this access (e.g. an MMIO region without a handler).</summary>
     NoBacking,
+
+    /// <summary>An MMIO access hit a peripheral's range where no register is modelled and the device's policy is to fault.</summary>
+    NoRegister,
 }
