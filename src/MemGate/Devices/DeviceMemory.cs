@@ -14,11 +14,15 @@ public sealed class DeviceMemory : IDisposable
 {
     private readonly Dictionary<string, GuestMemory> _spaces;
 
-    private DeviceMemory(DeviceDescription device, Dictionary<string, GuestMemory> spaces)
+    private DeviceMemory(DeviceDescription device, Dictionary<string, GuestMemory> spaces, ICpuRegisterFile registers)
     {
         Device = device;
         _spaces = spaces;
+        CpuRegisters = registers;
     }
+
+    /// <summary>The CPU registers the device's registers regions map (an array until a CPU engine supplies its own).</summary>
+    public ICpuRegisterFile CpuRegisters { get; }
 
     /// <summary>The description this memory was allocated from.</summary>
     public DeviceDescription Device { get; }
@@ -38,9 +42,11 @@ public sealed class DeviceMemory : IDisposable
     /// <param name="backing">Host memory provider for 64-bit spaces; anonymous mmap if null.</param>
     /// <exception cref="FileNotFoundException">A region's initial-contents file does not exist.</exception>
     /// <exception cref="ArgumentException">A region's initial-contents file is larger than the region.</exception>
-    public static DeviceMemory Allocate(DeviceDescription device, string? baseDirectory = null, IBackingProvider? backing = null)
+    /// <param name="registers">The CPU register file the registers regions show; an array file with every mapped register if null.</param>
+    public static DeviceMemory Allocate(DeviceDescription device, string? baseDirectory = null, IBackingProvider? backing = null, ICpuRegisterFile? registers = null)
     {
         ArgumentNullException.ThrowIfNull(device);
+        registers ??= new ArrayRegisterFile(device.Regions.Where(r => r.Type == DeviceRegionType.Registers).SelectMany(RegisterLayout.Of));
         var spaces = new Dictionary<string, GuestMemory>(StringComparer.Ordinal);
         try
         {
@@ -59,13 +65,13 @@ public sealed class DeviceMemory : IDisposable
             foreach (var region in device.Regions.OrderBy(r => r.Type == DeviceRegionType.Alias))
             {
                 var memory = spaces[region.Space];
-                memory.AddRegion(ToGuestRegion(device, region, memory, spaces));
+                memory.AddRegion(ToGuestRegion(device, region, memory, spaces, registers));
             }
             foreach (var region in device.Regions.Where(r => r.InitFile is not null))
             {
                 LoadContents(spaces[region.Space], region, Path.Combine(baseDirectory ?? Directory.GetCurrentDirectory(), region.InitFile!));
             }
-            return new DeviceMemory(device, spaces);
+            return new DeviceMemory(device, spaces, registers);
         }
         catch
         {
@@ -89,7 +95,7 @@ public sealed class DeviceMemory : IDisposable
         }
     }
 
-    private static GuestRegion ToGuestRegion(DeviceDescription device, DeviceRegion region, GuestMemory memory, Dictionary<string, GuestMemory> spaces)
+    private static GuestRegion ToGuestRegion(DeviceDescription device, DeviceRegion region, GuestMemory memory, Dictionary<string, GuestMemory> spaces, ICpuRegisterFile registers)
     {
         var start = new GuestAddress(region.Start);
         int space = memory.Space;
@@ -102,7 +108,10 @@ public sealed class DeviceMemory : IDisposable
                     ? new BitBandHandler(targetMemory, new GuestAddress(target.Start))
                     : new MirrorHandler(targetMemory, new GuestAddress(target.Start));
                 return new GuestRegion(region.Name, start, region.Size, region.Permissions, RegionKind.Mmio, space, view);
-            case DeviceRegionType.Mmio or DeviceRegionType.Registers:
+            case DeviceRegionType.Registers:
+                var window = new CpuRegisterWindow(region.Name, registers, RegisterLayout.Of(region).Select(r => r.Name), device.ByteOrder, region.Start);
+                return new GuestRegion(region.Name, start, region.Size, region.Permissions, RegionKind.Mmio, space, window);
+            case DeviceRegionType.Mmio:
                 return new GuestRegion(region.Name, start, region.Size, region.Permissions, RegionKind.Mmio, space, new PlainRegisters(region.Size, device.ByteOrder));
             default:
                 var kind = region.Type switch

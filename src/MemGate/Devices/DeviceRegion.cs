@@ -20,6 +20,9 @@ public sealed record DeviceRegion(string Name, ulong Start, ulong Size, Permissi
     /// <summary>A file whose bytes are the region's initial contents (relative to the device file).</summary>
     public string? InitFile { get; init; }
 
+    /// <summary>For <see cref="DeviceRegionType.Registers"/> regions: the registers mapped, e.g. "R0-R31:1" (see <see cref="Devices.RegisterLayout"/>).</summary>
+    public string? RegisterLayout { get; init; }
+
     /// <summary>Where in <see cref="InitFile"/> the region's contents start.</summary>
     public ulong FileOffset { get; init; }
 

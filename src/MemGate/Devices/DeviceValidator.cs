@@ -39,6 +39,7 @@ internal static class DeviceValidator
         }
 
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var cpuRegisters = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < device.Regions.Count; i++)
         {
             var r = device.Regions[i];
@@ -83,6 +84,31 @@ internal static class DeviceValidator
             if (r.Type is DeviceRegionType.Rom && r.Permissions.HasFlag(Permissions.Write))
             {
                 Warn($"{at}.permissions", $"ROM region '{r.Name}' is writable ({PermissionsText.ToRwx(r.Permissions)})");
+            }
+            if (r.RegisterLayout is not null)
+            {
+                if (r.Type != DeviceRegionType.Registers)
+                {
+                    Error($"{at}.layout", $"region '{r.Name}' is {r.Type.ToString().ToLowerInvariant()}; only registers regions have a layout");
+                }
+                else if (!RegisterLayout.TryParse(r.RegisterLayout, out var layout, out string? layoutError))
+                {
+                    Error($"{at}.layout", $"region '{r.Name}': \"{r.RegisterLayout}\": {layoutError}");
+                }
+                else if ((ulong)layout.Sum(x => x.SizeBytes) != r.Size)
+                {
+                    Error($"{at}.layout", $"region '{r.Name}' is 0x{r.Size:X} bytes but its layout \"{r.RegisterLayout}\" covers {layout.Sum(x => x.SizeBytes)}");
+                }
+                else
+                {
+                    foreach (var register in layout)
+                    {
+                        if (!cpuRegisters.Add(register.Name))
+                        {
+                            Error($"{at}.layout", $"CPU register '{register.Name}' is mapped by two registers regions");
+                        }
+                    }
+                }
             }
             if (r.Type != DeviceRegionType.Alias && r.AliasOf is not null)
             {

@@ -17,7 +17,7 @@ public static class DeviceConfigReader
     private static readonly string[] DeviceKeys = ["name", "description", "architecture", "cpu", "endianness", "address_width"];
     private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces"];
     private static readonly string[] SpaceKeys = ["name", "width", "description"];
-    private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "description"];
+    private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "layout", "description"];
     private static readonly string[] BootKeys = ["entry_point", "initial_sp", "vector_table"];
     private static readonly string[] SymbolKeys = ["name", "address"];
     private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model"];
@@ -187,6 +187,7 @@ public static class DeviceConfigReader
                     AliasMode = mode,
                     InitFile = Text(node, $"{at}.file"),
                     FileOffset = Number(node, $"{at}.file_offset", isSize: false) ?? 0,
+                    RegisterLayout = Text(node, $"{at}.layout"),
                     Description = Text(node, $"{at}.description") ?? "",
                 });
             }

@@ -68,6 +68,7 @@ public static class DeviceConfigWriter
                     f["alias_of"] = r.AliasOf;
                     f["alias_mode"] = r.AliasMode == AliasMode.BitBand ? "bitband" : "mirror";
                 }
+                Optional(f, "layout", r.RegisterLayout);
                 Optional(f, "file", r.InitFile);
                 if (r.FileOffset != 0)
                 {
