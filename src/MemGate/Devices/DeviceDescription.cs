@@ -32,7 +32,10 @@ public sealed class DeviceDescription
         ulong pageSize = 1,
         bool allocateAtOnce = true,
         DeviceBoot? boot = null,
-        IEnumerable<DeviceSymbol>? symbols = null)
+        IEnumerable<DeviceSymbol>? symbols = null,
+        string? svd = null,
+        UnmodelledPolicy unmodelled = UnmodelledPolicy.Plain,
+        IEnumerable<DeviceRule>? rules = null)
     {
         Name = name;
         Description = description;
@@ -46,7 +49,10 @@ public sealed class DeviceDescription
         Peripherals = [.. peripherals ?? []];
         Boot = boot ?? new DeviceBoot();
         Symbols = [.. symbols ?? []];
-        var diagnostics = DeviceValidator.Validate(new DeviceLayout(Name, Regions, Spaces, Peripherals, PageSize, Boot, Symbols));
+        Svd = svd;
+        Unmodelled = unmodelled;
+        Rules = [.. rules ?? []];
+        var diagnostics = DeviceValidator.Validate(new DeviceLayout(Name, Regions, Spaces, Peripherals, PageSize, Boot, Symbols, Rules));
         if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
             throw new DeviceDescriptionException($"Device '{name}'", diagnostics);
@@ -86,6 +92,15 @@ public sealed class DeviceDescription
 
     /// <summary>Entry point, initial stack pointer and vector table, where the file gives them.</summary>
     public DeviceBoot Boot { get; }
+
+    /// <summary>A CMSIS-SVD file (relative to the device file) whose peripherals become register blocks.</summary>
+    public string? Svd { get; }
+
+    /// <summary>What peripheral regions do where no register is modelled.</summary>
+    public UnmodelledPolicy Unmodelled { get; }
+
+    /// <summary>Rules for status bits nothing models.</summary>
+    public IReadOnlyList<DeviceRule> Rules { get; }
 
     /// <summary>Named addresses, in file order.</summary>
     public IReadOnlyList<DeviceSymbol> Symbols { get; }

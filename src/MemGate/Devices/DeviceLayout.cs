@@ -8,7 +8,8 @@ internal sealed record DeviceLayout(
     IReadOnlyList<DevicePeripheral> Peripherals,
     ulong PageSize,
     DeviceBoot Boot,
-    IReadOnlyList<DeviceSymbol> Symbols)
+    IReadOnlyList<DeviceSymbol> Symbols,
+    IReadOnlyList<DeviceRule> Rules)
 {
     public DeviceRegion? FindRegion(string name) => Regions.FirstOrDefault(r => r.Name == name);
 

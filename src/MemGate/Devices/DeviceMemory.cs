@@ -14,11 +14,14 @@ public sealed class DeviceMemory : IDisposable
 {
     private readonly Dictionary<string, GuestMemory> _spaces;
 
-    private DeviceMemory(DeviceDescription device, Dictionary<string, GuestMemory> spaces, ICpuRegisterFile registers)
+    private DeviceMemory(DeviceDescription device, Dictionary<string, GuestMemory> spaces, ICpuRegisterFile registers,
+        Dictionary<string, RegisterBlock> peripherals, List<string> warnings)
     {
         Device = device;
         _spaces = spaces;
         CpuRegisters = registers;
+        Peripherals = peripherals;
+        Warnings = warnings;
     }
 
     /// <summary>The CPU registers the device's registers regions map (an array until a CPU engine supplies its own).</summary>
@@ -36,17 +39,24 @@ public sealed class DeviceMemory : IDisposable
         ? memory
         : throw new KeyNotFoundException($"Device '{Device.Name}' has no address space '{space}' (spaces: {string.Join(", ", _spaces.Keys)}).");
 
-    /// <summary>Backs every region of <paramref name="device"/> and loads initial contents.</summary>
-    /// <param name="device">A validated description.</param>
-    /// <param name="baseDirectory">Where region <c>file</c> paths are relative to; the current directory if null.</param>
-    /// <param name="backing">Host memory provider for 64-bit spaces; anonymous mmap if null.</param>
-    /// <exception cref="FileNotFoundException">A region's initial-contents file does not exist.</exception>
-    /// <exception cref="ArgumentException">A region's initial-contents file is larger than the region.</exception>
-    /// <param name="registers">The CPU register file the registers regions show; an array file with every mapped register if null.</param>
-    public static DeviceMemory Allocate(DeviceDescription device, string? baseDirectory = null, IBackingProvider? backing = null, ICpuRegisterFile? registers = null)
+    /// <summary>Backs every region of <paramref name="device"/> and loads initial contents; files are relative to <paramref name="baseDirectory"/>.</summary>
+    public static DeviceMemory Allocate(DeviceDescription device, string? baseDirectory = null) =>
+        Allocate(device, new DeviceMemoryOptions { BaseDirectory = baseDirectory });
+
+    /// <summary>
+    /// Backs every region of <paramref name="device"/>, loads initial contents and, when the device names
+    /// an SVD file, attaches a register block for each of its peripherals to the peripheral region holding it.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A region's file or the SVD file does not exist.</exception>
+    /// <exception cref="ArgumentException">A file is larger than its region, or a rule names a register the SVD does not have.</exception>
+    /// <exception cref="Mmio.Svd.SvdFormatException">The SVD file is malformed.</exception>
+    public static DeviceMemory Allocate(DeviceDescription device, DeviceMemoryOptions? options)
     {
         ArgumentNullException.ThrowIfNull(device);
-        registers ??= new ArrayRegisterFile(device.Regions.Where(r => r.Type == DeviceRegionType.Registers).SelectMany(RegisterLayout.Of));
+        options ??= new DeviceMemoryOptions();
+        string baseDirectory = options.BaseDirectory ?? Directory.GetCurrentDirectory();
+        var registers = options.Registers
+            ?? new ArrayRegisterFile(device.Regions.Where(r => r.Type == DeviceRegionType.Registers).SelectMany(RegisterLayout.Of));
         var spaces = new Dictionary<string, GuestMemory>(StringComparer.Ordinal);
         try
         {
@@ -58,20 +68,37 @@ public sealed class DeviceMemory : IDisposable
                     AddressWidth = space.AddressWidth,
                     ByteOrder = device.ByteOrder,
                     Space = i,
-                    BackingProvider = backing ?? AnonymousBackingProvider.Instance,
+                    BackingProvider = options.Backing ?? AnonymousBackingProvider.Instance,
                 });
+            }
+            var buses = new Dictionary<string, PeripheralBus>(StringComparer.Ordinal);
+            var warnings = new List<string>();
+            var blocks = new Dictionary<string, RegisterBlock>(StringComparer.OrdinalIgnoreCase);
+            // Peripheral regions get a bus first, so SVD blocks can be attached before the region goes live.
+            foreach (var region in device.Regions.Where(r => r.Type == DeviceRegionType.Mmio))
+            {
+                buses[region.Name] = new PeripheralBus(region.Name, region.Size, region.Start, PolicyOf(device.Unmodelled),
+                    plainFallback: device.Unmodelled == UnmodelledPolicy.Plain, device.ByteOrder, options.Log);
+            }
+            if (device.Svd is { } svdPath)
+            {
+                AttachSvd(device, Mmio.Svd.SvdReader.Load(Path.Combine(baseDirectory, svdPath)), buses, blocks, warnings, options.Log);
+            }
+            else if (device.Rules.Count > 0)
+            {
+                throw new ArgumentException($"Device '{device.Name}' has rules for registers but names no SVD file ([device] svd) that defines them.");
             }
             // Memory regions first, so aliases always find their targets.
             foreach (var region in device.Regions.OrderBy(r => r.Type == DeviceRegionType.Alias))
             {
                 var memory = spaces[region.Space];
-                memory.AddRegion(ToGuestRegion(device, region, memory, spaces, registers));
+                memory.AddRegion(ToGuestRegion(device, region, memory, spaces, registers, buses, options.Trace));
             }
             foreach (var region in device.Regions.Where(r => r.InitFile is not null))
             {
-                LoadContents(spaces[region.Space], region, Path.Combine(baseDirectory ?? Directory.GetCurrentDirectory(), region.InitFile!));
+                LoadContents(spaces[region.Space], region, Path.Combine(baseDirectory, region.InitFile!));
             }
-            return new DeviceMemory(device, spaces, registers);
+            return new DeviceMemory(device, spaces, registers, blocks, warnings);
         }
         catch
         {
@@ -80,6 +107,99 @@ public sealed class DeviceMemory : IDisposable
                 memory.Dispose();
             }
             throw;
+        }
+    }
+
+    /// <summary>The register blocks attached from the device's SVD file, by peripheral name.</summary>
+    public IReadOnlyDictionary<string, RegisterBlock> Peripherals { get; }
+
+    /// <summary>Problems found while attaching peripherals (an SVD peripheral outside every peripheral region).</summary>
+    public IReadOnlyList<string> Warnings { get; }
+
+    private static UnmodelledAccessPolicy PolicyOf(UnmodelledPolicy policy) => policy switch
+    {
+        UnmodelledPolicy.Fault => UnmodelledAccessPolicy.Fault,
+        UnmodelledPolicy.Record => UnmodelledAccessPolicy.Record,
+        _ => UnmodelledAccessPolicy.ReadZeroWriteIgnore,
+    };
+
+    private static void AttachSvd(DeviceDescription device, Mmio.Svd.SvdDevice svd, Dictionary<string, PeripheralBus> buses,
+        Dictionary<string, RegisterBlock> blocks, List<string> warnings, Action<string>? log)
+    {
+        var rules = device.Rules.GroupBy(r => r.Register, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
+        foreach (var peripheral in svd.Peripherals)
+        {
+            var region = device.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && r.Space == device.Spaces[0].Name
+                && peripheral.BaseAddress >= r.Start && peripheral.BaseAddress - r.Start < r.Size);
+            if (region is null || peripheral.BaseAddress - region.Start > region.Size - peripheral.Size)
+            {
+                warnings.Add($"SVD peripheral '{peripheral.Name}' [0x{peripheral.BaseAddress:X}, size 0x{peripheral.Size:X}] is not inside any peripheral (mmio) region; it is not attached.");
+                continue;
+            }
+            var block = peripheral.CreateBlock(device.ByteOrder, PolicyOf(device.Unmodelled), log,
+                definition => ApplyRules(definition, peripheral.Name, rules, blocks));
+            buses[region.Name].Attach(peripheral.BaseAddress - region.Start, peripheral.Size, block, peripheral.Name);
+            blocks[peripheral.Name] = block;
+        }
+        foreach (var rule in device.Rules)
+        {
+            CheckRuleTarget(rule.Register, rule.Field, blocks, "rule");
+            if (rule.Follows is { } follows)
+            {
+                int dot = follows.LastIndexOf('.');
+                CheckRuleTarget(follows[..dot], follows[(dot + 1)..], blocks, "follows");
+            }
+        }
+    }
+
+    // A rule turns into an OnRead hook on the field: constant, or the live value of another field.
+    private static RegisterDefinition ApplyRules(RegisterDefinition definition, string peripheral, Dictionary<string, List<DeviceRule>> rules,
+        Dictionary<string, RegisterBlock> blocks)
+    {
+        if (!rules.TryGetValue($"{peripheral}.{definition.Name}", out var mine))
+        {
+            return definition;
+        }
+        var fields = definition.Fields.Select(field =>
+        {
+            var rule = mine.FirstOrDefault(r => string.Equals(r.Field, field.Name, StringComparison.OrdinalIgnoreCase));
+            if (rule is null)
+            {
+                return field;
+            }
+            ulong all = (field.Mask >> field.BitOffset);
+            if (rule.Reads is { } reads)
+            {
+                ulong constant = reads == "set" ? all : 0;
+                return field with { OnRead = _ => constant };
+            }
+            string[] parts = rule.Follows!.Split('.');
+            return field with
+            {
+                // Looked up at read time: the followed peripheral may be attached after this one.
+                OnRead = _ =>
+                {
+                    var source = blocks[parts[0]];
+                    var sourceField = source.AllRegisters.First(r => r.Name == parts[1]).Fields.First(f => f.Name == parts[2]);
+                    return ((source.Peek(parts[1]) & sourceField.Mask) >> sourceField.BitOffset) & all;
+                },
+            };
+        }).ToList();
+        return definition with { Fields = fields };
+    }
+
+    private static void CheckRuleTarget(string register, string field, Dictionary<string, RegisterBlock> blocks, string what)
+    {
+        string[] parts = register.Split('.');
+        if (!blocks.TryGetValue(parts[0], out var block))
+        {
+            throw new ArgumentException($"Rule {what} '{register}.{field}': the SVD has no attached peripheral '{parts[0]}'.");
+        }
+        var definition = block.AllRegisters.FirstOrDefault(r => r.Name == parts[1])
+            ?? throw new ArgumentException($"Rule {what} '{register}.{field}': peripheral '{parts[0]}' has no register '{parts[1]}'.");
+        if (!definition.Fields.Any(f => f.Name == field))
+        {
+            throw new ArgumentException($"Rule {what} '{register}.{field}': register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))}).");
         }
     }
 
@@ -95,8 +215,10 @@ public sealed class DeviceMemory : IDisposable
         }
     }
 
-    private static GuestRegion ToGuestRegion(DeviceDescription device, DeviceRegion region, GuestMemory memory, Dictionary<string, GuestMemory> spaces, ICpuRegisterFile registers)
+    private static GuestRegion ToGuestRegion(DeviceDescription device, DeviceRegion region, GuestMemory memory, Dictionary<string, GuestMemory> spaces,
+        ICpuRegisterFile registers, Dictionary<string, PeripheralBus> buses, MmioTrace? trace)
     {
+        IMmioHandler Traced(IMmioHandler handler) => trace is null ? handler : new TracingMmioHandler(handler, trace, region.Name, region.Start);
         var start = new GuestAddress(region.Start);
         int space = memory.Space;
         switch (region.Type)
@@ -110,9 +232,9 @@ public sealed class DeviceMemory : IDisposable
                 return new GuestRegion(region.Name, start, region.Size, region.Permissions, RegionKind.Mmio, space, view);
             case DeviceRegionType.Registers:
                 var window = new CpuRegisterWindow(region.Name, registers, RegisterLayout.Of(region).Select(r => r.Name), device.ByteOrder, region.Start);
-                return new GuestRegion(region.Name, start, region.Size, region.Permissions, RegionKind.Mmio, space, window);
+                return new GuestRegion(region.Name, start, region.Size, region.Permissions, RegionKind.Mmio, space, Traced(window));
             case DeviceRegionType.Mmio:
-                return new GuestRegion(region.Name, start, region.Size, region.Permissions, RegionKind.Mmio, space, new PlainRegisters(region.Size, device.ByteOrder));
+                return new GuestRegion(region.Name, start, region.Size, region.Permissions, RegionKind.Mmio, space, Traced(buses[region.Name]));
             default:
                 var kind = region.Type switch
                 {

@@ -206,6 +206,30 @@ internal static class DeviceValidator
             CheckBoot("boot.initial_sp", device.Boot.InitialStackPointer is { } sp && sp > 0 ? sp - 1 : null, executable: false);
             CheckBoot("boot.vector_table", device.Boot.VectorTable, executable: false);
         }
+        for (int i = 0; i < device.Rules.Count; i++)
+        {
+            var rule = device.Rules[i];
+            if (rule.Register.Split('.').Length != 2 || rule.Register.Split('.').Any(string.IsNullOrWhiteSpace))
+            {
+                Error($"rules[{i}].register", $"'{rule.Register}' is not PERIPHERAL.REGISTER");
+            }
+            if (string.IsNullOrWhiteSpace(rule.Field))
+            {
+                Error($"rules[{i}].field", "a rule names the field it is about");
+            }
+            if ((rule.Reads is null) == (rule.Follows is null))
+            {
+                Error($"rules[{i}]", "give exactly one of reads (\"set\" or \"clear\") and follows (PERIPHERAL.REGISTER.FIELD)");
+            }
+            else if (rule.Reads is not null and not ("set" or "clear"))
+            {
+                Error($"rules[{i}].reads", $"\"{rule.Reads}\": use \"set\" or \"clear\"");
+            }
+            else if (rule.Follows is not null && rule.Follows.Split('.').Length != 3)
+            {
+                Error($"rules[{i}].follows", $"'{rule.Follows}' is not PERIPHERAL.REGISTER.FIELD");
+            }
+        }
         for (int i = 0; i < device.Symbols.Count; i++)
         {
             if (string.IsNullOrWhiteSpace(device.Symbols[i].Name))

@@ -12,7 +12,7 @@ namespace MemGate.Mmio;
 /// handler, this is an ordinary MMIO handler: every width and offset works, and nothing global is touched.
 /// A byte of the window that no register covers is a guest fault.
 /// </remarks>
-public sealed class CpuRegisterWindow : IMmioHandler
+public sealed class CpuRegisterWindow : IMmioHandler, IRegisterNames
 {
     private readonly ICpuRegisterFile _file;
     private readonly int[] _registerAt;   // per window byte: register index, or -1
@@ -55,6 +55,9 @@ public sealed class CpuRegisterWindow : IMmioHandler
 
     /// <summary>The register at window byte <paramref name="offset"/>, or null.</summary>
     public CpuRegister? RegisterAt(ulong offset) => offset < (ulong)Size ? _file.Registers[_registerAt[offset]] : null;
+
+    /// <inheritdoc/>
+    public (string? Peripheral, string? Register) Describe(ulong offset) => (Name, RegisterAt(offset)?.Name);
 
     /// <inheritdoc/>
     public ulong Read(ulong offset, int size)

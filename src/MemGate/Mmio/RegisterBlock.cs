@@ -15,7 +15,7 @@ namespace MemGate.Mmio;
 /// <para>Bytes where no register is modelled follow <see cref="Policy"/>. Alternate registers (SVD
 /// <c>alternateRegister</c>) share their primary's storage; accesses use the primary's definition.</para>
 /// </remarks>
-public sealed class RegisterBlock : IMmioHandler
+public sealed class RegisterBlock : IMmioHandler, IRegisterNames
 {
     private readonly RegisterDefinition[] _registers;   // primaries, sorted by offset
     private readonly ulong[] _offsets;
@@ -126,6 +126,9 @@ public sealed class RegisterBlock : IMmioHandler
 
     /// <summary>The definition of the register holding byte <paramref name="offset"/>, or null.</summary>
     public RegisterDefinition? RegisterAt(ulong offset) => Find(offset) is int i and >= 0 ? _registers[i] : null;
+
+    /// <inheritdoc/>
+    public (string? Peripheral, string? Register) Describe(ulong offset) => (Name, RegisterAt(offset)?.Name);
 
     /// <inheritdoc/>
     public ulong Read(ulong offset, int size)

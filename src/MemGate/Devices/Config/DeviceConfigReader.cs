@@ -14,14 +14,15 @@ namespace MemGate.Devices.Config;
 /// </remarks>
 public static class DeviceConfigReader
 {
-    private static readonly string[] DeviceKeys = ["name", "description", "architecture", "cpu", "endianness", "address_width"];
-    private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces"];
+    private static readonly string[] DeviceKeys = ["name", "description", "architecture", "cpu", "endianness", "address_width", "svd"];
+    private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces", "unmodelled"];
+    private static readonly string[] RuleKeys = ["register", "field", "reads", "follows"];
     private static readonly string[] SpaceKeys = ["name", "width", "description"];
     private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "layout", "description"];
     private static readonly string[] BootKeys = ["entry_point", "initial_sp", "vector_table"];
     private static readonly string[] SymbolKeys = ["name", "address"];
     private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model"];
-    private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols"];
+    private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols", "rules"];
 
     /// <summary>Reads a file; the format follows the extension (.toml, .yaml/.yml, .json).</summary>
     /// <exception cref="DeviceDescriptionException">The file is malformed or describes an invalid device.</exception>
@@ -100,6 +101,14 @@ public static class DeviceConfigReader
             bool allocateAtOnce = Bool(memory, "memory.allocate_at_once") ?? true;
             ulong pageSize = Number(memory, "memory.page_size", isSize: true) ?? 1;
             int spaceCount = (int)(Number(memory, "memory.address_spaces", isSize: false) ?? 1);
+            var unmodelled = UnmodelledPolicy.Plain;
+            if (Text(memory, "memory.unmodelled") is { } policyText)
+            {
+                unmodelled = Enum.TryParse<UnmodelledPolicy>(policyText, ignoreCase: true, out var p) && !policyText.Any(char.IsDigit)
+                    ? p
+                    : ErrorValue("memory.unmodelled", memory!.Get("unmodelled")!, "must be \"plain\", \"fault\", \"ignore\" or \"record\"", UnmodelledPolicy.Plain);
+            }
+            string? svd = Text(device, "device.svd");
 
             var spaces = new List<DeviceAddressSpace>();
             var spaceList = List(root, "spaces");
@@ -229,6 +238,23 @@ public static class DeviceConfigReader
                 }
             }
 
+            var rules = new List<DeviceRule>();
+            var ruleList = List(root, "rules");
+            for (int i = 0; i < (ruleList?.Items.Count ?? 0); i++)
+            {
+                var node = Item(ruleList!, i, "rules", RuleKeys);
+                if (node is not null)
+                {
+                    rules.Add(new DeviceRule(
+                        Text(node, $"rules[{i}].register") ?? Missing($"rules[{i}].register", node, ""),
+                        Text(node, $"rules[{i}].field") ?? Missing($"rules[{i}].field", node, ""))
+                    {
+                        Reads = Text(node, $"rules[{i}].reads"),
+                        Follows = Text(node, $"rules[{i}].follows"),
+                    });
+                }
+            }
+
             if (_problems.Count > 0)
             {
                 // Report what validation finds too, unless the broken fields leave the geometry unknown
@@ -238,7 +264,7 @@ public static class DeviceConfigReader
                 if (geometryKnown)
                 {
                     var reported = _problems.Select(p => p.Field).ToHashSet(StringComparer.Ordinal);
-                    _problems.AddRange(DeviceValidator.Validate(new DeviceLayout(name, regions, spaces, peripherals, pageSize, boot, symbols))
+                    _problems.AddRange(DeviceValidator.Validate(new DeviceLayout(name, regions, spaces, peripherals, pageSize, boot, symbols, rules))
                         .Where(d => !reported.Contains(d.Field))
                         .Select(d => d with { Location = Locate(d.Field) }));
                 }
@@ -246,7 +272,8 @@ public static class DeviceConfigReader
             }
             try
             {
-                var result = new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce, boot, symbols);
+                var result = new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce, boot, symbols,
+                    svd, unmodelled, rules);
                 result.Warnings = result.Warnings.Select(d => d with { Location = Locate(d.Field) }).ToList();
                 return result;
             }

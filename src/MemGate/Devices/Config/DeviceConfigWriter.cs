@@ -31,7 +31,7 @@ public static class DeviceConfigWriter
         File.WriteAllText(path, Write(device, DeviceConfigReader.FormatOf(path)));
 
     // The file's shape, independent of format: two tables and three arrays of tables.
-    private sealed record Document(Fields Device, Fields Memory, Fields Boot, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols)
+    private sealed record Document(Fields Device, Fields Memory, Fields Boot, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols, List<Fields> Rules)
     {
         public static Document From(DeviceDescription d)
         {
@@ -40,12 +40,17 @@ public static class DeviceConfigWriter
             Optional(device, "architecture", d.Architecture);
             Optional(device, "cpu", d.Cpu);
             device["endianness"] = d.ByteOrder == ByteOrder.BigEndian ? "big" : "little";
+            Optional(device, "svd", d.Svd);
             var memory = new Fields
             {
                 ["allocate_at_once"] = d.AllocateAtOnce,
                 ["page_size"] = ByteSize.Format(d.PageSize),
                 ["address_spaces"] = (long)d.Spaces.Count,
             };
+            if (d.Unmodelled != UnmodelledPolicy.Plain)
+            {
+                memory["unmodelled"] = d.Unmodelled.ToString().ToLowerInvariant();
+            }
             var spaces = d.Spaces.Select(s =>
             {
                 var f = new Fields { ["name"] = s.Name, ["width"] = (long)s.AddressWidth };
@@ -88,11 +93,18 @@ public static class DeviceConfigWriter
             Optional(boot, "initial_sp", d.Boot.InitialStackPointer is { } sp ? Hex(sp) : null);
             Optional(boot, "vector_table", d.Boot.VectorTable is { } v ? Hex(v) : null);
             var symbols = d.Symbols.Select(s => new Fields { ["name"] = s.Name, ["address"] = Hex(s.Address) }).ToList();
-            return new Document(device, memory, boot, spaces, regions, peripherals, symbols);
+            var rules = d.Rules.Select(r =>
+            {
+                var f = new Fields { ["register"] = r.Register, ["field"] = r.Field };
+                Optional(f, "reads", r.Reads);
+                Optional(f, "follows", r.Follows);
+                return f;
+            }).ToList();
+            return new Document(device, memory, boot, spaces, regions, peripherals, symbols, rules);
         }
 
         public IEnumerable<(string Name, List<Fields> Items)> Arrays =>
-            [("spaces", Spaces), ("regions", Regions), ("peripherals", Peripherals), ("symbols", Symbols)];
+            [("spaces", Spaces), ("regions", Regions), ("peripherals", Peripherals), ("symbols", Symbols), ("rules", Rules)];
 
         // Tables that are written only when they hold something.
         public IEnumerable<(string Name, Fields Fields)> Tables =>

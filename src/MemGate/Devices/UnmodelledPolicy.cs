@@ -1,0 +1,17 @@
+namespace MemGate.Devices;
+
+/// <summary>What a device's peripheral regions do where no register is modelled (<c>[memory] unmodelled</c>).</summary>
+public enum UnmodelledPolicy
+{
+    /// <summary>Plain registers: reads return what was written (the default).</summary>
+    Plain,
+
+    /// <summary>A guest fault.</summary>
+    Fault,
+
+    /// <summary>Reads return zero, writes are dropped, each access is logged.</summary>
+    Ignore,
+
+    /// <summary>As <see cref="Ignore"/>, and every access is recorded.</summary>
+    Record,
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using MemGate.Devices;
+using MemGate.Devices.Config;
+using MemGate.Memory;
+using MemGate.Mmio;
+
+namespace MemGate.Tests.Mmio;
+
+/// <summary>A device file that names an SVD gets working register blocks, rules and traces.</summary>
+public sealed class DevicePeripheralTests
+{
+    private static readonly string Board = Path.Combine(AppContext.BaseDirectory, "Fixtures", "svd", "board.toml");
+
+    private static DeviceMemory Allocate(MmioTrace? trace = null) =>
+        DeviceMemory.Allocate(DeviceConfigReader.Load(Board), new DeviceMemoryOptions { BaseDirectory = Path.GetDirectoryName(Board), Trace = trace });
+
+    [Fact]
+    public void Svd_peripherals_are_attached_where_the_map_puts_them()
+    {
+        using var device = Allocate();
+        Assert.Equal(["GPIO2", "GPIO3", "TIMER0", "TIMER1"], device.Peripherals.Keys.Order());
+        Assert.Empty(device.Warnings);
+        var memory = device.Main;
+        memory.WriteByte(new GuestAddress(0x4000_1000), 0x55);               // GPIO2.ODR
+        Assert.Equal(0x55UL, device.Peripherals["GPIO2"].Peek("ODR"));
+        Assert.Equal(0xAA, memory.ReadByte(new GuestAddress(0x4000_1101)));  // GPIO3.IDR reset value
+    }
+
+    [Fact]
+    public void A_ready_bit_follows_its_enable_bit_and_polling_terminates()
+    {
+        using var device = Allocate();
+        var memory = device.Main;
+        var cr = new GuestAddress(0x4000_0000);
+        var sr = new GuestAddress(0x4000_0004);
+        Assert.Equal(0U, memory.ReadUInt32(sr) & 1);                         // disabled: not ready (despite reset value 1)
+        memory.WriteUInt32(cr, memory.ReadUInt32(cr) | 1);                   // read-modify-write: set EN
+        int polls = 0;
+        while ((memory.ReadUInt32(sr) & 1) == 0 && polls < 1000)             // firmware's "while (!(SR & READY));"
+        {
+            polls++;
+        }
+        Assert.Equal(0, polls);
+        Assert.Equal(0U, memory.ReadUInt32(new GuestAddress(0x4000_0404)) & 1); // TIMER1.SR.READY reads as clear by rule
+    }
+
+    [Fact]
+    public void W1c_flags_through_the_device_and_unmodelled_gaps_fault()
+    {
+        using var device = Allocate();
+        var memory = device.Main;
+        device.Peripherals["TIMER1"].Poke("SR", 0b110);
+        memory.WriteUInt32(new GuestAddress(0x4000_0404), 0b010);            // clear UIF only
+        Assert.Equal(0b100UL, device.Peripherals["TIMER1"].Peek("SR"));
+        var e = Assert.Throws<GuestMemoryException>(() => memory.ReadUInt32(new GuestAddress(0x4000_1800)));
+        Assert.Equal(GuestFault.NoRegister, e.Fault);
+        Assert.Contains("no peripheral is modelled there in region 'APB'", e.Message);
+    }
+
+    [Fact]
+    public void The_trace_names_peripheral_and_register_in_json_lines()
+    {
+        var stream = new MemoryStream();
+        using (var trace = new MmioTrace(stream) { ProgramCounter = () => 0x0800_0100 })
+        using (var device = Allocate(trace))
+        {
+            device.Main.WriteUInt32(new GuestAddress(0x4000_0000), 1);
+            device.Main.ReadUInt32(new GuestAddress(0x4000_0004));
+            Assert.Equal(2, trace.Count);
+        }
+        var lines = System.Text.Encoding.UTF8.GetString(stream.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        using var write = JsonDocument.Parse(lines[0]);
+        var w = write.RootElement;
+        Assert.Equal((1L, 0x0800_0100UL, 0x4000_0000UL, 4, 1UL, "write", "APB", "TIMER0", "CR"),
+            (w.GetProperty("seq").GetInt64(), w.GetProperty("pc").GetUInt64(), w.GetProperty("address").GetUInt64(), w.GetProperty("size").GetInt32(),
+             w.GetProperty("value").GetUInt64(), w.GetProperty("access").GetString(), w.GetProperty("region").GetString(),
+             w.GetProperty("peripheral").GetString(), w.GetProperty("register").GetString()));
+        using var read = JsonDocument.Parse(lines[1]);
+        Assert.Equal(("read", "SR", 1UL), (read.RootElement.GetProperty("access").GetString(), read.RootElement.GetProperty("register").GetString(),
+            read.RootElement.GetProperty("value").GetUInt64() & 1));
+    }
+
+    [Fact]
+    public void Rules_must_name_real_registers_and_fields()
+    {
+        string text = File.ReadAllText(Board).Replace("follows = \"TIMER0.CR.EN\"", "follows = \"TIMER0.CR.NOPE\"", StringComparison.Ordinal);
+        var device = DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, Board);
+        var e = Assert.Throws<ArgumentException>(() => DeviceMemory.Allocate(device, Path.GetDirectoryName(Board)));
+        Assert.Contains("has no field 'NOPE'", e.Message);
+
+        var bad = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(
+            File.ReadAllText(Board).Replace("reads = \"clear\"", "reads = \"maybe\"", StringComparison.Ordinal), DeviceConfigFormat.Toml, "b.toml"));
+        Assert.Equal("rules[1].reads", Assert.Single(bad.Diagnostics, d => d.Severity == DiagnosticSeverity.Error).Field);
+    }
+
+    [Fact]
+    public void Svd_peripherals_outside_every_region_are_reported_not_attached()
+    {
+        string text = File.ReadAllText(Board).Replace("size = \"8KB\"\npermissions = \"rw\"\ntype = \"mmio\"", "size = \"4KB\"\npermissions = \"rw\"\ntype = \"mmio\"", StringComparison.Ordinal);
+        using var device = DeviceMemory.Allocate(DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, Board), Path.GetDirectoryName(Board));
+        Assert.Equal(2, device.Warnings.Count);
+        Assert.Contains(device.Warnings, w => w.Contains("'GPIO2'"));
+    }
+}
