@@ -30,6 +30,7 @@ public static class CliApp
         root.Add(ConvertCommand.Create(output, error));
         root.Add(MapCommand.Create(output, error));
         root.Add(ImportCommand.Create(output, error));
+        root.Add(SvdCommand.Create(output, error));
         root.Add(AllocateCommand.Create(output, error));
         return root;
     }

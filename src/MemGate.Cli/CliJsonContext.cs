@@ -33,6 +33,18 @@ internal sealed record DeviceAllocationReport(string Name, ulong ResidentBytes, 
 /// <summary>The outcome of <c>memgate validate --json</c>.</summary>
 internal sealed record ValidationReport(string File, bool Valid, List<string> Errors, List<string> Warnings);
 
+/// <summary>A field in <c>memgate svd --json</c>.</summary>
+internal sealed record SvdFieldRow(string Name, int BitOffset, int BitWidth, string Access, string Write, string Read);
+
+/// <summary>A register in <c>memgate svd --json</c>.</summary>
+internal sealed record SvdRegisterRow(string Name, ulong Offset, int SizeBits, ulong ResetValue, string Access, string? AlternateOf, List<SvdFieldRow> Fields);
+
+/// <summary>A peripheral in <c>memgate svd --json</c>.</summary>
+internal sealed record SvdPeripheralRow(string Name, ulong BaseAddress, ulong Size, string Description, List<SvdRegisterRow> Registers);
+
+/// <summary>An SVD file in <c>memgate svd --json</c>.</summary>
+internal sealed record SvdReport(string Device, List<SvdPeripheralRow> Peripherals);
+
 /// <summary>Source-generated JSON (no reflection, so Native AOT works).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(TranslationReport))]
@@ -40,6 +52,7 @@ internal sealed record ValidationReport(string File, bool Valid, List<string> Er
 [JsonSerializable(typeof(DeviceReport))]
 [JsonSerializable(typeof(DeviceAllocationReport))]
 [JsonSerializable(typeof(ValidationReport))]
+[JsonSerializable(typeof(SvdReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

@@ -23,6 +23,11 @@ internal static class CommandErrors
             }
             return CliApp.InvalidInput;
         }
+        catch (Mmio.Svd.SvdFormatException e)
+        {
+            error.WriteLine(e.Message);
+            return CliApp.InvalidInput;
+        }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or KeyNotFoundException or ArgumentException
             or FormatException or GuestMemoryException or IOException or UnauthorizedAccessException or Native.NativeMemoryException)
         {

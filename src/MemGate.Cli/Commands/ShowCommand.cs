@@ -13,10 +13,16 @@ internal static class ShowCommand
     {
         var device = new Argument<string>("device") { Description = "A template name (see 'memgate list') or a device file (.toml, .yaml, .json)." };
         var json = new Option<bool>("--json") { Description = "Print JSON: {\"name\", \"regions\": [{\"name\", \"start\", \"size\", \"permissions\", \"type\", \"space\"}], …} with numbers as numbers." };
-        var command = new Command("show", "Show a device's address spaces, regions (start, end, size, permissions, type) and peripherals.") { device, json };
+        var svd = new Option<string?>("--svd") { Description = "Merge the peripherals of this CMSIS-SVD file (the device's own [device] svd is used when absent) and warn where they fall outside the device's peripheral regions." };
+        var command = new Command("show", "Show a device's address spaces, regions (start, end, size, permissions, type) and peripherals.") { device, json, svd };
         command.SetAction(parse => CommandErrors.Run("show", error, () =>
         {
-            var (description, _) = DeviceSource.Load(parse.GetRequiredValue(device), error);
+            var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
+            string? svdPath = parse.GetValue(svd) ?? (description.Svd is { } own ? Path.Combine(baseDirectory, own) : null);
+            if (svdPath is not null)
+            {
+                description = WithSvd(description, Mmio.Svd.SvdReader.Load(svdPath), error);
+            }
             if (parse.GetValue(json))
             {
                 output.WriteLine(JsonSerializer.Serialize(Report(description), CliJsonContext.Default.DeviceReport));
@@ -26,6 +32,27 @@ internal static class ShowCommand
             return CliApp.Success;
         }));
         return command;
+    }
+
+    // The device with the SVD's peripherals merged in; those outside every mmio region are warned about and left out.
+    private static DeviceDescription WithSvd(DeviceDescription d, Mmio.Svd.SvdDevice svd, TextWriter error)
+    {
+        var added = new List<DevicePeripheral>();
+        foreach (var p in svd.Peripherals)
+        {
+            var peripheral = new DevicePeripheral(p.Name, p.BaseAddress, p.Size, d.Spaces[0].Name) { Model = $"svd: {svd.Name}" };
+            bool inside = d.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Space == peripheral.Space && p.BaseAddress >= r.Start && peripheral.Last <= r.Last);
+            if (!inside)
+            {
+                error.WriteLine($"{svd.File}: warning: SVD peripheral '{p.Name}' [0x{p.BaseAddress:X}-0x{peripheral.Last:X}] is outside every peripheral region of {d.Name}");
+                continue;
+            }
+            added.Add(peripheral);
+        }
+        // The SVD is the more detailed source: it replaces the device's entries it overlaps.
+        var kept = d.Peripherals.Where(x => !added.Any(a => a.Space == x.Space && a.Base <= x.Last && x.Base <= a.Last));
+        return new DeviceDescription(d.Name, d.Regions, d.Spaces, kept.Concat(added).OrderBy(x => x.Base), d.Description, d.Architecture, d.Cpu,
+            d.ByteOrder, d.PageSize, d.AllocateAtOnce, d.Boot, d.Symbols, d.Svd, d.Unmodelled, d.Rules);
     }
 
     internal static DeviceReport Report(DeviceDescription d) => new(

@@ -1,0 +1,88 @@
+using System.CommandLine;
+using System.Text.Json;
+using MemGate.Devices;
+using MemGate.Mmio;
+using MemGate.Mmio.Svd;
+using Spectre.Console;
+
+namespace MemGate.Cli.Commands;
+
+/// <summary><c>memgate svd FILE [--json]</c>: the peripherals, registers and fields of a CMSIS-SVD file.</summary>
+internal static class SvdCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("file") { Description = "A CMSIS-SVD file." };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a tree." };
+        var peripheral = new Option<string?>("--peripheral", "-p") { Description = "Only this peripheral." };
+        var command = new Command("svd", "List the peripherals, registers and fields of a CMSIS-SVD file (derived peripherals, arrays and clusters expanded).")
+        {
+            file, json, peripheral,
+        };
+        command.SetAction(parse => CommandErrors.Run("svd", error, () =>
+        {
+            var device = SvdReader.Load(parse.GetRequiredValue(file));
+            var peripherals = device.Peripherals.Where(p => parse.GetValue(peripheral) is not { } only || string.Equals(p.Name, only, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (parse.GetValue(peripheral) is { } wanted && peripherals.Count == 0)
+            {
+                throw new KeyNotFoundException($"'{wanted}' is not a peripheral of {device.Name} (peripherals: {string.Join(", ", device.Peripherals.Select(p => p.Name))}).");
+            }
+            if (parse.GetValue(json))
+            {
+                var report = new SvdReport(device.Name, peripherals.Select(p => new SvdPeripheralRow(p.Name, p.BaseAddress, p.Size, p.Description,
+                    p.Registers.Select(r => new SvdRegisterRow(r.Name, r.Offset, r.SizeBits, r.ResetValue, Access(r.Access), r.AlternateOf,
+                        r.Fields.Select(f => new SvdFieldRow(f.Name, f.BitOffset, f.BitWidth, Access(f.Access), Write(f.WriteAction), Read(f.ReadAction))).ToList())).ToList())).ToList());
+                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.SvdReport));
+                return CliApp.Success;
+            }
+            var console = Terminal.For(output);
+            var tree = new Tree($"[bold]{Markup.Escape(device.Name)}[/] ({device.Peripherals.Count} peripherals)");
+            foreach (var p in peripherals)
+            {
+                var node = tree.AddNode($"[bold]{Markup.Escape(p.Name)}[/] 0x{p.BaseAddress:X8} ({ByteSize.Human(p.Size)}){(p.DerivedFrom is null ? "" : $" derived from {Markup.Escape(p.DerivedFrom)}")}");
+                foreach (var r in p.Registers)
+                {
+                    var registerNode = node.AddNode($"{Markup.Escape(r.Name)} +0x{r.Offset:X} {r.SizeBits}-bit reset 0x{r.ResetValue:X} {Access(r.Access)}{(r.AlternateOf is null ? "" : $" (alternate of {Markup.Escape(r.AlternateOf)})")}");
+                    foreach (var f in r.Fields)
+                    {
+                        string bits = f.BitWidth == 1 ? $"[{f.BitOffset}]" : $"[{f.BitOffset + f.BitWidth - 1}:{f.BitOffset}]";
+                        string behaviour = string.Join(' ', new[] { Access(f.Access), f.WriteAction == WriteAction.Modify ? "" : Write(f.WriteAction), f.ReadAction == ReadAction.None ? "" : "read:" + Read(f.ReadAction) }.Where(x => x.Length > 0));
+                        registerNode.AddNode(Markup.Escape($"{f.Name} {bits} {behaviour}"));
+                    }
+                }
+            }
+            console.Write(tree);
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    private static string Access(FieldAccess access) => access switch
+    {
+        FieldAccess.ReadOnly => "ro",
+        FieldAccess.WriteOnly => "wo",
+        FieldAccess.WriteOnce => "wo-once",
+        FieldAccess.ReadWriteOnce => "rw-once",
+        _ => "rw",
+    };
+
+    private static string Write(WriteAction action) => action switch
+    {
+        WriteAction.OneToClear => "w1c",
+        WriteAction.OneToSet => "w1s",
+        WriteAction.OneToToggle => "w1t",
+        WriteAction.ZeroToClear => "w0c",
+        WriteAction.ZeroToSet => "w0s",
+        WriteAction.ZeroToToggle => "w0t",
+        WriteAction.Clear => "wclr",
+        WriteAction.Set => "wset",
+        _ => "modify",
+    };
+
+    private static string Read(ReadAction action) => action switch
+    {
+        ReadAction.Clear => "clear",
+        ReadAction.Set => "set",
+        _ => "none",
+    };
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+
+namespace MemGate.Tests.Cli;
+
+public sealed class SvdCommandTests
+{
+    private static readonly string Svd = Path.Combine(AppContext.BaseDirectory, "Fixtures", "svd", "features.svd");
+
+    [Fact]
+    public void Lists_peripherals_registers_and_fields()
+    {
+        var (exit, output, error) = CliRunner.Run("svd", Svd);
+        Assert.Equal((0, ""), (exit, error));
+        Assert.Contains("TIMER1 0x40000400 (1 KiB) derived from TIMER0", output);
+        Assert.Contains("UIF [1] rw w1c", output);
+        Assert.Contains("OVR [2] ro read:clear", output);
+        Assert.Contains("CHB.VAL[1] +0x54 16-bit", output);
+    }
+
+    [Fact]
+    public void Json_has_numbers_and_behaviours()
+    {
+        var (exit, output, _) = CliRunner.Run("svd", Svd, "--json", "-p", "TIMER0");
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        var timer = Assert.Single(json.RootElement.GetProperty("peripherals").EnumerateArray());
+        Assert.Equal(0x4000_0000UL, timer.GetProperty("baseAddress").GetUInt64());
+        var sr = timer.GetProperty("registers").EnumerateArray().Single(r => r.GetProperty("name").GetString() == "SR");
+        var uif = sr.GetProperty("fields").EnumerateArray().Single(f => f.GetProperty("name").GetString() == "UIF");
+        Assert.Equal(("w1c", 1), (uif.GetProperty("write").GetString(), uif.GetProperty("bitOffset").GetInt32()));
+    }
+
+    [Fact]
+    public void Show_merges_svd_peripherals_and_warns_about_those_outside_the_map()
+    {
+        var (exit, output, error) = CliRunner.Run("show", "STM32F103", "--svd", Svd);
+        Assert.Equal((0, ""), (exit, error));
+        Assert.Matches(@"TIMER0\s+│ 0x40000000 │ 1 KiB │ svd: FIXTURE1", output);
+        Assert.DoesNotContain("TIM2 ", output);                       // replaced by the SVD's TIMER0 at the same address
+
+        (exit, _, error) = CliRunner.Run("show", "ESP8266", "--svd", Svd);
+        Assert.Equal(0, exit);
+        Assert.Equal(4, error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.Contains("is outside every peripheral region of ESP8266")));
+    }
+
+    [Fact]
+    public void Malformed_svd_is_invalid_input_with_its_line()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("memgate-svd").FullName, "bad.svd");
+        File.WriteAllText(path, "<device><name>X</name>\n<peripherals><peripheral><name>P</name></peripheral></peripherals></device>");
+        var (exit, _, error) = CliRunner.Run("svd", path);
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"{path}:2: <peripheral[P]>:", error);
+    }
+}
