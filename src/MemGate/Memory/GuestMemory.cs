@@ -621,27 +621,43 @@ public sealed unsafe class GuestMemory : IDisposable
 
     // Region-table mode: find the region by binary search and remember it for its granule.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* SlowPointer(ulong address, uint size, int bit)
+    private byte* SlowPointer(ulong address, uint size, int bit) => SlowPointer(address, size, bit, out _);
+
+    // Finds the region of an access (last-hit hint per 1 MiB granule, else the table) and returns its host
+    // pointer when the access may use it; `slot` is the region whole-covering the access, or null.
+    private byte* SlowPointer(ulong address, uint size, int bit, out RegionSlot? slot)
     {
-        var slot = _table.Find(address);
-        if (slot is not null && slot.Length >= size && address - slot.Start <= slot.Length - size && ((slot.FastBits >> bit) & 1) != 0)
+        ref RegionSlot hint = ref _hints[(int)((address >> HintShift) & (HintCount - 1))];
+        slot = hint;
+        if (address - slot.Start >= slot.Length)
         {
-            if (_flatBase == 0)
+            slot = _table.Find(address);
+            if (slot is null)
             {
-                _hints[(int)((address >> HintShift) & (HintCount - 1))] = slot;
+                return null;
             }
-            return (byte*)slot.Host + (address - slot.Start);
+            hint = slot;
         }
-        return null;
+        if (slot.Length < size || address - slot.Start > slot.Length - size)
+        {
+            slot = null;
+            return null;
+        }
+        return ((slot.FastBits >> bit) & 1) != 0 ? (byte*)slot.Host + (address - slot.Start) : null;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private T ReadScalarSlow<T>(ulong address, bool check) where T : unmanaged
     {
-        byte* p = SlowPointer(address, (uint)sizeof(T), check ? RegionSlot.ReadBit : RegionSlot.HostBit);
+        byte* p = SlowPointer(address, (uint)sizeof(T), check ? RegionSlot.ReadBit : RegionSlot.HostBit, out var slot);
         if (p != null)
         {
             return Unsafe.ReadUnaligned<T>(p);
+        }
+        if (IsDirectMmio(slot, address, sizeof(T), check ? Permissions.Read : Permissions.None))
+        {
+            // One naturally aligned access inside one handler's region: no splitting, no byte loops.
+            return FromNumber<T>(slot!.Region.Handler!.Read(address - slot.Start, sizeof(T)));
         }
         T value = default;
         ReadCore(address, new Span<byte>(&value, sizeof(T)), AccessKind.Read, check);
@@ -651,13 +667,52 @@ public sealed unsafe class GuestMemory : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void WriteScalarSlow<T>(ulong address, T value, bool check) where T : unmanaged
     {
-        byte* p = SlowPointer(address, (uint)sizeof(T), check ? RegionSlot.WriteBit : RegionSlot.HostBit);
+        byte* p = SlowPointer(address, (uint)sizeof(T), check ? RegionSlot.WriteBit : RegionSlot.HostBit, out var slot);
         if (p != null)
         {
             Unsafe.WriteUnaligned(p, value);
             return;
         }
+        if (IsDirectMmio(slot, address, sizeof(T), check ? Permissions.Write : Permissions.None))
+        {
+            slot!.Region.Handler!.Write(address - slot.Start, sizeof(T), ToNumber(value));
+            return;
+        }
         WriteCore(address, new ReadOnlySpan<byte>(&value, sizeof(T)), check);
+    }
+
+    // Whether a naturally aligned access inside `slot` goes straight to its handler (the guest may make
+    // it: `needed` is None on the debug path). Anything else takes the general, validating path.
+    // A removed region's bits are 0, so a stale hint never reaches a retired handler.
+    private static bool IsDirectMmio(RegionSlot? slot, ulong address, int size, Permissions needed) =>
+        slot is not null && ((Volatile.Read(ref slot.FastBits) >> RegionSlot.MmioBit) & 1) != 0
+        && (address & (ulong)(size - 1)) == 0 && (slot.Region.Permissions & needed) == needed;
+
+    // A handler's number as the bytes of T in guest memory order (and back): little-endian guests store the
+    // number's low byte first, as the host does; big-endian guests the other way round.
+    private T FromNumber<T>(ulong number) where T : unmanaged
+    {
+        T value = default;
+        switch (sizeof(T))
+        {
+            case 1: Unsafe.As<T, byte>(ref value) = (byte)number; break;
+            case 2: Unsafe.As<T, ushort>(ref value) = (ushort)number; break;
+            case 4: Unsafe.As<T, uint>(ref value) = (uint)number; break;
+            default: Unsafe.As<T, ulong>(ref value) = number; break;
+        }
+        return _bigEndian ? Swap(value) : value;
+    }
+
+    private ulong ToNumber<T>(T value) where T : unmanaged
+    {
+        T ordered = _bigEndian ? Swap(value) : value;
+        return sizeof(T) switch
+        {
+            1 => Unsafe.As<T, byte>(ref ordered),
+            2 => Unsafe.As<T, ushort>(ref ordered),
+            4 => Unsafe.As<T, uint>(ref ordered),
+            _ => Unsafe.As<T, ulong>(ref ordered),
+        };
     }
 
     // ------------------------------------------------------------------ checks

@@ -26,6 +26,7 @@ public sealed class RegisterBlock : IMmioHandler, IRegisterNames
     private readonly bool _bigEndian;
     private readonly Dictionary<string, int> _byName;
     private readonly List<UnmodelledAccess> _unmodelled = [];
+    private int _last;   // index of the register hit last (a hint only; see Find)
 
     /// <summary>Builds a block; throws <see cref="ArgumentException"/> naming the register or field at fault.</summary>
     /// <param name="name">The peripheral's name.</param>
@@ -287,9 +288,15 @@ public sealed class RegisterBlock : IMmioHandler, IRegisterNames
         register.OnWrite?.Invoke(old, updated);
     }
 
-    // The primary register holding byte `offset`, or -1.
+    // The primary register holding byte `offset`, or -1. Firmware hammers one register at a time
+    // (polling a status flag), so the last hit is checked before the binary search.
     private int Find(ulong offset)
     {
+        int last = _last;
+        if (last < _offsets.Length && offset - _offsets[last] < (ulong)_registers[last].SizeBytes)
+        {
+            return last;
+        }
         int lo = 0;
         int hi = _offsets.Length - 1;
         while (lo <= hi)
@@ -305,7 +312,12 @@ public sealed class RegisterBlock : IMmioHandler, IRegisterNames
             }
         }
         int i = lo - 1;
-        return i >= 0 && offset - _offsets[i] < (ulong)_registers[i].SizeBytes ? i : -1;
+        if (i >= 0 && offset - _offsets[i] < (ulong)_registers[i].SizeBytes)
+        {
+            _last = i;
+            return i;
+        }
+        return -1;
     }
 
     private int IndexOf(string register) => _byName.TryGetValue(register, out int i)

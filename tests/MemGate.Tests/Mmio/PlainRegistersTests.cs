@@ -80,4 +80,23 @@ public sealed class PlainRegistersTests
         Assert.Equal(0xCCDDUL, registers.Read(2, 2));
         Assert.Equal(0xAABBUL, registers.Read(4, 2));
     }
+
+    [Theory]
+    [InlineData(ByteOrder.LittleEndian)]
+    [InlineData(ByteOrder.BigEndian)]
+    public void Typed_accesses_give_handlers_numbers_and_guests_bytes_in_their_order(ByteOrder order)
+    {
+        var registers = new PlainRegisters(0x10, order);
+        using var memory = GuestMemory.Create([GuestRegion.Mmio("P", 0x1000, 0x10, registers)], new GuestMemoryOptions { ByteOrder = order });
+        memory.WriteUInt32(new GuestAddress(0x1000), 0x1122_3344);                  // aligned: one handler call
+        Assert.Equal(0x1122_3344UL, registers.Read(0, 4));
+        Assert.Equal(0x1122_3344U, memory.ReadUInt32(new GuestAddress(0x1000)));
+        byte first = memory.ReadByte(new GuestAddress(0x1000));                      // memory order
+        Assert.Equal(order == ByteOrder.BigEndian ? 0x11 : 0x44, first);
+        Assert.Equal(order == ByteOrder.BigEndian ? 0x3344 : 0x1122, memory.ReadUInt16(new GuestAddress(0x1002)));
+        memory.WriteUInt64(new GuestAddress(0x1008), 0x0102_0304_0506_0708);
+        Assert.Equal(0x0102_0304_0506_0708UL, memory.ReadUInt64(new GuestAddress(0x1008)));
+        Assert.Equal(0x0102_0304_0506_0708UL, memory.Debug.ReadUInt64(new GuestAddress(0x1008)));
+        Assert.Equal(0x0506_0708U, memory.ReadUInt32(new GuestAddress(order == ByteOrder.BigEndian ? 0x100CUL : 0x1008UL)));
+    }
 }

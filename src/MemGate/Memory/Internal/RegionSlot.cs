@@ -10,6 +10,7 @@ internal sealed class RegionSlot
     public const int WriteBit = 1;
     public const int ExecuteBit = 2;
     public const int HostBit = 3;      // plain host memory: the debug path may use the pointer
+    public const int MmioBit = 4;      // a live handler region: aligned scalar accesses may call it directly
 
     public RegionSlot(GuestRegion region, nint host, HostBacking? backing)
     {
@@ -18,7 +19,8 @@ internal sealed class RegionSlot
         Length = region.Size;
         Host = host;
         Backing = backing;
-        FastBits = host != 0 ? (byte)((byte)region.Permissions | (1 << HostBit)) : (byte)0;
+        FastBits = host != 0 ? (byte)((byte)region.Permissions | (1 << HostBit))
+            : region.Handler is not null ? (byte)(1 << MmioBit) : (byte)0;
     }
 
     /// <summary>A slot that matches no address (Length 0): the initial last-hit cache.</summary>
