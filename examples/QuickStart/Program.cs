@@ -5,3 +5,4 @@ using MemGate.Examples;
 QuickStartExample.Run(Console.Out);
 RangesExample.Run(Console.Out);
 DevicesExample.Run(Console.Out);
+PeripheralsExample.Run(Console.Out);

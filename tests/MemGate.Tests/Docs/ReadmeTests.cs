@@ -100,6 +100,16 @@ public sealed partial class ReadmeTests
         Assert.Contains("0x00001000 - 0x00001FFF  RAM", text);
     }
 
+    [Fact]
+    public void The_peripherals_example_prints_what_the_readme_says()
+    {
+        var output = new StringWriter();
+        PeripheralsExample.Run(output);
+        string text = output.ToString().ReplaceLineEndings("\n");
+        Assert.StartsWith("hi\nISR = 0b100\n7 MMIO accesses traced; the first:\n", text);
+        Assert.Contains("{\"seq\":1,\"pc\":null,\"address\":1073741832,\"size\":4,\"value\":1,\"access\":\"write\",\"region\":\"UART0\",\"peripheral\":\"UART0\",\"register\":\"CR\"}", text);
+    }
+
     private static string? SourceRegion(string source, string name)
     {
         var match = Regex.Match(source, $@"// begin-snippet: {Regex.Escape(name)}\r?\n(?<code>.*?)\n[ \t]*// end-snippet", RegexOptions.Singleline);
