@@ -47,7 +47,11 @@ internal static class DeviceAllocationCommand
                 }
                 return CliApp.Success;
             }
-            using var memory = DeviceMemory.Allocate(description, baseDirectory);
+            using var memory = DeviceMemory.Allocate(description, new DeviceMemoryOptions { BaseDirectory = baseDirectory, Log = error.WriteLine });
+            foreach (string warning in memory.Warnings)
+            {
+                error.WriteLine($"warning: {warning}");
+            }
             if (asJson)
             {
                 var spaces = description.Spaces.Select(s => new SpaceAllocation(s.Name, AllocateCommand.Report(memory[s.Name]))).ToList();
@@ -68,6 +72,10 @@ internal static class DeviceAllocationCommand
             ulong backed = description.Regions.Where(r => r.Type is DeviceRegionType.Ram or DeviceRegionType.Flash or DeviceRegionType.Rom or DeviceRegionType.Storage)
                 .Aggregate(0UL, (sum, r) => sum + r.Size);
             output.WriteLine($"{description.Name}: allocated {description.Regions.Count} regions, {ByteSize.Human(backed)} of host memory reserved, {ByteSize.Human(memory.ResidentBytes())} resident.");
+            if (memory.Peripherals.Count > 0)
+            {
+                output.WriteLine($"Register blocks from {description.Svd}: {string.Join(", ", memory.Peripherals.Keys.Order(StringComparer.Ordinal))}.");
+            }
             return CliApp.Success;
         }));
         return command;

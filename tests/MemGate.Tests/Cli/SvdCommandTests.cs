@@ -44,6 +44,15 @@ public sealed class SvdCommandTests
     }
 
     [Fact]
+    public void Config_attaches_the_device_files_svd()
+    {
+        string board = Path.Combine(AppContext.BaseDirectory, "Fixtures", "svd", "board.toml");
+        var (exit, output, error) = CliRunner.Run("config", board, "--allocate");
+        Assert.Equal((0, ""), (exit, error));
+        Assert.Contains("Register blocks from features.svd: GPIO2, GPIO3, TIMER0, TIMER1.", output);
+    }
+
+    [Fact]
     public void Malformed_svd_is_invalid_input_with_its_line()
     {
         string path = Path.Combine(Directory.CreateTempSubdirectory("memgate-svd").FullName, "bad.svd");
