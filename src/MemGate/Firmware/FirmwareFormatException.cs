@@ -1,0 +1,19 @@
+namespace MemGate.Firmware;
+
+/// <summary>An image file is malformed or does not fit the device; the message names the file, the record or segment, and the address.</summary>
+public sealed class FirmwareFormatException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public FirmwareFormatException(string file, string where, string message, Exception? inner = null)
+        : base($"{file}: {where}: {message}", inner)
+    {
+        File = file;
+        Where = where;
+    }
+
+    /// <summary>The image file.</summary>
+    public string File { get; }
+
+    /// <summary>The record, line or segment at fault.</summary>
+    public string Where { get; }
+}

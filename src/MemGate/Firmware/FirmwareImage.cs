@@ -1,0 +1,91 @@
+using MemGate.Devices;
+using MemGate.Memory;
+
+namespace MemGate.Firmware;
+
+/// <summary>
+/// A firmware image read from a file: segments to place, the entry point when the format carries one,
+/// and symbols (ELF). <see cref="LoadInto(GuestMemory)"/> writes it through the debug path, so flash can
+/// be loaded, after checking that every segment lies in host-backed regions — nothing is half-loaded.
+/// </summary>
+public sealed class FirmwareImage
+{
+    /// <summary>Creates an image; overlapping segments are rejected with both origins.</summary>
+    public FirmwareImage(string file, FirmwareFormat format, IEnumerable<FirmwareSegment> segments, ulong? entryPoint = null, IEnumerable<FirmwareSymbol>? symbols = null)
+    {
+        File = file;
+        Format = format;
+        Segments = segments.Where(s => s.Data.Length > 0).OrderBy(s => s.Address).ToList();
+        EntryPoint = entryPoint;
+        Symbols = [.. symbols ?? []];
+        for (int i = 1; i < Segments.Count; i++)
+        {
+            if (Segments[i].Address < Segments[i - 1].End)
+            {
+                throw new FirmwareFormatException(file, Segments[i].Origin,
+                    $"[0x{Segments[i].Address:X}, 0x{Segments[i].End:X}) overlaps {Segments[i - 1].Origin} [0x{Segments[i - 1].Address:X}, 0x{Segments[i - 1].End:X})");
+            }
+        }
+    }
+
+    /// <summary>The file it was read from.</summary>
+    public string File { get; }
+
+    /// <summary>The file's format.</summary>
+    public FirmwareFormat Format { get; }
+
+    /// <summary>Segments in address order.</summary>
+    public IReadOnlyList<FirmwareSegment> Segments { get; }
+
+    /// <summary>Where execution starts, when the file says (ELF e_entry, HEX type 03/05, S7/S8/S9).</summary>
+    public ulong? EntryPoint { get; }
+
+    /// <summary>ELF symbols (functions and objects with names).</summary>
+    public IReadOnlyList<FirmwareSymbol> Symbols { get; }
+
+    /// <summary>Total bytes in the segments.</summary>
+    public ulong Size => Segments.Aggregate(0UL, (sum, s) => sum + (ulong)s.Data.LongLength);
+
+    /// <summary>The symbol covering <paramref name="address"/> (or starting there), or null.</summary>
+    public FirmwareSymbol? SymbolAt(ulong address) =>
+        Symbols.Where(s => s.Address == address || (address > s.Address && address - s.Address < s.Size)).OrderByDescending(s => s.Address).FirstOrDefault();
+
+    /// <summary>Writes every segment into the device's first address space (its program space on AVR: pass that memory instead).</summary>
+    public void LoadInto(DeviceMemory device) => LoadInto(device.Main);
+
+    /// <summary>Checks that every segment lies in host-backed regions, then writes them (debug path: flash is writable here).</summary>
+    /// <exception cref="FirmwareFormatException">A segment falls outside every region, into a hole or into a peripheral.</exception>
+    public void LoadInto(GuestMemory memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        foreach (var segment in Segments)
+        {
+            Check(memory, segment);
+        }
+        foreach (var segment in Segments)
+        {
+            memory.Debug.Write(new GuestAddress(segment.Address), segment.Data);
+        }
+    }
+
+    private void Check(GuestMemory memory, FirmwareSegment segment)
+    {
+        ulong at = segment.Address;
+        while (at < segment.End)
+        {
+            var region = memory.FindRegion(new GuestAddress(at));
+            if (region is null)
+            {
+                throw new FirmwareFormatException(File, segment.Origin,
+                    $"[0x{segment.Address:X}, 0x{segment.End:X}) does not fit the device: address 0x{at:X} is in no region");
+            }
+            if (!region.HasHostMemory)
+            {
+                throw new FirmwareFormatException(File, segment.Origin,
+                    $"[0x{segment.Address:X}, 0x{segment.End:X}) reaches 0x{at:X} in peripheral region '{region.Name}', which holds no memory");
+            }
+            ulong regionEnd = region.Last.Value == ulong.MaxValue ? ulong.MaxValue : region.Last.Value + 1;
+            at = Math.Min(segment.End, regionEnd);
+        }
+    }
+}

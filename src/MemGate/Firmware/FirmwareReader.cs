@@ -1,0 +1,45 @@
+namespace MemGate.Firmware;
+
+/// <summary>Reads a firmware image, telling ELF by its magic and HEX/S-record/raw by extension or content.</summary>
+public static class FirmwareReader
+{
+    /// <summary>Reads <paramref name="path"/>; raw binaries need <paramref name="rawAddress"/>.</summary>
+    /// <exception cref="FirmwareFormatException">The file is malformed, or a raw binary has no address.</exception>
+    public static FirmwareImage Load(string path, FirmwareFormat? format = null, ulong? rawAddress = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Firmware file '{path}' does not exist.", path);
+        }
+        byte[] data = File.ReadAllBytes(path);
+        var detected = format ?? Detect(path, data);
+        return detected switch
+        {
+            FirmwareFormat.Elf => ElfReader.Read(data, path),
+            FirmwareFormat.IntelHex => IntelHexReader.Read(System.Text.Encoding.ASCII.GetString(data), path),
+            FirmwareFormat.Srec => SrecReader.Read(System.Text.Encoding.ASCII.GetString(data), path),
+            _ => rawAddress is { } address
+                ? new FirmwareImage(path, FirmwareFormat.Raw, [new FirmwareSegment(address, data, "raw image")])
+                : throw new FirmwareFormatException(path, "raw image", "a raw binary needs the address to load it at"),
+        };
+    }
+
+    /// <summary>The format of a file: ELF by magic; ':' first → Intel HEX; 'S0'–'S9' first → S-record; otherwise raw.</summary>
+    public static FirmwareFormat Detect(string path, ReadOnlySpan<byte> data)
+    {
+        if (ElfReader.IsElf(data))
+        {
+            return FirmwareFormat.Elf;
+        }
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension is ".hex" or ".ihex" or ".ihx" || (data.Length > 0 && data[0] == (byte)':'))
+        {
+            return FirmwareFormat.IntelHex;
+        }
+        if (extension is ".srec" or ".s19" or ".s28" or ".s37" or ".mot" || (data.Length > 1 && data[0] == (byte)'S' && char.IsAsciiDigit((char)data[1])))
+        {
+            return FirmwareFormat.Srec;
+        }
+        return FirmwareFormat.Raw;
+    }
+}

@@ -1,0 +1,43 @@
+namespace MemGate.Firmware;
+
+/// <summary>Collects data records into segments, merging each record that continues the previous one.</summary>
+internal sealed class SegmentBuilder
+{
+    private readonly List<FirmwareSegment> _done = [];
+    private ulong _start;
+    private readonly List<byte> _bytes = [];
+    private string _origin = "";
+
+    public void Add(ulong address, ReadOnlySpan<byte> data, string origin)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+        if (_bytes.Count == 0 || address != _start + (ulong)_bytes.Count)
+        {
+            Flush();
+            _start = address;
+            _origin = origin;
+        }
+        _bytes.AddRange(data);
+    }
+
+    public List<FirmwareSegment> Segments
+    {
+        get
+        {
+            Flush();
+            return _done;
+        }
+    }
+
+    private void Flush()
+    {
+        if (_bytes.Count > 0)
+        {
+            _done.Add(new FirmwareSegment(_start, [.. _bytes], $"data from {_origin}"));
+            _bytes.Clear();
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using MemGate.Devices;
+using MemGate.Firmware;
+using MemGate.Memory;
+
+namespace MemGate.Tests.Firmware;
+
+public sealed class FirmwareReaderTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", name);
+
+    [Fact]
+    public void Elf_segments_land_at_their_load_addresses_with_entry_and_symbols()
+    {
+        var image = FirmwareReader.Load(Fixture("hello.elf"));
+        Assert.Equal(FirmwareFormat.Elf, image.Format);
+        Assert.Equal(0x0800_0041UL, image.EntryPoint);                       // Reset_Handler, Thumb bit set
+        Assert.All(image.Segments, s => Assert.InRange(s.Address, 0x0800_0000UL, 0x0801_FFFFUL)); // .data stored in flash
+        var reset = Assert.Single(image.Symbols, s => s.Name == "Reset_Handler");
+        Assert.True(reset.IsFunction);
+        Assert.Equal("Reset_Handler", image.SymbolAt(0x0800_0044)?.Name);
+        Assert.Contains(image.Symbols, s => s.Name == "counter" && s.Address == 0x2000_0000 && !s.IsFunction);
+    }
+
+    [Fact]
+    public void The_same_firmware_as_elf_hex_srec_and_raw_loads_identical_memory()
+    {
+        byte[] Load(string file, ulong? raw = null)
+        {
+            using var device = DeviceMemory.Allocate(DeviceTemplates.Load("STM32F103"));
+            var image = FirmwareReader.Load(Fixture(file), rawAddress: raw);
+            image.LoadInto(device);
+            var flash = new byte[0x400];
+            device.Main.Read(new GuestAddress(0x0800_0000), flash);
+            return flash;
+        }
+        byte[] elf = Load("hello.elf");
+        Assert.Equal(0x2000_5000U, BitConverter.ToUInt32(elf, 0));           // initial SP from the vector table
+        Assert.Equal(elf, Load("hello.hex"));
+        Assert.Equal(elf, Load("hello.srec"));
+        Assert.Equal(elf, Load("hello.bin", raw: 0x0800_0000));
+        Assert.Equal(0x0800_0041UL, FirmwareReader.Load(Fixture("hello.hex")).EntryPoint);   // start linear address record
+        Assert.Equal(0x0800_0041UL, FirmwareReader.Load(Fixture("hello.srec")).EntryPoint);  // S7 record
+    }
+
+    [Fact]
+    public void Loading_writes_flash_that_firmware_itself_may_not()
+    {
+        using var device = DeviceMemory.Allocate(DeviceTemplates.Load("STM32F103"));
+        FirmwareReader.Load(Fixture("hello.elf")).LoadInto(device);
+        Assert.NotEqual(0U, device.Main.ReadUInt32(new GuestAddress(0x0800_0004)));
+        Assert.Throws<GuestPermissionException>(() => device.Main.WriteUInt32(new GuestAddress(0x0800_0004), 0));
+        Assert.Equal(device.Main.ReadUInt32(new GuestAddress(0x0800_0004)), device.Main.ReadUInt32(new GuestAddress(0x0000_0004))); // boot alias
+    }
+
+    [Theory]
+    [InlineData(":10000000FF\n", "line 1", "byte count 16")]
+    [InlineData(":0400000008000041AF\n:00000001FF\n", "line 1", "checksum 0xAF is wrong (0xB3 expected)")]
+    [InlineData(":020000040800F2\n:0100000000FF\n", "end", "no end-of-file")]
+    [InlineData(":020000040800F2\n:01000000GG00\n:00000001FF\n", "line 2", "'GG' at column 10")]
+    [InlineData(":00000007F9\n:00000001FF\n", "line 1", "unknown record type 0x07")]
+    public void Bad_intel_hex_names_the_line(string text, string where, string message)
+    {
+        var e = Assert.Throws<FirmwareFormatException>(() => IntelHexReader.Read(text, "fw.hex"));
+        Assert.Equal(where, e.Where);
+        Assert.Contains(message, e.Message);
+        Assert.StartsWith($"fw.hex: {where}: ", e.Message);
+    }
+
+    [Theory]
+    [InlineData("S1050000AABB00\nS9030000FC\n", "line 1", "checksum 0x00 is wrong (0x95 expected)")]
+    [InlineData("S1050000AABB95\n", "end", "no termination")]
+    [InlineData("S1050000AABB95\nS5030002FA\nS9030000FC\n", "line 2", "record count 2 does not match the 1 data records")]
+    [InlineData("X1050000AABB95\n", "line 1", "not an S-record")]
+    [InlineData("S4050000AABB95\n", "line 1", "unknown record type S4")]
+    public void Bad_srec_names_the_line(string text, string where, string message)
+    {
+        var e = Assert.Throws<FirmwareFormatException>(() => SrecReader.Read(text, "fw.srec"));
+        Assert.Equal(where, e.Where);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Good_srec_and_hex_parse_to_the_same_bytes()
+    {
+        var s = SrecReader.Read("S00600004844521B\nS1050000AABB95\nS5030001FB\nS9030000FC\n", "a.srec");
+        var h = IntelHexReader.Read(":02000000AABB99\n:00000001FF\n", "a.hex");
+        Assert.Equal(s.Segments.Single().Data, h.Segments.Single().Data);
+        Assert.Equal([0xAA, 0xBB], s.Segments.Single().Data);
+    }
+
+    [Fact]
+    public void Truncated_elf_is_an_error_not_a_crash()
+    {
+        byte[] elf = File.ReadAllBytes(Fixture("hello.elf"));
+        foreach (int length in new[] { 3, 40, 60, 0x1010, elf.Length - 200 })
+        {
+            string path = Path.Combine(Directory.CreateTempSubdirectory("memgate-elf").FullName, "cut.elf");
+            File.WriteAllBytes(path, elf[..length]);
+            var e = Record.Exception(() => FirmwareReader.Load(path, FirmwareFormat.Elf));
+            Assert.True(e is FirmwareFormatException || length == elf.Length - 200, $"length {length}: {e}");
+        }
+    }
+
+    [Fact]
+    public void A_segment_outside_every_region_is_rejected_before_anything_is_written()
+    {
+        var image = new FirmwareImage("fw.bin", FirmwareFormat.Raw,
+            [new FirmwareSegment(0x0800_0000, [1, 2, 3, 4], "segment 0"), new FirmwareSegment(0x0900_0000, [5], "segment 1")]);
+        using var device = DeviceMemory.Allocate(DeviceTemplates.Load("STM32F103"));
+        var e = Assert.Throws<FirmwareFormatException>(() => image.LoadInto(device));
+        Assert.Contains("segment 1: [0x9000000, 0x9000001) does not fit the device: address 0x9000000 is in no region", e.Message);
+        Assert.Equal(0U, device.Main.ReadUInt32(new GuestAddress(0x0800_0000)));     // nothing half-loaded
+
+        var intoPeripheral = new FirmwareImage("fw.bin", FirmwareFormat.Raw, [new FirmwareSegment(0x4001_3800, [1], "raw image")]);
+        Assert.Contains("peripheral region 'APB2'", Assert.Throws<FirmwareFormatException>(() => intoPeripheral.LoadInto(device)).Message);
+        Assert.Contains("needs the address", Assert.Throws<FirmwareFormatException>(() => FirmwareReader.Load(Fixture("hello.bin"))).Message);
+    }
+}
