@@ -31,6 +31,7 @@ public static class CliApp
         root.Add(MapCommand.Create(output, error));
         root.Add(ImportCommand.Create(output, error));
         root.Add(SvdCommand.Create(output, error));
+        root.Add(ImageCommand.Create(output, error));
         root.Add(AllocateCommand.Create(output, error));
         return root;
     }

@@ -45,6 +45,15 @@ internal sealed record SvdPeripheralRow(string Name, ulong BaseAddress, ulong Si
 /// <summary>An SVD file in <c>memgate svd --json</c>.</summary>
 internal sealed record SvdReport(string Device, List<SvdPeripheralRow> Peripherals);
 
+/// <summary>A segment in <c>memgate image --json</c>.</summary>
+internal sealed record SegmentRow(ulong Address, ulong Size, string Origin);
+
+/// <summary>A symbol in <c>memgate image --json</c>.</summary>
+internal sealed record SymbolRow(string Name, ulong Address, ulong Size, bool IsFunction);
+
+/// <summary>A firmware image in <c>memgate image --json</c>.</summary>
+internal sealed record ImageReport(string File, string Format, ulong? EntryPoint, ulong Size, List<SegmentRow> Segments, List<SymbolRow> Symbols, string? FitsDevice);
+
 /// <summary>Source-generated JSON (no reflection, so Native AOT works).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(TranslationReport))]
@@ -53,6 +62,7 @@ internal sealed record SvdReport(string Device, List<SvdPeripheralRow> Periphera
 [JsonSerializable(typeof(DeviceAllocationReport))]
 [JsonSerializable(typeof(ValidationReport))]
 [JsonSerializable(typeof(SvdReport))]
+[JsonSerializable(typeof(ImageReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

@@ -23,13 +23,18 @@ internal static class CommandErrors
             }
             return CliApp.InvalidInput;
         }
+        catch (Firmware.FirmwareFormatException e)
+        {
+            error.WriteLine(e.Message);
+            return CliApp.InvalidInput;
+        }
         catch (Mmio.Svd.SvdFormatException e)
         {
             error.WriteLine(e.Message);
             return CliApp.InvalidInput;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or KeyNotFoundException or ArgumentException
-            or FormatException or GuestMemoryException or IOException or UnauthorizedAccessException or Native.NativeMemoryException)
+            or FormatException or OverflowException or GuestMemoryException or IOException or UnauthorizedAccessException or Native.NativeMemoryException)
         {
             error.WriteLine($"memgate {command}: {e.Message}");
             return CliApp.InvalidInput;

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Text.Json;
+using MemGate.Devices;
+using MemGate.Firmware;
+using Spectre.Console;
+
+namespace MemGate.Cli.Commands;
+
+/// <summary><c>memgate image FILE [--address A] [--device D] [--json]</c>: a firmware image's segments, entry point and symbols; with a device, whether it fits.</summary>
+internal static class ImageCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("file") { Description = "An ELF, Intel HEX, S-record or raw binary image." };
+        var address = new Option<string?>("--address") { Description = "Load address of a raw binary (hex or decimal)." };
+        var device = new Option<string?>("--device") { Description = "Load the image into this template or device file, to check that every segment fits." };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
+        var command = new Command("image", "Show a firmware image's segments, entry point and symbols; --device loads it to check it fits.") { file, address, device, json };
+        command.SetAction(parse => CommandErrors.Run("image", error, () =>
+        {
+            ulong? raw = parse.GetValue(address) is { } text ? ParseAddress(text) : null;
+            var image = FirmwareReader.Load(parse.GetRequiredValue(file), rawAddress: raw);
+            string? fits = null;
+            if (parse.GetValue(device) is { } deviceName)
+            {
+                var (description, baseDirectory) = DeviceSource.Load(deviceName, error);
+                using var memory = DeviceMemory.Allocate(description, baseDirectory);
+                image.LoadInto(memory);
+                fits = description.Name;
+            }
+            if (parse.GetValue(json))
+            {
+                var report = new ImageReport(image.File, image.Format.ToString(), image.EntryPoint, image.Size,
+                    image.Segments.Select(s => new SegmentRow(s.Address, (ulong)s.Data.LongLength, s.Origin)).ToList(),
+                    image.Symbols.Select(s => new SymbolRow(s.Name, s.Address, s.Size, s.IsFunction)).ToList(), fits);
+                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ImageReport));
+                return CliApp.Success;
+            }
+            var console = Terminal.For(output);
+            console.WriteLine($"{image.File}: {image.Format}, {ByteSize.Human(image.Size)} in {image.Segments.Count} segment(s), entry {(image.EntryPoint is { } e ? $"0x{e:X8}" : "not given")}, {image.Symbols.Count} symbols");
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("Start").AddColumn("End").AddColumn(new TableColumn("Size").RightAligned()).AddColumn("From");
+            foreach (var s in image.Segments)
+            {
+                table.AddRow($"0x{s.Address:X8}", $"0x{s.End - 1:X8}", ByteSize.Human((ulong)s.Data.LongLength), Markup.Escape(s.Origin));
+            }
+            console.Write(table);
+            if (fits is not null)
+            {
+                console.WriteLine($"Fits {fits}: every segment lies in its memory regions.");
+            }
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    private static ulong ParseAddress(string text)
+    {
+        string t = text.Trim();
+        return t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? ulong.Parse(t.AsSpan(2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture)
+            : ulong.Parse(t, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+
+namespace MemGate.Tests.Cli;
+
+public sealed class ImageCommandTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", name);
+
+    [Fact]
+    public void Shows_segments_entry_and_fit()
+    {
+        var (exit, output, error) = CliRunner.Run("image", Fixture("hello.elf"), "--device", "STM32F103");
+        Assert.Equal((0, ""), (exit, error));
+        Assert.Contains("Elf, 232 B in 2 segment(s), entry 0x08000041", output);
+        Assert.Contains("Fits STM32F103", output);
+    }
+
+    [Fact]
+    public void Json_lists_segments_and_symbols()
+    {
+        var (exit, output, _) = CliRunner.Run("image", Fixture("hello.srec"), "--json");
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("Srec", json.RootElement.GetProperty("format").GetString());
+        Assert.Equal(0x0800_0041UL, json.RootElement.GetProperty("entryPoint").GetUInt64());
+        Assert.Equal(0x0800_0000UL, json.RootElement.GetProperty("segments")[0].GetProperty("address").GetUInt64());
+    }
+
+    [Fact]
+    public void An_image_that_does_not_fit_is_invalid_input()
+    {
+        var (exit, _, error) = CliRunner.Run("image", Fixture("hello.bin"), "--address", "0x30000000", "--device", "STM32F103");
+        Assert.Equal(1, exit);
+        Assert.Contains("raw image: [0x30000000, 0x300000E8) does not fit the device: address 0x30000000 is in no region", error);
+    }
+}
