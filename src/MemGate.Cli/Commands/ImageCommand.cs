@@ -37,7 +37,7 @@ internal static class ImageCommand
                 return CliApp.Success;
             }
             var console = Terminal.For(output);
-            console.WriteLine($"{image.File}: {image.Format}, {ByteSize.Human(image.Size)} in {image.Segments.Count} segment(s), entry {(image.EntryPoint is { } e ? $"0x{e:X8}" : "not given")}, {image.Symbols.Count} symbols");
+            output.WriteLine($"{image.File}: {image.Format}, {ByteSize.Human(image.Size)} in {image.Segments.Count} segment(s), entry {(image.EntryPoint is { } e ? $"0x{e:X8}" : "not given")}, {image.Symbols.Count} symbols");
             var table = new Table().Border(TableBorder.Rounded).AddColumn("Start").AddColumn("End").AddColumn(new TableColumn("Size").RightAligned()).AddColumn("From");
             foreach (var s in image.Segments)
             {
@@ -46,7 +46,7 @@ internal static class ImageCommand
             console.Write(table);
             if (fits is not null)
             {
-                console.WriteLine($"Fits {fits}: every segment lies in its memory regions.");
+                output.WriteLine($"Fits {fits}: every segment lies in its memory regions.");
             }
             return CliApp.Success;
         }));
