@@ -10,7 +10,7 @@ cd "$root"
 packages=()
 need_package() { dpkg -s "$1" >/dev/null 2>&1 || packages+=("$1"); }
 if command -v dpkg >/dev/null 2>&1; then
-  # (none yet: the CPU engine issue adds libunicorn2 here)
+  need_package libunicorn2   # the CPU engine (Emulation layer) loads libunicorn.so.2
   if ((${#packages[@]})); then
     echo "test.sh: installing ${packages[*]}"
     sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"

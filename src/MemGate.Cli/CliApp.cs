@@ -32,6 +32,7 @@ public static class CliApp
         root.Add(ImportCommand.Create(output, error));
         root.Add(SvdCommand.Create(output, error));
         root.Add(ImageCommand.Create(output, error));
+        root.Add(RunCommand.Create(output, error));
         root.Add(AllocateCommand.Create(output, error));
         return root;
     }

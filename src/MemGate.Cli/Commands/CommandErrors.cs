@@ -34,7 +34,7 @@ internal static class CommandErrors
             return CliApp.InvalidInput;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or KeyNotFoundException or ArgumentException
-            or FormatException or OverflowException or GuestMemoryException or IOException or UnauthorizedAccessException or Native.NativeMemoryException)
+            or FormatException or OverflowException or NotSupportedException or GuestMemoryException or IOException or UnauthorizedAccessException or Native.NativeMemoryException)
         {
             error.WriteLine($"memgate {command}: {e.Message}");
             return CliApp.InvalidInput;

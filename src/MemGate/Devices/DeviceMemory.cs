@@ -80,6 +80,13 @@ public sealed class DeviceMemory : IDisposable
                 buses[region.Name] = new PeripheralBus(region.Name, region.Size, region.Start, PolicyOf(device.Unmodelled),
                     plainFallback: device.Unmodelled == UnmodelledPolicy.Plain, device.ByteOrder, options.Log);
             }
+            foreach (var model in options.Models)
+            {
+                var region = device.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && r.Space == device.Spaces[0].Name
+                    && model.Base >= r.Start && model.Base - r.Start < r.Size)
+                    ?? throw new ArgumentException($"Model '{model.Name}' at 0x{model.Base:X} is not inside any peripheral (mmio) region of device '{device.Name}'.");
+                buses[region.Name].Attach(model.Base - region.Start, model.Size, model.Handler, model.Name);
+            }
             if (device.Svd is { } svdPath)
             {
                 AttachSvd(device, Mmio.Svd.SvdReader.Load(Path.Combine(baseDirectory, svdPath)), buses, blocks, warnings, options.Log);
@@ -136,9 +143,15 @@ public sealed class DeviceMemory : IDisposable
                 warnings.Add($"SVD peripheral '{peripheral.Name}' [0x{peripheral.BaseAddress:X}, size 0x{peripheral.Size:X}] is not inside any peripheral (mmio) region; it is not attached.");
                 continue;
             }
+            var bus = buses[region.Name];
+            ulong offset = peripheral.BaseAddress - region.Start;
+            if (bus.Devices.Any(d => offset < d.Offset + d.Size && d.Offset < offset + peripheral.Size))
+            {
+                continue; // a behavioural model serves this address
+            }
             var block = peripheral.CreateBlock(device.ByteOrder, PolicyOf(device.Unmodelled), log,
                 definition => ApplyRules(definition, peripheral.Name, rules, blocks));
-            buses[region.Name].Attach(peripheral.BaseAddress - region.Start, peripheral.Size, block, peripheral.Name);
+            bus.Attach(offset, peripheral.Size, block, peripheral.Name);
             blocks[peripheral.Name] = block;
         }
         foreach (var rule in device.Rules)

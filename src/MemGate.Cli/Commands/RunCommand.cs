@@ -1,0 +1,49 @@
+using System.CommandLine;
+using MemGate.Emulation;
+using MemGate.Firmware;
+using MemGate.Mmio;
+
+namespace MemGate.Cli.Commands;
+
+/// <summary><c>memgate run FIRMWARE --device DEVICE</c>: loads an image and runs it on Unicorn on MemGate memory; UART output to stdout.</summary>
+internal static class RunCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var firmware = new Argument<string>("firmware") { Description = "An ELF, Intel HEX or S-record image (raw binaries need --address)." };
+        var device = new Option<string>("--device", "-d") { Description = "A template name or device file (Cortex-M3/M4 devices run here).", Required = true };
+        var address = new Option<string?>("--address") { Description = "Load address of a raw binary." };
+        var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Stop after this many instructions (0: no limit).", DefaultValueFactory = _ => 0 };
+        var timeout = new Option<double>("--timeout") { Description = "Stop after this many seconds of wall time (0: no limit).", DefaultValueFactory = _ => 0 };
+        var traceMmio = new Option<string?>("--trace-mmio") { Description = "Write every peripheral access as a JSON line to this file." };
+        var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here and its exit code is memgate's.")
+        {
+            firmware, device, address, maxInstructions, timeout, traceMmio,
+        };
+        command.SetAction(parse => CommandErrors.Run("run", error, () =>
+        {
+            var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
+            ulong? raw = parse.GetValue(address) is { } text ? Convert.ToUInt64(text, text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? 16 : 10) : null;
+            var image = FirmwareReader.Load(parse.GetRequiredValue(firmware), rawAddress: raw);
+            using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
+            using var machine = CortexMMachine.Create(description, output, baseDirectory, trace);
+            image.LoadInto(machine.Memory);
+            double seconds = parse.GetValue(timeout);
+            RunResult result;
+            try
+            {
+                result = machine.Run(parse.GetValue(maxInstructions), seconds > 0 ? TimeSpan.FromSeconds(seconds) : null);
+            }
+            catch (EmulationFault fault)
+            {
+                output.Flush();
+                error.WriteLine($"memgate run: {fault.Message}{(image.SymbolAt(fault.ProgramCounter & ~1UL) is { } symbol ? $" (in {symbol.Name})" : "")}");
+                return CliApp.InvalidInput;
+            }
+            output.Flush();
+            error.WriteLine($"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms");
+            return result.ExitCode ?? CliApp.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,36 @@
+using MemGate.Mmio;
+
+namespace MemGate.Emulation;
+
+/// <summary>
+/// The STM32 USART (RM0008 section 27.6, RM0090 section 30.6) as far as a transmitting driver needs: data
+/// written to DR appears on the output at once, so TXE and TC always read as set and polling drivers
+/// progress; the other registers keep what is written.
+/// </summary>
+public static class Stm32Usart
+{
+    /// <summary>A register block for one USART whose transmitted bytes go to <paramref name="output"/>.</summary>
+    public static RegisterBlock Create(string name, ulong baseAddress, TextWriter output) => new(name, 0x400,
+    [
+        new RegisterDefinition("SR", 0x00, 32)
+        {
+            ResetValue = 0xC0,
+            Fields =
+            [
+                new RegisterField("TXE", 7, 1) { Access = FieldAccess.ReadOnly, OnRead = _ => 1 },
+                new RegisterField("TC", 6, 1) { WriteAction = WriteAction.ZeroToClear, OnRead = _ => 1 },
+                new RegisterField("RXNE", 5, 1) { WriteAction = WriteAction.ZeroToClear },
+                new RegisterField("FLAGS", 0, 5) { Access = FieldAccess.ReadOnly },
+            ],
+        },
+        new RegisterDefinition("DR", 0x04, 32)
+        {
+            Fields = [new RegisterField("DR", 0, 9) { OnWrite = (_, value) => output.Write((char)(value & 0xFF)) }],
+        },
+        new RegisterDefinition("BRR", 0x08, 32),
+        new RegisterDefinition("CR1", 0x0C, 32),
+        new RegisterDefinition("CR2", 0x10, 32),
+        new RegisterDefinition("CR3", 0x14, 32),
+        new RegisterDefinition("GTPR", 0x18, 32),
+    ], baseAddress: baseAddress);
+}

@@ -1,0 +1,106 @@
+using System.Runtime.InteropServices;
+
+namespace MemGate.Native;
+
+/// <summary>
+/// The parts of Unicorn 2's C API (libunicorn.so.2, Debian's libunicorn2) MemGate uses. Constants are
+/// the values of unicorn.h 2.0.1. <c>uc_ctl</c> and <c>uc_hook_add</c> are variadic in C; on x86-64
+/// System V, integer arguments of a variadic call travel exactly like fixed ones, so fixed prototypes
+/// with the needed extra arguments are used.
+/// </summary>
+internal static unsafe partial class Unicorn
+{
+    private const string Library = "libunicorn.so.2";
+
+    public const int ArchArm = 1;
+    public const int ArchArm64 = 2;
+    public const int ArchRiscv = 8;
+    public const int ModeThumb = 1 << 4;
+    public const int ModeArm = 0;
+    public const int ModeRiscv32 = 1 << 2;
+    public const int ModeRiscv64 = 1 << 3;
+
+    public const int CpuArmCortexM3 = 8;
+    public const int CpuArmCortexM4 = 9;
+
+    public const int ArmRegLr = 10;
+    public const int ArmRegPc = 11;
+    public const int ArmRegSp = 12;
+    public const int ArmRegR0 = 66;
+    public const int ArmRegR1 = 67;
+    public const int ArmRegMsp = 115;
+    public const int ArmRegXpsr = 120;
+
+    public const uint ProtRead = 1;
+    public const uint ProtWrite = 2;
+    public const uint ProtExec = 4;
+
+    public const int HookIntr = 1;
+    public const int HookMemInvalid = 1008;   // UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT
+
+    public const int MemReadAccess = 16;
+    public const int MemWriteAccess = 17;
+    public const int MemFetchAccess = 18;
+    public const int MemReadUnmapped = 19;
+    public const int MemWriteUnmapped = 20;
+    public const int MemFetchUnmapped = 21;
+    public const int MemWriteProt = 22;
+    public const int MemReadProt = 23;
+    public const int MemFetchProt = 24;
+
+    public const int CtlWriteCpuModel = 0x44000007;     // UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1)
+    public const int CtlWriteTbRemoveCache = 0x48000009; // UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2)
+
+    [LibraryImport(Library, EntryPoint = "uc_open")]
+    public static partial int Open(int arch, int mode, out nint engine);
+
+    [LibraryImport(Library, EntryPoint = "uc_close")]
+    public static partial int Close(nint engine);
+
+    [LibraryImport(Library, EntryPoint = "uc_ctl")]
+    public static partial int Control(nint engine, int control, long argument);
+
+    [LibraryImport(Library, EntryPoint = "uc_ctl")]
+    public static partial int Control(nint engine, int control, ulong first, ulong second);
+
+    [LibraryImport(Library, EntryPoint = "uc_strerror")]
+    public static partial nint StrError(int error);
+
+    [LibraryImport(Library, EntryPoint = "uc_mem_map_ptr")]
+    public static partial int MemMapPtr(nint engine, ulong address, nuint size, uint perms, nint pointer);
+
+    [LibraryImport(Library, EntryPoint = "uc_mmio_map")]
+    public static partial int MmioMap(nint engine, ulong address, nuint size,
+        delegate* unmanaged<nint, ulong, uint, nint, ulong> read, nint readUserData,
+        delegate* unmanaged<nint, ulong, uint, ulong, nint, void> write, nint writeUserData);
+
+    [LibraryImport(Library, EntryPoint = "uc_hook_add")]
+    public static partial int HookAdd(nint engine, out nint hook, int type, void* callback, nint userData, ulong begin, ulong end);
+
+    [LibraryImport(Library, EntryPoint = "uc_emu_start")]
+    public static partial int EmuStart(nint engine, ulong begin, ulong until, ulong timeout, nuint count);
+
+    [LibraryImport(Library, EntryPoint = "uc_emu_stop")]
+    public static partial int EmuStop(nint engine);
+
+    [LibraryImport(Library, EntryPoint = "uc_reg_read")]
+    public static partial int RegRead(nint engine, int register, out ulong value);
+
+    [LibraryImport(Library, EntryPoint = "uc_reg_write")]
+    public static partial int RegWrite(nint engine, int register, in ulong value);
+
+    [LibraryImport(Library, EntryPoint = "uc_mem_read")]
+    public static partial int MemRead(nint engine, ulong address, void* bytes, nuint size);
+
+    /// <summary>Unicorn's text for an error code.</summary>
+    public static string Describe(int error) => Marshal.PtrToStringUTF8(StrError(error)) ?? $"error {error}";
+
+    /// <summary>Whether libunicorn.so.2 can be loaded here.</summary>
+    public static bool IsAvailable() => NativeLibrary.TryLoad(Library, out nint handle) && Free(handle);
+
+    private static bool Free(nint handle)
+    {
+        NativeLibrary.Free(handle);
+        return true;
+    }
+}

@@ -1,0 +1,95 @@
+using MemGate.Devices;
+using MemGate.Emulation;
+using MemGate.Firmware;
+using MemGate.Memory;
+
+namespace MemGate.Tests.Emulation;
+
+/// <summary>Firmware on Unicorn (libunicorn2, installed by test.sh) running on MemGate memory.</summary>
+public sealed class CortexMMachineTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", name);
+
+    [Fact]
+    public void The_stm32f103_example_prints_over_usart1_and_exits_through_semihosting()
+    {
+        var output = new StringWriter();
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), output);
+        FirmwareReader.Load(Fixture("hello.elf")).LoadInto(machine.Memory);
+        var result = machine.Run(timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal("Hello from STM32F103!\n", output.ToString());
+        Assert.Equal((0, "exit"), (result.ExitCode, result.Reason));
+        // The engine ran on MemGate's pages: the .data copy the startup code made is visible host-side.
+        Assert.Equal(43U, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0000)));
+    }
+
+    // Hand-assembled Thumb placed at 0x08000040 behind a two-word vector table (SP, reset).
+    private static (RunResult? Result, EmulationFault? Fault, string Output) RunCode(string template, params ushort[] code)
+    {
+        var output = new StringWriter();
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load(template), output);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+        for (int i = 0; i < code.Length; i++)
+        {
+            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), code[i]);
+        }
+        try
+        {
+            return (machine.Run(maxInstructions: 10_000, timeout: TimeSpan.FromSeconds(10)), null, output.ToString());
+        }
+        catch (EmulationFault fault)
+        {
+            return (null, fault, output.ToString());
+        }
+    }
+
+    [Fact]
+    public void A_firmware_write_to_flash_is_a_fault_with_pc_and_address()
+    {
+        // ldr r0, =0x08000100; movs r1, #1; str r1, [r0]; b .
+        var (_, fault, _) = RunCode("STM32F103", 0x4801, 0x2101, 0x6001, 0xE7FE, 0x0100, 0x0800);
+        Assert.NotNull(fault);
+        Assert.Equal((AccessKind.Write, 0x0800_0100UL, 0x0800_0044UL), (fault!.Access, fault.Address, fault.ProgramCounter));
+        Assert.Contains("write to read-only memory at 0x08000100", fault.Message);
+        Assert.Contains("region 'Flash', r-x", fault.Message);
+    }
+
+    [Fact]
+    public void A_jump_into_unmapped_memory_is_a_clear_error()
+    {
+        // ldr r0, =0x30000001; bx r0
+        var (_, fault, _) = RunCode("STM32F103", 0x4800, 0x4700, 0x0001, 0x3000);
+        Assert.NotNull(fault);
+        Assert.Equal((AccessKind.Execute, 0x3000_0000UL), (fault!.Access, fault.Address));
+        Assert.Contains("instruction fetch from unmapped memory at 0x30000000", fault.Message);
+    }
+
+    // sadd16 is a DSP instruction: the Cortex-M4 has it, the Cortex-M3 does not. The templates choose the model.
+    [Theory]
+    [InlineData("STM32F103", false)]
+    [InlineData("STM32F407", true)]
+    public void The_cpu_model_follows_the_template(string template, bool hasDsp)
+    {
+        // sadd16 r0, r1, r2; movs r0, #0x18; ldr r1, =0x20026; bkpt 0xAB; b .  (semihosting SYS_EXIT)
+        var (result, fault, _) = RunCode(template, 0xFA91, 0xF002, 0x2018, 0x4901, 0xBEAB, 0xE7FE, 0x0026, 0x0002);
+        if (hasDsp)
+        {
+            Assert.Null(fault);
+            Assert.Equal(0, result!.ExitCode);
+        }
+        else
+        {
+            Assert.NotNull(fault);
+            Assert.Equal(0x0800_0040UL, fault!.ProgramCounter);
+        }
+    }
+
+    [Fact]
+    public void Devices_without_a_cortex_m_are_refused_clearly()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => CortexMMachine.Create(DeviceTemplates.Load("ESP32"), TextWriter.Null));
+        Assert.Contains("runs cortex-m3 and cortex-m4", e.Message);
+    }
+}
