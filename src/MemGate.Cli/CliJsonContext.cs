@@ -54,6 +54,19 @@ internal sealed record SymbolRow(string Name, ulong Address, ulong Size, bool Is
 /// <summary>A firmware image in <c>memgate image --json</c>.</summary>
 internal sealed record ImageReport(string File, string Format, ulong? EntryPoint, ulong Size, List<SegmentRow> Segments, List<SymbolRow> Symbols, string? FitsDevice);
 
+/// <summary>A mapping in <c>memgate ps list --json</c>.</summary>
+internal sealed record ProcessRegionRow(ulong Start, ulong End, ulong Size, string Permissions, string Class, string Path, ulong Offset, ulong Inode, Dictionary<string, ulong>? Smaps);
+
+/// <summary><c>memgate ps analyze --json</c>.</summary>
+internal sealed record ProcessAnalysisReport(int Pid, int Regions, ulong VirtualBytes, Dictionary<string, ulong> BytesByClass, Dictionary<string, ulong> BytesByPermissions,
+    Dictionary<string, ulong> Smaps, List<ProcessRegionRow> Largest, List<ProcessRegionRow> WritableAndExecutable);
+
+/// <summary>A match in <c>memgate ps search --json</c>.</summary>
+internal sealed record ProcessMatchRow(ulong Address, string Path, ulong RegionStart, ulong Offset);
+
+/// <summary><c>memgate ps search --json</c>.</summary>
+internal sealed record ProcessSearchReport(string Pattern, ulong BytesScanned, List<ProcessMatchRow> Matches, int SkippedRegions);
+
 /// <summary>Source-generated JSON (no reflection, so Native AOT works).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(TranslationReport))]
@@ -63,6 +76,9 @@ internal sealed record ImageReport(string File, string Format, ulong? EntryPoint
 [JsonSerializable(typeof(ValidationReport))]
 [JsonSerializable(typeof(SvdReport))]
 [JsonSerializable(typeof(ImageReport))]
+[JsonSerializable(typeof(List<ProcessRegionRow>), TypeInfoPropertyName = "ListProcessRegionRow")]
+[JsonSerializable(typeof(ProcessAnalysisReport))]
+[JsonSerializable(typeof(ProcessSearchReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

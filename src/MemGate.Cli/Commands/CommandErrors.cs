@@ -23,6 +23,11 @@ internal static class CommandErrors
             }
             return CliApp.InvalidInput;
         }
+        catch (Processes.ProcessAccessException e)
+        {
+            error.WriteLine($"memgate {command}: {e.Message}");
+            return CliApp.InvalidInput;
+        }
         catch (Firmware.FirmwareFormatException e)
         {
             error.WriteLine(e.Message);

@@ -1,0 +1,213 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using MemGate.Devices;
+using MemGate.Processes;
+using Spectre.Console;
+
+namespace MemGate.Cli.Commands;
+
+/// <summary><c>memgate ps list|analyze|search|read</c>: a live process's memory from outside.</summary>
+internal static class ProcessCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var command = new Command("ps", "Inspect a live process's memory: list its mappings, analyze them, search for patterns, read bytes.");
+        command.Add(List(output, error));
+        command.Add(Analyze(output, error));
+        command.Add(Search(output, error));
+        command.Add(Read(output, error));
+        return command;
+    }
+
+    private static Option<int> Pid() => new("--pid", "-p") { Description = "The process id.", Required = true };
+
+    private static Command List(TextWriter output, TextWriter error)
+    {
+        var pid = Pid();
+        var detailed = new Option<bool>("--detailed") { Description = "Add smaps figures (RSS, PSS, private dirty, swap)." };
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var command = new Command("list", "A table of the process's mappings.") { pid, detailed, json };
+        command.SetAction(parse => CommandErrors.Run("ps list", error, () =>
+        {
+            var regions = ProcessMaps.Read(parse.GetValue(pid), parse.GetValue(detailed));
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(regions.Select(Row).ToList(), CliJsonContext.Default.ListProcessRegionRow));
+                return CliApp.Success;
+            }
+            var table = new Table().Border(TableBorder.Rounded).AddColumn("Start").AddColumn("End").AddColumn(new TableColumn("Size").RightAligned())
+                .AddColumn("Perms").AddColumn("Class").AddColumn("Path");
+            if (parse.GetValue(detailed))
+            {
+                table.AddColumn(new TableColumn("RSS").RightAligned()).AddColumn(new TableColumn("Private dirty").RightAligned());
+            }
+            foreach (var r in regions)
+            {
+                var cells = new List<string> { $"{r.Start:x12}", $"{r.End:x12}", ByteSize.Human(r.Size), r.Permissions, r.Class.ToString(), Markup.Escape(r.Path) };
+                if (parse.GetValue(detailed))
+                {
+                    cells.Add(ByteSize.Human(r.Detail("Rss")));
+                    cells.Add(ByteSize.Human(r.Detail("Private_Dirty")));
+                }
+                table.AddRow([.. cells]);
+            }
+            Terminal.For(output).Write(table);
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    private static Command Analyze(TextWriter output, TextWriter error)
+    {
+        var pid = Pid();
+        var format = new Option<string>("--format") { Description = "text or json.", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "json");
+        var json = new Option<bool>("--json") { Description = "Same as --format json." };
+        var command = new Command("analyze", "Statistics: totals by class and permission, RSS/PSS/private/shared/swap, largest mappings, writable+executable ones.") { pid, format, json };
+        command.SetAction(parse => CommandErrors.Run("ps analyze", error, () =>
+        {
+            var a = ProcessAnalysis.Of(parse.GetValue(pid));
+            if (parse.GetValue(json) || parse.GetValue(format) == "json")
+            {
+                var report = new ProcessAnalysisReport(a.Pid, a.Regions, a.VirtualBytes, a.BytesByClass.ToDictionary(), a.BytesByPermissions.ToDictionary(), a.Smaps.ToDictionary(),
+                    a.Largest.Select(Row).ToList(), a.WritableAndExecutable.Select(Row).ToList());
+                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ProcessAnalysisReport));
+                return CliApp.Success;
+            }
+            output.WriteLine($"Process {a.Pid}: {a.Regions} mappings, {ByteSize.Human(a.VirtualBytes)} virtual, RSS {ByteSize.Human(a.Smaps["Rss"])}, PSS {ByteSize.Human(a.Smaps["Pss"])}, " +
+                $"private dirty {ByteSize.Human(a.Smaps["Private_Dirty"])}, shared {ByteSize.Human(a.Smaps["Shared_Clean"] + a.Smaps["Shared_Dirty"])}, swap {ByteSize.Human(a.Smaps["Swap"])}, huge pages {ByteSize.Human(a.Smaps["AnonHugePages"])}");
+            var console = Terminal.For(output);
+            var byClass = new Table().Border(TableBorder.Rounded).AddColumn("Class").AddColumn(new TableColumn("Virtual").RightAligned());
+            foreach (var (name, bytes) in a.BytesByClass)
+            {
+                byClass.AddRow(name, ByteSize.Human(bytes));
+            }
+            console.Write(byClass);
+            var byPerms = new Table().Border(TableBorder.Rounded).AddColumn("Perms").AddColumn(new TableColumn("Virtual").RightAligned());
+            foreach (var (perms, bytes) in a.BytesByPermissions)
+            {
+                byPerms.AddRow(perms, ByteSize.Human(bytes));
+            }
+            console.Write(byPerms);
+            output.WriteLine("Largest mappings:");
+            foreach (var r in a.Largest.Take(5))
+            {
+                output.WriteLine($"  {r.Start:x12}-{r.End:x12} {ByteSize.Human(r.Size),10} {r.Permissions} {r.Class} {r.Path}");
+            }
+            output.WriteLine(a.WritableAndExecutable.Count == 0 ? "No writable and executable mappings." : $"Writable and executable ({a.WritableAndExecutable.Count}):");
+            foreach (var r in a.WritableAndExecutable)
+            {
+                output.WriteLine($"  {r.Start:x12}-{r.End:x12} {ByteSize.Human(r.Size),10} {r.Permissions} {r.Path}");
+            }
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    private static Command Search(TextWriter output, TextWriter error)
+    {
+        var pid = Pid();
+        var hex = new Option<string?>("--hex") { Description = "Bytes in hex, ?? for any byte: \"DE AD ?? EF\"." };
+        var text = new Option<string?>("--string") { Description = "A string (UTF-8, or UTF-16LE with --utf16)." };
+        var utf16 = new Option<bool>("--utf16") { Description = "Search --string as UTF-16LE." };
+        var u32 = new Option<string?>("--u32") { Description = "A 32-bit value (hex or decimal), little endian." };
+        var u64 = new Option<string?>("--u64") { Description = "A 64-bit value (hex or decimal), little endian." };
+        var region = new Option<string?>("--region") { Description = "Only mappings whose path contains this, or of this class (heap, stack, anonymous…)." };
+        var max = new Option<int>("--max") { Description = "Stop after this many matches.", DefaultValueFactory = _ => 100 };
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var command = new Command("search", "Search a process's readable memory; unreadable mappings are skipped and reported.") { pid, hex, text, utf16, u32, u64, region, max, json };
+        command.SetAction(parse => CommandErrors.Run("ps search", error, () =>
+        {
+            var given = new[] { parse.GetValue(hex) is not null, parse.GetValue(text) is not null, parse.GetValue(u32) is not null, parse.GetValue(u64) is not null };
+            if (given.Count(g => g) != 1)
+            {
+                throw new ArgumentException("Give exactly one of --hex, --string, --u32, --u64.");
+            }
+            var pattern = parse.GetValue(hex) is { } h ? SearchPattern.FromHex(h)
+                : parse.GetValue(text) is { } s ? SearchPattern.FromString(s, parse.GetValue(utf16))
+                : parse.GetValue(u32) is { } a ? SearchPattern.FromUInt32(checked((uint)Number(a)))
+                : SearchPattern.FromUInt64(Number(parse.GetValue(u64)!));
+            bool interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
+            int lastPercent = -1;
+            var result = ProcessSearch.Search(parse.GetValue(pid), pattern, parse.GetValue(region), parse.GetValue(max), progress: (done, total) =>
+            {
+                int percent = total == 0 ? 100 : (int)(done * 100 / total);
+                if (interactive && percent != lastPercent)
+                {
+                    lastPercent = percent;
+                    error.Write($"\rsearching {ByteSize.Human(done)} of {ByteSize.Human(total)} ({percent}%)");
+                }
+            });
+            if (interactive)
+            {
+                error.WriteLine();
+            }
+            foreach (var (skipped, reason) in result.Skipped)
+            {
+                error.WriteLine($"skipped {skipped.Start:x}-{skipped.End:x} {skipped.Path}: {reason}");
+            }
+            if (parse.GetValue(json))
+            {
+                var report = new ProcessSearchReport(pattern.Text, result.BytesScanned,
+                    result.Matches.Select(m => new ProcessMatchRow(m.Address, m.Region.Path, m.Region.Start, m.Offset)).ToList(), result.Skipped.Count);
+                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ProcessSearchReport));
+                return CliApp.Success;
+            }
+            foreach (var m in result.Matches)
+            {
+                output.WriteLine($"0x{m.Address:x}  {m.Region.Path,-40} +0x{m.Offset:x} ({m.Region.Permissions})");
+            }
+            output.WriteLine($"{result.Matches.Count} match(es) for {pattern.Text} in {ByteSize.Human(result.BytesScanned)} scanned; {result.Skipped.Count} mapping(s) skipped.");
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    private static Command Read(TextWriter output, TextWriter error)
+    {
+        var pid = Pid();
+        var address = new Option<string>("--address", "-a") { Description = "Address (hex or decimal).", Required = true };
+        var size = new Option<int>("--size", "-n") { Description = "Bytes to read.", Required = true };
+        var format = new Option<string>("--format") { Description = "hex (a dump) or raw (the bytes to stdout).", DefaultValueFactory = _ => "hex" };
+        format.AcceptOnlyFromAmong("hex", "raw");
+        var command = new Command("read", "Read bytes of a process's memory.") { pid, address, size, format };
+        command.SetAction(parse => CommandErrors.Run("ps read", error, () =>
+        {
+            ulong at = Number(parse.GetRequiredValue(address));
+            int n = parse.GetValue(size);
+            if (n is <= 0 or > 64 << 20)
+            {
+                throw new ArgumentException($"--size {n}: read 1 byte to 64 MiB at a time (use dump for more).");
+            }
+            var bytes = new byte[n];
+            ProcessMemory.Read(parse.GetValue(pid), at, bytes);
+            if (parse.GetValue(format) == "raw")
+            {
+                using var stdout = Console.OpenStandardOutput();
+                stdout.Write(bytes);
+                return CliApp.Success;
+            }
+            for (int line = 0; line < n; line += 16)
+            {
+                var chunk = bytes.AsSpan(line, Math.Min(16, n - line));
+                string hexPart = string.Join(' ', chunk.ToArray().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+                string ascii = new(chunk.ToArray().Select(b => b is >= 0x20 and < 0x7F ? (char)b : '.').ToArray());
+                output.WriteLine($"{at + (ulong)line:x12}  {hexPart,-47}  {ascii}");
+            }
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    private static ProcessRegionRow Row(ProcessRegion r) => new(r.Start, r.End, r.Size, r.Permissions, r.Class.ToString(), r.Path, r.Offset, r.Inode,
+        r.Details.Count == 0 ? null : r.Details.ToDictionary());
+
+    private static ulong Number(string text)
+    {
+        string t = text.Trim();
+        return t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? ulong.Parse(t.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)
+            : ulong.Parse(t, NumberStyles.None, CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,39 @@
+using MemGate.Native;
+
+namespace MemGate.Processes;
+
+/// <summary>Reads and writes another process's memory with process_vm_readv/writev; errors say which process, address and why.</summary>
+public static class ProcessMemory
+{
+    /// <summary>Reads <paramref name="buffer"/>.Length bytes at <paramref name="address"/>; all or an exception.</summary>
+    public static void Read(int pid, ulong address, Span<byte> buffer)
+    {
+        long n = ProcessVm.Read(pid, address, buffer);
+        if (n != buffer.Length)
+        {
+            throw Failure(pid, address, buffer.Length, n, "read");
+        }
+    }
+
+    /// <summary>Reads as much as possible; returns the bytes read (less than asked at the end of a mapping), or -errno.</summary>
+    internal static long TryRead(int pid, ulong address, Span<byte> buffer) => ProcessVm.Read(pid, address, buffer);
+
+    /// <summary>Writes all of <paramref name="data"/> at <paramref name="address"/>, or throws; a short write is reported as the failure it is.</summary>
+    public static void Write(int pid, ulong address, ReadOnlySpan<byte> data)
+    {
+        long n = ProcessVm.Write(pid, address, data);
+        if (n != data.Length)
+        {
+            throw Failure(pid, address, data.Length, n, "write");
+        }
+    }
+
+    private static ProcessAccessException Failure(int pid, ulong address, int size, long result, string what) => result switch
+    {
+        -ProcessVm.Esrch => new ProcessAccessException(pid, "no such process (it may have exited)"),
+        -ProcessVm.Eperm => new ProcessAccessException(pid, $"not allowed to {what} its memory: it needs the same user or CAP_SYS_PTRACE (see /proc/sys/kernel/yama/ptrace_scope)"),
+        -ProcessVm.Efault => new ProcessAccessException(pid, $"[0x{address:X}, +0x{size:X}) is not (wholly) inside its readable/writable mappings"),
+        < 0 => new ProcessAccessException(pid, $"{what} of [0x{address:X}, +0x{size:X}) failed: errno {-result}"),
+        _ => new ProcessAccessException(pid, $"{what} of [0x{address:X}, +0x{size:X}) stopped after {result} bytes: the range leaves its mappings"),
+    };
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace MemGate.Tests.Cli;
+
+public sealed class ProcessCommandTests
+{
+    private static readonly string Pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void List_json_has_typed_regions()
+    {
+        var (exit, output, _) = CliRunner.Run("ps", "list", "--pid", Pid, "--json");
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Contains(json.RootElement.EnumerateArray(), r => r.GetProperty("class").GetString() == "Stack");
+        Assert.All(json.RootElement.EnumerateArray(), r => Assert.True(r.GetProperty("end").GetUInt64() > r.GetProperty("start").GetUInt64()));
+    }
+
+    [Fact]
+    public void Analyze_and_search_and_read_work_on_a_live_process()
+    {
+        var (exit, output, _) = CliRunner.Run("ps", "analyze", "--pid", Pid, "--json");
+        Assert.Equal(0, exit);
+        using (var json = JsonDocument.Parse(output))
+        {
+            Assert.True(json.RootElement.GetProperty("smaps").GetProperty("Rss").GetUInt64() > 0);
+        }
+
+        string marker = "memgate-cli-" + Guid.NewGuid().ToString("N");
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(marker);   // kept alive below, so it is in this process's heap
+        (exit, output, _) = CliRunner.Run("ps", "search", "--pid", Pid, "--string", marker, "--json", "--max", "50");
+        Assert.Equal(0, exit);
+        using var found = JsonDocument.Parse(output);
+        var first = found.RootElement.GetProperty("matches")[0].GetProperty("address").GetUInt64();
+
+        (exit, output, _) = CliRunner.Run("ps", "read", "--pid", Pid, "--address", $"0x{first:x}", "--size", "12");
+        Assert.Equal(0, exit);
+        Assert.Contains("memgate-cli-", output);
+        GC.KeepAlive(bytes);
+    }
+
+    [Fact]
+    public void No_such_process_is_invalid_input()
+    {
+        var (exit, _, error) = CliRunner.Run("ps", "list", "--pid", "2147483647");
+        Assert.Equal(1, exit);
+        Assert.Contains("no process 2147483647", error);
+        (exit, _, error) = CliRunner.Run("ps", "search", "--pid", Pid);
+        Assert.Equal(1, exit);
+        Assert.Contains("exactly one of --hex, --string, --u32, --u64", error);
+    }
+}
