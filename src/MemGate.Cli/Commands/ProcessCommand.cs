@@ -17,6 +17,8 @@ internal static class ProcessCommand
         command.Add(Analyze(output, error));
         command.Add(Search(output, error));
         command.Add(Read(output, error));
+        command.Add(Write(output, error));
+        command.Add(Dump(output, error));
         return command;
     }
 
@@ -195,6 +197,67 @@ internal static class ProcessCommand
                 string ascii = new(chunk.ToArray().Select(b => b is >= 0x20 and < 0x7F ? (char)b : '.').ToArray());
                 output.WriteLine($"{at + (ulong)line:x12}  {hexPart,-47}  {ascii}");
             }
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    private static Command Write(TextWriter output, TextWriter error)
+    {
+        var pid = Pid();
+        var address = new Option<string>("--address", "-a") { Description = "Address (hex or decimal).", Required = true };
+        var hex = new Option<string?>("--hex") { Description = "Bytes to write, in hex (\"DE AD BE EF\")." };
+        var file = new Option<string?>("--file") { Description = "Write this file's bytes." };
+        var command = new Command("write", "Write bytes into a process's memory; all of them or an error, never a partial success.") { pid, address, hex, file };
+        command.SetAction(parse => CommandErrors.Run("ps write", error, () =>
+        {
+            if ((parse.GetValue(hex) is null) == (parse.GetValue(file) is null))
+            {
+                throw new ArgumentException("Give exactly one of --hex and --file.");
+            }
+            byte[] data = parse.GetValue(file) is { } path ? File.ReadAllBytes(path) : Convert.FromHexString(string.Concat(parse.GetValue(hex)!.Where(c => !char.IsWhiteSpace(c))));
+            ulong at = Number(parse.GetRequiredValue(address));
+            ProcessMemory.Write(parse.GetValue(pid), at, data);
+            output.WriteLine($"Wrote {data.Length} bytes at 0x{at:x} in process {parse.GetValue(pid)}.");
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    private static Command Dump(TextWriter output, TextWriter error)
+    {
+        var pid = Pid();
+        var address = new Option<string>("--address", "-a") { Description = "Address (hex or decimal).", Required = true };
+        var size = new Option<string>("--size", "-n") { Description = "Bytes to dump (hex or decimal, units allowed: 64MiB).", Required = true };
+        var outFile = new Option<string>("--output", "-o") { Description = "The file to write.", Required = true };
+        var command = new Command("dump", "Copy a range of a process's memory to a file.") { pid, address, size, outFile };
+        command.SetAction(parse => CommandErrors.Run("ps dump", error, () =>
+        {
+            ulong at = Number(parse.GetRequiredValue(address));
+            ulong total = ByteSize.Parse(parse.GetRequiredValue(size));
+            string path = parse.GetRequiredValue(outFile);
+            var buffer = new byte[(int)Math.Min(total, 8UL << 20)];
+            // Into a temporary file first: a dump that fails half-way leaves no half file behind.
+            string partial = path + ".partial";
+            try
+            {
+                using (var stream = File.Create(partial))
+                {
+                    for (ulong done = 0; done < total;)
+                    {
+                        int n = (int)Math.Min((ulong)buffer.Length, total - done);
+                        ProcessMemory.Read(parse.GetValue(pid), at + done, buffer.AsSpan(0, n));
+                        stream.Write(buffer, 0, n);
+                        done += (ulong)n;
+                    }
+                }
+                File.Move(partial, path, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(partial);
+            }
+            output.WriteLine($"Dumped {ByteSize.Human(total)} from 0x{at:x} of process {parse.GetValue(pid)} to {path}.");
             return CliApp.Success;
         }));
         return command;

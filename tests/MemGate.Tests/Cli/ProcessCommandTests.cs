@@ -40,6 +40,31 @@ public sealed class ProcessCommandTests
     }
 
     [Fact]
+    public unsafe void Write_and_dump_round_trip_through_a_live_process()
+    {
+        nint buffer = (nint)System.Runtime.InteropServices.NativeMemory.AllocZeroed(64);
+        try
+        {
+            string address = $"0x{buffer:x}";
+            var (exit, output, _) = CliRunner.Run("ps", "write", "--pid", Pid, "--address", address, "--hex", "DE AD BE EF");
+            Assert.Equal((0, $"Wrote 4 bytes at {address} in process {Pid}.\n"), (exit, output.ReplaceLineEndings("\n")));
+            Assert.Equal(0xEFBEADDEU, *(uint*)buffer);
+            string file = Path.Combine(Directory.CreateTempSubdirectory("memgate-dump").FullName, "dump.bin");
+            (exit, _, _) = CliRunner.Run("ps", "dump", "--pid", Pid, "--address", address, "--size", "8", "-o", file);
+            Assert.Equal(0, exit);
+            Assert.Equal(new byte[] { 0xDE, 0xAD, 0xBE, 0xEF, 0, 0, 0, 0 }, File.ReadAllBytes(file));
+            (exit, _, string error) = CliRunner.Run("ps", "dump", "--pid", Pid, "--address", "0x10", "--size", "8", "-o", file + "2");
+            Assert.Equal(1, exit);
+            Assert.Contains("is not (wholly) inside", error);
+            Assert.False(File.Exists(file + "2") || File.Exists(file + "2.partial"));
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free((void*)buffer);
+        }
+    }
+
+    [Fact]
     public void No_such_process_is_invalid_input()
     {
         var (exit, _, error) = CliRunner.Run("ps", "list", "--pid", "2147483647");
