@@ -26,17 +26,26 @@ public sealed class ProcessCommandTests
             Assert.True(json.RootElement.GetProperty("smaps").GetProperty("Rss").GetUInt64() > 0);
         }
 
+        // In native memory, so no garbage collection moves it while the scan runs.
         string marker = "memgate-cli-" + Guid.NewGuid().ToString("N");
-        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(marker);   // kept alive below, so it is in this process's heap
-        (exit, output, _) = CliRunner.Run("ps", "search", "--pid", Pid, "--string", marker, "--json", "--max", "50");
-        Assert.Equal(0, exit);
-        using var found = JsonDocument.Parse(output);
-        var first = found.RootElement.GetProperty("matches")[0].GetProperty("address").GetUInt64();
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(marker);
+        nint native = System.Runtime.InteropServices.Marshal.AllocHGlobal(bytes.Length);
+        try
+        {
+            System.Runtime.InteropServices.Marshal.Copy(bytes, 0, native, bytes.Length);
+            (exit, output, _) = CliRunner.Run("ps", "search", "--pid", Pid, "--string", marker, "--json", "--max", "50");
+            Assert.Equal(0, exit);
+            using var found = JsonDocument.Parse(output);
+            Assert.Contains(found.RootElement.GetProperty("matches").EnumerateArray(), m => m.GetProperty("address").GetUInt64() == (ulong)native);
 
-        (exit, output, _) = CliRunner.Run("ps", "read", "--pid", Pid, "--address", $"0x{first:x}", "--size", "12");
-        Assert.Equal(0, exit);
-        Assert.Contains("memgate-cli-", output);
-        GC.KeepAlive(bytes);
+            (exit, output, _) = CliRunner.Run("ps", "read", "--pid", Pid, "--address", $"0x{native:x}", "--size", "12");
+            Assert.Equal(0, exit);
+            Assert.Contains("memgate-cli-", output);
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeHGlobal(native);
+        }
     }
 
     [Fact]
