@@ -12,7 +12,7 @@ internal static class ProcessCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("ps", "Inspect a live process's memory: list its mappings, analyze them, search for patterns, read bytes.");
+        var command = new Command("ps", "Inspect a live process's memory: list and analyze its mappings, search for patterns, read, write and dump bytes.");
         command.Add(List(output, error));
         command.Add(Analyze(output, error));
         command.Add(Search(output, error));
