@@ -33,6 +33,11 @@ public static class ProcessSearch
     /// <param name="chunk">Bytes per read (tests use small chunks to exercise the overlap).</param>
     /// <param name="progress">Told bytes done and bytes total as the scan proceeds.</param>
     public static SearchResult Search(int pid, SearchPattern pattern, string? regionFilter = null, int max = 1000, int chunk = DefaultChunk,
+        Action<ulong, ulong>? progress = null) =>
+        Search(pid, pattern, ProcessMaps.Read(pid).Where(r => r.CanRead && Matches(r, regionFilter)).ToList(), max, chunk, progress);
+
+    /// <summary>Searches the given mappings of <paramref name="pid"/> (for example one range cut from its maps).</summary>
+    public static SearchResult Search(int pid, SearchPattern pattern, IReadOnlyList<ProcessRegion> regions, int max = 1000, int chunk = DefaultChunk,
         Action<ulong, ulong>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(pattern);
@@ -40,7 +45,6 @@ public static class ProcessSearch
         {
             throw new ArgumentOutOfRangeException(nameof(chunk), $"Chunk {chunk} is smaller than the {pattern.Length}-byte pattern.");
         }
-        var regions = ProcessMaps.Read(pid).Where(r => r.CanRead && Matches(r, regionFilter)).ToList();
         ulong total = regions.Aggregate(0UL, (sum, r) => sum + r.Size);
         var matches = new List<SearchMatch>();
         var skipped = new List<(ProcessRegion, string)>();
