@@ -13,5 +13,7 @@ fi
   arm-none-eabi-objcopy -O ihex hello.elf hello.hex
   arm-none-eabi-objcopy -O srec --srec-forceS3 hello.elf hello.srec
   arm-none-eabi-objcopy -O binary hello.elf hello.bin
+  arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -O2 -ffreestanding -nostdlib -fno-builtin -g0 \
+    -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o loops.elf loops.c
 )
 echo "built: $(ls stm32f103/hello.*)"

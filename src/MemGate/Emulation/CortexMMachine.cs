@@ -44,10 +44,16 @@ public sealed unsafe class CortexMMachine : IDisposable
     private EmulationFault? _fault;
     private int? _exitCode;
 
-    private CortexMMachine(DeviceMemory memory, TextWriter output, int cpuModel)
+    // Benchmarks only: RAM and flash in engine-owned memory (uc_mem_map) filled from MemGate at each run —
+    // "raw Unicorn" as the baseline for MemGate's zero-copy mapping.
+    private readonly bool _engineOwned;
+    private readonly List<(ulong Address, ulong Size)> _copied = [];
+
+    private CortexMMachine(DeviceMemory memory, TextWriter output, int cpuModel, bool engineOwned = false)
     {
         Memory = memory;
         _output = output;
+        _engineOwned = engineOwned;
         _engine = UnicornHandle.Open(Unicorn.ArchArm, Unicorn.ModeThumb);
         Check(Unicorn.Control(Engine, Unicorn.CtlWriteCpuModel, cpuModel), "uc_ctl(CPU_MODEL)");
         var self = GCHandle.Alloc(this);
@@ -73,7 +79,10 @@ public sealed unsafe class CortexMMachine : IDisposable
     /// <param name="output">Where the UART and semihosting output goes.</param>
     /// <param name="baseDirectory">Where the device's files are relative to.</param>
     /// <param name="trace">Records every peripheral access, with the program counter.</param>
-    public static CortexMMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null)
+    public static CortexMMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null) =>
+        Create(device, output, baseDirectory, trace, engineOwned: false);
+
+    internal static CortexMMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory, MmioTrace? trace, bool engineOwned)
     {
         int model = device.Cpu.ToLowerInvariant() switch
         {
@@ -97,7 +106,7 @@ public sealed unsafe class CortexMMachine : IDisposable
         var memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = baseDirectory, Models = models, Trace = trace });
         try
         {
-            var machine = new CortexMMachine(memory, output, model);
+            var machine = new CortexMMachine(memory, output, model, engineOwned);
             if (trace is not null)
             {
                 trace.ProgramCounter = () => machine.ReadPc();
@@ -119,6 +128,10 @@ public sealed unsafe class CortexMMachine : IDisposable
     public RunResult Run(ulong maxInstructions = 0, TimeSpan? timeout = null)
     {
         var main = Memory.Main;
+        foreach (var (address, size) in _copied)
+        {
+            Check(Unicorn.MemWrite(Engine, address, (void*)main.Translate(new GuestAddress(address), size), (nuint)size), "uc_mem_write");
+        }
         ulong sp = main.Debug.ReadUInt32(new GuestAddress(0));
         ulong pc = main.Debug.ReadUInt32(new GuestAddress(4));
         Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegSp, sp), "uc_reg_write(SP)");
@@ -192,7 +205,12 @@ public sealed unsafe class CortexMMachine : IDisposable
             {
                 continue;
             }
-            if (region.HasHostMemory && main.TryTranslate(new GuestAddress(inner), out nint host))
+            if (region.HasHostMemory && _engineOwned)
+            {
+                Check(Unicorn.MemMap(Engine, inner, (nuint)(innerEnd - inner), ProtOf(region.Permissions)), $"uc_mem_map(region '{region.Name}')");
+                _copied.Add((inner, innerEnd - inner));
+            }
+            else if (region.HasHostMemory && main.TryTranslate(new GuestAddress(inner), out nint host))
             {
                 Check(Unicorn.MemMapPtr(Engine, inner, (nuint)(innerEnd - inner), ProtOf(region.Permissions), host),
                     $"uc_mem_map_ptr(region '{region.Name}' [0x{inner:X}, 0x{innerEnd:X}))");

@@ -69,6 +69,12 @@ internal static unsafe partial class Unicorn
     [LibraryImport(Library, EntryPoint = "uc_mem_map_ptr")]
     public static partial int MemMapPtr(nint engine, ulong address, nuint size, uint perms, nint pointer);
 
+    [LibraryImport(Library, EntryPoint = "uc_mem_map")]
+    public static partial int MemMap(nint engine, ulong address, nuint size, uint perms);
+
+    [LibraryImport(Library, EntryPoint = "uc_mem_write")]
+    public static partial int MemWrite(nint engine, ulong address, void* bytes, nuint size);
+
     [LibraryImport(Library, EntryPoint = "uc_mmio_map")]
     public static partial int MmioMap(nint engine, ulong address, nuint size,
         delegate* unmanaged<nint, ulong, uint, nint, ulong> read, nint readUserData,

@@ -1,0 +1,47 @@
+/* Benchmark firmware: a compute loop, then a store-heavy loop over SRAM, then semihosting SYS_EXIT.
+   The iteration counts are fixed so each run executes the same instructions. */
+#include <stdint.h>
+
+extern uint32_t _estack;
+static volatile uint32_t sink;
+static uint32_t buffer[1024];
+
+static void semihosting_exit(void)
+{
+    register uint32_t r0 __asm__("r0") = 0x18u;      /* SYS_EXIT */
+    register uint32_t r1 __asm__("r1") = 0x20026u;   /* ADP_Stopped_ApplicationExit */
+    __asm__ volatile("bkpt 0xAB" : : "r"(r0), "r"(r1) : "memory");
+    for (;;) {
+    }
+}
+
+void Reset_Handler(void)
+{
+    uint32_t x = 1;
+    for (uint32_t i = 0; i < 2000000u; i++) {          /* compute: xorshift */
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+    }
+    sink = x;
+    for (uint32_t round = 0; round < 500u; round++) {   /* store-heavy: 512 000 word stores */
+        for (uint32_t i = 0; i < 1024u; i++) {
+            buffer[i] = i + round;
+        }
+    }
+    sink = buffer[17];
+    semihosting_exit();
+}
+
+void Default_Handler(void)
+{
+    for (;;) {
+    }
+}
+
+__attribute__((section(".isr_vector"), used))
+static void (*const vectors[16])(void) = {
+    (void (*)(void))&_estack, Reset_Handler, Default_Handler, Default_Handler,
+    Default_Handler, Default_Handler, Default_Handler, 0, 0, 0, 0,
+    Default_Handler, Default_Handler, 0, Default_Handler, Default_Handler,
+};
