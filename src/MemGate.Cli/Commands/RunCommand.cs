@@ -27,7 +27,7 @@ internal static class RunCommand
             var image = FirmwareReader.Load(parse.GetRequiredValue(firmware), rawAddress: raw);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
             using var machine = CortexMMachine.Create(description, output, baseDirectory, trace);
-            image.LoadInto(machine.Memory);
+            machine.Load(image);
             double seconds = parse.GetValue(timeout);
             RunResult result;
             try

@@ -120,6 +120,24 @@ public sealed unsafe class CortexMMachine : IDisposable
         }
     }
 
+    /// <summary>Writes an image into the device (loader path) and drops the engine's translations of those addresses.</summary>
+    public void Load(Firmware.FirmwareImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        image.LoadInto(Memory.Main);
+        foreach (var segment in image.Segments)
+        {
+            InvalidateCode(segment.Address, (ulong)segment.Data.LongLength);
+        }
+    }
+
+    /// <summary>
+    /// Drops Unicorn's translated code for [address, address + length): call it after writing code from
+    /// the host (the engine reads MemGate's pages directly, but keeps translations of code it ran).
+    /// </summary>
+    public void InvalidateCode(ulong address, ulong length) =>
+        Check(Unicorn.Control(Engine, Unicorn.CtlWriteTbRemoveCache, address, address + length), "uc_ctl(TB_REMOVE_CACHE)");
+
     /// <summary>
     /// Resets the CPU from the vector table at address 0 and runs until the firmware exits, faults, or a
     /// limit is reached (0 = none).

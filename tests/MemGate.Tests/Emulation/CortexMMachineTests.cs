@@ -87,6 +87,22 @@ public sealed class CortexMMachineTests
     }
 
     [Fact]
+    public void Code_rewritten_by_the_host_runs_new_after_invalidation()
+    {
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        // movs r0, #0x18; (ldr r1, [pc, #4] | movs r1, #5); bkpt 0xAB; b .; .word 0x20026  (SYS_EXIT: 0x20026 is success)
+        FirmwareImage Program(bool success) => new("inline", FirmwareFormat.Raw,
+        [
+            new FirmwareSegment(0x0800_0000, [0x00, 0x10, 0x00, 0x20, 0x41, 0x00, 0x00, 0x08], "vectors"),
+            new FirmwareSegment(0x0800_0040, [0x18, 0x20, success ? (byte)0x01 : (byte)0x05, success ? (byte)0x49 : (byte)0x21, 0xAB, 0xBE, 0xFE, 0xE7, 0x26, 0x00, 0x02, 0x00], "code"),
+        ]);
+        machine.Load(Program(success: true));
+        Assert.Equal(0, machine.Run(timeout: TimeSpan.FromSeconds(10)).ExitCode);
+        machine.Load(Program(success: false));               // an instruction changed: stale translations would still exit 0
+        Assert.Equal(1, machine.Run(timeout: TimeSpan.FromSeconds(10)).ExitCode);
+    }
+
+    [Fact]
     public void Devices_without_a_cortex_m_are_refused_clearly()
     {
         var e = Assert.Throws<NotSupportedException>(() => CortexMMachine.Create(DeviceTemplates.Load("ESP32"), TextWriter.Null));
