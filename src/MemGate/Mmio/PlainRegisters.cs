@@ -10,6 +10,7 @@ namespace MemGate.Mmio;
 /// Storage is sparse (4 KiB pages made on first write) because peripheral windows are large and
 /// mostly empty: a PCIe window of 1 GiB costs nothing until firmware writes into it. Accesses are
 /// naturally aligned and at most 8 bytes (the memory splits others), so one never spans two pages.
+/// Like every register model, it expects one bus master at a time (accesses are not synchronised).
 /// </remarks>
 public sealed class PlainRegisters : IMmioHandler
 {

@@ -14,6 +14,8 @@ namespace MemGate.Mmio;
 /// into a W1C register clears nothing in the other bytes — as a bus with byte strobes does.</para>
 /// <para>Bytes where no register is modelled follow <see cref="Policy"/>. Alternate registers (SVD
 /// <c>alternateRegister</c>) share their primary's storage; accesses use the primary's definition.</para>
+/// <para>A block models one peripheral seen by one bus master at a time: accesses are not synchronised,
+/// as a CPU engine issues them one by one. Guard it yourself if several host threads poke it.</para>
 /// </remarks>
 public sealed class RegisterBlock : IMmioHandler, IRegisterNames
 {
