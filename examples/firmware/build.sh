@@ -15,5 +15,7 @@ fi
   arm-none-eabi-objcopy -O binary hello.elf hello.bin
   arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -O2 -ffreestanding -nostdlib -fno-builtin -g0 \
     -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o loops.elf loops.c
+  arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -ffreestanding -nostdlib -fno-builtin -g0 \
+    -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o systick.elf systick.c
 )
 echo "built: $(ls stm32f103/hello.*)"

@@ -41,6 +41,7 @@ public sealed unsafe class CortexMMachine : IDisposable
     private readonly TextWriter _output;
     private readonly List<GCHandle> _pins = [];
     private Exception? _pending;
+    private CortexMExceptions _exceptions = new();
     private EmulationFault? _fault;
     private int? _exitCode;
 
@@ -62,6 +63,7 @@ public sealed unsafe class CortexMMachine : IDisposable
         MapHaltPage();
         nint hook;
         Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookIntr, (delegate* unmanaged<nint, uint, nint, void>)&OnInterrupt, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(INTR)");
+        Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookBlock, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnBlock, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(BLOCK)");
         Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookMemInvalid, (delegate* unmanaged<nint, int, ulong, int, long, nint, byte>)&OnInvalidMemory, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(MEM_INVALID)");
     }
 
@@ -94,7 +96,13 @@ public sealed unsafe class CortexMMachine : IDisposable
         {
             throw new NotSupportedException("libunicorn.so.2 is not installed (Debian: apt-get install libunicorn2); firmware cannot run here.");
         }
+        var exceptions = new CortexMExceptions();
         var models = new List<PeripheralModel>();
+        if (device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Start <= 0xE000_E010 && r.Last >= 0xE000_ED0F))
+        {
+            models.Add(new PeripheralModel("SysTick", 0xE000_E010, 0x10, exceptions.SysTickBlock));
+            models.Add(new PeripheralModel("SCB", 0xE000_ED00, 0x10, exceptions.ScbBlock));
+        }
         if (device.Name.StartsWith("STM32F1", StringComparison.OrdinalIgnoreCase))
         {
             models.Add(new PeripheralModel("USART1", 0x4001_3800, 0x400, Stm32Usart.Create("USART1", 0x4001_3800, output)));
@@ -106,7 +114,7 @@ public sealed unsafe class CortexMMachine : IDisposable
         var memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = baseDirectory, Models = models, Trace = trace });
         try
         {
-            var machine = new CortexMMachine(memory, output, model, engineOwned);
+            var machine = new CortexMMachine(memory, output, model, engineOwned) { _exceptions = exceptions };
             if (trace is not null)
             {
                 trace.ProgramCounter = () => machine.ReadPc();
@@ -343,6 +351,86 @@ public sealed unsafe class CortexMMachine : IDisposable
     }
 
     [UnmanagedCallersOnly]
+    private static void OnBlock(nint engine, ulong address, uint size, nint user)
+    {
+        var machine = (CortexMMachine)GCHandle.FromIntPtr(user).Target!;
+        try
+        {
+            // Thumb instructions are 2 or 4 bytes: size / 2 overestimates at most twice; SysTick needs no more.
+            machine._exceptions.Advance(size / 2);
+            if (machine._exceptions.HasPending && address < 0xFFFF_FFF0)
+            {
+                machine.TakePendingException(address);
+            }
+        }
+        catch (Exception e)
+        {
+            machine.Stop(e);
+        }
+    }
+
+    // Exception entry as the ARMv7-M ARM (B1.5.6) describes it, for thread-mode code using MSP: push
+    // R0–R3, R12, LR, the return address and xPSR on an 8-byte aligned stack, LR = EXC_RETURN, IPSR = n.
+    private void TakePendingException(ulong returnAddress)
+    {
+        if (Register(Unicorn.ArmRegIpsr) != 0 || (Register(Unicorn.ArmRegPrimask) & 1) != 0)
+        {
+            return;   // one level: no nesting or priorities yet; masked by PRIMASK
+        }
+        int number = _exceptions.TakeNext();
+        var main = Memory.Main;
+        ulong sp = Register(Unicorn.ArmRegSp);
+        ulong xpsr = Register(Unicorn.ArmRegXpsr);
+        bool realign = (sp & 4) != 0;
+        ulong frame = (sp - 32) & ~7UL;
+        ulong[] values =
+        [
+            Register(Unicorn.ArmRegR0), Register(Unicorn.ArmRegR1), Register(Unicorn.ArmRegR2), Register(Unicorn.ArmRegR3),
+            Register(Unicorn.ArmRegR12), Register(Unicorn.ArmRegLr), returnAddress & ~1UL, (xpsr & ~0x3FFUL) | (realign ? 1UL << 9 : 0) | (1UL << 24),
+        ];
+        for (int i = 0; i < values.Length; i++)
+        {
+            main.WriteUInt32(new GuestAddress(frame + 4 * (ulong)i), (uint)values[i]);
+        }
+        ulong handler = main.ReadUInt32(new GuestAddress(_exceptions.VectorTable + 4 * (ulong)number));
+        Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegSp, frame), "uc_reg_write(SP)");
+        Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegLr, 0xFFFF_FFF9UL), "uc_reg_write(LR)");
+        Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegIpsr, (ulong)number), "uc_reg_write(IPSR)");
+        Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegPc, handler | 1), "uc_reg_write(PC)");
+    }
+
+    private void ReturnFromException()
+    {
+        var main = Memory.Main;
+        ulong frame = Register(Unicorn.ArmRegSp);
+        var v = new ulong[8];
+        for (int i = 0; i < 8; i++)
+        {
+            v[i] = main.ReadUInt32(new GuestAddress(frame + 4 * (ulong)i));
+        }
+        int[] registers = [Unicorn.ArmRegR0, Unicorn.ArmRegR1, Unicorn.ArmRegR2, Unicorn.ArmRegR3, Unicorn.ArmRegR12, Unicorn.ArmRegLr];
+        for (int i = 0; i < registers.Length; i++)
+        {
+            Check(Unicorn.RegWrite(Engine, registers[i], v[i]), "uc_reg_write");
+        }
+        ulong sp = frame + 32 + (((v[7] >> 9) & 1) != 0 ? 4UL : 0);
+        Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegSp, sp), "uc_reg_write(SP)");
+        Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegIpsr, 0), "uc_reg_write(IPSR)");
+        Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegPc, v[6] | 1), "uc_reg_write(PC)");
+        // Take anything that became pending while the handler ran.
+        if (_exceptions.HasPending)
+        {
+            TakePendingException(v[6]);
+        }
+    }
+
+    private ulong Register(int id)
+    {
+        Unicorn.RegRead(Engine, id, out ulong value);
+        return value & 0xFFFF_FFFF;
+    }
+
+    [UnmanagedCallersOnly]
     private static byte OnInvalidMemory(nint engine, int type, ulong address, int size, long value, nint user)
     {
         var machine = (CortexMMachine)GCHandle.FromIntPtr(user).Target!;
@@ -369,6 +457,17 @@ public sealed unsafe class CortexMMachine : IDisposable
     private void Interrupt(uint number)
     {
         ulong pc = ReadPc();
+        if (pc >= 0xFFFF_FFF0 && Register(Unicorn.ArmRegIpsr) != 0)
+        {
+            ReturnFromException();   // Unicorn does not implement EXC_RETURN: the branch faults at 0xFFFFFFFx
+            return;
+        }
+        if (number == 2)            // SVC: PC is already past the instruction
+        {
+            _exceptions.Pend(CortexMExceptions.SvCall);
+            TakePendingException(pc);
+            return;
+        }
         ushort at = ReadHalf(pc);
         ushort before = pc >= 2 ? ReadHalf(pc - 2) : (ushort)0;
         if (at == 0xBEAB || before == 0xBEAB)

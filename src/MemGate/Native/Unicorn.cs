@@ -28,6 +28,11 @@ internal static unsafe partial class Unicorn
     public const int ArmRegSp = 12;
     public const int ArmRegR0 = 66;
     public const int ArmRegR1 = 67;
+    public const int ArmRegR2 = 68;
+    public const int ArmRegR3 = 69;
+    public const int ArmRegR12 = 78;
+    public const int ArmRegIpsr = 114;
+    public const int ArmRegPrimask = 123;
     public const int ArmRegMsp = 115;
     public const int ArmRegXpsr = 120;
 
@@ -36,6 +41,7 @@ internal static unsafe partial class Unicorn
     public const uint ProtExec = 4;
 
     public const int HookIntr = 1;
+    public const int HookBlock = 8;
     public const int HookMemInvalid = 1008;   // UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT
 
     public const int MemReadAccess = 16;

@@ -103,6 +103,40 @@ public sealed class CortexMMachineTests
     }
 
     [Fact]
+    public void SysTick_interrupts_are_taken_and_returned_from()
+    {
+        var output = new StringWriter();
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), output);
+        machine.Load(FirmwareReader.Load(Fixture("systick.elf")));
+        var result = machine.Run(timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal(("ticks: 5\n", 0), (output.ToString(), result.ExitCode));
+    }
+
+    [Fact]
+    public void Svc_enters_its_handler_and_returns_after_the_instruction()
+    {
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+        flash.WriteUInt32(new GuestAddress(0x0800_002C), 0x0800_0061);                 // vector 11: SVCall
+        // main: svc 0; movs r0,#0x18; ldr r1,[pc,#4]; bkpt 0xAB; b .; nop; .word 0x20026   (exits only if SVC returns)
+        ushort[] main = [0xDF00, 0x2018, 0x4901, 0xBEAB, 0xE7FE, 0xBF00, 0x0026, 0x0002];
+        // handler: ldr r3,[pc,#4]; movs r2,#7; str r2,[r3]; bx lr; .word 0x20000000   (registers R0–R3 are restored on return)
+        ushort[] handler = [0x4B01, 0x2207, 0x601A, 0x4770, 0x0000, 0x2000];
+        for (int i = 0; i < main.Length; i++)
+        {
+            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), main[i]);
+        }
+        for (int i = 0; i < handler.Length; i++)
+        {
+            flash.WriteUInt16(new GuestAddress(0x0800_0060 + 2UL * (ulong)i), handler[i]);
+        }
+        Assert.Equal(0, machine.Run(timeout: TimeSpan.FromSeconds(10)).ExitCode);
+        Assert.Equal(7U, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0000)));
+    }
+
+    [Fact]
     public void Devices_without_a_cortex_m_are_refused_clearly()
     {
         var e = Assert.Throws<NotSupportedException>(() => CortexMMachine.Create(DeviceTemplates.Load("ESP32"), TextWriter.Null));
