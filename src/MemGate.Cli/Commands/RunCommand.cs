@@ -30,16 +30,25 @@ internal static class RunCommand
             machine.Load(image);
             double seconds = parse.GetValue(timeout);
             RunResult result;
+            // Ctrl-C stops the engine cleanly; the summary still prints and the memory is released.
+            ConsoleCancelEventHandler stop = (_, e) =>
+            {
+                e.Cancel = true;
+                machine.RequestStop();
+            };
+            Console.CancelKeyPress += stop;
             try
             {
                 result = machine.Run(parse.GetValue(maxInstructions), seconds > 0 ? TimeSpan.FromSeconds(seconds) : null);
             }
             catch (EmulationFault fault)
             {
+                Console.CancelKeyPress -= stop;
                 output.Flush();
                 error.WriteLine($"memgate run: {fault.Message}{(image.SymbolAt(fault.ProgramCounter & ~1UL) is { } symbol ? $" (in {symbol.Name})" : "")}");
                 return CliApp.InvalidInput;
             }
+            Console.CancelKeyPress -= stop;
             output.Flush();
             error.WriteLine($"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms");
             return result.ExitCode ?? CliApp.Success;

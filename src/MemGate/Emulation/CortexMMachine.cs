@@ -191,6 +191,9 @@ public sealed unsafe class CortexMMachine : IDisposable
         return new RunResult(null, reason, clock.Elapsed);
     }
 
+    /// <summary>Asks a running <see cref="Run"/> to stop (from another thread, e.g. on Ctrl-C); it returns with reason "stopped".</summary>
+    public void RequestStop() => Unicorn.EmuStop(Engine);
+
     /// <summary>Closes the engine and releases the memory.</summary>
     public void Dispose()
     {

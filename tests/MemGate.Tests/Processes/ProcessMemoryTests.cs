@@ -118,4 +118,34 @@ public sealed class ProcessMemoryTests
             NativeMemory.Free((void*)buffer);
         }
     }
+
+    // A shared file mapping longer than its file: maps says readable, but the pages past the end of the
+    // file cannot be read (SIGBUS for the owner, EFAULT for process_vm_readv). The search finds the
+    // pattern on the readable page and reports the rest as skipped instead of failing.
+    [Fact]
+    public void Unreadable_parts_of_a_mapping_are_skipped_and_reported()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("memgate-unreadable").FullName, "short.bin");
+        byte[] marker = Guid.NewGuid().ToByteArray();
+        var contents = new byte[4096];
+        marker.CopyTo(contents, 100);
+        File.WriteAllBytes(path, contents);
+        using var file = File.OpenHandle(path);
+        nint map = MemGate.Native.Libc.MmapOrThrow(0, 3 * 4096, MemGate.Native.Libc.ProtRead, MemGate.Native.Libc.MapShared,
+            (int)file.DangerousGetHandle());
+        try
+        {
+            var result = ProcessSearch.Search(Environment.ProcessId, SearchPattern.FromHex(Convert.ToHexString(marker)), "short.bin", max: 10, chunk: 4096);
+            Assert.Contains(result.Matches, m => m.Address == (ulong)map + 100);
+            var skipped = Assert.Single(result.Skipped);
+            Assert.Contains("unreadable", skipped.Reason);
+            Assert.EndsWith("short.bin", skipped.Region.Path);
+            var e = Assert.Throws<ProcessAccessException>(() => ProcessMemory.Read(Environment.ProcessId, (ulong)map + 4096, new byte[16]));
+            Assert.Contains("not (wholly) inside", e.Message);
+        }
+        finally
+        {
+            MemGate.Native.Libc.MunmapOrThrow(map, 3 * 4096);
+        }
+    }
 }
