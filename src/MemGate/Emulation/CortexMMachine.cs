@@ -418,6 +418,8 @@ public sealed unsafe class CortexMMachine : IDisposable
         }
         ulong sp = frame + 32 + (((v[7] >> 9) & 1) != 0 ? 4UL : 0);
         Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegSp, sp), "uc_reg_write(SP)");
+        // The interrupted code's condition flags (and Thumb state) come back from the stacked xPSR.
+        Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegXpsr, v[7] & 0xFFFF_FC00), "uc_reg_write(xPSR)");
         Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegIpsr, 0), "uc_reg_write(IPSR)");
         Check(Unicorn.RegWrite(Engine, Unicorn.ArmRegPc, v[6] | 1), "uc_reg_write(PC)");
         // Take anything that became pending while the handler ran.

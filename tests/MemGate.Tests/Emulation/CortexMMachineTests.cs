@@ -137,6 +137,25 @@ public sealed class CortexMMachineTests
     }
 
     [Fact]
+    public void Exception_return_restores_the_interrupted_codes_flags()
+    {
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+        flash.WriteUInt32(new GuestAddress(0x0800_002C), 0x0800_0061);
+        // movs r0,#1 (Z=0); svc 0; beq fail; movs r0,#0x18; ldr r1,[pc,#8]; bkpt; b .; fail: movs r0,#0x18; movs r1,#5; bkpt; .word 0x20026
+        ushort[] main = [0x2001, 0xDF00, 0xD003, 0x2018, 0x4902, 0xBEAB, 0xE7FE, 0x2018, 0x2105, 0xBEAB, 0x0026, 0x0002];
+        for (int i = 0; i < main.Length; i++)
+        {
+            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), main[i]);
+        }
+        flash.WriteUInt16(new GuestAddress(0x0800_0060), 0x2200);   // handler: movs r2, #0 (sets Z)
+        flash.WriteUInt16(new GuestAddress(0x0800_0062), 0x4770);   //          bx lr
+        Assert.Equal(0, machine.Run(timeout: TimeSpan.FromSeconds(10)).ExitCode);
+    }
+
+    [Fact]
     public void Devices_without_a_cortex_m_are_refused_clearly()
     {
         var e = Assert.Throws<NotSupportedException>(() => CortexMMachine.Create(DeviceTemplates.Load("ESP32"), TextWriter.Null));
