@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using MemGate.Devices;
 using MemGate.Firmware;
+using MemGate.Memory;
 using Spectre.Console;
 
 namespace MemGate.Cli.Commands;
@@ -18,7 +19,7 @@ internal static class ImageCommand
         var command = new Command("image", "Show a firmware image's segments, entry point and symbols; --device loads it to check it fits.") { file, address, device, json };
         command.SetAction(parse => CommandErrors.Run("image", error, () =>
         {
-            ulong? raw = parse.GetValue(address) is { } text ? ParseAddress(text) : null;
+            ulong? raw = parse.GetValue(address) is { } text ? GuestAddress.Parse(text).Value : null;
             var image = FirmwareReader.Load(parse.GetRequiredValue(file), rawAddress: raw);
             string? fits = null;
             if (parse.GetValue(device) is { } deviceName)
@@ -51,13 +52,5 @@ internal static class ImageCommand
             return CliApp.Success;
         }));
         return command;
-    }
-
-    private static ulong ParseAddress(string text)
-    {
-        string t = text.Trim();
-        return t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? ulong.Parse(t.AsSpan(2), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture)
-            : ulong.Parse(t, System.Globalization.CultureInfo.InvariantCulture);
     }
 }

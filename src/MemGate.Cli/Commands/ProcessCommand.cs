@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using MemGate.Devices;
+using MemGate.Memory;
 using MemGate.Processes;
 using Spectre.Console;
 
@@ -266,11 +267,6 @@ internal static class ProcessCommand
     private static ProcessRegionRow Row(ProcessRegion r) => new(r.Start, r.End, r.Size, r.Permissions, r.Class.ToString(), r.Path, r.Offset, r.Inode,
         r.Details.Count == 0 ? null : r.Details.ToDictionary());
 
-    private static ulong Number(string text)
-    {
-        string t = text.Trim();
-        return t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? ulong.Parse(t.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)
-            : ulong.Parse(t, NumberStyles.None, CultureInfo.InvariantCulture);
-    }
+    // Addresses and values on the command line read as everywhere in memgate (allocate, image, run).
+    private static ulong Number(string text) => GuestAddress.Parse(text).Value;
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MemGate.Emulation;
 using MemGate.Firmware;
+using MemGate.Memory;
 using MemGate.Mmio;
 
 namespace MemGate.Cli.Commands;
@@ -23,7 +24,7 @@ internal static class RunCommand
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
-            ulong? raw = parse.GetValue(address) is { } text ? Convert.ToUInt64(text, text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? 16 : 10) : null;
+            ulong? raw = parse.GetValue(address) is { } text ? GuestAddress.Parse(text).Value : null;
             var image = FirmwareReader.Load(parse.GetRequiredValue(firmware), rawAddress: raw);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
             using var machine = CortexMMachine.Create(description, output, baseDirectory, trace);

@@ -82,7 +82,7 @@ internal static class ShowCommand
             int width = d.FindSpace(r.Space)?.AddressWidth ?? 32;
             var cells = new List<string>
             {
-                Markup.Escape(r.Name), Hex(r.Start, width), Hex(r.Last, width), ByteSize.Human(r.Size), PermissionsText.ToRwx(r.Permissions),
+                Markup.Escape(r.Name), DeviceAddressSpace.FormatAddress(r.Start, width), DeviceAddressSpace.FormatAddress(r.Last, width), ByteSize.Human(r.Size), PermissionsText.ToRwx(r.Permissions),
                 Markup.Escape(r.Type == DeviceRegionType.Alias ? $"alias of {r.AliasOf}{(r.AliasMode == AliasMode.BitBand ? " (bit-band)" : "")}" : r.Type.ToString().ToLowerInvariant()),
             };
             if (manySpaces)
@@ -97,11 +97,9 @@ internal static class ShowCommand
             var peripherals = new Table().Border(TableBorder.Rounded).AddColumn("Peripheral").AddColumn("Base").AddColumn(new TableColumn("Size").RightAligned()).AddColumn("Model");
             foreach (var p in d.Peripherals)
             {
-                peripherals.AddRow(Markup.Escape(p.Name), Hex(p.Base, d.FindSpace(p.Space)?.AddressWidth ?? 32), ByteSize.Human(p.Size), Markup.Escape(p.Model ?? "plain registers"));
+                peripherals.AddRow(Markup.Escape(p.Name), DeviceAddressSpace.FormatAddress(p.Base, d.FindSpace(p.Space)?.AddressWidth ?? 32), ByteSize.Human(p.Size), Markup.Escape(p.Model ?? "plain registers"));
             }
             console.Write(peripherals);
         }
     }
-
-    internal static string Hex(ulong value, int width) => "0x" + value.ToString("X" + Math.Max(4, (width + 3) / 4), System.Globalization.CultureInfo.InvariantCulture);
 }

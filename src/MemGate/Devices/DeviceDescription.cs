@@ -15,6 +15,8 @@ namespace MemGate.Devices;
 /// </remarks>
 public sealed class DeviceDescription
 {
+    private readonly DeviceLayout _layout;   // the validated parts; lookups share its code
+
     /// <summary>The space devices with a single address space use when none is named.</summary>
     public const string DefaultSpace = "main";
 
@@ -52,7 +54,8 @@ public sealed class DeviceDescription
         Svd = svd;
         Unmodelled = unmodelled;
         Rules = [.. rules ?? []];
-        var diagnostics = DeviceValidator.Validate(new DeviceLayout(Name, Regions, Spaces, Peripherals, PageSize, Boot, Symbols, Rules));
+        _layout = new DeviceLayout(Name, Regions, Spaces, Peripherals, PageSize, Boot, Symbols, Rules);
+        var diagnostics = DeviceValidator.Validate(_layout);
         if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
             throw new DeviceDescriptionException($"Device '{name}'", diagnostics);
@@ -109,14 +112,10 @@ public sealed class DeviceDescription
     public IReadOnlyList<DeviceDiagnostic> Warnings { get; internal set; }
 
     /// <summary>The region called <paramref name="name"/>, or null.</summary>
-    public DeviceRegion? FindRegion(string name) => Regions.FirstOrDefault(r => r.Name == name);
+    public DeviceRegion? FindRegion(string name) => _layout.FindRegion(name);
 
-    /// <summary>The region of the first address space holding <paramref name="address"/>, or null.</summary>
-    public DeviceRegion? RegionAt(ulong address, string? space = null)
-    {
-        string s = space ?? Spaces[0].Name;
-        return Regions.FirstOrDefault(r => r.Space == s && address >= r.Start && address - r.Start < r.Size);
-    }
+    /// <summary>The region of <paramref name="space"/> (the first address space if null) holding <paramref name="address"/>, or null.</summary>
+    public DeviceRegion? RegionAt(ulong address, string? space = null) => _layout.RegionAt(address, space ?? Spaces[0].Name);
 
     /// <summary>The space called <paramref name="name"/>, or null.</summary>
     public DeviceAddressSpace? FindSpace(string name) => Spaces.FirstOrDefault(s => s.Name == name);

@@ -71,10 +71,10 @@ public static class DeviceMapPicture
                             new XAttribute("fill", ColorOf(r.Type)), new XAttribute("stroke", "#333"), new XAttribute("stroke-width", 1)),
                         // Small bands have room for one line: the range; larger ones show the last address at the top, the first at the bottom.
                         band.Height < 34
-                            ? Text(svg, x0 + BandX - 6, y + band.Height / 2 + 4, $"{Hex(r.Start, space.AddressWidth)}-{Hex(r.Last, space.AddressWidth)[2..]}", 9, null, "#333", "end")
+                            ? Text(svg, x0 + BandX - 6, y + band.Height / 2 + 4, $"{space.Format(r.Start)}-{space.Format(r.Last)[2..]}", 9, null, "#333", "end")
                             : new XElement(svg + "g",
-                                Text(svg, x0 + BandX - 6, y + 10, Hex(r.Last, space.AddressWidth), 10, null, "#333", "end"),
-                                Text(svg, x0 + BandX - 6, y + band.Height - 2, Hex(r.Start, space.AddressWidth), 10, null, "#333", "end")),
+                                Text(svg, x0 + BandX - 6, y + 10, space.Format(r.Last), 10, null, "#333", "end"),
+                                Text(svg, x0 + BandX - 6, y + band.Height - 2, space.Format(r.Start), 10, null, "#333", "end")),
                         Text(svg, x0 + BandX + BandWidth / 2, y + band.Height / 2 + 4, r.Name, 11, "bold", "#000", "middle"),
                         Text(svg, x0 + BandX + BandWidth + 8, y + band.Height / 2 + 4,
                             $"{ByteSize.Human(r.Size)}  {PermissionsText.ToRwx(r.Permissions)}  {Describe(r)}", 10, null, "#222")));
@@ -118,7 +118,7 @@ public static class DeviceMapPicture
             text.AppendLine(CultureInfo.InvariantCulture, $"{device.Name}: space '{space.Name}' ({space.AddressWidth}-bit), high addresses first");
             int nameWidth = Math.Max(4, device.Regions.Where(r => r.Space == space.Name).Select(r => r.Name.Length).DefaultIfEmpty(4).Max());
             int digits = Math.Max(4, (space.AddressWidth + 3) / 4);
-            string Address(ulong a) => Hex(a, space.AddressWidth);
+            string Address(ulong a) => space.Format(a);
             foreach (var band in Layout(device, space.Name))
             {
                 if (band.Region is { } r)
@@ -138,9 +138,6 @@ public static class DeviceMapPicture
 
     private static string Describe(DeviceRegion r) =>
         r.Type == DeviceRegionType.Alias ? $"alias of {r.AliasOf}{(r.AliasMode == AliasMode.BitBand ? " (bit-band)" : "")}" : r.Type.ToString().ToLowerInvariant();
-
-    private static string Hex(ulong value, int addressWidth) =>
-        "0x" + value.ToString("X" + Math.Max(4, (addressWidth + 3) / 4).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     private sealed record Band(DeviceRegion? Region, ulong Size, int Height);
 

@@ -41,7 +41,7 @@ public sealed unsafe class CortexMMachine : IDisposable
     private readonly TextWriter _output;
     private readonly List<GCHandle> _pins = [];
     private Exception? _pending;
-    private CortexMExceptions _exceptions = new();
+    private readonly CortexMExceptions _exceptions;
     private EmulationFault? _fault;
     private int? _exitCode;
 
@@ -50,9 +50,10 @@ public sealed unsafe class CortexMMachine : IDisposable
     private readonly bool _engineOwned;
     private readonly List<(ulong Address, ulong Size)> _copied = [];
 
-    private CortexMMachine(DeviceMemory memory, TextWriter output, int cpuModel, bool engineOwned = false)
+    private CortexMMachine(DeviceMemory memory, TextWriter output, int cpuModel, CortexMExceptions exceptions, bool engineOwned)
     {
         Memory = memory;
+        _exceptions = exceptions;
         _output = output;
         _engineOwned = engineOwned;
         _engine = UnicornHandle.Open(Unicorn.ArchArm, Unicorn.ModeThumb);
@@ -114,7 +115,7 @@ public sealed unsafe class CortexMMachine : IDisposable
         var memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = baseDirectory, Models = models, Trace = trace });
         try
         {
-            var machine = new CortexMMachine(memory, output, model, engineOwned) { _exceptions = exceptions };
+            var machine = new CortexMMachine(memory, output, model, exceptions, engineOwned);
             if (trace is not null)
             {
                 trace.ProgramCounter = () => machine.ReadPc();
@@ -491,11 +492,11 @@ public sealed unsafe class CortexMMachine : IDisposable
 
     private void Semihosting()
     {
-        Unicorn.RegRead(Engine, Unicorn.ArmRegR0, out ulong op);
-        Unicorn.RegRead(Engine, Unicorn.ArmRegR1, out ulong arg);
+        ulong op = Register(Unicorn.ArmRegR0);
+        ulong arg = Register(Unicorn.ArmRegR1);
         var main = Memory.Main;
         ulong result = 0;
-        switch ((int)(op & 0xFFFF_FFFF))
+        switch ((int)op)
         {
             case SysWriteC:
                 _output.Write((char)main.ReadByte(new GuestAddress(arg)));
@@ -547,11 +548,7 @@ public sealed unsafe class CortexMMachine : IDisposable
         Unicorn.EmuStop(Engine);
     }
 
-    private ulong ReadPc()
-    {
-        Unicorn.RegRead(Engine, Unicorn.ArmRegPc, out ulong pc);
-        return pc & 0xFFFF_FFFF;
-    }
+    private ulong ReadPc() => Register(Unicorn.ArmRegPc);
 
     private ushort ReadHalf(ulong address)
     {

@@ -621,8 +621,6 @@ public sealed unsafe class GuestMemory : IDisposable
 
     // Region-table mode: find the region by binary search and remember it for its granule.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* SlowPointer(ulong address, uint size, int bit) => SlowPointer(address, size, bit, out _);
-
     // Finds the region of an access (last-hit hint per 1 MiB granule, else the table) and returns its host
     // pointer when the access may use it; `slot` is the region whole-covering the access, or null.
     private byte* SlowPointer(ulong address, uint size, int bit, out RegionSlot? slot)

@@ -419,11 +419,7 @@ public static class DeviceConfigReader
             {
                 return ByteSize.TryParse(text, out ulong size, out string? error) ? size : ErrorValue<ulong?>(field, node, $"not a size ({error}); write 512, 4KB, 64MiB or 0x1B", null);
             }
-            string t = text.Trim().Replace("_", "", StringComparison.Ordinal);
-            bool ok = t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-                ? ulong.TryParse(t.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong value)
-                : ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out value);
-            return ok ? value : ErrorValue<ulong?>(field, node, "not a number; write hex (0x20000000) or decimal", null);
+            return ConfigNumber.TryParse(text, out ulong value) ? value : ErrorValue<ulong?>(field, node, "not a number; write hex (0x20000000) or decimal", null);
         }
 
         private static Permissions DefaultPermissions(DeviceRegionType type) => type switch

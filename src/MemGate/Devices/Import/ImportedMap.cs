@@ -59,13 +59,7 @@ internal sealed class ImportedMap(string file)
         return null;
     }
 
-    public static bool TryNumber(string text, out ulong value)
-    {
-        string t = text.Trim().Replace("_", "", StringComparison.Ordinal);
-        return t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? ulong.TryParse(t.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value)
-            : ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out value);
-    }
+    public static bool TryNumber(string text, out ulong value) => ConfigNumber.TryParse(text, out value);
 
     public Permissions? Permissions(ConfigNode map, string field)
     {
