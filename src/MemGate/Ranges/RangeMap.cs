@@ -406,6 +406,15 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     private static void Move<T>(T[] array, int from, int to, int count) =>
         array.AsSpan(from, count).CopyTo(array.AsSpan(to, count));
 
+    // Copies count children (key, child, augmentation) between slots of the inner-node arrays.
+    private void MoveChildren(int from, int to, int count)
+    {
+        Move(_keys, from, to, count);
+        Move(_children, from, to, count);
+        Move(_childMax, from, to, count);
+        Move(_childFlag, from, to, count);
+    }
+
     // Copies count entries between positions (overlapping ranges are fine).
     private void MoveEntries(int from, int to, int count)
     {
@@ -812,10 +821,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         int tail = baseIndex + count - at;
         if (tail > 0)
         {
-            Move(_keys, at, at + 1, tail);
-            Move(_children, at, at + 1, tail);
-            Move(_childMax, at, at + 1, tail);
-            Move(_childFlag, at, at + 1, tail);
+            MoveChildren(at, at + 1, tail);
         }
         _children[at] = child;
         _keys[at] = MinimumOf(child, isLeaf);
@@ -832,10 +838,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         const int half = NodeCapacity / 2;
         int from = node * NodeCapacity + half;
         int to = right * NodeCapacity;
-        Move(_keys, from, to, half);
-        Move(_children, from, to, half);
-        Move(_childMax, from, to, half);
-        Move(_childFlag, from, to, half);
+        MoveChildren(from, to, half);
         _nodeCount[node] = half;
         _nodeCount[right] = half;
         for (int i = 0; i < half; i++)
@@ -865,10 +868,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         if (tail > 0)
         {
             int at = baseIndex + index;
-            Move(_keys, at + 1, at, tail);
-            Move(_children, at + 1, at, tail);
-            Move(_childMax, at + 1, at, tail);
-            Move(_childFlag, at + 1, at, tail);
+            MoveChildren(at + 1, at, tail);
         }
         _nodeCount[node] = count - 1;
         if (count - 1 == 0)
