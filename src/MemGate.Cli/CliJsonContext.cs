@@ -67,6 +67,12 @@ internal sealed record ProcessMatchRow(ulong Address, string Path, ulong RegionS
 /// <summary><c>memgate ps search --json</c>.</summary>
 internal sealed record ProcessSearchReport(string Pattern, ulong BytesScanned, List<ProcessMatchRow> Matches, int SkippedRegions);
 
+/// <summary><c>ps link --json</c>.</summary>
+internal sealed record ProcessLinkReport(int SourcePid, int TargetPid, ulong SourceAddress, ulong TargetAddress, ulong Size, string Region, string Method, bool IsCopy);
+
+/// <summary>One line of <c>ps receive --json</c>.</summary>
+internal sealed record LinkedMappingRow(ulong Address, ulong Size, string Label, int SourcePid, ulong SourceAddress, bool IsCopy);
+
 /// <summary>Source-generated JSON (no reflection, so Native AOT works).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(TranslationReport))]
@@ -79,6 +85,8 @@ internal sealed record ProcessSearchReport(string Pattern, ulong BytesScanned, L
 [JsonSerializable(typeof(List<ProcessRegionRow>), TypeInfoPropertyName = "ListProcessRegionRow")]
 [JsonSerializable(typeof(ProcessAnalysisReport))]
 [JsonSerializable(typeof(ProcessSearchReport))]
+[JsonSerializable(typeof(ProcessLinkReport))]
+[JsonSerializable(typeof(LinkedMappingRow))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using MemGate.Devices;
 using MemGate.Memory;
@@ -8,7 +9,7 @@ using Spectre.Console;
 
 namespace MemGate.Cli.Commands;
 
-/// <summary><c>memgate ps list|analyze|search|read</c>: a live process's memory from outside.</summary>
+/// <summary><c>memgate ps list|analyze|search|read|write|dump|link|receive</c>: a live process's memory from outside.</summary>
 internal static class ProcessCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -20,6 +21,8 @@ internal static class ProcessCommand
         command.Add(Read(output, error));
         command.Add(Write(output, error));
         command.Add(Dump(output, error));
+        command.Add(Link(output, error));
+        command.Add(Receive(output, error));
         return command;
     }
 
@@ -259,6 +262,74 @@ internal static class ProcessCommand
                 File.Delete(partial);
             }
             output.WriteLine($"Dumped {ByteSize.Human(total)} from 0x{at:x} of process {parse.GetValue(pid)} to {path}.");
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    private static Command Link(TextWriter output, TextWriter error)
+    {
+        var source = new Option<int>("--source") { Description = "The process whose memory is shared.", Required = true };
+        var target = new Option<int>("--target") { Description = "The process that maps it; it must be receiving links (memgate ps receive, or ProcessLinkReceiver in a MemGate program).", Required = true };
+        var address = new Option<string>("--address", "-a") { Description = "Address in the source (rounded down to a page).", Required = true };
+        var size = new Option<string>("--size", "-n") { Description = "Bytes (rounded up to pages; units allowed: 64KiB).", Required = true };
+        var targetAddress = new Option<string?>("--target-address") { Description = "Map exactly here in the target (default: the source's address if free there, else anywhere)." };
+        var copy = new Option<bool>("--copy") { Description = "Send a one-time copy instead of sharing (for private memory, which Linux cannot share)." };
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var command = new Command("link", "Share a range of one process's memory with another: both see each other's writes. Works for memfd, POSIX shm and MAP_SHARED file memory.")
+        {
+            source, target, address, size, targetAddress, copy, json,
+        };
+        command.SetAction(parse => CommandErrors.Run("ps link", error, () =>
+        {
+            ulong at = Number(parse.GetRequiredValue(address));
+            ulong bytes = ByteSize.Parse(parse.GetRequiredValue(size));
+            ulong? where = parse.GetValue(targetAddress) is { } t ? Number(t) : null;
+            var link = parse.GetValue(copy)
+                ? ProcessLink.Copy(parse.GetValue(source), parse.GetValue(target), at, bytes, where)
+                : ProcessLink.Link(parse.GetValue(source), parse.GetValue(target), at, bytes, where);
+            if (parse.GetValue(json))
+            {
+                var report = new ProcessLinkReport(link.SourcePid, link.TargetPid, link.SourceAddress, link.TargetAddress, link.Size, link.Region.Path, link.Method, link.IsCopy);
+                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ProcessLinkReport));
+                return CliApp.Success;
+            }
+            output.WriteLine(link.IsCopy
+                ? $"Copied {ByteSize.Human(link.Size)} from 0x{link.SourceAddress:x} of process {link.SourcePid} into process {link.TargetPid} at 0x{link.TargetAddress:x} (a snapshot: later writes are not shared)."
+                : $"Linked {ByteSize.Human(link.Size)} at 0x{link.SourceAddress:x} of process {link.SourcePid} ({link.Region.Path}) into process {link.TargetPid} at 0x{link.TargetAddress:x}, via {link.Method}.");
+            return CliApp.Success;
+        }));
+        return command;
+    }
+
+    private static Command Receive(TextWriter output, TextWriter error)
+    {
+        var json = new Option<bool>("--json") { Description = "Print each link as a JSON line." };
+        var command = new Command("receive", "Accept links into this process (the target side of ps link) until Ctrl-C or SIGTERM; prints each link as it arrives.") { json };
+        command.SetAction(parse => CommandErrors.Run("ps receive", error, () =>
+        {
+            using var stopped = new ManualResetEventSlim();
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stopped.Set();
+            }
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            bool asJson = parse.GetValue(json);
+            using var receiver = ProcessLinkReceiver.Start(m =>
+            {
+                output.WriteLine(asJson
+                    ? JsonSerializer.Serialize(new LinkedMappingRow((ulong)m.Address, m.Size, m.Label, m.SourcePid, m.SourceAddress, m.IsCopy), CliJsonContext.Default.LinkedMappingRow)
+                    : $"{(m.IsCopy ? "copied" : "linked")} {ByteSize.Human(m.Size)} at 0x{m.Address:x} from process {m.SourcePid} 0x{m.SourceAddress:x} ({m.Label})");
+                output.Flush();
+            });
+            if (!asJson)
+            {
+                output.WriteLine($"Process {Environment.ProcessId} receives links on @{ProcessLinkReceiver.SocketName(Environment.ProcessId)}; Ctrl-C to stop.");
+                output.Flush();
+            }
+            stopped.Wait();
             return CliApp.Success;
         }));
         return command;

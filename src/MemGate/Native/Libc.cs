@@ -40,6 +40,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "mincore", SetLastError = true)]
     public static unsafe partial int Mincore(nint address, nuint length, byte* vector);
 
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint EffectiveUserId();
+
     /// <summary>The host page size (4096 on x86-64 Linux).</summary>
     public static int PageSize { get; } = Environment.SystemPageSize;
 

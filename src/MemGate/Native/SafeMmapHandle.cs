@@ -12,6 +12,9 @@ internal sealed class SafeMmapHandle : SafeHandle
         return new SafeMmapHandle(pointer, length);
     }
 
+    /// <summary>Takes ownership of a range mapped elsewhere (unmapped on release).</summary>
+    public static SafeMmapHandle Adopt(nint pointer, ulong length) => new(pointer, length);
+
     private SafeMmapHandle(nint pointer, ulong length) : base(IntPtr.Zero, ownsHandle: true)
     {
         SetHandle(pointer);

@@ -83,4 +83,34 @@ public sealed class ProcessCommandTests
         Assert.Equal(1, exit);
         Assert.Contains("exactly one of --hex, --string, --u32, --u64", error);
     }
+
+    [Fact]
+    public void Link_from_a_memfd_process_into_memgate_ps_receive_shares_the_pages()
+    {
+        using var source = MemGate.Tests.Processes.TargetProcess.Start("shared");
+        using var receiver = MemGate.Tests.Processes.TargetProcess.StartCli("Process ", "ps", "receive");
+        string at = $"0x{source.Address("address"):x}";
+
+        var (exit, output, error) = CliRunner.Run("ps", "link", "--source", $"{source.Pid}", "--target", $"{receiver.Pid}", "--address", at, "--size", "8KiB", "--json");
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        ulong mapped = json.RootElement.GetProperty("targetAddress").GetUInt64();
+        Assert.Equal(8192UL, json.RootElement.GetProperty("size").GetUInt64());
+        Assert.StartsWith($"linked 8 KiB at 0x{mapped:x} from process {source.Pid} {at}", receiver.NextLine());
+
+        MemGate.Processes.ProcessMemory.Write(receiver.Pid, mapped + 4096, [1, 2, 3, 4]);
+        (exit, output, _) = CliRunner.Run("ps", "read", "--pid", $"{source.Pid}", "--address", $"0x{source.Address("address") + 4096:x}", "--size", "4");
+        Assert.Equal(0, exit);
+        Assert.Contains("01 02 03 04", output);
+    }
+
+    [Fact]
+    public void Link_of_private_memory_is_refused_with_the_copy_offer()
+    {
+        using var source = MemGate.Tests.Processes.TargetProcess.Start("private");
+        var (exit, _, error) = CliRunner.Run("ps", "link", "--source", $"{source.Pid}", "--target", Pid, "--address", $"0x{source.Address("address"):x}", "--size", "4096");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("Linux cannot share private pages", error);
+        Assert.Contains("--copy", error);
+    }
 }

@@ -85,6 +85,46 @@ public sealed class ProcessMemoryTests
         Assert.Equal(marker, read);
     }
 
+    // The same against a child process: a marker straddling the second 64 KiB chunk boundary of its RAM,
+    // and a file mapping cut to one page whose first page holds the marker and whose second cannot be read.
+    [Fact]
+    public void Search_in_a_child_process_finds_a_straddling_pattern_and_skips_what_cannot_be_read()
+    {
+        const int chunk = 64 * 1024;
+        byte[] marker = Guid.NewGuid().ToByteArray();
+        using var child = TargetProcess.Start("patterns", Convert.ToHexString(marker), (2 * chunk - 5).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        ulong ram = child.Address("address");
+        ulong cut = child.Address("cut");
+        Assert.Equal(ram, ProcessMaps.Read(child.Pid).Single(r => ram >= r.Start && ram < r.End).Start);   // chunks count from here
+
+        var result = ProcessSearch.Search(child.Pid, SearchPattern.FromHex(Convert.ToHexString(marker)), chunk: chunk, max: 1000);
+
+        Assert.Single(result.Matches, m => m.Address == ram + 2 * chunk - 5);
+        Assert.Single(result.Matches, m => m.Address == cut + 100);
+        var skipped = Assert.Single(result.Skipped, s => s.Region.Start <= cut && cut < s.Region.End);
+        Assert.Contains("unreadable", skipped.Reason);
+        Assert.Contains("memgate-test-", skipped.Region.Path);
+        var e = Assert.Throws<ProcessAccessException>(() => ProcessMemory.Read(child.Pid, cut + 4096, new byte[16]));
+        Assert.Contains($"process {child.Pid}", e.Message);
+    }
+
+    [Fact]
+    public void A_process_that_exits_during_a_search_is_an_error_not_a_short_result()
+    {
+        using var child = TargetProcess.Start("private");
+        bool killed = false;
+        var e = Assert.Throws<ProcessAccessException>(() => ProcessSearch.Search(child.Pid, SearchPattern.FromHex("DE AD BE EF"), chunk: 64 * 1024, progress: (_, _) =>
+        {
+            if (!killed)
+            {
+                killed = true;
+                child.Kill();
+            }
+        }));
+        Assert.True(killed);
+        Assert.Contains("exited during the search", e.Message);
+    }
+
     [Fact]
     public void Errors_name_the_process_and_the_reason()
     {

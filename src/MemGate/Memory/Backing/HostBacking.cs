@@ -38,16 +38,19 @@ public abstract class HostBacking : IDisposable
     /// Drops the contents of the whole pages inside [offset, offset + length): they read as zero
     /// again and their host memory is released, but they stay mapped so a racing access is harmless.
     /// </summary>
-    public virtual void Discard(ulong offset, ulong length)
+    public void Discard(ulong offset, ulong length)
     {
         ulong page = (ulong)Libc.PageSize;
         ulong start = (offset + page - 1) & ~(page - 1);
         ulong end = Math.Min((offset + length) & ~(page - 1), Length);
-        if (end > start && Libc.Madvise(Pointer + (nint)start, (nuint)(end - start), Libc.MadvDontNeed) != 0)
+        if (end > start && Libc.Madvise(Pointer + (nint)start, (nuint)(end - start), DiscardAdvice) != 0)
         {
-            throw NativeMemoryException.FromErrno($"madvise(DONTNEED, 0x{Pointer + (nint)start:x}, {end - start:N0} bytes)");
+            throw NativeMemoryException.FromErrno($"madvise({DiscardAdvice}, 0x{Pointer + (nint)start:x}, {end - start:N0} bytes)");
         }
     }
+
+    /// <summary>The madvise that drops pages: MADV_DONTNEED zeroes private memory; shared memory needs its pages removed.</summary>
+    private protected virtual int DiscardAdvice => Libc.MadvDontNeed;
 
     /// <summary>How many of the range's host pages are resident (mincore).</summary>
     public ulong ResidentBytes() => Libc.CountResidentPages(Pointer, Length) * (ulong)Libc.PageSize;
@@ -55,9 +58,12 @@ public abstract class HostBacking : IDisposable
     /// <summary>Unmaps the host memory.</summary>
     public void Dispose()
     {
-        _mapping.Dispose();
+        Dispose(true);
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Unmaps the host memory; subclasses release what else they hold.</summary>
+    protected virtual void Dispose(bool disposing) => _mapping.Dispose();
 
     private (ulong Start, ulong Size) PageSpan(ulong offset, ulong length)
     {
