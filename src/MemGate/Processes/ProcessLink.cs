@@ -93,7 +93,7 @@ public static class ProcessLink
         if (socket is null)
         {
             throw new ProcessAccessException(targetPid,
-                $"is not receiving links ({FileDescriptors.Describe(-errno)} on @{ProcessLinkReceiver.SocketName(targetPid)}). Linux cannot map memory into a process from outside: " +
+                $"does not receive links ({FileDescriptors.Describe(-errno)} on @{ProcessLinkReceiver.SocketName(targetPid)}). Linux cannot map memory into a process from outside: " +
                 "the target must cooperate, by running `memgate ps receive` or calling ProcessLinkReceiver.Start() in it.");
         }
         using (socket)

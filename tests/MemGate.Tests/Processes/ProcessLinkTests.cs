@@ -78,7 +78,7 @@ public sealed class ProcessLinkTests
         ulong at = source.Address("address");
 
         var e = Assert.Throws<ProcessAccessException>(() => ProcessLink.Link(source.Pid, notReceiving.Pid, at, 4096));
-        Assert.Contains("is not receiving links", e.Message);
+        Assert.Contains("does not receive links", e.Message);
         Assert.Contains("memgate ps receive", e.Message);
 
         e = Assert.Throws<ProcessAccessException>(() => ProcessLink.Link(source.Pid, target.Pid, at, 2 << 20));
