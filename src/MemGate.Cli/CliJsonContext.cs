@@ -67,6 +67,9 @@ internal sealed record ProcessMatchRow(ulong Address, string Path, ulong RegionS
 /// <summary><c>memgate ps search --json</c>.</summary>
 internal sealed record ProcessSearchReport(string Pattern, ulong BytesScanned, List<ProcessMatchRow> Matches, int SkippedRegions);
 
+/// <summary><c>ps read|write|dump --json</c>: the bytes (read), or how many went where.</summary>
+internal sealed record ProcessBytesReport(int Pid, ulong Address, long Size, string? Hex, string? File);
+
 /// <summary><c>ps link --json</c>.</summary>
 internal sealed record ProcessLinkReport(int SourcePid, int TargetPid, ulong SourceAddress, ulong TargetAddress, ulong Size, string Region, string Method, bool IsCopy);
 
@@ -74,7 +77,7 @@ internal sealed record ProcessLinkReport(int SourcePid, int TargetPid, ulong Sou
 internal sealed record LinkedMappingRow(ulong Address, ulong Size, string Label, int SourcePid, ulong SourceAddress, bool IsCopy);
 
 /// <summary>Source-generated JSON (no reflection, so Native AOT works).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TranslationReport))]
 [JsonSerializable(typeof(List<TemplateRow>), TypeInfoPropertyName = "ListTemplateRow")]
 [JsonSerializable(typeof(DeviceReport))]
@@ -86,6 +89,7 @@ internal sealed record LinkedMappingRow(ulong Address, ulong Size, string Label,
 [JsonSerializable(typeof(ProcessAnalysisReport))]
 [JsonSerializable(typeof(ProcessSearchReport))]
 [JsonSerializable(typeof(ProcessLinkReport))]
+[JsonSerializable(typeof(ProcessBytesReport))]
 [JsonSerializable(typeof(LinkedMappingRow))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {

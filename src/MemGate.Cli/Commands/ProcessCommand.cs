@@ -177,7 +177,8 @@ internal static class ProcessCommand
         var size = new Option<int>("--size", "-n") { Description = "Bytes to read.", Required = true };
         var format = new Option<string>("--format") { Description = "hex (a dump) or raw (the bytes to stdout).", DefaultValueFactory = _ => "hex" };
         format.AcceptOnlyFromAmong("hex", "raw");
-        var command = new Command("read", "Read bytes of a process's memory.") { pid, address, size, format };
+        var json = new Option<bool>("--json") { Description = "Print JSON (address and the bytes in hex)." };
+        var command = new Command("read", "Read bytes of a process's memory.") { pid, address, size, format, json };
         command.SetAction(parse => CommandErrors.Run("ps read", error, () =>
         {
             ulong at = Number(parse.GetRequiredValue(address));
@@ -188,6 +189,11 @@ internal static class ProcessCommand
             }
             var bytes = new byte[n];
             ProcessMemory.Read(parse.GetValue(pid), at, bytes);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, n, Convert.ToHexString(bytes), null), CliJsonContext.Default.ProcessBytesReport));
+                return CliApp.Success;
+            }
             if (parse.GetValue(format) == "raw")
             {
                 using var stdout = Console.OpenStandardOutput();
@@ -212,7 +218,8 @@ internal static class ProcessCommand
         var address = new Option<string>("--address", "-a") { Description = "Address (hex or decimal).", Required = true };
         var hex = new Option<string?>("--hex") { Description = "Bytes to write, in hex (\"DE AD BE EF\")." };
         var file = new Option<string?>("--file") { Description = "Write this file's bytes." };
-        var command = new Command("write", "Write bytes into a process's memory; all of them or an error, never a partial success.") { pid, address, hex, file };
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var command = new Command("write", "Write bytes into a process's memory; all of them or an error, never a partial success.") { pid, address, hex, file, json };
         command.SetAction(parse => CommandErrors.Run("ps write", error, () =>
         {
             if ((parse.GetValue(hex) is null) == (parse.GetValue(file) is null))
@@ -222,6 +229,11 @@ internal static class ProcessCommand
             byte[] data = parse.GetValue(file) is { } path ? File.ReadAllBytes(path) : Convert.FromHexString(string.Concat(parse.GetValue(hex)!.Where(c => !char.IsWhiteSpace(c))));
             ulong at = Number(parse.GetRequiredValue(address));
             ProcessMemory.Write(parse.GetValue(pid), at, data);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, data.Length, null, null), CliJsonContext.Default.ProcessBytesReport));
+                return CliApp.Success;
+            }
             output.WriteLine($"Wrote {data.Length} bytes at 0x{at:x} in process {parse.GetValue(pid)}.");
             return CliApp.Success;
         }));
@@ -234,7 +246,8 @@ internal static class ProcessCommand
         var address = new Option<string>("--address", "-a") { Description = "Address (hex or decimal).", Required = true };
         var size = new Option<string>("--size", "-n") { Description = "Bytes to dump (hex or decimal, units allowed: 64MiB).", Required = true };
         var outFile = new Option<string>("--output", "-o") { Description = "The file to write.", Required = true };
-        var command = new Command("dump", "Copy a range of a process's memory to a file.") { pid, address, size, outFile };
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var command = new Command("dump", "Copy a range of a process's memory to a file.") { pid, address, size, outFile, json };
         command.SetAction(parse => CommandErrors.Run("ps dump", error, () =>
         {
             ulong at = Number(parse.GetRequiredValue(address));
@@ -260,6 +273,11 @@ internal static class ProcessCommand
             finally
             {
                 File.Delete(partial);
+            }
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, (long)total, null, Path.GetFullPath(path)), CliJsonContext.Default.ProcessBytesReport));
+                return CliApp.Success;
             }
             output.WriteLine($"Dumped {ByteSize.Human(total)} from 0x{at:x} of process {parse.GetValue(pid)} to {path}.");
             return CliApp.Success;

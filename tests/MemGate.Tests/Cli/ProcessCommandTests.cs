@@ -113,4 +113,33 @@ public sealed class ProcessCommandTests
         Assert.Contains("Linux cannot share private pages", error);
         Assert.Contains("--copy", error);
     }
+
+    [Fact]
+    public void Read_write_and_dump_speak_json()
+    {
+        using var child = MemGate.Tests.Processes.TargetProcess.Start("private");
+        string at = $"0x{child.Address("address"):x}";
+        var (exit, output, _) = CliRunner.Run("ps", "write", "--pid", $"{child.Pid}", "--address", at, "--hex", "CAFE", "--json");
+        Assert.Equal(0, exit);
+        using (var json = JsonDocument.Parse(output))
+        {
+            Assert.Equal(2, json.RootElement.GetProperty("size").GetInt64());
+            Assert.False(json.RootElement.TryGetProperty("hex", out _));
+        }
+        (exit, output, _) = CliRunner.Run("ps", "read", "--pid", $"{child.Pid}", "--address", at, "--size", "9", "--json");
+        Assert.Equal(0, exit);
+        using (var json = JsonDocument.Parse(output))
+        {
+            Assert.Equal("CAFE6976617465206D", json.RootElement.GetProperty("hex").GetString());   // "CAFE" over "private m"
+            Assert.Equal(child.Address("address"), json.RootElement.GetProperty("address").GetUInt64());
+        }
+        string file = Path.Combine(Directory.CreateTempSubdirectory("memgate-dump").FullName, "d.bin");
+        (exit, output, _) = CliRunner.Run("ps", "dump", "--pid", $"{child.Pid}", "--address", at, "--size", "4KiB", "-o", file, "--json");
+        Assert.Equal(0, exit);
+        using (var json = JsonDocument.Parse(output))
+        {
+            Assert.Equal(file, json.RootElement.GetProperty("file").GetString());
+        }
+        Assert.Equal([0xCA, 0xFE, (byte)'i', (byte)'v'], File.ReadAllBytes(file)[..4]);
+    }
 }
