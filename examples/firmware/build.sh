@@ -3,8 +3,12 @@
 # need no cross compiler; run this after changing a source. Installs Debian's cross compiler if missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
-if ! command -v arm-none-eabi-gcc >/dev/null; then
-  apt-get update && apt-get install -y --no-install-recommends gcc-arm-none-eabi
+need=()
+command -v arm-none-eabi-gcc >/dev/null || need+=(gcc-arm-none-eabi)
+command -v riscv64-unknown-elf-gcc >/dev/null || need+=(gcc-riscv64-unknown-elf)
+command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update && apt-get install -y --no-install-recommends "${need[@]}"
 fi
 (
   cd stm32f103
@@ -18,4 +22,15 @@ fi
   arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -ffreestanding -nostdlib -fno-builtin -g0 \
     -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o systick.elf systick.c
 )
-echo "built: $(ls stm32f103/hello.*)"
+(
+  cd rv32-virt
+  riscv64-unknown-elf-gcc -march=rv32imac_zicsr -mabi=ilp32 -Os -ffreestanding -nostdlib -fno-builtin -g0 \
+    -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -Wl,--no-warn-rwx-segments -o hello.elf hello.c
+)
+(
+  cd a53-virt
+  aarch64-linux-gnu-gcc -mcpu=cortex-a53 -mgeneral-regs-only -Os -ffreestanding -nostdlib -nostartfiles -fno-builtin \
+    -fno-pic -no-pie -static -g0 -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -Wl,--build-id=none \
+    -Wl,--no-warn-rwx-segments -Wl,-z,max-page-size=4096 -o hello.elf hello.c
+)
+echo "built: $(ls stm32f103/*.elf rv32-virt/*.elf a53-virt/*.elf)"
