@@ -21,6 +21,8 @@ fi
     -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o loops.elf loops.c
   arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -ffreestanding -nostdlib -fno-builtin -g0 \
     -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o systick.elf systick.c
+  arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -ffreestanding -nostdlib -fno-builtin -g0 \
+    -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o nvic.elf nvic.c
 )
 (
   cd rv32-virt

@@ -12,7 +12,7 @@ internal static class RunCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var firmware = new Argument<string>("firmware") { Description = "An ELF, Intel HEX or S-record image (raw binaries need --address)." };
-        var device = new Option<string>("--device", "-d") { Description = "A template name or device file (Cortex-M3/M4 devices run here).", Required = true };
+        var device = new Option<string>("--device", "-d") { Description = "A template name or device file: Cortex-M3/M4 (STM32F103, STM32F407, STM32F429), RV32/RV64 virt, CortexA53 virt.", Required = true };
         var address = new Option<string?>("--address") { Description = "Load address of a raw binary." };
         var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Stop after this many instructions (0: no limit).", DefaultValueFactory = _ => 0 };
         var timeout = new Option<double>("--timeout") { Description = "Stop after this many seconds of wall time (0: no limit).", DefaultValueFactory = _ => 0 };
@@ -27,7 +27,7 @@ internal static class RunCommand
             ulong? raw = parse.GetValue(address) is { } text ? GuestAddress.Parse(text).Value : null;
             var image = FirmwareReader.Load(parse.GetRequiredValue(firmware), rawAddress: raw);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
-            using var machine = CortexMMachine.Create(description, output, baseDirectory, trace);
+            using var machine = FirmwareMachine.Create(description, output, baseDirectory, trace);
             machine.Load(image);
             double seconds = parse.GetValue(timeout);
             RunResult result;
@@ -51,7 +51,8 @@ internal static class RunCommand
             }
             Console.CancelKeyPress -= stop;
             output.Flush();
-            error.WriteLine($"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms");
+            error.WriteLine($"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
+                $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS");
             return result.ExitCode ?? CliApp.Success;
         }));
         return command;

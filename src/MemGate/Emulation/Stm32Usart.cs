@@ -5,10 +5,22 @@ namespace MemGate.Emulation;
 /// <summary>
 /// The STM32 USART (RM0008 section 27.6, RM0090 section 30.6) as far as a transmitting driver needs: data
 /// written to DR appears on the output at once, so TXE and TC always read as set and polling drivers
-/// progress; the other registers keep what is written.
+/// progress; the other registers keep what is written. With UE and TXEIE or TCIE set in CR1 its
+/// interrupt line is asserted, so interrupt-driven drivers progress too.
 /// </summary>
 public static class Stm32Usart
 {
+    /// <summary>USART1's interrupt number on STM32F1 and F4 (RM0008 table 63, RM0090 table 61).</summary>
+    public const int Usart1Irq = 37;
+
+    /// <summary>Whether the USART's interrupt line is asserted: enabled (UE) with TXEIE or TCIE set, as TXE and TC always are.</summary>
+    public static bool InterruptAsserted(RegisterBlock usart)
+    {
+        ArgumentNullException.ThrowIfNull(usart);
+        ulong cr1 = usart.Peek("CR1");
+        return (cr1 & (1UL << 13)) != 0 && (cr1 & ((1UL << 7) | (1UL << 6))) != 0;
+    }
+
     /// <summary>A register block for one USART whose transmitted bytes go to <paramref name="output"/>.</summary>
     public static RegisterBlock Create(string name, ulong baseAddress, TextWriter output) => new(name, 0x400,
     [

@@ -35,6 +35,30 @@ internal static unsafe partial class Unicorn
     public const int ArmRegPrimask = 123;
     public const int ArmRegMsp = 115;
     public const int ArmRegXpsr = 120;
+    public const int ArmRegControl = 117;
+    public const int ArmRegBasepri = 124;
+    public const int ArmRegFaultmask = 126;
+
+    public const int Arm64RegLr = 2;
+    public const int Arm64RegSp = 4;
+    public const int Arm64RegX0 = 199;
+    public const int Arm64RegX1 = 200;
+    public const int Arm64RegPc = 260;
+    public const int Arm64RegPstate = 265;
+    public const int CpuArm64A53 = 1;
+
+    public const int RiscvRegSp = 3;
+    public const int RiscvRegA0 = 11;
+    public const int RiscvRegMstatus = 116;
+    public const int RiscvRegMie = 120;
+    public const int RiscvRegMtvec = 121;
+    public const int RiscvRegMepc = 128;
+    public const int RiscvRegMcause = 129;
+    public const int RiscvRegMtval = 130;
+    public const int RiscvRegMip = 131;
+    public const int RiscvRegPc = 190;
+
+    public const int QueryPageSize = 2;
 
     public const uint ProtRead = 1;
     public const uint ProtWrite = 2;
@@ -105,6 +129,9 @@ internal static unsafe partial class Unicorn
     public static partial int MemRead(nint engine, ulong address, void* bytes, nuint size);
 
     /// <summary>Unicorn's text for an error code.</summary>
+    [LibraryImport(Library, EntryPoint = "uc_query")]
+    public static partial int Query(nint engine, int type, out nuint result);
+
     public static string Describe(int error) => Marshal.PtrToStringUTF8(StrError(error)) ?? $"error {error}";
 
     /// <summary>Whether libunicorn.so.2 can be loaded here.</summary>

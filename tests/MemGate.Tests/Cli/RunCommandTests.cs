@@ -34,7 +34,8 @@ public sealed class RunCommandTests
     {
         var (exit, _, error) = CliRunner.Run("run", Fixture("hello.elf"), "--device", "ESP32");
         Assert.Equal(1, exit);
-        Assert.Contains("runs cortex-m3 and cortex-m4", error);
+        Assert.Contains("firmware runs on cortex-m3 and cortex-m4", error);
+        Assert.Contains("xtensa", error, StringComparison.OrdinalIgnoreCase);
         (exit, _, error) = CliRunner.Run("run", "/nonexistent.elf", "--device", "STM32F103");
         Assert.Equal(1, exit);
         Assert.Contains("does not exist", error);

@@ -34,7 +34,7 @@ public sealed class FirmwareReaderTests
             return flash;
         }
         byte[] elf = Load("hello.elf");
-        Assert.Equal(0x2000_5000U, BitConverter.ToUInt32(elf, 0));           // initial SP from the vector table
+        Assert.Equal(0x2000_2000U, BitConverter.ToUInt32(elf, 0));           // initial SP from the vector table (8 KiB, see link.ld)
         Assert.Equal(elf, Load("hello.hex"));
         Assert.Equal(elf, Load("hello.srec"));
         Assert.Equal(elf, Load("hello.bin", raw: 0x0800_0000));

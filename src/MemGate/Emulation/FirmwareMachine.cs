@@ -1,0 +1,527 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using MemGate.Devices;
+using MemGate.Memory;
+using MemGate.Mmio;
+using MemGate.Native;
+
+namespace MemGate.Emulation;
+
+/// <summary>
+/// Runs firmware on Unicorn directly on a device's MemGate memory, whatever the CPU: RAM and flash are
+/// mapped with <c>uc_mem_map_ptr</c> on MemGate's own host pages (no copies; permissions carried
+/// over); peripheral regions and pages that regions share go through <c>uc_mmio_map</c> to the
+/// guest-memory API, so register models, policies and traces apply. Subclasses add what a CPU family
+/// needs: reset, exceptions and interrupts, its console and exit devices.
+/// </summary>
+/// <remarks>
+/// An exception thrown in a callback never crosses into native code: it is kept, the engine is
+/// stopped, and it is rethrown as an <see cref="EmulationFault"/> when <see cref="Run"/> returns.
+/// Instructions are counted per translated block as it is entered (a block cut short by a fault or an
+/// interrupt counts whole).
+/// </remarks>
+public abstract unsafe class FirmwareMachine : IDisposable
+{
+    // uc_emu_stop from a hook does not stop Unicorn 2.0.1 reliably; sending the PC to the `until`
+    // address of uc_emu_start does, provided code is mapped there (a fetch fault would come first).
+    // A page no region uses gets "branch to self" instructions for that.
+    private ulong _haltAddress;
+    private nint _haltPage;
+
+    private readonly UnicornHandle _engine;
+    private readonly List<GCHandle> _pins = [];
+    private Exception? _callbackError;
+    private EmulationFault? _fault;
+    private int? _exitCode;
+    private ulong _instructions;
+
+    // Instruction counts of translated blocks, direct-mapped by address (a miss decodes the block once).
+    private const int BlockCacheSize = 4096;
+    private readonly ulong[] _blockKeys = new ulong[BlockCacheSize];
+    private readonly uint[] _blockCounts = new uint[BlockCacheSize];
+
+    // Benchmarks only: RAM and flash in engine-owned memory (uc_mem_map) filled from MemGate at each run —
+    // "raw Unicorn" as the baseline for MemGate's zero-copy mapping.
+    private readonly bool _engineOwned;
+    private readonly List<(ulong Address, ulong Size)> _copied = [];
+
+    private protected FirmwareMachine(DeviceMemory memory, TextWriter output, int arch, int mode, int? cpuModel, bool engineOwned)
+    {
+        Memory = memory;
+        Output = output;
+        _engineOwned = engineOwned;
+        _engine = UnicornHandle.Open(arch, mode);
+        if (cpuModel is { } model)
+        {
+            Check(Unicorn.Control(Engine, Unicorn.CtlWriteCpuModel, model), "uc_ctl(CPU_MODEL)");
+        }
+        Check(Unicorn.Query(Engine, Unicorn.QueryPageSize, out nuint page), "uc_query(PAGE_SIZE)");
+        Granule = page;
+        var self = GCHandle.Alloc(this);
+        _pins.Add(self);
+        MapMemory();
+        MapHaltPage();
+        nint hook;
+        Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookIntr, (delegate* unmanaged<nint, uint, nint, void>)&OnInterrupt, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(INTR)");
+        Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookBlock, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnBlock, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(BLOCK)");
+        Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookMemInvalid, (delegate* unmanaged<nint, int, ulong, int, long, nint, byte>)&OnInvalidMemory, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(MEM_INVALID)");
+    }
+
+    /// <summary>The device's memory the firmware runs in.</summary>
+    public DeviceMemory Memory { get; }
+
+    /// <summary>The device's CPU ("cortex-m3", "generic-rv32", "cortex-a53", …).</summary>
+    public string Cpu => Memory.Device.Cpu;
+
+    /// <summary>Where the loaded image starts (its entry point), if one was loaded.</summary>
+    public ulong? EntryPoint { get; private set; }
+
+    /// <summary>Where UART and semihosting output goes.</summary>
+    protected TextWriter Output { get; }
+
+    /// <summary>Unicorn's mapping granule for this CPU (1 KiB on 32-bit ARM, 4 KiB elsewhere).</summary>
+    protected ulong Granule { get; }
+
+    /// <summary>Instructions executed so far in the current or last run.</summary>
+    public ulong Instructions => _instructions;
+
+    private nint Engine => _engine.DangerousGetHandle();
+
+    /// <summary>
+    /// Allocates <paramref name="device"/> with the peripheral models its CPU family needs and builds the
+    /// machine: <see cref="CortexMMachine"/> (cortex-m3, cortex-m4), <see cref="RiscVMachine"/> (RV32/RV64
+    /// virt), <see cref="Aarch64Machine"/> (cortex-a53 virt).
+    /// </summary>
+    /// <exception cref="NotSupportedException">No machine runs the device's CPU, or Unicorn is not installed.</exception>
+    public static FirmwareMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        string cpu = device.Cpu.ToLowerInvariant();
+        string architecture = device.Architecture.ToLowerInvariant();
+        if (cpu is "cortex-m3" or "cortex-m4")
+        {
+            return CortexMMachine.Create(device, output, baseDirectory, trace);
+        }
+        if (architecture.StartsWith("rv32", StringComparison.Ordinal) || architecture.StartsWith("rv64", StringComparison.Ordinal))
+        {
+            return RiscVMachine.Create(device, output, baseDirectory, trace);
+        }
+        if (cpu == "cortex-a53")
+        {
+            return Aarch64Machine.Create(device, output, baseDirectory, trace);
+        }
+        throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}' ({device.Architecture}); firmware runs on cortex-m3 and cortex-m4 (Cortex-M machine), " +
+            "rv32*/rv64* (RISC-V virt machine) and cortex-a53 (AArch64 virt machine).");
+    }
+
+    /// <summary>Allocates the device's memory with the machine's models; Unicorn must be present.</summary>
+    private protected static DeviceMemory Allocate(DeviceDescription device, string? baseDirectory, MmioTrace? trace, List<PeripheralModel> models)
+    {
+        if (!Unicorn.IsAvailable())
+        {
+            throw new NotSupportedException("libunicorn.so.2 is not installed (Debian: apt-get install libunicorn2); firmware cannot run here.");
+        }
+        return DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = baseDirectory, Models = models, Trace = trace });
+    }
+
+    /// <summary>Builds a machine over memory it now owns (released if the construction fails) and lets the trace read its PC.</summary>
+    private protected static T Build<T>(DeviceMemory memory, MmioTrace? trace, Func<T> create) where T : FirmwareMachine
+    {
+        try
+        {
+            var machine = create();
+            if (trace is not null)
+            {
+                trace.ProgramCounter = () => machine.ReadPc();
+            }
+            return machine;
+        }
+        catch
+        {
+            memory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes an image into the device (loader path), remembers its entry point and drops the engine's translations of those addresses.</summary>
+    public void Load(Firmware.FirmwareImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        image.LoadInto(Memory.Main);
+        EntryPoint = image.EntryPoint;
+        foreach (var segment in image.Segments)
+        {
+            InvalidateCode(segment.Address, (ulong)segment.Data.LongLength);
+        }
+    }
+
+    /// <summary>
+    /// Drops Unicorn's translated code for [address, address + length): call it after writing code from
+    /// the host (the engine reads MemGate's pages directly, but keeps translations of code it ran).
+    /// </summary>
+    public void InvalidateCode(ulong address, ulong length)
+    {
+        Check(Unicorn.Control(Engine, Unicorn.CtlWriteTbRemoveCache, address, address + length), "uc_ctl(TB_REMOVE_CACHE)");
+        Array.Clear(_blockKeys);
+    }
+
+    /// <summary>Resets the CPU and runs until the firmware exits, faults, or a limit is reached (0 = none).</summary>
+    /// <exception cref="EmulationFault">The firmware faulted; the exception carries PC, address and access.</exception>
+    public RunResult Run(ulong maxInstructions = 0, TimeSpan? timeout = null)
+    {
+        var main = Memory.Main;
+        foreach (var (address, size) in _copied)
+        {
+            Check(Unicorn.MemWrite(Engine, address, (void*)main.Translate(new GuestAddress(address), size), (nuint)size), "uc_mem_write");
+        }
+        ulong start = Reset();
+        _callbackError = null;
+        _fault = null;
+        _exitCode = null;
+        _instructions = 0;
+        var clock = Stopwatch.StartNew();
+        ulong micros = timeout is { } t ? (ulong)Math.Max(1, t.TotalMicroseconds) : 0;
+        // With a count Unicorn checks for stop requests at every instruction; without one, a firmware
+        // spinning in a branch-to-self after an exit request would never stop (Unicorn 2.0.1).
+        int error = Unicorn.EmuStart(Engine, start, _haltAddress, micros, (nuint)(maxInstructions > 0 ? maxInstructions : long.MaxValue));
+        clock.Stop();
+        if (maxInstructions > 0)
+        {
+            _instructions = Math.Min(_instructions, maxInstructions);
+        }
+        if (_callbackError is { } pending)
+        {
+            throw new EmulationFault($"Run stopped at PC 0x{ReadPc():X8}: {pending.Message}", ReadPc(), (pending as GuestMemoryException)?.Address.Value,
+                (pending as GuestMemoryException)?.Access, pending);
+        }
+        if (_fault is { } fault)
+        {
+            throw fault;
+        }
+        if (_exitCode is { } code)
+        {
+            return new RunResult(code, "exit", clock.Elapsed, _instructions);
+        }
+        if (error != 0)
+        {
+            throw new EmulationFault($"Run stopped at PC 0x{ReadPc():X8}: {Unicorn.Describe(error)}", ReadPc(), null, null);
+        }
+        string reason = timeout is not null && clock.Elapsed >= timeout.Value ? "timeout" : maxInstructions > 0 && _instructions >= maxInstructions ? "instruction limit" : "stopped";
+        return new RunResult(null, reason, clock.Elapsed, _instructions);
+    }
+
+    /// <summary>Asks a running <see cref="Run"/> to stop (from another thread, e.g. on Ctrl-C); it returns with reason "stopped".</summary>
+    public void RequestStop() => Unicorn.EmuStop(Engine);
+
+    /// <summary>Closes the engine and releases the memory.</summary>
+    public void Dispose()
+    {
+        _engine.Dispose();
+        if (_haltPage != 0)
+        {
+            NativeMemory.AlignedFree((void*)_haltPage);
+            _haltPage = 0;
+        }
+        foreach (var pin in _pins)
+        {
+            pin.Free();
+        }
+        _pins.Clear();
+        Memory.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Sets the registers for a run from reset and returns the address to start at.</summary>
+    private protected abstract ulong Reset();
+
+    /// <summary>Unicorn's id of the program counter.</summary>
+    private protected abstract int ProgramCounterRegister { get; }
+
+    /// <summary>Addresses to try for the halt page, in order: each must be executable for the CPU when unmapped.</summary>
+    private protected abstract IReadOnlyList<ulong> HaltCandidates { get; }
+
+    /// <summary>A 32-bit pattern of branch-to-self instructions that fills the halt page.</summary>
+    private protected abstract uint HaltInstructions { get; }
+
+    /// <summary>The value for the PC that runs code at <paramref name="address"/> (Thumb sets bit 0).</summary>
+    private protected virtual ulong CodeAddress(ulong address) => address;
+
+    /// <summary>How many instructions a translated block of these bytes holds.</summary>
+    private protected virtual uint CountInstructions(ReadOnlySpan<byte> code) => (uint)code.Length / 4;
+
+    /// <summary>A block is about to run (after <see cref="Instructions"/> counted it): timers advance, interrupts are taken here.</summary>
+    private protected virtual void BlockEntered(ulong address, uint instructions)
+    {
+    }
+
+    /// <summary>The CPU raised exception <paramref name="number"/> (Unicorn's numbering): the default stops the run with a fault.</summary>
+    private protected virtual void Interrupt(uint number) =>
+        Fail($"Run stopped at PC 0x{ReadPc():X8}: CPU exception {number} has no handler in this machine.");
+
+    /// <summary>Where a machine without a vector table starts: the loaded image's entry point, else the device's <c>[boot] entry</c>.</summary>
+    private protected ulong StartAddress() => EntryPoint ?? Memory.Device.Boot.EntryPoint
+        ?? throw new InvalidOperationException($"Nothing says where to start on '{Memory.Device.Name}': load an image with an entry point (ELF) or set [boot] entry in the device file.");
+
+    /// <summary>Reads a register (the value as Unicorn holds it).</summary>
+    private protected ulong Register(int id)
+    {
+        Unicorn.RegRead(Engine, id, out ulong value);
+        return value;
+    }
+
+    /// <summary>Writes a register.</summary>
+    private protected void SetRegister(int id, ulong value) => Check(Unicorn.RegWrite(Engine, id, value), $"uc_reg_write({id})");
+
+    /// <summary>The program counter.</summary>
+    private protected ulong ReadPc() => Register(ProgramCounterRegister);
+
+    /// <summary>Reads code or data through the engine's view of memory (0s where nothing is mapped).</summary>
+    private protected void ReadThroughEngine(ulong address, Span<byte> destination)
+    {
+        fixed (byte* p = destination)
+        {
+            if (Unicorn.MemRead(Engine, address, p, (nuint)destination.Length) != 0)
+            {
+                destination.Clear();
+            }
+        }
+    }
+
+    /// <summary>The firmware exits with <paramref name="code"/>; the run ends.</summary>
+    private protected void Exit(int code)
+    {
+        _exitCode = code;
+        Halt();
+    }
+
+    /// <summary>The run ends with an <see cref="EmulationFault"/> saying <paramref name="message"/>.</summary>
+    private protected void Fail(string message)
+    {
+        _fault ??= new EmulationFault(message, ReadPc(), null, null);
+        Halt();
+    }
+
+    private void Halt()
+    {
+        Unicorn.RegWrite(Engine, ProgramCounterRegister, CodeAddress(_haltAddress));
+        Unicorn.EmuStop(Engine);
+    }
+
+    private void Stop(Exception e)
+    {
+        _callbackError ??= e;
+        Halt();
+    }
+
+    private protected static void Check(int error, string what)
+    {
+        if (error != 0)
+        {
+            throw new InvalidOperationException($"{what} failed: {Unicorn.Describe(error)}");
+        }
+    }
+
+    // RAM and flash interiors straight onto MemGate's host pages; peripherals and shared edge pages via MMIO.
+    private void MapMemory()
+    {
+        var main = Memory.Main;
+        var mixed = new SortedSet<ulong>();
+        foreach (var region in main.Regions)
+        {
+            ulong start = region.Start.Value;
+            ulong end = start + region.Size;
+            ulong inner = AlignUp(start);
+            ulong innerEnd = end & ~(Granule - 1);
+            for (ulong page = start & ~(Granule - 1); page < Math.Min(inner, end); page += Granule)
+            {
+                mixed.Add(page);
+            }
+            for (ulong page = Math.Max(innerEnd, inner); page < end; page += Granule)
+            {
+                mixed.Add(page);
+            }
+            if (innerEnd <= inner)
+            {
+                continue;
+            }
+            if (region.HasHostMemory && _engineOwned)
+            {
+                Check(Unicorn.MemMap(Engine, inner, (nuint)(innerEnd - inner), ProtOf(region.Permissions)), $"uc_mem_map(region '{region.Name}')");
+                _copied.Add((inner, innerEnd - inner));
+            }
+            else if (region.HasHostMemory && main.TryTranslate(new GuestAddress(inner), out nint host))
+            {
+                Check(Unicorn.MemMapPtr(Engine, inner, (nuint)(innerEnd - inner), ProtOf(region.Permissions), host),
+                    $"uc_mem_map_ptr(region '{region.Name}' [0x{inner:X}, 0x{innerEnd:X}))");
+            }
+            else
+            {
+                MapMmio(inner, innerEnd - inner);
+            }
+        }
+        ulong? runStart = null;
+        ulong runEnd = 0;
+        foreach (ulong page in mixed)
+        {
+            if (runStart is not null && page == runEnd)
+            {
+                runEnd += Granule;
+                continue;
+            }
+            if (runStart is { } s)
+            {
+                MapMmio(s, runEnd - s);
+            }
+            runStart = page;
+            runEnd = page + Granule;
+        }
+        if (runStart is { } last)
+        {
+            MapMmio(last, runEnd - last);
+        }
+    }
+
+    private void MapHaltPage()
+    {
+        var main = Memory.Main;
+        _haltAddress = HaltCandidates.FirstOrDefault(a => main.Regions.All(r => r.Last.Value < a || r.Start.Value >= a + Granule));
+        if (_haltAddress == 0)
+        {
+            throw new NotSupportedException($"Device '{Memory.Device.Name}' leaves no free page for the run's halt address.");
+        }
+        _haltPage = (nint)NativeMemory.AlignedAlloc((nuint)Granule, (nuint)Granule);
+        new Span<uint>((void*)_haltPage, (int)Granule / 4).Fill(HaltInstructions);
+        Check(Unicorn.MemMapPtr(Engine, _haltAddress, (nuint)Granule, Unicorn.ProtRead | Unicorn.ProtExec, _haltPage), "uc_mem_map_ptr(halt page)");
+    }
+
+    private void MapMmio(ulong address, ulong size)
+    {
+        var context = GCHandle.Alloc(new MmioWindow(this, address));
+        _pins.Add(context);
+        nint user = GCHandle.ToIntPtr(context);
+        Check(Unicorn.MmioMap(Engine, address, (nuint)size, &OnMmioRead, user, &OnMmioWrite, user), $"uc_mmio_map([0x{address:X}, +0x{size:X}))");
+    }
+
+    private sealed record MmioWindow(FirmwareMachine Machine, ulong Base);
+
+    [UnmanagedCallersOnly]
+    private static ulong OnMmioRead(nint engine, ulong offset, uint size, nint user)
+    {
+        var window = (MmioWindow)GCHandle.FromIntPtr(user).Target!;
+        try
+        {
+            var main = window.Machine.Memory.Main;
+            var address = new GuestAddress(window.Base + offset);
+            return size switch
+            {
+                1 => main.ReadByte(address),
+                2 => main.ReadUInt16(address),
+                4 => main.ReadUInt32(address),
+                _ => main.ReadUInt64(address),
+            };
+        }
+        catch (Exception e)
+        {
+            window.Machine.Stop(e);
+            return 0;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnMmioWrite(nint engine, ulong offset, uint size, ulong value, nint user)
+    {
+        var window = (MmioWindow)GCHandle.FromIntPtr(user).Target!;
+        try
+        {
+            var main = window.Machine.Memory.Main;
+            var address = new GuestAddress(window.Base + offset);
+            switch (size)
+            {
+                case 1: main.WriteByte(address, (byte)value); break;
+                case 2: main.WriteUInt16(address, (ushort)value); break;
+                case 4: main.WriteUInt32(address, (uint)value); break;
+                default: main.WriteUInt64(address, value); break;
+            }
+        }
+        catch (Exception e)
+        {
+            window.Machine.Stop(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnInterrupt(nint engine, uint number, nint user)
+    {
+        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
+        try
+        {
+            machine.Interrupt(number);
+        }
+        catch (Exception e)
+        {
+            machine.Stop(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnBlock(nint engine, ulong address, uint size, nint user)
+    {
+        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
+        try
+        {
+            uint count = machine.BlockInstructions(address, size);
+            machine._instructions += count;
+            machine.BlockEntered(address, count);
+        }
+        catch (Exception e)
+        {
+            machine.Stop(e);
+        }
+    }
+
+    private uint BlockInstructions(ulong address, uint size)
+    {
+        // Key: address and size together (a block re-translated after invalidation may differ in size).
+        ulong key = address ^ ((ulong)size << 48) ^ 1;
+        int slot = (int)((address >> 1) & (BlockCacheSize - 1));
+        if (_blockKeys[slot] == key)
+        {
+            return _blockCounts[slot];
+        }
+        Span<byte> code = size <= 1024 ? stackalloc byte[(int)size] : new byte[size];
+        ReadThroughEngine(address, code);
+        uint count = Math.Max(1, CountInstructions(code));
+        _blockKeys[slot] = key;
+        _blockCounts[slot] = count;
+        return count;
+    }
+
+    [UnmanagedCallersOnly]
+    private static byte OnInvalidMemory(nint engine, int type, ulong address, int size, long value, nint user)
+    {
+        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
+        if (machine._fault is not null)
+        {
+            return 0;
+        }
+        var (access, what) = type switch
+        {
+            Unicorn.MemReadUnmapped => (AccessKind.Read, "read of unmapped memory"),
+            Unicorn.MemWriteUnmapped => (AccessKind.Write, "write to unmapped memory"),
+            Unicorn.MemFetchUnmapped => (AccessKind.Execute, "instruction fetch from unmapped memory"),
+            Unicorn.MemWriteProt => (AccessKind.Write, "write to read-only memory"),
+            Unicorn.MemReadProt => (AccessKind.Read, "read of unreadable memory"),
+            _ => (AccessKind.Execute, "instruction fetch from non-executable memory"),
+        };
+        ulong pc = machine.ReadPc();
+        string region = machine.Memory.Main.FindRegion(new GuestAddress(address)) is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";
+        machine._fault = new EmulationFault($"Guest fault at PC 0x{pc:X8}: {what} at 0x{address:X8}, {size} bytes{region}.", pc, address, access);
+        return 0; // stop
+    }
+
+    private static uint ProtOf(Permissions permissions) =>
+        (permissions.HasFlag(Permissions.Read) ? Unicorn.ProtRead : 0) | (permissions.HasFlag(Permissions.Write) ? Unicorn.ProtWrite : 0)
+        | (permissions.HasFlag(Permissions.Execute) ? Unicorn.ProtExec : 0);
+
+    private ulong AlignUp(ulong value) => (value + Granule - 1) & ~(Granule - 1);
+}

@@ -1,0 +1,312 @@
+using System.Numerics;
+using MemGate.Mmio;
+
+namespace MemGate.Emulation;
+
+/// <summary>
+/// The Cortex-M exception model (ARMv7-M ARM B1.5, B3.4): which exceptions are pending, enabled and
+/// active, their priorities, and the registers firmware uses for them — NVIC ISER/ICER/ISPR/ICPR/IABR,
+/// IPR from 0xE000E100, STIR at 0xE000EF00, and the SCB's ICSR, VTOR, AIRCR (PRIGROUP), SHPR1–3 and SHCSR at
+/// 0xE000ED00. The machine asks it which exception to take (<see cref="NextToTake"/>) and tells it
+/// when one is entered and returned from; peripherals raise interrupts with <see cref="SetPending"/>
+/// or connect a level-sensitive line with <see cref="Connect"/>.
+/// </summary>
+/// <remarks>
+/// Priorities keep the implemented high bits only (4 on STM32). Exceptions nest: one preempts when its
+/// group priority is higher (numerically lower) than the running priority, which PRIMASK raises to 0
+/// and BASEPRI to its value. Faults (HardFault, MemManage, BusFault, UsageFault) are not taken: a guest
+/// fault stops the run with an <see cref="EmulationFault"/> instead.
+/// </remarks>
+public sealed class Nvic
+{
+    /// <summary>SVCall's exception number.</summary>
+    public const int SvCall = 11;
+
+    /// <summary>PendSV's exception number.</summary>
+    public const int PendSv = 14;
+
+    /// <summary>SysTick's exception number.</summary>
+    public const int SysTick = 15;
+
+    /// <summary>Exception number of external interrupt 0.</summary>
+    public const int FirstExternal = 16;
+
+    private const int Exceptions = 256;
+    private readonly ulong[] _pending = new ulong[Exceptions / 64];
+    private readonly ulong[] _enabled = new ulong[Exceptions / 64];
+    private readonly ulong[] _active = new ulong[Exceptions / 64];
+    private readonly byte[] _priority = new byte[Exceptions];
+    private readonly byte _priorityMask;
+    private readonly int _externalCount;
+    private readonly List<(int Irq, Func<bool> Asserted)> _lines = [];
+    private int _priorityGroup;
+    private ulong _vtor;
+
+    /// <summary>An NVIC with <paramref name="externalInterrupts"/> lines and <paramref name="priorityBits"/> implemented priority bits.</summary>
+    public Nvic(int externalInterrupts = 240, int priorityBits = 4)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(externalInterrupts, Exceptions - FirstExternal);
+        ArgumentOutOfRangeException.ThrowIfLessThan(priorityBits, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(priorityBits, 8);
+        _externalCount = externalInterrupts;
+        _priorityMask = (byte)(0xFF << (8 - priorityBits));
+        Reset();   // system exceptions the machine raises are always enabled; external ones wait for ISER
+        int words = (externalInterrupts + 31) / 32;
+        var nvic = new List<RegisterDefinition>();
+        for (int i = 0; i < words; i++)
+        {
+            int word = i;
+            nvic.Add(new RegisterDefinition($"ISER{i}", 0x000 + 4UL * (ulong)i, 32) { OnWrite = (_, v) => Update(_enabled, word, v, set: true), OnRead = _ => Word(_enabled, word) });
+            nvic.Add(new RegisterDefinition($"ICER{i}", 0x080 + 4UL * (ulong)i, 32) { OnWrite = (_, v) => Update(_enabled, word, v, set: false), OnRead = _ => Word(_enabled, word) });
+            nvic.Add(new RegisterDefinition($"ISPR{i}", 0x100 + 4UL * (ulong)i, 32) { OnWrite = (_, v) => Update(_pending, word, v, set: true), OnRead = _ => Word(_pending, word) });
+            nvic.Add(new RegisterDefinition($"ICPR{i}", 0x180 + 4UL * (ulong)i, 32) { OnWrite = (_, v) => Update(_pending, word, v, set: false), OnRead = _ => Word(_pending, word) });
+            nvic.Add(new RegisterDefinition($"IABR{i}", 0x200 + 4UL * (ulong)i, 32) { Access = FieldAccess.ReadOnly, OnRead = _ => Word(_active, word) });
+        }
+        for (int i = 0; i < (externalInterrupts + 3) / 4; i++)
+        {
+            int first = FirstExternal + 4 * i;
+            nvic.Add(new RegisterDefinition($"IPR{i}", 0x300 + 4UL * (ulong)i, 32) { OnWrite = (_, v) => SetPriorities(first, v), OnRead = _ => Priorities(first) });
+        }
+        NvicBlock = new RegisterBlock("NVIC", 0x400, nvic, baseAddress: 0xE000_E100);
+        // STIR lies past the SCB (0xE000EF00), so it is a block of its own.
+        StirBlock = new RegisterBlock("STIR", 0x4,
+        [
+            new RegisterDefinition("STIR", 0x0, 32) { Access = FieldAccess.WriteOnly, OnWrite = (_, v) => SetPendingIfExists((int)(v & 0x1FF)) },
+        ], baseAddress: 0xE000_EF00);
+
+        ScbBlock = new RegisterBlock("SCB", 0x28,
+        [
+            new RegisterDefinition("CPUID", 0x00, 32) { Access = FieldAccess.ReadOnly, ResetValue = 0x412F_C230 },
+            new RegisterDefinition("ICSR", 0x04, 32) { OnWrite = (_, v) => WriteIcsr(v), OnRead = _ => ReadIcsr() },
+            new RegisterDefinition("VTOR", 0x08, 32) { OnWrite = (_, v) => _vtor = v & 0xFFFF_FF80, OnRead = _ => _vtor },
+            new RegisterDefinition("AIRCR", 0x0C, 32)
+            {
+                // Writes need VECTKEY 0x05FA in the top half; reads show VECTKEYSTAT 0xFA05.
+                OnWrite = (_, v) => { if ((v >> 16) == 0x05FA) { _priorityGroup = (int)((v >> 8) & 7); } },
+                OnRead = _ => 0xFA05_0000UL | ((ulong)_priorityGroup << 8),
+            },
+            new RegisterDefinition("SCR", 0x10, 32),
+            new RegisterDefinition("CCR", 0x14, 32) { ResetValue = 0x200 },
+            new RegisterDefinition("SHPR1", 0x18, 32) { OnWrite = (_, v) => SetPriorities(4, v), OnRead = _ => Priorities(4) },
+            new RegisterDefinition("SHPR2", 0x1C, 32) { OnWrite = (_, v) => SetPriorities(8, v & 0xFF00_0000), OnRead = _ => Priorities(8) & 0xFF00_0000 },
+            new RegisterDefinition("SHPR3", 0x20, 32) { OnWrite = (_, v) => SetPriorities(12, v & 0xFFFF_0000), OnRead = _ => Priorities(12) & 0xFFFF_0000 },
+            new RegisterDefinition("SHCSR", 0x24, 32) { OnRead = _ => ReadShcsr() },
+        ], baseAddress: 0xE000_ED00);
+    }
+
+    /// <summary>The NVIC's registers (ISER… STIR), for 0xE000E100.</summary>
+    public RegisterBlock NvicBlock { get; }
+
+    /// <summary>The software trigger interrupt register, for 0xE000EF00.</summary>
+    public RegisterBlock StirBlock { get; }
+
+    /// <summary>The SCB's CPUID… SHCSR, for 0xE000ED00.</summary>
+    public RegisterBlock ScbBlock { get; }
+
+    /// <summary>Where the vector table is (VTOR).</summary>
+    public ulong VectorTable => _vtor;
+
+    /// <summary>Back to the reset state: nothing pending, enabled or active; priorities 0; VTOR 0; PRIGROUP 0.</summary>
+    public void Reset()
+    {
+        Array.Clear(_pending);
+        Array.Clear(_active);
+        Array.Clear(_priority);
+        Array.Clear(_enabled);
+        foreach (int n in (int[])[SvCall, PendSv, SysTick])
+        {
+            _enabled[n / 64] |= 1UL << n;
+        }
+        _vtor = 0;
+        _priorityGroup = 0;
+    }
+
+    /// <summary>Makes external interrupt <paramref name="irq"/> pending (taken once enabled and its priority allows).</summary>
+    public void SetPending(int irq)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(irq);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(irq, _externalCount);
+        Pend(FirstExternal + irq);
+    }
+
+    private void SetPendingIfExists(int irq)
+    {
+        if (irq < _externalCount)
+        {
+            Pend(FirstExternal + irq);
+        }
+    }
+
+    /// <summary>Connects a level-sensitive interrupt line: while <paramref name="asserted"/> returns true, interrupt <paramref name="irq"/> is pending.</summary>
+    public void Connect(int irq, Func<bool> asserted)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(irq);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(irq, _externalCount);
+        _lines.Add((irq, asserted));
+    }
+
+    /// <summary>Makes exception <paramref name="exception"/> (by number: 11 SVCall, 14 PendSV, 15 SysTick, 16+ external) pending.</summary>
+    public void Pend(int exception) => _pending[exception / 64] |= 1UL << exception;
+
+    /// <summary>Whether exception <paramref name="exception"/> is pending.</summary>
+    public bool IsPending(int exception) => (_pending[exception / 64] & (1UL << exception)) != 0;
+
+    /// <summary>Whether exception <paramref name="exception"/> is active (entered and not yet returned from).</summary>
+    public bool IsActive(int exception) => (_active[exception / 64] & (1UL << exception)) != 0;
+
+    /// <summary>Samples connected lines: an asserted line of an inactive interrupt becomes pending.</summary>
+    public void SampleLines()
+    {
+        foreach (var (irq, asserted) in _lines)
+        {
+            int n = FirstExternal + irq;
+            if (!IsActive(n) && asserted())
+            {
+                Pend(n);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The pending, enabled exception that preempts now, or 0: the highest priority one (lowest number
+    /// on a tie) whose group priority is above the running priority, given the active exceptions,
+    /// PRIMASK and BASEPRI.
+    /// </summary>
+    public int NextToTake(bool primask, uint basepri)
+    {
+        int best = Highest(out int priority);
+        if (best == 0)
+        {
+            return 0;
+        }
+        int running = RunningPriority(primask, basepri);
+        return Group(priority) < running ? best : 0;
+    }
+
+    /// <summary>Marks <paramref name="exception"/> active and no longer pending (exception entry).</summary>
+    public void Enter(int exception)
+    {
+        _pending[exception / 64] &= ~(1UL << exception);
+        _active[exception / 64] |= 1UL << exception;
+    }
+
+    /// <summary>Marks <paramref name="exception"/> no longer active (exception return).</summary>
+    public void Leave(int exception) => _active[exception / 64] &= ~(1UL << exception);
+
+    private int RunningPriority(bool primask, uint basepri)
+    {
+        int running = 256;   // thread mode, nothing boosting
+        for (int w = 0; w < _active.Length; w++)
+        {
+            for (ulong bits = _active[w]; bits != 0; bits &= bits - 1)
+            {
+                running = Math.Min(running, Group(_priority[w * 64 + BitOperations.TrailingZeroCount(bits)]));
+            }
+        }
+        if (basepri != 0)
+        {
+            running = Math.Min(running, Group((byte)(basepri & _priorityMask)));
+        }
+        return primask ? Math.Min(running, 0) : running;
+    }
+
+    // The highest-priority pending and enabled exception (number, priority), or 0.
+    private int Highest(out int priority)
+    {
+        int best = 0;
+        priority = 256;
+        for (int w = 0; w < _pending.Length; w++)
+        {
+            for (ulong bits = _pending[w] & _enabled[w]; bits != 0; bits &= bits - 1)
+            {
+                int n = w * 64 + BitOperations.TrailingZeroCount(bits);
+                if (_priority[n] < priority)
+                {
+                    (best, priority) = (n, _priority[n]);
+                }
+            }
+        }
+        return best;
+    }
+
+    // Group priority: the bits above PRIGROUP's split (B1.5.4); subpriority only orders pending ones.
+    private int Group(int priority) => priority >= 256 ? 256 : priority & (0xFF << (_priorityGroup + 1)) & 0xFF;
+
+    // Register word i shows exceptions 16+32i … 16+32i+31 of the bit set.
+    private static ulong Word(ulong[] bits, int word)
+    {
+        int first = FirstExternal + 32 * word;
+        int w = first / 64, shift = first % 64;
+        ulong low = bits[w] >> shift;
+        ulong high = shift != 0 && w + 1 < bits.Length ? bits[w + 1] << (64 - shift) : 0;
+        return (low | high) & 0xFFFF_FFFF;
+    }
+
+    private void Update(ulong[] bits, int word, ulong value, bool set)
+    {
+        for (ulong v = value & 0xFFFF_FFFF; v != 0; v &= v - 1)
+        {
+            int irq = 32 * word + BitOperations.TrailingZeroCount(v);
+            if (irq >= _externalCount)
+            {
+                continue;
+            }
+            int n = FirstExternal + irq;
+            if (set)
+            {
+                bits[n / 64] |= 1UL << n;
+            }
+            else
+            {
+                bits[n / 64] &= ~(1UL << n);
+            }
+        }
+    }
+
+    private void SetPriorities(int first, ulong value)
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            if (first + i < FirstExternal + _externalCount)
+            {
+                _priority[first + i] = (byte)((value >> (8 * i)) & _priorityMask);
+            }
+        }
+    }
+
+    private ulong Priorities(int first)
+    {
+        ulong value = 0;
+        for (int i = 0; i < 4 && first + i < Exceptions; i++)
+        {
+            value |= (ulong)_priority[first + i] << (8 * i);
+        }
+        return value;
+    }
+
+    private void WriteIcsr(ulong value)
+    {
+        if ((value & (1UL << 28)) != 0) { Pend(PendSv); }
+        if ((value & (1UL << 27)) != 0) { _pending[0] &= ~(1UL << PendSv); }
+        if ((value & (1UL << 26)) != 0) { Pend(SysTick); }
+        if ((value & (1UL << 25)) != 0) { _pending[0] &= ~(1UL << SysTick); }
+    }
+
+    // VECTACTIVE is the CPU's IPSR, which the machine keeps; here VECTPENDING, ISRPENDING, RETTOBASE and the set bits.
+    private ulong ReadIcsr()
+    {
+        int pending = Highest(out _);
+        bool external = false;
+        for (int w = 0; w < _pending.Length; w++)
+        {
+            ulong mask = w == 0 ? ~0xFFFFUL : ~0UL;
+            external |= (_pending[w] & mask) != 0;
+        }
+        int activeCount = _active.Sum(BitOperations.PopCount);
+        return ((ulong)(pending & 0x1FF) << 12) | (external ? 1UL << 22 : 0) | (activeCount <= 1 ? 1UL << 11 : 0)
+            | (IsPending(PendSv) ? 1UL << 28 : 0) | (IsPending(SysTick) ? 1UL << 26 : 0);
+    }
+
+    private ulong ReadShcsr() =>
+        (IsActive(SvCall) ? 1UL << 7 : 0) | (IsActive(PendSv) ? 1UL << 10 : 0) | (IsActive(SysTick) ? 1UL << 11 : 0) | (IsPending(SvCall) ? 1UL << 15 : 0);
+}

@@ -1,0 +1,175 @@
+using MemGate.Devices;
+using MemGate.Mmio;
+using MemGate.Native;
+
+namespace MemGate.Emulation;
+
+/// <summary>
+/// A RISC-V (RV32 or RV64) machine after QEMU's <c>virt</c> board: the ns16550a UART at 0x10000000
+/// prints to the output, the CLINT at 0x02000000 raises machine timer and software interrupts, and
+/// the SiFive test device at 0x00100000 ends the run (0x5555 pass, 0x3333 | code &lt;&lt; 16 fail).
+/// Firmware starts in machine mode at the image's entry point with a0 = hart id 0 and stays in machine
+/// mode (traps are taken to M-mode with MPP = M).
+/// </summary>
+/// <remarks>
+/// Unicorn does not connect a CLINT to the CPU, so interrupts are taken here at block boundaries as the
+/// privileged spec (3.1.6–3.1.20) has it: when MTIE/MSIE in mie and MIE in mstatus allow, mepc = the
+/// interrupted PC, mcause = interrupt | 7 (timer) or 3 (software), MPIE = MIE, MIE = 0, MPP = M, and the
+/// PC goes to mtvec (its base, or base + 4 × cause when vectored); <c>mret</c> is Unicorn's own.
+/// </remarks>
+public sealed class RiscVMachine : FirmwareMachine
+{
+    private static readonly ulong[] Halts = [0xFFFF_F000, 0x7FFF_F000, 0x0FFF_F000];
+    private const ulong MstatusMie = 1UL << 3;
+    private const ulong MstatusMpie = 1UL << 7;
+    private const ulong MstatusMpp = 3UL << 11;
+    private const int TimerCause = 7;
+    private const int SoftwareCause = 3;
+    private const uint EcallFromUser = 8;
+    private const uint EcallFromMachine = 11;
+
+    private readonly RiscVClint _clint;
+    private readonly int _xlen;
+
+    private RiscVMachine(DeviceMemory memory, TextWriter output, int xlen, RiscVClint clint)
+        : base(memory, output, Unicorn.ArchRiscv, xlen == 64 ? Unicorn.ModeRiscv64 : Unicorn.ModeRiscv32, cpuModel: null, engineOwned: false)
+    {
+        _xlen = xlen;
+        _clint = clint;
+    }
+
+    /// <summary>The core-local interruptor (timer and software interrupts).</summary>
+    public RiscVClint Clint => _clint;
+
+    /// <summary>Builds the machine for an rv32*/rv64* device (see <see cref="FirmwareMachine.Create"/>).</summary>
+    /// <exception cref="NotSupportedException">The device is not RISC-V, or Unicorn is not installed.</exception>
+    public static new RiscVMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        string architecture = device.Architecture.ToLowerInvariant();
+        int xlen = architecture.StartsWith("rv32", StringComparison.Ordinal) ? 32 : architecture.StartsWith("rv64", StringComparison.Ordinal) ? 64
+            : throw new NotSupportedException($"Device '{device.Name}' is {device.Architecture}; the RISC-V machine runs rv32* and rv64*.");
+        var clint = new RiscVClint();
+        RiscVMachine? machine = null;
+        var models = new List<PeripheralModel>();
+        AddIfMapped(device, models, new PeripheralModel("UART0", 0x1000_0000, 0x100, Ns16550Uart.Create("UART0", 0x1000_0000, output)));
+        AddIfMapped(device, models, new PeripheralModel("CLINT", 0x0200_0000, 0x1_0000, clint.Block));
+        AddIfMapped(device, models, new PeripheralModel("Test", 0x0010_0000, 0x1000, new RegisterBlock("Test", 0x1000,
+        [
+            new RegisterDefinition("FINISHER", 0, 32) { OnWrite = (_, v) => machine?.Finish(v) },
+        ], baseAddress: 0x0010_0000)));
+        var memory = Allocate(device, baseDirectory, trace, models);
+        machine = Build(memory, trace, () => new RiscVMachine(memory, output, xlen, clint));
+        return machine;
+    }
+
+    private static void AddIfMapped(DeviceDescription device, List<PeripheralModel> models, PeripheralModel model)
+    {
+        if (device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Start <= model.Base && r.Last >= model.Base + model.Size - 1))
+        {
+            models.Add(model);
+        }
+    }
+
+    private protected override int ProgramCounterRegister => Unicorn.RiscvRegPc;
+
+    private protected override IReadOnlyList<ulong> HaltCandidates => Halts;
+
+    private protected override uint HaltInstructions => 0x0000_006F;   // j .
+
+    // Instructions whose two low bits are 0b11 are 32 bits long; the rest are compressed (16 bits).
+    private protected override uint CountInstructions(ReadOnlySpan<byte> code)
+    {
+        uint count = 0;
+        for (int i = 0; i < code.Length; count++)
+        {
+            i += (code[i] & 3) == 3 ? 4 : 2;
+        }
+        return count;
+    }
+
+    private protected override ulong Reset()
+    {
+        _clint.Reset();
+        SetRegister(Unicorn.RiscvRegA0, 0);   // hart id
+        SetRegister(Unicorn.RiscvRegMstatus, 0);
+        SetRegister(Unicorn.RiscvRegMie, 0);
+        if (Memory.Device.Boot.InitialStackPointer is { } sp)
+        {
+            SetRegister(Unicorn.RiscvRegSp, sp);
+        }
+        return StartAddress();
+    }
+
+    private protected override void BlockEntered(ulong address, uint instructions)
+    {
+        _clint.Advance(instructions);
+        if (!_clint.TimerPending && !_clint.SoftwarePending)
+        {
+            return;
+        }
+        ulong mstatus = Register(Unicorn.RiscvRegMstatus);
+        ulong mie = Register(Unicorn.RiscvRegMie);
+        if ((mstatus & MstatusMie) == 0)
+        {
+            return;
+        }
+        int cause = _clint.SoftwarePending && (mie & (1UL << SoftwareCause)) != 0 ? SoftwareCause
+            : _clint.TimerPending && (mie & (1UL << TimerCause)) != 0 ? TimerCause : -1;
+        if (cause >= 0)
+        {
+            Trap(address, (1UL << (_xlen - 1)) | (uint)cause, mstatus);
+        }
+    }
+
+    // Unicorn hands synchronous traps (ecall, illegal instruction, access faults) to the hook instead of
+    // the CPU; they are delivered to the firmware's mtvec here, or end the run when it has none.
+    private protected override void Interrupt(uint number)
+    {
+        ulong pc = ReadPc();
+        if (number < 16 && Register(Unicorn.RiscvRegMtvec) != 0)
+        {
+            // QEMU adds the privilege level to ECALL's cause when it delivers the trap, which Unicorn skips; firmware runs in M-mode here.
+            Trap(pc, number == EcallFromUser ? EcallFromMachine : number, Register(Unicorn.RiscvRegMstatus));
+            return;
+        }
+        Fail($"Run stopped at PC 0x{pc:X8}: trap {number} ({TrapName(number)}) and no trap vector (mtvec) is set.");
+    }
+
+    // Trap entry in machine mode (privileged spec 3.1.6): mepc, mcause, mtval, MPIE = MIE, MIE = 0, MPP = M, PC = mtvec.
+    private void Trap(ulong pc, ulong cause, ulong mstatus)
+    {
+        SetRegister(Unicorn.RiscvRegMepc, pc);
+        SetRegister(Unicorn.RiscvRegMcause, cause);
+        SetRegister(Unicorn.RiscvRegMtval, 0);
+        SetRegister(Unicorn.RiscvRegMstatus, (mstatus & ~(MstatusMie | MstatusMpie)) | MstatusMpp | ((mstatus & MstatusMie) != 0 ? MstatusMpie : 0));
+        ulong mtvec = Register(Unicorn.RiscvRegMtvec);
+        bool vectored = (mtvec & 3) == 1 && (cause >> (_xlen - 1)) != 0;
+        SetRegister(Unicorn.RiscvRegPc, (mtvec & ~3UL) + (vectored ? 4 * (cause & 0xFF) : 0));
+    }
+
+    private static string TrapName(uint cause) => cause switch
+    {
+        0 => "instruction address misaligned",
+        1 => "instruction access fault",
+        2 => "illegal instruction",
+        3 => "breakpoint",
+        4 => "load address misaligned",
+        5 => "load access fault",
+        6 => "store address misaligned",
+        7 => "store access fault",
+        8 or 9 or 11 => "environment call",
+        _ => "exception",
+    };
+
+    // SiFive test device: 0x5555 passes, 0x3333 fails with the code in the upper half, 0x7777 asks for a reset (ends the run as a pass).
+    private void Finish(ulong value)
+    {
+        switch (value & 0xFFFF)
+        {
+            case 0x5555: Exit(0); break;
+            case 0x3333: Exit((int)(value >> 16)); break;
+            case 0x7777: Exit(0); break;
+        }
+    }
+}

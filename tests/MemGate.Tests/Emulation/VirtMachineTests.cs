@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using MemGate.Devices;
+using MemGate.Emulation;
+using MemGate.Firmware;
+using MemGate.Memory;
+
+namespace MemGate.Tests.Emulation;
+
+/// <summary>The RISC-V and AArch64 virt machines, the machine factory, instruction counts and a comparison with QEMU.</summary>
+public sealed class VirtMachineTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", name);
+
+    private static (RunResult Result, string Output, FirmwareMachine Machine) RunExample(string template, string image)
+    {
+        var output = new StringWriter();
+        var machine = FirmwareMachine.Create(DeviceTemplates.Load(template), output);
+        machine.Load(FirmwareReader.Load(Fixture(image)));
+        return (machine.Run(timeout: TimeSpan.FromSeconds(20)), output.ToString(), machine);
+    }
+
+    [Fact]
+    public void The_rv32_example_prints_over_the_ns16550a_takes_three_clint_timer_interrupts_and_exits_through_the_test_device()
+    {
+        var (result, output, machine) = RunExample("RV32", "rv32-virt/hello.elf");
+        using (machine)
+        {
+            Assert.IsType<RiscVMachine>(machine);
+            Assert.Equal("Hello from RV32 virt!\nticks: 3\n", output);
+            Assert.Equal((0, "exit"), (result.ExitCode, result.Reason));
+            // Three ticks of 2000 instructions each have passed on the CLINT's clock, which counts instructions.
+            Assert.InRange(((RiscVMachine)machine).Clint.Time, 6000UL, result.Instructions);
+        }
+    }
+
+    [Fact]
+    public void The_cortex_a53_example_prints_over_the_pl011_and_exits_through_semihosting()
+    {
+        var (result, output, machine) = RunExample("CortexA53", "a53-virt/hello.elf");
+        using (machine)
+        {
+            Assert.IsType<Aarch64Machine>(machine);
+            Assert.Equal("Hello from Cortex-A53 virt!\nfib(90) = 0x27f80ddaa1ba7878\n", output);
+            Assert.Equal((0, "exit"), (result.ExitCode, result.Reason));
+        }
+    }
+
+    [Fact]
+    public void The_nvic_example_passes_its_priority_nesting_masking_and_peripheral_interrupt_checks()
+    {
+        var (result, output, machine) = RunExample("STM32F103", "nvic.elf");
+        using (machine)
+        {
+            Assert.Equal((0, "exit"), (result.ExitCode, result.Reason));
+            Assert.DoesNotContain("FAIL", output);
+            Assert.Equal(6, output.Split('\n').Count(l => l.StartsWith("ok ", StringComparison.Ordinal)));
+            Assert.Contains("sent from the USART1 interrupt\n", output);
+        }
+    }
+
+    [Fact]
+    public void The_factory_picks_the_machine_for_the_cpu_and_refuses_others_by_name()
+    {
+        using (var m = FirmwareMachine.Create(DeviceTemplates.Load("STM32F407"), TextWriter.Null))
+        {
+            Assert.IsType<CortexMMachine>(m);
+        }
+        using (var m = FirmwareMachine.Create(DeviceTemplates.Load("RV64"), TextWriter.Null))
+        {
+            Assert.IsType<RiscVMachine>(m);
+        }
+        var e = Assert.Throws<NotSupportedException>(() => FirmwareMachine.Create(DeviceTemplates.Load("ATmega328"), TextWriter.Null));
+        Assert.Contains("'ATmega328'", e.Message);
+        Assert.Contains("rv32*/rv64*", e.Message);
+    }
+
+    // movs r0, #10; loop: subs r0, #1; bne loop; movs r0, #0x18; ldr r1, =0x20026; bkpt 0xAB
+    // = 1 + 2 × 10 + 3 = 24 instructions, with 32-bit literal data that must not be counted.
+    [Fact]
+    public void Instructions_are_counted_exactly_per_block()
+    {
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+        ushort[] code = [0x200A, 0x3801, 0xD1FD, 0x2018, 0x4900, 0xBEAB, 0x0026, 0x0002];
+        for (int i = 0; i < code.Length; i++)
+        {
+            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), code[i]);
+        }
+        var result = machine.Run(timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(24UL, result.Instructions);
+    }
+
+    // RISC-V synchronous traps reach the firmware's mtvec: ecall, whose handler reports mcause through the test device.
+    [Fact]
+    public void An_ecall_is_delivered_to_the_firmware_trap_vector()
+    {
+        using var machine = RiscVMachine.Create(DeviceTemplates.Load("RV32"), TextWriter.Null);
+        uint[] code =
+        [
+            0x00000297, // auipc t0, 0
+            0x01428293, // addi t0, t0, 20      -> handler at +20
+            0x30529073, // csrw mtvec, t0
+            0x00000073, // ecall
+            0x0000006F, // j .                  (never reached)
+            0x342022F3, // handler: csrr t0, mcause
+            0x01029293, // slli t0, t0, 16
+            0x00003337, // lui t1, 3
+            0x33330313, // addi t1, t1, 0x333  -> 0x3333
+            0x0062E2B3, // or t0, t0, t1
+            0x00100337, // lui t1, 0x100
+            0x00532023, // sw t0, 0(t1)        -> test device: fail with code = mcause
+            0x0000006F, // j .
+        ];
+        for (int i = 0; i < code.Length; i++)
+        {
+            machine.Memory.Main.Debug.WriteUInt32(new GuestAddress(0x8000_0000 + 4UL * (ulong)i), code[i]);
+        }
+        machine.Load(new FirmwareImage("inline", FirmwareFormat.Raw, [], entryPoint: 0x8000_0000));
+        var result = machine.Run(timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal(11, result.ExitCode);   // mcause 11: environment call from M-mode
+    }
+
+    // Where QEMU is installed (test.sh installs it), the STM32F103 examples print the same on QEMU's
+    // stm32vldiscovery board (an STM32F100: same core, USART1 and SysTick) with semihosting.
+    [Theory]
+    [InlineData("hello.elf")]
+    [InlineData("systick.elf")]
+    public async Task Examples_print_the_same_as_on_qemu(string image)
+    {
+        string? qemu = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, "qemu-system-arm")).FirstOrDefault(File.Exists);
+        if (qemu is null)
+        {
+            Assert.False(File.Exists("/usr/bin/qemu-system-arm"));
+            return;
+        }
+        var info = new ProcessStartInfo(qemu, ["-M", "stm32vldiscovery", "-kernel", Fixture(image), "-nographic", "-semihosting", "-monitor", "none", "-serial", "stdio"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        using var process = Process.Start(info)!;
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        string fromQemu = await process.StandardOutput.ReadToEndAsync(limit.Token);
+        await process.WaitForExitAsync(limit.Token);
+        var (result, output, machine) = RunExample("STM32F103", image);
+        machine.Dispose();
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(fromQemu.ReplaceLineEndings("\n"), output);
+    }
+}
