@@ -203,7 +203,8 @@ public sealed class Nvic
                 running = Math.Min(running, Group(_priority[w * 64 + BitOperations.TrailingZeroCount(bits)]));
             }
         }
-        if (basepri != 0)
+        // BASEPRI keeps the implemented bits only; what is left 0 masks nothing.
+        if ((basepri & _priorityMask) != 0)
         {
             running = Math.Min(running, Group((byte)(basepri & _priorityMask)));
         }
