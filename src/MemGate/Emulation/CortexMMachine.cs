@@ -25,13 +25,15 @@ public sealed class CortexMMachine : FirmwareMachine
     private const int BkptSemihosting = 0xBEAB;
 
     private readonly SysTickTimer _sysTick;
+    private readonly Stm32Usart? _usart;
     private readonly Semihosting _semihosting;
 
-    private CortexMMachine(DeviceMemory memory, TextWriter output, int cpuModel, Nvic nvic, SysTickTimer sysTick, bool engineOwned)
+    private CortexMMachine(DeviceMemory memory, TextWriter output, int cpuModel, Nvic nvic, SysTickTimer sysTick, Stm32Usart? usart, bool engineOwned)
         : base(memory, output, Unicorn.ArchArm, Unicorn.ModeThumb, cpuModel, engineOwned)
     {
         Nvic = nvic;
         _sysTick = sysTick;
+        _usart = usart;
         _semihosting = new Semihosting(memory.Main, output, wordBytes: 4);
     }
 
@@ -66,14 +68,15 @@ public sealed class CortexMMachine : FirmwareMachine
             models.Add(new PeripheralModel("STIR", 0xE000_EF00, nvic.StirBlock.Size, nvic.StirBlock));
         }
         ulong? usart = name.StartsWith("STM32F1", StringComparison.Ordinal) ? 0x4001_3800 : name.StartsWith("STM32F4", StringComparison.Ordinal) ? 0x4001_1000 : null;
+        Stm32Usart? uart = null;
         if (usart is { } at)
         {
-            var block = Stm32Usart.Create("USART1", at, output);
-            models.Add(new PeripheralModel("USART1", at, 0x400, block));
-            nvic.Connect(Stm32Usart.Usart1Irq, () => Stm32Usart.InterruptAsserted(block));
+            uart = new Stm32Usart("USART1", at, output);
+            models.Add(new PeripheralModel("USART1", at, 0x400, uart.Block));
+            nvic.Connect(Stm32Usart.Usart1Irq, () => uart.InterruptAsserted);
         }
         var memory = Allocate(device, baseDirectory, trace, models);
-        return Build(memory, trace, () => new CortexMMachine(memory, output, model, nvic, sysTick, engineOwned));
+        return Build(memory, trace, () => new CortexMMachine(memory, output, model, nvic, sysTick, uart, engineOwned));
     }
 
     private protected override int ProgramCounterRegister => Unicorn.ArmRegPc;
@@ -101,6 +104,7 @@ public sealed class CortexMMachine : FirmwareMachine
     {
         Nvic.Reset();
         _sysTick.Reset();
+        _usart?.Reset();
         SetRegister(Unicorn.ArmRegIpsr, 0);
         SetRegister(Unicorn.ArmRegPrimask, 0);
         SetRegister(Unicorn.ArmRegBasepri, 0);

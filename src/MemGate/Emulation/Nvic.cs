@@ -40,6 +40,7 @@ public sealed class Nvic
     private readonly int _externalCount;
     private readonly List<(int Irq, Func<bool> Asserted)> _lines = [];
     private int _priorityGroup;
+    private bool _maybeTakeable;   // false once a search found nothing pending and enabled; any change sets it again
     private ulong _vtor;
 
     /// <summary>An NVIC with <paramref name="externalInterrupts"/> lines and <paramref name="priorityBits"/> implemented priority bits.</summary>
@@ -82,7 +83,7 @@ public sealed class Nvic
             new RegisterDefinition("AIRCR", 0x0C, 32)
             {
                 // Writes need VECTKEY 0x05FA in the top half; reads show VECTKEYSTAT 0xFA05.
-                OnWrite = (_, v) => { if ((v >> 16) == 0x05FA) { _priorityGroup = (int)((v >> 8) & 7); } },
+                OnWrite = (_, v) => { if ((v >> 16) == 0x05FA) { _priorityGroup = (int)((v >> 8) & 7); _maybeTakeable = true; } },
                 OnRead = _ => 0xFA05_0000UL | ((ulong)_priorityGroup << 8),
             },
             new RegisterDefinition("SCR", 0x10, 32),
@@ -119,6 +120,7 @@ public sealed class Nvic
         }
         _vtor = 0;
         _priorityGroup = 0;
+        _maybeTakeable = false;
     }
 
     /// <summary>Makes external interrupt <paramref name="irq"/> pending (taken once enabled and its priority allows).</summary>
@@ -146,7 +148,11 @@ public sealed class Nvic
     }
 
     /// <summary>Makes exception <paramref name="exception"/> (by number: 11 SVCall, 14 PendSV, 15 SysTick, 16+ external) pending.</summary>
-    public void Pend(int exception) => _pending[exception / 64] |= 1UL << exception;
+    public void Pend(int exception)
+    {
+        _pending[exception / 64] |= 1UL << exception;
+        _maybeTakeable = true;
+    }
 
     /// <summary>Whether exception <paramref name="exception"/> is pending.</summary>
     public bool IsPending(int exception) => (_pending[exception / 64] & (1UL << exception)) != 0;
@@ -157,6 +163,10 @@ public sealed class Nvic
     /// <summary>Samples connected lines: an asserted line of an inactive interrupt becomes pending.</summary>
     public void SampleLines()
     {
+        if (_lines.Count == 0)
+        {
+            return;
+        }
         foreach (var (irq, asserted) in _lines)
         {
             int n = FirstExternal + irq;
@@ -174,9 +184,14 @@ public sealed class Nvic
     /// </summary>
     public int NextToTake(bool primask, uint basepri)
     {
+        if (!_maybeTakeable)
+        {
+            return 0;   // checked at every block: most of the time nothing is pending
+        }
         int best = Highest(out int priority);
         if (best == 0)
         {
+            _maybeTakeable = false;
             return 0;
         }
         int running = RunningPriority(primask, basepri);
@@ -191,7 +206,11 @@ public sealed class Nvic
     }
 
     /// <summary>Marks <paramref name="exception"/> no longer active (exception return).</summary>
-    public void Leave(int exception) => _active[exception / 64] &= ~(1UL << exception);
+    public void Leave(int exception)
+    {
+        _active[exception / 64] &= ~(1UL << exception);
+        _maybeTakeable = true;
+    }
 
     private int RunningPriority(bool primask, uint basepri)
     {
@@ -245,6 +264,7 @@ public sealed class Nvic
 
     private void Update(ulong[] bits, int word, ulong value, bool set)
     {
+        _maybeTakeable = true;
         for (ulong v = value & 0xFFFF_FFFF; v != 0; v &= v - 1)
         {
             int irq = 32 * word + BitOperations.TrailingZeroCount(v);
@@ -266,6 +286,7 @@ public sealed class Nvic
 
     private void SetPriorities(int first, ulong value)
     {
+        _maybeTakeable = true;
         for (int i = 0; i < 4; i++)
         {
             if (first + i < FirstExternal + _externalCount)

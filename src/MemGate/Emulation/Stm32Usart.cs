@@ -8,41 +8,56 @@ namespace MemGate.Emulation;
 /// progress; the other registers keep what is written. With UE and TXEIE or TCIE set in CR1 its
 /// interrupt line is asserted, so interrupt-driven drivers progress too.
 /// </summary>
-public static class Stm32Usart
+public sealed class Stm32Usart
 {
     /// <summary>USART1's interrupt number on STM32F1 and F4 (RM0008 table 63, RM0090 table 61).</summary>
     public const int Usart1Irq = 37;
 
-    /// <summary>Whether the USART's interrupt line is asserted: enabled (UE) with TXEIE or TCIE set, as TXE and TC always are.</summary>
-    public static bool InterruptAsserted(RegisterBlock usart)
+    private const ulong Enable = 1UL << 13;         // UE
+    private const ulong InterruptOnEmpty = 1UL << 7;  // TXEIE
+    private const ulong InterruptOnDone = 1UL << 6;   // TCIE
+
+    // CR1 as last written, so the interrupt line costs no register lookup (it is sampled at every block).
+    private ulong _control;
+
+    /// <summary>A USART at <paramref name="baseAddress"/> whose transmitted bytes go to <paramref name="output"/>.</summary>
+    public Stm32Usart(string name, ulong baseAddress, TextWriter output)
     {
-        ArgumentNullException.ThrowIfNull(usart);
-        ulong cr1 = usart.Peek("CR1");
-        return (cr1 & (1UL << 13)) != 0 && (cr1 & ((1UL << 7) | (1UL << 6))) != 0;
+        Block = new RegisterBlock(name, 0x400,
+        [
+            new RegisterDefinition("SR", 0x00, 32)
+            {
+                ResetValue = 0xC0,
+                Fields =
+                [
+                    new RegisterField("TXE", 7, 1) { Access = FieldAccess.ReadOnly, OnRead = _ => 1 },
+                    new RegisterField("TC", 6, 1) { WriteAction = WriteAction.ZeroToClear, OnRead = _ => 1 },
+                    new RegisterField("RXNE", 5, 1) { WriteAction = WriteAction.ZeroToClear },
+                    new RegisterField("FLAGS", 0, 5) { Access = FieldAccess.ReadOnly },
+                ],
+            },
+            new RegisterDefinition("DR", 0x04, 32)
+            {
+                Fields = [new RegisterField("DR", 0, 9) { OnWrite = (_, value) => output.Write((char)(value & 0xFF)) }],
+            },
+            new RegisterDefinition("BRR", 0x08, 32),
+            new RegisterDefinition("CR1", 0x0C, 32) { OnWrite = (_, value) => _control = value },
+            new RegisterDefinition("CR2", 0x10, 32),
+            new RegisterDefinition("CR3", 0x14, 32),
+            new RegisterDefinition("GTPR", 0x18, 32),
+        ], baseAddress: baseAddress);
     }
 
-    /// <summary>A register block for one USART whose transmitted bytes go to <paramref name="output"/>.</summary>
-    public static RegisterBlock Create(string name, ulong baseAddress, TextWriter output) => new(name, 0x400,
-    [
-        new RegisterDefinition("SR", 0x00, 32)
-        {
-            ResetValue = 0xC0,
-            Fields =
-            [
-                new RegisterField("TXE", 7, 1) { Access = FieldAccess.ReadOnly, OnRead = _ => 1 },
-                new RegisterField("TC", 6, 1) { WriteAction = WriteAction.ZeroToClear, OnRead = _ => 1 },
-                new RegisterField("RXNE", 5, 1) { WriteAction = WriteAction.ZeroToClear },
-                new RegisterField("FLAGS", 0, 5) { Access = FieldAccess.ReadOnly },
-            ],
-        },
-        new RegisterDefinition("DR", 0x04, 32)
-        {
-            Fields = [new RegisterField("DR", 0, 9) { OnWrite = (_, value) => output.Write((char)(value & 0xFF)) }],
-        },
-        new RegisterDefinition("BRR", 0x08, 32),
-        new RegisterDefinition("CR1", 0x0C, 32),
-        new RegisterDefinition("CR2", 0x10, 32),
-        new RegisterDefinition("CR3", 0x14, 32),
-        new RegisterDefinition("GTPR", 0x18, 32),
-    ], baseAddress: baseAddress);
+    /// <summary>The USART's registers.</summary>
+    public RegisterBlock Block { get; }
+
+    /// <summary>Whether the interrupt line is asserted: enabled (UE) with TXEIE or TCIE set, as TXE and TC always are.</summary>
+    public bool InterruptAsserted => (_control & Enable) != 0 && (_control & (InterruptOnEmpty | InterruptOnDone)) != 0;
+
+    /// <summary>Back to reset: CR1 cleared.</summary>
+    public void Reset()
+    {
+        Block.Reset();
+        _control = 0;
+    }
 }

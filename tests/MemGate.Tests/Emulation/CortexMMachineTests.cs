@@ -45,6 +45,16 @@ public sealed class CortexMMachineTests
         }
     }
 
+    // movs r0, #10; loop: subs r0, #1; bne loop; movs r0, #0x18; ldr r1, =0x20026; bkpt 0xAB
+    // = 1 + 2 × 10 + 3 = 24 instructions, with 32-bit literal data that must not be counted.
+    [Fact]
+    public void Instructions_are_counted_exactly_per_block()
+    {
+        var (result, _, _) = RunCode("STM32F103", 0x200A, 0x3801, 0xD1FD, 0x2018, 0x4900, 0xBEAB, 0x0026, 0x0002);
+        Assert.Equal(0, result!.ExitCode);
+        Assert.Equal(24UL, result.Instructions);
+    }
+
     [Fact]
     public void A_firmware_write_to_flash_is_a_fault_with_pc_and_address()
     {
