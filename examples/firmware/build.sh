@@ -25,9 +25,11 @@ fi
     -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o nvic.elf nvic.c
 )
 (
-  cd rv32-virt
+  cd riscv-virt
   riscv64-unknown-elf-gcc -march=rv32imac_zicsr -mabi=ilp32 -Os -ffreestanding -nostdlib -fno-builtin -g0 \
-    -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -Wl,--no-warn-rwx-segments -o hello.elf hello.c
+    -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -Wl,--no-warn-rwx-segments -o hello-rv32.elf hello.c
+  riscv64-unknown-elf-gcc -march=rv64imac_zicsr -mabi=lp64 -mcmodel=medany -Os -ffreestanding -nostdlib -fno-builtin -g0 \
+    -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -Wl,--no-warn-rwx-segments -o hello-rv64.elf hello.c
 )
 (
   cd a53-virt
@@ -35,4 +37,4 @@ fi
     -fno-pic -no-pie -static -g0 -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -Wl,--build-id=none \
     -Wl,--no-warn-rwx-segments -Wl,-z,max-page-size=4096 -o hello.elf hello.c
 )
-echo "built: $(ls stm32f103/*.elf rv32-virt/*.elf a53-virt/*.elf)"
+echo "built: $(ls stm32f103/*.elf riscv-virt/*.elf a53-virt/*.elf)"

@@ -19,14 +19,16 @@ public sealed class VirtMachineTests
         return (machine.Run(timeout: TimeSpan.FromSeconds(20)), output.ToString(), machine);
     }
 
-    [Fact]
-    public void The_rv32_example_prints_over_the_ns16550a_takes_three_clint_timer_interrupts_and_exits_through_the_test_device()
+    [Theory]
+    [InlineData("RV32")]
+    [InlineData("RV64")]
+    public void The_riscv_example_prints_over_the_ns16550a_takes_three_clint_timer_interrupts_and_exits_through_the_test_device(string template)
     {
-        var (result, output, machine) = RunExample("RV32", "rv32-virt/hello.elf");
+        var (result, output, machine) = RunExample(template, $"riscv-virt/hello-{template.ToLowerInvariant()}.elf");
         using (machine)
         {
             Assert.IsType<RiscVMachine>(machine);
-            Assert.Equal("Hello from RV32 virt!\nticks: 3\n", output);
+            Assert.Equal($"Hello from {template} virt!\nticks: 3\n", output);
             Assert.Equal((0, "exit"), (result.ExitCode, result.Reason));
             // Three ticks of 2000 instructions each have passed on the CLINT's clock, which counts instructions.
             Assert.InRange(((RiscVMachine)machine).Clint.Time, 6000UL, result.Instructions);

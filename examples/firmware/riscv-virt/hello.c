@@ -1,8 +1,10 @@
 /*
- * RV32 'virt' hello: prints over the ns16550a UART at 0x10000000, takes three machine timer
- * interrupts from the CLINT (mtimecmp at 0x02004000, mtime at 0x0200BFF8), and powers off through
- * the SiFive test device at 0x00100000 (0x5555 = pass). Runs unchanged on QEMU:
- *   qemu-system-riscv32 -M virt -bios none -nographic -kernel hello.elf
+ * RISC-V 'virt' hello, built for RV32 (hello-rv32.elf) and RV64 (hello-rv64.elf): prints over the
+ * ns16550a UART at 0x10000000, takes three machine timer interrupts from the CLINT (mtimecmp at
+ * 0x02004000, mtime at 0x0200BFF8), and powers off through the SiFive test device at 0x00100000
+ * (0x5555 = pass). Runs unchanged on QEMU:
+ *   qemu-system-riscv32 -M virt -bios none -nographic -kernel hello-rv32.elf
+ *   qemu-system-riscv64 -M virt -bios none -nographic -kernel hello-rv64.elf
  */
 #include <stdint.h>
 
@@ -42,9 +44,9 @@ static void arm_timer(void)
 
 __attribute__((interrupt("machine"), aligned(4))) static void trap_handler(void)
 {
-    uint32_t cause;
+    uintptr_t cause;
     __asm__ volatile("csrr %0, mcause" : "=r"(cause));
-    if (cause == 0x80000007u) { /* machine timer interrupt */
+    if (cause == (((uintptr_t)1 << (__riscv_xlen - 1)) | 7u)) { /* machine timer interrupt */
         ticks++;
         if (ticks < 3) {
             arm_timer();
@@ -52,17 +54,21 @@ __attribute__((interrupt("machine"), aligned(4))) static void trap_handler(void)
             CLINT_MTIMECMP_HI = 0xFFFFFFFFu; /* no more */
         }
     } else {
-        TEST_FINISHER = 0x3333u | (cause << 16); /* unexpected trap: fail with its cause */
+        TEST_FINISHER = 0x3333u | ((uint32_t)cause << 16); /* unexpected trap: fail with its cause */
     }
 }
 
 int main(void)
 {
+#if __riscv_xlen == 64
+    puts_uart("Hello from RV64 virt!\n");
+#else
     puts_uart("Hello from RV32 virt!\n");
+#endif
     __asm__ volatile("csrw mtvec, %0" ::"r"(&trap_handler));
     arm_timer();
-    __asm__ volatile("csrs mie, %0" ::"r"(1u << 7));    /* MTIE */
-    __asm__ volatile("csrs mstatus, %0" ::"r"(1u << 3)); /* MIE */
+    __asm__ volatile("csrs mie, %0" ::"r"((uintptr_t)1 << 7));    /* MTIE */
+    __asm__ volatile("csrs mstatus, %0" ::"r"((uintptr_t)1 << 3)); /* MIE */
     while (ticks < 3) {
     }
     puts_uart("ticks: 3\n");
@@ -76,8 +82,8 @@ __attribute__((naked, section(".text.start"))) void _start(void)
         "la t0, _sbss\n"
         "la t1, _ebss\n"
         "1: bgeu t0, t1, 2f\n"
-        "sw zero, 0(t0)\n"
-        "addi t0, t0, 4\n"
+        "sb zero, 0(t0)\n"
+        "addi t0, t0, 1\n"
         "j 1b\n"
         "2: call main\n"
         "slli a0, a0, 16\n"
