@@ -1,10 +1,12 @@
 /* Benchmark firmware: a compute loop, then a store-heavy loop over SRAM, then semihosting SYS_EXIT.
-   The iteration counts are fixed so each run executes the same instructions. */
+   The iteration counts are fixed so each run executes the same instructions. loop_mode picks the
+   loops (1 compute, 2 stores, 3 both); the benchmark patches it in flash through the symbol table. */
 #include <stdint.h>
 
 extern uint32_t _estack;
 static volatile uint32_t sink;
 static uint32_t buffer[1024];
+__attribute__((used)) const volatile uint32_t loop_mode = 3u;
 
 static void semihosting_exit(void)
 {
@@ -18,15 +20,19 @@ static void semihosting_exit(void)
 void Reset_Handler(void)
 {
     uint32_t x = 1;
-    for (uint32_t i = 0; i < 2000000u; i++) {          /* compute: xorshift */
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
+    if (loop_mode & 1u) {
+        for (uint32_t i = 0; i < 2000000u; i++) {      /* compute: xorshift */
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+        }
     }
     sink = x;
-    for (uint32_t round = 0; round < 500u; round++) {   /* store-heavy: 512 000 word stores */
-        for (uint32_t i = 0; i < 1024u; i++) {
-            buffer[i] = i + round;
+    if (loop_mode & 2u) {
+        for (uint32_t round = 0; round < 500u; round++) {   /* store-heavy: 512 000 word stores */
+            for (uint32_t i = 0; i < 1024u; i++) {
+                buffer[i] = i + round;
+            }
         }
     }
     sink = buffer[17];
