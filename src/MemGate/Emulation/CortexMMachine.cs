@@ -14,14 +14,15 @@ namespace MemGate.Emulation;
 /// <remarks>
 /// Unicorn has no NVIC and faults on the EXC_RETURN branch, so exceptions are this class's: entry at
 /// a block boundary (8-word frame on an 8-byte aligned main stack, LR = EXC_RETURN, IPSR), return when
-/// the fault at 0xFFFFFFFx arrives. Code runs on the main stack only: an exception taken while the
-/// process stack is selected (CONTROL.SPSEL) stops the run with a clear error.
+/// the fault at 0xFFFFFFFx arrives. Thread mode may run on the process stack (CONTROL.SPSEL), as RTOS
+/// tasks do; the floating-point extended frame (EXC_RETURN 0xFFFFFFEx on an M4F) is not modelled.
 /// </remarks>
 public sealed class CortexMMachine : FirmwareMachine
 {
     // Unmapped executable addresses (code, SRAM or external RAM space of the default memory map; device space is execute-never).
     private static readonly ulong[] Halts = [0x9FFF_FC00, 0x7FFF_FC00, 0x3FFF_FC00, 0x1FFD_0000];
     private const ulong ExcReturnBase = 0xFFFF_FFF0;
+    private const ulong ExcReturnFloatingPoint = 0xFFFF_FFE0;
     private const int BkptSemihosting = 0xBEAB;
 
     private readonly SysTickTimer _sysTick;
@@ -132,8 +133,13 @@ public sealed class CortexMMachine : FirmwareMachine
     private protected override void Interrupt(uint number)
     {
         ulong pc = Reg32(Unicorn.ArmRegPc);
-        if (pc >= ExcReturnBase && (Reg32(Unicorn.ArmRegIpsr) & 0x1FF) != 0)
+        if (pc >= ExcReturnFloatingPoint && (Reg32(Unicorn.ArmRegIpsr) & 0x1FF) != 0)
         {
+            if (pc < ExcReturnBase)
+            {
+                Fail($"Run stopped: exception return with a floating-point frame (EXC_RETURN 0x{pc | 1:X8}) is not modelled.");
+                return;
+            }
             ReturnFromException(pc);   // Unicorn does not implement EXC_RETURN: the branch faults at 0xFFFFFFFx
             return;
         }
@@ -168,17 +174,15 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     // Exception entry (ARMv7-M ARM B1.5.6): push R0–R3, R12, LR, the return address and xPSR (with the
-    // interrupted IPSR) on an 8-byte aligned main stack; LR = EXC_RETURN for thread or handler mode.
+    // interrupted IPSR) on an 8-byte aligned frame of the stack in use (PSP in thread mode with
+    // CONTROL.SPSEL, else MSP); the handler runs on MSP with CONTROL.SPSEL = 0 and LR = EXC_RETURN.
     private void TakeException(int number, ulong returnAddress)
     {
         ulong ipsr = Reg32(Unicorn.ArmRegIpsr) & 0x1FF;
-        if (ipsr == 0 && (Reg32(Unicorn.ArmRegControl) & 2) != 0)
-        {
-            Fail($"Run stopped at PC 0x{returnAddress:X8}: exception {number} arrived while thread mode uses the process stack (CONTROL.SPSEL = 1), which this machine does not model.");
-            return;
-        }
+        ulong control = Reg32(Unicorn.ArmRegControl);
+        bool process = ipsr == 0 && (control & 2) != 0;
         var main = Memory.Main;
-        ulong sp = Reg32(Unicorn.ArmRegSp);
+        ulong sp = Reg32(process ? Unicorn.ArmRegPsp : Unicorn.ArmRegSp);
         ulong xpsr = Reg32(Unicorn.ArmRegXpsr);
         bool realign = (sp & 4) != 0;
         ulong frame = (sp - 32) & ~7UL;
@@ -194,23 +198,29 @@ public sealed class CortexMMachine : FirmwareMachine
         }
         Nvic.Enter(number);
         ulong handler = main.ReadUInt32(new GuestAddress(Nvic.VectorTable + 4 * (ulong)number));
-        SetRegister(Unicorn.ArmRegSp, frame);
-        SetRegister(Unicorn.ArmRegLr, ipsr == 0 ? 0xFFFF_FFF9UL : 0xFFFF_FFF1UL);
+        if (process)
+        {
+            // Still in thread mode: Unicorn switches the banked SP on a CONTROL write only there.
+            SetRegister(Unicorn.ArmRegPsp, frame);
+            SetRegister(Unicorn.ArmRegControl, control & ~2UL);
+        }
+        else
+        {
+            SetRegister(Unicorn.ArmRegSp, frame);
+        }
+        SetRegister(Unicorn.ArmRegLr, process ? 0xFFFF_FFFDUL : ipsr == 0 ? 0xFFFF_FFF9UL : 0xFFFF_FFF1UL);
         SetRegister(Unicorn.ArmRegIpsr, (ulong)number);
         SetRegister(Unicorn.ArmRegPc, handler | 1);
     }
 
-    // Exception return: unstack, restore the flags and the interrupted IPSR, then take whatever now preempts (tail-chaining).
+    // Exception return: unstack from the stack EXC_RETURN names, restore the flags and the interrupted
+    // IPSR (and CONTROL.SPSEL for the process stack), then take whatever now preempts (tail-chaining).
     private void ReturnFromException(ulong excReturn)
     {
-        if ((excReturn & 0xF) == 0xC)
-        {
-            Fail($"Run stopped: exception return to the process stack (EXC_RETURN 0x{excReturn | 1:X8}) is not modelled.");
-            return;
-        }
+        bool process = (excReturn & 0xF) == 0xC;   // 0xFFFFFFFD, bit 0 cleared by the branch
         var main = Memory.Main;
         Nvic.Leave((int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF));
-        ulong frame = Reg32(Unicorn.ArmRegSp);
+        ulong frame = Reg32(process ? Unicorn.ArmRegPsp : Unicorn.ArmRegSp);
         Span<uint> v = stackalloc uint[8];
         for (int i = 0; i < 8; i++)
         {
@@ -221,9 +231,19 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             SetRegister(registers[i], v[i]);
         }
-        SetRegister(Unicorn.ArmRegSp, frame + 32 + (((v[7] >> 9) & 1) != 0 ? 4UL : 0));
+        ulong sp = frame + 32 + (((v[7] >> 9) & 1) != 0 ? 4UL : 0);
         SetRegister(Unicorn.ArmRegXpsr, v[7] & 0xFFFF_FC00);
-        SetRegister(Unicorn.ArmRegIpsr, v[7] & 0x1FF);
+        if (process)
+        {
+            SetRegister(Unicorn.ArmRegPsp, sp);
+            SetRegister(Unicorn.ArmRegIpsr, 0);
+            SetRegister(Unicorn.ArmRegControl, Reg32(Unicorn.ArmRegControl) | 2);   // thread mode now: SP becomes PSP
+        }
+        else
+        {
+            SetRegister(Unicorn.ArmRegSp, sp);
+            SetRegister(Unicorn.ArmRegIpsr, v[7] & 0x1FF);
+        }
         SetRegister(Unicorn.ArmRegPc, v[6] | 1UL);
         int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
         if (next != 0)

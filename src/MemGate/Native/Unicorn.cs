@@ -36,6 +36,7 @@ internal static unsafe partial class Unicorn
     public const int ArmRegMsp = 115;
     public const int ArmRegXpsr = 120;
     public const int ArmRegControl = 117;
+    public const int ArmRegPsp = 116;
     public const int ArmRegBasepri = 124;
     public const int ArmRegFaultmask = 126;
 

@@ -61,6 +61,19 @@ public sealed class VirtMachineTests
     }
 
     [Fact]
+    public void Two_tasks_on_the_process_stack_switch_through_svc_pendsv_and_systick()
+    {
+        var (result, output, machine) = RunExample("STM32F103", "tasks.elf");
+        using (machine)
+        {
+            Assert.Equal((0, "exit"), (result.ExitCode, result.Reason));
+            Assert.StartsWith("A0 B0 A1 B1 A2 B2 \n", output);
+            Assert.Equal(3, output.Split('\n').Count(l => l.StartsWith("ok ", StringComparison.Ordinal)));
+            Assert.DoesNotContain("FAIL", output);
+        }
+    }
+
+    [Fact]
     public void The_factory_picks_the_machine_for_the_cpu_and_refuses_others_by_name()
     {
         using (var m = FirmwareMachine.Create(DeviceTemplates.Load("STM32F407"), TextWriter.Null))
@@ -111,6 +124,7 @@ public sealed class VirtMachineTests
     [Theory]
     [InlineData("hello.elf")]
     [InlineData("systick.elf")]
+    [InlineData("tasks.elf")]
     public async Task Examples_print_the_same_as_on_qemu(string image)
     {
         string? qemu = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, "qemu-system-arm")).FirstOrDefault(File.Exists);
