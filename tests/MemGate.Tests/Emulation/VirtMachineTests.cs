@@ -119,6 +119,30 @@ public sealed class VirtMachineTests
         Assert.Equal(11, result.ExitCode);   // mcause 11: environment call from M-mode
     }
 
+    // The same typed faults on the other machines: a store to the RV32 board's flash (r-x) and a jump into
+    // the A53 board's peripheral space (rw-, not executable).
+    [Fact]
+    public void Faults_on_riscv_and_aarch64_carry_pc_address_and_access()
+    {
+        using (var rv = RiscVMachine.Create(DeviceTemplates.Load("RV32"), TextWriter.Null))
+        {
+            rv.Memory.Main.Debug.WriteUInt32(new GuestAddress(0x8000_0000), 0x200002B7);   // lui t0, 0x20000
+            rv.Memory.Main.Debug.WriteUInt32(new GuestAddress(0x8000_0004), 0x0002A023);   // sw zero, 0(t0)
+            rv.Load(new FirmwareImage("inline", FirmwareFormat.Raw, [], entryPoint: 0x8000_0000));
+            var fault = Assert.Throws<EmulationFault>(() => rv.Run(timeout: TimeSpan.FromSeconds(10)));
+            Assert.Equal((AccessKind.Write, 0x2000_0000UL, 0x8000_0004UL), (fault.Access, fault.Address, fault.ProgramCounter));
+            Assert.Contains("region 'Flash', r-x", fault.Message);
+        }
+        using (var a53 = Aarch64Machine.Create(DeviceTemplates.Load("CortexA53"), TextWriter.Null))
+        {
+            a53.Memory.Main.Debug.WriteUInt32(new GuestAddress(0x4000_0000), 0xD2A12000);   // mov x0, #0x09000000
+            a53.Memory.Main.Debug.WriteUInt32(new GuestAddress(0x4000_0004), 0xD61F0000);   // br x0
+            a53.Load(new FirmwareImage("inline", FirmwareFormat.Raw, [], entryPoint: 0x4000_0000));
+            var fault = Assert.Throws<EmulationFault>(() => a53.Run(timeout: TimeSpan.FromSeconds(10)));
+            Assert.Equal((AccessKind.Execute, 0x0900_0000UL), (fault.Access, fault.Address));
+        }
+    }
+
     // Where QEMU is installed (test.sh installs it), the STM32F103 examples print the same on QEMU's
     // stm32vldiscovery board (an STM32F100: same core, USART1 and SysTick) with semihosting.
     [Theory]
