@@ -1,21 +1,12 @@
 /* Benchmark firmware: a compute loop, then a store-heavy loop over SRAM, then semihosting SYS_EXIT.
    The iteration counts are fixed so each run executes the same instructions. loop_mode picks the
    loops (1 compute, 2 stores, 3 both); the benchmark patches it in flash through the symbol table. */
-#include <stdint.h>
+#include "board.h"
 
 extern uint32_t _estack;
 static volatile uint32_t sink;
 static uint32_t buffer[1024];
 __attribute__((used)) const volatile uint32_t loop_mode = 3u;
-
-static void semihosting_exit(void)
-{
-    register uint32_t r0 __asm__("r0") = 0x18u;      /* SYS_EXIT */
-    register uint32_t r1 __asm__("r1") = 0x20026u;   /* ADP_Stopped_ApplicationExit */
-    __asm__ volatile("bkpt 0xAB" : : "r"(r0), "r"(r1) : "memory");
-    for (;;) {
-    }
-}
 
 void Reset_Handler(void)
 {
@@ -36,7 +27,7 @@ void Reset_Handler(void)
         }
     }
     sink = buffer[17];
-    semihosting_exit();
+    semihosting_exit(ADP_STOPPED_APPLICATION_EXIT);
 }
 
 void Default_Handler(void)

@@ -1,11 +1,8 @@
 /* NVIC example: external interrupts with priorities, nesting, tail-chaining, PRIMASK and BASEPRI
    masking, SVC, and USART1 transmitting from its interrupt (TXEIE). Prints what happened over USART1
    and exits through semihosting: 0 when every check held, 1 otherwise. */
-#include <stdint.h>
+#include "board.h"
 
-#define USART1_SR (*(volatile uint32_t *)0x40013800u)
-#define USART1_DR (*(volatile uint32_t *)0x40013804u)
-#define USART1_CR1 (*(volatile uint32_t *)0x4001380Cu)
 #define NVIC_ISER ((volatile uint32_t *)0xE000E100u)
 #define NVIC_ISPR ((volatile uint32_t *)0xE000E200u)
 #define NVIC_IABR ((volatile uint32_t *)0xE000E300u)
@@ -28,35 +25,12 @@ static uint32_t failures;
 
 static void log_event(char c) { order[events++] = c; }
 
-static void put(char c)
-{
-    while (!(USART1_SR & (1u << 7))) {
-    }
-    USART1_DR = (uint8_t)c;
-}
-
-static void print(const char *s)
-{
-    while (*s) {
-        put(*s++);
-    }
-}
-
 static void check(int ok, const char *what)
 {
     print(ok ? "ok   " : "FAIL ");
     print(what);
     put('\n');
     failures += !ok;
-}
-
-static void semihosting_exit(uint32_t reason)
-{
-    register uint32_t r0 __asm__("r0") = 0x18u;
-    register uint32_t r1 __asm__("r1") = reason;
-    __asm__ volatile("bkpt 0xAB" : : "r"(r0), "r"(r1) : "memory");
-    for (;;) {
-    }
 }
 
 static void enable(uint32_t irq, uint8_t priority)
@@ -154,13 +128,13 @@ void Reset_Handler(void)
     }
     check(1, "USART1 TXE interrupt drove the line above");
 
-    semihosting_exit(failures == 0u ? 0x20026u : 0x20023u); /* ApplicationExit or RunTimeErrorUnknown */
+    semihosting_exit(failures == 0u ? ADP_STOPPED_APPLICATION_EXIT : ADP_STOPPED_RUNTIME_ERROR_UNKNOWN);
 }
 
 void Default_Handler(void)
 {
     print("unexpected exception\n");
-    semihosting_exit(0x20023u);
+    semihosting_exit(ADP_STOPPED_RUNTIME_ERROR_UNKNOWN);
 }
 
 #define D Default_Handler

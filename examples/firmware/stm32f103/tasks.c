@@ -1,10 +1,8 @@
 /* RTOS-style example: two tasks on their own process stacks (PSP), started by SVC, switched by
    PendSV (saving R4-R11 by hand as RTOS kernels do) when a task yields or a SysTick tick arrives.
    Prints the interleaving over USART1 and exits through semihosting: 0 when every check held. */
-#include <stdint.h>
+#include "board.h"
 
-#define USART1_SR (*(volatile uint32_t *)0x40013800u)
-#define USART1_DR (*(volatile uint32_t *)0x40013804u)
 #define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
 #define SCB_SHPR3 (*(volatile uint32_t *)0xE000ED20u)
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
@@ -18,29 +16,6 @@ uint32_t *task_sp[2];
 uint32_t current;
 static volatile uint32_t ticks;
 static volatile uint32_t done_a;
-
-static void put(char c)
-{
-    while (!(USART1_SR & (1u << 7))) {
-    }
-    USART1_DR = (uint8_t)c;
-}
-
-static void print(const char *s)
-{
-    while (*s) {
-        put(*s++);
-    }
-}
-
-static void semihosting_exit(uint32_t reason)
-{
-    register uint32_t r0 __asm__("r0") = 0x18u;
-    register uint32_t r1 __asm__("r1") = reason;
-    __asm__ volatile("bkpt 0xAB" : : "r"(r0), "r"(r1) : "memory");
-    for (;;) {
-    }
-}
 
 static void yield(void) { SCB_ICSR = PENDSVSET; __asm__ volatile("dsb; isb" ::: "memory"); }
 
@@ -87,7 +62,7 @@ static void task_b(void)
     print(on_psp ? "ok   tasks run on the process stack\n" : "FAIL tasks run on the process stack\n");
     print(done_a ? "ok   task A finished first\n" : "FAIL task A finished first\n");
     print("ok   four SysTick ticks preempted task B (PendSV switched to A and back) and B resumed\n");
-    semihosting_exit(on_psp && done_a ? 0x20026u : 0x20023u);
+    semihosting_exit(on_psp && done_a ? ADP_STOPPED_APPLICATION_EXIT : ADP_STOPPED_RUNTIME_ERROR_UNKNOWN);
 }
 
 /* Fresh task stack: R4-R11 (saved by PendSV), then the hardware frame R0-R3, R12, LR, PC, xPSR. */
@@ -150,13 +125,13 @@ void Reset_Handler(void)
     SCB_SHPR3 = (0xF0u << 16) | (0x80u << 24);   /* PendSV lowest, SysTick above it */
     __asm__ volatile("svc 0");
     print("FAIL: returned to reset\n");
-    semihosting_exit(0x20023u);
+    semihosting_exit(ADP_STOPPED_RUNTIME_ERROR_UNKNOWN);
 }
 
 void Default_Handler(void)
 {
     print("unexpected exception\n");
-    semihosting_exit(0x20023u);
+    semihosting_exit(ADP_STOPPED_RUNTIME_ERROR_UNKNOWN);
 }
 
 __attribute__((section(".isr_vector"), used))
