@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 need=()
 command -v arm-none-eabi-gcc >/dev/null || need+=(gcc-arm-none-eabi)
+dpkg -s libnewlib-arm-none-eabi >/dev/null 2>&1 || need+=(libnewlib-arm-none-eabi)
 command -v riscv64-unknown-elf-gcc >/dev/null || need+=(gcc-riscv64-unknown-elf)
 command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
 if [ ${#need[@]} -gt 0 ]; then
@@ -27,6 +28,12 @@ fi
     -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o tasks.elf tasks.c
 )
 (
+  cd stm32f103-newlib
+  arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -Wall -Wextra -Werror --specs=rdimon.specs -T link.ld \
+    -Wl,--gc-sections -o printf.elf printf.c
+  arm-none-eabi-strip --strip-debug printf.elf
+)
+(
   cd riscv-virt
   riscv64-unknown-elf-gcc -march=rv32imac_zicsr -mabi=ilp32 -Os -ffreestanding -nostdlib -fno-builtin -g0 \
     -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -Wl,--no-warn-rwx-segments -o hello-rv32.elf hello.c
@@ -39,4 +46,4 @@ fi
     -fno-pic -no-pie -static -g0 -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -Wl,--build-id=none \
     -Wl,--no-warn-rwx-segments -Wl,-z,max-page-size=4096 -o hello.elf hello.c
 )
-echo "built: $(ls stm32f103/*.elf riscv-virt/*.elf a53-virt/*.elf)"
+echo "built: $(ls stm32f103/*.elf stm32f103-newlib/*.elf riscv-virt/*.elf a53-virt/*.elf)"

@@ -27,7 +27,7 @@ internal static class RunCommand
             ulong? raw = parse.GetValue(address) is { } text ? GuestAddress.Parse(text).Value : null;
             var image = FirmwareReader.Load(parse.GetRequiredValue(firmware), rawAddress: raw);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
-            using var machine = FirmwareMachine.Create(description, output, baseDirectory, trace);
+            using var machine = FirmwareMachine.Create(description, output, baseDirectory, trace, error);
             machine.Load(image);
             double seconds = parse.GetValue(timeout);
             RunResult result;

@@ -18,15 +18,15 @@ public sealed class Aarch64Machine : FirmwareMachine
 
     private readonly Semihosting _semihosting;
 
-    private Aarch64Machine(DeviceMemory memory, TextWriter output)
-        : base(memory, output, Unicorn.ArchArm64, Unicorn.ModeArm, Unicorn.CpuArm64A53, engineOwned: false)
+    private Aarch64Machine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput)
+        : base(memory, output, errorOutput, Unicorn.ArchArm64, Unicorn.ModeArm, Unicorn.CpuArm64A53, engineOwned: false)
     {
-        _semihosting = new Semihosting(memory.Main, output, wordBytes: 8);
+        _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 8);
     }
 
     /// <summary>Builds the machine for a cortex-a53 device (see <see cref="FirmwareMachine.Create"/>).</summary>
     /// <exception cref="NotSupportedException">The device's CPU is not a Cortex-A53, or Unicorn is not installed.</exception>
-    public static new Aarch64Machine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null)
+    public static new Aarch64Machine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null, TextWriter? errorOutput = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!device.Cpu.Equals("cortex-a53", StringComparison.OrdinalIgnoreCase))
@@ -39,8 +39,10 @@ public sealed class Aarch64Machine : FirmwareMachine
             models.Add(new PeripheralModel("UART0", 0x0900_0000, 0x1000, Pl011Uart.Create("UART0", 0x0900_0000, output)));
         }
         var memory = Allocate(device, baseDirectory, trace, models);
-        return Build(memory, trace, () => new Aarch64Machine(memory, output));
+        return Build(memory, trace, () => new Aarch64Machine(memory, output, errorOutput));
     }
+
+    private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
 
     private protected override int ProgramCounterRegister => Unicorn.Arm64RegPc;
 

@@ -29,13 +29,13 @@ public sealed class CortexMMachine : FirmwareMachine
     private readonly Stm32Usart? _usart;
     private readonly Semihosting _semihosting;
 
-    private CortexMMachine(DeviceMemory memory, TextWriter output, int cpuModel, Nvic nvic, SysTickTimer sysTick, Stm32Usart? usart, bool engineOwned)
-        : base(memory, output, Unicorn.ArchArm, Unicorn.ModeThumb, cpuModel, engineOwned)
+    private CortexMMachine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, int cpuModel, Nvic nvic, SysTickTimer sysTick, Stm32Usart? usart, bool engineOwned)
+        : base(memory, output, errorOutput, Unicorn.ArchArm, Unicorn.ModeThumb, cpuModel, engineOwned)
     {
         Nvic = nvic;
         _sysTick = sysTick;
         _usart = usart;
-        _semihosting = new Semihosting(memory.Main, output, wordBytes: 4);
+        _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 4);
     }
 
     /// <summary>The interrupt controller: raise or connect peripheral interrupts here.</summary>
@@ -43,10 +43,10 @@ public sealed class CortexMMachine : FirmwareMachine
 
     /// <summary>Builds the machine for a Cortex-M3 or M4 device (see <see cref="FirmwareMachine.Create"/>).</summary>
     /// <exception cref="NotSupportedException">The device's CPU is not a Cortex-M3 or M4, or Unicorn is not installed.</exception>
-    public static new CortexMMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null) =>
-        Create(device, output, baseDirectory, trace, engineOwned: false);
+    public static new CortexMMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null, TextWriter? errorOutput = null) =>
+        Create(device, output, baseDirectory, trace, errorOutput, engineOwned: false);
 
-    internal static CortexMMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory, MmioTrace? trace, bool engineOwned)
+    internal static CortexMMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory, MmioTrace? trace, TextWriter? errorOutput, bool engineOwned)
     {
         ArgumentNullException.ThrowIfNull(device);
         int model = device.Cpu.ToLowerInvariant() switch
@@ -77,8 +77,10 @@ public sealed class CortexMMachine : FirmwareMachine
             nvic.Connect(Stm32Usart.Usart1Irq, () => uart.InterruptAsserted);
         }
         var memory = Allocate(device, baseDirectory, trace, models);
-        return Build(memory, trace, () => new CortexMMachine(memory, output, model, nvic, sysTick, uart, engineOwned));
+        return Build(memory, trace, () => new CortexMMachine(memory, output, errorOutput, model, nvic, sysTick, uart, engineOwned));
     }
+
+    private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
 
     private protected override int ProgramCounterRegister => Unicorn.ArmRegPc;
 

@@ -31,6 +31,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private readonly UnicornHandle _engine;
     private readonly List<GCHandle> _pins = [];
     private Exception? _callbackError;
+    private ulong _callbackPc;
     private EmulationFault? _fault;
     private int? _exitCode;
     private ulong _instructions;
@@ -45,10 +46,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private readonly bool _engineOwned;
     private readonly List<(ulong Address, ulong Size)> _copied = [];
 
-    private protected FirmwareMachine(DeviceMemory memory, TextWriter output, int arch, int mode, int? cpuModel, bool engineOwned)
+    private protected FirmwareMachine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, int arch, int mode, int? cpuModel, bool engineOwned)
     {
         Memory = memory;
         Output = output;
+        ErrorOutput = errorOutput ?? output;
         _engineOwned = engineOwned;
         _engine = UnicornHandle.Open(arch, mode);
         if (cpuModel is { } model)
@@ -79,6 +81,9 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>Where UART and semihosting output goes.</summary>
     protected TextWriter Output { get; }
 
+    /// <summary>Where the firmware's standard error (semihosting handle 2) goes.</summary>
+    protected TextWriter ErrorOutput { get; }
+
     /// <summary>Unicorn's mapping granule for this CPU (1 KiB on 32-bit ARM, 4 KiB elsewhere).</summary>
     protected ulong Granule { get; }
 
@@ -93,14 +98,19 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// virt), <see cref="Aarch64Machine"/> (cortex-a53 virt).
     /// </summary>
     /// <exception cref="NotSupportedException">No machine runs the device's CPU, or Unicorn is not installed.</exception>
-    public static FirmwareMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null)
+    /// <param name="device">The device to build.</param>
+    /// <param name="output">Where UART and semihosting output goes.</param>
+    /// <param name="baseDirectory">Where the device's files are relative to.</param>
+    /// <param name="trace">Records every peripheral access, with the program counter.</param>
+    /// <param name="errorOutput">Where the firmware's standard error goes (default: <paramref name="output"/>).</param>
+    public static FirmwareMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null, TextWriter? errorOutput = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         string cpu = device.Cpu.ToLowerInvariant();
         string architecture = device.Architecture.ToLowerInvariant();
         if (cpu is "cortex-m3" or "cortex-m4")
         {
-            return CortexMMachine.Create(device, output, baseDirectory, trace);
+            return CortexMMachine.Create(device, output, baseDirectory, trace, errorOutput);
         }
         if (architecture.StartsWith("rv32", StringComparison.Ordinal) || architecture.StartsWith("rv64", StringComparison.Ordinal))
         {
@@ -108,7 +118,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
         if (cpu == "cortex-a53")
         {
-            return Aarch64Machine.Create(device, output, baseDirectory, trace);
+            return Aarch64Machine.Create(device, output, baseDirectory, trace, errorOutput);
         }
         throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}' ({device.Architecture}); firmware runs on cortex-m3 and cortex-m4 (Cortex-M machine), " +
             "rv32*/rv64* (RISC-V virt machine) and cortex-a53 (AArch64 virt machine).");
@@ -149,6 +159,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         image.LoadInto(Memory.Main);
         EntryPoint = image.EntryPoint;
+        Loaded(image);
         foreach (var segment in image.Segments)
         {
             InvalidateCode(segment.Address, (ulong)segment.Data.LongLength);
@@ -191,7 +202,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
         if (_callbackError is { } pending)
         {
-            throw new EmulationFault($"Run stopped at PC 0x{ReadPc():X8}: {pending.Message}", ReadPc(), (pending as GuestMemoryException)?.Address.Value,
+            throw new EmulationFault($"Run stopped at PC 0x{_callbackPc:X8}: {pending.Message}", _callbackPc, (pending as GuestMemoryException)?.Address.Value,
                 (pending as GuestMemoryException)?.Access, pending);
         }
         if (_fault is { } fault)
@@ -229,6 +240,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
         _pins.Clear();
         Memory.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>An image was loaded (the semihosting machines take its name as the command line).</summary>
+    private protected virtual void Loaded(Firmware.FirmwareImage image)
+    {
     }
 
     /// <summary>Sets the registers for a run from reset and returns the address to start at.</summary>
@@ -309,7 +325,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
 
     private void Stop(Exception e)
     {
-        _callbackError ??= e;
+        if (_callbackError is null)
+        {
+            _callbackError = e;
+            _callbackPc = ReadPc();   // before Halt moves it to the halt page
+        }
         Halt();
     }
 

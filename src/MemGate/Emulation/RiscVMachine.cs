@@ -32,7 +32,7 @@ public sealed class RiscVMachine : FirmwareMachine
     private readonly int _xlen;
 
     private RiscVMachine(DeviceMemory memory, TextWriter output, int xlen, RiscVClint clint)
-        : base(memory, output, Unicorn.ArchRiscv, xlen == 64 ? Unicorn.ModeRiscv64 : Unicorn.ModeRiscv32, cpuModel: null, engineOwned: false)
+        : base(memory, output, null, Unicorn.ArchRiscv, xlen == 64 ? Unicorn.ModeRiscv64 : Unicorn.ModeRiscv32, cpuModel: null, engineOwned: false)
     {
         _xlen = xlen;
         _clint = clint;
@@ -43,7 +43,7 @@ public sealed class RiscVMachine : FirmwareMachine
 
     /// <summary>Builds the machine for an rv32*/rv64* device (see <see cref="FirmwareMachine.Create"/>).</summary>
     /// <exception cref="NotSupportedException">The device is not RISC-V, or Unicorn is not installed.</exception>
-    public static new RiscVMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null)
+    public static RiscVMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         string architecture = device.Architecture.ToLowerInvariant();

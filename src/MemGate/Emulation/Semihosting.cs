@@ -1,26 +1,68 @@
+using System.Text;
 using MemGate.Memory;
 
 namespace MemGate.Emulation;
 
 /// <summary>
-/// ARM semihosting as far as firmware consoles and exits need it ("Semihosting for AArch32 and
-/// AArch64", ARM IHI 0096): SYS_WRITEC, SYS_WRITE0, SYS_WRITE to the output, SYS_EXIT and
-/// SYS_EXIT_EXTENDED. Parameter blocks hold words of the caller's width (4 bytes on AArch32, 8 on AArch64).
+/// ARM semihosting as firmware consoles, newlib's rdimon start-up and exits use it ("Semihosting for
+/// AArch32 and AArch64", ARM IHI 0096): SYS_OPEN of ":tt" (read → handle 0, write → 1, append → 2, as
+/// QEMU maps them) and of ":semihosting-features" (SYS_EXIT_EXTENDED and stdout/stderr announced, so
+/// newlib passes exit codes), SYS_CLOSE, SYS_WRITEC, SYS_WRITE0, SYS_WRITE (handle 2 to the error
+/// writer, any other to the output), SYS_READ and SYS_READC (no console input: end of file), SYS_ISTTY,
+/// SYS_SEEK, SYS_FLEN, SYS_ERRNO, SYS_GET_CMDLINE (the image's name, as QEMU gives it), SYS_HEAPINFO
+/// (zeros: the start-up code keeps its linker symbols), SYS_EXIT and SYS_EXIT_EXTENDED. Files are not
+/// opened: SYS_OPEN of a path returns -1. Parameter blocks hold words of the caller's width (4 bytes
+/// on AArch32, 8 on AArch64).
 /// </summary>
-internal sealed class Semihosting(GuestMemory memory, TextWriter output, int wordBytes)
+internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWriter error, int wordBytes)
 {
+    // ":semihosting-features": magic "SHFB", then feature byte 0: EXIT_EXTENDED (bit 0), STDOUT_STDERR (bit 1).
+    private static readonly byte[] Features = "SHFB\u0003"u8.ToArray();
+    private const ulong FeaturesHandle = 3;
+    private ulong _featuresPosition;
+
+    /// <summary>What SYS_GET_CMDLINE returns: the image's name, so argv[0] is set as under QEMU.</summary>
+    public string CommandLine { get; set; } = "";
+
+    public const int SysOpen = 0x01;
+    public const int SysClose = 0x02;
     public const int SysWriteC = 0x03;
     public const int SysWrite0 = 0x04;
     public const int SysWrite = 0x05;
+    public const int SysRead = 0x06;
+    public const int SysReadC = 0x07;
+    public const int SysIsTty = 0x09;
+    public const int SysSeek = 0x0A;
+    public const int SysFlen = 0x0C;
+    public const int SysErrno = 0x13;
+    public const int SysGetCmdline = 0x15;
+    public const int SysHeapInfo = 0x16;
     public const int SysExit = 0x18;
     public const int SysExitExtended = 0x20;
     private const ulong AdpStoppedApplicationExit = 0x20026;
+    private const int StandardError = 2;
+
+    private ulong Failure => wordBytes == 4 ? 0xFFFF_FFFFUL : ulong.MaxValue;   // -1 in the caller's width
 
     /// <summary>Performs operation <paramref name="op"/>; returns the value for R0/X0, or an exit code when the firmware exits.</summary>
+    /// <exception cref="NotSupportedException">An operation outside the list above, named in the message.</exception>
     public (ulong Result, int? ExitCode) Call(ulong op, ulong arg)
     {
         switch ((int)op)
         {
+            case SysOpen:
+            {
+                // {name, mode, length}; mode 0–3 read, 4–7 write, 8–11 append (fopen's r, w, a families).
+                string name = Text(Word(arg, 0), Word(arg, 2));
+                if (name == ":semihosting-features")
+                {
+                    _featuresPosition = 0;
+                    return (FeaturesHandle, null);
+                }
+                return (name == ":tt" ? Word(arg, 1) / 4 : Failure, null);
+            }
+            case SysClose:
+                return (0, null);
             case SysWriteC:
                 output.Write((char)memory.ReadByte(new GuestAddress(arg)));
                 return (0, null);
@@ -32,12 +74,58 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, int wor
                 return (0, null);
             case SysWrite:
             {
-                ulong buffer = Word(arg + (ulong)wordBytes);
-                ulong length = Word(arg + 2 * (ulong)wordBytes);
-                var bytes = new byte[checked((int)length)];
-                memory.Read(new GuestAddress(buffer), bytes);
-                output.Write(System.Text.Encoding.Latin1.GetString(bytes));
-                return (0, null);   // 0 bytes left unwritten
+                // {handle, buffer, length}; returns the bytes NOT written.
+                (Word(arg, 0) == StandardError ? error : output).Write(Text(Word(arg, 1), Word(arg, 2)));
+                return (0, null);
+            }
+            case SysRead:
+            {
+                // {handle, buffer, length}; returns the bytes NOT read. The console has no input: end of file.
+                ulong length = Word(arg, 2);
+                if (Word(arg, 0) != FeaturesHandle)
+                {
+                    return (length, null);
+                }
+                int n = (int)Math.Min(length, (ulong)Features.Length - Math.Min(_featuresPosition, (ulong)Features.Length));
+                memory.Write(new GuestAddress(Word(arg, 1)), Features.AsSpan((int)_featuresPosition, n));
+                _featuresPosition += (ulong)n;
+                return (length - (ulong)n, null);
+            }
+            case SysReadC:
+                return (Failure, null);
+            case SysIsTty:
+                return (Word(arg, 0) <= StandardError ? 1UL : 0, null);
+            case SysSeek when Word(arg, 0) == FeaturesHandle:
+                _featuresPosition = Word(arg, 1);
+                return (0, null);
+            case SysFlen when Word(arg, 0) == FeaturesHandle:
+                return ((ulong)Features.Length, null);
+            case SysSeek:
+            case SysFlen:
+                return (Failure, null);
+            case SysErrno:
+                return (0, null);
+            case SysGetCmdline:
+            {
+                // {buffer, length}: the command line with its NUL, or failure when it does not fit.
+                byte[] line = Encoding.UTF8.GetBytes(CommandLine + "\0");
+                if ((ulong)line.Length > Word(arg, 1))
+                {
+                    return (Failure, null);
+                }
+                memory.Write(new GuestAddress(Word(arg, 0)), line);
+                SetWord(arg, 1, (ulong)line.Length - 1);
+                return (0, null);
+            }
+            case SysHeapInfo:
+            {
+                // The argument points to a pointer to {heap base, heap limit, stack base, stack limit}; zeros mean "use your own".
+                ulong block = Word(arg, 0);
+                for (int i = 0; i < 4; i++)
+                {
+                    SetWord(block, i, 0);
+                }
+                return (0, null);
             }
             case SysExit when wordBytes == 4:
                 // On AArch32 the argument is the reason itself; only ApplicationExit means success.
@@ -45,11 +133,35 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, int wor
             case SysExit:
             case SysExitExtended:
                 // A block of (reason, subcode): the subcode is the exit code when the reason is ApplicationExit.
-                return (0, Word(arg) == AdpStoppedApplicationExit ? (int)Word(arg + (ulong)wordBytes) : 1);
+                return (0, Word(arg, 0) == AdpStoppedApplicationExit ? (int)Word(arg, 1) : 1);
             default:
-                throw new NotSupportedException($"Semihosting operation 0x{op:X} is not supported (SYS_WRITEC, SYS_WRITE0, SYS_WRITE, SYS_EXIT and SYS_EXIT_EXTENDED are).");
+                throw new NotSupportedException($"Semihosting operation 0x{op:X} is not supported (console, :tt handles, command line, heap info and exit are; files, clock and time are not).");
         }
     }
 
-    private ulong Word(ulong address) => wordBytes == 4 ? memory.ReadUInt32(new GuestAddress(address)) : memory.ReadUInt64(new GuestAddress(address));
+    private string Text(ulong address, ulong length)
+    {
+        var bytes = new byte[checked((int)length)];
+        memory.Read(new GuestAddress(address), bytes);
+        return Encoding.Latin1.GetString(bytes);
+    }
+
+    private ulong Word(ulong block, int index)
+    {
+        var at = new GuestAddress(block + (ulong)(index * wordBytes));
+        return wordBytes == 4 ? memory.ReadUInt32(at) : memory.ReadUInt64(at);
+    }
+
+    private void SetWord(ulong block, int index, ulong value)
+    {
+        var at = new GuestAddress(block + (ulong)(index * wordBytes));
+        if (wordBytes == 4)
+        {
+            memory.WriteUInt32(at, (uint)value);
+        }
+        else
+        {
+            memory.WriteUInt64(at, value);
+        }
+    }
 }

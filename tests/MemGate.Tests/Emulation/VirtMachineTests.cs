@@ -11,12 +11,26 @@ public sealed class VirtMachineTests
 {
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", name);
 
-    private static (RunResult Result, string Output, FirmwareMachine Machine) RunExample(string template, string image)
+    private static (RunResult Result, string Output, FirmwareMachine Machine) RunExample(string template, string image, TextWriter? error = null)
     {
         var output = new StringWriter();
-        var machine = FirmwareMachine.Create(DeviceTemplates.Load(template), output);
+        var machine = FirmwareMachine.Create(DeviceTemplates.Load(template), output, errorOutput: error);
         machine.Load(FirmwareReader.Load(Fixture(image)));
         return (machine.Run(timeout: TimeSpan.FromSeconds(20)), output.ToString(), machine);
+    }
+
+    // Ordinary C: newlib's printf and fprintf(stderr) over semihosting, argv[0], main's return value as the exit code.
+    [Fact]
+    public void A_newlib_rdimon_program_gets_stdio_argv_and_its_exit_code()
+    {
+        var error = new StringWriter();
+        var (result, output, machine) = RunExample("STM32F103", "printf.elf", error);
+        using (machine)
+        {
+            Assert.Equal("printf from newlib: 2 + 3 = 5\nargc 1, argv[0] ends in printf.elf\n", output);
+            Assert.Equal("this line went to stderr\n", error.ToString());
+            Assert.Equal((3, "exit"), (result.ExitCode, result.Reason));
+        }
     }
 
     [Theory]
@@ -149,6 +163,7 @@ public sealed class VirtMachineTests
     [InlineData("hello.elf")]
     [InlineData("systick.elf")]
     [InlineData("tasks.elf")]
+    [InlineData("printf.elf")]
     public async Task Examples_print_the_same_as_on_qemu(string image)
     {
         string? qemu = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, "qemu-system-arm")).FirstOrDefault(File.Exists);
@@ -167,10 +182,9 @@ public sealed class VirtMachineTests
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         string fromQemu = await process.StandardOutput.ReadToEndAsync(limit.Token);
         await process.WaitForExitAsync(limit.Token);
-        var (result, output, machine) = RunExample("STM32F103", image);
+        var (result, output, machine) = RunExample("STM32F103", image, TextWriter.Null);
         machine.Dispose();
-        Assert.Equal(0, process.ExitCode);
-        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(process.ExitCode, result.ExitCode);
         Assert.Equal(fromQemu.ReplaceLineEndings("\n"), output);
     }
 }

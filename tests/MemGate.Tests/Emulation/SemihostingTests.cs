@@ -1,0 +1,72 @@
+using System.Text;
+using MemGate.Emulation;
+using MemGate.Memory;
+
+namespace MemGate.Tests.Emulation;
+
+// The operations newlib's rdimon start-up and stdio use, with parameter blocks in guest memory.
+public sealed class SemihostingTests
+{
+    [Theory]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void Tt_handles_route_stdout_and_stderr_and_startup_queries_answer(int wordBytes)
+    {
+        using var memory = GuestMemory.Create([GuestRegion.Ram("RAM", 0x1000, 0x1000)]);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var host = new Semihosting(memory, output, error, wordBytes);
+        ulong block = 0x1800;
+        void Words(params ulong[] words)
+        {
+            for (int i = 0; i < words.Length; i++)
+            {
+                if (wordBytes == 4)
+                {
+                    memory.WriteUInt32(new GuestAddress(block + 4 * (ulong)i), (uint)words[i]);
+                }
+                else
+                {
+                    memory.WriteUInt64(new GuestAddress(block + 8 * (ulong)i), words[i]);
+                }
+            }
+        }
+        memory.Write(new GuestAddress(0x1100), ":tt\0out\0err\0"u8);
+
+        Words(0x1100, 4, 3);                                        // open(":tt", "w")
+        Assert.Equal((1UL, (int?)null), host.Call(Semihosting.SysOpen, block));
+        Words(0x1100, 8, 3);                                        // open(":tt", "a")
+        Assert.Equal(2UL, host.Call(Semihosting.SysOpen, block).Result);
+        Words(0x1104, 0, 3);                                        // open("out", "r"): files are not opened
+        Assert.Equal(wordBytes == 4 ? 0xFFFF_FFFFUL : ulong.MaxValue, host.Call(Semihosting.SysOpen, block).Result);
+
+        Words(1, 0x1104, 3);
+        Assert.Equal(0UL, host.Call(Semihosting.SysWrite, block).Result);   // 0 bytes left unwritten
+        Words(2, 0x1108, 3);
+        host.Call(Semihosting.SysWrite, block);
+        Assert.Equal(("out", "err"), (output.ToString(), error.ToString()));
+
+        Words(0, 0x1400, 16);
+        Assert.Equal(16UL, host.Call(Semihosting.SysRead, block).Result);  // no input: all 16 left, end of file
+        Words(1);
+        Assert.Equal(1UL, host.Call(Semihosting.SysIsTty, block).Result);
+
+        memory.WriteUInt32(new GuestAddress(0x1200), 0xAAAAAAAA);
+        Words(0x1200, 64);                                           // get_cmdline(buffer, 64)
+        Assert.Equal(0UL, host.Call(Semihosting.SysGetCmdline, block).Result);
+        Assert.Equal(0, memory.ReadByte(new GuestAddress(0x1200)));
+
+        Words(0x1300);                                               // heapinfo: a pointer to four words
+        memory.Write(new GuestAddress(0x1300), Enumerable.Repeat((byte)0xFF, 32).ToArray());
+        host.Call(Semihosting.SysHeapInfo, block);
+        var info = new byte[4 * wordBytes];
+        memory.Read(new GuestAddress(0x1300), info);
+        Assert.All(info, b => Assert.Equal(0, b));
+
+        Words(0x20026, 7);
+        var exit = wordBytes == 4 ? host.Call(Semihosting.SysExitExtended, block) : host.Call(Semihosting.SysExit, block);
+        Assert.Equal(7, exit.ExitCode);
+        var e = Assert.Throws<NotSupportedException>(() => host.Call(0x10, block));   // SYS_CLOCK
+        Assert.Contains("0x10", e.Message);
+    }
+}
