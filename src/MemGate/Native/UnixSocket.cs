@@ -129,10 +129,16 @@ internal static unsafe partial class UnixSocket
             socket = null;
             return -errno;
         }
+        SetTimeouts(socket, timeout);
+        return 0;
+    }
+
+    /// <summary>Sends and receives on <paramref name="socket"/> give up after <paramref name="timeout"/> (EAGAIN) instead of blocking for ever.</summary>
+    public static void SetTimeouts(SafeFileHandle socket, TimeSpan timeout)
+    {
         long* time = stackalloc long[2] { (long)timeout.TotalSeconds, timeout.Milliseconds * 1000L };
         SetOption(socket, SolSocket, SoReceiveTimeout, time, 16);
         SetOption(socket, SolSocket, SoSendTimeout, time, 16);
-        return 0;
     }
 
     /// <summary>Sends one message, with <paramref name="fd"/> attached when given.</summary>

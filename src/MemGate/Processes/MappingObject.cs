@@ -48,7 +48,7 @@ internal static class MappingObject
         {
             return (mapped, mapFile);
         }
-        attempts.Add($"{mapFile}: {FileDescriptors.Describe(-errno)}{(errno == -1 ? " (opening map_files needs CAP_SYS_ADMIN)" : "")}");
+        attempts.Add($"{mapFile}: {FileDescriptors.Describe(-errno)}{(errno is -1 or -13 ? " (opening map_files needs CAP_SYS_ADMIN)" : "")}");
 
         string path = region.Path;
         if (path.StartsWith('/') && !path.EndsWith(" (deleted)", StringComparison.Ordinal) && FileDescriptors.TryIdentity(path, out string device, out ulong inode)

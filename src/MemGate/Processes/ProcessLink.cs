@@ -52,9 +52,13 @@ public static class ProcessLink
         using var memfd = FileDescriptors.CreateMemfd($"memgate copy of {sourcePid}:{start:x}", length);
         using (var view = SafeMmapHandle.Map(length, Libc.ProtRead | Libc.ProtWrite, Libc.MapShared, fd: (int)memfd.DangerousGetHandle()))
         {
-            unsafe
+            const ulong chunk = 64 << 20;
+            for (ulong done = 0; done < length; done += chunk)
             {
-                ProcessMemory.Read(sourcePid, start, new Span<byte>((void*)view.Pointer, checked((int)length)));
+                unsafe
+                {
+                    ProcessMemory.Read(sourcePid, start + done, new Span<byte>((void*)(view.Pointer + (nint)done), (int)Math.Min(chunk, length - done)));
+                }
             }
         }
         var request = new LinkMessage.Request(LinkMessage.Copy | (targetAddress is null ? 0 : LinkMessage.FixedAddress), targetAddress ?? start, length, 0,

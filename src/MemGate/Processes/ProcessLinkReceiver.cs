@@ -76,6 +76,8 @@ public sealed class ProcessLinkReceiver : IDisposable
         {
             using (connection)
             {
+                // A peer that connects and never sends must not hold the receiver (or its Dispose) for ever.
+                UnixSocket.SetTimeouts(connection, TimeSpan.FromSeconds(5));
                 try
                 {
                     var (answer, mapping) = Handle(connection);

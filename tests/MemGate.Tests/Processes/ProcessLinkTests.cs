@@ -95,6 +95,24 @@ public sealed class ProcessLinkTests
         Assert.DoesNotContain(ProcessMaps.Read(target.Pid), r => r.Path.StartsWith("/memfd:memgate", StringComparison.Ordinal));
     }
 
+    // A peer that connects and sends nothing is dropped after the receiver's timeout; the receiver stays usable and disposes.
+    [Fact]
+    public void A_silent_peer_does_not_hold_the_receiver()
+    {
+        using var source = TargetProcess.Start("shared");
+        var receiver = ProcessLinkReceiver.Start();
+        int errno = MemGate.Native.UnixSocket.TryConnect(ProcessLinkReceiver.SocketName(Environment.ProcessId), TimeSpan.FromSeconds(10), out var silent);
+        Assert.Equal(0, errno);
+        using (silent)
+        {
+            var link = ProcessLink.Link(source.Pid, Environment.ProcessId, source.Address("address"), 4096);
+            Assert.Equal(link.TargetAddress, (ulong)Assert.Single(receiver.Links).Address);
+            // Liveness, not speed: without the receive timeout Dispose would wait for the silent peer for ever.
+            var disposing = Task.Run(receiver.Dispose);
+            Assert.Same(disposing, Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(30))).GetAwaiter().GetResult());
+        }
+    }
+
     private static string ReadText(int pid, ulong address, int length)
     {
         var bytes = new byte[length];
