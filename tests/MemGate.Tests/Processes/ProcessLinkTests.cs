@@ -97,7 +97,7 @@ public sealed class ProcessLinkTests
 
     // A peer that connects and sends nothing is dropped after the receiver's timeout; the receiver stays usable and disposes.
     [Fact]
-    public void A_silent_peer_does_not_hold_the_receiver()
+    public async Task A_silent_peer_does_not_hold_the_receiver()
     {
         using var source = TargetProcess.Start("shared");
         var receiver = ProcessLinkReceiver.Start();
@@ -109,7 +109,7 @@ public sealed class ProcessLinkTests
             Assert.Equal(link.TargetAddress, (ulong)Assert.Single(receiver.Links).Address);
             // Liveness, not speed: without the receive timeout Dispose would wait for the silent peer for ever.
             var disposing = Task.Run(receiver.Dispose);
-            Assert.Same(disposing, Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(30))).GetAwaiter().GetResult());
+            Assert.Same(disposing, await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(30))));
         }
     }
 
