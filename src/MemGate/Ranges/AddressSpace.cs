@@ -136,8 +136,11 @@ public sealed class AddressSpace
     {
         var (start, end) = CheckedPages(address, length, nameof(Unmap));
         ReportPieces(start, end, onUnmapped);
-        _mappings.Remove(start, end);
-        _free.Insert(start, end, 0);
+        // Nothing was mapped there: the gap index already holds the whole range.
+        if (_mappings.Remove(start, end) != 0)
+        {
+            _free.Insert(start, end, 0);
+        }
     }
 
     /// <summary>
@@ -154,7 +157,10 @@ public sealed class AddressSpace
         }
         foreach (var piece in pieces)
         {
-            _mappings.Insert(piece.Start, piece.End, piece.Value with { Protection = protection });
+            if (piece.Value.Protection != protection)
+            {
+                _mappings.Insert(piece.Start, piece.End, piece.Value with { Protection = protection });
+            }
         }
         ReturnPieces(pieces);
     }
@@ -221,8 +227,11 @@ public sealed class AddressSpace
 
     private void Insert(ulong start, ulong end, MapInfo info)
     {
-        _mappings.Insert(start, end, ToStored(info, start));
-        _free.Remove(start, end);
+        // Replacing mappings that covered the whole range leaves the gap index as it was.
+        if (_mappings.Insert(start, end, ToStored(info, start)) < end - start)
+        {
+            _free.Remove(start, end);
+        }
     }
 
     private void ReportPieces(ulong start, ulong end, MapUpdateCallback? callback)

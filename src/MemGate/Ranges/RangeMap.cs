@@ -110,12 +110,13 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     /// <summary>
     /// Maps [<paramref name="start"/>, <paramref name="end"/>) to <paramref name="value"/>. Overlapped
     /// entries are trimmed, split or removed; the new entry coalesces with equal neighbours.
+    /// Returns how much of the range earlier entries covered (0: it was all free).
     /// </summary>
     /// <exception cref="ArgumentException">The range is empty or reversed.</exception>
-    public void Insert(ulong start, ulong end, TValue value)
+    public ulong Insert(ulong start, ulong end, TValue value)
     {
         CheckRange(start, end);
-        int following = RemoveCore(start, end);
+        int following = RemoveCore(start, end, out ulong covered);
         int before = following != None ? Previous(following) : LastStartingAtOrBefore(start);
         _version++;
         // Extending an equal neighbour in place is the common case (consecutive maps with one protection).
@@ -133,12 +134,12 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
             {
                 SetEnd(before, end);
             }
-            return;
+            return covered;
         }
         if (joinsFollowing)
         {
             SetStart(following, start);
-            return;
+            return covered;
         }
         if (following != None)
         {
@@ -152,15 +153,17 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         {
             InsertAt(_head, 0, start, end, value);
         }
+        return covered;
     }
 
-    /// <summary>Removes everything inside [<paramref name="start"/>, <paramref name="end"/>), trimming entries that stick out.</summary>
+    /// <summary>Removes everything inside [<paramref name="start"/>, <paramref name="end"/>), trimming entries that stick out; returns how much was removed.</summary>
     /// <exception cref="ArgumentException">The range is empty or reversed.</exception>
-    public void Remove(ulong start, ulong end)
+    public ulong Remove(ulong start, ulong end)
     {
         CheckRange(start, end);
-        RemoveCore(start, end);
+        RemoveCore(start, end, out ulong covered);
         _version++;
+        return covered;
     }
 
     /// <summary>Finds the entry containing <paramref name="key"/>.</summary>
@@ -533,14 +536,16 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
 
     // ---- range editing ----
 
-    // Clears [start, end); returns the position of the first entry after it, or None.
-    private int RemoveCore(ulong start, ulong end)
+    // Clears [start, end); returns the position of the first entry after it, or None, and how much of the range was covered.
+    private int RemoveCore(ulong start, ulong end, out ulong covered)
     {
+        covered = 0;
         int p = FirstEndingAfter(start);
         while (p != None && _starts[p] < end)
         {
             ulong s = _starts[p];
             ulong e = _ends[p];
+            covered += Math.Min(e, end) - Math.Max(s, start);
             if (s < start)
             {
                 SetEnd(p, start);
