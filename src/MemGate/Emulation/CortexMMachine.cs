@@ -72,9 +72,8 @@ public sealed class CortexMMachine : FirmwareMachine
         Stm32Usart? uart = null;
         if (usart is { } at)
         {
-            uart = new Stm32Usart("USART1", at, output);
+            uart = new Stm32Usart("USART1", at, output, asserted => nvic.SetLevel(Stm32Usart.Usart1Irq, asserted));
             models.Add(new PeripheralModel("USART1", at, 0x400, uart.Block));
-            nvic.Connect(Stm32Usart.Usart1Irq, () => uart.InterruptAsserted);
         }
         var memory = Allocate(device, baseDirectory, trace, models);
         return Build(memory, trace, () => new CortexMMachine(memory, output, errorOutput, model, nvic, sysTick, uart, engineOwned));
@@ -120,7 +119,6 @@ public sealed class CortexMMachine : FirmwareMachine
     private protected override void BlockEntered(ulong address, uint instructions)
     {
         _sysTick.Advance(instructions);
-        Nvic.SampleLines();
         if (address < ExcReturnBase && Nvic.NextToTake(primask: false, basepri: 0) != 0)
         {
             // Something could preempt unmasked; now ask with the masks, which cost register reads.

@@ -9,7 +9,7 @@ namespace MemGate.Emulation;
 /// IPR from 0xE000E100, STIR at 0xE000EF00, and the SCB's ICSR, VTOR, AIRCR (PRIGROUP), SHPR1–3 and SHCSR at
 /// 0xE000ED00. The machine asks it which exception to take (<see cref="NextToTake"/>) and tells it
 /// when one is entered and returned from; peripherals raise interrupts with <see cref="SetPending"/>
-/// or connect a level-sensitive line with <see cref="Connect"/>.
+/// or drive a level-sensitive line with <see cref="SetLevel"/>.
 /// </summary>
 /// <remarks>
 /// Priorities keep the implemented high bits only (4 on STM32). Exceptions nest: one preempts when its
@@ -38,7 +38,7 @@ public sealed class Nvic
     private readonly byte[] _priority = new byte[Exceptions];
     private readonly byte _priorityMask;
     private readonly int _externalCount;
-    private readonly List<(int Irq, Func<bool> Asserted)> _lines = [];
+    private readonly ulong[] _asserted = new ulong[Exceptions / 64];   // level-sensitive lines held high
     private int _priorityGroup;
     private bool _maybeTakeable;   // false once a search found nothing pending and enabled; any change sets it again
     private ulong _vtor;
@@ -112,6 +112,7 @@ public sealed class Nvic
     {
         Array.Clear(_pending);
         Array.Clear(_active);
+        Array.Clear(_asserted);
         Array.Clear(_priority);
         Array.Clear(_enabled);
         foreach (int n in (int[])[SvCall, PendSv, SysTick])
@@ -139,12 +140,26 @@ public sealed class Nvic
         }
     }
 
-    /// <summary>Connects a level-sensitive interrupt line: while <paramref name="asserted"/> returns true, interrupt <paramref name="irq"/> is pending.</summary>
-    public void Connect(int irq, Func<bool> asserted)
+    /// <summary>
+    /// Drives the level-sensitive line of interrupt <paramref name="irq"/>: asserting it makes the
+    /// interrupt pending (unless active), and while it stays asserted the interrupt is pending again
+    /// after each return from its handler. Peripherals call this when their interrupt condition changes.
+    /// </summary>
+    public void SetLevel(int irq, bool asserted)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(irq);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(irq, _externalCount);
-        _lines.Add((irq, asserted));
+        int n = FirstExternal + irq;
+        if (!asserted)
+        {
+            _asserted[n / 64] &= ~(1UL << n);
+            return;
+        }
+        _asserted[n / 64] |= 1UL << n;
+        if (!IsActive(n))
+        {
+            Pend(n);
+        }
     }
 
     /// <summary>Makes exception <paramref name="exception"/> (by number: 11 SVCall, 14 PendSV, 15 SysTick, 16+ external) pending.</summary>
@@ -159,23 +174,6 @@ public sealed class Nvic
 
     /// <summary>Whether exception <paramref name="exception"/> is active (entered and not yet returned from).</summary>
     public bool IsActive(int exception) => (_active[exception / 64] & (1UL << exception)) != 0;
-
-    /// <summary>Samples connected lines: an asserted line of an inactive interrupt becomes pending.</summary>
-    public void SampleLines()
-    {
-        if (_lines.Count == 0)
-        {
-            return;
-        }
-        foreach (var (irq, asserted) in _lines)
-        {
-            int n = FirstExternal + irq;
-            if (!IsActive(n) && asserted())
-            {
-                Pend(n);
-            }
-        }
-    }
 
     /// <summary>
     /// The pending, enabled exception that preempts now, or 0: the highest priority one (lowest number
@@ -210,6 +208,10 @@ public sealed class Nvic
     {
         _active[exception / 64] &= ~(1UL << exception);
         _maybeTakeable = true;
+        if ((_asserted[exception / 64] & (1UL << exception)) != 0)
+        {
+            Pend(exception);   // a level-sensitive line still asserted pends its interrupt again
+        }
     }
 
     private int RunningPriority(bool primask, uint basepri)

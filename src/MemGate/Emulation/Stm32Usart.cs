@@ -17,12 +17,13 @@ public sealed class Stm32Usart
     private const ulong InterruptOnEmpty = 1UL << 7;  // TXEIE
     private const ulong InterruptOnDone = 1UL << 6;   // TCIE
 
-    // CR1 as last written, so the interrupt line costs no register lookup (it is sampled at every block).
-    private ulong _control;
+    private readonly Action<bool>? _interruptLine;
+    private ulong _control;   // CR1 as last written
 
-    /// <summary>A USART at <paramref name="baseAddress"/> whose transmitted bytes go to <paramref name="output"/>.</summary>
-    public Stm32Usart(string name, ulong baseAddress, TextWriter output)
+    /// <summary>A USART at <paramref name="baseAddress"/> whose transmitted bytes go to <paramref name="output"/>; <paramref name="interruptLine"/> hears its interrupt line change.</summary>
+    public Stm32Usart(string name, ulong baseAddress, TextWriter output, Action<bool>? interruptLine = null)
     {
+        _interruptLine = interruptLine;
         Block = new RegisterBlock(name, 0x400,
         [
             new RegisterDefinition("SR", 0x00, 32)
@@ -41,7 +42,7 @@ public sealed class Stm32Usart
                 Fields = [new RegisterField("DR", 0, 9) { OnWrite = (_, value) => output.Write((char)(value & 0xFF)) }],
             },
             new RegisterDefinition("BRR", 0x08, 32),
-            new RegisterDefinition("CR1", 0x0C, 32) { OnWrite = (_, value) => _control = value },
+            new RegisterDefinition("CR1", 0x0C, 32) { OnWrite = (_, value) => SetControl(value) },
             new RegisterDefinition("CR2", 0x10, 32),
             new RegisterDefinition("CR3", 0x14, 32),
             new RegisterDefinition("GTPR", 0x18, 32),
@@ -54,10 +55,16 @@ public sealed class Stm32Usart
     /// <summary>Whether the interrupt line is asserted: enabled (UE) with TXEIE or TCIE set, as TXE and TC always are.</summary>
     public bool InterruptAsserted => (_control & Enable) != 0 && (_control & (InterruptOnEmpty | InterruptOnDone)) != 0;
 
-    /// <summary>Back to reset: CR1 cleared.</summary>
+    /// <summary>Back to reset: CR1 cleared, the interrupt line low.</summary>
     public void Reset()
     {
         Block.Reset();
-        _control = 0;
+        SetControl(0);
+    }
+
+    private void SetControl(ulong value)
+    {
+        _control = value;
+        _interruptLine?.Invoke(InterruptAsserted);
     }
 }

@@ -85,4 +85,23 @@ public sealed class NvicTests
         Assert.Equal(0UL, (icsr >> 12) & 0x1FF);      // not enabled yet: nothing to show as VECTPENDING
         Assert.Equal(1UL, (icsr >> 22) & 1);
     }
+
+    [Fact]
+    public void A_level_sensitive_line_pends_again_after_return_while_it_stays_asserted()
+    {
+        var nvic = new Nvic(60, priorityBits: 4);
+        int n = Nvic.FirstExternal + 37;
+        nvic.NvicBlock.Write(Iser + 4, 4, 1UL << 5);   // enable IRQ 37
+        nvic.SetLevel(37, true);
+        Assert.Equal(n, nvic.NextToTake(false, 0));
+        nvic.Enter(n);
+        Assert.False(nvic.IsPending(n));
+        nvic.Leave(n);                                  // still asserted: pending again
+        Assert.Equal(n, nvic.NextToTake(false, 0));
+        nvic.Enter(n);
+        nvic.SetLevel(37, false);                       // the handler cleared the cause
+        nvic.Leave(n);
+        Assert.Equal(0, nvic.NextToTake(false, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => nvic.SetLevel(60, true));
+    }
 }
