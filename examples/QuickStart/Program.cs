@@ -6,3 +6,4 @@ QuickStartExample.Run(Console.Out);
 RangesExample.Run(Console.Out);
 DevicesExample.Run(Console.Out);
 PeripheralsExample.Run(Console.Out);
+FirmwareExample.Run(Path.Combine("examples", "firmware", "riscv-virt", "hello-rv32.elf"), Console.Out);

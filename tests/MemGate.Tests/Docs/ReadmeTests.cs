@@ -101,6 +101,16 @@ public sealed partial class ReadmeTests
     }
 
     [Fact]
+    public void The_firmware_example_runs_the_rv32_hello_and_reads_its_variable()
+    {
+        var output = new StringWriter();
+        FirmwareExample.Run(Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "riscv-virt", "hello-rv32.elf"), output);
+        string text = output.ToString().ReplaceLineEndings("\n");
+        Assert.StartsWith("Hello from RV32 virt!\nticks: 3\nexit, code 0, ", text);
+        Assert.EndsWith("ticks = 3\n", text);
+    }
+
+    [Fact]
     public void The_peripherals_example_prints_what_the_readme_says()
     {
         var output = new StringWriter();
