@@ -27,7 +27,7 @@ public class FirmwareRunBenchmarks
         string elf = Path.Combine(FindRoot(), "examples", "firmware", "stm32f103", "loops.elf");
         var device = DeviceTemplates.Load("STM32F103");
         _memgate = CortexMMachine.Create(device, TextWriter.Null);
-        _raw = CortexMMachine.Create(device, TextWriter.Null, null, null, null, engineOwned: true);
+        _raw = CortexMMachine.Create(device, TextWriter.Null, new FirmwareMachineOptions(), engineOwned: true);
         var image = FirmwareReader.Load(elf);
         var mode = image.Symbols.Single(s => s.Name == "loop_mode");
         foreach (var machine in (CortexMMachine[])[_memgate, _raw])

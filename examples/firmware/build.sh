@@ -26,6 +26,8 @@ fi
     -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o nvic.elf nvic.c
   arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -ffreestanding -nostdlib -fno-builtin -g0 \
     -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o tasks.elf tasks.c
+  arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -ffreestanding -nostdlib -fno-builtin -g0 \
+    -Wall -Wextra -Werror -T link.ld -Wl,--gc-sections -o mailbox.elf mailbox.c
 )
 (
   cd stm32f103-newlib

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using MemGate.Emulation;
 using MemGate.Firmware;
+using MemGate.Devices;
 using MemGate.Memory;
+using MemGate.Memory.Backing;
 using MemGate.Mmio;
 
 namespace MemGate.Cli.Commands;
@@ -17,9 +19,10 @@ internal static class RunCommand
         var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Stop after this many instructions (0: no limit).", DefaultValueFactory = _ => 0 };
         var timeout = new Option<double>("--timeout") { Description = "Stop after this many seconds of wall time (0: no limit).", DefaultValueFactory = _ => 0 };
         var traceMmio = new Option<string?>("--trace-mmio") { Description = "Write every peripheral access as a JSON line to this file." };
+        var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here and its exit code is memgate's.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio,
+            firmware, device, address, maxInstructions, timeout, traceMmio, shared,
         };
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
@@ -27,8 +30,23 @@ internal static class RunCommand
             ulong? raw = parse.GetValue(address) is { } text ? GuestAddress.Parse(text).Value : null;
             var image = FirmwareReader.Load(parse.GetRequiredValue(firmware), rawAddress: raw);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
-            using var machine = FirmwareMachine.Create(description, output, baseDirectory, trace, error);
+            using var machine = FirmwareMachine.Create(description, output, new FirmwareMachineOptions
+            {
+                BaseDirectory = baseDirectory,
+                Trace = trace,
+                ErrorOutput = error,
+                Backing = parse.GetValue(shared) ? SharedMemoryBackingProvider.Instance : null,
+            });
             machine.Load(image);
+            if (parse.GetValue(shared))
+            {
+                foreach (var region in machine.Memory.Main.Regions.Where(r => r.HasHostMemory))
+                {
+                    nint host = machine.Memory.Main.Translate(region.Start);
+                    error.WriteLine($"memgate run: {region.Name} (guest 0x{region.Start.Value:X8}, {ByteSize.Human(region.Size)}) is shared: " +
+                        $"memgate ps link --source {Environment.ProcessId} --address 0x{host:x} --size {region.Size} --target PID");
+                }
+            }
             double seconds = parse.GetValue(timeout);
             RunResult result;
             // Ctrl-C stops the engine cleanly; the summary still prints and the memory is released.

@@ -26,8 +26,9 @@ public sealed class Aarch64Machine : FirmwareMachine
 
     /// <summary>Builds the machine for a cortex-a53 device (see <see cref="FirmwareMachine.Create"/>).</summary>
     /// <exception cref="NotSupportedException">The device's CPU is not a Cortex-A53, or Unicorn is not installed.</exception>
-    public static new Aarch64Machine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null, TextWriter? errorOutput = null)
+    public static new Aarch64Machine Create(DeviceDescription device, TextWriter output, FirmwareMachineOptions? options = null)
     {
+        options ??= new FirmwareMachineOptions();
         ArgumentNullException.ThrowIfNull(device);
         if (!device.Cpu.Equals("cortex-a53", StringComparison.OrdinalIgnoreCase))
         {
@@ -38,8 +39,8 @@ public sealed class Aarch64Machine : FirmwareMachine
         {
             models.Add(new PeripheralModel("UART0", 0x0900_0000, 0x1000, Pl011Uart.Create("UART0", 0x0900_0000, output)));
         }
-        var memory = Allocate(device, baseDirectory, trace, models);
-        return Build(memory, trace, () => new Aarch64Machine(memory, output, errorOutput));
+        var memory = Allocate(device, options, models);
+        return Build(memory, options, () => new Aarch64Machine(memory, output, options.ErrorOutput));
     }
 
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;

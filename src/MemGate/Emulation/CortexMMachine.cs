@@ -43,10 +43,10 @@ public sealed class CortexMMachine : FirmwareMachine
 
     /// <summary>Builds the machine for a Cortex-M3 or M4 device (see <see cref="FirmwareMachine.Create"/>).</summary>
     /// <exception cref="NotSupportedException">The device's CPU is not a Cortex-M3 or M4, or Unicorn is not installed.</exception>
-    public static new CortexMMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null, TextWriter? errorOutput = null) =>
-        Create(device, output, baseDirectory, trace, errorOutput, engineOwned: false);
+    public static new CortexMMachine Create(DeviceDescription device, TextWriter output, FirmwareMachineOptions? options = null) =>
+        Create(device, output, options ?? new FirmwareMachineOptions(), engineOwned: false);
 
-    internal static CortexMMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory, MmioTrace? trace, TextWriter? errorOutput, bool engineOwned)
+    internal static CortexMMachine Create(DeviceDescription device, TextWriter output, FirmwareMachineOptions options, bool engineOwned)
     {
         ArgumentNullException.ThrowIfNull(device);
         int model = device.Cpu.ToLowerInvariant() switch
@@ -75,8 +75,8 @@ public sealed class CortexMMachine : FirmwareMachine
             uart = new Stm32Usart("USART1", at, output, asserted => nvic.SetLevel(Stm32Usart.Usart1Irq, asserted));
             models.Add(new PeripheralModel("USART1", at, 0x400, uart.Block));
         }
-        var memory = Allocate(device, baseDirectory, trace, models);
-        return Build(memory, trace, () => new CortexMMachine(memory, output, errorOutput, model, nvic, sysTick, uart, engineOwned));
+        var memory = Allocate(device, options, models);
+        return Build(memory, options, () => new CortexMMachine(memory, output, options.ErrorOutput, model, nvic, sysTick, uart, engineOwned));
     }
 
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;

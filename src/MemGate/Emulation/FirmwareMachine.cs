@@ -100,47 +100,45 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <exception cref="NotSupportedException">No machine runs the device's CPU, or Unicorn is not installed.</exception>
     /// <param name="device">The device to build.</param>
     /// <param name="output">Where UART and semihosting output goes.</param>
-    /// <param name="baseDirectory">Where the device's files are relative to.</param>
-    /// <param name="trace">Records every peripheral access, with the program counter.</param>
-    /// <param name="errorOutput">Where the firmware's standard error goes (default: <paramref name="output"/>).</param>
-    public static FirmwareMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null, TextWriter? errorOutput = null)
+    /// <param name="options">Base directory, MMIO trace, error output, memory backing.</param>
+    public static FirmwareMachine Create(DeviceDescription device, TextWriter output, FirmwareMachineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         string cpu = device.Cpu.ToLowerInvariant();
         string architecture = device.Architecture.ToLowerInvariant();
         if (cpu is "cortex-m3" or "cortex-m4")
         {
-            return CortexMMachine.Create(device, output, baseDirectory, trace, errorOutput);
+            return CortexMMachine.Create(device, output, options);
         }
         if (architecture.StartsWith("rv32", StringComparison.Ordinal) || architecture.StartsWith("rv64", StringComparison.Ordinal))
         {
-            return RiscVMachine.Create(device, output, baseDirectory, trace);
+            return RiscVMachine.Create(device, output, options);
         }
         if (cpu == "cortex-a53")
         {
-            return Aarch64Machine.Create(device, output, baseDirectory, trace, errorOutput);
+            return Aarch64Machine.Create(device, output, options);
         }
         throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}' ({device.Architecture}); firmware runs on cortex-m3 and cortex-m4 (Cortex-M machine), " +
             "rv32*/rv64* (RISC-V virt machine) and cortex-a53 (AArch64 virt machine).");
     }
 
     /// <summary>Allocates the device's memory with the machine's models; Unicorn must be present.</summary>
-    private protected static DeviceMemory Allocate(DeviceDescription device, string? baseDirectory, MmioTrace? trace, List<PeripheralModel> models)
+    private protected static DeviceMemory Allocate(DeviceDescription device, FirmwareMachineOptions options, List<PeripheralModel> models)
     {
         if (!Unicorn.IsAvailable())
         {
             throw new NotSupportedException("libunicorn.so.2 is not installed (Debian: apt-get install libunicorn2); firmware cannot run here.");
         }
-        return DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = baseDirectory, Models = models, Trace = trace });
+        return DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = options.BaseDirectory, Models = models, Trace = options.Trace, Backing = options.Backing });
     }
 
     /// <summary>Builds a machine over memory it now owns (released if the construction fails) and lets the trace read its PC.</summary>
-    private protected static T Build<T>(DeviceMemory memory, MmioTrace? trace, Func<T> create) where T : FirmwareMachine
+    private protected static T Build<T>(DeviceMemory memory, FirmwareMachineOptions options, Func<T> create) where T : FirmwareMachine
     {
         try
         {
             var machine = create();
-            if (trace is not null)
+            if (options.Trace is { } trace)
             {
                 trace.ProgramCounter = () => machine.ReadPc();
             }

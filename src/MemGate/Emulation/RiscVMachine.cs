@@ -31,8 +31,8 @@ public sealed class RiscVMachine : FirmwareMachine
     private readonly RiscVClint _clint;
     private readonly int _xlen;
 
-    private RiscVMachine(DeviceMemory memory, TextWriter output, int xlen, RiscVClint clint)
-        : base(memory, output, null, Unicorn.ArchRiscv, xlen == 64 ? Unicorn.ModeRiscv64 : Unicorn.ModeRiscv32, cpuModel: null, engineOwned: false)
+    private RiscVMachine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, int xlen, RiscVClint clint)
+        : base(memory, output, errorOutput, Unicorn.ArchRiscv, xlen == 64 ? Unicorn.ModeRiscv64 : Unicorn.ModeRiscv32, cpuModel: null, engineOwned: false)
     {
         _xlen = xlen;
         _clint = clint;
@@ -43,8 +43,9 @@ public sealed class RiscVMachine : FirmwareMachine
 
     /// <summary>Builds the machine for an rv32*/rv64* device (see <see cref="FirmwareMachine.Create"/>).</summary>
     /// <exception cref="NotSupportedException">The device is not RISC-V, or Unicorn is not installed.</exception>
-    public static RiscVMachine Create(DeviceDescription device, TextWriter output, string? baseDirectory = null, MmioTrace? trace = null)
+    public static new RiscVMachine Create(DeviceDescription device, TextWriter output, FirmwareMachineOptions? options = null)
     {
+        options ??= new FirmwareMachineOptions();
         ArgumentNullException.ThrowIfNull(device);
         string architecture = device.Architecture.ToLowerInvariant();
         int xlen = architecture.StartsWith("rv32", StringComparison.Ordinal) ? 32 : architecture.StartsWith("rv64", StringComparison.Ordinal) ? 64
@@ -58,8 +59,8 @@ public sealed class RiscVMachine : FirmwareMachine
         [
             new RegisterDefinition("FINISHER", 0, 32) { OnWrite = (_, v) => machine?.Finish(v) },
         ], baseAddress: 0x0010_0000)));
-        var memory = Allocate(device, baseDirectory, trace, models);
-        machine = Build(memory, trace, () => new RiscVMachine(memory, output, xlen, clint));
+        var memory = Allocate(device, options, models);
+        machine = Build(memory, options, () => new RiscVMachine(memory, output, options.ErrorOutput, xlen, clint));
         return machine;
     }
 

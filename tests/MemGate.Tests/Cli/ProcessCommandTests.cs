@@ -142,4 +142,26 @@ public sealed class ProcessCommandTests
         }
         Assert.Equal([0xCA, 0xFE, (byte)'i', (byte)'v'], File.ReadAllBytes(file)[..4]);
     }
+
+    // Issues 6 and 7 together: firmware running in `memgate run --shared-memory` waits on a word in its
+    // SRAM; the SRAM is linked into another process, which writes the word there; the firmware sees it.
+    [Fact]
+    public void Running_firmware_sees_a_write_made_in_another_process_through_a_link()
+    {
+        string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "mailbox.elf");
+        using var run = MemGate.Tests.Processes.TargetProcess.StartCli("waiting for the mailbox",
+            "run", elf, "--device", "STM32F103", "--shared-memory", "--timeout", "60");
+        string sram = Enumerable.Range(0, 8).Select(_ => run.ErrorLine()).First(l => l.StartsWith("memgate run: SRAM ", StringComparison.Ordinal));
+        var address = System.Text.RegularExpressions.Regex.Match(sram, "--address 0x([0-9a-f]+) --size ([0-9]+)");
+        Assert.True(address.Success, sram);
+        ulong host = ulong.Parse(address.Groups[1].Value, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        ulong size = ulong.Parse(address.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        ulong mailbox = MemGate.Firmware.FirmwareReader.Load(elf).Symbols.Single(s => s.Name == "mailbox").Address - 0x2000_0000;
+
+        using var other = MemGate.Tests.Processes.TargetProcess.Start("receive");
+        var link = MemGate.Processes.ProcessLink.Link(run.Pid, other.Pid, host, size);
+        MemGate.Processes.ProcessMemory.Write(other.Pid, link.TargetAddress + mailbox, BitConverter.GetBytes(0xDEADBEEFu));
+
+        Assert.Equal("mailbox: 0xDEADBEEF", run.NextLine());
+    }
 }

@@ -14,7 +14,7 @@ public sealed class VirtMachineTests
     private static (RunResult Result, string Output, FirmwareMachine Machine) RunExample(string template, string image, TextWriter? error = null)
     {
         var output = new StringWriter();
-        var machine = FirmwareMachine.Create(DeviceTemplates.Load(template), output, errorOutput: error);
+        var machine = FirmwareMachine.Create(DeviceTemplates.Load(template), output, new FirmwareMachineOptions { ErrorOutput = error });
         machine.Load(FirmwareReader.Load(Fixture(image)));
         return (machine.Run(timeout: TimeSpan.FromSeconds(20)), output.ToString(), machine);
     }

@@ -80,6 +80,17 @@ internal sealed class TargetProcess : IDisposable
         return read.Result;
     }
 
+    /// <summary>The next line it prints on standard error (waiting up to 20 s).</summary>
+    public string ErrorLine()
+    {
+        var read = _process.StandardError.ReadLineAsync();
+        if (!read.Wait(TimeSpan.FromSeconds(20)) || read.Result is null)
+        {
+            throw new TimeoutException($"target process {Pid} printed no line on stderr");
+        }
+        return read.Result;
+    }
+
     private void Remember(string line)
     {
         foreach (string pair in line.Split(' '))

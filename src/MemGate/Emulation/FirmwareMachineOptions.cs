@@ -1,0 +1,20 @@
+using MemGate.Memory.Backing;
+using MemGate.Mmio;
+
+namespace MemGate.Emulation;
+
+/// <summary>How <see cref="FirmwareMachine.Create"/> builds a machine; every setting is optional.</summary>
+public sealed record FirmwareMachineOptions
+{
+    /// <summary>Where the device's files (init files, SVD) are relative to.</summary>
+    public string? BaseDirectory { get; init; }
+
+    /// <summary>Records every peripheral access, with the program counter.</summary>
+    public MmioTrace? Trace { get; init; }
+
+    /// <summary>Where the firmware's standard error (semihosting handle 2) goes; default: the output.</summary>
+    public TextWriter? ErrorOutput { get; init; }
+
+    /// <summary>Where guest RAM and flash come from; <see cref="SharedMemoryBackingProvider"/> makes them memfds other processes can map (<c>memgate ps link</c>).</summary>
+    public IBackingProvider? Backing { get; init; }
+}
