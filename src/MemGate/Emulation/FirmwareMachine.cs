@@ -57,16 +57,25 @@ public abstract unsafe class FirmwareMachine : IDisposable
         {
             Check(Unicorn.Control(Engine, Unicorn.CtlWriteCpuModel, model), "uc_ctl(CPU_MODEL)");
         }
-        Check(Unicorn.Query(Engine, Unicorn.QueryPageSize, out nuint page), "uc_query(PAGE_SIZE)");
-        Granule = page;
-        var self = GCHandle.Alloc(this);
-        _pins.Add(self);
-        MapMemory();
-        MapHaltPage();
-        nint hook;
-        Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookIntr, (delegate* unmanaged<nint, uint, nint, void>)&OnInterrupt, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(INTR)");
-        Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookBlock, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnBlock, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(BLOCK)");
-        Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookMemInvalid, (delegate* unmanaged<nint, int, ulong, int, long, nint, byte>)&OnInvalidMemory, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(MEM_INVALID)");
+        try
+        {
+            Check(Unicorn.Query(Engine, Unicorn.QueryPageSize, out nuint page), "uc_query(PAGE_SIZE)");
+            Granule = page;
+            var self = GCHandle.Alloc(this);
+            _pins.Add(self);
+            MapMemory();
+            MapHaltPage();
+            nint hook;
+            Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookIntr, (delegate* unmanaged<nint, uint, nint, void>)&OnInterrupt, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(INTR)");
+            Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookBlock, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnBlock, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(BLOCK)");
+            Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookMemInvalid, (delegate* unmanaged<nint, int, ulong, int, long, nint, byte>)&OnInvalidMemory, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(MEM_INVALID)");
+        }
+        catch
+        {
+            // The pins would keep this half-built machine alive for ever; the caller disposes the memory.
+            ReleaseEngine();
+            throw;
+        }
     }
 
     /// <summary>The device's memory the firmware runs in.</summary>
@@ -225,6 +234,13 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>Closes the engine and releases the memory.</summary>
     public void Dispose()
     {
+        ReleaseEngine();
+        Memory.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private void ReleaseEngine()
+    {
         _engine.Dispose();
         if (_haltPage != 0)
         {
@@ -236,8 +252,6 @@ public abstract unsafe class FirmwareMachine : IDisposable
             pin.Free();
         }
         _pins.Clear();
-        Memory.Dispose();
-        GC.SuppressFinalize(this);
     }
 
     /// <summary>An image was loaded (the semihosting machines take its name as the command line).</summary>

@@ -157,6 +157,20 @@ public sealed class VirtMachineTests
         }
     }
 
+    // A device that leaves no page for the halt address: the construction fails with the reason, and the
+    // half-built engine is released (a second attempt behaves the same, nothing is left mapped or pinned).
+    [Fact]
+    public void A_device_without_room_for_the_halt_page_is_refused_by_name()
+    {
+        var device = new DeviceDescription("Full", [new DeviceRegion("RAM", 0, 0x1_0000_0000, Permissions.All, DeviceRegionType.Ram, DeviceDescription.DefaultSpace)],
+            architecture: "rv32imac", cpu: "generic-rv32");
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            var e = Assert.Throws<NotSupportedException>(() => FirmwareMachine.Create(device, TextWriter.Null));
+            Assert.Contains("'Full' leaves no free page for the run's halt address", e.Message);
+        }
+    }
+
     // Where QEMU is installed (test.sh installs it), the STM32F103 examples print the same on QEMU's
     // stm32vldiscovery board (an STM32F100: same core, USART1 and SysTick) with semihosting.
     [Theory]
