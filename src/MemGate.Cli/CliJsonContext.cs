@@ -70,6 +70,12 @@ internal sealed record ProcessSearchReport(string Pattern, ulong BytesScanned, L
 /// <summary><c>ps read|write|dump --json</c>: the bytes (read), or how many went where.</summary>
 internal sealed record ProcessBytesReport(int Pid, ulong Address, long Size, string? Hex, string? File);
 
+/// <summary><c>run --json</c>: how the run ended (on stderr; stdout is the firmware's).</summary>
+internal sealed record RunReport(string Device, string Cpu, string Reason, int? ExitCode, ulong Instructions, double? ElapsedMs, double? Mips, RunFaultReport? Fault);
+
+/// <summary>The guest fault that ended a run.</summary>
+internal sealed record RunFaultReport(string Message, ulong ProgramCounter, string? Function, ulong? Address, string? Access);
+
 /// <summary><c>ps link --json</c>.</summary>
 internal sealed record ProcessLinkReport(int SourcePid, int TargetPid, ulong SourceAddress, ulong TargetAddress, ulong Size, string Region, string Method, bool IsCopy);
 
@@ -89,6 +95,7 @@ internal sealed record LinkedMappingRow(ulong Address, ulong Size, string Label,
 [JsonSerializable(typeof(ProcessAnalysisReport))]
 [JsonSerializable(typeof(ProcessSearchReport))]
 [JsonSerializable(typeof(ProcessLinkReport))]
+[JsonSerializable(typeof(RunReport))]
 [JsonSerializable(typeof(ProcessBytesReport))]
 [JsonSerializable(typeof(LinkedMappingRow))]
 internal sealed partial class CliJsonContext : JsonSerializerContext

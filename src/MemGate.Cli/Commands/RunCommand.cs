@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using MemGate.Emulation;
 using MemGate.Firmware;
 using MemGate.Devices;
@@ -19,10 +20,11 @@ internal static class RunCommand
         var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Stop after this many instructions (0: no limit).", DefaultValueFactory = _ => 0 };
         var timeout = new Option<double>("--timeout") { Description = "Stop after this many seconds of wall time (0: no limit).", DefaultValueFactory = _ => 0 };
         var traceMmio = new Option<string?>("--trace-mmio") { Description = "Write every peripheral access as a JSON line to this file." };
+        var json = new Option<bool>("--json") { Description = "Print the run's summary (or fault) as one JSON object on stderr; stdout stays the firmware's." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here and its exit code is memgate's.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio, shared,
+            firmware, device, address, maxInstructions, timeout, traceMmio, shared, json,
         };
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
@@ -64,13 +66,20 @@ internal static class RunCommand
             {
                 Console.CancelKeyPress -= stop;
                 output.Flush();
-                error.WriteLine($"memgate run: {fault.Message}{(image.SymbolAt(fault.ProgramCounter & ~1UL) is { } symbol ? $" (in {symbol.Name})" : "")}");
+                string? function = image.SymbolAt(fault.ProgramCounter & ~1UL)?.Name;
+                error.WriteLine(parse.GetValue(json)
+                    ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", null, machine.Instructions, null, null,
+                        new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString())), CliJsonContext.Default.RunReport)
+                    : $"memgate run: {fault.Message}{(function is not null ? $" (in {function})" : "")}");
                 return CliApp.InvalidInput;
             }
             Console.CancelKeyPress -= stop;
             output.Flush();
-            error.WriteLine($"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
-                $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS");
+            error.WriteLine(parse.GetValue(json)
+                ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, result.Reason, result.ExitCode, result.Instructions,
+                    Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null), CliJsonContext.Default.RunReport)
+                : $"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
+                    $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS");
             return result.ExitCode ?? CliApp.Success;
         }));
         return command;

@@ -40,4 +40,39 @@ public sealed class RunCommandTests
         Assert.Equal(1, exit);
         Assert.Contains("does not exist", error);
     }
+
+    [Fact]
+    public void Json_summaries_report_the_run_and_the_fault()
+    {
+        var (exit, output, error) = CliRunner.Run("run", Fixture("riscv-virt/hello-rv32.elf"), "--device", "RV32", "--json");
+        Assert.Equal((0, "Hello from RV32 virt!\nticks: 3\n"), (exit, output.ReplaceLineEndings("\n")));
+        using (var json = System.Text.Json.JsonDocument.Parse(error))
+        {
+            Assert.Equal("exit", json.RootElement.GetProperty("reason").GetString());
+            Assert.Equal(0, json.RootElement.GetProperty("exitCode").GetInt32());
+            Assert.True(json.RootElement.GetProperty("instructions").GetUInt64() > 6000);
+        }
+
+        (exit, _, error) = CliRunner.Run("run", Fixture("riscv-virt/hello-rv32.elf"), "--device", "RV32", "--json", "--max-instructions", "5");
+        Assert.Equal(0, exit);
+        using (var json = System.Text.Json.JsonDocument.Parse(error))
+        {
+            Assert.Equal("instruction limit", json.RootElement.GetProperty("reason").GetString());
+            Assert.Equal(5UL, json.RootElement.GetProperty("instructions").GetUInt64());
+        }
+
+        // A raw STM32 image whose reset code stores to flash: SP, reset vector, then
+        // ldr r0, [pc, #4]; movs r1, #1; str r1, [r0]; b .; .word 0x08000100
+        string raw = Path.Combine(Directory.CreateTempSubdirectory("memgate-run").FullName, "flash-write.bin");
+        File.WriteAllBytes(raw, [.. BitConverter.GetBytes(0x2000_1000u), .. BitConverter.GetBytes(0x0800_0009u),
+            0x01, 0x48, 0x01, 0x21, 0x01, 0x60, 0xFE, 0xE7, .. BitConverter.GetBytes(0x0800_0100u)]);
+        (exit, _, error) = CliRunner.Run("run", raw, "--address", "0x08000000", "--device", "STM32F103", "--json");
+        Assert.Equal(1, exit);
+        using (var json = System.Text.Json.JsonDocument.Parse(error))
+        {
+            var fault = json.RootElement.GetProperty("fault");
+            Assert.Equal("fault", json.RootElement.GetProperty("reason").GetString());
+            Assert.Equal((0x0800_000CUL, 0x0800_0100UL, "Write"), (fault.GetProperty("programCounter").GetUInt64(), fault.GetProperty("address").GetUInt64(), fault.GetProperty("access").GetString()));
+        }
+    }
 }
