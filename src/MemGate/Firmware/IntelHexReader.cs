@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace MemGate.Firmware;
 
 /// <summary>
@@ -16,15 +14,8 @@ public static class IntelHexReader
         ulong upper = 0;        // from type 02 (segment << 4) or 04 (linear << 16)
         ulong? entry = null;
         bool ended = false;
-        string[] lines = text.Split('\n');
-        for (int n = 0; n < lines.Length; n++)
+        foreach (var (line, where) in RecordText.Lines(text))
         {
-            string line = lines[n].Trim();
-            string where = $"line {n + 1}";
-            if (line.Length == 0)
-            {
-                continue;
-            }
             if (ended)
             {
                 throw new FirmwareFormatException(file, where, "record after the end-of-file record");
@@ -86,17 +77,9 @@ public static class IntelHexReader
     {
         if (line[0] != ':' || line.Length < 11 || (line.Length - 1) % 2 != 0)
         {
-            throw new FirmwareFormatException(file, where, $"'{Shorten(line)}' is not an Intel HEX record (':' and an even number of hex digits)");
+            throw new FirmwareFormatException(file, where, $"'{RecordText.Shorten(line)}' is not an Intel HEX record (':' and an even number of hex digits)");
         }
-        var bytes = new byte[(line.Length - 1) / 2];
-        for (int i = 0; i < bytes.Length; i++)
-        {
-            if (!byte.TryParse(line.AsSpan(1 + 2 * i, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out bytes[i]))
-            {
-                throw new FirmwareFormatException(file, where, $"'{line.Substring(1 + 2 * i, 2)}' at column {2 + 2 * i} is not a hex byte");
-            }
-        }
-        return bytes;
+        return RecordText.Bytes(line, 1, file, where);
     }
 
     private static void Expect(int count, int wanted, string file, string where)
@@ -107,5 +90,4 @@ public static class IntelHexReader
         }
     }
 
-    internal static string Shorten(string line) => line.Length > 24 ? line[..24] + "…" : line;
 }

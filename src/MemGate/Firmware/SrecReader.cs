@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace MemGate.Firmware;
 
 /// <summary>
@@ -16,32 +14,18 @@ public static class SrecReader
         ulong? entry = null;
         long dataRecords = 0;
         bool ended = false;
-        string[] lines = text.Split('\n');
-        for (int n = 0; n < lines.Length; n++)
+        foreach (var (line, where) in RecordText.Lines(text))
         {
-            string line = lines[n].Trim();
-            string where = $"line {n + 1}";
-            if (line.Length == 0)
-            {
-                continue;
-            }
             if (ended)
             {
                 throw new FirmwareFormatException(file, where, "record after the termination record");
             }
             if (line.Length < 4 || line[0] != 'S' || !char.IsAsciiDigit(line[1]) || line.Length % 2 != 0)
             {
-                throw new FirmwareFormatException(file, where, $"'{IntelHexReader.Shorten(line)}' is not an S-record");
+                throw new FirmwareFormatException(file, where, $"'{RecordText.Shorten(line)}' is not an S-record");
             }
             char type = line[1];
-            var bytes = new byte[(line.Length - 2) / 2];
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                if (!byte.TryParse(line.AsSpan(2 + 2 * i, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out bytes[i]))
-                {
-                    throw new FirmwareFormatException(file, where, $"'{line.Substring(2 + 2 * i, 2)}' at column {3 + 2 * i} is not a hex byte");
-                }
-            }
+            var bytes = RecordText.Bytes(line, 2, file, where);
             if (bytes[0] != bytes.Length - 1)
             {
                 throw new FirmwareFormatException(file, where, $"byte count {bytes[0]} does not match the record's {bytes.Length - 1} bytes");
