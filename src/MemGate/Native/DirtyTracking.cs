@@ -1,0 +1,135 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace MemGate.Native;
+
+/// <summary>
+/// Write tracking without a fault-handling thread (DESIGN.md: a C# userfaultfd handler deadlocks with the
+/// GC): userfaultfd in asynchronous write-protect mode (UFFD_FEATURE_WP_ASYNC, Linux 6.7) lets the kernel
+/// resolve write faults itself and remember the written pages; the PAGEMAP_SCAN ioctl on
+/// /proc/self/pagemap lists them and write-protects them again in one call.
+/// </summary>
+internal static unsafe partial class DirtyTracking
+{
+    private const long SysUserfaultfd = 323;
+    private const int OpenCloseOnExec = 0x80000;
+    private const int OpenNonBlock = 0x800;
+    private const ulong UffdApi = 0xAA;
+    private const ulong FeatureWpUnpopulated = 1UL << 13;
+    private const ulong FeatureWpAsync = 1UL << 15;
+    private const ulong IoctlApi = 0xC018AA3F;
+    private const ulong IoctlRegister = 0xC020AA00;
+    private const ulong IoctlWriteProtect = 0xC018AA06;
+    private const ulong RegisterModeWp = 2;
+    private const ulong WriteProtectModeWp = 1;
+    private const ulong IoctlPagemapScan = 0xC0606610;   // _IOWR('f', 16, struct pm_scan_arg)
+    private const ulong ScanWpMatching = 1;               // write-protect what matched
+    private const ulong ScanCheckWpAsync = 2;             // fail unless the range is in async WP mode
+    public const ulong PageIsWritten = 1UL << 1;
+    public const ulong PageIsPresent = 1UL << 3;
+    public const ulong PageIsSwapped = 1UL << 4;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PageRegion
+    {
+        public ulong Start;
+        public ulong End;
+        public ulong Categories;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct ScanArgument
+    {
+        public ulong Size, Flags, Start, End, WalkEnd, Vector, VectorLength, MaxPages, CategoryInverted, CategoryMask, CategoryAnyOfMask, ReturnMask;
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall(long number, long flags);
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static partial int Ioctl(SafeFileHandle fd, ulong request, void* argument);
+
+    /// <summary>A userfaultfd in asynchronous write-protect mode, or an exception that says why this kernel cannot.</summary>
+    public static SafeFileHandle CreateWriteTracker()
+    {
+        long fd = Syscall(SysUserfaultfd, OpenCloseOnExec | OpenNonBlock);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new NotSupportedException($"userfaultfd is not available ({FileDescriptors.Describe(errno)}); " +
+                "dirty-page tracking needs it (root, or vm.unprivileged_userfaultfd = 1).");
+        }
+        var handle = new SafeFileHandle((nint)fd, ownsHandle: true);
+        ulong* api = stackalloc ulong[3] { UffdApi, FeatureWpAsync | FeatureWpUnpopulated, 0 };
+        if (Ioctl(handle, IoctlApi, api) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            handle.Dispose();
+            throw new NotSupportedException($"this kernel lacks asynchronous userfaultfd write protection (UFFDIO_API: {FileDescriptors.Describe(errno)}); " +
+                "dirty-page tracking needs Linux 6.7 or later.");
+        }
+        return handle;
+    }
+
+    /// <summary>Registers [start, start + length) for write protection and protects it: the next write to each page is remembered.</summary>
+    public static void Track(SafeFileHandle tracker, nint start, ulong length)
+    {
+        ulong* register = stackalloc ulong[4] { (ulong)start, length, RegisterModeWp, 0 };
+        if (Ioctl(tracker, IoctlRegister, register) != 0)
+        {
+            throw NativeMemoryException.FromErrno($"UFFDIO_REGISTER(0x{start:x}, {length:N0} bytes)");
+        }
+        Protect(tracker, start, length);
+    }
+
+    /// <summary>Write-protects a tracked range again: what was written so far no longer counts.</summary>
+    public static void Protect(SafeFileHandle tracker, nint start, ulong length)
+    {
+        ulong* protect = stackalloc ulong[3] { (ulong)start, length, WriteProtectModeWp };
+        if (Ioctl(tracker, IoctlWriteProtect, protect) != 0)
+        {
+            throw NativeMemoryException.FromErrno($"UFFDIO_WRITEPROTECT(0x{start:x}, {length:N0} bytes)");
+        }
+    }
+
+    /// <summary>/proc/self/pagemap, for <see cref="Scan"/>.</summary>
+    public static SafeFileHandle OpenPagemap()
+    {
+        int errno = FileDescriptors.TryOpen("/proc/self/pagemap", FileDescriptors.ReadOnly, out var handle);
+        return handle ?? throw new NotSupportedException($"/proc/self/pagemap cannot be opened ({FileDescriptors.Describe(-errno)}).");
+    }
+
+    /// <summary>
+    /// Lists the page ranges in [start, end) that have any of <paramref name="anyOf"/>'s categories into
+    /// <paramref name="output"/>; with <paramref name="reprotect"/> the written ones are write-protected
+    /// again (atomically with the listing). Returns how many ranges were filled and where the walk stopped
+    /// (a full vector or many regions stop it early: call again from there).
+    /// </summary>
+    public static int Scan(SafeFileHandle pagemap, ulong start, ulong end, ulong anyOf, bool reprotect, Span<PageRegion> output, out ulong walkEnd)
+    {
+        fixed (PageRegion* vector = output)
+        {
+            var argument = new ScanArgument
+            {
+                Size = (ulong)sizeof(ScanArgument),
+                Flags = reprotect ? ScanWpMatching | ScanCheckWpAsync : 0,
+                Start = start,
+                End = end,
+                Vector = (ulong)vector,
+                VectorLength = (ulong)output.Length,
+                CategoryAnyOfMask = anyOf,
+                ReturnMask = anyOf,
+            };
+            int n = Ioctl(pagemap, IoctlPagemapScan, &argument);
+            if (n < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                throw errno == 25 // ENOTTY: no PAGEMAP_SCAN
+                    ? new NotSupportedException("this kernel has no PAGEMAP_SCAN (Linux 6.7 or later is needed for dirty-page tracking).")
+                    : NativeMemoryException.FromErrno($"PAGEMAP_SCAN(0x{start:x}–0x{end:x})");
+            }
+            walkEnd = argument.WalkEnd;
+            return n;
+        }
+    }
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using MemGate.Memory;
+using MemGate.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace MemGate.Snapshots;
+
+/// <summary>
+/// A snapshot of a <see cref="GuestMemory"/>'s RAM, flash and ROM that restores in time proportional to
+/// the pages written since: the kernel tracks writes (userfaultfd asynchronous write protection, so
+/// writes made by a CPU engine straight into the host pages count too) and <see cref="Restore"/> copies
+/// back only those pages. Taking a snapshot copies only the pages that hold data (present or swapped),
+/// into sparse memfds. Peripheral (MMIO) state is not part of it.
+/// </summary>
+/// <remarks>Needs Linux 6.7 or later and userfaultfd permission; otherwise <see cref="Take"/> throws <see cref="NotSupportedException"/> saying so.</remarks>
+public sealed unsafe class GuestSnapshot : IDisposable
+{
+    private const int ScanBatch = 256;
+    private readonly GuestMemory _memory;
+    private readonly GuestRegion[] _regions;
+    private readonly Area[] _areas;
+    private readonly SafeFileHandle _tracker;
+    private readonly SafeFileHandle _pagemap;
+    private readonly DirtyTracking.PageRegion[] _scan = new DirtyTracking.PageRegion[ScanBatch];
+    private bool _disposed;
+
+    // One run of host pages (regions sharing pages are merged) and the copy of its contents.
+    private sealed class Area(nint host, ulong length, SafeFileHandle file, SafeMmapHandle copy)
+    {
+        public nint Host { get; } = host;
+        public ulong Length { get; } = length;
+        public SafeFileHandle File { get; } = file;
+        public SafeMmapHandle Copy { get; } = copy;
+    }
+
+    private GuestSnapshot(GuestMemory memory, GuestRegion[] regions, Area[] areas, SafeFileHandle tracker, SafeFileHandle pagemap)
+    {
+        _memory = memory;
+        _regions = regions;
+        _areas = areas;
+        _tracker = tracker;
+        _pagemap = pagemap;
+    }
+
+    /// <summary>Bytes the snapshot holds (pages that had data when it was taken).</summary>
+    public ulong StoredBytes { get; private set; }
+
+    /// <summary>Takes a snapshot of every region with host memory and starts tracking writes to them.</summary>
+    /// <exception cref="NotSupportedException">The kernel cannot track writes (older than 6.7, or userfaultfd not allowed).</exception>
+    public static GuestSnapshot Take(GuestMemory memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        var regions = memory.Regions.Where(r => r.HasHostMemory).ToArray();
+        var tracker = DirtyTracking.CreateWriteTracker();
+        var pagemap = DirtyTracking.OpenPagemap();
+        var areas = new List<Area>();
+        try
+        {
+            foreach (var (host, length) in PageRuns(memory, regions))
+            {
+                var file = FileDescriptors.CreateMemfd("memgate snapshot", length);
+                areas.Add(new Area(host, length, file, SafeMmapHandle.Map(length, Libc.ProtRead | Libc.ProtWrite, Libc.MapShared, fd: (int)file.DangerousGetHandle())));
+            }
+            var snapshot = new GuestSnapshot(memory, regions, [.. areas], tracker, pagemap);
+            foreach (var area in snapshot._areas)
+            {
+                DirtyTracking.Track(tracker, area.Host, area.Length);
+                snapshot.StoredBytes += snapshot.ForEachRun(area, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (offset, size) =>
+                    Buffer.MemoryCopy((void*)(area.Host + (nint)offset), (void*)(area.Copy.Pointer + (nint)offset), (long)size, (long)size));
+            }
+            return snapshot;
+        }
+        catch
+        {
+            foreach (var area in areas)
+            {
+                area.Copy.Dispose();
+                area.File.Dispose();
+            }
+            tracker.Dispose();
+            pagemap.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Bytes written since the snapshot or the last restore (whole pages), without restoring.</summary>
+    public ulong DirtyBytes()
+    {
+        ThrowIfInvalid();
+        ulong total = 0;
+        foreach (var area in _areas)
+        {
+            total += ForEachRun(area, DirtyTracking.PageIsWritten, (_, _) => { });
+        }
+        return total;
+    }
+
+    /// <summary>Copies back the pages written since the snapshot (or the last restore) and tracks them again.</summary>
+    /// <exception cref="InvalidOperationException">The memory's regions changed since the snapshot.</exception>
+    public SnapshotRestore Restore()
+    {
+        ThrowIfInvalid();
+        var clock = Stopwatch.StartNew();
+        ulong bytes = 0;
+        int ranges = 0;
+        foreach (var area in _areas)
+        {
+            bytes += ForEachRun(area, DirtyTracking.PageIsWritten, (offset, size) =>
+            {
+                Buffer.MemoryCopy((void*)(area.Copy.Pointer + (nint)offset), (void*)(area.Host + (nint)offset), (long)size, (long)size);
+                // The copy was a write too: protect the run again so only later writes count
+                // (just the run: protecting the whole area would cost time proportional to its size).
+                DirtyTracking.Protect(_tracker, area.Host + (nint)offset, size);
+                ranges++;
+            });
+        }
+        return new SnapshotRestore(bytes / (ulong)Libc.PageSize, ranges, clock.Elapsed);
+    }
+
+    /// <summary>Stops tracking and frees the copy.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _tracker.Dispose();   // closing the userfaultfd ends the write protection
+        _pagemap.Dispose();
+        foreach (var area in _areas)
+        {
+            area.Copy.Dispose();
+            area.File.Dispose();
+        }
+    }
+
+    // Calls `run` for each run of pages of the area in the categories, walking the whole area; returns the bytes.
+    private ulong ForEachRun(Area area, ulong categories, Action<ulong, ulong> run)
+    {
+        ulong total = 0;
+        ulong start = (ulong)area.Host;
+        ulong end = start + area.Length;
+        while (start < end)
+        {
+            int n = DirtyTracking.Scan(_pagemap, start, end, categories, reprotect: false, _scan, out ulong walkEnd);
+            for (int i = 0; i < n; i++)
+            {
+                ulong size = _scan[i].End - _scan[i].Start;
+                run(_scan[i].Start - (ulong)area.Host, size);
+                total += size;
+            }
+            if (walkEnd <= start)
+            {
+                break;
+            }
+            start = walkEnd;
+        }
+        return total;
+    }
+
+    private void ThrowIfInvalid()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var now = _memory.Regions.Where(r => r.HasHostMemory).ToArray();
+        var missing = _regions.FirstOrDefault(r => !now.Contains(r));
+        if (missing is not null || now.Length != _regions.Length)
+        {
+            string which = missing is not null ? $"region '{missing.Name}' was removed or changed" : "regions were added";
+            throw new InvalidOperationException($"The guest memory changed since the snapshot ({which}); take a new snapshot.");
+        }
+    }
+
+    // The page-aligned host runs of the regions, merged where regions share or touch pages.
+    private static List<(nint Host, ulong Length)> PageRuns(GuestMemory memory, GuestRegion[] regions)
+    {
+        ulong page = (ulong)Libc.PageSize;
+        var runs = new List<(ulong Start, ulong End)>();
+        foreach (var region in regions)
+        {
+            if (!memory.TryTranslate(region.Start, out nint host))
+            {
+                continue;
+            }
+            runs.Add(((ulong)host & ~(page - 1), Libc.RoundUpToPage((ulong)host + region.Size)));
+        }
+        runs.Sort();
+        var merged = new List<(nint, ulong)>();
+        for (int i = 0; i < runs.Count;)
+        {
+            var (start, end) = runs[i++];
+            while (i < runs.Count && runs[i].Start <= end)
+            {
+                end = Math.Max(end, runs[i++].End);
+            }
+            merged.Add(((nint)start, end - start));
+        }
+        return merged;
+    }
+}
