@@ -71,7 +71,7 @@ internal sealed record ProcessSearchReport(string Pattern, ulong BytesScanned, L
 internal sealed record ProcessBytesReport(int Pid, ulong Address, long Size, string? Hex, string? File);
 
 /// <summary><c>run --json</c>: how the run ended (on stderr; stdout is the firmware's).</summary>
-internal sealed record RunReport(string Device, string Cpu, string Reason, int? ExitCode, ulong Instructions, double? ElapsedMs, double? Mips, RunFaultReport? Fault);
+internal sealed record RunReport(string Device, string Cpu, string Reason, int? ExitCode, ulong Instructions, double? ElapsedMs, double? Mips, RunFaultReport? Fault, ulong? RestoredPages);
 
 /// <summary>The guest fault that ended a run.</summary>
 internal sealed record RunFaultReport(string Message, ulong ProgramCounter, string? Function, ulong? Address, string? Access);

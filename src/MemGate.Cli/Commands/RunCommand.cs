@@ -6,6 +6,7 @@ using MemGate.Devices;
 using MemGate.Memory;
 using MemGate.Memory.Backing;
 using MemGate.Mmio;
+using MemGate.Snapshots;
 
 namespace MemGate.Cli.Commands;
 
@@ -20,11 +21,12 @@ internal static class RunCommand
         var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Stop after this many instructions (0: no limit).", DefaultValueFactory = _ => 0 };
         var timeout = new Option<double>("--timeout") { Description = "Stop after this many seconds of wall time (0: no limit).", DefaultValueFactory = _ => 0 };
         var traceMmio = new Option<string?>("--trace-mmio") { Description = "Write every peripheral access as a JSON line to this file." };
+        var runs = new Option<int>("--runs") { Description = "Run this many times, restoring guest memory from a snapshot taken after loading between runs (only the pages written are copied back).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print the run's summary (or fault) as one JSON object on stderr; stdout stays the firmware's." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here and its exit code is memgate's.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio, shared, json,
+            firmware, device, address, maxInstructions, timeout, traceMmio, shared, runs, json,
         };
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
@@ -50,7 +52,13 @@ internal static class RunCommand
                 }
             }
             double seconds = parse.GetValue(timeout);
-            RunResult result;
+            int count = parse.GetValue(runs);
+            if (count < 1)
+            {
+                throw new ArgumentException($"--runs {count}: give 1 or more.");
+            }
+            using var snapshot = count > 1 ? GuestSnapshot.Take(machine.Memory.Main) : null;
+            RunResult result = null!;
             // Ctrl-C stops the engine cleanly; the summary still prints and the memory is released.
             ConsoleCancelEventHandler stop = (_, e) =>
             {
@@ -60,26 +68,36 @@ internal static class RunCommand
             Console.CancelKeyPress += stop;
             try
             {
-                result = machine.Run(parse.GetValue(maxInstructions), seconds > 0 ? TimeSpan.FromSeconds(seconds) : null);
+                for (int run = 1; run <= count; run++)
+                {
+                    SnapshotRestore? restore = run > 1 ? snapshot!.Restore() : null;
+                    try
+                    {
+                        result = machine.Run(parse.GetValue(maxInstructions), seconds > 0 ? TimeSpan.FromSeconds(seconds) : null);
+                    }
+                    catch (EmulationFault fault)
+                    {
+                        output.Flush();
+                        string? function = image.SymbolAt(fault.ProgramCounter & ~1UL)?.Name;
+                        error.WriteLine(parse.GetValue(json)
+                            ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", null, machine.Instructions, null, null,
+                                new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonContext.Default.RunReport)
+                            : $"memgate run: {fault.Message}{(function is not null ? $" (in {function})" : "")}");
+                        return CliApp.InvalidInput;
+                    }
+                    output.Flush();
+                    string restored = restore is null ? "" : $", after restoring {restore.Pages} page(s) in {restore.Elapsed.TotalMicroseconds:0} µs";
+                    error.WriteLine(parse.GetValue(json)
+                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, result.Reason, result.ExitCode, result.Instructions,
+                            Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, restore?.Pages), CliJsonContext.Default.RunReport)
+                        : $"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
+                            $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{restored}");
+                }
             }
-            catch (EmulationFault fault)
+            finally
             {
                 Console.CancelKeyPress -= stop;
-                output.Flush();
-                string? function = image.SymbolAt(fault.ProgramCounter & ~1UL)?.Name;
-                error.WriteLine(parse.GetValue(json)
-                    ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", null, machine.Instructions, null, null,
-                        new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString())), CliJsonContext.Default.RunReport)
-                    : $"memgate run: {fault.Message}{(function is not null ? $" (in {function})" : "")}");
-                return CliApp.InvalidInput;
             }
-            Console.CancelKeyPress -= stop;
-            output.Flush();
-            error.WriteLine(parse.GetValue(json)
-                ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, result.Reason, result.ExitCode, result.Instructions,
-                    Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null), CliJsonContext.Default.RunReport)
-                : $"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
-                    $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS");
             return result.ExitCode ?? CliApp.Success;
         }));
         return command;

@@ -75,4 +75,25 @@ public sealed class RunCommandTests
             Assert.Equal((0x0800_000CUL, 0x0800_0100UL, "Write"), (fault.GetProperty("programCounter").GetUInt64(), fault.GetProperty("address").GetUInt64(), fault.GetProperty("access").GetString()));
         }
     }
+
+    // Fuzzing-style repeated runs: memory comes back from a snapshot between runs, so each run starts
+    // from the loaded image and prints the same; only the pages the firmware wrote are copied back.
+    [Fact]
+    public void Repeated_runs_restore_memory_between_runs()
+    {
+        var (exit, output, error) = CliRunner.Run("run", Fixture("systick.elf"), "--device", "STM32F103", "--runs", "3", "--json");
+        Assert.Equal(0, exit);
+        Assert.Equal("ticks: 5\nticks: 5\nticks: 5\n", output.ReplaceLineEndings("\n"));
+        var reports = new List<System.Text.Json.JsonElement>();
+        var reader = new System.Text.Json.Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(error), new System.Text.Json.JsonReaderOptions { AllowMultipleValues = true });
+        while (reader.Read())
+        {
+            using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);   // one report per run, one after the other
+            reports.Add(document.RootElement.Clone());
+        }
+        Assert.Equal(3, reports.Count);
+        Assert.False(reports[0].TryGetProperty("restoredPages", out _));
+        Assert.All(reports.Skip(1), r => Assert.InRange(r.GetProperty("restoredPages").GetUInt64(), 1UL, 4UL));
+        Assert.Single(reports.Select(r => r.GetProperty("instructions").GetUInt64()).Distinct());
+    }
 }
