@@ -39,7 +39,7 @@ public sealed class Aarch64Machine : FirmwareMachine
         {
             models.Add(new PeripheralModel("UART0", 0x0900_0000, 0x1000, Pl011Uart.Create("UART0", 0x0900_0000, output)));
         }
-        var memory = Allocate(device, options, models);
+        var memory = Allocate(device, options, models, EngineRegisterFile.Aarch64());
         return Build(memory, options, () => new Aarch64Machine(memory, output, options.ErrorOutput));
     }
 

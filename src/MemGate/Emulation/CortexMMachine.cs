@@ -75,7 +75,7 @@ public sealed class CortexMMachine : FirmwareMachine
             uart = new Stm32Usart("USART1", at, output, asserted => nvic.SetLevel(Stm32Usart.Usart1Irq, asserted));
             models.Add(new PeripheralModel("USART1", at, 0x400, uart.Block));
         }
-        var memory = Allocate(device, options, models);
+        var memory = Allocate(device, options, models, EngineRegisterFile.CortexM());
         return Build(memory, options, () => new CortexMMachine(memory, output, options.ErrorOutput, model, nvic, sysTick, uart, engineOwned));
     }
 

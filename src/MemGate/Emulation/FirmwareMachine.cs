@@ -96,6 +96,9 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>Unicorn's mapping granule for this CPU (1 KiB on 32-bit ARM, 4 KiB elsewhere).</summary>
     protected ulong Granule { get; }
 
+    /// <summary>The CPU's live registers, for register windows (a device's <c>registers</c> regions show them too).</summary>
+    public ICpuRegisterFile Registers => Memory.CpuRegisters;
+
     /// <summary>Instructions executed so far in the current or last run.</summary>
     public ulong Instructions => _instructions;
 
@@ -132,13 +135,13 @@ public abstract unsafe class FirmwareMachine : IDisposable
     }
 
     /// <summary>Allocates the device's memory with the machine's models; Unicorn must be present.</summary>
-    private protected static DeviceMemory Allocate(DeviceDescription device, FirmwareMachineOptions options, List<PeripheralModel> models)
+    private protected static DeviceMemory Allocate(DeviceDescription device, FirmwareMachineOptions options, List<PeripheralModel> models, EngineRegisterFile registers)
     {
         if (!Unicorn.IsAvailable())
         {
             throw new NotSupportedException("libunicorn.so.2 is not installed (Debian: apt-get install libunicorn2); firmware cannot run here.");
         }
-        return DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = options.BaseDirectory, Models = models, Trace = options.Trace, Backing = options.Backing });
+        return DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = options.BaseDirectory, Models = models, Trace = options.Trace, Backing = options.Backing, Registers = registers });
     }
 
     /// <summary>Builds a machine over memory it now owns (released if the construction fails) and lets the trace read its PC.</summary>
@@ -147,6 +150,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         try
         {
             var machine = create();
+            ((EngineRegisterFile)memory.CpuRegisters).Bind(machine);
             if (options.Trace is { } trace)
             {
                 trace.ProgramCounter = () => machine.ReadPc();
@@ -299,6 +303,10 @@ public abstract unsafe class FirmwareMachine : IDisposable
 
     /// <summary>Writes a register.</summary>
     private protected void SetRegister(int id, ulong value) => Check(Unicorn.RegWrite(Engine, id, value), $"uc_reg_write({id})");
+
+    internal ulong ReadRegister(int id) => Register(id);
+
+    internal void WriteRegister(int id, ulong value) => SetRegister(id, value);
 
     /// <summary>The program counter.</summary>
     private protected ulong ReadPc() => Register(ProgramCounterRegister);

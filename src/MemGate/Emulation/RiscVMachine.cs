@@ -59,7 +59,7 @@ public sealed class RiscVMachine : FirmwareMachine
         [
             new RegisterDefinition("FINISHER", 0, 32) { OnWrite = (_, v) => machine?.Finish(v) },
         ], baseAddress: 0x0010_0000)));
-        var memory = Allocate(device, options, models);
+        var memory = Allocate(device, options, models, EngineRegisterFile.RiscV(xlen));
         machine = Build(memory, options, () => new RiscVMachine(memory, output, options.ErrorOutput, xlen, clint));
         return machine;
     }

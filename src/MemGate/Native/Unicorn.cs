@@ -40,6 +40,7 @@ internal static unsafe partial class Unicorn
     public const int ArmRegBasepri = 124;
     public const int ArmRegFaultmask = 126;
 
+    public const int Arm64RegX29 = 1;
     public const int Arm64RegLr = 2;
     public const int Arm64RegSp = 4;
     public const int Arm64RegX0 = 199;
@@ -48,6 +49,7 @@ internal static unsafe partial class Unicorn
     public const int Arm64RegPstate = 265;
     public const int CpuArm64A53 = 1;
 
+    public const int RiscvRegX0 = 1;
     public const int RiscvRegSp = 3;
     public const int RiscvRegA0 = 11;
     public const int RiscvRegMstatus = 116;
