@@ -10,7 +10,8 @@ namespace MemGate.Snapshots;
 /// the pages written since: the kernel tracks writes (userfaultfd asynchronous write protection, so
 /// writes made by a CPU engine straight into the host pages count too) and <see cref="Restore"/> copies
 /// back only those pages. Taking a snapshot copies only the pages that hold data (present or swapped),
-/// into sparse memfds. Peripheral (MMIO) state is not part of it.
+/// into sparse memfds. Peripheral (MMIO) state is not part of it, and writes another process makes
+/// through its own mapping of shared guest memory are not tracked (the kernel tracks this process's page tables).
 /// </summary>
 /// <remarks>Needs Linux 6.7 or later and userfaultfd permission; otherwise <see cref="Take"/> throws <see cref="NotSupportedException"/> saying so.</remarks>
 public sealed unsafe class GuestSnapshot : IDisposable
