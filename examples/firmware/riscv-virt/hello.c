@@ -70,6 +70,7 @@ int main(void)
     __asm__ volatile("csrs mie, %0" ::"r"((uintptr_t)1 << 7));    /* MTIE */
     __asm__ volatile("csrs mstatus, %0" ::"r"((uintptr_t)1 << 3)); /* MIE */
     while (ticks < 3) {
+        __asm__ volatile("wfi"); /* sleep until the timer interrupt */
     }
     puts_uart("ticks: 3\n");
     return 0;

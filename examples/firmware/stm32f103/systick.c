@@ -20,6 +20,7 @@ void Reset_Handler(void)
     SYST_CVR = 0u;
     SYST_CSR = 7u;                 /* ENABLE | TICKINT | CLKSOURCE */
     while (ticks < 5u) {
+        __asm__ volatile("wfi"); /* sleep until the next tick */
     }
     SYST_CSR = 0u;
     const char *text = "ticks: 5\n";

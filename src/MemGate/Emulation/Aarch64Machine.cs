@@ -51,6 +51,9 @@ public sealed class Aarch64Machine : FirmwareMachine
 
     private protected override uint HaltInstructions => 0x1400_0000;   // b .
 
+    // No interrupt sources are modelled here: a WFI ends the run as idle, saying so.
+    private protected override bool WaitsForInterrupt(ulong pc) => pc >= 4 && ReadInstruction(pc - 4, 4) == 0xD503_207F;
+
     private protected override ulong Reset()
     {
         if (Memory.Device.Boot.InitialStackPointer is { } sp)

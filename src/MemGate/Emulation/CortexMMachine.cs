@@ -24,6 +24,8 @@ public sealed class CortexMMachine : FirmwareMachine
     private const ulong ExcReturnBase = 0xFFFF_FFF0;
     private const ulong ExcReturnFloatingPoint = 0xFFFF_FFE0;
     private const int BkptSemihosting = 0xBEAB;
+    private const uint WfiInstruction = 0xBF30;
+    private const uint WfeInstruction = 0xBF20;
 
     private readonly SysTickTimer _sysTick;
     private readonly Stm32Usart? _usart;
@@ -114,6 +116,16 @@ public sealed class CortexMMachine : FirmwareMachine
         var main = Memory.Main;
         SetRegister(Unicorn.ArmRegSp, main.Debug.ReadUInt32(new GuestAddress(0)));
         return main.Debug.ReadUInt32(new GuestAddress(4)) | 1;
+    }
+
+    // Unicorn halts on WFI/WFE with the PC after it: a pending interrupt wakes the CPU at once, else time
+    // jumps to SysTick's next interrupt; the next block entry takes it if the masks allow.
+    private protected override bool WaitsForInterrupt(ulong pc) => pc >= 2 && ReadInstruction((pc & ~1UL) - 2, 2) is WfiInstruction or WfeInstruction;
+
+    private protected override bool WakeUp(ulong pc, out ulong resume)
+    {
+        resume = pc | 1;
+        return Nvic.AnyPendingEnabled() || _sysTick.AdvanceToInterrupt();
     }
 
     private protected override void BlockEntered(ulong address, uint instructions)

@@ -35,6 +35,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private EmulationFault? _fault;
     private int? _exitCode;
     private ulong _instructions;
+    private volatile bool _stopRequested;
 
     // Instruction counts of translated blocks, direct-mapped by address (a miss decodes the block once).
     private const int BlockCacheSize = 4096;
@@ -201,11 +202,40 @@ public abstract unsafe class FirmwareMachine : IDisposable
         _fault = null;
         _exitCode = null;
         _instructions = 0;
+        _stopRequested = false;
         var clock = Stopwatch.StartNew();
-        ulong micros = timeout is { } t ? (ulong)Math.Max(1, t.TotalMicroseconds) : 0;
-        // With a count Unicorn checks for stop requests at every instruction; without one, a firmware
-        // spinning in a branch-to-self after an exit request would never stop (Unicorn 2.0.1).
-        int error = Unicorn.EmuStart(Engine, start, _haltAddress, micros, (nuint)(maxInstructions > 0 ? maxInstructions : long.MaxValue));
+        int error;
+        string? idle = null;
+        while (true)
+        {
+            ulong micros = 0;
+            if (timeout is { } t)
+            {
+                var left = t - clock.Elapsed;
+                micros = (ulong)Math.Max(1, left.TotalMicroseconds);
+            }
+            // With a count Unicorn checks for stop requests at every instruction; without one, a firmware
+            // spinning in a branch-to-self after an exit request would never stop (Unicorn 2.0.1).
+            ulong count = maxInstructions > 0 ? maxInstructions - Math.Min(_instructions, maxInstructions - 1) : long.MaxValue;
+            error = Unicorn.EmuStart(Engine, start, _haltAddress, micros, (nuint)count);
+            if (error != 0 || _callbackError is not null || _fault is not null || _exitCode is not null || _stopRequested
+                || (timeout is not null && clock.Elapsed >= timeout.Value) || (maxInstructions > 0 && _instructions >= maxInstructions))
+            {
+                break;
+            }
+            // Unicorn also returns when the CPU waits for an interrupt (WFI): let time pass to the next
+            // interrupt the machine can raise, and go on from there; or end, saying why.
+            ulong pc = ReadPc();
+            if (!WaitsForInterrupt(pc))
+            {
+                break;
+            }
+            if (!WakeUp(pc, out start))
+            {
+                idle = $"idle: the CPU waits for an interrupt (WFI, PC 0x{pc:X8}) that nothing will raise";
+                break;
+            }
+        }
         clock.Stop();
         if (maxInstructions > 0)
         {
@@ -228,12 +258,16 @@ public abstract unsafe class FirmwareMachine : IDisposable
         {
             throw new EmulationFault($"Run stopped at PC 0x{ReadPc():X8}: {Unicorn.Describe(error)}", ReadPc(), null, null);
         }
-        string reason = timeout is not null && clock.Elapsed >= timeout.Value ? "timeout" : maxInstructions > 0 && _instructions >= maxInstructions ? "instruction limit" : "stopped";
+        string reason = idle ?? (timeout is not null && clock.Elapsed >= timeout.Value ? "timeout" : maxInstructions > 0 && _instructions >= maxInstructions ? "instruction limit" : "stopped");
         return new RunResult(null, reason, clock.Elapsed, _instructions);
     }
 
     /// <summary>Asks a running <see cref="Run"/> to stop (from another thread, e.g. on Ctrl-C); it returns with reason "stopped".</summary>
-    public void RequestStop() => Unicorn.EmuStop(Engine);
+    public void RequestStop()
+    {
+        _stopRequested = true;
+        Unicorn.EmuStop(Engine);
+    }
 
     /// <summary>Closes the engine and releases the memory.</summary>
     public void Dispose()
@@ -284,6 +318,27 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>A block is about to run (after <see cref="Instructions"/> counted it): timers advance, interrupts are taken here.</summary>
     private protected virtual void BlockEntered(ulong address, uint instructions)
     {
+    }
+
+    /// <summary>Whether the engine returned because the instruction before <paramref name="pc"/> is a wait for interrupt (Unicorn halts the CPU there).</summary>
+    private protected virtual bool WaitsForInterrupt(ulong pc) => false;
+
+    /// <summary>
+    /// The CPU waits for an interrupt at <paramref name="pc"/>: advance the machine's timers to the next
+    /// event, take the interrupt if it may be taken, and say where to go on; false when nothing can wake it.
+    /// </summary>
+    private protected virtual bool WakeUp(ulong pc, out ulong resume)
+    {
+        resume = 0;
+        return false;
+    }
+
+    /// <summary>Reads a 16- or 32-bit instruction word through the engine.</summary>
+    private protected uint ReadInstruction(ulong address, int bytes)
+    {
+        Span<byte> code = stackalloc byte[4];
+        ReadThroughEngine(address, code[..bytes]);
+        return bytes == 2 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(code) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(code);
     }
 
     /// <summary>The CPU raised exception <paramref name="number"/> (Unicorn's numbering): the default stops the run with a fault.</summary>

@@ -169,6 +169,19 @@ public sealed class Nvic
         _maybeTakeable = true;
     }
 
+    /// <summary>Whether any enabled exception is pending, whatever the masks (what wakes a CPU waiting for an interrupt).</summary>
+    public bool AnyPendingEnabled()
+    {
+        for (int w = 0; w < _pending.Length; w++)
+        {
+            if ((_pending[w] & _enabled[w]) != 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Whether exception <paramref name="exception"/> is pending.</summary>
     public bool IsPending(int exception) => (_pending[exception / 64] & (1UL << exception)) != 0;
 

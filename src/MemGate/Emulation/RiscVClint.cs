@@ -40,6 +40,20 @@ public sealed class RiscVClint
     /// <summary>Counts <paramref name="ticks"/> executed instructions.</summary>
     public void Advance(ulong ticks) => _time += ticks;
 
+    /// <summary>Lets MTIME run on to MTIMECMP (a CPU waiting for an interrupt); false when no compare is armed.</summary>
+    public bool AdvanceToCompare()
+    {
+        if (_compare == ulong.MaxValue)
+        {
+            return false;
+        }
+        if (Time < _compare)
+        {
+            _time += _compare - Time;
+        }
+        return true;
+    }
+
     /// <summary>Back to reset: MTIME 0, MTIMECMP all ones, MSIP clear.</summary>
     public void Reset() => (_time, _timeOffset, _compare, _softwarePending) = (0, 0, ulong.MaxValue, false);
 }

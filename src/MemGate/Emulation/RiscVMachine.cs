@@ -26,6 +26,7 @@ public sealed class RiscVMachine : FirmwareMachine
     private const int TimerCause = 7;
     private const int SoftwareCause = 3;
     private const uint EcallFromUser = 8;
+    private const uint Wfi = 0x1050_0073;
     private const uint EcallFromMachine = 11;
 
     private readonly RiscVClint _clint;
@@ -100,6 +101,21 @@ public sealed class RiscVMachine : FirmwareMachine
             SetRegister(Unicorn.RiscvRegSp, sp);
         }
         return StartAddress();
+    }
+
+    // Unicorn halts on WFI with the PC after it; time jumps to the next CLINT event and the run goes on
+    // at that PC, where the next block entry takes the interrupt if mstatus allows.
+    private protected override bool WaitsForInterrupt(ulong pc) => pc >= 4 && ReadInstruction(pc - 4, 4) == Wfi;
+
+    private protected override bool WakeUp(ulong pc, out ulong resume)
+    {
+        resume = pc;
+        ulong mie = Register(Unicorn.RiscvRegMie);
+        if (_clint.SoftwarePending && (mie & (1UL << SoftwareCause)) != 0)
+        {
+            return true;
+        }
+        return (mie & (1UL << TimerCause)) != 0 && _clint.AdvanceToCompare();
     }
 
     private protected override void BlockEntered(ulong address, uint instructions)

@@ -54,6 +54,17 @@ public sealed class SysTickTimer
     /// <summary>Back to the reset state: stopped, reload and counter 0.</summary>
     public void Reset() => (_csr, _reload, _countdown) = (0, 0, 0);
 
+    /// <summary>Counts on to the next wrap when that raises the SysTick exception (a CPU waiting for an interrupt); false when it would not.</summary>
+    public bool AdvanceToInterrupt()
+    {
+        if ((_csr & 3) != 3 || _reload == 0)
+        {
+            return false;
+        }
+        Advance(_countdown);
+        return true;
+    }
+
     /// <summary>Counts <paramref name="clocks"/> processor clocks.</summary>
     public void Advance(ulong clocks)
     {

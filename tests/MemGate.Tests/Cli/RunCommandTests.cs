@@ -50,7 +50,7 @@ public sealed class RunCommandTests
         {
             Assert.Equal("exit", json.RootElement.GetProperty("reason").GetString());
             Assert.Equal(0, json.RootElement.GetProperty("exitCode").GetInt32());
-            Assert.True(json.RootElement.GetProperty("instructions").GetUInt64() > 6000);
+            Assert.InRange(json.RootElement.GetProperty("instructions").GetUInt64(), 100UL, 2000UL);   // it sleeps in WFI between ticks
         }
 
         (exit, _, error) = CliRunner.Run("run", Fixture("riscv-virt/hello-rv32.elf"), "--device", "RV32", "--json", "--max-instructions", "5");
