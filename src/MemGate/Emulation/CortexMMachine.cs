@@ -159,10 +159,13 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             Nvic.Pend(Nvic.SvCall);
             int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
-            if (next != 0)
+            if (next == 0)
             {
-                TakeException(next, pc);
+                // An SVC that cannot be taken at once (masked, or not above the running priority) escalates to HardFault (B1.5.4).
+                Fail($"Run stopped at PC 0x{pc - 2:X8}: SVC while its priority cannot preempt (PRIMASK, BASEPRI or a running handler); it escalates to HardFault, which is not emulated.");
+                return;
             }
+            TakeException(next, pc);
             return;
         }
         ushort at = ReadHalf(pc);

@@ -55,6 +55,16 @@ public sealed class CortexMMachineTests
         Assert.Equal(24UL, result.Instructions);
     }
 
+    // cpsid i; svc 0: an SVC that cannot be taken escalates to HardFault on the part; here the run stops and says so.
+    [Fact]
+    public void A_masked_svc_stops_the_run_as_the_hardfault_it_would_be()
+    {
+        var (_, fault, _) = RunCode("STM32F103", 0xB672, 0xDF00, 0xE7FE);
+        Assert.NotNull(fault);
+        Assert.Contains("SVC while its priority cannot preempt", fault!.Message);
+        Assert.Contains("PC 0x08000042", fault.Message);
+    }
+
     [Fact]
     public void A_firmware_write_to_flash_is_a_fault_with_pc_and_address()
     {
