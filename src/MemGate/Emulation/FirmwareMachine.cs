@@ -50,16 +50,15 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private protected FirmwareMachine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, int arch, int mode, int? cpuModel, bool engineOwned)
     {
         Memory = memory;
-        Output = output;
         ErrorOutput = errorOutput ?? output;
         _engineOwned = engineOwned;
         _engine = UnicornHandle.Open(arch, mode);
-        if (cpuModel is { } model)
-        {
-            Check(Unicorn.Control(Engine, Unicorn.CtlWriteCpuModel, model), "uc_ctl(CPU_MODEL)");
-        }
         try
         {
+            if (cpuModel is { } model)
+            {
+                Check(Unicorn.Control(Engine, Unicorn.CtlWriteCpuModel, model), "uc_ctl(CPU_MODEL)");
+            }
             Check(Unicorn.Query(Engine, Unicorn.QueryPageSize, out nuint page), "uc_query(PAGE_SIZE)");
             Granule = page;
             var self = GCHandle.Alloc(this);
@@ -87,9 +86,6 @@ public abstract unsafe class FirmwareMachine : IDisposable
 
     /// <summary>Where the loaded image starts (its entry point), if one was loaded.</summary>
     public ulong? EntryPoint { get; private set; }
-
-    /// <summary>Where UART and semihosting output goes.</summary>
-    protected TextWriter Output { get; }
 
     /// <summary>Where the firmware's standard error (semihosting handle 2) goes.</summary>
     protected TextWriter ErrorOutput { get; }
