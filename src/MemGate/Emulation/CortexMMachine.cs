@@ -83,6 +83,19 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
 
+    private protected override object? SaveModels() => (Nvic.Save(), _sysTick.State, _usart?.Control ?? 0);
+
+    private protected override void RestoreModels(object? state)
+    {
+        var (nvic, sysTick, usart) = ((object, (ulong, ulong, ulong), ulong))state!;
+        if (_usart is not null)
+        {
+            _usart.Control = usart;
+        }
+        Nvic.Restore(nvic);
+        _sysTick.State = sysTick;
+    }
+
     private protected override int ProgramCounterRegister => Unicorn.ArmRegPc;
 
     private protected override IReadOnlyList<ulong> HaltCandidates => Halts;

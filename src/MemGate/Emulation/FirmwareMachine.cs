@@ -4,6 +4,7 @@ using MemGate.Devices;
 using MemGate.Memory;
 using MemGate.Mmio;
 using MemGate.Native;
+using MemGate.Snapshots;
 
 namespace MemGate.Emulation;
 
@@ -193,7 +194,56 @@ public abstract unsafe class FirmwareMachine : IDisposable
         {
             Check(Unicorn.MemWrite(Engine, address, (void*)main.Translate(new GuestAddress(address), size), (nuint)size), "uc_mem_write");
         }
-        ulong start = Reset();
+        return RunFrom(Reset(), maxInstructions, timeout);
+    }
+
+    /// <summary>
+    /// Goes on from where the last run stopped (an instruction limit, a timeout, a stop request, or a
+    /// restored <see cref="MachineSnapshot"/>) instead of from reset.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The firmware exited or faulted: there is nothing to go on with.</exception>
+    public RunResult Continue(ulong maxInstructions = 0, TimeSpan? timeout = null)
+    {
+        ulong pc = ReadPc();
+        if (pc >= _haltAddress && pc < _haltAddress + Granule)
+        {
+            throw new InvalidOperationException("The last run ended (exit or fault): run again from reset, or restore a snapshot first.");
+        }
+        return RunFrom(CodeAddress(pc), maxInstructions, timeout);
+    }
+
+    /// <summary>Saves memory, every CPU register and the machine's models, to come back to with <see cref="Restore"/>.</summary>
+    /// <exception cref="NotSupportedException">The kernel cannot track memory writes (see <see cref="GuestSnapshot.Take"/>).</exception>
+    public MachineSnapshot TakeSnapshot()
+    {
+        var memory = GuestSnapshot.Take(Memory.Main);
+        try
+        {
+            return new MachineSnapshot(this, memory, UnicornContextHandle.Save(Engine), SaveModels());
+        }
+        catch
+        {
+            memory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Puts memory (only the pages written since), the CPU and the models back as <paramref name="snapshot"/> saved them; <see cref="Continue"/> goes on from there.</summary>
+    public SnapshotRestore Restore(MachineSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (!ReferenceEquals(snapshot.Machine, this))
+        {
+            throw new ArgumentException("The snapshot was taken of another machine.", nameof(snapshot));
+        }
+        var restore = snapshot.Memory.Restore();
+        snapshot.Cpu.RestoreInto(Engine);
+        RestoreModels(snapshot.Models);
+        return restore;
+    }
+
+    private RunResult RunFrom(ulong start, ulong maxInstructions, TimeSpan? timeout)
+    {
         _callbackError = null;
         _fault = null;
         _exitCode = null;
@@ -290,6 +340,14 @@ public abstract unsafe class FirmwareMachine : IDisposable
 
     /// <summary>An image was loaded (the semihosting machines take its name as the command line).</summary>
     private protected virtual void Loaded(Firmware.FirmwareImage image)
+    {
+    }
+
+    /// <summary>The state of the machine's own models (NVIC, timers, UARTs), for a <see cref="MachineSnapshot"/>.</summary>
+    private protected virtual object? SaveModels() => null;
+
+    /// <summary>Puts back what <see cref="SaveModels"/> returned.</summary>
+    private protected virtual void RestoreModels(object? state)
     {
     }
 

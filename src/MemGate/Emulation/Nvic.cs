@@ -107,6 +107,22 @@ public sealed class Nvic
     /// <summary>Where the vector table is (VTOR).</summary>
     public ulong VectorTable => _vtor;
 
+    /// <summary>Everything the NVIC holds, for a machine snapshot.</summary>
+    internal object Save() => (Pending: (ulong[])_pending.Clone(), Enabled: (ulong[])_enabled.Clone(), Active: (ulong[])_active.Clone(),
+        Asserted: (ulong[])_asserted.Clone(), Priority: (byte[])_priority.Clone(), _priorityGroup, _vtor);
+
+    /// <summary>Puts back what <see cref="Save"/> returned.</summary>
+    internal void Restore(object state)
+    {
+        var (pending, enabled, active, asserted, priority, group, vtor) = ((ulong[], ulong[], ulong[], ulong[], byte[], int, ulong))state;
+        pending.CopyTo(_pending, 0);
+        enabled.CopyTo(_enabled, 0);
+        active.CopyTo(_active, 0);
+        asserted.CopyTo(_asserted, 0);
+        priority.CopyTo(_priority, 0);
+        (_priorityGroup, _vtor, _maybeTakeable) = (group, vtor, true);
+    }
+
     /// <summary>Back to the reset state: nothing pending, enabled or active; priorities 0; VTOR 0; PRIGROUP 0.</summary>
     public void Reset()
     {

@@ -54,6 +54,13 @@ public sealed class RiscVClint
         return true;
     }
 
+    /// <summary>The CLINT's state, for a machine snapshot, and back.</summary>
+    internal (ulong Time, ulong Offset, ulong Compare, bool Software) State
+    {
+        get => (_time, _timeOffset, _compare, _softwarePending);
+        set => (_time, _timeOffset, _compare, _softwarePending) = value;
+    }
+
     /// <summary>Back to reset: MTIME 0, MTIMECMP all ones, MSIP clear.</summary>
     public void Reset() => (_time, _timeOffset, _compare, _softwarePending) = (0, 0, ulong.MaxValue, false);
 }

@@ -73,6 +73,10 @@ public sealed class RiscVMachine : FirmwareMachine
         }
     }
 
+    private protected override object? SaveModels() => _clint.State;
+
+    private protected override void RestoreModels(object? state) => _clint.State = ((ulong, ulong, ulong, bool))state!;
+
     private protected override int ProgramCounterRegister => Unicorn.RiscvRegPc;
 
     private protected override IReadOnlyList<ulong> HaltCandidates => Halts;

@@ -55,6 +55,17 @@ public sealed class Stm32Usart
     /// <summary>Whether the interrupt line is asserted: enabled (UE) with TXEIE or TCIE set, as TXE and TC always are.</summary>
     public bool InterruptAsserted => (_control & Enable) != 0 && (_control & (InterruptOnEmpty | InterruptOnDone)) != 0;
 
+    /// <summary>CR1, for a machine snapshot; setting it drives nothing (the NVIC's snapshot holds the line).</summary>
+    internal ulong Control
+    {
+        get => _control;
+        set
+        {
+            _control = value;
+            Block.Poke("CR1", value);
+        }
+    }
+
     /// <summary>Back to reset: CR1 cleared, the interrupt line low.</summary>
     public void Reset()
     {

@@ -51,6 +51,13 @@ public sealed class SysTickTimer
     /// <summary>The timer's registers, for 0xE000E010.</summary>
     public RegisterBlock Block { get; }
 
+    /// <summary>The timer's state, for a machine snapshot, and back.</summary>
+    internal (ulong Csr, ulong Reload, ulong Countdown) State
+    {
+        get => (_csr, _reload, _countdown);
+        set => (_csr, _reload, _countdown) = value;
+    }
+
     /// <summary>Back to the reset state: stopped, reload and counter 0.</summary>
     public void Reset() => (_csr, _reload, _countdown) = (0, 0, 0);
 

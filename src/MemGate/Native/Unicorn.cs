@@ -132,6 +132,18 @@ internal static unsafe partial class Unicorn
     public static partial int MemRead(nint engine, ulong address, void* bytes, nuint size);
 
     /// <summary>Unicorn's text for an error code.</summary>
+    [LibraryImport(Library, EntryPoint = "uc_context_alloc")]
+    public static partial int ContextAlloc(nint engine, out nint context);
+
+    [LibraryImport(Library, EntryPoint = "uc_context_save")]
+    public static partial int ContextSave(nint engine, nint context);
+
+    [LibraryImport(Library, EntryPoint = "uc_context_restore")]
+    public static partial int ContextRestore(nint engine, nint context);
+
+    [LibraryImport(Library, EntryPoint = "uc_context_free")]
+    public static partial int ContextFree(nint context);
+
     [LibraryImport(Library, EntryPoint = "uc_query")]
     public static partial int Query(nint engine, int type, out nuint result);
 

@@ -1,0 +1,36 @@
+using MemGate.Native;
+using MemGate.Snapshots;
+
+namespace MemGate.Emulation;
+
+/// <summary>
+/// A machine stopped mid-run, kept to go back to: guest memory (a <see cref="GuestSnapshot"/>), every
+/// CPU register (Unicorn's saved context) and the machine's own models (NVIC, SysTick, USART1 on
+/// Cortex-M; the CLINT on RISC-V). Register blocks of other peripherals are not part of it.
+/// Made by <see cref="FirmwareMachine.TakeSnapshot"/>, used by <see cref="FirmwareMachine.Restore"/>.
+/// </summary>
+public sealed class MachineSnapshot : IDisposable
+{
+    internal MachineSnapshot(FirmwareMachine machine, GuestSnapshot memory, UnicornContextHandle cpu, object? models)
+    {
+        Machine = machine;
+        Memory = memory;
+        Cpu = cpu;
+        Models = models;
+    }
+
+    internal FirmwareMachine Machine { get; }
+
+    internal GuestSnapshot Memory { get; }
+
+    internal UnicornContextHandle Cpu { get; }
+
+    internal object? Models { get; }
+
+    /// <summary>Frees the saved memory and CPU state.</summary>
+    public void Dispose()
+    {
+        Memory.Dispose();
+        Cpu.Dispose();
+    }
+}
