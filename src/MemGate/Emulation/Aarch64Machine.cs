@@ -69,7 +69,7 @@ public sealed class Aarch64Machine : FirmwareMachine
         ulong pc = ReadPc();
         foreach (ulong at in (ulong[])[pc, pc - 4])
         {
-            if (Instruction(at) == HltSemihosting)
+            if (ReadInstruction(at, 4) == HltSemihosting)
             {
                 var (result, exit) = _semihosting.Call(Register(Unicorn.Arm64RegX0) & 0xFFFF_FFFF, Register(Unicorn.Arm64RegX1));
                 if (exit is { } code)
@@ -83,12 +83,5 @@ public sealed class Aarch64Machine : FirmwareMachine
             }
         }
         Fail($"Run stopped at PC 0x{pc:X8}: CPU exception {number} (exceptions are not delivered to AArch64 firmware by this machine).");
-    }
-
-    private uint Instruction(ulong address)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        ReadThroughEngine(address, bytes);
-        return System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes);
     }
 }

@@ -23,7 +23,7 @@ public sealed class CortexMMachine : FirmwareMachine
     private static readonly ulong[] Halts = [0x9FFF_FC00, 0x7FFF_FC00, 0x3FFF_FC00, 0x1FFD_0000];
     private const ulong ExcReturnBase = 0xFFFF_FFF0;
     private const ulong ExcReturnFloatingPoint = 0xFFFF_FFE0;
-    private const int BkptSemihosting = 0xBEAB;
+    private const uint BkptSemihosting = 0xBEAB;
     private const uint WfiInstruction = 0xBF30;
     private const uint WfeInstruction = 0xBF20;
 
@@ -181,8 +181,8 @@ public sealed class CortexMMachine : FirmwareMachine
             TakeException(next, pc);
             return;
         }
-        ushort at = ReadHalf(pc);
-        ushort before = pc >= 2 ? ReadHalf(pc - 2) : (ushort)0;
+        uint at = ReadInstruction(pc & ~1UL, 2);
+        uint before = pc >= 2 ? ReadInstruction((pc & ~1UL) - 2, 2) : 0;
         if (at == BkptSemihosting || before == BkptSemihosting)
         {
             var (result, exit) = _semihosting.Call(Reg32(Unicorn.ArmRegR0), Reg32(Unicorn.ArmRegR1));
@@ -281,11 +281,4 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     private uint Reg32(int id) => (uint)Register(id);
-
-    private ushort ReadHalf(ulong address)
-    {
-        Span<byte> bytes = stackalloc byte[2];
-        ReadThroughEngine(address & ~1UL, bytes);
-        return System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes);
-    }
 }
