@@ -135,10 +135,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>Allocates the device's memory with the machine's models; Unicorn must be present.</summary>
     private protected static DeviceMemory Allocate(DeviceDescription device, FirmwareMachineOptions options, List<PeripheralModel> models, EngineRegisterFile registers)
     {
-        if (!Unicorn.IsAvailable())
-        {
-            throw new NotSupportedException("libunicorn.so.2 is not installed (Debian: apt-get install libunicorn2); firmware cannot run here.");
-        }
+        Unicorn.Require();
         return DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = options.BaseDirectory, Models = models, Trace = options.Trace, Backing = options.Backing, Registers = registers });
     }
 

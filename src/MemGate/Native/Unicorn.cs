@@ -3,14 +3,17 @@ using System.Runtime.InteropServices;
 namespace MemGate.Native;
 
 /// <summary>
-/// The parts of Unicorn 2's C API (libunicorn.so.2, Debian's libunicorn2) MemGate uses. Constants are
-/// the values of unicorn.h 2.0.1. <c>uc_ctl</c> and <c>uc_hook_add</c> are variadic in C; on x86-64
+/// The parts of Unicorn 2's C API (libunicorn.so.2; found and version-checked by <see cref="UnicornLibrary"/>)
+/// MemGate uses. Constants are the values of unicorn.h 2.1.4 (the same as 2.0.1's for every one used here). <c>uc_ctl</c> and <c>uc_hook_add</c> are variadic in C; on x86-64
 /// System V, integer arguments of a variadic call travel exactly like fixed ones, so fixed prototypes
 /// with the needed extra arguments are used.
 /// </summary>
 internal static unsafe partial class Unicorn
 {
-    private const string Library = "libunicorn.so.2";
+    private const string Library = UnicornLibrary.Name;
+
+    // An explicit static constructor runs before the first import is called: imports go to the checked library.
+    static Unicorn() => UnicornLibrary.Register(typeof(Unicorn).Assembly);
 
     public const int ArchArm = 1;
     public const int ArchArm64 = 2;
@@ -149,12 +152,12 @@ internal static unsafe partial class Unicorn
 
     public static string Describe(int error) => Marshal.PtrToStringUTF8(StrError(error)) ?? $"error {error}";
 
-    /// <summary>Whether libunicorn.so.2 can be loaded here.</summary>
-    public static bool IsAvailable() => NativeLibrary.TryLoad(Library, out nint handle) && Free(handle);
-
-    private static bool Free(nint handle)
+    /// <summary>Throws <see cref="NotSupportedException"/> naming what was found and what is needed, unless the engine can be used.</summary>
+    public static void Require()
     {
-        NativeLibrary.Free(handle);
-        return true;
+        if (UnicornLibrary.Problem is { } problem)
+        {
+            throw new NotSupportedException(problem + " Firmware cannot run without it.");
+        }
     }
 }
