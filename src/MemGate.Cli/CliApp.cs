@@ -5,7 +5,8 @@ namespace MemGate.Cli;
 
 /// <summary>
 /// The <c>memgate</c> command: a thin shell over the library. Exit codes: 0 success, 1 invalid
-/// input (one line per problem on stderr), 2 usage errors.
+/// input (one line per problem on stderr), 2 usage errors; <c>run</c> adds one code per outcome
+/// (<see cref="FirmwareExitLimit"/> and the constants after it).
 /// </summary>
 public static class CliApp
 {
@@ -17,6 +18,27 @@ public static class CliApp
 
     /// <summary>Exit code for bad usage (unknown option, missing argument).</summary>
     public const int Usage = 2;
+
+    /// <summary>
+    /// <c>run</c>: firmware exit codes 0 to this value pass through; any other code (negative, or above
+    /// it) becomes this value, so it cannot be taken for one of the outcomes below or a signal.
+    /// </summary>
+    public const int FirmwareExitLimit = 119;
+
+    /// <summary><c>run</c>: the firmware faulted (a guest fault the machine does not deliver to the firmware).</summary>
+    public const int GuestFault = 120;
+
+    /// <summary><c>run</c>: the wall-time limit (<c>--timeout</c>) was reached (as timeout(1)).</summary>
+    public const int Timeout = 124;
+
+    /// <summary><c>run</c>: the instruction limit (<c>--max-instructions</c>) was reached.</summary>
+    public const int InstructionLimit = 125;
+
+    /// <summary><c>run</c>: the CPU waits for an interrupt that nothing will raise.</summary>
+    public const int Idle = 126;
+
+    /// <summary><c>run</c>: stopped by Ctrl-C (SIGINT), as shells report it.</summary>
+    public const int Interrupted = 130;
 
     /// <summary>Builds the command tree.</summary>
     public static RootCommand BuildRoot(TextWriter output, TextWriter error)

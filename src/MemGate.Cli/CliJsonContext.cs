@@ -70,8 +70,12 @@ internal sealed record ProcessSearchReport(string Pattern, ulong BytesScanned, L
 /// <summary><c>ps read|write|dump --json</c>: the bytes (read), or how many went where.</summary>
 internal sealed record ProcessBytesReport(int Pid, ulong Address, long Size, string? Hex, string? File);
 
-/// <summary><c>run --json</c>: how the run ended (on stderr; stdout is the firmware's).</summary>
-internal sealed record RunReport(string Device, string Cpu, string Reason, int? ExitCode, ulong Instructions, double? ElapsedMs, double? Mips, RunFaultReport? Fault, ulong? RestoredPages);
+/// <summary>
+/// <c>run --json</c>: how a run ended, one JSON line per run on stderr (stdout is the firmware's).
+/// <paramref name="Outcome"/> is exit, instruction-limit, timeout, interrupted, idle or fault;
+/// <paramref name="ExitCode"/> the firmware's own code (outcome exit only); <paramref name="Status"/> memgate's exit code for this run.
+/// </summary>
+internal sealed record RunReport(string Device, string Cpu, string Outcome, string Reason, int? ExitCode, int Status, ulong Instructions, double? ElapsedMs, double? Mips, RunFaultReport? Fault, ulong? RestoredPages);
 
 /// <summary>The guest fault that ended a run.</summary>
 internal sealed record RunFaultReport(string Message, ulong ProgramCounter, string? Function, ulong? Address, string? Access);
@@ -95,9 +99,15 @@ internal sealed record LinkedMappingRow(ulong Address, ulong Size, string Label,
 [JsonSerializable(typeof(ProcessAnalysisReport))]
 [JsonSerializable(typeof(ProcessSearchReport))]
 [JsonSerializable(typeof(ProcessLinkReport))]
-[JsonSerializable(typeof(RunReport))]
 [JsonSerializable(typeof(ProcessBytesReport))]
-[JsonSerializable(typeof(LinkedMappingRow))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
+{
+}
+
+/// <summary>JSON Lines (one compact object per line) for commands that report more than once: run, ps receive.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RunReport))]
+[JsonSerializable(typeof(LinkedMappingRow))]
+internal sealed partial class CliJsonLinesContext : JsonSerializerContext
 {
 }

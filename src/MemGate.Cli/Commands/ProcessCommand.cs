@@ -322,7 +322,7 @@ internal static class ProcessCommand
 
     private static Command Receive(TextWriter output, TextWriter error)
     {
-        var json = new Option<bool>("--json") { Description = "Print each link as a JSON line." };
+        var json = new Option<bool>("--json") { Description = "Print each link as one JSON line (JSON Lines)." };
         var command = new Command("receive", "Accept links into this process (the target side of ps link) until Ctrl-C or SIGTERM; prints each link as it arrives.") { json };
         command.SetAction(parse => CommandErrors.Run("ps receive", error, () =>
         {
@@ -338,7 +338,7 @@ internal static class ProcessCommand
             using var receiver = ProcessLinkReceiver.Start(m =>
             {
                 output.WriteLine(asJson
-                    ? JsonSerializer.Serialize(new LinkedMappingRow((ulong)m.Address, m.Size, m.Label, m.SourcePid, m.SourceAddress, m.IsCopy), CliJsonContext.Default.LinkedMappingRow)
+                    ? JsonSerializer.Serialize(new LinkedMappingRow((ulong)m.Address, m.Size, m.Label, m.SourcePid, m.SourceAddress, m.IsCopy), CliJsonLinesContext.Default.LinkedMappingRow)
                     : $"{(m.IsCopy ? "copied" : "linked")} {ByteSize.Human(m.Size)} at 0x{m.Address:x} from process {m.SourcePid} 0x{m.SourceAddress:x} ({m.Label})");
                 output.Flush();
             });

@@ -22,14 +22,23 @@ internal static class RunCommand
         var timeout = new Option<double>("--timeout") { Description = "Stop after this many seconds of wall time (0: no limit).", DefaultValueFactory = _ => 0 };
         var traceMmio = new Option<string?>("--trace-mmio") { Description = "Write every peripheral access as a JSON line to this file." };
         var runs = new Option<int>("--runs") { Description = "Run this many times, restoring guest memory from a snapshot taken after loading between runs (only the pages written are copied back).", DefaultValueFactory = _ => 1 };
-        var json = new Option<bool>("--json") { Description = "Print the run's summary (or fault) as one JSON object on stderr; stdout stays the firmware's." };
+        var json = new Option<bool>("--json") { Description = "Print each run's summary (or fault) as one JSON line on stderr (JSON Lines); stdout stays the firmware's." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
-        var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here and its exit code is memgate's.")
+        var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
+            "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
         {
             firmware, device, address, maxInstructions, timeout, traceMmio, shared, runs, json,
         };
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
+            double seconds = parse.GetValue(timeout);
+            int count = parse.GetValue(runs);
+            if (!double.IsFinite(seconds) || seconds < 0 || count < 1)
+            {
+                error.WriteLine(count < 1 ? $"memgate run: --runs {count}: give 1 or more."
+                    : $"memgate run: --timeout {seconds}: give a number of seconds (0 for no limit).");
+                return CliApp.Usage;
+            }
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             ulong? raw = parse.GetValue(address) is { } text ? GuestAddress.Parse(text).Value : null;
             var image = FirmwareReader.Load(parse.GetRequiredValue(firmware), rawAddress: raw);
@@ -51,14 +60,9 @@ internal static class RunCommand
                         $"memgate ps link --source {Environment.ProcessId} --address 0x{host:x} --size {region.Size} --target PID");
                 }
             }
-            double seconds = parse.GetValue(timeout);
-            int count = parse.GetValue(runs);
-            if (count < 1)
-            {
-                throw new ArgumentException($"--runs {count}: give 1 or more.");
-            }
             using var snapshot = count > 1 ? GuestSnapshot.Take(machine.Memory.Main) : null;
-            RunResult result = null!;
+            int status = CliApp.Success;
+            bool asJson = parse.GetValue(json);
             // Ctrl-C stops the engine cleanly; the summary still prints and the memory is released.
             ConsoleCancelEventHandler stop = (_, e) =>
             {
@@ -71,6 +75,7 @@ internal static class RunCommand
                 for (int run = 1; run <= count; run++)
                 {
                     SnapshotRestore? restore = run > 1 ? snapshot!.Restore() : null;
+                    RunResult result;
                     try
                     {
                         result = machine.Run(parse.GetValue(maxInstructions), seconds > 0 ? TimeSpan.FromSeconds(seconds) : null);
@@ -79,27 +84,47 @@ internal static class RunCommand
                     {
                         output.Flush();
                         string? function = image.SymbolAt(fault.ProgramCounter & ~1UL)?.Name;
-                        error.WriteLine(parse.GetValue(json)
-                            ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", null, machine.Instructions, null, null,
-                                new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonContext.Default.RunReport)
+                        error.WriteLine(asJson
+                            ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message, null, CliApp.GuestFault, machine.Instructions, null, null,
+                                new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Default.RunReport)
                             : $"memgate run: {fault.Message}{(function is not null ? $" (in {function})" : "")}");
-                        return CliApp.InvalidInput;
+                        return CliApp.GuestFault;
                     }
                     output.Flush();
+                    status = ExitStatus(result);
                     string restored = restore is null ? "" : $", after restoring {restore.Pages} page(s) in {restore.Elapsed.TotalMicroseconds:0} µs";
-                    error.WriteLine(parse.GetValue(json)
-                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, result.Reason, result.ExitCode, result.Instructions,
-                            Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, restore?.Pages), CliJsonContext.Default.RunReport)
+                    error.WriteLine(asJson
+                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, OutcomeName(result.Outcome), result.Reason, result.ExitCode, status, result.Instructions,
+                            Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, restore?.Pages), CliJsonLinesContext.Default.RunReport)
                         : $"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
-                            $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{restored}");
+                            $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{restored}{(result.Outcome == RunOutcome.Exit ? "" : $" (exit code {status})")}");
                 }
             }
             finally
             {
                 Console.CancelKeyPress -= stop;
             }
-            return result.ExitCode ?? CliApp.Success;
+            return status;
         }));
         return command;
     }
+
+    /// <summary>memgate's exit code for a run that ended without a fault: see <see cref="CliApp.FirmwareExitLimit"/>.</summary>
+    internal static int ExitStatus(RunResult result) => result.Outcome switch
+    {
+        RunOutcome.Exit => result.ExitCode is >= 0 and <= CliApp.FirmwareExitLimit ? result.ExitCode.Value : CliApp.FirmwareExitLimit,
+        RunOutcome.InstructionLimit => CliApp.InstructionLimit,
+        RunOutcome.Timeout => CliApp.Timeout,
+        RunOutcome.Idle => CliApp.Idle,
+        _ => CliApp.Interrupted,
+    };
+
+    private static string OutcomeName(RunOutcome outcome) => outcome switch
+    {
+        RunOutcome.Exit => "exit",
+        RunOutcome.InstructionLimit => "instruction-limit",
+        RunOutcome.Timeout => "timeout",
+        RunOutcome.Idle => "idle",
+        _ => "interrupted",
+    };
 }

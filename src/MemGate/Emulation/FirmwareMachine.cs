@@ -18,8 +18,10 @@ namespace MemGate.Emulation;
 /// <remarks>
 /// An exception thrown in a callback never crosses into native code: it is kept, the engine is
 /// stopped, and it is rethrown as an <see cref="EmulationFault"/> when <see cref="Run"/> returns.
-/// Instructions are counted per translated block as it is entered (a block cut short by a fault or an
-/// interrupt counts whole).
+/// Instructions are counted per translated block as it is entered; when an instruction raises an
+/// exception, the count is corrected to the instructions before it plus the trapping one. Limits (time,
+/// instructions, a stop request) are also checked at every exception, so a storm of traps that never
+/// completes a block still stops.
 /// </remarks>
 public abstract unsafe class FirmwareMachine : IDisposable
 {
@@ -37,6 +39,18 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private int? _exitCode;
     private ulong _instructions;
     private volatile bool _stopRequested;
+
+    // The limits of the current run, checked where the engine hands exceptions to the machine.
+    private ulong _maxInstructions;
+    private long _deadline;   // Stopwatch timestamp; 0: none
+    private ulong? _resumePc;
+    private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded  // where Continue goes on after a run halted at an exception by a limit
+
+    // The block being executed: where it starts, its size and instruction count, the count before it.
+    private ulong _blockAddress;
+    private uint _blockSize;
+    private uint _blockCount;
+    private ulong _beforeBlock;
 
     // Instruction counts of translated blocks, direct-mapped by address (a miss decodes the block once).
     private const int BlockCacheSize = 4096;
@@ -165,6 +179,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         image.LoadInto(Memory.Main);
         EntryPoint = image.EntryPoint;
+        _rawStart = image.Format == Firmware.FirmwareFormat.Raw && image.Segments.Count > 0 ? image.Segments[0].Address : null;
         Loaded(image);
         foreach (var segment in image.Segments)
         {
@@ -201,7 +216,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <exception cref="InvalidOperationException">The firmware exited or faulted: there is nothing to go on with.</exception>
     public RunResult Continue(ulong maxInstructions = 0, TimeSpan? timeout = null)
     {
-        ulong pc = ReadPc();
+        ulong pc = _resumePc ?? ReadPc();
         if (pc >= _haltAddress && pc < _haltAddress + Granule)
         {
             throw new InvalidOperationException("The last run ended (exit or fault): run again from reset, or restore a snapshot first.");
@@ -235,6 +250,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
         var restore = snapshot.Memory.Restore();
         snapshot.Cpu.RestoreInto(Engine);
+        _resumePc = null;
         RestoreModels(snapshot.Models);
         return restore;
     }
@@ -246,7 +262,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
         _exitCode = null;
         _instructions = 0;
         _stopRequested = false;
+        _resumePc = null;
+        _blockSize = 0;
+        _maxInstructions = maxInstructions;
         var clock = Stopwatch.StartNew();
+        _deadline = timeout is { } limit ? Stopwatch.GetTimestamp() + (long)Math.Min(limit.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2) : 0;
         int error;
         string? idle = null;
         while (true)
@@ -295,17 +315,21 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
         if (_exitCode is { } code)
         {
-            return new RunResult(code, "exit", clock.Elapsed, _instructions);
+            return new RunResult(code, "exit", clock.Elapsed, _instructions, RunOutcome.Exit);
         }
         if (error != 0)
         {
             throw new EmulationFault($"Run stopped at PC 0x{ReadPc():X8}: {Unicorn.Describe(error)}", ReadPc(), null, null);
         }
-        string reason = idle ?? (timeout is not null && clock.Elapsed >= timeout.Value ? "timeout" : maxInstructions > 0 && _instructions >= maxInstructions ? "instruction limit" : "stopped");
-        return new RunResult(null, reason, clock.Elapsed, _instructions);
+        var (outcome, reason) = idle is not null ? (RunOutcome.Idle, idle)
+            : _stopRequested ? (RunOutcome.Interrupted, "interrupted")
+            : maxInstructions > 0 && _instructions >= maxInstructions ? (RunOutcome.InstructionLimit, "instruction limit")
+            : timeout is not null && clock.Elapsed >= timeout.Value ? (RunOutcome.Timeout, "timeout")
+            : (RunOutcome.Interrupted, "interrupted");   // the engine returned for no reason of ours: report it as a stop, never as success
+        return new RunResult(null, reason, clock.Elapsed, _instructions, outcome);
     }
 
-    /// <summary>Asks a running <see cref="Run"/> to stop (from another thread, e.g. on Ctrl-C); it returns with reason "stopped".</summary>
+    /// <summary>Asks a running <see cref="Run"/> to stop (from another thread, e.g. on Ctrl-C); it returns with outcome <see cref="RunOutcome.Interrupted"/>.</summary>
     public void RequestStop()
     {
         _stopRequested = true;
@@ -392,12 +416,18 @@ public abstract unsafe class FirmwareMachine : IDisposable
         return bytes == 2 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(code) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(code);
     }
 
+    /// <summary>The address of the instruction that raised exception <paramref name="number"/>, as the engine leaves the PC when it reports it.</summary>
+    private protected virtual ulong TrappingInstruction(uint number) => ReadPc();
+
     /// <summary>The CPU raised exception <paramref name="number"/> (Unicorn's numbering): the default stops the run with a fault.</summary>
     private protected virtual void Interrupt(uint number) =>
         Fail($"Run stopped at PC 0x{ReadPc():X8}: CPU exception {number} has no handler in this machine.");
 
-    /// <summary>Where a machine without a vector table starts: the loaded image's entry point, else the device's <c>[boot] entry</c>.</summary>
-    private protected ulong StartAddress() => EntryPoint ?? Memory.Device.Boot.EntryPoint
+    /// <summary>
+    /// Where a machine without a vector table starts: the loaded image's entry point, else the device's
+    /// <c>[boot] entry</c>, else where a raw binary was loaded (as QEMU starts a raw <c>-kernel</c>/<c>-bios</c>).
+    /// </summary>
+    private protected ulong StartAddress() => EntryPoint ?? Memory.Device.Boot.EntryPoint ?? _rawStart
         ?? throw new InvalidOperationException($"Nothing says where to start on '{Memory.Device.Name}': load an image with an entry point (ELF) or set [boot] entry in the device file.");
 
     /// <summary>Reads a register (the value as Unicorn holds it).</summary>
@@ -432,6 +462,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>The firmware exits with <paramref name="code"/>; the run ends.</summary>
     private protected void Exit(int code)
     {
+        CountToCurrentInstruction();
         _exitCode = code;
         Halt();
     }
@@ -439,6 +470,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>The run ends with an <see cref="EmulationFault"/> saying <paramref name="message"/>.</summary>
     private protected void Fail(string message)
     {
+        CountToCurrentInstruction();
         _fault ??= new EmulationFault(message, ReadPc(), null, null);
         Halt();
     }
@@ -453,6 +485,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     {
         if (_callbackError is null)
         {
+            CountToCurrentInstruction();
             _callbackError = e;
             _callbackPc = ReadPc();   // before Halt moves it to the halt page
         }
@@ -601,11 +634,45 @@ public abstract unsafe class FirmwareMachine : IDisposable
         var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
         try
         {
+            machine.CountToCurrentInstruction(machine.TrappingInstruction(number));
             machine.Interrupt(number);
+            machine.StopAtLimit();
         }
         catch (Exception e)
         {
             machine.Stop(e);
+        }
+    }
+
+    // An instruction of the current block raised an exception or ended the run (an exit through a device
+    // register, a fault): the block counted whole when it was entered, but only the instructions before
+    // that one and that one ran.
+    private void CountToCurrentInstruction(ulong? at = null)
+    {
+        ulong pc = at ?? ReadPc();
+        if (_blockSize == 0 || pc < _blockAddress || pc - _blockAddress >= _blockSize)
+        {
+            return;   // not inside the block just entered (e.g. an exception return through a magic address)
+        }
+        Span<byte> code = stackalloc byte[(int)Math.Min(pc - _blockAddress, 1024)];
+        ReadThroughEngine(_blockAddress, code);
+        uint before = code.IsEmpty ? 0 : CountInstructions(code);
+        _instructions = _beforeBlock + Math.Min(_blockCount, before + 1);
+        _blockSize = 0;   // counted; a second exception before the next block changes nothing more
+    }
+
+    // Limits are checked at every exception too: a trap storm (a trap vector that traps again) may never
+    // complete a block, and the engine's own timeout and stop request do not end it.
+    private void StopAtLimit()
+    {
+        if (_exitCode is not null || _fault is not null || _callbackError is not null)
+        {
+            return;   // already ending
+        }
+        if (_stopRequested || (_maxInstructions > 0 && _instructions >= _maxInstructions) || (_deadline != 0 && Stopwatch.GetTimestamp() >= _deadline))
+        {
+            _resumePc = ReadPc();   // the exception was delivered: Continue goes on at its handler
+            Halt();
         }
     }
 
@@ -616,6 +683,10 @@ public abstract unsafe class FirmwareMachine : IDisposable
         try
         {
             uint count = machine.BlockInstructions(address, size);
+            machine._beforeBlock = machine._instructions;
+            machine._blockAddress = address;
+            machine._blockSize = size;
+            machine._blockCount = count;
             machine._instructions += count;
             machine.BlockEntered(address, count);
         }
@@ -659,6 +730,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
             Unicorn.MemReadProt => (AccessKind.Read, "read of unreadable memory"),
             _ => (AccessKind.Execute, "instruction fetch from non-executable memory"),
         };
+        machine.CountToCurrentInstruction();
         ulong pc = machine.ReadPc();
         string region = machine.Memory.Main.FindRegion(new GuestAddress(address)) is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";
         machine._fault = new EmulationFault($"Guest fault at PC 0x{pc:X8}: {what} at 0x{address:X8}, {size} bytes{region}.", pc, address, access);

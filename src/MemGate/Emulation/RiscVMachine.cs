@@ -143,6 +143,9 @@ public sealed class RiscVMachine : FirmwareMachine
         }
     }
 
+    // Unicorn reports a synchronous exception with the PC already past the instruction (4 bytes, whatever its length).
+    private protected override ulong TrappingInstruction(uint number) => number < 16 ? ReadPc() - 4 : ReadPc();
+
     // Unicorn hands synchronous traps (ecall, illegal instruction, access faults) to the hook instead of
     // the CPU; they are delivered to the firmware's mtvec here, or end the run when it has none.
     private protected override void Interrupt(uint number)

@@ -1,3 +1,5 @@
+using MemGate.Cli;
+
 namespace MemGate.Tests.Cli;
 
 public sealed class RunCommandTests
@@ -54,10 +56,13 @@ public sealed class RunCommandTests
         }
 
         (exit, _, error) = CliRunner.Run("run", Fixture("riscv-virt/hello-rv32.elf"), "--device", "RV32", "--json", "--max-instructions", "5");
-        Assert.Equal(0, exit);
+        Assert.Equal(CliApp.InstructionLimit, exit);
         using (var json = System.Text.Json.JsonDocument.Parse(error))
         {
             Assert.Equal("instruction limit", json.RootElement.GetProperty("reason").GetString());
+            Assert.Equal("instruction-limit", json.RootElement.GetProperty("outcome").GetString());
+            Assert.Equal(CliApp.InstructionLimit, json.RootElement.GetProperty("status").GetInt32());
+            Assert.False(json.RootElement.TryGetProperty("exitCode", out _));   // the firmware did not exit
             Assert.Equal(5UL, json.RootElement.GetProperty("instructions").GetUInt64());
         }
 
@@ -67,11 +72,11 @@ public sealed class RunCommandTests
         File.WriteAllBytes(raw, [.. BitConverter.GetBytes(0x2000_1000u), .. BitConverter.GetBytes(0x0800_0009u),
             0x01, 0x48, 0x01, 0x21, 0x01, 0x60, 0xFE, 0xE7, .. BitConverter.GetBytes(0x0800_0100u)]);
         (exit, _, error) = CliRunner.Run("run", raw, "--address", "0x08000000", "--device", "STM32F103", "--json");
-        Assert.Equal(1, exit);
+        Assert.Equal(CliApp.GuestFault, exit);
         using (var json = System.Text.Json.JsonDocument.Parse(error))
         {
             var fault = json.RootElement.GetProperty("fault");
-            Assert.Equal("fault", json.RootElement.GetProperty("reason").GetString());
+            Assert.Equal("fault", json.RootElement.GetProperty("outcome").GetString());
             Assert.Equal((0x0800_000CUL, 0x0800_0100UL, "Write"), (fault.GetProperty("programCounter").GetUInt64(), fault.GetProperty("address").GetUInt64(), fault.GetProperty("access").GetString()));
         }
     }
@@ -85,13 +90,8 @@ public sealed class RunCommandTests
         var (exit, output, error) = CliRunner.Run("run", Fixture("systick.elf"), "--device", "STM32F103", "--runs", "3", "--json");
         Assert.Equal(0, exit);
         Assert.Equal("ticks: 5\nticks: 5\nticks: 5\n", output.ReplaceLineEndings("\n"));
-        var reports = new List<System.Text.Json.JsonElement>();
-        var reader = new System.Text.Json.Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(error), new System.Text.Json.JsonReaderOptions { AllowMultipleValues = true });
-        while (reader.Read())
-        {
-            using var document = System.Text.Json.JsonDocument.ParseValue(ref reader);   // one report per run, one after the other
-            reports.Add(document.RootElement.Clone());
-        }
+        // JSON Lines: one compact object per line, one line per run.
+        var reports = error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.Clone()).ToList();
         Assert.Equal(3, reports.Count);
         Assert.False(reports[0].TryGetProperty("restoredPages", out _));
         Assert.All(reports.Skip(1), r => Assert.InRange(r.GetProperty("restoredPages").GetUInt64(), 1UL, 4UL));

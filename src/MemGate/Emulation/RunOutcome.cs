@@ -1,0 +1,20 @@
+namespace MemGate.Emulation;
+
+/// <summary>How a run ended (a guest fault is an <see cref="EmulationFault"/> instead).</summary>
+public enum RunOutcome
+{
+    /// <summary>The firmware exited (semihosting SYS_EXIT, the RISC-V test device); <see cref="RunResult.ExitCode"/> holds its code.</summary>
+    Exit,
+
+    /// <summary>The instruction limit was reached.</summary>
+    InstructionLimit,
+
+    /// <summary>The wall-time limit was reached.</summary>
+    Timeout,
+
+    /// <summary><see cref="FirmwareMachine.RequestStop"/> was called (Ctrl-C).</summary>
+    Interrupted,
+
+    /// <summary>The CPU waits for an interrupt that nothing will raise.</summary>
+    Idle,
+}

@@ -1,0 +1,148 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using MemGate.Cli;
+using MemGate.Devices;
+using MemGate.Emulation;
+using MemGate.Firmware;
+
+namespace MemGate.Tests.Cli;
+
+// Every way a run can end has its own exit code, and every run ends at its limits whatever the firmware does.
+public sealed class RunOutcomeTests
+{
+    private static string Raw(params uint[] words)
+    {
+        var bytes = new byte[words.Length * 4];
+        for (int i = 0; i < words.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * 4), words[i]);
+        }
+        string path = Path.Combine(Directory.CreateTempSubdirectory("memgate-outcome").FullName, "fw.bin");
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    // RV32 at 0x80000000: write 0x3333 | code << 16 to the SiFive test device (QEMU virt's exit), then spin.
+    private static string ExitWith(int code)
+    {
+        uint value = (uint)(code << 16) | 0x3333;
+        uint upper = (value + 0x800) >> 12;
+        uint lower = value & 0xFFF;
+        return Raw(
+            0x001002B7,                                     // lui t0, 0x100          (the test device)
+            (upper << 12) | (6 << 7) | 0x37,                // lui t1, upper
+            (lower << 20) | (6 << 15) | (6 << 7) | 0x13,    // addi t1, t1, lower
+            0x0062A023,                                     // sw t1, 0(t0)
+            0x0000006F);                                    // j .
+    }
+
+    // RV32: mtvec points at an illegal instruction, which traps to mtvec again: a trap storm in which no block completes.
+    private static string TrapStorm() => Raw(
+        0x00000297,   // auipc t0, 0
+        0x00C28293,   // addi t0, t0, 12
+        0x30529073,   // csrw mtvec, t0
+        0x00000000);  // illegal instruction, and the trap vector
+
+    private static (int Exit, JsonElement Report) Run(string image, params string[] options)
+    {
+        var (exit, _, error) = CliRunner.Run(["run", image, "--address", "0x80000000", "--device", "RV32", "--json", .. options]);
+        return (exit, JsonDocument.Parse(error.Trim().Split('\n')[^1]).RootElement.Clone());
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(3, 3)]
+    [InlineData(119, 119)]
+    [InlineData(200, CliApp.FirmwareExitLimit)]   // would read as a signal or as one of memgate's own outcomes
+    public void The_firmware_exit_code_passes_through_when_it_cannot_be_mistaken(int code, int expected)
+    {
+        var (exit, report) = Run(ExitWith(code));
+        Assert.Equal(expected, exit);
+        Assert.Equal("exit", report.GetProperty("outcome").GetString());
+        Assert.Equal(code, report.GetProperty("exitCode").GetInt32());   // JSON always has the firmware's own code
+        Assert.Equal(expected, report.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public void A_trap_storm_stops_at_the_instruction_limit_with_a_true_count()
+    {
+        var (exit, report) = Run(TrapStorm(), "--max-instructions", "1000", "--timeout", "20");
+        Assert.Equal(CliApp.InstructionLimit, exit);
+        Assert.Equal("instruction-limit", report.GetProperty("outcome").GetString());
+        Assert.Equal(1000UL, report.GetProperty("instructions").GetUInt64());
+    }
+
+    // A block cut short counts only what ran: five set-up instructions, the misaligned LR.W that traps in
+    // the middle of its block (three more instructions and a jump never run), and the handler's four
+    // instructions up to the store that ends the run (its "j ." never runs).
+    [Fact]
+    public void A_block_cut_short_by_a_trap_or_an_exit_counts_only_what_ran()
+    {
+        var (exit, report) = Run(Raw(
+            0x00000297,   // auipc t0, 0
+            0x02828293,   // addi t0, t0, 0x28     (the handler below)
+            0x30529073,   // csrw mtvec, t0
+            0x80000337,   // lui t1, 0x80000
+            0x00130313,   // addi t1, t1, 1
+            0x100323AF,   // lr.w t2, (t1)         misaligned: traps
+            0x00138393, 0x00138393, 0x00138393,   // addi t2, t2, 1 (never run)
+            0x0000006F,   // j .
+            0x001002B7,   // handler: lui t0, 0x100 (the test device)
+            0x00005337,   // lui t1, 5
+            0x55530313,   // addi t1, t1, 0x555
+            0x0062A023,   // sw t1, 0(t0)          exit 0
+            0x0000006F)); // j .
+        Assert.Equal(0, exit);
+        Assert.Equal(10UL, report.GetProperty("instructions").GetUInt64());
+    }
+
+    [Fact]
+    public void A_trap_storm_stops_at_the_timeout()
+    {
+        var (exit, report) = Run(TrapStorm(), "--timeout", "0.5");
+        Assert.Equal(CliApp.Timeout, exit);
+        Assert.Equal("timeout", report.GetProperty("outcome").GetString());
+        Assert.InRange(report.GetProperty("elapsedMs").GetDouble(), 400, 5000);
+        // Three instructions before the storm, then one per trap: far from the billions a whole-block count gave.
+        double mips = report.GetProperty("mips").GetDouble();
+        Assert.InRange(mips, 0.001, 500);
+    }
+
+    [Fact]
+    public void A_stop_request_ends_a_trap_storm()
+    {
+        using var machine = FirmwareMachine.Create(DeviceTemplates.Load("RV32"), TextWriter.Null);
+        machine.Load(FirmwareReader.Load(TrapStorm(), rawAddress: 0x8000_0000));
+        using var stopper = new Timer(_ => machine.RequestStop(), null, 300, Timeout.Infinite);
+        var result = machine.Run(timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal(RunOutcome.Interrupted, result.Outcome);
+        Assert.InRange(result.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void A_spinning_firmware_ends_at_the_timeout_with_its_own_code()
+    {
+        var (exit, report) = Run(Raw(0x0000006F), "--timeout", "0.3");   // j .
+        Assert.Equal(CliApp.Timeout, exit);
+        Assert.Equal("timeout", report.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public void Idle_has_its_own_code()
+    {
+        var (exit, report) = Run(Raw(0x10500073, 0x0000006F));   // wfi with no interrupt enabled
+        Assert.Equal(CliApp.Idle, exit);
+        Assert.Equal("idle", report.GetProperty("outcome").GetString());
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("-1")]
+    [InlineData("Infinity")]
+    public void A_timeout_that_is_not_a_duration_is_a_usage_error(string timeout)
+    {
+        var (exit, _, error) = CliRunner.Run("run", ExitWith(0), "--address", "0x80000000", "--device", "RV32", "--timeout", timeout);
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains("--timeout", error);
+    }
+}
