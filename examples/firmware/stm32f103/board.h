@@ -9,6 +9,21 @@
 #define USART1_CR1 (*(volatile uint32_t *)0x4001380Cu)
 #define USART_SR_TXE (1u << 7)
 
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss;
+
+/* What real start-up code does before anything else: copy .data's initial values from flash to SRAM
+   and clear .bss (link.ld defines the symbols). */
+static inline void init_memory(void)
+{
+    uint32_t *src = &_sidata;
+    for (uint32_t *dst = &_sdata; dst < &_edata;) {
+        *dst++ = *src++;
+    }
+    for (uint32_t *dst = &_sbss; dst < &_ebss;) {
+        *dst++ = 0;
+    }
+}
+
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026u
 #define ADP_STOPPED_RUNTIME_ERROR_UNKNOWN 0x20023u
 

@@ -1,9 +1,9 @@
 /* STM32F103 hello: prints over USART1 and leaves through ARM semihosting (SYS_EXIT).
-   Bare metal, no libc: the vector table, the .data copy and the .bss clear are here. */
+   Bare metal, no libc: the vector table is here; init_memory (board.h) copies .data and clears .bss. */
 #include "board.h"
 
 
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
+extern uint32_t _estack;
 
 static const char greeting[] = "Hello from STM32F103!\n";
 static volatile uint32_t counter = 42; /* .data: stored in flash, copied to SRAM at reset */
@@ -11,13 +11,7 @@ static volatile uint32_t zeroed;       /* .bss */
 
 void Reset_Handler(void)
 {
-    uint32_t *src = &_sidata;
-    for (uint32_t *dst = &_sdata; dst < &_edata;) {
-        *dst++ = *src++;
-    }
-    for (uint32_t *dst = &_sbss; dst < &_ebss;) {
-        *dst++ = 0;
-    }
+    init_memory();
     for (const char *p = greeting; *p; p++) {
         put(*p);
     }

@@ -17,6 +17,7 @@ static void print_hex(uint32_t value)
 
 void Reset_Handler(void)
 {
+    init_memory();
     mailbox = 0;
     print("waiting for the mailbox\n");
     while (mailbox == 0u) {

@@ -89,6 +89,7 @@ void USART1_Handler(void)
 
 void Reset_Handler(void)
 {
+    init_memory();
     enable(0u, 0x80u);
     enable(1u, 0x40u);
     enable(2u, 0xC0u);

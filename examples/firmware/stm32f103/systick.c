@@ -16,6 +16,7 @@ void SysTick_Handler(void)
 
 void Reset_Handler(void)
 {
+    init_memory();
     SYST_RVR = 999u;
     SYST_CVR = 0u;
     SYST_CSR = 7u;                 /* ENABLE | TICKINT | CLKSOURCE */

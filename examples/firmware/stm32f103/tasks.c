@@ -119,6 +119,7 @@ __attribute__((naked)) void PendSV_Handler(void)
 
 void Reset_Handler(void)
 {
+    init_memory();
     task_sp[0] = prepare(stack_a + 128, task_a);
     task_sp[1] = prepare(stack_b + 128, task_b);
     current = 0;

@@ -18,6 +18,17 @@ public sealed class RunCommandTests
         Assert.Matches(@"^memgate run: STM32F103 \(cortex-m3\), exit with code 0 after [\d.]+ ms", error);
     }
 
+    // The benchmark firmware's start-up code copies .data and the loop selector lives in flash, so a plain
+    // run executes both loops it claims (2 M xorshift rounds, 512,000 stores), not an empty main.
+    [Fact]
+    public void The_benchmark_firmware_runs_its_loops()
+    {
+        var (exit, _, error) = CliRunner.Run("run", Fixture("loops.elf"), "--device", "STM32F103", "--json", "--timeout", "60");
+        Assert.Equal(0, exit);
+        using var json = System.Text.Json.JsonDocument.Parse(error);
+        Assert.InRange(json.RootElement.GetProperty("instructions").GetUInt64(), 12_000_000UL, 12_200_000UL);
+    }
+
     [Fact]
     public void The_mmio_trace_lists_the_usart_registers_the_driver_used()
     {
