@@ -343,6 +343,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
             NativeMemory.AlignedFree((void*)_haltPage);
             _haltPage = 0;
         }
+        if (_machinePage != 0)
+        {
+            NativeMemory.AlignedFree((void*)_machinePage);
+            _machinePage = 0;
+        }
         foreach (var pin in _pins)
         {
             pin.Free();
@@ -663,8 +668,8 @@ public abstract unsafe class FirmwareMachine : IDisposable
     // Unicorn finishes the translated block after a faulting store, and the context undoes that.
     private (AccessKind Access, ulong Address, ulong Pc, UnicornContextHandle Cpu)? _accessTrap;
 
-    /// <summary>Whether the firmware takes an access fault (unmapped or against permissions) as an exception now, instead of the run ending with an <see cref="EmulationFault"/>.</summary>
-    private protected virtual bool TakesAccessFaults => false;
+    /// <summary>Whether the firmware takes this access fault (unmapped or against permissions) as an exception now, instead of the run ending with an <see cref="EmulationFault"/>.</summary>
+    private protected virtual bool TakesAccessFault(AccessKind access, ulong address) => false;
 
     /// <summary>Sets the CPU up to run the firmware's handler for an access fault at <paramref name="pc"/> (registers are as at the faulting instruction).</summary>
     private protected virtual void TakeAccessFault(AccessKind access, ulong address, ulong pc)
@@ -682,6 +687,29 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private protected virtual void InstructionReached(ulong address)
     {
     }
+
+    /// <summary>
+    /// Maps a page of the machine's own code at a free candidate address other than the halt page's (for
+    /// instruction sequences the engine must run, such as a CLREX before a handler); returns its guest
+    /// address and the host memory behind it, which the machine may write data into.
+    /// </summary>
+    private protected (ulong Address, nint Host) MapMachineCode(ReadOnlySpan<byte> code)
+    {
+        var main = Memory.Main;
+        ulong address = HaltCandidates.FirstOrDefault(a => a != _haltAddress && main.Regions.All(r => r.Last.Value < a || r.Start.Value >= a + Granule));
+        if (address == 0)
+        {
+            throw new NotSupportedException($"Device '{Memory.Device.Name}' leaves no free page for the machine's own code.");
+        }
+        _machinePage = (nint)NativeMemory.AlignedAlloc((nuint)Granule, (nuint)Granule);
+        var page = new Span<byte>((void*)_machinePage, (int)Granule);
+        page.Clear();
+        code.CopyTo(page);
+        Check(Unicorn.MemMapPtr(Engine, address, (nuint)Granule, Unicorn.ProtRead | Unicorn.ProtExec, _machinePage), "uc_mem_map_ptr(machine code)");
+        return (address, _machinePage);
+    }
+
+    private nint _machinePage;
 
     private bool DeliverTrap(int error)
     {
@@ -738,7 +766,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         ulong pc = machine.ReadPc();
         try
         {
-            if (machine._accessTrap is null && machine.TakesAccessFaults)
+            if (machine._accessTrap is null && machine.TakesAccessFault(access, address))
             {
                 machine._accessTrap = (access, address, pc, UnicornContextHandle.Save(engine));
                 return 0;

@@ -189,7 +189,7 @@ public sealed class RiscVMachine : FirmwareMachine
     private bool IsBreakpoint(ulong pc) => ReadInstruction(pc, 2) == CompressedEbreak || ReadInstruction(pc, 4) == Ebreak;
 
     // Load, store and fetch access faults (causes 5, 7, 1) with mtval = the address, as on QEMU, when a trap vector is set.
-    private protected override bool TakesAccessFaults => Register(Unicorn.RiscvRegMtvec) != 0;
+    private protected override bool TakesAccessFault(AccessKind access, ulong address) => Register(Unicorn.RiscvRegMtvec) != 0;
 
     private protected override void TakeAccessFault(AccessKind access, ulong address, ulong pc)
     {
