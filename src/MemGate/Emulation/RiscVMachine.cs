@@ -17,6 +17,8 @@ namespace MemGate.Emulation;
 /// privileged spec (3.1.6–3.1.20) has it: when MTIE/MSIE in mie and MIE in mstatus allow, mepc = the
 /// interrupted PC, mcause = interrupt | 7 (timer) or 3 (software), MPIE = MIE, MIE = 0, MPP = M, and the
 /// PC goes to mtvec (its base, or base + 4 × cause when vectored); <c>mret</c> is Unicorn's own.
+/// Synchronous traps (ecall, ebreak, illegal instructions, access faults, misaligned atomics) go to mtvec
+/// with mepc, mcause and mtval as QEMU sets them; without an mtvec they end the run.
 /// </remarks>
 public sealed class RiscVMachine : FirmwareMachine
 {
