@@ -14,7 +14,10 @@ namespace MemGate.Emulation;
 /// <remarks>
 /// Unicorn has no NVIC and faults on the EXC_RETURN branch, so exceptions are this class's: entry at
 /// a block boundary (8-word frame on an 8-byte aligned main stack, LR = EXC_RETURN, IPSR), return when
-/// the fault at 0xFFFFFFFx arrives. Thread mode may run on the process stack (CONTROL.SPSEL), as RTOS
+/// the fault at 0xFFFFFFFx arrives; both clear the exclusive monitor. Faults (undefined instructions,
+/// invalid state, bus errors on access to nothing or against a region's permissions) are taken by the
+/// firmware's UsageFault, BusFault, MemManage or HardFault handler as B1.5 and B3.2 define them, with
+/// escalation to HardFault; a fault nothing can take (lockup) ends the run. Thread mode may run on the process stack (CONTROL.SPSEL), as RTOS
 /// tasks do; the floating-point extended frame (EXC_RETURN 0xFFFFFFEx on an M4F) is not modelled.
 /// </remarks>
 public sealed class CortexMMachine : FirmwareMachine
@@ -26,6 +29,25 @@ public sealed class CortexMMachine : FirmwareMachine
     private const uint BkptSemihosting = 0xBEAB;
     private const uint WfiInstruction = 0xBF30;
     private const uint WfeInstruction = 0xBF20;
+    private const int ErrorInvalidInstruction = 10;   // UC_ERR_INSN_INVALID
+    private const uint XpsrThumb = 1u << 24;
+    private const uint ExcpUndefined = 1;
+    private const uint ExcpPrefetchAbort = 3;
+    private const uint ExcpDataAbort = 4;
+    private const uint ExcpNoCoprocessor = 17;
+    private const uint ExcpInvalidState = 18;
+    private const uint ExcpUnaligned = 22;
+    private const uint ExcpDivideByZero = 23;
+    private const uint CfsrIaccviol = 1u << 0;
+    private const uint CfsrDaccviol = 1u << 1;
+    private const uint CfsrIbuserr = 1u << 8;
+    private const uint CfsrPreciserr = 1u << 9;
+    private const uint CfsrBfarvalid = 1u << 15;
+    private const uint CfsrUndefinstr = 1u << 16;
+    private const uint CfsrInvstate = 1u << 17;
+    private const uint CfsrNocp = 1u << 19;
+    private const uint CfsrUnaligned = 1u << 24;
+    private const uint CfsrDivbyzero = 1u << 25;
 
     private readonly SysTickTimer _sysTick;
     private readonly Stm32Usart? _usart;
@@ -38,7 +60,14 @@ public sealed class CortexMMachine : FirmwareMachine
         _sysTick = sysTick;
         _usart = usart;
         _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 4);
+        nvic.CurrentException = () => (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
+        // Exception entry and return clear the local exclusive monitor (B1.5.6, B1.5.8); Unicorn has no
+        // way to do it from outside, so the CPU goes through "clrex; ldr.w pc, [pc]" with the target in the literal.
+        (_clrexAddress, _clrexHost) = MapMachineCode([0xBF, 0xF3, 0x2F, 0x8F, 0xDF, 0xF8, 0x00, 0xF0]);
     }
+
+    private readonly ulong _clrexAddress;
+    private readonly nint _clrexHost;
 
     /// <summary>The interrupt controller: raise or connect peripheral interrupts here.</summary>
     public Nvic Nvic { get; }
@@ -144,7 +173,8 @@ public sealed class CortexMMachine : FirmwareMachine
     private protected override void BlockEntered(ulong address, uint instructions)
     {
         _sysTick.Advance(instructions);
-        if (address < ExcReturnBase && Nvic.NextToTake(primask: false, basepri: 0) != 0)
+        // Not inside the CLREX sequence: an exception taken there would stack its address, whose literal the next entry overwrites.
+        if (address < ExcReturnBase && address - _clrexAddress >= Granule && Nvic.NextToTake(primask: false, basepri: 0) != 0)
         {
             // Something could preempt unmasked; now ask with the masks, which cost register reads.
             int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
@@ -175,7 +205,9 @@ public sealed class CortexMMachine : FirmwareMachine
             if (next == 0)
             {
                 // An SVC that cannot be taken at once (masked, or not above the running priority) escalates to HardFault (B1.5.4).
-                Fail($"Run stopped at PC 0x{pc - 2:X8}: SVC while its priority cannot preempt (PRIMASK, BASEPRI or a running handler); it escalates to HardFault, which is not emulated.");
+                Nvic.Unpend(Nvic.SvCall);
+                TakeFault(Nvic.HardFault, 0, null, null, pc,
+                    $"Run stopped at PC 0x{pc - 2:X8}: SVC while its priority cannot preempt (PRIMASK, BASEPRI or a running handler); it escalates to HardFault");
                 return;
             }
             TakeException(next, pc);
@@ -198,7 +230,86 @@ public sealed class CortexMMachine : FirmwareMachine
             }
             return;
         }
-        Fail($"Run stopped at PC 0x{pc:X8}: CPU exception {number} (a fault the firmware would take as HardFault; faults are not emulated).");
+        // Faults Unicorn raises with the PC on the faulting instruction, as UsageFault or MemManage with their CFSR bits (B3.2.15).
+        var (fault, cfsr, what) = number switch
+        {
+            ExcpUndefined => (Nvic.UsageFault, CfsrUndefinstr, "undefined instruction"),
+            ExcpInvalidState => (Nvic.UsageFault, CfsrInvstate, "invalid state (EPSR.T clear)"),
+            ExcpNoCoprocessor => (Nvic.UsageFault, CfsrNocp, "coprocessor access"),
+            ExcpUnaligned => (Nvic.UsageFault, CfsrUnaligned, "unaligned access"),
+            ExcpDivideByZero => (Nvic.UsageFault, CfsrDivbyzero, "division by zero"),
+            ExcpPrefetchAbort => (Nvic.MemManage, CfsrIaccviol, "instruction fetch from execute-never memory"),
+            ExcpDataAbort => (Nvic.MemManage, CfsrDaccviol, "data access violation"),
+            _ => (0, 0u, ""),
+        };
+        if (fault == 0)
+        {
+            Fail($"Run stopped at PC 0x{pc:X8}: CPU exception {number}, which the Cortex-M machine does not model.");
+            return;
+        }
+        TakeFault(fault, cfsr, null, null, pc, $"Run stopped at PC 0x{pc & ~1UL:X8}: {what}");
+    }
+
+    // Access faults become precise BusFaults (B3.2.15: PRECISERR with BFAR for data, IBUSERR for a fetch) when
+    // a handler can take them; otherwise (no handler in the vector table, lockup) the run ends with the fault.
+    private protected override bool TakesAccessFault(AccessKind access, ulong address) => FaultTarget(Nvic.BusFault, probe: true) != 0;
+
+    private protected override void TakeAccessFault(AccessKind access, ulong address, ulong pc)
+    {
+        bool fetch = access == AccessKind.Execute;
+        TakeFault(Nvic.BusFault, fetch ? CfsrIbuserr : CfsrPreciserr | CfsrBfarvalid, null, fetch ? null : address, fetch ? address : pc,
+            $"Run stopped at PC 0x{pc & ~1UL:X8}: bus fault at 0x{address:X8}");
+    }
+
+    // Which exception takes the fault (0: none can, lockup), without recording anything when probing.
+    private int FaultTarget(int fault, bool probe)
+    {
+        var saved = probe ? Nvic.Save() : null;
+        int target = Nvic.TakeFault(fault, 0, null, null, (Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri),
+            (Reg32(Unicorn.ArmRegFaultmask) & 1) != 0);
+        if (saved is not null)
+        {
+            Nvic.Restore(saved);
+        }
+        return target != 0 && HasHandler(target) ? target : 0;
+    }
+
+    // A vector holding a Thumb address in executable memory; anything else (0, erased flash, data) means the
+    // firmware installed no handler, and the run ends with the original fault rather than a lockup after a wild jump.
+    private bool HasHandler(int exception)
+    {
+        ulong vector = Memory.Main.ReadUInt32(new GuestAddress(Nvic.VectorTable + 4 * (ulong)exception));
+        return (vector & 1) != 0 && Memory.Main.FindRegion(new GuestAddress(vector & ~1UL)) is { } region && region.Permissions.HasFlag(Permissions.Execute);
+    }
+
+    // Takes a synchronous fault (its handler, or HardFault by escalation, with CFSR/HFSR/MMFAR/BFAR set); a fault
+    // nothing can take is the lockup state (B1.5.15), which ends the run saying what faulted.
+    private bool TakeFault(int fault, uint cfsr, ulong? mmfar, ulong? bfar, ulong returnAddress, string what)
+    {
+        int target = Nvic.TakeFault(fault, cfsr, mmfar, bfar, (Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri),
+            (Reg32(Unicorn.ArmRegFaultmask) & 1) != 0);
+        if (target == 0 || !HasHandler(target))
+        {
+            SetRegister(Unicorn.ArmRegPc, returnAddress | 1);
+            Fail(target == 0 ? $"{what}; the CPU locks up (a fault in HardFault or with FAULTMASK set)."
+                : $"{what}; it would be taken by exception {target}, whose vector holds no handler address in executable memory.");
+            return false;
+        }
+        TakeException(target, returnAddress);
+        return true;
+    }
+
+    // Unicorn stops the engine at an undefined instruction and at one run with EPSR.T clear (PC on it) instead of raising them.
+    private protected override bool TakeEngineStop(int error)
+    {
+        if (error != ErrorInvalidInstruction)
+        {
+            return false;
+        }
+        ulong pc = Reg32(Unicorn.ArmRegPc);
+        return (Reg32(Unicorn.ArmRegXpsr) & XpsrThumb) == 0
+            ? TakeFault(Nvic.UsageFault, CfsrInvstate, null, null, pc, $"Run stopped at PC 0x{pc:X8}: invalid state (EPSR.T clear)")
+            : TakeFault(Nvic.UsageFault, CfsrUndefinstr, null, null, pc, $"Run stopped at PC 0x{pc:X8}: undefined instruction");
     }
 
     // Exception entry (ARMv7-M ARM B1.5.6): push R0–R3, R12, LR, the return address and xPSR (with the
@@ -238,7 +349,14 @@ public sealed class CortexMMachine : FirmwareMachine
         }
         SetRegister(Unicorn.ArmRegLr, process ? 0xFFFF_FFFDUL : ipsr == 0 ? 0xFFFF_FFF9UL : 0xFFFF_FFF1UL);
         SetRegister(Unicorn.ArmRegIpsr, (ulong)number);
-        SetRegister(Unicorn.ArmRegPc, handler | 1);
+        GoThroughClrex(handler);
+    }
+
+    // Runs the CLREX sequence, which continues at `target` (a Thumb address).
+    private unsafe void GoThroughClrex(ulong target)
+    {
+        *(uint*)(_clrexHost + 8) = (uint)target | 1;
+        SetRegister(Unicorn.ArmRegPc, _clrexAddress | 1);
     }
 
     // Exception return: unstack from the stack EXC_RETURN names, restore the flags and the interrupted
@@ -272,7 +390,7 @@ public sealed class CortexMMachine : FirmwareMachine
             SetRegister(Unicorn.ArmRegSp, sp);
             SetRegister(Unicorn.ArmRegIpsr, v[7] & 0x1FF);
         }
-        SetRegister(Unicorn.ArmRegPc, v[6] | 1UL);
+        GoThroughClrex(v[6]);
         int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
         if (next != 0)
         {

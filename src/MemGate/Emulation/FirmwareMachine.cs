@@ -43,8 +43,8 @@ public abstract unsafe class FirmwareMachine : IDisposable
     // The limits of the current run, checked where the engine hands exceptions to the machine.
     private ulong _maxInstructions;
     private long _deadline;   // Stopwatch timestamp; 0: none
-    private ulong? _resumePc;
-    private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded  // where Continue goes on after a run halted at an exception by a limit
+    private ulong? _resumePc;   // where Continue goes on after a run halted at an exception by a limit
+    private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded
 
     // The block being executed: where it starts, its size and instruction count, the count before it.
     private ulong _blockAddress;
@@ -259,6 +259,8 @@ public abstract unsafe class FirmwareMachine : IDisposable
     {
         _callbackError = null;
         _fault = null;
+        _accessTrap?.Cpu.Dispose();
+        _accessTrap = null;
         _exitCode = null;
         _instructions = 0;
         _stopRequested = false;
@@ -281,10 +283,20 @@ public abstract unsafe class FirmwareMachine : IDisposable
             // spinning in a branch-to-self after an exit request would never stop (Unicorn 2.0.1).
             ulong count = maxInstructions > 0 ? maxInstructions - Math.Min(_instructions, maxInstructions - 1) : long.MaxValue;
             error = Unicorn.EmuStart(Engine, start, _haltAddress, micros, (nuint)count);
+            bool trapped = error != 0 && DeliverTrap(error);
+            if (trapped)
+            {
+                error = 0;
+            }
             if (error != 0 || _callbackError is not null || _fault is not null || _exitCode is not null || _stopRequested
                 || (timeout is not null && clock.Elapsed >= timeout.Value) || (maxInstructions > 0 && _instructions >= maxInstructions))
             {
                 break;
+            }
+            if (trapped)
+            {
+                start = CodeAddress(ReadPc());
+                continue;
             }
             // Unicorn also returns when the CPU waits for an interrupt (WFI): let time pass to the next
             // interrupt the machine can raise, and go on from there; or end, saying why.
@@ -351,6 +363,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
         {
             NativeMemory.AlignedFree((void*)_haltPage);
             _haltPage = 0;
+        }
+        if (_machinePage != 0)
+        {
+            NativeMemory.AlignedFree((void*)_machinePage);
+            _machinePage = 0;
         }
         foreach (var pin in _pins)
         {
@@ -713,6 +730,90 @@ public abstract unsafe class FirmwareMachine : IDisposable
         return count;
     }
 
+    // ---- Faults the firmware takes (its trap or fault handler runs instead of the run ending) ----
+
+    // An access fault to deliver once the engine has stopped, with the CPU as it was at the fault:
+    // Unicorn finishes the translated block after a faulting store, and the context undoes that.
+    private (AccessKind Access, ulong Address, ulong Pc, UnicornContextHandle Cpu)? _accessTrap;
+
+    /// <summary>Whether the firmware takes this access fault (unmapped or against permissions) as an exception now, instead of the run ending with an <see cref="EmulationFault"/>.</summary>
+    private protected virtual bool TakesAccessFault(AccessKind access, ulong address) => false;
+
+    /// <summary>Sets the CPU up to run the firmware's handler for an access fault at <paramref name="pc"/> (registers are as at the faulting instruction).</summary>
+    private protected virtual void TakeAccessFault(AccessKind access, ulong address, ulong pc)
+    {
+    }
+
+    /// <summary>The engine stopped with <paramref name="error"/> for something the firmware may take (RISC-V's EBREAK): true when the CPU is now set up for its handler.</summary>
+    private protected virtual bool TakeEngineStop(int error) => false;
+
+    /// <summary>Calls <see cref="InstructionReached"/> before the instruction at <paramref name="address"/> runs; code translated before this call is not affected.</summary>
+    private protected void HookInstruction(ulong address) =>
+        Check(Unicorn.HookAdd(Engine, out _, Unicorn.HookCode, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnInstruction, GCHandle.ToIntPtr(_pins[0]), address, address), "uc_hook_add(CODE)");
+
+    /// <summary>An instruction hooked with <see cref="HookInstruction"/> is about to run (setting the PC skips it).</summary>
+    private protected virtual void InstructionReached(ulong address)
+    {
+    }
+
+    /// <summary>
+    /// Maps a page of the machine's own code at a free candidate address other than the halt page's (for
+    /// instruction sequences the engine must run, such as a CLREX before a handler); returns its guest
+    /// address and the host memory behind it, which the machine may write data into.
+    /// </summary>
+    private protected (ulong Address, nint Host) MapMachineCode(ReadOnlySpan<byte> code)
+    {
+        var main = Memory.Main;
+        ulong address = HaltCandidates.FirstOrDefault(a => a != _haltAddress && main.Regions.All(r => r.Last.Value < a || r.Start.Value >= a + Granule));
+        if (address == 0)
+        {
+            throw new NotSupportedException($"Device '{Memory.Device.Name}' leaves no free page for the machine's own code.");
+        }
+        _machinePage = (nint)NativeMemory.AlignedAlloc((nuint)Granule, (nuint)Granule);
+        var page = new Span<byte>((void*)_machinePage, (int)Granule);
+        page.Clear();
+        code.CopyTo(page);
+        Check(Unicorn.MemMapPtr(Engine, address, (nuint)Granule, Unicorn.ProtRead | Unicorn.ProtExec, _machinePage), "uc_mem_map_ptr(machine code)");
+        return (address, _machinePage);
+    }
+
+    private nint _machinePage;
+
+    private bool DeliverTrap(int error)
+    {
+        if (_callbackError is not null || _fault is not null || _exitCode is not null)
+        {
+            return false;
+        }
+        if (_accessTrap is not { } trap)
+        {
+            return TakeEngineStop(error);
+        }
+        _accessTrap = null;
+        using (trap.Cpu)
+        {
+            trap.Cpu.RestoreInto(Engine);
+        }
+        TakeAccessFault(trap.Access, trap.Address, trap.Pc);
+        return true;
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnInstruction(nint engine, ulong address, uint size, nint user)
+    {
+        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
+        try
+        {
+            machine.InstructionReached(address);
+        }
+        catch (Exception e)
+        {
+            machine.Stop(e);
+        }
+    }
+
+    // ---- end of faults the firmware takes ----
+
     [UnmanagedCallersOnly]
     private static byte OnInvalidMemory(nint engine, int type, ulong address, int size, long value, nint user)
     {
@@ -732,6 +833,19 @@ public abstract unsafe class FirmwareMachine : IDisposable
         };
         machine.CountToCurrentInstruction();
         ulong pc = machine.ReadPc();
+        try
+        {
+            if (machine._accessTrap is null && machine.TakesAccessFault(access, address))
+            {
+                machine._accessTrap = (access, address, pc, UnicornContextHandle.Save(engine));
+                return 0;
+            }
+        }
+        catch (Exception e)
+        {
+            machine.Stop(e);
+            return 0;
+        }
         string region = machine.Memory.Main.FindRegion(new GuestAddress(address)) is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";
         machine._fault = new EmulationFault($"Guest fault at PC 0x{pc:X8}: {what} at 0x{address:X8}, {size} bytes{region}.", pc, address, access);
         return 0; // stop

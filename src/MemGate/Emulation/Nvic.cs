@@ -14,11 +14,24 @@ namespace MemGate.Emulation;
 /// <remarks>
 /// Priorities keep the implemented high bits only (4 on STM32). Exceptions nest: one preempts when its
 /// group priority is higher (numerically lower) than the running priority, which PRIMASK raises to 0
-/// and BASEPRI to its value. Faults (HardFault, MemManage, BusFault, UsageFault) are not taken: a guest
-/// fault stops the run with an <see cref="EmulationFault"/> instead.
+/// and BASEPRI to its value. Faults are synchronous: the machine asks <see cref="TakeFault"/> which
+/// exception takes one (the fault's own handler, HardFault by escalation, or none: lockup), which also
+/// sets CFSR, HFSR, MMFAR and BFAR.
 /// </remarks>
 public sealed class Nvic
 {
+    /// <summary>HardFault's exception number (fixed priority -1).</summary>
+    public const int HardFault = 3;
+
+    /// <summary>MemManage's exception number.</summary>
+    public const int MemManage = 4;
+
+    /// <summary>BusFault's exception number.</summary>
+    public const int BusFault = 5;
+
+    /// <summary>UsageFault's exception number.</summary>
+    public const int UsageFault = 6;
+
     /// <summary>SVCall's exception number.</summary>
     public const int SvCall = 11;
 
@@ -42,6 +55,8 @@ public sealed class Nvic
     private int _priorityGroup;
     private bool _maybeTakeable;   // false once a search found nothing pending and enabled; any change sets it again
     private ulong _vtor;
+    private ulong _faultEnables;   // SHCSR MEMFAULTENA, BUSFAULTENA, USGFAULTENA (bits 16-18)
+    private const ulong HfsrForced = 1UL << 30;
 
     /// <summary>An NVIC with <paramref name="externalInterrupts"/> lines and <paramref name="priorityBits"/> implemented priority bits.</summary>
     public Nvic(int externalInterrupts = 240, int priorityBits = 4)
@@ -75,7 +90,7 @@ public sealed class Nvic
             new RegisterDefinition("STIR", 0x0, 32) { Access = FieldAccess.WriteOnly, OnWrite = (_, v) => SetPendingIfExists((int)(v & 0x1FF)) },
         ], baseAddress: 0xE000_EF00);
 
-        ScbBlock = new RegisterBlock("SCB", 0x28,
+        ScbBlock = new RegisterBlock("SCB", 0x40,
         [
             new RegisterDefinition("CPUID", 0x00, 32) { Access = FieldAccess.ReadOnly, ResetValue = 0x412F_C230 },
             new RegisterDefinition("ICSR", 0x04, 32) { OnWrite = (_, v) => WriteIcsr(v), OnRead = _ => ReadIcsr() },
@@ -91,7 +106,14 @@ public sealed class Nvic
             new RegisterDefinition("SHPR1", 0x18, 32) { OnWrite = (_, v) => SetPriorities(4, v), OnRead = _ => Priorities(4) },
             new RegisterDefinition("SHPR2", 0x1C, 32) { OnWrite = (_, v) => SetPriorities(8, v & 0xFF00_0000), OnRead = _ => Priorities(8) & 0xFF00_0000 },
             new RegisterDefinition("SHPR3", 0x20, 32) { OnWrite = (_, v) => SetPriorities(12, v & 0xFFFF_0000), OnRead = _ => Priorities(12) & 0xFFFF_0000 },
-            new RegisterDefinition("SHCSR", 0x24, 32) { OnRead = _ => ReadShcsr() },
+            new RegisterDefinition("SHCSR", 0x24, 32) { OnWrite = (_, v) => _faultEnables = v & (7UL << 16), OnRead = _ => ReadShcsr() },
+            // Fault status (B3.2.15-B3.2.21): set by the machine when it takes a fault, cleared by writing ones.
+            new RegisterDefinition("CFSR", 0x28, 32) { Fields = [new RegisterField("CFSR", 0, 32) { WriteAction = WriteAction.OneToClear }] },
+            new RegisterDefinition("HFSR", 0x2C, 32) { Fields = [new RegisterField("HFSR", 0, 32) { WriteAction = WriteAction.OneToClear }] },
+            new RegisterDefinition("DFSR", 0x30, 32) { Fields = [new RegisterField("DFSR", 0, 32) { WriteAction = WriteAction.OneToClear }] },
+            new RegisterDefinition("MMFAR", 0x34, 32),
+            new RegisterDefinition("BFAR", 0x38, 32),
+            new RegisterDefinition("AFSR", 0x3C, 32),
         ], baseAddress: 0xE000_ED00);
     }
 
@@ -107,14 +129,23 @@ public sealed class Nvic
     /// <summary>Where the vector table is (VTOR).</summary>
     public ulong VectorTable => _vtor;
 
+    /// <summary>The number of the exception running now (IPSR), which ICSR.VECTACTIVE shows; the machine supplies it.</summary>
+    internal Func<int>? CurrentException { get; set; }
+
     /// <summary>Everything the NVIC holds, for a machine snapshot.</summary>
     internal object Save() => (Pending: (ulong[])_pending.Clone(), Enabled: (ulong[])_enabled.Clone(), Active: (ulong[])_active.Clone(),
-        Asserted: (ulong[])_asserted.Clone(), Priority: (byte[])_priority.Clone(), _priorityGroup, _vtor);
+        Asserted: (ulong[])_asserted.Clone(), Priority: (byte[])_priority.Clone(), _priorityGroup, _vtor,
+        Faults: (_faultEnables, ScbBlock.Peek("CFSR"), ScbBlock.Peek("HFSR"), ScbBlock.Peek("MMFAR"), ScbBlock.Peek("BFAR")));
 
     /// <summary>Puts back what <see cref="Save"/> returned.</summary>
     internal void Restore(object state)
     {
-        var (pending, enabled, active, asserted, priority, group, vtor) = ((ulong[], ulong[], ulong[], ulong[], byte[], int, ulong))state;
+        var (pending, enabled, active, asserted, priority, group, vtor, faults) = ((ulong[], ulong[], ulong[], ulong[], byte[], int, ulong, (ulong, ulong, ulong, ulong, ulong)))state;
+        (_faultEnables, ulong cfsr, ulong hfsr, ulong mmfar, ulong bfar) = faults;
+        ScbBlock.Poke("CFSR", cfsr);
+        ScbBlock.Poke("HFSR", hfsr);
+        ScbBlock.Poke("MMFAR", mmfar);
+        ScbBlock.Poke("BFAR", bfar);
         pending.CopyTo(_pending, 0);
         enabled.CopyTo(_enabled, 0);
         active.CopyTo(_active, 0);
@@ -138,6 +169,44 @@ public sealed class Nvic
         _vtor = 0;
         _priorityGroup = 0;
         _maybeTakeable = false;
+        _faultEnables = 0;
+        foreach (string register in (string[])["CFSR", "HFSR", "DFSR", "MMFAR", "BFAR"])
+        {
+            ScbBlock?.Poke(register, 0);
+        }
+    }
+
+    /// <summary>
+    /// A synchronous fault (<see cref="MemManage"/>, <see cref="BusFault"/>, <see cref="UsageFault"/> or
+    /// <see cref="HardFault"/>) happened: records its CFSR bits and fault address, and returns the exception
+    /// to take (B1.5.4): the fault itself when SHCSR enables it and its priority preempts, else HardFault
+    /// with HFSR.FORCED; 0 when not even HardFault can preempt (a fault in HardFault or under FAULTMASK: lockup).
+    /// </summary>
+    internal int TakeFault(int fault, uint cfsr, ulong? mmfar, ulong? bfar, bool primask, uint basepri, bool faultmask)
+    {
+        ScbBlock.Poke("CFSR", ScbBlock.Peek("CFSR") | cfsr);
+        if (mmfar is { } m)
+        {
+            ScbBlock.Poke("MMFAR", m);
+        }
+        if (bfar is { } b)
+        {
+            ScbBlock.Poke("BFAR", b);
+        }
+        int running = RunningPriority(primask, basepri);
+        if (fault != HardFault && (_faultEnables & (1UL << (16 + fault - MemManage))) != 0 && !faultmask && Group(_priority[fault]) < running)
+        {
+            return fault;
+        }
+        if (faultmask || running < 0)
+        {
+            return 0;
+        }
+        if (fault != HardFault || cfsr == 0)
+        {
+            ScbBlock.Poke("HFSR", ScbBlock.Peek("HFSR") | HfsrForced);
+        }
+        return HardFault;
     }
 
     /// <summary>Makes external interrupt <paramref name="irq"/> pending (taken once enabled and its priority allows).</summary>
@@ -184,6 +253,9 @@ public sealed class Nvic
         _pending[exception / 64] |= 1UL << exception;
         _maybeTakeable = true;
     }
+
+    /// <summary>Clears exception <paramref name="exception"/>'s pending state (an SVC escalated to HardFault does not stay pending).</summary>
+    internal void Unpend(int exception) => _pending[exception / 64] &= ~(1UL << exception);
 
     /// <summary>Whether any enabled exception is pending, whatever the masks (what wakes a CPU waiting for an interrupt).</summary>
     public bool AnyPendingEnabled()
@@ -245,6 +317,10 @@ public sealed class Nvic
 
     private int RunningPriority(bool primask, uint basepri)
     {
+        if (IsActive(HardFault))
+        {
+            return -1;   // HardFault's fixed priority: nothing configurable preempts it
+        }
         int running = 256;   // thread mode, nothing boosting
         for (int w = 0; w < _active.Length; w++)
         {
@@ -345,7 +421,7 @@ public sealed class Nvic
         if ((value & (1UL << 25)) != 0) { _pending[0] &= ~(1UL << SysTick); }
     }
 
-    // VECTACTIVE is the CPU's IPSR, which the machine keeps; here VECTPENDING, ISRPENDING, RETTOBASE and the set bits.
+    // VECTACTIVE (the CPU's IPSR, from the machine), VECTPENDING, ISRPENDING, RETTOBASE and the set bits.
     private ulong ReadIcsr()
     {
         int pending = Highest(out _);
@@ -356,10 +432,13 @@ public sealed class Nvic
             external |= (_pending[w] & mask) != 0;
         }
         int activeCount = _active.Sum(BitOperations.PopCount);
-        return ((ulong)(pending & 0x1FF) << 12) | (external ? 1UL << 22 : 0) | (activeCount <= 1 ? 1UL << 11 : 0)
+        return (ulong)(uint)((CurrentException?.Invoke() ?? 0) & 0x1FF) | ((ulong)(pending & 0x1FF) << 12) | (external ? 1UL << 22 : 0) | (activeCount <= 1 ? 1UL << 11 : 0)
             | (IsPending(PendSv) ? 1UL << 28 : 0) | (IsPending(SysTick) ? 1UL << 26 : 0);
     }
 
     private ulong ReadShcsr() =>
-        (IsActive(SvCall) ? 1UL << 7 : 0) | (IsActive(PendSv) ? 1UL << 10 : 0) | (IsActive(SysTick) ? 1UL << 11 : 0) | (IsPending(SvCall) ? 1UL << 15 : 0);
+        (IsActive(MemManage) ? 1UL << 0 : 0) | (IsActive(BusFault) ? 1UL << 1 : 0) | (IsActive(UsageFault) ? 1UL << 3 : 0)
+        | (IsActive(SvCall) ? 1UL << 7 : 0) | (IsActive(PendSv) ? 1UL << 10 : 0) | (IsActive(SysTick) ? 1UL << 11 : 0)
+        | (IsPending(UsageFault) ? 1UL << 12 : 0) | (IsPending(MemManage) ? 1UL << 13 : 0) | (IsPending(BusFault) ? 1UL << 14 : 0)
+        | (IsPending(SvCall) ? 1UL << 15 : 0) | _faultEnables;
 }

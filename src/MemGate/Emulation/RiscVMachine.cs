@@ -1,4 +1,5 @@
 using MemGate.Devices;
+using MemGate.Memory;
 using MemGate.Mmio;
 using MemGate.Native;
 
@@ -16,6 +17,8 @@ namespace MemGate.Emulation;
 /// privileged spec (3.1.6–3.1.20) has it: when MTIE/MSIE in mie and MIE in mstatus allow, mepc = the
 /// interrupted PC, mcause = interrupt | 7 (timer) or 3 (software), MPIE = MIE, MIE = 0, MPP = M, and the
 /// PC goes to mtvec (its base, or base + 4 × cause when vectored); <c>mret</c> is Unicorn's own.
+/// Synchronous traps (ecall, ebreak, illegal instructions, access faults, misaligned atomics) go to mtvec
+/// with mepc, mcause and mtval as QEMU sets them; without an mtvec they end the run.
 /// </remarks>
 public sealed class RiscVMachine : FirmwareMachine
 {
@@ -28,9 +31,22 @@ public sealed class RiscVMachine : FirmwareMachine
     private const uint EcallFromUser = 8;
     private const uint Wfi = 0x1050_0073;
     private const uint EcallFromMachine = 11;
+    private const ulong FetchAccessFault = 1;
+    private const ulong IllegalInstruction = 2;
+    private const ulong BreakpointCause = 3;
+    private const ulong LoadMisaligned = 4;
+    private const ulong LoadAccessFault = 5;
+    private const ulong StoreMisaligned = 6;
+    private const ulong StoreAccessFault = 7;
+    private const uint Ebreak = 0x0010_0073;
+    private const uint CompressedEbreak = 0x9002;
+    private const uint MipCsr = 0x344;
+    private const ulong MipMsip = 1UL << 3;
+    private const ulong MipMtip = 1UL << 7;
 
     private readonly RiscVClint _clint;
     private readonly int _xlen;
+    private readonly HashSet<ulong> _mipHooks = [];
 
     private RiscVMachine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, int xlen, RiscVClint clint)
         : base(memory, output, errorOutput, Unicorn.ArchRiscv, xlen == 64 ? Unicorn.ModeRiscv64 : Unicorn.ModeRiscv32, cpuModel: null, engineOwned: false)
@@ -139,37 +155,142 @@ public sealed class RiscVMachine : FirmwareMachine
             : _clint.TimerPending && (mie & (1UL << TimerCause)) != 0 ? TimerCause : -1;
         if (cause >= 0)
         {
-            Trap(address, (1UL << (_xlen - 1)) | (uint)cause, mstatus);
+            Trap(address, (1UL << (_xlen - 1)) | (uint)cause, mstatus, 0);
         }
     }
 
     // Unicorn reports a synchronous exception with the PC already past the instruction (4 bytes, whatever its length).
     private protected override ulong TrappingInstruction(uint number) => number < 16 ? ReadPc() - 4 : ReadPc();
 
-    // Unicorn hands synchronous traps (ecall, illegal instruction, access faults) to the hook instead of
-    // the CPU; they are delivered to the firmware's mtvec here, or end the run when it has none.
+    // Unicorn hands synchronous traps (ecall, illegal instruction, misaligned atomics) to the hook with
+    // the PC already 4 past the trapping instruction (whatever its length); they are delivered to the
+    // firmware's mtvec with mepc = that instruction and mtval as QEMU fills it, or end the run without one.
     private protected override void Interrupt(uint number)
     {
-        ulong pc = ReadPc();
+        ulong pc = ReadPc() - 4;
         if (number < 16 && Register(Unicorn.RiscvRegMtvec) != 0)
         {
             // QEMU adds the privilege level to ECALL's cause when it delivers the trap, which Unicorn skips; firmware runs in M-mode here.
-            Trap(pc, number == EcallFromUser ? EcallFromMachine : number, Register(Unicorn.RiscvRegMstatus));
+            ulong cause = number == EcallFromUser ? EcallFromMachine : number;
+            Trap(pc, cause, Register(Unicorn.RiscvRegMstatus), TrapValue(cause, pc));
             return;
         }
+        SetRegister(Unicorn.RiscvRegPc, pc);
         Fail($"Run stopped at PC 0x{pc:X8}: trap {number} ({TrapName(number)}) and no trap vector (mtvec) is set.");
     }
 
+    // Unicorn stops the engine at EBREAK (PC on it) instead of raising the exception.
+    private protected override bool TakeEngineStop(int error)
+    {
+        ulong pc = ReadPc();
+        if (Register(Unicorn.RiscvRegMtvec) == 0 || !IsBreakpoint(pc))
+        {
+            return false;
+        }
+        Trap(pc, BreakpointCause, Register(Unicorn.RiscvRegMstatus), 0);
+        return true;
+    }
+
+    private bool IsBreakpoint(ulong pc) => ReadInstruction(pc, 2) == CompressedEbreak || ReadInstruction(pc, 4) == Ebreak;
+
+    // Load, store and fetch access faults (causes 5, 7, 1) with mtval = the address, as on QEMU, when a trap vector is set.
+    private protected override bool TakesAccessFault(AccessKind access, ulong address) => Register(Unicorn.RiscvRegMtvec) != 0;
+
+    private protected override void TakeAccessFault(AccessKind access, ulong address, ulong pc)
+    {
+        var (cause, at) = access switch
+        {
+            AccessKind.Read => (LoadAccessFault, pc),
+            AccessKind.Write => (StoreAccessFault, pc),
+            _ => (FetchAccessFault, address),
+        };
+        Trap(at, cause, Register(Unicorn.RiscvRegMstatus), address);
+    }
+
+    // mtval as QEMU 7.2 sets it: the instruction's bits for an illegal one, the address for a misaligned access, else 0.
+    private ulong TrapValue(ulong cause, ulong pc)
+    {
+        uint low = ReadInstruction(pc, 2);
+        uint instruction = (low & 3) == 3 ? ReadInstruction(pc, 4) : low;
+        switch (cause)
+        {
+            case IllegalInstruction:
+                return instruction;
+            case LoadMisaligned or StoreMisaligned when (instruction & 3) == 3:
+                // LR, SC and AMOs address rs1 itself; loads and stores add their 12-bit offset.
+                ulong rs1 = Register(Unicorn.RiscvRegX0 + (int)((instruction >> 15) & 31));
+                long offset = (instruction & 0x7F) switch
+                {
+                    0x03 => (int)instruction >> 20,
+                    0x23 => ((int)instruction >> 25 << 5) | (int)((instruction >> 7) & 31),
+                    _ => 0,
+                };
+                return Mask(rs1 + (ulong)offset);
+            default:
+                return 0;
+        }
+    }
+
+    private ulong Mask(ulong value) => _xlen == 32 ? value & 0xFFFF_FFFF : value;
+
     // Trap entry in machine mode (privileged spec 3.1.6): mepc, mcause, mtval, MPIE = MIE, MIE = 0, MPP = M, PC = mtvec.
-    private void Trap(ulong pc, ulong cause, ulong mstatus)
+    private void Trap(ulong pc, ulong cause, ulong mstatus, ulong value)
     {
         SetRegister(Unicorn.RiscvRegMepc, pc);
         SetRegister(Unicorn.RiscvRegMcause, cause);
-        SetRegister(Unicorn.RiscvRegMtval, 0);
+        SetRegister(Unicorn.RiscvRegMtval, value);
         SetRegister(Unicorn.RiscvRegMstatus, (mstatus & ~(MstatusMie | MstatusMpie)) | MstatusMpp | ((mstatus & MstatusMie) != 0 ? MstatusMpie : 0));
         ulong mtvec = Register(Unicorn.RiscvRegMtvec);
         bool vectored = (mtvec & 3) == 1 && (cause >> (_xlen - 1)) != 0;
         SetRegister(Unicorn.RiscvRegPc, (mtvec & ~3UL) + (vectored ? 4 * (cause & 0xFF) : 0));
+    }
+
+    // mip.MSIP and mip.MTIP are read-only mirrors of the CLINT (3.1.9), which Unicorn's mip cannot hold
+    // (only supervisor bits are writable from outside): the CSR instructions that access mip in the loaded
+    // image are hooked and run here. Code the firmware writes at run time is not scanned.
+    private protected override void Loaded(Firmware.FirmwareImage image)
+    {
+        foreach (var segment in image.Segments)
+        {
+            var data = segment.Data;
+            for (int i = 0; i + 4 <= data.Length; i += 2)
+            {
+                if (IsMipAccess(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i))) && _mipHooks.Add(segment.Address + (ulong)i))
+                {
+                    HookInstruction(segment.Address + (ulong)i);
+                }
+            }
+        }
+    }
+
+    // csrrw/csrrs/csrrc and their immediate forms on CSR 0x344.
+    private static bool IsMipAccess(uint instruction) => (instruction & 0x7F) == 0x73 && (instruction >> 20) == MipCsr && ((instruction >> 12) & 3) != 0;
+
+    private protected override void InstructionReached(ulong address)
+    {
+        uint instruction = ReadInstruction(address, 4);
+        if (!IsMipAccess(instruction))
+        {
+            return;
+        }
+        uint funct3 = (instruction >> 12) & 7;
+        int rd = (int)((instruction >> 7) & 31);
+        int rs1 = (int)((instruction >> 15) & 31);
+        ulong engine = Register(Unicorn.RiscvRegMip);
+        ulong old = (engine & ~(MipMsip | MipMtip)) | (_clint.SoftwarePending ? MipMsip : 0) | (_clint.TimerPending ? MipMtip : 0);
+        ulong source = funct3 >= 5 ? (ulong)rs1 : Register(Unicorn.RiscvRegX0 + rs1);
+        // Only the supervisor bits are writable (Unicorn masks the rest); csrrs/csrrc with x0 or 0 do not write.
+        switch (funct3 & 3)
+        {
+            case 1: SetRegister(Unicorn.RiscvRegMip, source); break;
+            case 2 when rs1 != 0: SetRegister(Unicorn.RiscvRegMip, engine | source); break;
+            case 3 when rs1 != 0: SetRegister(Unicorn.RiscvRegMip, engine & ~source); break;
+        }
+        if (rd != 0)
+        {
+            SetRegister(Unicorn.RiscvRegX0 + rd, Mask(old));
+        }
+        SetRegister(Unicorn.RiscvRegPc, address + 4);
     }
 
     private static string TrapName(uint cause) => cause switch

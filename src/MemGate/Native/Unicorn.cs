@@ -71,6 +71,7 @@ internal static unsafe partial class Unicorn
     public const uint ProtExec = 4;
 
     public const int HookIntr = 1;
+    public const int HookCode = 4;
     public const int HookBlock = 8;
     public const int HookMemInvalid = 1008;   // UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT
 

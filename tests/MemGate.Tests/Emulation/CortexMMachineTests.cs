@@ -65,6 +65,25 @@ public sealed class CortexMMachineTests
         Assert.Contains("PC 0x08000042", fault.Message);
     }
 
+    // A fault inside the HardFault handler is the lockup state (B1.5.15): nothing can take it, the run ends saying so.
+    [Fact]
+    public void A_fault_in_the_hardfault_handler_locks_up_and_ends_the_run()
+    {
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+        flash.WriteUInt32(new GuestAddress(0x0800_000C), 0x0800_0051);   // HardFault
+        flash.WriteUInt16(new GuestAddress(0x0800_0040), 0xDE00);          // udf #0
+        flash.WriteUInt16(new GuestAddress(0x0800_0050), 0xDE01);          // HardFault: udf #1
+        var fault = Assert.Throws<EmulationFault>(() => machine.Run(maxInstructions: 10_000, timeout: TimeSpan.FromSeconds(10)));
+        Assert.Contains("PC 0x08000050: undefined instruction; the CPU locks up", fault.Message);
+        Assert.Equal(0x0800_0050UL, fault.ProgramCounter & ~1UL);
+        // The first fault escalated to HardFault (UsageFault disabled): CFSR.UNDEFINSTR and HFSR.FORCED are set.
+        Assert.Equal(1UL << 16, machine.Nvic.ScbBlock.Peek("CFSR"));
+        Assert.Equal(1UL << 30, machine.Nvic.ScbBlock.Peek("HFSR"));
+    }
+
     [Fact]
     public void A_firmware_write_to_flash_is_a_fault_with_pc_and_address()
     {

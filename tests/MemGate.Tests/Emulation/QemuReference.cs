@@ -1,0 +1,59 @@
+using System.Diagnostics;
+
+namespace MemGate.Tests.Emulation;
+
+/// <summary>
+/// Runs a firmware image on the QEMU machine that matches a MemGate device template (the reference the
+/// differential tests compare with): stm32vldiscovery for STM32F103, virt for RV32/RV64.
+/// </summary>
+internal static class QemuReference
+{
+    /// <summary>The QEMU binary and arguments for <paramref name="device"/>'s board.</summary>
+    public static (string Binary, string[] Arguments) Command(string device, string image) => device switch
+    {
+        "STM32F103" => ("qemu-system-arm", ["-M", "stm32vldiscovery", "-display", "none", "-monitor", "none", "-serial", "stdio",
+            "-semihosting-config", "enable=on,target=native", "-kernel", image]),
+        "RV32" => ("qemu-system-riscv32", ["-M", "virt", "-bios", "none", "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel", image]),
+        "RV64" => ("qemu-system-riscv64", ["-M", "virt", "-bios", "none", "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel", image]),
+        _ => throw new ArgumentException($"No QEMU board for '{device}'.", nameof(device)),
+    };
+
+    /// <summary>The full path of <paramref name="binary"/> on PATH, or null when QEMU is not installed.</summary>
+    public static string? Find(string binary) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, binary)).FirstOrDefault(File.Exists);
+
+    /// <summary>Runs <paramref name="image"/> on QEMU (which must exist) and returns its console output and exit code.</summary>
+    public static async Task<(string Output, int ExitCode)> RunAsync(string binary, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(binary, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        using var process = Process.Start(info)!;
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            var error = process.StandardError.ReadToEndAsync(limit.Token);
+            string output = await process.StandardOutput.ReadToEndAsync(limit.Token);
+            await process.WaitForExitAsync(limit.Token);
+            await error;
+            return (output.ReplaceLineEndings("\n"), process.ExitCode);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{binary} did not finish within {timeout.TotalSeconds} s.");
+        }
+    }
+
+    /// <summary>Reads a recorded QEMU run (the program's output, then a line "@exit N", as tests/firmware/*/build.sh writes it).</summary>
+    public static (string Output, int ExitCode) ReadRecord(string path)
+    {
+        string text = File.ReadAllText(path);
+        int marker = text.LastIndexOf("\n@exit ", StringComparison.Ordinal);
+        return (text[..marker], int.Parse(text[(marker + "\n@exit ".Length)..].Trim(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
