@@ -170,9 +170,14 @@ public sealed class CortexMMachine : FirmwareMachine
         return Nvic.AnyPendingEnabled() || _sysTick.AdvanceToInterrupt();
     }
 
-    private protected override void BlockEntered(ulong address, uint instructions)
+    private protected override void AdvanceTime(ulong instructions) => _sysTick.Advance(instructions);
+
+    // Every block while an interrupt could be taken (the masks are registers the firmware changes
+    // without telling anyone); otherwise at SysTick's next interrupt.
+    private protected override ulong NextEvent() => Nvic.NextToTake(primask: false, basepri: 0) != 0 ? 0 : _sysTick.ClocksToInterrupt;
+
+    private protected override void BlockEntered(ulong address)
     {
-        _sysTick.Advance(instructions);
         // Not inside the CLREX sequence: an exception taken there would stack its address, whose literal the next entry overwrites.
         if (address < ExcReturnBase && address - _clrexAddress >= Granule && Nvic.NextToTake(primask: false, basepri: 0) != 0)
         {

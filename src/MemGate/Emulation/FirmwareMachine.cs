@@ -18,7 +18,10 @@ namespace MemGate.Emulation;
 /// <remarks>
 /// An exception thrown in a callback never crosses into native code: it is kept, the engine is
 /// stopped, and it is rethrown as an <see cref="EmulationFault"/> when <see cref="Run"/> returns.
-/// Instructions are counted per translated block as it is entered; when an instruction raises an
+/// Instructions are counted per translated block as it is entered, by a native block hook
+/// (<see cref="BlockCounter"/>) that calls back into the machine only when a block is new or the
+/// machine asked to look again (a timer due, an interrupt that may be taken). Timers advance lazily by
+/// the instructions counted, before any peripheral access and at those call-backs. When an instruction raises an
 /// exception, the count is corrected to the instructions before it plus the trapping one. Limits (time,
 /// instructions, a stop request) are also checked at every exception, so a storm of traps that never
 /// completes a block still stops.
@@ -37,7 +40,12 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private ulong _callbackPc;
     private EmulationFault? _fault;
     private int? _exitCode;
-    private ulong _instructions;
+    // The counter and its table live on the pinned object heap: fixed addresses for the native stub, freed with the machine.
+    private readonly byte[] _counterMemory = GC.AllocateArray<byte>(sizeof(BlockCounter), pinned: true);
+    private readonly ulong[] _blockKeys = GC.AllocateArray<ulong>(BlockCounter.TableSize, pinned: true);
+    private readonly uint[] _blockCounts = GC.AllocateArray<uint>(BlockCounter.TableSize, pinned: true);
+    private readonly BlockCounter* _counter;
+    private ulong _timeAt;   // the instruction count up to which the machine's timers have advanced
     private volatile bool _stopRequested;
 
     // The limits of the current run, checked where the engine hands exceptions to the machine.
@@ -46,16 +54,6 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private ulong? _resumePc;   // where Continue goes on after a run halted at an exception by a limit
     private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded
 
-    // The block being executed: where it starts, its size and instruction count, the count before it.
-    private ulong _blockAddress;
-    private uint _blockSize;
-    private uint _blockCount;
-    private ulong _beforeBlock;
-
-    // Instruction counts of translated blocks, direct-mapped by address (a miss decodes the block once).
-    private const int BlockCacheSize = 4096;
-    private readonly ulong[] _blockKeys = new ulong[BlockCacheSize];
-    private readonly uint[] _blockCounts = new uint[BlockCacheSize];
 
     // Benchmarks only: RAM and flash in engine-owned memory (uc_mem_map) filled from MemGate at each run —
     // "raw Unicorn" as the baseline for MemGate's zero-copy mapping.
@@ -68,6 +66,10 @@ public abstract unsafe class FirmwareMachine : IDisposable
         ErrorOutput = errorOutput ?? output;
         _engineOwned = engineOwned;
         _engine = UnicornHandle.Open(arch, mode);
+        _counter = (BlockCounter*)Marshal.UnsafeAddrOfPinnedArrayElement(_counterMemory, 0);
+        _counter->Keys = (ulong*)Marshal.UnsafeAddrOfPinnedArrayElement(_blockKeys, 0);
+        _counter->Counts = (uint*)Marshal.UnsafeAddrOfPinnedArrayElement(_blockCounts, 0);
+        _counter->Slow = (nint)(delegate* unmanaged<nint, ulong, uint, nint, void>)&OnBlock;
         try
         {
             if (cpuModel is { } model)
@@ -78,11 +80,12 @@ public abstract unsafe class FirmwareMachine : IDisposable
             Granule = page;
             var self = GCHandle.Alloc(this);
             _pins.Add(self);
+            _counter->Owner = GCHandle.ToIntPtr(self);
             MapMemory();
             MapHaltPage();
             nint hook;
             Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookIntr, (delegate* unmanaged<nint, uint, nint, void>)&OnInterrupt, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(INTR)");
-            Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookBlock, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnBlock, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(BLOCK)");
+            Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookBlock, (void*)BlockCounter.Stub, (nint)_counter, 1, 0), "uc_hook_add(BLOCK)");
             Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookMemInvalid, (delegate* unmanaged<nint, int, ulong, int, long, nint, byte>)&OnInvalidMemory, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(MEM_INVALID)");
         }
         catch
@@ -112,7 +115,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     public ICpuRegisterFile Registers => Memory.CpuRegisters;
 
     /// <summary>Instructions executed so far in the current or last run.</summary>
-    public ulong Instructions => _instructions;
+    public ulong Instructions => _counter->Instructions;
 
     private nint Engine => _engine.DangerousGetHandle();
 
@@ -262,10 +265,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
         _accessTrap?.Cpu.Dispose();
         _accessTrap = null;
         _exitCode = null;
-        _instructions = 0;
+        _counter->Instructions = 0;
+        _counter->BlockSize = 0;
+        _timeAt = 0;
         _stopRequested = false;
         _resumePc = null;
-        _blockSize = 0;
         _maxInstructions = maxInstructions;
         var clock = Stopwatch.StartNew();
         _deadline = timeout is { } limit ? Stopwatch.GetTimestamp() + (long)Math.Min(limit.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2) : 0;
@@ -279,9 +283,14 @@ public abstract unsafe class FirmwareMachine : IDisposable
                 var left = t - clock.Elapsed;
                 micros = (ulong)Math.Max(1, left.TotalMicroseconds);
             }
-            // With a count Unicorn checks for stop requests at every instruction; without one, a firmware
-            // spinning in a branch-to-self after an exit request would never stop (Unicorn 2.0.1).
-            ulong count = maxInstructions > 0 ? maxInstructions - Math.Min(_instructions, maxInstructions - 1) : long.MaxValue;
+            // Always a count: with one, Unicorn keeps the PC exact at every instruction (it calls a hook per
+            // instruction), which fault and peripheral call-backs need to report and deliver exceptions at
+            // the right instruction; without one they read the PC last stored, often the block's start
+            // (measured: access-fault epc and exit counts wrong; a read/write hook does not help on 2.1.4,
+            // which stops storing the PC once it was written from outside). That hook is most of the
+            // engine's time on compute loops; see README "Performance".
+            ulong count = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) : long.MaxValue;
+            _counter->Budget = 0;   // the first block looks at the machine's state
             error = Unicorn.EmuStart(Engine, start, _haltAddress, micros, (nuint)count);
             bool trapped = error != 0 && DeliverTrap(error);
             if (trapped)
@@ -289,7 +298,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
                 error = 0;
             }
             if (error != 0 || _callbackError is not null || _fault is not null || _exitCode is not null || _stopRequested
-                || (timeout is not null && clock.Elapsed >= timeout.Value) || (maxInstructions > 0 && _instructions >= maxInstructions))
+                || (timeout is not null && clock.Elapsed >= timeout.Value) || (maxInstructions > 0 && Instructions >= maxInstructions))
             {
                 break;
             }
@@ -305,6 +314,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
             {
                 break;
             }
+            SyncTime();
             if (!WakeUp(pc, out start))
             {
                 idle = $"idle: the CPU waits for an interrupt (WFI, PC 0x{pc:X8}) that nothing will raise";
@@ -314,8 +324,9 @@ public abstract unsafe class FirmwareMachine : IDisposable
         clock.Stop();
         if (maxInstructions > 0)
         {
-            _instructions = Math.Min(_instructions, maxInstructions);
+            _counter->Instructions = Math.Min(Instructions, maxInstructions);
         }
+        SyncTime();   // the models show the time the run reached
         if (_callbackError is { } pending)
         {
             throw new EmulationFault($"Run stopped at PC 0x{_callbackPc:X8}: {pending.Message}", _callbackPc, (pending as GuestMemoryException)?.Address.Value,
@@ -327,7 +338,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
         if (_exitCode is { } code)
         {
-            return new RunResult(code, "exit", clock.Elapsed, _instructions, RunOutcome.Exit);
+            return new RunResult(code, "exit", clock.Elapsed, Instructions, RunOutcome.Exit);
         }
         if (error != 0)
         {
@@ -335,10 +346,10 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
         var (outcome, reason) = idle is not null ? (RunOutcome.Idle, idle)
             : _stopRequested ? (RunOutcome.Interrupted, "interrupted")
-            : maxInstructions > 0 && _instructions >= maxInstructions ? (RunOutcome.InstructionLimit, "instruction limit")
+            : maxInstructions > 0 && Instructions >= maxInstructions ? (RunOutcome.InstructionLimit, "instruction limit")
             : timeout is not null && clock.Elapsed >= timeout.Value ? (RunOutcome.Timeout, "timeout")
             : (RunOutcome.Interrupted, "interrupted");   // the engine returned for no reason of ours: report it as a stop, never as success
-        return new RunResult(null, reason, clock.Elapsed, _instructions, outcome);
+        return new RunResult(null, reason, clock.Elapsed, Instructions, outcome);
     }
 
     /// <summary>Asks a running <see cref="Run"/> to stop (from another thread, e.g. on Ctrl-C); it returns with outcome <see cref="RunOutcome.Interrupted"/>.</summary>
@@ -407,10 +418,40 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>How many instructions a translated block of these bytes holds.</summary>
     private protected virtual uint CountInstructions(ReadOnlySpan<byte> code) => (uint)code.Length / 4;
 
-    /// <summary>A block is about to run (after <see cref="Instructions"/> counted it): timers advance, interrupts are taken here.</summary>
-    private protected virtual void BlockEntered(ulong address, uint instructions)
+    /// <summary>
+    /// A block is about to run (after <see cref="Instructions"/> counted it and the timers advanced to
+    /// that count): interrupts are taken here. Called at the blocks <see cref="NextEvent"/> asks for.
+    /// </summary>
+    private protected virtual void BlockEntered(ulong address)
     {
     }
+
+    /// <summary>The machine's timers advance by <paramref name="instructions"/> executed instructions.</summary>
+    private protected virtual void AdvanceTime(ulong instructions)
+    {
+    }
+
+    /// <summary>
+    /// In how many instructions the machine next needs <see cref="BlockEntered"/>: 0 at the next block
+    /// (something may be taken), else until its next timer event, <see cref="ulong.MaxValue"/> for never.
+    /// Peripheral accesses and exceptions make the next block look again in any case.
+    /// </summary>
+    private protected virtual ulong NextEvent() => 0;
+
+    /// <summary>Advances the timers to the instructions counted so far (lazily: before they are read, and when they are due).</summary>
+    private protected void SyncTime()
+    {
+        ulong now = _counter->Instructions;
+        if (now > _timeAt)
+        {
+            // A count corrected down after an exception leaves _timeAt ahead until the count catches up.
+            AdvanceTime(now - _timeAt);
+            _timeAt = now;
+        }
+    }
+
+    /// <summary>Makes the next block call <see cref="BlockEntered"/> (the machine's state changed).</summary>
+    private protected void LookAtNextBlock() => _counter->Budget = 0;
 
     /// <summary>Whether the engine returned because the instruction before <paramref name="pc"/> is a wait for interrupt (Unicorn halts the CPU there).</summary>
     private protected virtual bool WaitsForInterrupt(ulong pc) => false;
@@ -606,6 +647,8 @@ public abstract unsafe class FirmwareMachine : IDisposable
         var window = (MmioWindow)GCHandle.FromIntPtr(user).Target!;
         try
         {
+            window.Machine.SyncTime();
+            window.Machine.LookAtNextBlock();   // a read may change state too (read-to-clear)
             var main = window.Machine.Memory.Main;
             var address = new GuestAddress(window.Base + offset);
             return size switch
@@ -629,6 +672,8 @@ public abstract unsafe class FirmwareMachine : IDisposable
         var window = (MmioWindow)GCHandle.FromIntPtr(user).Target!;
         try
         {
+            window.Machine.SyncTime();
+            window.Machine.LookAtNextBlock();
             var main = window.Machine.Memory.Main;
             var address = new GuestAddress(window.Base + offset);
             switch (size)
@@ -652,6 +697,8 @@ public abstract unsafe class FirmwareMachine : IDisposable
         try
         {
             machine.CountToCurrentInstruction(machine.TrappingInstruction(number));
+            machine.SyncTime();
+            machine.LookAtNextBlock();
             machine.Interrupt(number);
             machine.StopAtLimit();
         }
@@ -667,15 +714,16 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private void CountToCurrentInstruction(ulong? at = null)
     {
         ulong pc = at ?? ReadPc();
-        if (_blockSize == 0 || pc < _blockAddress || pc - _blockAddress >= _blockSize)
+        var c = _counter;
+        if (c->BlockSize == 0 || pc < c->BlockAddress || pc - c->BlockAddress >= c->BlockSize)
         {
             return;   // not inside the block just entered (e.g. an exception return through a magic address)
         }
-        Span<byte> code = stackalloc byte[(int)Math.Min(pc - _blockAddress, 1024)];
-        ReadThroughEngine(_blockAddress, code);
+        Span<byte> code = stackalloc byte[(int)Math.Min(pc - c->BlockAddress, 1024)];
+        ReadThroughEngine(c->BlockAddress, code);
         uint before = code.IsEmpty ? 0 : CountInstructions(code);
-        _instructions = _beforeBlock + Math.Min(_blockCount, before + 1);
-        _blockSize = 0;   // counted; a second exception before the next block changes nothing more
+        c->Instructions = c->BeforeBlock + Math.Min(c->BlockCount, before + 1);
+        c->BlockSize = 0;   // counted; a second exception before the next block changes nothing more
     }
 
     // Limits are checked at every exception too: a trap storm (a trap vector that traps again) may never
@@ -686,7 +734,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         {
             return;   // already ending
         }
-        if (_stopRequested || (_maxInstructions > 0 && _instructions >= _maxInstructions) || (_deadline != 0 && Stopwatch.GetTimestamp() >= _deadline))
+        if (_stopRequested || (_maxInstructions > 0 && Instructions >= _maxInstructions) || (_deadline != 0 && Stopwatch.GetTimestamp() >= _deadline))
         {
             _resumePc = ReadPc();   // the exception was delivered: Continue goes on at its handler
             Halt();
@@ -696,16 +744,27 @@ public abstract unsafe class FirmwareMachine : IDisposable
     [UnmanagedCallersOnly]
     private static void OnBlock(nint engine, ulong address, uint size, nint user)
     {
-        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
+        // Reached from BlockCounter's stub: a block new to the table (not counted yet), or the budget spent (counted).
+        var c = (BlockCounter*)user;
+        var machine = (FirmwareMachine)GCHandle.FromIntPtr(c->Owner).Target!;
         try
         {
-            uint count = machine.BlockInstructions(address, size);
-            machine._beforeBlock = machine._instructions;
-            machine._blockAddress = address;
-            machine._blockSize = size;
-            machine._blockCount = count;
-            machine._instructions += count;
-            machine.BlockEntered(address, count);
+            var (slot, key) = BlockCounter.Locate(address, size);
+            if (c->Keys[slot] != key)
+            {
+                uint count = machine.DecodeBlock(address, size);
+                c->Keys[slot] = key;
+                c->Counts[slot] = count;
+                c->BeforeBlock = c->Instructions;
+                c->BlockAddress = address;
+                c->BlockSize = size;
+                c->BlockCount = count;
+                c->Instructions += count;
+            }
+            machine.SyncTime();
+            machine.BlockEntered(address);
+            ulong next = machine.NextEvent();
+            c->Budget = next >= ulong.MaxValue - c->Instructions ? ulong.MaxValue : c->Instructions + next;
         }
         catch (Exception e)
         {
@@ -713,21 +772,12 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
     }
 
-    private uint BlockInstructions(ulong address, uint size)
+    // Instructions in a translated block (decoded once; the table keeps the count).
+    private uint DecodeBlock(ulong address, uint size)
     {
-        // Key: address and size together (a block re-translated after invalidation may differ in size).
-        ulong key = address ^ ((ulong)size << 48) ^ 1;
-        int slot = (int)((address >> 1) & (BlockCacheSize - 1));
-        if (_blockKeys[slot] == key)
-        {
-            return _blockCounts[slot];
-        }
         Span<byte> code = size <= 1024 ? stackalloc byte[(int)size] : new byte[size];
         ReadThroughEngine(address, code);
-        uint count = Math.Max(1, CountInstructions(code));
-        _blockKeys[slot] = key;
-        _blockCounts[slot] = count;
-        return count;
+        return Math.Max(1, CountInstructions(code));
     }
 
     // ---- Faults the firmware takes (its trap or fault handler runs instead of the run ending) ----

@@ -37,6 +37,9 @@ public sealed class RiscVClint
     /// <summary>The machine software interrupt is pending (MSIP).</summary>
     public bool SoftwarePending => _softwarePending;
 
+    /// <summary>Ticks until MTIME reaches MTIMECMP (0 when the timer interrupt is pending, <see cref="ulong.MaxValue"/> when no compare is armed).</summary>
+    public ulong TicksToCompare => _compare == ulong.MaxValue ? ulong.MaxValue : Time >= _compare ? 0 : _compare - Time;
+
     /// <summary>Counts <paramref name="ticks"/> executed instructions.</summary>
     public void Advance(ulong ticks) => _time += ticks;
 

@@ -138,9 +138,13 @@ public sealed class RiscVMachine : FirmwareMachine
         return (mie & (1UL << TimerCause)) != 0 && _clint.AdvanceToCompare();
     }
 
-    private protected override void BlockEntered(ulong address, uint instructions)
+    private protected override void AdvanceTime(ulong instructions) => _clint.Advance(instructions);
+
+    // Every block while an interrupt is pending (mstatus/mie change without telling anyone), else at the timer compare.
+    private protected override ulong NextEvent() => _clint.SoftwarePending ? 0 : _clint.TicksToCompare;
+
+    private protected override void BlockEntered(ulong address)
     {
-        _clint.Advance(instructions);
         if (!_clint.TimerPending && !_clint.SoftwarePending)
         {
             return;
@@ -273,6 +277,7 @@ public sealed class RiscVMachine : FirmwareMachine
         {
             return;
         }
+        SyncTime();   // MTIP reflects MTIME up to this instruction
         uint funct3 = (instruction >> 12) & 7;
         int rd = (int)((instruction >> 7) & 31);
         int rs1 = (int)((instruction >> 15) & 31);

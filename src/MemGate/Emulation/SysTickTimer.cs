@@ -72,7 +72,10 @@ public sealed class SysTickTimer
         return true;
     }
 
-    /// <summary>Counts <paramref name="clocks"/> processor clocks.</summary>
+    /// <summary>Clocks until the counter wraps with its interrupt enabled (<see cref="ulong.MaxValue"/> when it will not interrupt).</summary>
+    public ulong ClocksToInterrupt => (_csr & 3) == 3 && _reload != 0 ? _countdown : ulong.MaxValue;
+
+    /// <summary>Counts <paramref name="clocks"/> processor clocks (any number: the counter may wrap more than once).</summary>
     public void Advance(ulong clocks)
     {
         if ((_csr & 1) == 0 || _reload == 0)
@@ -84,7 +87,8 @@ public sealed class SysTickTimer
             _countdown -= clocks;
             return;
         }
-        _countdown = _reload + 1;
+        ulong period = _reload + 1;
+        _countdown = period - (clocks - _countdown) % period;   // wraps pend the exception once, as on the part
         _csr |= 1UL << 16;             // COUNTFLAG
         if ((_csr & 2) != 0)
         {
