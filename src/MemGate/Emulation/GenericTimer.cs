@@ -71,15 +71,16 @@ public sealed class GenericTimer
         return true;
     }
 
-    /// <summary>Lets the counter run on to the next compare value of an enabled, unmasked timer (a CPU waiting for an interrupt); false when none is armed.</summary>
+    /// <summary>Lets the counter run on to the next compare value ahead of it of an enabled, unmasked timer (a CPU waiting for an interrupt); false when none is armed.</summary>
     public bool AdvanceToNextEvent()
     {
+        // A timer already past its compare value has raised what it can: the next event is a later compare.
         ulong next = ulong.MaxValue;
-        if ((_physicalControl & (Enable | Mask)) == Enable)
+        if ((_physicalControl & (Enable | Mask)) == Enable && _physicalCompare > _count)
         {
             next = Math.Min(next, _physicalCompare);
         }
-        if ((_virtualControl & (Enable | Mask)) == Enable)
+        if ((_virtualControl & (Enable | Mask)) == Enable && _virtualCompare > _count)
         {
             next = Math.Min(next, _virtualCompare);
         }
@@ -87,10 +88,7 @@ public sealed class GenericTimer
         {
             return false;
         }
-        if (next > _count)
-        {
-            _count = next;
-        }
+        _count = next;
         Update();
         return true;
     }

@@ -40,6 +40,8 @@ public sealed class Gicv2
     private uint _priorityMask;
     private uint _binaryPoint;
     private uint _aliasedBinaryPoint;
+    private GicSignal _signal;
+    private bool _changed = true;   // the machine asks for the signal at every block: recompute only after a change
 
     /// <summary>A GIC after reset.</summary>
     public Gicv2()
@@ -71,6 +73,7 @@ public sealed class Gicv2
             _edge[i] = true;
         }
         (_distributorControl, _cpuControl, _priorityMask, _binaryPoint, _aliasedBinaryPoint) = (0, 0, 0, 0, 1);
+        _changed = true;
     }
 
     /// <summary>Drives interrupt line <paramref name="id"/> (a PPI 16–31 or an SPI 32–287); a rising edge latches an edge-triggered one.</summary>
@@ -80,11 +83,16 @@ public sealed class Gicv2
         {
             throw new ArgumentOutOfRangeException(nameof(id), $"GIC interrupt {id} is not a PPI or SPI line.");
         }
-        if (high && !_level[id] && _edge[id])
+        if (high == _level[id])
+        {
+            return;
+        }
+        if (high && _edge[id])
         {
             _latched[id] = true;
         }
         _level[id] = high;
+        _changed = true;
     }
 
     /// <summary>What the GIC signals to the CPU now: none, an IRQ or an FIQ.</summary>
@@ -92,18 +100,28 @@ public sealed class Gicv2
     {
         get
         {
-            int best = Best();
-            if (best < 0 || GroupPriority(best) >= RunningPriority)
+            if (_changed)
             {
-                return GicSignal.None;
+                _signal = ComputeSignal();
+                _changed = false;
             }
-            uint group = _group1[best] ? CtlrGroup1 : CtlrGroup0;
-            if ((_distributorControl & group) == 0 || (_cpuControl & group) == 0)
-            {
-                return GicSignal.None;
-            }
-            return !_group1[best] && (_cpuControl & CtlrFiqEn) != 0 ? GicSignal.Fiq : GicSignal.Irq;
+            return _signal;
         }
+    }
+
+    private GicSignal ComputeSignal()
+    {
+        int best = Best();
+        if (best < 0 || GroupPriority(best) >= RunningPriority)
+        {
+            return GicSignal.None;
+        }
+        uint group = _group1[best] ? CtlrGroup1 : CtlrGroup0;
+        if ((_distributorControl & group) == 0 || (_cpuControl & group) == 0)
+        {
+            return GicSignal.None;
+        }
+        return !_group1[best] && (_cpuControl & CtlrFiqEn) != 0 ? GicSignal.Fiq : GicSignal.Irq;
     }
 
     /// <summary>The GIC's state, for a machine snapshot, and back.</summary>
@@ -125,6 +143,7 @@ public sealed class Gicv2
             priority.CopyTo(_priority, 0);
             activePriority.CopyTo(_activePriority, 0);
             (_distributorControl, _cpuControl, _priorityMask, _binaryPoint, _aliasedBinaryPoint) = registers;
+            _changed = true;
         }
     }
 
@@ -386,6 +405,7 @@ public sealed class Gicv2
 
         public void Write(ulong offset, int size, ulong value)
         {
+            gic._changed = true;
             if (offset == 0xF00)
             {
                 gic.SoftwareInterrupt((uint)value);
@@ -400,10 +420,15 @@ public sealed class Gicv2
 
     private sealed class CpuInterfaceRegisters(Gicv2 gic) : IMmioHandler
     {
-        public ulong Read(ulong offset, int size) => size == 4 ? gic.ReadCpuInterface(offset) : 0;
+        public ulong Read(ulong offset, int size)
+        {
+            gic._changed |= offset == 0x0C;   // IAR acknowledges
+            return size == 4 ? gic.ReadCpuInterface(offset) : 0;
+        }
 
         public void Write(ulong offset, int size, ulong value)
         {
+            gic._changed = true;
             if (size == 4)
             {
                 gic.WriteCpuInterface(offset, (uint)value);
