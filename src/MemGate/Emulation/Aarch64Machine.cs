@@ -7,22 +7,59 @@ namespace MemGate.Emulation;
 
 /// <summary>
 /// A Cortex-A53 machine after QEMU's Arm <c>virt</c> board: the PL011 UART at 0x09000000 prints to the
-/// output and ARM semihosting (HLT #0xF000: SYS_WRITEC, SYS_WRITE0, SYS_WRITE, SYS_EXIT,
-/// SYS_EXIT_EXTENDED) reaches the output and the exit code. Firmware starts at the image's entry point
-/// with the MMU off, as QEMU's <c>-kernel</c> starts a bare-metal ELF.
+/// output, a GICv2 (<see cref="Gicv2"/>: distributor at 0x08000000, CPU interface at 0x08010000) with
+/// the generic timer (<see cref="GenericTimer"/>: CNTP on PPI 30, CNTV on PPI 27) raises IRQs and FIQs,
+/// and ARM semihosting (HLT #0xF000: SYS_WRITEC, SYS_WRITE0, SYS_WRITE, SYS_EXIT, SYS_EXIT_EXTENDED)
+/// reaches the output and the exit code. Firmware starts at the image's entry point as QEMU's virt
+/// (without virtualization=on or secure=on) starts a bare-metal <c>-kernel</c> ELF: at EL1 with SP_EL1,
+/// DAIF all masked, the MMU and FP/SIMD access (CPACR_EL1) off.
 /// </summary>
+/// <remarks>
+/// Unicorn hands every exception to the machine and has no GIC, so exceptions are taken here as the
+/// Armv8-A manual (D1.10) has them, to EL1: SPSR_EL1 = PSTATE, ELR_EL1 = the preferred return address,
+/// ESR_EL1 (and FAR_EL1 for aborts) with the syndromes QEMU gives, PSTATE = EL1h with DAIF masked, the
+/// PC at VBAR_EL1 + the vector's offset (current EL with SP0 or SPx, or lower EL). Synchronous ones:
+/// SVC, BRK, undefined instructions (HVC and SMC too: virt has no EL2 or EL3), the FP/SIMD access trap,
+/// and data and instruction aborts on access to nothing or against a region's permissions. IRQ and FIQ
+/// are taken at block boundaries when the GIC signals them and PSTATE.I/F allow; ERET is Unicorn's own.
+/// </remarks>
 public sealed class Aarch64Machine : FirmwareMachine
 {
     private static readonly ulong[] Halts = [0xFFFF_F000, 0x7F_FFFF_F000, 0x3FFF_F000];
     private const uint HltSemihosting = 0xD45E_0000;   // hlt #0xf000
+    private const uint Wfi = 0xD503_207F;
+    private const ulong PstateEl1h = 0x3C5;   // EL1 with SP_EL1, D, A, I and F masked
+    private const ulong PstateI = 1UL << 7;
+    private const ulong PstateF = 1UL << 6;
+    private const ulong ScrRw = 1UL << 10;
+    private const uint ExcpUdef = 1, ExcpSwi = 2, ExcpPrefetchAbort = 3, ExcpDataAbort = 4, ExcpBkpt = 7, ExcpHvc = 11, ExcpSmc = 13;
+    // ESR_EL1 syndromes (D17.2.37) as QEMU builds them: EC in bits 31:26, IL (32-bit instruction) in bit 25.
+    private const ulong EsrIl = 1UL << 25;
+    private const ulong EcUnknown = 0x00, EcFpAccess = 0x07, EcSvc = 0x15, EcInstructionAbortLower = 0x20, EcDataAbortLower = 0x24, EcBrk = 0x3C;
+    private const ulong FpAccessIss = (1UL << 24) | (0xEUL << 20);   // CV = 1, COND = 0xE
+    private const ulong SynchronousExternalAbort = 0x10;   // DFSC/IFSC: what QEMU reports for an access to nothing
+    private const ulong WriteNotRead = 1UL << 6;
 
     private readonly Semihosting _semihosting;
+    private readonly HashSet<ulong> _fpHooks = [];
+    private ulong _fpEnable;   // CPACR_EL1.FPEN, kept from reset and MSRs (Unicorn never traps FP/SIMD itself)
+    private readonly Gicv2 _gic;
+    private readonly GenericTimer _timer;
 
-    private Aarch64Machine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput)
+    private Aarch64Machine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, Gicv2 gic, GenericTimer timer)
         : base(memory, output, errorOutput, Unicorn.ArchArm64, Unicorn.ModeArm, Unicorn.CpuArm64A53, engineOwned: false)
     {
         _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 8);
+        _gic = gic;
+        _timer = timer;
+        HookSystemRegisters();
     }
+
+    /// <summary>The interrupt controller: drive SPI lines here.</summary>
+    public Gicv2 Gic => _gic;
+
+    /// <summary>The generic timer (its counter counts executed instructions).</summary>
+    public GenericTimer Timer => _timer;
 
     /// <summary>Builds the machine for a cortex-a53 device (see <see cref="FirmwareMachine.Create"/>).</summary>
     /// <exception cref="NotSupportedException">The device's CPU is not a Cortex-A53, or Unicorn is not installed.</exception>
@@ -34,16 +71,35 @@ public sealed class Aarch64Machine : FirmwareMachine
         {
             throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}'; the AArch64 machine runs cortex-a53.");
         }
+        var gic = new Gicv2();
+        var timer = new GenericTimer(gic);
         var models = new List<PeripheralModel>();
-        if (device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Start <= 0x0900_0000 && r.Last >= 0x0900_0FFF))
-        {
-            models.Add(new PeripheralModel("UART0", 0x0900_0000, 0x1000, Pl011Uart.Create("UART0", 0x0900_0000, output)));
-        }
+        AddIfMapped(device, models, new PeripheralModel("UART0", 0x0900_0000, 0x1000, Pl011Uart.Create("UART0", 0x0900_0000, output)));
+        AddIfMapped(device, models, new PeripheralModel("GIC_DIST", 0x0800_0000, 0x1_0000, gic.Distributor));
+        AddIfMapped(device, models, new PeripheralModel("GIC_CPU", 0x0801_0000, 0x1_0000, gic.CpuInterface));
         var memory = Allocate(device, options, models, EngineRegisterFile.Aarch64());
-        return Build(memory, options, () => new Aarch64Machine(memory, output, options.ErrorOutput));
+        return Build(memory, options, () => new Aarch64Machine(memory, output, options.ErrorOutput, gic, timer));
+    }
+
+    private static void AddIfMapped(DeviceDescription device, List<PeripheralModel> models, PeripheralModel model)
+    {
+        if (device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Start <= model.Base && r.Last >= model.Base + model.Size - 1))
+        {
+            models.Add(model);
+        }
     }
 
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
+
+    private protected override object? SaveModels() => (_gic.State, _timer.State);
+
+    private protected override void RestoreModels(object? state)
+    {
+        var (gic, timer) = ((object, (ulong, ulong, ulong, ulong, ulong)))state!;
+        _gic.State = gic;
+        _timer.State = timer;
+        _fpEnable = (Register(Unicorn.Arm64RegCpacrEl1) >> 20) & 3;
+    }
 
     private protected override int ProgramCounterRegister => Unicorn.Arm64RegPc;
 
@@ -51,11 +107,33 @@ public sealed class Aarch64Machine : FirmwareMachine
 
     private protected override uint HaltInstructions => 0x1400_0000;   // b .
 
-    // No interrupt sources are modelled here: a WFI ends the run as idle, saying so.
-    private protected override bool WaitsForInterrupt(ulong pc) => pc >= 4 && ReadInstruction(pc - 4, 4) == 0xD503_207F;
+    // Unicorn halts on WFI with the PC after it; time jumps to the next timer event, and the run goes on
+    // there, where the next block entry takes the interrupt if PSTATE allows.
+    private protected override bool WaitsForInterrupt(ulong pc) => pc >= 4 && ReadInstruction(pc - 4, 4) == Wfi;
 
+    private protected override bool WakeUp(ulong pc, out ulong resume)
+    {
+        resume = pc;
+        if (_gic.Signal != GicSignal.None)
+        {
+            return true;
+        }
+        _timer.AdvanceToNextEvent();
+        return _gic.Signal != GicSignal.None;
+    }
+
+    // Reset as QEMU's virt leaves the CPU for a bare-metal ELF: EL1h, DAIF masked, VBAR_EL1 and CPACR_EL1 0.
+    // Unicorn's A53 also has EL2 and EL3: SCR_EL3.RW makes EL1 AArch64, or ERET to EL1 or EL0 would be an illegal return.
     private protected override ulong Reset()
     {
+        _gic.Reset();
+        _timer.Reset();
+        SetRegister(Unicorn.Arm64RegPstate, PstateEl1h);
+        SetRegister(Unicorn.Arm64RegVbarEl1, 0);
+        SetRegister(Unicorn.Arm64RegCpacrEl1, 0);
+        _fpEnable = 0;
+        SetRegister(Unicorn.Arm64RegSpEl0, 0);
+        SetSystemRegister(3, 6, 1, 1, 0, ScrRw);   // SCR_EL3; the write also makes Unicorn recompute its cached EL
         if (Memory.Device.Boot.InitialStackPointer is { } sp)
         {
             SetRegister(Unicorn.Arm64RegSp, sp);
@@ -63,7 +141,82 @@ public sealed class Aarch64Machine : FirmwareMachine
         return StartAddress();
     }
 
-    // Unicorn stops on HLT (and on other exceptions) through this hook; HLT #0xF000 is a semihosting call.
+    private protected override void BlockEntered(ulong address, uint instructions)
+    {
+        _timer.Advance(instructions);
+        var signal = _gic.Signal;
+        if (signal != GicSignal.None)
+        {
+            ulong pstate = Register(Unicorn.Arm64RegPstate);
+            if (signal == GicSignal.Irq && (pstate & PstateI) == 0)
+            {
+                TakeException(VectorKind.Irq, address, null, null);
+                return;
+            }
+            if (signal == GicSignal.Fiq && (pstate & PstateF) == 0)
+            {
+                TakeException(VectorKind.Fiq, address, null, null);
+                return;
+            }
+        }
+        if (_fpEnable != 3)
+        {
+            HookFloatingPoint(address, instructions);
+        }
+    }
+
+    // While CPACR_EL1 traps FP/SIMD, a block about to run that holds such instructions gets a hook on each
+    // (InstructionReached takes the trap when one is reached with FP off) and is translated again from its
+    // start: nothing of it has run yet (its instructions count twice, which only shifts the counter).
+    private void HookFloatingPoint(ulong address, uint instructions)
+    {
+        bool added = false;
+        for (ulong at = address; at < address + 4 * (ulong)instructions; at += 4)
+        {
+            if (IsFloatingPoint(ReadInstruction(at, 4)) && _fpHooks.Add(at))
+            {
+                HookInstruction(at);
+                added = true;
+            }
+        }
+        if (added)
+        {
+            InvalidateCode(address, 4 * (ulong)instructions);
+            SetRegister(Unicorn.Arm64RegPc, address);
+        }
+    }
+
+    private protected override void InstructionReached(ulong address)
+    {
+        // FPEN 0b01 traps EL0 only; 0b00 and 0b10 trap EL0 and EL1 (D17.2.30).
+        bool trapped = _fpEnable switch { 3 => false, 1 => CurrentEl == 0, _ => true };
+        if (trapped)
+        {
+            TakeSynchronous(address, address, Syndrome(EcFpAccess, FpAccessIss), null, "FP/SIMD instruction with CPACR_EL1.FPEN off");
+        }
+    }
+
+    // The counter and EL1 timer registers (op0 3, op1 3, CRn 14) are the model's; everything else is Unicorn's.
+    private protected override bool SystemRegisterRead(in Arm64SystemRegister register, out ulong value)
+    {
+        value = 0;
+        return IsTimerRegister(register) && _timer.TryRead(register.Crm, register.Op2, out value);
+    }
+
+    private protected override bool SystemRegisterWritten(in Arm64SystemRegister register)
+    {
+        if (register is { Op0: 3, Op1: 0, Crn: 1, Crm: 0, Op2: 2 })   // CPACR_EL1: Unicorn stores it, the machine enforces FPEN
+        {
+            _fpEnable = (register.Value >> 20) & 3;
+            return false;
+        }
+        return IsTimerRegister(register) && _timer.TryWrite(register.Crm, register.Op2, register.Value);
+    }
+
+    private static bool IsTimerRegister(in Arm64SystemRegister register) => register is { Op0: 3, Op1: 3, Crn: 14 };
+
+    // Unicorn reports every exception here without taking it: semihosting calls are served, the rest are
+    // taken to EL1 with the syndrome QEMU would give.
     private protected override void Interrupt(uint number)
     {
         ulong pc = ReadPc();
@@ -82,6 +235,95 @@ public sealed class Aarch64Machine : FirmwareMachine
                 return;
             }
         }
-        Fail($"Run stopped at PC 0x{pc:X8}: CPU exception {number} (exceptions are not delivered to AArch64 firmware by this machine).");
+        switch (number)
+        {
+            case ExcpSwi:   // PC is past the SVC, which is also its preferred return address
+                TakeSynchronous(pc, pc - 4, Syndrome(EcSvc, (ReadInstruction(pc - 4, 4) >> 5) & 0xFFFF), null, "SVC");
+                return;
+            case ExcpBkpt:
+                TakeSynchronous(pc, pc, Syndrome(EcBrk, (ReadInstruction(pc, 4) >> 5) & 0xFFFF), null, "BRK");
+                return;
+            case ExcpUdef or ExcpHvc or ExcpSmc:
+                ulong at = number == ExcpUdef ? pc : pc - 4;
+                TakeSynchronous(at, at, Syndrome(EcUnknown, 0), null, "undefined instruction");
+                return;
+            case ExcpPrefetchAbort or ExcpDataAbort:
+                Fail($"Run stopped at PC 0x{pc:X8}: {(number == ExcpDataAbort ? "data" : "prefetch")} abort raised by the CPU itself " +
+                    "(MMU translation, permission or alignment fault), which the AArch64 machine does not model.");
+                return;
+            default:
+                Fail($"Run stopped at PC 0x{pc:X8}: CPU exception {number}, which the AArch64 machine does not model.");
+                return;
+        }
+    }
+
+    // An access to nothing (or against a region's permissions) is a synchronous external abort, as on QEMU,
+    // when the firmware has a vector table.
+    private protected override bool TakesAccessFault(AccessKind access, ulong address) => Register(Unicorn.Arm64RegVbarEl1) != 0;
+
+    private protected override void TakeAccessFault(AccessKind access, ulong address, ulong pc)
+    {
+        ulong lower = CurrentEl == 0 ? 0UL : 1UL;   // EC for the same EL is the lower EL's + 1
+        if (access == AccessKind.Execute)
+        {
+            TakeSynchronous(address, address, Syndrome(EcInstructionAbortLower + lower, SynchronousExternalAbort), address, "instruction abort");
+            return;
+        }
+        ulong iss = SynchronousExternalAbort | (access == AccessKind.Write ? WriteNotRead : 0);
+        TakeSynchronous(pc, pc, Syndrome(EcDataAbortLower + lower, iss), address, "data abort");
+    }
+
+    private ulong CurrentEl => (Register(Unicorn.Arm64RegPstate) >> 2) & 3;
+
+    private static ulong Syndrome(ulong ec, ulong iss) => (ec << 26) | EsrIl | iss;
+
+    // SIMD&FP data processing (op0 x111) and loads/stores of SIMD&FP registers (x1x0 with V set).
+    private static bool IsFloatingPoint(uint instruction) =>
+        (instruction & 0x0E00_0000) == 0x0E00_0000 || (instruction & 0x0A00_0000) == 0x0800_0000 && (instruction & 0x0400_0000) != 0;
+
+    private void TakeSynchronous(ulong returnAddress, ulong at, ulong syndrome, ulong? faultAddress, string what)
+    {
+        if (Register(Unicorn.Arm64RegVbarEl1) == 0)
+        {
+            SetRegister(Unicorn.Arm64RegPc, at);
+            Fail($"Run stopped at PC 0x{at:X8}: {what} (ESR 0x{syndrome:X8}) and no vector table (VBAR_EL1 is 0).");
+            return;
+        }
+        TakeException(VectorKind.Synchronous, returnAddress, syndrome, faultAddress);
+    }
+
+    private enum VectorKind
+    {
+        Synchronous = 0,
+        Irq = 1,
+        Fiq = 2,
+    }
+
+    // Exception entry to EL1 (D1.10.2): the vector group says where from (current EL on SP_EL0 or SP_EL1,
+    // or a lower EL); the stack becomes SP_EL1, PSTATE EL1h with DAIF masked (and NZCV clear, as QEMU).
+    private void TakeException(VectorKind kind, ulong returnAddress, ulong? syndrome, ulong? faultAddress)
+    {
+        ulong pstate = Register(Unicorn.Arm64RegPstate);
+        ulong el = (pstate >> 2) & 3;
+        bool onSpEl1 = el == 1 && (pstate & 1) != 0;
+        ulong group = el == 0 ? 0x400UL : onSpEl1 ? 0x200UL : 0UL;
+        if (!onSpEl1)
+        {
+            // Unicorn keeps the SP in use in SP and the others banked: bank this one, bring in SP_EL1.
+            SetRegister(Unicorn.Arm64RegSpEl0, Register(Unicorn.Arm64RegSp));
+            SetRegister(Unicorn.Arm64RegSp, Register(Unicorn.Arm64RegSpEl1));
+        }
+        SetRegister(Unicorn.Arm64RegElrEl1, returnAddress);
+        if (syndrome is { } esr)
+        {
+            SetRegister(Unicorn.Arm64RegEsrEl1, esr);
+        }
+        if (faultAddress is { } far)
+        {
+            SetRegister(Unicorn.Arm64RegFarEl1, far);
+        }
+        SetRegister(Unicorn.Arm64RegPstate, PstateEl1h);
+        SetSystemRegister(3, 0, 4, 0, 0, pstate & 0xFFFF_FFFF);   // SPSR_EL1; the write also makes Unicorn recompute its cached EL
+        SetRegister(Unicorn.Arm64RegPc, Register(Unicorn.Arm64RegVbarEl1) + group + 0x80 * (ulong)kind);
     }
 }

@@ -864,6 +864,78 @@ public abstract unsafe class FirmwareMachine : IDisposable
 
     // ---- end of faults the firmware takes ----
 
+    // ---- AArch64 system registers (MRS/MSR the machine serves itself, registers by encoding) ----
+
+    /// <summary>Sends every MRS and MSR to <see cref="SystemRegisterRead"/> and <see cref="SystemRegisterWritten"/> (code translated before this call is not affected).</summary>
+    private protected void HookSystemRegisters()
+    {
+        nint self = GCHandle.ToIntPtr(_pins[0]);
+        Check(Unicorn.HookAddInstruction(Engine, out _, Unicorn.HookInsn, (delegate* unmanaged<nint, int, Arm64SystemRegister*, nint, uint>)&OnMrs, self, 1, 0, Unicorn.Arm64InsMrs), "uc_hook_add(INSN MRS)");
+        Check(Unicorn.HookAddInstruction(Engine, out _, Unicorn.HookInsn, (delegate* unmanaged<nint, int, Arm64SystemRegister*, nint, uint>)&OnMsr, self, 1, 0, Unicorn.Arm64InsMsr), "uc_hook_add(INSN MSR)");
+    }
+
+    /// <summary>An MRS of <paramref name="register"/> is about to run: true with <paramref name="value"/> to serve it here (the engine then skips it).</summary>
+    private protected virtual bool SystemRegisterRead(in Arm64SystemRegister register, out ulong value)
+    {
+        value = 0;
+        return false;
+    }
+
+    /// <summary>An MSR of <paramref name="register"/> (its value included) is about to run: true when served here (the engine then skips it).</summary>
+    private protected virtual bool SystemRegisterWritten(in Arm64SystemRegister register) => false;
+
+    /// <summary>Reads a system register by encoding through the engine.</summary>
+    private protected ulong SystemRegister(uint op0, uint op1, uint crn, uint crm, uint op2)
+    {
+        var register = new Arm64SystemRegister(op0, op1, crn, crm, op2);
+        Check(Unicorn.RegRead(Engine, Unicorn.Arm64RegCpReg, ref register), $"uc_reg_read(S{op0}_{op1}_C{crn}_C{crm}_{op2})");
+        return register.Value;
+    }
+
+    /// <summary>Writes a system register by encoding (Unicorn then recomputes the CPU's cached state, such as the exception level).</summary>
+    private protected void SetSystemRegister(uint op0, uint op1, uint crn, uint crm, uint op2, ulong value) =>
+        Check(Unicorn.RegWrite(Engine, Unicorn.Arm64RegCpReg, new Arm64SystemRegister(op0, op1, crn, crm, op2, value)), $"uc_reg_write(S{op0}_{op1}_C{crn}_C{crm}_{op2})");
+
+    [UnmanagedCallersOnly]
+    private static uint OnMrs(nint engine, int rt, Arm64SystemRegister* register, nint user)
+    {
+        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
+        try
+        {
+            if (!machine.SystemRegisterRead(*register, out ulong value))
+            {
+                return 0;
+            }
+            if (rt != Unicorn.Arm64RegXzr)
+            {
+                machine.SetRegister(rt, value);
+            }
+            return 1;
+        }
+        catch (Exception e)
+        {
+            machine.Stop(e);
+            return 1;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static uint OnMsr(nint engine, int rt, Arm64SystemRegister* register, nint user)
+    {
+        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
+        try
+        {
+            return machine.SystemRegisterWritten(*register) ? 1u : 0;
+        }
+        catch (Exception e)
+        {
+            machine.Stop(e);
+            return 1;
+        }
+    }
+
+    // ---- end of AArch64 system registers ----
+
     [UnmanagedCallersOnly]
     private static byte OnInvalidMemory(nint engine, int type, ulong address, int size, long value, nint user)
     {

@@ -50,6 +50,17 @@ internal static unsafe partial class Unicorn
     public const int Arm64RegX1 = 200;
     public const int Arm64RegPc = 260;
     public const int Arm64RegPstate = 265;
+    public const int Arm64RegCpacrEl1 = 261;
+    public const int Arm64RegElrEl1 = 267;
+    public const int Arm64RegSpEl0 = 270;
+    public const int Arm64RegSpEl1 = 271;
+    public const int Arm64RegEsrEl1 = 277;
+    public const int Arm64RegFarEl1 = 281;
+    public const int Arm64RegVbarEl1 = 287;
+    public const int Arm64RegXzr = 7;
+    public const int Arm64RegCpReg = 290;   // a system register by encoding (uc_arm64_cp_reg), Unicorn 2.1
+    public const int Arm64InsMrs = 1;
+    public const int Arm64InsMsr = 2;
     public const int CpuArm64A53 = 1;
 
     public const int RiscvRegX0 = 1;
@@ -71,6 +82,7 @@ internal static unsafe partial class Unicorn
     public const uint ProtExec = 4;
 
     public const int HookIntr = 1;
+    public const int HookInsn = 2;
     public const int HookCode = 4;
     public const int HookBlock = 8;
     public const int HookMemInvalid = 1008;   // UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT
@@ -120,6 +132,11 @@ internal static unsafe partial class Unicorn
     [LibraryImport(Library, EntryPoint = "uc_hook_add")]
     public static partial int HookAdd(nint engine, out nint hook, int type, void* callback, nint userData, ulong begin, ulong end);
 
+    // uc_hook_add is variadic; an instruction hook passes the instruction id after `end` (on x86-64 SysV
+    // a variadic integer goes where a fixed one would).
+    [LibraryImport(Library, EntryPoint = "uc_hook_add")]
+    public static partial int HookAddInstruction(nint engine, out nint hook, int type, void* callback, nint userData, ulong begin, ulong end, int instruction);
+
     [LibraryImport(Library, EntryPoint = "uc_emu_start")]
     public static partial int EmuStart(nint engine, ulong begin, ulong until, ulong timeout, nuint count);
 
@@ -131,6 +148,12 @@ internal static unsafe partial class Unicorn
 
     [LibraryImport(Library, EntryPoint = "uc_reg_write")]
     public static partial int RegWrite(nint engine, int register, in ulong value);
+
+    [LibraryImport(Library, EntryPoint = "uc_reg_read")]
+    public static partial int RegRead(nint engine, int register, ref Arm64SystemRegister value);
+
+    [LibraryImport(Library, EntryPoint = "uc_reg_write")]
+    public static partial int RegWrite(nint engine, int register, in Arm64SystemRegister value);
 
     [LibraryImport(Library, EntryPoint = "uc_mem_read")]
     public static partial int MemRead(nint engine, ulong address, void* bytes, nuint size);

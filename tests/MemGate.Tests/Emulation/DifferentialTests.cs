@@ -20,6 +20,7 @@ public sealed class DifferentialTests
         { "riscv/traps-rv32.elf", "RV32" },
         { "riscv/traps-rv64.elf", "RV64" },
         { "cortex-m/faults.elf", "STM32F103" },
+        { "aarch64/exceptions.elf", "CortexA53" },
     };
 
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", name);

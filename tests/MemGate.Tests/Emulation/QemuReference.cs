@@ -4,7 +4,7 @@ namespace MemGate.Tests.Emulation;
 
 /// <summary>
 /// Runs a firmware image on the QEMU machine that matches a MemGate device template (the reference the
-/// differential tests compare with): stm32vldiscovery for STM32F103, virt for RV32/RV64.
+/// differential tests compare with): stm32vldiscovery for STM32F103, virt for RV32/RV64 and (with a Cortex-A53) for CortexA53.
 /// </summary>
 internal static class QemuReference
 {
@@ -15,6 +15,8 @@ internal static class QemuReference
             "-semihosting-config", "enable=on,target=native", "-kernel", image]),
         "RV32" => ("qemu-system-riscv32", ["-M", "virt", "-bios", "none", "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel", image]),
         "RV64" => ("qemu-system-riscv64", ["-M", "virt", "-bios", "none", "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel", image]),
+        "CortexA53" => ("qemu-system-aarch64", ["-M", "virt", "-cpu", "cortex-a53", "-nic", "none", "-display", "none", "-monitor", "none", "-serial", "stdio",
+            "-semihosting-config", "enable=on,target=native", "-kernel", image]),
         _ => throw new ArgumentException($"No QEMU board for '{device}'.", nameof(device)),
     };
 
