@@ -141,9 +141,10 @@ public sealed class Aarch64Machine : FirmwareMachine
         return StartAddress();
     }
 
-    private protected override void BlockEntered(ulong address, uint instructions)
+    private protected override void AdvanceTime(ulong instructions) => _timer.Advance(instructions);
+
+    private protected override void BlockEntered(ulong address)
     {
-        _timer.Advance(instructions);
         var signal = _gic.Signal;
         if (signal != GicSignal.None)
         {
@@ -161,7 +162,7 @@ public sealed class Aarch64Machine : FirmwareMachine
         }
         if (_fpEnable != 3)
         {
-            HookFloatingPoint(address, instructions);
+            HookFloatingPoint(address, BlockInstructions);
         }
     }
 
@@ -200,6 +201,7 @@ public sealed class Aarch64Machine : FirmwareMachine
     private protected override bool SystemRegisterRead(in Arm64SystemRegister register, out ulong value)
     {
         value = 0;
+        SyncTime();
         return IsTimerRegister(register) && _timer.TryRead(register.Crm, register.Op2, out value);
     }
 
@@ -210,6 +212,7 @@ public sealed class Aarch64Machine : FirmwareMachine
             _fpEnable = (register.Value >> 20) & 3;
             return false;
         }
+        SyncTime();
         return IsTimerRegister(register) && _timer.TryWrite(register.Crm, register.Op2, register.Value);
     }
 

@@ -450,6 +450,9 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
     }
 
+    /// <summary>The instructions of the block being entered (in <see cref="BlockEntered"/>).</summary>
+    private protected uint BlockInstructions => _counter->BlockCount;
+
     /// <summary>Makes the next block call <see cref="BlockEntered"/> (the machine's state changed).</summary>
     private protected void LookAtNextBlock() => _counter->Budget = 0;
 
