@@ -59,9 +59,14 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
         {
             return _devices[i].Handler.Read(offset - _devices[i].Offset, size);
         }
-        if (i < 0 && _plain is not null && NoDeviceIn(offset, size))
+        if (i < 0 && NoDeviceIn(offset, size))
         {
-            return _plain.Read(offset, size);
+            if (_plain is not null)
+            {
+                return _plain.Read(offset, size);
+            }
+            HandleUnmodelled(offset, size, isWrite: false, 0);   // one access, as the CPU made it
+            return 0;
         }
         // Rare: the access spans a device edge or a gap under a policy; split it into bytes.
         ulong value = 0;
@@ -81,9 +86,16 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
             _devices[i].Handler.Write(offset - _devices[i].Offset, size, value);
             return;
         }
-        if (i < 0 && _plain is not null && NoDeviceIn(offset, size))
+        if (i < 0 && NoDeviceIn(offset, size))
         {
-            _plain.Write(offset, size, value);
+            if (_plain is not null)
+            {
+                _plain.Write(offset, size, value);
+            }
+            else
+            {
+                HandleUnmodelled(offset, size, isWrite: true, value);
+            }
             return;
         }
         for (int k = 0; k < size; k++)
@@ -116,7 +128,7 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
         {
             return _plain.Read(at, 1);
         }
-        HandleUnmodelled(at, isWrite: false, 0);
+        HandleUnmodelled(at, 1, isWrite: false, 0);
         return 0;
     }
 
@@ -133,22 +145,22 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
         }
         else
         {
-            HandleUnmodelled(at, isWrite: true, value);
+            HandleUnmodelled(at, 1, isWrite: true, value);
         }
     }
 
-    private void HandleUnmodelled(ulong at, bool isWrite, ulong value)
+    private void HandleUnmodelled(ulong at, int size, bool isWrite, ulong value)
     {
         switch (policy)
         {
             case UnmodelledAccessPolicy.Fault:
-                throw new GuestMemoryException(GuestFault.NoRegister, isWrite ? AccessKind.Write : AccessKind.Read, new GuestAddress(BaseAddress + at), 1, Name,
+                throw new GuestMemoryException(GuestFault.NoRegister, isWrite ? AccessKind.Write : AccessKind.Read, new GuestAddress(BaseAddress + at), (ulong)size, Name,
                     $"{(isWrite ? "Write to" : "Read of")} 0x{BaseAddress + at:X}: no peripheral is modelled there in region '{Name}'.");
             case UnmodelledAccessPolicy.Record:
-                _unmodelled.Add(new UnmodelledAccess(at, 1, isWrite, value));
+                _unmodelled.Add(new UnmodelledAccess(at, size, isWrite, value));
                 break;
         }
-        log?.Invoke($"{Name}: unmodelled {(isWrite ? $"write of 0x{value:X2} to" : "read of")} 0x{BaseAddress + at:X}; {(isWrite ? "ignored" : "reads as 0")}");
+        log?.Invoke($"{Name}: unmodelled {size}-byte {(isWrite ? $"write of 0x{value:X} to" : "read of")} 0x{BaseAddress + at:X}; {(isWrite ? "ignored" : "reads as 0")}");
     }
 
     private bool NoDeviceIn(ulong offset, int size) => Find(offset + (ulong)size - 1) < 0 && !_devices.Exists(d => d.Offset > offset && d.Offset < offset + (ulong)size);

@@ -151,8 +151,9 @@ public sealed class RegisterBlock : IMmioHandler, IRegisterNames
             int reg = Find(at);
             if (reg < 0)
             {
-                HandleUnmodelled(at, isWrite: false, 0, offset, size);
-                k++;
+                int hole = HoleLength(offset, k, size);   // the bytes outside every register count as one access
+                HandleUnmodelled(at, hole, isWrite: false, 0, offset, size);
+                k += hole;
                 continue;
             }
             ulong lanes = 0;
@@ -189,8 +190,14 @@ public sealed class RegisterBlock : IMmioHandler, IRegisterNames
             int reg = Find(at);
             if (reg < 0)
             {
-                HandleUnmodelled(at, isWrite: true, (value >> (8 * (_bigEndian ? size - 1 - k : k))) & 0xFF, offset, size);
-                k++;
+                int hole = HoleLength(offset, k, size);
+                ulong bytes = 0;
+                for (int b = 0; b < hole; b++)
+                {
+                    bytes |= ((value >> (8 * (_bigEndian ? size - 1 - (k + b) : k + b))) & 0xFF) << (8 * (_bigEndian ? hole - 1 - b : b));
+                }
+                HandleUnmodelled(at, hole, isWrite: true, bytes, offset, size);
+                k += hole;
                 continue;
             }
             ulong lanes = 0;
@@ -219,9 +226,20 @@ public sealed class RegisterBlock : IMmioHandler, IRegisterNames
         }
     }
 
-    private void HandleUnmodelled(ulong at, bool isWrite, ulong value, ulong offset, int size)
+    // How many bytes from offset + k on lie outside every register (within the access).
+    private int HoleLength(ulong offset, int k, int size)
     {
-        string what = isWrite ? $"write of 0x{value:X2} to" : "read of";
+        int end = k;
+        while (end < size && Find(offset + (ulong)end) < 0)
+        {
+            end++;
+        }
+        return end - k;
+    }
+
+    private void HandleUnmodelled(ulong at, int length, bool isWrite, ulong value, ulong offset, int size)
+    {
+        string what = isWrite ? $"{length}-byte write of 0x{value:X2} to" : $"{length}-byte read of";
         switch (Policy)
         {
             case UnmodelledAccessPolicy.Fault:
@@ -229,7 +247,7 @@ public sealed class RegisterBlock : IMmioHandler, IRegisterNames
                     new GuestAddress(BaseAddress + offset), (ulong)size, Name,
                     $"{(isWrite ? "Write" : "Read")} of {size} bytes at 0x{BaseAddress + offset:X}: peripheral '{Name}' has no register at offset 0x{at:X}.");
             case UnmodelledAccessPolicy.Record:
-                _unmodelled.Add(new UnmodelledAccess(at, 1, isWrite, value));
+                _unmodelled.Add(new UnmodelledAccess(at, length, isWrite, value));
                 break;
         }
         Log?.Invoke($"{Name}: unmodelled {what} 0x{BaseAddress + at:X} (offset 0x{at:X}); {(isWrite ? "ignored" : "reads as 0")}");

@@ -57,6 +57,19 @@ public sealed class DevicePeripheralTests
         Assert.Contains("no peripheral is modelled there in region 'APB'", e.Message);
     }
 
+    // A word read in a gap under the "record" policy is recorded once, with its size, as the CPU made it.
+    [Fact]
+    public void Recorded_unmodelled_accesses_keep_their_size()
+    {
+        var device = DeviceConfigReader.Parse(File.ReadAllText(Board).Replace("unmodelled = \"fault\"", "unmodelled = \"record\""), DeviceConfigFormat.Toml, Board);
+        Assert.Equal(UnmodelledPolicy.Record, device.Unmodelled);
+        using var memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = Path.GetDirectoryName(Board) });
+        Assert.Equal(0U, memory.Main.ReadUInt32(new GuestAddress(0x4000_1800)));
+        memory.Main.WriteUInt16(new GuestAddress(0x4000_1804), 0xBEEF);
+        var bus = Assert.IsType<PeripheralBus>(memory.Main.FindRegion(new GuestAddress(0x4000_1800))!.Handler);
+        Assert.Equal([new UnmodelledAccess(0x1800, 4, false, 0), new UnmodelledAccess(0x1804, 2, true, 0xBEEF)], bus.Unmodelled);
+    }
+
     [Fact]
     public void The_trace_names_peripheral_and_register_in_json_lines()
     {
@@ -76,6 +89,7 @@ public sealed class DevicePeripheralTests
             (w.GetProperty("seq").GetInt64(), w.GetProperty("pc").GetUInt64(), w.GetProperty("address").GetUInt64(), w.GetProperty("size").GetInt32(),
              w.GetProperty("value").GetUInt64(), w.GetProperty("access").GetString(), w.GetProperty("region").GetString(),
              w.GetProperty("peripheral").GetString(), w.GetProperty("register").GetString()));
+        Assert.Equal(("0x08000100", "0x40000000"), (w.GetProperty("pcHex").GetString(), w.GetProperty("addressHex").GetString()));   // hex beside the numbers
         using var read = JsonDocument.Parse(lines[1]);
         Assert.Equal(("read", "SR", 1UL), (read.RootElement.GetProperty("access").GetString(), read.RootElement.GetProperty("register").GetString(),
             read.RootElement.GetProperty("value").GetUInt64() & 1));
