@@ -30,8 +30,11 @@ internal sealed record SpaceAllocation(string Space, TranslationReport Memory);
 /// <summary>An allocated device, for <c>--allocate --print --json</c>.</summary>
 internal sealed record DeviceAllocationReport(string Name, ulong ResidentBytes, List<SpaceAllocation> Spaces);
 
-/// <summary>The outcome of <c>memgate validate --json</c>.</summary>
-internal sealed record ValidationReport(string File, bool Valid, List<string> Errors, List<string> Warnings);
+/// <summary>One finding of <c>memgate validate --json</c>: where (file, line, column when known), which field, how bad, what.</summary>
+internal sealed record DiagnosticRow(string File, int? Line, int? Column, string? Field, string Severity, string Message);
+
+/// <summary>The outcome of <c>memgate validate --json</c> for one file (one JSON line per file).</summary>
+internal sealed record ValidationReport(string File, bool Valid, List<DiagnosticRow> Errors, List<DiagnosticRow> Warnings);
 
 /// <summary>A field in <c>memgate svd --json</c>.</summary>
 internal sealed record SvdFieldRow(string Name, int BitOffset, int BitWidth, string Access, string Write, string Read);
@@ -92,7 +95,6 @@ internal sealed record LinkedMappingRow(ulong Address, ulong Size, string Label,
 [JsonSerializable(typeof(List<TemplateRow>), TypeInfoPropertyName = "ListTemplateRow")]
 [JsonSerializable(typeof(DeviceReport))]
 [JsonSerializable(typeof(DeviceAllocationReport))]
-[JsonSerializable(typeof(ValidationReport))]
 [JsonSerializable(typeof(SvdReport))]
 [JsonSerializable(typeof(ImageReport))]
 [JsonSerializable(typeof(List<ProcessRegionRow>), TypeInfoPropertyName = "ListProcessRegionRow")]
@@ -108,6 +110,7 @@ internal sealed partial class CliJsonContext : JsonSerializerContext
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RunReport))]
 [JsonSerializable(typeof(LinkedMappingRow))]
+[JsonSerializable(typeof(ValidationReport))]
 internal sealed partial class CliJsonLinesContext : JsonSerializerContext
 {
 }

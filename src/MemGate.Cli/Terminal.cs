@@ -5,7 +5,9 @@ namespace MemGate.Cli;
 /// <summary>Spectre.Console bound to a writer: colours only when writing to a real terminal.</summary>
 internal static class Terminal
 {
-    public static IAnsiConsole For(TextWriter writer)
+    /// <param name="writer">Where the output goes.</param>
+    /// <param name="unwrapped">Never wrap lines when the output is not a terminal (tables of long paths that other programs read).</param>
+    public static IAnsiConsole For(TextWriter writer, bool unwrapped = false)
     {
         bool interactive = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -17,7 +19,7 @@ internal static class Terminal
         });
         if (!interactive)
         {
-            console.Profile.Width = 120; // pipes and files: wide enough for address tables, stable for tests
+            console.Profile.Width = unwrapped ? 1 << 16 : 120; // pipes and files: wide enough for address tables, stable for tests
         }
         return console;
     }

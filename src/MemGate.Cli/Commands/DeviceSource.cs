@@ -9,13 +9,24 @@ internal static class DeviceSource
     /// <summary>Loads the device; warnings of a file go to <paramref name="error"/> (templates are known to be as the datasheet says).</summary>
     public static (DeviceDescription Device, string BaseDirectory) Load(string nameOrFile, TextWriter error)
     {
-        bool looksLikeFile = File.Exists(nameOrFile) || Path.GetExtension(nameOrFile).ToLowerInvariant() is ".toml" or ".yaml" or ".yml" or ".json";
+        bool looksLikeFile = File.Exists(nameOrFile) || HasDeviceExtension(nameOrFile);
         if (looksLikeFile)
         {
+            if (!File.Exists(nameOrFile))
+            {
+                // A typo in a file name: suggest the nearest device file beside it.
+                string directory = Path.GetDirectoryName(Path.GetFullPath(nameOrFile))!;
+                var files = Directory.Exists(directory)
+                    ? Directory.EnumerateFiles(directory).Where(HasDeviceExtension).Select(Path.GetFileName).OfType<string>()
+                    : [];
+                throw new FileNotFoundException($"Device file '{nameOrFile}' does not exist.{NameSuggestion.DidYouMean(Path.GetFileName(nameOrFile), files)}", nameOrFile);
+            }
             var device = DeviceConfigReader.Load(nameOrFile);
             CommandErrors.ReportWarnings(device, error);
             return (device, Path.GetDirectoryName(Path.GetFullPath(nameOrFile))!);
         }
         return (DeviceTemplates.Load(nameOrFile), Directory.GetCurrentDirectory());
     }
+
+    private static bool HasDeviceExtension(string path) => Path.GetExtension(path).ToLowerInvariant() is ".toml" or ".yaml" or ".yml" or ".json";
 }

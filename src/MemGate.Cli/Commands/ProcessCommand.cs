@@ -58,7 +58,7 @@ internal static class ProcessCommand
                 }
                 table.AddRow([.. cells]);
             }
-            Terminal.For(output).Write(table);
+            Terminal.For(output, unwrapped: true).Write(table);
             return CliApp.Success;
         }));
         return command;
@@ -174,7 +174,7 @@ internal static class ProcessCommand
     {
         var pid = Pid();
         var address = new Option<string>("--address", "-a") { Description = "Address (hex or decimal).", Required = true };
-        var size = new Option<int>("--size", "-n") { Description = "Bytes to read.", Required = true };
+        var size = new Option<string>("--size", "-n") { Description = "Bytes to read: 16, 0x10, 1KiB (up to 64 MiB).", Required = true };
         var format = new Option<string>("--format") { Description = "hex (a dump) or raw (the bytes to stdout).", DefaultValueFactory = _ => "hex" };
         format.AcceptOnlyFromAmong("hex", "raw");
         var json = new Option<bool>("--json") { Description = "Print JSON (address and the bytes in hex)." };
@@ -182,11 +182,13 @@ internal static class ProcessCommand
         command.SetAction(parse => CommandErrors.Run("ps read", error, () =>
         {
             ulong at = Number(parse.GetRequiredValue(address));
-            int n = parse.GetValue(size);
-            if (n is <= 0 or > 64 << 20)
+            string sizeText = parse.GetRequiredValue(size);
+            ulong requested = ByteSize.Parse(sizeText);
+            if (requested is 0 or > 64 << 20)
             {
-                throw new ArgumentException($"--size {n}: read 1 byte to 64 MiB at a time (use dump for more).");
+                throw new ArgumentException($"--size {sizeText}: read 1 byte to 64 MiB at a time (use dump for more).");
             }
+            int n = (int)requested;
             var bytes = new byte[n];
             ProcessMemory.Read(parse.GetValue(pid), at, bytes);
             if (parse.GetValue(json))

@@ -12,7 +12,7 @@ internal static class ValidateCommand
     {
         var files = new Argument<string[]>("files") { Description = "Device files (.toml, .yaml, .yml, .json).", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print one JSON report per file instead of text." };
-        var command = new Command("validate", "Check device files: syntax, fields, overlaps, sizes, alignment, aliases. Errors stop loading; warnings do not.") { files, json };
+        var command = new Command("validate", "Check device files: syntax, fields, overlaps, sizes, alignment, aliases. Errors stop loading; warnings do not. --json: one JSON line per file.") { files, json };
         command.SetAction(parse =>
         {
             int exit = CliApp.Success;
@@ -21,6 +21,7 @@ internal static class ValidateCommand
                 var errors = new List<DeviceDiagnostic>();
                 var warnings = new List<DeviceDiagnostic>();
                 string? failure = null;
+                string? failureMessage = null;
                 try
                 {
                     warnings.AddRange(DeviceConfigReader.Load(file).Warnings);
@@ -33,6 +34,7 @@ internal static class ValidateCommand
                 catch (Exception e) when (e is FileNotFoundException or ArgumentException or IOException or UnauthorizedAccessException)
                 {
                     failure = $"{file}: error: {e.Message}";
+                    failureMessage = e.Message;
                 }
                 bool valid = errors.Count == 0 && failure is null;
                 if (!valid)
@@ -42,9 +44,9 @@ internal static class ValidateCommand
                 if (parse.GetValue(json))
                 {
                     var report = new ValidationReport(file, valid,
-                        [.. errors.Select(d => d.ToString()), .. failure is null ? Array.Empty<string>() : [failure]],
-                        [.. warnings.Select(d => d.ToString())]);
-                    output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ValidationReport));
+                        [.. errors.Select(d => Row(file, d)), .. failure is null ? Array.Empty<DiagnosticRow>() : [new DiagnosticRow(file, null, null, null, "error", failureMessage!)]],
+                        [.. warnings.Select(d => Row(file, d))]);
+                    output.WriteLine(JsonSerializer.Serialize(report, CliJsonLinesContext.Default.ValidationReport));
                     continue;
                 }
                 foreach (var line in errors.Concat(warnings).Select(d => d.ToString()).Prepend(failure).OfType<string>())
@@ -57,4 +59,8 @@ internal static class ValidateCommand
         });
         return command;
     }
+
+    private static DiagnosticRow Row(string file, DeviceDiagnostic d) => new(d.Location?.File ?? file,
+        d.Location is { Line: > 0 } l ? l.Line : null, d.Location is { Line: > 0 } c ? c.Column : null,
+        string.IsNullOrEmpty(d.Field) ? null : d.Field, d.Severity == DiagnosticSeverity.Error ? "error" : "warning", d.Message);
 }

@@ -26,7 +26,7 @@ public static class DeviceTemplates
     /// <exception cref="KeyNotFoundException">No template has that name; the message lists them.</exception>
     public static string GetText(string name)
     {
-        string actual = Resolve(name) ?? throw new KeyNotFoundException($"No device template '{name}'. Templates: {string.Join(", ", Names)}.");
+        string actual = Resolve(name) ?? throw new KeyNotFoundException(NotFound(name));
         using var stream = Library.GetManifestResourceStream(Prefix + actual + ".toml")!;
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
@@ -35,9 +35,12 @@ public static class DeviceTemplates
     /// <summary>Loads and validates the template called <paramref name="name"/> (any case).</summary>
     public static DeviceDescription Load(string name)
     {
-        string actual = Resolve(name) ?? throw new KeyNotFoundException($"No device template '{name}'. Templates: {string.Join(", ", Names)}.");
+        string actual = Resolve(name) ?? throw new KeyNotFoundException(NotFound(name));
         return DeviceConfigReader.Parse(GetText(actual), DeviceConfigFormat.Toml, $"template:{actual}");
     }
+
+    private static string NotFound(string name) =>
+        $"No device template '{name}'.{NameSuggestion.DidYouMean(name, Names)} Templates: {string.Join(", ", Names)}.";
 
     private static string? Resolve(string name) => Names.FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
 }

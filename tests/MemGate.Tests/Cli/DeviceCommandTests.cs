@@ -90,10 +90,39 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Contains(lines, l => l.StartsWith($"{bad}:20:", StringComparison.Ordinal) && l.Contains("regions[1].size"));
         Assert.Contains(lines, l => l.StartsWith($"{bad}:21:", StringComparison.Ordinal) && l.Contains("letter 'Q'"));
 
-        (exit, output, _) = CliRunner.Run("validate", bad, "--json");
-        using var json = JsonDocument.Parse(output);
+        // --json: one line per file; each problem an object with file, line, column, field, severity and message.
+        (exit, output, _) = CliRunner.Run("validate", good, bad, "--json");
+        var reports = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, reports.Length);
+        using var json = JsonDocument.Parse(reports[1]);
         Assert.False(json.RootElement.GetProperty("valid").GetBoolean());
-        Assert.Equal(2, json.RootElement.GetProperty("errors").GetArrayLength());
+        var errors = json.RootElement.GetProperty("errors");
+        Assert.Equal(2, errors.GetArrayLength());
+        var size = errors.EnumerateArray().Single(e => e.GetProperty("field").GetString() == "regions[1].size");
+        Assert.Equal((bad, 20, "error"), (size.GetProperty("file").GetString(), size.GetProperty("line").GetInt32(), size.GetProperty("severity").GetString()));
+        Assert.True(size.GetProperty("column").GetInt32() > 0);
+        Assert.False(string.IsNullOrEmpty(size.GetProperty("message").GetString()));
+    }
+
+    [Theory]
+    [InlineData("STM32F13", "Did you mean 'STM32F103'?")]
+    [InlineData("stm32f4O7", "Did you mean 'STM32F407'?")]
+    [InlineData("ESP33", "Did you mean 'ESP32'?")]
+    public void A_template_typo_gets_a_suggestion(string typo, string suggestion)
+    {
+        var (exit, _, error) = CliRunner.Run("show", typo);
+        Assert.Equal(1, exit);
+        Assert.Contains(suggestion, error);
+    }
+
+    [Fact]
+    public void A_device_file_typo_gets_a_suggestion()
+    {
+        string file = WriteFile("board.toml", SeedToml);
+        var (exit, _, error) = CliRunner.Run("show", Path.Combine(Path.GetDirectoryName(file)!, "baord.toml"));
+        Assert.Equal(1, exit);
+        Assert.Contains("Did you mean 'board.toml'?", error);
+        Assert.Null(NameSuggestion.Closest("XYZZY", MemGate.Devices.DeviceTemplates.Names));   // nothing close: no suggestion
     }
 
     [Theory]

@@ -16,6 +16,17 @@ public sealed class ProcessCommandTests
         Assert.All(json.RootElement.EnumerateArray(), r => Assert.True(r.GetProperty("end").GetUInt64() > r.GetProperty("start").GetUInt64()));
     }
 
+    // Piped output (not a terminal) is never wrapped: each mapping's path stays whole on its line.
+    [Fact]
+    public void List_does_not_wrap_paths_when_piped()
+    {
+        var (exit, output, _) = CliRunner.Run("ps", "list", "--pid", Pid);
+        Assert.Equal(0, exit);
+        string longest = MemGate.Processes.ProcessMaps.Read(Environment.ProcessId, false).Select(r => r.Path).MaxBy(p => p.Length)!;
+        Assert.True(longest.Length > 60, longest);
+        Assert.Contains(output.Split('\n'), line => line.Contains(longest, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Analyze_and_search_and_read_work_on_a_live_process()
     {
@@ -41,6 +52,13 @@ public sealed class ProcessCommandTests
             (exit, output, _) = CliRunner.Run("ps", "read", "--pid", Pid, "--address", $"0x{native:x}", "--size", "12");
             Assert.Equal(0, exit);
             Assert.Contains("memgate-cli-", output);
+
+            // Sizes read as everywhere else in the CLI: hex and units.
+            (exit, output, _) = CliRunner.Run("ps", "read", "--pid", Pid, "--address", $"0x{native:x}", "--size", "0xC", "--json");
+            Assert.Equal(0, exit);
+            Assert.Equal(12, JsonDocument.Parse(output).RootElement.GetProperty("size").GetInt32());
+            (exit, _, _) = CliRunner.Run("ps", "read", "--pid", Pid, "--address", $"0x{native:x}", "--size", "1KiB", "--json");
+            Assert.True(exit is 0 or 1);   // 1 KiB from a small native block: readable or a clear error, never a usage error
         }
         finally
         {
