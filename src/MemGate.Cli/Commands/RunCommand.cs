@@ -31,7 +31,7 @@ internal static class RunCommand
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
-            ulong? raw = parse.GetValue(address) is { } text ? GuestAddress.Parse(text).Value : null;
+            ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
             var image = FirmwareReader.Load(parse.GetRequiredValue(firmware), rawAddress: raw);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
             using var machine = FirmwareMachine.Create(description, output, new FirmwareMachineOptions
@@ -55,7 +55,7 @@ internal static class RunCommand
             int count = parse.GetValue(runs);
             if (count < 1)
             {
-                throw new ArgumentException($"--runs {count}: give 1 or more.");
+                throw new CommandInputException($"--runs {count}: give 1 or more.");
             }
             using var snapshot = count > 1 ? GuestSnapshot.Take(machine.Memory.Main) : null;
             RunResult result = null!;

@@ -28,21 +28,19 @@ public static class DeviceConfigReader
     /// <exception cref="DeviceDescriptionException">The file is malformed or describes an invalid device.</exception>
     public static DeviceDescription Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Device file '{path}' does not exist.", path);
-        }
-        return Parse(File.ReadAllText(path), FormatOf(path), path);
+        var format = FormatOf(path);
+        return Parse(InputFile.ReadAllText(path, "Device file"), format, path);
     }
 
     /// <summary>The format a file name implies.</summary>
-    /// <exception cref="ArgumentException">The extension is not one of .toml, .yaml, .yml, .json.</exception>
+    /// <exception cref="DeviceDescriptionException">The extension is not one of .toml, .yaml, .yml, .json.</exception>
     public static DeviceConfigFormat FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {
         ".toml" => DeviceConfigFormat.Toml,
         ".yaml" or ".yml" => DeviceConfigFormat.Yaml,
         ".json" => DeviceConfigFormat.Json,
-        var other => throw new ArgumentException($"'{path}': unknown device file extension '{other}' (use .toml, .yaml, .yml or .json).", nameof(path)),
+        var other => throw new DeviceDescriptionException(path, [new DeviceDiagnostic(DiagnosticSeverity.Error, "(file)",
+            $"unknown device file extension '{other}' (use .toml, .yaml, .yml or .json)") { Location = new SourceLocation(path, 0, 0) }]),
     };
 
     /// <summary>Reads a description from text; <paramref name="file"/> names it in errors.</summary>

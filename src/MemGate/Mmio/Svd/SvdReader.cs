@@ -22,11 +22,7 @@ public static class SvdReader
     /// <summary>Reads an SVD file.</summary>
     public static SvdDevice Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"SVD file '{path}' does not exist.", path);
-        }
-        return Parse(File.ReadAllText(path), path);
+        return Parse(InputFile.ReadAllText(path, "SVD file"), path);
     }
 
     /// <summary>Reads SVD text; <paramref name="file"/> names it in errors.</summary>
