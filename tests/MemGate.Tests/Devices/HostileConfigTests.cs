@@ -38,4 +38,26 @@ public sealed class HostileConfigTests
         Rejects($"a = {new string('[', 200)}{new string(']', 200)}\n");
         Rejects($"a = {string.Concat(Enumerable.Repeat("{b = ", 200))}1{new string('}', 200)}\n");
     }
+
+    [Theory]
+    [InlineData("address_width = 4294967328", "", "device.address_width")]
+    [InlineData("address_width = \"0x100000020\"", "", "device.address_width")]
+    [InlineData("", "address_spaces = 4294967297", "memory.address_spaces")]
+    public void Numbers_are_range_checked_in_their_full_width(string device, string memory, string field)
+    {
+        var e = Rejects(WithRegion("type = \"ram\"", device, memory));
+        Assert.Contains(e.Diagnostics, d => d.Field == field && d.Location is { Line: > 0 });
+    }
+
+    [Theory]
+    [InlineData("type = \"flash, rom\"", "", "regions[0].type")]
+    [InlineData("type = \"99\"", "", "regions[0].type")]
+    [InlineData("type = \"-1\"", "", "regions[0].type")]
+    [InlineData("type = \"ram\"", "unmodelled = \"fault, ignore\"", "memory.unmodelled")]
+    [InlineData("type = \"ram\"", "unmodelled = \"3\"", "memory.unmodelled")]
+    public void Enum_fields_take_one_name_not_flags_or_numbers(string region, string memory, string field)
+    {
+        var e = Rejects(WithRegion(region, memory: memory));
+        Assert.Contains(e.Diagnostics, d => d.Field == field);
+    }
 }
