@@ -134,6 +134,10 @@ internal static class ProcessCommand
                 : parse.GetValue(text) is { } s ? OptionValue.Parse("--string", () => SearchPattern.FromString(s, parse.GetValue(utf16)))
                 : parse.GetValue(u32) is { } a ? SearchPattern.FromUInt32(OptionValue.Parse("--u32", () => checked((uint)Number(a))))
                 : SearchPattern.FromUInt64(Number(parse.GetValue(u64)!));
+            if (parse.GetValue(max) < 1)
+            {
+                throw new CommandInputException($"--max {parse.GetValue(max)}: give 1 or more matches.");
+            }
             bool interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
             int lastPercent = -1;
             var result = ProcessSearch.Search(parse.GetValue(pid), pattern, parse.GetValue(region), parse.GetValue(max), progress: (done, total) =>
@@ -228,6 +232,10 @@ internal static class ProcessCommand
             }
             byte[] data = parse.GetValue(file) is { } path ? InputFile.ReadAllBytes(path, "--file")
                 : OptionValue.Parse("--hex", () => Convert.FromHexString(string.Concat(parse.GetValue(hex)!.Where(c => !char.IsWhiteSpace(c)))));
+            if (data.Length == 0)
+            {
+                throw new CommandInputException("Nothing to write: --hex or --file gives no bytes.");
+            }
             ulong at = Number(parse.GetRequiredValue(address));
             ProcessMemory.Write(parse.GetValue(pid), at, data);
             if (parse.GetValue(json))
@@ -253,28 +261,23 @@ internal static class ProcessCommand
         {
             ulong at = Number(parse.GetRequiredValue(address));
             ulong total = OptionValue.Parse("--size", () => ByteSize.Parse(parse.GetRequiredValue(size)));
+            if (total == 0)
+            {
+                throw new CommandInputException("--size 0: dump at least one byte.");
+            }
             string path = parse.GetRequiredValue(outFile);
             var buffer = new byte[(int)Math.Min(total, 8UL << 20)];
-            // Into a temporary file first: a dump that fails half-way leaves no half file behind.
-            string partial = path + ".partial";
-            try
+            // All or nothing: a dump that fails half-way leaves neither a half file nor a replaced target.
+            OutputFile.Write(path, stream =>
             {
-                using (var stream = File.Create(partial))
+                for (ulong done = 0; done < total;)
                 {
-                    for (ulong done = 0; done < total;)
-                    {
-                        int n = (int)Math.Min((ulong)buffer.Length, total - done);
-                        ProcessMemory.Read(parse.GetValue(pid), at + done, buffer.AsSpan(0, n));
-                        stream.Write(buffer, 0, n);
-                        done += (ulong)n;
-                    }
+                    int n = (int)Math.Min((ulong)buffer.Length, total - done);
+                    ProcessMemory.Read(parse.GetValue(pid), at + done, buffer.AsSpan(0, n));
+                    stream.Write(buffer, 0, n);
+                    done += (ulong)n;
                 }
-                File.Move(partial, path, overwrite: true);
-            }
-            finally
-            {
-                File.Delete(partial);
-            }
+            });
             if (parse.GetValue(json))
             {
                 output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, (long)total, null, Path.GetFullPath(path)), CliJsonContext.Default.ProcessBytesReport));

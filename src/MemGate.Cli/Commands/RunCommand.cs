@@ -52,6 +52,10 @@ internal static class RunCommand
                 }
             }
             double seconds = parse.GetValue(timeout);
+            if (!double.IsFinite(seconds) || seconds < 0)
+            {
+                throw new CommandInputException($"--timeout {seconds}: give seconds, 0 or more (0: no limit).");
+            }
             int count = parse.GetValue(runs);
             if (count < 1)
             {
