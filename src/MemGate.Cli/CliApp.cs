@@ -5,8 +5,8 @@ namespace MemGate.Cli;
 
 /// <summary>
 /// The <c>memgate</c> command: a thin shell over the library. Exit codes: 0 success, 1 invalid
-/// input (one line per problem on stderr), 2 usage errors; <c>run</c> adds one code per outcome
-/// (<see cref="FirmwareExitLimit"/> and the constants after it).
+/// input (one line per problem on stderr), 2 usage errors, 70 an internal error (a bug; never a stack
+/// trace); <c>run</c> adds one code per outcome (<see cref="FirmwareExitLimit"/> and the constants after it).
 /// </summary>
 public static class CliApp
 {
@@ -18,6 +18,9 @@ public static class CliApp
 
     /// <summary>Exit code for bad usage (unknown option, missing argument).</summary>
     public const int Usage = 2;
+
+    /// <summary>Exit code for a bug in MemGate (EX_SOFTWARE): an exception that is not one of MemGate's own.</summary>
+    public const int InternalError = 70;
 
     /// <summary>
     /// <c>run</c>: firmware exit codes 0 to this value pass through; any other code (negative, or above
@@ -63,17 +66,39 @@ public static class CliApp
     /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var root = BuildRoot(output, error);
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        error = new BestEffortWriter(error);
+        return Guard(error, () =>
         {
-            foreach (var problem in parse.Errors)
+            var root = BuildRoot(output, error);
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
             {
-                error.WriteLine($"memgate: {problem.Message}");
+                foreach (var problem in parse.Errors)
+                {
+                    error.WriteLine($"memgate: {problem.Message}");
+                }
+                error.WriteLine("Run 'memgate --help' for usage.");
+                return Usage;
             }
-            error.WriteLine("Run 'memgate --help' for usage.");
-            return Usage;
+            // Our own last handler (Guard), not System.CommandLine's, which prints the stack trace.
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        });
+    }
+
+    /// <summary>The last handler: runs <paramref name="body"/>; an exception escaping it is reported as an internal error (exit 70), without a stack trace.</summary>
+    internal static int Guard(TextWriter error, Func<int> body)
+    {
+        try
+        {
+            return body();
         }
-        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        catch (Exception e)
+        {
+            // Whatever escaped the commands' handlers is a bug, not the input's fault: say so briefly.
+            string message = e.Message.Split('\n')[0];
+            error.WriteLine($"memgate: internal error: {e.GetType().Name}: {message}");
+            error.WriteLine("This is a bug in MemGate. Please report it with the command line and the input files that caused it.");
+            return InternalError;
+        }
     }
 }

@@ -29,26 +29,31 @@ internal static class AllocateCommand
         {
             regions, width, touch, json,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => CommandErrors.Run("allocate", error, () =>
         {
-            try
+            var specs = parse.GetRequiredValue(regions).Select(RegionArgument.Parse).ToList();
+            using var memory = Create(specs, parse.GetValue(width));
+            if (parse.GetValue(touch))
             {
-                var specs = parse.GetRequiredValue(regions).Select(RegionArgument.Parse).ToList();
-                using var memory = GuestMemory.Create(specs, new GuestMemoryOptions { AddressWidth = parse.GetValue(width) });
-                if (parse.GetValue(touch))
-                {
-                    TouchRam(memory);
-                }
-                Print(memory, parse.GetValue(json), output);
-                return CliApp.Success;
+                TouchRam(memory);
             }
-            catch (Exception e) when (e is FormatException or ArgumentException or GuestMemoryException or Native.NativeMemoryException)
-            {
-                error.WriteLine($"memgate allocate: {e.Message}");
-                return CliApp.InvalidInput;
-            }
-        });
+            Print(memory, parse.GetValue(json), output);
+            return CliApp.Success;
+        }));
         return command;
+    }
+
+    private static GuestMemory Create(List<GuestRegion> regions, int width)
+    {
+        try
+        {
+            return GuestMemory.Create(regions, new GuestMemoryOptions { AddressWidth = width });
+        }
+        catch (ArgumentException e)
+        {
+            // Regions and width come straight from the command line, so the library's argument checks are the input's.
+            throw new CommandInputException(e.Message);
+        }
     }
 
     private static void TouchRam(GuestMemory memory)

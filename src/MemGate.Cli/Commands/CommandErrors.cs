@@ -1,11 +1,13 @@
 using MemGate.Devices;
-using MemGate.Memory;
 
 namespace MemGate.Cli.Commands;
 
 /// <summary>
 /// Runs a command body and turns the library's expected failures into exit code 1 with one line per
-/// problem on stderr (file:line:col: error: field: message); anything else is a bug and propagates.
+/// problem on stderr (file:line:col: error: field: message): MemGate's own exceptions, the operating
+/// system refusing a file, and <see cref="NotSupportedException"/>, which the library throws for what
+/// this host or device cannot do (no libunicorn, no userfaultfd, a CPU without a machine). Anything
+/// else is a bug and propagates to <see cref="CliApp.Run"/>.
 /// </summary>
 internal static class CommandErrors
 {
@@ -23,23 +25,13 @@ internal static class CommandErrors
             }
             return CliApp.InvalidInput;
         }
-        catch (Processes.ProcessAccessException e)
+        catch (Exception e) when (e is Firmware.FirmwareFormatException or Mmio.Svd.SvdFormatException)
         {
-            error.WriteLine($"memgate {command}: {e.Message}");
-            return CliApp.InvalidInput;
-        }
-        catch (Firmware.FirmwareFormatException e)
-        {
+            // These messages start with the file name already.
             error.WriteLine(e.Message);
             return CliApp.InvalidInput;
         }
-        catch (Mmio.Svd.SvdFormatException e)
-        {
-            error.WriteLine(e.Message);
-            return CliApp.InvalidInput;
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or KeyNotFoundException or ArgumentException
-            or FormatException or OverflowException or NotSupportedException or GuestMemoryException or IOException or UnauthorizedAccessException or Native.NativeMemoryException)
+        catch (Exception e) when (e is MemGateException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
             error.WriteLine($"memgate {command}: {e.Message}");
             return CliApp.InvalidInput;

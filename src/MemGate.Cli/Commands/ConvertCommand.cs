@@ -25,7 +25,7 @@ internal static class ConvertCommand
             string text = DeviceConfigWriter.Write(description, format);
             if (parse.GetValue(outFile) is { } path)
             {
-                File.WriteAllText(path, text);
+                OutputFile.WriteAllText(path, text);
                 output.WriteLine($"Wrote {description.Name} as {format.ToString().ToUpperInvariant()} to {path}");
             }
             else

@@ -12,7 +12,7 @@ internal static class DeviceSource
         bool looksLikeFile = File.Exists(nameOrFile) || HasDeviceExtension(nameOrFile);
         if (looksLikeFile)
         {
-            if (!File.Exists(nameOrFile))
+            if (!File.Exists(nameOrFile) && !Directory.Exists(nameOrFile))
             {
                 // A typo in a file name: suggest the nearest device file beside it.
                 string directory = Path.GetDirectoryName(Path.GetFullPath(nameOrFile))!;

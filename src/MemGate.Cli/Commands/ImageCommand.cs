@@ -19,7 +19,7 @@ internal static class ImageCommand
         var command = new Command("image", "Show a firmware image's segments, entry point and symbols; --device loads it to check it fits.") { file, address, device, json };
         command.SetAction(parse => CommandErrors.Run("image", error, () =>
         {
-            ulong? raw = parse.GetValue(address) is { } text ? GuestAddress.Parse(text).Value : null;
+            ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
             var image = FirmwareReader.Load(parse.GetRequiredValue(file), rawAddress: raw);
             string? fits = null;
             if (parse.GetValue(device) is { } deviceName)

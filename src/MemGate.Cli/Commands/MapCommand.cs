@@ -18,7 +18,7 @@ internal static class MapCommand
             string? path = parse.GetValue(svg);
             if (path is not null)
             {
-                File.WriteAllText(path, DeviceMapPicture.ToSvg(description));
+                OutputFile.WriteAllText(path, DeviceMapPicture.ToSvg(description));
                 output.WriteLine($"Wrote the memory map of {description.Name} to {path}");
             }
             if (path is null || parse.GetValue(text))

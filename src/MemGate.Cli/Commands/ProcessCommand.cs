@@ -128,12 +128,16 @@ internal static class ProcessCommand
             var given = new[] { parse.GetValue(hex) is not null, parse.GetValue(text) is not null, parse.GetValue(u32) is not null, parse.GetValue(u64) is not null };
             if (given.Count(g => g) != 1)
             {
-                throw new ArgumentException("Give exactly one of --hex, --string, --u32, --u64.");
+                throw new CommandInputException("Give exactly one of --hex, --string, --u32, --u64.");
             }
-            var pattern = parse.GetValue(hex) is { } h ? SearchPattern.FromHex(h)
-                : parse.GetValue(text) is { } s ? SearchPattern.FromString(s, parse.GetValue(utf16))
-                : parse.GetValue(u32) is { } a ? SearchPattern.FromUInt32(checked((uint)Number(a)))
+            var pattern = parse.GetValue(hex) is { } h ? OptionValue.Parse("--hex", () => SearchPattern.FromHex(h))
+                : parse.GetValue(text) is { } s ? OptionValue.Parse("--string", () => SearchPattern.FromString(s, parse.GetValue(utf16)))
+                : parse.GetValue(u32) is { } a ? SearchPattern.FromUInt32(OptionValue.Parse("--u32", () => checked((uint)Number(a))))
                 : SearchPattern.FromUInt64(Number(parse.GetValue(u64)!));
+            if (parse.GetValue(max) < 1)
+            {
+                throw new CommandInputException($"--max {parse.GetValue(max)}: give 1 or more matches.");
+            }
             bool interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
             int lastPercent = -1;
             var result = ProcessSearch.Search(parse.GetValue(pid), pattern, parse.GetValue(region), parse.GetValue(max), progress: (done, total) =>
@@ -183,10 +187,10 @@ internal static class ProcessCommand
         {
             ulong at = Number(parse.GetRequiredValue(address));
             string sizeText = parse.GetRequiredValue(size);
-            ulong requested = ByteSize.Parse(sizeText);
+            ulong requested = OptionValue.Parse("--size", () => ByteSize.Parse(sizeText));
             if (requested is 0 or > 64 << 20)
             {
-                throw new ArgumentException($"--size {sizeText}: read 1 byte to 64 MiB at a time (use dump for more).");
+                throw new CommandInputException($"--size {sizeText}: read 1 byte to 64 MiB at a time (use dump for more).");
             }
             int n = (int)requested;
             var bytes = new byte[n];
@@ -226,9 +230,14 @@ internal static class ProcessCommand
         {
             if ((parse.GetValue(hex) is null) == (parse.GetValue(file) is null))
             {
-                throw new ArgumentException("Give exactly one of --hex and --file.");
+                throw new CommandInputException("Give exactly one of --hex and --file.");
             }
-            byte[] data = parse.GetValue(file) is { } path ? File.ReadAllBytes(path) : Convert.FromHexString(string.Concat(parse.GetValue(hex)!.Where(c => !char.IsWhiteSpace(c))));
+            byte[] data = parse.GetValue(file) is { } path ? InputFile.ReadAllBytes(path, "--file")
+                : OptionValue.Parse("--hex", () => Convert.FromHexString(string.Concat(parse.GetValue(hex)!.Where(c => !char.IsWhiteSpace(c)))));
+            if (data.Length == 0)
+            {
+                throw new CommandInputException("Nothing to write: --hex or --file gives no bytes.");
+            }
             ulong at = Number(parse.GetRequiredValue(address));
             ProcessMemory.Write(parse.GetValue(pid), at, data);
             if (parse.GetValue(json))
@@ -253,29 +262,24 @@ internal static class ProcessCommand
         command.SetAction(parse => CommandErrors.Run("ps dump", error, () =>
         {
             ulong at = Number(parse.GetRequiredValue(address));
-            ulong total = ByteSize.Parse(parse.GetRequiredValue(size));
+            ulong total = OptionValue.Parse("--size", () => ByteSize.Parse(parse.GetRequiredValue(size)));
+            if (total == 0)
+            {
+                throw new CommandInputException("--size 0: dump at least one byte.");
+            }
             string path = parse.GetRequiredValue(outFile);
             var buffer = new byte[(int)Math.Min(total, 8UL << 20)];
-            // Into a temporary file first: a dump that fails half-way leaves no half file behind.
-            string partial = path + ".partial";
-            try
+            // All or nothing: a dump that fails half-way leaves neither a half file nor a replaced target.
+            OutputFile.Write(path, stream =>
             {
-                using (var stream = File.Create(partial))
+                for (ulong done = 0; done < total;)
                 {
-                    for (ulong done = 0; done < total;)
-                    {
-                        int n = (int)Math.Min((ulong)buffer.Length, total - done);
-                        ProcessMemory.Read(parse.GetValue(pid), at + done, buffer.AsSpan(0, n));
-                        stream.Write(buffer, 0, n);
-                        done += (ulong)n;
-                    }
+                    int n = (int)Math.Min((ulong)buffer.Length, total - done);
+                    ProcessMemory.Read(parse.GetValue(pid), at + done, buffer.AsSpan(0, n));
+                    stream.Write(buffer, 0, n);
+                    done += (ulong)n;
                 }
-                File.Move(partial, path, overwrite: true);
-            }
-            finally
-            {
-                File.Delete(partial);
-            }
+            });
             if (parse.GetValue(json))
             {
                 output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, (long)total, null, Path.GetFullPath(path)), CliJsonContext.Default.ProcessBytesReport));
@@ -303,11 +307,12 @@ internal static class ProcessCommand
         command.SetAction(parse => CommandErrors.Run("ps link", error, () =>
         {
             ulong at = Number(parse.GetRequiredValue(address));
-            ulong bytes = ByteSize.Parse(parse.GetRequiredValue(size));
+            ulong bytes = OptionValue.Parse("--size", () => ByteSize.Parse(parse.GetRequiredValue(size)));
             ulong? where = parse.GetValue(targetAddress) is { } t ? Number(t) : null;
-            var link = parse.GetValue(copy)
+            // An empty or wrapping range is refused by the library as an argument; here it is the user's value.
+            var link = OptionValue.Parse("--size", () => parse.GetValue(copy)
                 ? ProcessLink.Copy(parse.GetValue(source), parse.GetValue(target), at, bytes, where)
-                : ProcessLink.Link(parse.GetValue(source), parse.GetValue(target), at, bytes, where);
+                : ProcessLink.Link(parse.GetValue(source), parse.GetValue(target), at, bytes, where));
             if (parse.GetValue(json))
             {
                 var report = new ProcessLinkReport(link.SourcePid, link.TargetPid, link.SourceAddress, link.TargetAddress, link.Size, link.Region.Path, link.Method, link.IsCopy);
@@ -359,5 +364,5 @@ internal static class ProcessCommand
         r.Details.Count == 0 ? null : r.Details.ToDictionary());
 
     // Addresses and values on the command line read as everywhere in memgate (allocate, image, run).
-    private static ulong Number(string text) => GuestAddress.Parse(text).Value;
+    private static ulong Number(string text) => OptionValue.Address("address", text);
 }

@@ -14,27 +14,40 @@ internal static class RegionArgument
         string[] parts = at > 0 ? text[(at + 1)..].Split(':') : [];
         if (at <= 0 || parts.Length is < 2 or > 4)
         {
-            throw new FormatException($"Region '{text}': expected {Syntax}, e.g. SRAM@0x20000000:20KiB:rw.");
+            throw new CommandInputException($"Region '{text}': expected {Syntax}, e.g. SRAM@0x20000000:20KiB:rw.");
         }
         string name = text[..at];
         if (!GuestAddress.TryParse(parts[0], out var start))
         {
-            throw new FormatException($"Region '{name}': address '{parts[0]}' is not a number (hex with 0x, or decimal).");
+            throw new CommandInputException($"Region '{name}': address '{parts[0]}' is not a number (hex with 0x, or decimal).");
         }
         if (!ByteSize.TryParse(parts[1], out ulong size, out string? sizeError))
         {
-            throw new FormatException($"Region '{name}': size '{parts[1]}': {sizeError}.");
+            throw new CommandInputException($"Region '{name}': size '{parts[1]}': {sizeError}.");
         }
         var permissions = Permissions.ReadWrite;
         if (parts.Length > 2 && !PermissionsText.TryParse(parts[2], out permissions, out char bad))
         {
-            throw new FormatException($"Region '{name}': permissions '{parts[2]}': unknown or repeated letter '{bad}' (use r, w, x).");
+            throw new CommandInputException($"Region '{name}': permissions '{parts[2]}': unknown or repeated letter '{bad}' (use r, w, x).");
         }
         var kind = permissions.HasFlag(Permissions.Write) ? RegionKind.Ram : RegionKind.Flash;
-        if (parts.Length > 3 && !Enum.TryParse(parts[3], ignoreCase: true, out kind))
+        // Names only: Enum.TryParse would also take "99", "-1" and "ram, flash".
+        if (parts.Length > 3 && !Enum.GetNames<RegionKind>().Any(n => n.Equals(parts[3], StringComparison.OrdinalIgnoreCase)))
         {
-            throw new FormatException($"Region '{name}': kind '{parts[3]}' is not one of ram, flash, rom, mmio, storage.");
+            throw new CommandInputException($"Region '{name}': kind '{parts[3]}' is not one of ram, flash, rom, mmio, storage.");
         }
-        return new GuestRegion(name, start, size, permissions, kind);
+        if (parts.Length > 3)
+        {
+            kind = Enum.Parse<RegionKind>(parts[3], ignoreCase: true);
+        }
+        try
+        {
+            return new GuestRegion(name, start, size, permissions, kind);
+        }
+        catch (ArgumentException e)
+        {
+            // The values came from the command line: the library's argument check is the input's check.
+            throw new CommandInputException(e.Message);
+        }
     }
 }

@@ -33,14 +33,16 @@ internal static class RunCommand
         {
             double seconds = parse.GetValue(timeout);
             int count = parse.GetValue(runs);
-            if (!double.IsFinite(seconds) || seconds < 0 || count < 1)
+            if (!double.IsFinite(seconds) || seconds < 0)
             {
-                error.WriteLine(count < 1 ? $"memgate run: --runs {count}: give 1 or more."
-                    : $"memgate run: --timeout {seconds}: give a number of seconds (0 for no limit).");
-                return CliApp.Usage;
+                throw new CommandInputException($"--timeout {seconds}: give seconds, 0 or more (0: no limit).");
+            }
+            if (count < 1)
+            {
+                throw new CommandInputException($"--runs {count}: give 1 or more.");
             }
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
-            ulong? raw = parse.GetValue(address) is { } text ? GuestAddress.Parse(text).Value : null;
+            ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
             var image = FirmwareReader.Load(parse.GetRequiredValue(firmware), rawAddress: raw);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
             using var machine = FirmwareMachine.Create(description, output, new FirmwareMachineOptions

@@ -25,7 +25,7 @@ internal static class SvdCommand
             var peripherals = device.Peripherals.Where(p => parse.GetValue(peripheral) is not { } only || string.Equals(p.Name, only, StringComparison.OrdinalIgnoreCase)).ToList();
             if (parse.GetValue(peripheral) is { } wanted && peripherals.Count == 0)
             {
-                throw new KeyNotFoundException($"'{wanted}' is not a peripheral of {device.Name} (peripherals: {string.Join(", ", device.Peripherals.Select(p => p.Name))}).");
+                throw new CommandInputException($"'{wanted}' is not a peripheral of {device.Name} (peripherals: {string.Join(", ", device.Peripherals.Select(p => p.Name))}).");
             }
             if (parse.GetValue(json))
             {

@@ -31,7 +31,7 @@ internal static class ValidateCommand
                     errors.AddRange(e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
                     warnings.AddRange(e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning));
                 }
-                catch (Exception e) when (e is FileNotFoundException or ArgumentException or IOException or UnauthorizedAccessException)
+                catch (Exception e) when (e is MemGateException or IOException or UnauthorizedAccessException)
                 {
                     failure = $"{file}: error: {e.Message}";
                     failureMessage = e.Message;

@@ -1,7 +1,7 @@
 namespace MemGate.Devices;
 
 /// <summary>A device description or config file has errors; <see cref="Diagnostics"/> lists every one (and the warnings).</summary>
-public sealed class DeviceDescriptionException : Exception
+public sealed class DeviceDescriptionException : MemGateException
 {
     /// <summary>Creates the exception from the problems found.</summary>
     public DeviceDescriptionException(string subject, IReadOnlyList<DeviceDiagnostic> diagnostics)

@@ -48,7 +48,7 @@ public sealed class DeviceMemory : IDisposable
     /// an SVD file, attaches a register block for each of its peripherals to the peripheral region holding it.
     /// </summary>
     /// <exception cref="FileNotFoundException">A region's file or the SVD file does not exist.</exception>
-    /// <exception cref="ArgumentException">A file is larger than its region, or a rule names a register the SVD does not have.</exception>
+    /// <exception cref="DeviceDescriptionException">A file is larger than its region, or a rule names a register the SVD does not have.</exception>
     /// <exception cref="Mmio.Svd.SvdFormatException">The SVD file is malformed.</exception>
     public static DeviceMemory Allocate(DeviceDescription device, DeviceMemoryOptions? options)
     {
@@ -93,7 +93,7 @@ public sealed class DeviceMemory : IDisposable
             }
             else if (device.Rules.Count > 0)
             {
-                throw new ArgumentException($"Device '{device.Name}' has rules for registers but names no SVD file ([device] svd) that defines them.");
+                throw Invalid(device.Name, "rules", "the device has rules for registers but names no SVD file ([device] svd) that defines them");
             }
             // Memory regions first, so aliases always find their targets.
             foreach (var region in device.Regions.OrderBy(r => r.Type == DeviceRegionType.Alias))
@@ -206,13 +206,13 @@ public sealed class DeviceMemory : IDisposable
         string[] parts = register.Split('.');
         if (!blocks.TryGetValue(parts[0], out var block))
         {
-            throw new ArgumentException($"Rule {what} '{register}.{field}': the SVD has no attached peripheral '{parts[0]}'.");
+            throw Invalid(register, "rules", $"rule {what} '{register}.{field}': the SVD has no attached peripheral '{parts[0]}'");
         }
         var definition = block.AllRegisters.FirstOrDefault(r => r.Name == parts[1])
-            ?? throw new ArgumentException($"Rule {what} '{register}.{field}': peripheral '{parts[0]}' has no register '{parts[1]}'.");
+            ?? throw Invalid(register, "rules", $"rule {what} '{register}.{field}': peripheral '{parts[0]}' has no register '{parts[1]}'");
         if (!definition.Fields.Any(f => f.Name == field))
         {
-            throw new ArgumentException($"Rule {what} '{register}.{field}': register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))}).");
+            throw Invalid(register, "rules", $"rule {what} '{register}.{field}': register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))})");
         }
     }
 
@@ -262,20 +262,20 @@ public sealed class DeviceMemory : IDisposable
 
     private static void LoadContents(GuestMemory memory, DeviceRegion region, string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Region '{region.Name}': initial contents file '{path}' does not exist.", path);
-        }
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = InputFile.ReadAllBytes(path, $"Region '{region.Name}': initial contents file");
         if (region.FileOffset > (ulong)bytes.LongLength)
         {
-            throw new ArgumentException($"Region '{region.Name}': file offset 0x{region.FileOffset:X} is past the end of '{path}' (0x{bytes.LongLength:X} bytes).");
+            throw Invalid(path, $"{region.Name}.file_offset", $"region '{region.Name}': file offset 0x{region.FileOffset:X} is past the end of '{path}' (0x{bytes.LongLength:X} bytes)");
         }
         var contents = bytes.AsSpan((int)region.FileOffset);
         if ((ulong)contents.Length > region.Size)
         {
-            throw new ArgumentException($"Region '{region.Name}' [0x{region.Start:X}, size 0x{region.Size:X}]: file '{path}' from offset 0x{region.FileOffset:X} has 0x{contents.Length:X} bytes, more than the region holds.");
+            throw Invalid(path, $"{region.Name}.file", $"region '{region.Name}' [0x{region.Start:X}, size 0x{region.Size:X}]: file '{path}' from offset 0x{region.FileOffset:X} has 0x{contents.Length:X} bytes, more than the region holds");
         }
         memory.Debug.Write(new GuestAddress(region.Start), contents);
     }
+
+    // What allocation finds wrong with the description (rules, contents files) is the device's fault like any validation error.
+    private static DeviceDescriptionException Invalid(string subject, string field, string message) =>
+        new(subject, [new DeviceDiagnostic(DiagnosticSeverity.Error, field, message)]);
 }

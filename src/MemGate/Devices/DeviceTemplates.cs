@@ -23,24 +23,26 @@ public static class DeviceTemplates
     public static bool Exists(string name) => Resolve(name) is not null;
 
     /// <summary>The template's TOML text.</summary>
-    /// <exception cref="KeyNotFoundException">No template has that name; the message lists them.</exception>
+    /// <exception cref="DeviceDescriptionException">No template has that name; the message lists them.</exception>
     public static string GetText(string name)
     {
-        string actual = Resolve(name) ?? throw new KeyNotFoundException(NotFound(name));
+        string actual = Resolve(name) ?? throw Unknown(name);
         using var stream = Library.GetManifestResourceStream(Prefix + actual + ".toml")!;
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
 
     /// <summary>Loads and validates the template called <paramref name="name"/> (any case).</summary>
+    /// <exception cref="DeviceDescriptionException">No template has that name; the message lists them.</exception>
     public static DeviceDescription Load(string name)
     {
-        string actual = Resolve(name) ?? throw new KeyNotFoundException(NotFound(name));
+        string actual = Resolve(name) ?? throw Unknown(name);
         return DeviceConfigReader.Parse(GetText(actual), DeviceConfigFormat.Toml, $"template:{actual}");
     }
 
-    private static string NotFound(string name) =>
-        $"No device template '{name}'.{NameSuggestion.DidYouMean(name, Names)} Templates: {string.Join(", ", Names)}.";
+    private static DeviceDescriptionException Unknown(string name) => new(name,
+        [new DeviceDiagnostic(DiagnosticSeverity.Error, "device",
+            $"No device template '{name}' and no device file of that name.{NameSuggestion.DidYouMean(name, Names)} Templates: {string.Join(", ", Names)}.")]);
 
     private static string? Resolve(string name) => Names.FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
 }

@@ -24,8 +24,8 @@ public static partial class RegisterLayout
                 error = $"entry '{raw}' is not NAME[:BYTES] or PREFIXn-PREFIXm[:BYTES]";
                 return false;
             }
-            int size = m.Groups["size"].Success ? int.Parse(m.Groups["size"].Value, CultureInfo.InvariantCulture) : 1;
-            if (size is < 1 or > 8)
+            int size = 1;
+            if (m.Groups["size"].Success && !TryNumber(m.Groups["size"].Value, out size) || size is < 1 or > 8)
             {
                 error = $"entry '{raw}': a register is 1 to 8 bytes";
                 return false;
@@ -33,12 +33,11 @@ public static partial class RegisterLayout
             if (m.Groups["last"].Success)
             {
                 string prefix = m.Groups["name"].Value.TrimEnd("0123456789".ToCharArray());
-                int first = int.Parse(m.Groups["name"].Value[prefix.Length..], CultureInfo.InvariantCulture);
                 string lastPrefix = m.Groups["last"].Value.TrimEnd("0123456789".ToCharArray());
-                int last = int.Parse(m.Groups["last"].Value[lastPrefix.Length..], CultureInfo.InvariantCulture);
-                if (prefix.Length == 0 || prefix != lastPrefix || last < first || last - first > 1024)
+                if (prefix.Length == 0 || prefix != lastPrefix || !TryNumber(m.Groups["name"].Value[prefix.Length..], out int first)
+                    || !TryNumber(m.Groups["last"].Value[lastPrefix.Length..], out int last) || last < first || last - first > 1024)
                 {
-                    error = $"entry '{raw}': a range is PREFIXn-PREFIXm with the same prefix and n <= m";
+                    error = $"entry '{raw}': a range is PREFIXn-PREFIXm with the same prefix, n <= m and at most 1025 registers";
                     return false;
                 }
                 for (int i = first; i <= last; i++)
@@ -70,6 +69,10 @@ public static partial class RegisterLayout
         }
         return Enumerable.Range(0, (int)Math.Min(region.Size, 4096)).Select(i => new CpuRegister($"{region.Name}{i}", 1)).ToList();
     }
+
+    // Digits only, and only what fits an int: "R0-R4294967295" is an error, not an overflow.
+    private static bool TryNumber(string digits, out int value) =>
+        int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out value);
 
     [GeneratedRegex(@"^(?<name>[A-Za-z_][A-Za-z0-9_.]*)(-(?<last>[A-Za-z_][A-Za-z0-9_.]*))?(:(?<size>\d+))?$")]
     private static partial Regex Entry();

@@ -7,7 +7,7 @@ namespace MemGate.Emulation;
 /// from non-executable memory, an invalid instruction. Carries the program counter, the address and
 /// the kind of access.
 /// </summary>
-public sealed class EmulationFault : Exception
+public sealed class EmulationFault : MemGateException
 {
     /// <summary>Creates the fault.</summary>
     public EmulationFault(string message, ulong pc, ulong? address, AccessKind? access, Exception? inner = null)

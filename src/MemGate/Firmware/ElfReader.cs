@@ -13,6 +13,9 @@ public static class ElfReader
     private const uint PtLoad = 1;
     private const uint ShtSymtab = 2;
 
+    /// <summary>Most bytes one image may load (all segments together): far above any microcontroller's memory.</summary>
+    public const long MaxLoadBytes = 512L << 20;
+
     /// <summary>Whether <paramref name="data"/> starts with the ELF magic.</summary>
     public static bool IsElf(ReadOnlySpan<byte> data) => data.Length >= 4 && data[0] == 0x7F && data[1] == (byte)'E' && data[2] == (byte)'L' && data[3] == (byte)'F';
 
@@ -48,10 +51,16 @@ public static class ElfReader
         int shentsize = r.U16(is64 ? 0x3AUL : 0x2EUL);
         int shnum = r.U16(is64 ? 0x3CUL : 0x30UL);
 
+        // Headers smaller than the format's make consecutive headers overlap (e_phentsize 0 reads one header 65535 times).
+        if (phnum > 0 && phentsize < (is64 ? 56 : 32))
+        {
+            throw new FirmwareFormatException(file, "header", $"e_phentsize {phentsize} is smaller than a program header ({(is64 ? 56 : 32)} bytes)");
+        }
         var segments = new List<FirmwareSegment>();
+        long loaded = 0;
         for (int i = 0; i < phnum; i++)
         {
-            ulong h = phoff + (ulong)(i * phentsize);
+            ulong h = phoff + (ulong)i * (ulong)phentsize;
             string where = $"program header {i}";
             r.Need(h, (ulong)phentsize, where);
             uint type = r.U32(h);
@@ -68,14 +77,24 @@ public static class ElfReader
             {
                 continue;
             }
-            if (filesz > memsz || memsz > int.MaxValue || memsz - 1 > ulong.MaxValue - paddr)
+            if (filesz > memsz || memsz - 1 > ulong.MaxValue - paddr)
             {
                 throw new FirmwareFormatException(file, where, $"segment at 0x{paddr:X} has file size 0x{filesz:X} and memory size 0x{memsz:X}");
+            }
+            if (!is64 && memsz - 1 > uint.MaxValue - paddr)
+            {
+                throw new FirmwareFormatException(file, where, $"ELF32 segment at 0x{paddr:X} of 0x{memsz:X} bytes reaches past 4 GiB");
+            }
+            ulong size = paddr == vaddr ? memsz : filesz;
+            loaded += (long)Math.Min(size, (ulong)MaxLoadBytes + 1);
+            if (loaded > MaxLoadBytes)
+            {
+                throw new FirmwareFormatException(file, where, $"segment at 0x{paddr:X} of 0x{memsz:X} bytes brings the image past the {MaxLoadBytes >> 20} MiB MemGate loads");
             }
             r.Need(offset, filesz, $"segment {i} (0x{paddr:X})");
             // Stored elsewhere than it runs (.data in flash, run from RAM): only the file bytes belong at the
             // load address; the startup code copies them and clears the rest (.bss) at the run address.
-            var bytes = new byte[paddr == vaddr ? memsz : filesz];
+            var bytes = new byte[size];
             data.AsSpan((int)offset, (int)filesz).CopyTo(bytes);
             segments.Add(new FirmwareSegment(paddr, bytes, $"segment {i}"));
         }
@@ -93,9 +112,13 @@ public static class ElfReader
         {
             return symbols;
         }
+        if (shentsize < (is64 ? 64 : 40))
+        {
+            throw new FirmwareFormatException(r.File, "header", $"e_shentsize {shentsize} is smaller than a section header ({(is64 ? 64 : 40)} bytes)");
+        }
         for (int i = 0; i < shnum; i++)
         {
-            ulong h = shoff + (ulong)(i * shentsize);
+            ulong h = shoff + (ulong)i * (ulong)shentsize;
             r.Need(h, (ulong)shentsize, $"section header {i}");
             if (r.U32(h + 4) != ShtSymtab)
             {
@@ -105,13 +128,17 @@ public static class ElfReader
             ulong size = is64 ? r.U64(h + 0x20) : r.U32(h + 0x14);
             uint link = r.U32(h + (is64 ? 0x28UL : 0x18UL));
             ulong entsize = is64 ? r.U64(h + 0x38) : r.U32(h + 0x24);
-            ulong strHeader = shoff + (ulong)(link * shentsize);
+            ulong strHeader = shoff + (ulong)link * (ulong)shentsize;
             r.Need(strHeader, (ulong)shentsize, $"section header {link}");
             ulong strOffset = is64 ? r.U64(strHeader + 0x18) : r.U32(strHeader + 0x10);
             ulong strSize = is64 ? r.U64(strHeader + 0x20) : r.U32(strHeader + 0x14);
             r.Need(offset, size, "symbol table");
             r.Need(strOffset, strSize, "string table");
-            for (ulong s = offset; entsize > 0 && s + entsize <= offset + size; s += entsize)
+            if (entsize < (is64 ? 24UL : 16UL))
+            {
+                throw new FirmwareFormatException(r.File, $"section header {i}", $"symbol table entry size {entsize} is smaller than a symbol ({(is64 ? 24 : 16)} bytes)");
+            }
+            for (ulong s = offset; s + entsize <= offset + size; s += entsize)
             {
                 uint nameOffset = r.U32(s);
                 byte info = is64 ? r.Data[s + 4] : r.Data[s + 12];
@@ -135,6 +162,8 @@ public static class ElfReader
     private sealed class Fields(byte[] data, bool big, string file)
     {
         public byte[] Data => data;
+
+        public string File => file;
 
         public void Need(ulong offset, ulong length, string where)
         {

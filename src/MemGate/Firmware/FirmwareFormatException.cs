@@ -1,7 +1,7 @@
 namespace MemGate.Firmware;
 
 /// <summary>An image file is malformed or does not fit the device; the message names the file, the record or segment, and the address.</summary>
-public sealed class FirmwareFormatException : Exception
+public sealed class FirmwareFormatException : MemGateException
 {
     /// <summary>Creates the exception.</summary>
     public FirmwareFormatException(string file, string where, string message, Exception? inner = null)

@@ -7,11 +7,7 @@ public static class FirmwareReader
     /// <exception cref="FirmwareFormatException">The file is malformed, or a raw binary has no address.</exception>
     public static FirmwareImage Load(string path, FirmwareFormat? format = null, ulong? rawAddress = null)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Firmware file '{path}' does not exist.", path);
-        }
-        byte[] data = File.ReadAllBytes(path);
+        byte[] data = InputFile.ReadAllBytes(path, "Firmware file");
         var detected = format ?? Detect(path, data);
         return detected switch
         {

@@ -4,7 +4,7 @@ namespace MemGate.Memory;
 /// A guest access failed. Carries the facts: the fault, the access kind, the address and size,
 /// and the region involved (if any). Subclasses exist for the common faults so callers can catch them by type.
 /// </summary>
-public class GuestMemoryException : Exception
+public class GuestMemoryException : MemGateException
 {
     /// <summary>Creates the exception with a ready message.</summary>
     public GuestMemoryException(GuestFault fault, AccessKind access, GuestAddress address, ulong size, string? regionName, string message)

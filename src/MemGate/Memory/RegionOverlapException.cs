@@ -1,7 +1,7 @@
 namespace MemGate.Memory;
 
 /// <summary>A region was added where another one already is; names both and the shared range.</summary>
-public sealed class RegionOverlapException : ArgumentException
+public sealed class RegionOverlapException : MemGateException
 {
     /// <summary>Creates the exception for two overlapping regions.</summary>
     public RegionOverlapException(GuestRegion added, GuestRegion existing)

@@ -43,6 +43,17 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint EffectiveUserId();
 
+    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int Stat(string path, byte* buffer);
+
+    /// <summary>The file type bits (S_IFMT) of <paramref name="path"/> after symlinks, or null when it cannot be examined.</summary>
+    public static unsafe uint? FileType(string path)
+    {
+        // struct stat is 144 bytes on x86-64 Linux; st_mode is the 32-bit field at offset 24.
+        byte* buffer = stackalloc byte[256];
+        return Stat(path, buffer) == 0 ? *(uint*)(buffer + 24) & 0xF000 : null;
+    }
+
     /// <summary>The host page size (4096 on x86-64 Linux).</summary>
     public static int PageSize { get; } = Environment.SystemPageSize;
 

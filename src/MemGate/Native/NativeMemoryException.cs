@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace MemGate.Native;
 
 /// <summary>A host memory call (mmap, mprotect, …) failed; the message names the call and errno.</summary>
-public sealed class NativeMemoryException : Exception
+public sealed class NativeMemoryException : MemGateException
 {
     /// <summary>Creates the exception for a failed call.</summary>
     public NativeMemoryException(string message, int errno) : base(message) => Errno = errno;

@@ -1,7 +1,7 @@
 namespace MemGate.Processes;
 
 /// <summary>Another process's memory could not be read or written: no such process, not allowed, or an address outside its mappings.</summary>
-public sealed class ProcessAccessException : Exception
+public sealed class ProcessAccessException : MemGateException
 {
     /// <summary>Creates the exception.</summary>
     public ProcessAccessException(int pid, string message, Exception? inner = null)

@@ -19,13 +19,48 @@ public static class ProcessMemory
     internal static long TryRead(int pid, ulong address, Span<byte> buffer) => ProcessVm.Read(pid, address, buffer);
 
     /// <summary>Writes all of <paramref name="data"/> at <paramref name="address"/>, or throws; a short write is reported as the failure it is.</summary>
+    /// <exception cref="ProcessAccessException">No such process, not allowed, or part of the range is not writable; then nothing was written.</exception>
     public static void Write(int pid, ulong address, ReadOnlySpan<byte> data)
     {
+        // The kernel writes page by page and stops at the first bad one, leaving the bytes before it
+        // written; checking the whole range against the mappings first makes the write all or nothing.
+        CheckWritable(pid, address, (ulong)data.Length);
         long n = ProcessVm.Write(pid, address, data);
         if (n != data.Length)
         {
             throw Failure(pid, address, data.Length, n, "write");
         }
+    }
+
+    private static void CheckWritable(int pid, ulong address, ulong length)
+    {
+        if (length == 0 || length - 1 > ulong.MaxValue - address)
+        {
+            throw new ProcessAccessException(pid, $"[0x{address:X}, +0x{length:X}) is empty or wraps around the address space");
+        }
+        ulong end = address + length;
+        ulong cursor = address;
+        foreach (var region in ProcessMaps.Read(pid).OrderBy(r => r.Start))
+        {
+            if (region.End <= cursor)
+            {
+                continue;
+            }
+            if (region.Start > cursor)
+            {
+                break;
+            }
+            if (!region.CanWrite)
+            {
+                throw new ProcessAccessException(pid, $"write of [0x{address:X}, +0x{length:X}) refused: 0x{cursor:X} is in the {region.Permissions} mapping [0x{region.Start:X}, 0x{region.End:X}); nothing was written");
+            }
+            cursor = region.End;
+            if (cursor >= end)
+            {
+                return;
+            }
+        }
+        throw new ProcessAccessException(pid, $"write of [0x{address:X}, +0x{length:X}) refused: 0x{cursor:X} is in no mapping; nothing was written");
     }
 
     private static ProcessAccessException Failure(int pid, ulong address, int size, long result, string what) => result switch

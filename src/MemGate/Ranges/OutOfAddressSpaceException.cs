@@ -1,7 +1,7 @@
 namespace MemGate.Ranges;
 
 /// <summary><see cref="AddressSpace.MapAny"/> found no gap large enough.</summary>
-public sealed class OutOfAddressSpaceException : InvalidOperationException
+public sealed class OutOfAddressSpaceException : MemGateException
 {
     /// <summary>Creates the exception for a request of <paramref name="length"/> bytes.</summary>
     public OutOfAddressSpaceException(ulong length, ulong spaceStart, ulong spaceLength)

@@ -134,15 +134,4 @@ public sealed class RunOutcomeTests
         Assert.Equal(CliApp.Idle, exit);
         Assert.Equal("idle", report.GetProperty("outcome").GetString());
     }
-
-    [Theory]
-    [InlineData("NaN")]
-    [InlineData("-1")]
-    [InlineData("Infinity")]
-    public void A_timeout_that_is_not_a_duration_is_a_usage_error(string timeout)
-    {
-        var (exit, _, error) = CliRunner.Run("run", ExitWith(0), "--address", "0x80000000", "--device", "RV32", "--timeout", timeout);
-        Assert.Equal(CliApp.Usage, exit);
-        Assert.Contains("--timeout", error);
-    }
 }

@@ -117,7 +117,7 @@ public sealed partial class ReadmeTests
         PeripheralsExample.Run(output);
         string text = output.ToString().ReplaceLineEndings("\n");
         Assert.StartsWith("hi\nISR = 0b100\n7 MMIO accesses traced; the first:\n", text);
-        Assert.Contains("{\"seq\":1,\"pc\":null,\"address\":1073741832,\"size\":4,\"value\":1,\"access\":\"write\",\"region\":\"UART0\",\"peripheral\":\"UART0\",\"register\":\"CR\"}", text);
+        Assert.Contains("{\"seq\":1,\"pc\":null,\"address\":1073741832,\"addressHex\":\"0x40000008\",\"size\":4,\"value\":1,\"access\":\"write\",\"region\":\"UART0\",\"peripheral\":\"UART0\",\"register\":\"CR\"}", text);
     }
 
     private static string? SourceRegion(string source, string name)

@@ -100,7 +100,7 @@ public sealed class DevicePeripheralTests
     {
         string text = File.ReadAllText(Board).Replace("follows = \"TIMER0.CR.EN\"", "follows = \"TIMER0.CR.NOPE\"", StringComparison.Ordinal);
         var device = DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, Board);
-        var e = Assert.Throws<ArgumentException>(() => DeviceMemory.Allocate(device, Path.GetDirectoryName(Board)));
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceMemory.Allocate(device, Path.GetDirectoryName(Board)));
         Assert.Contains("has no field 'NOPE'", e.Message);
 
         var bad = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(

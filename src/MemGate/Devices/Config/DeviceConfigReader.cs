@@ -28,21 +28,19 @@ public static class DeviceConfigReader
     /// <exception cref="DeviceDescriptionException">The file is malformed or describes an invalid device.</exception>
     public static DeviceDescription Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Device file '{path}' does not exist.", path);
-        }
-        return Parse(File.ReadAllText(path), FormatOf(path), path);
+        var format = FormatOf(path);
+        return Parse(InputFile.ReadAllText(path, "Device file"), format, path);
     }
 
     /// <summary>The format a file name implies.</summary>
-    /// <exception cref="ArgumentException">The extension is not one of .toml, .yaml, .yml, .json.</exception>
+    /// <exception cref="DeviceDescriptionException">The extension is not one of .toml, .yaml, .yml, .json.</exception>
     public static DeviceConfigFormat FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {
         ".toml" => DeviceConfigFormat.Toml,
         ".yaml" or ".yml" => DeviceConfigFormat.Yaml,
         ".json" => DeviceConfigFormat.Json,
-        var other => throw new ArgumentException($"'{path}': unknown device file extension '{other}' (use .toml, .yaml, .yml or .json).", nameof(path)),
+        var other => throw new DeviceDescriptionException(path, [new DeviceDiagnostic(DiagnosticSeverity.Error, "(file)",
+            $"unknown device file extension '{other}' (use .toml, .yaml, .yml or .json)") { Location = new SourceLocation(path, 0, 0) }]),
     };
 
     /// <summary>Reads a description from text; <paramref name="file"/> names it in errors.</summary>
@@ -96,15 +94,15 @@ public static class DeviceConfigReader
                     _ => ErrorValue("device.endianness", device!.Get("endianness")!, "must be \"little\" or \"big\"", ByteOrder.LittleEndian),
                 };
             }
-            int width = (int)(Number(device, "device.address_width", isSize: false) ?? 32);
+            int width = Count(device, "device.address_width", 8, 64) ?? 32;
 
             bool allocateAtOnce = Bool(memory, "memory.allocate_at_once") ?? true;
             ulong pageSize = Number(memory, "memory.page_size", isSize: true) ?? 1;
-            int spaceCount = (int)(Number(memory, "memory.address_spaces", isSize: false) ?? 1);
+            int spaceCount = Count(memory, "memory.address_spaces", 1, 16) ?? 1;
             var unmodelled = UnmodelledPolicy.Plain;
             if (Text(memory, "memory.unmodelled") is { } policyText)
             {
-                unmodelled = Enum.TryParse<UnmodelledPolicy>(policyText, ignoreCase: true, out var p) && !policyText.Any(char.IsDigit)
+                unmodelled = TryName<UnmodelledPolicy>(policyText, out var p)
                     ? p
                     : ErrorValue("memory.unmodelled", memory!.Get("unmodelled")!, "must be \"plain\", \"fault\", \"ignore\" or \"record\"", UnmodelledPolicy.Plain);
             }
@@ -124,17 +122,13 @@ public static class DeviceConfigReader
                     string at = $"spaces[{i}]";
                     spaces.Add(new DeviceAddressSpace(
                         Text(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
-                        (int)(Number(node, $"{at}.width", isSize: false) ?? (ulong)width),
+                        Count(node, $"{at}.width", 8, 64) ?? width,
                         Text(node, $"{at}.description") ?? ""));
                 }
                 if (memory?.Get("address_spaces") is { } declared && spaces.Count != spaceCount)
                 {
                     Error("memory.address_spaces", declared, $"says {spaceCount} but {spaces.Count} [[spaces]] are listed");
                 }
-            }
-            else if (spaceCount < 1 || spaceCount > 16)
-            {
-                Error("memory.address_spaces", memory!.Get("address_spaces")!, "must be between 1 and 16");
             }
             else
             {
@@ -158,7 +152,7 @@ public static class DeviceConfigReader
                 var type = DeviceRegionType.Ram;
                 if (Text(node, $"{at}.type") is { } typeText)
                 {
-                    type = Enum.TryParse<DeviceRegionType>(typeText, ignoreCase: true, out var t) && !typeText.Any(char.IsDigit)
+                    type = TryName<DeviceRegionType>(typeText, out var t)
                         ? t
                         : ErrorValue($"{at}.type", node.Get("type")!, "unknown region type (use ram, flash, rom, mmio, storage, alias or registers)", DeviceRegionType.Ram);
                 }
@@ -420,6 +414,36 @@ public static class DeviceConfigReader
                 return ByteSize.TryParse(text, out ulong size, out string? error) ? size : ErrorValue<ulong?>(field, node, $"not a size ({error}); write 512, 4KB, 64MiB or 0x1B", null);
             }
             return ConfigNumber.TryParse(text, out ulong value) ? value : ErrorValue<ulong?>(field, node, "not a number; write hex (0x20000000) or decimal", null);
+        }
+
+        // Widths and counts: range-checked in the full 64 bits before narrowing, so 4294967328 is not 32.
+        private int? Count(ConfigNode? map, string field, int min, int max)
+        {
+            ulong? value = Number(map, field, isSize: false);
+            if (value is null)
+            {
+                return null;
+            }
+            if (value < (ulong)min || value > (ulong)max)
+            {
+                return ErrorValue<int?>(field, map!.Get(field[(field.LastIndexOf('.') + 1)..])!, $"must be between {min} and {max}", null);
+            }
+            return (int)value;
+        }
+
+        // A member's name, in any case; Enum.TryParse would also take numbers ("99") and flag lists ("flash, rom").
+        private static bool TryName<T>(string text, out T value) where T : struct, Enum
+        {
+            foreach (var candidate in Enum.GetValues<T>())
+            {
+                if (string.Equals(candidate.ToString(), text, StringComparison.OrdinalIgnoreCase))
+                {
+                    value = candidate;
+                    return true;
+                }
+            }
+            value = default;
+            return false;
         }
 
         private static Permissions DefaultPermissions(DeviceRegionType type) => type switch

@@ -28,7 +28,7 @@ public static class DeviceConfigWriter
 
     /// <summary>Writes the description to <paramref name="path"/> in the format its extension names.</summary>
     public static void Save(DeviceDescription device, string path) =>
-        File.WriteAllText(path, Write(device, DeviceConfigReader.FormatOf(path)));
+        OutputFile.WriteAllText(path, Write(device, DeviceConfigReader.FormatOf(path)));
 
     // The file's shape, independent of format: two tables and three arrays of tables.
     private sealed record Document(Fields Device, Fields Memory, Fields Boot, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols, List<Fields> Rules)

@@ -9,7 +9,18 @@ internal static class TomlConfigParser
 {
     public static ConfigNode Parse(string text, string file)
     {
-        var document = SyntaxParser.Parse(text, file, true);
+        DocumentSyntax document;
+        try
+        {
+            document = SyntaxParser.Parse(text, file, true);
+        }
+        catch (Tomlyn.TomlException e)
+        {
+            // Tomlyn throws instead of reporting for some inputs (nesting deeper than 64).
+            var location = new SourceLocation(file, e.Line ?? 1, e.Column ?? 1);
+            throw new DeviceDescriptionException($"{file}: invalid TOML",
+                [new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", e.Message) { Location = location }]);
+        }
         if (document.HasErrors)
         {
             var problems = document.Diagnostics

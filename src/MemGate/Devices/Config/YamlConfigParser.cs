@@ -1,56 +1,177 @@
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core.Events;
 
 namespace MemGate.Devices.Config;
 
-/// <summary>Reads YAML with YamlDotNet's representation model (no reflection), keeping line and column.</summary>
+/// <summary>
+/// Reads YAML from YamlDotNet's event stream (no reflection, no representation model), keeping line
+/// and column. Every YAML file MemGate reads (device files, Fuzzware and HALucinator configs) comes
+/// through here, so the limits below hold for all of them.
+/// </summary>
+/// <remarks>
+/// Hostile YAML is cheap to write and expensive to load: a self-referencing alias never ends, nested
+/// aliases expand exponentially ("billion laughs") and deep nesting exhausts the stack. So an alias may
+/// only name a node that is already complete (which rules out cycles), aliased nodes are shared rather
+/// than copied, the size of the document with every alias expanded is counted and capped, and nesting is
+/// capped; each limit fails with a located error, before the work is done.
+/// </remarks>
 internal static class YamlConfigParser
 {
-    public static ConfigNode Parse(string text, string file)
+    /// <summary>Deepest nesting of mappings and lists accepted (JSON's default limit too).</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Most nodes the document may have once every alias is expanded.</summary>
+    public const long MaxExpandedNodes = 1_000_000;
+
+    public static ConfigNode Parse(string text, string file) => new Builder(file).Build(new Parser(new StringReader(text)));
+
+    // One open mapping or list; a mapping alternates between waiting for a key and for its value.
+    private sealed class Frame(ConfigNode node, string? anchor)
     {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            var location = new SourceLocation(file, (int)e.Start.Line, (int)e.Start.Column);
-            throw new DeviceDescriptionException($"{file}: invalid YAML",
-                [new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", e.InnerException?.Message ?? e.Message) { Location = location }]);
-        }
-        if (stream.Documents.Count == 0)
-        {
-            return ConfigNode.Map(new SourceLocation(file, 1, 1));
-        }
-        return Convert(stream.Documents[0].RootNode, file);
+        public ConfigNode Node { get; } = node;
+
+        public string? Anchor { get; } = anchor;
+
+        public long Weight { get; set; } = 1;
+
+        public string? Key { get; set; }
     }
 
-    private static ConfigNode Convert(YamlNode node, string file)
+    private sealed class Builder(string file)
     {
-        var location = new SourceLocation(file, (int)node.Start.Line, (int)node.Start.Column);
-        switch (node)
+        private readonly List<Frame> _open = [];
+        private readonly Dictionary<string, (ConfigNode Node, long Weight)> _anchors = new(StringComparer.Ordinal);
+        private ConfigNode? _root;
+        private long _expanded;
+        private Mark _last = Mark.Empty;
+
+        public ConfigNode Build(IParser parser)
         {
-            case YamlMappingNode mapping:
-                var map = ConfigNode.Map(location);
-                foreach (var (key, value) in mapping.Children)
+            while (Next(parser) is { } e)
+            {
+                var at = Locate(e.Start);
+                switch (e)
                 {
-                    map.Entries.Add(new(((YamlScalarNode)key).Value ?? "", Convert(value, file)));
+                    case DocumentEnd or StreamEnd when _root is not null:
+                        return _root;
+                    case StreamStart or DocumentStart or DocumentEnd or StreamEnd or Comment:
+                        break;
+                    case MappingStart m:
+                        Open(ConfigNode.Map(at), m.Anchor, at);
+                        break;
+                    case SequenceStart s:
+                        Open(ConfigNode.List(at), s.Anchor, at);
+                        break;
+                    case MappingEnd or SequenceEnd:
+                        var frame = _open[^1];
+                        _open.RemoveAt(_open.Count - 1);
+                        Remember(frame.Anchor, frame.Node, frame.Weight);
+                        Add(frame.Node, frame.Weight, at);
+                        break;
+                    case Scalar scalar when _open.Count > 0 && _open[^1] is { Node.Kind: ConfigNodeKind.Map, Key: null } map:
+                        if (map.Node.Get(scalar.Value) is not null)
+                        {
+                            throw Error(at, $"key '{scalar.Value}' appears twice in this mapping");
+                        }
+                        map.Key = scalar.Value;
+                        break;
+                    case Scalar scalar:
+                        bool quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted;
+                        var node = ConfigNode.Scalar(scalar.Value, quoted, at);
+                        Remember(scalar.Anchor.IsEmpty ? null : scalar.Anchor.Value, node, 1);
+                        Add(node, 1, at);
+                        break;
+                    case AnchorAlias alias:
+                        ExpectValue(at);
+                        if (!_anchors.TryGetValue(alias.Value.Value, out var target))
+                        {
+                            throw Error(at, $"alias *{alias.Value.Value} names no complete node before it (an anchor cannot contain its own alias)");
+                        }
+                        Add(target.Node, target.Weight, at);
+                        break;
                 }
-                return map;
-            case YamlSequenceNode sequence:
-                var list = ConfigNode.List(location);
-                foreach (var item in sequence.Children)
-                {
-                    list.Items.Add(Convert(item, file));
-                }
-                return list;
-            case YamlScalarNode scalar:
-                bool quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted;
-                return ConfigNode.Scalar(scalar.Value ?? "", quoted, location);
-            default:
-                throw new DeviceDescriptionException($"{file}: unsupported YAML",
-                    [new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", "aliases and tags are not supported") { Location = location }]);
+            }
+            return _root ?? ConfigNode.Map(new SourceLocation(file, 1, 1));
         }
+
+        // YamlDotNet reports malformed text as YamlException, but some inputs trip its internal
+        // checks instead (a flow mapping continued at column 0); both are the file's fault.
+        private ParsingEvent? Next(IParser parser)
+        {
+            try
+            {
+                if (!parser.MoveNext())
+                {
+                    return null;
+                }
+            }
+            catch (YamlException e)
+            {
+                throw Error(Locate(e.Start), e.InnerException?.Message ?? e.Message);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+            {
+                throw Error(Locate(_last), $"malformed YAML after this point ({e.Message})");
+            }
+            _last = parser.Current!.End;
+            return parser.Current;
+        }
+
+        private void Open(ConfigNode node, AnchorName anchor, SourceLocation at)
+        {
+            ExpectValue(at);
+            if (_open.Count >= MaxDepth)
+            {
+                throw Error(at, $"nested deeper than {MaxDepth} levels");
+            }
+            _open.Add(new Frame(node, anchor.IsEmpty ? null : anchor.Value));
+        }
+
+        private void ExpectValue(SourceLocation at)
+        {
+            if (_open.Count > 0 && _open[^1] is { Node.Kind: ConfigNodeKind.Map, Key: null })
+            {
+                throw Error(at, "a mapping key must be a plain value, not a mapping, list or alias");
+            }
+        }
+
+        private void Remember(string? anchor, ConfigNode node, long weight)
+        {
+            if (anchor is not null)
+            {
+                _anchors[anchor] = (node, weight);
+            }
+        }
+
+        // Aliased nodes are shared, not copied; the weight counts what a full expansion would hold.
+        private void Add(ConfigNode node, long weight, SourceLocation at)
+        {
+            _expanded += weight;
+            if (_expanded > MaxExpandedNodes)
+            {
+                throw Error(at, $"more than {MaxExpandedNodes:N0} nodes once aliases are expanded");
+            }
+            if (_open.Count == 0)
+            {
+                _root ??= node;
+                return;
+            }
+            var parent = _open[^1];
+            parent.Weight += weight;
+            if (parent.Node.Kind == ConfigNodeKind.Map)
+            {
+                parent.Node.Entries.Add(new(parent.Key!, node));
+                parent.Key = null;
+            }
+            else
+            {
+                parent.Node.Items.Add(node);
+            }
+        }
+
+        private SourceLocation Locate(Mark mark) => new(file, (int)Math.Min(mark.Line, int.MaxValue), (int)Math.Min(mark.Column, int.MaxValue));
+
+        private DeviceDescriptionException Error(SourceLocation at, string message) =>
+            new($"{file}: invalid YAML", [new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", message) { Location = at }]);
     }
 }

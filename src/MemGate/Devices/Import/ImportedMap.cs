@@ -24,11 +24,7 @@ internal sealed class ImportedMap(string file)
 
     public static ConfigNode ReadYaml(string path)
     {
-        if (!System.IO.File.Exists(path))
-        {
-            throw new FileNotFoundException($"'{path}' does not exist.", path);
-        }
-        return YamlConfigParser.Parse(System.IO.File.ReadAllText(path), path);
+        return YamlConfigParser.Parse(InputFile.ReadAllText(path, "Configuration file"), path);
     }
 
     public void AddRegion(ConfigNode node, DeviceRegion region)

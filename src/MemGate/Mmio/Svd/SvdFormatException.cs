@@ -1,7 +1,7 @@
 namespace MemGate.Mmio.Svd;
 
 /// <summary>A CMSIS-SVD file is malformed; the message names the file, the line and the element.</summary>
-public sealed class SvdFormatException : Exception
+public sealed class SvdFormatException : MemGateException
 {
     /// <summary>Creates the exception.</summary>
     public SvdFormatException(string file, int line, string element, string message, Exception? inner = null)

@@ -19,14 +19,19 @@ namespace MemGate.Mmio.Svd;
 /// </remarks>
 public static class SvdReader
 {
+    /// <summary>Deepest element nesting accepted; real SVDs stay near 12 (device/peripherals/…/enumeratedValue/value).</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Largest <c>dim</c> of one array, checked before expanding it.</summary>
+    public const int MaxDim = 4096;
+
+    /// <summary>Most registers, clusters and fields one file may expand to (dim arrays included); far above any vendor's SVD.</summary>
+    public const int MaxElements = 500_000;
+
     /// <summary>Reads an SVD file.</summary>
     public static SvdDevice Load(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"SVD file '{path}' does not exist.", path);
-        }
-        return Parse(File.ReadAllText(path), path);
+        return Parse(InputFile.ReadAllText(path, "SVD file"), path);
     }
 
     /// <summary>Reads SVD text; <paramref name="file"/> names it in errors.</summary>
@@ -35,6 +40,7 @@ public static class SvdReader
         XDocument document;
         try
         {
+            CheckDepth(text, file);
             document = XDocument.Parse(text, LoadOptions.SetLineInfo);
         }
         catch (XmlException e)
@@ -44,11 +50,30 @@ public static class SvdReader
         return new Reader(file).Device(document.Root!);
     }
 
+    // Nesting is checked on a streaming pass first: building a tree 100,000 elements deep is what hangs.
+    private static void CheckDepth(string text, string file)
+    {
+        using var reader = XmlReader.Create(new StringReader(text), new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit });
+        while (reader.Read())
+        {
+            if (reader.Depth > MaxDepth)
+            {
+                var info = (IXmlLineInfo)reader;
+                throw new SvdFormatException(file, info.LineNumber, reader.Name, $"elements nested deeper than {MaxDepth} levels");
+            }
+        }
+    }
+
     // Register properties inherited downwards.
     private readonly record struct Defaults(int SizeBits, FieldAccess Access, ulong ResetValue, ulong ResetMask);
 
     private sealed class Reader(string file)
     {
+        private long _elements;
+
+        // Per peripheral: the first primary (non-alternate) register at each offset, for alternateGroup members.
+        private readonly Dictionary<ulong, string> _primaries = [];
+
         public SvdDevice Device(XElement device)
         {
             if (device.Name.LocalName != "device")
@@ -68,15 +93,16 @@ public static class SvdReader
             {
                 string path = $"peripheral[{Required(raw, "peripheral", "name")}]";
                 string? derivedFrom = (string?)raw.Attribute("derivedFrom");
-                var element = Derive(raw, path, derivedFrom is null ? null : byName.GetValueOrDefault(derivedFrom)
-                    ?? throw Fail(raw, path, $"derivedFrom '{derivedFrom}' names no peripheral"));
-                foreach (var (name, offset) in Dim(element, path, Required(element, path, "name")))
+                var element = Resolve(raw, path, "peripheral", byName.GetValueOrDefault);
+                int copies = element.Element("dim") is null ? 1 : Small(element, path, "dim", MaxDim);
+                foreach (var (name, offset) in Dim(element, path, Required(element, path, "name"), 1))
                 {
                     string at = $"peripheral[{name}]";
-                    ulong baseAddress = Number(element, at, "baseAddress") + offset;
+                    ulong baseAddress = Plus(Number(element, at, "baseAddress"), offset, element, at);
                     var local = Properties(element, at, defaults);
                     var registers = new List<RegisterDefinition>();
-                    Collect(element.Element("registers"), at, 0, local, registers, "");
+                    _primaries.Clear();
+                    Collect(element.Element("registers"), at, 0, local, registers, "", copies);
                     ulong size = Extent(element, at, registers);
                     peripherals.Add(new SvdPeripheral(name, baseAddress, size, registers)
                     {
@@ -90,7 +116,7 @@ public static class SvdReader
         }
 
         // Registers and clusters of a <registers> or <cluster>, with offsets from the peripheral base.
-        private void Collect(XElement? container, string path, ulong baseOffset, Defaults defaults, List<RegisterDefinition> into, string prefix)
+        private void Collect(XElement? container, string path, ulong baseOffset, Defaults defaults, List<RegisterDefinition> into, string prefix, long copies)
         {
             if (container is null)
             {
@@ -98,6 +124,16 @@ public static class SvdReader
             }
             var siblings = container.Elements().Where(e => e.Name.LocalName is "register" or "cluster")
                 .GroupBy(e => (string?)e.Element("name") ?? "").ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            // Look ahead: this container's own arrays may already pass the limit; fail before building any of them.
+            long planned = _elements;
+            foreach (var e in siblings.Values)
+            {
+                planned += e.Element("dim") is null ? 1 : Small(e, path, "dim", MaxDim);
+            }
+            if (planned > MaxElements)
+            {
+                throw Fail(container, path, $"the file expands to more than {MaxElements:N0} registers, clusters and fields");
+            }
             foreach (var raw in container.Elements())
             {
                 string kind = raw.Name.LocalName;
@@ -107,27 +143,25 @@ public static class SvdReader
                 }
                 string rawName = Required(raw, path, "name");
                 string at = $"{path}/{kind}[{rawName}]";
-                string? derivedFrom = (string?)raw.Attribute("derivedFrom");
-                var element = Derive(raw, at, derivedFrom is null ? null
-                    : siblings.GetValueOrDefault(derivedFrom) ?? siblings.GetValueOrDefault(derivedFrom.Split('.')[^1])
-                      ?? throw Fail(raw, at, $"derivedFrom '{derivedFrom}' names no {kind} here"));
+                var element = Resolve(raw, at, $"{kind} here", name => siblings.GetValueOrDefault(name) ?? siblings.GetValueOrDefault(name.Split('.')[^1]));
                 var local = Properties(element, at, defaults);
-                foreach (var (name, offset) in Dim(element, at, Required(element, at, "name")))
+                int count = element.Element("dim") is null ? 1 : Small(element, at, "dim", MaxDim);
+                foreach (var (name, offset) in Dim(element, at, Required(element, at, "name"), copies))
                 {
-                    ulong address = baseOffset + Number(element, at, "addressOffset") + offset;
+                    ulong address = Plus(Plus(baseOffset, Number(element, at, "addressOffset"), element, at), offset, element, at);
                     if (kind == "cluster")
                     {
-                        Collect(element, $"{path}/cluster[{name}]", address, local, into, $"{prefix}{name}.");
+                        Collect(element, $"{path}/cluster[{name}]", address, local, into, $"{prefix}{name}.", copies * count);
                     }
                     else
                     {
-                        into.Add(Register(element, $"{path}/register[{name}]", prefix + name, address, local, prefix, into));
+                        into.Add(Register(element, $"{path}/register[{name}]", prefix + name, address, local, prefix, copies * count));
                     }
                 }
             }
         }
 
-        private RegisterDefinition Register(XElement element, string at, string name, ulong offset, Defaults defaults, string prefix, List<RegisterDefinition> sofar)
+        private RegisterDefinition Register(XElement element, string at, string name, ulong offset, Defaults defaults, string prefix, long copies)
         {
             if (defaults.SizeBits is not (8 or 16 or 32 or 64))
             {
@@ -141,11 +175,9 @@ public static class SvdReader
                 foreach (var raw in fieldsElement.Elements("field"))
                 {
                     string fieldAt = $"{at}/field[{Required(raw, at, "name")}]";
-                    string? derivedFrom = (string?)raw.Attribute("derivedFrom");
-                    var field = Derive(raw, fieldAt, derivedFrom is null ? null
-                        : siblings.GetValueOrDefault(derivedFrom.Split('.')[^1]) ?? throw Fail(raw, fieldAt, $"derivedFrom '{derivedFrom}' names no field here"));
+                    var field = Resolve(raw, fieldAt, "field here", name => siblings.GetValueOrDefault(name.Split('.')[^1]));
                     var (bitOffset, bitWidth) = Bits(field, fieldAt);
-                    foreach (var (fieldName, step) in Dim(field, fieldAt, Required(field, fieldAt, "name")))
+                    foreach (var (fieldName, step) in Dim(field, fieldAt, Required(field, fieldAt, "name"), copies))
                     {
                         int position = bitOffset + (int)step;
                         if (bitWidth < 1 || position + bitWidth > defaults.SizeBits)
@@ -175,7 +207,15 @@ public static class SvdReader
             }
             // SVD marks alternates either way: alternateRegister names the primary; alternateGroup shares an offset.
             string? alternate = (string?)element.Element("alternateRegister") is { } primary ? prefix + primary : null;
-            alternate ??= sofar.FirstOrDefault(r => r.Offset == offset && r.AlternateOf is null && (string?)element.Element("alternateGroup") is not null)?.Name;
+            // A lookup, not a scan of the registers so far: a scan is quadratic in a 100,000-register dim array.
+            if (alternate is null && element.Element("alternateGroup") is not null)
+            {
+                alternate = _primaries.GetValueOrDefault(offset);
+            }
+            if (alternate is null)
+            {
+                _primaries.TryAdd(offset, name);
+            }
             return new RegisterDefinition(name, offset, defaults.SizeBits)
             {
                 ResetValue = defaults.ResetValue,
@@ -191,12 +231,12 @@ public static class SvdReader
         {
             if (field.Element("bitOffset") is not null)
             {
-                return ((int)Number(field, at, "bitOffset"), field.Element("bitWidth") is null ? 1 : (int)Number(field, at, "bitWidth"));
+                return (Small(field, at, "bitOffset", 63), field.Element("bitWidth") is null ? 1 : Small(field, at, "bitWidth", 64));
             }
             if (field.Element("lsb") is not null || field.Element("msb") is not null)
             {
-                int lsb = (int)Number(field, at, "lsb");
-                int msb = (int)Number(field, at, "msb");
+                int lsb = Small(field, at, "lsb", 63);
+                int msb = Small(field, at, "msb", 63);
                 return msb >= lsb ? (lsb, msb - lsb + 1) : throw Fail(field, at, $"msb {msb} is below lsb {lsb}");
             }
             if ((string?)field.Element("bitRange") is { } range)
@@ -213,7 +253,8 @@ public static class SvdReader
         }
 
         // Name and offset of each element of a dim array, or the single element.
-        private IEnumerable<(string Name, ulong Offset)> Dim(XElement element, string at, string name)
+        // copies: how many times the enclosing arrays (peripheral, cluster, register dims) repeat this element.
+        private IEnumerable<(string Name, ulong Offset)> Dim(XElement element, string at, string name, long copies)
         {
             if (element.Element("dim") is null)
             {
@@ -221,11 +262,26 @@ public static class SvdReader
                 {
                     throw Fail(element, at, $"name '{name}' has %s but no <dim>");
                 }
+                Expand(element, at, 1);
                 yield return (name, 0);
                 yield break;
             }
-            int count = (int)Number(element, at, "dim");
+            int count = Small(element, at, "dim", MaxDim);
+            // Nested arrays multiply: refuse before expanding rather than after building what the limit allows.
+            if (copies * count > MaxElements)
+            {
+                throw Fail(element.Element("dim")!, at, $"dim {count} inside arrays repeated {copies} times expands to more than {MaxElements:N0} elements");
+            }
+            Expand(element, at, count);
+            if (count == 0)
+            {
+                throw Fail(element.Element("dim")!, at, "dim 0 makes an empty array");
+            }
             ulong increment = Number(element, at, "dimIncrement");
+            if (count > 1 && increment > ulong.MaxValue / (ulong)(count - 1))
+            {
+                throw Fail(element, at, $"dim {count} × dimIncrement 0x{increment:X} overflows 64 bits");
+            }
             var indices = Indices(element, at, count);
             for (int i = 0; i < count; i++)
             {
@@ -257,7 +313,12 @@ public static class SvdReader
                     }
                     throw Fail(element.Element("dimIndex")!, at, $"dimIndex '{text}' is not a list or a range");
                 }
-                indices = Enumerable.Range(first, last - first + 1).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
+                // Checked before building: "0-99999999" would otherwise make 100 million strings.
+                if (first < 0 || last < first || (long)last - first + 1 != count)
+                {
+                    throw Fail(element.Element("dimIndex")!, at, $"dimIndex '{text}' does not give {count} indices for dim {count}");
+                }
+                indices = Enumerable.Range(first, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
             }
             else
             {
@@ -267,7 +328,7 @@ public static class SvdReader
         }
 
         private Defaults Properties(XElement element, string at, Defaults inherited) => new(
-            element.Element("size") is null ? inherited.SizeBits : (int)Number(element, at, "size"),
+            element.Element("size") is null ? inherited.SizeBits : Small(element, at, "size", 64),
             element.Element("access") is { } a ? Access(a, at) : inherited.Access,
             element.Element("resetValue") is null ? inherited.ResetValue : Number(element, at, "resetValue"),
             element.Element("resetMask") is null ? inherited.ResetMask : Number(element, at, "resetMask"));
@@ -324,12 +385,37 @@ public static class SvdReader
 
         private ulong Extent(XElement peripheral, string at, List<RegisterDefinition> registers)
         {
-            ulong end = registers.Select(r => r.Offset + (ulong)r.SizeBytes).DefaultIfEmpty(0UL).Max();
+            ulong end = 0;
+            foreach (var r in registers)
+            {
+                end = Math.Max(end, Plus(r.Offset, (ulong)r.SizeBytes, peripheral, $"{at}/register[{r.Name}]"));
+            }
             foreach (var block in peripheral.Elements("addressBlock"))
             {
-                end = Math.Max(end, Number(block, at, "offset") + Number(block, at, "size"));
+                end = Math.Max(end, Plus(Number(block, at, "offset"), Number(block, at, "size"), block, $"{at}/addressBlock"));
             }
             return end > 0 ? end : throw Fail(peripheral, at, "has neither registers nor an addressBlock");
+        }
+
+        // derivedFrom chains (C from B from A) are merged from the far end, so C also gets what B inherited from A.
+        private XElement Resolve(XElement raw, string at, string kind, Func<string, XElement?> find)
+        {
+            var chain = new List<XElement> { raw };
+            for (var e = raw; (string?)e.Attribute("derivedFrom") is { } name;)
+            {
+                e = find(name) ?? throw Fail(e, at, $"derivedFrom '{name}' names no {kind}");
+                if (chain.Contains(e))
+                {
+                    throw Fail(raw, at, chain.Count == 1 ? "is derived from itself" : $"is derived from itself through derivedFrom '{name}'");
+                }
+                chain.Add(e);
+            }
+            var merged = chain[^1];
+            for (int i = chain.Count - 2; i >= 0; i--)
+            {
+                merged = Derive(chain[i], at, merged);
+            }
+            return merged;
         }
 
         // The deriving element wins for every child it has; the base supplies the rest.
@@ -363,6 +449,26 @@ public static class SvdReader
             return ParseNumber(node.Value) ?? throw Fail(node, $"{at}/{child}", $"'{node.Value.Trim()}' is not a number");
         }
 
+        // Bit positions, widths, sizes and dims: checked in the full 64 bits before narrowing (4294967296 is not 0).
+        private int Small(XElement element, string at, string child, int max)
+        {
+            ulong value = Number(element, at, child);
+            return value <= (ulong)max ? (int)value : throw Fail(element.Element(child)!, $"{at}/{child}", $"{value} is above {max}");
+        }
+
+        private ulong Plus(ulong a, ulong b, XElement where, string at) =>
+            a <= ulong.MaxValue - b ? a + b : throw Fail(where, at, $"address 0x{a:X} + 0x{b:X} overflows 64 bits");
+
+        // Counts what dim arrays expand to across the file, before each expansion.
+        private void Expand(XElement where, string at, int count)
+        {
+            _elements += count;
+            if (_elements > MaxElements)
+            {
+                throw Fail(where, at, $"the file expands to more than {MaxElements:N0} registers, clusters and fields");
+            }
+        }
+
         private static ulong? ParseNumber(string text)
         {
             string t = text.Trim().TrimStart('+');
@@ -377,7 +483,7 @@ public static class SvdReader
                 ? ulong.TryParse(t.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value)
                 : t.StartsWith('#') ? TryBinary(t[1..], out value)
                 : ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out value);
-            return ok ? value * scale : null;
+            return ok && value <= ulong.MaxValue / scale ? value * scale : null;
         }
 
         private static bool TryBinary(string digits, out ulong value)
@@ -402,9 +508,24 @@ public static class SvdReader
 
         private SvdFormatException Fail(XObject where, string at, string message)
         {
-            var origin = where is LineTagged tagged ? tagged.Origin : where;
-            int line = origin is IXmlLineInfo info && info.HasLineInfo() ? info.LineNumber : 0;
-            return new SvdFormatException(file, line, at, message);
+            return new SvdFormatException(file, LineOf(where), at, message);
+        }
+
+        // Copies made by derivedFrom have no line numbers: use the nearest enclosing element that does, or the deriving element.
+        private static int LineOf(XObject? where)
+        {
+            for (var o = where; o is not null; o = o.Parent)
+            {
+                if (o is LineTagged tagged)
+                {
+                    return LineOf(tagged.Origin);
+                }
+                if (o is IXmlLineInfo info && info.HasLineInfo())
+                {
+                    return info.LineNumber;
+                }
+            }
+            return 0;
         }
     }
 

@@ -1,0 +1,68 @@
+using MemGate.Native;
+
+namespace MemGate;
+
+/// <summary>
+/// Reads the files a user names (device files, SVDs, firmware, region contents): only regular files,
+/// and only up to a size limit, so <c>/dev/zero</c>, a FIFO or a directory fails at once with a clear
+/// error instead of blocking in open() or filling memory.
+/// </summary>
+public static class InputFile
+{
+    /// <summary>Largest text file read (device files, configs, SVDs): far above any real one.</summary>
+    public const long MaxTextBytes = 256L << 20;
+
+    /// <summary>Largest binary file read (firmware images, region contents).</summary>
+    public const long MaxBinaryBytes = 1L << 30;
+
+    /// <summary>The bytes of <paramref name="path"/>; <paramref name="what"/> says what it is for in errors ("firmware file").</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="MemGateException">It is not a regular file, or larger than <paramref name="maxBytes"/>.</exception>
+    public static byte[] ReadAllBytes(string path, string what, long maxBytes = MaxBinaryBytes)
+    {
+        Check(path, what);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        long length = stream.Length;
+        if (length > maxBytes)
+        {
+            throw new MemGateException($"{what} '{path}' has {length:N0} bytes, more than the {maxBytes:N0} MemGate reads.");
+        }
+        var bytes = new byte[length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>The text of <paramref name="path"/> (UTF-8, or as its byte order mark says).</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="MemGateException">It is not a regular file, or larger than <paramref name="maxBytes"/>.</exception>
+    public static string ReadAllText(string path, string what, long maxBytes = MaxTextBytes)
+    {
+        byte[] bytes = ReadAllBytes(path, what, maxBytes);
+        using var reader = new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Throws unless <paramref name="path"/> is an existing regular file (symlinks followed).</summary>
+    public static void Check(string path, string what)
+    {
+        // Checked before opening: opening a FIFO blocks until a writer appears.
+        uint? type = Libc.FileType(path);
+        if (type is null)
+        {
+            throw new FileNotFoundException($"{what} '{path}' does not exist or cannot be examined.", path);
+        }
+        if (type != 0x8000)
+        {
+            string kind = type switch
+            {
+                0x4000 => "a directory",
+                0x2000 => "a character device",
+                0x6000 => "a block device",
+                0x1000 => "a FIFO",
+                0xC000 => "a socket",
+                _ => "not a regular file",
+            };
+            throw new MemGateException($"{what} '{path}' is {kind}; MemGate reads only regular files.");
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Text;
+using MemGate.Cli;
+using MemGate.Cli.Commands;
+
+namespace MemGate.Tests.Cli;
+
+/// <summary>Whatever the arguments and files, the CLI exits 0, 1 or 2 with located errors: no crash, no hang, no stack trace.</summary>
+public sealed class HostileInputTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("memgate-hostile").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private sealed class FullWriter : TextWriter
+    {
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void Write(char value) => throw new IOException("No space left on device");
+    }
+
+    // A regression must fail the test, not hang the suite: each run gets 20 s.
+    private static (int Exit, string Out, string Err) RunBounded(params string[] args)
+    {
+        var run = Task.Run(() => CliRunner.Run(args));
+        Assert.True(run.Wait(TimeSpan.FromSeconds(20)), $"memgate {string.Join(' ', args)} did not finish in 20 s");
+        return run.Result;
+    }
+
+    [Fact]
+    public void Unwritable_stderr_still_gives_the_exit_code()
+    {
+        Assert.Equal(1, CliApp.Run(["show", Path.Combine(_dir, "missing.toml")], new StringWriter(), new FullWriter()));
+        Assert.Equal(2, CliApp.Run(["frobnicate"], new StringWriter(), new FullWriter()));
+    }
+
+    [Fact]
+    public void Unwritable_stderr_does_not_abort_the_process()
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "MemGate.Cli.dll");
+        var info = new ProcessStartInfo("/bin/sh", ["-c", $"exec dotnet '{cli}' show '{_dir}/missing.toml' 2>/dev/full"]) { RedirectStandardOutput = true };
+        using var process = Process.Start(info)!;
+        process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000));
+        Assert.Equal(1, process.ExitCode);
+    }
+
+    [Fact]
+    public void A_bug_is_an_internal_error_with_exit_70_and_no_stack_trace()
+    {
+        var error = new StringWriter();
+        int exit = CliApp.Guard(error, () => throw new InvalidOperationException("boom\n   at Somewhere.Deep()"));
+        Assert.Equal(CliApp.InternalError, exit);
+        Assert.StartsWith("memgate: internal error: InvalidOperationException: boom", error.ToString());
+        Assert.Contains("Please report it", error.ToString());
+        Assert.DoesNotContain("   at ", error.ToString());
+    }
+
+    [Fact]
+    public void Only_MemGate_and_file_system_errors_are_the_input_s_fault()
+    {
+        var error = new StringWriter();
+        Assert.Equal(1, CommandErrors.Run("x", error, () => throw new MemGateException("bad value")));
+        Assert.Equal(1, CommandErrors.Run("x", error, () => throw new FileNotFoundException("gone")));
+        Assert.Throws<ArgumentException>(() => CommandErrors.Run("x", error, () => throw new ArgumentException("library bug")));
+        Assert.Throws<KeyNotFoundException>(() => CommandErrors.Run("x", error, () => throw new KeyNotFoundException("library bug")));
+        Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Devices.DeviceDescriptionException)));
+        Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Firmware.FirmwareFormatException)));
+        Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Mmio.Svd.SvdFormatException)));
+        Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Memory.GuestMemoryException)));
+        Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Processes.ProcessAccessException)));
+        Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Memory.RegionOverlapException)));
+    }
+
+    [Theory]
+    [InlineData("show", "NoSuchDevice")]
+    [InlineData("convert", "x.unknown", "--to", "toml")]
+    [InlineData("image", "{dir}/fw.bin", "--address", "zz")]
+    [InlineData("allocate", "-r", "A@0:0")]
+    [InlineData("allocate", "-r", "A@0:0xFFFFFFFFFFFFFFFF")]
+    [InlineData("allocate", "-r", "A@0:4KiB", "--width", "99")]
+    [InlineData("allocate", "-r", "A@0:4KiB:rw:99")]
+    [InlineData("allocate", "-r", "A@0:4KiB:rw:-1")]
+    [InlineData("allocate", "-r", "A@0:4KiB:rw:ram, flash")]
+    [InlineData("ps", "search", "--pid", "1", "--hex", "ZZ")]
+    [InlineData("ps", "search", "--pid", "1", "--u32", "0x100000000")]
+    [InlineData("ps", "read", "--pid", "1", "--address", "nope", "--size", "4")]
+    [InlineData("ps", "dump", "--pid", "1", "--address", "0", "--size", "lots", "-o", "{dir}/out.bin")]
+    public void Bad_values_are_located_user_errors(params string[] args)
+    {
+        File.WriteAllBytes(Path.Combine(_dir, "fw.bin"), [1, 2, 3, 4]);
+        var (exit, output, error) = RunBounded([.. args.Select(a => a.Replace("{dir}", _dir, StringComparison.Ordinal))]);
+        Assert.True(exit == 1, $"exit {exit}: {error}");
+        Assert.DoesNotContain("internal error", error);
+        Assert.DoesNotContain("   at ", error + output);
+    }
+
+    [Theory]
+    [InlineData("config", "{link}.toml")]
+    [InlineData("validate", "{link}.yaml")]
+    [InlineData("svd", "{link}.svd")]
+    [InlineData("image", "{link}.elf")]
+    [InlineData("import", "fuzzware", "{link}.yml")]
+    [InlineData("config", "{fifo}.toml")]
+    [InlineData("svd", "{fifo}.svd")]
+    [InlineData("image", "{fifo}.hex")]
+    [InlineData("import", "halucinator", "{fifo}.yaml")]
+    [InlineData("ps", "write", "--pid", "1", "--address", "0", "--file", "{fifo}.bin")]
+    [InlineData("ps", "write", "--pid", "1", "--address", "0", "--file", "/dev/zero")]
+    [InlineData("config", "{dir}/folder.toml")]
+    public void Special_files_are_refused_without_reading_them(params string[] args)
+    {
+        string link = Path.Combine(_dir, "zero");
+        string fifo = Path.Combine(_dir, "fifo");
+        foreach (string ext in new[] { ".toml", ".yaml", ".svd", ".elf", ".yml" })
+        {
+            File.CreateSymbolicLink(link + ext, "/dev/zero");
+        }
+        Directory.CreateDirectory(Path.Combine(_dir, "folder.toml"));
+        foreach (string ext in new[] { ".toml", ".svd", ".hex", ".yaml", ".bin" })
+        {
+            using var mkfifo = Process.Start("mkfifo", [fifo + ext]);
+            mkfifo.WaitForExit();
+        }
+        var (exit, _, error) = RunBounded([.. args.Select(a => a.Replace("{link}", link, StringComparison.Ordinal)
+            .Replace("{fifo}", fifo, StringComparison.Ordinal).Replace("{dir}", _dir, StringComparison.Ordinal))]);
+        Assert.True(exit == 1, $"exit {exit}: {error}");
+        Assert.Matches("character device|FIFO|directory", error);
+    }
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using MemGate.Native;
+using MemGate.Processes;
+
+namespace MemGate.Tests.Cli;
+
+/// <summary>Outputs are all or nothing and never replace what is not a regular file; process writes are all or nothing too.</summary>
+public sealed class OutputSafetyTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("memgate-out").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Exit, string Out, string Err) RunBounded(params string[] args)
+    {
+        var run = Task.Run(() => CliRunner.Run(args));
+        Assert.True(run.Wait(TimeSpan.FromSeconds(20)), $"memgate {string.Join(' ', args)} did not finish in 20 s");
+        return run.Result;
+    }
+
+    private string Fifo(string name)
+    {
+        string path = Path.Combine(_dir, name);
+        using var mkfifo = Process.Start("mkfifo", [path]);
+        mkfifo.WaitForExit();
+        return path;
+    }
+
+    [Fact]
+    public void A_failed_write_leaves_the_old_file_and_no_temporary()
+    {
+        string target = Path.Combine(_dir, "out.toml");
+        File.WriteAllText(target, "old");
+        Assert.Throws<IOException>(() => OutputFile.Write(target, s =>
+        {
+            s.Write("half of the new"u8);
+            throw new IOException("No space left on device");
+        }));
+        Assert.Equal("old", File.ReadAllText(target));
+        Assert.Equal([target], Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Theory]
+    [InlineData("convert", "STM32F103", "--to", "toml", "-o", "{target}")]
+    [InlineData("map", "STM32F103", "--svg", "{target}")]
+    [InlineData("import", "halucinator", "{fixture}", "-o", "{target}.yaml")]
+    [InlineData("ps", "dump", "--pid", "{self}", "--address", "{address}", "--size", "16", "-o", "{target}")]
+    public void Only_regular_files_are_replaced(params string[] args)
+    {
+        string fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "halucinator", "memory.yaml");
+        byte[] source = new byte[16];
+        var pin = GCHandle.Alloc(source, GCHandleType.Pinned);
+        try
+        {
+            string Expand(string a, string target) => a.Replace("{target}", target, StringComparison.Ordinal).Replace("{fixture}", fixture, StringComparison.Ordinal)
+                .Replace("{self}", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                .Replace("{address}", $"0x{pin.AddrOfPinnedObject():x}", StringComparison.Ordinal);
+
+            string fifo = Fifo("fifo");
+            File.Move(fifo, fifo + ".yaml");
+            Fifo("fifo");
+            var (exit, _, error) = RunBounded([.. args.Select(a => Expand(a, fifo))]);
+            Assert.True(exit == 1, $"exit {exit}: {error}");
+
+            string real = Path.Combine(_dir, "real");
+            File.WriteAllText(real, "precious");
+            File.WriteAllText(real + ".yaml", "precious");
+            string link = Path.Combine(_dir, "link");
+            File.CreateSymbolicLink(link, real);
+            File.CreateSymbolicLink(link + ".yaml", real + ".yaml");
+            (exit, _, error) = RunBounded([.. args.Select(a => Expand(a, link))]);
+            Assert.True(exit == 1, $"exit {exit}: {error}");
+            Assert.Contains("symbolic link", error);
+            Assert.NotNull(new FileInfo(link).LinkTarget);
+            Assert.Equal("precious", File.ReadAllText(real));
+
+            // The same command into a regular file works and leaves nothing else behind.
+            string plain = Path.Combine(_dir, "plain");
+            (exit, _, error) = RunBounded([.. args.Select(a => Expand(a, plain))]);
+            Assert.True(exit == 0, $"exit {exit}: {error}");
+            Assert.DoesNotContain(Directory.GetFiles(_dir), f => f.EndsWith(".tmp", StringComparison.Ordinal) || f.EndsWith(".partial", StringComparison.Ordinal));
+        }
+        finally
+        {
+            pin.Free();
+        }
+    }
+
+    [Fact]
+    public void A_failed_dump_leaves_no_file_and_touches_no_partial_file()
+    {
+        string target = Path.Combine(_dir, "dump.bin");
+        File.WriteAllText(target + ".partial", "the user's own file");
+        var (exit, _, _) = RunBounded("ps", "dump", "--pid", "999999999", "--address", "0x1000", "--size", "16", "-o", target);
+        Assert.Equal(1, exit);
+        Assert.False(File.Exists(target));
+        Assert.Equal("the user's own file", File.ReadAllText(target + ".partial"));
+
+        (exit, _, _) = RunBounded("ps", "dump", "--pid", "999999999", "--address", "0x1000", "--size", "0", "-o", target);
+        Assert.Equal(1, exit);
+        Assert.False(File.Exists(target));
+    }
+
+    [Theory]
+    [InlineData("ps", "write", "--pid", "999999999", "--address", "0x1000", "--hex", "")]
+    [InlineData("ps", "write", "--pid", "1", "--address", "0x1000", "--file", "{empty}")]
+    [InlineData("ps", "search", "--pid", "{self}", "--hex", "DE AD", "--max", "-1")]
+    [InlineData("ps", "search", "--pid", "{self}", "--hex", "DE AD", "--max", "0")]
+    public void Empty_or_meaningless_values_are_errors_not_successes(params string[] args)
+    {
+        string empty = Path.Combine(_dir, "empty.bin");
+        File.WriteAllBytes(empty, []);
+        var (exit, output, error) = RunBounded([.. args.Select(a => a.Replace("{empty}", empty, StringComparison.Ordinal)
+            .Replace("{self}", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))]);
+        Assert.True(exit == 1, $"exit {exit}: {output} {error}");
+        Assert.DoesNotContain("Wrote", output);
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("-1")]
+    [InlineData("Infinity")]
+    public void Run_timeouts_must_be_real_durations(string timeout)
+    {
+        string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
+        var (exit, _, error) = RunBounded("run", elf, "--device", "STM32F103", "--timeout", timeout);
+        Assert.Equal(1, exit);
+        Assert.Matches("--timeout|libunicorn", error);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Process_writes_across_a_read_only_page_or_a_hole_write_nothing(bool hole)
+    {
+        ulong page = (ulong)Environment.SystemPageSize;
+        nint memory = Libc.MmapOrThrow(0, 2 * page, Libc.ProtRead | Libc.ProtWrite, Libc.MapPrivate | Libc.MapAnonymous);
+        try
+        {
+            _ = hole ? Libc.Munmap(memory + (nint)page, (nuint)page) : Libc.Mprotect(memory + (nint)page, (nuint)page, Libc.ProtRead);
+            ulong at = (ulong)memory + page - 4;
+            var e = Assert.Throws<ProcessAccessException>(() => ProcessMemory.Write(Environment.ProcessId, at, [1, 2, 3, 4, 5, 6, 7, 8]));
+            Assert.Contains("nothing was written", e.Message);
+            Assert.Equal(0, Marshal.ReadInt32(memory + (nint)page - 4));
+
+            ProcessMemory.Write(Environment.ProcessId, at, [1, 2, 3, 4]);   // the writable part alone is fine
+            Assert.Equal(0x04030201, Marshal.ReadInt32(memory + (nint)page - 4));
+        }
+        finally
+        {
+            Libc.Munmap(memory, (nuint)(2 * page));
+        }
+    }
+}

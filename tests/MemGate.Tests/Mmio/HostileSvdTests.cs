@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text;
+using MemGate.Mmio.Svd;
+
+namespace MemGate.Tests.Mmio;
+
+/// <summary>SVDs built to exhaust time or memory, or to overflow a number, fail fast with the line and element.</summary>
+public sealed class HostileSvdTests
+{
+    private static string Svd(string registers, string peripheralExtra = "") => $"""
+        <device>
+          <name>HOSTILE</name>
+          <peripherals>
+            <peripheral>
+              <name>P</name>
+              <baseAddress>0x40000000</baseAddress>{peripheralExtra}
+              <registers>
+        {registers}
+              </registers>
+            </peripheral>
+          </peripherals>
+        </device>
+        """;
+
+    private static string Register(string extra, string fields = "") =>
+        $"<register><name>R%s</name><addressOffset>0</addressOffset><size>32</size>{extra}{fields}</register>";
+
+    private static SvdFormatException Rejects(string svd)
+    {
+        var watch = Stopwatch.StartNew();
+        var e = Assert.Throws<SvdFormatException>(() => SvdReader.Parse(svd, "hostile.svd"));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        Assert.True(e.Line > 0, e.Message);
+        return e;
+    }
+
+    [Theory]
+    [InlineData("<dim>100000</dim><dimIncrement>4</dimIncrement>", "above 4096")]
+    [InlineData("<dim>100000000</dim><dimIncrement>4</dimIncrement>", "above 4096")]
+    [InlineData("<dim>4294967300</dim><dimIncrement>4</dimIncrement>", "above 4096")]
+    [InlineData("<dim>4</dim><dimIncrement>4</dimIncrement><dimIndex>0-99999999</dimIndex>", "does not give 4 indices")]
+    [InlineData("<dim>4</dim><dimIncrement>4</dimIncrement><dimIndex>5-2</dimIndex>", "does not give 4 indices")]
+    [InlineData("<dim>4</dim><dimIncrement>0xFFFFFFFFFFFFFFFF</dimIncrement>", "overflows 64 bits")]
+    public void Dim_arrays_are_checked_before_they_are_expanded(string dim, string message) =>
+        Assert.Contains(message, Rejects(Svd(Register(dim))).Message);
+
+    [Theory]
+    [InlineData("<bitOffset>4294967296</bitOffset><bitWidth>1</bitWidth>")]
+    [InlineData("<bitOffset>4294967295</bitOffset><bitWidth>4294967297</bitWidth>")]
+    [InlineData("<lsb>4294967296</lsb><msb>4294967297</msb>")]
+    public void Bit_positions_are_checked_in_their_full_width(string bits)
+    {
+        string svd = Svd("<register><name>R</name><addressOffset>0</addressOffset><size>32</size>"
+            + $"<fields><field><name>F</name>{bits}</field></fields></register>");
+        Assert.Contains("is above", Rejects(svd).Message);
+    }
+
+    [Fact]
+    public void Deep_nesting_is_refused_before_building_the_tree()
+    {
+        string clusters = string.Concat(Enumerable.Repeat("<cluster><name>C</name><addressOffset>0</addressOffset>", 12_000));
+        Assert.Contains("nested deeper", Rejects(Svd(clusters + string.Concat(Enumerable.Repeat("</cluster>", 12_000)))).Message);
+        string description = $"<description>{string.Concat(Enumerable.Repeat("<b>", 100_000))}{string.Concat(Enumerable.Repeat("</b>", 100_000))}</description>";
+        Assert.Contains("nested deeper", Rejects(Svd(Register(""), description)).Message);
+    }
+
+    [Fact]
+    public void Nested_dim_clusters_are_capped_in_total()
+    {
+        var text = new StringBuilder();
+        for (int i = 0; i < 3; i++)
+        {
+            text.Append($"<cluster><name>C{i}%s</name><dim>4096</dim><dimIncrement>0x10</dimIncrement><addressOffset>0</addressOffset>");
+        }
+        text.Append("<register><name>R</name><addressOffset>0</addressOffset></register>");
+        text.Append(string.Concat(Enumerable.Repeat("</cluster>", 3)));
+        Assert.Contains("expands to more than", Rejects(Svd(text.ToString())).Message);
+        Assert.Contains("expands to more than", Rejects(Svd(string.Concat(Enumerable.Range(0, 200).Select(i => $"<register><name>R{i}_%s</name><dim>4096</dim><dimIncrement>4</dimIncrement><addressOffset>0</addressOffset></register>")))).Message);
+    }
+
+    [Fact]
+    public void Errors_inside_derived_elements_name_a_line()
+    {
+        string svd = Svd("<register><name>A</name><addressOffset>0</addressOffset></register>"
+            + "<register derivedFrom=\"A\"><name>B</name><addressOffset>zz</addressOffset></register>");
+        var e = Rejects(svd);
+        Assert.Contains("'zz' is not a number", e.Message);
+    }
+
+    [Fact]
+    public void Chained_derivedFrom_keeps_what_the_middle_element_inherited()
+    {
+        string svd = """
+            <device><name>CHAIN</name><peripherals>
+              <peripheral><name>A</name><baseAddress>0x40000000</baseAddress>
+                <registers><register><name>CR</name><addressOffset>0</addressOffset></register></registers></peripheral>
+              <peripheral derivedFrom="A"><name>B</name><baseAddress>0x40001000</baseAddress></peripheral>
+              <peripheral derivedFrom="B"><name>C</name><baseAddress>0x40002000</baseAddress></peripheral>
+            </peripherals></device>
+            """;
+        var device = SvdReader.Parse(svd);
+        Assert.Equal(["CR"], device.Find("C")!.Registers.Select(r => r.Name));
+        Assert.Equal(0x4000_2000UL, device.Find("C")!.BaseAddress);
+        string cycle = svd.Replace("<peripheral><name>A</name>", "<peripheral derivedFrom=\"C\"><name>A</name>", StringComparison.Ordinal);
+        Assert.Contains("derived from itself", Rejects(cycle).Message);
+    }
+}
