@@ -86,6 +86,26 @@ public sealed class DeviceConfigReaderTests
         Assert.Contains("[0x80000–0xFFFFF]", e.Message);
     }
 
+    // An unterminated string makes every later line a syntax error for the parser: only the first, real
+    // one is reported (it used to be third of nineteen).
+    [Fact]
+    public void An_unterminated_toml_string_is_one_error_at_its_line()
+    {
+        const string text = "[device]\nname = \"x\narchitecture = \"armv7-m\"\ncpu = \"cortex-m3\"\n\n[memory]\npage_size = \"1KB\"\n";
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, "a.toml"));
+        var only = Assert.Single(e.Diagnostics);
+        Assert.Equal(2, only.Location?.Line);
+        Assert.Contains("newline in a string", only.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("more syntax error(s) after it", only.Message);
+    }
+
+    [Fact]
+    public void A_trailing_comma_in_json_is_a_located_error()
+    {
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse("{\n \"device\": {\n  \"name\": \"x\",\n }\n}", DeviceConfigFormat.Json, "a.json"));
+        Assert.Equal(4, Assert.Single(e.Diagnostics).Location?.Line);
+    }
+
     [Fact]
     public void Syntax_errors_carry_line_and_column_in_every_format()
     {

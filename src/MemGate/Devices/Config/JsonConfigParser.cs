@@ -20,7 +20,7 @@ internal static class JsonConfigParser
                 lineStarts.Add(i + 1);
             }
         }
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false });
         try
         {
             if (!reader.Read())

@@ -23,10 +23,14 @@ internal static class TomlConfigParser
         }
         if (document.HasErrors)
         {
-            var problems = document.Diagnostics
-                .Select(d => new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", d.Message) { Location = At(file, d.Span.Start) })
-                .ToList();
-            throw new DeviceDescriptionException($"{file}: invalid TOML", problems);
+            // One mistake (an unterminated string) makes the parser report an error on every later line;
+            // the first in the file is the real one, so it alone is reported, with how many followed.
+            var all = document.Diagnostics.Where(d => d.Kind == Tomlyn.Syntax.DiagnosticMessageKind.Error)
+                .OrderBy(d => d.Span.Start.Offset).ToList();
+            var first = all.Count > 0 ? all[0] : document.Diagnostics[0];
+            string more = all.Count > 1 ? $" ({all.Count - 1} more syntax error(s) after it, probably caused by this one)" : "";
+            throw new DeviceDescriptionException($"{file}: invalid TOML",
+                [new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", first.Message + more) { Location = At(file, first.Span.Start) }]);
         }
         var root = ConfigNode.Map(new SourceLocation(file, 1, 1));
         foreach (var kv in document.KeyValues)
