@@ -9,7 +9,8 @@ namespace MemGate.Emulation;
 /// A Cortex-M3/M4 machine: reset from the vector table (SP and PC at address 0), the NVIC and SCB
 /// (<see cref="Nvic"/>) with SysTick (<see cref="SysTickTimer"/>), exception entry and return with
 /// stacking, EXC_RETURN, priorities and nesting, ARM semihosting (BKPT 0xAB) and, on STM32 parts, a
-/// USART1 that prints to the output and raises its interrupt when TXEIE or TCIE is set.
+/// USART1 that prints to the output and raises its interrupt when TXEIE or TCIE is set. On a Cortex-M4 the
+/// floating-point extension's context is modelled too (<see cref="FloatingPointUnit"/>).
 /// </summary>
 /// <remarks>
 /// Unicorn has no NVIC and faults on the EXC_RETURN branch, so exceptions are this class's: entry at
@@ -18,7 +19,11 @@ namespace MemGate.Emulation;
 /// invalid state, bus errors on access to nothing or against a region's permissions) are taken by the
 /// firmware's UsageFault, BusFault, MemManage or HardFault handler as B1.5 and B3.2 define them, with
 /// escalation to HardFault; a fault nothing can take (lockup) ends the run. Thread mode may run on the process stack (CONTROL.SPSEL), as RTOS
-/// tasks do; the floating-point extended frame (EXC_RETURN 0xFFFFFFEx on an M4F) is not modelled.
+/// tasks do. On an M4F, FP instructions with CPACR.CP10 denying access take a NOCP UsageFault (Unicorn does not
+/// check CPACR: the machine hooks the FP instructions of the blocks it sees while access is denied), and an
+/// exception taken with CONTROL.FPCA set pushes the extended frame (S0-S15, FPSCR; EXC_RETURN 0xFFFFFFE1/E9/ED),
+/// lazily with FPCCR.LSPEN (space reserved, FPCAR and LSPACT set, the registers written at the handler's first FP
+/// instruction), as QEMU 7.2 does.
 /// </remarks>
 public sealed class CortexMMachine : FirmwareMachine
 {
@@ -52,11 +57,22 @@ public sealed class CortexMMachine : FirmwareMachine
     private readonly SysTickTimer _sysTick;
     private readonly Stm32Usart? _usart;
     private readonly Semihosting _semihosting;
+    private readonly FloatingPointUnit? _fpu;
+    private readonly HashSet<ulong> _fpHooks = [];
+    private bool _fpDeniedSeen;   // CPACR denied FP access at the last block entry (blocks run while it allowed were not looked at)
+    private const ulong ControlNpriv = 1;
+    private const ulong ControlFpca = 4;
+    private const ulong ExcReturnBasicFrame = 0x10;   // EXC_RETURN bit 4 (FType): clear for the extended frame
+    private const ulong BasicFrameSize = 0x20;
+    private const ulong ExtendedFrameSize = 0x68;   // + S0-S15, FPSCR and a reserved word
+    private const int FpRegistersStacked = 16;
 
-    private CortexMMachine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, int cpuModel, Nvic nvic, SysTickTimer sysTick, Stm32Usart? usart, bool engineOwned)
+    private CortexMMachine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, int cpuModel, Nvic nvic, SysTickTimer sysTick, Stm32Usart? usart,
+        FloatingPointUnit? fpu, bool engineOwned)
         : base(memory, output, errorOutput, Unicorn.ArchArm, Unicorn.ModeThumb, cpuModel, engineOwned)
     {
         Nvic = nvic;
+        _fpu = fpu;
         _sysTick = sysTick;
         _usart = usart;
         _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 4);
@@ -92,8 +108,16 @@ public sealed class CortexMMachine : FirmwareMachine
             : name.StartsWith("STM32F429", StringComparison.Ordinal) ? 91 : 240, priorityBits: name.StartsWith("STM32", StringComparison.Ordinal) ? 4 : 8);
         var sysTick = new SysTickTimer(nvic);
         var models = new List<PeripheralModel>();
+        FloatingPointUnit? fpu = null;
         if (device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Start <= 0xE000_E010 && r.Last >= 0xE000_EF03))
         {
+            if (model == Unicorn.CpuArmCortexM4)
+            {
+                // Unicorn's Cortex-M4 is an M4F (single-precision FPv4), as the STM32F4 parts are.
+                fpu = new FloatingPointUnit();
+                models.Add(new PeripheralModel("CPACR", 0xE000_ED88, fpu.CpacrBlock.Size, fpu.CpacrBlock));
+                models.Add(new PeripheralModel("FPU", 0xE000_EF34, fpu.Block.Size, fpu.Block));
+            }
             models.Add(new PeripheralModel("SysTick", 0xE000_E010, 0x10, sysTick.Block));
             models.Add(new PeripheralModel("NVIC", 0xE000_E100, nvic.NvicBlock.Size, nvic.NvicBlock));
             models.Add(new PeripheralModel("SCB", 0xE000_ED00, nvic.ScbBlock.Size, nvic.ScbBlock));
@@ -107,16 +131,21 @@ public sealed class CortexMMachine : FirmwareMachine
             models.Add(new PeripheralModel("USART1", at, 0x400, uart.Block));
         }
         var memory = Allocate(device, options, models, EngineRegisterFile.CortexM());
-        return Build(memory, options, () => new CortexMMachine(memory, output, options.ErrorOutput, model, nvic, sysTick, uart, engineOwned));
+        return Build(memory, options, () => new CortexMMachine(memory, output, options.ErrorOutput, model, nvic, sysTick, uart, fpu, engineOwned));
     }
 
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
 
-    private protected override object? SaveModels() => (Nvic.Save(), _sysTick.State, _usart?.Control ?? 0);
+    private protected override object? SaveModels() => (Nvic.Save(), _sysTick.State, _usart?.Control ?? 0, _fpu?.State);
 
     private protected override void RestoreModels(object? state)
     {
-        var (nvic, sysTick, usart) = ((object, (ulong, ulong, ulong), ulong))state!;
+        var (nvic, sysTick, usart, fpu) = ((object, (ulong, ulong, ulong), ulong, (ulong, ulong, ulong, ulong)?))state!;
+        if (_fpu is not null && fpu is { } registers)
+        {
+            _fpu.State = registers;
+            _fpDeniedSeen = false;   // blocks run since may not have been looked at
+        }
         if (_usart is not null)
         {
             _usart.Control = usart;
@@ -151,6 +180,12 @@ public sealed class CortexMMachine : FirmwareMachine
         Nvic.Reset();
         _sysTick.Reset();
         _usart?.Reset();
+        if (_fpu is not null)
+        {
+            _fpu.Reset();
+            _fpDeniedSeen = false;
+            SetRegister(Unicorn.ArmRegFpscr, 0);
+        }
         SetRegister(Unicorn.ArmRegIpsr, 0);
         SetRegister(Unicorn.ArmRegPrimask, 0);
         SetRegister(Unicorn.ArmRegBasepri, 0);
@@ -174,7 +209,9 @@ public sealed class CortexMMachine : FirmwareMachine
 
     // Every block while an interrupt could be taken (the masks are registers the firmware changes
     // without telling anyone); otherwise at SysTick's next interrupt.
-    private protected override ulong NextEvent() => Nvic.NextToTake(primask: false, basepri: 0) != 0 ? 0 : _sysTick.ClocksToInterrupt;
+    // While lazy FP preservation is pending, every block too (its FP instructions must be seen before they run).
+    private protected override ulong NextEvent() =>
+        Nvic.NextToTake(primask: false, basepri: 0) != 0 || _fpu is { LazyStateActive: true } ? 0 : _sysTick.ClocksToInterrupt;
 
     private protected override void BlockEntered(ulong address)
     {
@@ -186,8 +223,89 @@ public sealed class CortexMMachine : FirmwareMachine
             if (next != 0)
             {
                 TakeException(next, address);
+                return;
             }
         }
+        if (_fpu is not { } fpu)
+        {
+            return;
+        }
+        // A CPACR write makes this run before the next block: from now on new blocks are looked at, so the ones seen
+        // while access was allowed must become new again.
+        bool denied = !fpu.Allows(privileged: false);
+        if (denied && !_fpDeniedSeen)
+        {
+            ForgetBlocks();
+        }
+        _fpDeniedSeen = denied;
+        if (fpu.WatchesInstructions && address < ExcReturnBase && address - _clrexAddress >= Granule)
+        {
+            HookFloatingPoint(address, BlockInstructions);
+        }
+    }
+
+    // A block about to run whose FP instructions are not hooked yet gets a hook on each (InstructionReached
+    // takes NOCP or preserves the lazy FP state) and is translated again from its start: nothing of it has run
+    // yet. Blocks are looked at when new and, while lazy preservation is pending, at every entry.
+    private void HookFloatingPoint(ulong address, uint instructions)
+    {
+        Span<byte> code = stackalloc byte[(int)Math.Min(4 * (ulong)instructions, 4096)];
+        ReadThroughEngine(address, code);
+        bool added = false;
+        int at = 0;
+        for (uint i = 0; i < instructions && at + 1 < code.Length; i++)
+        {
+            uint first = (uint)(code[at] | code[at + 1] << 8);
+            if (first >> 11 < 0b11101)
+            {
+                at += 2;
+                continue;
+            }
+            uint second = at + 3 < code.Length ? (uint)(code[at + 2] | code[at + 3] << 8) : 0;
+            // VFP: coprocessor 10/11 loads/stores, register transfers and data processing (1110 11xx, coproc 101x).
+            if ((first & 0xFC00) == 0xEC00 && (second & 0x0E00) == 0x0A00 && _fpHooks.Add(address + (ulong)at))
+            {
+                HookInstruction(address + (ulong)at);
+                added = true;
+            }
+            at += 4;
+        }
+        if (added)
+        {
+            InvalidateCode(address, (ulong)at);
+            SetRegister(Unicorn.ArmRegPc, address | 1);
+        }
+    }
+
+    private protected override void InstructionReached(ulong address)
+    {
+        if (_fpu is not { } fpu)
+        {
+            return;
+        }
+        uint ipsr = Reg32(Unicorn.ArmRegIpsr) & 0x1FF;
+        if (!fpu.Allows(ipsr != 0 || (Reg32(Unicorn.ArmRegControl) & ControlNpriv) == 0))
+        {
+            TakeFault(Nvic.UsageFault, CfsrNocp, null, null, address, $"Run stopped at PC 0x{address:X8}: FP instruction with CPACR.CP10 denying access (NOCP)");
+            return;
+        }
+        if (fpu.LazyStateActive)
+        {
+            // PreserveFPState (B1.5.7): the registers go to the space the exception entry reserved; they stay as they are.
+            WriteFloatingPointFrame(fpu.Fpcar);
+            fpu.Fpccr &= ~FloatingPointUnit.LazyStateActiveBit;
+        }
+    }
+
+    // S0-S15 then FPSCR, as the extended frame holds them from its offset 0x20.
+    private void WriteFloatingPointFrame(ulong at)
+    {
+        var main = Memory.Main;
+        for (int i = 0; i < FpRegistersStacked; i++)
+        {
+            main.WriteUInt32(new GuestAddress(at + 4 * (ulong)i), Reg32(Unicorn.ArmRegS0 + i));
+        }
+        main.WriteUInt32(new GuestAddress(at + 4 * FpRegistersStacked), Reg32(Unicorn.ArmRegFpscr));
     }
 
     private protected override void Interrupt(uint number)
@@ -195,9 +313,9 @@ public sealed class CortexMMachine : FirmwareMachine
         ulong pc = Reg32(Unicorn.ArmRegPc);
         if (pc >= ExcReturnFloatingPoint && (Reg32(Unicorn.ArmRegIpsr) & 0x1FF) != 0)
         {
-            if (pc < ExcReturnBase)
+            if (pc < ExcReturnBase && _fpu is null)
             {
-                Fail($"Run stopped: exception return with a floating-point frame (EXC_RETURN 0x{pc | 1:X8}) is not modelled.");
+                Fail($"Run stopped: exception return with a floating-point frame (EXC_RETURN 0x{pc | 1:X8}) on a CPU without the floating-point extension.");
                 return;
             }
             ReturnFromException(pc);   // Unicorn does not implement EXC_RETURN: the branch faults at 0xFFFFFFFx
@@ -320,16 +438,18 @@ public sealed class CortexMMachine : FirmwareMachine
     // Exception entry (ARMv7-M ARM B1.5.6): push R0–R3, R12, LR, the return address and xPSR (with the
     // interrupted IPSR) on an 8-byte aligned frame of the stack in use (PSP in thread mode with
     // CONTROL.SPSEL, else MSP); the handler runs on MSP with CONTROL.SPSEL = 0 and LR = EXC_RETURN.
+    // With CONTROL.FPCA the frame is the extended one, its FP part written now or (LSPEN) reserved for later.
     private void TakeException(int number, ulong returnAddress)
     {
         ulong ipsr = Reg32(Unicorn.ArmRegIpsr) & 0x1FF;
         ulong control = Reg32(Unicorn.ArmRegControl);
         bool process = ipsr == 0 && (control & 2) != 0;
+        bool extended = _fpu is not null && (control & ControlFpca) != 0;
         var main = Memory.Main;
         ulong sp = Reg32(process ? Unicorn.ArmRegPsp : Unicorn.ArmRegSp);
         ulong xpsr = Reg32(Unicorn.ArmRegXpsr);
         bool realign = (sp & 4) != 0;
-        ulong frame = (sp - 32) & ~7UL;
+        ulong frame = (sp - (extended ? ExtendedFrameSize : BasicFrameSize)) & ~7UL;
         Span<uint> values =
         [
             Reg32(Unicorn.ArmRegR0), Reg32(Unicorn.ArmRegR1), Reg32(Unicorn.ArmRegR2), Reg32(Unicorn.ArmRegR3),
@@ -339,6 +459,10 @@ public sealed class CortexMMachine : FirmwareMachine
         for (int i = 0; i < values.Length; i++)
         {
             main.WriteUInt32(new GuestAddress(frame + 4 * (ulong)i), values[i]);
+        }
+        if (extended)
+        {
+            StackFloatingPoint(frame, thread: ipsr == 0, privileged: ipsr != 0 || (control & ControlNpriv) == 0);
         }
         Nvic.Enter(number);
         ulong handler = main.ReadUInt32(new GuestAddress(Nvic.VectorTable + 4 * (ulong)number));
@@ -352,9 +476,44 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             SetRegister(Unicorn.ArmRegSp, frame);
         }
-        SetRegister(Unicorn.ArmRegLr, process ? 0xFFFF_FFFDUL : ipsr == 0 ? 0xFFFF_FFF9UL : 0xFFFF_FFF1UL);
+        ulong excReturn = process ? 0xFFFF_FFFDUL : ipsr == 0 ? 0xFFFF_FFF9UL : 0xFFFF_FFF1UL;
+        SetRegister(Unicorn.ArmRegLr, extended ? excReturn & ~ExcReturnBasicFrame : excReturn);
         SetRegister(Unicorn.ArmRegIpsr, (ulong)number);
+        if (extended)
+        {
+            SetRegister(Unicorn.ArmRegControl, Reg32(Unicorn.ArmRegControl) & ~ControlFpca);   // the handler starts without FP context
+        }
         GoThroughClrex(handler);
+    }
+
+    // The FP part of an extended frame: with LSPEN only FPCAR and FPCCR (LSPACT, who was running, which faults
+    // could be taken then: UpdateFPCCR); else S0-S15 and FPSCR now, which QEMU then clears.
+    private void StackFloatingPoint(ulong frame, bool thread, bool privileged)
+    {
+        var fpu = _fpu!;
+        if ((fpu.Fpccr & FloatingPointUnit.LazyStackingBit) != 0)
+        {
+            bool primask = (Reg32(Unicorn.ArmRegPrimask) & 1) != 0, faultmask = (Reg32(Unicorn.ArmRegFaultmask) & 1) != 0;
+            uint basepri = Reg32(Unicorn.ArmRegBasepri);
+            bool Ready(int fault) => Nvic.IsReady(fault, primask, basepri, faultmask);
+            const ulong recorded = 0x57B;   // LSPACT USER THREAD HFRDY MMRDY BFRDY MONRDY UFRDY
+            fpu.Fpcar = frame + BasicFrameSize;
+            fpu.Fpccr = (fpu.Fpccr & ~recorded) | FloatingPointUnit.LazyStateActiveBit | (privileged ? 0 : 1UL << 1) | (thread ? 1UL << 3 : 0)
+                | (Ready(Nvic.HardFault) ? 1UL << 4 : 0) | (Ready(Nvic.MemManage) ? 1UL << 5 : 0) | (Ready(Nvic.BusFault) ? 1UL << 6 : 0)
+                | (Ready(Nvic.UsageFault) ? 1UL << 10 : 0);
+            return;
+        }
+        if (!fpu.Allows(privileged))
+        {
+            throw new NotSupportedException("Exception entry must stack FP registers (CONTROL.FPCA, FPCCR.LSPEN clear) while CPACR denies access: "
+                + "the NOCP UsageFault on stacking is not modelled.");
+        }
+        WriteFloatingPointFrame(frame + BasicFrameSize);
+        for (int i = 0; i < FpRegistersStacked; i++)
+        {
+            SetRegister(Unicorn.ArmRegS0 + i, 0);
+        }
+        SetRegister(Unicorn.ArmRegFpscr, 0);
     }
 
     // Runs the CLREX sequence, which continues at `target` (a Thumb address).
@@ -366,9 +525,12 @@ public sealed class CortexMMachine : FirmwareMachine
 
     // Exception return: unstack from the stack EXC_RETURN names, restore the flags and the interrupted
     // IPSR (and CONTROL.SPSEL for the process stack), then take whatever now preempts (tail-chaining).
+    // An extended frame (EXC_RETURN bit 4 clear) also gives back S0-S15 and FPSCR, unless their lazy
+    // preservation is still pending (then the registers never changed); CONTROL.FPCA = NOT bit 4.
     private void ReturnFromException(ulong excReturn)
     {
         bool process = (excReturn & 0xF) == 0xC;   // 0xFFFFFFFD, bit 0 cleared by the branch
+        bool extended = (excReturn & ExcReturnBasicFrame) == 0;
         var main = Memory.Main;
         Nvic.Leave((int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF));
         ulong frame = Reg32(process ? Unicorn.ArmRegPsp : Unicorn.ArmRegSp);
@@ -382,7 +544,17 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             SetRegister(registers[i], v[i]);
         }
-        ulong sp = frame + 32 + (((v[7] >> 9) & 1) != 0 ? 4UL : 0);
+        ulong sp = (frame + (extended ? ExtendedFrameSize : BasicFrameSize)) | (((v[7] >> 9) & 1) != 0 ? 4UL : 0);
+        if (_fpu is { } fpu)
+        {
+            if (extended)
+            {
+                UnstackFloatingPoint(fpu, frame + BasicFrameSize, privileged: !process && (excReturn & 0xF) == 0x0 || (Reg32(Unicorn.ArmRegControl) & ControlNpriv) == 0);
+            }
+            // Still in handler mode, where CONTROL may be written whatever nPRIV says.
+            ulong control = Reg32(Unicorn.ArmRegControl);
+            SetRegister(Unicorn.ArmRegControl, extended ? control | ControlFpca : control & ~ControlFpca);
+        }
         SetRegister(Unicorn.ArmRegXpsr, v[7] & 0xFFFF_FC00);
         if (process)
         {
@@ -401,6 +573,25 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             TakeException(next, v[6]);
         }
+    }
+
+    private void UnstackFloatingPoint(FloatingPointUnit fpu, ulong at, bool privileged)
+    {
+        if (fpu.LazyStateActive)
+        {
+            fpu.Fpccr &= ~FloatingPointUnit.LazyStateActiveBit;
+            return;
+        }
+        if (!fpu.Allows(privileged))
+        {
+            throw new NotSupportedException("Exception return must unstack FP registers while CPACR denies access: the NOCP UsageFault on unstacking is not modelled.");
+        }
+        var main = Memory.Main;
+        for (int i = 0; i < FpRegistersStacked; i++)
+        {
+            SetRegister(Unicorn.ArmRegS0 + i, main.ReadUInt32(new GuestAddress(at + 4 * (ulong)i)));
+        }
+        SetRegister(Unicorn.ArmRegFpscr, main.ReadUInt32(new GuestAddress(at + 4 * FpRegistersStacked)));
     }
 
     private uint Reg32(int id) => (uint)Register(id);

@@ -453,6 +453,9 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>The instructions of the block being entered (in <see cref="BlockEntered"/>).</summary>
     private protected uint BlockInstructions => _counter->BlockCount;
 
+    /// <summary>Makes every block call <see cref="BlockEntered"/> once more, as when it was new (blocks seen before the machine began to look at their instructions).</summary>
+    private protected void ForgetBlocks() => Array.Clear(_blockKeys);
+
     /// <summary>Makes the next block call <see cref="BlockEntered"/> (the machine's state changed).</summary>
     private protected void LookAtNextBlock() => _counter->Budget = 0;
 

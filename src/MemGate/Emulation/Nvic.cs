@@ -209,6 +209,17 @@ public sealed class Nvic
         return HardFault;
     }
 
+    /// <summary>
+    /// Whether fault <paramref name="fault"/> could preempt now (enabled, and above the running priority with
+    /// these masks): the HFRDY, MMRDY, BFRDY and UFRDY bits a lazy FP entry records in FPCCR.
+    /// </summary>
+    internal bool IsReady(int fault, bool primask, uint basepri, bool faultmask)
+    {
+        int running = faultmask ? -1 : RunningPriority(primask, basepri);
+        return fault == HardFault ? running > -1
+            : (_faultEnables & (1UL << (16 + fault - MemManage))) != 0 && Group(_priority[fault]) < running;
+    }
+
     /// <summary>Makes external interrupt <paramref name="irq"/> pending (taken once enabled and its priority allows).</summary>
     public void SetPending(int irq)
     {

@@ -42,6 +42,9 @@ internal static unsafe partial class Unicorn
     public const int ArmRegPsp = 116;
     public const int ArmRegBasepri = 124;
     public const int ArmRegFaultmask = 126;
+    public const int ArmRegFpexc = 4;
+    public const int ArmRegFpscr = 6;
+    public const int ArmRegS0 = 79;   // S0-S31 follow in order
 
     public const int Arm64RegX29 = 1;
     public const int Arm64RegLr = 2;

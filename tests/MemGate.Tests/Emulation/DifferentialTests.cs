@@ -20,6 +20,7 @@ public sealed class DifferentialTests
         { "riscv/traps-rv32.elf", "RV32" },
         { "riscv/traps-rv64.elf", "RV64" },
         { "cortex-m/faults.elf", "STM32F103" },
+        { "cortex-m4f/fpu.elf", "STM32F407" },
         { "aarch64/exceptions.elf", "CortexA53" },
     };
 

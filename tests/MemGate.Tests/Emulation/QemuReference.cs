@@ -4,7 +4,7 @@ namespace MemGate.Tests.Emulation;
 
 /// <summary>
 /// Runs a firmware image on the QEMU machine that matches a MemGate device template (the reference the
-/// differential tests compare with): stm32vldiscovery for STM32F103, virt for RV32/RV64 and (with a Cortex-A53) for CortexA53.
+/// differential tests compare with): stm32vldiscovery for STM32F103, netduinoplus2 for STM32F407, virt for RV32/RV64 and (with a Cortex-A53) for CortexA53.
 /// </summary>
 internal static class QemuReference
 {
@@ -12,6 +12,9 @@ internal static class QemuReference
     public static (string Binary, string[] Arguments) Command(string device, string image) => device switch
     {
         "STM32F103" => ("qemu-system-arm", ["-M", "stm32vldiscovery", "-display", "none", "-monitor", "none", "-serial", "stdio",
+            "-semihosting-config", "enable=on,target=native", "-kernel", image]),
+        // netduinoplus2 is an STM32F405 (Cortex-M4F) with USART1 at the STM32F4 address, as MemGate's STM32F407 template.
+        "STM32F407" => ("qemu-system-arm", ["-M", "netduinoplus2", "-display", "none", "-monitor", "none", "-serial", "stdio",
             "-semihosting-config", "enable=on,target=native", "-kernel", image]),
         "RV32" => ("qemu-system-riscv32", ["-M", "virt", "-bios", "none", "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel", image]),
         "RV64" => ("qemu-system-riscv64", ["-M", "virt", "-bios", "none", "-display", "none", "-monitor", "none", "-serial", "stdio", "-kernel", image]),
