@@ -32,15 +32,27 @@ public static class InputFile
         return bytes;
     }
 
-    /// <summary>The text of <paramref name="path"/> (UTF-8, or as its byte order mark says).</summary>
+    /// <summary>The text of <paramref name="path"/>: strict UTF-8 unless <paramref name="strictUtf8"/> is false (a byte order mark is skipped).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="MemGateException">It is not a regular file, or larger than <paramref name="maxBytes"/>.</exception>
-    public static string ReadAllText(string path, string what, long maxBytes = MaxTextBytes)
+    /// <exception cref="MemGateException">It is not a regular file, larger than <paramref name="maxBytes"/>, or not valid UTF-8.</exception>
+    public static string ReadAllText(string path, string what, long maxBytes = MaxTextBytes, bool strictUtf8 = true)
     {
         byte[] bytes = ReadAllBytes(path, what, maxBytes);
-        using var reader = new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return reader.ReadToEnd();
+        int start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        try
+        {
+            // Strict: a lenient decoder turns bad bytes into U+FFFD, which then travels into names and output files.
+            return (strictUtf8 ? Strict : System.Text.Encoding.UTF8).GetString(bytes, start, bytes.Length - start);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            int at = Math.Clamp(start + e.Index, 0, bytes.Length);
+            int line = 1 + bytes.AsSpan(0, at).Count((byte)'\n');
+            throw new MemGateException($"{path}:{line}: {what} is not valid UTF-8 (byte 0x{(e.BytesUnknown is { Length: > 0 } b ? b[0] : 0):X2} at offset {at}).");
+        }
     }
+
+    private static readonly System.Text.UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Throws unless <paramref name="path"/> is an existing regular file (symlinks followed).</summary>
     public static void Check(string path, string what)

@@ -138,7 +138,7 @@ public sealed class DeviceMemory : IDisposable
         {
             var region = device.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && r.Space == device.Spaces[0].Name
                 && peripheral.BaseAddress >= r.Start && peripheral.BaseAddress - r.Start < r.Size);
-            if (region is null || peripheral.BaseAddress - region.Start > region.Size - peripheral.Size)
+            if (region is null || peripheral.Size > region.Size || peripheral.BaseAddress - region.Start > region.Size - peripheral.Size)
             {
                 warnings.Add($"SVD peripheral '{peripheral.Name}' [0x{peripheral.BaseAddress:X}, size 0x{peripheral.Size:X}] is not inside any peripheral (mmio) region; it is not attached.");
                 continue;
@@ -149,9 +149,18 @@ public sealed class DeviceMemory : IDisposable
             {
                 continue; // a behavioural model serves this address
             }
-            var block = peripheral.CreateBlock(device.ByteOrder, PolicyOf(device.Unmodelled), log,
-                definition => ApplyRules(definition, peripheral.Name, rules, blocks));
-            bus.Attach(offset, peripheral.Size, block, peripheral.Name);
+            RegisterBlock block;
+            try
+            {
+                block = peripheral.CreateBlock(device.ByteOrder, PolicyOf(device.Unmodelled), log,
+                    definition => ApplyRules(definition, peripheral.Name, rules, blocks));
+                bus.Attach(offset, peripheral.Size, block, peripheral.Name);
+            }
+            catch (ArgumentException e)
+            {
+                // The registers came from the SVD file: a block that cannot be built is the file's error.
+                throw new Mmio.Svd.SvdFormatException(svd.File, 0, $"peripheral[{peripheral.Name}]", e.Message, e);
+            }
             blocks[peripheral.Name] = block;
         }
         foreach (var rule in device.Rules)

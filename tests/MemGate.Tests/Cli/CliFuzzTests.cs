@@ -26,7 +26,7 @@ public sealed class CliFuzzTests(ITestOutputHelper log) : IDisposable
         "\0", "\uFFFD", "\u202E", "é", "<", ">", "</register>", "<dim>100000</dim>", "<dimIndex>0-99999999</dimIndex>",
         "derivedFrom=\"x\"", "<cluster>", "<![CDATA[", "&amp;", "<!DOCTYPE x [<!ENTITY e SYSTEM \"/etc/passwd\">]>", "&e;",
         "flash, rom", "fault, ignore", "r--x", "rwx", "RW", "mmio", "alias", "registers", "R0-R4294967295:1", "bitband",
-        "include: /etc/passwd", "/dev/zero", "../", "%s", "[%s]", "true", "True", "null", "~",
+        "include: /etc/passwd", "/dev/zero", "../", "%s", "[%s]", "true", "True", "null", "~", "\\ud800", "\\uFFFD", "\\u0001",
     ];
 
     private static string Fixture(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "Fixtures", .. parts]);
@@ -95,6 +95,7 @@ public sealed class CliFuzzTests(ITestOutputHelper log) : IDisposable
             new("device", "d.json", Encoding.UTF8.GetBytes(DeviceConfigWriter.Write(avr, DeviceConfigFormat.Json))),
             new("device", "d.yaml", Encoding.UTF8.GetBytes(DeviceConfigWriter.Write(avr, DeviceConfigFormat.Yaml))),
             new("svd", "s.svd", File.ReadAllBytes(Fixture("svd", "features.svd"))),
+            new("boardsvd", "features.svd", File.ReadAllBytes(Fixture("svd", "features.svd"))),
             new("fuzzware", "config.yml", File.ReadAllBytes(Fixture("fuzzware", "sample", "config.yml"))),
             new("fuzzware", "config.yml", File.ReadAllBytes(Fixture("fuzzware", "cortexm_memory.yml"))),
             new("halucinator", "memory.yaml", File.ReadAllBytes(Fixture("halucinator", "memory.yaml"))),
@@ -118,6 +119,12 @@ public sealed class CliFuzzTests(ITestOutputHelper log) : IDisposable
         Directory.CreateDirectory(sub);
         string file = Path.Combine(sub, seed.Name);
         File.WriteAllBytes(file, bytes);
+        if (seed.Kind == "boardsvd")
+        {
+            // The SVD behind a device file: allocation builds register blocks from it.
+            File.Copy(Fixture("svd", "board.toml"), Path.Combine(caseDir, "board.toml"));
+            return (["config", Path.Combine(caseDir, "board.toml"), "--allocate"], null, Encoding.UTF8.GetString(bytes));
+        }
         if (seed.Kind == "fuzzware")
         {
             File.Copy(Fixture("fuzzware", "cortexm_memory.yml"), Path.Combine(caseDir, "cortexm_memory.yml"));

@@ -95,6 +95,26 @@ public sealed class HostileInputTests : IDisposable
         Assert.DoesNotContain("   at ", error + output);
     }
 
+    [Fact]
+    public void A_64_TiB_reservation_is_reported_quickly()
+    {
+        var watch = Stopwatch.StartNew();
+        var (exit, output, error) = RunBounded("allocate", "-r", "A@0:64TiB", "--width", "64");
+        Assert.True(exit == 0, error);
+        Assert.Contains("0 B resident", output);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void Resident_memory_of_a_huge_region_is_still_counted()
+    {
+        using var memory = MemGate.Memory.GuestMemory.Create([MemGate.Memory.GuestRegion.Ram("Big", 0, 128UL << 30)], new MemGate.Memory.GuestMemoryOptions { AddressWidth = 64 });
+        Assert.Equal(0UL, memory.ResidentBytes());
+        memory.WriteByte(new MemGate.Memory.GuestAddress(0), 1);
+        memory.WriteByte(new MemGate.Memory.GuestAddress(100UL << 30), 1);
+        Assert.InRange(memory.ResidentBytes(), 2UL * 4096, 8UL << 20);
+    }
+
     [Theory]
     [InlineData("config", "{link}.toml")]
     [InlineData("validate", "{link}.yaml")]

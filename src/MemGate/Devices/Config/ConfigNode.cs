@@ -47,6 +47,29 @@ internal sealed class ConfigNode
         return null;
     }
 
+    /// <summary>
+    /// The index of the first character no device file may hold (a control character other than tab and
+    /// line breaks, an unpaired surrogate, U+FFFD), or null: what the readers refuse, so nothing that loads
+    /// can be written into a file that does not.
+    /// </summary>
+    public static int? FindUnwritable(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+                continue;
+            }
+            if (char.IsSurrogate(c) || c == '\uFFFD' || char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
+            {
+                return i;
+            }
+        }
+        return null;
+    }
+
     public string Describe() => Kind switch
     {
         ConfigNodeKind.Map => "a table",

@@ -389,6 +389,11 @@ public static class DeviceConfigReader
             {
                 return ErrorValue<string?>(field, node, "must be a single value", null);
             }
+            if (ConfigNode.FindUnwritable(node.Text) is int at)
+            {
+                // Escapes can still smuggle these in; refused here so convert never writes what cannot be read back.
+                return ErrorValue<string?>(field, node, $"contains U+{(int)node.Text[at]:X4} at character {at + 1}: no control characters, unpaired surrogates or U+FFFD", null);
+            }
             return node.Text;
         }
 

@@ -34,6 +34,13 @@ internal static class JsonConfigParser
             }
             return root;
         }
+        catch (InvalidOperationException e)
+        {
+            // GetString refuses some well-formed escapes (a lone surrogate such as "\ud800"): the file's fault all the same.
+            var (line, column) = At(lineStarts, reader.TokenStartIndex);
+            throw new DeviceDescriptionException($"{file}: invalid JSON",
+                [new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", e.Message) { Location = new SourceLocation(file, line, column) }]);
+        }
         catch (JsonException e)
         {
             var location = new SourceLocation(file, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);

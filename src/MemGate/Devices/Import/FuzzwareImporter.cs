@@ -25,7 +25,7 @@ public static class FuzzwareImporter
         var entries = new Dictionary<string, (ConfigNode Node, string File)>(StringComparer.Ordinal);
         var scalars = new Dictionary<string, ConfigNode>(StringComparer.Ordinal);
         var symbols = new Dictionary<ulong, string>();
-        Merge(map, Path.GetFullPath(path), entries, scalars, symbols, [], depth: 0);
+        Merge(map, Path.GetFullPath(path), entries, scalars, symbols, [], includedAt: null);
 
         ulong? vectorTable = null;
         foreach (var (name, (node, file)) in entries)
@@ -54,11 +54,16 @@ public static class FuzzwareImporter
             if (entry)
             {
                 vectorTable = start + (map.Number(node, "ivt_offset", $"{field}.ivt_offset", required: false) ?? 0);
+                map.Remember("boot.vector_table", node);
             }
         }
         foreach (var (address, name) in symbols.OrderBy(s => s.Key))
         {
             map.Symbols.Add(new DeviceSymbol(name, address));
+        }
+        foreach (var (key, node) in scalars)
+        {
+            map.Remember($"boot.{key}", node);
         }
         var boot = new DeviceBoot(
             scalars.TryGetValue("entry_point", out var ep) ? map.Number(Wrap(ep), "v", "entry_point", true) : null,
@@ -75,21 +80,37 @@ public static class FuzzwareImporter
         return map;
     }
 
+    // including: the files being merged right now (a cycle), not every file seen: a diamond (A includes
+    // B and C, both include D) is fine. includedAt: the include entry that named this file.
     private static void Merge(ImportedMap map, string file, Dictionary<string, (ConfigNode, string)> entries, Dictionary<string, ConfigNode> scalars,
-        Dictionary<ulong, string> symbols, HashSet<string> seen, int depth)
+        Dictionary<ulong, string> symbols, List<string> including, ConfigNode? includedAt)
     {
-        if (!seen.Add(file) || depth > 16)
+        if (including.Contains(file) || including.Count > 16)
         {
-            throw new DeviceDescriptionException(file, [new DeviceDiagnostic(DiagnosticSeverity.Error, "include", $"'{file}' includes itself (directly or through other files)")]);
+            var at = includedAt?.Location ?? new SourceLocation(file, 0, 0);
+            throw new DeviceDescriptionException(at.File, [new DeviceDiagnostic(DiagnosticSeverity.Error, "include",
+                including.Contains(file) ? $"'{file}' includes itself (through {string.Join(" → ", including.Select(Path.GetFileName))})" : "includes nest deeper than 16 files") { Location = at }]);
         }
         var root = ImportedMap.ReadYaml(file);
+        if (root.Kind != ConfigNodeKind.Map)
+        {
+            var at = includedAt?.Location ?? root.Location;
+            throw new DeviceDescriptionException(at.File, [new DeviceDiagnostic(DiagnosticSeverity.Error, includedAt is null ? "(root)" : "include",
+                $"'{file}' is not a Fuzzware configuration (a YAML mapping with memory_map, entry_point …)") { Location = at }]);
+        }
+        including.Add(file);
         if (root.Get("include") is { } include)
         {
             foreach (var item in include.Kind == ConfigNodeKind.List ? include.Items : [include])
             {
-                Merge(map, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, item.Text)), entries, scalars, symbols, seen, depth + 1);
+                if (item.Kind != ConfigNodeKind.Scalar || item.Text.Length == 0)
+                {
+                    throw new DeviceDescriptionException(file, [new DeviceDiagnostic(DiagnosticSeverity.Error, "include", "each include is a file name") { Location = item.Location }]);
+                }
+                Merge(map, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, item.Text)), entries, scalars, symbols, including, item);
             }
         }
+        including.RemoveAt(including.Count - 1);
         if (root.Get("memory_map") is { Kind: ConfigNodeKind.Map } memoryMap)
         {
             foreach (var (name, node) in memoryMap.Entries)

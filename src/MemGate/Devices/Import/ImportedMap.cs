@@ -18,6 +18,8 @@ internal sealed class ImportedMap(string file)
 
     private readonly List<SourceLocation> _regionLocations = [];
 
+    private readonly Dictionary<string, SourceLocation> _fieldLocations = new(StringComparer.Ordinal);
+
     public List<DevicePeripheral> Peripherals { get; } = [];
 
     public List<DeviceSymbol> Symbols { get; } = [];
@@ -29,9 +31,16 @@ internal sealed class ImportedMap(string file)
 
     public void AddRegion(ConfigNode node, DeviceRegion region)
     {
+        if (ConfigNode.FindUnwritable(region.Name) is int at)
+        {
+            Error(region.Name, node, $"the name contains U+{(int)region.Name[at]:X4}: no control characters, unpaired surrogates or U+FFFD");
+        }
         Regions.Add(region);
         _regionLocations.Add(node.Location);
     }
+
+    /// <summary>Where a device field (<c>boot.entry_point</c>) came from, so validation errors about it name the place.</summary>
+    public void Remember(string field, ConfigNode node) => _fieldLocations[field] = node.Location;
 
     public void Error(string field, ConfigNode node, string message) =>
         _problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, field, message) { Location = node.Location });
@@ -64,15 +73,29 @@ internal sealed class ImportedMap(string file)
         {
             return null;
         }
-        if (PermissionsText.TryParse(node.Text, out var permissions, out char bad))
+        // Both tools write exactly three places, "rwx" with dashes: "r--x" or a mapping is not a permission.
+        if (node.Kind == ConfigNodeKind.Scalar && node.Text.Length == 3 && PermissionsText.TryParse(node.Text, out var permissions, out _)
+            && node.Text[0] is 'r' or 'R' or '-' && node.Text[1] is 'w' or 'W' or '-' && node.Text[2] is 'x' or 'X' or '-')
         {
             return permissions;
         }
-        Error(field, node, $"{node.Describe()}: unknown permission letter '{bad}'");
+        Error(field, node, $"{node.Describe()} is not a permission: write three places as in rwx, r-x or r--");
         return null;
     }
 
-    public string? Text(ConfigNode map, string key) => map.Get(key) is { Kind: ConfigNodeKind.Scalar } node ? node.Text : null;
+    public string? Text(ConfigNode map, string key)
+    {
+        if (map.Get(key) is not { Kind: ConfigNodeKind.Scalar } node)
+        {
+            return null;
+        }
+        if (ConfigNode.FindUnwritable(node.Text) is int at)
+        {
+            Error(key, node, $"contains U+{(int)node.Text[at]:X4}: no control characters, unpaired surrogates or U+FFFD");
+            return null;
+        }
+        return node.Text;
+    }
 
     /// <summary>Builds the device; every problem found so far, or by validation, is thrown together with its place.</summary>
     public DeviceDescription Build(string name, string description, string architecture, string cpu, DeviceBoot boot)
@@ -94,13 +117,16 @@ internal sealed class ImportedMap(string file)
         }
     }
 
-    // Validation speaks of regions[i]; point at the entry in the foreign file and name it.
+    // Validation speaks of regions[i]; point at the entry in the foreign file and name it. Other fields
+    // point where they were remembered, or at least name the file.
     private DeviceDiagnostic Locate(DeviceDiagnostic d)
     {
         var m = System.Text.RegularExpressions.Regex.Match(d.Field, @"^regions\[(\d+)\]");
-        return m.Success && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) is int i && i < Regions.Count
-            ? d with { Location = _regionLocations[i], Field = Regions[i].Name + d.Field[m.Length..] }
-            : d;
+        if (m.Success && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) is int i && i < Regions.Count)
+        {
+            return d with { Location = _regionLocations[i], Field = Regions[i].Name + d.Field[m.Length..] };
+        }
+        return d.Location is not null ? d : d with { Location = _fieldLocations.GetValueOrDefault(d.Field, new SourceLocation(File, 0, 0)) };
     }
 
     // Foreign formats have no page size; use the largest power of two (up to 4 KiB) every region is aligned to.

@@ -31,7 +31,8 @@ public static class SvdReader
     /// <summary>Reads an SVD file.</summary>
     public static SvdDevice Load(string path)
     {
-        return Parse(InputFile.ReadAllText(path, "SVD file"), path);
+        // Lenient: vendor SVDs carry Latin-1 bytes in descriptions, which only ever reach descriptions.
+        return Parse(InputFile.ReadAllText(path, "SVD file", strictUtf8: false), path);
     }
 
     /// <summary>Reads SVD text; <paramref name="file"/> names it in errors.</summary>
