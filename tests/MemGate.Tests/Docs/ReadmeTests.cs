@@ -174,6 +174,26 @@ public sealed partial class ReadmeTests
         }
     }
 
+    // docs/performance.md quotes the benchmark firmware's instruction count per loop_mode; run each.
+    [Fact]
+    public void The_benchmark_instruction_counts_in_the_docs_are_current()
+    {
+        string performance = Documents.Single(d => d.Path == Path.Combine("docs", "performance.md")).Text.Replace("\n", " ", StringComparison.Ordinal);
+        var quoted = Regex.Matches(performance, @"`loop_mode` (?<mode>\d): (?<count>[\d,]+) instructions");
+        Assert.Equal(3, quoted.Count);
+        var image = MemGate.Firmware.FirmwareReader.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "loops.elf"));
+        var loopMode = image.Symbols.Single(s => s.Name == "loop_mode");
+        foreach (Match quote in quoted)
+        {
+            using var machine = MemGate.Emulation.FirmwareMachine.Create(MemGate.Devices.DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+            machine.Load(image);
+            machine.Memory.Main.Debug.WriteUInt32(new MemGate.Memory.GuestAddress(loopMode.Address), uint.Parse(quote.Groups["mode"].Value, CultureInfo.InvariantCulture));
+            var result = machine.Run(timeout: TimeSpan.FromSeconds(60));
+            Assert.Equal(MemGate.Emulation.RunOutcome.Exit, result.Outcome);
+            Assert.Equal($"`loop_mode` {quote.Groups["mode"].Value}: {result.Instructions:N0} instructions", quote.Value);
+        }
+    }
+
     [Fact]
     public void Every_device_file_example_in_the_readme_loads()
     {
