@@ -35,7 +35,7 @@ public static class SnapshotExample
         for (int i = 0; i < 3; i++)
         {
             RunResult rest = machine.Continue(timeout: TimeSpan.FromSeconds(10));
-            output.WriteLine($"iteration {i}: {rest.Reason}, {rest.Instructions:N0} instructions in all");
+            output.WriteLine($"iteration {i}: {rest.Reason}, {rest.Instructions:N0} instructions");
             machine.Restore(booted);                           // back to just after boot
         }
         // end-snippet
