@@ -356,16 +356,29 @@ public abstract unsafe class FirmwareMachine : IDisposable
     public void RequestStop()
     {
         _stopRequested = true;
-        Unicorn.EmuStop(Engine);
+        // The run may see the flag and end, and its owner dispose the machine, while this thread is still
+        // here: the engine must not be closed under uc_emu_stop.
+        lock (_engineLock)
+        {
+            if (!_engine.IsClosed)
+            {
+                Unicorn.EmuStop(Engine);
+            }
+        }
     }
 
     /// <summary>Closes the engine and releases the memory.</summary>
     public void Dispose()
     {
-        ReleaseEngine();
+        lock (_engineLock)
+        {
+            ReleaseEngine();
+        }
         Memory.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    private readonly Lock _engineLock = new();
 
     private void ReleaseEngine()
     {

@@ -5,6 +5,7 @@ namespace MemGate.Tests.Setup;
 // The ./memgate wrapper, run in a scratch copy of the repository layout with a stand-in build: it rebuilds
 // only when a source changed (build outputs under obj/ and bin/ are not sources), and a failed rebuild
 // keeps the previous build.
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class WrapperTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("memgate-wrapper").FullName;
