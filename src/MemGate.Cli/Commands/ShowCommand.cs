@@ -38,7 +38,13 @@ internal static class ShowCommand
     private static DeviceDescription WithSvd(DeviceDescription d, Mmio.Svd.SvdDevice svd, TextWriter error)
     {
         var added = new List<DevicePeripheral>();
-        foreach (var p in svd.Peripherals)
+        var trimmed = new List<string>();
+        var peripherals = svd.WithBlocksTrimmedToRegisters(trimmed);
+        foreach (string warning in trimmed)
+        {
+            error.WriteLine(warning);
+        }
+        foreach (var p in peripherals)
         {
             var peripheral = new DevicePeripheral(p.Name, p.BaseAddress, p.Size, d.Spaces[0].Name) { Model = $"svd: {svd.Name}" };
             bool inside = d.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Space == peripheral.Space && p.BaseAddress >= r.Start && peripheral.Last <= r.Last);

@@ -30,6 +30,26 @@ public sealed class SvdCommandTests
         Assert.Equal(("w1c", 1), (uif.GetProperty("write").GetString(), uif.GetProperty("bitOffset").GetInt32()));
     }
 
+    // Overlaps are judged by registers: an address block reaching into the next peripheral (as in ST's
+    // STM32F103 SVD, BKP into PWR) is trimmed with a warning, and both peripherals are shown and work.
+    [Fact]
+    public void Address_blocks_that_overlap_without_their_registers_are_trimmed_with_a_warning()
+    {
+        string svd = Path.Combine(AppContext.BaseDirectory, "Fixtures", "svd", "overlapping-blocks.svd");
+        var (exit, output, error) = CliRunner.Run("show", "STM32F103", "--svd", svd, "--json");
+        Assert.Equal(0, exit);
+        Assert.Contains("peripheral 'BKP': its address block", error);
+        Assert.Contains("overlaps 'PWR'", error);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        var peripherals = json.RootElement.GetProperty("peripherals").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("size").GetUInt64());
+        Assert.Equal((0x2CUL, 0x400UL), (peripherals["BKP"], peripherals["PWR"]));
+
+        var warnings = new List<string>();
+        var trimmed = MemGate.Mmio.Svd.SvdReader.Load(svd).WithBlocksTrimmedToRegisters(warnings);
+        Assert.Equal(["BKP", "PWR"], trimmed.Select(p => p.Name));   // file order kept
+        Assert.Single(warnings);
+    }
+
     [Fact]
     public void Show_merges_svd_peripherals_and_warns_about_those_outside_the_map()
     {
