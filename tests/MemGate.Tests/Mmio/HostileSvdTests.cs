@@ -104,4 +104,23 @@ public sealed class HostileSvdTests
         string cycle = svd.Replace("<peripheral><name>A</name>", "<peripheral derivedFrom=\"C\"><name>A</name>", StringComparison.Ordinal);
         Assert.Contains("derived from itself", Rejects(cycle).Message);
     }
+
+    // Vendor files as they ship (XMC4800, Allwinner D1-H: 0b values with don't-care bits; "read-writeonce").
+    [Fact]
+    public void Binary_enumerated_values_and_lower_case_access_tokens_are_read()
+    {
+        const string fields = """
+            <fields><field><name>MODE</name><bitOffset>0</bitOffset><bitWidth>3</bitWidth><access>read-writeonce</access>
+              <enumeratedValues>
+                <enumeratedValue><name>Off</name><value>0b000</value></enumeratedValue>
+                <enumeratedValue><name>Fast</name><value>0b101</value></enumeratedValue>
+                <enumeratedValue><name>AnyOdd</name><value>0b1x1</value></enumeratedValue>
+              </enumeratedValues></field></fields>
+            """;
+        var device = SvdReader.Parse(Svd(Register("", fields).Replace("R%s", "CTRL", StringComparison.Ordinal)), "vendor.svd");
+        var field = Assert.Single(device.Peripherals[0].Registers[0].Fields);
+        Assert.Equal(MemGate.Mmio.FieldAccess.ReadWriteOnce, field.Access);
+        Assert.Equal("Fast", field.Values[5]);
+        Assert.Equal(2, field.Values.Count);   // the don't-care pattern names no single value
+    }
 }

@@ -334,13 +334,14 @@ public static class SvdReader
             element.Element("resetValue") is null ? inherited.ResetValue : Number(element, at, "resetValue"),
             element.Element("resetMask") is null ? inherited.ResetMask : Number(element, at, "resetMask"));
 
-        private FieldAccess Access(XElement element, string at) => element.Value.Trim() switch
+        // Case-insensitive: vendor files write "read-writeonce" (the schema's spelling is read-writeOnce).
+        private FieldAccess Access(XElement element, string at) => element.Value.Trim().ToLowerInvariant() switch
         {
             "read-only" => FieldAccess.ReadOnly,
             "write-only" => FieldAccess.WriteOnly,
             "read-write" => FieldAccess.ReadWrite,
-            "writeOnce" => FieldAccess.WriteOnce,
-            "read-writeOnce" => FieldAccess.ReadWriteOnce,
+            "writeonce" => FieldAccess.WriteOnce,
+            "read-writeonce" => FieldAccess.ReadWriteOnce,
             var other => throw Fail(element, at, $"access '{other}' is not read-only, write-only, read-write, writeOnce or read-writeOnce"),
         };
 
@@ -375,13 +376,21 @@ public static class SvdReader
                 string? name = (string?)value.Element("name");
                 string? text = (string?)value.Element("value");
                 // isDefault entries and don't-care patterns ("#1x0") name no single value.
-                if (name is null || text is null || text.Contains('x', StringComparison.OrdinalIgnoreCase) && text.StartsWith('#'))
+                if (name is null || text is null || IsDontCarePattern(text))
                 {
                     continue;
                 }
                 values[Number(value, at, "value")] = name;
             }
             return values;
+        }
+
+        // "#1x0" and "0b1x0" (x: either bit) match several values: they name no single one.
+        private static bool IsDontCarePattern(string text)
+        {
+            string t = text.Trim();
+            string digits = t.StartsWith('#') ? t[1..] : t.StartsWith("0b", StringComparison.OrdinalIgnoreCase) ? t[2..] : "";
+            return digits.Contains('x', StringComparison.OrdinalIgnoreCase);
         }
 
         private ulong Extent(XElement peripheral, string at, List<RegisterDefinition> registers)
@@ -483,6 +492,7 @@ public static class SvdReader
             bool ok = t.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
                 ? ulong.TryParse(t.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value)
                 : t.StartsWith('#') ? TryBinary(t[1..], out value)
+                : t.StartsWith("0b", StringComparison.OrdinalIgnoreCase) ? TryBinary(t[2..], out value)   // the schema's scaledNonNegativeInteger allows 0b too
                 : ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out value);
             return ok && value <= ulong.MaxValue / scale ? value * scale : null;
         }
