@@ -15,13 +15,18 @@ internal static class SvdCommand
         var file = new Argument<string>("file") { Description = "A CMSIS-SVD file." };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a tree." };
         var peripheral = new Option<string?>("--peripheral", "-p") { Description = "Only this peripheral." };
+        var strict = new Option<bool>("--strict") { Description = "Flaws other tools tolerate (overlapping fields) are errors, not warnings." };
         var command = new Command("svd", "List the peripherals, registers and fields of a CMSIS-SVD file (derived peripherals, arrays and clusters expanded).")
         {
-            file, json, peripheral,
+            file, json, peripheral, strict,
         };
         command.SetAction(parse => CommandErrors.Run("svd", error, () =>
         {
-            var device = SvdReader.Load(parse.GetRequiredValue(file));
+            var device = SvdReader.Load(parse.GetRequiredValue(file), parse.GetValue(strict));
+            foreach (string warning in device.Warnings)
+            {
+                error.WriteLine(warning);
+            }
             var peripherals = device.Peripherals.Where(p => parse.GetValue(peripheral) is not { } only || string.Equals(p.Name, only, StringComparison.OrdinalIgnoreCase)).ToList();
             if (parse.GetValue(peripheral) is { } wanted && peripherals.Count == 0)
             {

@@ -134,6 +134,7 @@ public sealed class DeviceMemory : IDisposable
         Dictionary<string, RegisterBlock> blocks, List<string> warnings, Action<string>? log)
     {
         var rules = device.Rules.GroupBy(r => r.Register, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
+        warnings.AddRange(svd.Warnings);
         foreach (var peripheral in svd.WithBlocksTrimmedToRegisters(warnings))
         {
             var region = device.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && r.Space == device.Spaces[0].Name

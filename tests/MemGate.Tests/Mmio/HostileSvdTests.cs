@@ -123,4 +123,24 @@ public sealed class HostileSvdTests
         Assert.Equal("Fast", field.Values[5]);
         Assert.Equal(2, field.Values.Count);   // the don't-care pattern names no single value
     }
+
+    // Overlapping fields ship in vendor files (Espressif, ST, SiFive, NXP): a warning with the line, the first
+    // field kept; --strict keeps them an error.
+    [Fact]
+    public void Overlapping_fields_are_a_warning_unless_strict()
+    {
+        const string fields = """
+            <fields>
+              <field><name>LOW</name><bitOffset>0</bitOffset><bitWidth>4</bitWidth></field>
+              <field><name>WIDE</name><bitOffset>2</bitOffset><bitWidth>4</bitWidth></field>
+            </fields>
+            """;
+        string svd = Svd(Register("", fields).Replace("R%s", "CTRL", StringComparison.Ordinal));
+        var device = SvdReader.Parse(svd, "vendor.svd");
+        Assert.Equal(["LOW"], device.Peripherals[0].Registers[0].Fields.Select(f => f.Name));
+        var warning = Assert.Single(device.Warnings);
+        Assert.Matches(@"^vendor\.svd:\d+: warning: .*'LOW' and 'WIDE' overlap", warning);
+        var e = Assert.Throws<SvdFormatException>(() => SvdReader.Parse(svd, "vendor.svd", strict: true));
+        Assert.Contains("overlap", e.Message);
+    }
 }

@@ -8,6 +8,9 @@ public sealed record SvdDevice(string Name, IReadOnlyList<SvdPeripheral> Periphe
     /// <summary>The file it was read from.</summary>
     public string File { get; init; } = "";
 
+    /// <summary>Flaws that were tolerated (each names the file, line and element); empty when read strictly.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>
     /// The peripherals, with an address block that overlaps the next peripheral's trimmed to the end of
     /// its own registers when those stop short of it. Vendor files do this (ST's STM32F103: BKP's block

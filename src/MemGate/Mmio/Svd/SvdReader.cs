@@ -29,14 +29,19 @@ public static class SvdReader
     public const int MaxElements = 500_000;
 
     /// <summary>Reads an SVD file.</summary>
-    public static SvdDevice Load(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="strict">Flaws other tools tolerate (overlapping fields) are errors instead of <see cref="SvdDevice.Warnings"/>.</param>
+    public static SvdDevice Load(string path, bool strict = false)
     {
         // Lenient: vendor SVDs carry Latin-1 bytes in descriptions, which only ever reach descriptions.
-        return Parse(InputFile.ReadAllText(path, "SVD file", strictUtf8: false), path);
+        return Parse(InputFile.ReadAllText(path, "SVD file", strictUtf8: false), path, strict);
     }
 
     /// <summary>Reads SVD text; <paramref name="file"/> names it in errors.</summary>
-    public static SvdDevice Parse(string text, string file = "<svd>")
+    /// <param name="text">The XML.</param>
+    /// <param name="file">Names the text in errors and warnings.</param>
+    /// <param name="strict">Flaws other tools tolerate (overlapping fields) are errors instead of <see cref="SvdDevice.Warnings"/>.</param>
+    public static SvdDevice Parse(string text, string file = "<svd>", bool strict = false)
     {
         XDocument document;
         try
@@ -48,7 +53,7 @@ public static class SvdReader
         {
             throw new SvdFormatException(file, e.LineNumber, "xml", e.Message, e);
         }
-        return new Reader(file).Device(document.Root!);
+        return new Reader(file, strict).Device(document.Root!);
     }
 
     // Nesting is checked on a streaming pass first: building a tree 100,000 elements deep is what hangs.
@@ -68,7 +73,7 @@ public static class SvdReader
     // Register properties inherited downwards.
     private readonly record struct Defaults(int SizeBits, FieldAccess Access, ulong ResetValue, ulong ResetMask);
 
-    private sealed class Reader(string file)
+    private sealed class Reader(string file, bool strict)
     {
         private long _elements;
 
@@ -113,7 +118,7 @@ public static class SvdReader
                     });
                 }
             }
-            return new SvdDevice(Required(device, "device", "name"), peripherals) { File = file };
+            return new SvdDevice(Required(device, "device", "name"), peripherals) { File = file, Warnings = _warnings };
         }
 
         // Registers and clusters of a <registers> or <cluster>, with offsets from the peripheral base.
@@ -200,10 +205,18 @@ public static class SvdReader
             {
                 for (int j = 0; j < i; j++)
                 {
-                    if ((fields[i].Mask & fields[j].Mask) != 0)
+                    if ((fields[i].Mask & fields[j].Mask) == 0)
+                    {
+                        continue;
+                    }
+                    if (strict)
                     {
                         throw Fail(element, at, $"fields '{fields[j].Name}' and '{fields[i].Name}' overlap");
                     }
+                    // Vendor files ship this (Espressif, ST, SiFive, NXP) and other tools take them: keep the first.
+                    _warnings.Add($"{file}:{LineOf(element)}: warning: {at}: fields '{fields[j].Name}' and '{fields[i].Name}' overlap; '{fields[i].Name}' is left out (an error with --strict)");
+                    fields.RemoveAt(i--);
+                    break;
                 }
             }
             // SVD marks alternates either way: alternateRegister names the primary; alternateGroup shares an offset.
@@ -516,6 +529,8 @@ public static class SvdReader
         }
 
         private static string Clean(string? text) => text is null ? "" : string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+        private readonly List<string> _warnings = [];
 
         private SvdFormatException Fail(XObject where, string at, string message)
         {
