@@ -143,4 +143,17 @@ public sealed class HostileSvdTests
         var e = Assert.Throws<SvdFormatException>(() => SvdReader.Parse(svd, "vendor.svd", strict: true));
         Assert.Contains("overlap", e.Message);
     }
+
+    // Two more flaws vendor files ship: a 1-bit register size and the access token "write".
+    [Fact]
+    public void Odd_register_sizes_and_the_write_token_are_warnings_unless_strict()
+    {
+        string svd = Svd("<register><name>FLAG</name><addressOffset>0</addressOffset><size>1</size><access>write</access></register>");
+        var device = SvdReader.Parse(svd, "vendor.svd");
+        var register = Assert.Single(device.Peripherals[0].Registers);
+        Assert.Equal((8, MemGate.Mmio.FieldAccess.WriteOnly), (register.SizeBits, register.Access));
+        Assert.Equal(2, device.Warnings.Count);
+        Assert.All(device.Warnings, w => Assert.StartsWith("vendor.svd:", w));
+        Assert.Throws<SvdFormatException>(() => SvdReader.Parse(svd, "vendor.svd", strict: true));
+    }
 }

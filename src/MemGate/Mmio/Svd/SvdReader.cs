@@ -171,7 +171,14 @@ public static class SvdReader
         {
             if (defaults.SizeBits is not (8 or 16 or 32 or 64))
             {
-                throw Fail(element, at, $"register size {defaults.SizeBits} bits is not 8, 16, 32 or 64");
+                if (strict || defaults.SizeBits is < 1 or > 64)
+                {
+                    throw Fail(element, at, $"register size {defaults.SizeBits} bits is not 8, 16, 32 or 64");
+                }
+                // Vendor files give 1-bit (or other odd) sizes; the access is the next whole width.
+                int width = defaults.SizeBits <= 8 ? 8 : defaults.SizeBits <= 16 ? 16 : defaults.SizeBits <= 32 ? 32 : 64;
+                _warnings.Add($"{file}:{LineOf(element)}: warning: {at}: register size {defaults.SizeBits} bits is taken as {width} (an error with --strict)");
+                defaults = defaults with { SizeBits = width };
             }
             var fields = new List<RegisterField>();
             var fieldsElement = element.Element("fields");
@@ -355,6 +362,7 @@ public static class SvdReader
             "read-write" => FieldAccess.ReadWrite,
             "writeonce" => FieldAccess.WriteOnce,
             "read-writeonce" => FieldAccess.ReadWriteOnce,
+            "write" when !strict => Tolerated(element, at, "access 'write' is read as write-only", FieldAccess.WriteOnly),
             var other => throw Fail(element, at, $"access '{other}' is not read-only, write-only, read-write, writeOnce or read-writeOnce"),
         };
 
@@ -531,6 +539,12 @@ public static class SvdReader
         private static string Clean(string? text) => text is null ? "" : string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
         private readonly List<string> _warnings = [];
+
+        private T Tolerated<T>(XObject where, string at, string what, T value)
+        {
+            _warnings.Add($"{file}:{LineOf(where)}: warning: {at}: {what} (an error with --strict)");
+            return value;
+        }
 
         private SvdFormatException Fail(XObject where, string at, string message)
         {
