@@ -288,7 +288,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
             // the right instruction; without one they read the PC last stored, often the block's start
             // (measured: access-fault epc and exit counts wrong; a read/write hook does not help on 2.1.4,
             // which stops storing the PC once it was written from outside). That hook is most of the
-            // engine's time on compute loops; see README "Performance".
+            // engine's time on compute loops; see docs/performance.md.
             ulong count = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) : long.MaxValue;
             _counter->Budget = 0;   // the first block looks at the machine's state
             error = Unicorn.EmuStart(Engine, start, _haltAddress, micros, (nuint)count);
