@@ -156,4 +156,30 @@ public sealed class HostileSvdTests
         Assert.All(device.Warnings, w => Assert.StartsWith("vendor.svd:", w));
         Assert.Throws<SvdFormatException>(() => SvdReader.Parse(svd, "vendor.svd", strict: true));
     }
+
+    // One run names every broken peripheral, each with its line, not only the first.
+    [Fact]
+    public void Every_broken_peripheral_is_reported()
+    {
+        const string svd = """
+            <device>
+              <name>BROKEN</name>
+              <peripherals>
+                <peripheral><name>A</name><baseAddress>zero</baseAddress><registers/></peripheral>
+                <peripheral><name>OK</name><baseAddress>0x40001000</baseAddress>
+                  <registers><register><name>R</name><addressOffset>0</addressOffset></register></registers></peripheral>
+                <peripheral><name>B</name><baseAddress>0x40002000</baseAddress>
+                  <registers><register><name>R</name><addressOffset>0</addressOffset><access>sometimes</access></register></registers></peripheral>
+              </peripherals>
+            </device>
+            """;
+        var e = Assert.Throws<SvdFormatException>(() => SvdReader.Parse(svd, "broken.svd"));
+        Assert.Equal(4, e.Line);   // the first problem locates the exception
+        var lines = e.Message.Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("broken.svd:4: <peripheral[A]/baseAddress>", lines[0], StringComparison.Ordinal);
+        Assert.Contains("1 more problem(s)", lines[0]);
+        Assert.StartsWith("broken.svd:8: <peripheral[B]/register[R]>", lines[1], StringComparison.Ordinal);
+        Assert.Contains("access 'sometimes'", lines[1]);
+    }
 }

@@ -95,7 +95,35 @@ public static class SvdReader
                 byName[Required(p, "peripheral", "name")] = p;
             }
             var peripherals = new List<SvdPeripheral>();
+            var problems = new List<SvdFormatException>();
             foreach (var raw in elements)
+            {
+                try
+                {
+                    Peripheral(raw, byName, defaults, peripherals);
+                }
+                catch (SvdFormatException e)
+                {
+                    // Every peripheral is read, so one run reports every broken one, not just the first.
+                    problems.Add(e);
+                }
+            }
+            if (problems.Count == 1)
+            {
+                throw problems[0];
+            }
+            if (problems.Count > 1)
+            {
+                var first = problems[0];
+                string rest = string.Join("\n", problems.Skip(1).Select(p => p.Message));
+                throw new SvdFormatException(first.File, first.Line, first.Element,
+                    $"{first.Message[(first.Message.IndexOf(">: ", StringComparison.Ordinal) + 3)..]} ({problems.Count - 1} more problem(s) in other peripherals below)\n{rest}", first);
+            }
+            return new SvdDevice(Required(device, "device", "name"), peripherals) { File = file, Warnings = _warnings };
+        }
+
+        private void Peripheral(XElement raw, Dictionary<string, XElement> byName, Defaults defaults, List<SvdPeripheral> peripherals)
+        {
             {
                 string path = $"peripheral[{Required(raw, "peripheral", "name")}]";
                 string? derivedFrom = (string?)raw.Attribute("derivedFrom");
@@ -118,7 +146,6 @@ public static class SvdReader
                     });
                 }
             }
-            return new SvdDevice(Required(device, "device", "name"), peripherals) { File = file, Warnings = _warnings };
         }
 
         // Registers and clusters of a <registers> or <cluster>, with offsets from the peripheral base.
