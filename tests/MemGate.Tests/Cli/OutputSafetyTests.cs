@@ -135,7 +135,16 @@ public sealed class OutputSafetyTests : IDisposable
     public void Process_writes_across_a_read_only_page_or_a_hole_write_nothing(bool hole)
     {
         ulong page = (ulong)Environment.SystemPageSize;
-        nint memory = Libc.MmapOrThrow(0, 2 * page, Libc.ProtRead | Libc.ProtWrite, Libc.MapPrivate | Libc.MapAnonymous);
+        // Far below where the kernel places new mappings (top-down from the mmap base): a page unmapped
+        // here is not reused by the runtime while the test runs. A hole among the runtime's own mappings
+        // was (once the JIT put code there, this test's write landed in it and the test host crashed).
+        nint memory = 0;
+        for (ulong candidate = 0x2000_0000_0000; memory == 0 && candidate < 0x2100_0000_0000; candidate += 0x10_0000_0000)
+        {
+            nint got = Libc.Mmap((nint)candidate, (nuint)(2 * page), Libc.ProtRead | Libc.ProtWrite, Libc.MapPrivate | Libc.MapAnonymous | Libc.MapFixedNoReplace, -1, 0);
+            memory = got == (nint)candidate ? got : 0;
+        }
+        Assert.NotEqual(0, memory);
         try
         {
             _ = hole ? Libc.Munmap(memory + (nint)page, (nuint)page) : Libc.Mprotect(memory + (nint)page, (nuint)page, Libc.ProtRead);
@@ -149,7 +158,7 @@ public sealed class OutputSafetyTests : IDisposable
         }
         finally
         {
-            Libc.Munmap(memory, (nuint)(2 * page));
+            Libc.Munmap(memory, (nuint)(hole ? page : 2 * page));   // never the hole: it is not ours any more
         }
     }
 }
