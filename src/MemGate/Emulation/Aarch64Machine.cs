@@ -81,14 +81,6 @@ public sealed class Aarch64Machine : FirmwareMachine
         return Build(memory, options, () => new Aarch64Machine(memory, output, options.ErrorOutput, gic, timer));
     }
 
-    private static void AddIfMapped(DeviceDescription device, List<PeripheralModel> models, PeripheralModel model)
-    {
-        if (device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Start <= model.Base && r.Last >= model.Base + model.Size - 1))
-        {
-            models.Add(model);
-        }
-    }
-
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
 
     private protected override object? SaveModels() => (_gic.State, _timer.State);

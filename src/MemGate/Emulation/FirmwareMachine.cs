@@ -156,6 +156,15 @@ public abstract unsafe class FirmwareMachine : IDisposable
         return DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = options.BaseDirectory, Models = models, Trace = options.Trace, Backing = options.Backing, Registers = registers });
     }
 
+    /// <summary>Adds <paramref name="model"/> when one of the device's peripheral (mmio) regions holds all of it.</summary>
+    private protected static void AddIfMapped(DeviceDescription device, List<PeripheralModel> models, PeripheralModel model)
+    {
+        if (device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Start <= model.Base && r.Last >= model.Base + model.Size - 1))
+        {
+            models.Add(model);
+        }
+    }
+
     /// <summary>Builds a machine over memory it now owns (released if the construction fails) and lets the trace read its PC.</summary>
     private protected static T Build<T>(DeviceMemory memory, FirmwareMachineOptions options, Func<T> create) where T : FirmwareMachine
     {

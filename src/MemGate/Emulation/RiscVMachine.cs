@@ -81,14 +81,6 @@ public sealed class RiscVMachine : FirmwareMachine
         return machine;
     }
 
-    private static void AddIfMapped(DeviceDescription device, List<PeripheralModel> models, PeripheralModel model)
-    {
-        if (device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Start <= model.Base && r.Last >= model.Base + model.Size - 1))
-        {
-            models.Add(model);
-        }
-    }
-
     private protected override object? SaveModels() => _clint.State;
 
     private protected override void RestoreModels(object? state) => _clint.State = ((ulong, ulong, ulong, bool))state!;
