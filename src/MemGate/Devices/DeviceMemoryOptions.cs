@@ -19,7 +19,7 @@ public sealed record DeviceMemoryOptions
     public MmioTrace? Trace { get; init; }
 
     /// <summary>Behavioural models attached in the peripheral regions before SVD blocks (which skip the addresses models take).</summary>
-    public IReadOnlyList<PeripheralModel> Models { get; init; } = [];
+    public IReadOnlyList<PeripheralBlock> Models { get; init; } = [];
 
     /// <summary>Receives a line per unmodelled peripheral access (policies ignore and record).</summary>
     public Action<string>? Log { get; init; }

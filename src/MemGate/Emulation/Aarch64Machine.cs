@@ -2,15 +2,17 @@ using MemGate.Devices;
 using MemGate.Memory;
 using MemGate.Mmio;
 using MemGate.Native;
+using MemGate.Peripherals;
+using MemGate.Peripherals.Arm;
 
 namespace MemGate.Emulation;
 
 /// <summary>
-/// A Cortex-A53 machine after QEMU's Arm <c>virt</c> board: the PL011 UART at 0x09000000 prints to the
-/// output, a GICv2 (<see cref="Gicv2"/>: distributor at 0x08000000, CPU interface at 0x08010000) with
+/// A Cortex-A53 machine after QEMU's Arm <c>virt</c> board: a GICv2 (<see cref="Gicv2"/>, from the device
+/// file or with its distributor at 0x08000000 and CPU interface at 0x08010000) with
 /// the generic timer (<see cref="GenericTimer"/>: CNTP on PPI 30, CNTV on PPI 27) raises IRQs and FIQs,
 /// and ARM semihosting (HLT #0xF000: SYS_WRITEC, SYS_WRITE0, SYS_WRITE, SYS_EXIT, SYS_EXIT_EXTENDED)
-/// reaches the output and the exit code. Firmware starts at the image's entry point as QEMU's virt
+/// reaches the output and the exit code; UARTs and other peripherals come from the device file's models. Firmware starts at the image's entry point as QEMU's virt
 /// (without virtualization=on or secure=on) starts a bare-metal <c>-kernel</c> ELF: at EL1 with SP_EL1,
 /// DAIF all masked, the MMU and FP/SIMD access (CPACR_EL1) off.
 /// </summary>
@@ -46,8 +48,8 @@ public sealed class Aarch64Machine : FirmwareMachine
     private readonly Gicv2 _gic;
     private readonly GenericTimer _timer;
 
-    private Aarch64Machine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, Gicv2 gic, GenericTimer timer)
-        : base(memory, output, errorOutput, Unicorn.ArchArm64, Unicorn.ModeArm, Unicorn.CpuArm64A53, engineOwned: false)
+    private Aarch64Machine(DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, Gicv2 gic, GenericTimer timer)
+        : base(memory, peripherals, output, errorOutput, Unicorn.ArchArm64, Unicorn.ModeArm, Unicorn.CpuArm64A53, engineOwned: false)
     {
         _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 8);
         _gic = gic;
@@ -71,24 +73,20 @@ public sealed class Aarch64Machine : FirmwareMachine
         {
             throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}'; the AArch64 machine runs cortex-a53.");
         }
-        var gic = new Gicv2();
+        var (memory, peripherals) = Allocate(device, output, options, EngineRegisterFile.Aarch64(), Gicv2.Info.Model);
+        var gic = peripherals.Find<Gicv2>()!;
         var timer = new GenericTimer(gic);
-        var models = new List<PeripheralModel>();
-        AddIfMapped(device, models, new PeripheralModel("UART0", 0x0900_0000, 0x1000, Pl011Uart.Create("UART0", 0x0900_0000, output)));
-        AddIfMapped(device, models, new PeripheralModel("GIC_DIST", 0x0800_0000, 0x1_0000, gic.Distributor));
-        AddIfMapped(device, models, new PeripheralModel("GIC_CPU", 0x0801_0000, 0x1_0000, gic.CpuInterface));
-        var memory = Allocate(device, options, models, EngineRegisterFile.Aarch64());
-        return Build(memory, options, () => new Aarch64Machine(memory, output, options.ErrorOutput, gic, timer));
+        return Build(memory, options, () => new Aarch64Machine(memory, peripherals, output, options.ErrorOutput, gic, timer));
     }
 
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
 
-    private protected override object? SaveModels() => (_gic.State, _timer.State);
+    private protected override object? SaveModels() => (base.SaveModels(), _timer.State);
 
     private protected override void RestoreModels(object? state)
     {
-        var (gic, timer) = ((object, (ulong, ulong, ulong, ulong, ulong)))state!;
-        _gic.State = gic;
+        var (models, timer) = ((object?, (ulong, ulong, ulong, ulong, ulong)))state!;
+        base.RestoreModels(models);
         _timer.State = timer;
         _fpEnable = (Register(Unicorn.Arm64RegCpacrEl1) >> 20) & 3;
     }
@@ -106,11 +104,16 @@ public sealed class Aarch64Machine : FirmwareMachine
     private protected override bool WakeUp(ulong pc, out ulong resume)
     {
         resume = pc;
-        if (_gic.Signal != GicSignal.None)
+        // Time jumps from event to event (the generic timer's and the peripheral models') until the GIC signals, for a bounded number of them.
+        for (int i = 0; i < 64 && _gic.Signal == GicSignal.None; i++)
         {
-            return true;
+            ulong wait = Math.Min(_timer.TicksToEvent, Peripherals.TicksToEvent);
+            if (wait == ulong.MaxValue)
+            {
+                return false;
+            }
+            AdvanceTime(wait);
         }
-        _timer.AdvanceToNextEvent();
         return _gic.Signal != GicSignal.None;
     }
 
@@ -118,7 +121,7 @@ public sealed class Aarch64Machine : FirmwareMachine
     // Unicorn's A53 also has EL2 and EL3: SCR_EL3.RW makes EL1 AArch64, or ERET to EL1 or EL0 would be an illegal return.
     private protected override ulong Reset()
     {
-        _gic.Reset();
+        Peripherals.Reset();
         _timer.Reset();
         SetRegister(Unicorn.Arm64RegPstate, PstateEl1h);
         SetRegister(Unicorn.Arm64RegVbarEl1, 0);
@@ -133,7 +136,11 @@ public sealed class Aarch64Machine : FirmwareMachine
         return StartAddress();
     }
 
-    private protected override void AdvanceTime(ulong instructions) => _timer.Advance(instructions);
+    private protected override void AdvanceTime(ulong instructions)
+    {
+        _timer.Advance(instructions);
+        Peripherals.Advance(instructions);
+    }
 
     private protected override void BlockEntered(ulong address)
     {

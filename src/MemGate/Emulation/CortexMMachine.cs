@@ -2,15 +2,17 @@ using MemGate.Devices;
 using MemGate.Memory;
 using MemGate.Mmio;
 using MemGate.Native;
+using MemGate.Peripherals;
+using MemGate.Peripherals.Arm;
 
 namespace MemGate.Emulation;
 
 /// <summary>
-/// A Cortex-M3/M4 machine: reset from the vector table (SP and PC at address 0), the NVIC and SCB
-/// (<see cref="Nvic"/>) with SysTick (<see cref="SysTickTimer"/>), exception entry and return with
-/// stacking, EXC_RETURN, priorities and nesting, ARM semihosting (BKPT 0xAB) and, on STM32 parts, a
-/// USART1 that prints to the output and raises its interrupt when TXEIE or TCIE is set. On a Cortex-M4 the
-/// floating-point extension's context is modelled too (<see cref="FloatingPointUnit"/>).
+/// A Cortex-M3/M4 machine: reset from the vector table (at 0, or the device's <c>[boot] vector_table</c>),
+/// the System Control Space (<see cref="ArmSystemControlSpace"/>: NVIC, SCB, SysTick), exception entry and
+/// return with stacking, EXC_RETURN, priorities and nesting, and ARM semihosting (BKPT 0xAB). Every other
+/// peripheral comes from the device file's models (<see cref="MemGate.Peripherals.PeripheralRegistry"/>).
+/// On a Cortex-M4 the floating-point extension's context is modelled too (<see cref="FloatingPointUnit"/>).
 /// </summary>
 /// <remarks>
 /// Unicorn has no NVIC and faults on the EXC_RETURN branch, so exceptions are this class's: entry at
@@ -54,8 +56,6 @@ public sealed class CortexMMachine : FirmwareMachine
     private const uint CfsrUnaligned = 1u << 24;
     private const uint CfsrDivbyzero = 1u << 25;
 
-    private readonly SysTickTimer _sysTick;
-    private readonly Stm32Usart? _usart;
     private readonly Semihosting _semihosting;
     private readonly FloatingPointUnit? _fpu;
     private readonly HashSet<ulong> _fpHooks = [];
@@ -67,16 +67,14 @@ public sealed class CortexMMachine : FirmwareMachine
     private const ulong ExtendedFrameSize = 0x68;   // + S0-S15, FPSCR and a reserved word
     private const int FpRegistersStacked = 16;
 
-    private CortexMMachine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, int cpuModel, Nvic nvic, SysTickTimer sysTick, Stm32Usart? usart,
-        FloatingPointUnit? fpu, bool engineOwned)
-        : base(memory, output, errorOutput, Unicorn.ArchArm, Unicorn.ModeThumb, cpuModel, engineOwned)
+    private CortexMMachine(DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, int cpuModel, ArmSystemControlSpace scs,
+        bool engineOwned)
+        : base(memory, peripherals, output, errorOutput, Unicorn.ArchArm, Unicorn.ModeThumb, cpuModel, engineOwned)
     {
-        Nvic = nvic;
-        _fpu = fpu;
-        _sysTick = sysTick;
-        _usart = usart;
+        Nvic = scs.Nvic;
+        _fpu = scs.Fpu;
         _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 4);
-        nvic.CurrentException = () => (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
+        Nvic.CurrentException = () => (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
         // Exception entry and return clear the local exclusive monitor (B1.5.6, B1.5.8); Unicorn has no
         // way to do it from outside, so the CPU goes through "clrex; ldr.w pc, [pc]" with the target in the literal.
         (_clrexAddress, _clrexHost) = MapMachineCode([0xBF, 0xF3, 0x2F, 0x8F, 0xDF, 0xF8, 0x00, 0xF0]);
@@ -102,56 +100,18 @@ public sealed class CortexMMachine : FirmwareMachine
             "cortex-m4" => Unicorn.CpuArmCortexM4,
             _ => throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}'; the Cortex-M machine runs cortex-m3 and cortex-m4."),
         };
-        // External interrupt lines per part (RM0008 table 63 / RM0090 table 61, 62); 4 priority bits on STM32.
-        string name = device.Name.ToUpperInvariant();
-        var nvic = new Nvic(name.StartsWith("STM32F103", StringComparison.Ordinal) ? 60 : name.StartsWith("STM32F407", StringComparison.Ordinal) ? 82
-            : name.StartsWith("STM32F429", StringComparison.Ordinal) ? 91 : 240, priorityBits: name.StartsWith("STM32", StringComparison.Ordinal) ? 4 : 8);
-        var sysTick = new SysTickTimer(nvic);
-        var models = new List<PeripheralModel>();
-        FloatingPointUnit? fpu = null;
-        if (device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Start <= 0xE000_E010 && r.Last >= 0xE000_EF03))
-        {
-            if (model == Unicorn.CpuArmCortexM4)
-            {
-                // Unicorn's Cortex-M4 is an M4F (single-precision FPv4), as the STM32F4 parts are.
-                fpu = new FloatingPointUnit();
-                models.Add(new PeripheralModel("CPACR", 0xE000_ED88, fpu.CpacrBlock.Size, fpu.CpacrBlock));
-                models.Add(new PeripheralModel("FPU", 0xE000_EF34, fpu.Block.Size, fpu.Block));
-            }
-            models.Add(new PeripheralModel("SysTick", 0xE000_E010, 0x10, sysTick.Block));
-            models.Add(new PeripheralModel("NVIC", 0xE000_E100, nvic.NvicBlock.Size, nvic.NvicBlock));
-            models.Add(new PeripheralModel("SCB", 0xE000_ED00, nvic.ScbBlock.Size, nvic.ScbBlock));
-            models.Add(new PeripheralModel("STIR", 0xE000_EF00, nvic.StirBlock.Size, nvic.StirBlock));
-        }
-        ulong? usart = name.StartsWith("STM32F1", StringComparison.Ordinal) ? 0x4001_3800 : name.StartsWith("STM32F4", StringComparison.Ordinal) ? 0x4001_1000 : null;
-        Stm32Usart? uart = null;
-        if (usart is { } at)
-        {
-            uart = new Stm32Usart("USART1", at, output, asserted => nvic.SetLevel(Stm32Usart.Usart1Irq, asserted));
-            models.Add(new PeripheralModel("USART1", at, 0x400, uart.Block));
-        }
-        var memory = Allocate(device, options, models, EngineRegisterFile.CortexM());
-        return Build(memory, options, () => new CortexMMachine(memory, output, options.ErrorOutput, model, nvic, sysTick, uart, fpu, engineOwned));
+        // The NVIC, SCB and SysTick come from the file's "armv7m-scs" entry (line count, priority bits), else with the architecture's defaults.
+        var (memory, peripherals) = Allocate(device, output, options, EngineRegisterFile.CortexM(), ArmSystemControlSpace.Info.Model);
+        var scs = peripherals.Find<ArmSystemControlSpace>()!;
+        return Build(memory, options, () => new CortexMMachine(memory, peripherals, output, options.ErrorOutput, model, scs, engineOwned));
     }
 
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
 
-    private protected override object? SaveModels() => (Nvic.Save(), _sysTick.State, _usart?.Control ?? 0, _fpu?.State);
-
     private protected override void RestoreModels(object? state)
     {
-        var (nvic, sysTick, usart, fpu) = ((object, (ulong, ulong, ulong), ulong, (ulong, ulong, ulong, ulong)?))state!;
-        if (_fpu is not null && fpu is { } registers)
-        {
-            _fpu.State = registers;
-            _fpDeniedSeen = false;   // blocks run since may not have been looked at
-        }
-        if (_usart is not null)
-        {
-            _usart.Control = usart;
-        }
-        Nvic.Restore(nvic);
-        _sysTick.State = sysTick;
+        base.RestoreModels(state);
+        _fpDeniedSeen = false;   // blocks run since may not have been looked at
     }
 
     private protected override int ProgramCounterRegister => Unicorn.ArmRegPc;
@@ -174,15 +134,17 @@ public sealed class CortexMMachine : FirmwareMachine
         return count;
     }
 
-    // Reset (B1.5.5): thread mode on the main stack, nothing masked, the exception state cleared, SP and PC from the vector table at 0.
+    // Reset (B1.5.5): thread mode on the main stack, nothing masked, the exception state cleared, SP and PC
+    // from the vector table: at 0, or where the device's [boot] puts it (VTOR then resets to it, as on parts
+    // that boot from flash at 0x08000000 with nothing at 0); [boot] initial_sp and entry_point override the table.
     private protected override ulong Reset()
     {
-        Nvic.Reset();
-        _sysTick.Reset();
-        _usart?.Reset();
+        var boot = Memory.Device.Boot;
+        ulong table = boot.VectorTable ?? 0;
+        Nvic.ResetVectorTable = table;
+        Peripherals.Reset();
         if (_fpu is not null)
         {
-            _fpu.Reset();
             _fpDeniedSeen = false;
             SetRegister(Unicorn.ArmRegFpscr, 0);
         }
@@ -190,9 +152,22 @@ public sealed class CortexMMachine : FirmwareMachine
         SetRegister(Unicorn.ArmRegPrimask, 0);
         SetRegister(Unicorn.ArmRegBasepri, 0);
         SetRegister(Unicorn.ArmRegControl, 0);
-        var main = Memory.Main;
-        SetRegister(Unicorn.ArmRegSp, main.Debug.ReadUInt32(new GuestAddress(0)));
-        return main.Debug.ReadUInt32(new GuestAddress(4)) | 1;
+        SetRegister(Unicorn.ArmRegSp, boot.InitialStackPointer ?? ReadVector(table, 0));
+        return (boot.EntryPoint ?? ReadVector(table, 1)) | 1;
+    }
+
+    private ulong ReadVector(ulong table, int index)
+    {
+        var at = new GuestAddress(table + 4 * (ulong)index);
+        try
+        {
+            return Memory.Main.Debug.ReadUInt32(at);
+        }
+        catch (GuestMemoryException e)
+        {
+            throw new EmulationFault($"Reset: the vector table at 0x{table:X8} cannot be read ({e.Message}); set [boot] vector_table to where the firmware's table is.",
+                0, table + 4 * (ulong)index, AccessKind.Read);
+        }
     }
 
     // Unicorn halts on WFI/WFE with the PC after it: a pending interrupt wakes the CPU at once, else time
@@ -202,16 +177,22 @@ public sealed class CortexMMachine : FirmwareMachine
     private protected override bool WakeUp(ulong pc, out ulong resume)
     {
         resume = pc | 1;
-        return Nvic.AnyPendingEnabled() || _sysTick.AdvanceToInterrupt();
+        // Time jumps from event to event (a timer whose interrupt the NVIC masks wakes nothing) for a bounded number of them.
+        for (int i = 0; i < 64 && !Nvic.AnyPendingEnabled(); i++)
+        {
+            if (!Peripherals.AdvanceToEvent())
+            {
+                return false;
+            }
+        }
+        return Nvic.AnyPendingEnabled();
     }
-
-    private protected override void AdvanceTime(ulong instructions) => _sysTick.Advance(instructions);
 
     // Every block while an interrupt could be taken (the masks are registers the firmware changes
     // without telling anyone); otherwise at SysTick's next interrupt.
     // While lazy FP preservation is pending, every block too (its FP instructions must be seen before they run).
     private protected override ulong NextEvent() =>
-        Nvic.NextToTake(primask: false, basepri: 0) != 0 || _fpu is { LazyStateActive: true } ? 0 : _sysTick.ClocksToInterrupt;
+        Nvic.NextToTake(primask: false, basepri: 0) != 0 || _fpu is { LazyStateActive: true } ? 0 : Peripherals.TicksToEvent;
 
     private protected override void BlockEntered(ulong address)
     {

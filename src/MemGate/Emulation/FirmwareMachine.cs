@@ -4,6 +4,7 @@ using MemGate.Devices;
 using MemGate.Memory;
 using MemGate.Mmio;
 using MemGate.Native;
+using MemGate.Peripherals;
 using MemGate.Snapshots;
 
 namespace MemGate.Emulation;
@@ -60,9 +61,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private readonly bool _engineOwned;
     private readonly List<(ulong Address, ulong Size)> _copied = [];
 
-    private protected FirmwareMachine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, int arch, int mode, int? cpuModel, bool engineOwned)
+    private protected FirmwareMachine(DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, int arch, int mode, int? cpuModel, bool engineOwned)
     {
         Memory = memory;
+        Peripherals = peripherals;
+        peripherals.Context.Exit = Exit;
         ErrorOutput = errorOutput ?? output;
         _engineOwned = engineOwned;
         _engine = UnicornHandle.Open(arch, mode);
@@ -98,6 +101,9 @@ public abstract unsafe class FirmwareMachine : IDisposable
 
     /// <summary>The device's memory the firmware runs in.</summary>
     public DeviceMemory Memory { get; }
+
+    /// <summary>The device's peripheral models (its UARTs, timers, interrupt controller, GPIO ports, …).</summary>
+    public PeripheralSet Peripherals { get; }
 
     /// <summary>The device's CPU ("cortex-m3", "generic-rv32", "cortex-a53", …).</summary>
     public string Cpu => Memory.Device.Cpu;
@@ -149,20 +155,21 @@ public abstract unsafe class FirmwareMachine : IDisposable
             "rv32*/rv64* (RISC-V virt machine) and cortex-a53 (AArch64 virt machine).");
     }
 
-    /// <summary>Allocates the device's memory with the machine's models; Unicorn must be present.</summary>
-    private protected static DeviceMemory Allocate(DeviceDescription device, FirmwareMachineOptions options, List<PeripheralModel> models, EngineRegisterFile registers)
+    /// <summary>
+    /// Builds the device's peripheral models (with the ones its architecture defines, where the file has
+    /// none) and allocates its memory with them attached; Unicorn must be present.
+    /// </summary>
+    /// <exception cref="DeviceDescriptionException">A peripheral entry cannot be built (every problem located).</exception>
+    private protected static (DeviceMemory Memory, PeripheralSet Peripherals) Allocate(DeviceDescription device, TextWriter output, FirmwareMachineOptions options,
+        EngineRegisterFile registers, params string[] architectural)
     {
         Unicorn.Require();
-        return DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = options.BaseDirectory, Models = models, Trace = options.Trace, Backing = options.Backing, Registers = registers });
-    }
-
-    /// <summary>Adds <paramref name="model"/> when one of the device's peripheral (mmio) regions holds all of it.</summary>
-    private protected static void AddIfMapped(DeviceDescription device, List<PeripheralModel> models, PeripheralModel model)
-    {
-        if (device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Start <= model.Base && r.Last >= model.Base + model.Size - 1))
+        var peripherals = PeripheralRegistry.Default.Build(device, new PeripheralContext(device, output), architectural);
+        var memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions
         {
-            models.Add(model);
-        }
+            BaseDirectory = options.BaseDirectory, Models = peripherals.Blocks, Trace = options.Trace, Backing = options.Backing, Registers = registers,
+        });
+        return (memory, peripherals);
     }
 
     /// <summary>Builds a machine over memory it now owns (released if the construction fails) and lets the trace read its PC.</summary>
@@ -414,13 +421,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
     {
     }
 
-    /// <summary>The state of the machine's own models (NVIC, timers, UARTs), for a <see cref="MachineSnapshot"/>.</summary>
-    private protected virtual object? SaveModels() => null;
+    /// <summary>The state of the peripheral models (and whatever else the machine keeps), for a <see cref="MachineSnapshot"/>.</summary>
+    private protected virtual object? SaveModels() => Peripherals.Save();
 
     /// <summary>Puts back what <see cref="SaveModels"/> returned.</summary>
-    private protected virtual void RestoreModels(object? state)
-    {
-    }
+    private protected virtual void RestoreModels(object? state) => Peripherals.Restore(state!);
 
     /// <summary>Sets the registers for a run from reset and returns the address to start at.</summary>
     private protected abstract ulong Reset();
@@ -448,10 +453,8 @@ public abstract unsafe class FirmwareMachine : IDisposable
     {
     }
 
-    /// <summary>The machine's timers advance by <paramref name="instructions"/> executed instructions.</summary>
-    private protected virtual void AdvanceTime(ulong instructions)
-    {
-    }
+    /// <summary>The machine's timers advance by <paramref name="instructions"/> executed instructions (the peripheral models' clocks count them).</summary>
+    private protected virtual void AdvanceTime(ulong instructions) => Peripherals.Advance(instructions);
 
     /// <summary>
     /// In how many instructions the machine next needs <see cref="BlockEntered"/>: 0 at the next block
@@ -510,10 +513,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
         Fail($"Run stopped at PC 0x{ReadPc():X8}: CPU exception {number} has no handler in this machine.");
 
     /// <summary>
-    /// Where a machine without a vector table starts: the loaded image's entry point, else the device's
-    /// <c>[boot] entry</c>, else where a raw binary was loaded (as QEMU starts a raw <c>-kernel</c>/<c>-bios</c>).
+    /// Where a machine without a vector table starts: the device's <c>[boot] entry_point</c> (the file says so
+    /// explicitly), else the loaded image's entry point, else where a raw binary was loaded (as QEMU starts a
+    /// raw <c>-kernel</c>/<c>-bios</c>).
     /// </summary>
-    private protected ulong StartAddress() => EntryPoint ?? Memory.Device.Boot.EntryPoint ?? _rawStart
+    private protected ulong StartAddress() => Memory.Device.Boot.EntryPoint ?? EntryPoint ?? _rawStart
         ?? throw new InvalidOperationException($"Nothing says where to start on '{Memory.Device.Name}': load an image with an entry point (ELF) or set [boot] entry in the device file.");
 
     /// <summary>Reads a register (the value as Unicorn holds it).</summary>

@@ -1,3 +1,5 @@
+using MemGate.Peripherals.Arm;
+
 namespace MemGate.Emulation;
 
 /// <summary>
@@ -71,26 +73,23 @@ public sealed class GenericTimer
         return true;
     }
 
-    /// <summary>Lets the counter run on to the next compare value ahead of it of an enabled, unmasked timer (a CPU waiting for an interrupt); false when none is armed.</summary>
-    public bool AdvanceToNextEvent()
+    /// <summary>Ticks until the next compare value ahead of the counter of an enabled, unmasked timer (<see cref="ulong.MaxValue"/> when none is armed).</summary>
+    public ulong TicksToEvent
     {
-        // A timer already past its compare value has raised what it can: the next event is a later compare.
-        ulong next = ulong.MaxValue;
-        if ((_physicalControl & (Enable | Mask)) == Enable && _physicalCompare > _count)
+        get
         {
-            next = Math.Min(next, _physicalCompare);
+            // A timer already past its compare value has raised what it can: the next event is a later compare.
+            ulong next = ulong.MaxValue;
+            if ((_physicalControl & (Enable | Mask)) == Enable && _physicalCompare > _count)
+            {
+                next = Math.Min(next, _physicalCompare);
+            }
+            if ((_virtualControl & (Enable | Mask)) == Enable && _virtualCompare > _count)
+            {
+                next = Math.Min(next, _virtualCompare);
+            }
+            return next == ulong.MaxValue ? next : next - _count;
         }
-        if ((_virtualControl & (Enable | Mask)) == Enable && _virtualCompare > _count)
-        {
-            next = Math.Min(next, _virtualCompare);
-        }
-        if (next == ulong.MaxValue)
-        {
-            return false;
-        }
-        _count = next;
-        Update();
-        return true;
     }
 
     /// <summary>Back to reset: counter 0, both timers disabled.</summary>

@@ -2,13 +2,15 @@ using MemGate.Devices;
 using MemGate.Memory;
 using MemGate.Mmio;
 using MemGate.Native;
+using MemGate.Peripherals;
+using MemGate.Peripherals.RiscV;
 
 namespace MemGate.Emulation;
 
 /// <summary>
-/// A RISC-V (RV32 or RV64) machine after QEMU's <c>virt</c> board: the ns16550a UART at 0x10000000
-/// prints to the output, the CLINT at 0x02000000 raises machine timer and software interrupts, and
-/// the SiFive test device at 0x00100000 ends the run (0x5555 pass, 0x3333 | code &lt;&lt; 16 fail).
+/// A RISC-V (RV32 or RV64) machine after QEMU's <c>virt</c> board: the CLINT (<see cref="RiscVClint"/>, from
+/// the device file or at 0x02000000) raises machine timer and software interrupts; UARTs, the SiFive test
+/// finisher and other peripherals come from the device file's models.
 /// Firmware starts in machine mode at the image's entry point with a0 = hart id 0 and stays in machine
 /// mode (traps are taken to M-mode with MPP = M).
 /// </summary>
@@ -48,8 +50,8 @@ public sealed class RiscVMachine : FirmwareMachine
     private readonly int _xlen;
     private readonly HashSet<ulong> _mipHooks = [];
 
-    private RiscVMachine(DeviceMemory memory, TextWriter output, TextWriter? errorOutput, int xlen, RiscVClint clint)
-        : base(memory, output, errorOutput, Unicorn.ArchRiscv, xlen == 64 ? Unicorn.ModeRiscv64 : Unicorn.ModeRiscv32, cpuModel: null, engineOwned: false)
+    private RiscVMachine(DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, int xlen, RiscVClint clint)
+        : base(memory, peripherals, output, errorOutput, Unicorn.ArchRiscv, xlen == 64 ? Unicorn.ModeRiscv64 : Unicorn.ModeRiscv32, cpuModel: null, engineOwned: false)
     {
         _xlen = xlen;
         _clint = clint;
@@ -67,23 +69,10 @@ public sealed class RiscVMachine : FirmwareMachine
         string architecture = device.Architecture.ToLowerInvariant();
         int xlen = architecture.StartsWith("rv32", StringComparison.Ordinal) ? 32 : architecture.StartsWith("rv64", StringComparison.Ordinal) ? 64
             : throw new NotSupportedException($"Device '{device.Name}' is {device.Architecture}; the RISC-V machine runs rv32* and rv64*.");
-        var clint = new RiscVClint();
-        RiscVMachine? machine = null;
-        var models = new List<PeripheralModel>();
-        AddIfMapped(device, models, new PeripheralModel("UART0", 0x1000_0000, 0x100, Ns16550Uart.Create("UART0", 0x1000_0000, output)));
-        AddIfMapped(device, models, new PeripheralModel("CLINT", 0x0200_0000, 0x1_0000, clint.Block));
-        AddIfMapped(device, models, new PeripheralModel("Test", 0x0010_0000, 0x1000, new RegisterBlock("Test", 0x1000,
-        [
-            new RegisterDefinition("FINISHER", 0, 32) { OnWrite = (_, v) => machine?.Finish(v) },
-        ], baseAddress: 0x0010_0000)));
-        var memory = Allocate(device, options, models, EngineRegisterFile.RiscV(xlen));
-        machine = Build(memory, options, () => new RiscVMachine(memory, output, options.ErrorOutput, xlen, clint));
-        return machine;
+        var (memory, peripherals) = Allocate(device, output, options, EngineRegisterFile.RiscV(xlen), RiscVClint.Info.Model);
+        var clint = peripherals.Find<RiscVClint>()!;
+        return Build(memory, options, () => new RiscVMachine(memory, peripherals, output, options.ErrorOutput, xlen, clint));
     }
-
-    private protected override object? SaveModels() => _clint.State;
-
-    private protected override void RestoreModels(object? state) => _clint.State = ((ulong, ulong, ulong, bool))state!;
 
     private protected override int ProgramCounterRegister => Unicorn.RiscvRegPc;
 
@@ -104,7 +93,7 @@ public sealed class RiscVMachine : FirmwareMachine
 
     private protected override ulong Reset()
     {
-        _clint.Reset();
+        Peripherals.Reset();
         SetRegister(Unicorn.RiscvRegA0, 0);   // hart id
         SetRegister(Unicorn.RiscvRegMstatus, 0);
         SetRegister(Unicorn.RiscvRegMie, 0);
@@ -127,13 +116,17 @@ public sealed class RiscVMachine : FirmwareMachine
         {
             return true;
         }
-        return (mie & (1UL << TimerCause)) != 0 && _clint.AdvanceToCompare();
+        ulong wait = _clint.TicksToCompare;
+        if ((mie & (1UL << TimerCause)) == 0 || wait == ulong.MaxValue)
+        {
+            return false;
+        }
+        Peripherals.Advance(wait);   // every model's time moves with the CLINT's
+        return true;
     }
 
-    private protected override void AdvanceTime(ulong instructions) => _clint.Advance(instructions);
-
     // Every block while an interrupt is pending (mstatus/mie change without telling anyone), else at the timer compare.
-    private protected override ulong NextEvent() => _clint.SoftwarePending ? 0 : _clint.TicksToCompare;
+    private protected override ulong NextEvent() => _clint.SoftwarePending ? 0 : Peripherals.TicksToEvent;
 
     private protected override void BlockEntered(ulong address)
     {
@@ -303,15 +296,4 @@ public sealed class RiscVMachine : FirmwareMachine
         8 or 9 or 11 => "environment call",
         _ => "exception",
     };
-
-    // SiFive test device: 0x5555 passes, 0x3333 fails with the code in the upper half, 0x7777 asks for a reset (ends the run as a pass).
-    private void Finish(ulong value)
-    {
-        switch (value & 0xFFFF)
-        {
-            case 0x5555: Exit(0); break;
-            case 0x3333: Exit((int)(value >> 16)); break;
-            case 0x7777: Exit(0); break;
-        }
-    }
 }

@@ -1,5 +1,6 @@
 using MemGate.Devices;
 using MemGate.Emulation;
+using MemGate.Peripherals.Arm;
 using MemGate.Firmware;
 using MemGate.Memory;
 

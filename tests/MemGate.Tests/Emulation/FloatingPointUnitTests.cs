@@ -1,4 +1,5 @@
 using MemGate.Emulation;
+using MemGate.Peripherals.Arm;
 
 namespace MemGate.Tests.Emulation;
 

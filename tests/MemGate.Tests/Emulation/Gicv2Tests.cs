@@ -1,4 +1,5 @@
 using MemGate.Emulation;
+using MemGate.Peripherals.Arm;
 
 namespace MemGate.Tests.Emulation;
 
@@ -85,8 +86,10 @@ public sealed class Gicv2Tests
         Assert.Equal(30UL, gic.CpuInterface.Read(0x0C, 4));
         Assert.True(timer.TryWrite(3, 2, 150));  // CNTV_CVAL_EL0
         Assert.True(timer.TryWrite(3, 1, 1));
-        Assert.True(timer.AdvanceToNextEvent());
+        Assert.Equal(50UL, timer.TicksToEvent);
+        timer.Advance(timer.TicksToEvent);
         Assert.Equal(150UL, timer.Count);
+        Assert.Equal(ulong.MaxValue, timer.TicksToEvent);   // past its compare: nothing more is due
         Assert.True(timer.TryRead(2, 0, out ulong tval));
         Assert.Equal(unchecked((uint)-50), tval);   // TVAL counts down past zero
     }

@@ -1,5 +1,6 @@
 using CsCheck;
 using MemGate.Emulation;
+using MemGate.Peripherals.Arm;
 
 namespace MemGate.Tests.Emulation;
 

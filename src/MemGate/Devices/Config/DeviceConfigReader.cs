@@ -21,7 +21,7 @@ public static class DeviceConfigReader
     private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "layout", "description"];
     private static readonly string[] BootKeys = ["entry_point", "initial_sp", "vector_table"];
     private static readonly string[] SymbolKeys = ["name", "address"];
-    private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model"];
+    private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model", "irq"];
     private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols", "rules"];
 
     /// <summary>Reads a file; the format follows the extension (.toml, .yaml/.yml, .json).</summary>
@@ -203,12 +203,24 @@ public static class DeviceConfigReader
             var peripheralList = List(root, "peripherals");
             for (int i = 0; i < (peripheralList?.Items.Count ?? 0); i++)
             {
-                var node = Item(peripheralList!, i, "peripherals", PeripheralKeys);
+                // With a model, keys beyond the common ones are the model's parameters (the peripheral layer checks them).
+                bool modelled = peripheralList!.Items[i].Kind == ConfigNodeKind.Map && peripheralList.Items[i].Get("model") is not null;
+                var node = Item(peripheralList!, i, "peripherals", modelled ? null : PeripheralKeys);
                 if (node is null)
                 {
                     continue;
                 }
                 string at = $"peripherals[{i}]";
+                var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+                var locations = new Dictionary<string, SourceLocation> { [""] = node.Location };
+                foreach (var (key, value) in node.Entries)
+                {
+                    locations[key] = value.Location;
+                    if (!PeripheralKeys.Contains(key) && Text(node, $"{at}.{key}") is { } parameter)
+                    {
+                        parameters[key] = parameter;
+                    }
+                }
                 peripherals.Add(new DevicePeripheral(
                     Text(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
                     Number(node, $"{at}.base", isSize: false) ?? Missing($"{at}.base", node, 0UL),
@@ -216,6 +228,9 @@ public static class DeviceConfigReader
                     Text(node, $"{at}.space") ?? defaultSpace)
                 {
                     Model = Text(node, $"{at}.model"),
+                    Irqs = Irqs(node, $"{at}.irq"),
+                    Parameters = parameters,
+                    Locations = locations,
                 });
             }
 
@@ -351,7 +366,8 @@ public static class DeviceConfigReader
             return node;
         }
 
-        private ConfigNode? Item(ConfigNode list, int index, string key, string[] keys)
+        // keys null: any key is accepted (each still gets its location).
+        private ConfigNode? Item(ConfigNode list, int index, string key, string[]? keys)
         {
             var node = list.Items[index];
             string at = $"{key}[{index}]";
@@ -365,13 +381,35 @@ public static class DeviceConfigReader
             return node;
         }
 
-        private void CheckKeys(ConfigNode map, string path, string[] known)
+        // An interrupt line or a list of them: irq = 37, irq = [37, 38].
+        private IReadOnlyList<int> Irqs(ConfigNode map, string field)
+        {
+            var node = map.Get("irq");
+            if (node is null)
+            {
+                return [];
+            }
+            var items = node.Kind == ConfigNodeKind.List ? node.Items : [node];
+            var lines = new List<int>();
+            foreach (var item in items)
+            {
+                if (item.Kind != ConfigNodeKind.Scalar || !ConfigNumber.TryParse(item.Text, out ulong line) || line > 1023)
+                {
+                    Error(field, item, $"{item.Describe()}: an interrupt line is a number from 0 to 1023, or a list of them");
+                    return [];
+                }
+                lines.Add((int)line);
+            }
+            return lines;
+        }
+
+        private void CheckKeys(ConfigNode map, string path, string[]? known)
         {
             foreach (var (key, value) in map.Entries)
             {
                 string field = path.Length == 0 ? key : $"{path}.{key}";
                 _locations[field] = value.Location;
-                if (!known.Contains(key))
+                if (known is not null && !known.Contains(key))
                 {
                     Error(field, value, $"unknown field (known: {string.Join(", ", known)})");
                 }

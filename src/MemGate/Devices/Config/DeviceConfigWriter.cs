@@ -86,6 +86,25 @@ public static class DeviceConfigWriter
             {
                 var f = new Fields { ["name"] = p.Name, ["base"] = Hex(p.Base), ["size"] = ByteSize.Format(p.Size), ["space"] = p.Space };
                 Optional(f, "model", p.Model);
+                if (p.Irqs.Count == 1)
+                {
+                    f["irq"] = (long)p.Irqs[0];
+                }
+                else if (p.Irqs.Count > 1)
+                {
+                    f["irq"] = p.Irqs.Select(l => (long)l).ToArray();
+                }
+                foreach (var (key, value) in p.Parameters)
+                {
+                    // Written back as the file had it where the type is plain; hex and text stay strings.
+                    f[key] = value switch
+                    {
+                        "true" => true,
+                        "false" => false,
+                        _ when value.Length is > 0 and < 19 && value.All(char.IsAsciiDigit) => long.Parse(value, System.Globalization.CultureInfo.InvariantCulture),
+                        _ => value,
+                    };
+                }
                 return f;
             }).ToList();
             var boot = new Fields();
@@ -121,7 +140,7 @@ public static class DeviceConfigWriter
         private static string Hex(ulong value) => value <= uint.MaxValue ? $"0x{value:X8}" : $"0x{value:X}";
     }
 
-    // Insertion-ordered string → (string | long | bool).
+    // Insertion-ordered string → (string | long | bool | long[]).
     private sealed class Fields : List<KeyValuePair<string, object>>
     {
         public object this[string key]
@@ -142,6 +161,7 @@ public static class DeviceConfigWriter
                 {
                     bool b => new BooleanValueSyntax(b),
                     long l => new IntegerValueSyntax(l),
+                    long[] list => new ArraySyntax(list.Select(l => (int)l).ToArray()),
                     _ => new StringValueSyntax((string)value),
                 };
                 table.Items.Add(new KeyValueSyntax(key, syntax));
@@ -174,6 +194,7 @@ public static class DeviceConfigWriter
                 {
                     bool b => new YamlScalarNode(b ? "true" : "false"),
                     long l => new YamlScalarNode(l.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    long[] list => new YamlSequenceNode(list.Select(l => new YamlScalarNode(l.ToString(System.Globalization.CultureInfo.InvariantCulture)))) { Style = YamlDotNet.Core.Events.SequenceStyle.Flow },
                     // Quoted so YAML never reads "0x08000000" or "rw" as anything but a string.
                     _ => new YamlScalarNode((string)value) { Style = YamlDotNet.Core.ScalarStyle.DoubleQuoted },
                 });
@@ -212,6 +233,14 @@ public static class DeviceConfigWriter
                     {
                         case bool b: json.WriteBoolean(key, b); break;
                         case long l: json.WriteNumber(key, l); break;
+                        case long[] list:
+                            json.WriteStartArray(key);
+                            foreach (long l in list)
+                            {
+                                json.WriteNumberValue(l);
+                            }
+                            json.WriteEndArray();
+                            break;
                         default: json.WriteString(key, (string)value); break;
                     }
                 }

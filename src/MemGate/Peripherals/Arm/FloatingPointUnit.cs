@@ -1,6 +1,6 @@
 using MemGate.Mmio;
 
-namespace MemGate.Emulation;
+namespace MemGate.Peripherals.Arm;
 
 /// <summary>
 /// The system registers of the Cortex-M4F floating-point extension (ARMv7-M ARM B3.2.20, B3.2.22-B3.2.25):

@@ -1,7 +1,7 @@
 using System.Numerics;
 using MemGate.Mmio;
 
-namespace MemGate.Emulation;
+namespace MemGate.Peripherals.Arm;
 
 /// <summary>
 /// The Cortex-M exception model (ARMv7-M ARM B1.5, B3.4): which exceptions are pending, enabled and
@@ -126,6 +126,12 @@ public sealed class Nvic
     /// <summary>The SCB's CPUID… SHCSR, for 0xE000ED00.</summary>
     public RegisterBlock ScbBlock { get; }
 
+    /// <summary>How many external interrupt lines it implements.</summary>
+    public int ExternalInterrupts => _externalCount;
+
+    /// <summary>VTOR after reset: 0 unless the device boots from a vector table elsewhere (its <c>[boot] vector_table</c>), as parts with a VTOR reset value do.</summary>
+    public ulong ResetVectorTable { get; set; }
+
     /// <summary>Where the vector table is (VTOR).</summary>
     public ulong VectorTable => _vtor;
 
@@ -154,7 +160,7 @@ public sealed class Nvic
         (_priorityGroup, _vtor, _maybeTakeable) = (group, vtor, true);
     }
 
-    /// <summary>Back to the reset state: nothing pending, enabled or active; priorities 0; VTOR 0; PRIGROUP 0.</summary>
+    /// <summary>Back to the reset state: nothing pending, enabled or active; priorities 0; VTOR its reset value; PRIGROUP 0.</summary>
     public void Reset()
     {
         Array.Clear(_pending);
@@ -166,7 +172,7 @@ public sealed class Nvic
         {
             _enabled[n / 64] |= 1UL << n;
         }
-        _vtor = 0;
+        _vtor = ResetVectorTable & 0xFFFF_FF80;
         _priorityGroup = 0;
         _maybeTakeable = false;
         _faultEnables = 0;

@@ -1,6 +1,7 @@
 using MemGate.Memory;
+using MemGate.Mmio;
 
-namespace MemGate.Emulation;
+namespace MemGate.Peripherals.Arm;
 
 /// <summary>
 /// A GICv2 for one CPU as QEMU's Arm <c>virt</c> board has it (no Security Extensions, 288 interrupt
@@ -16,8 +17,19 @@ namespace MemGate.Emulation;
 /// acknowledged only with GICC_CTLR.AckCtl (IAR reads 1022 otherwise). Priorities have 8 bits and
 /// preemption compares group priorities (BPR).
 /// </remarks>
-public sealed class Gicv2
+public sealed class Gicv2 : Peripheral, IInterruptController
 {
+    /// <summary>The registry's entry: model "gicv2" (the distributor at the entry's base, the CPU interface at <c>cpu_interface</c>).</summary>
+    public static PeripheralModelInfo Info { get; } = new("gicv2",
+        "Arm GICv2 distributor and CPU interface for one CPU, as QEMU's virt board has it (IHI 0048B); irq is the interrupt ID (SPIs from 32)", 0x1000, Create)
+    {
+        Parameters = [new("cpu_interface", "address of the CPU interface's registers (default: the distributor's base + 0x10000, as on virt)")],
+        Architectural = ("GIC_DIST", 0x0800_0000),
+        IsInterruptController = true,
+    };
+
+    private const ulong RegistersSize = 0x1_0000;
+    private readonly PeripheralBlock[] _blocks;
     /// <summary>Interrupt IDs: 16 SGIs, 16 PPIs and 256 SPIs (QEMU virt's NUM_IRQS + GIC_INTERNAL).</summary>
     public const int Lines = 288;
 
@@ -43,13 +55,32 @@ public sealed class Gicv2
     private GicSignal _signal;
     private bool _changed = true;   // the machine asks for the signal at every block: recompute only after a change
 
-    /// <summary>A GIC after reset.</summary>
-    public Gicv2()
+    /// <summary>A GIC after reset, its distributor at <paramref name="distributor"/> and its CPU interface at <paramref name="cpuInterface"/>.</summary>
+    public Gicv2(string name = "GIC", ulong distributor = 0x0800_0000, ulong cpuInterface = 0x0801_0000) : base(name)
     {
         Distributor = new DistributorRegisters(this);
         CpuInterface = new CpuInterfaceRegisters(this);
+        _blocks = [new PeripheralBlock(name, distributor, RegistersSize, Distributor), new PeripheralBlock(name + "_CPU", cpuInterface, RegistersSize, CpuInterface)];
         Reset();
     }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<PeripheralBlock> Blocks => _blocks;
+
+    /// <inheritdoc/>
+    public int LineCount => Lines;
+
+    /// <inheritdoc/>
+    public int FirstLine => 32;
+
+    /// <inheritdoc/>
+    void IInterruptController.SetLevel(int line, bool asserted) => SetLevel(line, asserted);
+
+    /// <inheritdoc/>
+    public override object? SaveState() => State;
+
+    /// <inheritdoc/>
+    public override void RestoreState(object? state) => State = state!;
 
     /// <summary>The distributor's registers (0x08000000 on virt).</summary>
     public IMmioHandler Distributor { get; }
@@ -58,7 +89,7 @@ public sealed class Gicv2
     public IMmioHandler CpuInterface { get; }
 
     /// <summary>Back to reset: everything disabled, inactive and not pending, priorities 0, SGIs enabled and edge-triggered.</summary>
-    public void Reset()
+    public override void Reset()
     {
         Array.Clear(_enabled);
         Array.Clear(_latched);
@@ -124,8 +155,7 @@ public sealed class Gicv2
         return !_group1[best] && (_cpuControl & CtlrFiqEn) != 0 ? GicSignal.Fiq : GicSignal.Irq;
     }
 
-    /// <summary>The GIC's state, for a machine snapshot, and back.</summary>
-    internal object State
+    private object State
     {
         get => ((bool[])_enabled.Clone(), (bool[])_latched.Clone(), (bool[])_active.Clone(), (bool[])_level.Clone(), (bool[])_edge.Clone(),
             (bool[])_group1.Clone(), (byte[])_priority.Clone(), (int[])_activePriority.Clone(),
@@ -391,6 +421,9 @@ public sealed class Gicv2
         }
     }
 
+    private static Gicv2 Create(PeripheralSettings settings, PeripheralContext context) =>
+        new(settings.Name, settings.Base, settings.Number("cpu_interface", settings.Base + RegistersSize));
+
     private sealed class DistributorRegisters(Gicv2 gic) : IMmioHandler
     {
         public ulong Read(ulong offset, int size)
@@ -436,3 +469,4 @@ public sealed class Gicv2
         }
     }
 }
+

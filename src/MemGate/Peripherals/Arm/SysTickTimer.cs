@@ -1,6 +1,6 @@
 using MemGate.Mmio;
 
-namespace MemGate.Emulation;
+namespace MemGate.Peripherals.Arm;
 
 /// <summary>
 /// The Cortex-M SysTick timer (ARMv7-M ARM B3.3): CSR, RVR, CVR and CALIB at 0xE000E010. It counts
@@ -60,17 +60,6 @@ public sealed class SysTickTimer
 
     /// <summary>Back to the reset state: stopped, reload and counter 0.</summary>
     public void Reset() => (_csr, _reload, _countdown) = (0, 0, 0);
-
-    /// <summary>Counts on to the next wrap when that raises the SysTick exception (a CPU waiting for an interrupt); false when it would not.</summary>
-    public bool AdvanceToInterrupt()
-    {
-        if ((_csr & 3) != 3 || _reload == 0)
-        {
-            return false;
-        }
-        Advance(_countdown);
-        return true;
-    }
 
     /// <summary>Clocks until the counter wraps with its interrupt enabled (<see cref="ulong.MaxValue"/> when it will not interrupt).</summary>
     public ulong ClocksToInterrupt => (_csr & 3) == 3 && _reload != 0 ? _countdown : ulong.MaxValue;

@@ -1,4 +1,4 @@
-namespace MemGate.Emulation;
+namespace MemGate.Peripherals.Arm;
 
 /// <summary>What an interrupt controller signals to an Arm CPU.</summary>
 public enum GicSignal

@@ -1,0 +1,124 @@
+using System.Collections;
+using MemGate.Devices;
+using MemGate.Mmio;
+
+namespace MemGate.Peripherals;
+
+/// <summary>
+/// A device's peripheral models, built by <see cref="PeripheralRegistry.Build"/>: the register blocks to
+/// map, and reset, snapshots and time for all of them at once.
+/// </summary>
+public sealed class PeripheralSet : IReadOnlyList<Peripheral>
+{
+    private readonly Peripheral[] _peripherals;
+    private readonly IClockedPeripheral[] _clocked;
+
+    internal PeripheralSet(DeviceDescription device, PeripheralContext context, List<(Peripheral Model, bool Declared)> built, List<DeviceDiagnostic> problems)
+    {
+        Context = context;
+        _peripherals = [.. built.Select(b => b.Model)];
+        _clocked = [.. _peripherals.OfType<IClockedPeripheral>()];
+        var blocks = new List<PeripheralBlock>();
+        foreach (var (model, declared) in built)
+        {
+            foreach (var block in model.Blocks)
+            {
+                bool mapped = device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Space == device.Spaces[0].Name
+                    && r.Start <= block.Base && block.Size - 1 <= r.Last - block.Base && block.Base <= r.Last);
+                if (mapped)
+                {
+                    blocks.Add(block);
+                }
+                else if (declared)
+                {
+                    // A model the file declares must work where the file says; one the machine adds is left out where the device has no bus for it.
+                    int index = device.Peripherals.ToList().FindIndex(p => p.Name == model.Name);
+                    problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, index >= 0 ? $"peripherals[{index}]" : model.Name,
+                        $"{model.Name}: registers '{block.Name}' [0x{block.Base:X}, size 0x{block.Size:X}] are not inside any mmio region")
+                    { Location = index >= 0 && device.Peripherals[index].Locations.TryGetValue("", out var at) ? at : null });
+                }
+            }
+        }
+        Blocks = blocks;
+    }
+
+    /// <summary>What the models were built with (the machine sets its exit callback here).</summary>
+    public PeripheralContext Context { get; }
+
+    /// <summary>The register blocks to attach, each inside one of the device's mmio regions.</summary>
+    public IReadOnlyList<PeripheralBlock> Blocks { get; }
+
+    /// <inheritdoc/>
+    public int Count => _peripherals.Length;
+
+    /// <inheritdoc/>
+    public Peripheral this[int index] => _peripherals[index];
+
+    /// <summary>The first model of type <typeparamref name="T"/>, or null.</summary>
+    public T? Find<T>() where T : class => _peripherals.OfType<T>().FirstOrDefault();
+
+    /// <summary>The model called <paramref name="name"/> (any case), or null.</summary>
+    public Peripheral? Find(string name) => _peripherals.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Resets every model.</summary>
+    public void Reset()
+    {
+        foreach (var peripheral in _peripherals)
+        {
+            peripheral.Reset();
+        }
+    }
+
+    /// <summary>Every model's state, for a machine snapshot.</summary>
+    public object Save() => _peripherals.Select(p => p.SaveState()).ToArray();
+
+    /// <summary>Puts back what <see cref="Save"/> returned.</summary>
+    public void Restore(object state)
+    {
+        var saved = (object?[])state;
+        for (int i = 0; i < _peripherals.Length; i++)
+        {
+            _peripherals[i].RestoreState(saved[i]);
+        }
+    }
+
+    /// <summary>Counts <paramref name="ticks"/> on every model that counts time.</summary>
+    public void Advance(ulong ticks)
+    {
+        foreach (var clocked in _clocked)
+        {
+            clocked.Advance(ticks);
+        }
+    }
+
+    /// <summary>Ticks until the next timed event of any model (<see cref="ulong.MaxValue"/>: none due).</summary>
+    public ulong TicksToEvent
+    {
+        get
+        {
+            ulong next = ulong.MaxValue;
+            foreach (var clocked in _clocked)
+            {
+                next = Math.Min(next, clocked.TicksToEvent);
+            }
+            return next;
+        }
+    }
+
+    /// <summary>Lets time run on to the next timed event (a CPU waiting for an interrupt); false when nothing is due.</summary>
+    public bool AdvanceToEvent()
+    {
+        ulong next = TicksToEvent;
+        if (next == ulong.MaxValue)
+        {
+            return false;
+        }
+        Advance(next);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public IEnumerator<Peripheral> GetEnumerator() => ((IEnumerable<Peripheral>)_peripherals).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
