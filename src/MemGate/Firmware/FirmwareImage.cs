@@ -11,8 +11,10 @@ namespace MemGate.Firmware;
 public sealed class FirmwareImage
 {
     /// <summary>Creates an image; overlapping segments are rejected with both origins.</summary>
-    public FirmwareImage(string file, FirmwareFormat format, IEnumerable<FirmwareSegment> segments, ulong? entryPoint = null, IEnumerable<FirmwareSymbol>? symbols = null)
+    public FirmwareImage(string file, FirmwareFormat format, IEnumerable<FirmwareSegment> segments, ulong? entryPoint = null, IEnumerable<FirmwareSymbol>? symbols = null,
+        ImageArchitecture? architecture = null)
     {
+        Architecture = architecture;
         File = file;
         Format = format;
         Segments = segments.Where(s => s.Data.Length > 0).OrderBy(s => s.Address).ToList();
@@ -40,6 +42,9 @@ public sealed class FirmwareImage
     /// <summary>Where execution starts, when the file says (ELF e_entry, HEX type 03/05, S7/S8/S9).</summary>
     public ulong? EntryPoint { get; }
 
+    /// <summary>The CPU the image is built for (ELF header facts), or null for formats that do not say (HEX, S-record, raw).</summary>
+    public ImageArchitecture? Architecture { get; }
+
     /// <summary>ELF symbols (functions and objects with names).</summary>
     public IReadOnlyList<FirmwareSymbol> Symbols { get; }
 
@@ -49,6 +54,19 @@ public sealed class FirmwareImage
     /// <summary>The symbol covering <paramref name="address"/> (or starting there), or null.</summary>
     public FirmwareSymbol? SymbolAt(ulong address) =>
         Symbols.Where(s => s.Address == address || (address > s.Address && address - s.Address < s.Size)).OrderByDescending(s => s.Address).FirstOrDefault();
+
+    /// <summary>
+    /// Refuses an image built for another CPU than <paramref name="device"/>'s (machine, class, byte order,
+    /// FPU/base-ISA flags; see <see cref="ImageCompatibility"/>). Images without an ELF header pass.
+    /// </summary>
+    /// <exception cref="FirmwareCompatibilityException">The image cannot run on the device; the message names both.</exception>
+    public void CheckRunsOn(DeviceDescription device)
+    {
+        if (ImageCompatibility.Check(this, device) is { } problem)
+        {
+            throw new FirmwareCompatibilityException(File, device.Name, problem);
+        }
+    }
 
     /// <summary>Writes every segment into the device's first address space (its program space on AVR: pass that memory instead).</summary>
     public void LoadInto(DeviceMemory device) => LoadInto(device.Main);
