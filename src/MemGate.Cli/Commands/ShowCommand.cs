@@ -53,8 +53,7 @@ internal static class ShowCommand
         foreach (var p in peripherals)
         {
             var peripheral = new DevicePeripheral(p.Name, p.BaseAddress, p.Size, d.Spaces[0].Name) { Model = $"svd: {svd.Name}" };
-            bool inside = d.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Space == peripheral.Space && p.BaseAddress >= r.Start && peripheral.Last <= r.Last);
-            if (!inside)
+            if (d.AddressIndex.MmioRegionHolding(peripheral.Base, peripheral.Size, peripheral.Space) is null)
             {
                 error.WriteLine($"{svd.File}: warning: SVD peripheral '{p.Name}' [0x{p.BaseAddress:X}-0x{peripheral.Last:X}] is outside every peripheral region of {d.Name}");
                 continue;
@@ -62,7 +61,8 @@ internal static class ShowCommand
             added.Add(peripheral);
         }
         // The SVD is the more detailed source: it replaces the device's entries it overlaps.
-        var kept = d.Peripherals.Where(x => !added.Any(a => a.Space == x.Space && a.Base <= x.Last && x.Base <= a.Last));
+        var replaced = added.SelectMany(a => d.AddressIndex.PeripheralsOverlapping(a.Base, a.Size, a.Space)).ToHashSet();
+        var kept = d.Peripherals.Where(x => !replaced.Contains(x));
         return new DeviceDescription(d.Name, d.Regions, d.Spaces, kept.Concat(added).OrderBy(x => x.Base), d.Description, d.Architecture, d.Cpu,
             d.ByteOrder, d.PageSize, d.AllocateAtOnce, d.Boot, d.Symbols, d.Svd, d.Unmodelled, d.Rules);
     }

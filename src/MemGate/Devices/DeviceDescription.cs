@@ -115,7 +115,10 @@ public sealed class DeviceDescription
     public DeviceRegion? FindRegion(string name) => _layout.FindRegion(name);
 
     /// <summary>The region of <paramref name="space"/> (the first address space if null) holding <paramref name="address"/>, or null.</summary>
-    public DeviceRegion? RegionAt(ulong address, string? space = null) => _layout.RegionAt(address, space ?? Spaces[0].Name);
+    public DeviceRegion? RegionAt(ulong address, string? space = null) => _layout.Index.RegionAt(address, space);
+
+    /// <summary>Answers which region or peripheral holds or overlaps an address range (see <see cref="DeviceAddressIndex"/>).</summary>
+    public DeviceAddressIndex AddressIndex => _layout.Index;
 
     /// <summary>The space called <paramref name="name"/>, or null.</summary>
     public DeviceAddressSpace? FindSpace(string name) => Spaces.FirstOrDefault(s => s.Name == name);

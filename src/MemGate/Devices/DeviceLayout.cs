@@ -11,8 +11,12 @@ internal sealed record DeviceLayout(
     IReadOnlyList<DeviceSymbol> Symbols,
     IReadOnlyList<DeviceRule> Rules)
 {
+    private DeviceAddressIndex? _index;
+
+    /// <summary>The address index over these regions and peripherals, built on first use.</summary>
+    public DeviceAddressIndex Index => _index ??= new DeviceAddressIndex(Regions, Peripherals, Spaces);
+
     public DeviceRegion? FindRegion(string name) => Regions.FirstOrDefault(r => r.Name == name);
 
-    public DeviceRegion? RegionAt(ulong address, string space) =>
-        Regions.FirstOrDefault(r => r.Space == space && address >= r.Start && address - r.Start < r.Size);
+    public DeviceRegion? RegionAt(ulong address, string space) => Index.RegionAt(address, space);
 }

@@ -82,8 +82,7 @@ public sealed class DeviceMemory : IDisposable
             }
             foreach (var model in options.Models)
             {
-                var region = device.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && r.Space == device.Spaces[0].Name
-                    && model.Base >= r.Start && model.Base - r.Start < r.Size)
+                var region = device.AddressIndex.MmioRegionHolding(model.Base, model.Size)
                     ?? throw new ArgumentException($"Model '{model.Name}' at 0x{model.Base:X} is not inside any peripheral (mmio) region of device '{device.Name}'.");
                 buses[region.Name].Attach(model.Base - region.Start, model.Size, model.Handler, model.Name);
             }
@@ -137,9 +136,8 @@ public sealed class DeviceMemory : IDisposable
         warnings.AddRange(svd.Warnings);
         foreach (var peripheral in svd.WithBlocksTrimmedToRegisters(warnings))
         {
-            var region = device.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && r.Space == device.Spaces[0].Name
-                && peripheral.BaseAddress >= r.Start && peripheral.BaseAddress - r.Start < r.Size);
-            if (region is null || peripheral.Size > region.Size || peripheral.BaseAddress - region.Start > region.Size - peripheral.Size)
+            var region = device.AddressIndex.MmioRegionHolding(peripheral.BaseAddress, peripheral.Size);
+            if (region is null)
             {
                 warnings.Add($"SVD peripheral '{peripheral.Name}' [0x{peripheral.BaseAddress:X}, size 0x{peripheral.Size:X}] is not inside any peripheral (mmio) region; it is not attached.");
                 continue;

@@ -150,8 +150,14 @@ internal static class DeviceValidator
             }
         }
 
-        CheckOverlaps(device.Regions.Select((r, i) => (r.Name, r.Space, r.Start, r.Size, Field: $"regions[{i}].guest_address")), "region", Error);
-        CheckOverlaps(device.Peripherals.Select((p, i) => (p.Name, p.Space, Start: p.Base, p.Size, Field: $"peripherals[{i}].base")), "peripheral", Error);
+        foreach (var o in device.Index.RegionOverlaps)
+        {
+            Error($"regions[{o.Index}].guest_address", Overlap("region", o));
+        }
+        foreach (var o in device.Index.PeripheralOverlaps)
+        {
+            Error($"peripherals[{o.Index}].base", Overlap("peripheral", o));
+        }
 
         var peripheralNames = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < device.Peripherals.Count; i++)
@@ -176,9 +182,7 @@ internal static class DeviceValidator
                 Error($"{at}.space", $"peripheral '{p.Name}' is in unknown address space '{p.Space}'");
                 continue;
             }
-            bool inside = device.Regions.Any(r => r.Space == p.Space && r.Type is DeviceRegionType.Mmio or DeviceRegionType.Registers
-                && r.Size != 0 && p.Base >= r.Start && p.Last <= r.Last);
-            if (!inside)
+            if (!device.Index.IsInsidePeripheralRegion(p))
             {
                 Warn($"{at}.base", $"peripheral '{p.Name}' [0x{p.Base:X}–0x{p.Last:X}] is not inside any mmio region of space '{p.Space}'");
             }
@@ -240,27 +244,6 @@ internal static class DeviceValidator
         return found;
     }
 
-    // Sorted by start; an item overlaps an earlier one exactly when it starts at or below the furthest end so far.
-    private static void CheckOverlaps(IEnumerable<(string Name, string Space, ulong Start, ulong Size, string Field)> items, string what, Action<string, string> error)
-    {
-        foreach (var space in items.Where(x => x.Size != 0 && x.Size - 1 <= ulong.MaxValue - x.Start).GroupBy(x => x.Space))
-        {
-            var sorted = space.OrderBy(x => x.Start).ToList();
-            for (int i = 1, widest = 0; i < sorted.Count; i++)
-            {
-                var a = sorted[widest];
-                var b = sorted[i];
-                ulong aLast = a.Start + (a.Size - 1);
-                ulong bLast = b.Start + (b.Size - 1);
-                if (b.Start <= aLast)
-                {
-                    error(b.Field, $"{what} '{b.Name}' [0x{b.Start:X}–0x{bLast:X}] overlaps {what} '{a.Name}' [0x{a.Start:X}–0x{aLast:X}] in space '{space.Key}' at [0x{b.Start:X}–0x{Math.Min(aLast, bLast):X}]");
-                }
-                if (bLast > aLast)
-                {
-                    widest = i;
-                }
-            }
-        }
-    }
+    private static string Overlap(string what, DeviceOverlap o) =>
+        $"{what} '{o.Name}' [0x{o.Start:X}–0x{o.Last:X}] overlaps {what} '{o.OtherName}' [0x{o.OtherStart:X}–0x{o.OtherLast:X}] in space '{o.Space}' at [0x{o.Start:X}–0x{o.SharedLast:X}]";
 }

@@ -6,7 +6,8 @@ namespace MemGate.Firmware;
 /// <summary>
 /// Reads ELF32 and ELF64 images of either byte order: PT_LOAD segments at their physical (load)
 /// addresses — so an image linked to run from RAM but stored in flash lands in flash — zero-filled to
-/// their memory size where they run where they are stored, the entry point, and the function and object symbols of .symtab.
+/// their memory size where they run where they are stored, the entry point, the function and object symbols of .symtab,
+/// and the header's machine, class, byte order and flags (<see cref="ImageArchitecture"/>).
 /// </summary>
 public static class ElfReader
 {
@@ -43,6 +44,7 @@ public static class ElfReader
         {
             throw new FirmwareFormatException(file, "header", "truncated ELF64 header");
         }
+        var architecture = new ImageArchitecture(r.U16(0x12), is64 ? 64 : 32, big ? Memory.ByteOrder.BigEndian : Memory.ByteOrder.LittleEndian, r.U32(is64 ? 0x30UL : 0x24UL));
         ulong entry = is64 ? r.U64(0x18) : r.U32(0x18);
         ulong phoff = is64 ? r.U64(0x20) : r.U32(0x1C);
         ulong shoff = is64 ? r.U64(0x28) : r.U32(0x20);
@@ -102,7 +104,7 @@ public static class ElfReader
         {
             throw new FirmwareFormatException(file, "program headers", "no PT_LOAD segment: nothing to load");
         }
-        return new FirmwareImage(file, FirmwareFormat.Elf, segments, entry, Symbols(r, is64, shoff, shentsize, shnum));
+        return new FirmwareImage(file, FirmwareFormat.Elf, segments, entry, Symbols(r, is64, shoff, shentsize, shnum), architecture);
     }
 
     private static List<FirmwareSymbol> Symbols(Fields r, bool is64, ulong shoff, int shentsize, int shnum)

@@ -11,8 +11,10 @@ namespace MemGate.Firmware;
 public sealed class FirmwareImage
 {
     /// <summary>Creates an image; overlapping segments are rejected with both origins.</summary>
-    public FirmwareImage(string file, FirmwareFormat format, IEnumerable<FirmwareSegment> segments, ulong? entryPoint = null, IEnumerable<FirmwareSymbol>? symbols = null)
+    public FirmwareImage(string file, FirmwareFormat format, IEnumerable<FirmwareSegment> segments, ulong? entryPoint = null, IEnumerable<FirmwareSymbol>? symbols = null,
+        ImageArchitecture? architecture = null)
     {
+        Architecture = architecture;
         File = file;
         Format = format;
         Segments = segments.Where(s => s.Data.Length > 0).OrderBy(s => s.Address).ToList();
@@ -40,6 +42,9 @@ public sealed class FirmwareImage
     /// <summary>Where execution starts, when the file says (ELF e_entry, HEX type 03/05, S7/S8/S9).</summary>
     public ulong? EntryPoint { get; }
 
+    /// <summary>The CPU the image is built for (ELF header facts), or null for formats that do not say (HEX, S-record, raw).</summary>
+    public ImageArchitecture? Architecture { get; }
+
     /// <summary>ELF symbols (functions and objects with names).</summary>
     public IReadOnlyList<FirmwareSymbol> Symbols { get; }
 
@@ -50,8 +55,69 @@ public sealed class FirmwareImage
     public FirmwareSymbol? SymbolAt(ulong address) =>
         Symbols.Where(s => s.Address == address || (address > s.Address && address - s.Address < s.Size)).OrderByDescending(s => s.Address).FirstOrDefault();
 
-    /// <summary>Writes every segment into the device's first address space (its program space on AVR: pass that memory instead).</summary>
-    public void LoadInto(DeviceMemory device) => LoadInto(device.Main);
+    /// <summary>
+    /// Refuses an image built for another CPU than <paramref name="device"/>'s (machine, class, byte order,
+    /// FPU/base-ISA flags; see <see cref="ImageCompatibility"/>). Images without an ELF header pass.
+    /// </summary>
+    /// <exception cref="FirmwareCompatibilityException">The image cannot run on the device; the message names both.</exception>
+    public void CheckRunsOn(DeviceDescription device)
+    {
+        if (ImageCompatibility.Check(this, device) is { } problem)
+        {
+            throw new FirmwareCompatibilityException(File, device.Name, problem);
+        }
+    }
+
+    /// <summary>
+    /// Checks against the device's map that every segment fits, then writes them into the device's first
+    /// address space (its program space on AVR: pass that memory instead).
+    /// </summary>
+    /// <exception cref="FirmwareFormatException">A segment falls outside every region, into a hole or into a peripheral.</exception>
+    public void LoadInto(DeviceMemory device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        CheckFits(device.Device);
+        Write(device.Main);
+    }
+
+    /// <summary>
+    /// Checks that every segment lies in regions of <paramref name="space"/> (the first address space if
+    /// null) that hold memory (RAM, flash, ROM, storage), not in holes, peripheral, register or alias regions.
+    /// </summary>
+    /// <exception cref="FirmwareFormatException">A segment does not fit; the message names the segment, the address and the region.</exception>
+    public void CheckFits(DeviceDescription device, string? space = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        foreach (var segment in Segments)
+        {
+            // Inclusive ends: a segment may end exactly at 2^64, where End wraps to 0.
+            ulong at = segment.Address;
+            ulong last = segment.Address + ((ulong)segment.Data.LongLength - 1);
+            bool covered = false;
+            // In address order; overlapping regions (only in descriptions being validated) cannot occur here.
+            foreach (var region in device.AddressIndex.RegionsOverlapping(segment.Address, (ulong)segment.Data.LongLength, space))
+            {
+                if (region.Start > at)
+                {
+                    break;   // a hole before this region
+                }
+                if (region.Type is DeviceRegionType.Mmio or DeviceRegionType.Registers or DeviceRegionType.Alias)
+                {
+                    throw NoMemory(segment, at, region.Name);
+                }
+                if (region.Last >= last)
+                {
+                    covered = true;
+                    break;
+                }
+                at = region.Last + 1;
+            }
+            if (!covered)
+            {
+                throw Outside(segment, at);
+            }
+        }
+    }
 
     /// <summary>Checks that every segment lies in host-backed regions, then writes them (debug path: flash is writable here).</summary>
     /// <exception cref="FirmwareFormatException">A segment falls outside every region, into a hole or into a peripheral.</exception>
@@ -62,30 +128,40 @@ public sealed class FirmwareImage
         {
             Check(memory, segment);
         }
+        Write(memory);
+    }
+
+    private void Write(GuestMemory memory)
+    {
         foreach (var segment in Segments)
         {
             memory.Debug.Write(new GuestAddress(segment.Address), segment.Data);
         }
     }
 
+    // A bare GuestMemory has no device description to index: its own region table answers.
     private void Check(GuestMemory memory, FirmwareSegment segment)
     {
         ulong at = segment.Address;
-        while (at < segment.End)
+        ulong last = segment.Address + ((ulong)segment.Data.LongLength - 1);   // inclusive: End wraps to 0 at the top
+        while (true)
         {
-            var region = memory.FindRegion(new GuestAddress(at));
-            if (region is null)
-            {
-                throw new FirmwareFormatException(File, segment.Origin,
-                    $"[0x{segment.Address:X}, 0x{segment.End:X}) does not fit the device: address 0x{at:X} is in no region");
-            }
+            var region = memory.FindRegion(new GuestAddress(at)) ?? throw Outside(segment, at);
             if (!region.HasHostMemory)
             {
-                throw new FirmwareFormatException(File, segment.Origin,
-                    $"[0x{segment.Address:X}, 0x{segment.End:X}) reaches 0x{at:X} in peripheral region '{region.Name}', which holds no memory");
+                throw NoMemory(segment, at, region.Name);
             }
-            ulong regionEnd = region.Last.Value == ulong.MaxValue ? ulong.MaxValue : region.Last.Value + 1;
-            at = Math.Min(segment.End, regionEnd);
+            if (region.Last.Value >= last)
+            {
+                return;
+            }
+            at = region.Last.Value + 1;
         }
     }
+
+    private FirmwareFormatException Outside(FirmwareSegment segment, ulong at) => new(File, segment.Origin,
+        $"[0x{segment.Address:X}, 0x{segment.End:X}) does not fit the device: address 0x{at:X} is in no region");
+
+    private FirmwareFormatException NoMemory(FirmwareSegment segment, ulong at, string region) => new(File, segment.Origin,
+        $"[0x{segment.Address:X}, 0x{segment.End:X}) reaches 0x{at:X} in peripheral region '{region}', which holds no memory");
 }

@@ -156,6 +156,36 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         return covered;
     }
 
+    /// <summary>
+    /// Maps [<paramref name="start"/>, <paramref name="end"/>) without losing what is there: the unmapped
+    /// parts get <paramref name="value"/>, each stored part inside the range gets
+    /// <paramref name="combine"/>(its value, <paramref name="value"/>); parts of entries outside the range
+    /// keep theirs. With set-valued maps this stores overlapping ranges (every key maps to all ranges
+    /// covering it). Returns how much of the range earlier entries covered. O((k + 1) log n) for k entries touched.
+    /// </summary>
+    /// <exception cref="ArgumentException">The range is empty or reversed.</exception>
+    public ulong Merge(ulong start, ulong end, TValue value, Func<TValue, TValue, TValue> combine)
+    {
+        CheckRange(start, end);
+        ArgumentNullException.ThrowIfNull(combine);
+        // Both lists are taken before the first insert: each insert only rewrites its own disjoint piece.
+        var overlapping = GetOverlapping(start, end);
+        var gaps = GetGaps(start, end);
+        ulong covered = 0;
+        foreach (var entry in overlapping)
+        {
+            ulong from = Math.Max(entry.Start, start);
+            ulong to = Math.Min(entry.End, end);
+            covered += to - from;
+            Insert(from, to, combine(entry.Value, value));
+        }
+        foreach (var (gapStart, gapEnd) in gaps)
+        {
+            Insert(gapStart, gapEnd, value);
+        }
+        return covered;
+    }
+
     /// <summary>Removes everything inside [<paramref name="start"/>, <paramref name="end"/>), trimming entries that stick out; returns how much was removed.</summary>
     /// <exception cref="ArgumentException">The range is empty or reversed.</exception>
     public ulong Remove(ulong start, ulong end)

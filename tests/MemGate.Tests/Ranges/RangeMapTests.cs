@@ -125,6 +125,47 @@ public class RangeMapTests
         Assert.True(tallest >= 2, $"the tree only reached height {tallest}");
     }
 
+    // Merge against the same per-key model: combine is not commutative, so a swapped argument shows.
+    [Fact]
+    public void Merge_behaves_like_a_per_key_model()
+    {
+        const int universe = 40;
+        static int Combine(int old, int added) => (old * 3 + added + 1) % 7;
+        var ops = Gen.Select(Gen.Int[0, 2], Gen.Int[0, universe], Gen.Int[0, universe], Gen.Int[0, 6]);
+        Gen.Select(Gen.Bool, ops.Array[1, 80]).Sample(t =>
+        {
+            ulong origin = t.Item1 ? ulong.MaxValue - universe : 0;
+            var map = new RangeMap<int>();
+            var model = new int?[universe];
+            foreach (var (op, a, b, v) in t.Item2)
+            {
+                int lo = Math.Min(a, b);
+                int hi = Math.Max(a, b);
+                if (lo == hi)
+                {
+                    Assert.Throws<ArgumentException>(() => map.Merge(origin + (ulong)lo, origin + (ulong)hi, v, Combine));
+                    continue;
+                }
+                if (op == 2)
+                {
+                    map.Remove(origin + (ulong)lo, origin + (ulong)hi);
+                    Array.Fill(model, null, lo, hi - lo);
+                    continue;
+                }
+                ulong covered = op == 0
+                    ? map.Merge(origin + (ulong)lo, origin + (ulong)hi, v, Combine)
+                    : map.Insert(origin + (ulong)lo, origin + (ulong)hi, v);
+                Assert.Equal((ulong)Enumerable.Range(lo, hi - lo).Count(k => model[k] is not null), covered);
+                for (int k = lo; k < hi; k++)
+                {
+                    model[k] = op == 0 && model[k] is int old ? Combine(old, v) : v;
+                }
+                map.Validate();
+                Assert.Equal(ModelRuns(model).Select(r => new RangeEntry<int>(origin + (ulong)r.Start, origin + (ulong)r.End, r.Value)), map.ToList());
+            }
+        }, iter: 3000);
+    }
+
     private static int RunAgainstModel(int universe, bool high, (int Op, int A, int B, int V)[] ops, int compareEvery)
     {
         ulong origin = high ? ulong.MaxValue - (ulong)universe : 0;
