@@ -48,6 +48,7 @@ public static class CliApp
     {
         var root = new RootCommand("MemGate: guest memory for IoT firmware emulation, backed by real Linux memory.");
         root.Add(ListCommand.Create(output, error));
+        root.Add(ModelsCommand.Create(output, error));
         root.Add(ShowCommand.Create(output, error));
         root.Add(DeviceAllocationCommand.Create("template", "A built-in template name (see 'memgate list').", output, error));
         root.Add(DeviceAllocationCommand.Create("config", "A device file: .toml, .yaml, .yml or .json.", output, error));

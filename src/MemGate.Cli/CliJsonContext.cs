@@ -11,6 +11,10 @@ internal sealed record TranslationReport(int AddressWidth, string Layout, ulong 
 /// <summary>One template in <c>memgate list --json</c>.</summary>
 internal sealed record TemplateRow(string Name, string Architecture, string Cpu, ulong FlashBytes, ulong RamBytes, int Regions);
 
+internal sealed record ModelSettingRow(string Name, string Description);
+
+internal sealed record ModelRow(string Model, string Description, ulong Size, int Irqs, bool InterruptController, List<ModelSettingRow> Settings);
+
 /// <summary>An address space in <c>memgate show --json</c>.</summary>
 internal sealed record SpaceRow(string Name, int AddressWidth);
 
@@ -93,6 +97,7 @@ internal sealed record LinkedMappingRow(ulong Address, ulong Size, string Label,
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TranslationReport))]
 [JsonSerializable(typeof(List<TemplateRow>), TypeInfoPropertyName = "ListTemplateRow")]
+[JsonSerializable(typeof(List<ModelRow>), TypeInfoPropertyName = "ListModelRow")]
 [JsonSerializable(typeof(DeviceReport))]
 [JsonSerializable(typeof(DeviceAllocationReport))]
 [JsonSerializable(typeof(SvdReport))]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using MemGate.Devices;
 using MemGate.Devices.Config;
+using MemGate.Peripherals;
 
 namespace MemGate.Cli.Commands;
 
@@ -12,7 +13,7 @@ internal static class ValidateCommand
     {
         var files = new Argument<string[]>("files") { Description = "Device files (.toml, .yaml, .yml, .json).", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print one JSON report per file instead of text." };
-        var command = new Command("validate", "Check device files: syntax, fields, overlaps, sizes, alignment, aliases. Errors stop loading; warnings do not. --json: one JSON line per file.") { files, json };
+        var command = new Command("validate", "Check device files: syntax, fields, overlaps, sizes, alignment, aliases, peripheral models and their settings. Errors stop loading; warnings do not. --json: one JSON line per file.") { files, json };
         command.SetAction(parse =>
         {
             int exit = CliApp.Success;
@@ -24,7 +25,10 @@ internal static class ValidateCommand
                 string? failureMessage = null;
                 try
                 {
-                    warnings.AddRange(DeviceConfigReader.Load(file).Warnings);
+                    var device = DeviceConfigReader.Load(file);
+                    warnings.AddRange(device.Warnings);
+                    // Models, their settings and irq lines are the peripheral layer's to check.
+                    errors.AddRange(PeripheralRegistry.Default.Check(device).Where(d => d.Severity == DiagnosticSeverity.Error));
                 }
                 catch (DeviceDescriptionException e)
                 {

@@ -193,10 +193,12 @@ public abstract unsafe class FirmwareMachine : IDisposable
     }
 
     /// <summary>Writes an image into the device (loader path), remembers its entry point and drops the engine's translations of those addresses.</summary>
+    /// <exception cref="Firmware.FirmwareCompatibilityException">The image is for another CPU (machine, class, byte order or ABI).</exception>
     public void Load(Firmware.FirmwareImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        image.LoadInto(Memory.Main);
+        image.CheckRunsOn(Memory.Device);
+        image.LoadInto(Memory);
         EntryPoint = image.EntryPoint;
         _rawStart = image.Format == Firmware.FirmwareFormat.Raw && image.Segments.Count > 0 ? image.Segments[0].Address : null;
         Loaded(image);

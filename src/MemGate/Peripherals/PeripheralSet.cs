@@ -23,9 +23,7 @@ public sealed class PeripheralSet : IReadOnlyList<Peripheral>
         {
             foreach (var block in model.Blocks)
             {
-                bool mapped = device.Regions.Any(r => r.Type == DeviceRegionType.Mmio && r.Space == device.Spaces[0].Name
-                    && r.Start <= block.Base && block.Size - 1 <= r.Last - block.Base && block.Base <= r.Last);
-                if (mapped)
+                if (device.AddressIndex.MmioRegionHolding(block.Base, block.Size) is not null)
                 {
                     blocks.Add(block);
                 }
