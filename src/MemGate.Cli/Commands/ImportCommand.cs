@@ -20,7 +20,11 @@ internal static class ImportCommand
             string path = parse.GetRequiredValue(file);
             DeviceDescription device = parse.GetRequiredValue(kind) == "fuzzware" ? FuzzwareImporter.Import(path) : HalucinatorImporter.Import(path);
             CommandErrors.ReportWarnings(device, error);
-            if (parse.GetValue(outFile) is { } target)
+            // Contents files are found from where the device file goes (standard output: the current directory).
+            string here = Directory.GetCurrentDirectory();
+            string? destination = parse.GetValue(outFile);
+            device = device.WithFilesRelativeTo(destination is null ? here : Path.GetDirectoryName(Path.GetFullPath(destination))!, here);
+            if (destination is { } target)
             {
                 DeviceConfigWriter.Save(device, target);
                 output.WriteLine($"Imported {device.Regions.Count} regions from {path} into {target}");

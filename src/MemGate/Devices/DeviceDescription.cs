@@ -111,6 +111,23 @@ public sealed class DeviceDescription
     /// <summary>Problems that do not stop the device from loading.</summary>
     public IReadOnlyList<DeviceDiagnostic> Warnings { get; internal set; }
 
+    /// <summary>
+    /// The same device with every region's <c>file</c> (and the <c>svd</c>) made relative to <paramref name="directory"/>
+    /// instead of <paramref name="from"/> (rooted paths are made relative too): what a writer needs so the file it
+    /// writes in <paramref name="directory"/> still finds the contents.
+    /// </summary>
+    public DeviceDescription WithFilesRelativeTo(string directory, string from)
+    {
+        var regions = Regions.Select(r => r.InitFile is { } file
+            ? r with { InitFile = Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, file))) }
+            : r);
+        string? svd = Svd is null ? null : Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, Svd)));
+        return new DeviceDescription(Name, regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, svd, Unmodelled, Rules)
+        {
+            Warnings = Warnings,
+        };
+    }
+
     /// <summary>The region called <paramref name="name"/>, or null.</summary>
     public DeviceRegion? FindRegion(string name) => _layout.FindRegion(name);
 

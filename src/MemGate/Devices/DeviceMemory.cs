@@ -276,11 +276,16 @@ public sealed class DeviceMemory : IDisposable
             throw Invalid(path, $"{region.Name}.file_offset", $"region '{region.Name}': file offset 0x{region.FileOffset:X} is past the end of '{path}' (0x{bytes.LongLength:X} bytes)");
         }
         var contents = bytes.AsSpan((int)region.FileOffset);
-        if ((ulong)contents.Length > region.Size)
+        if (region.FileSize is { } take && take < (ulong)contents.Length)
         {
-            throw Invalid(path, $"{region.Name}.file", $"region '{region.Name}' [0x{region.Start:X}, size 0x{region.Size:X}]: file '{path}' from offset 0x{region.FileOffset:X} has 0x{contents.Length:X} bytes, more than the region holds");
+            contents = contents[..(int)take];   // a file shorter than file_size gives what it has, as Fuzzware reads it
         }
-        memory.Debug.Write(new GuestAddress(region.Start), contents);
+        if (region.LoadOffset > region.Size || (ulong)contents.Length > region.Size - region.LoadOffset)
+        {
+            throw Invalid(path, $"{region.Name}.file", $"region '{region.Name}' [0x{region.Start:X}, size 0x{region.Size:X}]: file '{path}' from offset 0x{region.FileOffset:X} has 0x{contents.Length:X} bytes, " +
+                (region.LoadOffset == 0 ? "more than the region holds" : $"more than the region holds after load_offset 0x{region.LoadOffset:X}") + " (file_size takes fewer)");
+        }
+        memory.Debug.Write(new GuestAddress(region.Start + region.LoadOffset), contents);
     }
 
     // What allocation finds wrong with the description (rules, contents files) is the device's fault like any validation error.

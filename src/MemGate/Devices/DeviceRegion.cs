@@ -26,6 +26,12 @@ public sealed record DeviceRegion(string Name, ulong Start, ulong Size, Permissi
     /// <summary>Where in <see cref="InitFile"/> the region's contents start.</summary>
     public ulong FileOffset { get; init; }
 
+    /// <summary>How many bytes of <see cref="InitFile"/> (from <see cref="FileOffset"/>) to take; null: the rest of the file, which must fit.</summary>
+    public ulong? FileSize { get; init; }
+
+    /// <summary>Where in the region the file's bytes go (0: at its start).</summary>
+    public ulong LoadOffset { get; init; }
+
     /// <summary>Free text, for example the datasheet's name for the region.</summary>
     public string Description { get; init; } = "";
 

@@ -18,7 +18,7 @@ public static class DeviceConfigReader
     private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces", "unmodelled"];
     private static readonly string[] RuleKeys = ["register", "field", "reads", "follows"];
     private static readonly string[] SpaceKeys = ["name", "width", "description"];
-    private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "layout", "description"];
+    private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "file_size", "load_offset", "layout", "description"];
     private static readonly string[] BootKeys = ["entry_point", "initial_sp", "vector_table"];
     private static readonly string[] SymbolKeys = ["name", "address"];
     private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model", "irq"];
@@ -190,6 +190,8 @@ public static class DeviceConfigReader
                     AliasMode = mode,
                     InitFile = Text(node, $"{at}.file"),
                     FileOffset = Number(node, $"{at}.file_offset", isSize: false) ?? 0,
+                    FileSize = Number(node, $"{at}.file_size", isSize: true),
+                    LoadOffset = Number(node, $"{at}.load_offset", isSize: false) ?? 0,
                     RegisterLayout = Text(node, $"{at}.layout"),
                     Description = Text(node, $"{at}.description") ?? "",
                 });

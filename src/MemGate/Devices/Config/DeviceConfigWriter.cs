@@ -79,6 +79,14 @@ public static class DeviceConfigWriter
                 {
                     f["file_offset"] = Hex(r.FileOffset);
                 }
+                if (r.FileSize is { } fileSize)
+                {
+                    f["file_size"] = Hex(fileSize);
+                }
+                if (r.LoadOffset != 0)
+                {
+                    f["load_offset"] = Hex(r.LoadOffset);
+                }
                 Optional(f, "description", r.Description);
                 return f;
             }).ToList();

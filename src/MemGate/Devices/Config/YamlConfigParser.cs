@@ -23,7 +23,14 @@ internal static class YamlConfigParser
     /// <summary>Most nodes the document may have once every alias is expanded.</summary>
     public const long MaxExpandedNodes = 1_000_000;
 
-    public static ConfigNode Parse(string text, string file) => new Builder(file).Build(new Parser(new StringReader(text)));
+    public static ConfigNode Parse(string text, string file) => new Builder(file, null).Build(new Parser(new StringReader(text)));
+
+    /// <summary>
+    /// As <see cref="Parse(string, string)"/>, but a key that appears twice in a mapping keeps its last value
+    /// (as PyYAML does, which other tools' configs are written for) and is reported to <paramref name="duplicate"/>.
+    /// </summary>
+    public static ConfigNode Parse(string text, string file, Action<SourceLocation, string> duplicate) =>
+        new Builder(file, duplicate).Build(new Parser(new StringReader(text)));
 
     // One open mapping or list; a mapping alternates between waiting for a key and for its value.
     private sealed class Frame(ConfigNode node, string? anchor)
@@ -37,7 +44,7 @@ internal static class YamlConfigParser
         public string? Key { get; set; }
     }
 
-    private sealed class Builder(string file)
+    private sealed class Builder(string file, Action<SourceLocation, string>? duplicate)
     {
         private readonly List<Frame> _open = [];
         private readonly Dictionary<string, (ConfigNode Node, long Weight)> _anchors = new(StringComparer.Ordinal);
@@ -71,7 +78,12 @@ internal static class YamlConfigParser
                     case Scalar scalar when _open.Count > 0 && _open[^1] is { Node.Kind: ConfigNodeKind.Map, Key: null } map:
                         if (map.Node.Get(scalar.Value) is not null)
                         {
-                            throw Error(at, $"key '{scalar.Value}' appears twice in this mapping");
+                            if (duplicate is null)
+                            {
+                                throw Error(at, $"key '{scalar.Value}' appears twice in this mapping");
+                            }
+                            duplicate(at, $"key '{scalar.Value}' appears twice in this mapping; the last value is used");
+                            map.Node.Entries.RemoveAll(e => e.Key == scalar.Value);
                         }
                         map.Key = scalar.Value;
                         break;

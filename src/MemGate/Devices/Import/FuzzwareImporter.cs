@@ -4,9 +4,12 @@ using MemGate.Memory;
 namespace MemGate.Devices.Import;
 
 /// <summary>
-/// Imports a Fuzzware <c>config.yml</c>: <c>memory_map</c> entries (base_addr, size, permissions, file,
-/// file_offset, is_entry, ivt_offset), <c>entry_point</c>, <c>initial_sp</c>, <c>symbols</c> and
-/// <c>include</c> (other files merged first, relative to the including file; the including file wins).
+/// Imports a Fuzzware <c>config.yml</c>: <c>memory_map</c> entries (base_addr, size, permissions, file with
+/// Fuzzware's lookup and wildcards, file_offset, file_size, load_offset, is_entry, ivt_offset; overlay regions
+/// are left out with a warning), <c>entry_point</c>, <c>initial_sp</c>, <c>symbols</c> and <c>include</c>
+/// (other files merged first, relative to the including file; the including file wins). The entry region's
+/// start becomes <c>[boot] vector_table</c>. Behaviour device files cannot describe yet (mmio_models,
+/// interrupt_triggers, exit_at, handlers, …) is named in a warning.
 /// </summary>
 /// <remarks>
 /// Fuzzware has no region types; they are inferred: a name containing "mmio" (or Fuzzware's "nvic"
@@ -15,19 +18,48 @@ namespace MemGate.Devices.Import;
 /// </remarks>
 public static class FuzzwareImporter
 {
-    private static readonly string[] EntryKeys = ["base_addr", "size", "permissions", "file", "file_offset", "is_entry", "ivt_offset", "overlay"];
+    private static readonly string[] EntryKeys = ["base_addr", "size", "permissions", "file", "file_offset", "file_size", "load_offset", "is_entry", "ivt_offset", "overlay"];
+
+    // Top-level keys that describe behaviour a device file cannot hold yet: named in a warning, not silently dropped.
+    private static readonly string[] LeftOut = ["exit_at", "handlers", "interrupt_triggers", "mmio_models", "timers", "boot", "limits", "nvic", "systick",
+        "use_exit_at", "use_nvic", "use_systick", "global_timer_scale"];
 
     /// <summary>Reads <paramref name="path"/> and the files it includes.</summary>
     /// <exception cref="DeviceDescriptionException">The file is malformed; every problem names its line.</exception>
     public static DeviceDescription Import(string path)
     {
         var map = new ImportedMap(path);
+        string main = Path.GetFullPath(path);
         var entries = new Dictionary<string, (ConfigNode Node, string File)>(StringComparer.Ordinal);
         var scalars = new Dictionary<string, ConfigNode>(StringComparer.Ordinal);
         var symbols = new Dictionary<ulong, string>();
-        Merge(map, Path.GetFullPath(path), entries, scalars, symbols, [], includedAt: null);
+        var seen = new Dictionary<string, ConfigNode>(StringComparer.Ordinal);
+        Merge(map, main, entries, scalars, symbols, seen, [], includedAt: null);
+        if (entries.Count == 0)
+        {
+            throw new DeviceDescriptionException(path, [new DeviceDiagnostic(DiagnosticSeverity.Error, "memory_map",
+                "the configuration (with what it includes) has no memory_map entries: nothing to import") { Location = new SourceLocation(path, 0, 0) }]);
+        }
+        foreach (string key in LeftOut.Where(seen.ContainsKey))
+        {
+            map.Warn(key, seen[key], $"'{key}' is not imported: MemGate device files do not describe it yet, so it does not take effect");
+        }
+
+        // The entry region (Fuzzware's rule): the one marked is_entry, else the lowest one backed by the only file there is.
+        var fileBacked = entries.Where(e => e.Value.Node.Get("file") is not null).ToList();
+        var marked = fileBacked.Where(e => map.Text(e.Value.Node, "is_entry") is "True" or "true").Select(e => e.Key).ToList();
+        if (marked.Count > 1)
+        {
+            map.Error("memory_map", entries[marked[1]].Node, $"regions {string.Join(", ", marked)} are all marked is_entry; Fuzzware takes one");
+        }
+        string? entryRegion = marked.FirstOrDefault();
+        if (entryRegion is null && fileBacked.Select(e => map.Text(e.Value.Node, "file")).Distinct(StringComparer.Ordinal).Count() == 1)
+        {
+            entryRegion = fileBacked.MinBy(e => map.Number(e.Value.Node, "base_addr", $"memory_map.{e.Key}.base_addr", required: false) ?? ulong.MaxValue).Key;
+        }
 
         ulong? vectorTable = null;
+        ulong? tableSp = null, tableEntry = null;
         foreach (var (name, (node, file)) in entries)
         {
             string field = $"memory_map.{name}";
@@ -35,26 +67,52 @@ public static class FuzzwareImporter
             {
                 map.Error($"{field}.{key}", value, $"unknown field (known: {string.Join(", ", EntryKeys)})");
             }
+            if (map.Text(node, "overlay") is "True" or "true")
+            {
+                // An overlay (a DMA buffer's MMIO view inside RAM) would overlap its host region; MemGate regions do not overlap.
+                map.Warn(field, node, $"overlay region '{name}' is left out: MemGate regions cannot overlap, the region it lies in serves its addresses");
+                continue;
+            }
             ulong start = map.Number(node, "base_addr", $"{field}.base_addr", required: true) ?? 0;
-            ulong size = map.Number(node, "size", $"{field}.size", required: true) ?? 0;
-            var permissions = map.Permissions(node, $"{field}.permissions") ?? Permissions.ReadWrite;
-            string? contents = map.Text(node, "file");
-            bool entry = map.Text(node, "is_entry") is "True" or "true";
+            string? pattern = map.Text(node, "file");
+            string? contents = pattern is null ? null : ResolveFile(map, node.Get("file")!, pattern, file, main);
+            ulong? givenSize = map.Number(node, "size", $"{field}.size", required: contents is null);
+            ulong fileOffset = map.Number(node, "file_offset", $"{field}.file_offset", required: false) ?? 0;
+            ulong loadOffset = map.Number(node, "load_offset", $"{field}.load_offset", required: false) ?? 0;
+            ulong fileLength = contents is null ? 0 : (ulong)new FileInfo(contents).Length;
+            ulong size = givenSize ?? fileLength;   // Fuzzware sizes a region without one from its file
+            ulong? fileSize = map.Number(node, "file_size", $"{field}.file_size", required: false);
+            ulong available = fileLength > fileOffset ? fileLength - fileOffset : 0;
+            if (contents is not null && fileSize is null && available > size - Math.Min(loadOffset, size))
+            {
+                // Fuzzware reads size - load_offset bytes: a split binary's region takes its part of the file.
+                fileSize = size - Math.Min(loadOffset, size);
+                map.Warn($"{field}.file", node, $"region '{name}' takes the first 0x{fileSize:X} of the 0x{available:X} bytes of '{Path.GetFileName(contents)}' from offset 0x{fileOffset:X}, as Fuzzware does");
+            }
+            // Fuzzware's permissions default to rwx.
+            var permissions = map.Permissions(node, $"{field}.permissions") ?? (Permissions.ReadWrite | Permissions.Execute);
             var type = name.Contains("mmio", StringComparison.OrdinalIgnoreCase) || name.Equals("nvic", StringComparison.OrdinalIgnoreCase)
                 ? DeviceRegionType.Mmio
-                : contents is not null || entry || (permissions.HasFlag(Permissions.Execute) && !permissions.HasFlag(Permissions.Write))
+                : contents is not null || name == entryRegion || (permissions.HasFlag(Permissions.Execute) && !permissions.HasFlag(Permissions.Write))
                     ? DeviceRegionType.Flash
                     : DeviceRegionType.Ram;
             map.AddRegion(node, new DeviceRegion(name, start, size, permissions, type, DeviceDescription.DefaultSpace)
             {
-                // Paths stay relative to the directory of the file that named them, as Fuzzware resolves them.
-                InitFile = contents is null ? null : Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.Combine(Path.GetDirectoryName(file)!, contents)),
-                FileOffset = map.Number(node, "file_offset", $"{field}.file_offset", required: false) ?? 0,
+                InitFile = contents,   // absolute here; writers make it relative to where the device file goes
+                FileOffset = fileOffset,
+                FileSize = fileSize,
+                LoadOffset = loadOffset,
             });
-            if (entry)
+            if (name == entryRegion)
             {
-                vectorTable = start + (map.Number(node, "ivt_offset", $"{field}.ivt_offset", required: false) ?? 0);
+                // VTOR is the region's start; SP and PC come from the table at ivt_offset (Fuzzware reads them there).
+                vectorTable = start;
                 map.Remember("boot.vector_table", node);
+                ulong ivt = map.Number(node, "ivt_offset", $"{field}.ivt_offset", required: false) ?? 0;
+                if (ivt != 0 && contents is not null && ivt >= loadOffset)
+                {
+                    (tableSp, tableEntry) = ReadVectors(contents, fileOffset + (ivt - loadOffset));
+                }
             }
         }
         foreach (var (address, name) in symbols.OrderBy(s => s.Key))
@@ -66,11 +124,56 @@ public static class FuzzwareImporter
             map.Remember($"boot.{key}", node);
         }
         var boot = new DeviceBoot(
-            scalars.TryGetValue("entry_point", out var ep) ? map.Number(Wrap(ep), "v", "entry_point", true) : null,
-            scalars.TryGetValue("initial_sp", out var sp) ? map.Number(Wrap(sp), "v", "initial_sp", true) : null,
+            scalars.TryGetValue("entry_point", out var ep) ? map.Number(Wrap(ep), "v", "entry_point", true) : tableEntry,
+            scalars.TryGetValue("initial_sp", out var sp) ? map.Number(Wrap(sp), "v", "initial_sp", true) & ~3UL : tableSp,
             vectorTable);
-        string deviceName = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path))) is { Length: > 0 } dir ? dir : Path.GetFileNameWithoutExtension(path);
+        string deviceName = Path.GetFileName(Path.GetDirectoryName(main)) is { Length: > 0 } dir ? dir : Path.GetFileNameWithoutExtension(path);
         return map.Build(deviceName, $"Imported from Fuzzware configuration {Path.GetFileName(path)}", "armv7-m", "cortex-m3", boot);
+    }
+
+    // Fuzzware's lookup: relative to the main config, or to the file naming it when written "./…"; a wildcard must match exactly one file.
+    private static string? ResolveFile(ImportedMap map, ConfigNode at, string pattern, string definedIn, string main)
+    {
+        string directory = Path.GetDirectoryName(pattern.StartsWith("./", StringComparison.Ordinal) ? definedIn : main)!;
+        string full = Path.GetFullPath(Path.Combine(directory, pattern));
+        if (pattern.IndexOfAny(['*', '?', '[']) < 0)
+        {
+            if (!System.IO.File.Exists(full))
+            {
+                map.Error("file", at, $"'{pattern}' names {full}, which does not exist");
+                return null;
+            }
+            return full;
+        }
+        string folder = Path.GetDirectoryName(full)!;
+        string name = Path.GetFileName(full);
+        if (folder.IndexOfAny(['*', '?', '[']) >= 0 || name.Contains('[', StringComparison.Ordinal))
+        {
+            map.Error("file", at, $"'{pattern}': only * and ? in the file name are supported, not in folders or [sets]");
+            return null;
+        }
+        string[] matches = Directory.Exists(folder) ? Directory.GetFiles(folder, name).Order(StringComparer.Ordinal).ToArray() : [];
+        if (matches.Length != 1)
+        {
+            map.Error("file", at, matches.Length == 0
+                ? $"'{pattern}' matches no file in {folder}"
+                : $"'{pattern}' matches {matches.Length} files ({string.Join(", ", matches.Select(Path.GetFileName))}); Fuzzware needs exactly one");
+            return null;
+        }
+        return matches[0];
+    }
+
+    private static (ulong? Sp, ulong? Entry) ReadVectors(string file, ulong offset)
+    {
+        using var stream = System.IO.File.OpenRead(file);
+        Span<byte> table = stackalloc byte[8];
+        if (offset + 8 > (ulong)stream.Length)
+        {
+            return (null, null);
+        }
+        stream.Position = (long)offset;
+        stream.ReadExactly(table);
+        return (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(table) & ~3u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(table[4..]));
     }
 
     private static ConfigNode Wrap(ConfigNode value)
@@ -83,7 +186,7 @@ public static class FuzzwareImporter
     // including: the files being merged right now (a cycle), not every file seen: a diamond (A includes
     // B and C, both include D) is fine. includedAt: the include entry that named this file.
     private static void Merge(ImportedMap map, string file, Dictionary<string, (ConfigNode, string)> entries, Dictionary<string, ConfigNode> scalars,
-        Dictionary<ulong, string> symbols, List<string> including, ConfigNode? includedAt)
+        Dictionary<ulong, string> symbols, Dictionary<string, ConfigNode> seen, List<string> including, ConfigNode? includedAt)
     {
         if (including.Contains(file) || including.Count > 16)
         {
@@ -91,7 +194,7 @@ public static class FuzzwareImporter
             throw new DeviceDescriptionException(at.File, [new DeviceDiagnostic(DiagnosticSeverity.Error, "include",
                 including.Contains(file) ? $"'{file}' includes itself (through {string.Join(" → ", including.Select(Path.GetFileName))})" : "includes nest deeper than 16 files") { Location = at }]);
         }
-        var root = ImportedMap.ReadYaml(file);
+        var root = map.ReadYaml(file);
         if (root.Kind != ConfigNodeKind.Map)
         {
             var at = includedAt?.Location ?? root.Location;
@@ -107,10 +210,14 @@ public static class FuzzwareImporter
                 {
                     throw new DeviceDescriptionException(file, [new DeviceDiagnostic(DiagnosticSeverity.Error, "include", "each include is a file name") { Location = item.Location }]);
                 }
-                Merge(map, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, item.Text)), entries, scalars, symbols, including, item);
+                Merge(map, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, item.Text)), entries, scalars, symbols, seen, including, item);
             }
         }
         including.RemoveAt(including.Count - 1);
+        foreach (var (key, value) in root.Entries)
+        {
+            seen[key] = value;
+        }
         if (root.Get("memory_map") is { Kind: ConfigNodeKind.Map } memoryMap)
         {
             foreach (var (name, node) in memoryMap.Entries)

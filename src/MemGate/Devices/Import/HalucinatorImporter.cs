@@ -5,29 +5,34 @@ namespace MemGate.Devices.Import;
 
 /// <summary>
 /// Imports a HALucinator memory configuration: <c>memories</c> (name → base_addr, size, permissions,
-/// file) and <c>peripherals</c> (name → base_addr, size, permissions, emulate). Files are relative to
-/// the configuration, as HALucinator resolves them.
+/// file), <c>peripherals</c> (name → base_addr, size, permissions, emulate, qemu_name, irq) and
+/// <c>machine</c> (cpu_model, entry_addr). Files are relative to the configuration, as HALucinator
+/// resolves them; a key given twice keeps its last value, as PyYAML does, with a warning.
 /// </summary>
 /// <remarks>
 /// Memories with a file or with execute-without-write permission are flash, others RAM; peripherals are
-/// mmio regions, each with a peripheral whose model is the <c>emulate</c> class. HALucinator's own
+/// mmio regions, each with a peripheral entry (the <c>emulate</c> class in the region's description). HALucinator's own
 /// default for a memory without permissions is read-write-execute; MemGate keeps that.
 /// </remarks>
 public static class HalucinatorImporter
 {
-    private static readonly string[] MemoryKeys = ["base_addr", "size", "permissions", "file", "emulate"];
+    private static readonly string[] MemoryKeys = ["base_addr", "size", "permissions", "file", "emulate", "qemu_name", "irq", "properties", "regions", "alias_at"];
+
+    // Fields of HALucinator's QEMU-model peripherals that a MemGate device file has no place for yet: named in a warning.
+    private static readonly string[] LeftOut = ["properties", "regions", "alias_at"];
 
     /// <summary>Reads <paramref name="path"/>.</summary>
     /// <exception cref="DeviceDescriptionException">The file is malformed; every problem names its line.</exception>
     public static DeviceDescription Import(string path)
     {
         var map = new ImportedMap(path);
-        var root = ImportedMap.ReadYaml(path);
-        if (root.Get("memories") is not { Kind: ConfigNodeKind.Map } memories)
+        var root = map.ReadYaml(path);
+        if (root.Get("memories") is not { Kind: ConfigNodeKind.Map } memories || memories.Entries.Count == 0)
         {
-            map.Error("memories", root, "missing: a HALucinator memory file lists its memories under 'memories:'");
-            return map.Build("", "", "", "", new DeviceBoot());
+            throw new DeviceDescriptionException(path, [new DeviceDiagnostic(DiagnosticSeverity.Error, "memories",
+                "missing or empty: a HALucinator memory file lists its memories under 'memories:'; nothing to import") { Location = root.Location }]);
         }
+        var (cpu, architecture, entry) = Machine(map, root.Get("machine"));
         foreach (var (name, node, field) in Items(map, memories, "memories"))
         {
             var permissions = map.Permissions(node, $"{field}.permissions") ?? Permissions.All;
@@ -40,7 +45,7 @@ public static class HalucinatorImporter
                 map.Number(node, "size", $"{field}.size", required: true) ?? 0,
                 permissions, type, DeviceDescription.DefaultSpace)
             {
-                InitFile = contents,
+                InitFile = contents is null ? null : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, contents)),
             });
         }
         if (root.Get("peripherals") is { Kind: ConfigNodeKind.Map } peripherals)
@@ -49,13 +54,66 @@ public static class HalucinatorImporter
             {
                 ulong start = map.Number(node, "base_addr", $"{field}.base_addr", required: true) ?? 0;
                 ulong size = map.Number(node, "size", $"{field}.size", required: true) ?? 0;
+                // HALucinator's emulate/qemu_name name its Python or QEMU classes, not MemGate models: kept as the region's description.
+                string what = string.Join(", ", new[] { ("emulate", map.Text(node, "emulate")), ("qemu_name", map.Text(node, "qemu_name")) }
+                    .Where(p => p.Item2 is not null).Select(p => $"HALucinator {p.Item1} {p.Item2}"));
                 map.AddRegion(node, new DeviceRegion(name, start, size, map.Permissions(node, $"{field}.permissions") ?? Permissions.ReadWrite,
-                    DeviceRegionType.Mmio, DeviceDescription.DefaultSpace));
-                map.Peripherals.Add(new DevicePeripheral(name, start, size, DeviceDescription.DefaultSpace) { Model = map.Text(node, "emulate") });
+                    DeviceRegionType.Mmio, DeviceDescription.DefaultSpace) { Description = what });
+                map.Peripherals.Add(new DevicePeripheral(name, start, size, DeviceDescription.DefaultSpace) { Irqs = Irqs(map, node, $"{field}.irq") });
+                foreach (string key in LeftOut.Where(k => node.Get(k) is not null))
+                {
+                    map.Warn($"{field}.{key}", node.Get(key)!, $"'{key}' is not imported: it configures HALucinator's QEMU model, which MemGate does not have");
+                }
             }
         }
         return map.Build(Path.GetFileNameWithoutExtension(path), $"Imported from HALucinator memory configuration {Path.GetFileName(path)}",
-            "armv7-m", "cortex-m3", new DeviceBoot());
+            architecture, cpu, new DeviceBoot(EntryPoint: entry));
+    }
+
+    // machine: {arch, cpu_model, entry_addr}: HALucinator runs Cortex-M3 unless it says otherwise.
+    private static (string Cpu, string Architecture, ulong? Entry) Machine(ImportedMap map, ConfigNode? machine)
+    {
+        if (machine is not { Kind: ConfigNodeKind.Map })
+        {
+            return ("cortex-m3", "armv7-m", null);
+        }
+        ulong? entry = map.Number(machine, "entry_addr", "machine.entry_addr", required: false);
+        string model = (map.Text(machine, "cpu_model") ?? "cortex-m3").ToLowerInvariant();
+        string arch = (map.Text(machine, "arch") ?? "cortex-m3").ToLowerInvariant();
+        return model switch
+        {
+            "cortex-m3" => ("cortex-m3", "armv7-m", entry),
+            "cortex-m4" => ("cortex-m4", "armv7e-m", entry),
+            _ => Unsupported(),
+        };
+
+        (string, string, ulong?) Unsupported()
+        {
+            map.Warn("machine.cpu_model", machine.Get("cpu_model") ?? machine, $"cpu_model '{model}' (arch '{arch}') has no MemGate machine; the device says cortex-m3");
+            return ("cortex-m3", "armv7-m", entry);
+        }
+    }
+
+    private static IReadOnlyList<int> Irqs(ImportedMap map, ConfigNode node, string field)
+    {
+        var irq = node.Get("irq");
+        if (irq is null)
+        {
+            return [];
+        }
+        var lines = new List<int>();
+        foreach (var item in irq.Kind == ConfigNodeKind.List ? irq.Items : irq.Kind == ConfigNodeKind.Map ? irq.Entries.Select(e => e.Value) : [irq])
+        {
+            if (item.Kind == ConfigNodeKind.Scalar && ImportedMap.TryNumber(item.Text, out ulong line) && line <= 1023)
+            {
+                lines.Add((int)line);
+            }
+            else
+            {
+                map.Warn(field, item, $"{item.Describe()} is not an interrupt number; left out");
+            }
+        }
+        return lines;
     }
 
     private static IEnumerable<(string Name, ConfigNode Node, string Field)> Items(ImportedMap map, ConfigNode section, string sectionName)

@@ -24,10 +24,16 @@ internal sealed class ImportedMap(string file)
 
     public List<DeviceSymbol> Symbols { get; } = [];
 
-    public static ConfigNode ReadYaml(string path)
-    {
-        return YamlConfigParser.Parse(InputFile.ReadAllText(path, "Configuration file"), path);
-    }
+    /// <summary>Reads a YAML file as the tools that wrote it do: a key given twice keeps its last value, with a warning.</summary>
+    public ConfigNode ReadYaml(string path) =>
+        YamlConfigParser.Parse(InputFile.ReadAllText(path, "Configuration file"), path,
+            (at, message) => _warnings.Add(new DeviceDiagnostic(DiagnosticSeverity.Warning, "(yaml)", message) { Location = at }));
+
+    private readonly List<DeviceDiagnostic> _warnings = [];
+
+    /// <summary>Something imported differently from the source tool, or not at all, located in the source file.</summary>
+    public void Warn(string field, ConfigNode node, string message) =>
+        _warnings.Add(new DeviceDiagnostic(DiagnosticSeverity.Warning, field, message) { Location = node.Location });
 
     public void AddRegion(ConfigNode node, DeviceRegion region)
     {
@@ -108,7 +114,7 @@ internal sealed class ImportedMap(string file)
         {
             var device = new DeviceDescription(name, Regions, peripherals: Peripherals, description: description, architecture: architecture, cpu: cpu,
                 pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols);
-            device.Warnings = device.Warnings.Select(Locate).ToList();
+            device.Warnings = [.. _warnings, .. device.Warnings.Select(Locate)];
             return device;
         }
         catch (DeviceDescriptionException e)

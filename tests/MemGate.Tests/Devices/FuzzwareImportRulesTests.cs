@@ -1,0 +1,170 @@
+using MemGate.Devices;
+using MemGate.Devices.Config;
+using MemGate.Devices.Import;
+using MemGate.Memory;
+
+namespace MemGate.Tests.Devices;
+
+/// <summary>Fuzzware's and HALucinator's own rules for files, entry regions and YAML, as their importers must follow them.</summary>
+public sealed class FuzzwareImportRulesTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("memgate-import-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(_dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private string Binary(string name, int length)
+    {
+        string path = Path.Combine(_dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var bytes = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            bytes[i] = (byte)(i * 7);
+        }
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Fact]
+    public void A_wildcard_resolves_to_its_one_match_and_the_written_device_loads_from_another_folder()
+    {
+        Binary("fw/firmware-v1.bin", 0x400);
+        string config = Write("fw/config.yml", """
+            memory_map:
+              text: {base_addr: 0x8000000, size: 0x1000, file: '*.bin', permissions: r-x}
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+              mmio: {base_addr: 0x40000000, size: 0x1000, permissions: rw-}
+            """);
+        var device = FuzzwareImporter.Import(config);
+        Assert.Equal(Path.Combine(_dir, "fw", "firmware-v1.bin"), device.FindRegion("text")!.InitFile);
+        Assert.Equal(0x0800_0000UL, device.Boot.VectorTable);   // the only file-backed region is the entry region
+
+        // Written elsewhere, the device names the file relative to where it is written.
+        string output = Path.Combine(_dir, "out", "device.toml");
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        DeviceConfigWriter.Save(device.WithFilesRelativeTo(Path.GetDirectoryName(output)!, _dir), output);
+        var loaded = DeviceConfigReader.Load(output);
+        Assert.Equal(Path.Combine("..", "fw", "firmware-v1.bin"), loaded.FindRegion("text")!.InitFile);
+        using var memory = DeviceMemory.Allocate(loaded, Path.GetDirectoryName(output));
+        Assert.Equal(7, memory.Main.ReadByte(new GuestAddress(0x0800_0001)));
+    }
+
+    [Fact]
+    public void A_wildcard_matching_two_files_or_none_is_an_error_naming_them()
+    {
+        Binary("a.bin", 16);
+        Binary("b.bin", 16);
+        string config = Write("config.yml", "memory_map:\n  text: {base_addr: 0x8000000, size: 0x1000, file: '*.bin'}\n");
+        var e = Assert.Throws<DeviceDescriptionException>(() => FuzzwareImporter.Import(config));
+        Assert.Contains("matches 2 files (a.bin, b.bin)", e.Message, StringComparison.Ordinal);
+        string none = Write("none.yml", "memory_map:\n  text: {base_addr: 0x8000000, size: 0x1000, file: '*.hex'}\n");
+        e = Assert.Throws<DeviceDescriptionException>(() => FuzzwareImporter.Import(none));
+        Assert.Contains("matches no file", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, e.Diagnostics[0].Location!.Value.Line);
+    }
+
+    [Fact]
+    public void A_file_larger_than_its_region_gives_the_region_its_first_bytes_after_load_offset_as_fuzzware_reads_them()
+    {
+        Binary("split.bin", 0x3000);
+        string config = Write("config.yml", """
+            memory_map:
+              text: {base_addr: 0x8000000, size: 0x1000, file: split.bin, load_offset: 0x100, is_entry: true}
+              more: {base_addr: 0x8001000, size: 0x2000, file: split.bin, file_offset: 0x1000}
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+            """);
+        var device = FuzzwareImporter.Import(config);
+        var text = device.FindRegion("text")!;
+        Assert.Equal((0xF00UL, 0x100UL), (text.FileSize!.Value, text.LoadOffset));
+        Assert.Contains(device.Warnings, w => w.Message.Contains("takes the first 0xF00", StringComparison.Ordinal));
+        using var memory = DeviceMemory.Allocate(device, _dir);
+        Assert.Equal(0, memory.Main.ReadByte(new GuestAddress(0x0800_0000)));                 // before load_offset
+        Assert.Equal(7, memory.Main.ReadByte(new GuestAddress(0x0800_0101)));                 // file byte 1
+        Assert.Equal(unchecked((byte)(0x1001 * 7)), memory.Main.ReadByte(new GuestAddress(0x0800_1001))); // file byte 0x1001
+    }
+
+    [Fact]
+    public void Overlays_and_behaviour_device_files_cannot_hold_are_named_in_warnings()
+    {
+        string config = Write("config.yml", """
+            memory_map:
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+              mmio_dma: {base_addr: 0x20000100, size: 0x40, overlay: true}
+            entry_point: 0x20000001
+            initial_sp: 0x20000800
+            mmio_models:
+              constant: {}
+            exit_at:
+              fail: 0x20000010
+            """);
+        var device = FuzzwareImporter.Import(config);
+        Assert.Equal(["ram"], device.Regions.Select(r => r.Name));
+        Assert.Contains(device.Warnings, w => w.Message.Contains("overlay region 'mmio_dma' is left out", StringComparison.Ordinal));
+        Assert.Contains(device.Warnings, w => w.Field == "mmio_models");
+        Assert.Contains(device.Warnings, w => w.Field == "exit_at" && w.Location!.Value.Line == 9);   // at its value
+    }
+
+    [Fact]
+    public void A_configuration_without_memory_is_an_error()
+    {
+        string config = Write("config.yml", "symbols:\n  0x8000000: main\n");
+        var e = Assert.Throws<DeviceDescriptionException>(() => FuzzwareImporter.Import(config));
+        Assert.Equal("memory_map", Assert.Single(e.Diagnostics).Field);
+    }
+
+    [Fact]
+    public void A_key_given_twice_keeps_its_last_value_with_a_warning_as_pyyaml_does()
+    {
+        string config = Write("config.yml", """
+            memory_map:
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+              ram: {base_addr: 0x30000000, size: 0x1000, permissions: rw-}
+            """);
+        var device = FuzzwareImporter.Import(config);
+        Assert.Equal(0x3000_0000UL, Assert.Single(device.Regions).Start);
+        Assert.Contains(device.Warnings, w => w.Message.Contains("key 'ram' appears twice", StringComparison.Ordinal) && w.Location!.Value.Line == 3);
+    }
+
+    [Fact]
+    public void An_ivt_offset_makes_sp_and_entry_come_from_the_table_there()
+    {
+        string bin = Path.Combine(_dir, "fw.bin");
+        var bytes = new byte[0x3000];
+        BitConverter.GetBytes(0x2000_0800u).CopyTo(bytes, 0x2000);
+        BitConverter.GetBytes(0x0800_2101u).CopyTo(bytes, 0x2004);
+        File.WriteAllBytes(bin, bytes);
+        string config = Write("config.yml", "memory_map:\n  rom: {base_addr: 0x8000000, size: 0x4000, file: fw.bin, ivt_offset: 0x2000}\n  ram: {base_addr: 0x20000000, size: 0x1000}\n");
+        var boot = FuzzwareImporter.Import(config).Boot;
+        Assert.Equal(new DeviceBoot(0x0800_2101, 0x2000_0800, 0x0800_0000), boot);
+    }
+
+    [Fact]
+    public void Halucinator_machine_fields_irq_and_qemu_names_are_imported()
+    {
+        string config = Write("memory.yaml", """
+            machine:
+              arch: cortex-m4
+              cpu_model: cortex-m4
+              entry_addr: 0x8000101
+            memories:
+              flash: {base_addr: 0x8000000, size: 0x10000, permissions: r-x}
+              ram: {base_addr: 0x20000000, size: 0x10000, permissions: rw-}
+            peripherals:
+              uart: {base_addr: 0x40011000, size: 0x400, qemu_name: stm32f4-usart, irq: 37, properties: {chardev: serial0}}
+            """);
+        var device = HalucinatorImporter.Import(config);
+        Assert.Equal(("cortex-m4", 0x0800_0101UL), (device.Cpu, device.Boot.EntryPoint!.Value));
+        var uart = Assert.Single(device.Peripherals);
+        Assert.Equal([37], uart.Irqs);
+        Assert.Contains("qemu_name stm32f4-usart", device.FindRegion("uart")!.Description, StringComparison.Ordinal);
+        Assert.Contains(device.Warnings, w => w.Field == "peripherals.uart.properties");
+    }
+}
