@@ -19,7 +19,7 @@ public sealed class Stm32Timer : Peripheral, IClockedPeripheral
         "STM32 basic/general-purpose timer: up-counting with PSC/ARR from executed instructions, update event, UIF/UIE interrupt (RM0008 15-16, RM0090 18-19)", 0x400,
         (settings, context) => new Stm32Timer(settings.Name, settings.Base,
             settings.Choice("kind", "general", "general", "basic") == "basic",
-            (int)settings.Number("counter_bits", 16, 16, 32) is var bits && bits is 16 or 32 ? bits : Invalid(settings),
+            settings.Choice("counter_bits", "16", "16", "32") == "32" ? 32 : 16,
             context.InterruptLine(settings.Irq()), context.Log))
     {
         Parameters =
@@ -121,8 +121,7 @@ public sealed class Stm32Timer : Peripheral, IClockedPeripheral
     {
         var (registers, counter, prescaled, prescaler, reload) = ((object?, ulong, ulong, ulong, ulong))state!;
         base.RestoreState(registers);
-        (_counter, _prescaled, _prescaler, _reload) = (counter, prescaled, prescaler, reload);
-        UpdateLine();
+        (_counter, _prescaled, _prescaler, _reload) = (counter, prescaled, prescaler, reload);   // the controller's snapshot holds the line's level
     }
 
     // Ticks until the counter passes ARR (from above ARR it first runs round through its maximum);
@@ -230,10 +229,4 @@ public sealed class Stm32Timer : Peripheral, IClockedPeripheral
                 }
             },
         };
-
-    private static int Invalid(PeripheralSettings settings)
-    {
-        settings.Error("counter_bits", "must be 16 or 32");
-        return 16;
-    }
 }
