@@ -1,3 +1,6 @@
+using MemGate.Devices;
+using MemGate.Devices.Config;
+using MemGate.Peripherals;
 using MemGate.Peripherals.Stm32;
 
 namespace MemGate.Tests.Peripherals;
@@ -82,5 +85,16 @@ public sealed class Stm32RccTests
         var pwr = Stm32Devices.Model<Stm32Pwr>("STM32F407", "PWR").Block;
         pwr.Write(0x04, 4, 1 << 9);                                      // BRE
         Assert.Equal(0x4000UL | 1 << 9 | 1 << 3, pwr.Read(0x04, 4));     // BRR
+    }
+
+    [Fact]
+    public void An_unknown_family_is_an_error_located_at_its_key()
+    {
+        string text = DeviceTemplates.GetText("STM32F103").Replace("model = \"stm32-rcc\"\nfamily = \"f1\"", "model = \"stm32-rcc\"\nfamily = \"f7\"", StringComparison.Ordinal);
+        var device = DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, "f7.toml");
+        var problem = Assert.Single(PeripheralRegistry.Default.Check(device));
+        Assert.EndsWith(".family", problem.Field, StringComparison.Ordinal);
+        Assert.Contains("must be one of f1, f4, f429", problem.Message, StringComparison.Ordinal);
+        Assert.NotNull(problem.Location);
     }
 }
