@@ -2,6 +2,7 @@ using MemGate.Devices;
 using MemGate.Peripherals.Arm;
 using MemGate.Peripherals.Misc;
 using MemGate.Peripherals.RiscV;
+using MemGate.Peripherals.Stm32;
 using MemGate.Peripherals.Uart;
 
 namespace MemGate.Peripherals;
@@ -26,7 +27,12 @@ public sealed class PeripheralRegistry
         .Add(SifiveTest.Info)
         .Add(Pl031Rtc.Info)
         .Add(GoldfishRtc.Info)
-        .Add(Pl061Gpio.Info);
+        .Add(Pl061Gpio.Info)
+        .Add(Stm32Rcc.Info)
+        .Add(Stm32Pwr.Info)
+        .Add(Stm32FlashInterface.Info)
+        .Add(Stm32Gpio.Info)
+        .Add(Stm32Timer.Info);
 
     /// <summary>The models, by name.</summary>
     public IReadOnlyCollection<PeripheralModelInfo> Models => _models.Values;
