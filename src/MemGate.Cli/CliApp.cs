@@ -31,6 +31,9 @@ public static class CliApp
     /// <summary><c>run</c>: the firmware faulted (a guest fault the machine does not deliver to the firmware).</summary>
     public const int GuestFault = 120;
 
+    /// <summary><c>run</c>: the MMIO input (<c>--mmio-input</c>) ran out, as a Fuzzware run ends.</summary>
+    public const int InputExhausted = 122;
+
     /// <summary><c>run</c>: the wall-time limit (<c>--timeout</c>) was reached (as timeout(1)).</summary>
     public const int Timeout = 124;
 

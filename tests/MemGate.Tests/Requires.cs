@@ -38,4 +38,20 @@ public static class Requires
         Skip.If(path is null, $"{name} is not installed (./test.sh installs it)");
         return path!;
     }
+
+    /// <summary>
+    /// A path under the real-world firmware folder that sits beside the repository (<c>../shared/realworld</c>:
+    /// Fuzzware's example targets); skips the test when that folder is not there.
+    /// </summary>
+    public static string RealWorld(params string[] parts)
+    {
+        string? directory = AppContext.BaseDirectory;
+        while (directory is not null && !File.Exists(Path.Combine(directory, "test.sh")))
+        {
+            directory = Path.GetDirectoryName(directory);
+        }
+        string root = Path.GetFullPath(Path.Combine(directory ?? "/", "..", "shared", "realworld"));
+        Skip.IfNot(Directory.Exists(root), $"the real-world firmware folder is not beside the repository ({root})");
+        return Path.Combine([root, .. parts]);
+    }
 }

@@ -10,12 +10,16 @@ using MemGate.Snapshots;
 
 namespace MemGate.Cli.Commands;
 
-/// <summary><c>memgate run FIRMWARE --device DEVICE</c>: loads an image and runs it on Unicorn on MemGate memory; UART output to stdout.</summary>
+/// <summary><c>memgate run [FIRMWARE] --device DEVICE</c>: loads an image (or runs what the device's files load) and runs it on Unicorn on MemGate memory; UART output to stdout.</summary>
 internal static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var firmware = new Argument<string>("firmware") { Description = "An ELF, Intel HEX or S-record image (raw binaries need --address)." };
+        var firmware = new Argument<string?>("firmware")
+        {
+            Description = "An ELF, Intel HEX or S-record image (raw binaries need --address); none when the device's regions load the firmware from their files (Fuzzware and HALucinator imports).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var device = new Option<string>("--device", "-d") { Description = "A template name or device file: Cortex-M3/M4 (STM32F103, STM32F407, STM32F429), RV32/RV64 virt, CortexA53 virt.", Required = true };
         var address = new Option<string?>("--address") { Description = "Load address of a raw binary." };
         var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Stop after this many instructions (0: no limit).", DefaultValueFactory = _ => 0 };
@@ -23,11 +27,12 @@ internal static class RunCommand
         var traceMmio = new Option<string?>("--trace-mmio") { Description = "Write every peripheral access as a JSON line to this file." };
         var runs = new Option<int>("--runs") { Description = "Run this many times, restoring guest memory from a snapshot taken after loading between runs (only the pages written are copied back).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print each run's summary (or fault) as one JSON line on stderr (JSON Lines); stdout stays the firmware's." };
+        var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports) from this file's bytes, in order; the run ends with 'input exhausted' when they run out." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
-            "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
+            "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio, shared, runs, json,
+            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, shared, runs, json,
         };
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
@@ -43,9 +48,18 @@ internal static class RunCommand
             }
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
-            var image = FirmwareReader.Load(parse.GetRequiredValue(firmware), rawAddress: raw);
+            var image = parse.GetValue(firmware) is { } firmwarePath ? FirmwareReader.Load(firmwarePath, rawAddress: raw) : null;
+            if (image is null && !description.Regions.Any(r => r.InitFile is not null))
+            {
+                throw new CommandInputException($"No firmware: give an image, or a device whose regions load one from their files (device '{description.Name}' has none).");
+            }
             // Before the machine exists: an image for another CPU would otherwise run a few wrong instructions and "exit".
-            image.CheckRunsOn(description);
+            image?.CheckRunsOn(description);
+            var input = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
+            if (input is null && description.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && (r.Unmodelled ?? description.Unmodelled) == UnmodelledPolicy.Input) is { } fed)
+            {
+                throw new CommandInputException($"Device '{description.Name}' serves unmodelled reads of region '{fed.Name}' from MMIO input (Fuzzware's model): give one with --mmio-input FILE.");
+            }
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
             using var machine = FirmwareMachine.Create(description, output, new FirmwareMachineOptions
             {
@@ -53,8 +67,12 @@ internal static class RunCommand
                 Trace = trace,
                 ErrorOutput = error,
                 Backing = parse.GetValue(shared) ? SharedMemoryBackingProvider.Instance : null,
+                MmioInput = input,
             });
-            machine.Load(image);
+            if (image is not null)
+            {
+                machine.Load(image);
+            }
             if (parse.GetValue(shared))
             {
                 foreach (var region in machine.Memory.Main.Regions.Where(r => r.HasHostMemory))
@@ -87,7 +105,8 @@ internal static class RunCommand
                     catch (EmulationFault fault)
                     {
                         output.Flush();
-                        string? function = image.SymbolAt(fault.ProgramCounter & ~1UL)?.Name;
+                        string? function = image?.SymbolAt(fault.ProgramCounter & ~1UL)?.Name
+                            ?? description.Symbols.Where(s => s.Address <= (fault.ProgramCounter & ~1UL)).MaxBy(s => s.Address)?.Name;
                         error.WriteLine(asJson
                             ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message, null, CliApp.GuestFault, machine.Instructions, null, null,
                                 new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Default.RunReport)
@@ -120,6 +139,7 @@ internal static class RunCommand
         RunOutcome.InstructionLimit => CliApp.InstructionLimit,
         RunOutcome.Timeout => CliApp.Timeout,
         RunOutcome.Idle => CliApp.Idle,
+        RunOutcome.InputExhausted => CliApp.InputExhausted,
         _ => CliApp.Interrupted,
     };
 
@@ -129,6 +149,7 @@ internal static class RunCommand
         RunOutcome.InstructionLimit => "instruction-limit",
         RunOutcome.Timeout => "timeout",
         RunOutcome.Idle => "idle",
+        RunOutcome.InputExhausted => "input-exhausted",
         _ => "interrupted",
     };
 }

@@ -77,8 +77,14 @@ public sealed class DeviceMemory : IDisposable
             // Peripheral regions get a bus first, so SVD blocks can be attached before the region goes live.
             foreach (var region in device.Regions.Where(r => r.Type == DeviceRegionType.Mmio))
             {
-                buses[region.Name] = new PeripheralBus(region.Name, region.Size, region.Start, PolicyOf(device.Unmodelled),
-                    plainFallback: device.Unmodelled == UnmodelledPolicy.Plain, device.ByteOrder, options.Log);
+                var policy = region.Unmodelled ?? device.Unmodelled;
+                if (policy == UnmodelledPolicy.Input && options.MmioInput is null)
+                {
+                    throw Invalid(device.Name, region.Unmodelled is null ? "memory.unmodelled" : $"{region.Name}.unmodelled",
+                        $"region '{region.Name}' serves unmodelled reads from MMIO input: give the run an input (memgate run --mmio-input FILE)");
+                }
+                buses[region.Name] = new PeripheralBus(region.Name, region.Size, region.Start, PolicyOf(policy),
+                    plainFallback: policy == UnmodelledPolicy.Plain, device.ByteOrder, options.Log, options.MmioInput);
             }
             foreach (var model in options.Models)
             {
@@ -126,6 +132,7 @@ public sealed class DeviceMemory : IDisposable
     {
         UnmodelledPolicy.Fault => UnmodelledAccessPolicy.Fault,
         UnmodelledPolicy.Record => UnmodelledAccessPolicy.Record,
+        UnmodelledPolicy.Input => UnmodelledAccessPolicy.Input,
         _ => UnmodelledAccessPolicy.ReadZeroWriteIgnore,
     };
 
@@ -151,7 +158,7 @@ public sealed class DeviceMemory : IDisposable
             RegisterBlock block;
             try
             {
-                block = peripheral.CreateBlock(device.ByteOrder, PolicyOf(device.Unmodelled), log,
+                block = peripheral.CreateBlock(device.ByteOrder, device.Unmodelled == UnmodelledPolicy.Input ? UnmodelledAccessPolicy.ReadZeroWriteIgnore : PolicyOf(device.Unmodelled), log,
                     definition => ApplyRules(definition, peripheral.Name, rules, blocks));
                 bus.Attach(offset, peripheral.Size, block, peripheral.Name);
             }

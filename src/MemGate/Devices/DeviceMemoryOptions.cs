@@ -21,6 +21,9 @@ public sealed record DeviceMemoryOptions
     /// <summary>Behavioural models attached in the peripheral regions before SVD blocks (which skip the addresses models take).</summary>
     public IReadOnlyList<PeripheralBlock> Models { get; init; } = [];
 
+    /// <summary>Serves unmodelled reads of regions whose policy is <see cref="UnmodelledPolicy.Input"/>.</summary>
+    public MmioInput? MmioInput { get; init; }
+
     /// <summary>Receives a line per unmodelled peripheral access (policies ignore and record).</summary>
     public Action<string>? Log { get; init; }
 }

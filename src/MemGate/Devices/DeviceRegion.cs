@@ -32,6 +32,9 @@ public sealed record DeviceRegion(string Name, ulong Start, ulong Size, Permissi
     /// <summary>Where in the region the file's bytes go (0: at its start).</summary>
     public ulong LoadOffset { get; init; }
 
+    /// <summary>For mmio regions: what accesses nothing models do here, overriding the device's <c>[memory] unmodelled</c>; null: the device's.</summary>
+    public UnmodelledPolicy? Unmodelled { get; init; }
+
     /// <summary>Free text, for example the datasheet's name for the region.</summary>
     public string Description { get; init; } = "";
 

@@ -14,4 +14,7 @@ public enum UnmodelledPolicy
 
     /// <summary>As <see cref="Ignore"/>, and every access is recorded.</summary>
     Record,
+
+    /// <summary>Reads take their bytes from the run's MMIO input (as Fuzzware serves unmodelled MMIO), writes are dropped; the run ends when the input runs out.</summary>
+    Input,
 }

@@ -38,6 +38,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private readonly UnicornHandle _engine;
     private readonly List<GCHandle> _pins = [];
     private Exception? _callbackError;
+    private MmioInput? _mmioInput;   // rewound at each run from reset
     private ulong _callbackPc;
     private EmulationFault? _fault;
     private int? _exitCode;
@@ -168,6 +169,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         var memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions
         {
             BaseDirectory = options.BaseDirectory, Models = peripherals.Blocks, Trace = options.Trace, Backing = options.Backing, Registers = registers,
+            MmioInput = options.MmioInput,
         });
         return (memory, peripherals);
     }
@@ -178,6 +180,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         try
         {
             var machine = create();
+            machine._mmioInput = options.MmioInput;
             ((EngineRegisterFile)memory.CpuRegisters).Bind(machine);
             if (options.Trace is { } trace)
             {
@@ -222,6 +225,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <exception cref="EmulationFault">The firmware faulted; the exception carries PC, address and access.</exception>
     public RunResult Run(ulong maxInstructions = 0, TimeSpan? timeout = null)
     {
+        _mmioInput?.Rewind();
         var main = Memory.Main;
         foreach (var (address, size) in _copied)
         {
@@ -345,6 +349,10 @@ public abstract unsafe class FirmwareMachine : IDisposable
             _counter->Instructions = Math.Min(Instructions, maxInstructions);
         }
         SyncTime();   // the models show the time the run reached
+        if (_callbackError is MmioInputExhaustedException)
+        {
+            return new RunResult(null, "input exhausted", clock.Elapsed, Instructions, RunOutcome.InputExhausted);
+        }
         if (_callbackError is { } pending)
         {
             throw new EmulationFault($"Run stopped at PC 0x{_callbackPc:X8}: {pending.Message}", _callbackPc, (pending as GuestMemoryException)?.Address.Value,

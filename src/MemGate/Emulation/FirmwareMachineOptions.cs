@@ -12,6 +12,9 @@ public sealed record FirmwareMachineOptions
     /// <summary>Records every peripheral access, with the program counter.</summary>
     public MmioTrace? Trace { get; init; }
 
+    /// <summary>Serves unmodelled MMIO reads of regions whose policy is <c>input</c>; rewound at every run from reset. When it runs out, the run ends with <see cref="RunOutcome.InputExhausted"/>.</summary>
+    public MmioInput? MmioInput { get; init; }
+
     /// <summary>Where the firmware's standard error (semihosting handle 2) goes; default: the output.</summary>
     public TextWriter? ErrorOutput { get; init; }
 

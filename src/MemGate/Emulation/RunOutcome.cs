@@ -17,4 +17,7 @@ public enum RunOutcome
 
     /// <summary>The CPU waits for an interrupt that nothing will raise.</summary>
     Idle,
+
+    /// <summary>An unmodelled MMIO read needed more of the run's MMIO input than was left (the end of a Fuzzware-style run).</summary>
+    InputExhausted,
 }

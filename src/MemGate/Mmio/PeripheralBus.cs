@@ -14,8 +14,9 @@ namespace MemGate.Mmio;
 /// <param name="plainFallback">Serve uncovered offsets as plain registers (reads return what was written).</param>
 /// <param name="order">The CPU's byte order (for the plain fallback).</param>
 /// <param name="log">Receives a line per unmodelled access under the non-faulting policies.</param>
+/// <param name="input">Serves unmodelled reads under <see cref="UnmodelledAccessPolicy.Input"/> (required with it).</param>
 public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, UnmodelledAccessPolicy policy, bool plainFallback,
-    ByteOrder order = ByteOrder.LittleEndian, Action<string>? log = null) : IMmioHandler, IRegisterNames
+    ByteOrder order = ByteOrder.LittleEndian, Action<string>? log = null, MmioInput? input = null) : IMmioHandler, IRegisterNames
 {
     private readonly List<(ulong Offset, ulong Size, IMmioHandler Handler, string Name)> _devices = [];
     private readonly PlainRegisters? _plain = plainFallback ? new PlainRegisters(size, order) : null;
@@ -65,8 +66,7 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
             {
                 return _plain.Read(offset, size);
             }
-            HandleUnmodelled(offset, size, isWrite: false, 0);   // one access, as the CPU made it
-            return 0;
+            return ReadUnmodelled(offset, size);   // one access, as the CPU made it
         }
         // Rare: the access spans a device edge or a gap under a policy; split it into bytes.
         ulong value = 0;
@@ -128,8 +128,7 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
         {
             return _plain.Read(at, 1);
         }
-        HandleUnmodelled(at, 1, isWrite: false, 0);
-        return 0;
+        return ReadUnmodelled(at, 1);
     }
 
     private void WriteByte(ulong at, ulong value)
@@ -149,10 +148,22 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
         }
     }
 
+    private ulong ReadUnmodelled(ulong at, int size)
+    {
+        if (policy == UnmodelledAccessPolicy.Input)
+        {
+            return (input ?? throw new InvalidOperationException($"Region '{Name}' serves unmodelled reads from MMIO input, but none was given.")).Take(size, BaseAddress + at);
+        }
+        HandleUnmodelled(at, size, isWrite: false, 0);
+        return 0;
+    }
+
     private void HandleUnmodelled(ulong at, int size, bool isWrite, ulong value)
     {
         switch (policy)
         {
+            case UnmodelledAccessPolicy.Input:
+                return;   // writes are dropped; reads go through ReadUnmodelled
             case UnmodelledAccessPolicy.Fault:
                 throw new GuestMemoryException(GuestFault.NoRegister, isWrite ? AccessKind.Write : AccessKind.Read, new GuestAddress(BaseAddress + at), (ulong)size, Name,
                     $"{(isWrite ? "Write to" : "Read of")} 0x{BaseAddress + at:X}: no peripheral is modelled there in region '{Name}'.");

@@ -11,4 +11,7 @@ public enum UnmodelledAccessPolicy
 
     /// <summary>As <see cref="ReadZeroWriteIgnore"/>, and every access is kept in <see cref="RegisterBlock.Unmodelled"/>.</summary>
     Record,
+
+    /// <summary>Reads take their value from the <see cref="MmioInput"/> (little-endian, as many bytes as the access is wide); writes are dropped.</summary>
+    Input,
 }

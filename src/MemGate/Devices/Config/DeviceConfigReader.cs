@@ -18,7 +18,7 @@ public static class DeviceConfigReader
     private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces", "unmodelled"];
     private static readonly string[] RuleKeys = ["register", "field", "reads", "follows"];
     private static readonly string[] SpaceKeys = ["name", "width", "description"];
-    private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "file_size", "load_offset", "layout", "description"];
+    private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "file_size", "load_offset", "layout", "unmodelled", "description"];
     private static readonly string[] BootKeys = ["entry_point", "initial_sp", "vector_table"];
     private static readonly string[] SymbolKeys = ["name", "address"];
     private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model", "irq"];
@@ -99,13 +99,7 @@ public static class DeviceConfigReader
             bool allocateAtOnce = Bool(memory, "memory.allocate_at_once") ?? true;
             ulong pageSize = Number(memory, "memory.page_size", isSize: true) ?? 1;
             int spaceCount = Count(memory, "memory.address_spaces", 1, 16) ?? 1;
-            var unmodelled = UnmodelledPolicy.Plain;
-            if (Text(memory, "memory.unmodelled") is { } policyText)
-            {
-                unmodelled = TryName<UnmodelledPolicy>(policyText, out var p)
-                    ? p
-                    : ErrorValue("memory.unmodelled", memory!.Get("unmodelled")!, "must be \"plain\", \"fault\", \"ignore\" or \"record\"", UnmodelledPolicy.Plain);
-            }
+            var unmodelled = Policy(memory, "memory.unmodelled") ?? UnmodelledPolicy.Plain;
             string? svd = Text(device, "device.svd");
 
             var spaces = new List<DeviceAddressSpace>();
@@ -192,6 +186,7 @@ public static class DeviceConfigReader
                     FileOffset = Number(node, $"{at}.file_offset", isSize: false) ?? 0,
                     FileSize = Number(node, $"{at}.file_size", isSize: true),
                     LoadOffset = Number(node, $"{at}.load_offset", isSize: false) ?? 0,
+                    Unmodelled = Policy(node, $"{at}.unmodelled"),
                     RegisterLayout = Text(node, $"{at}.layout"),
                     Description = Text(node, $"{at}.description") ?? "",
                 });
@@ -436,6 +431,10 @@ public static class DeviceConfigReader
             }
             return node.Text;
         }
+
+        private UnmodelledPolicy? Policy(ConfigNode? map, string field) => Text(map, field) is not { } text ? null
+            : TryName<UnmodelledPolicy>(text, out var policy) ? policy
+            : ErrorValue<UnmodelledPolicy?>(field, map!.Get("unmodelled")!, "must be \"plain\", \"fault\", \"ignore\", \"record\" or \"input\"", null);
 
         private bool? Bool(ConfigNode? map, string field) => Text(map, field) switch
         {

@@ -87,6 +87,10 @@ public static class DeviceConfigWriter
                 {
                     f["load_offset"] = Hex(r.LoadOffset);
                 }
+                if (r.Unmodelled is { } policy)
+                {
+                    f["unmodelled"] = policy.ToString().ToLowerInvariant();
+                }
                 Optional(f, "description", r.Description);
                 return f;
             }).ToList();

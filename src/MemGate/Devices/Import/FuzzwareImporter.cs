@@ -99,6 +99,7 @@ public static class FuzzwareImporter
             map.AddRegion(node, new DeviceRegion(name, start, size, permissions, type, DeviceDescription.DefaultSpace)
             {
                 InitFile = contents,   // absolute here; writers make it relative to where the device file goes
+                Unmodelled = type == DeviceRegionType.Mmio && !name.Contains("mmio", StringComparison.OrdinalIgnoreCase) ? UnmodelledPolicy.Plain : null,
                 FileOffset = fileOffset,
                 FileSize = fileSize,
                 LoadOffset = loadOffset,
@@ -128,7 +129,8 @@ public static class FuzzwareImporter
             scalars.TryGetValue("initial_sp", out var sp) ? map.Number(Wrap(sp), "v", "initial_sp", true) & ~3UL : tableSp,
             vectorTable);
         string deviceName = Path.GetFileName(Path.GetDirectoryName(main)) is { Length: > 0 } dir ? dir : Path.GetFileNameWithoutExtension(path);
-        return map.Build(deviceName, $"Imported from Fuzzware configuration {Path.GetFileName(path)}", "armv7-m", "cortex-m3", boot);
+        // Fuzzware serves every MMIO read nothing models from the fuzz input; its system region (nvic) is plain memory there.
+        return map.Build(deviceName, $"Imported from Fuzzware configuration {Path.GetFileName(path)}", "armv7-m", "cortex-m3", boot, UnmodelledPolicy.Input);
     }
 
     // Fuzzware's lookup: relative to the main config, or to the file naming it when written "./…"; a wildcard must match exactly one file.

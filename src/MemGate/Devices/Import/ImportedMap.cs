@@ -104,7 +104,7 @@ internal sealed class ImportedMap(string file)
     }
 
     /// <summary>Builds the device; every problem found so far, or by validation, is thrown together with its place.</summary>
-    public DeviceDescription Build(string name, string description, string architecture, string cpu, DeviceBoot boot)
+    public DeviceDescription Build(string name, string description, string architecture, string cpu, DeviceBoot boot, UnmodelledPolicy unmodelled = UnmodelledPolicy.Plain)
     {
         if (_problems.Count > 0)
         {
@@ -113,7 +113,7 @@ internal sealed class ImportedMap(string file)
         try
         {
             var device = new DeviceDescription(name, Regions, peripherals: Peripherals, description: description, architecture: architecture, cpu: cpu,
-                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols);
+                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled);
             device.Warnings = [.. _warnings, .. device.Warnings.Select(Locate)];
             return device;
         }
