@@ -93,7 +93,7 @@ public interface ICpuEngine : IDisposable
     void HookInstruction(ulong address);
 
     /// <summary>AArch64: reports every MRS and MSR to the events (code translated before this call is not affected).</summary>
-    /// <exception cref="NotSupportedException">The engine's CPU has no system registers.</exception>
+    /// <exception cref="CpuEngineException">The engine's CPU has no such instructions.</exception>
     void HookSystemRegisters();
 
     /// <summary>AArch64: reads a system register by its encoding.</summary>
