@@ -78,11 +78,6 @@ public sealed class DeviceMemory : IDisposable
             foreach (var region in device.Regions.Where(r => r.Type == DeviceRegionType.Mmio))
             {
                 var policy = region.Unmodelled ?? device.Unmodelled;
-                if (policy == UnmodelledPolicy.Input && options.MmioInput is null)
-                {
-                    throw Invalid(device.Name, region.Unmodelled is null ? "memory.unmodelled" : $"{region.Name}.unmodelled",
-                        $"region '{region.Name}' serves unmodelled reads from MMIO input: give the run an input (memgate run --mmio-input FILE)");
-                }
                 buses[region.Name] = new PeripheralBus(region.Name, region.Size, region.Start, PolicyOf(policy),
                     plainFallback: policy == UnmodelledPolicy.Plain, device.ByteOrder, options.Log, options.MmioInput);
             }

@@ -1,7 +1,8 @@
 using MemGate.Devices;
+using MemGate.Engine;
 using MemGate.Memory;
 using MemGate.Mmio;
-using MemGate.Native;
+using MemGate.Native;   // only for Unicorn's register ids, which are the engine's ids for this architecture
 using MemGate.Peripherals;
 using MemGate.Peripherals.Arm;
 
@@ -48,8 +49,8 @@ public sealed class Aarch64Machine : FirmwareMachine
     private readonly Gicv2 _gic;
     private readonly GenericTimer _timer;
 
-    private Aarch64Machine(DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, Gicv2 gic, GenericTimer timer)
-        : base(memory, peripherals, output, errorOutput, Unicorn.ArchArm64, Unicorn.ModeArm, Unicorn.CpuArm64A53, engineOwned: false)
+    private Aarch64Machine(ICpuEngine engine, DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, Gicv2 gic, GenericTimer timer)
+        : base(engine, memory, peripherals, output, errorOutput, engineOwned: false)
     {
         _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 8);
         _gic = gic;
@@ -73,10 +74,11 @@ public sealed class Aarch64Machine : FirmwareMachine
         {
             throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}'; the AArch64 machine runs cortex-a53.");
         }
-        var (memory, peripherals) = Allocate(device, output, options, EngineRegisterFile.Aarch64(), Gicv2.Info.Model);
-        var gic = peripherals.Find<Gicv2>()!;
-        var timer = new GenericTimer(gic);
-        return Build(memory, options, () => new Aarch64Machine(memory, peripherals, output, options.ErrorOutput, gic, timer));
+        return Build(device, output, options, EngineRegisterFile.Aarch64(), Gicv2.Info.Model, (engine, memory, peripherals) =>
+        {
+            var gic = peripherals.Find<Gicv2>()!;
+            return new Aarch64Machine(engine, memory, peripherals, output, options.ErrorOutput, gic, new GenericTimer(gic));
+        });
     }
 
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
@@ -197,25 +199,25 @@ public sealed class Aarch64Machine : FirmwareMachine
     }
 
     // The counter and EL1 timer registers (op0 3, op1 3, CRn 14) are the model's; everything else is Unicorn's.
-    private protected override bool SystemRegisterRead(in Arm64SystemRegister register, out ulong value)
+    private protected override bool SystemRegisterRead(SystemRegister register, out ulong value)
     {
         value = 0;
         SyncTime();
         return IsTimerRegister(register) && _timer.TryRead(register.Crm, register.Op2, out value);
     }
 
-    private protected override bool SystemRegisterWritten(in Arm64SystemRegister register)
+    private protected override bool SystemRegisterWritten(SystemRegister register, ulong value)
     {
         if (register is { Op0: 3, Op1: 0, Crn: 1, Crm: 0, Op2: 2 })   // CPACR_EL1: Unicorn stores it, the machine enforces FPEN
         {
-            _fpEnable = (register.Value >> 20) & 3;
+            _fpEnable = (value >> 20) & 3;
             return false;
         }
         SyncTime();
-        return IsTimerRegister(register) && _timer.TryWrite(register.Crm, register.Op2, register.Value);
+        return IsTimerRegister(register) && _timer.TryWrite(register.Crm, register.Op2, value);
     }
 
-    private static bool IsTimerRegister(in Arm64SystemRegister register) => register is { Op0: 3, Op1: 3, Crn: 14 };
+    private static bool IsTimerRegister(SystemRegister register) => register is { Op0: 3, Op1: 3, Crn: 14 };
 
     // Unicorn reports every exception here without taking it: semihosting calls are served, the rest are
     // taken to EL1 with the syndrome QEMU would give.

@@ -1,7 +1,8 @@
 using MemGate.Devices;
+using MemGate.Engine;
 using MemGate.Memory;
 using MemGate.Mmio;
-using MemGate.Native;
+using MemGate.Native;   // only for Unicorn's register ids, which are the engine's ids for this architecture
 using MemGate.Peripherals;
 using MemGate.Peripherals.Arm;
 
@@ -36,7 +37,6 @@ public sealed class CortexMMachine : FirmwareMachine
     private const uint BkptSemihosting = 0xBEAB;
     private const uint WfiInstruction = 0xBF30;
     private const uint WfeInstruction = 0xBF20;
-    private const int ErrorInvalidInstruction = 10;   // UC_ERR_INSN_INVALID
     private const uint XpsrThumb = 1u << 24;
     private const uint ExcpUndefined = 1;
     private const uint ExcpPrefetchAbort = 3;
@@ -67,9 +67,9 @@ public sealed class CortexMMachine : FirmwareMachine
     private const ulong ExtendedFrameSize = 0x68;   // + S0-S15, FPSCR and a reserved word
     private const int FpRegistersStacked = 16;
 
-    private CortexMMachine(DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, int cpuModel, ArmSystemControlSpace scs,
+    private CortexMMachine(ICpuEngine engine, DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, ArmSystemControlSpace scs,
         bool engineOwned)
-        : base(memory, peripherals, output, errorOutput, Unicorn.ArchArm, Unicorn.ModeThumb, cpuModel, engineOwned)
+        : base(engine, memory, peripherals, output, errorOutput, engineOwned)
     {
         Nvic = scs.Nvic;
         _fpu = scs.Fpu;
@@ -94,16 +94,13 @@ public sealed class CortexMMachine : FirmwareMachine
     internal static CortexMMachine Create(DeviceDescription device, TextWriter output, FirmwareMachineOptions options, bool engineOwned)
     {
         ArgumentNullException.ThrowIfNull(device);
-        int model = device.Cpu.ToLowerInvariant() switch
+        if (device.Cpu.ToLowerInvariant() is not ("cortex-m3" or "cortex-m4"))
         {
-            "cortex-m3" => Unicorn.CpuArmCortexM3,
-            "cortex-m4" => Unicorn.CpuArmCortexM4,
-            _ => throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}'; the Cortex-M machine runs cortex-m3 and cortex-m4."),
-        };
+            throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}'; the Cortex-M machine runs cortex-m3 and cortex-m4.");
+        }
         // The NVIC, SCB and SysTick come from the file's "armv7m-scs" entry (line count, priority bits), else with the architecture's defaults.
-        var (memory, peripherals) = Allocate(device, output, options, EngineRegisterFile.CortexM(), ArmSystemControlSpace.Info.Model);
-        var scs = peripherals.Find<ArmSystemControlSpace>()!;
-        return Build(memory, options, () => new CortexMMachine(memory, peripherals, output, options.ErrorOutput, model, scs, engineOwned));
+        return Build(device, output, options, EngineRegisterFile.CortexM(), ArmSystemControlSpace.Info.Model, (engine, memory, peripherals) =>
+            new CortexMMachine(engine, memory, peripherals, output, options.ErrorOutput, peripherals.Find<ArmSystemControlSpace>()!, engineOwned));
     }
 
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
@@ -404,9 +401,9 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     // Unicorn stops the engine at an undefined instruction and at one run with EPSR.T clear (PC on it) instead of raising them.
-    private protected override bool TakeEngineStop(int error)
+    private protected override bool TakeEngineStop(CpuEngineException error)
     {
-        if (error != ErrorInvalidInstruction)
+        if (error.Error != CpuEngineError.InvalidInstruction)
         {
             return false;
         }

@@ -1,5 +1,5 @@
 using MemGate.Mmio;
-using MemGate.Native;
+using MemGate.Native;   // only for Unicorn's register ids, which are the engine's ids for this architecture
 
 namespace MemGate.Emulation;
 

@@ -1,27 +1,28 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using MemGate.Devices;
+using MemGate.Engine;
 using MemGate.Memory;
 using MemGate.Mmio;
-using MemGate.Native;
 using MemGate.Peripherals;
 using MemGate.Snapshots;
 
 namespace MemGate.Emulation;
 
 /// <summary>
-/// Runs firmware on Unicorn directly on a device's MemGate memory, whatever the CPU: RAM and flash are
-/// mapped with <c>uc_mem_map_ptr</c> on MemGate's own host pages (no copies; permissions carried
-/// over); peripheral regions and pages that regions share go through <c>uc_mmio_map</c> to the
-/// guest-memory API, so register models, policies and traces apply. Subclasses add what a CPU family
-/// needs: reset, exceptions and interrupts, its console and exit devices.
+/// Runs firmware on a CPU engine (<see cref="ICpuEngine"/>; Unicorn for every CPU today) directly on a
+/// device's MemGate memory, whatever the CPU: RAM and flash are mapped on MemGate's own host pages (no
+/// copies; permissions carried over); peripheral regions and pages that regions share go through the
+/// engine's MMIO callbacks to the guest-memory API, so register models, policies and traces apply. This
+/// class is the machine's policy (run loop, limits, exits and faults, time, snapshots); subclasses add
+/// what a CPU family needs: reset, exceptions and interrupts, its console and exit devices.
 /// </summary>
 /// <remarks>
-/// An exception thrown in a callback never crosses into native code: it is kept, the engine is
+/// An exception thrown in an engine event never crosses into native code: it is kept, the engine is
 /// stopped, and it is rethrown as an <see cref="EmulationFault"/> when <see cref="Run"/> returns.
-/// Instructions are counted per translated block as it is entered, by a native block hook
-/// (<see cref="BlockCounter"/>) that calls back into the machine only when a block is new or the
-/// machine asked to look again (a timer due, an interrupt that may be taken). Timers advance lazily by
+/// Instructions are counted by the engine per translated block as it is entered, reporting to the
+/// machine only when a block is new or the machine asked to look again (a timer due, an interrupt that
+/// may be taken). Timers advance lazily by
 /// the instructions counted, before any peripheral access and at those call-backs. When an instruction raises an
 /// exception, the count is corrected to the instructions before it plus the trapping one. Limits (time,
 /// instructions, a stop request) are also checked at every exception, so a storm of traps that never
@@ -29,24 +30,19 @@ namespace MemGate.Emulation;
 /// </remarks>
 public abstract unsafe class FirmwareMachine : IDisposable
 {
-    // uc_emu_stop from a hook does not stop Unicorn 2.0.1 reliably; sending the PC to the `until`
-    // address of uc_emu_start does, provided code is mapped there (a fetch fault would come first).
-    // A page no region uses gets "branch to self" instructions for that.
+    // An engine's stop request from inside an event does not always end the run (Unicorn 2.0.1's
+    // uc_emu_stop from a hook did not); sending the PC to the `until` address of the run does, provided
+    // code is mapped there (a fetch fault would come first). A page no region uses gets "branch to self"
+    // instructions for that.
     private ulong _haltAddress;
     private nint _haltPage;
 
-    private readonly UnicornHandle _engine;
-    private readonly List<GCHandle> _pins = [];
+    private readonly ICpuEngine _engine;
     private Exception? _callbackError;
     private MmioInput? _mmioInput;   // rewound at each run from reset
     private ulong _callbackPc;
     private EmulationFault? _fault;
     private int? _exitCode;
-    // The counter and its table live on the pinned object heap: fixed addresses for the native stub, freed with the machine.
-    private readonly byte[] _counterMemory = GC.AllocateArray<byte>(sizeof(BlockCounter), pinned: true);
-    private readonly ulong[] _blockKeys = GC.AllocateArray<ulong>(BlockCounter.TableSize, pinned: true);
-    private readonly uint[] _blockCounts = GC.AllocateArray<uint>(BlockCounter.TableSize, pinned: true);
-    private readonly BlockCounter* _counter;
     private ulong _timeAt;   // the instruction count up to which the machine's timers have advanced
     private volatile bool _stopRequested;
 
@@ -57,44 +53,30 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded
 
 
-    // Benchmarks only: RAM and flash in engine-owned memory (uc_mem_map) filled from MemGate at each run —
-    // "raw Unicorn" as the baseline for MemGate's zero-copy mapping.
+    // Benchmarks only: RAM and flash in engine-owned memory filled from MemGate at each run — "raw
+    // Unicorn" as the baseline for MemGate's zero-copy mapping.
     private readonly bool _engineOwned;
     private readonly List<(ulong Address, ulong Size)> _copied = [];
 
-    private protected FirmwareMachine(DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, int arch, int mode, int? cpuModel, bool engineOwned)
+    /// <summary>Builds the machine over <paramref name="engine"/>, which it owns from now on (disposed here if the construction fails).</summary>
+    private protected FirmwareMachine(ICpuEngine engine, DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, bool engineOwned)
     {
         Memory = memory;
         Peripherals = peripherals;
         peripherals.Context.Exit = Exit;
         ErrorOutput = errorOutput ?? output;
         _engineOwned = engineOwned;
-        _engine = UnicornHandle.Open(arch, mode);
-        _counter = (BlockCounter*)Marshal.UnsafeAddrOfPinnedArrayElement(_counterMemory, 0);
-        _counter->Keys = (ulong*)Marshal.UnsafeAddrOfPinnedArrayElement(_blockKeys, 0);
-        _counter->Counts = (uint*)Marshal.UnsafeAddrOfPinnedArrayElement(_blockCounts, 0);
-        _counter->Slow = (nint)(delegate* unmanaged<nint, ulong, uint, nint, void>)&OnBlock;
+        _engine = engine;
         try
         {
-            if (cpuModel is { } model)
-            {
-                Check(Unicorn.Control(Engine, Unicorn.CtlWriteCpuModel, model), "uc_ctl(CPU_MODEL)");
-            }
-            Check(Unicorn.Query(Engine, Unicorn.QueryPageSize, out nuint page), "uc_query(PAGE_SIZE)");
-            Granule = page;
-            var self = GCHandle.Alloc(this);
-            _pins.Add(self);
-            _counter->Owner = GCHandle.ToIntPtr(self);
+            Granule = engine.PageSize;
             MapMemory();
             MapHaltPage();
-            nint hook;
-            Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookIntr, (delegate* unmanaged<nint, uint, nint, void>)&OnInterrupt, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(INTR)");
-            Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookBlock, (void*)BlockCounter.Stub, (nint)_counter, 1, 0), "uc_hook_add(BLOCK)");
-            Check(Unicorn.HookAdd(Engine, out hook, Unicorn.HookMemInvalid, (delegate* unmanaged<nint, int, ulong, int, long, nint, byte>)&OnInvalidMemory, GCHandle.ToIntPtr(self), 1, 0), "uc_hook_add(MEM_INVALID)");
+            engine.Attach(new EngineEvents(this));
         }
         catch
         {
-            // The pins would keep this half-built machine alive for ever; the caller disposes the memory.
+            // The engine's handles would keep this half-built machine alive for ever; the caller disposes the memory.
             ReleaseEngine();
             throw;
         }
@@ -115,16 +97,14 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>Where the firmware's standard error (semihosting handle 2) goes.</summary>
     protected TextWriter ErrorOutput { get; }
 
-    /// <summary>Unicorn's mapping granule for this CPU (1 KiB on 32-bit ARM, 4 KiB elsewhere).</summary>
+    /// <summary>The engine's mapping granule for this CPU (Unicorn: 1 KiB on 32-bit ARM, 4 KiB elsewhere).</summary>
     protected ulong Granule { get; }
 
     /// <summary>The CPU's live registers, for register windows (a device's <c>registers</c> regions show them too).</summary>
     public ICpuRegisterFile Registers => Memory.CpuRegisters;
 
     /// <summary>Instructions executed so far in the current or last run.</summary>
-    public ulong Instructions => _counter->Instructions;
-
-    private nint Engine => _engine.DangerousGetHandle();
+    public ulong Instructions => _engine.Instructions;
 
     /// <summary>
     /// Allocates <paramref name="device"/> with the peripheral models its CPU family needs and builds the
@@ -157,29 +137,36 @@ public abstract unsafe class FirmwareMachine : IDisposable
     }
 
     /// <summary>
-    /// Builds the device's peripheral models (with the ones its architecture defines, where the file has
-    /// none) and allocates its memory with them attached; Unicorn must be present.
+    /// Creates the CPU engine for the device (Unicorn, unless the options name another factory), builds the
+    /// device's peripheral models (with <paramref name="architectural"/> ones its architecture defines, where
+    /// the file has none), allocates its memory with them attached, and the machine over all three, which it
+    /// then owns (everything is released if a step fails); lets the trace read the machine's PC.
     /// </summary>
+    /// <exception cref="NotSupportedException">Unicorn is not installed.</exception>
     /// <exception cref="DeviceDescriptionException">A peripheral entry cannot be built (every problem located).</exception>
-    private protected static (DeviceMemory Memory, PeripheralSet Peripherals) Allocate(DeviceDescription device, TextWriter output, FirmwareMachineOptions options,
-        EngineRegisterFile registers, params string[] architectural)
+    private protected static T Build<T>(DeviceDescription device, TextWriter output, FirmwareMachineOptions options, EngineRegisterFile registers, string architectural,
+        Func<ICpuEngine, DeviceMemory, PeripheralSet, T> create) where T : FirmwareMachine
     {
-        Unicorn.Require();
-        var peripherals = PeripheralRegistry.Default.Build(device, new PeripheralContext(device, output), architectural);
-        var memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions
-        {
-            BaseDirectory = options.BaseDirectory, Models = peripherals.Blocks, Trace = options.Trace, Backing = options.Backing, Registers = registers,
-            MmioInput = options.MmioInput,
-        });
-        return (memory, peripherals);
-    }
-
-    /// <summary>Builds a machine over memory it now owns (released if the construction fails) and lets the trace read its PC.</summary>
-    private protected static T Build<T>(DeviceMemory memory, FirmwareMachineOptions options, Func<T> create) where T : FirmwareMachine
-    {
+        var engine = (options.EngineFactory ?? UnicornEngine.ForDevice)(device);
+        DeviceMemory memory;
+        PeripheralSet peripherals;
         try
         {
-            var machine = create();
+            peripherals = PeripheralRegistry.Default.Build(device, new PeripheralContext(device, output), architectural);
+            memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions
+            {
+                BaseDirectory = options.BaseDirectory, Models = peripherals.Blocks, Trace = options.Trace, Backing = options.Backing, Registers = registers,
+                MmioInput = options.MmioInput,
+            });
+        }
+        catch
+        {
+            engine.Dispose();
+            throw;
+        }
+        try
+        {
+            var machine = create(engine, memory, peripherals);
             machine._mmioInput = options.MmioInput;
             ((EngineRegisterFile)memory.CpuRegisters).Bind(machine);
             if (options.Trace is { } trace)
@@ -190,6 +177,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
         catch
         {
+            engine.Dispose();   // again, if the base constructor did: a subclass's constructor may fail after it
             memory.Dispose();
             throw;
         }
@@ -212,14 +200,10 @@ public abstract unsafe class FirmwareMachine : IDisposable
     }
 
     /// <summary>
-    /// Drops Unicorn's translated code for [address, address + length): call it after writing code from
+    /// Drops the engine's translated code for [address, address + length): call it after writing code from
     /// the host (the engine reads MemGate's pages directly, but keeps translations of code it ran).
     /// </summary>
-    public void InvalidateCode(ulong address, ulong length)
-    {
-        Check(Unicorn.Control(Engine, Unicorn.CtlWriteTbRemoveCache, address, address + length), "uc_ctl(TB_REMOVE_CACHE)");
-        Array.Clear(_blockKeys);
-    }
+    public void InvalidateCode(ulong address, ulong length) => _engine.InvalidateCode(address, length);
 
     /// <summary>Resets the CPU and runs until the firmware exits, faults, or a limit is reached (0 = none).</summary>
     /// <exception cref="EmulationFault">The firmware faulted; the exception carries PC, address and access.</exception>
@@ -229,7 +213,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         var main = Memory.Main;
         foreach (var (address, size) in _copied)
         {
-            Check(Unicorn.MemWrite(Engine, address, (void*)main.Translate(new GuestAddress(address), size), (nuint)size), "uc_mem_write");
+            _engine.WriteMemory(address, new ReadOnlySpan<byte>((void*)main.Translate(new GuestAddress(address), size), checked((int)size)));
         }
         return RunFrom(Reset(), maxInstructions, timeout);
     }
@@ -256,7 +240,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         var memory = GuestSnapshot.Take(Memory.Main);
         try
         {
-            return new MachineSnapshot(this, memory, UnicornContextHandle.Save(Engine), SaveModels());
+            return new MachineSnapshot(this, memory, _engine.SaveContext(), SaveModels());
         }
         catch
         {
@@ -274,7 +258,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
             throw new ArgumentException("The snapshot was taken of another machine.", nameof(snapshot));
         }
         var restore = snapshot.Memory.Restore();
-        snapshot.Cpu.RestoreInto(Engine);
+        _engine.RestoreContext(snapshot.Cpu);
         _resumePc = null;
         RestoreModels(snapshot.Models);
         return restore;
@@ -287,39 +271,26 @@ public abstract unsafe class FirmwareMachine : IDisposable
         _accessTrap?.Cpu.Dispose();
         _accessTrap = null;
         _exitCode = null;
-        _counter->Instructions = 0;
-        _counter->BlockSize = 0;
+        _engine.Instructions = 0;
         _timeAt = 0;
         _stopRequested = false;
         _resumePc = null;
         _maxInstructions = maxInstructions;
         var clock = Stopwatch.StartNew();
         _deadline = timeout is { } limit ? Stopwatch.GetTimestamp() + (long)Math.Min(limit.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2) : 0;
-        int error;
+        CpuEngineException? error;
         string? idle = null;
         while (true)
         {
-            ulong micros = 0;
-            if (timeout is { } t)
-            {
-                var left = t - clock.Elapsed;
-                micros = (ulong)Math.Max(1, left.TotalMicroseconds);
-            }
-            // Always a count: with one, Unicorn keeps the PC exact at every instruction (it calls a hook per
-            // instruction), which fault and peripheral call-backs need to report and deliver exceptions at
-            // the right instruction; without one they read the PC last stored, often the block's start
-            // (measured: access-fault epc and exit counts wrong; a read/write hook does not help on 2.1.4,
-            // which stops storing the PC once it was written from outside). That hook is most of the
-            // engine's time on compute loops; see docs/performance.md.
-            ulong count = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) : long.MaxValue;
-            _counter->Budget = 0;   // the first block looks at the machine's state
-            error = Unicorn.EmuStart(Engine, start, _haltAddress, micros, (nuint)count);
-            bool trapped = error != 0 && DeliverTrap(error);
+            TimeSpan? left = timeout is { } t ? t - clock.Elapsed : null;
+            ulong count = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) : 0;
+            error = _engine.Run(start, _haltAddress, left, count);
+            bool trapped = error is not null && DeliverTrap(error);
             if (trapped)
             {
-                error = 0;
+                error = null;
             }
-            if (error != 0 || _callbackError is not null || _fault is not null || _exitCode is not null || _stopRequested
+            if (error is not null || _callbackError is not null || _fault is not null || _exitCode is not null || _stopRequested
                 || (timeout is not null && clock.Elapsed >= timeout.Value) || (maxInstructions > 0 && Instructions >= maxInstructions))
             {
                 break;
@@ -346,7 +317,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         clock.Stop();
         if (maxInstructions > 0)
         {
-            _counter->Instructions = Math.Min(Instructions, maxInstructions);
+            _engine.Instructions = Math.Min(Instructions, maxInstructions);
         }
         SyncTime();   // the models show the time the run reached
         if (_callbackError is MmioInputExhaustedException)
@@ -366,9 +337,9 @@ public abstract unsafe class FirmwareMachine : IDisposable
         {
             return new RunResult(code, "exit", clock.Elapsed, Instructions, RunOutcome.Exit);
         }
-        if (error != 0)
+        if (error is not null)
         {
-            throw new EmulationFault($"Run stopped at PC 0x{ReadPc():X8}: {Unicorn.Describe(error)}", ReadPc(), null, null);
+            throw new EmulationFault($"Run stopped at PC 0x{ReadPc():X8}: {error.Message}", ReadPc(), null, null, error);
         }
         var (outcome, reason) = idle is not null ? (RunOutcome.Idle, idle)
             : _stopRequested ? (RunOutcome.Interrupted, "interrupted")
@@ -383,28 +354,17 @@ public abstract unsafe class FirmwareMachine : IDisposable
     {
         _stopRequested = true;
         // The run may see the flag and end, and its owner dispose the machine, while this thread is still
-        // here: the engine must not be closed under uc_emu_stop.
-        lock (_engineLock)
-        {
-            if (!_engine.IsClosed)
-            {
-                Unicorn.EmuStop(Engine);
-            }
-        }
+        // here: the engine's Stop is safe against its Dispose.
+        _engine.Stop();
     }
 
     /// <summary>Closes the engine and releases the memory.</summary>
     public void Dispose()
     {
-        lock (_engineLock)
-        {
-            ReleaseEngine();
-        }
+        ReleaseEngine();
         Memory.Dispose();
         GC.SuppressFinalize(this);
     }
-
-    private readonly Lock _engineLock = new();
 
     private void ReleaseEngine()
     {
@@ -419,11 +379,6 @@ public abstract unsafe class FirmwareMachine : IDisposable
             NativeMemory.AlignedFree((void*)_machinePage);
             _machinePage = 0;
         }
-        foreach (var pin in _pins)
-        {
-            pin.Free();
-        }
-        _pins.Clear();
     }
 
     /// <summary>An image was loaded (the semihosting machines take its name as the command line).</summary>
@@ -440,7 +395,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>Sets the registers for a run from reset and returns the address to start at.</summary>
     private protected abstract ulong Reset();
 
-    /// <summary>Unicorn's id of the program counter.</summary>
+    /// <summary>The engine's id of the program counter.</summary>
     private protected abstract int ProgramCounterRegister { get; }
 
     /// <summary>Addresses to try for the halt page, in order: each must be executable for the CPU when unmapped.</summary>
@@ -476,7 +431,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>Advances the timers to the instructions counted so far (lazily: before they are read, and when they are due).</summary>
     private protected void SyncTime()
     {
-        ulong now = _counter->Instructions;
+        ulong now = _engine.Instructions;
         if (now > _timeAt)
         {
             // A count corrected down after an exception leaves _timeAt ahead until the count catches up.
@@ -486,13 +441,13 @@ public abstract unsafe class FirmwareMachine : IDisposable
     }
 
     /// <summary>The instructions of the block being entered (in <see cref="BlockEntered"/>).</summary>
-    private protected uint BlockInstructions => _counter->BlockCount;
+    private protected uint BlockInstructions => _engine.BlockInstructions;
 
     /// <summary>Makes every block call <see cref="BlockEntered"/> once more, as when it was new (blocks seen before the machine began to look at their instructions).</summary>
-    private protected void ForgetBlocks() => Array.Clear(_blockKeys);
+    private protected void ForgetBlocks() => _engine.ForgetBlocks();
 
     /// <summary>Makes the next block call <see cref="BlockEntered"/> (the machine's state changed).</summary>
-    private protected void LookAtNextBlock() => _counter->Budget = 0;
+    private protected void LookAtNextBlock() => _engine.ReportNextBlock();
 
     /// <summary>Whether the engine returned because the instruction before <paramref name="pc"/> is a wait for interrupt (Unicorn halts the CPU there).</summary>
     private protected virtual bool WaitsForInterrupt(ulong pc) => false;
@@ -518,7 +473,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>The address of the instruction that raised exception <paramref name="number"/>, as the engine leaves the PC when it reports it.</summary>
     private protected virtual ulong TrappingInstruction(uint number) => ReadPc();
 
-    /// <summary>The CPU raised exception <paramref name="number"/> (Unicorn's numbering): the default stops the run with a fault.</summary>
+    /// <summary>The CPU raised exception <paramref name="number"/> (the engine's numbering; Unicorn's today): the default stops the run with a fault.</summary>
     private protected virtual void Interrupt(uint number) =>
         Fail($"Run stopped at PC 0x{ReadPc():X8}: CPU exception {number} has no handler in this machine.");
 
@@ -530,15 +485,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private protected ulong StartAddress() => Memory.Device.Boot.EntryPoint ?? EntryPoint ?? _rawStart
         ?? throw new InvalidOperationException($"Nothing says where to start on '{Memory.Device.Name}': load an image with an entry point (ELF) or set [boot] entry in the device file.");
 
-    /// <summary>Reads a register (the value as Unicorn holds it).</summary>
-    private protected ulong Register(int id)
-    {
-        Unicorn.RegRead(Engine, id, out ulong value);
-        return value;
-    }
+    /// <summary>Reads a register by the engine's id (the value as the engine holds it).</summary>
+    private protected ulong Register(int id) => _engine.ReadRegister(id);
 
-    /// <summary>Writes a register.</summary>
-    private protected void SetRegister(int id, ulong value) => Check(Unicorn.RegWrite(Engine, id, value), $"uc_reg_write({id})");
+    /// <summary>Writes a register by the engine's id.</summary>
+    private protected void SetRegister(int id, ulong value) => _engine.WriteRegister(id, value);
 
     internal ulong ReadRegister(int id) => Register(id);
 
@@ -550,12 +501,9 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>Reads code or data through the engine's view of memory (0s where nothing is mapped).</summary>
     private protected void ReadThroughEngine(ulong address, Span<byte> destination)
     {
-        fixed (byte* p = destination)
+        if (!_engine.TryReadMemory(address, destination))
         {
-            if (Unicorn.MemRead(Engine, address, p, (nuint)destination.Length) != 0)
-            {
-                destination.Clear();
-            }
+            destination.Clear();
         }
     }
 
@@ -577,8 +525,8 @@ public abstract unsafe class FirmwareMachine : IDisposable
 
     private void Halt()
     {
-        Unicorn.RegWrite(Engine, ProgramCounterRegister, CodeAddress(_haltAddress));
-        Unicorn.EmuStop(Engine);
+        _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_haltAddress));
+        _engine.Stop();
     }
 
     private void Stop(Exception e)
@@ -590,14 +538,6 @@ public abstract unsafe class FirmwareMachine : IDisposable
             _callbackPc = ReadPc();   // before Halt moves it to the halt page
         }
         Halt();
-    }
-
-    private protected static void Check(int error, string what)
-    {
-        if (error != 0)
-        {
-            throw new InvalidOperationException($"{what} failed: {Unicorn.Describe(error)}");
-        }
     }
 
     // RAM and flash interiors straight onto MemGate's host pages; peripherals and shared edge pages via MMIO.
@@ -625,13 +565,12 @@ public abstract unsafe class FirmwareMachine : IDisposable
             }
             if (region.HasHostMemory && _engineOwned)
             {
-                Check(Unicorn.MemMap(Engine, inner, (nuint)(innerEnd - inner), ProtOf(region.Permissions)), $"uc_mem_map(region '{region.Name}')");
+                Mapping(region, () => _engine.MapPrivate(inner, innerEnd - inner, region.Permissions));
                 _copied.Add((inner, innerEnd - inner));
             }
             else if (region.HasHostMemory && main.TryTranslate(new GuestAddress(inner), out nint host))
             {
-                Check(Unicorn.MemMapPtr(Engine, inner, (nuint)(innerEnd - inner), ProtOf(region.Permissions), host),
-                    $"uc_mem_map_ptr(region '{region.Name}' [0x{inner:X}, 0x{innerEnd:X}))");
+                Mapping(region, () => _engine.MapHost(inner, innerEnd - inner, region.Permissions, host));
             }
             else
             {
@@ -660,6 +599,20 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
     }
 
+
+    // The engine's error names the range; the region's name says which part of the device file it is.
+    private static void Mapping(GuestRegion region, Action map)
+    {
+        try
+        {
+            map();
+        }
+        catch (CpuEngineException e)
+        {
+            throw new CpuEngineException(e.Error, e.Code, $"Region '{region.Name}': {e.Message}");
+        }
+    }
+
     private void MapHaltPage()
     {
         var main = Memory.Main;
@@ -670,29 +623,21 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
         _haltPage = (nint)NativeMemory.AlignedAlloc((nuint)Granule, (nuint)Granule);
         new Span<uint>((void*)_haltPage, (int)Granule / 4).Fill(HaltInstructions);
-        Check(Unicorn.MemMapPtr(Engine, _haltAddress, (nuint)Granule, Unicorn.ProtRead | Unicorn.ProtExec, _haltPage), "uc_mem_map_ptr(halt page)");
+        _engine.MapHost(_haltAddress, Granule, Permissions.ReadExecute, _haltPage);
     }
 
-    private void MapMmio(ulong address, ulong size)
-    {
-        var context = GCHandle.Alloc(new MmioWindow(this, address));
-        _pins.Add(context);
-        nint user = GCHandle.ToIntPtr(context);
-        Check(Unicorn.MmioMap(Engine, address, (nuint)size, &OnMmioRead, user, &OnMmioWrite, user), $"uc_mmio_map([0x{address:X}, +0x{size:X}))");
-    }
+    private void MapMmio(ulong address, ulong size) => _engine.MapMmio(address, size, new MemoryWindow(this, address));
 
-    private sealed record MmioWindow(FirmwareMachine Machine, ulong Base);
-
-    [UnmanagedCallersOnly]
-    private static ulong OnMmioRead(nint engine, ulong offset, uint size, nint user)
+    // Engine MMIO on a window of the device's memory: peripheral models see time up to the access, and a
+    // read may change state too (read-to-clear), so the next block looks at the machine again.
+    private sealed class MemoryWindow(FirmwareMachine machine, ulong start) : IMmioHandler
     {
-        var window = (MmioWindow)GCHandle.FromIntPtr(user).Target!;
-        try
+        public ulong Read(ulong offset, int size)
         {
-            window.Machine.SyncTime();
-            window.Machine.LookAtNextBlock();   // a read may change state too (read-to-clear)
-            var main = window.Machine.Memory.Main;
-            var address = new GuestAddress(window.Base + offset);
+            machine.SyncTime();
+            machine.LookAtNextBlock();
+            var main = machine.Memory.Main;
+            var address = new GuestAddress(start + offset);
             return size switch
             {
                 1 => main.ReadByte(address),
@@ -701,23 +646,13 @@ public abstract unsafe class FirmwareMachine : IDisposable
                 _ => main.ReadUInt64(address),
             };
         }
-        catch (Exception e)
-        {
-            window.Machine.Stop(e);
-            return 0;
-        }
-    }
 
-    [UnmanagedCallersOnly]
-    private static void OnMmioWrite(nint engine, ulong offset, uint size, ulong value, nint user)
-    {
-        var window = (MmioWindow)GCHandle.FromIntPtr(user).Target!;
-        try
+        public void Write(ulong offset, int size, ulong value)
         {
-            window.Machine.SyncTime();
-            window.Machine.LookAtNextBlock();
-            var main = window.Machine.Memory.Main;
-            var address = new GuestAddress(window.Base + offset);
+            machine.SyncTime();
+            machine.LookAtNextBlock();
+            var main = machine.Memory.Main;
+            var address = new GuestAddress(start + offset);
             switch (size)
             {
                 case 1: main.WriteByte(address, (byte)value); break;
@@ -726,17 +661,21 @@ public abstract unsafe class FirmwareMachine : IDisposable
                 default: main.WriteUInt64(address, value); break;
             }
         }
-        catch (Exception e)
-        {
-            window.Machine.Stop(e);
-        }
     }
 
-    [UnmanagedCallersOnly]
-    private static void OnInterrupt(nint engine, uint number, nint user)
+    // The engine's events, kept off the machine's public surface.
+    private sealed class EngineEvents(FirmwareMachine machine) : ICpuEngineEvents
     {
-        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
-        try
+        public uint CountInstructions(ReadOnlySpan<byte> code) => machine.CountInstructions(code);
+
+        public ulong BlockEntered(ulong address)
+        {
+            machine.SyncTime();
+            machine.BlockEntered(address);
+            return machine.NextEvent();
+        }
+
+        public void Interrupt(uint number)
         {
             machine.CountToCurrentInstruction(machine.TrappingInstruction(number));
             machine.SyncTime();
@@ -744,29 +683,22 @@ public abstract unsafe class FirmwareMachine : IDisposable
             machine.Interrupt(number);
             machine.StopAtLimit();
         }
-        catch (Exception e)
-        {
-            machine.Stop(e);
-        }
+
+        public bool InvalidAccess(AccessKind access, bool unmapped, ulong address, int size, ulong value) => machine.InvalidAccess(access, unmapped, address, size);
+
+        public void InstructionReached(ulong address) => machine.InstructionReached(address);
+
+        public bool SystemRegisterRead(SystemRegister register, out ulong value) => machine.SystemRegisterRead(register, out value);
+
+        public bool SystemRegisterWritten(SystemRegister register, ulong value) => machine.SystemRegisterWritten(register, value);
+
+        public void CallbackFailed(Exception error) => machine.Stop(error);
     }
 
     // An instruction of the current block raised an exception or ended the run (an exit through a device
     // register, a fault): the block counted whole when it was entered, but only the instructions before
     // that one and that one ran.
-    private void CountToCurrentInstruction(ulong? at = null)
-    {
-        ulong pc = at ?? ReadPc();
-        var c = _counter;
-        if (c->BlockSize == 0 || pc < c->BlockAddress || pc - c->BlockAddress >= c->BlockSize)
-        {
-            return;   // not inside the block just entered (e.g. an exception return through a magic address)
-        }
-        Span<byte> code = stackalloc byte[(int)Math.Min(pc - c->BlockAddress, 1024)];
-        ReadThroughEngine(c->BlockAddress, code);
-        uint before = code.IsEmpty ? 0 : CountInstructions(code);
-        c->Instructions = c->BeforeBlock + Math.Min(c->BlockCount, before + 1);
-        c->BlockSize = 0;   // counted; a second exception before the next block changes nothing more
-    }
+    private void CountToCurrentInstruction(ulong? at = null) => _engine.CountUpTo(at ?? ReadPc());
 
     // Limits are checked at every exception too: a trap storm (a trap vector that traps again) may never
     // complete a block, and the engine's own timeout and stop request do not end it.
@@ -783,50 +715,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
         }
     }
 
-    [UnmanagedCallersOnly]
-    private static void OnBlock(nint engine, ulong address, uint size, nint user)
-    {
-        // Reached from BlockCounter's stub: a block new to the table (not counted yet), or the budget spent (counted).
-        var c = (BlockCounter*)user;
-        var machine = (FirmwareMachine)GCHandle.FromIntPtr(c->Owner).Target!;
-        try
-        {
-            var (slot, key) = BlockCounter.Locate(address, size);
-            if (c->Keys[slot] != key)
-            {
-                uint count = machine.DecodeBlock(address, size);
-                c->Keys[slot] = key;
-                c->Counts[slot] = count;
-                c->BeforeBlock = c->Instructions;
-                c->BlockAddress = address;
-                c->BlockSize = size;
-                c->BlockCount = count;
-                c->Instructions += count;
-            }
-            machine.SyncTime();
-            machine.BlockEntered(address);
-            ulong next = machine.NextEvent();
-            c->Budget = next >= ulong.MaxValue - c->Instructions ? ulong.MaxValue : c->Instructions + next;
-        }
-        catch (Exception e)
-        {
-            machine.Stop(e);
-        }
-    }
-
-    // Instructions in a translated block (decoded once; the table keeps the count).
-    private uint DecodeBlock(ulong address, uint size)
-    {
-        Span<byte> code = size <= 1024 ? stackalloc byte[(int)size] : new byte[size];
-        ReadThroughEngine(address, code);
-        return Math.Max(1, CountInstructions(code));
-    }
-
     // ---- Faults the firmware takes (its trap or fault handler runs instead of the run ending) ----
 
     // An access fault to deliver once the engine has stopped, with the CPU as it was at the fault:
     // Unicorn finishes the translated block after a faulting store, and the context undoes that.
-    private (AccessKind Access, ulong Address, ulong Pc, UnicornContextHandle Cpu)? _accessTrap;
+    private (AccessKind Access, ulong Address, ulong Pc, ICpuContext Cpu)? _accessTrap;
 
     /// <summary>Whether the firmware takes this access fault (unmapped or against permissions) as an exception now, instead of the run ending with an <see cref="EmulationFault"/>.</summary>
     private protected virtual bool TakesAccessFault(AccessKind access, ulong address) => false;
@@ -837,11 +730,10 @@ public abstract unsafe class FirmwareMachine : IDisposable
     }
 
     /// <summary>The engine stopped with <paramref name="error"/> for something the firmware may take (RISC-V's EBREAK): true when the CPU is now set up for its handler.</summary>
-    private protected virtual bool TakeEngineStop(int error) => false;
+    private protected virtual bool TakeEngineStop(CpuEngineException error) => false;
 
     /// <summary>Calls <see cref="InstructionReached"/> before the instruction at <paramref name="address"/> runs; code translated before this call is not affected.</summary>
-    private protected void HookInstruction(ulong address) =>
-        Check(Unicorn.HookAdd(Engine, out _, Unicorn.HookCode, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnInstruction, GCHandle.ToIntPtr(_pins[0]), address, address), "uc_hook_add(CODE)");
+    private protected void HookInstruction(ulong address) => _engine.HookInstruction(address);
 
     /// <summary>An instruction hooked with <see cref="HookInstruction"/> is about to run (setting the PC skips it).</summary>
     private protected virtual void InstructionReached(ulong address)
@@ -865,13 +757,13 @@ public abstract unsafe class FirmwareMachine : IDisposable
         var page = new Span<byte>((void*)_machinePage, (int)Granule);
         page.Clear();
         code.CopyTo(page);
-        Check(Unicorn.MemMapPtr(Engine, address, (nuint)Granule, Unicorn.ProtRead | Unicorn.ProtExec, _machinePage), "uc_mem_map_ptr(machine code)");
+        _engine.MapHost(address, Granule, Permissions.ReadExecute, _machinePage);
         return (address, _machinePage);
     }
 
     private nint _machinePage;
 
-    private bool DeliverTrap(int error)
+    private bool DeliverTrap(CpuEngineException error)
     {
         if (_callbackError is not null || _fault is not null || _exitCode is not null)
         {
@@ -884,24 +776,10 @@ public abstract unsafe class FirmwareMachine : IDisposable
         _accessTrap = null;
         using (trap.Cpu)
         {
-            trap.Cpu.RestoreInto(Engine);
+            _engine.RestoreContext(trap.Cpu);
         }
         TakeAccessFault(trap.Access, trap.Address, trap.Pc);
         return true;
-    }
-
-    [UnmanagedCallersOnly]
-    private static void OnInstruction(nint engine, ulong address, uint size, nint user)
-    {
-        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
-        try
-        {
-            machine.InstructionReached(address);
-        }
-        catch (Exception e)
-        {
-            machine.Stop(e);
-        }
     }
 
     // ---- end of faults the firmware takes ----
@@ -909,115 +787,53 @@ public abstract unsafe class FirmwareMachine : IDisposable
     // ---- AArch64 system registers (MRS/MSR the machine serves itself, registers by encoding) ----
 
     /// <summary>Sends every MRS and MSR to <see cref="SystemRegisterRead"/> and <see cref="SystemRegisterWritten"/> (code translated before this call is not affected).</summary>
-    private protected void HookSystemRegisters()
-    {
-        nint self = GCHandle.ToIntPtr(_pins[0]);
-        Check(Unicorn.HookAddInstruction(Engine, out _, Unicorn.HookInsn, (delegate* unmanaged<nint, int, Arm64SystemRegister*, nint, uint>)&OnMrs, self, 1, 0, Unicorn.Arm64InsMrs), "uc_hook_add(INSN MRS)");
-        Check(Unicorn.HookAddInstruction(Engine, out _, Unicorn.HookInsn, (delegate* unmanaged<nint, int, Arm64SystemRegister*, nint, uint>)&OnMsr, self, 1, 0, Unicorn.Arm64InsMsr), "uc_hook_add(INSN MSR)");
-    }
+    private protected void HookSystemRegisters() => _engine.HookSystemRegisters();
 
     /// <summary>An MRS of <paramref name="register"/> is about to run: true with <paramref name="value"/> to serve it here (the engine then skips it).</summary>
-    private protected virtual bool SystemRegisterRead(in Arm64SystemRegister register, out ulong value)
+    private protected virtual bool SystemRegisterRead(SystemRegister register, out ulong value)
     {
         value = 0;
         return false;
     }
 
-    /// <summary>An MSR of <paramref name="register"/> (its value included) is about to run: true when served here (the engine then skips it).</summary>
-    private protected virtual bool SystemRegisterWritten(in Arm64SystemRegister register) => false;
+    /// <summary>An MSR of <paramref name="value"/> to <paramref name="register"/> is about to run: true when served here (the engine then skips it).</summary>
+    private protected virtual bool SystemRegisterWritten(SystemRegister register, ulong value) => false;
 
     /// <summary>Reads a system register by encoding through the engine.</summary>
-    private protected ulong SystemRegister(uint op0, uint op1, uint crn, uint crm, uint op2)
-    {
-        var register = new Arm64SystemRegister(op0, op1, crn, crm, op2);
-        Check(Unicorn.RegRead(Engine, Unicorn.Arm64RegCpReg, ref register), $"uc_reg_read(S{op0}_{op1}_C{crn}_C{crm}_{op2})");
-        return register.Value;
-    }
+    private protected ulong SystemRegister(uint op0, uint op1, uint crn, uint crm, uint op2) => _engine.ReadSystemRegister(new(op0, op1, crn, crm, op2));
 
-    /// <summary>Writes a system register by encoding (Unicorn then recomputes the CPU's cached state, such as the exception level).</summary>
+    /// <summary>Writes a system register by encoding (the engine then recomputes the CPU's cached state, such as the exception level).</summary>
     private protected void SetSystemRegister(uint op0, uint op1, uint crn, uint crm, uint op2, ulong value) =>
-        Check(Unicorn.RegWrite(Engine, Unicorn.Arm64RegCpReg, new Arm64SystemRegister(op0, op1, crn, crm, op2, value)), $"uc_reg_write(S{op0}_{op1}_C{crn}_C{crm}_{op2})");
-
-    [UnmanagedCallersOnly]
-    private static uint OnMrs(nint engine, int rt, Arm64SystemRegister* register, nint user)
-    {
-        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
-        try
-        {
-            if (!machine.SystemRegisterRead(*register, out ulong value))
-            {
-                return 0;
-            }
-            if (rt != Unicorn.Arm64RegXzr)
-            {
-                machine.SetRegister(rt, value);
-            }
-            return 1;
-        }
-        catch (Exception e)
-        {
-            machine.Stop(e);
-            return 1;
-        }
-    }
-
-    [UnmanagedCallersOnly]
-    private static uint OnMsr(nint engine, int rt, Arm64SystemRegister* register, nint user)
-    {
-        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
-        try
-        {
-            return machine.SystemRegisterWritten(*register) ? 1u : 0;
-        }
-        catch (Exception e)
-        {
-            machine.Stop(e);
-            return 1;
-        }
-    }
+        _engine.WriteSystemRegister(new(op0, op1, crn, crm, op2), value);
 
     // ---- end of AArch64 system registers ----
 
-    [UnmanagedCallersOnly]
-    private static byte OnInvalidMemory(nint engine, int type, ulong address, int size, long value, nint user)
+    private bool InvalidAccess(AccessKind access, bool unmapped, ulong address, int size)
     {
-        var machine = (FirmwareMachine)GCHandle.FromIntPtr(user).Target!;
-        if (machine._fault is not null)
+        if (_fault is not null)
         {
-            return 0;
+            return false;
         }
-        var (access, what) = type switch
+        string what = (access, unmapped) switch
         {
-            Unicorn.MemReadUnmapped => (AccessKind.Read, "read of unmapped memory"),
-            Unicorn.MemWriteUnmapped => (AccessKind.Write, "write to unmapped memory"),
-            Unicorn.MemFetchUnmapped => (AccessKind.Execute, "instruction fetch from unmapped memory"),
-            Unicorn.MemWriteProt => (AccessKind.Write, "write to read-only memory"),
-            Unicorn.MemReadProt => (AccessKind.Read, "read of unreadable memory"),
-            _ => (AccessKind.Execute, "instruction fetch from non-executable memory"),
+            (AccessKind.Read, true) => "read of unmapped memory",
+            (AccessKind.Write, true) => "write to unmapped memory",
+            (AccessKind.Execute, true) => "instruction fetch from unmapped memory",
+            (AccessKind.Write, false) => "write to read-only memory",
+            (AccessKind.Read, false) => "read of unreadable memory",
+            _ => "instruction fetch from non-executable memory",
         };
-        machine.CountToCurrentInstruction();
-        ulong pc = machine.ReadPc();
-        try
+        CountToCurrentInstruction();
+        ulong pc = ReadPc();
+        if (_accessTrap is null && TakesAccessFault(access, address))
         {
-            if (machine._accessTrap is null && machine.TakesAccessFault(access, address))
-            {
-                machine._accessTrap = (access, address, pc, UnicornContextHandle.Save(engine));
-                return 0;
-            }
+            _accessTrap = (access, address, pc, _engine.SaveContext());
+            return false;
         }
-        catch (Exception e)
-        {
-            machine.Stop(e);
-            return 0;
-        }
-        string region = machine.Memory.Main.FindRegion(new GuestAddress(address)) is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";
-        machine._fault = new EmulationFault($"Guest fault at PC 0x{pc:X8}: {what} at 0x{address:X8}, {size} bytes{region}.", pc, address, access);
-        return 0; // stop
+        string region = Memory.Main.FindRegion(new GuestAddress(address)) is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";
+        _fault = new EmulationFault($"Guest fault at PC 0x{pc:X8}: {what} at 0x{address:X8}, {size} bytes{region}.", pc, address, access);
+        return false; // stop
     }
-
-    private static uint ProtOf(Permissions permissions) =>
-        (permissions.HasFlag(Permissions.Read) ? Unicorn.ProtRead : 0) | (permissions.HasFlag(Permissions.Write) ? Unicorn.ProtWrite : 0)
-        | (permissions.HasFlag(Permissions.Execute) ? Unicorn.ProtExec : 0);
 
     private ulong AlignUp(ulong value) => (value + Granule - 1) & ~(Granule - 1);
 }

@@ -1,3 +1,5 @@
+using MemGate.Devices;
+using MemGate.Engine;
 using MemGate.Memory.Backing;
 using MemGate.Mmio;
 
@@ -20,4 +22,7 @@ public sealed record FirmwareMachineOptions
 
     /// <summary>Where guest RAM and flash come from; <see cref="SharedMemoryBackingProvider"/> makes them memfds other processes can map (<c>memgate ps link</c>).</summary>
     public IBackingProvider? Backing { get; init; }
+
+    /// <summary>Makes the CPU engine for a device; default: Unicorn's for the device's CPU (tests may bring another).</summary>
+    internal Func<DeviceDescription, ICpuEngine>? EngineFactory { get; init; }
 }

@@ -1,17 +1,17 @@
-using MemGate.Native;
+using MemGate.Engine;
 using MemGate.Snapshots;
 
 namespace MemGate.Emulation;
 
 /// <summary>
 /// A machine stopped mid-run, kept to go back to: guest memory (a <see cref="GuestSnapshot"/>), every
-/// CPU register (Unicorn's saved context) and the machine's own models (NVIC, SysTick, USART1 on
+/// CPU register (the engine's saved context) and the machine's own models (NVIC, SysTick, USART1 on
 /// Cortex-M; the CLINT on RISC-V). Register blocks of other peripherals are not part of it.
 /// Made by <see cref="FirmwareMachine.TakeSnapshot"/>, used by <see cref="FirmwareMachine.Restore"/>.
 /// </summary>
 public sealed class MachineSnapshot : IDisposable
 {
-    internal MachineSnapshot(FirmwareMachine machine, GuestSnapshot memory, UnicornContextHandle cpu, object? models)
+    internal MachineSnapshot(FirmwareMachine machine, GuestSnapshot memory, ICpuContext cpu, object? models)
     {
         Machine = machine;
         Memory = memory;
@@ -23,7 +23,7 @@ public sealed class MachineSnapshot : IDisposable
 
     internal GuestSnapshot Memory { get; }
 
-    internal UnicornContextHandle Cpu { get; }
+    internal ICpuContext Cpu { get; }
 
     internal object? Models { get; }
 

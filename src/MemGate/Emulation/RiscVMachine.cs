@@ -1,7 +1,8 @@
 using MemGate.Devices;
+using MemGate.Engine;
 using MemGate.Memory;
 using MemGate.Mmio;
-using MemGate.Native;
+using MemGate.Native;   // only for Unicorn's register ids, which are the engine's ids for this architecture
 using MemGate.Peripherals;
 using MemGate.Peripherals.RiscV;
 
@@ -50,8 +51,8 @@ public sealed class RiscVMachine : FirmwareMachine
     private readonly int _xlen;
     private readonly HashSet<ulong> _mipHooks = [];
 
-    private RiscVMachine(DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, int xlen, RiscVClint clint)
-        : base(memory, peripherals, output, errorOutput, Unicorn.ArchRiscv, xlen == 64 ? Unicorn.ModeRiscv64 : Unicorn.ModeRiscv32, cpuModel: null, engineOwned: false)
+    private RiscVMachine(ICpuEngine engine, DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, int xlen, RiscVClint clint)
+        : base(engine, memory, peripherals, output, errorOutput, engineOwned: false)
     {
         _xlen = xlen;
         _clint = clint;
@@ -69,9 +70,8 @@ public sealed class RiscVMachine : FirmwareMachine
         string architecture = device.Architecture.ToLowerInvariant();
         int xlen = architecture.StartsWith("rv32", StringComparison.Ordinal) ? 32 : architecture.StartsWith("rv64", StringComparison.Ordinal) ? 64
             : throw new NotSupportedException($"Device '{device.Name}' is {device.Architecture}; the RISC-V machine runs rv32* and rv64*.");
-        var (memory, peripherals) = Allocate(device, output, options, EngineRegisterFile.RiscV(xlen), RiscVClint.Info.Model);
-        var clint = peripherals.Find<RiscVClint>()!;
-        return Build(memory, options, () => new RiscVMachine(memory, peripherals, output, options.ErrorOutput, xlen, clint));
+        return Build(device, output, options, EngineRegisterFile.RiscV(xlen), RiscVClint.Info.Model, (engine, memory, peripherals) =>
+            new RiscVMachine(engine, memory, peripherals, output, options.ErrorOutput, xlen, peripherals.Find<RiscVClint>()!));
     }
 
     private protected override int ProgramCounterRegister => Unicorn.RiscvRegPc;
@@ -169,7 +169,7 @@ public sealed class RiscVMachine : FirmwareMachine
     }
 
     // Unicorn stops the engine at EBREAK (PC on it) instead of raising the exception.
-    private protected override bool TakeEngineStop(int error)
+    private protected override bool TakeEngineStop(CpuEngineException error)
     {
         ulong pc = ReadPc();
         if (Register(Unicorn.RiscvRegMtvec) == 0 || !IsBreakpoint(pc))

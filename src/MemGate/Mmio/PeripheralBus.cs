@@ -152,7 +152,8 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
     {
         if (policy == UnmodelledAccessPolicy.Input)
         {
-            return (input ?? throw new InvalidOperationException($"Region '{Name}' serves unmodelled reads from MMIO input, but none was given.")).Take(size, BaseAddress + at);
+            // No input given is an empty one: the first such read ends the run.
+            return input?.Take(size, BaseAddress + at) ?? throw new MmioInputExhaustedException(BaseAddress + at, size, 0);
         }
         HandleUnmodelled(at, size, isWrite: false, 0);
         return 0;

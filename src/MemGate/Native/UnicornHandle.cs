@@ -5,12 +5,8 @@ namespace MemGate.Native;
 /// <summary>Owns a Unicorn engine (uc_engine*) and closes it when released.</summary>
 internal sealed class UnicornHandle : SafeHandle
 {
-    /// <summary>Opens an engine; throws <see cref="InvalidOperationException"/> with Unicorn's message on failure.</summary>
-    public static UnicornHandle Open(int arch, int mode)
-    {
-        int error = Unicorn.Open(arch, mode, out nint engine);
-        return error == 0 ? new UnicornHandle(engine) : throw new InvalidOperationException($"uc_open(arch {arch}, mode 0x{mode:X}) failed: {Unicorn.Describe(error)}");
-    }
+    /// <summary>Takes ownership of an engine <c>uc_open</c> returned.</summary>
+    public static UnicornHandle Adopt(nint engine) => new(engine);
 
     private UnicornHandle(nint engine) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(engine);
 

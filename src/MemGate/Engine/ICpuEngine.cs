@@ -1,0 +1,104 @@
+using MemGate.Memory;
+
+namespace MemGate.Engine;
+
+/// <summary>
+/// A CPU core that runs guest code on memory it is given: the seam between the machines (reset,
+/// exceptions, interrupt delivery, timers: policy) and whatever executes instructions (Unicorn today; an
+/// interpreter, such as one for AVR, could be another). The engine only executes and reports: RAM and
+/// flash are the owner's host pages mapped in place, peripherals are the owner's <see cref="IMmioHandler"/>s,
+/// and everything the core meets that it cannot decide (a block boundary where the owner asked to look,
+/// an exception, an invalid access, a hooked instruction, a system register) goes to the owner's
+/// <see cref="ICpuEngineEvents"/>. The engine counts executed instructions itself, so the owner's clocks
+/// need no call per instruction or per block.
+/// </summary>
+/// <remarks>
+/// Register ids are the engine's own (for Unicorn, unicorn.h's <c>UC_*_REG_*</c>). Methods called from an
+/// event run on the engine's thread while it is inside <see cref="Run"/>; only <see cref="Stop"/> may be
+/// called from another thread. Failures of the engine itself are <see cref="CpuEngineException"/>s.
+/// </remarks>
+/// <example>
+/// <code>
+/// engine.Attach(events);
+/// engine.MapHost(0x0800_0000, 0x1_0000, Permissions.ReadExecute, flash);
+/// engine.MapMmio(0x4000_0000, 0x400, uart);
+/// var error = engine.Run(start: 0x0800_0001, until: halt, timeout: null, count: 0);
+/// </code>
+/// </example>
+public interface ICpuEngine : IDisposable
+{
+    /// <summary>The engine's mapping granule: every mapped range starts and ends on a multiple of it.</summary>
+    ulong PageSize { get; }
+
+    /// <summary>Instructions executed in this count (block by block, corrected by <see cref="CountUpTo"/>); setting it starts a new count.</summary>
+    ulong Instructions { get; set; }
+
+    /// <summary>The instructions of the block last entered (valid in <see cref="ICpuEngineEvents.BlockEntered"/>).</summary>
+    uint BlockInstructions { get; }
+
+    /// <summary>Sends the engine's events to <paramref name="events"/> (once, before the first mapping or run).</summary>
+    void Attach(ICpuEngineEvents events);
+
+    /// <summary>Maps host memory at <paramref name="host"/> as guest [address, address + size): guest accesses go straight to it.</summary>
+    /// <remarks>The memory must outlive the engine; <paramref name="permissions"/> are enforced by the engine.</remarks>
+    void MapHost(ulong address, ulong size, Permissions permissions, nint host);
+
+    /// <summary>Maps memory the engine allocates and owns (filled with <see cref="WriteMemory"/>).</summary>
+    void MapPrivate(ulong address, ulong size, Permissions permissions);
+
+    /// <summary>Sends every guest access to [address, address + size) to <paramref name="handler"/> (offsets from <paramref name="address"/>).</summary>
+    void MapMmio(ulong address, ulong size, IMmioHandler handler);
+
+    /// <summary>Reads a register by the engine's id.</summary>
+    ulong ReadRegister(int id);
+
+    /// <summary>Writes a register by the engine's id.</summary>
+    void WriteRegister(int id, ulong value);
+
+    /// <summary>Reads guest memory as the CPU sees it (MMIO included); false when part of the range is not mapped.</summary>
+    bool TryReadMemory(ulong address, Span<byte> destination);
+
+    /// <summary>Writes guest memory as the CPU sees it.</summary>
+    void WriteMemory(ulong address, ReadOnlySpan<byte> source);
+
+    /// <summary>
+    /// Runs from <paramref name="start"/> until the PC reaches <paramref name="until"/>, <paramref name="count"/>
+    /// instructions ran (0: no limit), <paramref name="timeout"/> passed, or <see cref="Stop"/>; returns the
+    /// engine's error when it stopped on one (an instruction it could not run, an access nobody handled), else null.
+    /// </summary>
+    CpuEngineException? Run(ulong start, ulong until, TimeSpan? timeout, ulong count);
+
+    /// <summary>Ends <see cref="Run"/> as soon as possible; from an event or another thread, and harmless once disposed.</summary>
+    void Stop();
+
+    /// <summary>Drops translated code and instruction counts for [address, address + length): needed after the host writes code.</summary>
+    void InvalidateCode(ulong address, ulong length);
+
+    /// <summary>Forgets the instruction counts of all blocks, so each reports <see cref="ICpuEngineEvents.BlockEntered"/> again when next entered.</summary>
+    void ForgetBlocks();
+
+    /// <summary>Makes the next block report <see cref="ICpuEngineEvents.BlockEntered"/> (the owner's state changed).</summary>
+    void ReportNextBlock();
+
+    /// <summary>The instruction at <paramref name="pc"/> in the block last entered ended it (exception, exit): count the block only up to and including it.</summary>
+    void CountUpTo(ulong pc);
+
+    /// <summary>Saves every register of the CPU.</summary>
+    ICpuContext SaveContext();
+
+    /// <summary>Puts registers saved by <see cref="SaveContext"/> of this engine back.</summary>
+    void RestoreContext(ICpuContext context);
+
+    /// <summary>Reports <see cref="ICpuEngineEvents.InstructionReached"/> before the instruction at <paramref name="address"/> runs (code translated before this call is not affected).</summary>
+    void HookInstruction(ulong address);
+
+    /// <summary>AArch64: reports every MRS and MSR to the events (code translated before this call is not affected).</summary>
+    /// <exception cref="CpuEngineException">The engine's CPU has no such instructions.</exception>
+    void HookSystemRegisters();
+
+    /// <summary>AArch64: reads a system register by its encoding.</summary>
+    ulong ReadSystemRegister(SystemRegister register);
+
+    /// <summary>AArch64: writes a system register by its encoding (the CPU's cached state, such as its exception level, follows).</summary>
+    void WriteSystemRegister(SystemRegister register, ulong value);
+}

@@ -1,0 +1,478 @@
+using System.Runtime.InteropServices;
+using MemGate.Devices;
+using MemGate.Memory;
+using MemGate.Native;
+
+namespace MemGate.Engine;
+
+/// <summary>
+/// <see cref="ICpuEngine"/> on Unicorn 2 (<see cref="Unicorn"/>'s imports): owns the <c>uc_engine</c>, the
+/// GCHandles its callbacks find their objects by, and the unmanaged callbacks, which turn Unicorn's hooks
+/// into <see cref="ICpuEngineEvents"/> calls.
+/// </summary>
+/// <remarks>
+/// Instructions are counted by <see cref="BlockCounter"/>'s native block hook, which calls into managed code
+/// only when a block is new to its table or the budget the owner gave is spent: a compute loop makes no
+/// managed call per block. An exception thrown in an event is caught at the native boundary (it would kill
+/// the process there), handed to <see cref="ICpuEngineEvents.CallbackFailed"/>, and the engine stops.
+/// </remarks>
+internal sealed unsafe class UnicornEngine : ICpuEngine
+{
+    private const int ErrorInvalidInstruction = 10;   // UC_ERR_INSN_INVALID
+    private const int ErrorException = 21;            // UC_ERR_EXCEPTION
+
+    private readonly UnicornHandle _handle;
+    private readonly Lock _lock = new();   // Stop from another thread must not meet uc_close
+    private readonly List<GCHandle> _pins = [];
+    private ICpuEngineEvents? _events;
+    // The counter and its table live on the pinned object heap: fixed addresses for the native stub, freed with the engine.
+    private readonly byte[] _counterMemory = GC.AllocateArray<byte>(sizeof(BlockCounter), pinned: true);
+    private readonly ulong[] _blockKeys = GC.AllocateArray<ulong>(BlockCounter.TableSize, pinned: true);
+    private readonly uint[] _blockCounts = GC.AllocateArray<uint>(BlockCounter.TableSize, pinned: true);
+    private readonly BlockCounter* _counter;
+
+    /// <summary>Opens an engine for Unicorn's <paramref name="arch"/> and <paramref name="mode"/>, with a CPU model if given.</summary>
+    /// <exception cref="NotSupportedException">Unicorn is not installed (or is the wrong version).</exception>
+    /// <exception cref="CpuEngineException">Unicorn refused the architecture, mode or model.</exception>
+    public UnicornEngine(int arch, int mode, int? cpuModel)
+    {
+        Unicorn.Require();
+        int error = Unicorn.Open(arch, mode, out nint engine);
+        if (error != 0)
+        {
+            throw Failure(error, $"uc_open(arch {arch}, mode 0x{mode:X})");
+        }
+        _handle = UnicornHandle.Adopt(engine);
+        _counter = (BlockCounter*)Marshal.UnsafeAddrOfPinnedArrayElement(_counterMemory, 0);
+        _counter->Keys = (ulong*)Marshal.UnsafeAddrOfPinnedArrayElement(_blockKeys, 0);
+        _counter->Counts = (uint*)Marshal.UnsafeAddrOfPinnedArrayElement(_blockCounts, 0);
+        _counter->Slow = (nint)(delegate* unmanaged<nint, ulong, uint, nint, void>)&OnBlock;
+        try
+        {
+            if (cpuModel is { } model)
+            {
+                Check(Unicorn.Control(Handle, Unicorn.CtlWriteCpuModel, model), "uc_ctl(CPU_MODEL)");
+            }
+            Check(Unicorn.Query(Handle, Unicorn.QueryPageSize, out nuint page), "uc_query(PAGE_SIZE)");
+            PageSize = page;
+            _pins.Add(GCHandle.Alloc(this));
+            _counter->Owner = Self;
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The engine for a device's CPU: cortex-m3/m4 (Thumb, with that CPU model), rv32*/rv64* and cortex-a53.
+    /// </summary>
+    /// <exception cref="NotSupportedException">No Unicorn CPU for the device, or Unicorn is not installed.</exception>
+    public static UnicornEngine ForDevice(DeviceDescription device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        string cpu = device.Cpu.ToLowerInvariant();
+        string architecture = device.Architecture.ToLowerInvariant();
+        return cpu switch
+        {
+            "cortex-m3" => new UnicornEngine(Unicorn.ArchArm, Unicorn.ModeThumb, Unicorn.CpuArmCortexM3),
+            "cortex-m4" => new UnicornEngine(Unicorn.ArchArm, Unicorn.ModeThumb, Unicorn.CpuArmCortexM4),
+            "cortex-a53" => new UnicornEngine(Unicorn.ArchArm64, Unicorn.ModeArm, Unicorn.CpuArm64A53),
+            _ when architecture.StartsWith("rv32", StringComparison.Ordinal) => new UnicornEngine(Unicorn.ArchRiscv, Unicorn.ModeRiscv32, null),
+            _ when architecture.StartsWith("rv64", StringComparison.Ordinal) => new UnicornEngine(Unicorn.ArchRiscv, Unicorn.ModeRiscv64, null),
+            _ => throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}' ({device.Architecture}), which Unicorn does not run here."),
+        };
+    }
+
+    /// <inheritdoc/>
+    public ulong PageSize { get; }
+
+    /// <inheritdoc/>
+    public ulong Instructions
+    {
+        get => _counter->Instructions;
+        set
+        {
+            _counter->Instructions = value;
+            _counter->BlockSize = 0;   // a new count: the last block is not one to correct any more
+        }
+    }
+
+    /// <inheritdoc/>
+    public uint BlockInstructions => _counter->BlockCount;
+
+    private nint Handle => _handle.DangerousGetHandle();
+
+    private nint Self => GCHandle.ToIntPtr(_pins[0]);
+
+    private ICpuEngineEvents Events => _events ?? throw new InvalidOperationException("No events are attached to the engine.");
+
+    /// <inheritdoc/>
+    public void Attach(ICpuEngineEvents events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (_events is not null)
+        {
+            throw new InvalidOperationException("The engine already reports to an owner.");
+        }
+        _events = events;
+        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookIntr, (delegate* unmanaged<nint, uint, nint, void>)&OnInterrupt, Self, 1, 0), "uc_hook_add(INTR)");
+        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookBlock, (void*)BlockCounter.Stub, (nint)_counter, 1, 0), "uc_hook_add(BLOCK)");
+        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookMemInvalid, (delegate* unmanaged<nint, int, ulong, int, long, nint, byte>)&OnInvalidMemory, Self, 1, 0), "uc_hook_add(MEM_INVALID)");
+    }
+
+    /// <inheritdoc/>
+    public void MapHost(ulong address, ulong size, Permissions permissions, nint host) =>
+        Check(Unicorn.MemMapPtr(Handle, address, (nuint)size, ProtOf(permissions), host), $"uc_mem_map_ptr([0x{address:X}, 0x{address + size:X}))");
+
+    /// <inheritdoc/>
+    public void MapPrivate(ulong address, ulong size, Permissions permissions) =>
+        Check(Unicorn.MemMap(Handle, address, (nuint)size, ProtOf(permissions)), $"uc_mem_map([0x{address:X}, 0x{address + size:X}))");
+
+    /// <inheritdoc/>
+    public void MapMmio(ulong address, ulong size, IMmioHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var window = GCHandle.Alloc(new MmioWindow(this, handler));
+        _pins.Add(window);
+        nint user = GCHandle.ToIntPtr(window);
+        Check(Unicorn.MmioMap(Handle, address, (nuint)size, &OnMmioRead, user, &OnMmioWrite, user), $"uc_mmio_map([0x{address:X}, +0x{size:X}))");
+    }
+
+    /// <inheritdoc/>
+    public ulong ReadRegister(int id)
+    {
+        Check(Unicorn.RegRead(Handle, id, out ulong value), $"uc_reg_read({id})");
+        return value;
+    }
+
+    /// <inheritdoc/>
+    public void WriteRegister(int id, ulong value) => Check(Unicorn.RegWrite(Handle, id, value), $"uc_reg_write({id})");
+
+    /// <inheritdoc/>
+    public bool TryReadMemory(ulong address, Span<byte> destination)
+    {
+        fixed (byte* p = destination)
+        {
+            return Unicorn.MemRead(Handle, address, p, (nuint)destination.Length) == 0;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void WriteMemory(ulong address, ReadOnlySpan<byte> source)
+    {
+        fixed (byte* p = source)
+        {
+            Check(Unicorn.MemWrite(Handle, address, p, (nuint)source.Length), "uc_mem_write");
+        }
+    }
+
+    /// <inheritdoc/>
+    public CpuEngineException? Run(ulong start, ulong until, TimeSpan? timeout, ulong count)
+    {
+        ulong micros = timeout is { } left ? (ulong)Math.Max(1, left.TotalMicroseconds) : 0;
+        // Always a count: with one, Unicorn keeps the PC exact at every instruction (it calls a hook per
+        // instruction), which fault and peripheral call-backs need to report and deliver exceptions at
+        // the right instruction; without one they read the PC last stored, often the block's start
+        // (measured: access-fault epc and exit counts wrong; a read/write hook does not help on 2.1.4,
+        // which stops storing the PC once it was written from outside). That hook is most of the
+        // engine's time on compute loops; see docs/performance.md.
+        _counter->Budget = 0;   // the first block looks at the owner's state
+        int error = Unicorn.EmuStart(Handle, start, until, micros, (nuint)(count == 0 ? long.MaxValue : count));
+        return error == 0 ? null : Failure(error, null);
+    }
+
+    /// <inheritdoc/>
+    public void Stop()
+    {
+        lock (_lock)
+        {
+            if (!_handle.IsClosed)
+            {
+                Unicorn.EmuStop(Handle);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void InvalidateCode(ulong address, ulong length)
+    {
+        Check(Unicorn.Control(Handle, Unicorn.CtlWriteTbRemoveCache, address, address + length), "uc_ctl(TB_REMOVE_CACHE)");
+        Array.Clear(_blockKeys);
+    }
+
+    /// <inheritdoc/>
+    public void ForgetBlocks() => Array.Clear(_blockKeys);
+
+    /// <inheritdoc/>
+    public void ReportNextBlock() => _counter->Budget = 0;
+
+    /// <inheritdoc/>
+    public void CountUpTo(ulong pc)
+    {
+        var c = _counter;
+        if (c->BlockSize == 0 || pc < c->BlockAddress || pc - c->BlockAddress >= c->BlockSize)
+        {
+            return;   // not inside the block just entered (e.g. an exception return through a magic address)
+        }
+        Span<byte> code = stackalloc byte[(int)Math.Min(pc - c->BlockAddress, 1024)];
+        ReadOrZeros(c->BlockAddress, code);
+        uint before = code.IsEmpty ? 0 : Events.CountInstructions(code);
+        c->Instructions = c->BeforeBlock + Math.Min(c->BlockCount, before + 1);
+        c->BlockSize = 0;   // counted; a second exception before the next block changes nothing more
+    }
+
+    /// <inheritdoc/>
+    public ICpuContext SaveContext() => new UnicornCpuContext(this, UnicornContextHandle.Save(Handle));
+
+    /// <inheritdoc/>
+    public void RestoreContext(ICpuContext context)
+    {
+        if (context is not UnicornCpuContext saved || !ReferenceEquals(saved.Engine, this))
+        {
+            throw new ArgumentException("The CPU context was saved by another engine.", nameof(context));
+        }
+        saved.Handle.RestoreInto(Handle);
+    }
+
+    /// <inheritdoc/>
+    public void HookInstruction(ulong address) =>
+        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookCode, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnInstruction, Self, address, address), "uc_hook_add(CODE)");
+
+    /// <inheritdoc/>
+    public void HookSystemRegisters()
+    {
+        Check(Unicorn.HookAddInstruction(Handle, out _, Unicorn.HookInsn, (delegate* unmanaged<nint, int, Arm64SystemRegister*, nint, uint>)&OnMrs, Self, 1, 0, Unicorn.Arm64InsMrs), "uc_hook_add(INSN MRS)");
+        Check(Unicorn.HookAddInstruction(Handle, out _, Unicorn.HookInsn, (delegate* unmanaged<nint, int, Arm64SystemRegister*, nint, uint>)&OnMsr, Self, 1, 0, Unicorn.Arm64InsMsr), "uc_hook_add(INSN MSR)");
+    }
+
+    /// <inheritdoc/>
+    public ulong ReadSystemRegister(SystemRegister register)
+    {
+        var value = new Arm64SystemRegister(register.Op0, register.Op1, register.Crn, register.Crm, register.Op2);
+        Check(Unicorn.RegRead(Handle, Unicorn.Arm64RegCpReg, ref value), $"uc_reg_read({register})");
+        return value.Value;
+    }
+
+    /// <inheritdoc/>
+    public void WriteSystemRegister(SystemRegister register, ulong value) =>
+        Check(Unicorn.RegWrite(Handle, Unicorn.Arm64RegCpReg, new Arm64SystemRegister(register.Op0, register.Op1, register.Crn, register.Crm, register.Op2, value)),
+            $"uc_reg_write({register})");
+
+    /// <summary>Closes the engine and frees the callbacks' handles (the mapped host memory is the owner's).</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _handle?.Dispose();
+        }
+        foreach (var pin in _pins)
+        {
+            pin.Free();
+        }
+        _pins.Clear();
+    }
+
+    private void ReadOrZeros(ulong address, Span<byte> destination)
+    {
+        if (!TryReadMemory(address, destination))
+        {
+            destination.Clear();
+        }
+    }
+
+    // An exception must not cross into native code: the owner hears of it and the run stops.
+    private void Fail(Exception e)
+    {
+        try
+        {
+            Events.CallbackFailed(e);
+        }
+        catch (Exception)
+        {
+            // Nothing is left to tell it with; the run still stops.
+        }
+        Unicorn.EmuStop(Handle);
+    }
+
+    private static void Check(int error, string what)
+    {
+        if (error != 0)
+        {
+            throw Failure(error, what);
+        }
+    }
+
+    private static CpuEngineException Failure(int error, string? what)
+    {
+        var kind = error switch
+        {
+            ErrorInvalidInstruction => CpuEngineError.InvalidInstruction,
+            ErrorException => CpuEngineError.Exception,
+            6 or 7 or 8 or 12 or 13 or 14 or 16 or 17 or 18 => CpuEngineError.MemoryAccess,   // UC_ERR_{READ,WRITE,FETCH}_{UNMAPPED,PROT,UNALIGNED}
+            _ => CpuEngineError.Other,
+        };
+        string text = Unicorn.Describe(error);
+        return new CpuEngineException(kind, error, what is null ? text : $"{what} failed: {text}");
+    }
+
+    private static uint ProtOf(Permissions permissions) =>
+        (permissions.HasFlag(Permissions.Read) ? Unicorn.ProtRead : 0) | (permissions.HasFlag(Permissions.Write) ? Unicorn.ProtWrite : 0)
+        | (permissions.HasFlag(Permissions.Execute) ? Unicorn.ProtExec : 0);
+
+    private static UnicornEngine From(nint user) => (UnicornEngine)GCHandle.FromIntPtr(user).Target!;
+
+    [UnmanagedCallersOnly]
+    private static void OnBlock(nint engine, ulong address, uint size, nint user)
+    {
+        // Reached from BlockCounter's stub: a block new to the table (not counted yet), or the budget spent (counted).
+        var c = (BlockCounter*)user;
+        var self = From(c->Owner);
+        try
+        {
+            var (slot, key) = BlockCounter.Locate(address, size);
+            if (c->Keys[slot] != key)
+            {
+                // Instructions in a translated block (decoded once; the table keeps the count).
+                Span<byte> code = size <= 1024 ? stackalloc byte[(int)size] : new byte[size];
+                self.ReadOrZeros(address, code);
+                uint count = Math.Max(1, self.Events.CountInstructions(code));
+                c->Keys[slot] = key;
+                c->Counts[slot] = count;
+                c->BeforeBlock = c->Instructions;
+                c->BlockAddress = address;
+                c->BlockSize = size;
+                c->BlockCount = count;
+                c->Instructions += count;
+            }
+            ulong next = self.Events.BlockEntered(address);
+            c->Budget = next >= ulong.MaxValue - c->Instructions ? ulong.MaxValue : c->Instructions + next;
+        }
+        catch (Exception e)
+        {
+            self.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnInterrupt(nint engine, uint number, nint user)
+    {
+        var self = From(user);
+        try
+        {
+            self.Events.Interrupt(number);
+        }
+        catch (Exception e)
+        {
+            self.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static byte OnInvalidMemory(nint engine, int type, ulong address, int size, long value, nint user)
+    {
+        var self = From(user);
+        var (access, unmapped) = type switch
+        {
+            Unicorn.MemReadUnmapped => (AccessKind.Read, true),
+            Unicorn.MemWriteUnmapped => (AccessKind.Write, true),
+            Unicorn.MemFetchUnmapped => (AccessKind.Execute, true),
+            Unicorn.MemWriteProt => (AccessKind.Write, false),
+            Unicorn.MemReadProt => (AccessKind.Read, false),
+            _ => (AccessKind.Execute, false),
+        };
+        try
+        {
+            return self.Events.InvalidAccess(access, unmapped, address, size, (ulong)value) ? (byte)1 : (byte)0;
+        }
+        catch (Exception e)
+        {
+            self.Fail(e);
+            return 0;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnInstruction(nint engine, ulong address, uint size, nint user)
+    {
+        var self = From(user);
+        try
+        {
+            self.Events.InstructionReached(address);
+        }
+        catch (Exception e)
+        {
+            self.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static uint OnMrs(nint engine, int rt, Arm64SystemRegister* register, nint user)
+    {
+        var self = From(user);
+        try
+        {
+            if (!self.Events.SystemRegisterRead(new SystemRegister(register->Op0, register->Op1, register->Crn, register->Crm, register->Op2), out ulong value))
+            {
+                return 0;
+            }
+            if (rt != Unicorn.Arm64RegXzr)
+            {
+                self.WriteRegister(rt, value);
+            }
+            return 1;
+        }
+        catch (Exception e)
+        {
+            self.Fail(e);
+            return 1;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static uint OnMsr(nint engine, int rt, Arm64SystemRegister* register, nint user)
+    {
+        var self = From(user);
+        try
+        {
+            return self.Events.SystemRegisterWritten(new SystemRegister(register->Op0, register->Op1, register->Crn, register->Crm, register->Op2), register->Value) ? 1u : 0;
+        }
+        catch (Exception e)
+        {
+            self.Fail(e);
+            return 1;
+        }
+    }
+
+    private sealed record MmioWindow(UnicornEngine Engine, IMmioHandler Handler);
+
+    [UnmanagedCallersOnly]
+    private static ulong OnMmioRead(nint engine, ulong offset, uint size, nint user)
+    {
+        var window = (MmioWindow)GCHandle.FromIntPtr(user).Target!;
+        try
+        {
+            return window.Handler.Read(offset, (int)size);
+        }
+        catch (Exception e)
+        {
+            window.Engine.Fail(e);
+            return 0;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnMmioWrite(nint engine, ulong offset, uint size, ulong value, nint user)
+    {
+        var window = (MmioWindow)GCHandle.FromIntPtr(user).Target!;
+        try
+        {
+            window.Handler.Write(offset, (int)size, value);
+        }
+        catch (Exception e)
+        {
+            window.Engine.Fail(e);
+        }
+    }
+}

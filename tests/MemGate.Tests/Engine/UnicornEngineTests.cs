@@ -1,0 +1,236 @@
+using System.Runtime.InteropServices;
+using MemGate.Devices;
+using MemGate.Emulation;
+using MemGate.Engine;
+using MemGate.Memory;
+using MemGate.Native;
+
+namespace MemGate.Tests.Engine;
+
+/// <summary>The CPU engine through <see cref="ICpuEngine"/> alone: hand-assembled Thumb on host pages, events, typed errors, and a machine over an engine it was given.</summary>
+public sealed unsafe class UnicornEngineTests : IDisposable
+{
+    private const ulong Code = 0x0800_0000;
+    private const ulong Ram = 0x2000_0000;
+    private const ulong Peripheral = 0x4000_0000;
+    private readonly nint _code = (nint)NativeMemory.AlignedAlloc(0x1000, 0x1000);
+    private readonly nint _ram = (nint)NativeMemory.AlignedAlloc(0x1000, 0x1000);
+
+    public UnicornEngineTests()
+    {
+        new Span<byte>((void*)_code, 0x1000).Clear();
+        new Span<byte>((void*)_ram, 0x1000).Clear();
+    }
+
+    public void Dispose()
+    {
+        NativeMemory.AlignedFree((void*)_code);
+        NativeMemory.AlignedFree((void*)_ram);
+    }
+
+    // An M3 engine with code and RAM on this test's host pages and a 1 KiB peripheral.
+    private ICpuEngine Open(Events events, params ushort[] thumb)
+    {
+        ICpuEngine engine = UnicornEngine.ForDevice(DeviceTemplates.Load("STM32F103"));
+        engine.Attach(events);
+        engine.MapHost(Code, 0x1000, Permissions.ReadExecute, _code);
+        engine.MapHost(Ram, 0x1000, Permissions.ReadWrite, _ram);
+        engine.MapMmio(Peripheral, engine.PageSize, events);
+        thumb.CopyTo(new Span<ushort>((void*)_code, thumb.Length));
+        return engine;
+    }
+
+    [Fact]
+    public void Runs_a_hand_assembled_program_on_host_pages_and_counts_its_instructions()
+    {
+        var events = new Events();
+        // movs r0, #10; loop: subs r0, #1; bne loop; str r0, [r1]; b .   (r1 = RAM)
+        using var engine = Open(events, 0x200A, 0x3801, 0xD1FD, 0x6008, 0xE7FE);
+        engine.WriteRegister(Unicorn.ArmRegR1, Ram + 4);
+        *(uint*)(_ram + 4) = 0xFFFF_FFFF;
+        var error = engine.Run(Code | 1, until: Code + 8, timeout: TimeSpan.FromSeconds(10), count: 0);
+        Assert.Null(error);
+        Assert.Equal(Code + 8, engine.ReadRegister(Unicorn.ArmRegPc));
+        Assert.Equal(0U, *(uint*)(_ram + 4));   // the store landed in the test's own page
+        Assert.Equal(1 + 2 * 10 + 1UL, engine.Instructions);
+        Assert.Contains(Code, events.Blocks);
+    }
+
+    [Fact]
+    public void Mmio_accesses_reach_the_handler_with_offsets()
+    {
+        var events = new Events { ReadValue = 0x1234 };
+        // ldr r2, [r1, #8]; str r2, [r1, #12]; b .   (r1 = the peripheral)
+        using var engine = Open(events, 0x688A, 0x60CA, 0xE7FE);
+        engine.WriteRegister(Unicorn.ArmRegR1, Peripheral);
+        Assert.Null(engine.Run(Code | 1, until: Code + 4, timeout: TimeSpan.FromSeconds(10), count: 0));
+        Assert.Equal([(8UL, 4, 0UL, false), (12UL, 4, 0x1234UL, true)], events.Mmio);
+    }
+
+    [Fact]
+    public void An_unmapped_access_is_reported_and_stops_the_run_with_a_typed_error()
+    {
+        var events = new Events();
+        // ldr r2, [r1]; b .   (r1 = nothing)
+        using var engine = Open(events, 0x680A, 0xE7FE);
+        engine.WriteRegister(Unicorn.ArmRegR1, 0x6000_0000);
+        var error = engine.Run(Code | 1, until: Code + 2, timeout: TimeSpan.FromSeconds(10), count: 0);
+        Assert.Equal(CpuEngineError.MemoryAccess, error?.Error);
+        Assert.Equal([(AccessKind.Read, true, 0x6000_0000UL, 4)], events.Invalid);
+    }
+
+    [Fact]
+    public void An_exception_thrown_in_an_event_stops_the_run_and_reaches_the_owner()
+    {
+        var events = new Events { Throw = new InvalidOperationException("model broke") };
+        using var engine = Open(events, 0x688A, 0xE7FE);
+        engine.WriteRegister(Unicorn.ArmRegR1, Peripheral);
+        engine.Run(Code | 1, until: Code + 2, timeout: TimeSpan.FromSeconds(10), count: 0);
+        Assert.Same(events.Throw, events.Failed);
+    }
+
+    [Fact]
+    public void Engine_failures_are_typed_exceptions()
+    {
+        using var engine = Open(new Events());
+        var e = Assert.Throws<CpuEngineException>(() => engine.MapHost(0x123, 0x1000, Permissions.ReadWrite, _ram));   // not on a page boundary
+        Assert.Equal(CpuEngineError.Other, e.Error);
+        Assert.Contains("uc_mem_map_ptr", e.Message);
+        Assert.IsAssignableFrom<MemGateException>(e);
+        using var context = engine.SaveContext();
+        using var other = Open(new Events());
+        Assert.Throws<ArgumentException>(() => other.RestoreContext(context));
+    }
+
+    [Fact]
+    public void A_saved_context_puts_the_registers_back()
+    {
+        using var engine = Open(new Events());
+        engine.WriteRegister(Unicorn.ArmRegR0, 7);
+        using var context = engine.SaveContext();
+        engine.WriteRegister(Unicorn.ArmRegR0, 9);
+        engine.RestoreContext(context);
+        Assert.Equal(7UL, engine.ReadRegister(Unicorn.ArmRegR0));
+    }
+
+    [Fact]
+    public void A_machine_runs_over_the_engine_its_factory_gave_it()
+    {
+        var device = DeviceTemplates.Load("STM32F103");
+        var made = new List<CountingEngine>();
+        var options = new FirmwareMachineOptions { EngineFactory = d => { var e = new CountingEngine(UnicornEngine.ForDevice(d)); made.Add(e); return e; } };
+        using var machine = CortexMMachine.Create(device, TextWriter.Null, options);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+        // movs r0, #0x18; ldr r1, [pc, #4] (= 0x20026); bkpt 0xAB: semihosting SYS_EXIT, ADP_Stopped_ApplicationExit
+        ushort[] code = [0x2018, 0x4901, 0xBEAB, 0x0000, 0x0026, 0x0002];
+        for (int i = 0; i < code.Length; i++)
+        {
+            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), code[i]);
+        }
+        var result = machine.Run(maxInstructions: 1000, timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal((0, RunOutcome.Exit, 3UL), (result.ExitCode, result.Outcome, result.Instructions));
+        Assert.True(Assert.Single(made).Runs >= 1);
+    }
+
+    /// <summary>Records what the engine reports; also serves the test's peripheral.</summary>
+    private sealed class Events : ICpuEngineEvents, IMmioHandler
+    {
+        public List<ulong> Blocks { get; } = [];
+        public List<(ulong Offset, int Size, ulong Value, bool Write)> Mmio { get; } = [];
+        public List<(AccessKind, bool, ulong, int)> Invalid { get; } = [];
+        public ulong ReadValue { get; init; }
+        public Exception? Throw { get; init; }
+        public Exception? Failed { get; private set; }
+
+        // Thumb: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit instruction.
+        public uint CountInstructions(ReadOnlySpan<byte> code)
+        {
+            uint count = 0;
+            for (int i = 0; i + 1 < code.Length; count++)
+            {
+                i += code[i + 1] >> 3 is 0b11101 or 0b11110 or 0b11111 ? 4 : 2;
+            }
+            return count;
+        }
+
+        public ulong BlockEntered(ulong address)
+        {
+            Blocks.Add(address);
+            return ulong.MaxValue;
+        }
+
+        public void Interrupt(uint number)
+        {
+        }
+
+        public bool InvalidAccess(AccessKind access, bool unmapped, ulong address, int size, ulong value)
+        {
+            Invalid.Add((access, unmapped, address, size));
+            return false;
+        }
+
+        public void InstructionReached(ulong address)
+        {
+        }
+
+        public bool SystemRegisterRead(SystemRegister register, out ulong value)
+        {
+            value = 0;
+            return false;
+        }
+
+        public bool SystemRegisterWritten(SystemRegister register, ulong value) => false;
+
+        public void CallbackFailed(Exception error) => Failed = error;
+
+        public ulong Read(ulong offset, int size)
+        {
+            if (Throw is not null)
+            {
+                throw Throw;
+            }
+            Mmio.Add((offset, size, 0, false));
+            return ReadValue;
+        }
+
+        public void Write(ulong offset, int size, ulong value) => Mmio.Add((offset, size, value, true));
+    }
+
+    /// <summary>Another engine as far as the machine can tell: forwards to an inner one and counts runs.</summary>
+    private sealed class CountingEngine(ICpuEngine inner) : ICpuEngine
+    {
+        public int Runs { get; private set; }
+        public ulong PageSize => inner.PageSize;
+        public ulong Instructions { get => inner.Instructions; set => inner.Instructions = value; }
+        public uint BlockInstructions => inner.BlockInstructions;
+        public void Attach(ICpuEngineEvents events) => inner.Attach(events);
+        public void MapHost(ulong address, ulong size, Permissions permissions, nint host) => inner.MapHost(address, size, permissions, host);
+        public void MapPrivate(ulong address, ulong size, Permissions permissions) => inner.MapPrivate(address, size, permissions);
+        public void MapMmio(ulong address, ulong size, IMmioHandler handler) => inner.MapMmio(address, size, handler);
+        public ulong ReadRegister(int id) => inner.ReadRegister(id);
+        public void WriteRegister(int id, ulong value) => inner.WriteRegister(id, value);
+        public bool TryReadMemory(ulong address, Span<byte> destination) => inner.TryReadMemory(address, destination);
+        public void WriteMemory(ulong address, ReadOnlySpan<byte> source) => inner.WriteMemory(address, source);
+
+        public CpuEngineException? Run(ulong start, ulong until, TimeSpan? timeout, ulong count)
+        {
+            Runs++;
+            return inner.Run(start, until, timeout, count);
+        }
+
+        public void Stop() => inner.Stop();
+        public void InvalidateCode(ulong address, ulong length) => inner.InvalidateCode(address, length);
+        public void ForgetBlocks() => inner.ForgetBlocks();
+        public void ReportNextBlock() => inner.ReportNextBlock();
+        public void CountUpTo(ulong pc) => inner.CountUpTo(pc);
+        public ICpuContext SaveContext() => inner.SaveContext();
+        public void RestoreContext(ICpuContext context) => inner.RestoreContext(context);
+        public void HookInstruction(ulong address) => inner.HookInstruction(address);
+        public void HookSystemRegisters() => inner.HookSystemRegisters();
+        public ulong ReadSystemRegister(SystemRegister register) => inner.ReadSystemRegister(register);
+        public void WriteSystemRegister(SystemRegister register, ulong value) => inner.WriteSystemRegister(register, value);
+        public void Dispose() => inner.Dispose();
+    }
+}
