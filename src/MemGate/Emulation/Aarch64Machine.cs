@@ -126,7 +126,7 @@ public sealed class Aarch64Machine : FirmwareMachine
         Peripherals.Reset();
         _timer.Reset();
         SetRegister(Unicorn.Arm64RegPstate, PstateEl1h);
-        SetRegister(Unicorn.Arm64RegVbarEl1, 0);
+        SetRegister(Unicorn.Arm64RegVbarEl1, Memory.Device.Boot.VectorTable ?? 0);   // [boot] vector_table: exceptions vector there from the start
         SetRegister(Unicorn.Arm64RegCpacrEl1, 0);
         _fpEnable = 0;
         SetRegister(Unicorn.Arm64RegSpEl0, 0);

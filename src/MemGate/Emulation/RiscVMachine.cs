@@ -97,6 +97,8 @@ public sealed class RiscVMachine : FirmwareMachine
         SetRegister(Unicorn.RiscvRegA0, 0);   // hart id
         SetRegister(Unicorn.RiscvRegMstatus, 0);
         SetRegister(Unicorn.RiscvRegMie, 0);
+        // [boot] vector_table is where traps go from the start (mtvec), as boot ROMs that set it before the firmware runs leave it.
+        SetRegister(Unicorn.RiscvRegMtvec, Memory.Device.Boot.VectorTable ?? 0);
         if (Memory.Device.Boot.InitialStackPointer is { } sp)
         {
             SetRegister(Unicorn.RiscvRegSp, sp);

@@ -65,4 +65,26 @@ public sealed class PeripheralPlacementTests
         Assert.Equal(0x2000_2000UL, registers.Read(registers.IndexOf("SP")));
         Assert.Equal(0x0800_0100UL, registers.Read(registers.IndexOf("PC")));
     }
+
+    [Theory]
+    [InlineData("RV32")]
+    [InlineData("RV64")]
+    public void A_risc_v_device_boots_at_its_entry_with_its_stack_and_traps_to_its_vector_table(string template)
+    {
+        string text = DeviceConfigWriter.Write(DeviceTemplates.Load(template), DeviceConfigFormat.Toml)
+            + "\n[boot]\nentry_point = \"0x80000000\"\ninitial_sp = \"0x80004000\"\nvector_table = \"0x80000100\"\n";
+        using var machine = FirmwareMachine.Create(DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, "rv.toml"), TextWriter.Null);
+        var ram = machine.Memory.Main.Debug;
+        ram.WriteUInt32(new GuestAddress(0x8000_0000), 0x0000_0073);   // ecall, with nothing set up: mtvec comes from [boot]
+        uint[] handler = [0x0010_02B7, 0x0005_3337, 0x3333_0313, 0x0062_A023];   // lui t0,0x100; lui t1,0x53; addi t1,t1,0x333; sw t1,0(t0)
+        for (int i = 0; i < handler.Length; i++)
+        {
+            ram.WriteUInt32(new GuestAddress(0x8000_0100 + 4 * (ulong)i), handler[i]);
+        }
+        var result = machine.Run(maxInstructions: 100);
+        Assert.Equal(5, result.ExitCode);   // 0x3333 | 5 << 16 to the finisher
+        var registers = machine.Registers;
+        Assert.Equal(0x8000_4000UL, registers.Read(registers.IndexOf("x2")));   // sp
+        Assert.Equal(0x8000_0000UL, registers.Read(registers.IndexOf("mepc")));
+    }
 }
