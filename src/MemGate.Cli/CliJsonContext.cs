@@ -82,7 +82,11 @@ internal sealed record ProcessBytesReport(int Pid, ulong Address, long Size, str
 /// <paramref name="Outcome"/> is exit, instruction-limit, timeout, interrupted, idle or fault;
 /// <paramref name="ExitCode"/> the firmware's own code (outcome exit only); <paramref name="Status"/> memgate's exit code for this run.
 /// </summary>
-internal sealed record RunReport(string Device, string Cpu, string Outcome, string Reason, int? ExitCode, int Status, ulong Instructions, double? ElapsedMs, double? Mips, RunFaultReport? Fault, ulong? RestoredPages);
+internal sealed record RunReport(string Device, string Cpu, string Outcome, string Reason, int? ExitCode, int Status, ulong Instructions, double? ElapsedMs, double? Mips, RunFaultReport? Fault, ulong? RestoredPages)
+{
+    /// <summary>Basic blocks covered (with --coverage).</summary>
+    public int? Blocks { get; init; }
+}
 
 /// <summary>The guest fault that ended a run.</summary>
 internal sealed record RunFaultReport(string Message, ulong ProgramCounter, string? Function, ulong? Address, string? Access);

@@ -28,11 +28,13 @@ internal static class RunCommand
         var runs = new Option<int>("--runs") { Description = "Run this many times, restoring guest memory from a snapshot taken after loading between runs (only the pages written are copied back).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print each run's summary (or fault) as one JSON line on stderr (JSON Lines); stdout stays the firmware's." };
         var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports) from this file's bytes, in order; the run ends with 'input exhausted' when they run out." };
+        var stopAt = new Option<string[]>("--stop-at") { Description = "End the run when execution reaches this symbol or address (before it runs); exit 0, reason 'reached NAME'. May be given more than once.", AllowMultipleArgumentsPerToken = false };
+        var coverage = new Option<string?>("--coverage") { Description = "Write the start address of every basic block executed to this file, one hex address per line (sorted); the summary counts them." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
             "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, shared, runs, json,
+            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, shared, runs, json,
         };
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
@@ -73,6 +75,22 @@ internal static class RunCommand
             {
                 machine.Load(image);
             }
+            foreach (string point in parse.GetValue(stopAt) ?? [])
+            {
+                machine.StopAt(StopAddress(point, image, description), point);
+            }
+            string? coverageFile = parse.GetValue(coverage);
+            if (coverageFile is not null)
+            {
+                machine.CollectCoverage();
+            }
+            void WriteCoverage()
+            {
+                if (coverageFile is not null)
+                {
+                    OutputFile.WriteAllText(coverageFile, string.Concat(machine.CoveredBlocks.Order().Select(a => $"0x{a:x}\n")));
+                }
+            }
             if (parse.GetValue(shared))
             {
                 foreach (var region in machine.Memory.Main.Regions.Where(r => r.HasHostMemory))
@@ -111,17 +129,21 @@ internal static class RunCommand
                             ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message, null, CliApp.GuestFault, machine.Instructions, null, null,
                                 new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Default.RunReport)
                             : $"memgate run: {fault.Message}{(function is not null ? $" (in {function})" : "")}");
+                        WriteCoverage();
                         return CliApp.GuestFault;
                     }
                     output.Flush();
                     status = ExitStatus(result);
                     string restored = restore is null ? "" : $", after restoring {restore.Pages} page(s) in {restore.Elapsed.TotalMicroseconds:0} µs";
+                    int? blocks = coverageFile is null ? null : machine.CoveredBlocks.Count;
+                    string covered = blocks is { } n ? $", {n:N0} blocks covered" : "";
                     error.WriteLine(asJson
                         ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, OutcomeName(result.Outcome), result.Reason, result.ExitCode, status, result.Instructions,
-                            Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, restore?.Pages), CliJsonLinesContext.Default.RunReport)
+                            Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, restore?.Pages) { Blocks = blocks }, CliJsonLinesContext.Default.RunReport)
                         : $"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
-                            $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{restored}{(result.Outcome == RunOutcome.Exit ? "" : $" (exit code {status})")}");
+                            $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{covered}{restored}{(result.Outcome is RunOutcome.Exit or RunOutcome.Reached ? "" : $" (exit code {status})")}");
                 }
+                WriteCoverage();
             }
             finally
             {
@@ -132,6 +154,25 @@ internal static class RunCommand
         return command;
     }
 
+    // A stop point: an address, or a symbol of the image or the device (as Fuzzware's exit_at takes either).
+    private static ulong StopAddress(string point, FirmwareImage? image, DeviceDescription device)
+    {
+        if (image?.Symbols.FirstOrDefault(s => s.Name == point) is { } symbol)
+        {
+            return symbol.Address;
+        }
+        if (device.Symbols.FirstOrDefault(s => s.Name == point) is { } known)
+        {
+            return known.Address;
+        }
+        if (char.IsAsciiDigit(point[0]))
+        {
+            return OptionValue.Address("--stop-at", point);
+        }
+        var names = (image?.Symbols.Select(s => s.Name) ?? []).Concat(device.Symbols.Select(s => s.Name)).Distinct(StringComparer.Ordinal).ToList();
+        throw new CommandInputException($"--stop-at {point}: no symbol of that name in the image or the device{(names.Count == 0 ? " (neither has symbols; give an address)." : "." + NameSuggestion.DidYouMean(point, names))}");
+    }
+
     /// <summary>memgate's exit code for a run that ended without a fault: see <see cref="CliApp.FirmwareExitLimit"/>.</summary>
     internal static int ExitStatus(RunResult result) => result.Outcome switch
     {
@@ -140,6 +181,7 @@ internal static class RunCommand
         RunOutcome.Timeout => CliApp.Timeout,
         RunOutcome.Idle => CliApp.Idle,
         RunOutcome.InputExhausted => CliApp.InputExhausted,
+        RunOutcome.Reached => CliApp.Success,
         _ => CliApp.Interrupted,
     };
 
@@ -150,6 +192,7 @@ internal static class RunCommand
         RunOutcome.Timeout => "timeout",
         RunOutcome.Idle => "idle",
         RunOutcome.InputExhausted => "input-exhausted",
+        RunOutcome.Reached => "reached",
         _ => "interrupted",
     };
 }

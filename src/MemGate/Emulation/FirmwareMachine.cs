@@ -40,6 +40,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private readonly ICpuEngine _engine;
     private Exception? _callbackError;
     private MmioInput? _mmioInput;   // rewound at each run from reset
+    private readonly Dictionary<ulong, string> _stopPoints = [];
+    private string? _reached;   // the stop point this run ended at
+    private ulong? _passStop;   // a stop point Continue starts at, not to stop at again before it runs
+    private HashSet<ulong>? _coverage;
+    private ulong? _newBlock;   // the block just entered, when it was new to the coverage
     private ulong _callbackPc;
     private EmulationFault? _fault;
     private int? _exitCode;
@@ -210,6 +215,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     public RunResult Run(ulong maxInstructions = 0, TimeSpan? timeout = null)
     {
         _mmioInput?.Rewind();
+        _passStop = null;
         var main = Memory.Main;
         foreach (var (address, size) in _copied)
         {
@@ -230,8 +236,28 @@ public abstract unsafe class FirmwareMachine : IDisposable
         {
             throw new InvalidOperationException("The last run ended (exit or fault): run again from reset, or restore a snapshot first.");
         }
+        _passStop = _reached is not null ? pc : null;   // going on from a stop point runs its instruction
         return RunFrom(CodeAddress(pc), maxInstructions, timeout);
     }
+
+    /// <summary>
+    /// Ends runs with outcome <see cref="RunOutcome.Reached"/> (reason "reached NAME") when execution gets to
+    /// <paramref name="address"/>, before the instruction there runs; <see cref="Continue"/> goes on from it.
+    /// </summary>
+    public void StopAt(ulong address, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        address = CodeAddress(address) & ~1UL;
+        _stopPoints[address] = name;
+        HookInstruction(address);
+        InvalidateCode(address, 1);   // a block translated before the hook would run past it
+    }
+
+    /// <summary>Starts recording the address of every basic block executed from now on (see <see cref="CoveredBlocks"/>).</summary>
+    public void CollectCoverage() => _coverage ??= [];
+
+    /// <summary>The basic blocks executed since <see cref="CollectCoverage"/>, by start address (empty when not collecting).</summary>
+    public IReadOnlyCollection<ulong> CoveredBlocks => (IReadOnlyCollection<ulong>?)_coverage ?? [];
 
     /// <summary>Saves memory, every CPU register and the machine's models, to come back to with <see cref="Restore"/>.</summary>
     /// <exception cref="NotSupportedException">The kernel cannot track memory writes (see <see cref="GuestSnapshot.Take"/>).</exception>
@@ -271,6 +297,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         _accessTrap?.Cpu.Dispose();
         _accessTrap = null;
         _exitCode = null;
+        _reached = null;
         _engine.Instructions = 0;
         _timeAt = 0;
         _stopRequested = false;
@@ -332,6 +359,11 @@ public abstract unsafe class FirmwareMachine : IDisposable
         if (_fault is { } fault)
         {
             throw fault;
+        }
+        if (_reached is { } point)
+        {
+            _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_resumePc!.Value));   // show the stop point, not the halt page
+            return new RunResult(null, $"reached {point}", clock.Elapsed, Instructions, RunOutcome.Reached);
         }
         if (_exitCode is { } code)
         {
@@ -670,6 +702,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
 
         public ulong BlockEntered(ulong address)
         {
+            machine._newBlock = machine._coverage?.Add(address) == true ? address : null;
             machine.SyncTime();
             machine.BlockEntered(address);
             return machine.NextEvent();
@@ -686,7 +719,27 @@ public abstract unsafe class FirmwareMachine : IDisposable
 
         public bool InvalidAccess(AccessKind access, bool unmapped, ulong address, int size, ulong value) => machine.InvalidAccess(access, unmapped, address, size);
 
-        public void InstructionReached(ulong address) => machine.InstructionReached(address);
+        public void InstructionReached(ulong address)
+        {
+            if (machine._passStop == address)
+            {
+                machine._passStop = null;
+            }
+            else if (machine._stopPoints.TryGetValue(address, out string? name) && machine._reached is null)
+            {
+                // The instruction has not run: it is where Continue goes on, and its block, if new, is not covered yet.
+                machine._engine.CountUpTo(address, including: false);
+                if (machine._newBlock == address)
+                {
+                    machine._coverage!.Remove(address);
+                }
+                machine._reached = name;
+                machine._resumePc = address;
+                machine.Halt();
+                return;
+            }
+            machine.InstructionReached(address);
+        }
 
         public bool SystemRegisterRead(SystemRegister register, out ulong value) => machine.SystemRegisterRead(register, out value);
 

@@ -20,4 +20,7 @@ public enum RunOutcome
 
     /// <summary>An unmodelled MMIO read needed more of the run's MMIO input than was left (the end of a Fuzzware-style run).</summary>
     InputExhausted,
+
+    /// <summary>Execution reached a stop point (<see cref="FirmwareMachine.StopAt"/>, <c>--stop-at</c>).</summary>
+    Reached,
 }

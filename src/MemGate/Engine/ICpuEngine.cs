@@ -80,8 +80,11 @@ public interface ICpuEngine : IDisposable
     /// <summary>Makes the next block report <see cref="ICpuEngineEvents.BlockEntered"/> (the owner's state changed).</summary>
     void ReportNextBlock();
 
-    /// <summary>The instruction at <paramref name="pc"/> in the block last entered ended it (exception, exit): count the block only up to and including it.</summary>
-    void CountUpTo(ulong pc);
+    /// <summary>
+    /// The instruction at <paramref name="pc"/> in the block last entered ended it (exception, exit): count the block
+    /// only up to and including it, or only up to it when it did not run (<paramref name="including"/> false: a stop point).
+    /// </summary>
+    void CountUpTo(ulong pc, bool including = true);
 
     /// <summary>Saves every register of the CPU.</summary>
     ICpuContext SaveContext();

@@ -209,7 +209,7 @@ internal sealed unsafe class UnicornEngine : ICpuEngine
     public void ReportNextBlock() => _counter->Budget = 0;
 
     /// <inheritdoc/>
-    public void CountUpTo(ulong pc)
+    public void CountUpTo(ulong pc, bool including = true)
     {
         var c = _counter;
         if (c->BlockSize == 0 || pc < c->BlockAddress || pc - c->BlockAddress >= c->BlockSize)
@@ -219,7 +219,7 @@ internal sealed unsafe class UnicornEngine : ICpuEngine
         Span<byte> code = stackalloc byte[(int)Math.Min(pc - c->BlockAddress, 1024)];
         ReadOrZeros(c->BlockAddress, code);
         uint before = code.IsEmpty ? 0 : Events.CountInstructions(code);
-        c->Instructions = c->BeforeBlock + Math.Min(c->BlockCount, before + 1);
+        c->Instructions = c->BeforeBlock + Math.Min(c->BlockCount, before + (including ? 1U : 0U));
         c->BlockSize = 0;   // counted; a second exception before the next block changes nothing more
     }
 

@@ -224,7 +224,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public void InvalidateCode(ulong address, ulong length) => inner.InvalidateCode(address, length);
         public void ForgetBlocks() => inner.ForgetBlocks();
         public void ReportNextBlock() => inner.ReportNextBlock();
-        public void CountUpTo(ulong pc) => inner.CountUpTo(pc);
+        public void CountUpTo(ulong pc, bool including = true) => inner.CountUpTo(pc, including);
         public ICpuContext SaveContext() => inner.SaveContext();
         public void RestoreContext(ICpuContext context) => inner.RestoreContext(context);
         public void HookInstruction(ulong address) => inner.HookInstruction(address);

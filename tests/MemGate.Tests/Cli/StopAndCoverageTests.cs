@@ -1,0 +1,66 @@
+using MemGate.Devices;
+using MemGate.Emulation;
+using MemGate.Firmware;
+
+namespace MemGate.Tests.Cli;
+
+/// <summary>Stop points (--stop-at) and basic-block coverage (--coverage).</summary>
+public sealed class StopAndCoverageTests
+{
+    private static string Printf => Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "printf.elf");   // newlib, with a main
+
+    [Fact]
+    public void A_run_stops_before_main_runs_and_goes_on_from_there_to_the_same_end()
+    {
+        var image = FirmwareReader.Load(Printf);
+        ulong main = image.Symbols.Single(s => s.Name == "main").Address & ~1UL;
+        var output = new StringWriter();
+        using var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), output, new FirmwareMachineOptions { ErrorOutput = TextWriter.Null });
+        machine.Load(image);
+        machine.CollectCoverage();
+        machine.StopAt(main, "main");
+        var stopped = machine.Run(maxInstructions: 1_000_000);
+        Assert.Equal((RunOutcome.Reached, "reached main"), (stopped.Outcome, stopped.Reason));
+        Assert.Equal("", output.ToString());
+        var registers = machine.Registers;
+        Assert.Equal(main, registers.Read(registers.IndexOf("PC")) & ~1UL);
+        Assert.DoesNotContain(main, machine.CoveredBlocks);   // main's first block has not run
+
+        var finished = machine.Continue(maxInstructions: 1_000_000);
+        Assert.Equal((RunOutcome.Exit, 3), (finished.Outcome, finished.ExitCode));
+        Assert.StartsWith("printf from newlib: 2 + 3 = 5\n", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains(main, machine.CoveredBlocks);
+
+        // From reset without the stop point's pass, the same number of instructions: stop + rest = whole.
+        var whole = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null, new FirmwareMachineOptions { ErrorOutput = TextWriter.Null });
+        using (whole)
+        {
+            whole.Load(image);
+            Assert.Equal(whole.Run(maxInstructions: 1_000_000).Instructions, stopped.Instructions + finished.Instructions);
+        }
+    }
+
+    [Fact]
+    public void The_cli_stops_at_a_symbol_with_exit_0_and_writes_the_blocks_it_ran()
+    {
+        string folder = Directory.CreateTempSubdirectory("memgate-cov").FullName;
+        string coverage = Path.Combine(folder, "blocks.txt");
+        var (exit, _, error) = CliRunner.Run("run", Printf, "--device", "STM32F103", "--stop-at", "main", "--coverage", coverage, "--json");
+        Assert.True(exit == 0, error);
+        Assert.Contains("\"outcome\":\"reached\"", error, StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"reached main\"", error, StringComparison.Ordinal);
+        string[] lines = File.ReadAllLines(coverage);
+        Assert.NotEmpty(lines);
+        Assert.All(lines, l => Assert.Matches("^0x[0-9a-f]+$", l));
+        Assert.Contains($"\"blocks\":{lines.Length}", error, StringComparison.Ordinal);
+        Assert.Equal(lines.Order(StringComparer.Ordinal).Count(), lines.Distinct().Count());
+    }
+
+    [Fact]
+    public void An_unknown_stop_symbol_is_refused_with_the_closest_name()
+    {
+        var (exit, _, error) = CliRunner.Run("run", Printf, "--device", "STM32F103", "--stop-at", "mainx");
+        Assert.Equal(1, exit);
+        Assert.Contains("Did you mean 'main'?", error, StringComparison.Ordinal);
+    }
+}
