@@ -37,7 +37,8 @@ public sealed class DeviceDescription
         IEnumerable<DeviceSymbol>? symbols = null,
         string? svd = null,
         UnmodelledPolicy unmodelled = UnmodelledPolicy.Plain,
-        IEnumerable<DeviceRule>? rules = null)
+        IEnumerable<DeviceRule>? rules = null,
+        IEnumerable<DeviceInterruptTrigger>? interruptTriggers = null)
     {
         Name = name;
         Description = description;
@@ -54,6 +55,7 @@ public sealed class DeviceDescription
         Svd = svd;
         Unmodelled = unmodelled;
         Rules = [.. rules ?? []];
+        InterruptTriggers = [.. interruptTriggers ?? []];
         _layout = new DeviceLayout(Name, Regions, Spaces, Peripherals, PageSize, Boot, Symbols, Rules);
         var diagnostics = DeviceValidator.Validate(_layout);
         if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
@@ -105,6 +107,9 @@ public sealed class DeviceDescription
     /// <summary>Rules for status bits nothing models.</summary>
     public IReadOnlyList<DeviceRule> Rules { get; }
 
+    /// <summary>Interrupts the machine raises on its own (<c>[[interrupt_triggers]]</c>), as Fuzzware's triggers.</summary>
+    public IReadOnlyList<DeviceInterruptTrigger> InterruptTriggers { get; }
+
     /// <summary>Named addresses, in file order.</summary>
     public IReadOnlyList<DeviceSymbol> Symbols { get; }
 
@@ -122,7 +127,7 @@ public sealed class DeviceDescription
             ? r with { InitFile = Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, file))) }
             : r);
         string? svd = Svd is null ? null : Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, Svd)));
-        return new DeviceDescription(Name, regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, svd, Unmodelled, Rules)
+        return new DeviceDescription(Name, regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, svd, Unmodelled, Rules, InterruptTriggers)
         {
             Warnings = Warnings,
         };

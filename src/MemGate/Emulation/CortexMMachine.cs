@@ -78,8 +78,14 @@ public sealed class CortexMMachine : FirmwareMachine
         // Exception entry and return clear the local exclusive monitor (B1.5.6, B1.5.8); Unicorn has no
         // way to do it from outside, so the CPU goes through "clrex; ldr.w pc, [pc]" with the target in the literal.
         (_clrexAddress, _clrexHost) = MapMachineCode([0xBF, 0xF3, 0x2F, 0x8F, 0xDF, 0xF8, 0x00, 0xF0]);
+        _triggers = new InterruptTriggers(memory.Device, Nvic, () => MmioInput);
+        foreach (ulong address in _triggers.Addresses)
+        {
+            HookInstruction(address);
+        }
     }
 
+    private readonly InterruptTriggers _triggers;
     private readonly ulong _clrexAddress;
     private readonly nint _clrexHost;
 
@@ -105,9 +111,13 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
 
+    private protected override object? SaveModels() => (base.SaveModels(), _triggers.Save());
+
     private protected override void RestoreModels(object? state)
     {
-        base.RestoreModels(state);
+        var (models, triggers) = ((object?, object))state!;
+        base.RestoreModels(models);
+        _triggers.Restore(triggers);
         _fpDeniedSeen = false;   // blocks run since may not have been looked at
     }
 
@@ -140,6 +150,7 @@ public sealed class CortexMMachine : FirmwareMachine
         ulong table = boot.VectorTable ?? 0;
         Nvic.ResetVectorTable = table;
         Peripherals.Reset();
+        _triggers.Reset();
         if (_fpu is not null)
         {
             _fpDeniedSeen = false;
@@ -177,10 +188,12 @@ public sealed class CortexMMachine : FirmwareMachine
         // Time jumps from event to event (a timer whose interrupt the NVIC masks wakes nothing) for a bounded number of them.
         for (int i = 0; i < 64 && !Nvic.AnyPendingEnabled(); i++)
         {
-            if (!Peripherals.AdvanceToEvent())
+            ulong wait = Math.Min(Peripherals.TicksToEvent, _triggers.TicksToEvent);
+            if (wait == ulong.MaxValue)
             {
                 return false;
             }
+            AdvanceTime(wait);
         }
         return Nvic.AnyPendingEnabled();
     }
@@ -188,8 +201,14 @@ public sealed class CortexMMachine : FirmwareMachine
     // Every block while an interrupt could be taken (the masks are registers the firmware changes
     // without telling anyone); otherwise at SysTick's next interrupt.
     // While lazy FP preservation is pending, every block too (its FP instructions must be seen before they run).
+    private protected override void AdvanceTime(ulong instructions)
+    {
+        base.AdvanceTime(instructions);
+        _triggers.Advance(instructions);
+    }
+
     private protected override ulong NextEvent() =>
-        Nvic.NextToTake(primask: false, basepri: 0) != 0 || _fpu is { LazyStateActive: true } ? 0 : Peripherals.TicksToEvent;
+        Nvic.NextToTake(primask: false, basepri: 0) != 0 || _fpu is { LazyStateActive: true } ? 0 : Math.Min(Peripherals.TicksToEvent, _triggers.TicksToEvent);
 
     private protected override void BlockEntered(ulong address)
     {
@@ -257,7 +276,13 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override void InstructionReached(ulong address)
     {
-        if (_fpu is not { } fpu)
+        if (_triggers.Addresses.Contains(address))
+        {
+            _triggers.Reached(address);
+            LookAtNextBlock();   // what it pended is taken at the next block, as at a block boundary
+        }
+        // Other hooks (interrupt triggers, stop points) share the callback: only FP instructions are the FPU's.
+        if (_fpu is not { } fpu || !_fpHooks.Contains(address))
         {
             return;
         }

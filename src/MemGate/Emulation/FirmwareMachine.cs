@@ -40,6 +40,9 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private readonly ICpuEngine _engine;
     private Exception? _callbackError;
     private MmioInput? _mmioInput;   // rewound at each run from reset
+
+    /// <summary>The run's MMIO input, if one was given (interrupt triggers in fuzzed mode take bytes from it too).</summary>
+    private protected MmioInput? MmioInput => _mmioInput;
     private readonly Dictionary<ulong, string> _stopPoints = [];
     private string? _reached;   // the stop point this run ended at
     private ulong? _passStop;   // a stop point Continue starts at, not to stop at again before it runs
@@ -702,7 +705,9 @@ public abstract unsafe class FirmwareMachine : IDisposable
 
         public ulong BlockEntered(ulong address)
         {
-            machine._newBlock = machine._coverage?.Add(address) == true ? address : null;
+            // The machine's own pages (the halt page, its exception-entry code) are not the firmware's blocks.
+            bool firmware = address - machine._haltAddress >= machine.Granule && address - machine._machineCodeAddress >= machine.Granule;
+            machine._newBlock = firmware && machine._coverage?.Add(address) == true ? address : null;
             machine.SyncTime();
             machine.BlockEntered(address);
             return machine.NextEvent();
@@ -811,10 +816,12 @@ public abstract unsafe class FirmwareMachine : IDisposable
         page.Clear();
         code.CopyTo(page);
         _engine.MapHost(address, Granule, Permissions.ReadExecute, _machinePage);
+        _machineCodeAddress = address;
         return (address, _machinePage);
     }
 
     private nint _machinePage;
+    private ulong _machineCodeAddress = ulong.MaxValue;
 
     private bool DeliverTrap(CpuEngineException error)
     {

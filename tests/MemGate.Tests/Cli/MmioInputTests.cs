@@ -75,7 +75,7 @@ public sealed class MmioInputTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void An_imported_fuzzware_target_runs_from_its_device_file_and_ends_when_its_input_runs_out()
     {
         string config = Requires.RealWorld("fuzzware-examples", "P2IM", "CNC", "config.yml");

@@ -167,4 +167,30 @@ public sealed class FuzzwareImportRulesTests : IDisposable
         Assert.Contains("qemu_name stm32f4-usart", device.FindRegion("uart")!.Description, StringComparison.Ordinal);
         Assert.Contains(device.Warnings, w => w.Field == "peripherals.uart.properties");
     }
+
+    [Fact]
+    public void Interrupt_triggers_are_imported_with_fuzzwares_defaults_and_a_fuzzed_interval_is_named_as_left_out()
+    {
+        string config = Write("config.yml", """
+            memory_map:
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+            entry_point: 0x20000001
+            initial_sp: 0x20000800
+            symbols:
+              0x20000100: idle_loop
+            interrupt_triggers:
+              tick: {every_nth_tick: 0x3e8, fuzz_mode: round_robin}
+              fixed: {every_nth_tick: 1000, irq: 20, num_pends: 2}
+              at_idle: {addr: idle_loop, fuzz_mode: fuzzed}
+              fully: {every_nth_tick: fuzzed, fuzz_mode: fuzzed}
+            """);
+        var device = FuzzwareImporter.Import(config);
+        Assert.Equal(
+        [
+            new DeviceInterruptTrigger("tick") { Every = 1000, Mode = InterruptTriggerMode.RoundRobin },
+            new DeviceInterruptTrigger("fixed") { Every = 1000, Irq = 20, Pends = 2 },
+            new DeviceInterruptTrigger("at_idle") { At = "idle_loop", Mode = InterruptTriggerMode.Fuzzed },
+        ], device.InterruptTriggers);
+        Assert.Contains(device.Warnings, w => w.Field == "interrupt_triggers.fully.every_nth_tick");
+    }
 }

@@ -17,12 +17,13 @@ public static class DeviceConfigReader
     private static readonly string[] DeviceKeys = ["name", "description", "architecture", "cpu", "endianness", "address_width", "svd"];
     private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces", "unmodelled"];
     private static readonly string[] RuleKeys = ["register", "field", "reads", "follows"];
+    private static readonly string[] TriggerKeys = ["name", "every", "at", "irq", "mode", "pends", "skips"];
     private static readonly string[] SpaceKeys = ["name", "width", "description"];
     private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "file_size", "load_offset", "layout", "unmodelled", "description"];
     private static readonly string[] BootKeys = ["entry_point", "initial_sp", "vector_table"];
     private static readonly string[] SymbolKeys = ["name", "address"];
     private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model", "irq"];
-    private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols", "rules"];
+    private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols", "rules", "interrupt_triggers"];
 
     /// <summary>Reads a file; the format follows the extension (.toml, .yaml/.yml, .json).</summary>
     /// <exception cref="DeviceDescriptionException">The file is malformed or describes an invalid device.</exception>
@@ -261,6 +262,41 @@ public static class DeviceConfigReader
                 }
             }
 
+            var triggers = new List<DeviceInterruptTrigger>();
+            var triggerList = List(root, "interrupt_triggers");
+            for (int i = 0; i < (triggerList?.Items.Count ?? 0); i++)
+            {
+                var node = Item(triggerList!, i, "interrupt_triggers", TriggerKeys);
+                if (node is null)
+                {
+                    continue;
+                }
+                string at = $"interrupt_triggers[{i}]";
+                var trigger = new DeviceInterruptTrigger(Text(node, $"{at}.name") ?? $"trigger{i}")
+                {
+                    Every = Number(node, $"{at}.every", isSize: false),
+                    At = Text(node, $"{at}.at"),
+                    Irq = Count(node, $"{at}.irq", 0, 495),
+                    Mode = Text(node, $"{at}.mode") switch
+                    {
+                        null or "round-robin" => InterruptTriggerMode.RoundRobin,
+                        "fuzzed" => InterruptTriggerMode.Fuzzed,
+                        _ => ErrorValue(at + ".mode", node.Get("mode")!, "must be \"round-robin\" or \"fuzzed\"", InterruptTriggerMode.RoundRobin),
+                    },
+                    Pends = Count(node, $"{at}.pends", 1, 1_000_000) ?? 1,
+                    Skips = Count(node, $"{at}.skips", 0, 1_000_000),
+                };
+                if ((trigger.Every is null) == (trigger.At is null))
+                {
+                    Error(at, node, "give exactly one of every (instructions) and at (an address or symbol)");
+                }
+                else if (trigger.Every == 0)
+                {
+                    Error($"{at}.every", node.Get("every")!, "must be 1 or more instructions");
+                }
+                triggers.Add(trigger);
+            }
+
             if (_problems.Count > 0)
             {
                 // Report what validation finds too, unless the broken fields leave the geometry unknown
@@ -279,7 +315,7 @@ public static class DeviceConfigReader
             try
             {
                 var result = new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce, boot, symbols,
-                    svd, unmodelled, rules);
+                    svd, unmodelled, rules, triggers);
                 result.Warnings = result.Warnings.Select(d => d with { Location = Locate(d.Field) }).ToList();
                 return result;
             }

@@ -31,7 +31,7 @@ public static class DeviceConfigWriter
         OutputFile.WriteAllText(path, Write(device, DeviceConfigReader.FormatOf(path)));
 
     // The file's shape, independent of format: two tables and three arrays of tables.
-    private sealed record Document(Fields Device, Fields Memory, Fields Boot, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols, List<Fields> Rules)
+    private sealed record Document(Fields Device, Fields Memory, Fields Boot, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols, List<Fields> Rules, List<Fields> Triggers)
     {
         public static Document From(DeviceDescription d)
         {
@@ -131,11 +131,37 @@ public static class DeviceConfigWriter
                 Optional(f, "follows", r.Follows);
                 return f;
             }).ToList();
-            return new Document(device, memory, boot, spaces, regions, peripherals, symbols, rules);
+            var triggers = d.InterruptTriggers.Select(t =>
+            {
+                var f = new Fields { ["name"] = t.Name };
+                if (t.Every is { } every)
+                {
+                    f["every"] = (long)every;
+                }
+                Optional(f, "at", t.At);
+                if (t.Irq is { } irq)
+                {
+                    f["irq"] = (long)irq;
+                }
+                else
+                {
+                    f["mode"] = t.Mode == InterruptTriggerMode.Fuzzed ? "fuzzed" : "round-robin";
+                }
+                if (t.Pends != 1)
+                {
+                    f["pends"] = (long)t.Pends;
+                }
+                if (t.Skips is { } skips)
+                {
+                    f["skips"] = (long)skips;
+                }
+                return f;
+            }).ToList();
+            return new Document(device, memory, boot, spaces, regions, peripherals, symbols, rules, triggers);
         }
 
         public IEnumerable<(string Name, List<Fields> Items)> Arrays =>
-            [("spaces", Spaces), ("regions", Regions), ("peripherals", Peripherals), ("symbols", Symbols), ("rules", Rules)];
+            [("spaces", Spaces), ("regions", Regions), ("peripherals", Peripherals), ("symbols", Symbols), ("rules", Rules), ("interrupt_triggers", Triggers)];
 
         // Tables that are written only when they hold something.
         public IEnumerable<(string Name, Fields Fields)> Tables =>

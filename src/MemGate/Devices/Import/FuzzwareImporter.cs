@@ -21,7 +21,7 @@ public static class FuzzwareImporter
     private static readonly string[] EntryKeys = ["base_addr", "size", "permissions", "file", "file_offset", "file_size", "load_offset", "is_entry", "ivt_offset", "overlay"];
 
     // Top-level keys that describe behaviour a device file cannot hold yet: named in a warning, not silently dropped.
-    private static readonly string[] LeftOut = ["exit_at", "handlers", "interrupt_triggers", "mmio_models", "timers", "boot", "limits", "nvic", "systick",
+    private static readonly string[] LeftOut = ["exit_at", "handlers", "mmio_models", "timers", "boot", "limits", "nvic", "systick",
         "use_exit_at", "use_nvic", "use_systick", "global_timer_scale"];
 
     /// <summary>Reads <paramref name="path"/> and the files it includes.</summary>
@@ -120,6 +120,10 @@ public static class FuzzwareImporter
         {
             map.Symbols.Add(new DeviceSymbol(name, address));
         }
+        if (seen.TryGetValue("interrupt_triggers", out var triggers))
+        {
+            ImportTriggers(map, triggers);
+        }
         foreach (var (key, node) in scalars)
         {
             map.Remember($"boot.{key}", node);
@@ -131,6 +135,50 @@ public static class FuzzwareImporter
         string deviceName = Path.GetFileName(Path.GetDirectoryName(main)) is { Length: > 0 } dir ? dir : Path.GetFileNameWithoutExtension(path);
         // Fuzzware serves every MMIO read nothing models from the fuzz input; its system region (nvic) is plain memory there.
         return map.Build(deviceName, $"Imported from Fuzzware configuration {Path.GetFileName(path)}", "armv7-m", "cortex-m3", boot, UnmodelledPolicy.Input);
+    }
+
+    // interrupt_triggers: when (every_nth_tick, or addr/address: a symbol or an address), what (irq, else fuzz_mode), num_pends, num_skips.
+    private static void ImportTriggers(ImportedMap map, ConfigNode triggers)
+    {
+        if (triggers.Kind != ConfigNodeKind.Map)
+        {
+            map.Warn("interrupt_triggers", triggers, "is not a mapping of named triggers; left out");
+            return;
+        }
+        foreach (var (name, node) in triggers.Entries)
+        {
+            string field = $"interrupt_triggers.{name}";
+            if (node.Kind != ConfigNodeKind.Map)
+            {
+                map.Warn(field, node, "is not a mapping; left out");
+                continue;
+            }
+            string? at = map.Text(node, "addr") ?? map.Text(node, "address");
+            string? every = map.Text(node, "every_nth_tick");
+            if (at is null && every is "fuzzed" or "fuzz")
+            {
+                map.Warn($"{field}.every_nth_tick", node, "a fuzzer-chosen interval is not supported; the trigger is left out");
+                continue;
+            }
+            ulong? period = at is null ? (every is null ? 1000 : ImportedMap.TryNumber(every, out ulong n) && n > 0 ? n : null) : null;
+            if (at is null && period is null)
+            {
+                map.Warn($"{field}.every_nth_tick", node, $"'{every}' is not a positive number; the trigger is left out");
+                continue;
+            }
+            int? irq = map.Number(node, "irq", $"{field}.irq", required: false) is { } line and > 0 and < 496 ? (int)line : null;
+            string mode = (map.Text(node, "fuzz_mode") ?? "round_robin").ToLowerInvariant();
+            map.InterruptTriggers.Add(new DeviceInterruptTrigger(name)
+            {
+                // MemGate's clock counts instructions where Fuzzware's ticks count basic blocks: the same number fires more often here.
+                Every = period,
+                At = at,
+                Irq = irq,
+                Mode = mode is "fuzzed" or "fuzz" ? InterruptTriggerMode.Fuzzed : InterruptTriggerMode.RoundRobin,
+                Pends = (int)Math.Clamp(map.Number(node, "num_pends", $"{field}.num_pends", required: false) ?? 1, 1, 1_000_000),
+                Skips = map.Number(node, "num_skips", $"{field}.num_skips", required: false) is { } skips ? (int)Math.Min(skips, 1_000_000) : null,
+            });
+        }
     }
 
     // Fuzzware's lookup: relative to the main config, or to the file naming it when written "./…"; a wildcard must match exactly one file.

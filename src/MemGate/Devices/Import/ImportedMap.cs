@@ -24,6 +24,8 @@ internal sealed class ImportedMap(string file)
 
     public List<DeviceSymbol> Symbols { get; } = [];
 
+    public List<DeviceInterruptTrigger> InterruptTriggers { get; } = [];
+
     /// <summary>Reads a YAML file as the tools that wrote it do: a key given twice keeps its last value, with a warning.</summary>
     public ConfigNode ReadYaml(string path) =>
         YamlConfigParser.Parse(InputFile.ReadAllText(path, "Configuration file"), path,
@@ -113,7 +115,7 @@ internal sealed class ImportedMap(string file)
         try
         {
             var device = new DeviceDescription(name, Regions, peripherals: Peripherals, description: description, architecture: architecture, cpu: cpu,
-                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled);
+                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled, interruptTriggers: InterruptTriggers);
             device.Warnings = [.. _warnings, .. device.Warnings.Select(Locate)];
             return device;
         }

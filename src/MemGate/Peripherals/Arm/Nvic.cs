@@ -293,6 +293,9 @@ public sealed class Nvic
     /// <summary>Whether exception <paramref name="exception"/> is active (entered and not yet returned from).</summary>
     public bool IsActive(int exception) => (_active[exception / 64] & (1UL << exception)) != 0;
 
+    /// <summary>Whether exception <paramref name="exception"/> (16+ for external interrupts) is enabled.</summary>
+    public bool IsEnabled(int exception) => (_enabled[exception / 64] & (1UL << exception)) != 0;
+
     /// <summary>
     /// The pending, enabled exception that preempts now, or 0: the highest priority one (lowest number
     /// on a tie) whose group priority is above the running priority, given the active exceptions,

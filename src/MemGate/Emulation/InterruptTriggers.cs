@@ -1,0 +1,161 @@
+using MemGate.Devices;
+using MemGate.Mmio;
+using MemGate.Peripherals.Arm;
+
+namespace MemGate.Emulation;
+
+/// <summary>
+/// A device's <c>[[interrupt_triggers]]</c> on a Cortex-M NVIC, with Fuzzware's rules: a firing is skipped
+/// while the trigger's skip count runs, then pends its interrupt (fixed, the enabled ones in turn, or one the
+/// MMIO input picks) for <c>pends</c> firings in a row, then skips again; an active interrupt is not pended.
+/// </summary>
+internal sealed class InterruptTriggers
+{
+    private readonly Trigger[] _triggers;
+    private readonly Nvic _nvic;
+    private readonly Func<MmioInput?> _input;
+
+    public InterruptTriggers(DeviceDescription device, Nvic nvic, Func<MmioInput?> input)
+    {
+        _nvic = nvic;
+        _input = input;
+        _triggers = [.. device.InterruptTriggers.Select(t => new Trigger(t, t.At is { } at ? Resolve(device, t, at) : null))];
+        Addresses = _triggers.Where(t => t.Address is not null).Select(t => t.Address!.Value).ToHashSet();
+    }
+
+    /// <summary>The addresses of location-based triggers (the machine hooks them).</summary>
+    public IReadOnlySet<ulong> Addresses { get; }
+
+    /// <summary>Instructions until the next time-based firing (<see cref="ulong.MaxValue"/>: none).</summary>
+    public ulong TicksToEvent => _triggers.Where(t => t.Spec.Every is not null).Select(t => t.Countdown).DefaultIfEmpty(ulong.MaxValue).Min();
+
+    public void Reset()
+    {
+        foreach (var t in _triggers)
+        {
+            t.Reset();
+        }
+    }
+
+    /// <summary>Counts executed instructions; time-based triggers fire (once per due period, as a counter that wraps does).</summary>
+    public void Advance(ulong instructions)
+    {
+        foreach (var t in _triggers.Where(t => t.Spec.Every is not null))
+        {
+            if (instructions < t.Countdown)
+            {
+                t.Countdown -= instructions;
+                continue;
+            }
+            ulong period = t.Spec.Every!.Value;
+            t.Countdown = period - (instructions - t.Countdown) % period;
+            Fire(t);
+        }
+    }
+
+    /// <summary>Execution reached <paramref name="address"/>: location-based triggers there fire.</summary>
+    public void Reached(ulong address)
+    {
+        foreach (var t in _triggers.Where(t => t.Address == address))
+        {
+            Fire(t);
+        }
+    }
+
+    public object Save() => _triggers.Select(t => (t.Countdown, t.Skipped, t.Pended, t.NextIndex, t.Irq)).ToArray();
+
+    public void Restore(object state)
+    {
+        var saved = ((ulong, int, int, int, int)[])state;
+        for (int i = 0; i < _triggers.Length; i++)
+        {
+            (_triggers[i].Countdown, _triggers[i].Skipped, _triggers[i].Pended, _triggers[i].NextIndex, _triggers[i].Irq) = saved[i];
+        }
+    }
+
+    private void Fire(Trigger t)
+    {
+        if (t.Pended == 0)
+        {
+            if (t.Skipped < t.SkipCount)
+            {
+                t.Skipped++;
+                return;
+            }
+            t.Irq = Choose(t);
+            if (t.Irq < 0)
+            {
+                return;
+            }
+        }
+        if (!_nvic.IsActive(Nvic.FirstExternal + t.Irq))
+        {
+            _nvic.SetPending(t.Irq);
+        }
+        if (++t.Pended >= t.Spec.Pends)
+        {
+            (t.Pended, t.Skipped) = (0, 0);
+        }
+    }
+
+    // The interrupt to pend, or -1 when none can be (nothing enabled, or the input ran out for a choice).
+    private int Choose(Trigger t)
+    {
+        if (t.Spec.Irq is { } fixedIrq)
+        {
+            return fixedIrq;
+        }
+        var enabled = Enumerable.Range(0, _nvic.ExternalInterrupts).Where(i => _nvic.IsEnabled(Nvic.FirstExternal + i)).ToList();
+        if (enabled.Count == 0)
+        {
+            return -1;
+        }
+        if (t.Spec.Mode == InterruptTriggerMode.RoundRobin)
+        {
+            return enabled[t.NextIndex++ % enabled.Count];
+        }
+        // One byte of input picks among several; with one enabled, nothing is consumed (as Fuzzware).
+        return enabled.Count == 1 ? enabled[0] : enabled[(int)(_input()?.Take(1, 0) ?? 0) % enabled.Count];
+    }
+
+    private static ulong Resolve(DeviceDescription device, DeviceInterruptTrigger trigger, string at)
+    {
+        if (device.Symbols.FirstOrDefault(s => s.Name == at) is { } symbol)
+        {
+            return symbol.Address & ~1UL;
+        }
+        if (Devices.Config.ConfigNumber.TryParse(at, out ulong address))
+        {
+            return address & ~1UL;
+        }
+        throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, "interrupt_triggers",
+            $"trigger '{trigger.Name}': at = '{at}' is neither an address nor one of the device's symbols")]);
+    }
+
+    private sealed class Trigger(DeviceInterruptTrigger spec, ulong? address)
+    {
+        public DeviceInterruptTrigger Spec { get; } = spec;
+
+        public ulong? Address { get; } = address;
+
+        // Fuzzware skips a location-based trigger's first firing unless told otherwise.
+        public int SkipCount { get; } = spec.Skips ?? (address is not null ? 1 : 0);
+
+        public ulong Countdown { get; set; }
+
+        public int Skipped { get; set; }
+
+        public int Pended { get; set; }
+
+        public int NextIndex { get; set; }
+
+        public int Irq { get; set; }
+
+        public void Reset()
+        {
+            Countdown = Spec.Every ?? ulong.MaxValue;
+            // As in Fuzzware, the very first firing does not wait out the skips.
+            (Skipped, Pended, NextIndex, Irq) = (SkipCount, 0, 0, 0);
+        }
+    }
+}
