@@ -1,6 +1,7 @@
 using System.Text;
 using MemGate.Devices;
 using MemGate.Devices.Import;
+using MemGate.Memory;
 using MemGate.Tests.Cli;
 
 namespace MemGate.Tests.Devices;
@@ -24,12 +25,24 @@ public sealed class HostileImportTests : IDisposable
     [Theory]
     [InlineData("{r: w}")]
     [InlineData("r--x")]
-    [InlineData("rw")]
-    public void Fuzzware_permissions_are_three_places(string permissions)
+    [InlineData("rr")]
+    [InlineData("r-")]
+    public void Fuzzware_permissions_are_three_places_or_letters(string permissions)
     {
         string config = Write("config.yml", $"memory_map:\n  ram: {{base_addr: 0x20000000, size: 0x1000, permissions: {permissions}}}\n");
         var e = Assert.Throws<DeviceDescriptionException>(() => FuzzwareImporter.Import(config));
         Assert.Contains(e.Diagnostics, d => d.Field == "memory_map.ram.permissions" && d.Location is { Line: 2 });
+    }
+
+    [Theory]
+    [InlineData("rw", Permissions.ReadWrite)]
+    [InlineData("RX", Permissions.Read | Permissions.Execute)]
+    [InlineData("r--", Permissions.Read)]
+    public void Fuzzware_permissions_may_be_letters_without_dashes_as_fuzzware_reads_them(string text, Permissions expected)
+    {
+        // Fuzzware looks for each letter; pw-recovery/LPC1549 writes "rw".
+        string config = Write("config.yml", $"memory_map:\n  ram: {{base_addr: 0x20000000, size: 0x1000, permissions: {text}}}\n");
+        Assert.Equal(expected, Assert.Single(FuzzwareImporter.Import(config).Regions, r => r.Name == "ram").Permissions);
     }
 
     [Fact]

@@ -81,13 +81,16 @@ internal sealed class ImportedMap(string file)
         {
             return null;
         }
-        // Both tools write exactly three places, "rwx" with dashes: "r--x" or a mapping is not a permission.
-        if (node.Kind == ConfigNodeKind.Scalar && node.Text.Length == 3 && PermissionsText.TryParse(node.Text, out var permissions, out _)
-            && node.Text[0] is 'r' or 'R' or '-' && node.Text[1] is 'w' or 'W' or '-' && node.Text[2] is 'x' or 'X' or '-')
+        // Both tools write three places, "rwx" with dashes; Fuzzware only looks for the letters, and real configs
+        // write "rw" (pw-recovery/LPC1549), so letters without dashes count too. "r--x" or a mapping is not a permission.
+        string text = node.Text;
+        bool threePlaces = text.Length == 3 && text[0] is 'r' or 'R' or '-' && text[1] is 'w' or 'W' or '-' && text[2] is 'x' or 'X' or '-';
+        bool letters = text.Length is >= 1 and <= 3 && !text.Contains('-', StringComparison.Ordinal);
+        if (node.Kind == ConfigNodeKind.Scalar && (threePlaces || letters) && PermissionsText.TryParse(text, out var permissions, out _))
         {
             return permissions;
         }
-        Error(field, node, $"{node.Describe()} is not a permission: write three places as in rwx, r-x or r--");
+        Error(field, node, $"{node.Describe()} is not a permission: write three places as in rwx, r-x or r--, or the letters as in rw");
         return null;
     }
 
