@@ -25,8 +25,7 @@ public sealed class Ns16550Uart : Peripheral, ISerialPort
     private const ulong TransmitEnabled = 0x02;    // IER.ETBEI
 
     private readonly Action<bool> _interruptLine;
-    private readonly Queue<byte> _received = new();
-    private readonly int _fifoDepth;
+    private readonly ReceiveFifo _received;
     private readonly RegisterBlock _registers;
     private readonly PeripheralBlock[] _blocks;
     private ulong _divisor;
@@ -37,7 +36,7 @@ public sealed class Ns16550Uart : Peripheral, ISerialPort
     public Ns16550Uart(string name, ulong baseAddress, TextWriter output, Action<bool>? interruptLine = null, int fifoDepth = 16, ulong size = 0x100) : base(name)
     {
         _interruptLine = interruptLine ?? (_ => { });
-        _fifoDepth = fifoDepth;
+        _received = new ReceiveFifo(fifoDepth);
         bool Latch() => (_registers!.Peek("LCR") & Dlab) != 0;
         _registers = new RegisterBlock(name, size,
         [
@@ -97,14 +96,7 @@ public sealed class Ns16550Uart : Peripheral, ISerialPort
     /// <summary>A byte arrives: it waits behind RBR with LSR.DR set (dropped with OE when the FIFO is full).</summary>
     public void Receive(byte value)
     {
-        if (_received.Count < _fifoDepth)
-        {
-            _received.Enqueue(value);
-        }
-        else
-        {
-            _overrun = true;
-        }
+        _overrun |= !_received.TryAdd(value);
         UpdateLine();
     }
 
@@ -118,18 +110,14 @@ public sealed class Ns16550Uart : Peripheral, ISerialPort
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (base.SaveState(), _received.ToArray(), _divisor, _overrun, _transmitPending);
+    public override object? SaveState() => (base.SaveState(), _received.Save(), _divisor, _overrun, _transmitPending);
 
     /// <inheritdoc/>
     public override void RestoreState(object? state)
     {
         var (registers, received, divisor, overrun, transmit) = ((object?, byte[], ulong, bool, bool))state!;
         base.RestoreState(registers);
-        _received.Clear();
-        foreach (byte b in received)
-        {
-            _received.Enqueue(b);
-        }
+        _received.Restore(received);
         (_divisor, _overrun, _transmitPending) = (divisor, overrun, transmit);
     }
 
@@ -151,7 +139,7 @@ public sealed class Ns16550Uart : Peripheral, ISerialPort
 
     private ulong TakeReceived()
     {
-        ulong value = _received.TryDequeue(out byte b) ? b : 0UL;
+        ulong value = _received.Take();
         UpdateLine();
         return value;
     }

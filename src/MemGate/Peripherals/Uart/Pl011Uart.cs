@@ -24,8 +24,7 @@ public sealed class Pl011Uart : Peripheral, ISerialPort
     private const ulong FlagTransmitEmpty = 1UL << 7;  // FR.TXFE
 
     private readonly Action<bool> _interruptLine;
-    private readonly Queue<byte> _received = new();
-    private readonly int _fifoDepth;
+    private readonly ReceiveFifo _received;
     private readonly PeripheralBlock[] _blocks;
     private readonly RegisterBlock _registers;
     private ulong _raw;   // RIS
@@ -34,7 +33,7 @@ public sealed class Pl011Uart : Peripheral, ISerialPort
     public Pl011Uart(string name, ulong baseAddress, TextWriter output, Action<bool>? interruptLine = null, int fifoDepth = 16) : base(name)
     {
         _interruptLine = interruptLine ?? (_ => { });
-        _fifoDepth = fifoDepth;
+        _received = new ReceiveFifo(fifoDepth);
         var registers = new List<RegisterDefinition>
         {
             new("DR", 0x000, 32)
@@ -80,10 +79,7 @@ public sealed class Pl011Uart : Peripheral, ISerialPort
     /// <summary>A byte arrives: it waits in the FIFO with RXRIS set (dropped when the FIFO is full).</summary>
     public void Receive(byte value)
     {
-        if (_received.Count < _fifoDepth)
-        {
-            _received.Enqueue(value);
-        }
+        _received.TryAdd(value);   // a full FIFO drops it
         _raw |= ReceiveInterrupt;
         UpdateLine();
     }
@@ -98,24 +94,20 @@ public sealed class Pl011Uart : Peripheral, ISerialPort
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (base.SaveState(), _received.ToArray(), _raw);
+    public override object? SaveState() => (base.SaveState(), _received.Save(), _raw);
 
     /// <inheritdoc/>
     public override void RestoreState(object? state)
     {
         var (registers, received, raw) = ((object?, byte[], ulong))state!;
         base.RestoreState(registers);
-        _received.Clear();
-        foreach (byte b in received)
-        {
-            _received.Enqueue(b);
-        }
+        _received.Restore(received);
         _raw = raw;
     }
 
     private ulong TakeReceived()
     {
-        ulong value = _received.TryDequeue(out byte b) ? b : 0UL;
+        ulong value = _received.Take();
         if (_received.Count == 0)
         {
             _raw &= ~ReceiveInterrupt;

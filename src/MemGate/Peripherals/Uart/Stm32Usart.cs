@@ -27,8 +27,7 @@ public sealed class Stm32Usart : Peripheral, ISerialPort
     private const ulong Overrun = 1UL << 3;           // ORE
 
     private readonly Action<bool> _interruptLine;
-    private readonly Queue<byte> _received = new();
-    private readonly int _fifoDepth;
+    private readonly ReceiveFifo _received;
     private readonly PeripheralBlock[] _blocks;
     private bool _overrun;
 
@@ -36,7 +35,7 @@ public sealed class Stm32Usart : Peripheral, ISerialPort
     public Stm32Usart(string name, ulong baseAddress, TextWriter output, Action<bool>? interruptLine = null, int fifoDepth = 16) : base(name)
     {
         _interruptLine = interruptLine ?? (_ => { });
-        _fifoDepth = fifoDepth;
+        _received = new ReceiveFifo(fifoDepth);
         Block = new RegisterBlock(name, 0x400,
         [
             new RegisterDefinition("SR", 0x00, 32)
@@ -89,14 +88,7 @@ public sealed class Stm32Usart : Peripheral, ISerialPort
         {
             return;
         }
-        if (_received.Count >= _fifoDepth)
-        {
-            _overrun = true;
-        }
-        else
-        {
-            _received.Enqueue(value);
-        }
+        _overrun |= !_received.TryAdd(value);
         UpdateLine();
     }
 
@@ -110,25 +102,21 @@ public sealed class Stm32Usart : Peripheral, ISerialPort
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (base.SaveState(), _received.ToArray(), _overrun);
+    public override object? SaveState() => (base.SaveState(), _received.Save(), _overrun);
 
     /// <inheritdoc/>
     public override void RestoreState(object? state)
     {
         var (registers, received, overrun) = ((object?, byte[], bool))state!;
         base.RestoreState(registers);
-        _received.Clear();
-        foreach (byte b in received)
-        {
-            _received.Enqueue(b);
-        }
+        _received.Restore(received);
         _overrun = overrun;
     }
 
     // Reading DR takes the oldest byte and, as on the part (SR then DR), clears ORE.
     private ulong TakeReceived()
     {
-        ulong value = _received.TryDequeue(out byte b) ? b : 0UL;
+        ulong value = _received.Take();
         _overrun = false;
         UpdateLine();
         return value;
