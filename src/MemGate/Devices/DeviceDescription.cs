@@ -38,7 +38,8 @@ public sealed class DeviceDescription
         string? svd = null,
         UnmodelledPolicy unmodelled = UnmodelledPolicy.Plain,
         IEnumerable<DeviceRule>? rules = null,
-        IEnumerable<DeviceInterruptTrigger>? interruptTriggers = null)
+        IEnumerable<DeviceInterruptTrigger>? interruptTriggers = null,
+        IEnumerable<Mmio.MmioInputModel>? mmioModels = null)
     {
         Name = name;
         Description = description;
@@ -56,6 +57,7 @@ public sealed class DeviceDescription
         Unmodelled = unmodelled;
         Rules = [.. rules ?? []];
         InterruptTriggers = [.. interruptTriggers ?? []];
+        MmioModels = [.. mmioModels ?? []];
         _layout = new DeviceLayout(Name, Regions, Spaces, Peripherals, PageSize, Boot, Symbols, Rules);
         var diagnostics = DeviceValidator.Validate(_layout);
         if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
@@ -110,6 +112,9 @@ public sealed class DeviceDescription
     /// <summary>Interrupts the machine raises on its own (<c>[[interrupt_triggers]]</c>), as Fuzzware's triggers.</summary>
     public IReadOnlyList<DeviceInterruptTrigger> InterruptTriggers { get; }
 
+    /// <summary>How reads of unmodelled registers served from the MMIO input are answered (<c>[[mmio_models]]</c>, Fuzzware's <c>mmio_models</c>).</summary>
+    public IReadOnlyList<Mmio.MmioInputModel> MmioModels { get; }
+
     /// <summary>Named addresses, in file order.</summary>
     public IReadOnlyList<DeviceSymbol> Symbols { get; }
 
@@ -127,7 +132,7 @@ public sealed class DeviceDescription
             ? r with { InitFile = Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, file))) }
             : r);
         string? svd = Svd is null ? null : Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, Svd)));
-        return new DeviceDescription(Name, regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, svd, Unmodelled, Rules, InterruptTriggers)
+        return new DeviceDescription(Name, regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, svd, Unmodelled, Rules, InterruptTriggers, MmioModels)
         {
             Warnings = Warnings,
         };

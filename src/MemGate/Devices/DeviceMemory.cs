@@ -71,6 +71,7 @@ public sealed class DeviceMemory : IDisposable
                     BackingProvider = options.Backing ?? AnonymousBackingProvider.Instance,
                 });
             }
+            options.MmioInput?.UseModels(device.MmioModels);
             var buses = new Dictionary<string, PeripheralBus>(StringComparer.Ordinal);
             var warnings = new List<string>();
             var blocks = new Dictionary<string, RegisterBlock>(StringComparer.OrdinalIgnoreCase);
@@ -79,7 +80,7 @@ public sealed class DeviceMemory : IDisposable
             {
                 var policy = region.Unmodelled ?? device.Unmodelled;
                 buses[region.Name] = new PeripheralBus(region.Name, region.Size, region.Start, PolicyOf(policy),
-                    plainFallback: policy == UnmodelledPolicy.Plain, device.ByteOrder, options.Log, options.MmioInput);
+                    plainFallback: policy == UnmodelledPolicy.Plain, device.ByteOrder, options.Log, options.MmioInput, options.ProgramCounter);
             }
             foreach (var model in options.Models)
             {

@@ -21,8 +21,11 @@ public sealed record DeviceMemoryOptions
     /// <summary>Behavioural models attached in the peripheral regions before SVD blocks (which skip the addresses models take).</summary>
     public IReadOnlyList<PeripheralBlock> Models { get; init; } = [];
 
-    /// <summary>Serves unmodelled reads of regions whose policy is <see cref="UnmodelledPolicy.Input"/>.</summary>
+    /// <summary>Serves unmodelled reads of regions whose policy is <see cref="UnmodelledPolicy.Input"/>; the device's <c>[[mmio_models]]</c> are given to it.</summary>
     public MmioInput? MmioInput { get; init; }
+
+    /// <summary>The PC of the instruction making an access, for MMIO models keyed by access site; 0 if null.</summary>
+    public Func<ulong>? ProgramCounter { get; init; }
 
     /// <summary>Receives a line per unmodelled peripheral access (policies ignore and record).</summary>
     public Action<string>? Log { get; init; }

@@ -155,6 +155,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     private protected static T Build<T>(DeviceDescription device, TextWriter output, FirmwareMachineOptions options, EngineRegisterFile registers, string architectural,
         Func<ICpuEngine, DeviceMemory, PeripheralSet, T> create) where T : FirmwareMachine
     {
+        T? built = null;   // the PC for MMIO models comes from the machine, which exists only after the memory
         var engine = (options.EngineFactory ?? UnicornEngine.ForDevice)(device);
         DeviceMemory memory;
         PeripheralSet peripherals;
@@ -165,6 +166,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
             {
                 BaseDirectory = options.BaseDirectory, Models = peripherals.Blocks, Trace = options.Trace, Backing = options.Backing, Registers = registers,
                 MmioInput = options.MmioInput,
+                ProgramCounter = () => built?.ReadPc() ?? 0,
             });
         }
         catch
@@ -175,6 +177,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         try
         {
             var machine = create(engine, memory, peripherals);
+            built = machine;
             machine._mmioInput = options.MmioInput;
             ((EngineRegisterFile)memory.CpuRegisters).Bind(machine);
             if (options.Trace is { } trace)

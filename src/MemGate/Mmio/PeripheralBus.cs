@@ -14,9 +14,10 @@ namespace MemGate.Mmio;
 /// <param name="plainFallback">Serve uncovered offsets as plain registers (reads return what was written).</param>
 /// <param name="order">The CPU's byte order (for the plain fallback).</param>
 /// <param name="log">Receives a line per unmodelled access under the non-faulting policies.</param>
-/// <param name="input">Serves unmodelled reads under <see cref="UnmodelledAccessPolicy.Input"/> (required with it).</param>
+/// <param name="input">Serves unmodelled reads under <see cref="UnmodelledAccessPolicy.Input"/>.</param>
+/// <param name="programCounter">The PC of the instruction accessing, for input models keyed by access site.</param>
 public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, UnmodelledAccessPolicy policy, bool plainFallback,
-    ByteOrder order = ByteOrder.LittleEndian, Action<string>? log = null, MmioInput? input = null) : IMmioHandler, IRegisterNames
+    ByteOrder order = ByteOrder.LittleEndian, Action<string>? log = null, MmioInput? input = null, Func<ulong>? programCounter = null) : IMmioHandler, IRegisterNames
 {
     private readonly List<(ulong Offset, ulong Size, IMmioHandler Handler, string Name)> _devices = [];
     private readonly PlainRegisters? _plain = plainFallback ? new PlainRegisters(size, order) : null;
@@ -153,7 +154,7 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
         if (policy == UnmodelledAccessPolicy.Input)
         {
             // No input given is an empty one: the first such read ends the run.
-            return input?.Take(size, BaseAddress + at) ?? throw new MmioInputExhaustedException(BaseAddress + at, size, 0);
+            return input?.Read(BaseAddress + at, size, programCounter?.Invoke() ?? 0) ?? throw new MmioInputExhaustedException(BaseAddress + at, size, 0);
         }
         HandleUnmodelled(at, size, isWrite: false, 0);
         return 0;
@@ -164,7 +165,8 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
         switch (policy)
         {
             case UnmodelledAccessPolicy.Input:
-                return;   // writes are dropped; reads go through ReadUnmodelled
+                input?.Write(BaseAddress + at, value);   // kept only where a passthrough model says so; reads go through ReadUnmodelled
+                return;
             case UnmodelledAccessPolicy.Fault:
                 throw new GuestMemoryException(GuestFault.NoRegister, isWrite ? AccessKind.Write : AccessKind.Read, new GuestAddress(BaseAddress + at), (ulong)size, Name,
                     $"{(isWrite ? "Write to" : "Read of")} 0x{BaseAddress + at:X}: no peripheral is modelled there in region '{Name}'.");

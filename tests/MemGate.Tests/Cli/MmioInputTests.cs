@@ -21,6 +21,32 @@ public sealed class MmioInputTests
     }
 
     [Fact]
+    public void Models_answer_reads_per_access_site_as_fuzzware_does()
+    {
+        var input = new MmioInput(new byte[] { 0x07, 0x05, 0xAA, 0xBB, 0xCC, 0xDD });
+        input.UseModels(
+        [
+            new MmioInputModel(MmioInputModelKind.Constant, 0x100) { Pc = 0x10, Value = 0x1 },
+            new MmioInputModel(MmioInputModelKind.Passthrough, 0x104) { Value = 0x5 },
+            new MmioInputModel(MmioInputModelKind.BitExtract, 0x108) { Size = 1, LeftShift = 16 },
+            new MmioInputModel(MmioInputModelKind.Set, 0x10C) { Values = [0x0, 0x2, 0x9] },
+            new MmioInputModel(MmioInputModelKind.Set, 0x110) { Values = [0x42] },
+        ]);
+        Assert.Equal(0x1UL, input.Read(0x100, 4, pc: 0x10));            // constant, from its site: no input
+        Assert.Equal(0x5UL, input.Read(0x104, 4, pc: 0x99));            // passthrough's initial value
+        input.Write(0x104, 0x77);
+        Assert.Equal(0x77UL, input.Read(0x104, 4, pc: 0x99));
+        Assert.Equal(0, input.Consumed);
+        Assert.Equal(0x07_0000UL, input.Read(0x108, 4, pc: 0));         // one byte, shifted
+        Assert.Equal(0x9UL, input.Read(0x10C, 4, pc: 0));               // 0x05 % 3 = 2
+        Assert.Equal(0x42UL, input.Read(0x110, 4, pc: 0));              // a single value takes nothing
+        Assert.Equal(2, input.Consumed);
+        Assert.Equal(0xDDCC_BBAAUL, input.Read(0x100, 4, pc: 0x20));    // another site: the full width from the input
+        input.Rewind();
+        Assert.Equal(0x5UL, input.Read(0x104, 4, pc: 0));               // a new run starts from the initial value
+    }
+
+    [Fact]
     public void A_machine_ends_with_input_exhausted_and_every_run_from_reset_starts_the_input_again()
     {
         var device = DeviceConfigReader.Parse("""
@@ -73,6 +99,19 @@ public sealed class MmioInputTests
             Assert.Equal((RunOutcome.InputExhausted, "input exhausted"), (result.Outcome, result.Reason));
             Assert.Equal(8, input.Consumed);   // two 4-byte reads; the third finds 2 bytes
         }
+        // A constant model for that load (the ldr at 0x42) answers it without input: the loop now runs to the limit.
+        var modelled = DeviceConfigReader.Parse(DeviceConfigWriter.Write(device, DeviceConfigFormat.Toml)
+            + "\n[[mmio_models]]\nkind = \"constant\"\naddress = \"0x40000000\"\npc = \"0x42\"\nvalue = \"0x1\"\n", DeviceConfigFormat.Toml, "fed.toml");
+        var quiet = new MmioInput(new byte[10]);
+        using var second = FirmwareMachine.Create(modelled, TextWriter.Null, new FirmwareMachineOptions { MmioInput = quiet });
+        for (int i = 0; i < code.Length; i++)
+        {
+            second.Memory.Main.Debug.WriteUInt16(new MemGate.Memory.GuestAddress(0x40 + 2 * (ulong)i), code[i]);
+        }
+        second.Memory.Main.Debug.WriteUInt32(new MemGate.Memory.GuestAddress(0), 0x2000_1000);
+        second.Memory.Main.Debug.WriteUInt32(new MemGate.Memory.GuestAddress(4), 0x41);
+        Assert.Equal(RunOutcome.InstructionLimit, second.Run(maxInstructions: 1000).Outcome);
+        Assert.Equal(0, quiet.Consumed);
     }
 
     [SkippableFact]

@@ -100,15 +100,15 @@ public sealed class FuzzwareImportRulesTests : IDisposable
               mmio_dma: {base_addr: 0x20000100, size: 0x40, overlay: true}
             entry_point: 0x20000001
             initial_sp: 0x20000800
-            mmio_models:
-              constant: {}
+            handlers:
+              printf: {}
             exit_at:
               fail: 0x20000010
             """);
         var device = FuzzwareImporter.Import(config);
         Assert.Equal(["ram"], device.Regions.Select(r => r.Name));
         Assert.Contains(device.Warnings, w => w.Message.Contains("overlay region 'mmio_dma' is left out", StringComparison.Ordinal));
-        Assert.Contains(device.Warnings, w => w.Field == "mmio_models");
+        Assert.Contains(device.Warnings, w => w.Field == "handlers");
         Assert.Contains(device.Warnings, w => w.Field == "exit_at" && w.Location!.Value.Line == 9);   // at its value
     }
 
@@ -192,5 +192,43 @@ public sealed class FuzzwareImportRulesTests : IDisposable
             new DeviceInterruptTrigger("at_idle") { At = "idle_loop", Mode = InterruptTriggerMode.Fuzzed },
         ], device.InterruptTriggers);
         Assert.Contains(device.Warnings, w => w.Field == "interrupt_triggers.fully.every_nth_tick");
+    }
+
+    [Fact]
+    public void Mmio_models_are_imported_by_kind_with_symbols_resolved_and_python_kinds_named_as_left_out()
+    {
+        string config = Write("config.yml", """
+            memory_map:
+              mmio: {base_addr: 0x40000000, size: 0x1000, permissions: rw-}
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+            entry_point: 0x20000001
+            initial_sp: 0x20000800
+            symbols:
+              0x20000100: uart_poll
+            mmio_models:
+              constant:
+                c1: {addr: 0x40000014, pc: 0xe98, val: 0x1}
+              passthrough:
+                p1: {addr: 0x40000000, pc: 0xa10, init_val: 0x5}
+              bitextract:
+                b1: {addr: 0x400001fc, pc: uart_poll, size: 0x1, left_shift: 0x10, mask: 0xff0000}
+              set:
+                s1: {addr: 0x40000004, pc: 0, vals: [0x0, 0x2]}
+              linear:
+                l1: {addr: 0x40000008, pc: 0x10}
+            """);
+        var device = FuzzwareImporter.Import(config);
+        Assert.Equal(
+        [
+            new MemGate.Mmio.MmioInputModel(MemGate.Mmio.MmioInputModelKind.Constant, 0x4000_0014) { Pc = 0xE98, Value = 1 },
+            new MemGate.Mmio.MmioInputModel(MemGate.Mmio.MmioInputModelKind.Passthrough, 0x4000_0000) { Pc = 0xA10, Value = 5 },
+            new MemGate.Mmio.MmioInputModel(MemGate.Mmio.MmioInputModelKind.BitExtract, 0x4000_01FC) { Pc = 0x2000_0100, Size = 1, LeftShift = 16 },
+            new MemGate.Mmio.MmioInputModel(MemGate.Mmio.MmioInputModelKind.Set, 0x4000_0004) { Values = [0, 2] },
+        ], device.MmioModels);
+        Assert.Contains(device.Warnings, w => w.Field == "mmio_models.linear");
+        foreach (var format in new[] { DeviceConfigFormat.Toml, DeviceConfigFormat.Yaml, DeviceConfigFormat.Json })
+        {
+            Assert.Equal(device.MmioModels, DeviceConfigReader.Parse(DeviceConfigWriter.Write(device, format), format, "d").MmioModels);
+        }
     }
 }

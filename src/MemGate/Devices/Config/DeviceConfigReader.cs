@@ -18,12 +18,13 @@ public static class DeviceConfigReader
     private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces", "unmodelled"];
     private static readonly string[] RuleKeys = ["register", "field", "reads", "follows"];
     private static readonly string[] TriggerKeys = ["name", "every", "at", "irq", "mode", "pends", "skips"];
+    private static readonly string[] ModelKeys = ["kind", "address", "pc", "value", "size", "left_shift", "values"];
     private static readonly string[] SpaceKeys = ["name", "width", "description"];
     private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "file_size", "load_offset", "layout", "unmodelled", "description"];
     private static readonly string[] BootKeys = ["entry_point", "initial_sp", "vector_table"];
     private static readonly string[] SymbolKeys = ["name", "address"];
     private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model", "irq"];
-    private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols", "rules", "interrupt_triggers"];
+    private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols", "rules", "interrupt_triggers", "mmio_models"];
 
     /// <summary>Reads a file; the format follows the extension (.toml, .yaml/.yml, .json).</summary>
     /// <exception cref="DeviceDescriptionException">The file is malformed or describes an invalid device.</exception>
@@ -297,6 +298,44 @@ public static class DeviceConfigReader
                 triggers.Add(trigger);
             }
 
+            var mmioModels = new List<Mmio.MmioInputModel>();
+            var modelList = List(root, "mmio_models");
+            for (int i = 0; i < (modelList?.Items.Count ?? 0); i++)
+            {
+                var node = Item(modelList!, i, "mmio_models", ModelKeys);
+                if (node is null)
+                {
+                    continue;
+                }
+                string at = $"mmio_models[{i}]";
+                var kind = Text(node, $"{at}.kind") is { } kindText && TryName<Mmio.MmioInputModelKind>(kindText.Replace("-", "", StringComparison.Ordinal), out var k) ? k
+                    : node.Get("kind") is { } kindNode ? ErrorValue(at + ".kind", kindNode, "must be constant, passthrough, bit-extract, set or unmodeled", Mmio.MmioInputModelKind.Unmodeled)
+                    : Missing($"{at}.kind", node, Mmio.MmioInputModelKind.Unmodeled);
+                var values = new List<ulong>();
+                if (node.Get("values") is { } valueList)
+                {
+                    foreach (var item in valueList.Kind == ConfigNodeKind.List ? valueList.Items : [valueList])
+                    {
+                        if (item.Kind == ConfigNodeKind.Scalar && ConfigNumber.TryParse(item.Text, out ulong v))
+                        {
+                            values.Add(v);
+                        }
+                        else
+                        {
+                            Error($"{at}.values", item, $"{item.Describe()}: values is a list of numbers");
+                        }
+                    }
+                }
+                mmioModels.Add(new Mmio.MmioInputModel(kind, Number(node, $"{at}.address", isSize: false) ?? Missing($"{at}.address", node, 0UL))
+                {
+                    Pc = Number(node, $"{at}.pc", isSize: false),
+                    Value = Number(node, $"{at}.value", isSize: false) ?? 0,
+                    Size = Count(node, $"{at}.size", 1, 8) ?? 1,
+                    LeftShift = Count(node, $"{at}.left_shift", 0, 63) ?? 0,
+                    Values = values,
+                });
+            }
+
             if (_problems.Count > 0)
             {
                 // Report what validation finds too, unless the broken fields leave the geometry unknown
@@ -315,7 +354,7 @@ public static class DeviceConfigReader
             try
             {
                 var result = new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce, boot, symbols,
-                    svd, unmodelled, rules, triggers);
+                    svd, unmodelled, rules, triggers, mmioModels);
                 result.Warnings = result.Warnings.Select(d => d with { Location = Locate(d.Field) }).ToList();
                 return result;
             }

@@ -31,7 +31,7 @@ public static class DeviceConfigWriter
         OutputFile.WriteAllText(path, Write(device, DeviceConfigReader.FormatOf(path)));
 
     // The file's shape, independent of format: two tables and three arrays of tables.
-    private sealed record Document(Fields Device, Fields Memory, Fields Boot, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols, List<Fields> Rules, List<Fields> Triggers)
+    private sealed record Document(Fields Device, Fields Memory, Fields Boot, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols, List<Fields> Rules, List<Fields> Triggers, List<Fields> Models)
     {
         public static Document From(DeviceDescription d)
         {
@@ -157,11 +157,37 @@ public static class DeviceConfigWriter
                 }
                 return f;
             }).ToList();
-            return new Document(device, memory, boot, spaces, regions, peripherals, symbols, rules, triggers);
+            var models = d.MmioModels.Select(m =>
+            {
+                var f = new Fields
+                {
+                    ["kind"] = m.Kind == Mmio.MmioInputModelKind.BitExtract ? "bit-extract" : m.Kind.ToString().ToLowerInvariant(),
+                    ["address"] = Hex(m.Address),
+                };
+                if (m.Pc is { } pc)
+                {
+                    f["pc"] = Hex(pc);
+                }
+                switch (m.Kind)
+                {
+                    case Mmio.MmioInputModelKind.Constant or Mmio.MmioInputModelKind.Passthrough:
+                        f["value"] = Hex(m.Value);
+                        break;
+                    case Mmio.MmioInputModelKind.BitExtract:
+                        f["size"] = (long)m.Size;
+                        f["left_shift"] = (long)m.LeftShift;
+                        break;
+                    case Mmio.MmioInputModelKind.Set:
+                        f["values"] = m.Values.Select(v => (long)v).ToArray();
+                        break;
+                }
+                return f;
+            }).ToList();
+            return new Document(device, memory, boot, spaces, regions, peripherals, symbols, rules, triggers, models);
         }
 
         public IEnumerable<(string Name, List<Fields> Items)> Arrays =>
-            [("spaces", Spaces), ("regions", Regions), ("peripherals", Peripherals), ("symbols", Symbols), ("rules", Rules), ("interrupt_triggers", Triggers)];
+            [("spaces", Spaces), ("regions", Regions), ("peripherals", Peripherals), ("symbols", Symbols), ("rules", Rules), ("interrupt_triggers", Triggers), ("mmio_models", Models)];
 
         // Tables that are written only when they hold something.
         public IEnumerable<(string Name, Fields Fields)> Tables =>

@@ -1,5 +1,6 @@
 using MemGate.Devices.Config;
 using MemGate.Memory;
+using MemGate.Mmio;
 
 namespace MemGate.Devices.Import;
 
@@ -21,7 +22,7 @@ public static class FuzzwareImporter
     private static readonly string[] EntryKeys = ["base_addr", "size", "permissions", "file", "file_offset", "file_size", "load_offset", "is_entry", "ivt_offset", "overlay"];
 
     // Top-level keys that describe behaviour a device file cannot hold yet: named in a warning, not silently dropped.
-    private static readonly string[] LeftOut = ["exit_at", "handlers", "mmio_models", "timers", "boot", "limits", "nvic", "systick",
+    private static readonly string[] LeftOut = ["exit_at", "handlers", "timers", "boot", "limits", "nvic", "systick",
         "use_exit_at", "use_nvic", "use_systick", "global_timer_scale"];
 
     /// <summary>Reads <paramref name="path"/> and the files it includes.</summary>
@@ -124,6 +125,10 @@ public static class FuzzwareImporter
         {
             ImportTriggers(map, triggers);
         }
+        if (seen.TryGetValue("mmio_models", out var models))
+        {
+            ImportModels(map, models, symbols.ToDictionary(s => s.Value, s => s.Key, StringComparer.Ordinal));
+        }
         foreach (var (key, node) in scalars)
         {
             map.Remember($"boot.{key}", node);
@@ -135,6 +140,59 @@ public static class FuzzwareImporter
         string deviceName = Path.GetFileName(Path.GetDirectoryName(main)) is { Length: > 0 } dir ? dir : Path.GetFileNameWithoutExtension(path);
         // Fuzzware serves every MMIO read nothing models from the fuzz input; its system region (nvic) is plain memory there.
         return map.Build(deviceName, $"Imported from Fuzzware configuration {Path.GetFileName(path)}", "armv7-m", "cortex-m3", boot, UnmodelledPolicy.Input);
+    }
+
+    // mmio_models: kind → {name → {addr, pc, val | init_val | size, left_shift | vals}}; addr and pc may be symbols.
+    private static void ImportModels(ImportedMap map, ConfigNode models, Dictionary<string, ulong> symbols)
+    {
+        if (models.Kind != ConfigNodeKind.Map)
+        {
+            map.Warn("mmio_models", models, "is not a mapping of model kinds; left out");
+            return;
+        }
+        foreach (var (kindName, entries) in models.Entries)
+        {
+            MmioInputModelKind? kind = kindName switch
+            {
+                "constant" => MmioInputModelKind.Constant,
+                "passthrough" => MmioInputModelKind.Passthrough,
+                "bitextract" => MmioInputModelKind.BitExtract,
+                "set" => MmioInputModelKind.Set,
+                "unmodeled" => MmioInputModelKind.Unmodeled,
+                _ => null,
+            };
+            if (kind is null || entries.Kind != ConfigNodeKind.Map)
+            {
+                map.Warn($"mmio_models.{kindName}", entries, kind is null ? $"model kind '{kindName}' is not supported (linear and custom run Python in Fuzzware); left out" : "is not a mapping; left out");
+                continue;
+            }
+            foreach (var (name, node) in entries.Entries)
+            {
+                string field = $"mmio_models.{kindName}.{name}";
+                ulong? Address(string key)
+                {
+                    string? text = map.Text(node, key);
+                    return text is null ? null : ImportedMap.TryNumber(text, out ulong a) ? a : symbols.TryGetValue(text, out ulong s) ? s : null;
+                }
+                if (node.Kind != ConfigNodeKind.Map || Address("addr") is not { } address)
+                {
+                    map.Warn(field, node, "has no addr that is an address or a known symbol; left out");
+                    continue;
+                }
+                var values = node.Get("vals") is { Kind: ConfigNodeKind.List } list
+                    ? list.Items.Select(v => ImportedMap.TryNumber(v.Text, out ulong n) ? n : 0).ToList()
+                    : [];
+                ulong? pc = Address("pc");
+                map.MmioModels.Add(new MmioInputModel(kind.Value, address)
+                {
+                    Pc = pc is 0 ? null : pc,   // Fuzzware's pc 0: every access site
+                    Value = map.Number(node, kind == MmioInputModelKind.Passthrough ? "init_val" : "val", $"{field}.val", required: false) ?? 0,
+                    Size = (int)Math.Clamp(map.Number(node, "size", $"{field}.size", required: false) ?? 1, 1, 8),
+                    LeftShift = (int)Math.Min(map.Number(node, "left_shift", $"{field}.left_shift", required: false) ?? 0, 63),
+                    Values = values,
+                });
+            }
+        }
     }
 
     // interrupt_triggers: when (every_nth_tick, or addr/address: a symbol or an address), what (irq, else fuzz_mode), num_pends, num_skips.

@@ -26,6 +26,8 @@ internal sealed class ImportedMap(string file)
 
     public List<DeviceInterruptTrigger> InterruptTriggers { get; } = [];
 
+    public List<Mmio.MmioInputModel> MmioModels { get; } = [];
+
     /// <summary>Reads a YAML file as the tools that wrote it do: a key given twice keeps its last value, with a warning.</summary>
     public ConfigNode ReadYaml(string path) =>
         YamlConfigParser.Parse(InputFile.ReadAllText(path, "Configuration file"), path,
@@ -118,7 +120,7 @@ internal sealed class ImportedMap(string file)
         try
         {
             var device = new DeviceDescription(name, Regions, peripherals: Peripherals, description: description, architecture: architecture, cpu: cpu,
-                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled, interruptTriggers: InterruptTriggers);
+                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled, interruptTriggers: InterruptTriggers, mmioModels: MmioModels);
             device.Warnings = [.. _warnings, .. device.Warnings.Select(Locate)];
             return device;
         }
