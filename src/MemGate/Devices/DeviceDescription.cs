@@ -39,7 +39,8 @@ public sealed class DeviceDescription
         UnmodelledPolicy unmodelled = UnmodelledPolicy.Plain,
         IEnumerable<DeviceRule>? rules = null,
         IEnumerable<DeviceInterruptTrigger>? interruptTriggers = null,
-        IEnumerable<Mmio.MmioInputModel>? mmioModels = null)
+        IEnumerable<Mmio.MmioInputModel>? mmioModels = null,
+        IEnumerable<DeviceHook>? hooks = null)
     {
         Name = name;
         Description = description;
@@ -58,6 +59,7 @@ public sealed class DeviceDescription
         Rules = [.. rules ?? []];
         InterruptTriggers = [.. interruptTriggers ?? []];
         MmioModels = [.. mmioModels ?? []];
+        Hooks = [.. hooks ?? []];
         _layout = new DeviceLayout(Name, Regions, Spaces, Peripherals, PageSize, Boot, Symbols, Rules);
         var diagnostics = DeviceValidator.Validate(_layout);
         if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
@@ -115,6 +117,9 @@ public sealed class DeviceDescription
     /// <summary>How reads of unmodelled registers served from the MMIO input are answered (<c>[[mmio_models]]</c>, Fuzzware's <c>mmio_models</c>).</summary>
     public IReadOnlyList<Mmio.MmioInputModel> MmioModels { get; }
 
+    /// <summary>Stops and function returns at addresses or symbols (<c>[[hooks]]</c>; Fuzzware's <c>exit_at</c> and <c>handlers</c>).</summary>
+    public IReadOnlyList<DeviceHook> Hooks { get; }
+
     /// <summary>Named addresses, in file order.</summary>
     public IReadOnlyList<DeviceSymbol> Symbols { get; }
 
@@ -132,7 +137,7 @@ public sealed class DeviceDescription
             ? r with { InitFile = Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, file))) }
             : r);
         string? svd = Svd is null ? null : Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, Svd)));
-        return new DeviceDescription(Name, regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, svd, Unmodelled, Rules, InterruptTriggers, MmioModels)
+        return new DeviceDescription(Name, regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, svd, Unmodelled, Rules, InterruptTriggers, MmioModels, Hooks)
         {
             Warnings = Warnings,
         };

@@ -97,6 +97,16 @@ public sealed class Aarch64Machine : FirmwareMachine
 
     private protected override IReadOnlyList<ulong> HaltCandidates => Halts;
 
+    // The result in x0, back to x30.
+    private protected override void ReturnFromFunction(ulong? value)
+    {
+        if (value is { } result)
+        {
+            SetRegister(Unicorn.Arm64RegX0, result);
+        }
+        SetRegister(Unicorn.Arm64RegPc, Register(Unicorn.Arm64RegLr));
+    }
+
     private protected override uint HaltInstructions => 0x1400_0000;   // b .
 
     // Unicorn halts on WFI with the PC after it; time jumps to the next timer event, and the run goes on

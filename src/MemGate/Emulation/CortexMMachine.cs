@@ -129,6 +129,16 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override ulong CodeAddress(ulong address) => address | 1;
 
+    // AAPCS: the result in r0, back to LR (Thumb bit kept).
+    private protected override void ReturnFromFunction(ulong? value)
+    {
+        if (value is { } result)
+        {
+            SetRegister(Unicorn.ArmRegR0, result);
+        }
+        SetRegister(Unicorn.ArmRegPc, Register(Unicorn.ArmRegLr) | 1);
+    }
+
     // Thumb: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit instruction.
     private protected override uint CountInstructions(ReadOnlySpan<byte> code)
     {

@@ -44,6 +44,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
     /// <summary>The run's MMIO input, if one was given (interrupt triggers in fuzzed mode take bytes from it too).</summary>
     private protected MmioInput? MmioInput => _mmioInput;
     private readonly Dictionary<ulong, string> _stopPoints = [];
+    private readonly Dictionary<ulong, ulong?> _returns = [];
     private string? _reached;   // the stop point this run ended at
     private ulong? _passStop;   // a stop point Continue starts at, not to stop at again before it runs
     private HashSet<ulong>? _coverage;
@@ -178,6 +179,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         {
             var machine = create(engine, memory, peripherals);
             built = machine;
+            machine.ApplyHooks(device);
             machine._mmioInput = options.MmioInput;
             ((EngineRegisterFile)memory.CpuRegisters).Bind(machine);
             if (options.Trace is { } trace)
@@ -258,6 +260,41 @@ public abstract unsafe class FirmwareMachine : IDisposable
         HookInstruction(address);
         InvalidateCode(address, 1);   // a block translated before the hook would run past it
     }
+
+    /// <summary>
+    /// Makes the function at <paramref name="address"/> return at once whenever it is called (its instruction there
+    /// does not run), with <paramref name="value"/> as its result when given: Fuzzware's skipped functions.
+    /// </summary>
+    public void ReturnAt(ulong address, ulong? value = null)
+    {
+        address = CodeAddress(address) & ~1UL;
+        _returns[address] = value;
+        HookInstruction(address);
+        InvalidateCode(address, 1);
+    }
+
+    // The device file's [[hooks]]: at an address or one of its symbols.
+    private void ApplyHooks(DeviceDescription device)
+    {
+        foreach (var hook in device.Hooks)
+        {
+            ulong address = device.Symbols.FirstOrDefault(s => s.Name == hook.At)?.Address
+                ?? (Devices.Config.ConfigNumber.TryParse(hook.At, out ulong a) ? a
+                : throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, "hooks",
+                    $"hook at '{hook.At}': neither an address nor one of the device's symbols")]));
+            if (hook.Action == DeviceHookAction.Stop)
+            {
+                StopAt(address, hook.At);
+            }
+            else
+            {
+                ReturnAt(address, hook.ReturnValue);
+            }
+        }
+    }
+
+    /// <summary>Returns from the current function as its calling convention does (return address register, result register).</summary>
+    private protected abstract void ReturnFromFunction(ulong? value);
 
     /// <summary>Starts recording the address of every basic block executed from now on (see <see cref="CoveredBlocks"/>).</summary>
     public void CollectCoverage() => _coverage ??= [];
@@ -729,6 +766,14 @@ public abstract unsafe class FirmwareMachine : IDisposable
 
         public void InstructionReached(ulong address)
         {
+            if (machine._returns.TryGetValue(address, out ulong? result) && machine._passStop != address)
+            {
+                // The function's first instruction does not run: count up to it and return to the caller.
+                machine._engine.CountUpTo(address, including: false);
+                machine.ReturnFromFunction(result);
+                machine.LookAtNextBlock();
+                return;
+            }
             if (machine._passStop == address)
             {
                 machine._passStop = null;

@@ -78,6 +78,16 @@ public sealed class RiscVMachine : FirmwareMachine
 
     private protected override IReadOnlyList<ulong> HaltCandidates => Halts;
 
+    // The result in a0, back to ra.
+    private protected override void ReturnFromFunction(ulong? value)
+    {
+        if (value is { } result)
+        {
+            SetRegister(Unicorn.RiscvRegA0, result);
+        }
+        SetRegister(Unicorn.RiscvRegPc, Register(Unicorn.RiscvRegX0 + 1));
+    }
+
     private protected override uint HaltInstructions => 0x0000_006F;   // j .
 
     // Instructions whose two low bits are 0b11 are 32 bits long; the rest are compressed (16 bits).

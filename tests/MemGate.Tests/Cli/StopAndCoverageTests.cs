@@ -63,4 +63,27 @@ public sealed class StopAndCoverageTests
         Assert.Equal(1, exit);
         Assert.Contains("Did you mean 'main'?", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Device_hooks_skip_a_function_with_a_result_and_stop_where_the_file_says()
+    {
+        var image = FirmwareReader.Load(Printf);
+        ulong Address(string name) => image.Symbols.Single(s => s.Name == name).Address & ~1UL;
+        string text = MemGate.Devices.Config.DeviceConfigWriter.Write(DeviceTemplates.Load("STM32F103"), MemGate.Devices.Config.DeviceConfigFormat.Toml)
+            + $"\n[[hooks]]\nat = \"0x{Address("printf"):X}\"\naction = \"return\"\nvalue = \"0\"\n";
+        var device = MemGate.Devices.Config.DeviceConfigReader.Parse(text, MemGate.Devices.Config.DeviceConfigFormat.Toml, "d.toml");
+        var output = new StringWriter();
+        using (var machine = FirmwareMachine.Create(device, output, new FirmwareMachineOptions { ErrorOutput = TextWriter.Null }))
+        {
+            machine.Load(image);
+            var result = machine.Run(maxInstructions: 1_000_000);
+            Assert.Equal((RunOutcome.Exit, 3), (result.Outcome, result.ExitCode));
+            Assert.DoesNotContain("printf from newlib", output.ToString(), StringComparison.Ordinal);   // printf returned at once
+        }
+        var stop = MemGate.Devices.Config.DeviceConfigReader.Parse(text.Replace("action = \"return\"\nvalue = \"0\"", "action = \"stop\"", StringComparison.Ordinal),
+            MemGate.Devices.Config.DeviceConfigFormat.Toml, "d.toml");
+        using var stopping = FirmwareMachine.Create(stop, TextWriter.Null, new FirmwareMachineOptions { ErrorOutput = TextWriter.Null });
+        stopping.Load(image);
+        Assert.Equal(RunOutcome.Reached, stopping.Run(maxInstructions: 1_000_000).Outcome);
+    }
 }

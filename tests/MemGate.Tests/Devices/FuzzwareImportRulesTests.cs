@@ -102,14 +102,24 @@ public sealed class FuzzwareImportRulesTests : IDisposable
             initial_sp: 0x20000800
             handlers:
               printf: {}
+              puts: {handler: fuzzware_harness.user_hooks.generic.stdio.puts, do_return: False}
+              init: {addr: 0x20000020, handler: native.return_0x1}
             exit_at:
               fail: 0x20000010
+            timers:
+              t: {reload_val: 0x1000}
             """);
         var device = FuzzwareImporter.Import(config);
         Assert.Equal(["ram"], device.Regions.Select(r => r.Name));
         Assert.Contains(device.Warnings, w => w.Message.Contains("overlay region 'mmio_dma' is left out", StringComparison.Ordinal));
-        Assert.Contains(device.Warnings, w => w.Field == "handlers");
-        Assert.Contains(device.Warnings, w => w.Field == "exit_at" && w.Location!.Value.Line == 9);   // at its value
+        Assert.Equal(
+        [
+            new DeviceHook("0x20000010", DeviceHookAction.Stop),
+            new DeviceHook("printf", DeviceHookAction.Return),
+            new DeviceHook("0x20000020", DeviceHookAction.Return) { ReturnValue = 1 },
+        ], device.Hooks);
+        Assert.Contains(device.Warnings, w => w.Field == "handlers.puts");   // Python
+        Assert.Contains(device.Warnings, w => w.Field == "timers" && w.Location!.Value.Line == 13);
     }
 
     [Fact]

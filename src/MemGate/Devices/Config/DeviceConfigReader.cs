@@ -19,12 +19,13 @@ public static class DeviceConfigReader
     private static readonly string[] RuleKeys = ["register", "field", "reads", "follows"];
     private static readonly string[] TriggerKeys = ["name", "every", "at", "irq", "mode", "pends", "skips"];
     private static readonly string[] ModelKeys = ["kind", "address", "pc", "value", "size", "left_shift", "values"];
+    private static readonly string[] HookKeys = ["at", "action", "value"];
     private static readonly string[] SpaceKeys = ["name", "width", "description"];
     private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "file_size", "load_offset", "layout", "unmodelled", "description"];
     private static readonly string[] BootKeys = ["entry_point", "initial_sp", "vector_table"];
     private static readonly string[] SymbolKeys = ["name", "address"];
     private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model", "irq"];
-    private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols", "rules", "interrupt_triggers", "mmio_models"];
+    private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols", "rules", "interrupt_triggers", "mmio_models", "hooks"];
 
     /// <summary>Reads a file; the format follows the extension (.toml, .yaml/.yml, .json).</summary>
     /// <exception cref="DeviceDescriptionException">The file is malformed or describes an invalid device.</exception>
@@ -336,6 +337,26 @@ public static class DeviceConfigReader
                 });
             }
 
+            var hooks = new List<DeviceHook>();
+            var hookList = List(root, "hooks");
+            for (int i = 0; i < (hookList?.Items.Count ?? 0); i++)
+            {
+                var node = Item(hookList!, i, "hooks", HookKeys);
+                if (node is null)
+                {
+                    continue;
+                }
+                string at = $"hooks[{i}]";
+                var action = Text(node, $"{at}.action") switch
+                {
+                    "stop" => DeviceHookAction.Stop,
+                    "return" => DeviceHookAction.Return,
+                    null => Missing($"{at}.action", node, DeviceHookAction.Stop),
+                    _ => ErrorValue(at + ".action", node.Get("action")!, "must be \"stop\" or \"return\"", DeviceHookAction.Stop),
+                };
+                hooks.Add(new DeviceHook(Text(node, $"{at}.at") ?? Missing($"{at}.at", node, ""), action) { ReturnValue = Number(node, $"{at}.value", isSize: false) });
+            }
+
             if (_problems.Count > 0)
             {
                 // Report what validation finds too, unless the broken fields leave the geometry unknown
@@ -354,7 +375,7 @@ public static class DeviceConfigReader
             try
             {
                 var result = new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce, boot, symbols,
-                    svd, unmodelled, rules, triggers, mmioModels);
+                    svd, unmodelled, rules, triggers, mmioModels, hooks);
                 result.Warnings = result.Warnings.Select(d => d with { Location = Locate(d.Field) }).ToList();
                 return result;
             }

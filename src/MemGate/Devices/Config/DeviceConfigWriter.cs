@@ -31,7 +31,7 @@ public static class DeviceConfigWriter
         OutputFile.WriteAllText(path, Write(device, DeviceConfigReader.FormatOf(path)));
 
     // The file's shape, independent of format: two tables and three arrays of tables.
-    private sealed record Document(Fields Device, Fields Memory, Fields Boot, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols, List<Fields> Rules, List<Fields> Triggers, List<Fields> Models)
+    private sealed record Document(Fields Device, Fields Memory, Fields Boot, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols, List<Fields> Rules, List<Fields> Triggers, List<Fields> Models, List<Fields> Hooks)
     {
         public static Document From(DeviceDescription d)
         {
@@ -183,11 +183,20 @@ public static class DeviceConfigWriter
                 }
                 return f;
             }).ToList();
-            return new Document(device, memory, boot, spaces, regions, peripherals, symbols, rules, triggers, models);
+            var hooks = d.Hooks.Select(h =>
+            {
+                var f = new Fields { ["at"] = h.At, ["action"] = h.Action == DeviceHookAction.Stop ? "stop" : "return" };
+                if (h.ReturnValue is { } value)
+                {
+                    f["value"] = Hex(value);
+                }
+                return f;
+            }).ToList();
+            return new Document(device, memory, boot, spaces, regions, peripherals, symbols, rules, triggers, models, hooks);
         }
 
         public IEnumerable<(string Name, List<Fields> Items)> Arrays =>
-            [("spaces", Spaces), ("regions", Regions), ("peripherals", Peripherals), ("symbols", Symbols), ("rules", Rules), ("interrupt_triggers", Triggers), ("mmio_models", Models)];
+            [("spaces", Spaces), ("regions", Regions), ("peripherals", Peripherals), ("symbols", Symbols), ("rules", Rules), ("interrupt_triggers", Triggers), ("mmio_models", Models), ("hooks", Hooks)];
 
         // Tables that are written only when they hold something.
         public IEnumerable<(string Name, Fields Fields)> Tables =>

@@ -22,7 +22,7 @@ public static class FuzzwareImporter
     private static readonly string[] EntryKeys = ["base_addr", "size", "permissions", "file", "file_offset", "file_size", "load_offset", "is_entry", "ivt_offset", "overlay"];
 
     // Top-level keys that describe behaviour a device file cannot hold yet: named in a warning, not silently dropped.
-    private static readonly string[] LeftOut = ["exit_at", "handlers", "timers", "boot", "limits", "nvic", "systick",
+    private static readonly string[] LeftOut = [ "timers", "boot", "limits", "nvic", "systick",
         "use_exit_at", "use_nvic", "use_systick", "global_timer_scale"];
 
     /// <summary>Reads <paramref name="path"/> and the files it includes.</summary>
@@ -125,6 +125,14 @@ public static class FuzzwareImporter
         {
             ImportTriggers(map, triggers);
         }
+        if (seen.TryGetValue("exit_at", out var exits) && !(seen.TryGetValue("use_exit_at", out var useExit) && useExit.Text is "False" or "false"))
+        {
+            ImportExits(map, exits);
+        }
+        if (seen.TryGetValue("handlers", out var handlers))
+        {
+            ImportHandlers(map, handlers);
+        }
         if (seen.TryGetValue("mmio_models", out var models))
         {
             ImportModels(map, models, symbols.ToDictionary(s => s.Value, s => s.Key, StringComparer.Ordinal));
@@ -140,6 +148,40 @@ public static class FuzzwareImporter
         string deviceName = Path.GetFileName(Path.GetDirectoryName(main)) is { Length: > 0 } dir ? dir : Path.GetFileNameWithoutExtension(path);
         // Fuzzware serves every MMIO read nothing models from the fuzz input; its system region (nvic) is plain memory there.
         return map.Build(deviceName, $"Imported from Fuzzware configuration {Path.GetFileName(path)}", "armv7-m", "cortex-m3", boot, UnmodelledPolicy.Input);
+    }
+
+    // exit_at: name → address or symbol (none: the name is the symbol).
+    private static void ImportExits(ImportedMap map, ConfigNode exits)
+    {
+        foreach (var (name, node) in exits.Kind == ConfigNodeKind.Map ? exits.Entries : [])
+        {
+            string at = node.Kind == ConfigNodeKind.Scalar && node.Text.Length > 0 && node.Text != "null" ? node.Text : name;
+            map.Hooks.Add(new DeviceHook(at, DeviceHookAction.Stop));
+        }
+    }
+
+    // handlers: name → {addr (else the name is the symbol), handler (none: skip the function), do_return}.
+    private static void ImportHandlers(ImportedMap map, ConfigNode handlers)
+    {
+        foreach (var (name, node) in handlers.Kind == ConfigNodeKind.Map ? handlers.Entries : [])
+        {
+            string field = $"handlers.{name}";
+            string? handler = node.Kind == ConfigNodeKind.Scalar ? (node.Text is "" or "null" ? null : node.Text) : node.Kind == ConfigNodeKind.Map ? map.Text(node, "handler") : null;
+            string at = node.Kind == ConfigNodeKind.Map ? map.Text(node, "addr") ?? name : name;
+            ulong? value = handler switch
+            {
+                null => null,
+                "native.return_0x0" => 0,
+                "native.return_0x1" => 1,
+                _ => ulong.MaxValue,
+            };
+            if (value == ulong.MaxValue)
+            {
+                map.Warn(field, node, $"handler '{handler}' runs Python (or patches code) in Fuzzware; left out");
+                continue;
+            }
+            map.Hooks.Add(new DeviceHook(at, DeviceHookAction.Return) { ReturnValue = value });
+        }
     }
 
     // mmio_models: kind → {name → {addr, pc, val | init_val | size, left_shift | vals}}; addr and pc may be symbols.

@@ -28,6 +28,8 @@ internal sealed class ImportedMap(string file)
 
     public List<Mmio.MmioInputModel> MmioModels { get; } = [];
 
+    public List<DeviceHook> Hooks { get; } = [];
+
     /// <summary>Reads a YAML file as the tools that wrote it do: a key given twice keeps its last value, with a warning.</summary>
     public ConfigNode ReadYaml(string path) =>
         YamlConfigParser.Parse(InputFile.ReadAllText(path, "Configuration file"), path,
@@ -120,7 +122,7 @@ internal sealed class ImportedMap(string file)
         try
         {
             var device = new DeviceDescription(name, Regions, peripherals: Peripherals, description: description, architecture: architecture, cpu: cpu,
-                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled, interruptTriggers: InterruptTriggers, mmioModels: MmioModels);
+                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled, interruptTriggers: InterruptTriggers, mmioModels: MmioModels, hooks: Hooks);
             device.Warnings = [.. _warnings, .. device.Warnings.Select(Locate)];
             return device;
         }
