@@ -51,13 +51,28 @@ public sealed class PeripheralRegistry
     /// <summary>The model called <paramref name="name"/> (any case), or null.</summary>
     public PeripheralModelInfo? Find(string name) => _models.GetValueOrDefault(name);
 
-    /// <summary>What is wrong with the device's peripheral entries as models (unknown models, settings, irq lines), each located; empty when they build.</summary>
+    /// <summary>The models a machine adds for the device's CPU where the file declares none (the interrupt controller and timer its architecture defines).</summary>
+    public static string[] ArchitecturalFor(DeviceDescription device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        string cpu = device.Cpu.ToLowerInvariant();
+        string architecture = device.Architecture.ToLowerInvariant();
+        return cpu.StartsWith("cortex-m", StringComparison.Ordinal) ? [ArmSystemControlSpace.Info.Model]
+            : cpu == "cortex-a53" ? [Gicv2.Info.Model]
+            : architecture.StartsWith("rv32", StringComparison.Ordinal) || architecture.StartsWith("rv64", StringComparison.Ordinal) ? [RiscVClint.Info.Model]
+            : [];
+    }
+
+    /// <summary>
+    /// What is wrong with the device's peripheral entries as models (unknown models, settings, irq lines), each
+    /// located; empty when they build. The models the device's CPU architecture defines are added as a machine adds them.
+    /// </summary>
     public IReadOnlyList<DeviceDiagnostic> Check(DeviceDescription device)
     {
         ArgumentNullException.ThrowIfNull(device);
         try
         {
-            Build(device, new PeripheralContext(device, TextWriter.Null));
+            Build(device, new PeripheralContext(device, TextWriter.Null), ArchitecturalFor(device));
             return [];
         }
         catch (DeviceDescriptionException e)

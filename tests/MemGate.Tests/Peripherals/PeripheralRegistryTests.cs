@@ -210,4 +210,20 @@ public sealed class PeripheralRegistryTests
             """, DeviceConfigFormat.Toml, "board.toml"));
         Assert.Contains(e.Diagnostics, d => d.Field == "peripherals[0].fifo_depth" && d.Message.Contains("unknown field", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Validation_adds_the_architectures_interrupt_controller_as_a_run_does()
+    {
+        // No SCS entry: the machine adds the NVIC, so a UART's line is fine for validate as for run.
+        var device = DeviceConfigReader.Parse(Board + """
+            [[peripherals]]
+            name = "U1"
+            base = "0x40000000"
+            size = "1KB"
+            model = "stm32-usart"
+            irq = 37
+            """, DeviceConfigFormat.Toml, "board.toml");
+        Assert.Empty(PeripheralRegistry.Default.Check(device));
+        Assert.Equal(["armv7m-scs"], PeripheralRegistry.ArchitecturalFor(device));
+    }
 }
