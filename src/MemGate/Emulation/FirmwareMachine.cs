@@ -278,10 +278,8 @@ public abstract unsafe class FirmwareMachine : IDisposable
     {
         foreach (var hook in device.Hooks)
         {
-            ulong address = device.Symbols.FirstOrDefault(s => s.Name == hook.At)?.Address
-                ?? (Devices.Config.ConfigNumber.TryParse(hook.At, out ulong a) ? a
-                : throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, "hooks",
-                    $"hook at '{hook.At}': neither an address nor one of the device's symbols")]));
+            ulong address = device.AddressOf(hook.At) ?? throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, "hooks",
+                $"hook at '{hook.At}': neither an address nor one of the device's symbols")]);
             if (hook.Action == DeviceHookAction.Stop)
             {
                 StopAt(address, hook.At);

@@ -118,19 +118,9 @@ internal sealed class InterruptTriggers
         return enabled.Count == 1 ? enabled[0] : enabled[(int)(_input()?.Take(1, 0) ?? 0) % enabled.Count];
     }
 
-    private static ulong Resolve(DeviceDescription device, DeviceInterruptTrigger trigger, string at)
-    {
-        if (device.Symbols.FirstOrDefault(s => s.Name == at) is { } symbol)
-        {
-            return symbol.Address & ~1UL;
-        }
-        if (Devices.Config.ConfigNumber.TryParse(at, out ulong address))
-        {
-            return address & ~1UL;
-        }
-        throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, "interrupt_triggers",
+    private static ulong Resolve(DeviceDescription device, DeviceInterruptTrigger trigger, string at) =>
+        (device.AddressOf(at) & ~1UL) ?? throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, "interrupt_triggers",
             $"trigger '{trigger.Name}': at = '{at}' is neither an address nor one of the device's symbols")]);
-    }
 
     private sealed class Trigger(DeviceInterruptTrigger spec, ulong? address)
     {
