@@ -167,7 +167,7 @@ public sealed class PeripheralRegistry
                 }
             }
         }
-        var set = new PeripheralSet(device, context, built.Select(b => (b.Model, b.Declared)).ToList(), problems);
+        var set = new PeripheralSet(device, context, built.Select(b => (b.Model, b.Declared ? b.Settings : null)).ToList());
         if (problems.Count > 0)
         {
             throw new DeviceDescriptionException($"Device '{device.Name}'", problems);

@@ -13,7 +13,8 @@ public sealed class PeripheralSet : IReadOnlyList<Peripheral>
     private readonly Peripheral[] _peripherals;
     private readonly IClockedPeripheral[] _clocked;
 
-    internal PeripheralSet(DeviceDescription device, PeripheralContext context, List<(Peripheral Model, bool Declared)> built, List<DeviceDiagnostic> problems)
+    // built: each model with its entry's settings, or null for one the machine added where its architecture puts it.
+    internal PeripheralSet(DeviceDescription device, PeripheralContext context, List<(Peripheral Model, PeripheralSettings? Declared)> built)
     {
         Context = context;
         _peripherals = [.. built.Select(b => b.Model)];
@@ -27,13 +28,10 @@ public sealed class PeripheralSet : IReadOnlyList<Peripheral>
                 {
                     blocks.Add(block);
                 }
-                else if (declared)
+                else
                 {
                     // A model the file declares must work where the file says; one the machine adds is left out where the device has no bus for it.
-                    int index = device.Peripherals.ToList().FindIndex(p => p.Name == model.Name);
-                    problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, index >= 0 ? $"peripherals[{index}]" : model.Name,
-                        $"{model.Name}: registers '{block.Name}' [0x{block.Base:X}, size 0x{block.Size:X}] are not inside any mmio region")
-                    { Location = index >= 0 && device.Peripherals[index].Locations.TryGetValue("", out var at) ? at : null });
+                    declared?.Error("", $"registers '{block.Name}' [0x{block.Base:X}, size 0x{block.Size:X}] are not inside any mmio region");
                 }
             }
         }
