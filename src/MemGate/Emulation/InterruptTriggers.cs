@@ -27,7 +27,22 @@ internal sealed class InterruptTriggers
     public IReadOnlySet<ulong> Addresses { get; }
 
     /// <summary>Instructions until the next time-based firing (<see cref="ulong.MaxValue"/>: none).</summary>
-    public ulong TicksToEvent => _triggers.Where(t => t.Spec.Every is not null).Select(t => t.Countdown).DefaultIfEmpty(ulong.MaxValue).Min();
+    public ulong TicksToEvent
+    {
+        get
+        {
+            // Asked at every block the machine looks at: a plain loop, no allocation.
+            ulong next = ulong.MaxValue;
+            foreach (var t in _triggers)
+            {
+                if (t.Spec.Every is not null)
+                {
+                    next = Math.Min(next, t.Countdown);
+                }
+            }
+            return next;
+        }
+    }
 
     public void Reset()
     {
@@ -40,8 +55,12 @@ internal sealed class InterruptTriggers
     /// <summary>Counts executed instructions; time-based triggers fire (once per due period, as a counter that wraps does).</summary>
     public void Advance(ulong instructions)
     {
-        foreach (var t in _triggers.Where(t => t.Spec.Every is not null))
+        foreach (var t in _triggers)
         {
+            if (t.Spec.Every is null)
+            {
+                continue;
+            }
             if (instructions < t.Countdown)
             {
                 t.Countdown -= instructions;
