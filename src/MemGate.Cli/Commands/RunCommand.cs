@@ -30,11 +30,14 @@ internal static class RunCommand
         var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports) from this file's bytes, in order; the run ends with 'input exhausted' when they run out." };
         var stopAt = new Option<string[]>("--stop-at") { Description = "End the run when execution reaches this symbol or address (before it runs); exit 0, reason 'reached NAME'. May be given more than once.", AllowMultipleArgumentsPerToken = false };
         var coverage = new Option<string?>("--coverage") { Description = "Write the start address of every basic block executed to this file, one hex address per line (sorted); the summary counts them." };
+        var gdb = new Option<string?>("--gdb") { Description = "Serve GDB's remote protocol on [HOST:]PORT (default host 127.0.0.1; QEMU's tcp::PORT works too): 'target remote :PORT' in gdb-multiarch." };
+        var gdbWait = new Option<bool>("--gdb-wait") { Description = "With --gdb: stop at the reset vector until a debugger attaches (QEMU's -S); otherwise the firmware runs until one does." };
+        var gdbContinue = new Option<bool>("--gdb-continue-on-detach") { Description = "With --gdb: when the debugger detaches or disconnects, let the firmware run on (otherwise the run ends there, exit code 130)." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
             "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, shared, runs, json,
+            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, gdb, gdbWait, gdbContinue, shared, runs, json,
         };
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
@@ -47,6 +50,15 @@ internal static class RunCommand
             if (count < 1)
             {
                 throw new CommandInputException($"--runs {count}: give 1 or more.");
+            }
+            string? gdbEndpoint = parse.GetValue(gdb);
+            if (gdbEndpoint is null && (parse.GetValue(gdbWait) || parse.GetValue(gdbContinue)))
+            {
+                throw new CommandInputException("--gdb-wait and --gdb-continue-on-detach go with --gdb [HOST:]PORT.");
+            }
+            if (gdbEndpoint is not null && (count > 1 || seconds > 0 || parse.GetValue(maxInstructions) > 0))
+            {
+                throw new CommandInputException("--gdb: the debugger decides how far the firmware runs; --runs, --timeout and --max-instructions do not go with it.");
             }
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
@@ -101,12 +113,14 @@ internal static class RunCommand
                 }
             }
             using var snapshot = count > 1 ? GuestSnapshot.Take(machine.Memory.Main) : null;
+            using var debugger = gdbEndpoint is not null ? RunDebugger.Listen(gdbEndpoint, parse.GetValue(gdbWait), parse.GetValue(gdbContinue), error) : null;
             int status = CliApp.Success;
             bool asJson = parse.GetValue(json);
             // Ctrl-C stops the engine cleanly; the summary still prints and the memory is released.
             ConsoleCancelEventHandler stop = (_, e) =>
             {
                 e.Cancel = true;
+                debugger?.Cancel();
                 machine.RequestStop();
             };
             Console.CancelKeyPress += stop;
@@ -118,7 +132,7 @@ internal static class RunCommand
                     RunResult result;
                     try
                     {
-                        result = machine.Run(parse.GetValue(maxInstructions), seconds > 0 ? TimeSpan.FromSeconds(seconds) : null);
+                        result = debugger is not null ? debugger.Run(machine) : machine.Run(parse.GetValue(maxInstructions), seconds > 0 ? TimeSpan.FromSeconds(seconds) : null);
                     }
                     catch (EmulationFault fault)
                     {
