@@ -220,6 +220,60 @@ public sealed class GdbServerTests
     }
 
     [Fact]
+    public async Task ReadAndAccessWatchpointsAndMonitorResetBehaveAsOnQemu()
+    {
+        using var machine = Machine("debugme-rv32.elf", "RV32");
+        ulong total = FirmwareReader.Load(Image("debugme-rv32.elf")).Symbols.First(s => s.Name == "total").Address;
+        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions { WaitForDebugger = true }));
+        using (var client = new GdbTestClient(server.Endpoint))
+        {
+            string reset = client.Ask("p20");   // register 32: pc
+            Assert.Equal("OK", client.Ask($"Z3,{total:x},4"));
+            Assert.Equal($"T05rwatch:{total:x};", client.Ask("c"));   // main's first read of total (the .bss loop only writes)
+            Assert.Equal("OK", client.Ask($"z3,{total:x},4"));
+            Assert.Equal("E01", client.Ask($"z3,{total:x},4"));   // not there any more
+            Assert.Equal("OK", client.Ask($"Z4,{total:x},4"));
+            Assert.Equal($"T05awatch:{total:x};", client.Ask("c"));   // the store that follows
+            Assert.Equal("OK", client.Ask($"z4,{total:x},4"));
+            Assert.NotEqual(reset, client.Ask("p20"));
+            var console = new StringBuilder();
+            Assert.Equal("OK", client.Ask("qRcmd," + Convert.ToHexString(Encoding.ASCII.GetBytes("reset")), console));
+            Assert.Contains("Reset: stopped at", console.ToString());
+            Assert.Equal(reset, client.Ask("p20"));
+            Assert.Equal("W0a", client.Ask("c"));
+        }
+        var ended = await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(GdbSessionEnd.Exited, ended.End);
+    }
+
+    [Fact]
+    public async Task WithContinueOnDetachTheFirmwareRunsToItsEndAfterTheDebuggerLeaves()
+    {
+        int port = FreePort();
+        var memgate = Task.Run(() => CliRunner.Run("run", Image("debugme-a53.elf"), "--device", "CortexA53", "--gdb", $"127.0.0.1:{port}", "--gdb-wait", "--gdb-continue-on-detach"));
+        using (var client = new GdbTestClient(new IPEndPoint(IPAddress.Loopback, port)))
+        {
+            Assert.StartsWith("S05", client.Ask("?"));
+            Assert.Equal("OK", client.Ask("D"));
+        }
+        var (code, _, error) = await memgate.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(10, code);
+        Assert.Contains("exit with code 10", error);
+
+        // Without it, leaving ends the run: exit code 130.
+        port = FreePort();
+        memgate = Task.Run(() => CliRunner.Run("run", Image("debugme-a53.elf"), "--device", "CortexA53", "--gdb", $"127.0.0.1:{port}", "--gdb-wait"));
+        using (var client = new GdbTestClient(new IPEndPoint(IPAddress.Loopback, port)))
+        {
+            Assert.StartsWith("S05", client.Ask("?"));
+        }
+        (code, _, error) = await memgate.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(130, code);
+        Assert.Contains("debugger disconnected", error);
+    }
+
+    [Fact]
     public void TheCliRefusesWhatDoesNotGoWithTheDebugger()
     {
         var (exit, _, error) = CliRunner.Run("run", Image("debugme-m3.elf"), "--device", "STM32F103", "--gdb", "1234", "--max-instructions", "5");
