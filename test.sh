@@ -21,7 +21,7 @@ export MEMGATE_UNICORN
 # Without them the comparison tests report as skipped.
 packages=()
 if command -v dpkg >/dev/null 2>&1; then
-  for package in qemu-system-arm qemu-system-misc gdb-multiarch; do
+  for package in qemu-system-arm qemu-system-misc gdb-multiarch afl++; do
     dpkg -s "$package" >/dev/null 2>&1 || packages+=("$package")
   done
   if ((${#packages[@]})); then

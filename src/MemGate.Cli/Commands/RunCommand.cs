@@ -27,7 +27,7 @@ internal static class RunCommand
         var traceMmio = new Option<string?>("--trace-mmio") { Description = "Write every peripheral access as a JSON line to this file." };
         var runs = new Option<int>("--runs") { Description = "Run this many times, restoring guest memory from a snapshot taken after loading between runs (only the pages written are copied back).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print each run's summary (or fault) as one JSON line on stderr (JSON Lines); stdout stays the firmware's." };
-        var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports) from this file's bytes, in order; the run ends with 'input exhausted' when they run out." };
+        var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports; on other devices, every unmodelled register, as memgate fuzz does) from this file's bytes, in order; the run ends with 'input exhausted' when they run out." };
         var stopAt = new Option<string[]>("--stop-at") { Description = "End the run when execution reaches this symbol or address (before it runs); exit 0, reason 'reached NAME'. May be given more than once.", AllowMultipleArgumentsPerToken = false };
         var coverage = new Option<string?>("--coverage") { Description = "Write the start address of every basic block executed to this file, one hex address per line (sorted); the summary counts them." };
         var gdb = new Option<string?>("--gdb") { Description = "Serve GDB's remote protocol on [HOST:]PORT (default host 127.0.0.1; QEMU's tcp::PORT works too): 'target remote :PORT' in gdb-multiarch." };
@@ -70,6 +70,10 @@ internal static class RunCommand
             // Before the machine exists: an image for another CPU would otherwise run a few wrong instructions and "exit".
             image?.CheckRunsOn(description);
             var input = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
+            if (input is not null && !description.TakesMmioInput)
+            {
+                description = description.WithUnmodelled(UnmodelledPolicy.Input);   // as `memgate fuzz` ran it: every unmodelled read takes input
+            }
             if (input is null && description.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && (r.Unmodelled ?? description.Unmodelled) == UnmodelledPolicy.Input) is { } fed)
             {
                 throw new CommandInputException($"Device '{description.Name}' serves unmodelled reads of region '{fed.Name}' from MMIO input (Fuzzware's model): give one with --mmio-input FILE.");
@@ -89,7 +93,7 @@ internal static class RunCommand
             }
             foreach (string point in parse.GetValue(stopAt) ?? [])
             {
-                machine.StopAt(StopAddress(point, image, description), point);
+                machine.StopAt(StopAddress("--stop-at", point, image, description), point);
             }
             string? coverageFile = parse.GetValue(coverage);
             if (coverageFile is not null)
@@ -169,7 +173,7 @@ internal static class RunCommand
     }
 
     // A stop point: an address, or a symbol of the image or the device (as Fuzzware's exit_at takes either).
-    private static ulong StopAddress(string point, FirmwareImage? image, DeviceDescription device)
+    internal static ulong StopAddress(string option, string point, FirmwareImage? image, DeviceDescription device)
     {
         if (image?.Symbols.FirstOrDefault(s => s.Name == point) is { } symbol)
         {
@@ -181,10 +185,10 @@ internal static class RunCommand
         }
         if (char.IsAsciiDigit(point[0]))
         {
-            return OptionValue.Address("--stop-at", point);
+            return OptionValue.Address(option, point);
         }
         var names = (image?.Symbols.Select(s => s.Name) ?? []).Concat(device.Symbols.Select(s => s.Name)).Distinct(StringComparer.Ordinal).ToList();
-        throw new CommandInputException($"--stop-at {point}: no symbol of that name in the image or the device{(names.Count == 0 ? " (neither has symbols; give an address)." : "." + NameSuggestion.DidYouMean(point, names))}");
+        throw new CommandInputException($"{option} {point}: no symbol of that name in the image or the device{(names.Count == 0 ? " (neither has symbols; give an address)." : "." + NameSuggestion.DidYouMean(point, names))}");
     }
 
     /// <summary>memgate's exit code for a run that ended without a fault: see <see cref="CliApp.FirmwareExitLimit"/>.</summary>

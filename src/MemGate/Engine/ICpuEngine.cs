@@ -114,6 +114,15 @@ public interface ICpuEngine : IDisposable
     /// </summary>
     void ReportEveryInstruction(bool enabled);
 
+    /// <summary>
+    /// Counts every transition between blocks into <paramref name="map"/> (<paramref name="size"/> bytes, a power
+    /// of two), AFL's way, in native code; <paramref name="map"/> 0 stops. The memory must outlive the tracing.
+    /// </summary>
+    void TraceEdges(nint map, int size);
+
+    /// <summary>Starts the next edge from nowhere (a new run), as AFL does at each execution.</summary>
+    void RestartEdges();
+
     /// <summary>AArch64: reports every MRS and MSR to the events (code translated before this call is not affected).</summary>
     /// <exception cref="CpuEngineException">The engine's CPU has no such instructions.</exception>
     void HookSystemRegisters();

@@ -34,6 +34,9 @@ internal sealed unsafe class UnicornEngine : ICpuEngine
     private readonly Dictionary<int, nint> _watches = [];
     private int _lastWatch;
     private nint _everyInstruction;   // the code hook on every address, while one is wanted
+    private readonly byte[] _edgeMemory = GC.AllocateArray<byte>(sizeof(EdgeTracer), pinned: true);
+    private EdgeTracer* _edges => (EdgeTracer*)Marshal.UnsafeAddrOfPinnedArrayElement(_edgeMemory, 0);
+    private nint _edgeHook;
 
     /// <summary>Opens an engine for Unicorn's <paramref name="arch"/> and <paramref name="mode"/>, with a CPU model if given.</summary>
     /// <exception cref="NotSupportedException">Unicorn is not installed (or is the wrong version).</exception>
@@ -311,6 +314,32 @@ internal sealed unsafe class UnicornEngine : ICpuEngine
             _everyInstruction = 0;
         }
     }
+
+    /// <inheritdoc/>
+    public void TraceEdges(nint map, int size)
+    {
+        if (map != 0 && (size <= 0 || (size & (size - 1)) != 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, "The edge map's size must be a power of two.");
+        }
+        if (_edgeHook != 0)
+        {
+            Check(Unicorn.HookDel(Handle, _edgeHook), "uc_hook_del(BLOCK)");
+            _edgeHook = 0;
+        }
+        if (map == 0)
+        {
+            return;
+        }
+        _edges->Map = (byte*)map;
+        _edges->Mask = (ulong)size - 1;
+        _edges->Previous = 0;
+        Check(Unicorn.HookAdd(Handle, out _edgeHook, Unicorn.HookBlock, (void*)EdgeTracer.Stub, (nint)_edges, 1, 0), "uc_hook_add(BLOCK)");
+        Check(Unicorn.Control(Handle, Unicorn.CtlWriteTbFlush, 0L), "uc_ctl(TB_FLUSH)");   // blocks translated before would not report
+    }
+
+    /// <inheritdoc/>
+    public void RestartEdges() => _edges->Previous = 0;
 
     /// <inheritdoc/>
     public void HookSystemRegisters()

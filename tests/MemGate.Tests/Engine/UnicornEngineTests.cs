@@ -240,6 +240,8 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public int WatchMemory(ulong address, ulong length, bool reads, bool writes) => inner.WatchMemory(address, length, reads, writes);
         public void UnwatchMemory(int id) => inner.UnwatchMemory(id);
         public void ReportEveryInstruction(bool enabled) => inner.ReportEveryInstruction(enabled);
+        public void TraceEdges(nint map, int size) => inner.TraceEdges(map, size);
+        public void RestartEdges() => inner.RestartEdges();
         public void HookSystemRegisters() => inner.HookSystemRegisters();
         public ulong ReadSystemRegister(SystemRegister register) => inner.ReadSystemRegister(register);
         public void WriteSystemRegister(SystemRegister register, ulong value) => inner.WriteSystemRegister(register, value);

@@ -1,0 +1,51 @@
+namespace MemGate.Fuzzing;
+
+/// <summary>
+/// The edges (and hit-count buckets, AFL's 1, 2, 3, 4-7, 8-15, 16-31, 32-127, 128+) seen over a campaign:
+/// an input is interesting when its run sets a bucket never seen before.
+/// </summary>
+public sealed class CoverageMap
+{
+    private readonly byte[] _seen = new byte[FuzzTarget.MapSize];
+
+    /// <summary>Edges seen at least once.</summary>
+    public int Edges { get; private set; }
+
+    /// <summary>Adds a run's map; true when it showed anything new.</summary>
+    public bool Add(ReadOnlySpan<byte> run)
+    {
+        bool found = false;
+        for (int i = 0; i < run.Length; i++)
+        {
+            if (run[i] == 0)
+            {
+                continue;
+            }
+            byte bucket = Bucket(run[i]);
+            if ((_seen[i] & bucket) == 0)
+            {
+                if (_seen[i] == 0)
+                {
+                    Edges++;
+                }
+                _seen[i] |= bucket;
+                found = true;
+            }
+        }
+        return found;
+    }
+
+    /// <summary>AFL's hit-count bucket of a count, as one bit.</summary>
+    public static byte Bucket(byte count) => count switch
+    {
+        0 => 0,
+        1 => 1,
+        2 => 2,
+        3 => 4,
+        <= 7 => 8,
+        <= 15 => 16,
+        <= 31 => 32,
+        <= 127 => 64,
+        _ => 128,
+    };
+}
