@@ -17,14 +17,14 @@ internal static class FuzzCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var device = new Option<string>("--device", "-d") { Description = "A template name or device file.", Required = true };
-        var corpus = new Option<string?>("--corpus") { Description = "Folder of seed inputs; inputs that find new coverage are added to it (required unless --afl)." };
+        var corpus = new Option<string?>("--corpus") { Description = "Folder of starting inputs; inputs that find new coverage are added to it (required unless --afl)." };
         var crashes = new Option<string>("--crashes") { Description = "Folder for one input per distinct crash (fault kind and PC).", DefaultValueFactory = _ => "crashes" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads, each with its own machine.", DefaultValueFactory = _ => 1 };
         var runs = new Option<ulong>("--runs") { Description = "Stop after this many runs (0: no limit).", DefaultValueFactory = _ => 0 };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: no limit; Ctrl-C stops too).", DefaultValueFactory = _ => 0 };
         var startAt = new Option<string?>("--start-at") { Description = "Run from reset to this symbol or address with no input, snapshot there, and start every run from it (skips boot code)." };
         var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Instruction limit of one run; a run that reaches it is a hang.", DefaultValueFactory = _ => 2_000_000 };
-        var seed = new Option<int?>("--seed") { Description = "The mutators' random seed (with --jobs 1, the same seed repeats a campaign)." };
+        var seed = new Option<int?>("--random") { Description = "Where the mutators' random numbers start (with --jobs 1, the same number repeats a campaign)." };
         var afl = new Option<bool>("--afl") { Description = "Serve afl-fuzz's fork-server protocol and coverage map instead of fuzzing here; each run's input is AFL's test case on stdin." };
         var command = new Command("fuzz", "Fuzz firmware through its MMIO input: unmodelled peripheral reads take bytes from each input (Fuzzware's models where the device was imported). " +
             "Runs restore a snapshot (written pages only) and count edges in the engine. Exit code: 0 no crash found, 120 crashes found, 130 stopped with Ctrl-C; 1 bad input, 2 usage.")
@@ -37,7 +37,7 @@ internal static class FuzzCommand
             string? corpusDirectory = parse.GetValue(corpus);
             if (!underAfl && corpusDirectory is null)
             {
-                throw new CommandInputException("Give --corpus DIR (seed inputs; new ones are added there), or --afl to run under afl-fuzz.");
+                throw new CommandInputException("Give --corpus DIR (starting inputs; new ones are added there), or --afl to run under afl-fuzz.");
             }
             if (parse.GetValue(jobs) < 1)
             {
@@ -77,7 +77,7 @@ internal static class FuzzCommand
             {
                 if (!AflForkServer.Available)
                 {
-                    throw new CommandInputException("--afl: this is a target for afl-fuzz, e.g. AFL_SKIP_BIN_CHECK=1 afl-fuzz -i seeds -o out -- ./memgate fuzz FIRMWARE --device DEVICE --afl");
+                    throw new CommandInputException("--afl: this is a target for afl-fuzz, e.g. AFL_SKIP_BIN_CHECK=1 afl-fuzz -i inputs -o out -- ./memgate fuzz FIRMWARE --device DEVICE --afl");
                 }
                 using var target = Target();
                 using var stdin = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1);

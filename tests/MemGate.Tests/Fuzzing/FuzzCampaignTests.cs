@@ -39,7 +39,7 @@ public sealed class FuzzCampaignTests : IDisposable
         string corpus = Path.Combine(_dir, "corpus"), crashes = Path.Combine(_dir, "crashes");
         Directory.CreateDirectory(corpus);
         File.WriteAllText(Path.Combine(corpus, "seed"), "FUZZ");
-        var (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", corpus, "--crashes", crashes, "--runs", "200000", "--seed", "3");
+        var (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", corpus, "--crashes", crashes, "--runs", "200000", "--random", "3");
         Assert.Equal(120, exit);
         string file = Assert.Single(Directory.GetFiles(crashes));
         Assert.Contains($"reproduce: memgate run {FuzzTargetTests.Planted} --device STM32F103 --mmio-input {file}", error);
