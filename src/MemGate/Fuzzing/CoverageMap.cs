@@ -15,12 +15,9 @@ public sealed class CoverageMap
     public bool Add(ReadOnlySpan<byte> run)
     {
         bool found = false;
-        for (int i = 0; i < run.Length; i++)
+        // The map is mostly zeros: skip them with the vectorised search rather than a byte at a time.
+        for (int i = run.IndexOfAnyExcept((byte)0); i >= 0; i = Next(run, i + 1))
         {
-            if (run[i] == 0)
-            {
-                continue;
-            }
             byte bucket = Bucket(run[i]);
             if ((_seen[i] & bucket) == 0)
             {
@@ -33,6 +30,12 @@ public sealed class CoverageMap
             }
         }
         return found;
+    }
+
+    private static int Next(ReadOnlySpan<byte> run, int from)
+    {
+        int offset = run[from..].IndexOfAnyExcept((byte)0);
+        return offset < 0 ? -1 : from + offset;
     }
 
     /// <summary>AFL's hit-count bucket of a count, as one bit.</summary>

@@ -29,7 +29,7 @@ public sealed unsafe class FuzzTarget : IDisposable
     private readonly MachineSnapshot _snapshot;
     private readonly FuzzTargetOptions _options;
     private readonly bool _started;
-    private byte* _ownMap;
+    private readonly byte[] _ownMap = GC.AllocateArray<byte>(MapSize, pinned: true);   // pinned: the engine writes it from native code
     private byte* _map;
     private byte[] _buffer = new byte[4096];
 
@@ -40,8 +40,7 @@ public sealed unsafe class FuzzTarget : IDisposable
         _snapshot = snapshot;
         _options = options;
         _started = started;
-        _ownMap = (byte*)NativeMemory.AllocZeroed(MapSize);
-        UseMap((nint)_ownMap);
+        UseMap(OwnMap);
     }
 
     /// <summary>The machine runs go through (for its memory and registers).</summary>
@@ -112,7 +111,7 @@ public sealed unsafe class FuzzTarget : IDisposable
         }
         input.CopyTo(_buffer);
         _input.Replace(_buffer.AsMemory(0, input.Length));
-        if (_map == _ownMap)
+        if ((nint)_map == OwnMap)
         {
             new Span<byte>(_map, MapSize).Clear();
         }
@@ -138,16 +137,13 @@ public sealed unsafe class FuzzTarget : IDisposable
         }
     }
 
-    /// <summary>Releases the machine, its snapshot and the target's own edge map.</summary>
+    /// <summary>Releases the machine and its snapshot.</summary>
     public void Dispose()
     {
         _machine.TraceEdges(0, 0);
         _snapshot.Dispose();
         _machine.Dispose();
-        if (_ownMap is not null)
-        {
-            NativeMemory.Free(_ownMap);
-            _ownMap = null;
-        }
     }
+
+    private nint OwnMap => Marshal.UnsafeAddrOfPinnedArrayElement(_ownMap, 0);
 }
