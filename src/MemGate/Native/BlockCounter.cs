@@ -52,17 +52,5 @@ internal unsafe struct BlockCounter
         0x08, 0x73, 0x01, 0xc3, 0xff, 0x61, 0x10,
     ];
 
-    // Written into a private page, then made read+execute (never writable and executable at once).
-    private static nint Build()
-    {
-        if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
-        {
-            throw new PlatformNotSupportedException("The block counter's stub is x86-64 code; MemGate runs firmware on Linux x86-64.");
-        }
-        const ulong Page = 4096;
-        nint page = Libc.MmapOrThrow(0, Page, Libc.ProtRead | Libc.ProtWrite, Libc.MapPrivate | Libc.MapAnonymous);
-        Code.CopyTo(new Span<byte>((void*)page, Code.Length));
-        Libc.MprotectOrThrow(page, Page, Libc.ProtRead | Libc.ProtExec);
-        return page;   // lives as long as the process: machines share it
-    }
+    private static nint Build() => ExecutableCode.Place(Code, "The block counter's stub");   // lives as long as the process: engines share it
 }

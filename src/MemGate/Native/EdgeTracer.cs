@@ -33,16 +33,5 @@ internal unsafe struct EdgeTracer
         0x04, 0x01, 0x48, 0xd1, 0xe8, 0x48, 0x89, 0x41, 0x08, 0xc3,
     ];
 
-    private static nint Build()
-    {
-        if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
-        {
-            throw new PlatformNotSupportedException("The edge tracer's stub is x86-64 code; MemGate runs firmware on Linux x86-64.");
-        }
-        const ulong Page = 4096;
-        nint page = Libc.MmapOrThrow(0, Page, Libc.ProtRead | Libc.ProtWrite, Libc.MapPrivate | Libc.MapAnonymous);
-        Code.CopyTo(new Span<byte>((void*)page, Code.Length));
-        Libc.MprotectOrThrow(page, Page, Libc.ProtRead | Libc.ProtExec);
-        return page;   // lives as long as the process: engines share it
-    }
+    private static nint Build() => ExecutableCode.Place(Code, "The edge tracer's stub");   // lives as long as the process: engines share it
 }
