@@ -189,7 +189,7 @@ internal sealed class GdbSession
                     return null;
                 case 'q':
                 case 'Q':
-                    return Query(text, payload);
+                    return Query(text);
                 case 'v':
                     return Verbose(text, payload);
                 default:
@@ -202,9 +202,15 @@ internal sealed class GdbSession
             _connection.Send("E01");   // a malformed packet: an error, never the end of the run
             return null;
         }
+        catch (Exception e) when (e is MemGateException or InvalidOperationException or NotSupportedException)
+        {
+            _options.Log?.WriteLine($"memgate: GDB asked for something the machine refused: {e.Message}");   // GDB takes 'O' packets only while running
+            _connection.Send("E01");
+            return null;
+        }
     }
 
-    private GdbSessionResult? Query(string text, byte[] payload)
+    private GdbSessionResult? Query(string text)
     {
         if (text.StartsWith("qSupported", StringComparison.Ordinal))
         {
@@ -240,7 +246,6 @@ internal sealed class GdbSession
                 _ => "",
             });
         }
-        _ = payload;
         return null;
     }
 
