@@ -28,7 +28,7 @@ namespace MemGate.Emulation;
 /// instructions, a stop request) are also checked at every exception, so a storm of traps that never
 /// completes a block still stops.
 /// </remarks>
-public abstract unsafe class FirmwareMachine : IDisposable
+public abstract unsafe partial class FirmwareMachine : IDisposable
 {
     // An engine's stop request from inside an event does not always end the run (Unicorn 2.0.1's
     // uc_emu_stop from a hook did not); sending the PC to the `until` address of the run does, provided
@@ -162,7 +162,7 @@ public abstract unsafe class FirmwareMachine : IDisposable
         PeripheralSet peripherals;
         try
         {
-            peripherals = PeripheralRegistry.Default.Build(device, new PeripheralContext(device, output), architectural);
+            peripherals = PeripheralRegistry.Default.Build(device, new PeripheralContext(device, output) { SerialOutputs = options.SerialOutputs }, architectural);
             memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions
             {
                 BaseDirectory = options.BaseDirectory, Models = peripherals.Blocks, Trace = options.Trace, Backing = options.Backing, Registers = registers,
@@ -376,9 +376,10 @@ public abstract unsafe class FirmwareMachine : IDisposable
                 break;
             }
             SyncTime();
-            if (!WakeUp(pc, out start))
+            if (!WakeUp(pc, out start) && !AwaitSerialInput(pc, out start))
             {
-                idle = $"idle: the CPU waits for an interrupt (WFI, PC 0x{pc:X8}) that nothing will raise";
+                idle = _stopRequested || (timeout is not null && clock.Elapsed >= timeout.Value) ? null
+                    : $"idle: the CPU waits for an interrupt (WFI, PC 0x{pc:X8}) that nothing will raise";
                 break;
             }
         }
@@ -747,8 +748,9 @@ public abstract unsafe class FirmwareMachine : IDisposable
             bool firmware = address - machine._haltAddress >= machine.Granule && address - machine._machineCodeAddress >= machine.Granule;
             machine._newBlock = firmware && machine._coverage?.Add(address) == true ? address : null;
             machine.SyncTime();
+            machine.HostBlockEntered(address, firmware);   // UART input, block trace (FirmwareMachine.Host.cs)
             machine.BlockEntered(address);
-            return machine.NextEvent();
+            return Math.Min(machine.NextEvent(), machine.BlockReportInterval);
         }
 
         public void Interrupt(uint number)

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using MemGate.Peripherals;
+
+namespace MemGate.Emulation;
+
+// What the host connects to a run: UART input (bytes from the host reach the guest's UARTs on the
+// machine's thread) and traces.
+public abstract partial class FirmwareMachine
+{
+    // Instructions until the next block report the host side needs (MaxValue: none).
+    private ulong BlockReportInterval => SerialPoll;
+
+    // A block is about to run (`firmware`: one of the firmware's, not the machine's own pages).
+    private void HostBlockEntered(ulong address, bool firmware)
+    {
+        if (_serialInputs.Count > 0)
+        {
+            DeliverSerialInput();
+        }
+    }
+
+    // A block report at least this often while inputs are connected: bytes that arrive from the host while
+    // the firmware computes (nothing polls the UART) reach it within this many instructions.
+    private const ulong SerialPollInstructions = 10_000;
+
+    /// <summary>
+    /// The line rate of connected UART input: a byte reaches a UART at most once per this many instructions
+    /// (as a 115,200-baud line feeds a 24 MHz core), so firmware that moves bytes from its RX interrupt into
+    /// a ring buffer keeps up as on the part; a CPU waiting for an interrupt gets the next byte at once.
+    /// </summary>
+    public const ulong SerialByteInstructions = 2_000;
+
+    // How long one wait for input lasts before the run looks at its stop request and deadline again.
+    private static readonly TimeSpan SerialWaitSlice = TimeSpan.FromMilliseconds(50);
+
+    private readonly List<SerialConnection> _serialInputs = [];
+
+    private sealed class SerialConnection(ISerialPort port, SerialInput input)
+    {
+        public ISerialPort Port { get; } = port;
+
+        public SerialInput Input { get; } = input;
+
+        public ulong NextAt { get; set; }   // the instruction count from which the next byte may go
+    }
+
+    /// <summary>
+    /// Feeds <paramref name="input"/> to the UART model called <paramref name="uart"/> (a peripheral name of the
+    /// device, any case): a byte is received when the UART can keep it, at most one per
+    /// <see cref="SerialByteInstructions"/>, with its RX interrupt as the model raises it. A CPU waiting for an
+    /// interrupt (WFI) while an input is open waits for its bytes instead of ending the run as idle; once every
+    /// input is complete and delivered, or no UART can take more, idle ends the run as before.
+    /// </summary>
+    /// <exception cref="ArgumentException">No UART of that name: the message lists the device's UARTs.</exception>
+    public void ConnectSerialInput(string uart, SerialInput input)
+    {
+        ArgumentNullException.ThrowIfNull(uart);
+        ArgumentNullException.ThrowIfNull(input);
+        if (Peripherals.Find(uart) is not ISerialPort port)
+        {
+            var names = SerialPortNames;
+            throw new ArgumentException(names.Count == 0
+                ? $"Device '{Memory.Device.Name}' has no UART model to connect '{uart}' to."
+                : $"No UART called '{uart}' on device '{Memory.Device.Name}'; its UARTs: {string.Join(", ", names)}.");
+        }
+        _serialInputs.Add(new SerialConnection(port, input));
+        LookAtNextBlock();
+    }
+
+    /// <summary>
+    /// The names of the device's UART models, the console first: by the number their names end in (USART1
+    /// before USART2, UART0 on the virt boards; a name without one counts as 0), then in the device's order.
+    /// </summary>
+    public IReadOnlyList<string> SerialPortNames =>
+        [.. Peripherals.Where(p => p is ISerialPort).Select(p => p.Name).OrderBy(NameNumber)];
+
+    private static ulong NameNumber(string name)
+    {
+        int digits = name.Length;
+        while (digits > 0 && char.IsAsciiDigit(name[digits - 1]))
+        {
+            digits--;
+        }
+        return ulong.TryParse(name.AsSpan(digits), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong n) ? n : 0;
+    }
+
+    // Instructions until the next block report the inputs need (MaxValue: none connected).
+    private ulong SerialPoll
+    {
+        get
+        {
+            ulong next = ulong.MaxValue;
+            ulong now = Instructions;
+            foreach (var connection in _serialInputs)
+            {
+                ulong wait = connection.Input.Pending > 0 && connection.NextAt > now ? connection.NextAt - now : SerialPollInstructions;
+                next = Math.Min(next, Math.Max(wait, 1));
+            }
+            return next;
+        }
+    }
+
+    // Hands a waiting byte to each UART that can keep one and whose line is free (`now`: a waiting CPU, whose
+    // time jumps); true when any was delivered.
+    private bool DeliverSerialInput(bool now = false)
+    {
+        bool delivered = false;
+        ulong instructions = Instructions;
+        foreach (var connection in _serialInputs)
+        {
+            if (connection.NextAt > instructions + SerialByteInstructions)
+            {
+                connection.NextAt = instructions;   // a new run started its count again
+            }
+            if ((now || instructions >= connection.NextAt) && connection.Port.CanReceive && connection.Input.TryTake(out byte value))
+            {
+                connection.Port.Receive(value);
+                connection.NextAt = instructions + SerialByteInstructions;
+                delivered = true;
+            }
+        }
+        return delivered;
+    }
+
+    // The CPU waits for an interrupt at `pc` that nothing in the machine will raise: wait for host input that
+    // a UART can take, deliver it, and wake up if that raised an interrupt. False when no open input can
+    // reach a UART (then the run is idle), or the run was asked to stop, or its deadline passed.
+    private bool AwaitSerialInput(ulong pc, out ulong resume)
+    {
+        resume = 0;
+        while (true)
+        {
+            if (DeliverSerialInput(now: true))
+            {
+                if (WakeUp(pc, out resume))
+                {
+                    return true;
+                }
+                continue;   // delivered, but nothing woke the CPU (its RX interrupt is off): go on with the rest
+            }
+            var waits = new List<WaitHandle>();
+            foreach (var connection in _serialInputs)
+            {
+                if (connection.Port.CanReceive && connection.Input.IsOpen)
+                {
+                    waits.Add(connection.Input.WaitHandle);
+                }
+            }
+            if (waits.Count == 0 || _stopRequested || (_deadline != 0 && Stopwatch.GetTimestamp() >= _deadline))
+            {
+                return false;
+            }
+            WaitHandle.WaitAny([.. waits], SerialWaitSlice);
+        }
+    }
+}
