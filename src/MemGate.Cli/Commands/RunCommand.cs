@@ -13,7 +13,7 @@ namespace MemGate.Cli.Commands;
 /// <summary><c>memgate run [FIRMWARE] --device DEVICE</c>: loads an image (or runs what the device's files load) and runs it on Unicorn on MemGate memory; UART output to stdout.</summary>
 internal static class RunCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, CliInput? input = null)
     {
         var firmware = new Argument<string?>("firmware")
         {
@@ -36,6 +36,7 @@ internal static class RunCommand
         {
             firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, shared, runs, json,
         };
+        var consoleOptions = RunConsole.AddOptions(command);
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
             double seconds = parse.GetValue(timeout);
@@ -57,11 +58,12 @@ internal static class RunCommand
             }
             // Before the machine exists: an image for another CPU would otherwise run a few wrong instructions and "exit".
             image?.CheckRunsOn(description);
-            var input = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
-            if (input is null && description.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && (r.Unmodelled ?? description.Unmodelled) == UnmodelledPolicy.Input) is { } fed)
+            var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
+            if (mmio is null && description.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && (r.Unmodelled ?? description.Unmodelled) == UnmodelledPolicy.Input) is { } fed)
             {
                 throw new CommandInputException($"Device '{description.Name}' serves unmodelled reads of region '{fed.Name}' from MMIO input (Fuzzware's model): give one with --mmio-input FILE.");
             }
+            using var console = RunConsole.Open(parse, consoleOptions, input ?? CliInput.None);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
             using var machine = FirmwareMachine.Create(description, output, new FirmwareMachineOptions
             {
@@ -69,7 +71,8 @@ internal static class RunCommand
                 Trace = trace,
                 ErrorOutput = error,
                 Backing = parse.GetValue(shared) ? SharedMemoryBackingProvider.Instance : null,
-                MmioInput = input,
+                MmioInput = mmio,
+                SerialOutputs = console.Outputs,
             });
             if (image is not null)
             {
@@ -100,6 +103,7 @@ internal static class RunCommand
                         $"memgate ps link --source {Environment.ProcessId} --address 0x{host:x} --size {region.Size} --target PID");
                 }
             }
+            console.Connect(machine, error);   // last: a terminal goes raw only once nothing else can fail
             using var snapshot = count > 1 ? GuestSnapshot.Take(machine.Memory.Main) : null;
             int status = CliApp.Success;
             bool asJson = parse.GetValue(json);
