@@ -37,6 +37,7 @@ internal static class RunCommand
             firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, shared, runs, json,
         };
         var consoleOptions = RunConsole.AddOptions(command);
+        var dumpOptions = RunStateDump.AddOptions(command);
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
             double seconds = parse.GetValue(timeout);
@@ -63,6 +64,7 @@ internal static class RunCommand
             {
                 throw new CommandInputException($"Device '{description.Name}' serves unmodelled reads of region '{fed.Name}' from MMIO input (Fuzzware's model): give one with --mmio-input FILE.");
             }
+            var dump = RunStateDump.Open(parse, dumpOptions, description);
             using var console = RunConsole.Open(parse, consoleOptions, input ?? CliInput.None);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
             using var machine = FirmwareMachine.Create(description, output, new FirmwareMachineOptions
@@ -134,6 +136,7 @@ internal static class RunCommand
                                 new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Default.RunReport)
                             : $"memgate run: {fault.Message}{(function is not null ? $" (in {function})" : "")}");
                         WriteCoverage();
+                        dump.Write(machine, error, asJson);
                         return CliApp.GuestFault;
                     }
                     output.Flush();
@@ -148,6 +151,7 @@ internal static class RunCommand
                             $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{covered}{restored}{(result.Outcome is RunOutcome.Exit or RunOutcome.Reached ? "" : $" (exit code {status})")}");
                 }
                 WriteCoverage();
+                dump.Write(machine, error, asJson);
             }
             finally
             {

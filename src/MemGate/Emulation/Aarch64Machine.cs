@@ -340,4 +340,34 @@ public sealed class Aarch64Machine : FirmwareMachine
         SetSystemRegister(3, 0, 4, 0, 0, pstate & 0xFFFF_FFFF);   // SPSR_EL1; the write also makes Unicorn recompute its cached EL
         SetRegister(Unicorn.Arm64RegPc, Register(Unicorn.Arm64RegVbarEl1) + group + 0x80 * (ulong)kind);
     }
+
+    private protected override IEnumerable<RegisterState> ExtraStateRegisters() =>
+    [
+        new("ELR_EL1", Register(Unicorn.Arm64RegElrEl1), 8),
+        new("ESR_EL1", Register(Unicorn.Arm64RegEsrEl1), 8),
+        new("FAR_EL1", Register(Unicorn.Arm64RegFarEl1), 8),
+        new("VBAR_EL1", Register(Unicorn.Arm64RegVbarEl1), 8),
+    ];
+
+    // GIC interrupt IDs: 0-15 SGIs, 16-31 PPIs (the timers: 27 virtual, 30 physical), 32 and up SPIs.
+    private protected override InterruptState InterruptControllerState()
+    {
+        var (enabled, pending, active) = (new List<int>(), new List<int>(), new List<int>());
+        for (int id = 0; id < Gicv2.Lines; id++)
+        {
+            if (_gic.IsEnabled(id))
+            {
+                enabled.Add(id);
+            }
+            if (_gic.IsPending(id))
+            {
+                pending.Add(id);
+            }
+            if (_gic.IsActive(id))
+            {
+                active.Add(id);
+            }
+        }
+        return new InterruptState("GICv2", active.Count == 0 ? null : active[^1], enabled, pending, active);
+    }
 }

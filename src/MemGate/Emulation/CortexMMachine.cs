@@ -608,4 +608,33 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     private uint Reg32(int id) => (uint)Register(id);
+
+    private protected override IEnumerable<RegisterState> ExtraStateRegisters() =>
+    [
+        new("FAULTMASK", Reg32(Unicorn.ArmRegFaultmask), 4),
+        new("IPSR", Reg32(Unicorn.ArmRegIpsr) & 0x1FF, 4),
+    ];
+
+    // NVIC exception numbers: 1-15 the system exceptions, 16 + n external interrupt n.
+    private protected override InterruptState InterruptControllerState()
+    {
+        var (enabled, pending, active) = (new List<int>(), new List<int>(), new List<int>());
+        for (int exception = 1; exception < Nvic.FirstExternal + Nvic.ExternalInterrupts; exception++)
+        {
+            if (exception >= Nvic.FirstExternal && Nvic.IsEnabled(exception))
+            {
+                enabled.Add(exception);
+            }
+            if (Nvic.IsPending(exception))
+            {
+                pending.Add(exception);
+            }
+            if (Nvic.IsActive(exception))
+            {
+                active.Add(exception);
+            }
+        }
+        int ipsr = (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
+        return new InterruptState("NVIC", ipsr == 0 ? null : ipsr, enabled, pending, active);
+    }
 }

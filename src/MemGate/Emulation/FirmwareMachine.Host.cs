@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MemGate.Mmio;
 using MemGate.Peripherals;
 
 namespace MemGate.Emulation;
@@ -153,4 +154,51 @@ public abstract partial class FirmwareMachine
             WaitHandle.WaitAny([.. waits], SerialWaitSlice);
         }
     }
+
+    // ---- State on demand ----
+
+    /// <summary>
+    /// The machine's state now (between runs, or after one ended): CPU registers, the interrupt controller, and
+    /// every register block's stored values (see <see cref="MachineState"/>). Reads nothing through the models.
+    /// </summary>
+    public MachineState CaptureState()
+    {
+        var registers = new List<RegisterState>();
+        var file = Registers;
+        ulong pc = ReadPc();
+        for (int i = 0; i < file.Registers.Count; i++)
+        {
+            var register = file.Registers[i];
+            ulong value = file.Read(i);
+            if (i == file.IndexOf(ProgramCounterName) && pc - _haltAddress < Granule && _haltedFrom is { } from)
+            {
+                value = from;   // the run ended (exit, fault): show where the firmware was, not the halt page
+            }
+            registers.Add(new RegisterState(register.Name, value, register.SizeBytes));
+        }
+        registers.AddRange(ExtraStateRegisters());
+        var blocks = new List<PeripheralState>();
+        var seen = new HashSet<RegisterBlock>();
+        foreach (var block in Peripherals.Blocks.Concat(Memory.Peripherals.Values.Select(b => new PeripheralBlock(b.Name, b.BaseAddress, b.Size, b))))
+        {
+            if (block.Handler is not RegisterBlock registerBlock || !seen.Add(registerBlock))
+            {
+                continue;
+            }
+            var values = registerBlock.AllRegisters.Where(r => r.AlternateOf is null).OrderBy(r => r.Offset)
+                .Select(r => new RegisterState(r.Name, registerBlock.Peek(r.Name), r.SizeBytes, block.Base + r.Offset)).ToList();
+            blocks.Add(new PeripheralState(block.Name, block.Base, values));
+        }
+        blocks.Sort((a, b) => a.Base.CompareTo(b.Base));
+        return new MachineState(Memory.Device.Name, Cpu, Instructions, registers, InterruptControllerState(), blocks);
+    }
+
+    /// <summary>The name of the PC in <see cref="Registers"/> ("PC", "pc").</summary>
+    private protected virtual string ProgramCounterName => "PC";
+
+    /// <summary>CPU registers a state dump shows besides <see cref="Registers"/>' (fault and trap registers).</summary>
+    private protected virtual IEnumerable<RegisterState> ExtraStateRegisters() => [];
+
+    /// <summary>The exception and interrupt controller's state, for <see cref="CaptureState"/>.</summary>
+    private protected virtual InterruptState? InterruptControllerState() => null;
 }

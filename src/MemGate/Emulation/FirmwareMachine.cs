@@ -35,6 +35,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // code is mapped there (a fetch fault would come first). A page no region uses gets "branch to self"
     // instructions for that.
     private ulong _haltAddress;
+    private ulong? _haltedFrom;   // where the PC was when the run was sent to the halt page
     private nint _haltPage;
 
     private readonly ICpuEngine _engine;
@@ -599,6 +600,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private void Halt()
     {
+        ulong pc = ReadPc();
+        if (pc - _haltAddress >= Granule)
+        {
+            _haltedFrom = pc;   // for a state dump after the run (FirmwareMachine.Host.cs)
+        }
         _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_haltAddress));
         _engine.Stop();
     }

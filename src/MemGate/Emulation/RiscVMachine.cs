@@ -308,4 +308,36 @@ public sealed class RiscVMachine : FirmwareMachine
         8 or 9 or 11 => "environment call",
         _ => "exception",
     };
+
+    private protected override string ProgramCounterName => "pc";
+
+    private protected override IEnumerable<RegisterState> ExtraStateRegisters() =>
+    [
+        new("mip", Register(Unicorn.RiscvRegMip), _xlen / 8),
+        new("mtval", Register(Unicorn.RiscvRegMtval), _xlen / 8),
+    ];
+
+    // Interrupt causes: 3 machine software (CLINT MSIP), 7 machine timer (MTIMECMP), 11 machine external.
+    private protected override InterruptState InterruptControllerState()
+    {
+        ulong mie = Register(Unicorn.RiscvRegMie);
+        var enabled = new List<int>();
+        foreach (int cause in (int[])[SoftwareCause, TimerCause, 11])
+        {
+            if ((mie & (1UL << cause)) != 0)
+            {
+                enabled.Add(cause);
+            }
+        }
+        var pending = new List<int>();
+        if (_clint.SoftwarePending)
+        {
+            pending.Add(SoftwareCause);
+        }
+        if (_clint.TimerPending)
+        {
+            pending.Add(TimerCause);
+        }
+        return new InterruptState("CLINT (mie/mip)", null, enabled, pending, []);
+    }
 }
