@@ -38,6 +38,7 @@ internal static class RunCommand
         };
         var consoleOptions = RunConsole.AddOptions(command);
         var dumpOptions = RunStateDump.AddOptions(command);
+        var traceOptions = RunTraces.AddOptions(command);
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
             double seconds = parse.GetValue(timeout);
@@ -66,6 +67,7 @@ internal static class RunCommand
             }
             var dump = RunStateDump.Open(parse, dumpOptions, description);
             using var console = RunConsole.Open(parse, consoleOptions, input ?? CliInput.None);
+            using var traces = RunTraces.Open(parse, traceOptions);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
             using var machine = FirmwareMachine.Create(description, output, new FirmwareMachineOptions
             {
@@ -105,6 +107,7 @@ internal static class RunCommand
                         $"memgate ps link --source {Environment.ProcessId} --address 0x{host:x} --size {region.Size} --target PID");
                 }
             }
+            traces.Start(machine, description, error);
             console.Connect(machine, error);   // last: a terminal goes raw only once nothing else can fail
             using var snapshot = count > 1 ? GuestSnapshot.Take(machine.Memory.Main) : null;
             int status = CliApp.Success;
@@ -136,6 +139,7 @@ internal static class RunCommand
                                 new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Default.RunReport)
                             : $"memgate run: {fault.Message}{(function is not null ? $" (in {function})" : "")}");
                         WriteCoverage();
+                        machine.FlushTraces();
                         dump.Write(machine, error, asJson);
                         return CliApp.GuestFault;
                     }
@@ -151,6 +155,7 @@ internal static class RunCommand
                             $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{covered}{restored}{(result.Outcome is RunOutcome.Exit or RunOutcome.Reached ? "" : $" (exit code {status})")}");
                 }
                 WriteCoverage();
+                machine.FlushTraces();
                 dump.Write(machine, error, asJson);
             }
             finally

@@ -81,7 +81,24 @@ public sealed class Aarch64Machine : FirmwareMachine
         });
     }
 
-    private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
+    private protected override void Loaded(Firmware.FirmwareImage image)
+    {
+        _semihosting.CommandLine = image.File;
+        // ERETs of the image, for the exception trace (the engine runs them itself).
+        foreach (var segment in image.Segments)
+        {
+            var data = segment.Data;
+            for (int i = 0; i + 4 <= data.Length; i += 4)
+            {
+                if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i)) == Eret)
+                {
+                    AddExceptionReturnSite(segment.Address + (ulong)i);
+                }
+            }
+        }
+    }
+
+    private const uint Eret = 0xD69F_03E0;
 
     private protected override object? SaveModels() => (base.SaveModels(), _timer.State);
 
@@ -200,6 +217,11 @@ public sealed class Aarch64Machine : FirmwareMachine
 
     private protected override void InstructionReached(ulong address)
     {
+        if (IsTracedReturnSite(address))
+        {
+            TraceExceptionReturn(0, "eret", Register(Unicorn.Arm64RegElrEl1));
+            return;
+        }
         // FPEN 0b01 traps EL0 only; 0b00 and 0b10 trap EL0 and EL1 (D17.2.30).
         bool trapped = _fpEnable switch { 3 => false, 1 => CurrentEl == 0, _ => true };
         if (trapped)
@@ -338,7 +360,10 @@ public sealed class Aarch64Machine : FirmwareMachine
         }
         SetRegister(Unicorn.Arm64RegPstate, PstateEl1h);
         SetSystemRegister(3, 0, 4, 0, 0, pstate & 0xFFFF_FFFF);   // SPSR_EL1; the write also makes Unicorn recompute its cached EL
-        SetRegister(Unicorn.Arm64RegPc, Register(Unicorn.Arm64RegVbarEl1) + group + 0x80 * (ulong)kind);
+        ulong vector = Register(Unicorn.Arm64RegVbarEl1) + group + 0x80 * (ulong)kind;
+        TraceExceptionEntry((ulong)kind, kind == VectorKind.Synchronous && syndrome is { } s ? $"synchronous(EC=0x{s >> 26:x2})" : kind.ToString().ToLowerInvariant(),
+            returnAddress, vector);
+        SetRegister(Unicorn.Arm64RegPc, vector);
     }
 
     private protected override IEnumerable<RegisterState> ExtraStateRegisters() =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MemGate.Engine;
 using MemGate.Mmio;
 using MemGate.Peripherals;
 
@@ -9,7 +10,7 @@ namespace MemGate.Emulation;
 public abstract partial class FirmwareMachine
 {
     // Instructions until the next block report the host side needs (MaxValue: none).
-    private ulong BlockReportInterval => SerialPoll;
+    private ulong BlockReportInterval => _blockTrace is not null ? 0 : SerialPoll;
 
     // A block is about to run (`firmware`: one of the firmware's, not the machine's own pages).
     private void HostBlockEntered(ulong address, bool firmware)
@@ -18,7 +19,171 @@ public abstract partial class FirmwareMachine
         {
             DeliverSerialInput();
         }
+        if (_blockTrace is { } trace && firmware)
+        {
+            Span<char> line = stackalloc char[48];
+            int n = 0;
+            line[n++] = '0';
+            line[n++] = 'x';
+            address.TryFormat(line[n..], out int written, "x8", System.Globalization.CultureInfo.InvariantCulture);
+            n += written;
+            line[n++] = ' ';
+            (Instructions - BlockInstructions).TryFormat(line[n..], out written, default, System.Globalization.CultureInfo.InvariantCulture);
+            n += written;
+            line[n++] = '\n';
+            trace.Write(line[..n]);
+        }
     }
+
+    // ---- Traces ----
+
+    private TextWriter? _blockTrace;
+    private TextWriter? _exceptionTrace;
+    private readonly HashSet<ulong> _exceptionReturnSites = [];
+
+    /// <summary>
+    /// Writes a line for every block of the firmware's code entered from now on: its address and the instruction
+    /// count at its start (<c>0x08000040 193</c>). Every block then reports to the machine, which costs a call into
+    /// managed code per block (a few times slower than an untraced run).
+    /// </summary>
+    public void TraceBlocks(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        _blockTrace = writer;
+        LookAtNextBlock();
+    }
+
+    /// <summary>
+    /// Writes a line for every exception or interrupt the firmware takes (<c>entry</c>, with its number, name, where
+    /// it came from and its handler) and for every return from one (<c>return</c>, where to), prefixed by the
+    /// instruction count. Returns that the CPU engine executes itself (RISC-V <c>mret</c>, AArch64 <c>eret</c>)
+    /// are seen where the loaded image holds them.
+    /// </summary>
+    public void TraceExceptions(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        bool first = _exceptionTrace is null;
+        _exceptionTrace = writer;
+        if (first)
+        {
+            foreach (ulong site in _exceptionReturnSites)
+            {
+                HookReturnSite(site);
+            }
+        }
+    }
+
+    private InstructionTrace? _instructionTrace;
+
+    /// <summary>
+    /// Writes a line for every instruction the firmware executes from now on (call before the first run): its
+    /// address, its bytes, its text when <paramref name="disassembler"/> is given, and the registers it changed
+    /// (<c>0x08000040  4b02  ldr r3, [pc, #8]  R3=0x40013800</c>). One call into the machine per instruction:
+    /// slow, for short runs. <see cref="FlushTraces"/> completes the last line.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The CPU engine cannot report single instructions.</exception>
+    public void TraceInstructions(TextWriter writer, Disassembler? disassembler = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        _instructionTrace = new InstructionTrace(this, writer, disassembler);
+        _engine.ObserveInstructions(_instructionTrace);
+    }
+
+    /// <summary>Completes the traces' pending lines (the last instruction's register changes) and flushes their writers.</summary>
+    public void FlushTraces()
+    {
+        _instructionTrace?.Complete();
+        _blockTrace?.Flush();
+        _exceptionTrace?.Flush();
+    }
+
+    // Each instruction's line is written when the next one starts (or at FlushTraces): only then are its register writes known.
+    private sealed class InstructionTrace(FirmwareMachine machine, TextWriter writer, Disassembler? disassembler) : IInstructionObserver
+    {
+        private readonly ulong[] _before = new ulong[machine.Registers.Registers.Count];
+        private readonly System.Text.StringBuilder _line = new();
+        private bool _pending;
+
+        public void Executing(ulong address, uint size)
+        {
+            Complete();
+            // The machine's own pages (halt page, exception-entry code) are not the firmware's instructions.
+            if (address - machine._haltAddress < machine.Granule || address - machine._machineCodeAddress < machine.Granule)
+            {
+                return;
+            }
+            Span<byte> code = stackalloc byte[16];
+            code = code[..(int)Math.Min(size, 16u)];
+            machine.ReadThroughEngine(address, code);
+            _line.Clear();
+            _line.Append("0x").Append(address.ToString("x8", System.Globalization.CultureInfo.InvariantCulture)).Append("  ");
+            int start = _line.Length;
+            foreach (byte b in code)
+            {
+                _line.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            if (disassembler is not null)
+            {
+                _line.Append(' ', Math.Max(1, 10 - (_line.Length - start))).Append(disassembler.Disassemble(code, address) ?? "(undecodable)");
+            }
+            var file = machine.Registers;
+            for (int i = 0; i < _before.Length; i++)
+            {
+                _before[i] = file.Read(i);
+            }
+            _pending = true;
+        }
+
+        public void Complete()
+        {
+            if (!_pending)
+            {
+                return;
+            }
+            _pending = false;
+            var file = machine.Registers;
+            int pc = file.IndexOf(machine.ProgramCounterName);
+            bool first = true;
+            for (int i = 0; i < _before.Length; i++)
+            {
+                ulong now = file.Read(i);
+                if (i == pc || now == _before[i])
+                {
+                    continue;
+                }
+                _line.Append(first ? "  ; " : " ").Append(file.Registers[i].Name).Append("=0x")
+                    .Append(now.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+                first = false;
+            }
+            writer.WriteLine(_line);
+        }
+    }
+
+    /// <summary>An instruction of the loaded image that returns from an exception (found when the image is loaded): hooked while exceptions are traced.</summary>
+    private protected void AddExceptionReturnSite(ulong address)
+    {
+        if (_exceptionReturnSites.Add(address) && _exceptionTrace is not null)
+        {
+            HookReturnSite(address);
+        }
+    }
+
+    private void HookReturnSite(ulong address)
+    {
+        HookInstruction(address);
+        InvalidateCode(address, 4);
+    }
+
+    /// <summary>Whether <paramref name="address"/> is a return site of <see cref="AddExceptionReturnSite"/> being traced.</summary>
+    private protected bool IsTracedReturnSite(ulong address) => _exceptionTrace is not null && _exceptionReturnSites.Contains(address);
+
+    /// <summary>Traces an exception entry (nothing when exceptions are not traced).</summary>
+    private protected void TraceExceptionEntry(ulong number, string name, ulong from, ulong handler) =>
+        _exceptionTrace?.WriteLine(System.FormattableString.Invariant($"{Instructions} entry {number} {name} from 0x{from:x8} to 0x{handler:x8}"));
+
+    /// <summary>Traces an exception return (nothing when exceptions are not traced).</summary>
+    private protected void TraceExceptionReturn(ulong number, string name, ulong to) =>
+        _exceptionTrace?.WriteLine(System.FormattableString.Invariant($"{Instructions} return {number} {name} to 0x{to:x8}"));
 
     // A block report at least this often while inputs are connected: bytes that arrive from the host while
     // the firmware computes (nothing polls the UART) reach it within this many instructions.
