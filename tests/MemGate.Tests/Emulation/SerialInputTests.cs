@@ -30,6 +30,21 @@ public sealed class SerialInputTests
         Assert.Equal((RunOutcome.Exit, text.Length % 100), (result.Outcome, result.ExitCode));
     }
 
+    [Theory]
+    [InlineData("echo-rv32.elf", "RV32", "UART0")]        // ns16550a, polled through LSR.DR
+    [InlineData("echo-a53.elf", "CortexA53", "UART0")]    // pl011, polled through FR.RXFE
+    public void Every_uart_model_receives_what_the_host_sends(string firmware, string device, string uart)
+    {
+        var output = new StringWriter();
+        using var machine = FirmwareMachine.Create(DeviceTemplates.Load(device), output);
+        machine.Load(FirmwareReader.Load(EchoFirmware(firmware)));
+        Assert.Equal(uart, machine.SerialPortNames[0]);
+        machine.ConnectSerialInput(uart, SerialInput.FromBytes("polled bytes\n\u0004"u8));
+        var result = machine.Run(timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal("echo ready\nPOLLED BYTES\n\nbye\n", output.ToString());
+        Assert.Equal((RunOutcome.Exit, 13), (result.Outcome, result.ExitCode));
+    }
+
     [Fact]
     public void A_waiting_cpu_ends_idle_once_the_input_is_complete_and_delivered()
     {
