@@ -100,6 +100,8 @@ public sealed class Aarch64Machine : FirmwareMachine
 
     private const uint Eret = 0xD69F_03E0;
 
+    private readonly Stack<(ulong Number, string Name)> _tracedEntries = new();   // the exception trace's entries an ERET returns from
+
     private protected override object? SaveModels() => (base.SaveModels(), _timer.State);
 
     private protected override void RestoreModels(object? state)
@@ -150,6 +152,7 @@ public sealed class Aarch64Machine : FirmwareMachine
     // Unicorn's A53 also has EL2 and EL3: SCR_EL3.RW makes EL1 AArch64, or ERET to EL1 or EL0 would be an illegal return.
     private protected override ulong Reset()
     {
+        _tracedEntries.Clear();
         Peripherals.Reset();
         _timer.Reset();
         SetRegister(Unicorn.Arm64RegPstate, PstateEl1h);
@@ -219,7 +222,8 @@ public sealed class Aarch64Machine : FirmwareMachine
     {
         if (IsTracedReturnSite(address))
         {
-            TraceExceptionReturn(0, "eret", Register(Unicorn.Arm64RegElrEl1));
+            var (number, name) = _tracedEntries.TryPop(out var entry) ? entry : (0UL, "eret");
+            TraceExceptionReturn(number, name, Register(Unicorn.Arm64RegElrEl1));
             return;
         }
         // FPEN 0b01 traps EL0 only; 0b00 and 0b10 trap EL0 and EL1 (D17.2.30).
@@ -361,8 +365,12 @@ public sealed class Aarch64Machine : FirmwareMachine
         SetRegister(Unicorn.Arm64RegPstate, PstateEl1h);
         SetSystemRegister(3, 0, 4, 0, 0, pstate & 0xFFFF_FFFF);   // SPSR_EL1; the write also makes Unicorn recompute its cached EL
         ulong vector = Register(Unicorn.Arm64RegVbarEl1) + group + 0x80 * (ulong)kind;
-        TraceExceptionEntry((ulong)kind, kind == VectorKind.Synchronous && syndrome is { } s ? $"synchronous(EC=0x{s >> 26:x2})" : kind.ToString().ToLowerInvariant(),
-            returnAddress, vector);
+        if (IsTracingExceptions)
+        {
+            string name = kind == VectorKind.Synchronous && syndrome is { } s ? $"synchronous(EC=0x{s >> 26:x2})" : kind.ToString().ToLowerInvariant();
+            _tracedEntries.Push(((ulong)kind, name));
+            TraceExceptionEntry((ulong)kind, name, returnAddress, vector);
+        }
         SetRegister(Unicorn.Arm64RegPc, vector);
     }
 

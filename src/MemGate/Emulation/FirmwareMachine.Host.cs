@@ -174,6 +174,9 @@ public abstract partial class FirmwareMachine
         InvalidateCode(address, 4);
     }
 
+    /// <summary>Whether exceptions are traced.</summary>
+    private protected bool IsTracingExceptions => _exceptionTrace is not null;
+
     /// <summary>Whether <paramref name="address"/> is a return site of <see cref="AddExceptionReturnSite"/> being traced.</summary>
     private protected bool IsTracedReturnSite(ulong address) => _exceptionTrace is not null && _exceptionReturnSites.Contains(address);
 

@@ -72,6 +72,16 @@ public sealed class RunTracesTests : IDisposable
     }
 
     [Fact]
+    public void Aarch64_exception_entries_and_eret_returns_are_traced()
+    {
+        string file = Path.Combine(_dir, "exceptions.txt");
+        CliRunner.Run("run", Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "aarch64", "exceptions.elf"), "--device", "CortexA53", "--trace-exceptions", file);
+        var lines = File.ReadAllLines(file);
+        Assert.Matches(@"^\d+ entry 0 synchronous\(EC=0x15\) from 0x4008[0-9a-f]{4} to 0x4008[0-9a-f]{4}$", lines[0]);   // SVC
+        Assert.Matches(@"^\d+ return 0 synchronous\(EC=0x15\) to 0x4008[0-9a-f]{4}$", lines[1]);
+    }
+
+    [Fact]
     public void An_unwritable_trace_file_is_a_clear_error()
     {
         var (exit, _, error) = CliRunner.Run("run", Example("hello.elf"), "--device", "STM32F103", "--trace-blocks", Path.Combine(_dir, "missing", "blocks.txt"));
