@@ -37,10 +37,12 @@ internal sealed class RunConsole : IDisposable
     {
         var file = new Option<string?>("--uart-input")
         {
+            HelpName = "FILE",
             Description = "Feed this file's bytes to the console UART (the UART with the lowest number, e.g. USART1, UART0) instead of standard input; the run ends idle once the firmware waits for more.",
         };
         var uarts = new Option<string[]>("--uart")
         {
+            HelpName = "NAME=tcp:PORT",
             Description = "NAME=tcp:PORT[,nowait]: put the UART NAME on a TCP socket on 127.0.0.1 (port 0: any free one); the run waits for the first connection unless ',nowait'. May be given more than once.",
             AllowMultipleArgumentsPerToken = false,
         };

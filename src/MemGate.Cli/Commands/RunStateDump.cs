@@ -37,6 +37,7 @@ internal sealed class RunStateDump
         };
         var memory = new Option<string[]>("--dump-memory")
         {
+            HelpName = "REGION:FILE",
             Description = "REGION:FILE: when the run ends (or faults), write that region's bytes (a RAM, flash or ROM region of the device, by name) to FILE. May be given more than once.",
             AllowMultipleArgumentsPerToken = false,
         };

@@ -26,11 +26,13 @@ internal sealed class RunTraces : IDisposable
     {
         var instructions = new Option<string?>("--trace-instructions")
         {
+            HelpName = "FILE",
             Description = "Write every instruction executed to this file: address, bytes, disassembly (when Capstone, Debian's libcapstone4, is installed) and the registers it wrote. Slow: for short runs.",
         };
-        var blocks = new Option<string?>("--trace-blocks") { Description = "Write every basic block entered to this file: its address and the instruction count at its start, one line each." };
+        var blocks = new Option<string?>("--trace-blocks") { HelpName = "FILE", Description = "Write every basic block entered to this file: its address and the instruction count at its start, one line each." };
         var exceptions = new Option<string?>("--trace-exceptions")
         {
+            HelpName = "FILE|-",
             Description = "Write every exception and interrupt entry and return (with its number, name and addresses) to this file; '-' for stderr.",
         };
         command.Add(instructions);
