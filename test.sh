@@ -22,7 +22,7 @@ export MEMGATE_UNICORN
 packages=()
 if command -v dpkg >/dev/null 2>&1; then
   # libcapstone4: the disassembler of `memgate run --trace-instructions` (its test is skipped without it).
-  for package in qemu-system-arm qemu-system-misc libcapstone4; do
+  for package in qemu-system-arm qemu-system-misc gdb-multiarch afl++ libcapstone4; do
     dpkg -s "$package" >/dev/null 2>&1 || packages+=("$package")
   done
   if ((${#packages[@]})); then

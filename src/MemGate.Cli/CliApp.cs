@@ -62,6 +62,7 @@ public static class CliApp
         root.Add(SvdCommand.Create(output, error));
         root.Add(ImageCommand.Create(output, error));
         root.Add(RunCommand.Create(output, error, input));
+        root.Add(FuzzCommand.Create(output, error));
         root.Add(ProcessCommand.Create(output, error));
         root.Add(AllocateCommand.Create(output, error));
         return root;

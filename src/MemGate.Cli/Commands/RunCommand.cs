@@ -27,14 +27,17 @@ internal static class RunCommand
         var traceMmio = new Option<string?>("--trace-mmio") { Description = "Write every peripheral access as a JSON line to this file." };
         var runs = new Option<int>("--runs") { Description = "Run this many times, restoring guest memory from a snapshot taken after loading between runs (only the pages written are copied back).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print each run's summary (or fault) as one JSON line on stderr (JSON Lines); stdout stays the firmware's." };
-        var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports) from this file's bytes, in order; the run ends with 'input exhausted' when they run out." };
+        var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports; on other devices, every unmodelled register, as memgate fuzz does) from this file's bytes, in order; the run ends with 'input exhausted' when they run out." };
         var stopAt = new Option<string[]>("--stop-at") { Description = "End the run when execution reaches this symbol or address (before it runs); exit 0, reason 'reached NAME'. May be given more than once.", AllowMultipleArgumentsPerToken = false };
         var coverage = new Option<string?>("--coverage") { Description = "Write the start address of every basic block executed to this file, one hex address per line (sorted); the summary counts them." };
+        var gdb = new Option<string?>("--gdb") { Description = "Serve GDB's remote protocol on [HOST:]PORT (default host 127.0.0.1; QEMU's tcp::PORT works too): 'target remote :PORT' in gdb-multiarch." };
+        var gdbWait = new Option<bool>("--gdb-wait") { Description = "With --gdb: stop at the reset vector until a debugger attaches (QEMU's -S); otherwise the firmware runs until one does." };
+        var gdbContinue = new Option<bool>("--gdb-continue-on-detach") { Description = "With --gdb: when the debugger detaches or disconnects, let the firmware run on (otherwise the run ends there, exit code 130)." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
             "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, shared, runs, json,
+            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, gdb, gdbWait, gdbContinue, shared, runs, json,
         };
         var consoleOptions = RunConsole.AddOptions(command);
         var dumpOptions = RunStateDump.AddOptions(command);
@@ -51,6 +54,15 @@ internal static class RunCommand
             {
                 throw new CommandInputException($"--runs {count}: give 1 or more.");
             }
+            string? gdbEndpoint = parse.GetValue(gdb);
+            if (gdbEndpoint is null && (parse.GetValue(gdbWait) || parse.GetValue(gdbContinue)))
+            {
+                throw new CommandInputException("--gdb-wait and --gdb-continue-on-detach go with --gdb [HOST:]PORT.");
+            }
+            if (gdbEndpoint is not null && (count > 1 || seconds > 0 || parse.GetValue(maxInstructions) > 0))
+            {
+                throw new CommandInputException("--gdb: the debugger decides how far the firmware runs; --runs, --timeout and --max-instructions do not go with it.");
+            }
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
             var image = parse.GetValue(firmware) is { } firmwarePath ? FirmwareReader.Load(firmwarePath, rawAddress: raw) : null;
@@ -61,6 +73,10 @@ internal static class RunCommand
             // Before the machine exists: an image for another CPU would otherwise run a few wrong instructions and "exit".
             image?.CheckRunsOn(description);
             var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
+            if (mmio is not null && !description.TakesMmioInput)
+            {
+                description = description.WithUnmodelled(UnmodelledPolicy.Input);   // as `memgate fuzz` ran it: every unmodelled read takes input
+            }
             if (mmio is null && description.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && (r.Unmodelled ?? description.Unmodelled) == UnmodelledPolicy.Input) is { } fed)
             {
                 throw new CommandInputException($"Device '{description.Name}' serves unmodelled reads of region '{fed.Name}' from MMIO input (Fuzzware's model): give one with --mmio-input FILE.");
@@ -84,7 +100,7 @@ internal static class RunCommand
             }
             foreach (string point in parse.GetValue(stopAt) ?? [])
             {
-                machine.StopAt(StopAddress(point, image, description), point);
+                machine.StopAt(StopAddress("--stop-at", point, image, description), point);
             }
             string? coverageFile = parse.GetValue(coverage);
             if (coverageFile is not null)
@@ -110,12 +126,14 @@ internal static class RunCommand
             traces.Start(machine, description, error);
             console.Connect(machine, error);   // last: a terminal goes raw only once nothing else can fail
             using var snapshot = count > 1 ? GuestSnapshot.Take(machine.Memory.Main) : null;
+            using var debugger = gdbEndpoint is not null ? RunDebugger.Listen(gdbEndpoint, parse.GetValue(gdbWait), parse.GetValue(gdbContinue), error) : null;
             int status = CliApp.Success;
             bool asJson = parse.GetValue(json);
             // Ctrl-C stops the engine cleanly; the summary still prints and the memory is released.
             ConsoleCancelEventHandler stop = (_, e) =>
             {
                 e.Cancel = true;
+                debugger?.Cancel();
                 machine.RequestStop();
             };
             Console.CancelKeyPress += stop;
@@ -127,7 +145,7 @@ internal static class RunCommand
                     RunResult result;
                     try
                     {
-                        result = machine.Run(parse.GetValue(maxInstructions), seconds > 0 ? TimeSpan.FromSeconds(seconds) : null);
+                        result = debugger is not null ? debugger.Run(machine) : machine.Run(parse.GetValue(maxInstructions), seconds > 0 ? TimeSpan.FromSeconds(seconds) : null);
                     }
                     catch (EmulationFault fault)
                     {
@@ -168,7 +186,7 @@ internal static class RunCommand
     }
 
     // A stop point: an address, or a symbol of the image or the device (as Fuzzware's exit_at takes either).
-    private static ulong StopAddress(string point, FirmwareImage? image, DeviceDescription device)
+    internal static ulong StopAddress(string option, string point, FirmwareImage? image, DeviceDescription device)
     {
         if (image?.Symbols.FirstOrDefault(s => s.Name == point) is { } symbol)
         {
@@ -180,10 +198,10 @@ internal static class RunCommand
         }
         if (char.IsAsciiDigit(point[0]))
         {
-            return OptionValue.Address("--stop-at", point);
+            return OptionValue.Address(option, point);
         }
         var names = (image?.Symbols.Select(s => s.Name) ?? []).Concat(device.Symbols.Select(s => s.Name)).Distinct(StringComparer.Ordinal).ToList();
-        throw new CommandInputException($"--stop-at {point}: no symbol of that name in the image or the device{(names.Count == 0 ? " (neither has symbols; give an address)." : "." + NameSuggestion.DidYouMean(point, names))}");
+        throw new CommandInputException($"{option} {point}: no symbol of that name in the image or the device{(names.Count == 0 ? " (neither has symbols; give an address)." : "." + NameSuggestion.DidYouMean(point, names))}");
     }
 
     /// <summary>memgate's exit code for a run that ended without a fault: see <see cref="CliApp.FirmwareExitLimit"/>.</summary>

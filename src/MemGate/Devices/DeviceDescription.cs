@@ -143,6 +143,16 @@ public sealed class DeviceDescription
         };
     }
 
+    /// <summary>Whether any unmodelled register reads from the MMIO input (the device's policy, or an mmio region's, is <see cref="UnmodelledPolicy.Input"/>).</summary>
+    public bool TakesMmioInput => Regions.Any(r => r.Type == DeviceRegionType.Mmio && (r.Unmodelled ?? Unmodelled) == UnmodelledPolicy.Input);
+
+    /// <summary>The same device with <paramref name="policy"/> for unmodelled registers wherever a region does not set its own (a fuzzer feeds every such read from its input).</summary>
+    public DeviceDescription WithUnmodelled(UnmodelledPolicy policy) =>
+        new(Name, Regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, Svd, policy, Rules, InterruptTriggers, MmioModels, Hooks)
+        {
+            Warnings = Warnings,
+        };
+
     /// <summary>The region called <paramref name="name"/>, or null.</summary>
     public DeviceRegion? FindRegion(string name) => _layout.FindRegion(name);
 

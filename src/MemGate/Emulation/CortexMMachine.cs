@@ -58,6 +58,9 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private readonly Semihosting _semihosting;
     private readonly FloatingPointUnit? _fpu;
+
+    /// <summary>Whether the CPU has the FPv4-SP floating-point unit (a Cortex-M4F), whose registers a debugger shows.</summary>
+    internal bool HasFloatingPoint => _fpu is not null;
     private readonly HashSet<ulong> _fpHooks = [];
     private bool _fpDeniedSeen;   // CPACR denied FP access at the last block entry (blocks run while it allowed were not looked at)
     private const ulong ControlNpriv = 1;

@@ -221,7 +221,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     /// <summary>Resets the CPU and runs until the firmware exits, faults, or a limit is reached (0 = none).</summary>
     /// <exception cref="EmulationFault">The firmware faulted; the exception carries PC, address and access.</exception>
-    public RunResult Run(ulong maxInstructions = 0, TimeSpan? timeout = null)
+    public RunResult Run(ulong maxInstructions = 0, TimeSpan? timeout = null) => RunFrom(PrepareReset(), maxInstructions, timeout);
+
+    // A run from reset: the MMIO input from its start, copies refreshed, the CPU reset; returns where to start.
+    private ulong PrepareReset()
     {
         _mmioInput?.Rewind();
         _passStop = null;
@@ -230,7 +233,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             _engine.WriteMemory(address, new ReadOnlySpan<byte>((void*)main.Translate(new GuestAddress(address), size), checked((int)size)));
         }
-        return RunFrom(Reset(), maxInstructions, timeout);
+        return Reset();
     }
 
     /// <summary>
@@ -245,7 +248,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             throw new InvalidOperationException("The last run ended (exit or fault): run again from reset, or restore a snapshot first.");
         }
-        _passStop = _reached is not null ? pc : null;   // going on from a stop point runs its instruction
+        _passStop = _reached is not null || _debugStop is not null ? pc : null;   // going on from a stop point runs its instruction
         return RunFrom(CodeAddress(pc), maxInstructions, timeout);
     }
 
@@ -340,6 +343,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _accessTrap = null;
         _exitCode = null;
         _reached = null;
+        _debugStop = null;
+        _watchHit = null;
         _engine.Instructions = 0;
         _timeAt = 0;
         _stopRequested = false;
@@ -402,6 +407,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         if (_fault is { } fault)
         {
             throw fault;
+        }
+        if (_debugStop is { } stop)
+        {
+            _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_resumePc!.Value));
+            return new RunResult(null, stop == RunOutcome.Breakpoint ? "breakpoint" : "watchpoint", clock.Elapsed, Instructions, stop);
         }
         if (_reached is { } point)
         {
@@ -755,6 +765,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             machine._newBlock = firmware && machine._coverage?.Add(address) == true ? address : null;
             machine.SyncTime();
             machine.HostBlockEntered(address, firmware);   // UART input, block trace (FirmwareMachine.Host.cs)
+            if (machine._stepping)
+            {
+                return 0;   // a debugger's step takes no interrupt
+            }
             machine.BlockEntered(address);
             return Math.Min(machine.NextEvent(), machine.BlockReportInterval);
         }
@@ -772,7 +786,27 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         public void InstructionReached(ulong address)
         {
-            if (machine._returns.TryGetValue(address, out ulong? result) && machine._passStop != address)
+            // A stop point (or breakpoint) comes first, even where a function returns at once; Continue from it runs on.
+            bool passing = machine._passStop == address;
+            if (passing)
+            {
+                machine._passStop = null;
+            }
+            else if (machine._reached is null && machine._debugStop is null)
+            {
+                if (machine._breakpoints.ContainsKey(address))
+                {
+                    machine.HaltBefore(address, RunOutcome.Breakpoint);
+                    return;
+                }
+                if (machine._stopPoints.TryGetValue(address, out string? name))
+                {
+                    machine._reached = name;
+                    machine.HaltBefore(address, null);
+                    return;
+                }
+            }
+            if (machine._returns.TryGetValue(address, out ulong? result))
             {
                 // The function's first instruction does not run: count up to it and return to the caller.
                 machine._engine.CountUpTo(address, including: false);
@@ -780,25 +814,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 machine.LookAtNextBlock();
                 return;
             }
-            if (machine._passStop == address)
-            {
-                machine._passStop = null;
-            }
-            else if (machine._stopPoints.TryGetValue(address, out string? name) && machine._reached is null)
-            {
-                // The instruction has not run: it is where Continue goes on, and its block, if new, is not covered yet.
-                machine._engine.CountUpTo(address, including: false);
-                if (machine._newBlock == address)
-                {
-                    machine._coverage!.Remove(address);
-                }
-                machine._reached = name;
-                machine._resumePc = address;
-                machine.Halt();
-                return;
-            }
             machine.InstructionReached(address);
         }
+
+        public void MemoryWatched(AccessKind access, ulong address, int size) => machine.MemoryWatched(access, address, size);
+
+        public void InstructionStarting(ulong address) => machine.InstructionStarting(address);
 
         public bool SystemRegisterRead(SystemRegister register, out ulong value) => machine.SystemRegisterRead(register, out value);
 

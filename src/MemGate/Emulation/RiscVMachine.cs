@@ -49,6 +49,9 @@ public sealed class RiscVMachine : FirmwareMachine
 
     private readonly RiscVClint _clint;
     private readonly int _xlen;
+
+    /// <summary>The register width: 32 or 64.</summary>
+    internal int Xlen => _xlen;
     private readonly HashSet<ulong> _mipHooks = [];
 
     private RiscVMachine(ICpuEngine engine, DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, int xlen, RiscVClint clint)

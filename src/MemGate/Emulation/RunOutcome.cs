@@ -23,4 +23,10 @@ public enum RunOutcome
 
     /// <summary>Execution reached a stop point (<see cref="FirmwareMachine.StopAt"/>, <c>--stop-at</c>).</summary>
     Reached,
+
+    /// <summary>Execution reached a debugger's breakpoint (<see cref="FirmwareMachine.AddBreakpoint"/>), before the instruction there ran.</summary>
+    Breakpoint,
+
+    /// <summary>An instruction accessed memory a debugger watches (<see cref="FirmwareMachine.AddWatchpoint"/>); the run stopped after it.</summary>
+    Watchpoint,
 }

@@ -95,6 +95,34 @@ public interface ICpuEngine : IDisposable
     /// <summary>Reports <see cref="ICpuEngineEvents.InstructionReached"/> before the instruction at <paramref name="address"/> runs (code translated before this call is not affected).</summary>
     void HookInstruction(ulong address);
 
+    /// <summary>Undoes one <see cref="HookInstruction"/> of <paramref name="address"/> (the hook goes when every caller that added it has removed it).</summary>
+    void UnhookInstruction(ulong address);
+
+    /// <summary>
+    /// Reports <see cref="ICpuEngineEvents.MemoryWatched"/> for the CPU's data accesses of the given kinds that
+    /// start in [address - 7, address + length) (the owner decides which overlap); returns an id for
+    /// <see cref="UnwatchMemory"/>. Code translated before this call is retranslated.
+    /// </summary>
+    int WatchMemory(ulong address, ulong length, bool reads, bool writes);
+
+    /// <summary>Ends a <see cref="WatchMemory"/>.</summary>
+    void UnwatchMemory(int id);
+
+    /// <summary>
+    /// While on, reports <see cref="ICpuEngineEvents.InstructionStarting"/> before every instruction (slow: a call
+    /// per instruction; for debuggers and traces). Code translated before this call is retranslated.
+    /// </summary>
+    void ReportEveryInstruction(bool enabled);
+
+    /// <summary>
+    /// Counts every transition between blocks into <paramref name="map"/> (<paramref name="size"/> bytes, a power
+    /// of two), AFL's way, in native code; <paramref name="map"/> 0 stops. The memory must outlive the tracing.
+    /// </summary>
+    void TraceEdges(nint map, int size);
+
+    /// <summary>Starts the next edge from nowhere (a new run), as AFL does at each execution.</summary>
+    void RestartEdges();
+
     /// <summary>AArch64: reports every MRS and MSR to the events (code translated before this call is not affected).</summary>
     /// <exception cref="CpuEngineException">The engine's CPU has no such instructions.</exception>
     void HookSystemRegisters();

@@ -34,6 +34,12 @@ public interface ICpuEngineEvents
     /// <summary>An instruction hooked with <see cref="ICpuEngine.HookInstruction"/> is about to run (setting the PC skips it).</summary>
     void InstructionReached(ulong address);
 
+    /// <summary>A data access watched with <see cref="ICpuEngine.WatchMemory"/> is about to happen (the instruction making it completes).</summary>
+    void MemoryWatched(AccessKind access, ulong address, int size);
+
+    /// <summary>The instruction at <paramref name="address"/> is about to run (while <see cref="ICpuEngine.ReportEveryInstruction"/> is on); setting the PC skips it.</summary>
+    void InstructionStarting(ulong address);
+
     /// <summary>An MRS of <paramref name="register"/> is about to run: true with <paramref name="value"/> to serve it here (the engine then skips it).</summary>
     bool SystemRegisterRead(SystemRegister register, out ulong value);
 

@@ -18,11 +18,11 @@ internal sealed unsafe partial class UnicornEngine
         }
         _observer = observer;
         // begin 1 > end 0: every address (unicorn.h).
-        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookCode, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnEveryInstruction, Self, 1, 0), "uc_hook_add(CODE, all)");
+        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookCode, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnObservedInstruction, Self, 1, 0), "uc_hook_add(CODE, all)");
     }
 
     [UnmanagedCallersOnly]
-    private static void OnEveryInstruction(nint engine, ulong address, uint size, nint user)
+    private static void OnObservedInstruction(nint engine, ulong address, uint size, nint user)
     {
         var self = From(user);
         try

@@ -30,6 +30,13 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private readonly ulong[] _blockKeys = GC.AllocateArray<ulong>(BlockCounter.TableSize, pinned: true);
     private readonly uint[] _blockCounts = GC.AllocateArray<uint>(BlockCounter.TableSize, pinned: true);
     private readonly BlockCounter* _counter;
+    private readonly Dictionary<ulong, (nint Hook, int Users)> _instructionHooks = [];
+    private readonly Dictionary<int, nint> _watches = [];
+    private int _lastWatch;
+    private nint _everyInstruction;   // the code hook on every address, while one is wanted
+    private readonly byte[] _edgeMemory = GC.AllocateArray<byte>(sizeof(EdgeTracer), pinned: true);
+    private EdgeTracer* _edges => (EdgeTracer*)Marshal.UnsafeAddrOfPinnedArrayElement(_edgeMemory, 0);
+    private nint _edgeHook;
 
     /// <summary>Opens an engine for Unicorn's <paramref name="arch"/> and <paramref name="mode"/>, with a CPU model if given.</summary>
     /// <exception cref="NotSupportedException">Unicorn is not installed (or is the wrong version).</exception>
@@ -237,8 +244,102 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     }
 
     /// <inheritdoc/>
-    public void HookInstruction(ulong address) =>
-        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookCode, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnInstruction, Self, address, address), "uc_hook_add(CODE)");
+    public void HookInstruction(ulong address)
+    {
+        // One hook per address however many callers want it: each would otherwise report the instruction again.
+        if (_instructionHooks.TryGetValue(address, out var known))
+        {
+            _instructionHooks[address] = (known.Hook, known.Users + 1);
+            return;
+        }
+        Check(Unicorn.HookAdd(Handle, out nint hook, Unicorn.HookCode, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnInstruction, Self, address, address), "uc_hook_add(CODE)");
+        _instructionHooks[address] = (hook, 1);
+    }
+
+    /// <inheritdoc/>
+    public void UnhookInstruction(ulong address)
+    {
+        if (!_instructionHooks.TryGetValue(address, out var known))
+        {
+            return;
+        }
+        if (known.Users > 1)
+        {
+            _instructionHooks[address] = (known.Hook, known.Users - 1);
+            return;
+        }
+        _instructionHooks.Remove(address);
+        Check(Unicorn.HookDel(Handle, known.Hook), "uc_hook_del(CODE)");
+    }
+
+    /// <inheritdoc/>
+    public int WatchMemory(ulong address, ulong length, bool reads, bool writes)
+    {
+        // Unicorn matches a hook by the access's first byte: start early enough to see an 8-byte access that ends inside.
+        ulong begin = address >= 7 ? address - 7 : 0;
+        ulong end = length == 0 ? address : address + (length - 1);
+        int type = (reads ? Unicorn.HookMemRead : 0) | (writes ? Unicorn.HookMemWrite : 0);
+        Check(Unicorn.HookAdd(Handle, out nint hook, type, (delegate* unmanaged<nint, int, ulong, int, long, nint, void>)&OnWatchedMemory, Self, begin, Math.Max(begin, end)),
+            "uc_hook_add(MEM_READ|MEM_WRITE)");
+        // Loads and stores call memory hooks only in code translated while a hook exists.
+        Check(Unicorn.Control(Handle, Unicorn.CtlWriteTbFlush, 0L), "uc_ctl(TB_FLUSH)");
+        _watches[++_lastWatch] = hook;
+        return _lastWatch;
+    }
+
+    /// <inheritdoc/>
+    public void UnwatchMemory(int id)
+    {
+        if (_watches.Remove(id, out nint hook))
+        {
+            Check(Unicorn.HookDel(Handle, hook), "uc_hook_del(MEM)");
+        }
+    }
+
+    /// <inheritdoc/>
+    public void ReportEveryInstruction(bool enabled)
+    {
+        if (enabled == (_everyInstruction != 0))
+        {
+            return;
+        }
+        if (enabled)
+        {
+            Check(Unicorn.HookAdd(Handle, out _everyInstruction, Unicorn.HookCode, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnEveryInstruction, Self, 1, 0), "uc_hook_add(CODE)");
+            Check(Unicorn.Control(Handle, Unicorn.CtlWriteTbFlush, 0L), "uc_ctl(TB_FLUSH)");
+        }
+        else
+        {
+            Check(Unicorn.HookDel(Handle, _everyInstruction), "uc_hook_del(CODE)");
+            _everyInstruction = 0;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void TraceEdges(nint map, int size)
+    {
+        if (map != 0 && (size <= 0 || (size & (size - 1)) != 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, "The edge map's size must be a power of two.");
+        }
+        if (_edgeHook != 0)
+        {
+            Check(Unicorn.HookDel(Handle, _edgeHook), "uc_hook_del(BLOCK)");
+            _edgeHook = 0;
+        }
+        if (map == 0)
+        {
+            return;
+        }
+        _edges->Map = (byte*)map;
+        _edges->Mask = (ulong)size - 1;
+        _edges->Previous = 0;
+        Check(Unicorn.HookAdd(Handle, out _edgeHook, Unicorn.HookBlock, (void*)EdgeTracer.Stub, (nint)_edges, 1, 0), "uc_hook_add(BLOCK)");
+        Check(Unicorn.Control(Handle, Unicorn.CtlWriteTbFlush, 0L), "uc_ctl(TB_FLUSH)");   // blocks translated before would not report
+    }
+
+    /// <inheritdoc/>
+    public void RestartEdges() => _edges->Previous = 0;
 
     /// <inheritdoc/>
     public void HookSystemRegisters()
@@ -400,6 +501,34 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         try
         {
             self.Events.InstructionReached(address);
+        }
+        catch (Exception e)
+        {
+            self.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnEveryInstruction(nint engine, ulong address, uint size, nint user)
+    {
+        var self = From(user);
+        try
+        {
+            self.Events.InstructionStarting(address);
+        }
+        catch (Exception e)
+        {
+            self.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnWatchedMemory(nint engine, int type, ulong address, int size, long value, nint user)
+    {
+        var self = From(user);
+        try
+        {
+            self.Events.MemoryWatched(type == Unicorn.MemWriteAccess ? AccessKind.Write : AccessKind.Read, address, size);
         }
         catch (Exception e)
         {

@@ -45,6 +45,7 @@ internal static unsafe partial class Unicorn
     public const int ArmRegFpexc = 4;
     public const int ArmRegFpscr = 6;
     public const int ArmRegS0 = 79;   // S0-S31 follow in order
+    public const int ArmRegD0 = 14;   // D0-D31 follow in order
 
     public const int Arm64RegX29 = 1;
     public const int Arm64RegLr = 2;
@@ -77,6 +78,13 @@ internal static unsafe partial class Unicorn
     public const int RiscvRegMtval = 130;
     public const int RiscvRegMip = 131;
     public const int RiscvRegPc = 190;
+    public const int RiscvRegF0 = 158;   // F0-F31 follow in order
+    public const int RiscvRegFflags = 41;
+    public const int RiscvRegFrm = 42;
+    public const int RiscvRegFcsr = 43;
+    public const int RiscvRegMhartid = 115;
+    public const int RiscvRegMisa = 117;
+    public const int RiscvRegMscratch = 127;
 
     public const int QueryPageSize = 2;
 
@@ -89,6 +97,8 @@ internal static unsafe partial class Unicorn
     public const int HookCode = 4;
     public const int HookBlock = 8;
     public const int HookMemInvalid = 1008;   // UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT
+    public const int HookMemRead = 1024;
+    public const int HookMemWrite = 2048;
 
     public const int MemReadAccess = 16;
     public const int MemWriteAccess = 17;
@@ -102,6 +112,7 @@ internal static unsafe partial class Unicorn
 
     public const int CtlWriteCpuModel = 0x44000007;     // UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1)
     public const int CtlWriteTbRemoveCache = 0x48000009; // UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2)
+    public const int CtlWriteTbFlush = 0x4000000A;       // UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0)
 
     [LibraryImport(Library, EntryPoint = "uc_open")]
     public static partial int Open(int arch, int mode, out nint engine);
@@ -139,6 +150,9 @@ internal static unsafe partial class Unicorn
     // a variadic integer goes where a fixed one would).
     [LibraryImport(Library, EntryPoint = "uc_hook_add")]
     public static partial int HookAddInstruction(nint engine, out nint hook, int type, void* callback, nint userData, ulong begin, ulong end, int instruction);
+
+    [LibraryImport(Library, EntryPoint = "uc_hook_del")]
+    public static partial int HookDel(nint engine, nint hook);
 
     [LibraryImport(Library, EntryPoint = "uc_emu_start")]
     public static partial int EmuStart(nint engine, ulong begin, ulong until, ulong timeout, nuint count);

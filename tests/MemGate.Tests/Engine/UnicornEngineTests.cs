@@ -171,6 +171,14 @@ public sealed unsafe class UnicornEngineTests : IDisposable
             return false;
         }
 
+        public void MemoryWatched(AccessKind access, ulong address, int size)
+        {
+        }
+
+        public void InstructionStarting(ulong address)
+        {
+        }
+
         public void InstructionReached(ulong address)
         {
         }
@@ -228,6 +236,12 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public ICpuContext SaveContext() => inner.SaveContext();
         public void RestoreContext(ICpuContext context) => inner.RestoreContext(context);
         public void HookInstruction(ulong address) => inner.HookInstruction(address);
+        public void UnhookInstruction(ulong address) => inner.UnhookInstruction(address);
+        public int WatchMemory(ulong address, ulong length, bool reads, bool writes) => inner.WatchMemory(address, length, reads, writes);
+        public void UnwatchMemory(int id) => inner.UnwatchMemory(id);
+        public void ReportEveryInstruction(bool enabled) => inner.ReportEveryInstruction(enabled);
+        public void TraceEdges(nint map, int size) => inner.TraceEdges(map, size);
+        public void RestartEdges() => inner.RestartEdges();
         public void HookSystemRegisters() => inner.HookSystemRegisters();
         public ulong ReadSystemRegister(SystemRegister register) => inner.ReadSystemRegister(register);
         public void WriteSystemRegister(SystemRegister register, ulong value) => inner.WriteSystemRegister(register, value);

@@ -1,0 +1,150 @@
+using System.CommandLine;
+using MemGate.Devices;
+using MemGate.Firmware;
+using MemGate.Fuzzing;
+using Microsoft.Win32.SafeHandles;
+
+namespace MemGate.Cli.Commands;
+
+/// <summary><c>memgate fuzz [FIRMWARE] --device DEVICE --corpus DIR</c>: a coverage-guided fuzzing campaign on MMIO input, or (<c>--afl</c>) a target for afl-fuzz.</summary>
+internal static class FuzzCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var firmware = new Argument<string?>("firmware")
+        {
+            Description = "An ELF, Intel HEX or S-record image; none when the device's regions load the firmware (imports).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var device = new Option<string>("--device", "-d") { Description = "A template name or device file.", Required = true };
+        var corpus = new Option<string?>("--corpus") { Description = "Folder of starting inputs; inputs that find new coverage are added to it (required unless --afl)." };
+        var crashes = new Option<string>("--crashes") { Description = "Folder for one input per distinct crash (fault kind and PC).", DefaultValueFactory = _ => "crashes" };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads, each with its own machine.", DefaultValueFactory = _ => 1 };
+        var runs = new Option<ulong>("--runs") { Description = "Stop after this many runs (0: no limit).", DefaultValueFactory = _ => 0 };
+        var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: no limit; Ctrl-C stops too).", DefaultValueFactory = _ => 0 };
+        var startAt = new Option<string?>("--start-at") { Description = "Run from reset to this symbol or address with no input, snapshot there, and start every run from it (skips boot code)." };
+        var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Instruction limit of one run; a run that reaches it is a hang.", DefaultValueFactory = _ => 2_000_000 };
+        var seed = new Option<int?>("--random") { Description = "Where the mutators' random numbers start (with --jobs 1, the same number repeats a campaign)." };
+        var afl = new Option<bool>("--afl") { Description = "Serve afl-fuzz's fork-server protocol and coverage map instead of fuzzing here; each run's input is AFL's test case on stdin." };
+        var command = new Command("fuzz", "Fuzz firmware through its MMIO input: unmodelled peripheral reads take bytes from each input (Fuzzware's models where the device was imported). " +
+            "Runs restore a snapshot (written pages only) and count edges in the engine. Exit code: 0 no crash found, 120 crashes found, 130 stopped with Ctrl-C; 1 bad input, 2 usage.")
+        {
+            firmware, device, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, seed, afl,
+        };
+        command.SetAction(parse => CommandErrors.Run("fuzz", error, () =>
+        {
+            bool underAfl = parse.GetValue(afl);
+            string? corpusDirectory = parse.GetValue(corpus);
+            if (!underAfl && corpusDirectory is null)
+            {
+                throw new CommandInputException("Give --corpus DIR (starting inputs; new ones are added there), or --afl to run under afl-fuzz.");
+            }
+            if (parse.GetValue(jobs) < 1)
+            {
+                throw new CommandInputException($"--jobs {parse.GetValue(jobs)}: give 1 or more.");
+            }
+            double seconds = parse.GetValue(duration);
+            if (!double.IsFinite(seconds) || seconds < 0)
+            {
+                throw new CommandInputException($"--duration {seconds}: give seconds, 0 or more (0: no limit).");
+            }
+            if (parse.GetValue(maxInstructions) == 0)
+            {
+                throw new CommandInputException("--max-instructions 0: a fuzzing run needs a limit (a run that reaches it is a hang).");
+            }
+            var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
+            string? firmwarePath = parse.GetValue(firmware);
+            var image = firmwarePath is not null ? FirmwareReader.Load(firmwarePath) : null;
+            if (image is null && !description.Regions.Any(r => r.InitFile is not null))
+            {
+                throw new CommandInputException($"No firmware: give an image, or a device whose regions load one from their files (device '{description.Name}' has none).");
+            }
+            image?.CheckRunsOn(description);
+            ulong? start = parse.GetValue(startAt) is { } point ? RunCommand.StopAddress("--start-at", point, image, description) : null;
+            var targetOptions = new FuzzTargetOptions { BaseDirectory = baseDirectory, StartAt = start, MaxInstructions = parse.GetValue(maxInstructions) };
+            FuzzTarget Target()
+            {
+                try
+                {
+                    return FuzzTarget.Create(description, image, targetOptions);
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new CommandInputException($"--start-at {parse.GetValue(startAt)}: {e.Message}");
+                }
+            }
+            if (underAfl)
+            {
+                if (!AflForkServer.Available)
+                {
+                    throw new CommandInputException("--afl: this is a target for afl-fuzz, e.g. AFL_SKIP_BIN_CHECK=1 afl-fuzz -i inputs -o out -- ./memgate fuzz FIRMWARE --device DEVICE --afl");
+                }
+                using var target = Target();
+                using var stdin = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1);
+                AflForkServer.Serve(target, () =>
+                {
+                    stdin.Position = 0;   // AFL rewrites the file behind stdin for each run
+                    using var bytes = new MemoryStream();
+                    stdin.CopyTo(bytes);
+                    return bytes.ToArray();
+                });
+                return CliApp.Success;
+            }
+            // One target first, so a bad --start-at is reported before any thread starts.
+            Target().Dispose();
+            var campaign = new FuzzCampaign(Target, new FuzzCampaignOptions
+            {
+                CorpusDirectory = corpusDirectory!,
+                CrashDirectory = parse.GetValue(crashes)!,
+                Jobs = parse.GetValue(jobs),
+                Runs = parse.GetValue(runs) is > 0 and var n ? n : null,
+                Duration = seconds > 0 ? TimeSpan.FromSeconds(seconds) : null,
+                Seed = parse.GetValue(seed) ?? Environment.TickCount,
+            });
+            string deviceName = parse.GetRequiredValue(device);
+            campaign.CrashFound += crash =>
+            {
+                lock (error)
+                {
+                    error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: crash {crash.Signature}: {crash.Reason}");
+                    error.WriteLine($"  reproduce: memgate run {(firmwarePath is null ? "" : firmwarePath + " ")}--device {deviceName} --mmio-input {crash.File}");
+                }
+            };
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler stop = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += stop;
+            FuzzStatus final;
+            try
+            {
+                bool live = !Console.IsErrorRedirected;
+                var last = TimeSpan.Zero;
+                final = campaign.Run(status =>
+                {
+                    // A live line on a terminal; in a log, one line every ten seconds.
+                    if (live || status.Elapsed - last >= TimeSpan.FromSeconds(10))
+                    {
+                        last = status.Elapsed;
+                        lock (error)
+                        {
+                            error.Write(live ? $"\r{Line(status)}   " : Line(status) + "\n");
+                        }
+                    }
+                }, cancel.Token);
+            }
+            finally
+            {
+                Console.CancelKeyPress -= stop;
+            }
+            error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {Line(final)}");
+            return final.Crashes > 0 ? CliApp.GuestFault : cancel.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
+        }));
+        return command;
+    }
+
+    private static string Line(FuzzStatus status) =>
+        $"{status.Runs:N0} runs ({status.RunsPerSecond:N0}/s), {status.Edges:N0} edges, corpus {status.Corpus:N0}, {status.Crashes} crash(es), {status.Hangs:N0} hang(s), {status.Elapsed:hh\\:mm\\:ss}";
+}

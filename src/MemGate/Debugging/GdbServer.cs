@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+using MemGate.Emulation;
+
+namespace MemGate.Debugging;
+
+/// <summary>
+/// A GDB remote-protocol server for one machine (QEMU's <c>-gdb tcp::PORT</c>): <c>target remote HOST:PORT</c>
+/// from <c>gdb-multiarch</c> debugs the firmware with the CPU's registers, the device's memory map,
+/// breakpoints, watchpoints, steps and monitor commands. One debugger at a time.
+/// </summary>
+/// <example>
+/// <code>
+/// using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 1234));
+/// var result = server.Serve(machine, new GdbServerOptions { WaitForDebugger = true });
+/// </code>
+/// </example>
+public sealed class GdbServer : IDisposable
+{
+    private readonly TcpListener _listener;
+
+    private GdbServer(TcpListener listener) => _listener = listener;
+
+    /// <summary>Where it listens (the port is the one the system chose when 0 was asked for).</summary>
+    public IPEndPoint Endpoint => (IPEndPoint)_listener.LocalEndpoint;
+
+    /// <summary>Starts listening at <paramref name="endpoint"/>.</summary>
+    /// <exception cref="SocketException">The address cannot be bound (in use, not local).</exception>
+    public static GdbServer Listen(IPEndPoint endpoint)
+    {
+        var listener = new TcpListener(endpoint);
+        listener.Start(1);
+        return new GdbServer(listener);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="machine"/> (already loaded) under the debugger: with
+    /// <see cref="GdbServerOptions.WaitForDebugger"/> it stops at the reset vector and waits for one; otherwise
+    /// the firmware runs from reset and stops where it is when a debugger attaches. Returns when the session
+    /// ends (and, if the options say so, the firmware has run on to its end after a detach).
+    /// </summary>
+    public GdbSessionResult Serve(FirmwareMachine machine, GdbServerOptions options, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        ArgumentNullException.ThrowIfNull(options);
+        RunResult? before = null;
+        EmulationFault? fault = null;
+        ulong instructions = 0;
+        Task<TcpClient> accepting = _listener.AcceptTcpClientAsync(cancel).AsTask();
+        if (options.WaitForDebugger)
+        {
+            machine.ResetHalted();
+        }
+        else
+        {
+            // Run until a debugger attaches (then stop where it is) or the firmware ends without one.
+            var run = Task.Run(() => machine.Run());
+            Task.WaitAny(run, accepting);
+            if (run.IsCompleted && !accepting.IsCompleted)
+            {
+                return run.Exception?.InnerException is EmulationFault early
+                    ? new GdbSessionResult(GdbSessionEnd.NotAttached, null, early, machine.Instructions)
+                    : new GdbSessionResult(GdbSessionEnd.NotAttached, run.GetAwaiter().GetResult(), null, run.Result.Instructions);
+            }
+            while (!run.Wait(20))
+            {
+                machine.RequestStop();   // again: a request just before the run began is forgotten when it begins
+            }
+            if (run.Exception?.InnerException is EmulationFault stopped)
+            {
+                fault = stopped;
+                instructions = machine.Instructions;
+            }
+            else
+            {
+                before = run.GetAwaiter().GetResult();
+                instructions = before.Instructions;
+            }
+        }
+        options.Log?.WriteLine(options.WaitForDebugger
+            ? $"memgate: waiting for GDB on {Endpoint} (target remote {Endpoint})"
+            : $"memgate: GDB attached on {Endpoint}");
+        TcpClient client;
+        try
+        {
+            client = accepting.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            return new GdbSessionResult(GdbSessionEnd.Cancelled, before, fault, instructions);
+        }
+        using (client)
+        {
+            client.NoDelay = true;
+            using var connection = new GdbConnection(client.GetStream());
+            var session = new GdbSession(machine, connection, options, cancel);
+            session.Begin(before, fault, instructions);
+            var result = session.Serve();
+            options.Log?.WriteLine($"memgate: GDB session ended ({result.End.ToString().ToLowerInvariant()})");
+            return result;
+        }
+    }
+
+    /// <summary>Stops listening.</summary>
+    public void Dispose() => _listener.Stop();
+}

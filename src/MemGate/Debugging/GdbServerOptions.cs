@@ -1,0 +1,14 @@
+namespace MemGate.Debugging;
+
+/// <summary>How <see cref="GdbServer.Serve"/> runs the machine around a debugger.</summary>
+public sealed record GdbServerOptions
+{
+    /// <summary>Stop at the reset vector and wait for a debugger before anything runs (QEMU's <c>-S</c>); otherwise the firmware runs until one attaches.</summary>
+    public bool WaitForDebugger { get; init; }
+
+    /// <summary>When the debugger detaches or the connection drops, let the firmware run on (else the run ends there).</summary>
+    public bool ContinueOnDetach { get; init; }
+
+    /// <summary>Where the server says what it does (listening, attached, detached); null: silent.</summary>
+    public TextWriter? Log { get; init; }
+}

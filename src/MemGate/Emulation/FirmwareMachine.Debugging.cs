@@ -1,0 +1,221 @@
+using MemGate.Memory;
+
+namespace MemGate.Emulation;
+
+// What a debugger needs of a machine (the GDB server drives it): breakpoints, watchpoints, single steps,
+// a reset that stops before the first instruction, and memory as the debugger sees it.
+public abstract partial class FirmwareMachine
+{
+    private readonly Dictionary<ulong, int> _breakpoints = [];   // address -> how many times it was set
+    private readonly List<(ulong Address, ulong Length, WatchKind Kind, int Id)> _watchpoints = [];
+    private RunOutcome? _debugStop;     // the run ended at a breakpoint or watchpoint
+    private WatchpointHit? _watchHit;   // an access met a watchpoint: stop before the next instruction
+    private bool _stepping;
+
+    /// <summary>The access that ended the last run with <see cref="RunOutcome.Watchpoint"/>.</summary>
+    public WatchpointHit? LastWatchpoint { get; private set; }
+
+    /// <summary>The program counter (without the Thumb bit); setting it moves execution there for <see cref="Continue"/>.</summary>
+    public ulong ProgramCounter
+    {
+        get => _resumePc ?? ReadPc();
+        set
+        {
+            _resumePc = null;
+            SetRegister(ProgramCounterRegister, CodeAddress(value));
+        }
+    }
+
+    /// <summary>Whether the last run ended for good (the firmware exited or faulted): <see cref="Continue"/> has nothing to go on with.</summary>
+    public bool Ended
+    {
+        get
+        {
+            ulong pc = _resumePc ?? ReadPc();
+            return pc >= _haltAddress && pc < _haltAddress + Granule;
+        }
+    }
+
+    /// <summary>
+    /// Stops runs with <see cref="RunOutcome.Breakpoint"/> before the instruction at <paramref name="address"/> runs.
+    /// Set twice, it must be removed twice (a debugger's software and hardware breakpoint at one place).
+    /// </summary>
+    public void AddBreakpoint(ulong address)
+    {
+        address = CodeAddress(address) & ~1UL;
+        _breakpoints[address] = _breakpoints.GetValueOrDefault(address) + 1;
+        _engine.HookInstruction(address);
+        InvalidateCode(address, 1);   // a block translated before the hook would run past it
+    }
+
+    /// <summary>Removes one <see cref="AddBreakpoint"/> at <paramref name="address"/>; false when there was none.</summary>
+    public bool RemoveBreakpoint(ulong address)
+    {
+        address = CodeAddress(address) & ~1UL;
+        if (!_breakpoints.TryGetValue(address, out int count))
+        {
+            return false;
+        }
+        if (count > 1)
+        {
+            _breakpoints[address] = count - 1;
+        }
+        else
+        {
+            _breakpoints.Remove(address);
+        }
+        _engine.UnhookInstruction(address);
+        return true;
+    }
+
+    /// <summary>
+    /// Stops runs with <see cref="RunOutcome.Watchpoint"/> after an instruction that reads or writes (as
+    /// <paramref name="kind"/> says) any byte of [address, address + length), before the next one runs.
+    /// The CPU's accesses are watched, not the host's or a debugger's. Runs are slower while any is set.
+    /// </summary>
+    public void AddWatchpoint(ulong address, ulong length, WatchKind kind)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(length);
+        int id = _engine.WatchMemory(address, length, reads: kind != WatchKind.Write, writes: kind != WatchKind.Read);
+        _watchpoints.Add((address, length, kind, id));
+        _engine.ReportEveryInstruction(true);
+    }
+
+    /// <summary>Removes a watchpoint set with the same arguments; false when there was none.</summary>
+    public bool RemoveWatchpoint(ulong address, ulong length, WatchKind kind)
+    {
+        int index = _watchpoints.FindIndex(w => w.Address == address && w.Length == length && w.Kind == kind);
+        if (index < 0)
+        {
+            return false;
+        }
+        _engine.UnwatchMemory(_watchpoints[index].Id);
+        _watchpoints.RemoveAt(index);
+        if (_watchpoints.Count == 0)
+        {
+            _engine.ReportEveryInstruction(false);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Runs one instruction from where the machine stopped, as <see cref="Continue"/> does but with interrupts
+    /// held off (as QEMU's debugger steps), so a step stays in the code being stepped.
+    /// </summary>
+    public RunResult Step()
+    {
+        _stepping = true;
+        try
+        {
+            return Continue(maxInstructions: 1);
+        }
+        finally
+        {
+            _stepping = false;
+        }
+    }
+
+    /// <summary>Resets the CPU as <see cref="Run"/> does and stops before the first instruction: <see cref="Continue"/> starts the firmware.</summary>
+    public void ResetHalted()
+    {
+        ulong start = PrepareReset();
+        _reached = null;
+        _debugStop = null;
+        _exitCode = null;
+        _fault = null;
+        _resumePc = null;
+        SetRegister(ProgramCounterRegister, start);
+    }
+
+    /// <summary>
+    /// Reads guest memory for a debugger: RAM, flash and ROM ignoring permissions; peripheral registers only
+    /// when <paramref name="throughPeripherals"/> (a read of a register may change the device: a FIFO pops, a
+    /// flag clears, MMIO input is consumed). False when any byte is unmapped or a peripheral's.
+    /// </summary>
+    public bool TryReadDebugMemory(ulong address, Span<byte> destination, bool throughPeripherals = false)
+    {
+        var main = Memory.Main;
+        int done = 0;
+        while (done < destination.Length)
+        {
+            ulong at = address + (ulong)done;
+            if (main.FindRegion(new GuestAddress(at)) is not { } region || (!region.HasHostMemory && !throughPeripherals))
+            {
+                return false;
+            }
+            int length = (int)Math.Min((ulong)(destination.Length - done), region.Last.Value - at + 1);
+            if (!region.HasHostMemory)
+            {
+                SyncTime();
+            }
+            try
+            {
+                main.Debug.Read(new GuestAddress(at), destination.Slice(done, length));
+            }
+            catch (GuestMemoryException)
+            {
+                return false;   // a hole inside the region
+            }
+            done += length;
+        }
+        return true;
+    }
+
+    /// <summary>Writes guest memory for a debugger (flash and ROM included; a peripheral register takes the write as from the CPU); false when any byte is unmapped, and then nothing was written.</summary>
+    public bool TryWriteDebugMemory(ulong address, ReadOnlySpan<byte> source)
+    {
+        try
+        {
+            SyncTime();
+            Memory.Main.Debug.Write(new GuestAddress(address), source);
+        }
+        catch (GuestMemoryException)
+        {
+            return false;
+        }
+        InvalidateCode(address, (ulong)Math.Max(1, source.Length));   // the debugger may have written code (software breakpoints, `load`)
+        return true;
+    }
+
+    // Before the instruction at `address` runs: count up to it, leave its block uncovered if new, and end the run there.
+    private void HaltBefore(ulong address, RunOutcome? stop)
+    {
+        _engine.CountUpTo(address, including: false);
+        if (_newBlock == address)
+        {
+            _coverage!.Remove(address);
+        }
+        _debugStop = stop;
+        _resumePc = address;
+        Halt();
+    }
+
+    private void MemoryWatched(AccessKind access, ulong address, int size)
+    {
+        if (_watchHit is not null || _debugStop is not null)
+        {
+            return;
+        }
+        foreach (var (start, length, kind, _) in _watchpoints)
+        {
+            bool overlaps = address < start + length && start < address + (ulong)Math.Max(size, 1);
+            bool wanted = kind == WatchKind.Access || (kind == WatchKind.Write) == (access == AccessKind.Write);
+            if (overlaps && wanted)
+            {
+                _watchHit = new WatchpointHit(access, address, size, start, kind);
+                return;
+            }
+        }
+    }
+
+    private void InstructionStarting(ulong address)
+    {
+        // The instruction that made the access has completed; the machine's own pages are not where a debugger stops.
+        if (_watchHit is { } hit && _debugStop is null && address - _haltAddress >= Granule && address - _machineCodeAddress >= Granule)
+        {
+            _watchHit = null;
+            LastWatchpoint = hit;
+            HaltBefore(address, RunOutcome.Watchpoint);
+        }
+    }
+}

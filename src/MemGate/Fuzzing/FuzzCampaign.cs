@@ -1,0 +1,150 @@
+using System.Diagnostics;
+
+namespace MemGate.Fuzzing;
+
+/// <summary>
+/// A coverage-guided fuzzing loop over <see cref="FuzzTarget"/>s: seeds from the corpus folder, havoc
+/// mutations of kept inputs, an input kept when its run shows a new edge or hit-count bucket, crashes
+/// deduplicated by fault kind and PC and saved once each. Workers run in threads, each on its own machine,
+/// sharing the corpus and the coverage.
+/// </summary>
+public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOptions options)
+{
+    private readonly Lock _lock = new();
+    private readonly List<byte[]> _corpus = [];
+    private readonly CoverageMap _coverage = new();
+    private readonly Dictionary<string, FuzzCrash> _crashes = [];
+    private ulong _runs;
+    private ulong _hangs;
+    private int _written;
+
+    /// <summary>Called with each new distinct crash (from a worker thread).</summary>
+    public event Action<FuzzCrash>? CrashFound;
+
+    /// <summary>The distinct crashes found so far.</summary>
+    public IReadOnlyCollection<FuzzCrash> Crashes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _crashes.Values];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the campaign until its run count or duration is reached or <paramref name="cancel"/> fires;
+    /// <paramref name="status"/> is called about once a second on this thread, and once at the end.
+    /// </summary>
+    public FuzzStatus Run(Action<FuzzStatus>? status = null, CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(options.CorpusDirectory);
+        Directory.CreateDirectory(options.CrashDirectory);
+        var clock = Stopwatch.StartNew();
+        var seeds = Directory.GetFiles(options.CorpusDirectory).Order(StringComparer.Ordinal)
+            .Select(path => InputFile.ReadAllBytes(path, "corpus input")).ToList();
+        if (seeds.Count == 0)
+        {
+            seeds.Add(new byte[16]);
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var targets = new FuzzTarget[Math.Max(1, options.Jobs)];
+        try
+        {
+            for (int i = 0; i < targets.Length; i++)
+            {
+                targets[i] = createTarget();
+            }
+            foreach (var seed in seeds)
+            {
+                Record(targets[0], seed, targets[0].Execute(seed), keep: true);
+            }
+            var workers = targets.Select((target, index) => new Thread(() => Work(target, options.Seed + index, stop.Token)) { IsBackground = true, Name = $"fuzz-{index}" }).ToArray();
+            foreach (var worker in workers)
+            {
+                worker.Start();
+            }
+            while (!workers.All(w => w.Join(TimeSpan.FromMilliseconds(1000))))
+            {
+                if (options.Duration is { } limit && clock.Elapsed >= limit)
+                {
+                    stop.Cancel();
+                }
+                status?.Invoke(Status(clock.Elapsed));
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var target in targets)
+            {
+                target?.Dispose();
+            }
+        }
+        var final = Status(clock.Elapsed);
+        status?.Invoke(final);
+        return final;
+    }
+
+    private FuzzStatus Status(TimeSpan elapsed)
+    {
+        lock (_lock)
+        {
+            return new FuzzStatus(Interlocked.Read(ref _runs), elapsed, _coverage.Edges, _corpus.Count, _crashes.Count, Interlocked.Read(ref _hangs));
+        }
+    }
+
+    private void Work(FuzzTarget target, int seed, CancellationToken stop)
+    {
+        var mutator = new InputMutator(seed, options.MaxInputLength);
+        var random = new Random(seed);
+        while (!stop.IsCancellationRequested)
+        {
+            if (options.Runs is { } limit && Interlocked.Read(ref _runs) >= limit)
+            {
+                return;
+            }
+            byte[] parent, other;
+            lock (_lock)
+            {
+                parent = _corpus[random.Next(_corpus.Count)];
+                other = _corpus[random.Next(_corpus.Count)];
+            }
+            byte[] input = mutator.Mutate(parent, other);
+            Record(target, input, target.Execute(input), keep: false);
+        }
+    }
+
+    private void Record(FuzzTarget target, byte[] input, FuzzRun run, bool keep)
+    {
+        Interlocked.Increment(ref _runs);
+        if (run.Kind == FuzzRunKind.Hang)
+        {
+            Interlocked.Increment(ref _hangs);
+        }
+        FuzzCrash? found = null;
+        lock (_lock)
+        {
+            bool fresh = _coverage.Add(target.Edges);
+            if (run.Kind == FuzzRunKind.Crash && run.Signature is { } signature && !_crashes.ContainsKey(signature))
+            {
+                string file = Path.Combine(options.CrashDirectory, signature.Replace('@', '-') + ".bin");
+                OutputFile.Write(file, stream => stream.Write(input));
+                _crashes[signature] = found = new FuzzCrash(signature, run.Reason, file);
+            }
+            else if (keep || (fresh && run.Kind == FuzzRunKind.Normal))
+            {
+                _corpus.Add(input);
+                if (!keep)
+                {
+                    OutputFile.Write(Path.Combine(options.CorpusDirectory, $"id-{++_written:D6}-edges-{_coverage.Edges}"), stream => stream.Write(input));
+                }
+            }
+        }
+        if (found is not null)
+        {
+            CrashFound?.Invoke(found);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace MemGate.Fuzzing;
+
+/// <summary>One execution of the firmware on one input.</summary>
+/// <param name="Kind">Normal, crash or hang.</param>
+/// <param name="Reason">In words: the run's reason ("exit", "input exhausted", "instruction limit") or the fault's message.</param>
+/// <param name="ProgramCounter">Where it ended (the faulting instruction for a crash).</param>
+/// <param name="Instructions">Instructions executed.</param>
+/// <param name="Signature">What identifies a crash for deduplication: the fault's kind and PC ("write-fault@0x08000010"); null otherwise.</param>
+public sealed record FuzzRun(FuzzRunKind Kind, string Reason, ulong ProgramCounter, ulong Instructions, string? Signature);

@@ -1,0 +1,149 @@
+using System.Runtime.InteropServices;
+using MemGate.Devices;
+using MemGate.Emulation;
+using MemGate.Firmware;
+using MemGate.Memory;
+using MemGate.Mmio;
+
+namespace MemGate.Fuzzing;
+
+/// <summary>
+/// Firmware ready to be run again and again on inputs: the input answers unmodelled MMIO reads (Fuzzware's
+/// semantics where the device was imported, else every unmodelled register), each run starts from a
+/// machine snapshot (taken at reset, or at <see cref="FuzzTargetOptions.StartAt"/>) restoring only the pages
+/// the last run wrote, and the engine counts edges into a map in native code.
+/// </summary>
+/// <example>
+/// <code>
+/// using var target = FuzzTarget.Create(device, image, new FuzzTargetOptions());
+/// var run = target.Execute("FUZ!"u8);
+/// </code>
+/// </example>
+public sealed unsafe class FuzzTarget : IDisposable
+{
+    /// <summary>The size of the edge map (as AFL's default).</summary>
+    public const int MapSize = 1 << 16;
+
+    private readonly FirmwareMachine _machine;
+    private readonly MmioInput _input;
+    private readonly MachineSnapshot _snapshot;
+    private readonly FuzzTargetOptions _options;
+    private readonly bool _started;
+    private readonly byte[] _ownMap = GC.AllocateArray<byte>(MapSize, pinned: true);   // pinned: the engine writes it from native code
+    private byte* _map;
+    private byte[] _buffer = new byte[4096];
+
+    private FuzzTarget(FirmwareMachine machine, MmioInput input, MachineSnapshot snapshot, FuzzTargetOptions options, bool started)
+    {
+        _machine = machine;
+        _input = input;
+        _snapshot = snapshot;
+        _options = options;
+        _started = started;
+        UseMap(OwnMap);
+    }
+
+    /// <summary>The machine runs go through (for its memory and registers).</summary>
+    public FirmwareMachine Machine => _machine;
+
+    /// <summary>The edge map the last run filled (cleared at the start of each run unless the map is another's, see <see cref="UseMap"/>).</summary>
+    public ReadOnlySpan<byte> Edges => new(_map, MapSize);
+
+    /// <summary>
+    /// Builds the machine, loads the image, and takes the snapshot runs start from: at reset, or (with
+    /// <see cref="FuzzTargetOptions.StartAt"/>) after running there with no input.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The kernel cannot track memory writes (snapshots), or no machine runs the device's CPU.</exception>
+    /// <exception cref="InvalidOperationException">The firmware does not reach the start address without input.</exception>
+    public static FuzzTarget Create(DeviceDescription device, FirmwareImage? image, FuzzTargetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!device.TakesMmioInput)
+        {
+            device = device.WithUnmodelled(UnmodelledPolicy.Input);
+        }
+        var input = new MmioInput(ReadOnlyMemory<byte>.Empty);
+        var machine = FirmwareMachine.Create(device, options.Output, new FirmwareMachineOptions { BaseDirectory = options.BaseDirectory, MmioInput = input, ErrorOutput = TextWriter.Null });
+        try
+        {
+            if (image is not null)
+            {
+                machine.Load(image);
+            }
+            bool started = false;
+            if (options.StartAt is { } start)
+            {
+                machine.AddBreakpoint(start);
+                var boot = machine.Run(options.MaxInstructions, options.Timeout);
+                machine.RemoveBreakpoint(start);
+                if (boot.Outcome != RunOutcome.Breakpoint)
+                {
+                    throw new InvalidOperationException($"The firmware does not reach 0x{start:X8} from reset without input: the run ended with '{boot.Reason}' after {boot.Instructions:N0} instructions.");
+                }
+                started = true;
+            }
+            return new FuzzTarget(machine, input, machine.TakeSnapshot(), options, started);
+        }
+        catch
+        {
+            machine.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Counts edges into <paramref name="map"/> (<see cref="MapSize"/> bytes, such as AFL's shared memory)
+    /// instead of the target's own map; the owner of that map clears it between runs.
+    /// </summary>
+    public void UseMap(nint map)
+    {
+        _map = (byte*)map;
+        _machine.TraceEdges(map, MapSize);
+    }
+
+    /// <summary>Runs the firmware on <paramref name="input"/> from the snapshot and says how it ended.</summary>
+    public FuzzRun Execute(ReadOnlySpan<byte> input)
+    {
+        if (_buffer.Length < input.Length)
+        {
+            _buffer = new byte[Math.Max(input.Length, _buffer.Length * 2)];
+        }
+        input.CopyTo(_buffer);
+        _input.Replace(_buffer.AsMemory(0, input.Length));
+        if ((nint)_map == OwnMap)
+        {
+            new Span<byte>(_map, MapSize).Clear();
+        }
+        _machine.Restore(_snapshot);
+        _machine.RestartEdges();
+        try
+        {
+            var run = _started ? _machine.Continue(_options.MaxInstructions, _options.Timeout) : _machine.Run(_options.MaxInstructions, _options.Timeout);
+            var kind = run.Outcome is RunOutcome.InstructionLimit or RunOutcome.Timeout ? FuzzRunKind.Hang : FuzzRunKind.Normal;
+            return new FuzzRun(kind, run.Reason, _machine.ProgramCounter, run.Instructions, null);
+        }
+        catch (EmulationFault fault)
+        {
+            string what = fault.Access switch
+            {
+                AccessKind.Read => "read-fault",
+                AccessKind.Write => "write-fault",
+                AccessKind.Execute => "fetch-fault",
+                _ => "fault",
+            };
+            ulong pc = fault.ProgramCounter & ~1UL;
+            return new FuzzRun(FuzzRunKind.Crash, fault.Message, pc, _machine.Instructions, $"{what}@0x{pc:x8}");
+        }
+    }
+
+    /// <summary>Releases the machine and its snapshot.</summary>
+    public void Dispose()
+    {
+        _machine.TraceEdges(0, 0);
+        _snapshot.Dispose();
+        _machine.Dispose();
+    }
+
+    private nint OwnMap => Marshal.UnsafeAddrOfPinnedArrayElement(_ownMap, 0);
+}

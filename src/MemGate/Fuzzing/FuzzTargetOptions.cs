@@ -1,0 +1,20 @@
+namespace MemGate.Fuzzing;
+
+/// <summary>How <see cref="FuzzTarget"/> runs each input.</summary>
+public sealed record FuzzTargetOptions
+{
+    /// <summary>Where relative file paths in the device resolve (its own folder).</summary>
+    public string? BaseDirectory { get; init; }
+
+    /// <summary>Run from reset to this address with no input, snapshot there, and start every run from it (a symbol's address, e.g. after boot); null: every run starts at reset.</summary>
+    public ulong? StartAt { get; init; }
+
+    /// <summary>The instruction limit of one run: a run that reaches it is a hang.</summary>
+    public ulong MaxInstructions { get; init; } = 2_000_000;
+
+    /// <summary>The wall-time limit of one run (null: none): a run that reaches it is a hang.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Where the firmware's UART output goes (nowhere by default: a fuzzer runs it thousands of times a second).</summary>
+    public TextWriter Output { get; init; } = TextWriter.Null;
+}

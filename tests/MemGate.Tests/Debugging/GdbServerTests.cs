@@ -1,0 +1,328 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using CsCheck;
+using MemGate.Debugging;
+using MemGate.Devices;
+using MemGate.Emulation;
+using MemGate.Firmware;
+using MemGate.Tests.Cli;
+
+namespace MemGate.Tests.Debugging;
+
+/// <summary>
+/// The GDB server against Debian's gdb-multiarch (break at main, step, read and write variables and
+/// registers, a watchpoint, continue to the exit code) on each CPU, and against a raw protocol client for
+/// what batch-mode GDB cannot do (Ctrl-C, attaching to running firmware, malformed packets).
+/// </summary>
+public sealed class GdbServerTests
+{
+    private static string Image(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "gdb", name);
+
+    private static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    [SkippableTheory]
+    [InlineData("debugme-m3.elf", "STM32F103", "r4")]
+    [InlineData("debugme-rv32.elf", "RV32", "s1")]
+    [InlineData("debugme-a53.elf", "CortexA53", "x19")]
+    public async Task GdbMultiarchDebugsTheFirmwareAsOnQemu(string image, string device, string register)
+    {
+        string gdb = Requires.Program("gdb-multiarch");
+        int port = FreePort();
+        var memgate = Task.Run(() => CliRunner.Run("run", Image(image), "--device", device, "--gdb", $"127.0.0.1:{port}", "--gdb-wait"));
+        string[] commands =
+        [
+            "set pagination off", "set confirm off", $"target remote 127.0.0.1:{port}",
+            "break main", "continue",
+            "next", "step", "info locals", "finish",
+            $"set ${register} = 0x1234abcd", "maintenance flush register-cache", $"printf \"reg=%x\\n\", ${register}",
+            "watch total", "continue", "delete",
+            "set var total = 90", "printf \"total=%d\\n\", total",
+            "continue",
+        ];
+        var (output, exit) = await RunGdb(gdb, Image(image), commands);
+        var (code, stdout, stderr) = await memgate.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(exit == 0, output);
+        Assert.Contains("Breakpoint 1, main () at", output);
+        Assert.Contains("add (a=0, b=0) at", output);        // stepped into the call
+        Assert.Contains("sum = 0", output);                   // a local read through memory and the frame
+        Assert.Contains("reg=1234abcd", output);              // a register written and read back from the server
+        Assert.Matches(@"Old value = 0\s+New value = 1", output);   // the watchpoint fired on the store of 0 + 1
+        Assert.Contains("total=90", output);
+        Assert.Contains("exited with code 0143", output);     // 90 + 2 + 3 + 4 = 99, through memory the debugger wrote
+        Assert.Equal(99, code);
+        Assert.Contains("exit with code 99", stderr);
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
+    public async Task CtrlCStopsARunningFirmwareAndItGoesOnAfterwards()
+    {
+        using var machine = Spinner();
+        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions { WaitForDebugger = true }));
+        using (var client = new GdbTestClient(server.Endpoint))
+        {
+            Assert.StartsWith("S05", client.Ask("?"));
+            client.SendPacket("c");
+            Thread.Sleep(200);
+            client.Raw([0x03]);
+            Assert.Equal("T02", client.Reply());
+            Assert.True(machine.Instructions > 0);
+            var pc = client.Ask("pf");   // register 15: pc
+            Assert.Matches("^[0-9a-f]{8}$", pc);
+            client.SendPacket("c");
+            Thread.Sleep(100);
+            client.Raw([0x03]);
+            Assert.Equal("T02", client.Reply());
+            client.SendPacket("k");
+        }
+        var result = await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(GdbSessionEnd.Killed, result.End);
+        Assert.True(result.Instructions > 0);
+    }
+
+    [Fact]
+    public async Task ADebuggerAttachingToRunningFirmwareStopsItWhereItIs()
+    {
+        using var machine = Spinner();
+        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions()));
+        Thread.Sleep(200);
+        using (var client = new GdbTestClient(server.Endpoint))
+        {
+            Assert.Equal("T02", client.Ask("?"));   // stopped by the attach, as QEMU does
+            Assert.NotEqual("E14", client.Ask("m20000000,4"));
+            client.SendPacket("D");
+            Assert.Equal("OK", client.Reply());
+        }
+        var ended = await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(GdbSessionEnd.Detached, ended.End);
+        Assert.True(ended.Instructions > 0);
+    }
+
+    [Fact]
+    public async Task TargetDescriptionMemoryMapAndPeripheralReadsAreAsTheDeviceSays()
+    {
+        using var machine = Machine("debugme-m3.elf", "STM32F103");
+        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions { WaitForDebugger = true }));
+        using (var client = new GdbTestClient(server.Endpoint))
+        {
+            Assert.Contains("qXfer:memory-map:read+", client.Ask("qSupported:swbreak+;hwbreak+"));
+            string target = client.Ask("qXfer:features:read:target.xml:0,3fff");
+            Assert.StartsWith("l", target);
+            Assert.Contains("<feature name=\"org.gnu.gdb.arm.m-profile\">", target);
+            Assert.Contains("<reg name=\"xpsr\"", target);
+            Assert.Contains("<reg name=\"basepri\"", target);
+            Assert.StartsWith("m", client.Ask("qXfer:features:read:target.xml:0,10"));   // a part, more to come
+            Assert.Equal("E00", client.Ask("qXfer:features:read:other.xml:0,100"));
+            string map = client.Ask("qXfer:memory-map:read::0,3fff");
+            Assert.Contains("<memory type=\"flash\" start=\"0x8000000\" length=\"0x20000\">", map);
+            Assert.Contains("<memory type=\"ram\" start=\"0x20000000\" length=\"0x5000\"/>", map);
+            // The reset state as the vector table gives it: SP from word 0 (also MSP), PC from word 1.
+            string registers = client.Ask("g");
+            Assert.Equal(23 * 8, registers.Length);
+            Assert.Equal("00200020", registers.Substring(13 * 8, 8));
+            Assert.Equal(registers.Substring(13 * 8, 8), registers.Substring(17 * 8, 8));
+            // USART1's status register: refused without side effects unless asked for.
+            Assert.Equal("E14", client.Ask("m40013800,4"));
+            var console = new StringBuilder();
+            Assert.Equal("OK", client.Ask("qRcmd," + Convert.ToHexString(Encoding.ASCII.GetBytes("mmio on")), console));
+            Assert.Contains("peripheral registers", console.ToString());
+            Assert.Matches("^[0-9a-f]{8}$", client.Ask("m40013800,4"));
+            // Flash written by the debugger (GDB's load) reads back.
+            Assert.Equal("OK", client.Ask("vFlashErase:0801fc00,400"));
+            Assert.Equal("ffffffff", client.Ask("m801fc00,4"));
+            Assert.Equal("OK", client.Ask("M801fc00,4:efbeadde"));
+            Assert.Equal("efbeadde", client.Ask("m801fc00,4"));
+            Assert.Equal("E14", client.Ask("m30000000,4"));   // nothing mapped there
+            client.SendPacket("k");
+        }
+        await serving.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [SkippableFact]
+    public async Task MonitorSnapshotSaveAndRestoreGoBackInTime()
+    {
+        Requires.WriteTracking();
+        using var machine = Machine("debugme-m3.elf", "STM32F103");
+        ulong total = machine.Memory.Device.Symbols.FirstOrDefault(s => s.Name == "total")?.Address ?? FirmwareReader.Load(Image("debugme-m3.elf")).Symbols.First(s => s.Name == "total").Address;
+        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions { WaitForDebugger = true }));
+        using (var client = new GdbTestClient(server.Endpoint))
+        {
+            string Monitor(string command)
+            {
+                var console = new StringBuilder();
+                Assert.Equal("OK", client.Ask("qRcmd," + Convert.ToHexString(Encoding.ASCII.GetBytes(command)), console));
+                return console.ToString();
+            }
+            Assert.Contains("saved", Monitor("snapshot save"));
+            string pc = client.Ask("pf");
+            Assert.Equal("OK", client.Ask($"Z2,{total:x},4"));
+            Assert.Equal($"T05watch:{total:x};", client.Ask("c"));   // .bss cleared at reset
+            Assert.Equal($"T05watch:{total:x};", client.Ask("c"));   // total = add(0, 0)
+            Assert.Equal("00000000", client.Ask($"m{total:x},4"));
+            Assert.Equal($"T05watch:{total:x};", client.Ask("c"));   // total = add(0, 1)
+            Assert.Equal("01000000", client.Ask($"m{total:x},4"));
+            Assert.Contains("restored", Monitor("snapshot restore"));
+            Assert.Equal(pc, client.Ask("pf"));
+            Assert.Contains("Unknown monitor command", Monitor("frobnicate"));
+            Assert.Equal("OK", client.Ask($"z2,{total:x},4"));
+            Assert.Equal("W0a", client.Ask("c"));   // the whole run again from the snapshot: 0 + 1 + 2 + 3 + 4
+        }
+        var ended = await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(GdbSessionEnd.Exited, ended.End);
+        Assert.Equal(10, ended.ExitCode);
+    }
+
+    [Fact]
+    public async Task RandomAndTruncatedPacketsGetRepliesAndNeverEndTheSession()
+    {
+        using var machine = Machine("debugme-m3.elf", "STM32F103");
+        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions { WaitForDebugger = true }));
+        string[] commands = ["m", "M", "X", "g", "G", "p", "P", "Z0", "z0", "Z2", "z4", "vFlashWrite", "vFlashErase", "vCont", "qXfer:features:read", "qRcmd", "H", "qXfer:memory-map:read"];
+        using (var client = new GdbTestClient(server.Endpoint))
+        {
+            var garbage = Gen.Select(Gen.Int[0, commands.Length - 1], Gen.String[Gen.Char[' ', '~'], 0, 40],
+                (command, tail) => commands[command] + tail.Replace("$", "").Replace("#", "").Replace("}", "").Replace("c", "").Replace("s", ""));
+            garbage.Sample(packet =>
+            {
+                if (packet.StartsWith('v') && packet.Contains("Cont", StringComparison.Ordinal))
+                {
+                    return;   // a resume, not garbage
+                }
+                client.SendPacket(packet);
+                client.Reply();   // any answer, but an answer
+            }, iter: 300, threads: 1);
+            // Truncated and corrupt frames: no reply is due, and the next good packet is answered.
+            client.Raw(Encoding.ASCII.GetBytes("$m0,4#zz"));
+            client.Raw(Encoding.ASCII.GetBytes("$qSupported"));
+            client.Raw(Encoding.ASCII.GetBytes("#00"));
+            client.Raw(Encoding.ASCII.GetBytes("+-+"));
+            Assert.StartsWith("S05", client.Ask("?"));
+            Assert.Equal("E01", client.Ask("m,,"));
+            Assert.Equal("", client.Ask("frobnicate"));
+        }
+        // The connection dropped without a detach: the session ends, the run with it.
+        var ended = await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(GdbSessionEnd.Disconnected, ended.End);
+    }
+
+    [Fact]
+    public async Task ReadAndAccessWatchpointsAndMonitorResetBehaveAsOnQemu()
+    {
+        using var machine = Machine("debugme-rv32.elf", "RV32");
+        ulong total = FirmwareReader.Load(Image("debugme-rv32.elf")).Symbols.First(s => s.Name == "total").Address;
+        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions { WaitForDebugger = true }));
+        using (var client = new GdbTestClient(server.Endpoint))
+        {
+            string reset = client.Ask("p20");   // register 32: pc
+            Assert.Equal("OK", client.Ask($"Z3,{total:x},4"));
+            Assert.Equal($"T05rwatch:{total:x};", client.Ask("c"));   // main's first read of total (the .bss loop only writes)
+            Assert.Equal("OK", client.Ask($"z3,{total:x},4"));
+            Assert.Equal("E01", client.Ask($"z3,{total:x},4"));   // not there any more
+            Assert.Equal("OK", client.Ask($"Z4,{total:x},4"));
+            Assert.Equal($"T05awatch:{total:x};", client.Ask("c"));   // the store that follows
+            Assert.Equal("OK", client.Ask($"z4,{total:x},4"));
+            Assert.NotEqual(reset, client.Ask("p20"));
+            var console = new StringBuilder();
+            Assert.Equal("OK", client.Ask("qRcmd," + Convert.ToHexString(Encoding.ASCII.GetBytes("reset")), console));
+            Assert.Contains("Reset: stopped at", console.ToString());
+            Assert.Equal(reset, client.Ask("p20"));
+            Assert.Equal("W0a", client.Ask("c"));
+        }
+        var ended = await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(GdbSessionEnd.Exited, ended.End);
+    }
+
+    [Fact]
+    public async Task WithContinueOnDetachTheFirmwareRunsToItsEndAfterTheDebuggerLeaves()
+    {
+        int port = FreePort();
+        var memgate = Task.Run(() => CliRunner.Run("run", Image("debugme-a53.elf"), "--device", "CortexA53", "--gdb", $"127.0.0.1:{port}", "--gdb-wait", "--gdb-continue-on-detach"));
+        using (var client = new GdbTestClient(new IPEndPoint(IPAddress.Loopback, port)))
+        {
+            Assert.StartsWith("S05", client.Ask("?"));
+            Assert.Equal("OK", client.Ask("D"));
+        }
+        var (code, _, error) = await memgate.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(10, code);
+        Assert.Contains("exit with code 10", error);
+
+        // Without it, leaving ends the run: exit code 130.
+        port = FreePort();
+        memgate = Task.Run(() => CliRunner.Run("run", Image("debugme-a53.elf"), "--device", "CortexA53", "--gdb", $"127.0.0.1:{port}", "--gdb-wait"));
+        using (var client = new GdbTestClient(new IPEndPoint(IPAddress.Loopback, port)))
+        {
+            Assert.StartsWith("S05", client.Ask("?"));
+        }
+        (code, _, error) = await memgate.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(130, code);
+        Assert.Contains("debugger disconnected", error);
+    }
+
+    [Fact]
+    public void TheCliRefusesWhatDoesNotGoWithTheDebugger()
+    {
+        var (exit, _, error) = CliRunner.Run("run", Image("debugme-m3.elf"), "--device", "STM32F103", "--gdb", "1234", "--max-instructions", "5");
+        Assert.Equal(1, exit);
+        Assert.Contains("--max-instructions", error);
+        (exit, _, error) = CliRunner.Run("run", Image("debugme-m3.elf"), "--device", "STM32F103", "--gdb", "localhost:notaport");
+        Assert.Equal(1, exit);
+        Assert.Contains("--gdb localhost:notaport", error);
+        (exit, _, error) = CliRunner.Run("run", Image("debugme-m3.elf"), "--device", "STM32F103", "--gdb-wait");
+        Assert.Equal(1, exit);
+        Assert.Contains("go with --gdb", error);
+    }
+
+    private static FirmwareMachine Machine(string image, string device)
+    {
+        var machine = FirmwareMachine.Create(DeviceTemplates.Load(device), TextWriter.Null);
+        machine.Load(FirmwareReader.Load(Image(image)));
+        return machine;
+    }
+
+    // An STM32F103 whose reset handler is `b .`: firmware that runs until something stops it.
+    private static FirmwareMachine Spinner()
+    {
+        var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        byte[] flash = [0x00, 0x10, 0x00, 0x20, 0x09, 0x00, 0x00, 0x08, 0xFE, 0xE7];
+        machine.Memory.Main.Debug.Write(new global::MemGate.Memory.GuestAddress(0x0800_0000), flash);
+        return machine;
+    }
+
+    private static async Task<(string Output, int Exit)> RunGdb(string gdb, string image, IEnumerable<string> commands)
+    {
+        var info = new ProcessStartInfo(gdb) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (string argument in new[] { "-q", "-nx", "-batch" }.Concat(commands.SelectMany(c => new[] { "-ex", c })).Append(image))
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(info)!;
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            var error = process.StandardError.ReadToEndAsync(limit.Token);
+            string output = await process.StandardOutput.ReadToEndAsync(limit.Token);
+            await process.WaitForExitAsync(limit.Token);
+            return (output + await error, process.ExitCode);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("gdb-multiarch did not finish within 90 s.");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using MemGate.Devices;
+using MemGate.Firmware;
+using MemGate.Fuzzing;
+using MemGate.Tests.Cli;
+
+namespace MemGate.Tests.Fuzzing;
+
+/// <summary>The fuzzing loop finds the planted bug from a seed that does not hold it, saves it once, and the printed command replays it.</summary>
+public sealed class FuzzCampaignTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("memgate-fuzz-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [SkippableFact]
+    public void TheCampaignFindsThePlantedCrashAndKeepsWhatFoundCoverage()
+    {
+        Requires.WriteTracking();
+        string corpus = Path.Combine(_dir, "corpus"), crashes = Path.Combine(_dir, "crashes");
+        Directory.CreateDirectory(corpus);
+        File.WriteAllText(Path.Combine(corpus, "seed"), "FAAA");
+        var image = FirmwareReader.Load(FuzzTargetTests.Planted);
+        var campaign = new FuzzCampaign(() => FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), image, new FuzzTargetOptions()),
+            new FuzzCampaignOptions { CorpusDirectory = corpus, CrashDirectory = crashes, Seed = 7, Runs = 2_000_000, Jobs = 2 });
+        using var stop = new CancellationTokenSource();
+        campaign.CrashFound += _ => stop.Cancel();
+        var status = campaign.Run(cancel: stop.Token);
+        var crash = Assert.Single(campaign.Crashes);
+        Assert.StartsWith("write-fault@", crash.Signature);
+        Assert.Equal("FUZ!", System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(crash.File))[..4]);
+        Assert.True(status.Edges >= 5, $"{status.Edges} edges");
+        Assert.True(Directory.GetFiles(corpus).Length >= 3, "inputs reaching 'FU' and 'FUZ' were kept");
+    }
+
+    [SkippableFact]
+    public void TheCliSavesEachCrashOnceAndPrintsACommandThatReplaysIt()
+    {
+        Requires.WriteTracking();
+        string corpus = Path.Combine(_dir, "corpus"), crashes = Path.Combine(_dir, "crashes");
+        Directory.CreateDirectory(corpus);
+        File.WriteAllText(Path.Combine(corpus, "seed"), "FUZZ");
+        var (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", corpus, "--crashes", crashes, "--runs", "200000", "--random", "3");
+        Assert.Equal(120, exit);
+        string file = Assert.Single(Directory.GetFiles(crashes));
+        Assert.Contains($"reproduce: memgate run {FuzzTargetTests.Planted} --device STM32F103 --mmio-input {file}", error);
+        Assert.Contains("1 crash(es)", error);
+        var (replayed, _, replay) = CliRunner.Run("run", FuzzTargetTests.Planted, "--device", "STM32F103", "--mmio-input", file);
+        Assert.Equal(120, replayed);
+        Assert.Contains("write to unmapped memory at 0x30000000", replay);
+    }
+
+    [Fact]
+    public void TheCliSaysWhatIsMissing()
+    {
+        var (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103");
+        Assert.Equal(1, exit);
+        Assert.Contains("--corpus", error);
+        (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--afl");
+        Assert.Equal(1, exit);
+        Assert.Contains("afl-fuzz", error);
+        (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", _dir, "--start-at", "nosuchsymbol");
+        Assert.Equal(1, exit);
+        Assert.Contains("--start-at nosuchsymbol", error);
+    }
+}

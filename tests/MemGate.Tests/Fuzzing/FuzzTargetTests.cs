@@ -1,0 +1,116 @@
+using CsCheck;
+using MemGate.Devices;
+using MemGate.Firmware;
+using MemGate.Fuzzing;
+
+namespace MemGate.Tests.Fuzzing;
+
+/// <summary>
+/// The fuzzing target on firmware with a planted bug (tests/firmware/fuzz/planted.c: "FUZ!" read from
+/// ADC1's data register makes it write to unmapped memory): inputs answer unmodelled reads, runs start
+/// from the snapshot, edges are counted in the engine, crashes carry a signature.
+/// </summary>
+public sealed class FuzzTargetTests
+{
+    internal static string Planted => Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "fuzz", "planted.elf");
+
+    private static FuzzTarget Target(FuzzTargetOptions? options = null) =>
+        FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), FirmwareReader.Load(Planted), options ?? new FuzzTargetOptions());
+
+    [SkippableFact]
+    public void ThePlantedInputCrashesAndOthersDoNotWhateverRanBefore()
+    {
+        Requires.WriteTracking();
+        using var target = Target();
+        ulong parse = FirmwareReader.Load(Planted).Symbols.First(s => s.Name == "parse").Address & ~1UL;
+        for (int round = 0; round < 3; round++)
+        {
+            var crash = target.Execute("FUZ!"u8);
+            Assert.Equal(FuzzRunKind.Crash, crash.Kind);
+            Assert.Matches("^write-fault@0x0800[0-9a-f]{4}$", crash.Signature);
+            Assert.InRange(crash.ProgramCounter, parse, parse + 0x40);
+            Assert.Contains("0x30000000", crash.Reason);
+            var normal = target.Execute("FUZZ"u8);
+            Assert.Equal(FuzzRunKind.Normal, normal.Kind);
+            Assert.Null(normal.Signature);
+            Assert.Equal("exit", normal.Reason);
+            Assert.Equal(FuzzRunKind.Normal, target.Execute([]).Kind);   // no input: the first read ends the run
+        }
+    }
+
+    [SkippableFact]
+    public void EdgesGrowWithEachRightByteAndRepeatExactly()
+    {
+        Requires.WriteTracking();
+        using var target = Target();
+        string Edges(string input)
+        {
+            target.Execute(System.Text.Encoding.ASCII.GetBytes(input));
+            return Convert.ToHexString(target.Edges);
+        }
+        // Each right byte takes another branch: a fuzzer sees every step towards the bug as new coverage.
+        string[] maps = [Edges("xxxx"), Edges("Fxxx"), Edges("FUxx"), Edges("FUZx"), Edges("FUZ!")];
+        Assert.Equal(maps.Length, maps.Distinct().Count());
+        byte[] first = [.. (target.Execute("FUxx"u8) is var _ ? target.Edges : default)];
+        byte[] again = [.. (target.Execute("FUxx"u8) is var _ ? target.Edges : default)];
+        Assert.Equal(first, again);
+    }
+
+    [SkippableFact]
+    public void AStartPointSkipsTheBootAndMustBeReachableWithoutInput()
+    {
+        Requires.WriteTracking();
+        var image = FirmwareReader.Load(Planted);
+        ulong parse = image.Symbols.First(s => s.Name == "parse").Address;
+        using (var target = Target(new FuzzTargetOptions { StartAt = parse }))
+        {
+            Assert.Equal(FuzzRunKind.Crash, target.Execute("FUZ!"u8).Kind);
+            var normal = target.Execute("FUZZ"u8);
+            Assert.Equal(FuzzRunKind.Normal, normal.Kind);
+        }
+        // The store that crashes is only reached with input: starting there cannot work.
+        var error = Assert.Throws<InvalidOperationException>(() => Target(new FuzzTargetOptions { StartAt = 0x0800_0FF0 }));
+        Assert.Contains("input exhausted", error.Message);
+    }
+
+    [SkippableFact]
+    public void ARunThatNeverEndsIsAHang()
+    {
+        Requires.WriteTracking();
+        using var target = FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), null, new FuzzTargetOptions { MaxInstructions = 10_000 });
+        // No image: flash is erased (0xFF: an undefined instruction) or zero; either way not a normal exit.
+        var run = target.Execute("x"u8);
+        Assert.NotEqual(FuzzRunKind.Normal, run.Kind);
+    }
+
+    [Fact]
+    public void CoverageMapFindsExactlyTheRunsWithANewEdgeOrBucket()
+    {
+        // Model: the set of (index, bucket) pairs seen.
+        Gen.Select(Gen.Int[0, 63], Gen.Byte).Array[0, 20].Array[1, 30].Sample(runs =>
+        {
+            var map = new CoverageMap();
+            var seen = new HashSet<(int, byte)>();
+            var edges = new HashSet<int>();
+            foreach (var run in runs)
+            {
+                var bytes = new byte[FuzzTarget.MapSize];
+                foreach (var (index, count) in run)
+                {
+                    bytes[index] = count;
+                }
+                bool expected = false;
+                for (int i = 0; i < 64; i++)
+                {
+                    if (bytes[i] != 0)
+                    {
+                        expected |= seen.Add((i, CoverageMap.Bucket(bytes[i])));
+                        edges.Add(i);
+                    }
+                }
+                Assert.Equal(expected, map.Add(bytes));
+                Assert.Equal(edges.Count, map.Edges);
+            }
+        });
+    }
+}
