@@ -29,7 +29,9 @@ internal static class RunCommand
         var json = new Option<bool>("--json") { Description = "Print each run's summary (or fault) as one JSON line on stderr (JSON Lines); stdout stays the firmware's." };
         var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports; on other devices, every unmodelled register, as memgate fuzz does) from this file's bytes, in order; the run ends with 'input exhausted' when they run out." };
         var stopAt = new Option<string[]>("--stop-at") { Description = "End the run when execution reaches this symbol or address (before it runs); exit 0, reason 'reached NAME'. May be given more than once.", AllowMultipleArgumentsPerToken = false };
-        var coverage = new Option<string?>("--coverage") { Description = "Write the start address of every basic block executed to this file, one hex address per line (sorted); the summary counts them." };
+        var coverage = new Option<string?>("--coverage") { Description = "Write the start address of every basic block executed to this file, one hex address per line (sorted), or as drcov (see --coverage-format); the summary counts them." };
+        var coverageFormat = new Option<string?>("--coverage-format") { Description = "text (one hex address per line) or drcov (DynamoRIO's format, for Lighthouse and other disassembler plug-ins); default: drcov for a file ending in .drcov, else text." };
+        coverageFormat.AcceptOnlyFromAmong("text", "drcov");
         var gdb = new Option<string?>("--gdb") { Description = "Serve GDB's remote protocol on [HOST:]PORT (default host 127.0.0.1; QEMU's tcp::PORT works too): 'target remote :PORT' in gdb-multiarch." };
         var gdbWait = new Option<bool>("--gdb-wait") { Description = "With --gdb: stop at the reset vector until a debugger attaches (QEMU's -S); otherwise the firmware runs until one does." };
         var gdbContinue = new Option<bool>("--gdb-continue-on-detach") { Description = "With --gdb: when the debugger detaches or disconnects, let the firmware run on (otherwise the run ends there, exit code 130)." };
@@ -37,7 +39,7 @@ internal static class RunCommand
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
             "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, gdb, gdbWait, gdbContinue, shared, runs, json,
+            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue, shared, runs, json,
         };
         var consoleOptions = RunConsole.AddOptions(command);
         var dumpOptions = RunStateDump.AddOptions(command);
@@ -109,7 +111,17 @@ internal static class RunCommand
             }
             void WriteCoverage()
             {
-                if (coverageFile is not null)
+                if (coverageFile is null)
+                {
+                    return;
+                }
+                bool drcov = (parse.GetValue(coverageFormat) ?? (coverageFile.EndsWith(".drcov", StringComparison.OrdinalIgnoreCase) ? "drcov" : "text")) == "drcov";
+                if (drcov)
+                {
+                    OutputFile.Write(coverageFile, stream => Fuzzing.DrcovCoverage.Write(stream, machine.CoveredBlockSizes, machine.Memory.Main.Regions,
+                        parse.GetValue(firmware) is { } imagePath ? Path.GetFileName(imagePath) : null));
+                }
+                else
                 {
                     OutputFile.WriteAllText(coverageFile, string.Concat(machine.CoveredBlocks.Order().Select(a => $"0x{a:x}\n")));
                 }

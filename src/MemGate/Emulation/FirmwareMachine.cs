@@ -48,7 +48,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private readonly Dictionary<ulong, ulong?> _returns = [];
     private string? _reached;   // the stop point this run ended at
     private ulong? _passStop;   // a stop point Continue starts at, not to stop at again before it runs
-    private HashSet<ulong>? _coverage;
+    private Dictionary<ulong, uint>? _coverage;   // block address -> its size in bytes
     private ulong? _newBlock;   // the block just entered, when it was new to the coverage
     private ulong _callbackPc;
     private EmulationFault? _fault;
@@ -302,7 +302,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     public void CollectCoverage() => _coverage ??= [];
 
     /// <summary>The basic blocks executed since <see cref="CollectCoverage"/>, by start address (empty when not collecting).</summary>
-    public IReadOnlyCollection<ulong> CoveredBlocks => (IReadOnlyCollection<ulong>?)_coverage ?? [];
+    public IReadOnlyCollection<ulong> CoveredBlocks => (IReadOnlyCollection<ulong>?)_coverage?.Keys ?? [];
+
+    /// <summary>The basic blocks executed since <see cref="CollectCoverage"/> with their sizes in bytes (as the engine translated them).</summary>
+    public IReadOnlyDictionary<ulong, uint> CoveredBlockSizes => (IReadOnlyDictionary<ulong, uint>?)_coverage ?? new Dictionary<ulong, uint>();
 
     /// <summary>Saves memory, every CPU register and the machine's models, to come back to with <see cref="Restore"/>.</summary>
     /// <exception cref="NotSupportedException">The kernel cannot track memory writes (see <see cref="GuestSnapshot.Take"/>).</exception>
@@ -762,7 +765,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             // The machine's own pages (the halt page, its exception-entry code) are not the firmware's blocks.
             bool firmware = address - machine._haltAddress >= machine.Granule && address - machine._machineCodeAddress >= machine.Granule;
-            machine._newBlock = firmware && machine._coverage?.Add(address) == true ? address : null;
+            machine._newBlock = firmware && machine._coverage?.TryAdd(address, machine._engine.BlockSize) == true ? address : null;
             machine.SyncTime();
             machine.HostBlockEntered(address, firmware);   // UART input, block trace (FirmwareMachine.Host.cs)
             if (machine._stepping)

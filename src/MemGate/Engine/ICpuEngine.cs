@@ -36,6 +36,9 @@ public interface ICpuEngine : IDisposable
     /// <summary>The instructions of the block last entered (valid in <see cref="ICpuEngineEvents.BlockEntered"/>).</summary>
     uint BlockInstructions { get; }
 
+    /// <summary>The size in bytes of the block last entered (valid in <see cref="ICpuEngineEvents.BlockEntered"/>).</summary>
+    uint BlockSize { get; }
+
     /// <summary>Sends the engine's events to <paramref name="events"/> (once, before the first mapping or run).</summary>
     void Attach(ICpuEngineEvents events);
 

@@ -109,6 +109,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public uint BlockInstructions => _counter->BlockCount;
 
+    /// <inheritdoc/>
+    public uint BlockSize => _counter->BlockSize;
+
     private nint Handle => _handle.DangerousGetHandle();
 
     private nint Self => GCHandle.ToIntPtr(_pins[0]);

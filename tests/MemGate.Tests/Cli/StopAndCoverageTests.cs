@@ -57,6 +57,35 @@ public sealed class StopAndCoverageTests
     }
 
     [Fact]
+    public void Drcov_coverage_holds_the_same_blocks_with_their_sizes_for_disassembler_plugins()
+    {
+        string folder = Directory.CreateTempSubdirectory("memgate-drcov").FullName;
+        string text = Path.Combine(folder, "blocks.txt"), drcov = Path.Combine(folder, "blocks.drcov");
+        Assert.Equal(3, CliRunner.Run("run", Printf, "--device", "STM32F103", "--coverage", text).Exit);
+        Assert.Equal(3, CliRunner.Run("run", Printf, "--device", "STM32F103", "--coverage", drcov).Exit);
+        var expected = File.ReadAllLines(text).Select(l => Convert.ToUInt64(l, 16)).Order().ToList();
+
+        byte[] file = File.ReadAllBytes(drcov);
+        int tableAt = System.Text.Encoding.ASCII.GetString(file).IndexOf("BB Table: ", StringComparison.Ordinal);
+        string[] header = System.Text.Encoding.ASCII.GetString(file, 0, tableAt).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("DRCOV VERSION: 2", header[0]);
+        Assert.Equal("Module Table: version 2, count 1", header[2]);
+        Assert.Equal(" 0, 0x0000000008000000, 0x0000000008020000, 0x0000000000000000, 0x00000000, 0x00000000, printf.elf", header[4]);   // flash, named as the image
+        int lineEnd = Array.IndexOf(file, (byte)'\n', tableAt);
+        int count = int.Parse(System.Text.Encoding.ASCII.GetString(file, tableAt + 10, lineEnd - tableAt - 10).Split(' ')[0]);
+        Assert.Equal(expected.Count, count);
+        Assert.Equal(lineEnd + 1 + 8 * count, file.Length);
+        var blocks = Enumerable.Range(0, count).Select(i => file.AsSpan(lineEnd + 1 + 8 * i, 8).ToArray())
+            .Select(r => (Address: 0x0800_0000UL + BitConverter.ToUInt32(r, 0), Size: BitConverter.ToUInt16(r, 4), Module: BitConverter.ToUInt16(r, 6))).ToList();
+        Assert.Equal(expected, blocks.Select(b => b.Address).ToList());
+        Assert.All(blocks, b => Assert.True(b.Size is >= 2 and < 0x1000 && b.Module == 0, $"0x{b.Address:x}: size {b.Size}, module {b.Module}"));
+
+        var (exit, _, error) = CliRunner.Run("run", Printf, "--device", "STM32F103", "--coverage", text, "--coverage-format", "lcov");
+        Assert.Equal(2, exit);
+        Assert.Contains("lcov", error);
+    }
+
+    [Fact]
     public void An_unknown_stop_symbol_is_refused_with_the_closest_name()
     {
         var (exit, _, error) = CliRunner.Run("run", Printf, "--device", "STM32F103", "--stop-at", "mainx");
