@@ -475,17 +475,22 @@ internal sealed class GdbSession
             return "E45";
         }
         var register = _target.Registers[number];
-        ulong value;
+        Span<byte> bytes = stackalloc byte[Math.Max(8, register.Bits / 8)];
         try
         {
-            value = register.Type == "code_ptr" ? _machine.ProgramCounter : _machine.ReadRegister(register.EngineId);
+            if (register.Bits > 64)
+            {
+                _machine.ReadRegister(register.EngineId, bytes);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes, register.Type == "code_ptr" ? _machine.ProgramCounter : _machine.ReadRegister(register.EngineId));
+            }
         }
         catch (Engine.CpuEngineException)
         {
             return new string('x', register.Bits / 4);   // the engine cannot read it: unavailable
         }
-        Span<byte> bytes = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
         return Convert.ToHexStringLower(bytes[..(register.Bits / 8)]);
     }
 
@@ -501,9 +506,14 @@ internal sealed class GdbSession
         {
             throw new FormatException($"Register {register.Name} takes {register.Bits / 8} bytes.");
         }
+        if (register.Bits > 64)
+        {
+            _machine.WriteRegister(register.EngineId, bytes);
+            return;
+        }
         Span<byte> wide = stackalloc byte[8];
         wide.Clear();
-        bytes.AsSpan(0, Math.Min(8, bytes.Length)).CopyTo(wide);
+        bytes.CopyTo(wide);
         ulong value = BinaryPrimitives.ReadUInt64LittleEndian(wide);
         if (register.Type == "code_ptr")
         {

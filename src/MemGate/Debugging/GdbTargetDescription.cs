@@ -127,6 +127,8 @@ internal sealed class GdbTargetDescription
             .Append(new GdbRegister("sp", 64, Unicorn.Arm64RegSp, "data_ptr"))
             .Append(new GdbRegister("pc", 64, Unicorn.Arm64RegPc, "code_ptr"))
             .Append(new GdbRegister("cpsr", 32, Unicorn.Arm64RegPstate)).ToArray();
-        return new GdbTargetDescription("aarch64", [new("org.gnu.gdb.aarch64.core", core)]);
+        var fpu = Enumerable.Range(0, 32).Select(i => new GdbRegister($"v{i}", 128, Unicorn.Arm64RegQ0 + i, "uint128"))
+            .Append(new GdbRegister("fpsr", 32, Unicorn.Arm64RegFpsr)).Append(new GdbRegister("fpcr", 32, Unicorn.Arm64RegFpcr)).ToArray();
+        return new GdbTargetDescription("aarch64", [new("org.gnu.gdb.aarch64.core", core), new("org.gnu.gdb.aarch64.fpu", fpu)]);
     }
 }

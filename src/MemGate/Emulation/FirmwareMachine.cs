@@ -583,6 +583,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     internal void WriteRegister(int id, ulong value) => SetRegister(id, value);
 
+    internal void ReadRegister(int id, Span<byte> value) => _engine.ReadRegister(id, value);
+
+    internal void WriteRegister(int id, ReadOnlySpan<byte> value) => _engine.WriteRegister(id, value);
+
     /// <summary>The program counter.</summary>
     private protected ulong ReadPc() => Register(ProgramCounterRegister);
 

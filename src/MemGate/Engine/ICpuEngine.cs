@@ -58,6 +58,12 @@ public interface ICpuEngine : IDisposable
     /// <summary>Writes a register by the engine's id.</summary>
     void WriteRegister(int id, ulong value);
 
+    /// <summary>Reads a register wider than 64 bits (a 128-bit vector register) by the engine's id into <paramref name="value"/> (little-endian, as wide as the register).</summary>
+    void ReadRegister(int id, Span<byte> value);
+
+    /// <summary>Writes a register wider than 64 bits from <paramref name="value"/> (little-endian, as wide as the register).</summary>
+    void WriteRegister(int id, ReadOnlySpan<byte> value);
+
     /// <summary>Reads guest memory as the CPU sees it (MMIO included); false when part of the range is not mapped.</summary>
     bool TryReadMemory(ulong address, Span<byte> destination);
 

@@ -161,6 +161,31 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     public void WriteRegister(int id, ulong value) => Check(Unicorn.RegWrite(Handle, id, value), $"uc_reg_write({id})");
 
     /// <inheritdoc/>
+    public void ReadRegister(int id, Span<byte> value)
+    {
+        // Unicorn writes as many bytes as the register has: read into room for the widest (512-bit) and copy.
+        Span<byte> room = stackalloc byte[64];
+        room.Clear();
+        fixed (byte* p = room)
+        {
+            Check(Unicorn.RegRead(Handle, id, p), $"uc_reg_read({id})");
+        }
+        room[..Math.Min(value.Length, room.Length)].CopyTo(value);
+    }
+
+    /// <inheritdoc/>
+    public void WriteRegister(int id, ReadOnlySpan<byte> value)
+    {
+        Span<byte> room = stackalloc byte[64];
+        room.Clear();
+        value[..Math.Min(value.Length, room.Length)].CopyTo(room);
+        fixed (byte* p = room)
+        {
+            Check(Unicorn.RegWrite(Handle, id, p), $"uc_reg_write({id})");
+        }
+    }
+
+    /// <inheritdoc/>
     public bool TryReadMemory(ulong address, Span<byte> destination)
     {
         fixed (byte* p = destination)

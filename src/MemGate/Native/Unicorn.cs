@@ -54,6 +54,9 @@ internal static unsafe partial class Unicorn
     public const int Arm64RegX1 = 200;
     public const int Arm64RegPc = 260;
     public const int Arm64RegPstate = 265;
+    public const int Arm64RegQ0 = 104;   // Q0-Q31 follow in order (128-bit)
+    public const int Arm64RegFpcr = 291;
+    public const int Arm64RegFpsr = 292;
     public const int Arm64RegCpacrEl1 = 261;
     public const int Arm64RegElrEl1 = 267;
     public const int Arm64RegSpEl0 = 270;
@@ -168,6 +171,12 @@ internal static unsafe partial class Unicorn
 
     [LibraryImport(Library, EntryPoint = "uc_reg_read")]
     public static partial int RegRead(nint engine, int register, ref Arm64SystemRegister value);
+
+    [LibraryImport(Library, EntryPoint = "uc_reg_read")]
+    public static partial int RegRead(nint engine, int register, byte* value);
+
+    [LibraryImport(Library, EntryPoint = "uc_reg_write")]
+    public static partial int RegWrite(nint engine, int register, byte* value);
 
     [LibraryImport(Library, EntryPoint = "uc_reg_write")]
     public static partial int RegWrite(nint engine, int register, in Arm64SystemRegister value);

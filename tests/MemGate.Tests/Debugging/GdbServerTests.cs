@@ -32,7 +32,9 @@ public sealed class GdbServerTests
     [SkippableTheory]
     [InlineData("debugme-m3.elf", "STM32F103", "r4")]
     [InlineData("debugme-rv32.elf", "RV32", "s1")]
+    [InlineData("debugme-rv64.elf", "RV64", "s1")]
     [InlineData("debugme-a53.elf", "CortexA53", "x19")]
+    [InlineData("debugme-a53.elf", "CortexA53", "v3")]
     public async Task GdbMultiarchDebugsTheFirmwareAsOnQemu(string image, string device, string register)
     {
         string gdb = Requires.Program("gdb-multiarch");
@@ -43,7 +45,7 @@ public sealed class GdbServerTests
             "set pagination off", "set confirm off", $"target remote 127.0.0.1:{port}",
             "break main", "continue",
             "next", "step", "info locals", "finish",
-            $"set ${register} = 0x1234abcd", "maintenance flush register-cache", $"printf \"reg=%x\\n\", ${register}",
+            $"set ${register} = 0x1234abcd", "maintenance flush register-cache", $"p/x ${register}",
             "watch total", "continue", "delete",
             "set var total = 90", "printf \"total=%d\\n\", total",
             "continue",
@@ -54,7 +56,7 @@ public sealed class GdbServerTests
         Assert.Contains("Breakpoint 1, main () at", output);
         Assert.Contains("add (a=0, b=0) at", output);        // stepped into the call
         Assert.Contains("sum = 0", output);                   // a local read through memory and the frame
-        Assert.Contains("reg=1234abcd", output);              // a register written and read back from the server
+        Assert.Contains("= 0x1234abcd", output);              // a register written and read back from the server (v3: 128 bits)
         Assert.Matches(@"Old value = 0\s+New value = 1", output);   // the watchpoint fired on the store of 0 + 1
         Assert.Contains("total=90", output);
         Assert.Contains("exited with code 0143", output);     // 90 + 2 + 3 + 4 = 99, through memory the debugger wrote

@@ -220,6 +220,8 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public void MapMmio(ulong address, ulong size, IMmioHandler handler) => inner.MapMmio(address, size, handler);
         public ulong ReadRegister(int id) => inner.ReadRegister(id);
         public void WriteRegister(int id, ulong value) => inner.WriteRegister(id, value);
+        public void ReadRegister(int id, Span<byte> value) => inner.ReadRegister(id, value);
+        public void WriteRegister(int id, ReadOnlySpan<byte> value) => inner.WriteRegister(id, value);
         public bool TryReadMemory(ulong address, Span<byte> destination) => inner.TryReadMemory(address, destination);
         public void WriteMemory(ulong address, ReadOnlySpan<byte> source) => inner.WriteMemory(address, source);
 

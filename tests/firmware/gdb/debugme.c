@@ -1,7 +1,7 @@
 /*
  * A program to debug: the GDB server tests break at main, step into add, read and change `total`,
  * watch it, and continue to the exit code (10 unless the debugger changed something). Built -O0 -g
- * for the Cortex-M3 (STM32F103, semihosting exit), RV32 virt (SiFive test device) and Cortex-A53 virt
+ * for the Cortex-M3 (STM32F103, semihosting exit), RV32 and RV64 virt (SiFive test device) and Cortex-A53 virt
  * (semihosting exit); build.sh.
  */
 #include <stdint.h>
