@@ -47,7 +47,7 @@ public static class CliApp
     public const int Interrupted = 130;
 
     /// <summary>Builds the command tree.</summary>
-    public static RootCommand BuildRoot(TextWriter output, TextWriter error)
+    public static RootCommand BuildRoot(TextWriter output, TextWriter error, CliInput? input = null)
     {
         var root = new RootCommand("MemGate: guest memory for IoT firmware emulation, backed by real Linux memory.");
         root.Add(ListCommand.Create(output, error));
@@ -61,20 +61,23 @@ public static class CliApp
         root.Add(ImportCommand.Create(output, error));
         root.Add(SvdCommand.Create(output, error));
         root.Add(ImageCommand.Create(output, error));
-        root.Add(RunCommand.Create(output, error));
+        root.Add(RunCommand.Create(output, error, input));
         root.Add(FuzzCommand.Create(output, error));
         root.Add(ProcessCommand.Create(output, error));
         root.Add(AllocateCommand.Create(output, error));
         return root;
     }
 
-    /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams; returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <summary>Parses and runs <paramref name="args"/>, writing to the given streams; returns the exit code. <c>run</c> reads no console input.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error) => Run(args, output, error, CliInput.None);
+
+    /// <summary>Parses and runs <paramref name="args"/>; <c>run</c> feeds <paramref name="input"/> to the console UART (standard input for the <c>memgate</c> command).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error, CliInput input)
     {
         error = new BestEffortWriter(error);
         return Guard(error, () =>
         {
-            var root = BuildRoot(output, error);
+            var root = BuildRoot(output, error, input);
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {

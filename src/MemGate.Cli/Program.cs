@@ -1,3 +1,3 @@
 using MemGate.Cli;
 
-return CliApp.Run(args, Console.Out, Console.Error);
+return CliApp.Run(args, Console.Out, Console.Error, CliInput.Standard());

@@ -13,7 +13,7 @@ namespace MemGate.Cli.Commands;
 /// <summary><c>memgate run [FIRMWARE] --device DEVICE</c>: loads an image (or runs what the device's files load) and runs it on Unicorn on MemGate memory; UART output to stdout.</summary>
 internal static class RunCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, CliInput? input = null)
     {
         var firmware = new Argument<string?>("firmware")
         {
@@ -41,6 +41,9 @@ internal static class RunCommand
         {
             firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue, shared, runs, json,
         };
+        var consoleOptions = RunConsole.AddOptions(command);
+        var dumpOptions = RunStateDump.AddOptions(command);
+        var traceOptions = RunTraces.AddOptions(command);
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
             double seconds = parse.GetValue(timeout);
@@ -71,15 +74,18 @@ internal static class RunCommand
             }
             // Before the machine exists: an image for another CPU would otherwise run a few wrong instructions and "exit".
             image?.CheckRunsOn(description);
-            var input = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
-            if (input is not null && !description.TakesMmioInput)
+            var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
+            if (mmio is not null && !description.TakesMmioInput)
             {
                 description = description.WithUnmodelled(UnmodelledPolicy.Input);   // as `memgate fuzz` ran it: every unmodelled read takes input
             }
-            if (input is null && description.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && (r.Unmodelled ?? description.Unmodelled) == UnmodelledPolicy.Input) is { } fed)
+            if (mmio is null && description.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && (r.Unmodelled ?? description.Unmodelled) == UnmodelledPolicy.Input) is { } fed)
             {
                 throw new CommandInputException($"Device '{description.Name}' serves unmodelled reads of region '{fed.Name}' from MMIO input (Fuzzware's model): give one with --mmio-input FILE.");
             }
+            var dump = RunStateDump.Open(parse, dumpOptions, description);
+            using var console = RunConsole.Open(parse, consoleOptions, input ?? CliInput.None);
+            using var traces = RunTraces.Open(parse, traceOptions);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
             using var machine = FirmwareMachine.Create(description, output, new FirmwareMachineOptions
             {
@@ -87,7 +93,8 @@ internal static class RunCommand
                 Trace = trace,
                 ErrorOutput = error,
                 Backing = parse.GetValue(shared) ? SharedMemoryBackingProvider.Instance : null,
-                MmioInput = input,
+                MmioInput = mmio,
+                SerialOutputs = console.Outputs,
             });
             if (image is not null)
             {
@@ -128,6 +135,8 @@ internal static class RunCommand
                         $"memgate ps link --source {Environment.ProcessId} --address 0x{host:x} --size {region.Size} --target PID");
                 }
             }
+            traces.Start(machine, description, error);
+            console.Connect(machine, error);   // last: a terminal goes raw only once nothing else can fail
             using var snapshot = count > 1 ? GuestSnapshot.Take(machine.Memory.Main) : null;
             using var debugger = gdbEndpoint is not null ? RunDebugger.Listen(gdbEndpoint, parse.GetValue(gdbWait), parse.GetValue(gdbContinue), error) : null;
             int status = CliApp.Success;
@@ -160,6 +169,8 @@ internal static class RunCommand
                                 new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Default.RunReport)
                             : $"memgate run: {fault.Message}{(function is not null ? $" (in {function})" : "")}");
                         WriteCoverage();
+                        machine.FlushTraces();
+                        dump.Write(machine, error, asJson);
                         return CliApp.GuestFault;
                     }
                     output.Flush();
@@ -174,6 +185,8 @@ internal static class RunCommand
                             $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{covered}{restored}{(result.Outcome is RunOutcome.Exit or RunOutcome.Reached ? "" : $" (exit code {status})")}");
                 }
                 WriteCoverage();
+                machine.FlushTraces();
+                dump.Write(machine, error, asJson);
             }
             finally
             {

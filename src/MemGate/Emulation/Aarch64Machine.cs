@@ -81,7 +81,26 @@ public sealed class Aarch64Machine : FirmwareMachine
         });
     }
 
-    private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
+    private protected override void Loaded(Firmware.FirmwareImage image)
+    {
+        _semihosting.CommandLine = image.File;
+        // ERETs of the image, for the exception trace (the engine runs them itself).
+        foreach (var segment in image.Segments)
+        {
+            var data = segment.Data;
+            for (int i = 0; i + 4 <= data.Length; i += 4)
+            {
+                if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i)) == Eret)
+                {
+                    AddExceptionReturnSite(segment.Address + (ulong)i);
+                }
+            }
+        }
+    }
+
+    private const uint Eret = 0xD69F_03E0;
+
+    private readonly Stack<(ulong Number, string Name)> _tracedEntries = new();   // the exception trace's entries an ERET returns from
 
     private protected override object? SaveModels() => (base.SaveModels(), _timer.State);
 
@@ -133,6 +152,7 @@ public sealed class Aarch64Machine : FirmwareMachine
     // Unicorn's A53 also has EL2 and EL3: SCR_EL3.RW makes EL1 AArch64, or ERET to EL1 or EL0 would be an illegal return.
     private protected override ulong Reset()
     {
+        _tracedEntries.Clear();
         Peripherals.Reset();
         _timer.Reset();
         SetRegister(Unicorn.Arm64RegPstate, PstateEl1h);
@@ -200,6 +220,12 @@ public sealed class Aarch64Machine : FirmwareMachine
 
     private protected override void InstructionReached(ulong address)
     {
+        if (IsTracedReturnSite(address))
+        {
+            var (number, name) = _tracedEntries.TryPop(out var entry) ? entry : (0UL, "eret");
+            TraceExceptionReturn(number, name, Register(Unicorn.Arm64RegElrEl1));
+            return;
+        }
         // FPEN 0b01 traps EL0 only; 0b00 and 0b10 trap EL0 and EL1 (D17.2.30).
         bool trapped = _fpEnable switch { 3 => false, 1 => CurrentEl == 0, _ => true };
         if (trapped)
@@ -338,6 +364,43 @@ public sealed class Aarch64Machine : FirmwareMachine
         }
         SetRegister(Unicorn.Arm64RegPstate, PstateEl1h);
         SetSystemRegister(3, 0, 4, 0, 0, pstate & 0xFFFF_FFFF);   // SPSR_EL1; the write also makes Unicorn recompute its cached EL
-        SetRegister(Unicorn.Arm64RegPc, Register(Unicorn.Arm64RegVbarEl1) + group + 0x80 * (ulong)kind);
+        ulong vector = Register(Unicorn.Arm64RegVbarEl1) + group + 0x80 * (ulong)kind;
+        if (IsTracingExceptions)
+        {
+            string name = kind == VectorKind.Synchronous && syndrome is { } s ? $"synchronous(EC=0x{s >> 26:x2})" : kind.ToString().ToLowerInvariant();
+            _tracedEntries.Push(((ulong)kind, name));
+            TraceExceptionEntry((ulong)kind, name, returnAddress, vector);
+        }
+        SetRegister(Unicorn.Arm64RegPc, vector);
+    }
+
+    private protected override IEnumerable<RegisterState> ExtraStateRegisters() =>
+    [
+        new("ELR_EL1", Register(Unicorn.Arm64RegElrEl1), 8),
+        new("ESR_EL1", Register(Unicorn.Arm64RegEsrEl1), 8),
+        new("FAR_EL1", Register(Unicorn.Arm64RegFarEl1), 8),
+        new("VBAR_EL1", Register(Unicorn.Arm64RegVbarEl1), 8),
+    ];
+
+    // GIC interrupt IDs: 0-15 SGIs, 16-31 PPIs (the timers: 27 virtual, 30 physical), 32 and up SPIs.
+    private protected override InterruptState InterruptControllerState()
+    {
+        var (enabled, pending, active) = (new List<int>(), new List<int>(), new List<int>());
+        for (int id = 0; id < Gicv2.Lines; id++)
+        {
+            if (_gic.IsEnabled(id))
+            {
+                enabled.Add(id);
+            }
+            if (_gic.IsPending(id))
+            {
+                pending.Add(id);
+            }
+            if (_gic.IsActive(id))
+            {
+                active.Add(id);
+            }
+        }
+        return new InterruptState("GICv2", active.Count == 0 ? null : active[^1], enabled, pending, active);
     }
 }

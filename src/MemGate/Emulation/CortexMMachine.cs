@@ -482,6 +482,7 @@ public sealed class CortexMMachine : FirmwareMachine
         }
         Nvic.Enter(number);
         ulong handler = main.ReadUInt32(new GuestAddress(Nvic.VectorTable + 4 * (ulong)number));
+        TraceExceptionEntry((ulong)number, ExceptionName(number), returnAddress & ~1UL, handler & ~1UL);
         if (process)
         {
             // Still in thread mode: Unicorn switches the banked SP on a CONTROL write only there.
@@ -548,7 +549,8 @@ public sealed class CortexMMachine : FirmwareMachine
         bool process = (excReturn & 0xF) == 0xC;   // 0xFFFFFFFD, bit 0 cleared by the branch
         bool extended = (excReturn & ExcReturnBasicFrame) == 0;
         var main = Memory.Main;
-        Nvic.Leave((int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF));
+        int leaving = (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
+        Nvic.Leave(leaving);
         ulong frame = Reg32(process ? Unicorn.ArmRegPsp : Unicorn.ArmRegSp);
         Span<uint> v = stackalloc uint[8];
         for (int i = 0; i < 8; i++)
@@ -584,6 +586,7 @@ public sealed class CortexMMachine : FirmwareMachine
             SetRegister(Unicorn.ArmRegIpsr, v[7] & 0x1FF);
         }
         GoThroughClrex(v[6]);
+        TraceExceptionReturn((ulong)leaving, ExceptionName(leaving), v[6] & ~1UL);
         int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
         if (next != 0)
         {
@@ -611,4 +614,49 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     private uint Reg32(int id) => (uint)Register(id);
+
+    private static string ExceptionName(int number) => number switch
+    {
+        1 => "Reset",
+        2 => "NMI",
+        Nvic.HardFault => "HardFault",
+        Nvic.MemManage => "MemManage",
+        Nvic.BusFault => "BusFault",
+        Nvic.UsageFault => "UsageFault",
+        Nvic.SvCall => "SVCall",
+        12 => "DebugMonitor",
+        Nvic.PendSv => "PendSV",
+        Nvic.SysTick => "SysTick",
+        >= Nvic.FirstExternal => $"IRQ{number - Nvic.FirstExternal}",
+        _ => "reserved",
+    };
+
+    private protected override IEnumerable<RegisterState> ExtraStateRegisters() =>
+    [
+        new("FAULTMASK", Reg32(Unicorn.ArmRegFaultmask), 4),
+        new("IPSR", Reg32(Unicorn.ArmRegIpsr) & 0x1FF, 4),
+    ];
+
+    // NVIC exception numbers: 1-15 the system exceptions, 16 + n external interrupt n.
+    private protected override InterruptState InterruptControllerState()
+    {
+        var (enabled, pending, active) = (new List<int>(), new List<int>(), new List<int>());
+        for (int exception = 1; exception < Nvic.FirstExternal + Nvic.ExternalInterrupts; exception++)
+        {
+            if (exception >= Nvic.FirstExternal && Nvic.IsEnabled(exception))
+            {
+                enabled.Add(exception);
+            }
+            if (Nvic.IsPending(exception))
+            {
+                pending.Add(exception);
+            }
+            if (Nvic.IsActive(exception))
+            {
+                active.Add(exception);
+            }
+        }
+        int ipsr = (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
+        return new InterruptState("NVIC", ipsr == 0 ? null : ipsr, enabled, pending, active);
+    }
 }

@@ -35,6 +35,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // code is mapped there (a fetch fault would come first). A page no region uses gets "branch to self"
     // instructions for that.
     private ulong _haltAddress;
+    private ulong? _haltedFrom;   // where the PC was when the run was sent to the halt page
     private nint _haltPage;
 
     private readonly ICpuEngine _engine;
@@ -162,7 +163,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         PeripheralSet peripherals;
         try
         {
-            peripherals = PeripheralRegistry.Default.Build(device, new PeripheralContext(device, output), architectural);
+            peripherals = PeripheralRegistry.Default.Build(device, new PeripheralContext(device, output) { SerialOutputs = options.SerialOutputs }, architectural);
             memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions
             {
                 BaseDirectory = options.BaseDirectory, Models = peripherals.Blocks, Trace = options.Trace, Backing = options.Backing, Registers = registers,
@@ -384,9 +385,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 break;
             }
             SyncTime();
-            if (!WakeUp(pc, out start))
+            if (!WakeUp(pc, out start) && !AwaitSerialInput(pc, out start))
             {
-                idle = $"idle: the CPU waits for an interrupt (WFI, PC 0x{pc:X8}) that nothing will raise";
+                idle = _stopRequested || (timeout is not null && clock.Elapsed >= timeout.Value) ? null
+                    : $"idle: the CPU waits for an interrupt (WFI, PC 0x{pc:X8}) that nothing will raise";
                 break;
             }
         }
@@ -615,6 +617,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private void Halt()
     {
+        ulong pc = ReadPc();
+        if (pc - _haltAddress >= Granule)
+        {
+            _haltedFrom = pc;   // for a state dump after the run (FirmwareMachine.Host.cs)
+        }
         _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_haltAddress));
         _engine.Stop();
     }
@@ -764,12 +771,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             bool firmware = address - machine._haltAddress >= machine.Granule && address - machine._machineCodeAddress >= machine.Granule;
             machine._newBlock = firmware && machine._coverage?.TryAdd(address, machine._engine.BlockSize) == true ? address : null;
             machine.SyncTime();
+            machine.HostBlockEntered(address, firmware);   // UART input, block trace (FirmwareMachine.Host.cs)
             if (machine._stepping)
             {
                 return 0;   // a debugger's step takes no interrupt
             }
             machine.BlockEntered(address);
-            return machine.NextEvent();
+            return Math.Min(machine.NextEvent(), machine.BlockReportInterval);
         }
 
         public void Interrupt(uint number)

@@ -23,6 +23,9 @@ public sealed record FirmwareMachineOptions
     /// <summary>Where guest RAM and flash come from; <see cref="SharedMemoryBackingProvider"/> makes them memfds other processes can map (<c>memgate ps link</c>).</summary>
     public IBackingProvider? Backing { get; init; }
 
+    /// <summary>UARTs whose transmitted bytes go somewhere else than the machine's output (a socket), by peripheral name.</summary>
+    public IReadOnlyDictionary<string, TextWriter>? SerialOutputs { get; init; }
+
     /// <summary>Makes the CPU engine for a device; default: Unicorn's for the device's CPU (tests may bring another).</summary>
     internal Func<DeviceDescription, ICpuEngine>? EngineFactory { get; init; }
 }

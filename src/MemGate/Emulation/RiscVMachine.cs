@@ -240,6 +240,10 @@ public sealed class RiscVMachine : FirmwareMachine
     // Trap entry in machine mode (privileged spec 3.1.6): mepc, mcause, mtval, MPIE = MIE, MIE = 0, MPP = M, PC = mtvec.
     private void Trap(ulong pc, ulong cause, ulong mstatus, ulong value)
     {
+        bool interruptCause = (cause >> (_xlen - 1)) != 0;
+        ulong code = cause & ~(1UL << (_xlen - 1));
+        ulong vector = Register(Unicorn.RiscvRegMtvec);
+        TraceExceptionEntry(code, CauseName(interruptCause, code), pc, (vector & ~3UL) + ((vector & 3) == 1 && interruptCause ? 4 * (code & 0xFF) : 0));
         SetRegister(Unicorn.RiscvRegMepc, pc);
         SetRegister(Unicorn.RiscvRegMcause, cause);
         SetRegister(Unicorn.RiscvRegMtval, value);
@@ -259,9 +263,14 @@ public sealed class RiscVMachine : FirmwareMachine
             var data = segment.Data;
             for (int i = 0; i + 4 <= data.Length; i += 2)
             {
-                if (IsMipAccess(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i))) && _mipHooks.Add(segment.Address + (ulong)i))
+                uint word = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i));
+                if (IsMipAccess(word) && _mipHooks.Add(segment.Address + (ulong)i))
                 {
                     HookInstruction(segment.Address + (ulong)i);
+                }
+                if (word == Mret && i % 4 == 0)
+                {
+                    AddExceptionReturnSite(segment.Address + (ulong)i);
                 }
             }
         }
@@ -272,6 +281,13 @@ public sealed class RiscVMachine : FirmwareMachine
 
     private protected override void InstructionReached(ulong address)
     {
+        if (IsTracedReturnSite(address))
+        {
+            ulong cause = Register(Unicorn.RiscvRegMcause);
+            bool interruptCause = (cause >> (_xlen - 1)) != 0;
+            TraceExceptionReturn(cause & ~(1UL << (_xlen - 1)), CauseName(interruptCause, cause & ~(1UL << (_xlen - 1))), Register(Unicorn.RiscvRegMepc));
+            return;
+        }
         uint instruction = ReadInstruction(address, 4);
         if (!IsMipAccess(instruction))
         {
@@ -311,4 +327,42 @@ public sealed class RiscVMachine : FirmwareMachine
         8 or 9 or 11 => "environment call",
         _ => "exception",
     };
+
+    private protected override string ProgramCounterName => "pc";
+
+    private const uint Mret = 0x3020_0073;
+
+    private static string CauseName(bool interrupt, ulong code) => interrupt
+        ? code switch { 3 => "machine-software-interrupt", 7 => "machine-timer-interrupt", 11 => "machine-external-interrupt", _ => $"interrupt-{code}" }
+        : TrapName((uint)code).Replace(' ', '-');
+
+    private protected override IEnumerable<RegisterState> ExtraStateRegisters() =>
+    [
+        new("mip", Register(Unicorn.RiscvRegMip), _xlen / 8),
+        new("mtval", Register(Unicorn.RiscvRegMtval), _xlen / 8),
+    ];
+
+    // Interrupt causes: 3 machine software (CLINT MSIP), 7 machine timer (MTIMECMP), 11 machine external.
+    private protected override InterruptState InterruptControllerState()
+    {
+        ulong mie = Register(Unicorn.RiscvRegMie);
+        var enabled = new List<int>();
+        foreach (int cause in (int[])[SoftwareCause, TimerCause, 11])
+        {
+            if ((mie & (1UL << cause)) != 0)
+            {
+                enabled.Add(cause);
+            }
+        }
+        var pending = new List<int>();
+        if (_clint.SoftwarePending)
+        {
+            pending.Add(SoftwareCause);
+        }
+        if (_clint.TimerPending)
+        {
+            pending.Add(TimerCause);
+        }
+        return new InterruptState("CLINT (mie/mip)", null, enabled, pending, []);
+    }
 }

@@ -141,4 +141,11 @@ public interface ICpuEngine : IDisposable
 
     /// <summary>AArch64: writes a system register by its encoding (the CPU's cached state, such as its exception level, follows).</summary>
     void WriteSystemRegister(SystemRegister register, ulong value);
+
+    /// <summary>
+    /// Reports every instruction to <paramref name="observer"/> before it runs, from the next translation on (call
+    /// it before the first run). Slow: one call per instruction. Engines that cannot do it throw.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The engine cannot report single instructions.</exception>
+    void ObserveInstructions(IInstructionObserver observer) => throw new NotSupportedException("This CPU engine cannot report every instruction.");
 }

@@ -16,7 +16,7 @@ namespace MemGate.Engine;
 /// managed call per block. An exception thrown in an event is caught at the native boundary (it would kill
 /// the process there), handed to <see cref="ICpuEngineEvents.CallbackFailed"/>, and the engine stops.
 /// </remarks>
-internal sealed unsafe class UnicornEngine : ICpuEngine
+internal sealed unsafe partial class UnicornEngine : ICpuEngine
 {
     private const int ErrorInvalidInstruction = 10;   // UC_ERR_INSN_INVALID
     private const int ErrorException = 21;            // UC_ERR_EXCEPTION

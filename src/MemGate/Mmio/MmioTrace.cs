@@ -7,7 +7,7 @@ namespace MemGate.Mmio;
 /// value, read or write, region, peripheral and register — which is what rehosting and fuzzing users
 /// read to learn what firmware expects of its hardware.
 /// </summary>
-/// <example><c>{"seq":3,"pc":134218114,"pcHex":"0x08000182","address":1073821700,"addressHex":"0x40013804","size":4,"value":192,"access":"read","region":"APB2","peripheral":"USART1","register":"SR"}</c></example>
+/// <example><c>{"seq":3,"pc":134218114,"pcHex":"0x08000182","address":1073821700,"addressHex":"0x40013804","size":4,"value":192,"valueHex":"0xC0","access":"read","region":"APB2","peripheral":"USART1","register":"SR"}</c></example>
 public sealed class MmioTrace : IDisposable
 {
     private readonly Stream _stream;
@@ -55,6 +55,7 @@ public sealed class MmioTrace : IDisposable
             _json.WriteString("addressHex", $"0x{address:X8}");
             _json.WriteNumber("size", size);
             _json.WriteNumber("value", value);
+            _json.WriteString("valueHex", $"0x{value:X}");
             _json.WriteString("access", isWrite ? "write" : "read");
             _json.WriteString("region", region);
             Optional("peripheral", peripheral);

@@ -5,4 +5,10 @@ public interface ISerialPort
 {
     /// <summary>A byte arrives on the UART's RX line.</summary>
     void Receive(byte value);
+
+    /// <summary>
+    /// Whether a byte given now would be kept (the receiver is enabled and its FIFO has room): a host feeding
+    /// the UART waits for this instead of overrunning it, as a terminal waits for a serial line.
+    /// </summary>
+    bool CanReceive { get; }
 }

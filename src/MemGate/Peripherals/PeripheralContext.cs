@@ -13,6 +13,25 @@ public sealed class PeripheralContext(DeviceDescription device, TextWriter outpu
     /// <summary>Where UART output goes.</summary>
     public TextWriter Output { get; } = output;
 
+    /// <summary>UARTs whose output goes elsewhere than <see cref="Output"/> (a socket), by peripheral name (any case).</summary>
+    public IReadOnlyDictionary<string, TextWriter>? SerialOutputs { get; init; }
+
+    /// <summary>Where the UART called <paramref name="peripheral"/> writes: its entry in <see cref="SerialOutputs"/>, else <see cref="Output"/>.</summary>
+    public TextWriter OutputOf(string peripheral)
+    {
+        if (SerialOutputs is { } outputs)
+        {
+            foreach (var (name, writer) in outputs)
+            {
+                if (name.Equals(peripheral, StringComparison.OrdinalIgnoreCase))
+                {
+                    return writer;
+                }
+            }
+        }
+        return Output;
+    }
+
     /// <summary>The controller peripherals' lines drive; set once the set of peripherals is complete.</summary>
     public IInterruptController? InterruptController { get; internal set; }
 

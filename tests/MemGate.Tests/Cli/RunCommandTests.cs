@@ -38,7 +38,7 @@ public sealed class RunCommandTests
         var lines = File.ReadAllLines(trace);
         Assert.Equal(2 * "Hello from STM32F103!\n".Length, lines.Length);           // one SR poll and one DR write per character
         Assert.Contains("\"access\":\"read\",\"region\":\"APB2\",\"peripheral\":\"USART1\",\"register\":\"SR\"", lines[0]);
-        Assert.Contains("\"value\":72,\"access\":\"write\",\"region\":\"APB2\",\"peripheral\":\"USART1\",\"register\":\"DR\"", lines[1]); // 'H'
+        Assert.Contains("\"value\":72,\"valueHex\":\"0x48\",\"access\":\"write\",\"region\":\"APB2\",\"peripheral\":\"USART1\",\"register\":\"DR\"", lines[1]); // 'H'
         Assert.Matches("\"pc\":13421\\d+", lines[0]);                               // a PC inside flash
     }
 

@@ -292,7 +292,7 @@ public sealed partial class ReadmeTests
         string text = output.ToString().ReplaceLineEndings("\n");
         Assert.StartsWith("hi\nISR = 0b100\n7 MMIO accesses traced; the first:\n", text);
         string first = text.Split('\n')[3];
-        Assert.Equal("{\"seq\":1,\"pc\":null,\"address\":1073741832,\"addressHex\":\"0x40000008\",\"size\":4,\"value\":1,\"access\":\"write\",\"region\":\"UART0\",\"peripheral\":\"UART0\",\"register\":\"CR\"}", first);
+        Assert.Equal("{\"seq\":1,\"pc\":null,\"address\":1073741832,\"addressHex\":\"0x40000008\",\"size\":4,\"value\":1,\"valueHex\":\"0x1\",\"access\":\"write\",\"region\":\"UART0\",\"peripheral\":\"UART0\",\"register\":\"CR\"}", first);
         Assert.Contains(first, Readme);
     }
 
@@ -340,9 +340,13 @@ public sealed partial class ReadmeTests
         string[] args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         for (int i = 0; i < args.Length; i++)
         {
-            if (i > 0 && args[i - 1] is "--svg" or "-o" or "--output" or "--trace-mmio")
+            if (i > 0 && args[i - 1] is "--svg" or "-o" or "--output" or "--trace-mmio" or "--trace-instructions" or "--trace-blocks" or "--trace-exceptions")
             {
                 args[i] = Path.Combine(scratch, Path.GetFileName(args[i]));
+            }
+            else if (i > 0 && args[i - 1] == "--dump-memory" && args[i].IndexOf(':', StringComparison.Ordinal) is int colon and > 0)
+            {
+                args[i] = $"{args[i][..colon]}:{Path.Combine(scratch, Path.GetFileName(args[i][(colon + 1)..]))}";   // REGION:FILE
             }
             else if (File.Exists(Path.Combine(Root, args[i])))
             {

@@ -177,6 +177,15 @@ public sealed class Gicv2 : Peripheral, IInterruptController
         }
     }
 
+    /// <summary>Whether interrupt <paramref name="id"/> is enabled in the distributor.</summary>
+    public bool IsEnabled(int id) => _enabled[id];
+
+    /// <summary>Whether interrupt <paramref name="id"/> is pending (latched, or its level-sensitive line high).</summary>
+    public bool IsPending(int id) => Pending(id);
+
+    /// <summary>Whether interrupt <paramref name="id"/> is active (acknowledged, not yet ended).</summary>
+    public bool IsActive(int id) => _active[id];
+
     private bool Pending(int id) => _latched[id] || (_level[id] && !_edge[id]);
 
     // The highest-priority enabled, pending, inactive interrupt under the priority mask (lowest ID on a tie), or -1.

@@ -101,6 +101,9 @@ public sealed class Ns16550Uart : Peripheral, ISerialPort
     }
 
     /// <inheritdoc/>
+    public bool CanReceive => !_received.IsFull;
+
+    /// <inheritdoc/>
     public override void Reset()
     {
         base.Reset();
@@ -147,6 +150,6 @@ public sealed class Ns16550Uart : Peripheral, ISerialPort
     private void UpdateLine() => _interruptLine(ReceivePending || TransmitPending);
 
     private static Ns16550Uart Create(PeripheralSettings settings, PeripheralContext context) =>
-        new(settings.Name, settings.Base, context.Output, context.InterruptLine(settings.Irq()), (int)settings.Number("fifo_depth", 16, 1, 4096),
+        new(settings.Name, settings.Base, context.OutputOf(settings.Name), context.InterruptLine(settings.Irq()), (int)settings.Number("fifo_depth", 16, 1, 4096),
             Math.Max(settings.Entry.Size, 8));
 }

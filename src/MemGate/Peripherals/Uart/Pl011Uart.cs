@@ -85,6 +85,9 @@ public sealed class Pl011Uart : Peripheral, ISerialPort
     }
 
     /// <inheritdoc/>
+    public bool CanReceive => !_received.IsFull;
+
+    /// <inheritdoc/>
     public override void Reset()
     {
         base.Reset();
@@ -119,5 +122,5 @@ public sealed class Pl011Uart : Peripheral, ISerialPort
     private void UpdateLine() => _interruptLine((_raw & _registers.Peek("IMSC")) != 0);
 
     private static Pl011Uart Create(PeripheralSettings settings, PeripheralContext context) =>
-        new(settings.Name, settings.Base, context.Output, context.InterruptLine(settings.Irq()), (int)settings.Number("fifo_depth", 16, 1, 4096));
+        new(settings.Name, settings.Base, context.OutputOf(settings.Name), context.InterruptLine(settings.Irq()), (int)settings.Number("fifo_depth", 16, 1, 4096));
 }

@@ -8,6 +8,9 @@ internal sealed class ReceiveFifo(int depth)
     /// <summary>Bytes waiting.</summary>
     public int Count => _bytes.Count;
 
+    /// <summary>Whether the next byte would be dropped.</summary>
+    public bool IsFull => _bytes.Count >= depth;
+
     /// <summary>Adds <paramref name="value"/>; false (nothing kept) when the FIFO is full.</summary>
     public bool TryAdd(byte value)
     {

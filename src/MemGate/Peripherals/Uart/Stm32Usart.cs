@@ -93,6 +93,9 @@ public sealed class Stm32Usart : Peripheral, ISerialPort
     }
 
     /// <inheritdoc/>
+    public bool CanReceive => (Block.Peek("CR1") & (Enable | ReceiveEnable)) == (Enable | ReceiveEnable) && !_received.IsFull;
+
+    /// <inheritdoc/>
     public override void Reset()
     {
         base.Reset();
@@ -125,5 +128,5 @@ public sealed class Stm32Usart : Peripheral, ISerialPort
     private void UpdateLine() => _interruptLine(InterruptAsserted);
 
     private static Stm32Usart Create(PeripheralSettings settings, PeripheralContext context) =>
-        new(settings.Name, settings.Base, context.Output, context.InterruptLine(settings.Irq()), (int)settings.Number("fifo_depth", 16, 1, 4096));
+        new(settings.Name, settings.Base, context.OutputOf(settings.Name), context.InterruptLine(settings.Irq()), (int)settings.Number("fifo_depth", 16, 1, 4096));
 }
