@@ -59,6 +59,7 @@ public sealed unsafe class GuestMemory : IDisposable
 
     private nint _flatBase;          // host address of guest 0, or 0 in region-table mode
     private ulong* _pageBitmaps;     // flat mode: four bitmaps (read, write, execute, host), one bit per 4 KiB page
+    private readonly ulong[]? _pageBitmapArray; // their pinned storage: never freed before the last accessor that points into it
     private ulong _bitmapWords;      // 64-bit words per bitmap
     private ulong* _readBitmap;      // the four bitmaps inside _pageBitmaps, so the fast path needs no arithmetic to find one
     private ulong* _writeBitmap;
@@ -73,6 +74,7 @@ public sealed unsafe class GuestMemory : IDisposable
     private HostBacking? _reservation;
     private readonly RegionSlot[] _hints; // region-table mode: last region hit per granule; any entry is only a guess
     private volatile RegionTable _table = RegionTable.Empty;
+    private volatile GranuleEntry[] _granules = GranuleTable.Empty; // region-table mode: whole-granule translations
     private bool _disposed;
 
     /// <summary>Creates an empty memory; add regions with <see cref="AddRegion"/>.</summary>
@@ -94,8 +96,12 @@ public sealed unsafe class GuestMemory : IDisposable
             ulong spaceBytes = Math.Max(_maxAddress + 1, PageSize);
             _reservation = _provider.Reserve(spaceBytes);
             _flatBase = _reservation.Pointer;
-            _bitmapWords = Math.Max(1, (spaceBytes >> PageShift) / 64);
-            _pageBitmaps = (ulong*)NativeMemory.AllocZeroed((nuint)(4 * _bitmapWords * sizeof(ulong)));
+            // At least 4 GiB of pages: the accessor tests "below 4 GiB" instead of the space's own end.
+            _bitmapWords = ((1UL << 32) >> PageShift) / 64;
+            // Pinned managed memory rather than native: an accessor keeps a pointer into it, and Dispose only
+            // clears it, so an accessor used after Dispose faults instead of reading freed memory.
+            _pageBitmapArray = GC.AllocateArray<ulong>(checked((int)(4 * _bitmapWords)), pinned: true);
+            _pageBitmaps = (ulong*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_pageBitmapArray));
             _readBitmap = _pageBitmaps;
             _writeBitmap = _pageBitmaps + _bitmapWords;
             _executeBitmap = _pageBitmaps + 2 * _bitmapWords;
@@ -228,6 +234,7 @@ public sealed unsafe class GuestMemory : IDisposable
 
             // Memory first, then the table, then the fast-path bits: a reader never sees a region before its memory.
             _table = table.With(slot);
+            PublishGranules();
             SetPageBits(slot, slot.FastBits);
         }
     }
@@ -250,6 +257,7 @@ public sealed unsafe class GuestMemory : IDisposable
             SetPageBits(slot, 0);
             Volatile.Write(ref slot.FastBits, (byte)0);
             _table = table.Without(slot);
+            PublishGranules();
             for (int i = 0; i < _hints.Length; i++)
             {
                 if (ReferenceEquals(_hints[i], slot))
@@ -270,6 +278,16 @@ public sealed unsafe class GuestMemory : IDisposable
                 ClearPartialPages(slot);
             }
             return true;
+        }
+    }
+
+    // Region-table mode: rebuilds the granule table from the (just published) region table. Flat mode
+    // has its page bitmaps instead.
+    private void PublishGranules()
+    {
+        if (_reservation is null)
+        {
+            _granules = GranuleTable.Build(_table.Slots);
         }
     }
 
@@ -304,8 +322,18 @@ public sealed unsafe class GuestMemory : IDisposable
             _disposed = true;
             var slots = _table.Slots;
             _table = RegionTable.Empty;
+            _granules = GranuleTable.Empty;
             Array.Fill(_hints, RegionSlot.Empty);
             _flatBase = 0;
+            if (_pageBitmaps != null)
+            {
+                // Accessors still point here; with no bit set they take the slow path, which faults. Cleared
+                // before the host memory goes, so an accessor never passes the check for unmapped memory.
+                Array.Clear(_pageBitmapArray!);
+                _pageBitmaps = null;
+                NativeMemory.Free(_granuleBitmaps);
+                _granuleBitmaps = null;
+            }
             foreach (var slot in slots)
             {
                 slot.FastBits = 0;
@@ -318,13 +346,6 @@ public sealed unsafe class GuestMemory : IDisposable
             _retired.Clear();
             _reservation?.Dispose();
             _reservation = null;
-            if (_pageBitmaps != null)
-            {
-                NativeMemory.Free(_pageBitmaps);
-                _pageBitmaps = null;
-                NativeMemory.Free(_granuleBitmaps);
-                _granuleBitmaps = null;
-            }
         }
     }
 
@@ -368,6 +389,24 @@ public sealed unsafe class GuestMemory : IDisposable
             return [];
         }
         var slot = ResolveHost(address, (ulong)length, AccessKind.Read);
+        return new Span<byte>((byte*)slot.Host + (address.Value - slot.Start), length);
+    }
+
+    /// <summary>
+    /// The host memory behind [<paramref name="address"/>, +<paramref name="length"/>) as a span, after
+    /// checking that the guest may make <paramref name="access"/> there (the same checks and exceptions as
+    /// <see cref="Read"/>, <see cref="Write"/> and <see cref="Fetch"/>) and that it lies in one host-backed
+    /// region. For repeated access to one buffer: check once, then index the span.
+    /// </summary>
+    public Span<byte> GetSpan(GuestAddress address, int length, AccessKind access)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length == 0)
+        {
+            return [];
+        }
+        Validate(_table, address.Value, (ulong)length, access, check: true, throwOnFault: true);
+        var slot = ResolveHost(address, (ulong)length, access);
         return new Span<byte>((byte*)slot.Host + (address.Value - slot.Start), length);
     }
 
@@ -501,6 +540,25 @@ public sealed unsafe class GuestMemory : IDisposable
         }
     }
 
+    // ------------------------------------------------------------------ hot path for callers that keep an accessor
+
+    /// <summary>
+    /// A value for tight loops of checked scalar accesses: keep it in a local (the JIT keeps its fields in
+    /// registers) and call its typed reads and writes. Same checks and exceptions as this memory's own
+    /// methods; it sees region changes and <see cref="Dispose"/> at once.
+    /// </summary>
+    public GuestMemoryAccessor GetAccessor() => new(this);
+
+    internal ulong* FlatBaseForAccessor => (ulong*)_flatBase;
+
+    internal ulong* ReadPagesForAccessor => _readBitmap;
+
+    internal ulong* WritePagesForAccessor => _writeBitmap;
+
+    internal GranuleEntry[] GranuleEntries => _granules;
+
+    internal bool IsDisposed => _disposed;
+
     // ------------------------------------------------------------------ internals shared with the debug view
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -610,6 +668,14 @@ public sealed unsafe class GuestMemory : IDisposable
             }
             return null;
         }
+        if (bit is RegionSlot.ReadBit or RegionSlot.WriteBit)
+        {
+            byte* host = GranulePointer(_granules, address, size, bit);
+            if (host != null)
+            {
+                return host;
+            }
+        }
         RegionSlot slot = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_hints), (nint)((address >> HintShift) & (HintCount - 1)));
         ulong offset = address - slot.Start;
         if (offset < slot.Length && slot.Length - offset >= size && ((slot.FastBits >> bit) & 1) != 0)
@@ -619,7 +685,16 @@ public sealed unsafe class GuestMemory : IDisposable
         return null;
     }
 
-    // Region-table mode: find the region by binary search and remember it for its granule.
+    // Region-table mode: the host pointer when the granule table's entry for the address lets a read or
+    // write of `size` bytes through (one bounds compare that includes the permission), else null.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static byte* GranulePointer(GranuleEntry[] table, ulong address, uint size, int bit)
+    {
+        ref GranuleEntry entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(table), GranuleTable.Index(address >> GranuleTable.Shift));
+        ulong limit = bit == RegionSlot.ReadBit ? entry.ReadLimit : entry.WriteLimit;
+        return size <= GranuleTable.MaxAccess && address - entry.Start < limit ? (byte*)unchecked(address + entry.Delta) : null;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     // Finds the region of an access (last-hit hint per 1 MiB granule, else the table) and returns its host
     // pointer when the access may use it; `slot` is the region whole-covering the access, or null.
@@ -645,7 +720,7 @@ public sealed unsafe class GuestMemory : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T ReadScalarSlow<T>(ulong address, bool check) where T : unmanaged
+    internal T ReadScalarSlow<T>(ulong address, bool check) where T : unmanaged
     {
         byte* p = SlowPointer(address, (uint)sizeof(T), check ? RegionSlot.ReadBit : RegionSlot.HostBit, out var slot);
         if (p != null)
@@ -663,7 +738,7 @@ public sealed unsafe class GuestMemory : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void WriteScalarSlow<T>(ulong address, T value, bool check) where T : unmanaged
+    internal void WriteScalarSlow<T>(ulong address, T value, bool check) where T : unmanaged
     {
         byte* p = SlowPointer(address, (uint)sizeof(T), check ? RegionSlot.WriteBit : RegionSlot.HostBit, out var slot);
         if (p != null)
@@ -940,6 +1015,7 @@ public sealed unsafe class GuestMemory : IDisposable
 
     private static T SwapIf<T>(T value, bool swap) where T : unmanaged => swap ? Swap(value) : value;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T SwapBytes<T>(T value) where T : unmanaged => Swap(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
