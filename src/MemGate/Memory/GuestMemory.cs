@@ -15,9 +15,11 @@ namespace MemGate.Memory;
 /// </summary>
 /// <remarks>
 /// <para><b>Layout.</b> Spaces of up to 32 bits are one host reservation: host = base + guest address,
-/// and a byte per 4 KiB page says which accesses the fast path may make there. Wider spaces keep a
-/// sorted region table (binary search) in front of which sits a last-hit cache. Both keep the table
-/// for the slow path: accesses that cross regions or pages, MMIO, and regions smaller than a page.</para>
+/// and a bit per 4 KiB page and access kind says which accesses the fast path may make there. Wider
+/// spaces keep a sorted region table (binary search) in front of which sit a granule table (one bounds
+/// compare per access for regions that own their 1 MiB granule's entry) and a last-hit cache. Both keep
+/// the table for the slow path: accesses that cross regions or pages, MMIO, and regions smaller than a
+/// page. For tight loops, <see cref="GetAccessor"/> gives the same checks as a value kept in registers.</para>
 /// <para><b>MMIO.</b> MMIO regions have no host memory; their accesses go to the region's
 /// <see cref="IMmioHandler"/>. A naturally aligned access of 1, 2, 4 or 8 bytes reaches the handler
 /// whole; any other access is split, as a bus would, into the largest naturally aligned pieces from
@@ -43,8 +45,6 @@ namespace MemGate.Memory;
 public sealed unsafe class GuestMemory : IDisposable
 {
     private const int PageShift = 12;
-    private const int GranuleShift = 20;                                // 1 MiB granules…
-    private const int PagesPerGranule = 1 << (GranuleShift - PageShift); // …of 256 pages
     private const ulong PageSize = 1UL << PageShift;
     private const ulong PageMask = PageSize - 1;
 
@@ -65,12 +65,6 @@ public sealed unsafe class GuestMemory : IDisposable
     private ulong* _writeBitmap;
     private ulong* _executeBitmap;
     private ulong* _hostBitmap;
-    private ulong* _granuleBitmaps;  // flat mode: the same four, one bit per 1 MiB granule whose every page has the bit
-    private ulong _granuleWords;
-    private ulong* _readGranules;    // so an access inside a large region checks a small, cache-resident word instead
-    private ulong* _writeGranules;   // of a page-bitmap line (4 KiB of bitmap per bit for a 4 GiB space)
-    private ulong* _executeGranules;
-    private ulong* _hostGranules;
     private HostBacking? _reservation;
     private readonly RegionSlot[] _hints; // region-table mode: last region hit per granule; any entry is only a guess
     private volatile RegionTable _table = RegionTable.Empty;
@@ -106,12 +100,6 @@ public sealed unsafe class GuestMemory : IDisposable
             _writeBitmap = _pageBitmaps + _bitmapWords;
             _executeBitmap = _pageBitmaps + 2 * _bitmapWords;
             _hostBitmap = _pageBitmaps + 3 * _bitmapWords;
-            _granuleWords = Math.Max(1, (spaceBytes >> GranuleShift) / 64);
-            _granuleBitmaps = (ulong*)NativeMemory.AllocZeroed((nuint)(4 * _granuleWords * sizeof(ulong)));
-            _readGranules = _granuleBitmaps;
-            _writeGranules = _granuleBitmaps + _granuleWords;
-            _executeGranules = _granuleBitmaps + 2 * _granuleWords;
-            _hostGranules = _granuleBitmaps + 3 * _granuleWords;
         }
 
         // Allocated in both modes: after Dispose a flat memory takes the region-table path (and faults cleanly).
@@ -331,8 +319,6 @@ public sealed unsafe class GuestMemory : IDisposable
                 // before the host memory goes, so an accessor never passes the check for unmapped memory.
                 Array.Clear(_pageBitmapArray!);
                 _pageBitmaps = null;
-                NativeMemory.Free(_granuleBitmaps);
-                _granuleBitmaps = null;
             }
             foreach (var slot in slots)
             {
@@ -650,23 +636,13 @@ public sealed unsafe class GuestMemory : IDisposable
         nint flat = _flatBase;
         if (flat != 0)
         {
-            // The page holds the whole access and its granule's bit, or else its own bit, allows it: host = base + guest.
-            ulong* granules = bit switch { RegionSlot.ReadBit => _readGranules, RegionSlot.WriteBit => _writeGranules, RegionSlot.ExecuteBit => _executeGranules, _ => _hostGranules };
-            if (address <= _maxAddress && (address & PageMask) <= PageSize - size)
-            {
-                ulong granule = address >> GranuleShift;
-                if (((granules[granule >> 6] >> (int)(granule & 63)) & 1) != 0)
-                {
-                    return (byte*)flat + address;
-                }
-                ulong page = address >> PageShift;
-                ulong* bitmap = bit switch { RegionSlot.ReadBit => _readBitmap, RegionSlot.WriteBit => _writeBitmap, RegionSlot.ExecuteBit => _executeBitmap, _ => _hostBitmap };
-                if (((bitmap[page >> 6] >> (int)(page & 63)) & 1) != 0)
-                {
-                    return (byte*)flat + address;
-                }
-            }
-            return null;
+            // Below 4 GiB and inside one page (one test: the bitmaps cover 4 GiB and have no bit past the
+            // space's end), and the page's bit allows it: host = base + guest.
+            ulong* bitmap = bit switch { RegionSlot.ReadBit => _readBitmap, RegionSlot.WriteBit => _writeBitmap, RegionSlot.ExecuteBit => _executeBitmap, _ => _hostBitmap };
+            ulong page = address >> PageShift;
+            return (address & (~0UL << 32 | PageMask)) <= PageSize - size && ((bitmap[page >> 6] >> (int)page) & 1) != 0
+                ? (byte*)flat + address
+                : null;
         }
         if (bit is RegionSlot.ReadBit or RegionSlot.WriteBit)
         {
@@ -950,23 +926,7 @@ public sealed unsafe class GuestMemory : IDisposable
         }
         for (int bit = 0; bit < 4; bit++)
         {
-            ulong* pages = _pageBitmaps + (nuint)bit * (nuint)_bitmapWords;
-            ulong* granules = _granuleBitmaps + (nuint)bit * (nuint)_granuleWords;
-            bool on = ((bits >> bit) & 1) != 0;
-            // Granules are derived from pages: cleared before the pages go, recomputed after pages come.
-            if (!on)
-            {
-                SetBits(granules, first / PagesPerGranule, (end + PagesPerGranule - 1) / PagesPerGranule, on: false);
-            }
-            SetBits(pages, first, end, on);
-            for (ulong granule = first / PagesPerGranule; granule < (end + PagesPerGranule - 1) / PagesPerGranule; granule++)
-            {
-                // A space smaller than a granule has no full granule.
-                ulong word = granule * (PagesPerGranule / 64);
-                bool full = word + PagesPerGranule / 64 <= _bitmapWords
-                    && new ReadOnlySpan<ulong>(pages + word, PagesPerGranule / 64).IndexOfAnyExcept(ulong.MaxValue) < 0;
-                SetBits(granules, granule, granule + 1, full);
-            }
+            SetBits(_pageBitmaps + (nuint)bit * (nuint)_bitmapWords, first, end, ((bits >> bit) & 1) != 0);
         }
     }
 
