@@ -15,6 +15,7 @@ namespace MemGate.Benchmarks;
 /// on a 32-bit (flat) and a 64-bit (region table) memory. Every page is written in setup.
 /// </summary>
 [MinColumn]
+[IterationCount(9)] // also under --quick: the figures are minimums, and 3 iterations on a busy 2-core machine are too few
 public unsafe class GuestMemoryHotPathBenchmarks
 {
     private const int Operations = 4_000_000;
