@@ -3,23 +3,24 @@ using System.Diagnostics;
 namespace MemGate.Benchmarks;
 
 /// <summary>
-/// <c>MemGate.Benchmarks --hotpath-plain [runs]</c>: the hot-path benchmarks without BenchmarkDotNet, in one
-/// process, each figure the minimum of <c>runs</c> passes (ns per access) next to the raw loop of the same
-/// run. For quick comparisons while changing the access path; the README figures come from ./bench.sh.
+/// <c>MemGate.Benchmarks --hotpath-plain [rounds] [anchor.tsv]</c>: the hot-path benchmarks without
+/// BenchmarkDotNet, in one process. For each working set and loop, every access path runs once per round,
+/// one after the other, so that all of them see the same background load; each figure is the minimum over
+/// the rounds (ns per access), printed next to the raw loop of the same rounds and the vm-memory anchor.
+/// On a shared machine this is steadier than runs that measure one path for seconds before the next.
 /// </summary>
 public static class HotPathQuickRun
 {
-    /// <summary>Runs every working set, loop and access path once and prints a table.</summary>
-    public static void Run(int runs)
+    /// <summary>Runs every working set, loop and access path and prints the table.</summary>
+    public static void Run(int rounds, string? anchorFile)
     {
-        var names = new (string Name, Func<GuestMemoryHotPathBenchmarks, uint> Body)[]
+        var paths = new (string Name, Func<GuestMemoryHotPathBenchmarks, uint> Body)[]
         {
             ("Raw", b => b.Raw()), ("RawOneTest", b => b.RawOneTest()),
             ("Checked32", b => b.Checked32()), ("Accessor32", b => b.Accessor32()),
             ("Checked64", b => b.Checked64()), ("Accessor64", b => b.Accessor64()),
         };
-        Console.WriteLine($"min of {runs} passes, ns per access (ratio to Raw)");
-        Console.WriteLine("set    loop   " + string.Concat(names.Select(n => $"{n.Name,18}")));
+        var figures = new Dictionary<(string Set, string Loop, string Path), double>();
         foreach (var size in Enum.GetValues<GuestMemoryHotPathBenchmarks.Size>())
         {
             foreach (var mix in Enum.GetValues<GuestMemoryHotPathBenchmarks.Mix>())
@@ -28,21 +29,21 @@ public static class HotPathQuickRun
                 bench.Setup();
                 try
                 {
-                    var line = $"{size,-6} {mix,-6}";
-                    double raw = 0;
-                    foreach (var (_, body) in names)
+                    foreach (var (_, body) in paths)
                     {
-                        double best = double.MaxValue;
-                        for (int r = 0; r < runs; r++)
+                        body(bench); // warm-up: code compiled, caches and TLB filled for this path
+                    }
+                    for (int round = 0; round < rounds; round++)
+                    {
+                        foreach (var (name, body) in paths)
                         {
                             long start = Stopwatch.GetTimestamp();
                             body(bench);
-                            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalNanoseconds / GuestMemoryHotPathBenchmarks.OperationCount);
+                            double ns = Stopwatch.GetElapsedTime(start).TotalNanoseconds / GuestMemoryHotPathBenchmarks.OperationCount;
+                            var key = (size.ToString(), mix.ToString(), name);
+                            figures[key] = Math.Min(figures.GetValueOrDefault(key, double.MaxValue), ns);
                         }
-                        raw = raw == 0 ? best : raw;
-                        line += $"{best,9:F2} ({best / raw,4:F2}x)";
                     }
-                    Console.WriteLine(line);
                 }
                 finally
                 {
@@ -50,5 +51,6 @@ public static class HotPathQuickRun
                 }
             }
         }
+        HotPathTable.Print(figures, anchorFile, $"Interleaved: ns per 4-byte access, minimum of {rounds} rounds (ratio to the same rounds' raw loop)");
     }
 }

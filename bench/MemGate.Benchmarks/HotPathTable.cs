@@ -30,6 +30,12 @@ public static class HotPathTable
                 figures[(set, loop, benchmark.Descriptor.WorkloadMethod.Name)] = report.ResultStatistics.Min;
             }
         }
+        Print(figures, anchorFile, "BenchmarkDotNet: ns per 4-byte access, minimum over the iterations (ratio to the same run's raw loop)");
+    }
+
+    /// <summary>Prints figures keyed by (working set, loop, benchmark method name), ns per access.</summary>
+    public static void Print(Dictionary<(string Set, string Loop, string Path), double> figures, string? anchorFile, string title)
+    {
         if (figures.Count == 0)
         {
             return;
@@ -49,7 +55,7 @@ public static class HotPathTable
         }
 
         Console.WriteLine();
-        Console.WriteLine("Guest memory hot path: ns per 4-byte access, minimum over the iterations (ratio to the same run's raw loop)");
+        Console.WriteLine("Guest memory hot path. " + title);
         Console.WriteLine("| set | loop | " + string.Join(" | ", Paths) + (anchor.Count > 0 ? " | Rust raw | Rust raw+1 test | vm-memory |" : " |"));
         Console.WriteLine("|---|---|" + string.Concat(Enumerable.Repeat("---|", Paths.Length + (anchor.Count > 0 ? 3 : 0))));
         foreach (var set in new[] { "Dram", "Cache" })

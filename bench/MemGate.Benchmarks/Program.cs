@@ -4,7 +4,7 @@ using MemGate.Benchmarks;
 
 if (args.Length > 0 && args[0] == "--hotpath-plain")
 {
-    HotPathQuickRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+    HotPathQuickRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7, args.Length > 2 ? args[2] : null);
     return;
 }
 
