@@ -58,13 +58,13 @@ public sealed unsafe class GuestMemory : IDisposable
     private const int HintCount = 4096;     // …hashed into 4096 entries (32 KiB of references)
 
     private nint _flatBase;          // host address of guest 0, or 0 in region-table mode
-    private ulong* _pageBitmaps;     // flat mode: four bitmaps (read, write, execute, host), one bit per 4 KiB page
-    private readonly ulong[]? _pageBitmapArray; // their pinned storage: never freed before the last accessor that points into it
-    private ulong _bitmapWords;      // 64-bit words per bitmap
-    private ulong* _readBitmap;      // the four bitmaps inside _pageBitmaps, so the fast path needs no arithmetic to find one
-    private ulong* _writeBitmap;
-    private ulong* _executeBitmap;
-    private ulong* _hostBitmap;
+    // Flat mode: a byte per 4 KiB page of the first 4 GiB holding the RegionSlot bits (read, write,
+    // execute, host) of the region that covers the page whole, 0 elsewhere. One byte for all kinds keeps
+    // an accessor that both reads and writes at one pointer (one register); 4 GiB whatever the width, so
+    // the fast path tests "below 4 GiB" instead of the space's end.
+    private const ulong PageBitsLength = (1UL << 32) >> PageShift;
+    private byte* _pageBits;
+    private readonly byte[]? _pageBitsArray; // its pinned storage: lives as long as the last accessor that points into it
     private HostBacking? _reservation;
     private readonly RegionSlot[] _hints; // region-table mode: last region hit per granule; any entry is only a guess
     private volatile RegionTable _table = RegionTable.Empty;
@@ -90,16 +90,10 @@ public sealed unsafe class GuestMemory : IDisposable
             ulong spaceBytes = Math.Max(_maxAddress + 1, PageSize);
             _reservation = _provider.Reserve(spaceBytes);
             _flatBase = _reservation.Pointer;
-            // At least 4 GiB of pages: the accessor tests "below 4 GiB" instead of the space's own end.
-            _bitmapWords = ((1UL << 32) >> PageShift) / 64;
             // Pinned managed memory rather than native: an accessor keeps a pointer into it, and Dispose only
             // clears it, so an accessor used after Dispose faults instead of reading freed memory.
-            _pageBitmapArray = GC.AllocateArray<ulong>(checked((int)(4 * _bitmapWords)), pinned: true);
-            _pageBitmaps = (ulong*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_pageBitmapArray));
-            _readBitmap = _pageBitmaps;
-            _writeBitmap = _pageBitmaps + _bitmapWords;
-            _executeBitmap = _pageBitmaps + 2 * _bitmapWords;
-            _hostBitmap = _pageBitmaps + 3 * _bitmapWords;
+            _pageBitsArray = GC.AllocateArray<byte>((int)PageBitsLength, pinned: true);
+            _pageBits = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_pageBitsArray));
         }
 
         // Allocated in both modes: after Dispose a flat memory takes the region-table path (and faults cleanly).
@@ -270,7 +264,7 @@ public sealed unsafe class GuestMemory : IDisposable
     }
 
     // Region-table mode: rebuilds the granule table from the (just published) region table. Flat mode
-    // has its page bitmaps instead.
+    // has its page bits instead.
     private void PublishGranules()
     {
         if (_reservation is null)
@@ -313,12 +307,12 @@ public sealed unsafe class GuestMemory : IDisposable
             _granules = GranuleTable.Empty;
             Array.Fill(_hints, RegionSlot.Empty);
             _flatBase = 0;
-            if (_pageBitmaps != null)
+            if (_pageBits != null)
             {
                 // Accessors still point here; with no bit set they take the slow path, which faults. Cleared
                 // before the host memory goes, so an accessor never passes the check for unmapped memory.
-                Array.Clear(_pageBitmapArray!);
-                _pageBitmaps = null;
+                Array.Clear(_pageBitsArray!);
+                _pageBits = null;
             }
             foreach (var slot in slots)
             {
@@ -537,9 +531,7 @@ public sealed unsafe class GuestMemory : IDisposable
 
     internal ulong* FlatBaseForAccessor => (ulong*)_flatBase;
 
-    internal ulong* ReadPagesForAccessor => _readBitmap;
-
-    internal ulong* WritePagesForAccessor => _writeBitmap;
+    internal byte* PageBitsForAccessor => _pageBits;
 
     internal GranuleEntry[] GranuleEntries => _granules;
 
@@ -636,11 +628,9 @@ public sealed unsafe class GuestMemory : IDisposable
         nint flat = _flatBase;
         if (flat != 0)
         {
-            // Below 4 GiB and inside one page (one test: the bitmaps cover 4 GiB and have no bit past the
+            // Below 4 GiB and inside one page (one test: the page bits cover 4 GiB and have none past the
             // space's end), and the page's bit allows it: host = base + guest.
-            ulong* bitmap = bit switch { RegionSlot.ReadBit => _readBitmap, RegionSlot.WriteBit => _writeBitmap, RegionSlot.ExecuteBit => _executeBitmap, _ => _hostBitmap };
-            ulong page = address >> PageShift;
-            return (address & (~0UL << 32 | PageMask)) <= PageSize - size && ((bitmap[page >> 6] >> (int)page) & 1) != 0
+            return (address & (~0UL << 32 | PageMask)) <= PageSize - size && ((_pageBits[address >> PageShift] >> bit) & 1) != 0
                 ? (byte*)flat + address
                 : null;
         }
@@ -913,7 +903,7 @@ public sealed unsafe class GuestMemory : IDisposable
 
     private void SetPageBits(RegionSlot slot, byte bits)
     {
-        if (_pageBitmaps == null)
+        if (_pageBits == null)
         {
             return;
         }
@@ -924,35 +914,7 @@ public sealed unsafe class GuestMemory : IDisposable
         {
             return;
         }
-        for (int bit = 0; bit < 4; bit++)
-        {
-            SetBits(_pageBitmaps + (nuint)bit * (nuint)_bitmapWords, first, end, ((bits >> bit) & 1) != 0);
-        }
-    }
-
-    // Sets or clears bits [first, end) of a bitmap, a word at a time where it can.
-    private static void SetBits(ulong* bitmap, ulong first, ulong end, bool on)
-    {
-        while (first < end && (first & 63) != 0)
-        {
-            SetBit(bitmap, first++, on);
-        }
-        ulong words = (end - first) / 64;
-        if (words > 0)
-        {
-            new Span<ulong>(bitmap + first / 64, checked((int)words)).Fill(on ? ulong.MaxValue : 0);
-            first += words * 64;
-        }
-        while (first < end)
-        {
-            SetBit(bitmap, first++, on);
-        }
-    }
-
-    private static void SetBit(ulong* bitmap, ulong index, bool on)
-    {
-        ulong mask = 1UL << (int)(index & 63);
-        bitmap[index >> 6] = on ? bitmap[index >> 6] | mask : bitmap[index >> 6] & ~mask;
+        new Span<byte>(_pageBits + first, checked((int)(end - first))).Fill((byte)(bits & 0xF));
     }
 
     private void ClearPartialPages(RegionSlot slot)

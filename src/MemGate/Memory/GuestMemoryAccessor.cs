@@ -7,7 +7,7 @@ namespace MemGate.Memory;
 
 /// <summary>
 /// Checked scalar access to a <see cref="GuestMemory"/> for hot loops (a CPU model's loads and stores,
-/// a device's DMA). It holds what a check needs (host base, bounds, one bitmap per permission, or the
+/// a device's DMA). It holds what a check needs (host base and a byte of permission bits per page, or the
 /// region-table mode's granule table) so that a caller that keeps it in a local pays one bit or tag test
 /// per access; everything else (MMIO, accesses crossing a page or region, faults) goes to the memory's
 /// own path, with the same exceptions as <see cref="GuestMemory.ReadUInt32"/>.
@@ -30,19 +30,19 @@ public readonly unsafe struct GuestMemoryAccessor
     private const int PageShift = 12;
     private const ulong PageSize = 1UL << PageShift;
     private const ulong PageMask = PageSize - 1;
+    private const int ReadBit = 1 << RegionSlot.ReadBit;
+    private const int WriteBit = 1 << RegionSlot.WriteBit;
 
     private readonly GuestMemory _memory;
     private readonly byte* _flatBase;     // flat mode: host address of guest 0; null in region-table mode
-    private readonly ulong* _readPages;   // flat mode: one bit per page the guest may read whole…
-    private readonly ulong* _writePages;  // …and write whole (the memory's own bitmaps, updated in place)
+    private readonly byte* _pageBits;     // flat mode: per page, bit 0 read and bit 1 write allowed on the whole page (the memory's own, updated in place)
 
     internal GuestMemoryAccessor(GuestMemory memory)
     {
         ObjectDisposedException.ThrowIf(memory.IsDisposed, memory);
         _memory = memory;
         _flatBase = (byte*)memory.FlatBaseForAccessor;
-        _readPages = memory.ReadPagesForAccessor;
-        _writePages = memory.WritePagesForAccessor;
+        _pageBits = memory.PageBitsForAccessor;
     }
 
     /// <summary>The memory this accessor reads and writes.</summary>
@@ -97,7 +97,7 @@ public readonly unsafe struct GuestMemoryAccessor
         ulong a = address.Value;
         if (_flatBase != null)
         {
-            if (InOnePage(a, sizeof(T)) && IsSet(_readPages, a >> PageShift))
+            if (InOnePage(a, sizeof(T)) && (_pageBits[a >> PageShift] & ReadBit) != 0)
             {
                 return Unsafe.ReadUnaligned<T>(_flatBase + a);
             }
@@ -120,7 +120,7 @@ public readonly unsafe struct GuestMemoryAccessor
         ulong a = address.Value;
         if (_flatBase != null)
         {
-            if (InOnePage(a, sizeof(T)) && IsSet(_writePages, a >> PageShift))
+            if (InOnePage(a, sizeof(T)) && (_pageBits[a >> PageShift] & WriteBit) != 0)
             {
                 Unsafe.WriteUnaligned(_flatBase + a, value);
                 return;
@@ -138,13 +138,10 @@ public readonly unsafe struct GuestMemoryAccessor
         _memory.WriteScalarSlow(a, value, check: true);
     }
 
-    // Flat mode: below 4 GiB and not crossing a page, in one test. The bitmaps cover 4 GiB whatever the
+    // Flat mode: below 4 GiB and not crossing a page, in one test. The page bits cover 4 GiB whatever the
     // space's width, with no bit past the space's end, so a narrower space needs no bound of its own.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool InOnePage(ulong address, int size) => (address & (~0UL << 32 | PageMask)) <= PageSize - (ulong)size;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool IsSet(ulong* bitmap, ulong index) => ((bitmap[index >> 6] >> (int)index) & 1) != 0;
 
     // Region-table mode: the granule table as published now (it is replaced whole when regions change).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
