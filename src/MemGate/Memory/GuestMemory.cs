@@ -630,7 +630,7 @@ public sealed unsafe class GuestMemory : IDisposable
         {
             // Below 4 GiB and inside one page (one test: the page bits cover 4 GiB and have none past the
             // space's end), and the page's bit allows it: host = base + guest.
-            return (address & (~0UL << 32 | PageMask)) <= PageSize - size && ((_pageBits[address >> PageShift] >> bit) & 1) != 0
+            return size <= PageSize && (address & (~0UL << 32 | PageMask)) <= PageSize - size && ((_pageBits[address >> PageShift] >> bit) & 1) != 0
                 ? (byte*)flat + address
                 : null;
         }

@@ -8,15 +8,15 @@ namespace MemGate.Memory;
 /// <summary>
 /// Checked scalar access to a <see cref="GuestMemory"/> for hot loops (a CPU model's loads and stores,
 /// a device's DMA). It holds what a check needs (host base and a byte of permission bits per page, or the
-/// region-table mode's granule table) so that a caller that keeps it in a local pays one bit or tag test
-/// per access; everything else (MMIO, accesses crossing a page or region, faults) goes to the memory's
+/// region-table mode's granule table) so that a caller that keeps it in a local pays one page-bits test or
+/// one bounds compare per access; everything else (MMIO, accesses crossing a page or region, faults) goes to the memory's
 /// own path, with the same exceptions as <see cref="GuestMemory.ReadUInt32"/>.
 /// </summary>
 /// <remarks>
 /// Methods name their byte order, as <see cref="BinaryPrimitives"/> does, so a little-endian guest's
 /// access has no byte-order test; pick by <see cref="GuestMemory.ByteOrder"/> once, outside the loop.
 /// The accessor sees added and removed regions at once and faults after the memory is disposed; it is a
-/// cheap value: obtain it with <see cref="GuestMemory.GetAccessor"/>.
+/// cheap value: obtain it with <see cref="GuestMemory.GetAccessor"/> (a <c>default</c> one has no memory).
 /// <example><code>
 /// var access = memory.GetAccessor();
 /// for (ulong a = 0x2000_0000; a &lt; 0x2000_1000; a += 4)
@@ -141,7 +141,8 @@ public readonly unsafe struct GuestMemoryAccessor
     // Flat mode: below 4 GiB and not crossing a page, in one test. The page bits cover 4 GiB whatever the
     // space's width, with no bit past the space's end, so a narrower space needs no bound of its own.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool InOnePage(ulong address, int size) => (address & (~0UL << 32 | PageMask)) <= PageSize - (ulong)size;
+    private static bool InOnePage(ulong address, int size) =>
+        (ulong)size <= PageSize && (address & (~0UL << 32 | PageMask)) <= PageSize - (ulong)size; // the first test folds away
 
     // Region-table mode: the granule table as published now (it is replaced whole when regions change).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -126,6 +126,22 @@ public class GuestMemoryAccessorTests
         Assert.Throws<GuestUnmappedException>(() => accessor.ReadByte(new GuestAddress(0x8000)));
     }
 
+    [Fact]
+    public void A_value_larger_than_a_page_is_checked_whole()
+    {
+        using var memory = GuestMemory.Create([GuestRegion.Ram("one-page", 0x1000, 0x1000)]);
+        var accessor = memory.GetAccessor();
+        // Its second page is a hole: neither path may take the first page's bit as leave for both.
+        Assert.Throws<GuestHoleException>(() => accessor.Read<Page2>(new GuestAddress(0x1000)));
+        Assert.Throws<GuestHoleException>(() => memory.Read<Page2>(new GuestAddress(0x1000)));
+    }
+
+    // Two pages: larger than any access the fast paths take.
+    private unsafe struct Page2
+    {
+        public fixed byte Bytes[0x2000];
+    }
+
     [Theory]
     [MemberData(nameof(Modes))]
     public void Checked_span_faults_like_check(int mode, bool bigEndian)
