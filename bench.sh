@@ -39,8 +39,8 @@ if [[ $hotpath == yes ]]; then
     if ! ls -d /usr/share/cargo/registry/vm-memory-* >/dev/null 2>&1; then
       echo "vm-memory anchor skipped: Debian's librust-vm-memory-dev is not installed (apt-get install librust-vm-memory-dev)"
     elif (cd bench/vm-memory-anchor && cargo build --release --offline --quiet --target-dir "$root/bench/results/vm-memory-target"); then
-      # The same 4,000,000 accesses per pass as GuestMemoryHotPathBenchmarks; minimum of 7 rounds.
-      "$root/bench/results/vm-memory-target/release/vm-memory-anchor" 4000000 7 "$anchor_tsv"
+      # The same 4,000,000 accesses per pass as GuestMemoryHotPathBenchmarks; minimum of 25 rounds.
+      "$root/bench/results/vm-memory-target/release/vm-memory-anchor" 4000000 25 "$anchor_tsv"
     else
       echo "vm-memory anchor skipped: cargo could not build it offline"
     fi
@@ -49,7 +49,7 @@ fi
 if [[ $hotpath == yes ]]; then
   # The same loops in one process, all paths interleaved round by round: steadier on a shared machine
   # than BenchmarkDotNet's one-path-at-a-time runs, whose table follows at the end.
-  dotnet run -c Release --project bench/MemGate.Benchmarks -- --hotpath-plain 7 "$anchor_tsv"
+  dotnet run -c Release --project bench/MemGate.Benchmarks -- --hotpath-plain 25 "$anchor_tsv"
 fi
 MEMGATE_VM_MEMORY_RESULTS="$anchor_tsv" dotnet run -c Release --project bench/MemGate.Benchmarks -- \
   --filter "$filter" --artifacts bench/results --exporters json markdown --buildTimeout 1200 "${job[@]}"
