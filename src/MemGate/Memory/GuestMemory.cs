@@ -15,9 +15,11 @@ namespace MemGate.Memory;
 /// </summary>
 /// <remarks>
 /// <para><b>Layout.</b> Spaces of up to 32 bits are one host reservation: host = base + guest address,
-/// and a byte per 4 KiB page says which accesses the fast path may make there. Wider spaces keep a
-/// sorted region table (binary search) in front of which sits a last-hit cache. Both keep the table
-/// for the slow path: accesses that cross regions or pages, MMIO, and regions smaller than a page.</para>
+/// and a bit per 4 KiB page and access kind says which accesses the fast path may make there. Wider
+/// spaces keep a sorted region table (binary search) in front of which sit a granule table (one bounds
+/// compare per access for regions that own their 1 MiB granule's entry) and a last-hit cache. Both keep
+/// the table for the slow path: accesses that cross regions or pages, MMIO, and regions smaller than a
+/// page. For tight loops, <see cref="GetAccessor"/> gives the same checks as a value kept in registers.</para>
 /// <para><b>MMIO.</b> MMIO regions have no host memory; their accesses go to the region's
 /// <see cref="IMmioHandler"/>. A naturally aligned access of 1, 2, 4 or 8 bytes reaches the handler
 /// whole; any other access is split, as a bus would, into the largest naturally aligned pieces from
@@ -43,8 +45,6 @@ namespace MemGate.Memory;
 public sealed unsafe class GuestMemory : IDisposable
 {
     private const int PageShift = 12;
-    private const int GranuleShift = 20;                                // 1 MiB granules…
-    private const int PagesPerGranule = 1 << (GranuleShift - PageShift); // …of 256 pages
     private const ulong PageSize = 1UL << PageShift;
     private const ulong PageMask = PageSize - 1;
 
@@ -58,21 +58,17 @@ public sealed unsafe class GuestMemory : IDisposable
     private const int HintCount = 4096;     // …hashed into 4096 entries (32 KiB of references)
 
     private nint _flatBase;          // host address of guest 0, or 0 in region-table mode
-    private ulong* _pageBitmaps;     // flat mode: four bitmaps (read, write, execute, host), one bit per 4 KiB page
-    private ulong _bitmapWords;      // 64-bit words per bitmap
-    private ulong* _readBitmap;      // the four bitmaps inside _pageBitmaps, so the fast path needs no arithmetic to find one
-    private ulong* _writeBitmap;
-    private ulong* _executeBitmap;
-    private ulong* _hostBitmap;
-    private ulong* _granuleBitmaps;  // flat mode: the same four, one bit per 1 MiB granule whose every page has the bit
-    private ulong _granuleWords;
-    private ulong* _readGranules;    // so an access inside a large region checks a small, cache-resident word instead
-    private ulong* _writeGranules;   // of a page-bitmap line (4 KiB of bitmap per bit for a 4 GiB space)
-    private ulong* _executeGranules;
-    private ulong* _hostGranules;
+    // Flat mode: a byte per 4 KiB page of the first 4 GiB holding the RegionSlot bits (read, write,
+    // execute, host) of the region that covers the page whole, 0 elsewhere. One byte for all kinds keeps
+    // an accessor that both reads and writes at one pointer (one register); 4 GiB whatever the width, so
+    // the fast path tests "below 4 GiB" instead of the space's end.
+    private const ulong PageBitsLength = (1UL << 32) >> PageShift;
+    private byte* _pageBits;
+    private readonly byte[]? _pageBitsArray; // its pinned storage: lives as long as the last accessor that points into it
     private HostBacking? _reservation;
     private readonly RegionSlot[] _hints; // region-table mode: last region hit per granule; any entry is only a guess
     private volatile RegionTable _table = RegionTable.Empty;
+    private volatile GranuleEntry[] _granules = GranuleTable.Empty; // region-table mode: whole-granule translations
     private bool _disposed;
 
     /// <summary>Creates an empty memory; add regions with <see cref="AddRegion"/>.</summary>
@@ -94,18 +90,10 @@ public sealed unsafe class GuestMemory : IDisposable
             ulong spaceBytes = Math.Max(_maxAddress + 1, PageSize);
             _reservation = _provider.Reserve(spaceBytes);
             _flatBase = _reservation.Pointer;
-            _bitmapWords = Math.Max(1, (spaceBytes >> PageShift) / 64);
-            _pageBitmaps = (ulong*)NativeMemory.AllocZeroed((nuint)(4 * _bitmapWords * sizeof(ulong)));
-            _readBitmap = _pageBitmaps;
-            _writeBitmap = _pageBitmaps + _bitmapWords;
-            _executeBitmap = _pageBitmaps + 2 * _bitmapWords;
-            _hostBitmap = _pageBitmaps + 3 * _bitmapWords;
-            _granuleWords = Math.Max(1, (spaceBytes >> GranuleShift) / 64);
-            _granuleBitmaps = (ulong*)NativeMemory.AllocZeroed((nuint)(4 * _granuleWords * sizeof(ulong)));
-            _readGranules = _granuleBitmaps;
-            _writeGranules = _granuleBitmaps + _granuleWords;
-            _executeGranules = _granuleBitmaps + 2 * _granuleWords;
-            _hostGranules = _granuleBitmaps + 3 * _granuleWords;
+            // Pinned managed memory rather than native: an accessor keeps a pointer into it, and Dispose only
+            // clears it, so an accessor used after Dispose faults instead of reading freed memory.
+            _pageBitsArray = GC.AllocateArray<byte>((int)PageBitsLength, pinned: true);
+            _pageBits = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_pageBitsArray));
         }
 
         // Allocated in both modes: after Dispose a flat memory takes the region-table path (and faults cleanly).
@@ -228,6 +216,7 @@ public sealed unsafe class GuestMemory : IDisposable
 
             // Memory first, then the table, then the fast-path bits: a reader never sees a region before its memory.
             _table = table.With(slot);
+            PublishGranules();
             SetPageBits(slot, slot.FastBits);
         }
     }
@@ -250,6 +239,7 @@ public sealed unsafe class GuestMemory : IDisposable
             SetPageBits(slot, 0);
             Volatile.Write(ref slot.FastBits, (byte)0);
             _table = table.Without(slot);
+            PublishGranules();
             for (int i = 0; i < _hints.Length; i++)
             {
                 if (ReferenceEquals(_hints[i], slot))
@@ -270,6 +260,16 @@ public sealed unsafe class GuestMemory : IDisposable
                 ClearPartialPages(slot);
             }
             return true;
+        }
+    }
+
+    // Region-table mode: rebuilds the granule table from the (just published) region table. Flat mode
+    // has its page bits instead.
+    private void PublishGranules()
+    {
+        if (_reservation is null)
+        {
+            _granules = GranuleTable.Build(_table.Slots);
         }
     }
 
@@ -304,8 +304,16 @@ public sealed unsafe class GuestMemory : IDisposable
             _disposed = true;
             var slots = _table.Slots;
             _table = RegionTable.Empty;
+            _granules = GranuleTable.Empty;
             Array.Fill(_hints, RegionSlot.Empty);
             _flatBase = 0;
+            if (_pageBits != null)
+            {
+                // Accessors still point here; with no bit set they take the slow path, which faults. Cleared
+                // before the host memory goes, so an accessor never passes the check for unmapped memory.
+                Array.Clear(_pageBitsArray!);
+                _pageBits = null;
+            }
             foreach (var slot in slots)
             {
                 slot.FastBits = 0;
@@ -318,13 +326,6 @@ public sealed unsafe class GuestMemory : IDisposable
             _retired.Clear();
             _reservation?.Dispose();
             _reservation = null;
-            if (_pageBitmaps != null)
-            {
-                NativeMemory.Free(_pageBitmaps);
-                _pageBitmaps = null;
-                NativeMemory.Free(_granuleBitmaps);
-                _granuleBitmaps = null;
-            }
         }
     }
 
@@ -368,6 +369,24 @@ public sealed unsafe class GuestMemory : IDisposable
             return [];
         }
         var slot = ResolveHost(address, (ulong)length, AccessKind.Read);
+        return new Span<byte>((byte*)slot.Host + (address.Value - slot.Start), length);
+    }
+
+    /// <summary>
+    /// The host memory behind [<paramref name="address"/>, +<paramref name="length"/>) as a span, after
+    /// checking that the guest may make <paramref name="access"/> there (the same checks and exceptions as
+    /// <see cref="Read"/>, <see cref="Write"/> and <see cref="Fetch"/>) and that it lies in one host-backed
+    /// region. For repeated access to one buffer: check once, then index the span.
+    /// </summary>
+    public Span<byte> GetSpan(GuestAddress address, int length, AccessKind access)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length == 0)
+        {
+            return [];
+        }
+        Validate(_table, address.Value, (ulong)length, access, check: true, throwOnFault: true);
+        var slot = ResolveHost(address, (ulong)length, access);
         return new Span<byte>((byte*)slot.Host + (address.Value - slot.Start), length);
     }
 
@@ -501,6 +520,23 @@ public sealed unsafe class GuestMemory : IDisposable
         }
     }
 
+    // ------------------------------------------------------------------ hot path for callers that keep an accessor
+
+    /// <summary>
+    /// A value for tight loops of checked scalar accesses: keep it in a local (the JIT keeps its fields in
+    /// registers) and call its typed reads and writes. Same checks and exceptions as this memory's own
+    /// methods; it sees region changes and <see cref="Dispose"/> at once.
+    /// </summary>
+    public GuestMemoryAccessor GetAccessor() => new(this);
+
+    internal ulong* FlatBaseForAccessor => (ulong*)_flatBase;
+
+    internal byte* PageBitsForAccessor => _pageBits;
+
+    internal GranuleEntry[] GranuleEntries => _granules;
+
+    internal bool IsDisposed => _disposed;
+
     // ------------------------------------------------------------------ internals shared with the debug view
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -592,23 +628,19 @@ public sealed unsafe class GuestMemory : IDisposable
         nint flat = _flatBase;
         if (flat != 0)
         {
-            // The page holds the whole access and its granule's bit, or else its own bit, allows it: host = base + guest.
-            ulong* granules = bit switch { RegionSlot.ReadBit => _readGranules, RegionSlot.WriteBit => _writeGranules, RegionSlot.ExecuteBit => _executeGranules, _ => _hostGranules };
-            if (address <= _maxAddress && (address & PageMask) <= PageSize - size)
+            // Below 4 GiB and inside one page (one test: the page bits cover 4 GiB and have none past the
+            // space's end), and the page's bit allows it: host = base + guest.
+            return size <= PageSize && (address & (~0UL << 32 | PageMask)) <= PageSize - size && ((_pageBits[address >> PageShift] >> bit) & 1) != 0
+                ? (byte*)flat + address
+                : null;
+        }
+        if (bit is RegionSlot.ReadBit or RegionSlot.WriteBit)
+        {
+            byte* host = GranulePointer(_granules, address, size, bit);
+            if (host != null)
             {
-                ulong granule = address >> GranuleShift;
-                if (((granules[granule >> 6] >> (int)(granule & 63)) & 1) != 0)
-                {
-                    return (byte*)flat + address;
-                }
-                ulong page = address >> PageShift;
-                ulong* bitmap = bit switch { RegionSlot.ReadBit => _readBitmap, RegionSlot.WriteBit => _writeBitmap, RegionSlot.ExecuteBit => _executeBitmap, _ => _hostBitmap };
-                if (((bitmap[page >> 6] >> (int)(page & 63)) & 1) != 0)
-                {
-                    return (byte*)flat + address;
-                }
+                return host;
             }
-            return null;
         }
         RegionSlot slot = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_hints), (nint)((address >> HintShift) & (HintCount - 1)));
         ulong offset = address - slot.Start;
@@ -619,7 +651,16 @@ public sealed unsafe class GuestMemory : IDisposable
         return null;
     }
 
-    // Region-table mode: find the region by binary search and remember it for its granule.
+    // Region-table mode: the host pointer when the granule table's entry for the address lets a read or
+    // write of `size` bytes through (one bounds compare that includes the permission), else null.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static byte* GranulePointer(GranuleEntry[] table, ulong address, uint size, int bit)
+    {
+        ref GranuleEntry entry = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(table), GranuleTable.Index(address >> GranuleTable.Shift));
+        ulong limit = bit == RegionSlot.ReadBit ? entry.ReadLimit : entry.WriteLimit;
+        return size <= GranuleTable.MaxAccess && address - entry.Start < limit ? (byte*)unchecked(address + entry.Delta) : null;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     // Finds the region of an access (last-hit hint per 1 MiB granule, else the table) and returns its host
     // pointer when the access may use it; `slot` is the region whole-covering the access, or null.
@@ -645,7 +686,7 @@ public sealed unsafe class GuestMemory : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private T ReadScalarSlow<T>(ulong address, bool check) where T : unmanaged
+    internal T ReadScalarSlow<T>(ulong address, bool check) where T : unmanaged
     {
         byte* p = SlowPointer(address, (uint)sizeof(T), check ? RegionSlot.ReadBit : RegionSlot.HostBit, out var slot);
         if (p != null)
@@ -663,7 +704,7 @@ public sealed unsafe class GuestMemory : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void WriteScalarSlow<T>(ulong address, T value, bool check) where T : unmanaged
+    internal void WriteScalarSlow<T>(ulong address, T value, bool check) where T : unmanaged
     {
         byte* p = SlowPointer(address, (uint)sizeof(T), check ? RegionSlot.WriteBit : RegionSlot.HostBit, out var slot);
         if (p != null)
@@ -862,7 +903,7 @@ public sealed unsafe class GuestMemory : IDisposable
 
     private void SetPageBits(RegionSlot slot, byte bits)
     {
-        if (_pageBitmaps == null)
+        if (_pageBits == null)
         {
             return;
         }
@@ -873,51 +914,7 @@ public sealed unsafe class GuestMemory : IDisposable
         {
             return;
         }
-        for (int bit = 0; bit < 4; bit++)
-        {
-            ulong* pages = _pageBitmaps + (nuint)bit * (nuint)_bitmapWords;
-            ulong* granules = _granuleBitmaps + (nuint)bit * (nuint)_granuleWords;
-            bool on = ((bits >> bit) & 1) != 0;
-            // Granules are derived from pages: cleared before the pages go, recomputed after pages come.
-            if (!on)
-            {
-                SetBits(granules, first / PagesPerGranule, (end + PagesPerGranule - 1) / PagesPerGranule, on: false);
-            }
-            SetBits(pages, first, end, on);
-            for (ulong granule = first / PagesPerGranule; granule < (end + PagesPerGranule - 1) / PagesPerGranule; granule++)
-            {
-                // A space smaller than a granule has no full granule.
-                ulong word = granule * (PagesPerGranule / 64);
-                bool full = word + PagesPerGranule / 64 <= _bitmapWords
-                    && new ReadOnlySpan<ulong>(pages + word, PagesPerGranule / 64).IndexOfAnyExcept(ulong.MaxValue) < 0;
-                SetBits(granules, granule, granule + 1, full);
-            }
-        }
-    }
-
-    // Sets or clears bits [first, end) of a bitmap, a word at a time where it can.
-    private static void SetBits(ulong* bitmap, ulong first, ulong end, bool on)
-    {
-        while (first < end && (first & 63) != 0)
-        {
-            SetBit(bitmap, first++, on);
-        }
-        ulong words = (end - first) / 64;
-        if (words > 0)
-        {
-            new Span<ulong>(bitmap + first / 64, checked((int)words)).Fill(on ? ulong.MaxValue : 0);
-            first += words * 64;
-        }
-        while (first < end)
-        {
-            SetBit(bitmap, first++, on);
-        }
-    }
-
-    private static void SetBit(ulong* bitmap, ulong index, bool on)
-    {
-        ulong mask = 1UL << (int)(index & 63);
-        bitmap[index >> 6] = on ? bitmap[index >> 6] | mask : bitmap[index >> 6] & ~mask;
+        new Span<byte>(_pageBits + first, checked((int)(end - first))).Fill((byte)(bits & 0xF));
     }
 
     private void ClearPartialPages(RegionSlot slot)
@@ -940,6 +937,7 @@ public sealed unsafe class GuestMemory : IDisposable
 
     private static T SwapIf<T>(T value, bool swap) where T : unmanaged => swap ? Swap(value) : value;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T SwapBytes<T>(T value) where T : unmanaged => Swap(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
