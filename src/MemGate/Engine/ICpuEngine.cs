@@ -119,7 +119,7 @@ public interface ICpuEngine : IDisposable
 
     /// <summary>
     /// While on, reports <see cref="ICpuEngineEvents.InstructionStarting"/> before every instruction (slow: a call
-    /// per instruction; for debuggers and traces). Code translated before this call is retranslated.
+    /// per instruction; for watchpoints). Shares its hook with <see cref="ObserveInstructions"/>. Code translated before this call is retranslated.
     /// </summary>
     void ReportEveryInstruction(bool enabled);
 
@@ -146,6 +146,6 @@ public interface ICpuEngine : IDisposable
     /// Reports every instruction to <paramref name="observer"/> before it runs, from the next translation on (call
     /// it before the first run). Slow: one call per instruction. Engines that cannot do it throw.
     /// </summary>
-    /// <exception cref="NotSupportedException">The engine cannot report single instructions.</exception>
-    void ObserveInstructions(IInstructionObserver observer) => throw new NotSupportedException("This CPU engine cannot report every instruction.");
+    /// <exception cref="InvalidOperationException">An observer is already attached.</exception>
+    void ObserveInstructions(IInstructionObserver observer);
 }

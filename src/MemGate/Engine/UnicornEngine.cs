@@ -33,7 +33,6 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private readonly Dictionary<ulong, (nint Hook, int Users)> _instructionHooks = [];
     private readonly Dictionary<int, nint> _watches = [];
     private int _lastWatch;
-    private nint _everyInstruction;   // the code hook on every address, while one is wanted
     private readonly byte[] _edgeMemory = GC.AllocateArray<byte>(sizeof(EdgeTracer), pinned: true);
     private EdgeTracer* _edges => (EdgeTracer*)Marshal.UnsafeAddrOfPinnedArrayElement(_edgeMemory, 0);
     private nint _edgeHook;
@@ -325,25 +324,6 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     }
 
     /// <inheritdoc/>
-    public void ReportEveryInstruction(bool enabled)
-    {
-        if (enabled == (_everyInstruction != 0))
-        {
-            return;
-        }
-        if (enabled)
-        {
-            Check(Unicorn.HookAdd(Handle, out _everyInstruction, Unicorn.HookCode, (delegate* unmanaged<nint, ulong, uint, nint, void>)&OnEveryInstruction, Self, 1, 0), "uc_hook_add(CODE)");
-            Check(Unicorn.Control(Handle, Unicorn.CtlWriteTbFlush, 0L), "uc_ctl(TB_FLUSH)");
-        }
-        else
-        {
-            Check(Unicorn.HookDel(Handle, _everyInstruction), "uc_hook_del(CODE)");
-            _everyInstruction = 0;
-        }
-    }
-
-    /// <inheritdoc/>
     public void TraceEdges(nint map, int size)
     {
         if (map != 0 && (size <= 0 || (size & (size - 1)) != 0))
@@ -529,20 +509,6 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         try
         {
             self.Events.InstructionReached(address);
-        }
-        catch (Exception e)
-        {
-            self.Fail(e);
-        }
-    }
-
-    [UnmanagedCallersOnly]
-    private static void OnEveryInstruction(nint engine, ulong address, uint size, nint user)
-    {
-        var self = From(user);
-        try
-        {
-            self.Events.InstructionStarting(address);
         }
         catch (Exception e)
         {

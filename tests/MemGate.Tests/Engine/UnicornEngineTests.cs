@@ -243,6 +243,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public int WatchMemory(ulong address, ulong length, bool reads, bool writes) => inner.WatchMemory(address, length, reads, writes);
         public void UnwatchMemory(int id) => inner.UnwatchMemory(id);
         public void ReportEveryInstruction(bool enabled) => inner.ReportEveryInstruction(enabled);
+        public void ObserveInstructions(IInstructionObserver observer) => inner.ObserveInstructions(observer);
         public void TraceEdges(nint map, int size) => inner.TraceEdges(map, size);
         public void RestartEdges() => inner.RestartEdges();
         public void HookSystemRegisters() => inner.HookSystemRegisters();
