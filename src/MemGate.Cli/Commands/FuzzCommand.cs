@@ -18,7 +18,7 @@ internal static class FuzzCommand
         };
         var device = new Option<string>("--device", "-d") { Description = "A template name or device file.", Required = true };
         var corpus = new Option<string?>("--corpus") { Description = "Folder of starting inputs; inputs that find new coverage are added to it (required unless --afl)." };
-        var crashes = new Option<string>("--crashes") { Description = "Folder for one input per distinct crash (fault kind and PC).", DefaultValueFactory = _ => "crashes" };
+        var crashes = new Option<string>("--crashes") { Description = "Folder for one input per distinct crash (fault kind and PC), and for the first ten hangs.", DefaultValueFactory = _ => "crashes" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads, each with its own machine.", DefaultValueFactory = _ => 1 };
         var runs = new Option<ulong>("--runs") { Description = "Stop after this many runs (0: no limit).", DefaultValueFactory = _ => 0 };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: no limit; Ctrl-C stops too).", DefaultValueFactory = _ => 0 };
@@ -106,8 +106,10 @@ internal static class FuzzCommand
             {
                 lock (error)
                 {
-                    error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: crash {crash.Signature}: {crash.Reason}");
-                    error.WriteLine($"  reproduce: memgate run {(firmwarePath is null ? "" : firmwarePath + " ")}--device {deviceName} --mmio-input {crash.File}");
+                    bool hang = crash.Kind == FuzzRunKind.Hang;
+                    error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {(hang ? "hang" : "crash")} {crash.Signature}: {crash.Reason}");
+                    error.WriteLine($"  reproduce: memgate run {(firmwarePath is null ? "" : firmwarePath + " ")}--device {deviceName} --mmio-input {crash.File}" +
+                        (hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : ""));
                 }
             };
             using var cancel = new CancellationTokenSource();

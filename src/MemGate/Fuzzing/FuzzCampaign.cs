@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 
 namespace MemGate.Fuzzing;
 
 /// <summary>
 /// A coverage-guided fuzzing loop over <see cref="FuzzTarget"/>s: seeds from the corpus folder, havoc
 /// mutations of kept inputs, an input kept when its run shows a new edge or hit-count bucket, crashes
-/// deduplicated by fault kind and PC and saved once each. Workers run in threads, each on its own machine,
+/// deduplicated by fault kind and PC and saved once each, the first hangs saved too. Workers run in threads, each on its own machine,
 /// sharing the corpus and the coverage.
 /// </summary>
 public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOptions options)
@@ -13,12 +14,15 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
     private readonly Lock _lock = new();
     private readonly List<byte[]> _corpus = [];
     private readonly CoverageMap _coverage = new();
+    private const int MaxSavedHangs = 10;
     private readonly Dictionary<string, FuzzCrash> _crashes = [];
+    private readonly HashSet<string> _savedHangs = [];
+    private ExceptionDispatchInfo? _failure;
     private ulong _runs;
     private ulong _hangs;
     private int _written;
 
-    /// <summary>Called with each new distinct crash (from a worker thread).</summary>
+    /// <summary>Called with each new distinct crash, and the first few hangs (from a worker thread).</summary>
     public event Action<FuzzCrash>? CrashFound;
 
     /// <summary>The distinct crashes found so far.</summary>
@@ -60,7 +64,23 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
             {
                 Record(targets[0], seed, targets[0].Execute(seed), keep: true);
             }
-            var workers = targets.Select((target, index) => new Thread(() => Work(target, options.Seed + index, stop.Token)) { IsBackground = true, Name = $"fuzz-{index}" }).ToArray();
+            var workers = targets.Select((target, index) => new Thread(() =>
+            {
+                try
+                {
+                    Work(target, options.Seed + index, stop.Token);
+                }
+                catch (Exception e)
+                {
+                    // Not on a worker's stack, where it would end the process: the campaign stops and Run rethrows it.
+                    lock (_lock)
+                    {
+                        _failure ??= ExceptionDispatchInfo.Capture(e);
+                    }
+                    stop.Cancel();
+                }
+            })
+            { IsBackground = true, Name = $"fuzz-{index}" }).ToArray();
             foreach (var worker in workers)
             {
                 worker.Start();
@@ -82,6 +102,7 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
                 target?.Dispose();
             }
         }
+        _failure?.Throw();
         var final = Status(clock.Elapsed);
         status?.Invoke(final);
         return final;
@@ -93,6 +114,13 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
         {
             return new FuzzStatus(Interlocked.Read(ref _runs), elapsed, _coverage.Edges, _corpus.Count, _crashes.Count, Interlocked.Read(ref _hangs));
         }
+    }
+
+    private FuzzCrash Save(string signature, FuzzRun run, byte[] input)
+    {
+        string file = Path.Combine(options.CrashDirectory, signature.Replace('@', '-') + ".bin");
+        OutputFile.Write(file, stream => stream.Write(input));
+        return new FuzzCrash(signature, run.Reason, file, run.Kind);
     }
 
     private void Work(FuzzTarget target, int seed, CancellationToken stop)
@@ -129,11 +157,14 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
             bool fresh = _coverage.Add(target.Edges);
             if (run.Kind == FuzzRunKind.Crash && run.Signature is { } signature && !_crashes.ContainsKey(signature))
             {
-                string file = Path.Combine(options.CrashDirectory, signature.Replace('@', '-') + ".bin");
-                OutputFile.Write(file, stream => stream.Write(input));
-                _crashes[signature] = found = new FuzzCrash(signature, run.Reason, file);
+                _crashes[signature] = found = Save(signature, run, input);
             }
-            else if (keep || (fresh && run.Kind == FuzzRunKind.Normal))
+            else if (run.Kind == FuzzRunKind.Hang && run.Signature is { } where && _savedHangs.Count < MaxSavedHangs && _savedHangs.Add(where))
+            {
+                found = Save(where, run, input);   // a hang stops wherever the limit fell: keep a few, not one per PC
+            }
+            // Seeds always stay (whatever their runs did); later inputs when they ran normally and showed something new.
+            if (keep || (fresh && run.Kind == FuzzRunKind.Normal))
             {
                 _corpus.Add(input);
                 if (!keep)

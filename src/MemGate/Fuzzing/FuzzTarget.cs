@@ -120,8 +120,12 @@ public sealed unsafe class FuzzTarget : IDisposable
         try
         {
             var run = _started ? _machine.Continue(_options.MaxInstructions, _options.Timeout) : _machine.Run(_options.MaxInstructions, _options.Timeout);
-            var kind = run.Outcome is RunOutcome.InstructionLimit or RunOutcome.Timeout ? FuzzRunKind.Hang : FuzzRunKind.Normal;
-            return new FuzzRun(kind, run.Reason, _machine.ProgramCounter, run.Instructions, null);
+            if (run.Outcome is RunOutcome.InstructionLimit or RunOutcome.Timeout)
+            {
+                ulong at = _machine.ProgramCounter;
+                return new FuzzRun(FuzzRunKind.Hang, run.Reason, at, run.Instructions, $"hang@0x{at:x8}");
+            }
+            return new FuzzRun(FuzzRunKind.Normal, run.Reason, _machine.ProgramCounter, run.Instructions, null);
         }
         catch (EmulationFault fault)
         {
