@@ -54,12 +54,7 @@ internal static class FuzzCommand
             }
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             string? firmwarePath = parse.GetValue(firmware);
-            var image = firmwarePath is not null ? FirmwareReader.Load(firmwarePath) : null;
-            if (image is null && !description.Regions.Any(r => r.InitFile is not null))
-            {
-                throw new CommandInputException($"No firmware: give an image, or a device whose regions load one from their files (device '{description.Name}' has none).");
-            }
-            image?.CheckRunsOn(description);
+            var image = FirmwareSource.Load(firmwarePath, description);
             ulong? start = parse.GetValue(startAt) is { } point ? RunCommand.StopAddress("--start-at", point, image, description) : null;
             var targetOptions = new FuzzTargetOptions { BaseDirectory = baseDirectory, StartAt = start, MaxInstructions = parse.GetValue(maxInstructions) };
             FuzzTarget Target()
@@ -90,8 +85,6 @@ internal static class FuzzCommand
                 });
                 return CliApp.Success;
             }
-            // One target first, so a bad --start-at is reported before any thread starts.
-            Target().Dispose();
             var campaign = new FuzzCampaign(Target, new FuzzCampaignOptions
             {
                 CorpusDirectory = corpusDirectory!,

@@ -67,17 +67,11 @@ internal static class RunCommand
             }
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
-            var image = parse.GetValue(firmware) is { } firmwarePath ? FirmwareReader.Load(firmwarePath, rawAddress: raw) : null;
-            if (image is null && !description.Regions.Any(r => r.InitFile is not null))
-            {
-                throw new CommandInputException($"No firmware: give an image, or a device whose regions load one from their files (device '{description.Name}' has none).");
-            }
-            // Before the machine exists: an image for another CPU would otherwise run a few wrong instructions and "exit".
-            image?.CheckRunsOn(description);
+            var image = FirmwareSource.Load(parse.GetValue(firmware), description, raw);
             var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
-            if (mmio is not null && !description.TakesMmioInput)
+            if (mmio is not null)
             {
-                description = description.WithUnmodelled(UnmodelledPolicy.Input);   // as `memgate fuzz` ran it: every unmodelled read takes input
+                description = description.ForMmioInput();   // as `memgate fuzz` ran it
             }
             if (mmio is null && description.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && (r.Unmodelled ?? description.Unmodelled) == UnmodelledPolicy.Input) is { } fed)
             {

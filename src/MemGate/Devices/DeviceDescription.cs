@@ -146,6 +146,9 @@ public sealed class DeviceDescription
     /// <summary>Whether any unmodelled register reads from the MMIO input (the device's policy, or an mmio region's, is <see cref="UnmodelledPolicy.Input"/>).</summary>
     public bool TakesMmioInput => Regions.Any(r => r.Type == DeviceRegionType.Mmio && (r.Unmodelled ?? Unmodelled) == UnmodelledPolicy.Input);
 
+    /// <summary>The device as a run with MMIO input sees it: itself when it has input regions (a Fuzzware import), else with every unmodelled register reading the input.</summary>
+    public DeviceDescription ForMmioInput() => TakesMmioInput ? this : WithUnmodelled(UnmodelledPolicy.Input);
+
     /// <summary>The same device with <paramref name="policy"/> for unmodelled registers wherever a region does not set its own (a fuzzer feeds every such read from its input).</summary>
     public DeviceDescription WithUnmodelled(UnmodelledPolicy policy) =>
         new(Name, Regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, Svd, policy, Rules, InterruptTriggers, MmioModels, Hooks)

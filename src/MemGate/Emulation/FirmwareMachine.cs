@@ -411,15 +411,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             throw fault;
         }
-        if (_debugStop is { } stop)
-        {
-            _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_resumePc!.Value));
-            return new RunResult(null, stop == RunOutcome.Breakpoint ? "breakpoint" : "watchpoint", clock.Elapsed, Instructions, stop);
-        }
-        if (_reached is { } point)
+        if (_debugStop is not null || _reached is not null)
         {
             _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_resumePc!.Value));   // show the stop point, not the halt page
-            return new RunResult(null, $"reached {point}", clock.Elapsed, Instructions, RunOutcome.Reached);
+            return _debugStop is { } stop
+                ? new RunResult(null, stop == RunOutcome.Breakpoint ? "breakpoint" : "watchpoint", clock.Elapsed, Instructions, stop)
+                : new RunResult(null, $"reached {_reached}", clock.Elapsed, Instructions, RunOutcome.Reached);
         }
         if (_exitCode is { } code)
         {

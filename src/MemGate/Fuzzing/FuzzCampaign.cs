@@ -43,22 +43,23 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
     /// </summary>
     public FuzzStatus Run(Action<FuzzStatus>? status = null, CancellationToken cancel = default)
     {
-        Directory.CreateDirectory(options.CorpusDirectory);
-        Directory.CreateDirectory(options.CrashDirectory);
         var clock = Stopwatch.StartNew();
-        var seeds = Directory.GetFiles(options.CorpusDirectory).Order(StringComparer.Ordinal)
-            .Select(path => InputFile.ReadAllBytes(path, "corpus input")).ToList();
-        if (seeds.Count == 0)
-        {
-            seeds.Add(new byte[16]);
-        }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var targets = new FuzzTarget[Math.Max(1, options.Jobs)];
         try
         {
+            // The machines first: a target that cannot be built (a start point it never reaches) leaves no folders behind.
             for (int i = 0; i < targets.Length; i++)
             {
                 targets[i] = createTarget();
+            }
+            Directory.CreateDirectory(options.CorpusDirectory);
+            Directory.CreateDirectory(options.CrashDirectory);
+            var seeds = Directory.GetFiles(options.CorpusDirectory).Order(StringComparer.Ordinal)
+                .Select(path => InputFile.ReadAllBytes(path, "corpus input")).ToList();
+            if (seeds.Count == 0)
+            {
+                seeds.Add(new byte[16]);
             }
             foreach (var seed in seeds)
             {

@@ -59,10 +59,7 @@ public sealed unsafe class FuzzTarget : IDisposable
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(options);
-        if (!device.TakesMmioInput)
-        {
-            device = device.WithUnmodelled(UnmodelledPolicy.Input);
-        }
+        device = device.ForMmioInput();
         var input = new MmioInput(ReadOnlyMemory<byte>.Empty);
         var machine = FirmwareMachine.Create(device, options.Output, new FirmwareMachineOptions { BaseDirectory = options.BaseDirectory, MmioInput = input, ErrorOutput = TextWriter.Null });
         try
