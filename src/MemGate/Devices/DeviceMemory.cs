@@ -13,12 +13,14 @@ namespace MemGate.Devices;
 public sealed class DeviceMemory : IDisposable
 {
     private readonly Dictionary<string, GuestMemory> _spaces;
+    private readonly Dictionary<string, PeripheralBus> _buses;
 
     private DeviceMemory(DeviceDescription device, Dictionary<string, GuestMemory> spaces, ICpuRegisterFile registers,
-        Dictionary<string, RegisterBlock> peripherals, List<string> warnings)
+        Dictionary<string, RegisterBlock> peripherals, Dictionary<string, PeripheralBus> buses, List<string> warnings)
     {
         Device = device;
         _spaces = spaces;
+        _buses = buses;
         CpuRegisters = registers;
         Peripherals = peripherals;
         Warnings = warnings;
@@ -106,7 +108,7 @@ public sealed class DeviceMemory : IDisposable
             {
                 LoadContents(spaces[region.Space], region, Path.Combine(baseDirectory, region.InitFile!));
             }
-            return new DeviceMemory(device, spaces, registers, blocks, warnings);
+            return new DeviceMemory(device, spaces, registers, blocks, buses, warnings);
         }
         catch
         {
@@ -120,6 +122,35 @@ public sealed class DeviceMemory : IDisposable
 
     /// <summary>The register blocks attached from the device's SVD file, by peripheral name.</summary>
     public IReadOnlyDictionary<string, RegisterBlock> Peripherals { get; }
+
+    /// <summary>Writes what the SVD register blocks and the regions' plain registers hold, for a machine snapshot.</summary>
+    public void SaveState(StateWriter writer)
+    {
+        foreach (var (name, block) in Peripherals.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            writer.Begin(name);
+            block.SaveValues(writer);
+        }
+        foreach (var (_, bus) in _buses.OrderBy(b => b.Key, StringComparer.Ordinal))
+        {
+            bus.SaveState(writer);
+        }
+    }
+
+    /// <summary>Reads back what <see cref="SaveState"/> wrote.</summary>
+    /// <exception cref="InvalidDataException">The state is another device's.</exception>
+    public void RestoreState(StateReader reader)
+    {
+        foreach (var (name, block) in Peripherals.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            reader.Begin(name);
+            block.RestoreValues(reader);
+        }
+        foreach (var (_, bus) in _buses.OrderBy(b => b.Key, StringComparer.Ordinal))
+        {
+            bus.RestoreState(reader);
+        }
+    }
 
     /// <summary>Problems found while attaching peripherals (an SVD peripheral outside every peripheral region).</summary>
     public IReadOnlyList<string> Warnings { get; }

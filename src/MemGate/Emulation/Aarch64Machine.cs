@@ -102,13 +102,21 @@ public sealed class Aarch64Machine : FirmwareMachine
 
     private readonly Stack<(ulong Number, string Name)> _tracedEntries = new();   // the exception trace's entries an ERET returns from
 
-    private protected override object? SaveModels() => (base.SaveModels(), _timer.State);
-
-    private protected override void RestoreModels(object? state)
+    private protected override void SaveModels(StateWriter writer)
     {
-        var (models, timer) = ((object?, (ulong, ulong, ulong, ulong, ulong)))state!;
-        base.RestoreModels(models);
-        _timer.State = timer;
+        base.SaveModels(writer);
+        writer.Begin("generic timer");
+        var (count, physicalControl, physicalCompare, virtualControl, virtualCompare) = _timer.State;
+        writer.Write([count, physicalControl, physicalCompare, virtualControl, virtualCompare]);
+    }
+
+    private protected override void RestoreModels(StateReader reader)
+    {
+        base.RestoreModels(reader);
+        reader.Begin("generic timer");
+        Span<ulong> timer = stackalloc ulong[5];
+        reader.Read(timer);
+        _timer.State = (timer[0], timer[1], timer[2], timer[3], timer[4]);
         _fpEnable = (Register(Unicorn.Arm64RegCpacrEl1) >> 20) & 3;
     }
 

@@ -114,13 +114,16 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
 
-    private protected override object? SaveModels() => (base.SaveModels(), _triggers.Save());
-
-    private protected override void RestoreModels(object? state)
+    private protected override void SaveModels(StateWriter writer)
     {
-        var (models, triggers) = ((object?, object))state!;
-        base.RestoreModels(models);
-        _triggers.Restore(triggers);
+        base.SaveModels(writer);
+        _triggers.SaveState(writer);
+    }
+
+    private protected override void RestoreModels(StateReader reader)
+    {
+        base.RestoreModels(reader);
+        _triggers.RestoreState(reader);
         _fpDeniedSeen = false;   // blocks run since may not have been looked at
     }
 
@@ -403,12 +406,17 @@ public sealed class CortexMMachine : FirmwareMachine
     // Which exception takes the fault (0: none can, lockup), without recording anything when probing.
     private int FaultTarget(int fault, bool probe)
     {
-        var saved = probe ? Nvic.Save() : null;
+        StateWriter? saved = null;
+        if (probe)
+        {
+            saved = new StateWriter();
+            Nvic.SaveState(saved);
+        }
         int target = Nvic.TakeFault(fault, 0, null, null, (Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri),
             (Reg32(Unicorn.ArmRegFaultmask) & 1) != 0);
         if (saved is not null)
         {
-            Nvic.Restore(saved);
+            Nvic.RestoreState(new StateReader(saved.ToArray()));
         }
         return target != 0 && HasHandler(target) ? target : 0;
     }

@@ -314,7 +314,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         var memory = GuestSnapshot.Take(Memory.Main);
         try
         {
-            return new MachineSnapshot(this, memory, _engine.SaveContext(), SaveModels());
+            return new MachineSnapshot(this, memory, _engine.SaveContext(), SaveModelState());
         }
         catch
         {
@@ -334,7 +334,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         var restore = snapshot.Memory.Restore();
         _engine.RestoreContext(snapshot.Cpu);
         _resumePc = null;
-        RestoreModels(snapshot.Models);
+        RestoreModelState(snapshot.Models);
         return restore;
     }
 
@@ -471,11 +471,47 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
     }
 
-    /// <summary>The state of the peripheral models (and whatever else the machine keeps), for a <see cref="MachineSnapshot"/>.</summary>
-    private protected virtual object? SaveModels() => Peripherals.Save();
+    /// <summary>The state of every model as bytes (<see cref="SaveModels"/>).</summary>
+    internal byte[] SaveModelState()
+    {
+        var writer = new StateWriter();
+        SaveModels(writer);
+        return writer.ToArray();
+    }
 
-    /// <summary>Puts back what <see cref="SaveModels"/> returned.</summary>
-    private protected virtual void RestoreModels(object? state) => Peripherals.Restore(state!);
+    /// <summary>Puts back the models' state from <see cref="SaveModelState"/>'s bytes.</summary>
+    /// <exception cref="InvalidDataException">The bytes are another machine's state.</exception>
+    internal void RestoreModelState(ReadOnlyMemory<byte> state)
+    {
+        var reader = new StateReader(state);
+        RestoreModels(reader);
+        reader.End();
+    }
+
+    /// <summary>Writes the state of the peripheral models, register blocks and whatever else the machine keeps, for a <see cref="MachineSnapshot"/>.</summary>
+    private protected virtual void SaveModels(StateWriter writer)
+    {
+        Peripherals.SaveState(writer);
+        Memory.SaveState(writer);
+        writer.Begin("MMIO input");
+        if (_mmioInput is not null)
+        {
+            _mmioInput.SaveState(writer);
+        }
+        else
+        {
+            writer.Write(0);
+        }
+    }
+
+    /// <summary>Reads back what <see cref="SaveModels"/> wrote.</summary>
+    private protected virtual void RestoreModels(StateReader reader)
+    {
+        Peripherals.RestoreState(reader);
+        Memory.RestoreState(reader);
+        reader.Begin("MMIO input");
+        MmioInput.RestoreState(reader, _mmioInput);
+    }
 
     /// <summary>Sets the registers for a run from reset and returns the address to start at.</summary>
     private protected abstract ulong Reset();

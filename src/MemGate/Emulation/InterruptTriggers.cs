@@ -81,14 +81,30 @@ internal sealed class InterruptTriggers
         }
     }
 
-    public object Save() => _triggers.Select(t => (t.Countdown, t.Skipped, t.Pended, t.NextIndex, t.Irq)).ToArray();
-
-    public void Restore(object state)
+    public void SaveState(StateWriter writer)
     {
-        var saved = ((ulong, int, int, int, int)[])state;
-        for (int i = 0; i < _triggers.Length; i++)
+        writer.Begin("interrupt triggers");
+        writer.Write(_triggers.Length);
+        foreach (var t in _triggers)
         {
-            (_triggers[i].Countdown, _triggers[i].Skipped, _triggers[i].Pended, _triggers[i].NextIndex, _triggers[i].Irq) = saved[i];
+            writer.Write(t.Countdown);
+            writer.Write([t.Skipped, t.Pended, t.NextIndex, t.Irq]);
+        }
+    }
+
+    public void RestoreState(StateReader reader)
+    {
+        reader.Begin("interrupt triggers");
+        if (reader.ReadInt32() != _triggers.Length)
+        {
+            throw new InvalidDataException("Model state does not match this machine: it has another number of interrupt triggers.");
+        }
+        Span<int> fields = stackalloc int[4];
+        foreach (var t in _triggers)
+        {
+            t.Countdown = reader.ReadUInt64();
+            reader.Read(fields);
+            (t.Skipped, t.Pended, t.NextIndex, t.Irq) = (fields[0], fields[1], fields[2], fields[3]);
         }
     }
 

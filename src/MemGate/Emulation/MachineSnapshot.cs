@@ -5,13 +5,14 @@ namespace MemGate.Emulation;
 
 /// <summary>
 /// A machine stopped mid-run, kept to go back to: guest memory (a <see cref="GuestSnapshot"/>), every
-/// CPU register (the engine's saved context) and the machine's own models (NVIC, SysTick, USART1 on
-/// Cortex-M; the CLINT on RISC-V). Register blocks of other peripherals are not part of it.
+/// CPU register (the engine's saved context) and the state of every model: peripheral models (NVIC,
+/// SysTick, UARTs with their FIFOs, timers, the CLINT, the GIC), SVD register blocks, plain registers,
+/// passthrough MMIO input models and interrupt triggers.
 /// Made by <see cref="FirmwareMachine.TakeSnapshot"/>, used by <see cref="FirmwareMachine.Restore"/>.
 /// </summary>
 public sealed class MachineSnapshot : IDisposable
 {
-    internal MachineSnapshot(FirmwareMachine machine, GuestSnapshot memory, ICpuContext cpu, object? models)
+    internal MachineSnapshot(FirmwareMachine machine, GuestSnapshot memory, ICpuContext cpu, byte[] models)
     {
         Machine = machine;
         Memory = memory;
@@ -25,7 +26,7 @@ public sealed class MachineSnapshot : IDisposable
 
     internal ICpuContext Cpu { get; }
 
-    internal object? Models { get; }
+    internal byte[] Models { get; }
 
     /// <summary>Frees the saved memory and CPU state.</summary>
     public void Dispose()

@@ -70,6 +70,33 @@ public sealed class MmioInput(ReadOnlyMemory<byte> bytes)
         }
     }
 
+    /// <summary>Writes what the passthrough registers hold, for a machine snapshot.</summary>
+    public void SaveState(StateWriter writer)
+    {
+        writer.Write(_passthrough.Count);
+        foreach (var (address, value) in _passthrough.OrderBy(p => p.Key))
+        {
+            writer.Write(address);
+            writer.Write(value);
+        }
+    }
+
+    /// <summary>Reads back what <see cref="SaveState"/> wrote (<paramref name="into"/> null: skips it).</summary>
+    public static void RestoreState(StateReader reader, MmioInput? into)
+    {
+        into?._passthrough.Clear();
+        int count = reader.ReadInt32();
+        for (int i = 0; i < count; i++)
+        {
+            ulong address = reader.ReadUInt64();
+            ulong value = reader.ReadUInt64();
+            if (into is not null)
+            {
+                into._passthrough[address] = value;
+            }
+        }
+    }
+
     /// <summary>Starts over with other bytes (the next fuzzing input).</summary>
     public void Replace(ReadOnlyMemory<byte> bytes)
     {

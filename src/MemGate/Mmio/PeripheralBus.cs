@@ -35,6 +35,25 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
     /// <summary>Unmodelled accesses seen under <see cref="UnmodelledAccessPolicy.Record"/>.</summary>
     public IReadOnlyList<UnmodelledAccess> Unmodelled => _unmodelled;
 
+    /// <summary>Writes what the region's plain registers hold (nothing without the plain fallback), for a machine snapshot.</summary>
+    public void SaveState(StateWriter writer)
+    {
+        writer.Begin(Name);
+        writer.Write(_plain is not null);
+        _plain?.SaveState(writer);
+    }
+
+    /// <summary>Reads back what <see cref="SaveState"/> wrote.</summary>
+    public void RestoreState(StateReader reader)
+    {
+        reader.Begin(Name);
+        if (reader.ReadBoolean() != (_plain is not null))
+        {
+            throw new InvalidDataException($"Model state does not match this machine: region '{Name}' has plain registers in one and not in the other.");
+        }
+        _plain?.RestoreState(reader);
+    }
+
     /// <summary>Attaches a handler for [offset, offset + size); rejects overlaps with the names of both.</summary>
     public void Attach(ulong offset, ulong length, IMmioHandler handler, string peripheral)
     {

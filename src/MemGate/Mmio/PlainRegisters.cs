@@ -40,6 +40,35 @@ public sealed class PlainRegisters : IMmioHandler
     /// <summary>Sets every register back to zero.</summary>
     public void Reset() => _pages.Clear();
 
+    /// <summary>Writes the registers' values (the pages written so far), for a machine snapshot.</summary>
+    public void SaveState(StateWriter writer)
+    {
+        writer.Write(_pages.Count);
+        foreach (var (index, page) in _pages.OrderBy(p => p.Key))
+        {
+            writer.Write(index);
+            writer.Write(page);
+        }
+    }
+
+    /// <summary>Reads back what <see cref="SaveState"/> wrote.</summary>
+    public void RestoreState(StateReader reader)
+    {
+        _pages.Clear();
+        int count = reader.ReadInt32();
+        for (int i = 0; i < count; i++)
+        {
+            ulong index = reader.ReadUInt64();
+            var page = new byte[PageSize];
+            reader.Read(page);
+            if (index >= (Size + PageSize - 1) >> PageShift)
+            {
+                throw new InvalidDataException($"Model state does not match this machine: a page of plain registers at offset 0x{index << PageShift:X} is beyond their 0x{Size:X} bytes.");
+            }
+            _pages[index] = page;
+        }
+    }
+
     /// <inheritdoc/>
     public ulong Read(ulong offset, int size)
     {

@@ -118,14 +118,17 @@ public sealed class RegisterBlock : IMmioHandler, IRegisterNames
     }
 
     /// <summary>Every register's stored value and write-once state, for a machine snapshot.</summary>
-    public object SaveValues() => ((ulong[])_values.Clone(), (bool[])_writtenOnce.Clone());
+    public void SaveValues(StateWriter writer)
+    {
+        writer.Write(_values);
+        writer.Write(_writtenOnce);
+    }
 
     /// <summary>Puts back what <see cref="SaveValues"/> returned for this block.</summary>
-    public void RestoreValues(object saved)
+    public void RestoreValues(StateReader reader)
     {
-        var (values, writtenOnce) = ((ulong[], bool[]))saved;
-        values.CopyTo(_values, 0);
-        writtenOnce.CopyTo(_writtenOnce, 0);
+        reader.Read(_values.AsSpan());
+        reader.Read(_writtenOnce.AsSpan());
     }
 
     /// <summary>The stored value of a register, without side effects (what a model or a debugger looks at).</summary>

@@ -28,19 +28,24 @@ public abstract class Peripheral(string name)
         }
     }
 
-    /// <summary>Everything <see cref="RestoreState"/> needs to bring the model back to now.</summary>
-    public virtual object? SaveState() => Blocks.Select(b => (b.Handler as RegisterBlock)?.SaveValues()).ToArray();
-
-    /// <summary>Puts back what <see cref="SaveState"/> returned for this model.</summary>
-    public virtual void RestoreState(object? state)
+    /// <summary>Writes everything <see cref="RestoreState"/> needs to bring the model back to now (overrides call the base first).</summary>
+    public virtual void SaveState(StateWriter writer)
     {
-        var saved = (object?[])state!;
-        for (int i = 0; i < saved.Length; i++)
+        writer.Begin(Name);
+        foreach (var block in Blocks)
         {
-            if (saved[i] is { } values)
-            {
-                ((RegisterBlock)Blocks[i].Handler).RestoreValues(values);
-            }
+            (block.Handler as RegisterBlock)?.SaveValues(writer);
+        }
+    }
+
+    /// <summary>Reads back what <see cref="SaveState"/> wrote for this model.</summary>
+    /// <exception cref="InvalidDataException">The state is another model's.</exception>
+    public virtual void RestoreState(StateReader reader)
+    {
+        reader.Begin(Name);
+        foreach (var block in Blocks)
+        {
+            (block.Handler as RegisterBlock)?.RestoreValues(reader);
         }
     }
 }

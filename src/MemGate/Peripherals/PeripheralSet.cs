@@ -65,16 +65,22 @@ public sealed class PeripheralSet : IReadOnlyList<Peripheral>
         }
     }
 
-    /// <summary>Every model's state, for a machine snapshot.</summary>
-    public object Save() => _peripherals.Select(p => p.SaveState()).ToArray();
-
-    /// <summary>Puts back what <see cref="Save"/> returned.</summary>
-    public void Restore(object state)
+    /// <summary>Writes every model's state, for a machine snapshot.</summary>
+    public void SaveState(StateWriter writer)
     {
-        var saved = (object?[])state;
-        for (int i = 0; i < _peripherals.Length; i++)
+        foreach (var peripheral in _peripherals)
         {
-            _peripherals[i].RestoreState(saved[i]);
+            peripheral.SaveState(writer);
+        }
+    }
+
+    /// <summary>Reads back what <see cref="SaveState"/> wrote.</summary>
+    /// <exception cref="InvalidDataException">The state is another set of models'.</exception>
+    public void RestoreState(StateReader reader)
+    {
+        foreach (var peripheral in _peripherals)
+        {
+            peripheral.RestoreState(reader);
         }
     }
 

@@ -1,3 +1,4 @@
+using MemGate.Mmio;
 using MemGate.Peripherals.Arm;
 using MemGate.Peripherals.Stm32;
 
@@ -111,9 +112,10 @@ public sealed class Stm32TimerTests
         timer.Block.Write(Arr, 4, 99);
         timer.Block.Write(Cr1, 4, 1);
         timer.Advance(10);
-        var saved = timer.SaveState();
+        var saved = new StateWriter();
+        timer.SaveState(saved);
         timer.Advance(50);
-        timer.RestoreState(saved);
+        timer.RestoreState(new StateReader(saved.ToArray()));
         Assert.Equal(10UL, timer.Block.Read(Cnt, 4));
         timer.Advance(89);
         Assert.Equal(0UL, timer.Block.Read(Sr, 4));

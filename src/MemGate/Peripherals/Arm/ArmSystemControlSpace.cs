@@ -85,17 +85,33 @@ public sealed class ArmSystemControlSpace : Peripheral, IInterruptController, IC
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (Nvic.Save(), SysTick.State, Fpu?.State);
+    public override void SaveState(StateWriter writer)
+    {
+        writer.Begin(Name);
+        Nvic.SaveState(writer);
+        var (csr, reload, countdown) = SysTick.State;
+        writer.Write(csr);
+        writer.Write(reload);
+        writer.Write(countdown);
+        if (Fpu is not null)
+        {
+            var (cpacr, fpccr, fpcar, fpdscr) = Fpu.State;
+            writer.Write(cpacr);
+            writer.Write(fpccr);
+            writer.Write(fpcar);
+            writer.Write(fpdscr);
+        }
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state)
+    public override void RestoreState(StateReader reader)
     {
-        var (nvic, sysTick, fpu) = ((object, (ulong, ulong, ulong), (ulong, ulong, ulong, ulong)?))state!;
-        Nvic.Restore(nvic);
-        SysTick.State = sysTick;
-        if (Fpu is not null && fpu is { } registers)
+        reader.Begin(Name);
+        Nvic.RestoreState(reader);
+        SysTick.State = (reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64());
+        if (Fpu is not null)
         {
-            Fpu.State = registers;
+            Fpu.State = (reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64());
         }
     }
 

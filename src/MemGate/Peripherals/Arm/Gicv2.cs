@@ -77,10 +77,38 @@ public sealed class Gicv2 : Peripheral, IInterruptController
     void IInterruptController.SetLevel(int line, bool asserted) => SetLevel(line, asserted);
 
     /// <inheritdoc/>
-    public override object? SaveState() => State;
+    public override void SaveState(StateWriter writer)
+    {
+        writer.Begin(Name);
+        writer.Write(_enabled);
+        writer.Write(_latched);
+        writer.Write(_active);
+        writer.Write(_level);
+        writer.Write(_edge);
+        writer.Write(_group1);
+        writer.Write(_priority);
+        writer.Write(_activePriority);
+        writer.Write([(int)_distributorControl, (int)_cpuControl, (int)_priorityMask, (int)_binaryPoint, (int)_aliasedBinaryPoint]);
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state) => State = state!;
+    public override void RestoreState(StateReader reader)
+    {
+        reader.Begin(Name);
+        reader.Read(_enabled.AsSpan());
+        reader.Read(_latched.AsSpan());
+        reader.Read(_active.AsSpan());
+        reader.Read(_level.AsSpan());
+        reader.Read(_edge.AsSpan());
+        reader.Read(_group1.AsSpan());
+        reader.Read(_priority.AsSpan());
+        reader.Read(_activePriority.AsSpan());
+        Span<int> registers = stackalloc int[5];
+        reader.Read(registers);
+        (_distributorControl, _cpuControl, _priorityMask, _binaryPoint, _aliasedBinaryPoint) =
+            ((uint)registers[0], (uint)registers[1], (uint)registers[2], (uint)registers[3], (uint)registers[4]);
+        _changed = true;
+    }
 
     /// <summary>The distributor's registers (0x08000000 on virt).</summary>
     public IMmioHandler Distributor { get; }
@@ -153,28 +181,6 @@ public sealed class Gicv2 : Peripheral, IInterruptController
             return GicSignal.None;
         }
         return !_group1[best] && (_cpuControl & CtlrFiqEn) != 0 ? GicSignal.Fiq : GicSignal.Irq;
-    }
-
-    private object State
-    {
-        get => ((bool[])_enabled.Clone(), (bool[])_latched.Clone(), (bool[])_active.Clone(), (bool[])_level.Clone(), (bool[])_edge.Clone(),
-            (bool[])_group1.Clone(), (byte[])_priority.Clone(), (int[])_activePriority.Clone(),
-            (_distributorControl, _cpuControl, _priorityMask, _binaryPoint, _aliasedBinaryPoint));
-        set
-        {
-            var (enabled, latched, active, level, edge, group1, priority, activePriority, registers) =
-                ((bool[], bool[], bool[], bool[], bool[], bool[], byte[], int[], (uint, uint, uint, uint, uint)))value;
-            enabled.CopyTo(_enabled, 0);
-            latched.CopyTo(_latched, 0);
-            active.CopyTo(_active, 0);
-            level.CopyTo(_level, 0);
-            edge.CopyTo(_edge, 0);
-            group1.CopyTo(_group1, 0);
-            priority.CopyTo(_priority, 0);
-            activePriority.CopyTo(_activePriority, 0);
-            (_distributorControl, _cpuControl, _priorityMask, _binaryPoint, _aliasedBinaryPoint) = registers;
-            _changed = true;
-        }
     }
 
     /// <summary>Whether interrupt <paramref name="id"/> is enabled in the distributor.</summary>

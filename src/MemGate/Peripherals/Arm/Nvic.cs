@@ -138,27 +138,42 @@ public sealed class Nvic
     /// <summary>The number of the exception running now (IPSR), which ICSR.VECTACTIVE shows; the machine supplies it.</summary>
     internal Func<int>? CurrentException { get; set; }
 
-    /// <summary>Everything the NVIC holds, for a machine snapshot.</summary>
-    internal object Save() => (Pending: (ulong[])_pending.Clone(), Enabled: (ulong[])_enabled.Clone(), Active: (ulong[])_active.Clone(),
-        Asserted: (ulong[])_asserted.Clone(), Priority: (byte[])_priority.Clone(), _priorityGroup, _vtor,
-        Faults: (_faultEnables, ScbBlock.Peek("CFSR"), ScbBlock.Peek("HFSR"), ScbBlock.Peek("MMFAR"), ScbBlock.Peek("BFAR")));
-
-    /// <summary>Puts back what <see cref="Save"/> returned.</summary>
-    internal void Restore(object state)
+    /// <summary>Writes everything the NVIC holds, for a machine snapshot.</summary>
+    internal void SaveState(StateWriter writer)
     {
-        var (pending, enabled, active, asserted, priority, group, vtor, faults) = ((ulong[], ulong[], ulong[], ulong[], byte[], int, ulong, (ulong, ulong, ulong, ulong, ulong)))state;
-        (_faultEnables, ulong cfsr, ulong hfsr, ulong mmfar, ulong bfar) = faults;
-        ScbBlock.Poke("CFSR", cfsr);
-        ScbBlock.Poke("HFSR", hfsr);
-        ScbBlock.Poke("MMFAR", mmfar);
-        ScbBlock.Poke("BFAR", bfar);
-        pending.CopyTo(_pending, 0);
-        enabled.CopyTo(_enabled, 0);
-        active.CopyTo(_active, 0);
-        asserted.CopyTo(_asserted, 0);
-        priority.CopyTo(_priority, 0);
-        (_priorityGroup, _vtor, _maybeTakeable) = (group, vtor, true);
+        writer.Begin("NVIC");
+        writer.Write(_pending);
+        writer.Write(_enabled);
+        writer.Write(_active);
+        writer.Write(_asserted);
+        writer.Write(_priority);
+        writer.Write(_priorityGroup);
+        writer.Write(_vtor);
+        writer.Write(_faultEnables);
+        foreach (string register in FaultRegisters)
+        {
+            writer.Write(ScbBlock.Peek(register));
+        }
     }
+
+    /// <summary>Reads back what <see cref="SaveState"/> wrote.</summary>
+    internal void RestoreState(StateReader reader)
+    {
+        reader.Begin("NVIC");
+        reader.Read(_pending.AsSpan());
+        reader.Read(_enabled.AsSpan());
+        reader.Read(_active.AsSpan());
+        reader.Read(_asserted.AsSpan());
+        reader.Read(_priority.AsSpan());
+        (_priorityGroup, _vtor, _faultEnables) = (reader.ReadInt32(), reader.ReadUInt64(), reader.ReadUInt64());
+        foreach (string register in FaultRegisters)
+        {
+            ScbBlock.Poke(register, reader.ReadUInt64());
+        }
+        _maybeTakeable = true;
+    }
+
+    private static readonly string[] FaultRegisters = ["CFSR", "HFSR", "MMFAR", "BFAR"];
 
     /// <summary>Back to the reset state: nothing pending, enabled or active; priorities 0; VTOR its reset value; PRIGROUP 0.</summary>
     public void Reset()

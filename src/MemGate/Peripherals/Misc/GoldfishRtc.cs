@@ -86,11 +86,25 @@ public sealed class GoldfishRtc : Peripheral, IClockedPeripheral
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (_ticks, _offset, _latchedHigh, _alarm, _alarmRunning, _pending, _enabled);
+    public override void SaveState(StateWriter writer)
+    {
+        writer.Begin(Name);
+        writer.Write(_ticks);
+        writer.Write(_offset);
+        writer.Write(_latchedHigh);
+        writer.Write(_alarm);
+        writer.Write(_alarmRunning);
+        writer.Write(_pending);
+        writer.Write(_enabled);
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state) =>
-        (_ticks, _offset, _latchedHigh, _alarm, _alarmRunning, _pending, _enabled) = ((ulong, ulong, ulong, ulong, bool, bool, bool))state!;
+    public override void RestoreState(StateReader reader)
+    {
+        reader.Begin(Name);
+        (_ticks, _offset, _latchedHigh, _alarm) = (reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64());
+        (_alarmRunning, _pending, _enabled) = (reader.ReadBoolean(), reader.ReadBoolean(), reader.ReadBoolean());
+    }
 
     private void Check()
     {

@@ -95,14 +95,20 @@ public sealed class Pl031Rtc : Peripheral, IClockedPeripheral
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (base.SaveState(), _ticks, _loadedAt, _loaded, _raw);
+    public override void SaveState(StateWriter writer)
+    {
+        base.SaveState(writer);
+        writer.Write(_ticks);
+        writer.Write(_loadedAt);
+        writer.Write(_loaded);
+        writer.Write(_raw);
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state)
+    public override void RestoreState(StateReader reader)
     {
-        var (registers, ticks, loadedAt, loaded, raw) = ((object?, ulong, ulong, ulong, bool))state!;
-        base.RestoreState(registers);
-        (_ticks, _loadedAt, _loaded, _raw) = (ticks, loadedAt, loaded, raw);
+        base.RestoreState(reader);
+        (_ticks, _loadedAt, _loaded, _raw) = (reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadBoolean());
     }
 
     private void Update() => _interruptLine(_raw && Masked);

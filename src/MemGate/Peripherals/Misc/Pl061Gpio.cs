@@ -116,12 +116,18 @@ public sealed class Pl061Gpio : Peripheral, IGpioPort, IMmioHandler, IRegisterNa
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => new[] { _data, _inputs, _direction, _sense, _bothEdges, _event, _enable, _raw, _alternate };
+    public override void SaveState(StateWriter writer)
+    {
+        writer.Begin(Name);
+        writer.Write([_data, _inputs, _direction, _sense, _bothEdges, _event, _enable, _raw, _alternate]);
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state)
+    public override void RestoreState(StateReader reader)
     {
-        var s = (byte[])state!;
+        reader.Begin(Name);
+        Span<byte> s = stackalloc byte[9];
+        reader.Read(s);
         (_data, _inputs, _direction, _sense, _bothEdges, _event, _enable, _raw, _alternate) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);
     }
 

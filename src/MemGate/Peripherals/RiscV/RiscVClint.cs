@@ -60,10 +60,21 @@ public sealed class RiscVClint : Peripheral, IClockedPeripheral
     public void Advance(ulong ticks) => _time += ticks;
 
     /// <inheritdoc/>
-    public override object? SaveState() => (_time, _timeOffset, _compare, _softwarePending);
+    public override void SaveState(StateWriter writer)
+    {
+        writer.Begin(Name);
+        writer.Write(_time);
+        writer.Write(_timeOffset);
+        writer.Write(_compare);
+        writer.Write(_softwarePending);
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state) => (_time, _timeOffset, _compare, _softwarePending) = ((ulong, ulong, ulong, bool))state!;
+    public override void RestoreState(StateReader reader)
+    {
+        reader.Begin(Name);
+        (_time, _timeOffset, _compare, _softwarePending) = (reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadBoolean());
+    }
 
     /// <summary>Back to reset: MTIME 0, MTIMECMP all ones, MSIP clear.</summary>
     public override void Reset() => (_time, _timeOffset, _compare, _softwarePending) = (0, 0, ulong.MaxValue, false);

@@ -70,14 +70,18 @@ public sealed class Stm32FlashInterface : Peripheral
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (base.SaveState(), _key, _optionKey);
+    public override void SaveState(StateWriter writer)
+    {
+        base.SaveState(writer);
+        writer.Write((int)_key);
+        writer.Write((int)_optionKey);
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state)
+    public override void RestoreState(StateReader reader)
     {
-        var (registers, key, optionKey) = ((object?, KeySequence, KeySequence))state!;
-        base.RestoreState(registers);
-        (_key, _optionKey) = (key, optionKey);
+        base.RestoreState(reader);
+        (_key, _optionKey) = ((KeySequence)reader.ReadInt32(), (KeySequence)reader.ReadInt32());
     }
 
     private RegisterDefinition[] F1() =>

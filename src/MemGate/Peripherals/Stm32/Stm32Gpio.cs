@@ -95,14 +95,18 @@ public sealed class Stm32Gpio : Peripheral, IGpioPort
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (base.SaveState(), _inputs, _driven);
+    public override void SaveState(StateWriter writer)
+    {
+        base.SaveState(writer);
+        writer.Write(_inputs);
+        writer.Write(_driven);
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state)
+    public override void RestoreState(StateReader reader)
     {
-        var (registers, inputs, driven) = ((object?, ulong, ulong))state!;
-        base.RestoreState(registers);
-        (_inputs, _driven) = (inputs, driven);
+        base.RestoreState(reader);
+        (_inputs, _driven) = (reader.ReadUInt64(), reader.ReadUInt64());
     }
 
     private RegisterDefinition[] F1() =>

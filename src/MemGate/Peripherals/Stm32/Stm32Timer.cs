@@ -114,14 +114,21 @@ public sealed class Stm32Timer : Peripheral, IClockedPeripheral
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (base.SaveState(), _counter, _prescaled, _prescaler, _reload);
+    public override void SaveState(StateWriter writer)
+    {
+        base.SaveState(writer);
+        writer.Write(_counter);
+        writer.Write(_prescaled);
+        writer.Write(_prescaler);
+        writer.Write(_reload);
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state)
+    public override void RestoreState(StateReader reader)
     {
-        var (registers, counter, prescaled, prescaler, reload) = ((object?, ulong, ulong, ulong, ulong))state!;
-        base.RestoreState(registers);
-        (_counter, _prescaled, _prescaler, _reload) = (counter, prescaled, prescaler, reload);   // the controller's snapshot holds the line's level
+        base.RestoreState(reader);
+        // The controller's state holds the line's level.
+        (_counter, _prescaled, _prescaler, _reload) = (reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64());
     }
 
     // Ticks until the counter passes ARR (from above ARR it first runs round through its maximum);

@@ -113,15 +113,21 @@ public sealed class Ns16550Uart : Peripheral, ISerialPort
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (base.SaveState(), _received.Save(), _divisor, _overrun, _transmitPending);
+    public override void SaveState(StateWriter writer)
+    {
+        base.SaveState(writer);
+        writer.Write(_received.Save());
+        writer.Write(_divisor);
+        writer.Write(_overrun);
+        writer.Write(_transmitPending);
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state)
+    public override void RestoreState(StateReader reader)
     {
-        var (registers, received, divisor, overrun, transmit) = ((object?, byte[], ulong, bool, bool))state!;
-        base.RestoreState(registers);
-        _received.Restore(received);
-        (_divisor, _overrun, _transmitPending) = (divisor, overrun, transmit);
+        base.RestoreState(reader);
+        _received.Restore(reader.ReadBytes());
+        (_divisor, _overrun, _transmitPending) = (reader.ReadUInt64(), reader.ReadBoolean(), reader.ReadBoolean());
     }
 
     private bool ReceivePending => _received.Count > 0 && (_registers.Peek("IER") & ReceiveEnabled) != 0;

@@ -97,15 +97,19 @@ public sealed class Pl011Uart : Peripheral, ISerialPort
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (base.SaveState(), _received.Save(), _raw);
+    public override void SaveState(StateWriter writer)
+    {
+        base.SaveState(writer);
+        writer.Write(_received.Save());
+        writer.Write(_raw);
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state)
+    public override void RestoreState(StateReader reader)
     {
-        var (registers, received, raw) = ((object?, byte[], ulong))state!;
-        base.RestoreState(registers);
-        _received.Restore(received);
-        _raw = raw;
+        base.RestoreState(reader);
+        _received.Restore(reader.ReadBytes());
+        _raw = reader.ReadUInt64();
     }
 
     private ulong TakeReceived()

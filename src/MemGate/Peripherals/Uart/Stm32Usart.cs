@@ -105,15 +105,19 @@ public sealed class Stm32Usart : Peripheral, ISerialPort
     }
 
     /// <inheritdoc/>
-    public override object? SaveState() => (base.SaveState(), _received.Save(), _overrun);
+    public override void SaveState(StateWriter writer)
+    {
+        base.SaveState(writer);
+        writer.Write(_received.Save());
+        writer.Write(_overrun);
+    }
 
     /// <inheritdoc/>
-    public override void RestoreState(object? state)
+    public override void RestoreState(StateReader reader)
     {
-        var (registers, received, overrun) = ((object?, byte[], bool))state!;
-        base.RestoreState(registers);
-        _received.Restore(received);
-        _overrun = overrun;
+        base.RestoreState(reader);
+        _received.Restore(reader.ReadBytes());
+        _overrun = reader.ReadBoolean();
     }
 
     // Reading DR takes the oldest byte and, as on the part (SR then DR), clears ORE.
