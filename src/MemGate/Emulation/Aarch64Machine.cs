@@ -81,18 +81,18 @@ public sealed class Aarch64Machine : FirmwareMachine
         });
     }
 
-    private protected override void Loaded(Firmware.FirmwareImage image)
+    private protected override void Loaded(string file, IReadOnlyList<(ulong Address, ReadOnlyMemory<byte> Data)> code)
     {
-        _semihosting.CommandLine = image.File;
+        _semihosting.CommandLine = file;
         // ERETs of the image, for the exception trace (the engine runs them itself).
-        foreach (var segment in image.Segments)
+        foreach (var (address, bytes) in code)
         {
-            var data = segment.Data;
+            var data = bytes.Span;
             for (int i = 0; i + 4 <= data.Length; i += 4)
             {
-                if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i)) == Eret)
+                if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data[i..]) == Eret)
                 {
-                    AddExceptionReturnSite(segment.Address + (ulong)i);
+                    AddExceptionReturnSite(address + (ulong)i);
                 }
             }
         }
@@ -121,6 +121,29 @@ public sealed class Aarch64Machine : FirmwareMachine
     }
 
     private protected override int ProgramCounterRegister => Unicorn.Arm64RegPc;
+
+    // PSTATE first (exception level and SPSel), then the banked stack pointers and the current one as the
+    // engine holds them; the EL1 system registers by id or encoding.
+    private protected override IReadOnlyList<SnapshotRegister> SnapshotRegisters => _snapshotRegisters ??=
+    [
+        new("pstate", Unicorn.Arm64RegPstate, 4),
+        new("sp_el0", Unicorn.Arm64RegSpEl0, 8), new("sp_el1", Unicorn.Arm64RegSpEl1, 8), new("sp", Unicorn.Arm64RegSp, 8),
+        .. Enumerable.Range(0, 29).Select(i => new SnapshotRegister($"x{i}", Unicorn.Arm64RegX0 + i, 8)),
+        new("x29", Unicorn.Arm64RegX29, 8), new("x30", Unicorn.Arm64RegLr, 8), new("pc", Unicorn.Arm64RegPc, 8),
+        .. Enumerable.Range(0, 32).Select(i => new SnapshotRegister($"v{i}", Unicorn.Arm64RegQ0 + i, 16)),
+        new("fpcr", Unicorn.Arm64RegFpcr, 4), new("fpsr", Unicorn.Arm64RegFpsr, 4),
+        new("elr_el1", Unicorn.Arm64RegElrEl1, 8), new("esr_el1", Unicorn.Arm64RegEsrEl1, 8), new("far_el1", Unicorn.Arm64RegFarEl1, 8),
+        new("vbar_el1", Unicorn.Arm64RegVbarEl1, 8), new("cpacr_el1", Unicorn.Arm64RegCpacrEl1, 8), new("tpidr_el0", Unicorn.Arm64RegTpidrEl0, 8),
+        new("tpidrro_el0", Unicorn.Arm64RegTpidrroEl0, 8), new("tpidr_el1", Unicorn.Arm64RegTpidrEl1, 8), new("ttbr0_el1", Unicorn.Arm64RegTtbr0El1, 8),
+        new("ttbr1_el1", Unicorn.Arm64RegTtbr1El1, 8), new("mair_el1", Unicorn.Arm64RegMairEl1, 8), new("par_el1", Unicorn.Arm64RegParEl1, 8),
+        new("spsr_el1", Unicorn.Arm64RegCpReg, 8, new SystemRegister(3, 0, 4, 0, 0)),
+        new("sctlr_el1", Unicorn.Arm64RegCpReg, 8, new SystemRegister(3, 0, 1, 0, 0)),
+        new("tcr_el1", Unicorn.Arm64RegCpReg, 8, new SystemRegister(3, 0, 2, 0, 2)),
+    ];
+
+    private SnapshotRegister[]? _snapshotRegisters;
+
+    private protected override void CpuStateRestored() => _fpEnable = (Register(Unicorn.Arm64RegCpacrEl1) >> 20) & 3;
 
     private protected override IReadOnlyList<ulong> HaltCandidates => Halts;
 

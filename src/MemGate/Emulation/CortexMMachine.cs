@@ -112,7 +112,7 @@ public sealed class CortexMMachine : FirmwareMachine
             new CortexMMachine(engine, memory, peripherals, output, options.ErrorOutput, peripherals.Find<ArmSystemControlSpace>()!, engineOwned));
     }
 
-    private protected override void Loaded(Firmware.FirmwareImage image) => _semihosting.CommandLine = image.File;
+    private protected override void Loaded(string file, IReadOnlyList<(ulong Address, ReadOnlyMemory<byte> Data)> code) => _semihosting.CommandLine = file;
 
     private protected override void SaveModels(StateWriter writer)
     {
@@ -128,6 +128,20 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     private protected override int ProgramCounterRegister => Unicorn.ArmRegPc;
+
+    // Written back while the fresh machine is privileged, in thread mode on MSP: the masks and both stack
+    // pointers first (MSR goes to the banked copy), the PC (which clears the Thumb bit), xPSR (IPSR, the
+    // Thumb and IT bits, GE: the engine writes those only through its NZCVQG form), then CONTROL, which selects the stack and may drop privilege.
+    private protected override IReadOnlyList<SnapshotRegister> SnapshotRegisters => _snapshotRegisters ??=
+    [
+        new("primask", Unicorn.ArmRegPrimask, 4), new("basepri", Unicorn.ArmRegBasepri, 4), new("faultmask", Unicorn.ArmRegFaultmask, 4),
+        new("msp", Unicorn.ArmRegMsp, 4), new("psp", Unicorn.ArmRegPsp, 4),
+        .. Enumerable.Range(0, 13).Select(i => new SnapshotRegister($"r{i}", Unicorn.ArmRegR0 + i, 4)),
+        new("lr", Unicorn.ArmRegLr, 4), new("pc", Unicorn.ArmRegPc, 4), new("xpsr", Unicorn.ArmRegXpsr, 4) { Write = v => SetRegister(Unicorn.ArmRegXpsrNzcvqg, v) }, new("control", Unicorn.ArmRegControl, 4),
+        .. _fpu is null ? [] : Enumerable.Range(0, 16).Select(i => new SnapshotRegister($"d{i}", Unicorn.ArmRegD0 + i, 8)).Append(new("fpscr", Unicorn.ArmRegFpscr, 4)),
+    ];
+
+    private SnapshotRegister[]? _snapshotRegisters;
 
     private protected override IReadOnlyList<ulong> HaltCandidates => Halts;
 

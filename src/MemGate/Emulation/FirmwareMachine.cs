@@ -41,6 +41,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private readonly ICpuEngine _engine;
     private Exception? _callbackError;
     private MmioInput? _mmioInput;   // rewound at each run from reset
+    private FirmwareMachineOptions _options = new();
+    private IReadOnlyList<SnapshotBaseline> _baselines = [];   // memory mapped from a snapshot file
 
     /// <summary>The run's MMIO input, if one was given (interrupt triggers in fuzzed mode take bytes from it too).</summary>
     private protected MmioInput? MmioInput => _mmioInput;
@@ -182,6 +184,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             built = machine;
             machine.ApplyHooks(device);
             machine._mmioInput = options.MmioInput;
+            machine._options = options;
             ((EngineRegisterFile)memory.CpuRegisters).Bind(machine);
             if (options.Trace is { } trace)
             {
@@ -206,7 +209,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         image.LoadInto(Memory);
         EntryPoint = image.EntryPoint;
         _rawStart = image.Format == Firmware.FirmwareFormat.Raw && image.Segments.Count > 0 ? image.Segments[0].Address : null;
-        Loaded(image);
+        Loaded(image.File, [.. image.Segments.Select(s => (s.Address, (ReadOnlyMemory<byte>)s.Data))]);
         foreach (var segment in image.Segments)
         {
             InvalidateCode(segment.Address, (ulong)segment.Data.LongLength);
@@ -308,10 +311,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     public IReadOnlyDictionary<ulong, uint> CoveredBlockSizes => (IReadOnlyDictionary<ulong, uint>?)_coverage ?? new Dictionary<ulong, uint>();
 
     /// <summary>Saves memory, every CPU register and the machine's models, to come back to with <see cref="Restore"/>.</summary>
-    /// <exception cref="NotSupportedException">The kernel cannot track memory writes (see <see cref="GuestSnapshot.Take"/>).</exception>
+    /// <exception cref="NotSupportedException">The kernel cannot track memory writes (see <see cref="GuestSnapshot.Take(GuestMemory)"/>).</exception>
     public MachineSnapshot TakeSnapshot()
     {
-        var memory = GuestSnapshot.Take(Memory.Main);
+        var memory = GuestSnapshot.Take(Memory.Main, _baselines);
         try
         {
             return new MachineSnapshot(this, memory, _engine.SaveContext(), SaveModelState());
@@ -466,8 +469,112 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
     }
 
-    /// <summary>An image was loaded (the semihosting machines take its name as the command line).</summary>
-    private protected virtual void Loaded(Firmware.FirmwareImage image)
+    /// <summary>
+    /// Code was loaded, from an image or a snapshot file (whose stored executable pages are the <paramref name="code"/>):
+    /// the machines look for the instructions they hook; the semihosting ones take <paramref name="file"/> as the command line.
+    /// </summary>
+    private protected virtual void Loaded(string file, IReadOnlyList<(ulong Address, ReadOnlyMemory<byte> Data)> code)
+    {
+    }
+
+    /// <summary>The CPU registers a snapshot file holds, in the order they are written back.</summary>
+    private protected abstract IReadOnlyList<SnapshotRegister> SnapshotRegisters { get; }
+
+    /// <summary>Every register of <see cref="SnapshotRegisters"/> with its value (PC: where <see cref="Continue"/> would go on).</summary>
+    internal IReadOnlyList<(string Name, byte[] Value)> SaveCpuState()
+    {
+        var saved = new List<(string, byte[])>();
+        foreach (var register in SnapshotRegisters)
+        {
+            var value = new byte[register.Bytes];
+            if (register.System is null && register.Id == ProgramCounterRegister)
+            {
+                BitConverter.GetBytes(ProgramCounter).AsSpan(0, register.Bytes).CopyTo(value);   // not the halt page a limit may have left in the engine
+            }
+            else
+            {
+                ReadSnapshotRegister(register, value);
+            }
+            saved.Add((register.Name, value));
+        }
+        return saved;
+    }
+
+    /// <summary>
+    /// Writes back what <see cref="SaveCpuState"/> returned (by name, in this machine's order) and reads each register
+    /// back; <see cref="Continue"/> then goes on from the saved PC.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A register is missing, unknown or of another width, or the engine did not take a value.</exception>
+    internal void RestoreCpuState(IReadOnlyList<(string Name, byte[] Value)> saved)
+    {
+        var byName = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (name, value) in saved)
+        {
+            if (!SnapshotRegisters.Any(r => r.Name == name) || !byName.TryAdd(name, value))
+            {
+                throw new InvalidDataException($"CPU register '{name}' is not a register of this machine's CPU ({Cpu}), or is there twice.");
+            }
+        }
+        foreach (var register in SnapshotRegisters)
+        {
+            if (!byName.TryGetValue(register.Name, out var value) || value.Length != register.Bytes)
+            {
+                throw new InvalidDataException($"CPU register '{register.Name}' ({register.Bytes} bytes) is missing or of another width.");
+            }
+            if (register.Write is { } write)
+            {
+                write(BitConverter.ToUInt64([.. value, .. new byte[8 - value.Length]]));
+            }
+            else if (register.System is { } system)
+            {
+                _engine.WriteSystemRegister(system, BitConverter.ToUInt64(value));
+            }
+            else if (register.Id == ProgramCounterRegister)
+            {
+                _engine.WriteRegister(register.Id, CodeAddress(BitConverter.ToUInt64(value.Length == 8 ? value : [.. value, 0, 0, 0, 0])));
+            }
+            else
+            {
+                _engine.WriteRegister(register.Id, value);
+            }
+        }
+        Span<byte> now = stackalloc byte[64];
+        foreach (var register in SnapshotRegisters.Where(r => r.Verify))
+        {
+            var wanted = byName[register.Name];
+            ReadSnapshotRegister(register, now[..register.Bytes]);
+            if (!now[..register.Bytes].SequenceEqual(wanted))
+            {
+                throw new InvalidDataException($"The CPU engine did not take register '{register.Name}': wrote 0x{Convert.ToHexString([.. wanted.Reverse()])}, " +
+                    $"it reads 0x{Convert.ToHexString([.. now[..register.Bytes].ToArray().Reverse()])}.");
+            }
+        }
+        _resumePc = null;
+        _passStop = null;
+        CpuStateRestored();
+    }
+
+    private void ReadSnapshotRegister(SnapshotRegister register, Span<byte> value)
+    {
+        Span<byte> wide = stackalloc byte[8];
+        if (register.Read is { } read)
+        {
+            BitConverter.TryWriteBytes(wide, read());
+            wide[..value.Length].CopyTo(value);
+        }
+        else if (register.System is { } system)
+        {
+            BitConverter.TryWriteBytes(wide, _engine.ReadSystemRegister(system));
+            wide[..value.Length].CopyTo(value);
+        }
+        else
+        {
+            _engine.ReadRegister(register.Id, value);
+        }
+    }
+
+    /// <summary>The CPU's registers were written back from a snapshot file: refresh what the machine keeps about them.</summary>
+    private protected virtual void CpuStateRestored()
     {
     }
 

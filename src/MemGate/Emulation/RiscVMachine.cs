@@ -79,6 +79,41 @@ public sealed class RiscVMachine : FirmwareMachine
 
     private protected override int ProgramCounterRegister => Unicorn.RiscvRegPc;
 
+    // The privilege level last: CSR writes need machine mode, which a fresh machine is in. mip's timer and
+    // software bits follow the CLINT, whose state the models carry.
+    private protected override IReadOnlyList<SnapshotRegister> SnapshotRegisters => _snapshotRegisters ??=
+    [
+        .. Enumerable.Range(1, 31).Select(i => new SnapshotRegister($"x{i}", Unicorn.RiscvRegX0 + i, _xlen / 8)),
+        .. Enumerable.Range(0, 32).Select(i => new SnapshotRegister($"f{i}", Unicorn.RiscvRegF0 + i, 8)),
+        new("fcsr", Unicorn.RiscvRegFcsr, _xlen / 8) { Read = () => WithFloatingPoint(() => Register(Unicorn.RiscvRegFcsr)), Write = v => WithFloatingPoint(() => { SetRegister(Unicorn.RiscvRegFcsr, v); return 0; }) },
+        .. new (string Name, int Id)[]
+        {
+            ("mstatus", Unicorn.RiscvRegMstatus), ("mie", Unicorn.RiscvRegMie), ("mtvec", Unicorn.RiscvRegMtvec), ("mscratch", Unicorn.RiscvRegMscratch),
+            ("mepc", Unicorn.RiscvRegMepc), ("mcause", Unicorn.RiscvRegMcause), ("mtval", Unicorn.RiscvRegMtval), ("medeleg", Unicorn.RiscvRegMedeleg),
+            ("mideleg", Unicorn.RiscvRegMideleg), ("satp", Unicorn.RiscvRegSatp),
+        }.Select(c => new SnapshotRegister(c.Name, c.Id, _xlen / 8)),
+        new("mip", Unicorn.RiscvRegMip, _xlen / 8, Verify: false),
+        new("pc", Unicorn.RiscvRegPc, _xlen / 8), new("priv", Unicorn.RiscvRegPriv, _xlen / 8),
+    ];
+
+    private SnapshotRegister[]? _snapshotRegisters;
+
+    // fcsr is inaccessible while mstatus.FS is off (the engine then returns garbage): turn it on around the access.
+    private ulong WithFloatingPoint(Func<ulong> access)
+    {
+        const ulong fsDirty = 3UL << 13;
+        ulong status = Register(Unicorn.RiscvRegMstatus);
+        SetRegister(Unicorn.RiscvRegMstatus, status | fsDirty);
+        try
+        {
+            return access();
+        }
+        finally
+        {
+            SetRegister(Unicorn.RiscvRegMstatus, status);
+        }
+    }
+
     private protected override IReadOnlyList<ulong> HaltCandidates => Halts;
 
     // The result in a0, back to ra.
@@ -256,21 +291,21 @@ public sealed class RiscVMachine : FirmwareMachine
     // mip.MSIP and mip.MTIP are read-only mirrors of the CLINT (3.1.9), which Unicorn's mip cannot hold
     // (only supervisor bits are writable from outside): the CSR instructions that access mip in the loaded
     // image are hooked and run here. Code the firmware writes at run time is not scanned.
-    private protected override void Loaded(Firmware.FirmwareImage image)
+    private protected override void Loaded(string file, IReadOnlyList<(ulong Address, ReadOnlyMemory<byte> Data)> code)
     {
-        foreach (var segment in image.Segments)
+        foreach (var (address, bytes) in code)
         {
-            var data = segment.Data;
+            var data = bytes.Span;
             for (int i = 0; i + 4 <= data.Length; i += 2)
             {
-                uint word = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i));
-                if (IsMipAccess(word) && _mipHooks.Add(segment.Address + (ulong)i))
+                uint word = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(data[i..]);
+                if (IsMipAccess(word) && _mipHooks.Add(address + (ulong)i))
                 {
-                    HookInstruction(segment.Address + (ulong)i);
+                    HookInstruction(address + (ulong)i);
                 }
                 if (word == Mret && i % 4 == 0)
                 {
-                    AddExceptionReturnSite(segment.Address + (ulong)i);
+                    AddExceptionReturnSite(address + (ulong)i);
                 }
             }
         }

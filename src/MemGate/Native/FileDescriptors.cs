@@ -30,6 +30,9 @@ internal static unsafe partial class FileDescriptors
     [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Stat(string path, byte* buffer);
 
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(SafeFileHandle fd);
+
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long a, long b, long c);
 
@@ -49,6 +52,23 @@ internal static unsafe partial class FileDescriptors
             throw e;
         }
         return handle;
+    }
+
+    /// <summary>Flushes a folder's entries to disk (after a rename into it), so the new name survives a crash.</summary>
+    public static void SyncDirectory(string path)
+    {
+        const int directoryFlag = 0x10000;   // O_DIRECTORY
+        if (TryOpen(path, ReadOnly | directoryFlag, out var handle) != 0 || handle is null)
+        {
+            throw NativeMemoryException.FromErrno($"open(\"{path}\")");
+        }
+        using (handle)
+        {
+            if (Fsync(handle) != 0)
+            {
+                throw NativeMemoryException.FromErrno($"fsync(\"{path}\")");
+            }
+        }
     }
 
     /// <summary>open(2), close-on-exec; a failure returns -errno.</summary>

@@ -42,6 +42,7 @@ internal static unsafe partial class Unicorn
     public const int ArmRegPsp = 116;
     public const int ArmRegBasepri = 124;
     public const int ArmRegFaultmask = 126;
+    public const int ArmRegXpsrNzcvqg = 138;   // xPSR with the GE bits (the DSP extension's)
     public const int ArmRegFpexc = 4;
     public const int ArmRegFpscr = 6;
     public const int ArmRegS0 = 79;   // S0-S31 follow in order
@@ -64,6 +65,13 @@ internal static unsafe partial class Unicorn
     public const int Arm64RegEsrEl1 = 277;
     public const int Arm64RegFarEl1 = 281;
     public const int Arm64RegVbarEl1 = 287;
+    public const int Arm64RegTpidrEl0 = 262;
+    public const int Arm64RegTpidrroEl0 = 263;
+    public const int Arm64RegTpidrEl1 = 264;
+    public const int Arm64RegTtbr0El1 = 274;
+    public const int Arm64RegTtbr1El1 = 275;
+    public const int Arm64RegParEl1 = 284;
+    public const int Arm64RegMairEl1 = 285;
     public const int Arm64RegXzr = 7;
     public const int Arm64RegCpReg = 290;   // a system register by encoding (uc_arm64_cp_reg), Unicorn 2.1
     public const int Arm64InsMrs = 1;
@@ -88,6 +96,10 @@ internal static unsafe partial class Unicorn
     public const int RiscvRegMhartid = 115;
     public const int RiscvRegMisa = 117;
     public const int RiscvRegMscratch = 127;
+    public const int RiscvRegMedeleg = 118;
+    public const int RiscvRegMideleg = 119;
+    public const int RiscvRegSatp = 146;
+    public const int RiscvRegPriv = 191;
 
     public const int QueryPageSize = 2;
 

@@ -13,7 +13,7 @@ namespace MemGate.Snapshots;
 /// into sparse memfds. Peripheral (MMIO) state is not part of it, and writes another process makes
 /// through its own mapping of shared guest memory are not tracked (the kernel tracks this process's page tables).
 /// </summary>
-/// <remarks>Needs Linux 6.7 or later and userfaultfd permission; otherwise <see cref="Take"/> throws <see cref="NotSupportedException"/> saying so.</remarks>
+/// <remarks>Needs Linux 6.7 or later and userfaultfd permission; otherwise <see cref="Take(GuestMemory)"/> throws <see cref="NotSupportedException"/> saying so.</remarks>
 public sealed unsafe class GuestSnapshot : IDisposable
 {
     private const int ScanBatch = 256;
@@ -48,7 +48,10 @@ public sealed unsafe class GuestSnapshot : IDisposable
 
     /// <summary>Takes a snapshot of every region with host memory and starts tracking writes to them.</summary>
     /// <exception cref="NotSupportedException">The kernel cannot track writes (older than 6.7, or userfaultfd not allowed).</exception>
-    public static GuestSnapshot Take(GuestMemory memory)
+    public static GuestSnapshot Take(GuestMemory memory) => Take(memory, []);
+
+    /// <summary>As <see cref="Take(GuestMemory)"/>, for memory of which parts are mapped from snapshot files (their pages start as the file's).</summary>
+    internal static GuestSnapshot Take(GuestMemory memory, IReadOnlyList<SnapshotBaseline> baselines)
     {
         ArgumentNullException.ThrowIfNull(memory);
         var regions = memory.Regions.Where(r => r.HasHostMemory).ToArray();
@@ -59,6 +62,14 @@ public sealed unsafe class GuestSnapshot : IDisposable
         {
             foreach (var (host, length) in PageRuns(memory, regions))
             {
+                if (baselines.FirstOrDefault(b => b.Host == host && b.Length == length) is { } baseline)
+                {
+                    // The copy starts as the file (private: what is copied in below never reaches it).
+                    var mapped = File.OpenHandle(baseline.Path, FileMode.Open, FileAccess.Read);
+                    areas.Add(new Area(host, length, mapped, SafeMmapHandle.Map(length, Libc.ProtRead | Libc.ProtWrite, Libc.MapPrivate,
+                        fd: (int)mapped.DangerousGetHandle(), offset: baseline.Offset)));
+                    continue;
+                }
                 var file = FileDescriptors.CreateMemfd("memgate snapshot", length);
                 areas.Add(new Area(host, length, file, SafeMmapHandle.Map(length, Libc.ProtRead | Libc.ProtWrite, Libc.MapShared, fd: (int)file.DangerousGetHandle())));
             }
@@ -172,7 +183,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
     }
 
     // The page-aligned host runs of the regions, merged where regions share or touch pages.
-    private static List<(nint Host, ulong Length)> PageRuns(GuestMemory memory, GuestRegion[] regions)
+    internal static List<(nint Host, ulong Length)> PageRuns(GuestMemory memory, GuestRegion[] regions)
     {
         ulong page = (ulong)Libc.PageSize;
         var runs = new List<(ulong Start, ulong End)>();

@@ -87,7 +87,7 @@ public sealed class ArmSystemControlSpace : Peripheral, IInterruptController, IC
     /// <inheritdoc/>
     public override void SaveState(StateWriter writer)
     {
-        writer.Begin(Name);
+        base.SaveState(writer);
         Nvic.SaveState(writer);
         var (csr, reload, countdown) = SysTick.State;
         writer.Write(csr);
@@ -106,7 +106,7 @@ public sealed class ArmSystemControlSpace : Peripheral, IInterruptController, IC
     /// <inheritdoc/>
     public override void RestoreState(StateReader reader)
     {
-        reader.Begin(Name);
+        base.RestoreState(reader);
         Nvic.RestoreState(reader);
         SysTick.State = (reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64());
         if (Fpu is not null)

@@ -79,7 +79,7 @@ public sealed class Gicv2 : Peripheral, IInterruptController
     /// <inheritdoc/>
     public override void SaveState(StateWriter writer)
     {
-        writer.Begin(Name);
+        base.SaveState(writer);
         writer.Write(_enabled);
         writer.Write(_latched);
         writer.Write(_active);
@@ -94,7 +94,7 @@ public sealed class Gicv2 : Peripheral, IInterruptController
     /// <inheritdoc/>
     public override void RestoreState(StateReader reader)
     {
-        reader.Begin(Name);
+        base.RestoreState(reader);
         reader.Read(_enabled.AsSpan());
         reader.Read(_latched.AsSpan());
         reader.Read(_active.AsSpan());

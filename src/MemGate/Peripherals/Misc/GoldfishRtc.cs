@@ -88,7 +88,7 @@ public sealed class GoldfishRtc : Peripheral, IClockedPeripheral
     /// <inheritdoc/>
     public override void SaveState(StateWriter writer)
     {
-        writer.Begin(Name);
+        base.SaveState(writer);
         writer.Write(_ticks);
         writer.Write(_offset);
         writer.Write(_latchedHigh);
@@ -101,7 +101,7 @@ public sealed class GoldfishRtc : Peripheral, IClockedPeripheral
     /// <inheritdoc/>
     public override void RestoreState(StateReader reader)
     {
-        reader.Begin(Name);
+        base.RestoreState(reader);
         (_ticks, _offset, _latchedHigh, _alarm) = (reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64());
         (_alarmRunning, _pending, _enabled) = (reader.ReadBoolean(), reader.ReadBoolean(), reader.ReadBoolean());
     }

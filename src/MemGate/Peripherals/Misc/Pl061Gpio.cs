@@ -118,14 +118,14 @@ public sealed class Pl061Gpio : Peripheral, IGpioPort, IMmioHandler, IRegisterNa
     /// <inheritdoc/>
     public override void SaveState(StateWriter writer)
     {
-        writer.Begin(Name);
+        base.SaveState(writer);
         writer.Write([_data, _inputs, _direction, _sense, _bothEdges, _event, _enable, _raw, _alternate]);
     }
 
     /// <inheritdoc/>
     public override void RestoreState(StateReader reader)
     {
-        reader.Begin(Name);
+        base.RestoreState(reader);
         Span<byte> s = stackalloc byte[9];
         reader.Read(s);
         (_data, _inputs, _direction, _sense, _bothEdges, _event, _enable, _raw, _alternate) = (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]);

@@ -62,7 +62,7 @@ public sealed class RiscVClint : Peripheral, IClockedPeripheral
     /// <inheritdoc/>
     public override void SaveState(StateWriter writer)
     {
-        writer.Begin(Name);
+        base.SaveState(writer);
         writer.Write(_time);
         writer.Write(_timeOffset);
         writer.Write(_compare);
@@ -72,7 +72,7 @@ public sealed class RiscVClint : Peripheral, IClockedPeripheral
     /// <inheritdoc/>
     public override void RestoreState(StateReader reader)
     {
-        reader.Begin(Name);
+        base.RestoreState(reader);
         (_time, _timeOffset, _compare, _softwarePending) = (reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadBoolean());
     }
 

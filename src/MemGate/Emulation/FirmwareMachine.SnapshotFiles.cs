@@ -1,0 +1,137 @@
+using MemGate.Devices;
+using MemGate.Devices.Config;
+using MemGate.Memory.Backing;
+using MemGate.Native;
+using MemGate.Snapshots.Files;
+
+namespace MemGate.Emulation;
+
+public abstract partial class FirmwareMachine
+{
+    /// <summary>The machine kind a snapshot file names (cortex-m, riscv, aarch64).</summary>
+    public string Kind => this switch
+    {
+        CortexMMachine => "cortex-m",
+        RiscVMachine => "riscv",
+        _ => "aarch64",
+    };
+
+    /// <summary>
+    /// Writes the machine's complete state (guest memory, every CPU register, every model's state, and the device
+    /// description) to a snapshot file that <see cref="FromSnapshotFile"/> starts from in any process; atomically.
+    /// </summary>
+    /// <param name="path">The file (replaced if it exists).</param>
+    /// <param name="firmware">The image the machine runs, recorded (path and SHA-256) so its symbols can be found again.</param>
+    public void SaveSnapshotFile(string path, SnapshotFirmware? firmware = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var device = Memory.Device;
+        var cpu = SaveCpuState().Select(r => new SnapshotRegisterValue(r.Name, Convert.ToHexStringLower(r.Value))).ToList();
+        var header = new SnapshotFileHeader(Kind,
+            new SnapshotDevice(device.Name, "toml", DeviceConfigWriter.Write(device, DeviceConfigFormat.Toml), Path.GetFullPath(_options.BaseDirectory ?? Directory.GetCurrentDirectory())),
+            firmware, Instructions, UnicornLibrary.RequiredVersion.ToString(), DateTime.UtcNow, cpu, new SnapshotBlob(0, 0, ""), []);
+        SnapshotFile.Write(path, header, SaveModelState(), Memory.Main);
+    }
+
+    /// <summary>
+    /// Builds the machine a snapshot file was taken of (from the device description in it, or <paramref name="device"/>,
+    /// which must be laid out the same) and puts its state back; <see cref="Continue"/> goes on from there. Private
+    /// memory is mapped copy-on-write from the file, so this takes time independent of the memory's size.
+    /// </summary>
+    /// <exception cref="SnapshotFileException">The file is not a snapshot, of another version, truncated, corrupt, or of another device.</exception>
+    public static FirmwareMachine FromSnapshotFile(string path, TextWriter output, FirmwareMachineOptions? options = null, DeviceDescription? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = SnapshotFile.Open(path);
+        var header = file.Header;
+        if (device is null)
+        {
+            try
+            {
+                device = DeviceConfigReader.Parse(header.Device.Description, DeviceConfigFormat.Toml, $"{path} (device '{header.Device.Name}')");
+            }
+            catch (DeviceDescriptionException e)
+            {
+                throw new SnapshotFileException(path, $"its device description cannot be read: {e.Message}", e);
+            }
+        }
+        options ??= new FirmwareMachineOptions();
+        var machine = Create(device, output, options.BaseDirectory is null ? options with { BaseDirectory = header.Device.BaseDirectory } : options);
+        try
+        {
+            if (machine.Kind != header.Machine)
+            {
+                throw new SnapshotFileException(path, $"it was taken of a {header.Machine} machine; device '{device.Name}' runs on a {machine.Kind} machine.");
+            }
+            machine.RestoreFrom(file);
+            return machine;
+        }
+        catch
+        {
+            machine.Dispose();
+            throw;
+        }
+    }
+
+    // The stored pages of executable regions, as the image's segments would have been.
+    private List<(ulong Address, ReadOnlyMemory<byte> Data)> StoredCode(SnapshotFileHeader header)
+    {
+        var code = new List<(ulong, ReadOnlyMemory<byte>)>();
+        foreach (var area in header.Areas)
+        {
+            foreach (var region in area.Regions)
+            {
+                if (Memory.Main.FindRegion(region.Name) is not { } found || (found.Permissions & MemGate.Memory.Permissions.Execute) == 0)
+                {
+                    continue;
+                }
+                foreach (var run in area.Pages)
+                {
+                    ulong from = Math.Max(run.Start, region.Offset), to = Math.Min(run.Start + run.Length, region.Offset + region.Size);
+                    if (from < to)
+                    {
+                        ulong guest = region.Start + (from - region.Offset);
+                        var bytes = new byte[to - from];
+                        Memory.Main.Read(new MemGate.Memory.GuestAddress(guest), bytes);
+                        code.Add((guest, bytes));
+                    }
+                }
+            }
+        }
+        return code;
+    }
+
+    // Memory first (it checks the layout and every stored page before changing anything), then the CPU, then the models.
+    private void RestoreFrom(SnapshotFile file)
+    {
+        var cpu = new List<(string, byte[])>();
+        foreach (var register in file.Header.Cpu)
+        {
+            try
+            {
+                cpu.Add((register.Name, Convert.FromHexString(register.Value)));
+            }
+            catch (FormatException)
+            {
+                throw new SnapshotFileException(file.Path, $"CPU register '{register.Name}' has no hexadecimal value ('{register.Value}').");
+            }
+        }
+        byte[] models = file.ReadModels();
+        bool lazy = _options.Backing is null or AnonymousBackingProvider;   // shared memfds must keep their pages: copy into them
+        _baselines = file.RestoreMemory(Memory.Main, lazy);
+        Loaded(file.Header.Firmware?.Path ?? file.Path, StoredCode(file.Header));
+        // A reset needs somewhere to start: the saved PC (the registers are written over it next).
+        string pcName = SnapshotRegisters.First(r => r.System is null && r.Id == ProgramCounterRegister).Name;
+        EntryPoint ??= cpu.Where(r => r.Item1 == pcName).Select(r => BitConverter.ToUInt64([.. r.Item2, .. new byte[8 - Math.Min(8, r.Item2.Length)]])).FirstOrDefault();
+        PrepareReset();   // what the machine sets up for a run beyond the registers (exception levels, engine copies of memory)
+        try
+        {
+            RestoreCpuState(cpu);
+            RestoreModelState(models);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SnapshotFileException(file.Path, $"it does not fit device '{Memory.Device.Name}': {e.Message}", e);
+        }
+    }
+}

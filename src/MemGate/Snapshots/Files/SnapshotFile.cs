@@ -1,0 +1,341 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text.Json;
+using MemGate.Memory;
+using MemGate.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace MemGate.Snapshots.Files;
+
+/// <summary>
+/// A snapshot file (format in docs/snapshot-format.md): a 64-byte preamble, the models' state, the guest
+/// memory laid out as in memory with the pages never written left as holes, and a JSON header, each with an
+/// XXH3-64 checksum. <see cref="Write"/> replaces a file atomically (temporary file, fsync, rename);
+/// <see cref="Open"/> checks everything but the pages, <see cref="RestoreMemory"/> checks those before writing a byte.
+/// </summary>
+public sealed unsafe class SnapshotFile : IDisposable
+{
+    /// <summary>The format version this code writes and reads.</summary>
+    public const int FormatVersion = 1;
+
+    private const int PreambleSize = 64;
+    private const int CopyChunk = 1 << 30;
+    private static ReadOnlySpan<byte> Magic => "MGSNAP\r\n"u8;
+
+    private readonly SafeFileHandle _file;
+    private readonly long _length;
+
+    private SnapshotFile(string path, SafeFileHandle file, long length, SnapshotFileHeader header)
+    {
+        Path = path;
+        _file = file;
+        _length = length;
+        Header = header;
+    }
+
+    /// <summary>The file's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>What the file says about itself.</summary>
+    public SnapshotFileHeader Header { get; }
+
+    /// <summary>
+    /// Writes <paramref name="header"/> (its <see cref="SnapshotFileHeader.Models"/> and <see cref="SnapshotFileHeader.Areas"/> are filled in here),
+    /// <paramref name="models"/> and every page of <paramref name="memory"/>'s host-backed regions that holds data, to <paramref name="path"/>:
+    /// all or nothing (a temporary file beside it, flushed to disk, renamed over it).
+    /// </summary>
+    public static void Write(string path, SnapshotFileHeader header, ReadOnlySpan<byte> models, GuestMemory memory)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(memory);
+        string full = System.IO.Path.GetFullPath(path);
+        string directory = System.IO.Path.GetDirectoryName(full)!;
+        string temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        ulong page = (ulong)Libc.PageSize;
+        try
+        {
+            using (var file = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.ReadWrite))
+            {
+                ulong offset = PreambleSize;
+                RandomAccess.Write(file, models, (long)offset);
+                var modelsBlob = new SnapshotBlob(offset, (ulong)models.Length, Hash(models));
+                offset = Align(offset + (ulong)models.Length, page);
+                var areas = new List<SnapshotArea>();
+                foreach (var area in AreasOf(memory))
+                {
+                    var runs = new List<SnapshotPageRun>();
+                    foreach (var (start, length) in StoredRuns(area.Host, area.Length))
+                    {
+                        var hash = new XxHash3();
+                        for (ulong done = 0; done < length; done += CopyChunk)
+                        {
+                            var chunk = new ReadOnlySpan<byte>((void*)(area.Host + (nint)(start + done)), (int)Math.Min(CopyChunk, length - done));
+                            RandomAccess.Write(file, chunk, (long)(offset + start + done));
+                            hash.Append(chunk);
+                        }
+                        runs.Add(new SnapshotPageRun(start, length, hash.GetCurrentHashAsUInt64().ToString("x16")));
+                    }
+                    areas.Add(new SnapshotArea(area.Regions, area.Length, offset, runs));
+                    offset += area.Length;   // the pages not stored stay holes
+                }
+                byte[] json = JsonSerializer.SerializeToUtf8Bytes(header with { Models = modelsBlob, Areas = areas }, SnapshotFileJsonContext.Default.SnapshotFileHeader);
+                RandomAccess.Write(file, json, (long)offset);
+                ulong total = offset + (ulong)json.Length;
+                Span<byte> preamble = stackalloc byte[PreambleSize];
+                preamble.Clear();
+                Magic.CopyTo(preamble);
+                BinaryPrimitives.WriteInt32LittleEndian(preamble[8..], FormatVersion);
+                BinaryPrimitives.WriteInt32LittleEndian(preamble[12..], Libc.PageSize);
+                BinaryPrimitives.WriteUInt64LittleEndian(preamble[16..], offset);
+                BinaryPrimitives.WriteUInt64LittleEndian(preamble[24..], (ulong)json.Length);
+                BinaryPrimitives.WriteUInt64LittleEndian(preamble[32..], XxHash3.HashToUInt64(json));
+                BinaryPrimitives.WriteUInt64LittleEndian(preamble[40..], total);
+                BinaryPrimitives.WriteUInt64LittleEndian(preamble[48..], XxHash3.HashToUInt64(preamble[..48]));
+                RandomAccess.Write(file, preamble, 0);
+                RandomAccess.FlushToDisk(file);
+            }
+            File.Move(temporary, full, overwrite: true);   // rename(2): readers see the old file or the new one
+            FileDescriptors.SyncDirectory(directory);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Opens a snapshot file and checks its preamble, header and models' state.</summary>
+    /// <exception cref="SnapshotFileException">Not a snapshot file, another format version, truncated or corrupt.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    public static SnapshotFile Open(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        var file = File.OpenHandle(full, FileMode.Open, FileAccess.Read);
+        try
+        {
+            long length = RandomAccess.GetLength(file);
+            Span<byte> preamble = stackalloc byte[PreambleSize];
+            if (length < PreambleSize || RandomAccess.Read(file, preamble, 0) != PreambleSize)
+            {
+                throw new SnapshotFileException(path, $"it is {length} bytes long, too short for a snapshot (the preamble alone is {PreambleSize}).");
+            }
+            if (!preamble[..8].SequenceEqual(Magic))
+            {
+                throw new SnapshotFileException(path, "it is not a MemGate snapshot file (no MGSNAP signature at its start).");
+            }
+            int version = BinaryPrimitives.ReadInt32LittleEndian(preamble[8..]);
+            if (version != FormatVersion)
+            {
+                throw new SnapshotFileException(path, $"it has format version {version}; this MemGate reads version {FormatVersion}.");
+            }
+            if (BinaryPrimitives.ReadUInt64LittleEndian(preamble[48..]) != XxHash3.HashToUInt64(preamble[..48]))
+            {
+                throw new SnapshotFileException(path, "its preamble is corrupt (checksum mismatch).");
+            }
+            int pageSize = BinaryPrimitives.ReadInt32LittleEndian(preamble[12..]);
+            if (pageSize != Libc.PageSize)
+            {
+                throw new SnapshotFileException(path, $"it was written with {pageSize}-byte pages; this host has {Libc.PageSize}.");
+            }
+            ulong headerOffset = BinaryPrimitives.ReadUInt64LittleEndian(preamble[16..]);
+            ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(preamble[24..]);
+            ulong total = BinaryPrimitives.ReadUInt64LittleEndian(preamble[40..]);
+            if ((ulong)length != total)
+            {
+                throw new SnapshotFileException(path, (ulong)length < total
+                    ? $"it is truncated: {length:N0} of its {total:N0} bytes are there."
+                    : $"it is {length:N0} bytes long where its preamble says {total:N0}.");
+            }
+            if (headerOffset < PreambleSize || headerLength > int.MaxValue || headerOffset + headerLength != total)
+            {
+                throw new SnapshotFileException(path, "its preamble places the header outside the file.");
+            }
+            byte[] json = new byte[headerLength];
+            RandomAccess.Read(file, json, (long)headerOffset);
+            if (BinaryPrimitives.ReadUInt64LittleEndian(preamble[32..]) != XxHash3.HashToUInt64(json))
+            {
+                throw new SnapshotFileException(path, "its header is corrupt (checksum mismatch).");
+            }
+            SnapshotFileHeader header;
+            try
+            {
+                header = JsonSerializer.Deserialize(json, SnapshotFileJsonContext.Default.SnapshotFileHeader)
+                    ?? throw new SnapshotFileException(path, "its header is empty.");
+            }
+            catch (JsonException e)
+            {
+                throw new SnapshotFileException(path, $"its header is not valid: {e.Message}", e);
+            }
+            var snapshot = new SnapshotFile(full, file, length, header);
+            snapshot.CheckLayout(headerOffset);
+            return snapshot;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The models' state (checked against its checksum).</summary>
+    /// <exception cref="SnapshotFileException">It is corrupt.</exception>
+    public byte[] ReadModels()
+    {
+        byte[] models = new byte[Header.Models.Length];
+        RandomAccess.Read(_file, models, (long)Header.Models.Offset);
+        if (Hash(models) != Header.Models.Xxh3)
+        {
+            throw new SnapshotFileException(Path, "the models' state is corrupt (checksum mismatch).");
+        }
+        return models;
+    }
+
+    /// <summary>
+    /// Puts the file's pages into <paramref name="memory"/>, whose regions must be laid out as the snapshot's were. With
+    /// <paramref name="lazy"/> (private anonymous memory only) each area is mapped copy-on-write from the file, in time
+    /// independent of its size; otherwise the stored pages are copied and the rest zeroed. Every stored page is checked
+    /// against its checksum first, so a corrupt file changes nothing.
+    /// </summary>
+    /// <returns>The mapped areas, for a <see cref="GuestSnapshot"/> taken later (empty when copied).</returns>
+    /// <exception cref="SnapshotFileException">The memory is laid out otherwise (another device), or a page is corrupt.</exception>
+    internal IReadOnlyList<SnapshotBaseline> RestoreMemory(GuestMemory memory, bool lazy)
+    {
+        var areas = AreasOf(memory);
+        if (areas.Count != Header.Areas.Count)
+        {
+            throw new SnapshotFileException(Path, $"it holds {Header.Areas.Count} memory area(s); this device has {areas.Count} ({Describe(areas.SelectMany(a => a.Regions))}).");
+        }
+        for (int i = 0; i < areas.Count; i++)
+        {
+            var (mine, theirs) = (areas[i], Header.Areas[i]);
+            if (mine.Length != theirs.Length || !mine.Regions.SequenceEqual(theirs.Regions))
+            {
+                throw new SnapshotFileException(Path, $"its memory area {i} holds {Describe(theirs.Regions)}; this device has {Describe(mine.Regions)} there.");
+            }
+        }
+        byte[] buffer = new byte[1 << 20];
+        foreach (var area in Header.Areas)
+        {
+            foreach (var run in area.Pages)
+            {
+                var hash = new XxHash3();
+                for (ulong done = 0; done < run.Length; done += (ulong)buffer.Length)
+                {
+                    int n = (int)Math.Min((ulong)buffer.Length, run.Length - done);
+                    RandomAccess.Read(_file, buffer.AsSpan(0, n), (long)(area.Offset + run.Start + done));
+                    hash.Append(buffer.AsSpan(0, n));
+                }
+                if (hash.GetCurrentHashAsUInt64().ToString("x16") != run.Xxh3)
+                {
+                    string where = string.Join(", ", area.Regions.Where(r => r.Offset < run.Start + run.Length && run.Start < r.Offset + r.Size)
+                        .Select(r => $"'{r.Name}' at 0x{r.Start + Math.Max(run.Start, r.Offset) - r.Offset:X}"));
+                    throw new SnapshotFileException(Path, $"the pages stored for {where} are corrupt (checksum mismatch); nothing was restored.");
+                }
+            }
+        }
+        var baselines = new List<SnapshotBaseline>();
+        for (int i = 0; i < areas.Count; i++)
+        {
+            var (host, stored) = (areas[i].Host, Header.Areas[i]);
+            if (lazy)
+            {
+                Libc.MmapOrThrow(host, stored.Length, Libc.ProtRead | Libc.ProtWrite, Libc.MapPrivate | Libc.MapFixed, (int)_file.DangerousGetHandle(), (long)stored.Offset);
+                baselines.Add(new SnapshotBaseline(host, stored.Length, Path, (long)stored.Offset));
+                continue;
+            }
+            foreach (var (start, length) in StoredRuns(host, stored.Length))
+            {
+                for (ulong done = 0; done < length; done += CopyChunk)
+                {
+                    new Span<byte>((void*)(host + (nint)(start + done)), (int)Math.Min(CopyChunk, length - done)).Clear();
+                }
+            }
+            foreach (var run in stored.Pages)
+            {
+                for (ulong done = 0; done < run.Length; done += CopyChunk)
+                {
+                    int n = (int)Math.Min(CopyChunk, run.Length - done);
+                    RandomAccess.Read(_file, new Span<byte>((void*)(host + (nint)(run.Start + done)), n), (long)(stored.Offset + run.Start + done));
+                }
+            }
+        }
+        return baselines;
+    }
+
+    /// <summary>Closes the file (memory mapped from it stays).</summary>
+    public void Dispose() => _file.Dispose();
+
+    // Offsets inside the file and page-aligned where the format says so.
+    private void CheckLayout(ulong headerOffset)
+    {
+        ulong page = (ulong)Libc.PageSize;
+        if (Header.Models.Offset < PreambleSize || Header.Models.Offset + Header.Models.Length > headerOffset || Header.Models.Length > int.MaxValue)
+        {
+            throw new SnapshotFileException(Path, "its header places the models' state outside the file.");
+        }
+        foreach (var area in Header.Areas)
+        {
+            if (area.Offset % page != 0 || area.Length % page != 0 || area.Offset < PreambleSize || area.Offset + area.Length > headerOffset)
+            {
+                throw new SnapshotFileException(Path, $"its header places memory area [{Describe(area.Regions)}] outside the file or off a page boundary.");
+            }
+            foreach (var run in area.Pages)
+            {
+                if (run.Start % page != 0 || run.Length % page != 0 || run.Start + run.Length > area.Length)
+                {
+                    throw new SnapshotFileException(Path, $"its header places stored pages at 0x{run.Start:X} outside memory area [{Describe(area.Regions)}].");
+                }
+            }
+        }
+    }
+
+    private sealed record HostArea(nint Host, ulong Length, IReadOnlyList<SnapshotAreaRegion> Regions);
+
+    // The memory's host-backed regions as page runs (as a GuestSnapshot takes them), each with the regions in it.
+    private static List<HostArea> AreasOf(GuestMemory memory)
+    {
+        var regions = memory.Regions.Where(r => r.HasHostMemory).ToArray();
+        var located = regions.Select(r => (Region: r, Host: memory.TryTranslate(r.Start, out nint host) ? host : 0)).Where(r => r.Host != 0).ToList();
+        return GuestSnapshot.PageRuns(memory, regions).Select(run => new HostArea(run.Host, run.Length,
+            located.Where(r => r.Host >= run.Host && r.Host < run.Host + (nint)run.Length)
+                .OrderBy(r => r.Host).ThenBy(r => r.Region.Start.Value)
+                .Select(r => new SnapshotAreaRegion(r.Region.Name, r.Region.Start.Value, r.Region.Size, (ulong)(r.Host - run.Host))).ToList())).ToList();
+    }
+
+    // The page runs of [host, host + length) that may hold data (present or swapped out); all of it where the kernel cannot tell.
+    private static List<(ulong Start, ulong Length)> StoredRuns(nint host, ulong length)
+    {
+        var runs = new List<(ulong, ulong)>();
+        try
+        {
+            using var pagemap = DirtyTracking.OpenPagemap();
+            Span<DirtyTracking.PageRegion> found = stackalloc DirtyTracking.PageRegion[256];
+            ulong start = (ulong)host, end = start + length;
+            while (start < end)
+            {
+                int n = DirtyTracking.Scan(pagemap, start, end, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, reprotect: false, found, out ulong walkEnd);
+                for (int i = 0; i < n; i++)
+                {
+                    runs.Add((found[i].Start - (ulong)host, found[i].End - found[i].Start));
+                }
+                if (walkEnd <= start)
+                {
+                    break;
+                }
+                start = walkEnd;
+            }
+        }
+        catch (NotSupportedException)
+        {
+            runs = [(0, length)];
+        }
+        return runs;
+    }
+
+    private static string Hash(ReadOnlySpan<byte> bytes) => XxHash3.HashToUInt64(bytes).ToString("x16");
+
+    private static ulong Align(ulong value, ulong alignment) => (value + alignment - 1) / alignment * alignment;
+
+    private static string Describe(IEnumerable<SnapshotAreaRegion> regions) =>
+        string.Join(", ", regions.Select(r => $"'{r.Name}' [0x{r.Start:X}, size 0x{r.Size:X}]"));
+}

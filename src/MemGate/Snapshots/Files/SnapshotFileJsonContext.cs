@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace MemGate.Snapshots.Files;
+
+/// <summary>Source-generated JSON for snapshot file headers (Native AOT needs no reflection).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(SnapshotFileHeader))]
+internal sealed partial class SnapshotFileJsonContext : JsonSerializerContext;

@@ -1,0 +1,99 @@
+using MemGate.Devices;
+using MemGate.Emulation;
+using MemGate.Firmware;
+using MemGate.Snapshots.Files;
+
+namespace MemGate.Tests.Snapshots;
+
+// Bad snapshot files get an error that names the file and what is wrong, and no machine comes out of them.
+public sealed class SnapshotFileTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("memgate-snapfile-").FullName;
+    private readonly string _file;
+
+    public SnapshotFileTests()
+    {
+        _file = Path.Combine(_directory, "hello.mgsnap");
+        using var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        machine.Load(FirmwareReader.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "tasks.elf")));
+        machine.Run(maxInstructions: 1000);
+        machine.SaveSnapshotFile(_file, new SnapshotFirmware("tasks.elf", "00"));
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private SnapshotFileException Fails(Action<byte[]> damage)
+    {
+        byte[] bytes = File.ReadAllBytes(_file);
+        damage(bytes);
+        string bad = Path.Combine(_directory, "bad.mgsnap");
+        File.WriteAllBytes(bad, bytes);
+        var e = Assert.Throws<SnapshotFileException>(() => FirmwareMachine.FromSnapshotFile(bad, TextWriter.Null));
+        Assert.Contains("bad.mgsnap", e.Message);
+        return e;
+    }
+
+    [Fact]
+    public void The_header_says_what_was_saved()
+    {
+        using var file = SnapshotFile.Open(_file);
+        Assert.Equal(("cortex-m", "STM32F103", 1000UL), (file.Header.Machine, file.Header.Device.Name, file.Header.Instructions));
+        Assert.Contains(file.Header.Cpu, r => r.Name == "pc");
+        Assert.Contains(file.Header.Areas, a => a.Regions.Any(r => r.Name == "SRAM") && a.Pages.Count > 0);
+        Assert.Equal("tasks.elf", file.Header.Firmware?.Path);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_snapshot_is_named_as_such() =>
+        Assert.Contains("not a MemGate snapshot", Fails(b => b[0] = (byte)'X').Message);
+
+    [Fact]
+    public void Another_format_version_is_refused_with_both_versions() =>
+        Assert.Contains("format version 7; this MemGate reads version 1", Fails(b => b[8] = 7).Message);
+
+    [Fact]
+    public void A_truncated_file_says_how_much_is_there()
+    {
+        byte[] whole = File.ReadAllBytes(_file);
+        string bad = Path.Combine(_directory, "bad.mgsnap");
+        File.WriteAllBytes(bad, whole[..(whole.Length - 100)]);
+        var e = Assert.Throws<SnapshotFileException>(() => FirmwareMachine.FromSnapshotFile(bad, TextWriter.Null));
+        Assert.Contains("truncated", e.Message);
+    }
+
+    [Fact]
+    public void A_damaged_page_is_found_before_anything_is_restored()
+    {
+        using var file = SnapshotFile.Open(_file);
+        var area = file.Header.Areas.First(a => a.Regions.Any(r => r.Name == "SRAM") && a.Pages.Count > 0);
+        long at = (long)(area.Offset + area.Pages[0].Start + 10);
+        var e = Fails(b => b[at] ^= 0x55);
+        Assert.Contains("corrupt", e.Message);
+        Assert.Contains("'SRAM'", e.Message);
+    }
+
+    [Fact]
+    public void A_damaged_header_is_found() => Assert.Contains("header is corrupt", Fails(b => b[^3] ^= 1).Message);
+
+    [Fact]
+    public void A_snapshot_of_another_device_is_refused()
+    {
+        var e = Assert.Throws<SnapshotFileException>(() => FirmwareMachine.FromSnapshotFile(_file, TextWriter.Null, device: DeviceTemplates.Load("STM32F407")));
+        Assert.Contains("hello.mgsnap", e.Message);
+        Assert.Matches("memory area|does not fit", e.Message);
+    }
+
+    [Fact]
+    public void Writing_again_replaces_the_file_whole_and_leaves_no_temporary_file()
+    {
+        using (var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null))
+        {
+            machine.Load(FirmwareReader.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "tasks.elf")));
+            machine.Run(maxInstructions: 2000);
+            machine.SaveSnapshotFile(_file);
+        }
+        using var file = SnapshotFile.Open(_file);
+        Assert.Equal(2000UL, file.Header.Instructions);
+        Assert.Equal(["hello.mgsnap"], Directory.GetFiles(_directory).Select(Path.GetFileName));
+    }
+}
