@@ -18,9 +18,11 @@ namespace MemGate.Ranges;
 /// plus the size of its output. Leaves are linked for in-order walks. Empty nodes are removed;
 /// under-full ones are not merged, which keeps deletion simple and never increases the height.</para>
 /// <para>Optional augmentation, kept per child in inner nodes: the longest range in the subtree
-/// (<c>indexLengths</c>, for <see cref="FindFirstFit"/>) and whether the subtree holds a value the
-/// flag predicate accepts (for <see cref="GetFlagged"/>). Both are updated along one root path, and
-/// only while they change.</para>
+/// (<c>indexLengths</c>, for <see cref="FindFirstFit"/>), the longest gap before an entry of the
+/// subtree (<c>indexGaps</c>, for <see cref="FindFirstGap"/>; the gap before an entry is the distance
+/// from its predecessor's end, so a leaf's first gap reaches into the previous leaf) and whether the
+/// subtree holds a value the flag predicate accepts (for <see cref="GetFlagged"/>). They are updated
+/// along one root path, and only while they change.</para>
 /// <para>Keys are plain integers; a range may end at <see cref="ulong.MaxValue"/> (exclusive). Not thread safe.</para>
 /// <example><code>
 /// var map = new RangeMap&lt;int&gt;();
@@ -39,6 +41,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     private readonly IEqualityComparer<TValue> _comparer;
     private readonly Func<TValue, bool>? _flagOf;
     private readonly bool _indexLengths;
+    private readonly bool _indexGaps;
     private readonly bool _augmented;
 
     // Leaves: entry arrays indexed by position, per-leaf arrays by leaf id.
@@ -57,6 +60,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     private ulong[] _keys = new ulong[NodeCapacity * 2];      // exact minimum start of child i's subtree
     private int[] _children = new int[NodeCapacity * 2];
     private ulong[] _childMax = new ulong[NodeCapacity * 2];  // longest range under child i (indexLengths)
+    private ulong[] _childGap = new ulong[NodeCapacity * 2];  // longest gap before an entry under child i (indexGaps)
     private bool[] _childFlag = new bool[NodeCapacity * 2];   // a flagged value under child i (flagOf)
     private int[] _nodeCount = new int[2];
     private int[] _nodeParent = new int[2];
@@ -74,12 +78,14 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     /// <param name="comparer">Decides which adjacent values coalesce; the default equality if null.</param>
     /// <param name="flagOf">Optional predicate whose true values <see cref="GetFlagged"/> finds in O(k log n).</param>
     /// <param name="indexLengths">Keep the longest range per subtree so <see cref="FindFirstFit"/> works.</param>
-    public RangeMap(IEqualityComparer<TValue>? comparer = null, Func<TValue, bool>? flagOf = null, bool indexLengths = false)
+    /// <param name="indexGaps">Keep the longest gap between entries per subtree so <see cref="FindFirstGap"/> works.</param>
+    public RangeMap(IEqualityComparer<TValue>? comparer = null, Func<TValue, bool>? flagOf = null, bool indexLengths = false, bool indexGaps = false)
     {
         _comparer = comparer ?? EqualityComparer<TValue>.Default;
         _flagOf = flagOf;
         _indexLengths = indexLengths;
-        _augmented = indexLengths || flagOf is not null;
+        _indexGaps = indexGaps;
+        _augmented = indexLengths || indexGaps || flagOf is not null;
         _flags = flagOf is null ? [] : new bool[LeafCapacity * 4];
         Clear();
     }
@@ -303,6 +309,51 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     }
 
     /// <summary>
+    /// The lowest gap of at least <paramref name="length"/> between two stored entries, [<paramref name="start"/>,
+    /// <paramref name="end"/>) = [a predecessor's end, the next entry's start), found by descending the
+    /// longest-gap index: O(log n). Space before the first entry and after the last is not a gap here.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The map was created without <c>indexGaps</c>.</exception>
+    public bool FindFirstGap(ulong length, out ulong start, out ulong end)
+    {
+        if (!_indexGaps)
+        {
+            throw new InvalidOperationException("This RangeMap was created without indexGaps.");
+        }
+        int n = _root;
+        for (int level = _height; level > 0; level--)
+        {
+            int baseIndex = n * NodeCapacity;
+            int count = _nodeCount[n];
+            int i = 0;
+            while (i < count && _childGap[baseIndex + i] < length)
+            {
+                i++;
+            }
+            if (i == count)
+            {
+                start = end = 0;
+                return false;
+            }
+            n = _children[baseIndex + i];
+        }
+        int first = n << LeafBits;
+        ulong previousEnd = PreviousLeafEnd(n);
+        for (int p = first; p < first + _leafCount[n]; p++)
+        {
+            if (_starts[p] - previousEnd >= length)
+            {
+                start = previousEnd;
+                end = _starts[p];
+                return true;
+            }
+            previousEnd = _ends[p];
+        }
+        start = end = 0;
+        return false;
+    }
+
+    /// <summary>
     /// The entries whose value satisfies the flag predicate given at construction, in address order.
     /// Only subtrees that hold one are visited: O(k log n) for k results.
     /// </summary>
@@ -407,6 +458,23 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
 
     internal ulong StartAt(int position) => _starts[position];
 
+    /// <summary>The first entry's start; only when the map is not empty.</summary>
+    internal ulong FirstStart => _starts[_head << LeafBits];
+
+    /// <summary>The last entry's end (the rightmost leaf's last); only when the map is not empty.</summary>
+    internal ulong LastEnd
+    {
+        get
+        {
+            int n = _root;
+            for (int level = _height; level > 0; level--)
+            {
+                n = _children[n * NodeCapacity + _nodeCount[n] - 1];
+            }
+            return _ends[(n << LeafBits) + _leafCount[n] - 1];
+        }
+    }
+
     /// <summary>Inner-node levels above the leaves (0: the root is a leaf); for tests.</summary>
     internal int Height => _height;
 
@@ -444,8 +512,18 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     {
         Move(_keys, from, to, count);
         Move(_children, from, to, count);
-        Move(_childMax, from, to, count);
-        Move(_childFlag, from, to, count);
+        if (_indexLengths)
+        {
+            Move(_childMax, from, to, count);
+        }
+        if (_indexGaps)
+        {
+            Move(_childGap, from, to, count);
+        }
+        if (_flagOf is not null)
+        {
+            Move(_childFlag, from, to, count);
+        }
     }
 
     // Copies count entries between positions (overlapping ranges are fine).
@@ -601,7 +679,12 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     private void SetEnd(int p, ulong end)
     {
         _ends[p] = end;
-        RefreshLeaf(p >> LeafBits);
+        int leaf = p >> LeafBits;
+        RefreshLeaf(leaf);
+        if (_indexGaps && (p & (LeafCapacity - 1)) == _leafCount[leaf] - 1)
+        {
+            RefreshNextLeaf(leaf); // its first gap starts at this end
+        }
     }
 
     // A start moves only between its neighbours: above the previous entry's end, below its own end.
@@ -685,6 +768,10 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
             PropagateMinimum(leaf, 0);
         }
         RefreshLeaf(leaf);
+        if (_indexGaps && slot == count)
+        {
+            RefreshNextLeaf(leaf); // the new entry is the leaf's last: the next leaf's first gap starts at it
+        }
         return at;
     }
 
@@ -743,6 +830,10 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         if (count - 1 == 0 && _height > 0)
         {
             RemoveLeaf(leaf);
+            if (_indexGaps && nextLeaf != None)
+            {
+                RefreshLeaf(nextLeaf); // its first gap now starts at the previous leaf's end
+            }
             return nextLeaf == None ? None : nextLeaf << LeafBits;
         }
         if (slot == 0 && count - 1 > 0)
@@ -753,6 +844,10 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         if (tail > 0)
         {
             return p;
+        }
+        if (_indexGaps && nextLeaf != None)
+        {
+            RefreshLeaf(nextLeaf); // the leaf's last entry went: the next leaf's first gap grew
         }
         return nextLeaf == None ? None : nextLeaf << LeafBits;
     }
@@ -800,6 +895,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
                 Array.Resize(ref _keys, size * NodeCapacity);
                 Array.Resize(ref _children, size * NodeCapacity);
                 Array.Resize(ref _childMax, size * NodeCapacity);
+                Array.Resize(ref _childGap, size * NodeCapacity);
                 Array.Resize(ref _childFlag, size * NodeCapacity);
             }
         }
@@ -835,7 +931,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         _children[i] = child;
         _keys[i] = MinimumOf(child, isLeaf);
         SetParent(child, isLeaf, node);
-        (_childMax[i], _childFlag[i]) = isLeaf ? LeafAggregate(child) : NodeAggregate(child);
+        (_childMax[i], _childGap[i], _childFlag[i]) = isLeaf ? LeafAggregate(child) : NodeAggregate(child);
     }
 
     // Inserts child after position `after` of node, splitting the node when full.
@@ -860,7 +956,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         }
         _children[at] = child;
         _keys[at] = MinimumOf(child, isLeaf);
-        (_childMax[at], _childFlag[at]) = isLeaf ? LeafAggregate(child) : NodeAggregate(child);
+        (_childMax[at], _childGap[at], _childFlag[at]) = isLeaf ? LeafAggregate(child) : NodeAggregate(child);
         _nodeCount[node] = count + 1;
         SetParent(child, isLeaf, node);
         RefreshNode(node);
@@ -960,13 +1056,14 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
 
     // ---- augmentation ----
 
-    private (ulong Max, bool Flag) LeafAggregate(int leaf)
+    private (ulong Max, ulong Gap, bool Flag) LeafAggregate(int leaf)
     {
         if (!_augmented)
         {
-            return (0, false);
+            return (0, 0, false);
         }
         ulong max = 0;
+        ulong gap = 0;
         int first = leaf << LeafBits;
         int count = _leafCount[leaf];
         if (_indexLengths)
@@ -976,25 +1073,65 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
                 max = Math.Max(max, _ends[p] - _starts[p]);
             }
         }
+        if (_indexGaps && count > 0)
+        {
+            ulong previousEnd = PreviousLeafEnd(leaf);
+            for (int p = first; p < first + count; p++)
+            {
+                gap = Math.Max(gap, _starts[p] - previousEnd);
+                previousEnd = _ends[p];
+            }
+        }
         bool flag = _flagOf is not null && _flags.AsSpan(first, count).Contains(true);
-        return (max, flag);
+        return (max, gap, flag);
     }
 
-    private (ulong Max, bool Flag) NodeAggregate(int node)
+    // The end of the entry before the leaf's first one; the first entry's own start (gap 0) for the leftmost leaf.
+    private ulong PreviousLeafEnd(int leaf)
+    {
+        int previous = _leafPrev[leaf];
+        return previous == None ? _starts[leaf << LeafBits] : _ends[(previous << LeafBits) + _leafCount[previous] - 1];
+    }
+
+    private (ulong Max, ulong Gap, bool Flag) NodeAggregate(int node)
     {
         if (!_augmented)
         {
-            return (0, false);
+            return (0, 0, false);
         }
         ulong max = 0;
+        ulong gap = 0;
         bool flag = false;
         int baseIndex = node * NodeCapacity;
-        for (int i = baseIndex; i < baseIndex + _nodeCount[node]; i++)
+        int end = baseIndex + _nodeCount[node];
+        if (_indexLengths)
         {
-            max = Math.Max(max, _childMax[i]);
-            flag |= _childFlag[i];
+            for (int i = baseIndex; i < end; i++)
+            {
+                max = Math.Max(max, _childMax[i]);
+            }
         }
-        return (max, flag);
+        if (_indexGaps)
+        {
+            for (int i = baseIndex; i < end; i++)
+            {
+                gap = Math.Max(gap, _childGap[i]);
+            }
+        }
+        if (_flagOf is not null)
+        {
+            flag = _childFlag.AsSpan(baseIndex, end - baseIndex).Contains(true);
+        }
+        return (max, gap, flag);
+    }
+
+    private void RefreshNextLeaf(int leaf)
+    {
+        int next = _leafNext[leaf];
+        if (next != None)
+        {
+            RefreshLeaf(next);
+        }
     }
 
     // A leaf's entries changed: push its aggregate up while it changes.
@@ -1007,11 +1144,11 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         var aggregate = LeafAggregate(leaf);
         int parent = _leafParent[leaf];
         int i = parent * NodeCapacity + IndexInParent(parent, leaf);
-        if (_childMax[i] == aggregate.Max && _childFlag[i] == aggregate.Flag)
+        if (_childMax[i] == aggregate.Max && _childGap[i] == aggregate.Gap && _childFlag[i] == aggregate.Flag)
         {
             return;
         }
-        (_childMax[i], _childFlag[i]) = aggregate;
+        (_childMax[i], _childGap[i], _childFlag[i]) = aggregate;
         RefreshNode(parent);
     }
 
@@ -1026,11 +1163,11 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         {
             var aggregate = NodeAggregate(node);
             int i = parent * NodeCapacity + IndexInParent(parent, node);
-            if (_childMax[i] == aggregate.Max && _childFlag[i] == aggregate.Flag)
+            if (_childMax[i] == aggregate.Max && _childGap[i] == aggregate.Gap && _childFlag[i] == aggregate.Flag)
             {
                 return;
             }
-            (_childMax[i], _childFlag[i]) = aggregate;
+            (_childMax[i], _childGap[i], _childFlag[i]) = aggregate;
             node = parent;
             parent = _nodeParent[node];
         }
@@ -1039,7 +1176,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     /// <summary>Checks the tree's invariants (order, coalescing, keys, parents, links, augmentation); for tests.</summary>
     internal void Validate()
     {
-        int counted = ValidateSubtree(_root, _height, None, out _, out _, out _);
+        int counted = ValidateSubtree(_root, _height, None, out _, out _, out _, out _);
         if (counted != _count)
         {
             throw new InvalidOperationException($"count {_count} but {counted} entries reachable");
@@ -1069,7 +1206,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         }
     }
 
-    private int ValidateSubtree(int n, int level, int parent, out ulong minimum, out ulong max, out bool flag)
+    private int ValidateSubtree(int n, int level, int parent, out ulong minimum, out ulong max, out ulong gap, out bool flag)
     {
         if (level == 0)
         {
@@ -1082,7 +1219,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
                 throw new InvalidOperationException("empty leaf in tree");
             }
             minimum = _leafCount[n] > 0 ? _starts[n << LeafBits] : 0;
-            (max, flag) = LeafAggregate(n);
+            (max, gap, flag) = LeafAggregate(n);
             return _leafCount[n];
         }
         if (_nodeParent[n] != parent || _nodeLevel[n] != level || _nodeCount[n] == 0)
@@ -1092,16 +1229,17 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         int total = 0;
         minimum = 0;
         max = 0;
+        gap = 0;
         flag = false;
         int baseIndex = n * NodeCapacity;
         for (int i = 0; i < _nodeCount[n]; i++)
         {
-            total += ValidateSubtree(_children[baseIndex + i], level - 1, n, out ulong childMin, out ulong childMax, out bool childFlag);
+            total += ValidateSubtree(_children[baseIndex + i], level - 1, n, out ulong childMin, out ulong childMax, out ulong childGap, out bool childFlag);
             if (_keys[baseIndex + i] != childMin)
             {
                 throw new InvalidOperationException("stale separator key");
             }
-            if (_augmented && (_childMax[baseIndex + i] != childMax || _childFlag[baseIndex + i] != childFlag))
+            if (_augmented && (_childMax[baseIndex + i] != childMax || _childGap[baseIndex + i] != childGap || _childFlag[baseIndex + i] != childFlag))
             {
                 throw new InvalidOperationException("stale augmentation");
             }
@@ -1110,6 +1248,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
                 minimum = childMin;
             }
             max = Math.Max(max, childMax);
+            gap = Math.Max(gap, childGap);
             flag |= childFlag;
         }
         return total;
