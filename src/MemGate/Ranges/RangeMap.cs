@@ -502,10 +502,41 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         }
     }
 
-    // Span copies: memmove without Array.Copy's type checks, which dominate at these small counts.
+    // Shifts within one node or leaf overlap, and the runtime hands overlapping copies to the C library's
+    // memmove through an interop call that costs more than copying the few elements here one by one.
+    // Arrays of references keep the runtime's copy, which the garbage collector needs to see.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Move<T>(T[] array, int from, int to, int count) =>
-        array.AsSpan(from, count).CopyTo(array.AsSpan(to, count));
+    private static void Move<T>(T[] array, int from, int to, int count)
+    {
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            array.AsSpan(from, count).CopyTo(array.AsSpan(to, count));
+            return;
+        }
+        ref T source = ref MemoryMarshal.GetArrayDataReference(array);
+        if ((uint)from + (uint)count > (uint)array.Length || (uint)to + (uint)count > (uint)array.Length)
+        {
+            ThrowBadMove();
+        }
+        ref T target = ref Unsafe.Add(ref source, to);
+        source = ref Unsafe.Add(ref source, from);
+        if (to > from)
+        {
+            for (int i = count - 1; i >= 0; i--)
+            {
+                Unsafe.Add(ref target, i) = Unsafe.Add(ref source, i);
+            }
+        }
+        else
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Unsafe.Add(ref target, i) = Unsafe.Add(ref source, i);
+            }
+        }
+    }
+
+    private static void ThrowBadMove() => throw new InvalidOperationException("RangeMap: move outside its array.");
 
     // Copies count children (key, child, augmentation) between slots of the inner-node arrays.
     private void MoveChildren(int from, int to, int count)
@@ -1075,15 +1106,33 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         }
         if (_indexGaps && count > 0)
         {
-            ulong previousEnd = PreviousLeafEnd(leaf);
-            for (int p = first; p < first + count; p++)
-            {
-                gap = Math.Max(gap, _starts[p] - previousEnd);
-                previousEnd = _ends[p];
-            }
+            gap = Math.Max(_starts[first] - PreviousLeafEnd(leaf), MaxGapInside(first, count));
         }
         bool flag = _flagOf is not null && _flags.AsSpan(first, count).Contains(true);
         return (max, gap, flag);
+    }
+
+    // max(starts[p] - ends[p - 1]) over a leaf's entries after its first (0 for one entry), four at a time.
+    private ulong MaxGapInside(int first, int count)
+    {
+        ref ulong starts = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_starts), first);
+        ref ulong ends = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ends), first);
+        ulong max = 0;
+        int i = 1;
+        if (Vector256.IsHardwareAccelerated && count > 4)
+        {
+            var wide = Vector256<ulong>.Zero;
+            for (; i + 4 <= count; i += 4)
+            {
+                wide = Vector256.Max(wide, Vector256.LoadUnsafe(ref starts, (nuint)i) - Vector256.LoadUnsafe(ref ends, (nuint)(i - 1)));
+            }
+            max = Math.Max(Math.Max(wide[0], wide[1]), Math.Max(wide[2], wide[3]));
+        }
+        for (; i < count; i++)
+        {
+            max = Math.Max(max, Unsafe.Add(ref starts, i) - Unsafe.Add(ref ends, i - 1));
+        }
+        return max;
     }
 
     // The end of the entry before the leaf's first one; the first entry's own start (gap 0) for the leftmost leaf.
