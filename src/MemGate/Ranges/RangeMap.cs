@@ -69,6 +69,9 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     private int _nodeUsed;
     private int _nodeFree = None;
 
+    private readonly int[] _pendingLeaves = new int[8];   // leaves whose aggregate awaits recomputing (RefreshLeaf)
+    private int _pendingCount;
+
     private int _root;        // a leaf id when _height == 0, else a node id
     private int _height;
     private int _head;        // leftmost leaf
@@ -104,6 +107,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         Array.Clear(_flags);
         _leafUsed = 0;
         _leafFree = None;
+        _pendingCount = 0;
         _nodeUsed = 0;
         _nodeFree = None;
         _root = NewLeaf();
@@ -121,6 +125,13 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     /// </summary>
     /// <exception cref="ArgumentException">The range is empty or reversed.</exception>
     public ulong Insert(ulong start, ulong end, TValue value)
+    {
+        ulong covered = InsertCore(start, end, value);
+        FlushRefreshes();
+        return covered;
+    }
+
+    private ulong InsertCore(ulong start, ulong end, TValue value)
     {
         CheckRange(start, end);
         int following = RemoveCore(start, end, out ulong covered);
@@ -199,6 +210,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
     {
         CheckRange(start, end);
         RemoveCore(start, end, out ulong covered);
+        FlushRefreshes();
         _version++;
         return covered;
     }
@@ -393,6 +405,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
             previous = p;
             p = Next(p);
         }
+        FlushRefreshes();
         _version++;
     }
 
@@ -785,6 +798,7 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
 
     private void FreeLeaf(int leaf)
     {
+        _leafParent[leaf] = None; // a pending refresh of it does nothing
         _leafNext[leaf] = _leafFree;
         _leafFree = leaf;
     }
@@ -1221,10 +1235,40 @@ public sealed class RangeMap<TValue> : IEnumerable<RangeEntry<TValue>>
         }
     }
 
-    // A leaf's entries changed: push its aggregate up while it changes.
+    // A leaf's entries changed. One edit touches its leaf several times (trim, delete, insert, coalesce),
+    // so the leaf is only noted here and its aggregate recomputed once, when the public operation ends
+    // (FlushRefreshes). Until then its parent's copy may be stale; nothing reads it in between.
     private void RefreshLeaf(int leaf)
     {
-        if (!_augmented || _leafParent[leaf] == None)
+        if (!_augmented)
+        {
+            return;
+        }
+        var pending = _pendingLeaves.AsSpan(0, _pendingCount);
+        if (pending.Contains(leaf))
+        {
+            return;
+        }
+        if (_pendingCount == _pendingLeaves.Length)
+        {
+            FlushRefreshes();
+        }
+        _pendingLeaves[_pendingCount++] = leaf;
+    }
+
+    private void FlushRefreshes()
+    {
+        for (int i = 0; i < _pendingCount; i++)
+        {
+            RefreshLeafNow(_pendingLeaves[i]);
+        }
+        _pendingCount = 0;
+    }
+
+    // Pushes a leaf's aggregate up while it changes. A freed leaf or the root leaf has no parent and is skipped.
+    private void RefreshLeafNow(int leaf)
+    {
+        if (_leafParent[leaf] == None)
         {
             return;
         }
