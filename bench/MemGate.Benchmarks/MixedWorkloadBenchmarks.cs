@@ -10,7 +10,8 @@ namespace MemGate.Benchmarks;
 /// </summary>
 public class MixedWorkloadBenchmarks
 {
-    private const int Operations = 1_000_000;
+    /// <summary>Operations of one mixed run.</summary>
+    public const int Operations = 1_000_000;
     private const int Queries = 10_000_000;
     private const ulong Page = 4096;
     private const ulong Base = 0x10000;

@@ -13,7 +13,8 @@ namespace MemGate.Benchmarks;
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory), CategoriesColumn]
 public class RangeMapBenchmarks
 {
-    private const int Inserts = 1_000_000;
+    /// <summary>Inserts of one insert run.</summary>
+    public const int Inserts = 1_000_000;
     private const int Finds = 10_000_000;
     private const ulong KeySpace = 1UL << 32;
 
@@ -39,7 +40,7 @@ public class RangeMapBenchmarks
         }
         _filled = Insert();
         _filledTreap = TreapInsert();
-        Console.WriteLine($"// range map after inserts: {_filled.Count} entries");
+        Console.WriteLine($"// range map after inserts: {_filled.Count} entries, checksum 0x{Checksum(_filled):X16}");
     }
 
     [Benchmark(OperationsPerInvoke = Inserts, Baseline = true), BenchmarkCategory("Insert")]
@@ -62,6 +63,37 @@ public class RangeMapBenchmarks
             map.Insert(start, end, value);
         }
         return map;
+    }
+
+    /// <summary>
+    /// The insert workload on its own (for the interleaved run beside libmmap): the final map and an
+    /// FNV-1a fold of its entries, the same fold the libmmap anchor prints.
+    /// </summary>
+    public static RangeMap<int> RunInserts(out ulong checksum, out int count)
+    {
+        var random = new SplitMix64(0xD00D);
+        var map = new RangeMap<int>();
+        for (int i = 0; i < Inserts; i++)
+        {
+            ulong start = random.Below(KeySpace);
+            ulong end = start + 1 + random.Below(65_536);
+            map.Insert(start, end, (int)random.Below(4));
+        }
+        checksum = Checksum(map);
+        count = map.Count;
+        return map;
+    }
+
+    private static ulong Checksum(RangeMap<int> map)
+    {
+        ulong checksum = 0xCBF29CE484222325;
+        foreach (var entry in map)
+        {
+            checksum = (checksum ^ entry.Start) * 0x100000001B3;
+            checksum = (checksum ^ entry.End) * 0x100000001B3;
+            checksum = (checksum ^ (ulong)entry.Value) * 0x100000001B3;
+        }
+        return checksum;
     }
 
     [Benchmark(OperationsPerInvoke = Finds, Baseline = true), BenchmarkCategory("Find")]

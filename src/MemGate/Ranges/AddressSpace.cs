@@ -8,10 +8,11 @@ namespace MemGate.Ranges;
 /// (munmap, mprotect) are the caller's, through <see cref="MapUpdateCallback"/>s.
 /// </summary>
 /// <remarks>
-/// <para>Addresses are bytes at the API and pages inside. Mappings live in a <see cref="RangeMap{TValue}"/>
-/// and the free gaps in a second one whose longest-range augmentation lets <see cref="MapAny"/> find the
-/// lowest fitting gap in O(log n) instead of scanning (libmmap's first-fit scan is quadratic).
-/// <see cref="UnmapNonOriginal"/> visits only subtrees that hold non-original mappings.</para>
+/// <para>Addresses are bytes at the API and pages inside. Mappings live in one <see cref="RangeMap{TValue}"/>
+/// whose longest-gap augmentation lets <see cref="MapAny"/> find the lowest fitting gap in O(log n)
+/// instead of scanning (libmmap's first-fit scan is quadratic); the free space is what lies between the
+/// mappings, so no second structure has to follow every change. <see cref="UnmapNonOriginal"/> visits
+/// only subtrees that hold non-original mappings.</para>
 /// <para>File offsets are kept as "offset minus address" so that splitting a file mapping keeps each
 /// piece's offset right and two pieces of one contiguous file mapping coalesce again.</para>
 /// <para>Every argument is checked: unaligned addresses, zero lengths, ranges that leave the space or
@@ -25,8 +26,7 @@ namespace MemGate.Ranges;
 /// </remarks>
 public sealed class AddressSpace
 {
-    private readonly RangeMap<MapInfo> _mappings = new(flagOf: static info => !info.Original);
-    private readonly RangeMap<byte> _free = new(indexLengths: true);
+    private readonly RangeMap<MapInfo> _mappings = new(flagOf: static info => !info.Original, indexGaps: true);
     private List<RangeEntry<MapInfo>>? _spareList; // reused by CollectPieces unless a callback re-enters
     private readonly int _pageShift;
     private readonly ulong _pageMask;
@@ -79,15 +79,24 @@ public sealed class AddressSpace
     /// <summary>Number of mapping entries after coalescing.</summary>
     public int MappingCount => _mappings.Count;
 
-    /// <summary>Number of free gaps.</summary>
-    public int GapCount => _free.Count;
+    /// <summary>Number of free gaps (counted by a walk over the mappings: O(n)).</summary>
+    public int GapCount
+    {
+        get
+        {
+            int count = 0;
+            foreach (var _ in Gaps)
+            {
+                count++;
+            }
+            return count;
+        }
+    }
 
     /// <summary>Drops every mapping (libmmap's <c>reset</c>). No callbacks are made.</summary>
     public void Reset()
     {
         _mappings.Clear();
-        _free.Clear();
-        _free.Insert(_basePage, _endPage, 0);
     }
 
     /// <summary>
@@ -112,12 +121,12 @@ public sealed class AddressSpace
                 return hint;
             }
         }
-        if (!_free.FindFirstFit(pages, out var gap))
+        if (!FindFirstGap(pages, out ulong gapStart))
         {
             throw new OutOfAddressSpaceException(length, Start, Length);
         }
-        Insert(gap.Start, gap.Start + pages, info);
-        return gap.Start << _pageShift;
+        Insert(gapStart, gapStart + pages, info);
+        return gapStart << _pageShift;
     }
 
     /// <summary>
@@ -136,11 +145,7 @@ public sealed class AddressSpace
     {
         var (start, end) = CheckedPages(address, length, nameof(Unmap));
         ReportPieces(start, end, onUnmapped);
-        // Nothing was mapped there: the gap index already holds the whole range.
-        if (_mappings.Remove(start, end) != 0)
-        {
-            _free.Insert(start, end, 0);
-        }
+        _mappings.Remove(start, end);
     }
 
     /// <summary>
@@ -191,7 +196,6 @@ public sealed class AddressSpace
         {
             onUnmapped?.Invoke(entry.Start << _pageShift, entry.Length << _pageShift, ToPublic(entry.Value, entry.Start));
             _mappings.Remove(entry.Start, entry.End);
-            _free.Insert(entry.Start, entry.End, 0);
         }
     }
 
@@ -212,26 +216,46 @@ public sealed class AddressSpace
     {
         get
         {
-            foreach (var gap in _free)
+            ulong cursor = _basePage;
+            foreach (var entry in _mappings)
             {
-                yield return (gap.Start << _pageShift, gap.End << _pageShift);
+                if (entry.Start > cursor)
+                {
+                    yield return (cursor << _pageShift, entry.Start << _pageShift);
+                }
+                cursor = entry.End;
+            }
+            if (cursor < _endPage)
+            {
+                yield return (cursor << _pageShift, _endPage << _pageShift);
             }
         }
     }
 
-    internal void Validate()
-    {
-        _mappings.Validate();
-        _free.Validate();
-    }
+    internal void Validate() => _mappings.Validate();
 
-    private void Insert(ulong start, ulong end, MapInfo info)
+    private void Insert(ulong start, ulong end, MapInfo info) => _mappings.Insert(start, end, ToStored(info, start));
+
+    // First fit in page numbers: the space before the first mapping, the lowest gap between mappings
+    // (from the map's gap index), then the space after the last mapping.
+    private bool FindFirstGap(ulong pages, out ulong start)
     {
-        // Replacing mappings that covered the whole range leaves the gap index as it was.
-        if (_mappings.Insert(start, end, ToStored(info, start)) < end - start)
+        if (_mappings.IsEmpty)
         {
-            _free.Remove(start, end);
+            start = _basePage;
+            return pages <= _endPage - _basePage;
         }
+        if (_mappings.FirstStart - _basePage >= pages)
+        {
+            start = _basePage;
+            return true;
+        }
+        if (_mappings.FindFirstGap(pages, out start, out _))
+        {
+            return true;
+        }
+        start = _mappings.LastEnd;
+        return _endPage - start >= pages;
     }
 
     private void ReportPieces(ulong start, ulong end, MapUpdateCallback? callback)

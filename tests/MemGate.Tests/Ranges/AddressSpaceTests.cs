@@ -224,8 +224,61 @@ public class AddressSpaceTests
                 }
                 space.Validate();
                 Assert.Equal(Runs(model).Select(r => new RangeEntry<MapInfo>(origin + (ulong)r.Start * Page, origin + (ulong)r.End * Page, r.Info)), space.Mappings);
+                var gaps = FreeRuns(model).Select(g => (origin + (ulong)g.Start * Page, origin + (ulong)g.End * Page)).ToList();
+                Assert.Equal(gaps, space.Gaps);
+                Assert.Equal(gaps.Count, space.GapCount);
             }
         }, iter: 2000);
+    }
+
+    // Thousands of mappings, so the gap index spans several tree levels and leaf boundaries: every
+    // map_any must still land where a first-fit scan of a per-page model says.
+    [Fact]
+    public void Map_any_matches_a_first_fit_scan_with_thousands_of_mappings()
+    {
+        const int pages = 12_000;
+        var ops = Gen.Select(Gen.Int[0, 3], Gen.Int[0, pages - 1], Gen.Int[1, 9], Gen.Int[1, 3]);
+        ops.Array[3000, 5000].Sample(list =>
+        {
+            var space = new AddressSpace(0, pages * Page, Page);
+            var model = new MapInfo?[pages];
+            int step = 0;
+            foreach (var (op, page, count, prot) in list)
+            {
+                int n = Math.Min(count, pages - page);
+                switch (op)
+                {
+                    case 0 or 1:
+                        space.MapAt((ulong)page * Page, (ulong)n * Page, MapInfo.Anonymous(prot));
+                        Fill(model, page, n, _ => MapInfo.Anonymous(prot));
+                        break;
+                    case 2:
+                        space.Unmap((ulong)page * Page, (ulong)n * Page);
+                        Fill(model, page, n, _ => null);
+                        break;
+                    default:
+                    {
+                        // Lengths up to 9 pages: small ones fill early holes, large ones need the index to skip them.
+                        int at = FirstFitScan(model, count);
+                        if (at < 0)
+                        {
+                            Assert.Throws<OutOfAddressSpaceException>(() => space.MapAny((ulong)count * Page, MapInfo.Anonymous(prot)));
+                            break;
+                        }
+                        Assert.Equal((ulong)at * Page, space.MapAny((ulong)count * Page, MapInfo.Anonymous(prot)));
+                        Fill(model, at, count, _ => MapInfo.Anonymous(prot));
+                        break;
+                    }
+                }
+                if (++step % 250 == 0)
+                {
+                    space.Validate();
+                }
+            }
+            space.Validate();
+            Assert.True(space.MappingCount > 1000, $"only {space.MappingCount} mappings");
+            Assert.Equal(FreeRuns(model).Select(g => ((ulong)g.Start * Page, (ulong)g.End * Page)), space.Gaps);
+        }, iter: 6);
     }
 
     private static int FirstFit(MapInfo?[] model, int count)
@@ -238,6 +291,40 @@ public class AddressSpaceTests
             }
         }
         return -1;
+    }
+
+    // One pass counting the free run so far (the LINQ FirstFit is too slow for 12,000 pages).
+    private static int FirstFitScan(MapInfo?[] model, int count)
+    {
+        int run = 0;
+        for (int k = 0; k < model.Length; k++)
+        {
+            run = model[k] is null ? run + 1 : 0;
+            if (run == count)
+            {
+                return k - count + 1;
+            }
+        }
+        return -1;
+    }
+
+    private static IEnumerable<(int Start, int End)> FreeRuns(MapInfo?[] model)
+    {
+        int k = 0;
+        while (k < model.Length)
+        {
+            if (model[k] is not null)
+            {
+                k++;
+                continue;
+            }
+            int start = k;
+            while (k < model.Length && model[k] is null)
+            {
+                k++;
+            }
+            yield return (start, k);
+        }
     }
 
     private static void Fill(MapInfo?[] model, int start, int count, Func<int, MapInfo?> value)

@@ -48,6 +48,28 @@ public class RangeMapTests
     }
 
     [Fact]
+    public void First_gap_lies_between_entries()
+    {
+        var map = new RangeMap<int>(indexGaps: true);
+        Assert.False(map.FindFirstGap(1, out _, out _));
+        map.Insert(10, 20, 1);
+        map.Insert(23, 25, 2);
+        map.Insert(30, 35, 2);
+        map.Insert(50, 60, 1);
+        Assert.True(map.FindFirstGap(3, out ulong start, out ulong end));
+        Assert.Equal((20UL, 23UL), (start, end));
+        Assert.True(map.FindFirstGap(4, out start, out end));
+        Assert.Equal((25UL, 30UL), (start, end));
+        Assert.True(map.FindFirstGap(15, out start, out end));
+        Assert.Equal((35UL, 50UL), (start, end));
+        Assert.False(map.FindFirstGap(16, out _, out _));   // the space before 10 and after 60 is not between entries
+        map.Insert(20, 23, 1);                               // fills the first gap and coalesces
+        Assert.True(map.FindFirstGap(3, out start, out _));
+        Assert.Equal(25UL, start);
+        Assert.Throws<InvalidOperationException>(() => new RangeMap<int>().FindFirstGap(1, out _, out _));
+    }
+
+    [Fact]
     public void Ranges_may_end_at_the_top_of_the_key_space()
     {
         var map = new RangeMap<int>();
@@ -104,7 +126,7 @@ public class RangeMapTests
     public void Behaves_like_a_per_key_model()
     {
         const int universe = 48;
-        var ops = Gen.Select(Gen.Int[0, 7], Gen.Int[0, universe], Gen.Int[0, universe], Gen.Int[0, 2]);
+        var ops = Gen.Select(Gen.Int[0, 8], Gen.Int[0, universe], Gen.Int[0, universe], Gen.Int[0, 2]);
         Gen.Select(Gen.Bool, ops.Array[1, 120]).Sample(t => { RunAgainstModel(universe, t.Item1, t.Item2, compareEvery: 1); }, iter: 3000);
     }
 
@@ -113,7 +135,7 @@ public class RangeMapTests
     {
         const int universe = 6000;
         var ops = Gen.Int[0, universe].SelectMany(a => Gen.Select(
-            Gen.Frequency((6, Gen.Const(0)), (2, Gen.Const(2)), (1, Gen.Int[3, 7])),
+            Gen.Frequency((6, Gen.Const(0)), (2, Gen.Const(2)), (1, Gen.Int[3, 8])),
             Gen.Const(a),
             Gen.Int[0, 6].Select(d => Math.Min(universe, a + d)),
             Gen.Int[0, 3]));
@@ -169,7 +191,7 @@ public class RangeMapTests
     private static int RunAgainstModel(int universe, bool high, (int Op, int A, int B, int V)[] ops, int compareEvery)
     {
         ulong origin = high ? ulong.MaxValue - (ulong)universe : 0;
-        var map = new RangeMap<int>(flagOf: static v => v == 0, indexLengths: true);
+        var map = new RangeMap<int>(flagOf: static v => v == 0, indexLengths: true, indexGaps: true);
         var model = new int?[universe];
         int step = 0;
         int tallest = 0;
@@ -235,6 +257,18 @@ public class RangeMapTests
                 case 7:
                     Assert.Equal(ModelRuns(model).Where(r => r.Value == 0).Select(r => origin + (ulong)r.Start), map.GetFlagged().Select(e => e.Start));
                     break;
+                case 8:
+                {
+                    ulong wanted = (ulong)Math.Max(1, hi - lo);
+                    var gap = ModelInnerGaps(model).FirstOrDefault(g => (ulong)(g.End - g.Start) >= wanted);
+                    bool found = map.FindFirstGap(wanted, out ulong gapStart, out ulong gapEnd);
+                    Assert.Equal(gap != default, found);
+                    if (found)
+                    {
+                        Assert.Equal((origin + (ulong)gap.Start, origin + (ulong)gap.End), (gapStart, gapEnd));
+                    }
+                    break;
+                }
             }
             if (++step % compareEvery == 0 || step == ops.Length)
             {
@@ -263,6 +297,14 @@ public class RangeMapTests
             }
             yield return (start, k, v);
         }
+    }
+
+    // The unmapped runs between the first and the last mapped key (what FindFirstGap searches).
+    private static IEnumerable<(int Start, int End)> ModelInnerGaps(int?[] model)
+    {
+        int first = Array.FindIndex(model, k => k is not null);
+        int last = Array.FindLastIndex(model, k => k is not null);
+        return first < 0 ? [] : ModelGaps(model, first, last + 1);
     }
 
     private static IEnumerable<(int Start, int End)> ModelGaps(int?[] model, int lo, int hi)
