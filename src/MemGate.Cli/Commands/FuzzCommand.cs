@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MemGate.Devices;
+using MemGate.Emulation;
 using MemGate.Firmware;
 using MemGate.Fuzzing;
 using Microsoft.Win32.SafeHandles;
@@ -16,7 +17,8 @@ internal static class FuzzCommand
             Description = "An ELF, Intel HEX or S-record image; none when the device's regions load the firmware (imports).",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var device = new Option<string>("--device", "-d") { Description = "A template name or device file.", Required = true };
+        var device = new Option<string?>("--device", "-d") { Description = "A template name or device file (required unless --from-snapshot)." };
+        var fromSnapshot = new Option<string?>("--from-snapshot") { Description = "Start every run from this snapshot file (memgate run --save-snapshot) instead of reset; the device comes from the file." };
         var corpus = new Option<string?>("--corpus") { Description = "Folder of starting inputs; inputs that find new coverage are added to it (required unless --afl)." };
         var crashes = new Option<string>("--crashes") { Description = "Folder for one input per distinct crash (fault kind and PC), and for the first ten hangs.", DefaultValueFactory = _ => "crashes" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads, each with its own machine.", DefaultValueFactory = _ => 1 };
@@ -29,7 +31,7 @@ internal static class FuzzCommand
         var command = new Command("fuzz", "Fuzz firmware through its MMIO input: unmodelled peripheral reads take bytes from each input (Fuzzware's models where the device was imported). " +
             "Runs restore a snapshot (written pages only) and count edges in the engine. Exit code: 0 no crash found, 120 crashes found, 130 stopped with Ctrl-C; 1 bad input, 2 usage.")
         {
-            firmware, device, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, seed, afl,
+            firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, seed, afl,
         };
         command.SetAction(parse => CommandErrors.Run("fuzz", error, () =>
         {
@@ -52,16 +54,36 @@ internal static class FuzzCommand
             {
                 throw new CommandInputException("--max-instructions 0: a fuzzing run needs a limit (a run that reaches it is a hang).");
             }
-            var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
+            string? startFile = parse.GetValue(fromSnapshot);
             string? firmwarePath = parse.GetValue(firmware);
-            var image = FirmwareSource.Load(firmwarePath, description);
-            ulong? start = parse.GetValue(startAt) is { } point ? RunCommand.StopAddress("--start-at", point, image, description) : null;
-            var targetOptions = new FuzzTargetOptions { BaseDirectory = baseDirectory, StartAt = start, MaxInstructions = parse.GetValue(maxInstructions) };
+            if (startFile is not null && (firmwarePath is not null || parse.GetValue(device) is not null || parse.GetValue(startAt) is not null))
+            {
+                throw new CommandInputException("--from-snapshot: the snapshot file holds the device, the firmware and where runs start; FIRMWARE, --device and --start-at do not go with it.");
+            }
+            if (startFile is null && parse.GetValue(device) is null)
+            {
+                throw new CommandInputException("Give --device DEVICE (a template name or device file), or --from-snapshot FILE.");
+            }
+            FuzzTargetOptions targetOptions;
+            DeviceDescription? description = null;
+            FirmwareImage? image = null;
+            if (startFile is not null)
+            {
+                targetOptions = new FuzzTargetOptions { MaxInstructions = parse.GetValue(maxInstructions) };
+                FirmwareMachine.ReadSnapshotDevice(startFile);   // a bad file fails here, before any folder is touched
+            }
+            else
+            {
+                (description, string baseDirectory) = DeviceSource.Load(parse.GetValue(device)!, error);
+                image = FirmwareSource.Load(firmwarePath, description);
+                ulong? start = parse.GetValue(startAt) is { } point ? RunCommand.StopAddress("--start-at", point, image, description) : null;
+                targetOptions = new FuzzTargetOptions { BaseDirectory = baseDirectory, StartAt = start, MaxInstructions = parse.GetValue(maxInstructions) };
+            }
             FuzzTarget Target()
             {
                 try
                 {
-                    return FuzzTarget.Create(description, image, targetOptions);
+                    return startFile is not null ? FuzzTarget.FromSnapshotFile(startFile, targetOptions) : FuzzTarget.Create(description!, image, targetOptions);
                 }
                 catch (InvalidOperationException e)
                 {
@@ -94,14 +116,14 @@ internal static class FuzzCommand
                 Duration = seconds > 0 ? TimeSpan.FromSeconds(seconds) : null,
                 Seed = parse.GetValue(seed) ?? Environment.TickCount,
             });
-            string deviceName = parse.GetRequiredValue(device);
+            string replay = startFile is not null ? $"--from-snapshot {startFile}" : $"{(firmwarePath is null ? "" : firmwarePath + " ")}--device {parse.GetValue(device)}";
             campaign.CrashFound += crash =>
             {
                 lock (error)
                 {
                     bool hang = crash.Kind == FuzzRunKind.Hang;
                     error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {(hang ? "hang" : "crash")} {crash.Signature}: {crash.Reason}");
-                    error.WriteLine($"  reproduce: memgate run {(firmwarePath is null ? "" : firmwarePath + " ")}--device {deviceName} --mmio-input {crash.File}" +
+                    error.WriteLine($"  reproduce: memgate run {replay} --mmio-input {crash.File}" +
                         (hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : ""));
                 }
             };

@@ -20,7 +20,7 @@ internal static class RunCommand
             Description = "An ELF, Intel HEX or S-record image (raw binaries need --address); none when the device's regions load the firmware from their files (Fuzzware and HALucinator imports).",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var device = new Option<string>("--device", "-d") { Description = "A template name or device file: Cortex-M3/M4 (STM32F103, STM32F407, STM32F429), RV32/RV64 virt, CortexA53 virt.", Required = true };
+        var device = new Option<string?>("--device", "-d") { Description = "A template name or device file: Cortex-M3/M4 (STM32F103, STM32F407, STM32F429), RV32/RV64 virt, CortexA53 virt (required unless --from-snapshot)." };
         var address = new Option<string?>("--address") { Description = "Load address of a raw binary." };
         var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Stop after this many instructions (0: no limit).", DefaultValueFactory = _ => 0 };
         var timeout = new Option<double>("--timeout") { Description = "Stop after this many seconds of wall time (0: no limit).", DefaultValueFactory = _ => 0 };
@@ -35,11 +35,15 @@ internal static class RunCommand
         var gdb = new Option<string?>("--gdb") { Description = "Serve GDB's remote protocol on [HOST:]PORT (default host 127.0.0.1; QEMU's tcp::PORT works too): 'target remote :PORT' in gdb-multiarch." };
         var gdbWait = new Option<bool>("--gdb-wait") { Description = "With --gdb: stop at the reset vector until a debugger attaches (QEMU's -S); otherwise the firmware runs until one does." };
         var gdbContinue = new Option<bool>("--gdb-continue-on-detach") { Description = "With --gdb: when the debugger detaches or disconnects, let the firmware run on (otherwise the run ends there, exit code 130)." };
+        var saveSnapshot = new Option<string?>("--save-snapshot") { Description = "Run until --at, write the machine's complete state (memory, CPU, peripherals, device) to this snapshot file, and end (exit 0)." };
+        var at = new Option<string?>("--at") { Description = "With --save-snapshot: where to take it, an instruction count (e.g. 150000) or a symbol or address (0x...) reached." };
+        var fromSnapshot = new Option<string?>("--from-snapshot") { Description = "Start from a snapshot file instead of reset: the device and memory come from the file (FIRMWARE, if given, only for its symbols)." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
             "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue, shared, runs, json,
+            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue, saveSnapshot, at,
+            fromSnapshot, shared, runs, json,
         };
         var consoleOptions = RunConsole.AddOptions(command);
         var dumpOptions = RunStateDump.AddOptions(command);
@@ -65,10 +69,23 @@ internal static class RunCommand
             {
                 throw new CommandInputException("--gdb: the debugger decides how far the firmware runs; --runs, --timeout and --max-instructions do not go with it.");
             }
-            var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
-            ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
-            var image = FirmwareSource.Load(parse.GetValue(firmware), description, raw);
+            string? savePath = parse.GetValue(saveSnapshot), atPoint = parse.GetValue(at), startFile = parse.GetValue(fromSnapshot);
+            if ((savePath is null) != (atPoint is null))
+            {
+                throw new CommandInputException("--save-snapshot FILE and --at INSTRUCTIONS|SYMBOL go together: where to take the snapshot, and where to write it.");
+            }
+            if (savePath is not null && (count > 1 || gdbEndpoint is not null))
+            {
+                throw new CommandInputException("--save-snapshot: the run ends at --at; --runs and --gdb do not go with it.");
+            }
+            if (startFile is null && parse.GetValue(device) is null)
+            {
+                throw new CommandInputException("Give --device DEVICE (a template name or device file), or --from-snapshot FILE.");
+            }
             var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
+            var (description, baseDirectory) = startFile is not null ? SnapshotDevice(startFile, parse.GetValue(device)) : DeviceSource.Load(parse.GetValue(device)!, error);
+            ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
+            var image = startFile is not null ? SnapshotImage(parse.GetValue(firmware), startFile, raw) : FirmwareSource.Load(parse.GetValue(firmware), description, raw);
             if (mmio is not null)
             {
                 description = description.ForMmioInput();   // as `memgate fuzz` ran it
@@ -81,7 +98,7 @@ internal static class RunCommand
             using var console = RunConsole.Open(parse, consoleOptions, input ?? CliInput.None);
             using var traces = RunTraces.Open(parse, traceOptions);
             using var trace = parse.GetValue(traceMmio) is { } path ? MmioTrace.ToFile(path) : null;
-            using var machine = FirmwareMachine.Create(description, output, new FirmwareMachineOptions
+            var machineOptions = new FirmwareMachineOptions
             {
                 BaseDirectory = baseDirectory,
                 Trace = trace,
@@ -89,10 +106,25 @@ internal static class RunCommand
                 Backing = parse.GetValue(shared) ? SharedMemoryBackingProvider.Instance : null,
                 MmioInput = mmio,
                 SerialOutputs = console.Outputs,
-            });
-            if (image is not null)
+            };
+            using var machine = startFile is not null
+                ? FirmwareMachine.FromSnapshotFile(startFile, output, machineOptions, description)
+                : FirmwareMachine.Create(description, output, machineOptions);
+            if (image is not null && startFile is null)
             {
                 machine.Load(image);
+            }
+            ulong limit = parse.GetValue(maxInstructions);
+            if (atPoint is not null)
+            {
+                if (char.IsAsciiDigit(atPoint[0]) && !atPoint.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+                {
+                    limit = ulong.TryParse(atPoint, out ulong n) && n > 0 ? n : throw new CommandInputException($"--at {atPoint}: give an instruction count above 0, or a symbol or address (0x...).");
+                }
+                else
+                {
+                    machine.StopAt(StopAddress("--at", atPoint, image, description), atPoint);
+                }
             }
             foreach (string point in parse.GetValue(stopAt) ?? [])
             {
@@ -131,7 +163,9 @@ internal static class RunCommand
             }
             traces.Start(machine, description, error);
             console.Connect(machine, error);   // last: a terminal goes raw only once nothing else can fail
-            using var snapshot = count > 1 ? GuestSnapshot.Take(machine.Memory.Main) : null;
+            // Between runs: memory (runs from reset); or the whole machine (runs from a snapshot file).
+            using var snapshot = count > 1 && startFile is null ? GuestSnapshot.Take(machine.Memory.Main) : null;
+            using var machineSnapshot = count > 1 && startFile is not null ? machine.TakeSnapshot() : null;
             using var debugger = gdbEndpoint is not null ? RunDebugger.Listen(gdbEndpoint, parse.GetValue(gdbWait), parse.GetValue(gdbContinue), error) : null;
             int status = CliApp.Success;
             bool asJson = parse.GetValue(json);
@@ -147,11 +181,12 @@ internal static class RunCommand
             {
                 for (int run = 1; run <= count; run++)
                 {
-                    SnapshotRestore? restore = run > 1 ? snapshot!.Restore() : null;
+                    SnapshotRestore? restore = run == 1 ? null : machineSnapshot is not null ? machine.Restore(machineSnapshot) : snapshot!.Restore();
                     RunResult result;
                     try
                     {
-                        result = debugger is not null ? debugger.Run(machine) : machine.Run(parse.GetValue(maxInstructions), seconds > 0 ? TimeSpan.FromSeconds(seconds) : null);
+                        var wall = seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+                        result = debugger is not null ? debugger.Run(machine) : startFile is not null ? machine.Continue(limit, wall) : machine.Run(limit, wall);
                     }
                     catch (EmulationFault fault)
                     {
@@ -169,6 +204,23 @@ internal static class RunCommand
                     }
                     output.Flush();
                     status = ExitStatus(result);
+                    if (savePath is not null)
+                    {
+                        bool there = atPoint![0] is >= '0' and <= '9' && !atPoint.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+                            ? result.Outcome == RunOutcome.InstructionLimit : result.Outcome == RunOutcome.Reached;
+                        if (!there)
+                        {
+                            error.WriteLine($"memgate run: the run ended ({result.Reason}) after {result.Instructions:N0} instructions, before --at {atPoint}: no snapshot written.");
+                            return status == CliApp.Success ? CliApp.InvalidInput : status;
+                        }
+                        machine.SaveSnapshotFile(savePath, image is null ? null : new MemGate.Snapshots.Files.SnapshotFirmware(Path.GetFullPath(image.File), FileHash(image.File)));
+                        error.WriteLine(asJson
+                            ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "snapshot", $"snapshot saved to {savePath}", null, CliApp.Success, result.Instructions,
+                                Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, null), CliJsonLinesContext.Default.RunReport)
+                            : $"memgate run: {description.Name} ({description.Cpu}), snapshot saved to {savePath} after {result.Instructions:N0} instructions, at PC 0x{machine.ProgramCounter:X8}; " +
+                              $"go on with: memgate run --from-snapshot {savePath}");
+                        return CliApp.Success;
+                    }
                     string restored = restore is null ? "" : $", after restoring {restore.Pages} page(s) in {restore.Elapsed.TotalMicroseconds:0} µs";
                     int? blocks = coverageFile is null ? null : machine.CoveredBlocks.Count;
                     string covered = blocks is { } n ? $", {n:N0} blocks covered" : "";
@@ -190,6 +242,31 @@ internal static class RunCommand
         }));
         return command;
     }
+
+    // The device of a snapshot file; one named with --device must be the same device.
+    private static (DeviceDescription, string?) SnapshotDevice(string file, string? named)
+    {
+        var device = FirmwareMachine.ReadSnapshotDevice(file);
+        if (named is not null && !named.Equals(device.Name, StringComparison.OrdinalIgnoreCase) && !File.Exists(named))
+        {
+            throw new CommandInputException($"--device {named}: snapshot file '{file}' was taken of device '{device.Name}'.");
+        }
+        return (device, null);   // the folder the snapshot recorded
+    }
+
+    // The image whose symbols a run from a snapshot file uses: the one given, else the one the snapshot recorded if it is still there unchanged.
+    private static FirmwareImage? SnapshotImage(string? given, string file, ulong? raw)
+    {
+        if (given is not null)
+        {
+            return FirmwareReader.Load(given, rawAddress: raw);
+        }
+        using var snapshot = MemGate.Snapshots.Files.SnapshotFile.Open(file);
+        return snapshot.Header.Firmware is { } recorded && File.Exists(recorded.Path) && FileHash(recorded.Path) == recorded.Sha256
+            ? FirmwareReader.Load(recorded.Path, rawAddress: raw) : null;
+    }
+
+    private static string FileHash(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
 
     // A stop point: an address, or a symbol of the image or the device (as Fuzzware's exit_at takes either).
     internal static ulong StopAddress(string option, string point, FirmwareImage? image, DeviceDescription device)

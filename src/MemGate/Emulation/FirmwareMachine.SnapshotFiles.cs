@@ -33,6 +33,26 @@ public abstract partial class FirmwareMachine
         SnapshotFile.Write(path, header, SaveModelState(), Memory.Main);
     }
 
+    /// <summary>The device a snapshot file was taken of, from the description stored in it.</summary>
+    /// <exception cref="SnapshotFileException">The file is not a snapshot, of another version, truncated or corrupt.</exception>
+    public static DeviceDescription ReadSnapshotDevice(string path)
+    {
+        using var file = SnapshotFile.Open(path);
+        return DeviceOf(file);
+    }
+
+    private static DeviceDescription DeviceOf(SnapshotFile file)
+    {
+        try
+        {
+            return DeviceConfigReader.Parse(file.Header.Device.Description, DeviceConfigFormat.Toml, $"{file.Path} (device '{file.Header.Device.Name}')");
+        }
+        catch (DeviceDescriptionException e)
+        {
+            throw new SnapshotFileException(file.Path, $"its device description cannot be read: {e.Message}", e);
+        }
+    }
+
     /// <summary>
     /// Builds the machine a snapshot file was taken of (from the device description in it, or <paramref name="device"/>,
     /// which must be laid out the same) and puts its state back; <see cref="Continue"/> goes on from there. Private
@@ -44,17 +64,7 @@ public abstract partial class FirmwareMachine
         ArgumentNullException.ThrowIfNull(path);
         using var file = SnapshotFile.Open(path);
         var header = file.Header;
-        if (device is null)
-        {
-            try
-            {
-                device = DeviceConfigReader.Parse(header.Device.Description, DeviceConfigFormat.Toml, $"{path} (device '{header.Device.Name}')");
-            }
-            catch (DeviceDescriptionException e)
-            {
-                throw new SnapshotFileException(path, $"its device description cannot be read: {e.Message}", e);
-            }
-        }
+        device ??= DeviceOf(file);
         options ??= new FirmwareMachineOptions();
         var machine = Create(device, output, options.BaseDirectory is null ? options with { BaseDirectory = header.Device.BaseDirectory } : options);
         try

@@ -90,6 +90,29 @@ public sealed unsafe class FuzzTarget : IDisposable
     }
 
     /// <summary>
+    /// Builds the machine from a snapshot file (<c>memgate run --save-snapshot</c>) and starts every run from the
+    /// state it holds, with the fuzz input from its first byte.
+    /// </summary>
+    /// <exception cref="Snapshots.Files.SnapshotFileException">The file cannot be used.</exception>
+    /// <exception cref="NotSupportedException">The kernel cannot track memory writes (snapshots).</exception>
+    public static FuzzTarget FromSnapshotFile(string path, FuzzTargetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var device = FirmwareMachine.ReadSnapshotDevice(path).ForMmioInput();
+        var input = new MmioInput(ReadOnlyMemory<byte>.Empty);
+        var machine = FirmwareMachine.FromSnapshotFile(path, options.Output, new FirmwareMachineOptions { BaseDirectory = options.BaseDirectory, MmioInput = input, ErrorOutput = TextWriter.Null }, device);
+        try
+        {
+            return new FuzzTarget(machine, input, machine.TakeSnapshot(), options, started: true);
+        }
+        catch
+        {
+            machine.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Counts edges into <paramref name="map"/> (<see cref="MapSize"/> bytes, such as AFL's shared memory)
     /// instead of the target's own map; the owner of that map clears it between runs.
     /// </summary>
