@@ -1,0 +1,95 @@
+namespace MemGate.Tests.Cli;
+
+// memgate run --save-snapshot/--at and --from-snapshot, and memgate fuzz --from-snapshot, as a user runs them.
+public sealed class SnapshotCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("memgate-snapcli").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Fixture(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "Fixtures", .. parts]);
+
+    private string InDir(string name) => Path.Combine(_dir, name);
+
+    [Fact]
+    public void A_run_saved_at_an_instruction_count_goes_on_from_the_file_with_the_rest_of_its_output()
+    {
+        string elf = Fixture("firmware", "hello.elf");
+        var whole = CliRunner.Run("run", elf, "--device", "STM32F103");
+        var saved = CliRunner.Run("run", elf, "--device", "STM32F103", "--save-snapshot", InDir("hello.mgsnap"), "--at", "100");
+        Assert.Equal(0, saved.Exit);
+        Assert.Contains("snapshot saved to", saved.Err);
+        Assert.Contains("after 100 instructions", saved.Err);
+        var resumed = CliRunner.Run("run", "--from-snapshot", InDir("hello.mgsnap"));
+        Assert.Equal((whole.Exit, whole.Out), (resumed.Exit, saved.Out + resumed.Out));
+        Assert.Contains("93 instructions", resumed.Err);   // 193 in all
+    }
+
+    [Fact]
+    public void A_snapshot_at_a_symbol_is_taken_before_it_runs()
+    {
+        string elf = Fixture("differential", "fuzz", "planted.elf");
+        File.WriteAllBytes(InDir("none"), []);
+        var saved = CliRunner.Run("run", elf, "--device", "STM32F103", "--mmio-input", InDir("none"), "--save-snapshot", InDir("parse.mgsnap"), "--at", "parse");
+        Assert.Equal(0, saved.Exit);
+        Assert.Contains("at PC 0x08000008", saved.Err);
+        File.WriteAllBytes(InDir("fuz"), "FUZ!"u8.ToArray());
+        var crash = CliRunner.Run("run", "--from-snapshot", InDir("parse.mgsnap"), "--mmio-input", InDir("fuz"));
+        Assert.Equal(120, crash.Exit);
+        Assert.Contains("(in parse)", crash.Err);
+    }
+
+    [Fact]
+    public void A_run_that_ends_before_at_writes_nothing_and_says_so()
+    {
+        var r = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", InDir("late.mgsnap"), "--at", "100000");
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("before --at 100000: no snapshot written", r.Err);
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Theory]
+    [InlineData("--save-snapshot", "x.mgsnap")]
+    [InlineData("--at", "100")]
+    public void Save_snapshot_and_at_go_together(string option, string value)
+    {
+        var r = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", option, value);
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("go together", r.Err);
+    }
+
+    [Fact]
+    public void A_snapshot_of_another_device_or_a_broken_file_is_refused_clearly()
+    {
+        CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", InDir("hello.mgsnap"), "--at", "50");
+        var other = CliRunner.Run("run", "--from-snapshot", InDir("hello.mgsnap"), "--device", "STM32F407");
+        Assert.Equal(1, other.Exit);
+        Assert.Contains("was taken of device 'STM32F103'", other.Err);
+        byte[] bytes = File.ReadAllBytes(InDir("hello.mgsnap"));
+        File.WriteAllBytes(InDir("cut.mgsnap"), bytes[..4096]);
+        var cut = CliRunner.Run("run", "--from-snapshot", InDir("cut.mgsnap"));
+        Assert.Equal(1, cut.Exit);
+        Assert.Contains("cut.mgsnap", cut.Err);
+        Assert.Contains("truncated", cut.Err);
+        Assert.DoesNotContain("   at ", cut.Err);
+    }
+
+    [SkippableFact]
+    public void A_fuzzing_campaign_starts_from_a_snapshot_file_and_its_crash_replays_with_the_printed_command()
+    {
+        Requires.WriteTracking();
+        File.WriteAllBytes(InDir("none"), []);
+        CliRunner.Run("run", Fixture("differential", "fuzz", "planted.elf"), "--device", "STM32F103", "--mmio-input", InDir("none"),
+            "--save-snapshot", InDir("parse.mgsnap"), "--at", "parse");
+        Directory.CreateDirectory(InDir("corpus"));
+        File.WriteAllBytes(InDir("corpus/a"), "AAAA"u8.ToArray());
+        var fuzz = CliRunner.Run("fuzz", "--from-snapshot", InDir("parse.mgsnap"), "--corpus", InDir("corpus"), "--crashes", InDir("crashes"),
+            "--runs", "400000", "--random", "1");
+        Assert.Equal(120, fuzz.Exit);
+        string replay = fuzz.Err.Split('\n').First(l => l.Contains("reproduce: memgate run")).Trim()["reproduce: memgate ".Length..];
+        Assert.StartsWith($"run --from-snapshot {InDir("parse.mgsnap")} --mmio-input ", replay);
+        var again = CliRunner.Run(replay.Split(' '));
+        Assert.Equal(120, again.Exit);
+        Assert.Contains("write to unmapped memory at 0x30000000", again.Err);
+    }
+}
