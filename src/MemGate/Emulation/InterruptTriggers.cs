@@ -8,6 +8,8 @@ namespace MemGate.Emulation;
 /// A device's <c>[[interrupt_triggers]]</c> on a Cortex-M NVIC, with Fuzzware's rules: a firing is skipped
 /// while the trigger's skip count runs, then pends its interrupt (fixed, the enabled ones in turn, or one the
 /// MMIO input picks) for <c>pends</c> firings in a row, then skips again; an active interrupt is not pended.
+/// A trigger with a fuzzed interval takes one more byte at each firing that chooses, for its next interval
+/// (Fuzzware's <c>interrupt_triggers.c</c>: the interrupt's byte first, then the interval's).
 /// </summary>
 internal sealed class InterruptTriggers
 {
@@ -35,7 +37,7 @@ internal sealed class InterruptTriggers
             ulong next = ulong.MaxValue;
             foreach (var t in _triggers)
             {
-                if (t.Spec.Every is not null)
+                if (t.Timed)
                 {
                     next = Math.Min(next, t.Countdown);
                 }
@@ -57,7 +59,7 @@ internal sealed class InterruptTriggers
     {
         foreach (var t in _triggers)
         {
-            if (t.Spec.Every is null)
+            if (!t.Timed)
             {
                 continue;
             }
@@ -66,8 +68,7 @@ internal sealed class InterruptTriggers
                 t.Countdown -= instructions;
                 continue;
             }
-            ulong period = t.Spec.Every!.Value;
-            t.Countdown = period - (instructions - t.Countdown) % period;
+            t.Countdown = t.Period - (instructions - t.Countdown) % t.Period;
             Fire(t);
         }
     }
@@ -81,14 +82,14 @@ internal sealed class InterruptTriggers
         }
     }
 
-    public object Save() => _triggers.Select(t => (t.Countdown, t.Skipped, t.Pended, t.NextIndex, t.Irq)).ToArray();
+    public object Save() => _triggers.Select(t => (t.Countdown, t.Skipped, t.Pended, t.NextIndex, t.Irq, t.Period)).ToArray();
 
     public void Restore(object state)
     {
-        var saved = ((ulong, int, int, int, int)[])state;
+        var saved = ((ulong, int, int, int, int, ulong)[])state;
         for (int i = 0; i < _triggers.Length; i++)
         {
-            (_triggers[i].Countdown, _triggers[i].Skipped, _triggers[i].Pended, _triggers[i].NextIndex, _triggers[i].Irq) = saved[i];
+            (_triggers[i].Countdown, _triggers[i].Skipped, _triggers[i].Pended, _triggers[i].NextIndex, _triggers[i].Irq, _triggers[i].Period) = saved[i];
         }
     }
 
@@ -102,6 +103,13 @@ internal sealed class InterruptTriggers
                 return;
             }
             t.Irq = Choose(t);
+            if (t.Spec.EveryFuzzed)
+            {
+                // Chosen even when no interrupt can be pended, as Fuzzware does; the new interval starts now.
+                var intervals = DeviceInterruptTrigger.FuzzedIntervals;
+                t.Period = intervals[(int)(Take(t, "to pick its next interval") % (ulong)intervals.Count)];
+                t.Countdown = t.Period;
+            }
             if (t.Irq < 0)
             {
                 return;
@@ -134,8 +142,11 @@ internal sealed class InterruptTriggers
             return enabled[t.NextIndex++ % enabled.Count];
         }
         // One byte of input picks among several; with one enabled, nothing is consumed (as Fuzzware).
-        return enabled.Count == 1 ? enabled[0] : enabled[(int)(_input()?.Take(1, 0) ?? 0) % enabled.Count];
+        return enabled.Count == 1 ? enabled[0] : enabled[(int)(Take(t, "to pick an interrupt") % (ulong)enabled.Count)];
     }
+
+    // One byte of the MMIO input (0 without one); when none is left the run ends, saying which trigger needed it.
+    private ulong Take(Trigger t, string purpose) => _input()?.Take(1, $"interrupt trigger '{t.Spec.Name}' needed 1 byte {purpose}") ?? 0;
 
     private static ulong Resolve(DeviceDescription device, DeviceInterruptTrigger trigger, string at) =>
         (device.AddressOf(at) & ~1UL) ?? throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, "interrupt_triggers",
@@ -152,6 +163,11 @@ internal sealed class InterruptTriggers
 
         public ulong Countdown { get; set; }
 
+        // Time-based triggers count down from their interval: fixed, or the one the input picked last.
+        public bool Timed => Spec.Every is not null || Spec.EveryFuzzed;
+
+        public ulong Period { get; set; }
+
         public int Skipped { get; set; }
 
         public int Pended { get; set; }
@@ -162,7 +178,8 @@ internal sealed class InterruptTriggers
 
         public void Reset()
         {
-            Countdown = Spec.Every ?? ulong.MaxValue;
+            Period = Spec.Every ?? (Spec.EveryFuzzed ? DeviceInterruptTrigger.FuzzedIntervals[0] : ulong.MaxValue);
+            Countdown = Period;
             // As in Fuzzware, the very first firing does not wait out the skips.
             (Skipped, Pended, NextIndex, Irq) = (SkipCount, 0, 0, 0);
         }

@@ -274,9 +274,11 @@ public static class DeviceConfigReader
                     continue;
                 }
                 string at = $"interrupt_triggers[{i}]";
+                bool everyFuzzed = node.Get("every") is { Kind: ConfigNodeKind.Scalar, IsString: true, Text: "fuzzed" };
                 var trigger = new DeviceInterruptTrigger(Text(node, $"{at}.name") ?? $"trigger{i}")
                 {
-                    Every = Number(node, $"{at}.every", isSize: false),
+                    Every = everyFuzzed ? null : Number(node, $"{at}.every", isSize: false),
+                    EveryFuzzed = everyFuzzed,
                     At = Text(node, $"{at}.at"),
                     Irq = Count(node, $"{at}.irq", 0, 495),
                     Mode = Text(node, $"{at}.mode") switch
@@ -288,9 +290,9 @@ public static class DeviceConfigReader
                     Pends = Count(node, $"{at}.pends", 1, 1_000_000) ?? 1,
                     Skips = Count(node, $"{at}.skips", 0, 1_000_000),
                 };
-                if ((trigger.Every is null) == (trigger.At is null))
+                if ((trigger.Every is null && !everyFuzzed) == (trigger.At is null))
                 {
-                    Error(at, node, "give exactly one of every (instructions) and at (an address or symbol)");
+                    Error(at, node, "give exactly one of every (instructions, or \"fuzzed\") and at (an address or symbol)");
                 }
                 else if (trigger.Every == 0)
                 {

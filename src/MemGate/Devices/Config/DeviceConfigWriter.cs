@@ -138,6 +138,10 @@ public static class DeviceConfigWriter
                 {
                     f["every"] = (long)every;
                 }
+                else if (t.EveryFuzzed)
+                {
+                    f["every"] = "fuzzed";
+                }
                 Optional(f, "at", t.At);
                 if (t.Irq is { } irq)
                 {
