@@ -96,7 +96,7 @@ public sealed class MmioInputTests
         for (int run = 0; run < 2; run++)
         {
             var result = machine.Run(maxInstructions: 1000);
-            Assert.Equal((RunOutcome.InputExhausted, "input exhausted"), (result.Outcome, result.Reason));
+            Assert.Equal((RunOutcome.InputExhausted, "input exhausted: a 4-byte read of 0x40000000 after 8 input bytes"), (result.Outcome, result.Reason));
             Assert.Equal(8, input.Consumed);   // two 4-byte reads; the third finds 2 bytes
         }
         // A constant model for that load (the ldr at 0x42) answers it without input: the loop now runs to the limit.
@@ -112,6 +112,15 @@ public sealed class MmioInputTests
         second.Memory.Main.Debug.WriteUInt32(new MemGate.Memory.GuestAddress(4), 0x41);
         Assert.Equal(RunOutcome.InstructionLimit, second.Run(maxInstructions: 1000).Outcome);
         Assert.Equal(0, quiet.Consumed);
+
+        // Fuzzware's consumption timeout: 100 blocks that read no input (the first block, 3 instructions, then
+        // 99 rounds of the 2-instruction loop) end the run, stopped before the 101st.
+        second.InputTimeout = 100;
+        var stalled = second.Run(maxInstructions: 1000);
+        Assert.Equal((RunOutcome.InputTimeout, "input timeout: 100 blocks without reading input", 201UL), (stalled.Outcome, stalled.Reason, stalled.Instructions));
+        // Reading input every block, the first machine never times out: its input runs out instead.
+        machine.InputTimeout = 2;
+        Assert.Equal(RunOutcome.InputExhausted, machine.Run(maxInstructions: 1000).Outcome);
     }
 
     [SkippableFact]
