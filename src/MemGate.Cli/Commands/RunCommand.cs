@@ -33,6 +33,11 @@ internal static class RunCommand
             Description = "With --mmio-input: end the run ('input timeout', exit 123) after this many basic blocks in a row that read no input, as Fuzzware's fuzz consumption timeout (0: none).",
             DefaultValueFactory = _ => FuzzwareInputTimeout,
         };
+        var guestFaults = new Option<string?>("--guest-faults")
+        {
+            Description = "end: a guest fault (refused access, undefined instruction) ends the run (exit 120), as a Fuzzware run ends in a crash; deliver: the firmware's fault handlers take it. Default: end with --mmio-input, else deliver.",
+        };
+        guestFaults.AcceptOnlyFromAmong("end", "deliver");
         var stopAt = new Option<string[]>("--stop-at") { Description = "End the run when execution reaches this symbol or address (before it runs); exit 0, reason 'reached NAME'. May be given more than once.", AllowMultipleArgumentsPerToken = false };
         var coverage = new Option<string?>("--coverage") { Description = "Write the start address of every basic block executed to this file, one hex address per line (sorted), or as drcov (see --coverage-format); the summary counts them." };
         var coverageFormat = new Option<string?>("--coverage-format") { Description = "text (one hex address per line) or drcov (DynamoRIO's format, for Lighthouse and other disassembler plug-ins); default: drcov for a file ending in .drcov, else text." };
@@ -44,7 +49,7 @@ internal static class RunCommand
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
             "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 123 input timeout, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, inputTimeout, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue, shared, runs, json,
+            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, inputTimeout, guestFaults, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue, shared, runs, json,
         };
         var consoleOptions = RunConsole.AddOptions(command);
         var dumpOptions = RunStateDump.AddOptions(command);
@@ -100,6 +105,7 @@ internal static class RunCommand
                 machine.Load(image);
             }
             machine.InputTimeout = parse.GetValue(inputTimeout);
+            machine.FaultsEndRun = (parse.GetValue(guestFaults) ?? (mmio is not null ? "end" : "deliver")) == "end";
             foreach (string point in parse.GetValue(stopAt) ?? [])
             {
                 machine.StopAt(StopAddress("--stop-at", point, image, description), point);

@@ -126,6 +126,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// </summary>
     public ulong InputTimeout { get; set; }
 
+    /// <summary>
+    /// When set, a guest fault (an access the memory map refuses, an undefined instruction) ends the run with an
+    /// <see cref="EmulationFault"/> instead of going to the firmware's fault handler, as a Fuzzware run ends at
+    /// the engine's error (a crash) where its NVIC delivers no fault. Default: the firmware takes its faults.
+    /// </summary>
+    public bool FaultsEndRun { get; set; }
+
     /// <summary>Instructions executed so far in the current or last run.</summary>
     public ulong Instructions => _engine.Instructions;
 
@@ -950,7 +957,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
         if (_accessTrap is not { } trap)
         {
-            return TakeEngineStop(error);
+            return !FaultsEndRun && TakeEngineStop(error);
         }
         _accessTrap = null;
         using (trap.Cpu)
@@ -1004,7 +1011,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         };
         CountToCurrentInstruction();
         ulong pc = ReadPc();
-        if (_accessTrap is null && TakesAccessFault(access, address))
+        if (_accessTrap is null && !FaultsEndRun && TakesAccessFault(access, address))
         {
             _accessTrap = (access, address, pc, _engine.SaveContext());
             return false;

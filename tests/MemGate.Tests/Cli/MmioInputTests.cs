@@ -123,6 +123,42 @@ public sealed class MmioInputTests
         Assert.Equal(RunOutcome.InputExhausted, machine.Run(maxInstructions: 1000).Outcome);
     }
 
+    [Fact]
+    public void With_faults_ending_the_run_an_undefined_instruction_is_a_crash_instead_of_a_hardfault()
+    {
+        var device = DeviceConfigReader.Parse("""
+            [device]
+            name = "Crash"
+            cpu = "cortex-m3"
+
+            [[regions]]
+            name = "Flash"
+            guest_address = "0x00000000"
+            size = "4KB"
+            type = "flash"
+
+            [[regions]]
+            name = "SRAM"
+            guest_address = "0x20000000"
+            size = "4KB"
+            type = "ram"
+            """, DeviceConfigFormat.Toml, "crash.toml");
+        using var machine = FirmwareMachine.Create(device, TextWriter.Null);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new MemGate.Memory.GuestAddress(0), 0x2000_1000);
+        flash.WriteUInt32(new MemGate.Memory.GuestAddress(4), 0x41);      // reset: udf #0 at 0x40
+        flash.WriteUInt32(new MemGate.Memory.GuestAddress(0x0C), 0x61);   // HardFault: b . at 0x60
+        flash.WriteUInt16(new MemGate.Memory.GuestAddress(0x40), 0xDE00);
+        flash.WriteUInt16(new MemGate.Memory.GuestAddress(0x60), 0xE7FE);
+        // The architecture's way: UsageFault escalates to HardFault, whose endless loop runs to the limit.
+        Assert.Equal(RunOutcome.InstructionLimit, machine.Run(maxInstructions: 100).Outcome);
+        Assert.Equal(0x60UL, machine.Registers.Read(machine.Registers.IndexOf("PC")) & ~1UL);
+        // Fuzzware's: the run ends at the instruction, as a crash.
+        machine.FaultsEndRun = true;
+        var fault = Assert.Throws<EmulationFault>(() => machine.Run(maxInstructions: 100));
+        Assert.Equal(0x40UL, fault.ProgramCounter & ~1UL);
+    }
+
     [SkippableFact]
     public void An_imported_fuzzware_target_runs_from_its_device_file_and_ends_when_its_input_runs_out()
     {
