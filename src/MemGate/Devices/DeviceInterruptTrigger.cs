@@ -22,6 +22,12 @@ public sealed record DeviceInterruptTrigger(string Name)
     /// <summary>The intervals a fuzzed one is picked from (byte modulo 8), in Fuzzware's order: the usual ones at both ends.</summary>
     public static IReadOnlyList<ulong> FuzzedIntervals { get; } = [1000, 500, 250, 1, 4000, 8000, 16000, 2000];
 
+    /// <summary>
+    /// Whether <see cref="Every"/> (or a fuzzed interval) counts basic blocks entered instead of instructions, as
+    /// Fuzzware's ticks do (imports set it); while the CPU sleeps (WFI) each tick of time counts as a block.
+    /// </summary>
+    public bool CountsBlocks { get; init; }
+
     /// <summary>Fire whenever execution reaches this address or symbol (location-based).</summary>
     public string? At { get; init; }
 

@@ -551,6 +551,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
     }
 
+    /// <summary>Basic blocks the engine has entered (a count that only grows; take differences).</summary>
+    private protected ulong Blocks => _engine.Blocks;
+
     /// <summary>The instructions of the block being entered (in <see cref="BlockEntered"/>).</summary>
     private protected uint BlockInstructions => _engine.BlockInstructions;
 

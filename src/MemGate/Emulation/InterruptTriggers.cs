@@ -28,7 +28,7 @@ internal sealed class InterruptTriggers
     /// <summary>The addresses of location-based triggers (the machine hooks them).</summary>
     public IReadOnlySet<ulong> Addresses { get; }
 
-    /// <summary>Instructions until the next time-based firing (<see cref="ulong.MaxValue"/>: none).</summary>
+    /// <summary>Instructions until the next time-based firing at the latest (<see cref="ulong.MaxValue"/>: none); a trigger counting blocks gives its blocks left, never more than the instructions they take.</summary>
     public ulong TicksToEvent
     {
         get
@@ -37,7 +37,7 @@ internal sealed class InterruptTriggers
             ulong next = ulong.MaxValue;
             foreach (var t in _triggers)
             {
-                if (t.Timed)
+                if (t.Timed || t.BlockTimed)
                 {
                     next = Math.Min(next, t.Countdown);
                 }
@@ -69,6 +69,25 @@ internal sealed class InterruptTriggers
                 continue;
             }
             t.Countdown = t.Period - (instructions - t.Countdown) % t.Period;
+            Fire(t);
+        }
+    }
+
+    /// <summary>Counts basic blocks entered (or, while the CPU sleeps, ticks of time): triggers that count blocks fire when due.</summary>
+    public void AdvanceBlocks(ulong blocks)
+    {
+        foreach (var t in _triggers)
+        {
+            if (!t.BlockTimed)
+            {
+                continue;
+            }
+            if (blocks < t.Countdown)
+            {
+                t.Countdown -= blocks;
+                continue;
+            }
+            t.Countdown = t.Period - (blocks - t.Countdown) % t.Period;
             Fire(t);
         }
     }
@@ -164,7 +183,9 @@ internal sealed class InterruptTriggers
         public ulong Countdown { get; set; }
 
         // Time-based triggers count down from their interval: fixed, or the one the input picked last.
-        public bool Timed => Spec.Every is not null || Spec.EveryFuzzed;
+        public bool Timed => (Spec.Every is not null || Spec.EveryFuzzed) && !Spec.CountsBlocks;
+
+        public bool BlockTimed => (Spec.Every is not null || Spec.EveryFuzzed) && Spec.CountsBlocks;
 
         public ulong Period { get; set; }
 

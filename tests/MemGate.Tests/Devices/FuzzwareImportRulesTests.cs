@@ -197,10 +197,10 @@ public sealed class FuzzwareImportRulesTests : IDisposable
         var device = FuzzwareImporter.Import(config);
         Assert.Equal(
         [
-            new DeviceInterruptTrigger("tick") { Every = 1000, Mode = InterruptTriggerMode.RoundRobin },
-            new DeviceInterruptTrigger("fixed") { Every = 1000, Irq = 20, Pends = 2 },
+            new DeviceInterruptTrigger("tick") { Every = 1000, CountsBlocks = true, Mode = InterruptTriggerMode.RoundRobin },
+            new DeviceInterruptTrigger("fixed") { Every = 1000, CountsBlocks = true, Irq = 20, Pends = 2 },
             new DeviceInterruptTrigger("at_idle") { At = "idle_loop", Mode = InterruptTriggerMode.Fuzzed },
-            new DeviceInterruptTrigger("fully") { EveryFuzzed = true, Mode = InterruptTriggerMode.Fuzzed },
+            new DeviceInterruptTrigger("fully") { EveryFuzzed = true, CountsBlocks = true, Mode = InterruptTriggerMode.Fuzzed },
         ], device.InterruptTriggers);
         Assert.DoesNotContain(device.Warnings, w => w.Field.StartsWith("interrupt_triggers", StringComparison.Ordinal));
     }

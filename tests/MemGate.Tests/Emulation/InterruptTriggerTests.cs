@@ -32,6 +32,16 @@ public sealed class InterruptTriggerTests
     }
 
     [Fact]
+    public void A_trigger_on_the_block_clock_counts_basic_blocks_as_fuzzware_ticks_do()
+    {
+        var (_, byInstructions, _) = Run("[[interrupt_triggers]]\nname = \"tick\"\nevery = 500\nmode = \"round-robin\"\n");
+        var (output, byBlocks, _) = Run("[[interrupt_triggers]]\nname = \"tick\"\nevery = 500\nclock = \"blocks\"\nmode = \"round-robin\"\n");
+        Assert.Equal(("357357\n", 6), (output, byBlocks.ExitCode));
+        // The wait loop's block runs several instructions: 500 blocks take several times 500 instructions.
+        Assert.InRange(byBlocks.Instructions, 2 * byInstructions.Instructions, 10 * byInstructions.Instructions);
+    }
+
+    [Fact]
     public void A_fixed_irq_is_pended_every_period()
     {
         var (output, result, _) = Run("[[interrupt_triggers]]\nname = \"five\"\nevery = 700\nirq = 5\n");
@@ -80,7 +90,7 @@ public sealed class InterruptTriggerTests
     public void Triggers_survive_conversion_and_give_located_errors()
     {
         string text = File.ReadAllText(Fixture("trigger-board.toml")) + "\n[[interrupt_triggers]]\nname = \"at\"\nat = \"main\"\nmode = \"fuzzed\"\npends = 2\nskips = 3\n"
-            + "\n[[interrupt_triggers]]\nname = \"when\"\nevery = \"fuzzed\"\nirq = 4\n";
+            + "\n[[interrupt_triggers]]\nname = \"when\"\nevery = \"fuzzed\"\nclock = \"blocks\"\nirq = 4\n";
         var device = DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, "b.toml");
         foreach (var format in new[] { DeviceConfigFormat.Toml, DeviceConfigFormat.Yaml, DeviceConfigFormat.Json })
         {
@@ -90,7 +100,7 @@ public sealed class InterruptTriggerTests
             File.ReadAllText(Fixture("trigger-board.toml")) + "\n[[interrupt_triggers]]\nname = \"both\"\nevery = 10\nat = \"main\"\n", DeviceConfigFormat.Toml, "b.toml"));
         var d = Assert.Single(e.Diagnostics, d => d.Severity == MemGate.Devices.DiagnosticSeverity.Error);
         Assert.Equal("interrupt_triggers[1]", d.Field);
-        Assert.Contains(device.InterruptTriggers, t => t.EveryFuzzed && t.Every is null);
+        Assert.Contains(device.InterruptTriggers, t => t.EveryFuzzed && t.Every is null && t.CountsBlocks);
         Assert.Equal(30, d.Location!.Value.Line);
     }
 }

@@ -17,7 +17,7 @@ public static class DeviceConfigReader
     private static readonly string[] DeviceKeys = ["name", "description", "architecture", "cpu", "endianness", "address_width", "svd"];
     private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces", "unmodelled"];
     private static readonly string[] RuleKeys = ["register", "field", "reads", "follows"];
-    private static readonly string[] TriggerKeys = ["name", "every", "at", "irq", "mode", "pends", "skips"];
+    private static readonly string[] TriggerKeys = ["name", "every", "clock", "at", "irq", "mode", "pends", "skips"];
     private static readonly string[] ModelKeys = ["kind", "address", "pc", "value", "size", "left_shift", "values"];
     private static readonly string[] HookKeys = ["at", "action", "value"];
     private static readonly string[] SpaceKeys = ["name", "width", "description"];
@@ -279,6 +279,12 @@ public static class DeviceConfigReader
                 {
                     Every = everyFuzzed ? null : Number(node, $"{at}.every", isSize: false),
                     EveryFuzzed = everyFuzzed,
+                    CountsBlocks = Text(node, $"{at}.clock") switch
+                    {
+                        null or "instructions" => false,
+                        "blocks" => true,
+                        _ => ErrorValue(at + ".clock", node.Get("clock")!, "must be \"instructions\" or \"blocks\"", false),
+                    },
                     At = Text(node, $"{at}.at"),
                     Irq = Count(node, $"{at}.irq", 0, 495),
                     Mode = Text(node, $"{at}.mode") switch

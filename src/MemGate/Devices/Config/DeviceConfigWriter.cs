@@ -142,6 +142,10 @@ public static class DeviceConfigWriter
                 {
                     f["every"] = "fuzzed";
                 }
+                if (t.CountsBlocks)
+                {
+                    f["clock"] = "blocks";
+                }
                 Optional(f, "at", t.At);
                 if (t.Irq is { } irq)
                 {

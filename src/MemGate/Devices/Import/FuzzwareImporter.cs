@@ -266,9 +266,10 @@ public static class FuzzwareImporter
             string mode = (map.Text(node, "fuzz_mode") ?? "round_robin").ToLowerInvariant();
             map.InterruptTriggers.Add(new DeviceInterruptTrigger(name)
             {
-                // MemGate's clock counts instructions where Fuzzware's ticks count basic blocks: the same number fires more often here.
+                // Fuzzware's ticks are basic blocks.
                 Every = period,
                 EveryFuzzed = fuzzedInterval,
+                CountsBlocks = at is null,
                 At = at,
                 Irq = irq,
                 Mode = mode is "fuzzed" or "fuzz" ? InterruptTriggerMode.Fuzzed : InterruptTriggerMode.RoundRobin,
