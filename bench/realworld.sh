@@ -46,7 +46,7 @@ generated() {
 for ((k = 0; k < tries; k++)); do generated "$k" "$work/generated-$k"; done
 
 now() { date +%s%N; }
-# json_field LINE KEY: a number or string field of one JSON line (strings unescaped for \" and \\ only).
+# json_field LINE KEY: a number or string field of one JSON line (strings unescaped for \", \\ and \u0027 only).
 json_field() {
   local line="$1" key="$2" value
   value="$(sed -n "s/.*\"$key\":\"\(\([^\"\\\\]\|\\\\.\)*\)\".*/\1/p" <<<"$line")"
@@ -54,6 +54,7 @@ json_field() {
     value="$(sed -n "s/.*\"$key\":\([-0-9.][0-9.eE+-]*\).*/\1/p" <<<"$line")"
   fi
   value="${value//\\\"/\"}"
+  value="${value//\\u0027/\'}"
   printf '%s' "${value//\\\\/\\}"
 }
 # main_address SYMS: main's address from a Fuzzware syms.yml ("  0x80074ec: main" or "'main'"), Thumb bit cleared.
