@@ -4,8 +4,12 @@
 # inputs as MMIO input and records whether main was reached, the basic blocks covered, the input bytes
 # the run had, the instructions, the UART text printed, how the run ended and the wall time.
 #   bench/realworld.sh [--markdown] [--max-instructions N] [--timeout S]
-# Targets without base inputs (pw-recovery) run with 4096 zero bytes. Import warnings go to
-# bench/results/realworld-import.log, not to the table. Exits 0 with "skipped" when the folder is missing.
+# Every target also runs with generated inputs, as a fuzzer's first tries would be: 4096 pseudo-random bytes
+# each (SHA-256 of "memgate-K-I" for I = 0..127, so every machine makes the same ones), K = 0, 1, … up to 16
+# tries; the table shows the first that reaches main and runs until its input is exhausted (or says which of
+# those none did, with the first run that reached main, else the first run).
+# Nothing is chosen per target. Import warnings go to bench/results/realworld-import.log, not to the table.
+# Exits 0 with "skipped" when the folder is missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 markdown=0
@@ -33,10 +37,16 @@ log="$root/bench/results/realworld-import.log"
 : >"$log"
 work="$(mktemp -d "${TMPDIR:-/tmp}/memgate-realworld.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-head -c 4096 /dev/zero >"$work/zeros-4096"
+tries=16
+# generated K FILE: the K-th generated input (4096 bytes).
+generated() {
+  local i
+  for ((i = 0; i < 128; i++)); do printf 'memgate-%d-%d' "$1" "$i" | sha256sum | cut -c1-64; done | xxd -r -p >"$2"
+}
+for ((k = 0; k < tries; k++)); do generated "$k" "$work/generated-$k"; done
 
 now() { date +%s%N; }
-# json_field LINE KEY: a number or string field of one JSON line (strings unescaped for \" and \\ only).
+# json_field LINE KEY: a number or string field of one JSON line (strings unescaped for \", \\ and \u0027 only).
 json_field() {
   local line="$1" key="$2" value
   value="$(sed -n "s/.*\"$key\":\"\(\([^\"\\\\]\|\\\\.\)*\)\".*/\1/p" <<<"$line")"
@@ -44,6 +54,7 @@ json_field() {
     value="$(sed -n "s/.*\"$key\":\([-0-9.][0-9.eE+-]*\).*/\1/p" <<<"$line")"
   fi
   value="${value//\\\"/\"}"
+  value="${value//\\u0027/\'}"
   printf '%s' "${value//\\\\/\\}"
 }
 # main_address SYMS: main's address from a Fuzzware syms.yml ("  0x80074ec: main" or "'main'"), Thumb bit cleared.
@@ -77,19 +88,9 @@ while IFS= read -r config; do
     continue
   fi
   main="$(main_address "$dir/syms.yml" 2>/dev/null || true)"
-  inputs=()
-  if [[ -d "$dir/base_inputs" ]]; then
-    while IFS= read -r input; do inputs+=("$input"); done < <(find "$dir/base_inputs" -maxdepth 1 -type f | sort)
-  fi
-  zero=0
-  if ((${#inputs[@]} == 0)); then
-    inputs=("$work/zeros-4096")
-    zero=1
-  fi
-  for input in "${inputs[@]}"; do
-    label="$(basename "$input")"
-    ((zero)) && label="none: 4096 zero bytes"
-    coverage="$work/$name/coverage.txt"
+  # measure INPUT LABEL: runs the target with INPUT; sets `line` (the table row) and `reached` (yes/no).
+  measure() {
+    local input="$1" label="$2" coverage="$work/$name/coverage.txt" start end status summary outcome reason instructions blocks to_main stop ended uart size wall
     rm -f "$coverage"
     start=$(now)
     set +e
@@ -98,17 +99,17 @@ while IFS= read -r config; do
     status=$?
     set -e
     end=$(now)
+    reached="no"
     summary="$(grep '^{' "$work/$name/stderr" | tail -n 1 || true)"
     if [[ -z "$summary" ]]; then
-      row "$target" "$label" - - - "$(wc -c <"$input")" - - "memgate exited $status: $(head -n 1 "$work/$name/stderr")" -
+      line="$target$us$label$us-$us-$us-$us$(wc -c <"$input")$us-$us-${us}memgate exited $status: $(head -n 1 "$work/$name/stderr")$us-"
       failures=$((failures + 1))
-      continue
+      return
     fi
     outcome="$(json_field "$summary" outcome)"
     reason="$(json_field "$summary" reason)"
     instructions="$(json_field "$summary" instructions)"
     blocks="$(json_field "$summary" blocks)"
-    reached="no"
     to_main="-"
     if [[ -z "$main" ]]; then
       reached="no main symbol"
@@ -119,13 +120,42 @@ while IFS= read -r config; do
         --max-instructions "$limit" --timeout "$timeout" 2>&1 >/dev/null </dev/null | grep '^{' | tail -n 1 || true)"
       [[ "$(json_field "$stop" outcome)" == reached ]] && to_main="$(json_field "$stop" instructions)"
     fi
+    # The reason names the outcome and says more (what needed the input that was not there).
     ended="$reason"
-    [[ "$reason" != "${outcome//-/ }" ]] && ended="$outcome: $reason"
+    [[ "$reason" != "${outcome//-/ }"* ]] && ended="$outcome: $reason"
     uart="$(wc -c <"$work/$name/stdout")"
     size="$(wc -c <"$input")"
     wall="$(awk -v ns=$((end - start)) 'BEGIN { printf "%.2f", ns / 1e9 }')"
-    row "$target" "$label" "$reached${main:+ ($main)}" "$to_main" "${blocks:--}" "$size" "$instructions" "$uart" "$ended" "$wall"
+    line="$target$us$label$us$reached${main:+ ($main)}$us$to_main$us${blocks:--}$us$size$us$instructions$us$uart$us$ended$us$wall"
+  }
+  if [[ -d "$dir/base_inputs" ]]; then
+    while IFS= read -r input; do
+      measure "$input" "$(basename "$input")"
+      rows+=("$line")
+    done < <(find "$dir/base_inputs" -maxdepth 1 -type f | sort)
+  fi
+  # The first generated input that reaches main and runs until the input is exhausted; else the first that
+  # reaches main; else the first one.
+  first="" main_first="" chosen=""
+  for ((k = 0; k < tries; k++)); do
+    measure "$work/generated-$k" "generated #$k"
+    [[ -z "$first" ]] && first="$line"
+    if [[ "$reached" == yes ]]; then
+      [[ -z "$main_first" ]] && main_first="$line"
+      if [[ "$line" == *"${us}input exhausted"* ]]; then
+        chosen="$line"
+        break
+      fi
+    fi
   done
+  if [[ -n "$chosen" ]]; then
+    line="${chosen/generated #$k/generated #$k ($((k + 1)) tried)}"
+  elif [[ -n "$main_first" ]]; then
+    line="${main_first/${us}generated #/${us}none of $tries ends input exhausted; #}"
+  else
+    line="${first/generated #0/none of $tries reaches main; #0}"
+  fi
+  rows+=("$line")
 done < <(find "$examples/P2IM" "$examples/pw-recovery" -mindepth 2 -maxdepth 2 -name config.yml 2>/dev/null | sort)
 
 header="target${us}base input${us}main reached${us}instructions to main${us}blocks covered${us}input bytes${us}instructions${us}UART bytes${us}how the run ended${us}wall s"

@@ -34,6 +34,9 @@ public static class CliApp
     /// <summary><c>run</c>: the MMIO input (<c>--mmio-input</c>) ran out, as a Fuzzware run ends.</summary>
     public const int InputExhausted = 122;
 
+    /// <summary><c>run</c>: <c>--input-timeout</c> basic blocks ran without reading MMIO input (Fuzzware's fuzz consumption timeout).</summary>
+    public const int InputTimeout = 123;
+
     /// <summary><c>run</c>: the wall-time limit (<c>--timeout</c>) was reached (as timeout(1)).</summary>
     public const int Timeout = 124;
 

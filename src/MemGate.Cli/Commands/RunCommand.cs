@@ -28,6 +28,16 @@ internal static class RunCommand
         var runs = new Option<int>("--runs") { Description = "Run this many times, restoring guest memory from a snapshot taken after loading between runs (only the pages written are copied back).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print each run's summary (or fault) as one JSON line on stderr (JSON Lines); stdout stays the firmware's." };
         var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports; on other devices, every unmodelled register, as memgate fuzz does) from this file's bytes, in order; the run ends with 'input exhausted' when they run out." };
+        var inputTimeout = new Option<ulong>("--input-timeout")
+        {
+            Description = "With --mmio-input: end the run ('input timeout', exit 123) after this many basic blocks in a row that read no input, as Fuzzware's fuzz consumption timeout (0: none).",
+            DefaultValueFactory = _ => FuzzwareInputTimeout,
+        };
+        var guestFaults = new Option<string?>("--guest-faults")
+        {
+            Description = "end: a guest fault (refused access, undefined instruction) ends the run (exit 120), as a Fuzzware run ends in a crash; deliver: the firmware's fault handlers take it. Default: end with --mmio-input, else deliver.",
+        };
+        guestFaults.AcceptOnlyFromAmong("end", "deliver");
         var stopAt = new Option<string[]>("--stop-at") { Description = "End the run when execution reaches this symbol or address (before it runs); exit 0, reason 'reached NAME'. May be given more than once.", AllowMultipleArgumentsPerToken = false };
         var coverage = new Option<string?>("--coverage") { Description = "Write the start address of every basic block executed to this file, one hex address per line (sorted), or as drcov (see --coverage-format); the summary counts them." };
         var coverageFormat = new Option<string?>("--coverage-format") { Description = "text (one hex address per line) or drcov (DynamoRIO's format, for Lighthouse and other disassembler plug-ins); default: drcov for a file ending in .drcov, else text." };
@@ -40,10 +50,10 @@ internal static class RunCommand
         var fromSnapshot = new Option<string?>("--from-snapshot") { Description = "Start from a snapshot file instead of reset: the device and memory come from the file (FIRMWARE, if given, only for its symbols)." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
-            "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
+            "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 123 input timeout, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue, saveSnapshot, at,
-            fromSnapshot, shared, runs, json,
+            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, inputTimeout, guestFaults, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue,
+            saveSnapshot, at, fromSnapshot, shared, runs, json,
         };
         var consoleOptions = RunConsole.AddOptions(command);
         var dumpOptions = RunStateDump.AddOptions(command);
@@ -126,6 +136,8 @@ internal static class RunCommand
                     machine.StopAt(StopAddress("--at", atPoint, image, description), atPoint);
                 }
             }
+            machine.InputTimeout = parse.GetValue(inputTimeout);
+            machine.FaultsEndRun = (parse.GetValue(guestFaults) ?? (mmio is not null ? "end" : "deliver")) == "end";
             foreach (string point in parse.GetValue(stopAt) ?? [])
             {
                 machine.StopAt(StopAddress("--stop-at", point, image, description), point);
@@ -287,6 +299,9 @@ internal static class RunCommand
         throw new CommandInputException($"{option} {point}: no symbol of that name in the image or the device{(names.Count == 0 ? " (neither has symbols; give an address)." : "." + NameSuggestion.DidYouMean(point, names))}");
     }
 
+    /// <summary>Fuzzware's default fuzz consumption timeout (basic blocks without input), <c>--input-timeout</c>'s default.</summary>
+    internal const ulong FuzzwareInputTimeout = 150_000;
+
     /// <summary>memgate's exit code for a run that ended without a fault: see <see cref="CliApp.FirmwareExitLimit"/>.</summary>
     internal static int ExitStatus(RunResult result) => result.Outcome switch
     {
@@ -295,6 +310,7 @@ internal static class RunCommand
         RunOutcome.Timeout => CliApp.Timeout,
         RunOutcome.Idle => CliApp.Idle,
         RunOutcome.InputExhausted => CliApp.InputExhausted,
+        RunOutcome.InputTimeout => CliApp.InputTimeout,
         RunOutcome.Reached => CliApp.Success,
         _ => CliApp.Interrupted,
     };
@@ -306,6 +322,7 @@ internal static class RunCommand
         RunOutcome.Timeout => "timeout",
         RunOutcome.Idle => "idle",
         RunOutcome.InputExhausted => "input-exhausted",
+        RunOutcome.InputTimeout => "input-timeout",
         RunOutcome.Reached => "reached",
         _ => "interrupted",
     };

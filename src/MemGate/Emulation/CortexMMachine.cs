@@ -89,6 +89,7 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     private readonly InterruptTriggers _triggers;
+    private ulong _triggerBlocks;   // the engine's block count the triggers have seen
     private readonly ulong _clrexAddress;
     private readonly nint _clrexHost;
 
@@ -124,6 +125,7 @@ public sealed class CortexMMachine : FirmwareMachine
     {
         base.RestoreModels(reader);
         _triggers.RestoreState(reader);
+        _triggerBlocks = Blocks;
         _fpDeniedSeen = false;   // blocks run since may not have been looked at
     }
 
@@ -181,6 +183,7 @@ public sealed class CortexMMachine : FirmwareMachine
         Nvic.ResetVectorTable = table;
         Peripherals.Reset();
         _triggers.Reset();
+        _triggerBlocks = Blocks;
         if (_fpu is not null)
         {
             _fpDeniedSeen = false;
@@ -224,6 +227,7 @@ public sealed class CortexMMachine : FirmwareMachine
                 return false;
             }
             AdvanceTime(wait);
+            _triggers.AdvanceBlocks(wait);   // asleep, time still passes for triggers that count blocks
         }
         return Nvic.AnyPendingEnabled();
     }
@@ -242,6 +246,11 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override void BlockEntered(ulong address)
     {
+        if (Blocks != _triggerBlocks)
+        {
+            _triggers.AdvanceBlocks(Blocks - _triggerBlocks);
+            _triggerBlocks = Blocks;
+        }
         // Not inside the CLREX sequence: an exception taken there would stack its address, whose literal the next entry overwrites.
         if (address < ExcReturnBase && address - _clrexAddress >= Granule && Nvic.NextToTake(primask: false, basepri: 0) != 0)
         {

@@ -64,6 +64,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private ulong? _resumePc;   // where Continue goes on after a run halted at an exception by a limit
     private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded
 
+    // Fuzzware's consumption timeout: the engine's block count when the MMIO input last gave bytes.
+    private ulong _inputBlocksFrom;
+    private int _inputConsumed;
+    private bool _inputTimedOut;
+
 
     // Benchmarks only: RAM and flash in engine-owned memory filled from MemGate at each run — "raw
     // Unicorn" as the baseline for MemGate's zero-copy mapping.
@@ -114,6 +119,21 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     /// <summary>The CPU's live registers, for register windows (a device's <c>registers</c> regions show them too).</summary>
     public ICpuRegisterFile Registers => Memory.CpuRegisters;
+
+    /// <summary>
+    /// Ends a run with <see cref="RunOutcome.InputTimeout"/> when this many basic blocks run one after another
+    /// without the MMIO input giving a byte, as Fuzzware's <c>fuzz_consumption_timeout</c> (default 150,000
+    /// there) ends a run stuck where no input helps, e.g. an error handler's endless loop. 0 (the default): no
+    /// such limit; without an MMIO input it never applies.
+    /// </summary>
+    public ulong InputTimeout { get; set; }
+
+    /// <summary>
+    /// When set, a guest fault (an access the memory map refuses, an undefined instruction) ends the run with an
+    /// <see cref="EmulationFault"/> instead of going to the firmware's fault handler, as a Fuzzware run ends at
+    /// the engine's error (a crash) where its NVIC delivers no fault. Default: the firmware takes its faults.
+    /// </summary>
+    public bool FaultsEndRun { get; set; }
 
     /// <summary>Instructions executed so far in the current or last run.</summary>
     public ulong Instructions => _engine.Instructions;
@@ -356,6 +376,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _stopRequested = false;
         _resumePc = null;
         _maxInstructions = maxInstructions;
+        (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = (_engine.Blocks, _mmioInput?.Consumed ?? 0, false);
         var clock = Stopwatch.StartNew();
         _deadline = timeout is { } limit ? Stopwatch.GetTimestamp() + (long)Math.Min(limit.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2) : 0;
         CpuEngineException? error;
@@ -401,9 +422,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             _engine.Instructions = Math.Min(Instructions, maxInstructions);
         }
         SyncTime();   // the models show the time the run reached
-        if (_callbackError is MmioInputExhaustedException)
+        if (_callbackError is MmioInputExhaustedException exhausted)
         {
-            return new RunResult(null, "input exhausted", clock.Elapsed, Instructions, RunOutcome.InputExhausted);
+            return new RunResult(null, exhausted.Message, clock.Elapsed, Instructions, RunOutcome.InputExhausted);
         }
         if (_callbackError is { } pending)
         {
@@ -413,6 +434,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         if (_fault is { } fault)
         {
             throw fault;
+        }
+        if (_inputTimedOut)
+        {
+            _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_resumePc!.Value));
+            return new RunResult(null, $"input timeout: {InputTimeout} blocks without reading input", clock.Elapsed, Instructions, RunOutcome.InputTimeout);
         }
         if (_debugStop is not null || _reached is not null)
         {
@@ -668,6 +694,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
     }
 
+    /// <summary>Basic blocks the engine has entered (a count that only grows; take differences).</summary>
+    private protected ulong Blocks => _engine.Blocks;
+
     /// <summary>The instructions of the block being entered (in <see cref="BlockEntered"/>).</summary>
     private protected uint BlockInstructions => _engine.BlockInstructions;
 
@@ -917,7 +946,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 return 0;   // a debugger's step takes no interrupt
             }
             machine.BlockEntered(address);
-            return Math.Min(machine.NextEvent(), machine.BlockReportInterval);
+            ulong next = Math.Min(machine.NextEvent(), machine.BlockReportInterval);
+            return machine.InputTimeout > 0 && machine._mmioInput is { } input ? machine.WatchInput(input, address, next) : next;
         }
 
         public void Interrupt(uint number)
@@ -973,6 +1003,26 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         public bool SystemRegisterWritten(SystemRegister register, ulong value) => machine.SystemRegisterWritten(register, value);
 
         public void CallbackFailed(Exception error) => machine.Stop(error);
+    }
+
+    // Fuzzware's consumption timeout, checked where blocks report (an MMIO read makes the next block report,
+    // so consumption is seen one block late at most). Returns when to look again: a block runs at least one
+    // instruction, so the blocks left, taken as instructions, never overshoot the limit.
+    private ulong WatchInput(MmioInput input, ulong address, ulong next)
+    {
+        ulong blocks = _engine.Blocks;
+        if (input.Consumed != _inputConsumed)
+        {
+            (_inputConsumed, _inputBlocksFrom) = (input.Consumed, blocks - 1);
+        }
+        ulong idle = blocks - _inputBlocksFrom;
+        if (idle > InputTimeout && !_inputTimedOut && _reached is null && _debugStop is null)
+        {
+            _inputTimedOut = true;
+            HaltBefore(address, null);
+            return next;
+        }
+        return Math.Min(next, InputTimeout + 1 - idle);
     }
 
     // An instruction of the current block raised an exception or ended the run (an exit through a device
@@ -1053,7 +1103,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
         if (_accessTrap is not { } trap)
         {
-            return TakeEngineStop(error);
+            return !FaultsEndRun && TakeEngineStop(error);
         }
         _accessTrap = null;
         using (trap.Cpu)
@@ -1107,7 +1157,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         };
         CountToCurrentInstruction();
         ulong pc = ReadPc();
-        if (_accessTrap is null && TakesAccessFault(access, address))
+        if (_accessTrap is null && !FaultsEndRun && TakesAccessFault(access, address))
         {
             _accessTrap = (access, address, pc, _engine.SaveContext());
             return false;

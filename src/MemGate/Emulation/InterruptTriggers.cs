@@ -8,6 +8,8 @@ namespace MemGate.Emulation;
 /// A device's <c>[[interrupt_triggers]]</c> on a Cortex-M NVIC, with Fuzzware's rules: a firing is skipped
 /// while the trigger's skip count runs, then pends its interrupt (fixed, the enabled ones in turn, or one the
 /// MMIO input picks) for <c>pends</c> firings in a row, then skips again; an active interrupt is not pended.
+/// A trigger with a fuzzed interval takes one more byte at each firing that chooses, for its next interval
+/// (Fuzzware's <c>interrupt_triggers.c</c>: the interrupt's byte first, then the interval's).
 /// </summary>
 internal sealed class InterruptTriggers
 {
@@ -26,7 +28,7 @@ internal sealed class InterruptTriggers
     /// <summary>The addresses of location-based triggers (the machine hooks them).</summary>
     public IReadOnlySet<ulong> Addresses { get; }
 
-    /// <summary>Instructions until the next time-based firing (<see cref="ulong.MaxValue"/>: none).</summary>
+    /// <summary>Instructions until the next time-based firing at the latest (<see cref="ulong.MaxValue"/>: none); a trigger counting blocks gives its blocks left, never more than the instructions they take.</summary>
     public ulong TicksToEvent
     {
         get
@@ -35,7 +37,7 @@ internal sealed class InterruptTriggers
             ulong next = ulong.MaxValue;
             foreach (var t in _triggers)
             {
-                if (t.Spec.Every is not null)
+                if (t.Timed || t.BlockTimed)
                 {
                     next = Math.Min(next, t.Countdown);
                 }
@@ -57,7 +59,7 @@ internal sealed class InterruptTriggers
     {
         foreach (var t in _triggers)
         {
-            if (t.Spec.Every is null)
+            if (!t.Timed)
             {
                 continue;
             }
@@ -66,8 +68,26 @@ internal sealed class InterruptTriggers
                 t.Countdown -= instructions;
                 continue;
             }
-            ulong period = t.Spec.Every!.Value;
-            t.Countdown = period - (instructions - t.Countdown) % period;
+            t.Countdown = t.Period - (instructions - t.Countdown) % t.Period;
+            Fire(t);
+        }
+    }
+
+    /// <summary>Counts basic blocks entered (or, while the CPU sleeps, ticks of time): triggers that count blocks fire when due.</summary>
+    public void AdvanceBlocks(ulong blocks)
+    {
+        foreach (var t in _triggers)
+        {
+            if (!t.BlockTimed)
+            {
+                continue;
+            }
+            if (blocks < t.Countdown)
+            {
+                t.Countdown -= blocks;
+                continue;
+            }
+            t.Countdown = t.Period - (blocks - t.Countdown) % t.Period;
             Fire(t);
         }
     }
@@ -88,6 +108,7 @@ internal sealed class InterruptTriggers
         foreach (var t in _triggers)
         {
             writer.Write(t.Countdown);
+            writer.Write(t.Period);
             writer.Write([t.Skipped, t.Pended, t.NextIndex, t.Irq]);
         }
     }
@@ -103,6 +124,7 @@ internal sealed class InterruptTriggers
         foreach (var t in _triggers)
         {
             t.Countdown = reader.ReadUInt64();
+            t.Period = reader.ReadUInt64();
             reader.Read(fields);
             (t.Skipped, t.Pended, t.NextIndex, t.Irq) = (fields[0], fields[1], fields[2], fields[3]);
         }
@@ -118,6 +140,13 @@ internal sealed class InterruptTriggers
                 return;
             }
             t.Irq = Choose(t);
+            if (t.Spec.EveryFuzzed)
+            {
+                // Chosen even when no interrupt can be pended, as Fuzzware does; the new interval starts now.
+                var intervals = DeviceInterruptTrigger.FuzzedIntervals;
+                t.Period = intervals[(int)(Take(t, "to pick its next interval") % (ulong)intervals.Count)];
+                t.Countdown = t.Period;
+            }
             if (t.Irq < 0)
             {
                 return;
@@ -150,8 +179,11 @@ internal sealed class InterruptTriggers
             return enabled[t.NextIndex++ % enabled.Count];
         }
         // One byte of input picks among several; with one enabled, nothing is consumed (as Fuzzware).
-        return enabled.Count == 1 ? enabled[0] : enabled[(int)(_input()?.Take(1, 0) ?? 0) % enabled.Count];
+        return enabled.Count == 1 ? enabled[0] : enabled[(int)(Take(t, "to pick an interrupt") % (ulong)enabled.Count)];
     }
+
+    // One byte of the MMIO input (0 without one); when none is left the run ends, saying which trigger needed it.
+    private ulong Take(Trigger t, string purpose) => _input()?.Take(1, $"interrupt trigger '{t.Spec.Name}' needed 1 byte {purpose}") ?? 0;
 
     private static ulong Resolve(DeviceDescription device, DeviceInterruptTrigger trigger, string at) =>
         (device.AddressOf(at) & ~1UL) ?? throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, "interrupt_triggers",
@@ -168,6 +200,13 @@ internal sealed class InterruptTriggers
 
         public ulong Countdown { get; set; }
 
+        // Time-based triggers count down from their interval: fixed, or the one the input picked last.
+        public bool Timed => (Spec.Every is not null || Spec.EveryFuzzed) && !Spec.CountsBlocks;
+
+        public bool BlockTimed => (Spec.Every is not null || Spec.EveryFuzzed) && Spec.CountsBlocks;
+
+        public ulong Period { get; set; }
+
         public int Skipped { get; set; }
 
         public int Pended { get; set; }
@@ -178,7 +217,8 @@ internal sealed class InterruptTriggers
 
         public void Reset()
         {
-            Countdown = Spec.Every ?? ulong.MaxValue;
+            Period = Spec.Every ?? (Spec.EveryFuzzed ? DeviceInterruptTrigger.FuzzedIntervals[0] : ulong.MaxValue);
+            Countdown = Period;
             // As in Fuzzware, the very first firing does not wait out the skips.
             (Skipped, Pended, NextIndex, Irq) = (SkipCount, 0, 0, 0);
         }

@@ -21,6 +21,12 @@ public enum RunOutcome
     /// <summary>An unmodelled MMIO read needed more of the run's MMIO input than was left (the end of a Fuzzware-style run).</summary>
     InputExhausted,
 
+    /// <summary>
+    /// <see cref="FirmwareMachine.InputTimeout"/> basic blocks ran without the MMIO input giving a byte (Fuzzware's
+    /// fuzz consumption timeout: the firmware waits in a loop that no input can end).
+    /// </summary>
+    InputTimeout,
+
     /// <summary>Execution reached a stop point (<see cref="FirmwareMachine.StopAt"/>, <c>--stop-at</c>).</summary>
     Reached,
 

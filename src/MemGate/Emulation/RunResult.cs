@@ -2,7 +2,7 @@ namespace MemGate.Emulation;
 
 /// <summary>How a run ended.</summary>
 /// <param name="ExitCode">The firmware's exit code (semihosting SYS_EXIT, the RISC-V test device), or null when it did not exit.</param>
-/// <param name="Reason">The outcome in words: "exit", "instruction limit", "timeout", "interrupted" or "idle: …" saying where the CPU waits.</param>
+/// <param name="Reason">The outcome in words: "exit", "instruction limit", "timeout", "interrupted", "idle: …" saying where the CPU waits, "input exhausted: …" saying what needed the bytes, or "input timeout: …".</param>
 /// <param name="Elapsed">Wall time of the run.</param>
 /// <param name="Instructions">
 /// Instructions executed: those that completed, plus each one that raised an exception (so a storm of

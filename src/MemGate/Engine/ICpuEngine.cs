@@ -33,6 +33,9 @@ public interface ICpuEngine : IDisposable
     /// <summary>Instructions executed in this count (block by block, corrected by <see cref="CountUpTo"/>); setting it starts a new count.</summary>
     ulong Instructions { get; set; }
 
+    /// <summary>Basic blocks entered since the engine was created (never reset: callers take differences).</summary>
+    ulong Blocks { get; }
+
     /// <summary>The instructions of the block last entered (valid in <see cref="ICpuEngineEvents.BlockEntered"/>).</summary>
     uint BlockInstructions { get; }
 

@@ -109,6 +109,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     public uint BlockInstructions => _counter->BlockCount;
 
     /// <inheritdoc/>
+    public ulong Blocks => _counter->Blocks;
+
+    /// <inheritdoc/>
     public uint BlockSize => _counter->BlockSize;
 
     private nint Handle => _handle.DangerousGetHandle();

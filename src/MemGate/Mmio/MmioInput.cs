@@ -104,6 +104,11 @@ public sealed class MmioInput(ReadOnlyMemory<byte> bytes)
         Rewind();
     }
 
+    /// <summary>The next <paramref name="size"/> bytes as a little-endian value for something other than a read, described by <paramref name="need"/> ("trigger 't' needed 1 byte to …") if they run out.</summary>
+    /// <exception cref="MmioInputExhaustedException">Fewer than <paramref name="size"/> bytes are left; its message says what needed them.</exception>
+    public ulong Take(int size, string need) =>
+        size > Remaining ? throw new MmioInputExhaustedException(need, Consumed) : Take(size, 0UL);
+
     /// <summary>The next <paramref name="size"/> bytes as a little-endian value, for a read at <paramref name="address"/>.</summary>
     /// <exception cref="MmioInputExhaustedException">Fewer than <paramref name="size"/> bytes are left.</exception>
     public ulong Take(int size, ulong address)

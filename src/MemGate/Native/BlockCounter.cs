@@ -8,7 +8,8 @@ namespace MemGate.Native;
 /// with this structure as its user data: it looks the block up in a direct-mapped table of instruction
 /// counts, adds the count and records the block, and tail-calls <see cref="Slow"/> (managed) only on a
 /// table miss or when <see cref="Instructions"/> reaches <see cref="Budget"/>, the count at which the
-/// machine next needs to look (a timer tick, a pending interrupt; 0 = at the next block).
+/// machine next needs to look (a timer tick, a pending interrupt; 0 = at the next block). Every block
+/// entered also adds one to <see cref="Blocks"/> (Fuzzware's clock, which ticks per basic block).
 /// </summary>
 /// <remarks>The field offsets are part of the stub's code: change both together.</remarks>
 [StructLayout(LayoutKind.Sequential)]
@@ -27,6 +28,7 @@ internal unsafe struct BlockCounter
     public uint BlockSize;       // +56
     public uint BlockCount;      // +60
     public nint Owner;           // +64: for the slow path (a GCHandle)
+    public ulong Blocks;         // +72: blocks entered, counted on every path
 
     /// <summary>The table slot and key of a block, as the stub computes them.</summary>
     public static (int Slot, ulong Key) Locate(ulong address, uint size) =>
@@ -37,12 +39,13 @@ internal unsafe struct BlockCounter
 
     private static readonly Lazy<nint> LazyStub = new(Build);
 
-    // mov edx,edx; mov rax,rsi; shr rax,1; and eax,0xFFF; mov r8,rdx; shl r8,48; xor r8,rsi; xor r8,1
+    // inc qword [rcx+72]; mov edx,edx; mov rax,rsi; shr rax,1; and eax,0xFFF; mov r8,rdx; shl r8,48; xor r8,rsi; xor r8,1
     // mov r9,[rcx+24]; cmp [r9+rax*8],r8; jne slow; mov r9,[rcx+32]; mov r9d,[r9+rax*4]
     // mov r10,[rcx]; mov [rcx+40],r10; mov [rcx+48],rsi; mov [rcx+56],edx; mov [rcx+60],r9d
     // add r10,r9; mov [rcx],r10; cmp r10,[rcx+8]; jae slow; ret; slow: jmp [rcx+16]
     private static ReadOnlySpan<byte> Code =>
     [
+        0x48, 0xff, 0x41, 0x48,
         0x89, 0xd2, 0x48, 0x89, 0xf0, 0x48, 0xd1, 0xe8, 0x25, 0xff, 0x0f, 0x00,
         0x00, 0x49, 0x89, 0xd0, 0x49, 0xc1, 0xe0, 0x30, 0x49, 0x31, 0xf0, 0x49,
         0x83, 0xf0, 0x01, 0x4c, 0x8b, 0x49, 0x18, 0x4d, 0x39, 0x04, 0xc1, 0x75,

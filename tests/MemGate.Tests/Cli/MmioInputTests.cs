@@ -96,7 +96,7 @@ public sealed class MmioInputTests
         for (int run = 0; run < 2; run++)
         {
             var result = machine.Run(maxInstructions: 1000);
-            Assert.Equal((RunOutcome.InputExhausted, "input exhausted"), (result.Outcome, result.Reason));
+            Assert.Equal((RunOutcome.InputExhausted, "input exhausted: a 4-byte read of 0x40000000 after 8 input bytes"), (result.Outcome, result.Reason));
             Assert.Equal(8, input.Consumed);   // two 4-byte reads; the third finds 2 bytes
         }
         // A constant model for that load (the ldr at 0x42) answers it without input: the loop now runs to the limit.
@@ -112,6 +112,51 @@ public sealed class MmioInputTests
         second.Memory.Main.Debug.WriteUInt32(new MemGate.Memory.GuestAddress(4), 0x41);
         Assert.Equal(RunOutcome.InstructionLimit, second.Run(maxInstructions: 1000).Outcome);
         Assert.Equal(0, quiet.Consumed);
+
+        // Fuzzware's consumption timeout: 100 blocks that read no input (the first block, 3 instructions, then
+        // 99 rounds of the 2-instruction loop) end the run, stopped before the 101st.
+        second.InputTimeout = 100;
+        var stalled = second.Run(maxInstructions: 1000);
+        Assert.Equal((RunOutcome.InputTimeout, "input timeout: 100 blocks without reading input", 201UL), (stalled.Outcome, stalled.Reason, stalled.Instructions));
+        // Reading input every block, the first machine never times out: its input runs out instead.
+        machine.InputTimeout = 2;
+        Assert.Equal(RunOutcome.InputExhausted, machine.Run(maxInstructions: 1000).Outcome);
+    }
+
+    [Fact]
+    public void With_faults_ending_the_run_an_undefined_instruction_is_a_crash_instead_of_a_hardfault()
+    {
+        var device = DeviceConfigReader.Parse("""
+            [device]
+            name = "Crash"
+            cpu = "cortex-m3"
+
+            [[regions]]
+            name = "Flash"
+            guest_address = "0x00000000"
+            size = "4KB"
+            type = "flash"
+
+            [[regions]]
+            name = "SRAM"
+            guest_address = "0x20000000"
+            size = "4KB"
+            type = "ram"
+            """, DeviceConfigFormat.Toml, "crash.toml");
+        using var machine = FirmwareMachine.Create(device, TextWriter.Null);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new MemGate.Memory.GuestAddress(0), 0x2000_1000);
+        flash.WriteUInt32(new MemGate.Memory.GuestAddress(4), 0x41);      // reset: udf #0 at 0x40
+        flash.WriteUInt32(new MemGate.Memory.GuestAddress(0x0C), 0x61);   // HardFault: b . at 0x60
+        flash.WriteUInt16(new MemGate.Memory.GuestAddress(0x40), 0xDE00);
+        flash.WriteUInt16(new MemGate.Memory.GuestAddress(0x60), 0xE7FE);
+        // The architecture's way: UsageFault escalates to HardFault, whose endless loop runs to the limit.
+        Assert.Equal(RunOutcome.InstructionLimit, machine.Run(maxInstructions: 100).Outcome);
+        Assert.Equal(0x60UL, machine.Registers.Read(machine.Registers.IndexOf("PC")) & ~1UL);
+        // Fuzzware's: the run ends at the instruction, as a crash.
+        machine.FaultsEndRun = true;
+        var fault = Assert.Throws<EmulationFault>(() => machine.Run(maxInstructions: 100));
+        Assert.Equal(0x40UL, fault.ProgramCounter & ~1UL);
     }
 
     [SkippableFact]

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using MemGate.Devices.Config;
 using MemGate.Devices.Import;
 using MemGate.Peripherals;
@@ -58,6 +60,94 @@ public sealed class RealWorldImportTests : IDisposable
         Assert.Equal(device.Regions.Count, written.Regions.Count);
         var (valid, _, problems) = CliRunner.Run("validate", file);
         Assert.True(valid == 0, problems);
+    }
+
+    /// <summary>
+    /// Targets and the first of bench/realworld.sh's generated inputs (see <see cref="Generated"/>) with which each
+    /// reaches main and runs until the input is exhausted, as the README's table shows.
+    /// </summary>
+    public static TheoryData<string, int> ReachingMain => new()
+    {
+        { "P2IM/Console", 0 }, { "P2IM/Drone", 0 }, { "P2IM/Gateway", 3 }, { "P2IM/Heat_Press", 0 }, { "P2IM/PLC", 4 },
+        { "P2IM/Robot", 12 }, { "P2IM/Soldering_Iron", 0 }, { "P2IM/Steering_Control", 0 },
+        { "pw-recovery/ARCH_PRO", 0 }, { "pw-recovery/EFM32GG_STK3700", 0 }, { "pw-recovery/EFM32LG_STK3600", 0 },
+        { "pw-recovery/LPC1549", 0 }, { "pw-recovery/LPC1768", 0 }, { "pw-recovery/MOTE_L152RC", 1 },
+        { "pw-recovery/NUCLEO_F103RB", 12 }, { "pw-recovery/UBLOX_C027", 0 },
+    };
+
+    /// <summary>bench/realworld.sh's generated input number <paramref name="k"/>: 4096 bytes, SHA-256 of "memgate-K-I" for I = 0..127.</summary>
+    private static byte[] Generated(int k) =>
+        [.. Enumerable.Range(0, 128).SelectMany(i => SHA256.HashData(Encoding.ASCII.GetBytes($"memgate-{k}-{i}")))];
+
+    // Imports the target, runs it with `input` (coverage on): exit code, stderr, whether main's block ran.
+    private (int Exit, string Error, bool ReachedMain) RunTarget(string target, byte[] input)
+    {
+        string config = Requires.RealWorld("fuzzware-examples", target, "config.yml");
+        string device = Path.Combine(_dir, "device.toml");
+        var (importExit, _, importError) = CliRunner.Run("import", "fuzzware", config, "-o", device);
+        Assert.True(importExit == 0, importError);
+        ulong main = DeviceConfigReader.Load(device).Symbols.Single(s => s.Name == "main").Address & ~1UL;
+        string file = Path.Combine(_dir, "input.bin");
+        File.WriteAllBytes(file, input);
+        string coverage = Path.Combine(_dir, "coverage.txt");
+        var (exit, output, error) = CliRunner.Run("run", "--device", device, "--mmio-input", file, "--coverage", coverage, "--json",
+            "--max-instructions", "20000000", "--timeout", "60");
+        Assert.Empty(output);   // no UART model in an imported device
+        var blocks = File.ReadAllLines(coverage).Select(line => ulong.Parse(line.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+        return (exit, error, blocks.Contains(main));
+    }
+
+    [Fact]
+    public void The_generated_inputs_are_the_bench_scripts()
+    {
+        string script = File.ReadAllText(Path.Combine(RepositoryRoot(), "bench", "realworld.sh"));
+        Assert.Contains("printf 'memgate-%d-%d' \"$1\" \"$i\" | sha256sum", script, StringComparison.Ordinal);
+        Assert.Contains("for ((i = 0; i < 128; i++))", script, StringComparison.Ordinal);
+        // sha256sum of "memgate-0-0", as the script turns it into bytes.
+        Assert.Equal(Convert.FromHexString("1fac6201e6a444dcebe63728bd43ff4b"), Generated(0)[..16]);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(ReachingMain))]
+    public void The_target_reaches_main_with_a_generated_input_and_runs_until_the_input_is_exhausted(string target, int k)
+    {
+        var (exit, error, reachedMain) = RunTarget(target, Generated(k));
+        Assert.True(exit == 122, error);
+        Assert.Contains("\"outcome\":\"input-exhausted\"", error, StringComparison.Ordinal);
+        Assert.Contains("after 4096 input bytes", error, StringComparison.Ordinal);
+        Assert.True(reachedMain, $"{target}: main's block was not covered");
+    }
+
+    [SkippableFact]
+    public void Cnc_reaches_main_and_its_clock_setup_failing_on_random_input_ends_in_an_input_timeout()
+    {
+        // SystemClock_Config reads FLASH->ACR back and compares it (HAL_RCC_ClockConfig); random bytes fail that and
+        // Error_Handler loops where no input is read, as under Fuzzware without its MMIO models.
+        var (exit, error, reachedMain) = RunTarget("P2IM/CNC", Generated(0));
+        Assert.True(exit == 123, error);
+        Assert.Contains("input timeout: 150000 blocks without reading input", error, StringComparison.Ordinal);
+        Assert.True(reachedMain);
+    }
+
+    [SkippableFact]
+    public void Reflow_oven_reaches_main_and_crashes_calling_a_transmit_callback_that_was_never_set()
+    {
+        // The UART interrupt's handler takes input bits for "transmission complete"; the callback it calls is 0,
+        // in the 'zero' region, which is not executable: a crash, as Fuzzware reports it.
+        var (exit, error, reachedMain) = RunTarget("P2IM/Reflow_Oven", Generated(3));
+        Assert.True(exit == 120, error);
+        Assert.Contains("instruction fetch from non-executable memory at 0x00000000", error, StringComparison.Ordinal);
+        Assert.True(reachedMain);
+    }
+
+    private static string RepositoryRoot()
+    {
+        string? directory = AppContext.BaseDirectory;
+        while (directory is not null && !File.Exists(Path.Combine(directory, "test.sh")))
+        {
+            directory = Path.GetDirectoryName(directory);
+        }
+        return directory!;
     }
 
     [SkippableFact]

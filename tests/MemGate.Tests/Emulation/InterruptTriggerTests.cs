@@ -32,6 +32,16 @@ public sealed class InterruptTriggerTests
     }
 
     [Fact]
+    public void A_trigger_on_the_block_clock_counts_basic_blocks_as_fuzzware_ticks_do()
+    {
+        var (_, byInstructions, _) = Run("[[interrupt_triggers]]\nname = \"tick\"\nevery = 500\nmode = \"round-robin\"\n");
+        var (output, byBlocks, _) = Run("[[interrupt_triggers]]\nname = \"tick\"\nevery = 500\nclock = \"blocks\"\nmode = \"round-robin\"\n");
+        Assert.Equal(("357357\n", 6), (output, byBlocks.ExitCode));
+        // The wait loop's block runs several instructions: 500 blocks take several times 500 instructions.
+        Assert.InRange(byBlocks.Instructions, 2 * byInstructions.Instructions, 10 * byInstructions.Instructions);
+    }
+
+    [Fact]
     public void A_fixed_irq_is_pended_every_period()
     {
         var (output, result, _) = Run("[[interrupt_triggers]]\nname = \"five\"\nevery = 700\nirq = 5\n");
@@ -47,6 +57,27 @@ public sealed class InterruptTriggerTests
     }
 
     [Fact]
+    public void A_fuzzed_interval_takes_one_byte_per_firing_for_the_next_interval()
+    {
+        // A fixed interrupt, so the only byte each firing takes is the interval's: byte 0 picks 1000 instructions, 7 picks 2000.
+        var (output, fast, input) = Run("[[interrupt_triggers]]\nname = \"when\"\nevery = \"fuzzed\"\nirq = 5\n", new byte[6]);
+        Assert.Equal(("555555\n", 6, 6), (output, fast.ExitCode, input!.Consumed));
+        var (_, slow, _) = Run("[[interrupt_triggers]]\nname = \"when\"\nevery = \"fuzzed\"\nirq = 5\n", [7, 7, 7, 7, 7, 7]);
+        Assert.Equal(6, slow.ExitCode);
+        // The first interval is 1000 either way; the five after it are 1000 instructions longer each.
+        Assert.InRange((long)slow.Instructions - (long)fast.Instructions, 4500, 5500);
+    }
+
+    [Fact]
+    public void A_trigger_that_finds_the_input_empty_ends_the_run_saying_so()
+    {
+        var (_, result, input) = Run("[[interrupt_triggers]]\nname = \"pick\"\nevery = 500\nmode = \"fuzzed\"\n", [2]);
+        Assert.Equal(RunOutcome.InputExhausted, result.Outcome);
+        Assert.Equal("input exhausted: interrupt trigger 'pick' needed 1 byte to pick an interrupt after 1 input bytes", result.Reason);
+        Assert.Equal(1, input!.Consumed);
+    }
+
+    [Fact]
     public void A_location_trigger_pends_at_its_address_and_then_skips_as_fuzzware_does()
     {
         ulong marker = FirmwareReader.Load(Fixture("triggers.elf")).Symbols.Single(s => s.Name == "marker").Address & ~1UL;
@@ -58,7 +89,8 @@ public sealed class InterruptTriggerTests
     [Fact]
     public void Triggers_survive_conversion_and_give_located_errors()
     {
-        string text = File.ReadAllText(Fixture("trigger-board.toml")) + "\n[[interrupt_triggers]]\nname = \"at\"\nat = \"main\"\nmode = \"fuzzed\"\npends = 2\nskips = 3\n";
+        string text = File.ReadAllText(Fixture("trigger-board.toml")) + "\n[[interrupt_triggers]]\nname = \"at\"\nat = \"main\"\nmode = \"fuzzed\"\npends = 2\nskips = 3\n"
+            + "\n[[interrupt_triggers]]\nname = \"when\"\nevery = \"fuzzed\"\nclock = \"blocks\"\nirq = 4\n";
         var device = DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, "b.toml");
         foreach (var format in new[] { DeviceConfigFormat.Toml, DeviceConfigFormat.Yaml, DeviceConfigFormat.Json })
         {
@@ -68,6 +100,7 @@ public sealed class InterruptTriggerTests
             File.ReadAllText(Fixture("trigger-board.toml")) + "\n[[interrupt_triggers]]\nname = \"both\"\nevery = 10\nat = \"main\"\n", DeviceConfigFormat.Toml, "b.toml"));
         var d = Assert.Single(e.Diagnostics, d => d.Severity == MemGate.Devices.DiagnosticSeverity.Error);
         Assert.Equal("interrupt_triggers[1]", d.Field);
+        Assert.Contains(device.InterruptTriggers, t => t.EveryFuzzed && t.Every is null && t.CountsBlocks);
         Assert.Equal(30, d.Location!.Value.Line);
     }
 }

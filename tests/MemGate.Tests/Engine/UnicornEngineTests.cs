@@ -213,6 +213,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public ulong PageSize => inner.PageSize;
         public ulong Instructions { get => inner.Instructions; set => inner.Instructions = value; }
         public uint BlockInstructions => inner.BlockInstructions;
+        public ulong Blocks => inner.Blocks;
         public uint BlockSize => inner.BlockSize;
         public void Attach(ICpuEngineEvents events) => inner.Attach(events);
         public void MapHost(ulong address, ulong size, Permissions permissions, nint host) => inner.MapHost(address, size, permissions, host);

@@ -17,7 +17,7 @@ public static class DeviceConfigReader
     private static readonly string[] DeviceKeys = ["name", "description", "architecture", "cpu", "endianness", "address_width", "svd"];
     private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces", "unmodelled"];
     private static readonly string[] RuleKeys = ["register", "field", "reads", "follows"];
-    private static readonly string[] TriggerKeys = ["name", "every", "at", "irq", "mode", "pends", "skips"];
+    private static readonly string[] TriggerKeys = ["name", "every", "clock", "at", "irq", "mode", "pends", "skips"];
     private static readonly string[] ModelKeys = ["kind", "address", "pc", "value", "size", "left_shift", "values"];
     private static readonly string[] HookKeys = ["at", "action", "value"];
     private static readonly string[] SpaceKeys = ["name", "width", "description"];
@@ -274,9 +274,17 @@ public static class DeviceConfigReader
                     continue;
                 }
                 string at = $"interrupt_triggers[{i}]";
+                bool everyFuzzed = node.Get("every") is { Kind: ConfigNodeKind.Scalar, IsString: true, Text: "fuzzed" };
                 var trigger = new DeviceInterruptTrigger(Text(node, $"{at}.name") ?? $"trigger{i}")
                 {
-                    Every = Number(node, $"{at}.every", isSize: false),
+                    Every = everyFuzzed ? null : Number(node, $"{at}.every", isSize: false),
+                    EveryFuzzed = everyFuzzed,
+                    CountsBlocks = Text(node, $"{at}.clock") switch
+                    {
+                        null or "instructions" => false,
+                        "blocks" => true,
+                        _ => ErrorValue(at + ".clock", node.Get("clock")!, "must be \"instructions\" or \"blocks\"", false),
+                    },
                     At = Text(node, $"{at}.at"),
                     Irq = Count(node, $"{at}.irq", 0, 495),
                     Mode = Text(node, $"{at}.mode") switch
@@ -288,9 +296,9 @@ public static class DeviceConfigReader
                     Pends = Count(node, $"{at}.pends", 1, 1_000_000) ?? 1,
                     Skips = Count(node, $"{at}.skips", 0, 1_000_000),
                 };
-                if ((trigger.Every is null) == (trigger.At is null))
+                if ((trigger.Every is null && !everyFuzzed) == (trigger.At is null))
                 {
-                    Error(at, node, "give exactly one of every (instructions) and at (an address or symbol)");
+                    Error(at, node, "give exactly one of every (instructions, or \"fuzzed\") and at (an address or symbol)");
                 }
                 else if (trigger.Every == 0)
                 {

@@ -138,6 +138,14 @@ public static class DeviceConfigWriter
                 {
                     f["every"] = (long)every;
                 }
+                else if (t.EveryFuzzed)
+                {
+                    f["every"] = "fuzzed";
+                }
+                if (t.CountsBlocks)
+                {
+                    f["clock"] = "blocks";
+                }
                 Optional(f, "at", t.At);
                 if (t.Irq is { } irq)
                 {

@@ -255,13 +255,9 @@ public static class FuzzwareImporter
             }
             string? at = map.Text(node, "addr") ?? map.Text(node, "address");
             string? every = map.Text(node, "every_nth_tick");
-            if (at is null && every is "fuzzed" or "fuzz")
-            {
-                map.Warn($"{field}.every_nth_tick", node, "a fuzzer-chosen interval is not supported; the trigger is left out");
-                continue;
-            }
-            ulong? period = at is null ? (every is null ? 1000 : ImportedMap.TryNumber(every, out ulong n) && n > 0 ? n : null) : null;
-            if (at is null && period is null)
+            bool fuzzedInterval = at is null && every is "fuzzed" or "fuzz";
+            ulong? period = at is null && !fuzzedInterval ? (every is null ? 1000 : ImportedMap.TryNumber(every, out ulong n) && n > 0 ? n : null) : null;
+            if (at is null && period is null && !fuzzedInterval)
             {
                 map.Warn($"{field}.every_nth_tick", node, $"'{every}' is not a positive number; the trigger is left out");
                 continue;
@@ -270,8 +266,10 @@ public static class FuzzwareImporter
             string mode = (map.Text(node, "fuzz_mode") ?? "round_robin").ToLowerInvariant();
             map.InterruptTriggers.Add(new DeviceInterruptTrigger(name)
             {
-                // MemGate's clock counts instructions where Fuzzware's ticks count basic blocks: the same number fires more often here.
+                // Fuzzware's ticks are basic blocks.
                 Every = period,
+                EveryFuzzed = fuzzedInterval,
+                CountsBlocks = at is null,
                 At = at,
                 Irq = irq,
                 Mode = mode is "fuzzed" or "fuzz" ? InterruptTriggerMode.Fuzzed : InterruptTriggerMode.RoundRobin,
