@@ -51,7 +51,7 @@ public class FirmwareRunBenchmarks
     [Benchmark]
     public int? MemGateMemory() => _memgate.Run().ExitCode;
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
