@@ -244,6 +244,7 @@ public sealed class Aarch64Machine : FirmwareMachine
         }
         if (added)
         {
+            UncountBlock(address);   // it starts again from the top: count it once
             InvalidateCode(address, 4 * (ulong)instructions);
             SetRegister(Unicorn.Arm64RegPc, address);
         }

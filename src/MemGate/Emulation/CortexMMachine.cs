@@ -119,12 +119,16 @@ public sealed class CortexMMachine : FirmwareMachine
     {
         base.SaveModels(writer);
         _triggers.SaveState(writer);
+        writer.Begin("exception return");
+        writer.Write((ulong)ClrexTarget);   // a run stopped inside the CLREX sequence goes on to it
     }
 
     private protected override void RestoreModels(StateReader reader)
     {
         base.RestoreModels(reader);
         _triggers.RestoreState(reader);
+        reader.Begin("exception return");
+        ClrexTarget = (uint)reader.ReadUInt64();
         _triggerBlocks = Blocks;
         _fpDeniedSeen = false;   // blocks run since may not have been looked at
     }
@@ -308,6 +312,7 @@ public sealed class CortexMMachine : FirmwareMachine
         }
         if (added)
         {
+            UncountBlock(address);   // it starts again from the top: count it once, however often it was translated
             InvalidateCode(address, (ulong)at);
             SetRegister(Unicorn.ArmRegPc, address | 1);
         }
@@ -565,10 +570,17 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     // Runs the CLREX sequence, which continues at `target` (a Thumb address).
-    private unsafe void GoThroughClrex(ulong target)
+    private void GoThroughClrex(ulong target)
     {
-        *(uint*)(_clrexHost + 8) = (uint)target | 1;
+        ClrexTarget = (uint)target | 1;
         SetRegister(Unicorn.ArmRegPc, _clrexAddress | 1);
+    }
+
+    // Where the CLREX sequence branches to: the literal after its two instructions.
+    private unsafe uint ClrexTarget
+    {
+        get => *(uint*)(_clrexHost + 8);
+        set => *(uint*)(_clrexHost + 8) = value;
     }
 
     // Exception return: unstack from the stack EXC_RETURN names, restore the flags and the interrupted

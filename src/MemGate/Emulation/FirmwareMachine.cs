@@ -337,7 +337,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         var memory = GuestSnapshot.Take(Memory.Main, _baselines);
         try
         {
-            return new MachineSnapshot(this, memory, _engine.SaveContext(), SaveModelState());
+            return new MachineSnapshot(this, memory, _engine.SaveContext(), SaveModelState(), _resumePc);
         }
         catch
         {
@@ -356,7 +356,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
         var restore = snapshot.Memory.Restore();
         _engine.RestoreContext(snapshot.Cpu);
-        _resumePc = null;
+        _resumePc = snapshot.ResumePc;
         RestoreModelState(snapshot.Models);
         return restore;
     }
@@ -1029,6 +1029,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // register, a fault): the block counted whole when it was entered, but only the instructions before
     // that one and that one ran.
     private void CountToCurrentInstruction(ulong? at = null) => _engine.CountUpTo(at ?? ReadPc());
+
+    /// <summary>The block just entered at <paramref name="address"/> did not run (it is started again): takes back its count.</summary>
+    private protected void UncountBlock(ulong address) => _engine.CountUpTo(address, including: false);
 
     // Limits are checked at every exception too: a trap storm (a trap vector that traps again) may never
     // complete a block, and the engine's own timeout and stop request do not end it.

@@ -12,8 +12,9 @@ namespace MemGate.Emulation;
 /// </summary>
 public sealed class MachineSnapshot : IDisposable
 {
-    internal MachineSnapshot(FirmwareMachine machine, GuestSnapshot memory, ICpuContext cpu, byte[] models)
+    internal MachineSnapshot(FirmwareMachine machine, GuestSnapshot memory, ICpuContext cpu, byte[] models, ulong? resumePc)
     {
+        ResumePc = resumePc;
         Machine = machine;
         Memory = memory;
         Cpu = cpu;
@@ -27,6 +28,9 @@ public sealed class MachineSnapshot : IDisposable
     internal ICpuContext Cpu { get; }
 
     internal byte[] Models { get; }
+
+    /// <summary>Where the run goes on when the engine's PC is not it (a limit reached while an exception was being entered).</summary>
+    internal ulong? ResumePc { get; }
 
     /// <summary>Frees the saved memory and CPU state.</summary>
     public void Dispose()

@@ -19,6 +19,7 @@ public sealed class SnapshotFileMachineTests : IDisposable
     public static TheoryData<string, string> Programs => new()
     {
         { "firmware/tasks.elf", "STM32F103" },                    // two tasks on PSP, PendSV, SysTick
+        { "differential/cortex-m4f/fpu.elf", "STM32F407" },      // FP registers, lazy FP stacking, CPACR
         { "differential/riscv/traps-rv32.elf", "RV32" },         // traps, mtvec, mepc
         { "differential/riscv/traps-rv64.elf", "RV64" },
         { "differential/aarch64/exceptions.elf", "CortexA53" },  // EL1 exceptions, GIC, generic timer, 2 GiB of RAM

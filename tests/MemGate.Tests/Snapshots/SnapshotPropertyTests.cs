@@ -18,6 +18,7 @@ public sealed class SnapshotPropertyTests : IDisposable
     private static readonly (string Image, string Template)[] Programs =
     [
         ("firmware/tasks.elf", "STM32F103"),
+        ("differential/cortex-m4f/fpu.elf", "STM32F407"),
         ("differential/riscv/traps-rv32.elf", "RV32"),
         ("differential/aarch64/exceptions.elf", "CortexA53"),
     ];
