@@ -178,7 +178,7 @@ internal static class RunCommand
             // Between runs: memory (runs from reset); or the whole machine (runs from a snapshot file).
             using var snapshot = count > 1 && startFile is null ? GuestSnapshot.Take(machine.Memory.Main) : null;
             using var machineSnapshot = count > 1 && startFile is not null ? machine.TakeSnapshot() : null;
-            using var debugger = gdbEndpoint is not null ? RunDebugger.Listen(gdbEndpoint, parse.GetValue(gdbWait), parse.GetValue(gdbContinue), error) : null;
+            using var debugger = gdbEndpoint is not null ? RunDebugger.Listen(gdbEndpoint, parse.GetValue(gdbWait), parse.GetValue(gdbContinue), resume: startFile is not null, error) : null;
             int status = CliApp.Success;
             bool asJson = parse.GetValue(json);
             // Ctrl-C stops the engine cleanly; the summary still prints and the memory is released.

@@ -20,12 +20,12 @@ internal sealed class RunDebugger : IDisposable
     }
 
     /// <summary>Listens at <paramref name="endpoint"/> ("PORT", "HOST:PORT" or QEMU's "tcp::PORT"; the host defaults to 127.0.0.1).</summary>
-    public static RunDebugger Listen(string endpoint, bool wait, bool continueOnDetach, TextWriter log)
+    public static RunDebugger Listen(string endpoint, bool wait, bool continueOnDetach, bool resume, TextWriter log)
     {
         var address = Parse(endpoint);
         try
         {
-            return new RunDebugger(GdbServer.Listen(address), new GdbServerOptions { WaitForDebugger = wait, ContinueOnDetach = continueOnDetach, Log = log });
+            return new RunDebugger(GdbServer.Listen(address), new GdbServerOptions { WaitForDebugger = wait, ContinueOnDetach = continueOnDetach, Resume = resume, Log = log });
         }
         catch (SocketException e)
         {

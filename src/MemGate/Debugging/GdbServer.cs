@@ -49,12 +49,15 @@ public sealed class GdbServer : IDisposable
         Task<TcpClient> accepting = _listener.AcceptTcpClientAsync(cancel).AsTask();
         if (options.WaitForDebugger)
         {
-            machine.ResetHalted();
+            if (!options.Resume)
+            {
+                machine.ResetHalted();
+            }
         }
         else
         {
             // Run until a debugger attaches (then stop where it is) or the firmware ends without one.
-            var run = Task.Run(() => machine.Run());
+            var run = Task.Run(() => options.Resume ? machine.Continue() : machine.Run());
             Task.WaitAny(run, accepting);
             if (run.IsCompleted && !accepting.IsCompleted)
             {

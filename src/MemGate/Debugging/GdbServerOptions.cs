@@ -9,6 +9,9 @@ public sealed record GdbServerOptions
     /// <summary>When the debugger detaches or the connection drops, let the firmware run on (else the run ends there).</summary>
     public bool ContinueOnDetach { get; init; }
 
+    /// <summary>Start from the machine's current state (one started from a snapshot file) instead of reset.</summary>
+    public bool Resume { get; init; }
+
     /// <summary>Where the server says what it does (listening, attached, detached); null: silent.</summary>
     public TextWriter? Log { get; init; }
 }
