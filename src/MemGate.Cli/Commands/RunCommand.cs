@@ -80,6 +80,12 @@ internal static class RunCommand
                 throw new CommandInputException("--gdb: the debugger decides how far the firmware runs; --runs, --timeout and --max-instructions do not go with it.");
             }
             string? savePath = parse.GetValue(saveSnapshot), atPoint = parse.GetValue(at), startFile = parse.GetValue(fromSnapshot);
+            if (atPoint is "")
+            {
+                throw new CommandInputException("--at: give an instruction count, or a symbol or address (0x...).");
+            }
+            // A plain number is an instruction count; 0x... is an address, anything else a symbol.
+            bool atCount = atPoint is not null && char.IsAsciiDigit(atPoint[0]) && !atPoint.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
             if ((savePath is null) != (atPoint is null))
             {
                 throw new CommandInputException("--save-snapshot FILE and --at INSTRUCTIONS|SYMBOL go together: where to take the snapshot, and where to write it.");
@@ -127,7 +133,7 @@ internal static class RunCommand
             ulong limit = parse.GetValue(maxInstructions);
             if (atPoint is not null)
             {
-                if (char.IsAsciiDigit(atPoint[0]) && !atPoint.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+                if (atCount)
                 {
                     limit = ulong.TryParse(atPoint, out ulong n) && n > 0 ? n : throw new CommandInputException($"--at {atPoint}: give an instruction count above 0, or a symbol or address (0x...).");
                 }
@@ -218,8 +224,7 @@ internal static class RunCommand
                     status = ExitStatus(result);
                     if (savePath is not null)
                     {
-                        bool there = atPoint![0] is >= '0' and <= '9' && !atPoint.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-                            ? result.Outcome == RunOutcome.InstructionLimit : result.Outcome == RunOutcome.Reached;
+                        bool there = atCount ? result.Outcome == RunOutcome.InstructionLimit : result.Outcome == RunOutcome.Reached;
                         if (!there)
                         {
                             error.WriteLine($"memgate run: the run ended ({result.Reason}) after {result.Instructions:N0} instructions, before --at {atPoint}: no snapshot written.");

@@ -58,6 +58,26 @@ public sealed class SnapshotCommandTests : IDisposable
         Assert.Contains("go together", r.Err);
     }
 
+    [Theory]
+    [InlineData("", "give an instruction count")]
+    [InlineData("0", "above 0")]
+    [InlineData("no_such_symbol", "no symbol of that name")]
+    public void A_bad_at_is_refused(string at, string message)
+    {
+        var r = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", InDir("x.mgsnap"), "--at", at);
+        Assert.Equal(1, r.Exit);
+        Assert.Contains(message, r.Err);
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void A_snapshot_into_a_missing_folder_names_the_file_and_the_folder()
+    {
+        var r = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", InDir("missing/x.mgsnap"), "--at", "50");
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("missing/x.mgsnap': folder", r.Err);
+    }
+
     [Fact]
     public void A_snapshot_of_another_device_or_a_broken_file_is_refused_clearly()
     {

@@ -52,6 +52,10 @@ public sealed unsafe class SnapshotFile : IDisposable
         string directory = System.IO.Path.GetDirectoryName(full)!;
         string temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
         ulong page = (ulong)Libc.PageSize;
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"Cannot write snapshot file '{path}': folder '{directory}' does not exist.");
+        }
         try
         {
             using (var file = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.ReadWrite))
