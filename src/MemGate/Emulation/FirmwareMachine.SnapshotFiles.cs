@@ -30,7 +30,7 @@ public abstract partial class FirmwareMachine
         var header = new SnapshotFileHeader(Kind,
             new SnapshotDevice(device.Name, "toml", DeviceConfigWriter.Write(device, DeviceConfigFormat.Toml), Path.GetFullPath(_options.BaseDirectory ?? Directory.GetCurrentDirectory())),
             firmware, Instructions, UnicornLibrary.RequiredVersion.ToString(), DateTime.UtcNow, cpu, new SnapshotBlob(0, 0, ""), []);
-        SnapshotFile.Write(path, header, SaveModelState(), Memory.Main);
+        SnapshotFile.Write(path, header, SaveModelState(), Memory.Main, _baselines);
     }
 
     /// <summary>The device a snapshot file was taken of, from the description stored in it.</summary>

@@ -9,4 +9,5 @@ namespace MemGate.Snapshots;
 /// <param name="Length">Its length.</param>
 /// <param name="Path">The snapshot file.</param>
 /// <param name="Offset">Where the mapping starts in the file.</param>
-internal sealed record SnapshotBaseline(nint Host, ulong Length, string Path, long Offset);
+/// <param name="Stored">The runs of pages the file holds data for (offset in the mapping, length); the rest reads as zero.</param>
+internal sealed record SnapshotBaseline(nint Host, ulong Length, string Path, long Offset, IReadOnlyList<(ulong Start, ulong Length)> Stored);

@@ -1,6 +1,7 @@
 using MemGate.Devices;
 using MemGate.Emulation;
 using MemGate.Firmware;
+using MemGate.Memory;
 using MemGate.Snapshots.Files;
 
 namespace MemGate.Tests.Snapshots;
@@ -66,6 +67,38 @@ public sealed class SnapshotFileMachineTests : IDisposable
             Assert.Equal(continued, after.ToString());
             Assert.Equal(whole.ToString(), before.ToString() + after.ToString());
         }
+    }
+
+    private const ulong Marker = 0x0801_F000;
+
+    [Fact]
+    public void A_machine_started_from_a_file_saves_a_file_that_holds_everything_again()
+    {
+        // The second file must hold the pages the middle machine never touched (they are only in the first file).
+        string first = Path.Combine(_directory, "first.mgsnap"), second = Path.Combine(_directory, "second.mgsnap");
+        var whole = new StringWriter();
+        using (var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), whole))
+        {
+            machine.Load(FirmwareReader.Load(Fixture("firmware/tasks.elf")));
+            machine.Run(timeout: TimeSpan.FromSeconds(10));
+        }
+        var output = new StringWriter();
+        using (var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), output))
+        {
+            machine.Load(FirmwareReader.Load(Fixture("firmware/tasks.elf")));
+            machine.Run(maxInstructions: 300);
+            machine.Memory.Main.Debug.WriteUInt32(new GuestAddress(Marker), 0xC0FFEE);   // a flash page the firmware never reads
+            machine.SaveSnapshotFile(first);
+        }
+        using (var middle = FirmwareMachine.FromSnapshotFile(first, output))
+        {
+            middle.Continue(maxInstructions: 300);
+            middle.SaveSnapshotFile(second);
+        }
+        using var last = FirmwareMachine.FromSnapshotFile(second, output);
+        Assert.Equal(0xC0FFEEu, last.Memory.Main.Debug.ReadUInt32(new GuestAddress(Marker)));
+        Assert.Equal(RunOutcome.Exit, last.Continue(timeout: TimeSpan.FromSeconds(10)).Outcome);
+        Assert.Equal(whole.ToString(), output.ToString());
     }
 
     [SkippableFact]

@@ -1,6 +1,7 @@
 using MemGate.Devices;
 using MemGate.Emulation;
 using MemGate.Firmware;
+using MemGate.Memory;
 using MemGate.Snapshots.Files;
 
 namespace MemGate.Tests.Snapshots;
@@ -81,6 +82,31 @@ public sealed class SnapshotFileTests : IDisposable
         var e = Assert.Throws<SnapshotFileException>(() => FirmwareMachine.FromSnapshotFile(_file, TextWriter.Null, device: DeviceTemplates.Load("STM32F407")));
         Assert.Contains("hello.mgsnap", e.Message);
         Assert.Matches("memory area|does not fit", e.Message);
+    }
+
+    [Fact]
+    public void Pages_mapped_from_a_file_and_never_touched_are_written_to_the_next_file()
+    {
+        static GuestMemory Ram() => GuestMemory.Create([GuestRegion.Ram("RAM", 0x1000_0000, 1 << 20)]);
+        var header = new SnapshotFileHeader("test", new SnapshotDevice("d", "toml", "", "/"), null, 0, "-", DateTime.UtcNow, [], new SnapshotBlob(0, 0, ""), []);
+        string first = Path.Combine(_directory, "a.mgsnap"), second = Path.Combine(_directory, "b.mgsnap");
+        using (var memory = Ram())
+        {
+            memory.WriteUInt32(new GuestAddress(0x1008_0000), 0xC0FFEE);
+            SnapshotFile.Write(first, header, [], memory);
+        }
+        using (var middle = Ram())
+        using (var file = SnapshotFile.Open(first))
+        {
+            var baselines = file.RestoreMemory(middle, lazy: true);   // the marked page is mapped, not read
+            SnapshotFile.Write(second, header, [], middle, baselines);
+        }
+        using var last = Ram();
+        using (var file = SnapshotFile.Open(second))
+        {
+            file.RestoreMemory(last, lazy: false);
+        }
+        Assert.Equal(0xC0FFEEu, last.ReadUInt32(new GuestAddress(0x1008_0000)));
     }
 
     [Fact]

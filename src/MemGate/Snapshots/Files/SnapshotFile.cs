@@ -10,7 +10,7 @@ namespace MemGate.Snapshots.Files;
 /// <summary>
 /// A snapshot file (format in docs/snapshot-format.md): a 64-byte preamble, the models' state, the guest
 /// memory laid out as in memory with the pages never written left as holes, and a JSON header, each with an
-/// XXH3-64 checksum. <see cref="Write"/> replaces a file atomically (temporary file, fsync, rename);
+/// XXH3-64 checksum. <see cref="Write(string, SnapshotFileHeader, ReadOnlySpan{byte}, GuestMemory)"/> replaces a file atomically (temporary file, fsync, rename);
 /// <see cref="Open"/> checks everything but the pages, <see cref="RestoreMemory"/> checks those before writing a byte.
 /// </summary>
 public sealed unsafe class SnapshotFile : IDisposable
@@ -44,7 +44,10 @@ public sealed unsafe class SnapshotFile : IDisposable
     /// <paramref name="models"/> and every page of <paramref name="memory"/>'s host-backed regions that holds data, to <paramref name="path"/>:
     /// all or nothing (a temporary file beside it, flushed to disk, renamed over it).
     /// </summary>
-    public static void Write(string path, SnapshotFileHeader header, ReadOnlySpan<byte> models, GuestMemory memory)
+    public static void Write(string path, SnapshotFileHeader header, ReadOnlySpan<byte> models, GuestMemory memory) => Write(path, header, models, memory, []);
+
+    /// <summary>As <see cref="Write(string, SnapshotFileHeader, ReadOnlySpan{byte}, GuestMemory)"/>, for memory of which parts are mapped from snapshot files.</summary>
+    internal static void Write(string path, SnapshotFileHeader header, ReadOnlySpan<byte> models, GuestMemory memory, IReadOnlyList<SnapshotBaseline> baselines)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(memory);
@@ -68,7 +71,13 @@ public sealed unsafe class SnapshotFile : IDisposable
                 foreach (var area in AreasOf(memory))
                 {
                     var runs = new List<SnapshotPageRun>();
-                    foreach (var (start, length) in StoredRuns(area.Host, area.Length))
+                    // Pages mapped from another snapshot file and never touched since are not in memory, but hold its data.
+                    var stored = StoredRuns(area.Host, area.Length);
+                    if (baselines.FirstOrDefault(b => b.Host == area.Host && b.Length == area.Length) is { } baseline)
+                    {
+                        stored = Merge([.. stored, .. baseline.Stored]);
+                    }
+                    foreach (var (start, length) in stored)
                     {
                         var hash = new XxHash3();
                         for (ulong done = 0; done < length; done += CopyChunk)
@@ -244,7 +253,7 @@ public sealed unsafe class SnapshotFile : IDisposable
             if (lazy)
             {
                 Libc.MmapOrThrow(host, stored.Length, Libc.ProtRead | Libc.ProtWrite, Libc.MapPrivate | Libc.MapFixed, (int)_file.DangerousGetHandle(), (long)stored.Offset);
-                baselines.Add(new SnapshotBaseline(host, stored.Length, Path, (long)stored.Offset));
+                baselines.Add(new SnapshotBaseline(host, stored.Length, Path, (long)stored.Offset, [.. stored.Pages.Select(r => (r.Start, r.Length))]));
                 continue;
             }
             foreach (var (start, length) in StoredRuns(host, stored.Length))
@@ -334,6 +343,26 @@ public sealed unsafe class SnapshotFile : IDisposable
             runs = [(0, length)];
         }
         return runs;
+    }
+
+    // Sorted runs with overlapping or touching ones joined.
+    private static List<(ulong Start, ulong Length)> Merge(List<(ulong Start, ulong Length)> runs)
+    {
+        runs.Sort();
+        var merged = new List<(ulong Start, ulong Length)>();
+        foreach (var (start, length) in runs)
+        {
+            if (merged.Count > 0 && merged[^1].Start + merged[^1].Length >= start)
+            {
+                var (s, l) = merged[^1];
+                merged[^1] = (s, Math.Max(s + l, start + length) - s);
+            }
+            else
+            {
+                merged.Add((start, length));
+            }
+        }
+        return merged;
     }
 
     private static string Hash(ReadOnlySpan<byte> bytes) => XxHash3.HashToUInt64(bytes).ToString("x16");
