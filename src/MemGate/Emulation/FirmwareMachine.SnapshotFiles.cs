@@ -29,7 +29,7 @@ public abstract partial class FirmwareMachine
         var cpu = SaveCpuState().Select(r => new SnapshotRegisterValue(r.Name, Convert.ToHexStringLower(r.Value))).ToList();
         var header = new SnapshotFileHeader(Kind,
             new SnapshotDevice(device.Name, "toml", DeviceConfigWriter.Write(device, DeviceConfigFormat.Toml), Path.GetFullPath(_options.BaseDirectory ?? Directory.GetCurrentDirectory())),
-            firmware, Instructions, UnicornLibrary.RequiredVersion.ToString(), DateTime.UtcNow, cpu, new SnapshotBlob(0, 0, ""), []);
+            firmware, _instructionsBefore + Instructions, UnicornLibrary.RequiredVersion.ToString(), DateTime.UtcNow, cpu, new SnapshotBlob(0, 0, ""), []);
         SnapshotFile.Write(path, header, SaveModelState(), Memory.Main, _baselines);
     }
 
@@ -134,6 +134,7 @@ public abstract partial class FirmwareMachine
         string pcName = SnapshotRegisters.First(r => r.System is null && r.Id == ProgramCounterRegister).Name;
         EntryPoint ??= cpu.Where(r => r.Item1 == pcName).Select(r => BitConverter.ToUInt64([.. r.Item2, .. new byte[8 - Math.Min(8, r.Item2.Length)]])).FirstOrDefault();
         PrepareReset();   // what the machine sets up for a run beyond the registers (exception levels, engine copies of memory)
+        _instructionsBefore = file.Header.Instructions;
         try
         {
             RestoreCpuState(cpu);

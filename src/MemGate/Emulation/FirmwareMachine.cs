@@ -43,6 +43,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private MmioInput? _mmioInput;   // rewound at each run from reset
     private FirmwareMachineOptions _options = new();
     private IReadOnlyList<SnapshotBaseline> _baselines = [];   // memory mapped from a snapshot file
+    private ulong _instructionsBefore;   // executed from reset before this machine's state was started from a snapshot file
 
     /// <summary>The run's MMIO input, if one was given (interrupt triggers in fuzzed mode take bytes from it too).</summary>
     private protected MmioInput? MmioInput => _mmioInput;
@@ -251,6 +252,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         _mmioInput?.Rewind();
         _passStop = null;
+        _instructionsBefore = 0;
         var main = Memory.Main;
         foreach (var (address, size) in _copied)
         {

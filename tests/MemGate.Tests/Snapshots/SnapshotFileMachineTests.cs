@@ -95,6 +95,10 @@ public sealed class SnapshotFileMachineTests : IDisposable
             middle.Continue(maxInstructions: 300);
             middle.SaveSnapshotFile(second);
         }
+        using (var file = SnapshotFile.Open(second))
+        {
+            Assert.Equal(600UL, file.Header.Instructions);   // counted from reset, across both files
+        }
         using var last = FirmwareMachine.FromSnapshotFile(second, output);
         Assert.Equal(0xC0FFEEu, last.Memory.Main.Debug.ReadUInt32(new GuestAddress(Marker)));
         Assert.Equal(RunOutcome.Exit, last.Continue(timeout: TimeSpan.FromSeconds(10)).Outcome);
