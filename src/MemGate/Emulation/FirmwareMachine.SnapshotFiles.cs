@@ -83,11 +83,12 @@ public abstract partial class FirmwareMachine
         }
     }
 
-    // The stored pages of executable regions, as the image's segments would have been.
-    private List<(ulong Address, ReadOnlyMemory<byte> Data)> StoredCode(SnapshotFileHeader header)
+    // The stored pages of executable regions, as the image's segments would have been (read from the file: the
+    // guest's pages stay unfaulted).
+    private List<(ulong Address, ReadOnlyMemory<byte> Data)> StoredCode(SnapshotFile file)
     {
         var code = new List<(ulong, ReadOnlyMemory<byte>)>();
-        foreach (var area in header.Areas)
+        foreach (var area in file.Header.Areas)
         {
             foreach (var region in area.Regions)
             {
@@ -102,7 +103,7 @@ public abstract partial class FirmwareMachine
                     {
                         ulong guest = region.Start + (from - region.Offset);
                         var bytes = new byte[to - from];
-                        Memory.Main.Read(new MemGate.Memory.GuestAddress(guest), bytes);
+                        file.ReadArea(area, from, bytes);
                         code.Add((guest, bytes));
                     }
                 }
@@ -129,7 +130,7 @@ public abstract partial class FirmwareMachine
         byte[] models = file.ReadModels();
         bool lazy = _options.Backing is null or AnonymousBackingProvider;   // shared memfds must keep their pages: copy into them
         _baselines = file.RestoreMemory(Memory.Main, lazy);
-        Loaded(file.Header.Firmware?.Path ?? file.Path, StoredCode(file.Header));
+        Loaded(file.Header.Firmware?.Path ?? file.Path, StoredCode(file));
         // A reset needs somewhere to start: the saved PC (the registers are written over it next).
         string pcName = SnapshotRegisters.First(r => r.System is null && r.Id == ProgramCounterRegister).Name;
         EntryPoint ??= cpu.Where(r => r.Item1 == pcName).Select(r => BitConverter.ToUInt64([.. r.Item2, .. new byte[8 - Math.Min(8, r.Item2.Length)]])).FirstOrDefault();

@@ -275,6 +275,9 @@ public sealed unsafe class SnapshotFile : IDisposable
         return baselines;
     }
 
+    /// <summary>Reads stored bytes of <paramref name="area"/> from <paramref name="offset"/> in it, from the file (not through memory mapped from it, which would fault the pages in).</summary>
+    internal void ReadArea(SnapshotArea area, ulong offset, Span<byte> into) => RandomAccess.Read(_file, into, (long)(area.Offset + offset));
+
     /// <summary>Closes the file (memory mapped from it stays).</summary>
     public void Dispose() => _file.Dispose();
 
