@@ -7,6 +7,7 @@ using MemGate.Memory;
 using MemGate.Memory.Backing;
 using MemGate.Mmio;
 using MemGate.Snapshots;
+using MemGate.Snapshots.Files;
 
 namespace MemGate.Cli.Commands;
 
@@ -99,9 +100,10 @@ internal static class RunCommand
                 throw new CommandInputException("Give --device DEVICE (a template name or device file), or --from-snapshot FILE.");
             }
             var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
-            var (description, baseDirectory) = startFile is not null ? SnapshotDevice(startFile, parse.GetValue(device)) : DeviceSource.Load(parse.GetValue(device)!, error);
+            using var snapshotFile = startFile is not null ? SnapshotFile.Open(startFile) : null;
+            var (description, baseDirectory) = snapshotFile is not null ? SnapshotDevice(snapshotFile, parse.GetValue(device)) : DeviceSource.Load(parse.GetValue(device)!, error);
             ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
-            var image = startFile is not null ? SnapshotImage(parse.GetValue(firmware), startFile, raw) : FirmwareSource.Load(parse.GetValue(firmware), description, raw);
+            var image = snapshotFile is not null ? SnapshotImage(parse.GetValue(firmware), snapshotFile, raw) : FirmwareSource.Load(parse.GetValue(firmware), description, raw);
             if (mmio is not null)
             {
                 description = description.ForMmioInput();   // as `memgate fuzz` ran it
@@ -123,8 +125,8 @@ internal static class RunCommand
                 MmioInput = mmio,
                 SerialOutputs = console.Outputs,
             };
-            using var machine = startFile is not null
-                ? FirmwareMachine.FromSnapshotFile(startFile, output, machineOptions, description)
+            using var machine = snapshotFile is not null
+                ? FirmwareMachine.FromSnapshotFile(snapshotFile, output, machineOptions, description)
                 : FirmwareMachine.Create(description, output, machineOptions);
             if (image is not null && startFile is null)
             {
@@ -230,7 +232,7 @@ internal static class RunCommand
                             error.WriteLine($"memgate run: the run ended ({result.Reason}) after {result.Instructions:N0} instructions, before --at {atPoint}: no snapshot written.");
                             return status == CliApp.Success ? CliApp.InvalidInput : status;
                         }
-                        machine.SaveSnapshotFile(savePath, image is null ? null : new MemGate.Snapshots.Files.SnapshotFirmware(Path.GetFullPath(image.File), FileHash(image.File)));
+                        machine.SaveSnapshotFile(savePath, image is null ? null : new SnapshotFirmware(Path.GetFullPath(image.File), FileHash(image.File)));
                         error.WriteLine(asJson
                             ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "snapshot", $"snapshot saved to {savePath}", null, CliApp.Success, result.Instructions,
                                 Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, null), CliJsonLinesContext.Default.RunReport)
@@ -261,24 +263,23 @@ internal static class RunCommand
     }
 
     // The device of a snapshot file; one named with --device must be the same device.
-    private static (DeviceDescription, string?) SnapshotDevice(string file, string? named)
+    private static (DeviceDescription, string?) SnapshotDevice(SnapshotFile file, string? named)
     {
         var device = FirmwareMachine.ReadSnapshotDevice(file);
         if (named is not null && !named.Equals(device.Name, StringComparison.OrdinalIgnoreCase) && !File.Exists(named))
         {
-            throw new CommandInputException($"--device {named}: snapshot file '{file}' was taken of device '{device.Name}'.");
+            throw new CommandInputException($"--device {named}: snapshot file '{file.Path}' was taken of device '{device.Name}'.");
         }
         return (device, null);   // the folder the snapshot recorded
     }
 
     // The image whose symbols a run from a snapshot file uses: the one given, else the one the snapshot recorded if it is still there unchanged.
-    private static FirmwareImage? SnapshotImage(string? given, string file, ulong? raw)
+    private static FirmwareImage? SnapshotImage(string? given, SnapshotFile snapshot, ulong? raw)
     {
         if (given is not null)
         {
             return FirmwareReader.Load(given, rawAddress: raw);
         }
-        using var snapshot = MemGate.Snapshots.Files.SnapshotFile.Open(file);
         return snapshot.Header.Firmware is { } recorded && File.Exists(recorded.Path) && FileHash(recorded.Path) == recorded.Sha256
             ? FirmwareReader.Load(recorded.Path, rawAddress: raw) : null;
     }

@@ -18,7 +18,7 @@ public abstract partial class FirmwareMachine
 
     /// <summary>
     /// Writes the machine's complete state (guest memory, every CPU register, every model's state, and the device
-    /// description) to a snapshot file that <see cref="FromSnapshotFile"/> starts from in any process; atomically.
+    /// description) to a snapshot file that <see cref="FromSnapshotFile(string, TextWriter, FirmwareMachineOptions?, DeviceDescription?)"/> starts from in any process; atomically.
     /// </summary>
     /// <param name="path">The file (replaced if it exists).</param>
     /// <param name="firmware">The image the machine runs, recorded (path and SHA-256) so its symbols can be found again.</param>
@@ -38,11 +38,14 @@ public abstract partial class FirmwareMachine
     public static DeviceDescription ReadSnapshotDevice(string path)
     {
         using var file = SnapshotFile.Open(path);
-        return DeviceOf(file);
+        return ReadSnapshotDevice(file);
     }
 
-    private static DeviceDescription DeviceOf(SnapshotFile file)
+    /// <summary>The device an open snapshot file was taken of, from the description stored in it.</summary>
+    /// <exception cref="SnapshotFileException">The description cannot be read.</exception>
+    public static DeviceDescription ReadSnapshotDevice(SnapshotFile file)
     {
+        ArgumentNullException.ThrowIfNull(file);
         try
         {
             return DeviceConfigReader.Parse(file.Header.Device.Description, DeviceConfigFormat.Toml, $"{file.Path} (device '{file.Header.Device.Name}')");
@@ -63,15 +66,23 @@ public abstract partial class FirmwareMachine
     {
         ArgumentNullException.ThrowIfNull(path);
         using var file = SnapshotFile.Open(path);
+        return FromSnapshotFile(file, output, options, device);
+    }
+
+    /// <summary>As <see cref="FromSnapshotFile(string, TextWriter, FirmwareMachineOptions?, DeviceDescription?)"/>, from a file already open (which stays open).</summary>
+    /// <exception cref="SnapshotFileException">The file is corrupt or of another device.</exception>
+    public static FirmwareMachine FromSnapshotFile(SnapshotFile file, TextWriter output, FirmwareMachineOptions? options = null, DeviceDescription? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
         var header = file.Header;
-        device ??= DeviceOf(file);
+        device ??= ReadSnapshotDevice(file);
         options ??= new FirmwareMachineOptions();
         var machine = Create(device, output, options.BaseDirectory is null ? options with { BaseDirectory = header.Device.BaseDirectory } : options);
         try
         {
             if (machine.Kind != header.Machine)
             {
-                throw new SnapshotFileException(path, $"it was taken of a {header.Machine} machine; device '{device.Name}' runs on a {machine.Kind} machine.");
+                throw new SnapshotFileException(file.Path, $"it was taken of a {header.Machine} machine; device '{device.Name}' runs on a {machine.Kind} machine.");
             }
             machine.RestoreFrom(file);
             return machine;

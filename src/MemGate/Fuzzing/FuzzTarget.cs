@@ -98,9 +98,10 @@ public sealed unsafe class FuzzTarget : IDisposable
     public static FuzzTarget FromSnapshotFile(string path, FuzzTargetOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var device = FirmwareMachine.ReadSnapshotDevice(path).ForMmioInput();
+        using var file = Snapshots.Files.SnapshotFile.Open(path);
+        var device = FirmwareMachine.ReadSnapshotDevice(file).ForMmioInput();
         var input = new MmioInput(ReadOnlyMemory<byte>.Empty);
-        var machine = FirmwareMachine.FromSnapshotFile(path, options.Output, new FirmwareMachineOptions { BaseDirectory = options.BaseDirectory, MmioInput = input, ErrorOutput = TextWriter.Null }, device);
+        var machine = FirmwareMachine.FromSnapshotFile(file, options.Output, new FirmwareMachineOptions { BaseDirectory = options.BaseDirectory, MmioInput = input, ErrorOutput = TextWriter.Null }, device);
         try
         {
             return new FuzzTarget(machine, input, machine.TakeSnapshot(), options, started: true);
