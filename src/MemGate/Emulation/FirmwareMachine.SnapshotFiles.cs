@@ -144,7 +144,7 @@ public abstract partial class FirmwareMachine
         Loaded(file.Header.Firmware?.Path ?? file.Path, StoredCode(file));
         // A reset needs somewhere to start: the saved PC (the registers are written over it next).
         string pcName = SnapshotRegisters.First(r => r.System is null && r.Id == ProgramCounterRegister).Name;
-        EntryPoint ??= cpu.Where(r => r.Item1 == pcName).Select(r => BitConverter.ToUInt64([.. r.Item2, .. new byte[8 - Math.Min(8, r.Item2.Length)]])).FirstOrDefault();
+        EntryPoint ??= cpu.Where(r => r.Item1 == pcName && r.Item2.Length <= 8).Select(r => Widen(r.Item2)).FirstOrDefault();
         PrepareReset();   // what the machine sets up for a run beyond the registers (exception levels, engine copies of memory)
         _instructionsBefore = file.Header.Instructions;
         try

@@ -515,14 +515,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         foreach (var register in SnapshotRegisters)
         {
             var value = new byte[register.Bytes];
-            if (register.System is null && register.Id == ProgramCounterRegister)
-            {
-                BitConverter.GetBytes(ProgramCounter).AsSpan(0, register.Bytes).CopyTo(value);   // not the halt page a limit may have left in the engine
-            }
-            else
-            {
-                ReadSnapshotRegister(register, value);
-            }
+            ReadSnapshotRegister(register, value);
             saved.Add((register.Name, value));
         }
         return saved;
@@ -551,21 +544,23 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             }
             if (register.Write is { } write)
             {
-                write(BitConverter.ToUInt64([.. value, .. new byte[8 - value.Length]]));
+                write(Widen(value));
             }
             else if (register.System is { } system)
             {
-                _engine.WriteSystemRegister(system, BitConverter.ToUInt64(value));
+                _engine.WriteSystemRegister(system, Widen(value));
             }
             else if (register.Id == ProgramCounterRegister)
             {
-                _engine.WriteRegister(register.Id, CodeAddress(BitConverter.ToUInt64(value.Length == 8 ? value : [.. value, 0, 0, 0, 0])));
+                _engine.WriteRegister(register.Id, CodeAddress(Widen(value)));
             }
             else
             {
                 _engine.WriteRegister(register.Id, value);
             }
         }
+        _resumePc = null;   // the PC read back is the engine's
+        _passStop = null;
         Span<byte> now = stackalloc byte[64];
         foreach (var register in SnapshotRegisters.Where(r => r.Verify))
         {
@@ -577,28 +572,33 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                     $"it reads 0x{Convert.ToHexString([.. now[..register.Bytes].ToArray().Reverse()])}.");
             }
         }
-        _resumePc = null;
-        _passStop = null;
         CpuStateRestored();
     }
 
+    // The PC is where Continue goes on, not the halt page a limit may have left in the engine.
     private void ReadSnapshotRegister(SnapshotRegister register, Span<byte> value)
     {
-        Span<byte> wide = stackalloc byte[8];
-        if (register.Read is { } read)
+        ulong? narrow = register.Read is { } read ? read()
+            : register.System is { } system ? _engine.ReadSystemRegister(system)
+            : register.Id == ProgramCounterRegister ? ProgramCounter
+            : null;
+        if (narrow is { } number)
         {
-            BitConverter.TryWriteBytes(wide, read());
-            wide[..value.Length].CopyTo(value);
-        }
-        else if (register.System is { } system)
-        {
-            BitConverter.TryWriteBytes(wide, _engine.ReadSystemRegister(system));
-            wide[..value.Length].CopyTo(value);
+            BitConverter.GetBytes(number).AsSpan(0, value.Length).CopyTo(value);
         }
         else
         {
             _engine.ReadRegister(register.Id, value);
         }
+    }
+
+    /// <summary>A register's little-endian bytes (at most 8) as a number.</summary>
+    private protected static ulong Widen(ReadOnlySpan<byte> value)
+    {
+        Span<byte> wide = stackalloc byte[8];
+        wide.Clear();
+        value.CopyTo(wide);
+        return BitConverter.ToUInt64(wide);
     }
 
     /// <summary>The CPU's registers were written back from a snapshot file: refresh what the machine keeps about them.</summary>

@@ -147,18 +147,22 @@ public sealed unsafe class GuestSnapshot : IDisposable
     }
 
     // Calls `run` for each run of pages of the area in the categories, walking the whole area; returns the bytes.
-    private ulong ForEachRun(Area area, ulong categories, Action<ulong, ulong> run)
+    private ulong ForEachRun(Area area, ulong categories, Action<ulong, ulong> run) => ForEachRun(_pagemap, _scan, area.Host, area.Length, categories, run);
+
+    // Calls `run` (offset from host, length) for each run of pages of [host, host + length) in the categories,
+    // walking the whole range in batches of `scan`; returns the bytes.
+    internal static ulong ForEachRun(SafeFileHandle pagemap, Span<DirtyTracking.PageRegion> scan, nint host, ulong length, ulong categories, Action<ulong, ulong> run)
     {
         ulong total = 0;
-        ulong start = (ulong)area.Host;
-        ulong end = start + area.Length;
+        ulong start = (ulong)host;
+        ulong end = start + length;
         while (start < end)
         {
-            int n = DirtyTracking.Scan(_pagemap, start, end, categories, reprotect: false, _scan, out ulong walkEnd);
+            int n = DirtyTracking.Scan(pagemap, start, end, categories, reprotect: false, scan, out ulong walkEnd);
             for (int i = 0; i < n; i++)
             {
-                ulong size = _scan[i].End - _scan[i].Start;
-                run(_scan[i].Start - (ulong)area.Host, size);
+                ulong size = scan[i].End - scan[i].Start;
+                run(scan[i].Start - (ulong)host, size);
                 total += size;
             }
             if (walkEnd <= start)

@@ -325,21 +325,8 @@ public sealed unsafe class SnapshotFile : IDisposable
         try
         {
             using var pagemap = DirtyTracking.OpenPagemap();
-            Span<DirtyTracking.PageRegion> found = stackalloc DirtyTracking.PageRegion[256];
-            ulong start = (ulong)host, end = start + length;
-            while (start < end)
-            {
-                int n = DirtyTracking.Scan(pagemap, start, end, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, reprotect: false, found, out ulong walkEnd);
-                for (int i = 0; i < n; i++)
-                {
-                    runs.Add((found[i].Start - (ulong)host, found[i].End - found[i].Start));
-                }
-                if (walkEnd <= start)
-                {
-                    break;
-                }
-                start = walkEnd;
-            }
+            GuestSnapshot.ForEachRun(pagemap, stackalloc DirtyTracking.PageRegion[256], host, length, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped,
+                (start, size) => runs.Add((start, size)));
         }
         catch (NotSupportedException)
         {
