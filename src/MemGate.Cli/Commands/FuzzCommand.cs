@@ -3,6 +3,7 @@ using MemGate.Devices;
 using MemGate.Emulation;
 using MemGate.Firmware;
 using MemGate.Fuzzing;
+using MemGate.Snapshots;
 using Microsoft.Win32.SafeHandles;
 
 namespace MemGate.Cli.Commands;
@@ -21,7 +22,7 @@ internal static class FuzzCommand
         var fromSnapshot = new Option<string?>("--from-snapshot") { Description = "Start every run from this snapshot file (memgate run --save-snapshot) instead of reset; the device comes from the file." };
         var corpus = new Option<string?>("--corpus") { Description = "Folder of starting inputs; inputs that find new coverage are added to it (required unless --afl)." };
         var crashes = new Option<string>("--crashes") { Description = "Folder for one input per distinct crash (fault kind and PC), and for the first ten hangs.", DefaultValueFactory = _ => "crashes" };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads, each with its own machine.", DefaultValueFactory = _ => 1 };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads, each with its own machine; they share one copy of the firmware's flash.", DefaultValueFactory = _ => 1 };
         var runs = new Option<ulong>("--runs") { Description = "Stop after this many runs (0: no limit).", DefaultValueFactory = _ => 0 };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: no limit; Ctrl-C stops too).", DefaultValueFactory = _ => 0 };
         var startAt = new Option<string?>("--start-at") { Description = "Run from reset to this symbol or address with no input, snapshot there, and start every run from it (skips boot code)." };
@@ -106,6 +107,12 @@ internal static class FuzzCommand
                     return bytes.ToArray();
                 });
                 return CliApp.Success;
+            }
+            // Workers of one campaign keep the firmware's flash once (a sealed memfd each maps copy-on-write).
+            using var sharedFlash = new SharedFlash();
+            if (parse.GetValue(jobs) > 1 && startFile is null)
+            {
+                targetOptions = targetOptions with { SharedFlash = sharedFlash };
             }
             var campaign = new FuzzCampaign(Target, new FuzzCampaignOptions
             {

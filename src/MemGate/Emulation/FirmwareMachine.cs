@@ -42,7 +42,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private Exception? _callbackError;
     private MmioInput? _mmioInput;   // rewound at each run from reset
     private FirmwareMachineOptions _options = new();
-    private IReadOnlyList<SnapshotBaseline> _baselines = [];   // memory mapped from a snapshot file
+    private IReadOnlyList<SnapshotBaseline> _baselines = [];   // memory mapped from a snapshot file or shared flash
     private ulong _instructionsBefore;   // executed from reset before this machine's state was started from a snapshot file
 
     /// <summary>The run's MMIO input, if one was given (interrupt triggers in fuzzed mode take bytes from it too).</summary>
@@ -331,6 +331,19 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     /// <summary>The basic blocks executed since <see cref="CollectCoverage"/> with their sizes in bytes (as the engine translated them).</summary>
     public IReadOnlyDictionary<ulong, uint> CoveredBlockSizes => (IReadOnlyDictionary<ulong, uint>?)_coverage ?? new Dictionary<ulong, uint>();
+
+    /// <summary>
+    /// Maps the machine's flash and ROM from <paramref name="shared"/>'s copies (made from this machine's on first
+    /// use), so that machines running the same firmware keep it in RAM once; see <see cref="SharedFlash"/>.
+    /// Call after loading the firmware and before <see cref="TakeSnapshot"/>. Returns how many areas were mapped.
+    /// </summary>
+    public int ShareFlash(SharedFlash shared)
+    {
+        ArgumentNullException.ThrowIfNull(shared);
+        var added = shared.Share(Memory.Main, _baselines);
+        _baselines = [.. _baselines, .. added];
+        return added.Count;
+    }
 
     /// <summary>Saves memory, every CPU register and the machine's models, to come back to with <see cref="Restore"/>.</summary>
     /// <exception cref="NotSupportedException">The kernel cannot track memory writes (see <see cref="GuestSnapshot.Take(GuestMemory)"/>).</exception>

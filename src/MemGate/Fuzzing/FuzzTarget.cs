@@ -68,6 +68,10 @@ public sealed unsafe class FuzzTarget : IDisposable
             {
                 machine.Load(image);
             }
+            if (options.SharedFlash is { } shared)
+            {
+                machine.ShareFlash(shared);
+            }
             bool started = false;
             if (options.StartAt is { } start)
             {

@@ -15,6 +15,12 @@ public sealed record FuzzTargetOptions
     /// <summary>The wall-time limit of one run (null: none): a run that reaches it is a hang.</summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// Flash and ROM shared with the other targets of a campaign (one copy in RAM for all workers); null: the
+    /// target keeps its own. Targets started from a snapshot file share it through the page cache already.
+    /// </summary>
+    public Snapshots.SharedFlash? SharedFlash { get; init; }
+
     /// <summary>Where the firmware's UART output goes (nowhere by default: a fuzzer runs it thousands of times a second).</summary>
     public TextWriter Output { get; init; } = TextWriter.Null;
 }

@@ -26,6 +26,7 @@ internal static unsafe partial class DirtyTracking
     private const ulong ScanWpMatching = 1;               // write-protect what matched
     private const ulong ScanCheckWpAsync = 2;             // fail unless the range is in async WP mode
     public const ulong PageIsWritten = 1UL << 1;
+    public const ulong PageIsFile = 1UL << 2;
     public const ulong PageIsPresent = 1UL << 3;
     public const ulong PageIsSwapped = 1UL << 4;
 
@@ -102,10 +103,10 @@ internal static unsafe partial class DirtyTracking
     /// <summary>
     /// Lists the page ranges in [start, end) that have any of <paramref name="anyOf"/>'s categories into
     /// <paramref name="output"/>; with <paramref name="reprotect"/> the written ones are write-protected
-    /// again (atomically with the listing). Returns how many ranges were filled and where the walk stopped
+    /// again (atomically with the listing); pages with any of <paramref name="noneOf"/>'s categories are left out. Returns how many ranges were filled and where the walk stopped
     /// (a full vector or many regions stop it early: call again from there).
     /// </summary>
-    public static int Scan(SafeFileHandle pagemap, ulong start, ulong end, ulong anyOf, bool reprotect, Span<PageRegion> output, out ulong walkEnd)
+    public static int Scan(SafeFileHandle pagemap, ulong start, ulong end, ulong anyOf, bool reprotect, Span<PageRegion> output, out ulong walkEnd, ulong noneOf = 0)
     {
         fixed (PageRegion* vector = output)
         {
@@ -117,6 +118,8 @@ internal static unsafe partial class DirtyTracking
                 End = end,
                 Vector = (ulong)vector,
                 VectorLength = (ulong)output.Length,
+                CategoryInverted = noneOf,
+                CategoryMask = noneOf,
                 CategoryAnyOfMask = anyOf,
                 ReturnMask = anyOf,
             };

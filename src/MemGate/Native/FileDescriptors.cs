@@ -13,6 +13,7 @@ internal static unsafe partial class FileDescriptors
     public const int ReadWrite = 2;
     public const int CloseOnExec = 0x80000;
     public const int MfdCloexec = 1;
+    public const int MfdAllowSealing = 2;
     public const int MadvRemove = 9;
 
     private const long SysPidfdOpen = 434;
@@ -20,6 +21,9 @@ internal static unsafe partial class FileDescriptors
 
     [LibraryImport("libc", EntryPoint = "memfd_create", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int MemfdCreate(string name, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(SafeFileHandle fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
     private static partial int Ftruncate(SafeFileHandle fd, long length);
@@ -37,9 +41,9 @@ internal static unsafe partial class FileDescriptors
     private static partial long Syscall(long number, long a, long b, long c);
 
     /// <summary>A new memfd of <paramref name="length"/> bytes (close-on-exec); the name shows in /proc/PID/maps as "/memfd:NAME".</summary>
-    public static SafeFileHandle CreateMemfd(string name, ulong length)
+    public static SafeFileHandle CreateMemfd(string name, ulong length, bool sealable = false)
     {
-        int fd = MemfdCreate(name, MfdCloexec);
+        int fd = MemfdCreate(name, (uint)(MfdCloexec | (sealable ? MfdAllowSealing : 0)));
         if (fd < 0)
         {
             throw NativeMemoryException.FromErrno($"memfd_create(\"{name}\")");
@@ -52,6 +56,21 @@ internal static unsafe partial class FileDescriptors
             throw e;
         }
         return handle;
+    }
+
+    /// <summary>
+    /// Seals a memfd (made with <c>sealable</c>) against writes, size changes and further seals: no one can change
+    /// its contents any more, while private (copy-on-write) mappings of it stay writable. Fails while a shared
+    /// writable mapping of it exists.
+    /// </summary>
+    public static void SealContents(SafeFileHandle memfd)
+    {
+        const int addSeals = 1033;   // F_ADD_SEALS
+        const int seals = 1 | 2 | 4 | 8;   // F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE
+        if (Fcntl(memfd, addSeals, seals) != 0)
+        {
+            throw NativeMemoryException.FromErrno("fcntl(F_ADD_SEALS) on a memfd");
+        }
     }
 
     /// <summary>Flushes a folder's entries to disk (after a rename into it), so the new name survives a crash.</summary>

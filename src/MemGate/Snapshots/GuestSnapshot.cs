@@ -77,8 +77,12 @@ public sealed unsafe class GuestSnapshot : IDisposable
             foreach (var area in snapshot._areas)
             {
                 DirtyTracking.Track(tracker, area.Host, area.Length);
-                snapshot.StoredBytes += snapshot.ForEachRun(area, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (offset, size) =>
-                    Buffer.MemoryCopy((void*)(area.Host + (nint)offset), (void*)(area.Copy.Pointer + (nint)offset), (long)size, (long)size));
+                // An area mapped from a file starts as the file: only the pages written since (no longer the file's) are copied.
+                var baseline = baselines.FirstOrDefault(b => b.Host == area.Host && b.Length == area.Length);
+                snapshot.StoredBytes += baseline?.Stored.Aggregate(0UL, (sum, run) => sum + run.Length) ?? 0;
+                snapshot.StoredBytes += ForEachRun(pagemap, snapshot._scan, area.Host, area.Length, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (offset, size) =>
+                    Buffer.MemoryCopy((void*)(area.Host + (nint)offset), (void*)(area.Copy.Pointer + (nint)offset), (long)size, (long)size),
+                    noneOf: baseline is null ? 0 : DirtyTracking.PageIsFile);
             }
             return snapshot;
         }
@@ -149,16 +153,16 @@ public sealed unsafe class GuestSnapshot : IDisposable
     // Calls `run` for each run of pages of the area in the categories, walking the whole area; returns the bytes.
     private ulong ForEachRun(Area area, ulong categories, Action<ulong, ulong> run) => ForEachRun(_pagemap, _scan, area.Host, area.Length, categories, run);
 
-    // Calls `run` (offset from host, length) for each run of pages of [host, host + length) in the categories,
-    // walking the whole range in batches of `scan`; returns the bytes.
-    internal static ulong ForEachRun(SafeFileHandle pagemap, Span<DirtyTracking.PageRegion> scan, nint host, ulong length, ulong categories, Action<ulong, ulong> run)
+    // Calls `run` (offset from host, length) for each run of pages of [host, host + length) in the categories
+    // and in none of `noneOf`'s, walking the whole range in batches of `scan`; returns the bytes.
+    internal static ulong ForEachRun(SafeFileHandle pagemap, Span<DirtyTracking.PageRegion> scan, nint host, ulong length, ulong categories, Action<ulong, ulong> run, ulong noneOf = 0)
     {
         ulong total = 0;
         ulong start = (ulong)host;
         ulong end = start + length;
         while (start < end)
         {
-            int n = DirtyTracking.Scan(pagemap, start, end, categories, reprotect: false, scan, out ulong walkEnd);
+            int n = DirtyTracking.Scan(pagemap, start, end, categories, reprotect: false, scan, out ulong walkEnd, noneOf);
             for (int i = 0; i < n; i++)
             {
                 ulong size = scan[i].End - scan[i].Start;
