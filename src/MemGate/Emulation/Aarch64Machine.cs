@@ -213,11 +213,13 @@ public sealed class Aarch64Machine : FirmwareMachine
             ulong pstate = Register(Unicorn.Arm64RegPstate);
             if (signal == GicSignal.Irq && (pstate & PstateI) == 0)
             {
+                UncountBlock(address);   // taken before the block runs (as QEMU checks at a block's start)
                 TakeException(VectorKind.Irq, address, null, null);
                 return;
             }
             if (signal == GicSignal.Fiq && (pstate & PstateF) == 0)
             {
+                UncountBlock(address);
                 TakeException(VectorKind.Fiq, address, null, null);
                 return;
             }

@@ -262,6 +262,7 @@ public sealed class CortexMMachine : FirmwareMachine
             int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
             if (next != 0)
             {
+                UncountBlock(address);   // taken before the block runs (as QEMU checks at a block's start)
                 TakeException(next, address);
                 return;
             }

@@ -61,6 +61,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     // The limits of the current run, checked where the engine hands exceptions to the machine.
     private ulong _maxInstructions;
+    private const int MaxRecountSteps = 4;   // more stops without progress than an instruction counted twice explains: something else stops the engine
     private long _deadline;   // Stopwatch timestamp; 0: none
     private ulong? _resumePc;   // where Continue goes on after a run halted at an exception by a limit
     private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded
@@ -396,15 +397,31 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _deadline = timeout is { } limit ? Stopwatch.GetTimestamp() + (long)Math.Min(limit.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2) : 0;
         CpuEngineException? error;
         string? idle = null;
+        (ulong Pc, ulong Count)? limitStop = null;   // where the engine's count last ended the run early
+        ulong extra = 0;
         while (true)
         {
             TimeSpan? left = timeout is { } t ? t - clock.Elapsed : null;
-            ulong count = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) : 0;
+            ulong count = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) + extra : 0;
             error = _engine.Run(start, _haltAddress, left, count);
             bool trapped = error is not null && DeliverTrap(error);
             if (trapped)
             {
                 error = null;
+            }
+            else if (error is null && _callbackError is null && _fault is null && _exitCode is null && ReadPc() != _haltAddress)
+            {
+                // The engine stopped before the instruction at the PC (its count ran out, a WFI, a stop request),
+                // but the block holding it was counted whole when it was entered.
+                _engine.CountUpTo(ReadPc(), including: false);
+            }
+            if (!trapped && error is null && _callbackError is null && _fault is null && _exitCode is null && !_stopRequested
+                && maxInstructions > 0 && Instructions >= maxInstructions && ReadPc() is var waiting && WaitsForInterrupt(waiting))
+            {
+                // The limit fell right after a WFI: time passes to the interrupt it waits for now, as without the
+                // limit, so that continuing from here takes it at the same instruction.
+                SyncTime();
+                WakeUp(waiting, out _);
             }
             if (error is not null || _callbackError is not null || _fault is not null || _exitCode is not null || _stopRequested
                 || (timeout is not null && clock.Elapsed >= timeout.Value) || (maxInstructions > 0 && Instructions >= maxInstructions))
@@ -421,6 +438,19 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             ulong pc = ReadPc();
             if (!WaitsForInterrupt(pc))
             {
+                if (maxInstructions > 0 && pc != _haltAddress)
+                {
+                    // The engine's own count ended the run early: it can count an instruction more than once (a trap
+                    // delivered inside the run, a 16-bit illegal instruction). Run the rest; when it stops again at
+                    // the same point without running anything, let it run one more.
+                    extra = (pc, Instructions) == limitStop ? extra + 1 : 0;
+                    limitStop = (pc, Instructions);
+                    if (extra <= MaxRecountSteps)
+                    {
+                        start = CodeAddress(pc);
+                        continue;
+                    }
+                }
                 break;
             }
             SyncTime();
@@ -432,10 +462,6 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             }
         }
         clock.Stop();
-        if (maxInstructions > 0)
-        {
-            _engine.Instructions = Math.Min(Instructions, maxInstructions);
-        }
         SyncTime();   // the models show the time the run reached
         if (_callbackError is MmioInputExhaustedException exhausted)
         {
@@ -745,6 +771,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>The address of the instruction that raised exception <paramref name="number"/>, as the engine leaves the PC when it reports it.</summary>
     private protected virtual ulong TrappingInstruction(uint number) => ReadPc();
 
+    /// <summary>Whether <see cref="TrappingInstruction"/> is the address of the instruction that raised (not the PC after it).</summary>
+    private protected virtual bool TrapAddressIsExact => false;
+
     /// <summary>The CPU raised exception <paramref name="number"/> (the engine's numbering; Unicorn's today): the default stops the run with a fault.</summary>
     private protected virtual void Interrupt(uint number) =>
         Fail($"Run stopped at PC 0x{ReadPc():X8}: CPU exception {number} has no handler in this machine.");
@@ -947,12 +976,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // The engine's events, kept off the machine's public surface.
     private sealed class EngineEvents(FirmwareMachine machine) : ICpuEngineEvents
     {
-        public uint CountInstructions(ReadOnlySpan<byte> code) => machine.CountInstructions(code);
+        // The halt page and the machine's own code (exception entry helpers) are not the firmware's instructions.
+        public uint CountInstructions(ulong address, ReadOnlySpan<byte> code) => machine.IsFirmwareCode(address) ? machine.CountInstructions(code) : 0;
 
         public ulong BlockEntered(ulong address)
         {
             // The machine's own pages (the halt page, its exception-entry code) are not the firmware's blocks.
-            bool firmware = address - machine._haltAddress >= machine.Granule && address - machine._machineCodeAddress >= machine.Granule;
+            bool firmware = machine.IsFirmwareCode(address);
             machine._newBlock = firmware && machine._coverage?.TryAdd(address, machine._engine.BlockSize) == true ? address : null;
             machine.SyncTime();
             machine.HostBlockEntered(address, firmware);   // UART input, block trace (FirmwareMachine.Host.cs)
@@ -967,7 +997,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         public void Interrupt(uint number)
         {
-            machine.CountToCurrentInstruction(machine.TrappingInstruction(number));
+            machine._engine.CountUpTo(machine.TrappingInstruction(number), raised: machine.TrapAddressIsExact);
             machine.SyncTime();
             machine.LookAtNextBlock();
             machine.Interrupt(number);
@@ -1065,9 +1095,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     // ---- Faults the firmware takes (its trap or fault handler runs instead of the run ending) ----
 
-    // An access fault to deliver once the engine has stopped, with the CPU as it was at the fault:
-    // Unicorn finishes the translated block after a faulting store, and the context undoes that.
-    private (AccessKind Access, ulong Address, ulong Pc, ICpuContext Cpu)? _accessTrap;
+    // An access fault to deliver once the engine has stopped, with the CPU and the instruction count as they were at
+    // the fault: Unicorn finishes the translated block after a faulting store (and may enter the next), which they undo.
+    private (AccessKind Access, ulong Address, ulong Pc, ICpuContext Cpu, ulong Instructions)? _accessTrap;
 
     /// <summary>Whether the firmware takes this access fault (unmapped or against permissions) as an exception now, instead of the run ending with an <see cref="EmulationFault"/>.</summary>
     private protected virtual bool TakesAccessFault(AccessKind access, ulong address) => false;
@@ -1111,6 +1141,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     }
 
     private nint _machinePage;
+
+    // Not on the halt page nor the machine's own code page.
+    private bool IsFirmwareCode(ulong address) => address - _haltAddress >= Granule && address - _machineCodeAddress >= Granule;
     private ulong _machineCodeAddress = ulong.MaxValue;
 
     private bool DeliverTrap(CpuEngineException error)
@@ -1128,6 +1161,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             _engine.RestoreContext(trap.Cpu);
         }
+        _engine.Instructions = trap.Instructions;
         TakeAccessFault(trap.Access, trap.Address, trap.Pc);
         return true;
     }
@@ -1177,7 +1211,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         ulong pc = ReadPc();
         if (_accessTrap is null && !FaultsEndRun && TakesAccessFault(access, address))
         {
-            _accessTrap = (access, address, pc, _engine.SaveContext());
+            _accessTrap = (access, address, pc, _engine.SaveContext(), Instructions);
             return false;
         }
         string region = Memory.Main.FindRegion(new GuestAddress(address)) is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";

@@ -194,12 +194,15 @@ public sealed class RiscVMachine : FirmwareMachine
             : _clint.TimerPending && (mie & (1UL << TimerCause)) != 0 ? TimerCause : -1;
         if (cause >= 0)
         {
+            UncountBlock(address);   // taken before the block runs (as QEMU checks at a block's start)
             Trap(address, (1UL << (_xlen - 1)) | (uint)cause, mstatus, 0);
         }
     }
 
     // Unicorn reports a synchronous exception with the PC already past the instruction (4 bytes, whatever its length).
     private protected override ulong TrappingInstruction(uint number) => number < 16 ? ReadPc() - 4 : ReadPc();
+
+    private protected override bool TrapAddressIsExact => true;
 
     // Unicorn hands synchronous traps (ecall, illegal instruction, misaligned atomics) to the hook with
     // the PC already 4 past the trapping instruction (whatever its length); they are delivered to the

@@ -95,8 +95,10 @@ public interface ICpuEngine : IDisposable
     /// <summary>
     /// The instruction at <paramref name="pc"/> in the block last entered ended it (exception, exit): count the block
     /// only up to and including it, or only up to it when it did not run (<paramref name="including"/> false: a stop point).
+    /// With <paramref name="raised"/>, <paramref name="pc"/> is the address of an instruction that raised an exception, which
+    /// counts even right after the block's end (an engine can leave an instruction that raises at translation out of the block).
     /// </summary>
-    void CountUpTo(ulong pc, bool including = true);
+    void CountUpTo(ulong pc, bool including = true, bool raised = false);
 
     /// <summary>Saves every register of the CPU.</summary>
     ICpuContext SaveContext();

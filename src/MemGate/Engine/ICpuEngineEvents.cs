@@ -10,8 +10,11 @@ namespace MemGate.Engine;
 /// </summary>
 public interface ICpuEngineEvents
 {
-    /// <summary>How many instructions these code bytes hold (the engine counts a block's once, when it first sees the block).</summary>
-    uint CountInstructions(ReadOnlySpan<byte> code);
+    /// <summary>
+    /// How many instructions the code bytes at <paramref name="address"/> hold (the engine counts a block's once, when it
+    /// first sees the block); 0 for code that is not the guest's own (a machine's helper code, which the count leaves out).
+    /// </summary>
+    uint CountInstructions(ulong address, ReadOnlySpan<byte> code);
 
     /// <summary>
     /// A block at <paramref name="address"/> is about to run, counted in <see cref="ICpuEngine.Instructions"/>:

@@ -101,7 +101,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         set
         {
             _counter->Instructions = value;
-            _counter->BlockSize = 0;   // a new count: the last block is not one to correct any more
+            _counter->BlockCount = 0;   // a new count: the last block is not one to correct any more
         }
     }
 
@@ -246,18 +246,31 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     public void ReportNextBlock() => _counter->Budget = 0;
 
     /// <inheritdoc/>
-    public void CountUpTo(ulong pc, bool including = true)
+    public void CountUpTo(ulong pc, bool including = true, bool raised = false)
     {
         var c = _counter;
-        if (c->BlockSize == 0 || pc < c->BlockAddress || pc - c->BlockAddress >= c->BlockSize)
+        if (c->BlockCount == 0 || pc < c->BlockAddress)
         {
-            return;   // not inside the block just entered (e.g. an exception return through a magic address)
+            return;   // counted already, or not inside the block just entered (e.g. an exception return through a magic address)
         }
-        Span<byte> code = stackalloc byte[(int)Math.Min(pc - c->BlockAddress, 1024)];
+        ulong offset = pc - c->BlockAddress;
+        if (offset == c->BlockSize && (raised || c->BlockSize == 0))
+        {
+            // Unicorn leaves an instruction that raises at translation (an illegal one) out of its block's size: alone,
+            // in a block of size 0 (counted as one instruction), or right after the block's end.
+            c->Instructions = c->BeforeBlock + (c->BlockSize == 0 ? 0 : c->BlockCount) + (including ? 1U : 0U);
+            c->BlockCount = 0;
+            return;
+        }
+        if (offset >= c->BlockSize)
+        {
+            return;
+        }
+        Span<byte> code = stackalloc byte[(int)Math.Min(offset, 1024)];
         ReadOrZeros(c->BlockAddress, code);
-        uint before = code.IsEmpty ? 0 : Events.CountInstructions(code);
+        uint before = code.IsEmpty ? 0 : Events.CountInstructions(c->BlockAddress, code);
         c->Instructions = c->BeforeBlock + Math.Min(c->BlockCount, before + (including ? 1U : 0U));
-        c->BlockSize = 0;   // counted; a second exception before the next block changes nothing more
+        c->BlockCount = 0;   // counted; a second exception before the next block changes nothing more
     }
 
     /// <inheritdoc/>
@@ -449,7 +462,8 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
                 // Instructions in a translated block (decoded once; the table keeps the count).
                 Span<byte> code = size <= 1024 ? stackalloc byte[(int)size] : new byte[size];
                 self.ReadOrZeros(address, code);
-                uint count = Math.Max(1, self.Events.CountInstructions(code));
+                // A block of size 0 is one instruction that raises at translation (Unicorn gives it no size).
+                uint count = size == 0 ? 1 : self.Events.CountInstructions(address, code);
                 c->Keys[slot] = key;
                 c->Counts[slot] = count;
                 c->BeforeBlock = c->Instructions;

@@ -16,7 +16,7 @@ public sealed class RunStateDumpTests
     {
         var (exit, _, error) = CliRunner.Run("run", Example("nvic.elf"), "--device", "STM32F103", "--dump-state");
         Assert.Equal(0, exit);
-        Assert.Contains("memgate run: state of STM32F103 (cortex-m3) after 2,944 instructions", error, StringComparison.Ordinal);
+        Assert.Contains("memgate run: state of STM32F103 (cortex-m3) after 2,811 instructions", error, StringComparison.Ordinal);
         Assert.Matches(@"\bPC 0x0800[0-9A-F]{4}\b", error);   // where the firmware exited, not the machine's halt page
         Assert.Contains("interrupts (NVIC): current none; enabled 16 17 18 53;", error, StringComparison.Ordinal);
         Assert.Matches(@"USART1\.CR1 +0x4001380C  0x[0-9A-F]{8}", error);

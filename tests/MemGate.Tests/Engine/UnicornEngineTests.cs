@@ -145,7 +145,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public Exception? Failed { get; private set; }
 
         // Thumb: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit instruction.
-        public uint CountInstructions(ReadOnlySpan<byte> code)
+        public uint CountInstructions(ulong address, ReadOnlySpan<byte> code)
         {
             uint count = 0;
             for (int i = 0; i + 1 < code.Length; count++)
@@ -236,7 +236,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public void InvalidateCode(ulong address, ulong length) => inner.InvalidateCode(address, length);
         public void ForgetBlocks() => inner.ForgetBlocks();
         public void ReportNextBlock() => inner.ReportNextBlock();
-        public void CountUpTo(ulong pc, bool including = true) => inner.CountUpTo(pc, including);
+        public void CountUpTo(ulong pc, bool including = true, bool raised = false) => inner.CountUpTo(pc, including, raised);
         public ICpuContext SaveContext() => inner.SaveContext();
         public void RestoreContext(ICpuContext context) => inner.RestoreContext(context);
         public void HookInstruction(ulong address) => inner.HookInstruction(address);
