@@ -206,6 +206,40 @@ public sealed class FuzzwareImportRulesTests : IDisposable
     }
 
     [Fact]
+    public void The_system_control_space_gets_fuzzwares_nvic_and_systick_and_use_systick_false_stops_systick_and_triggers()
+    {
+        string config = Write("config.yml", """
+            memory_map:
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+              nvic: {base_addr: 0xe0000000, size: 0x10000000, permissions: rw-}
+            entry_point: 0x20000001
+            initial_sp: 0x20000800
+            systick: {reload_val: 800}
+            interrupt_triggers:
+              tick: {every_nth_tick: 0x3e8, fuzz_mode: round_robin}
+            """);
+        var scs = Assert.Single(FuzzwareImporter.Import(config).Peripherals, p => p.Model == "armv7m-scs");
+        Assert.Equal(0xE000_E000UL, scs.Base);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["nesting"] = "false", ["systick"] = "true", ["systick_clock"] = "blocks", ["systick_reload_min"] = "500",
+            ["systick_reload_max"] = "1500", ["systick_read_sets_countflag"] = "true", ["systick_reload"] = "800",
+        }, scs.Parameters);
+
+        // As the pw-recovery targets: no SysTick and no NVIC, so Fuzzware pends no interrupts either.
+        File.AppendAllText(config, "\nuse_nvic: false\nuse_systick: false\n");
+        var device = FuzzwareImporter.Import(config);
+        Assert.Equal("false", device.Peripherals.Single(p => p.Model == "armv7m-scs").Parameters["systick"]);
+        Assert.Empty(device.InterruptTriggers);
+        Assert.Contains(device.Warnings, w => w.Field == "interrupt_triggers");
+        Assert.DoesNotContain(device.Warnings, w => w.Field is "use_nvic" or "use_systick" or "systick");
+
+        // use_nvic alone keeps the triggers.
+        File.WriteAllText(config, File.ReadAllText(config).Replace("use_nvic: false", "use_nvic: true", StringComparison.Ordinal));
+        Assert.Single(FuzzwareImporter.Import(config).InterruptTriggers);
+    }
+
+    [Fact]
     public void Mmio_models_are_imported_by_kind_with_symbols_resolved_and_python_kinds_named_as_left_out()
     {
         string config = Write("config.yml", """
