@@ -228,6 +228,7 @@ public sealed class CortexMMachine : FirmwareMachine
     private protected override bool WakeUp(ulong pc, out ulong resume)
     {
         resume = pc | 1;
+        _sysTick.Sync();   // a SysTick counting blocks catches up with the blocks run before the wait
         // Time jumps from event to event (a timer whose interrupt the NVIC masks wakes nothing) for a bounded number of them.
         for (int i = 0; i < 64 && !Nvic.AnyPendingEnabled(); i++)
         {

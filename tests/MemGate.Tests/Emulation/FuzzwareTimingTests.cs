@@ -1,3 +1,7 @@
+using MemGate.Devices;
+using MemGate.Devices.Config;
+using MemGate.Emulation;
+using MemGate.Firmware;
 using MemGate.Peripherals.Arm;
 
 namespace MemGate.Tests.Emulation;
@@ -91,5 +95,29 @@ public sealed class FuzzwareTimingTests
             nvic.Leave(Nvic.FirstExternal);
             Assert.Equal(Nvic.FirstExternal + 1, nvic.NextToTake(primask: false, basepri: 0));   // tail-chained
         }
+    }
+
+    // The SysTick example (five ticks, sleeping in WFI between them) on an STM32F103 whose SCS has these settings.
+    private static (string Output, RunResult Result) RunSysTickExample(string settings)
+    {
+        string text = DeviceTemplates.GetText("STM32F103").Replace("priority_bits = 4\n", "priority_bits = 4\n" + settings, StringComparison.Ordinal);
+        Assert.Contains(settings, text, StringComparison.Ordinal);
+        var output = new StringWriter();
+        using var machine = CortexMMachine.Create(DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, "STM32F103.toml"), output);
+        machine.Load(FirmwareReader.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "systick.elf")));
+        var result = machine.Run(maxInstructions: 1_000_000, timeout: TimeSpan.FromSeconds(10));
+        return (output.ToString(), result);
+    }
+
+    [Fact]
+    public void The_machine_runs_a_systick_that_counts_blocks_and_one_that_does_not_count()
+    {
+        var (output, result) = RunSysTickExample("systick_clock = \"blocks\"\nsystick_reload_min = 500\nsystick_reload_max = 1500\nnesting = false\n");
+        Assert.Equal(("ticks: 5\n", 0), (output, result.ExitCode));
+
+        // use_systick: false: the firmware waits for a tick that never comes.
+        (output, result) = RunSysTickExample("systick = false\n");
+        Assert.Equal("", output);
+        Assert.Equal(RunOutcome.Idle, result.Outcome);
     }
 }
