@@ -198,7 +198,7 @@ public sealed class FuzzwareImportRulesTests : IDisposable
         Assert.Equal(
         [
             new DeviceInterruptTrigger("tick") { Every = 1000, CountsBlocks = true, Mode = InterruptTriggerMode.RoundRobin },
-            new DeviceInterruptTrigger("fixed") { Every = 1000, CountsBlocks = true, Irq = 20, Pends = 2 },
+            new DeviceInterruptTrigger("fixed") { Every = 1000, CountsBlocks = true, Irq = 4, Pends = 2 },   // exception 20: IRQ4
             new DeviceInterruptTrigger("at_idle") { At = "idle_loop", Mode = InterruptTriggerMode.Fuzzed },
             new DeviceInterruptTrigger("fully") { EveryFuzzed = true, CountsBlocks = true, Mode = InterruptTriggerMode.Fuzzed },
         ], device.InterruptTriggers);

@@ -307,7 +307,14 @@ public static class FuzzwareImporter
                 map.Warn($"{field}.every_nth_tick", node, $"'{every}' is not a positive number; the trigger is left out");
                 continue;
             }
-            int? irq = map.Number(node, "irq", $"{field}.irq", required: false) is { } line and > 0 and < 496 ? (int)line : null;
+            // Fuzzware's irq is an exception number (nvic_set_pending takes one; its enabled list holds 16 + IRQn); a device's is the line.
+            ulong? exception = map.Number(node, "irq", $"{field}.irq", required: false);
+            if (exception is > 0 and < 16)
+            {
+                map.Warn($"{field}.irq", node, $"irq {exception} is a system exception, which a trigger here cannot pend; the trigger is left out");
+                continue;
+            }
+            int? irq = exception is { } number and >= 16 and < 512 ? (int)number - 16 : null;
             string mode = (map.Text(node, "fuzz_mode") ?? "round_robin").ToLowerInvariant();
             map.InterruptTriggers.Add(new DeviceInterruptTrigger(name)
             {
