@@ -227,8 +227,9 @@ public sealed class FuzzwareImportRulesTests : IDisposable
         }, scs.Parameters);
 
         // As the pw-recovery targets: no SysTick and no NVIC, so Fuzzware pends no interrupts either.
-        File.AppendAllText(config, "\nuse_nvic: false\nuse_systick: false\n");
+        File.AppendAllText(config, "\nuse_nvic: false\nuse_systick: false\nuse_timers: false\n");
         var device = FuzzwareImporter.Import(config);
+        Assert.Contains(device.Warnings, w => w.Field == "use_timers");   // Fuzzware's Python timers: not imported
         Assert.Equal("false", device.Peripherals.Single(p => p.Model == "armv7m-scs").Parameters["systick"]);
         Assert.Empty(device.InterruptTriggers);
         Assert.Contains(device.Warnings, w => w.Field == "interrupt_triggers");

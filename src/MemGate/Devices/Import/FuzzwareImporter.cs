@@ -22,7 +22,7 @@ public static class FuzzwareImporter
     private static readonly string[] EntryKeys = ["base_addr", "size", "permissions", "file", "file_offset", "file_size", "load_offset", "is_entry", "ivt_offset", "overlay"];
 
     // Top-level keys that describe behaviour a device file cannot hold yet: named in a warning, not silently dropped.
-    private static readonly string[] LeftOut = [ "timers", "boot", "limits", "global_timer_scale"];
+    private static readonly string[] LeftOut = [ "timers", "use_timers", "boot", "limits", "global_timer_scale"];
 
     /// <summary>Reads <paramref name="path"/> and the files it includes.</summary>
     /// <exception cref="DeviceDescriptionException">The file is malformed; every problem names its line.</exception>
