@@ -75,6 +75,11 @@ public sealed class CortexMMachine : FirmwareMachine
         : base(engine, memory, peripherals, output, errorOutput, engineOwned)
     {
         Nvic = scs.Nvic;
+        _sysTick = scs.SysTick;
+        if (_sysTick.CountsBlocks)
+        {
+            _sysTick.BlockClock = () => Blocks;
+        }
         _fpu = scs.Fpu;
         _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 4);
         Nvic.CurrentException = () => (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
@@ -89,6 +94,7 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     private readonly InterruptTriggers _triggers;
+    private readonly SysTickTimer _sysTick;
     private ulong _triggerBlocks;   // the engine's block count the triggers have seen
     private readonly ulong _clrexAddress;
     private readonly nint _clrexHost;
@@ -222,6 +228,7 @@ public sealed class CortexMMachine : FirmwareMachine
     private protected override bool WakeUp(ulong pc, out ulong resume)
     {
         resume = pc | 1;
+        _sysTick.Sync();   // a SysTick counting blocks catches up with the blocks run before the wait
         // Time jumps from event to event (a timer whose interrupt the NVIC masks wakes nothing) for a bounded number of them.
         for (int i = 0; i < 64 && !Nvic.AnyPendingEnabled(); i++)
         {
@@ -231,7 +238,8 @@ public sealed class CortexMMachine : FirmwareMachine
                 return false;
             }
             AdvanceTime(wait);
-            _triggers.AdvanceBlocks(wait);   // asleep, time still passes for triggers that count blocks
+            _triggers.AdvanceBlocks(wait);   // asleep, time still passes for triggers and a SysTick that count blocks
+            _sysTick.AdvanceIdle(wait);
         }
         return Nvic.AnyPendingEnabled();
     }
@@ -255,6 +263,7 @@ public sealed class CortexMMachine : FirmwareMachine
             _triggers.AdvanceBlocks(Blocks - _triggerBlocks);
             _triggerBlocks = Blocks;
         }
+        _sysTick.Sync();   // a SysTick counting blocks (Fuzzware's) is due here; one counting instructions advanced with the time
         // Not inside the CLREX sequence: an exception taken there would stack its address, whose literal the next entry overwrites.
         if (address < ExcReturnBase && address - _clrexAddress >= Granule && Nvic.NextToTake(primask: false, basepri: 0) != 0)
         {
@@ -373,6 +382,10 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             Nvic.Pend(Nvic.SvCall);
             int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
+            if (next == 0 && !Nvic.Nesting && (Reg32(Unicorn.ArmRegIpsr) & 0x1FF) != 0)
+            {
+                return;   // Fuzzware's NVIC: it stays pending and is taken when the running handler returns
+            }
             if (next == 0)
             {
                 // An SVC that cannot be taken at once (masked, or not above the running priority) escalates to HardFault (B1.5.4).

@@ -7,7 +7,7 @@ namespace MemGate.Emulation;
 /// <summary>
 /// A device's <c>[[interrupt_triggers]]</c> on a Cortex-M NVIC, with Fuzzware's rules: a firing is skipped
 /// while the trigger's skip count runs, then pends its interrupt (fixed, the enabled ones in turn, or one the
-/// MMIO input picks) for <c>pends</c> firings in a row, then skips again; an active interrupt is not pended.
+/// MMIO input picks) for <c>pends</c> firings in a row, then skips again; an interrupt whose handler is running is pended too (it runs again after the return).
 /// A trigger with a fuzzed interval takes one more byte at each firing that chooses, for its next interval
 /// (Fuzzware's <c>interrupt_triggers.c</c>: the interrupt's byte first, then the interval's).
 /// </summary>
@@ -152,10 +152,8 @@ internal sealed class InterruptTriggers
                 return;
             }
         }
-        if (!_nvic.IsActive(Nvic.FirstExternal + t.Irq))
-        {
-            _nvic.SetPending(t.Irq);
-        }
+        // Pended even while its handler runs, as Fuzzware's nvic_set_pending does: the handler runs again after it returns.
+        _nvic.SetPending(t.Irq);
         if (++t.Pended >= t.Spec.Pends)
         {
             (t.Pended, t.Skipped) = (0, 0);

@@ -198,11 +198,46 @@ public sealed class FuzzwareImportRulesTests : IDisposable
         Assert.Equal(
         [
             new DeviceInterruptTrigger("tick") { Every = 1000, CountsBlocks = true, Mode = InterruptTriggerMode.RoundRobin },
-            new DeviceInterruptTrigger("fixed") { Every = 1000, CountsBlocks = true, Irq = 20, Pends = 2 },
+            new DeviceInterruptTrigger("fixed") { Every = 1000, CountsBlocks = true, Irq = 4, Pends = 2 },   // exception 20: IRQ4
             new DeviceInterruptTrigger("at_idle") { At = "idle_loop", Mode = InterruptTriggerMode.Fuzzed },
             new DeviceInterruptTrigger("fully") { EveryFuzzed = true, CountsBlocks = true, Mode = InterruptTriggerMode.Fuzzed },
         ], device.InterruptTriggers);
         Assert.DoesNotContain(device.Warnings, w => w.Field.StartsWith("interrupt_triggers", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_system_control_space_gets_fuzzwares_nvic_and_systick_and_use_systick_false_stops_systick_and_triggers()
+    {
+        string config = Write("config.yml", """
+            memory_map:
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+              nvic: {base_addr: 0xe0000000, size: 0x10000000, permissions: rw-}
+            entry_point: 0x20000001
+            initial_sp: 0x20000800
+            systick: {reload_val: 800}
+            interrupt_triggers:
+              tick: {every_nth_tick: 0x3e8, fuzz_mode: round_robin}
+            """);
+        var scs = Assert.Single(FuzzwareImporter.Import(config).Peripherals, p => p.Model == "armv7m-scs");
+        Assert.Equal(0xE000_E000UL, scs.Base);
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["nesting"] = "false", ["systick"] = "true", ["systick_clock"] = "blocks", ["systick_reload_min"] = "500",
+            ["systick_reload_max"] = "1500", ["systick_read_sets_countflag"] = "true", ["systick_reload"] = "800",
+        }, scs.Parameters);
+
+        // As the pw-recovery targets: no SysTick and no NVIC, so Fuzzware pends no interrupts either.
+        File.AppendAllText(config, "\nuse_nvic: false\nuse_systick: false\nuse_timers: false\n");
+        var device = FuzzwareImporter.Import(config);
+        Assert.Contains(device.Warnings, w => w.Field == "use_timers");   // Fuzzware's Python timers: not imported
+        Assert.Equal("false", device.Peripherals.Single(p => p.Model == "armv7m-scs").Parameters["systick"]);
+        Assert.Empty(device.InterruptTriggers);
+        Assert.Contains(device.Warnings, w => w.Field == "interrupt_triggers");
+        Assert.DoesNotContain(device.Warnings, w => w.Field is "use_nvic" or "use_systick" or "systick");
+
+        // use_nvic alone keeps the triggers.
+        File.WriteAllText(config, File.ReadAllText(config).Replace("use_nvic: false", "use_nvic: true", StringComparison.Ordinal));
+        Assert.Single(FuzzwareImporter.Import(config).InterruptTriggers);
     }
 
     [Fact]

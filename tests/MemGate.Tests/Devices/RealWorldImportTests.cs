@@ -69,7 +69,7 @@ public sealed class RealWorldImportTests : IDisposable
     public static TheoryData<string, int> ReachingMain => new()
     {
         { "P2IM/Console", 0 }, { "P2IM/Drone", 0 }, { "P2IM/Gateway", 3 }, { "P2IM/Heat_Press", 0 }, { "P2IM/PLC", 4 },
-        { "P2IM/Robot", 12 }, { "P2IM/Soldering_Iron", 0 }, { "P2IM/Steering_Control", 0 },
+        { "P2IM/Reflow_Oven", 4 }, { "P2IM/Robot", 12 }, { "P2IM/Soldering_Iron", 0 }, { "P2IM/Steering_Control", 0 },
         { "pw-recovery/ARCH_PRO", 0 }, { "pw-recovery/EFM32GG_STK3700", 0 }, { "pw-recovery/EFM32LG_STK3600", 0 },
         { "pw-recovery/LPC1549", 0 }, { "pw-recovery/LPC1768", 0 }, { "pw-recovery/MOTE_L152RC", 1 },
         { "pw-recovery/NUCLEO_F103RB", 12 }, { "pw-recovery/UBLOX_C027", 0 },
@@ -137,6 +137,19 @@ public sealed class RealWorldImportTests : IDisposable
         var (exit, error, reachedMain) = RunTarget("P2IM/Reflow_Oven", Generated(3));
         Assert.True(exit == 120, error);
         Assert.Contains("instruction fetch from non-executable memory at 0x00000000", error, StringComparison.Ordinal);
+        Assert.True(reachedMain);
+    }
+
+    [SkippableFact]
+    public void Reflow_oven_runs_its_display_setup_in_fuzzwares_time_and_its_base_input_until_exhausted()
+    {
+        // setup() spends about 75 ms in the LCD's delays without reading input. Fuzzware's SysTick ticks every 500-1500
+        // basic blocks, so that fits within the 150,000-block input timeout; counted as instructions of a 8 MHz clock
+        // (8,000 per tick), it took more than 150,000 blocks and the run ended in an input timeout after main.
+        string input = Requires.RealWorld("fuzzware-examples", "P2IM", "Reflow_Oven", "base_inputs", "random");
+        var (exit, error, reachedMain) = RunTarget("P2IM/Reflow_Oven", File.ReadAllBytes(input));
+        Assert.True(exit == 122, error);
+        Assert.Contains("\"outcome\":\"input-exhausted\"", error, StringComparison.Ordinal);
         Assert.True(reachedMain);
     }
 

@@ -87,6 +87,17 @@ public sealed class InterruptTriggerTests
     }
 
     [Fact]
+    public void A_trigger_pends_an_interrupt_whose_handler_is_running_and_the_handler_runs_again_as_in_fuzzware()
+    {
+        // A trigger at IRQ 5's handler pends IRQ 5 every other time the handler starts (one skip after each pend): Fuzzware
+        // pends it although it is active, so each tick's IRQ 5 runs the handler twice, and six runs take three ticks, not six.
+        ulong handler = FirmwareReader.Load(Fixture("triggers.elf")).Symbols.Single(s => s.Name == "Irq5_Handler").Address & ~1UL;
+        var (output, result, _) = Run($"[[interrupt_triggers]]\nname = \"tick\"\nevery = 5000\nirq = 5\n\n[[interrupt_triggers]]\nname = \"again\"\nat = \"0x{handler:X}\"\nirq = 5\n");
+        Assert.Equal(("555555\n", 6), (output, result.ExitCode));
+        Assert.InRange(result.Instructions, 15_000UL, 20_000UL);
+    }
+
+    [Fact]
     public void Triggers_survive_conversion_and_give_located_errors()
     {
         string text = File.ReadAllText(Fixture("trigger-board.toml")) + "\n[[interrupt_triggers]]\nname = \"at\"\nat = \"main\"\nmode = \"fuzzed\"\npends = 2\nskips = 3\n"

@@ -22,8 +22,7 @@ public static class FuzzwareImporter
     private static readonly string[] EntryKeys = ["base_addr", "size", "permissions", "file", "file_offset", "file_size", "load_offset", "is_entry", "ivt_offset", "overlay"];
 
     // Top-level keys that describe behaviour a device file cannot hold yet: named in a warning, not silently dropped.
-    private static readonly string[] LeftOut = [ "timers", "boot", "limits", "nvic", "systick",
-        "use_exit_at", "use_nvic", "use_systick", "global_timer_scale"];
+    private static readonly string[] LeftOut = [ "timers", "use_timers", "boot", "limits", "global_timer_scale"];
 
     /// <summary>Reads <paramref name="path"/> and the files it includes.</summary>
     /// <exception cref="DeviceDescriptionException">The file is malformed; every problem names its line.</exception>
@@ -121,9 +120,20 @@ public static class FuzzwareImporter
         {
             map.Symbols.Add(new DeviceSymbol(name, address));
         }
+        // Fuzzware turns SysTick on unless use_systick is false, and its NVIC with it (or with use_nvic: true).
+        bool useSysTick = !(seen.TryGetValue("use_systick", out var sysTickFlag) && IsFalse(sysTickFlag));
+        bool useNvic = useSysTick || (seen.TryGetValue("use_nvic", out var nvicFlag) && map.Text(Wrap(nvicFlag), "v") is "True" or "true");
+        map.Peripherals.Add(SystemControlSpace(map, seen, useSysTick));
         if (seen.TryGetValue("interrupt_triggers", out var triggers))
         {
-            ImportTriggers(map, triggers);
+            if (useNvic)
+            {
+                ImportTriggers(map, triggers);
+            }
+            else
+            {
+                map.Warn("interrupt_triggers", triggers, "left out: without use_nvic (or use_systick) Fuzzware does not pend interrupts");
+            }
         }
         if (seen.TryGetValue("exit_at", out var exits) && !(seen.TryGetValue("use_exit_at", out var useExit) && useExit.Text is "False" or "false"))
         {
@@ -148,6 +158,41 @@ public static class FuzzwareImporter
         string deviceName = Path.GetFileName(Path.GetDirectoryName(main)) is { Length: > 0 } dir ? dir : Path.GetFileNameWithoutExtension(path);
         // Fuzzware serves every MMIO read nothing models from the fuzz input; its system region (nvic) is plain memory there.
         return map.Build(deviceName, $"Imported from Fuzzware configuration {Path.GetFileName(path)}", "armv7-m", "cortex-m3", boot, UnmodelledPolicy.Input);
+    }
+
+    private static bool IsFalse(ConfigNode node) => node.Text is "False" or "false";
+
+    // Fuzzware's own NVIC and SysTick (cortexm_nvic.c, cortexm_systick.c), which the firmware's timing was tuned to: no handler
+    // is preempted; SysTick counts basic blocks, its reload is kept within 500-1500 blocks (or systick.reload_val), and a
+    // CSR read sets COUNTFLAG for the next one. Without use_systick, SysTick does not count.
+    private static DevicePeripheral SystemControlSpace(ImportedMap map, Dictionary<string, ConfigNode> seen, bool useSysTick)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["nesting"] = "false",
+            ["systick"] = useSysTick ? "true" : "false",
+            ["systick_clock"] = "blocks",
+            ["systick_reload_min"] = "500",
+            ["systick_reload_max"] = "1500",
+            ["systick_read_sets_countflag"] = "true",
+        };
+        if (seen.TryGetValue("systick", out var sysTick) && sysTick.Kind == ConfigNodeKind.Map)
+        {
+            if (map.Number(sysTick, "reload_val", "systick.reload_val", required: false) is { } reload and > 0)
+            {
+                parameters["systick_reload"] = reload.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        if (seen.TryGetValue("nvic", out var nvic))
+        {
+            map.Warn("nvic", nvic, "num_vecs and disabled_irqs are not imported: the NVIC has 240 interrupt lines and all can be enabled");
+        }
+        // The ARMv7-M System Control Space model, by name: the peripheral layer lies above this one.
+        return new DevicePeripheral("SCS", 0xE000_E000, 0x1000, DeviceDescription.DefaultSpace)
+        {
+            Model = "armv7m-scs",
+            Parameters = parameters,
+        };
     }
 
     // exit_at: name → address or symbol (none: the name is the symbol).
@@ -262,7 +307,14 @@ public static class FuzzwareImporter
                 map.Warn($"{field}.every_nth_tick", node, $"'{every}' is not a positive number; the trigger is left out");
                 continue;
             }
-            int? irq = map.Number(node, "irq", $"{field}.irq", required: false) is { } line and > 0 and < 496 ? (int)line : null;
+            // Fuzzware's irq is an exception number (nvic_set_pending takes one; its enabled list holds 16 + IRQn); a device's is the line.
+            ulong? exception = map.Number(node, "irq", $"{field}.irq", required: false);
+            if (exception is > 0 and < 16)
+            {
+                map.Warn($"{field}.irq", node, $"irq {exception} is a system exception, which a trigger here cannot pend; the trigger is left out");
+                continue;
+            }
+            int? irq = exception is { } number and >= 16 and < 512 ? (int)number - 16 : null;
             string mode = (map.Text(node, "fuzz_mode") ?? "round_robin").ToLowerInvariant();
             map.InterruptTriggers.Add(new DeviceInterruptTrigger(name)
             {

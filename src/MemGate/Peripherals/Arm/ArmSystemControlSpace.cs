@@ -22,6 +22,13 @@ public sealed class ArmSystemControlSpace : Peripheral, IInterruptController, IC
             new("irq_lines", "external interrupt lines the NVIC implements, 1-240 (default 240; STM32F103: 60, F407: 82, F429: 91)"),
             new("priority_bits", "implemented priority bits, 2-8 (default 8; STM32: 4)"),
             new("fpu", "whether the FP extension's registers are there (default: true on cortex-m4)"),
+            new("nesting", "whether an exception may preempt a running handler (default true; false: none does until it returns, as in Fuzzware)"),
+            new("systick", "whether SysTick counts (default true; false: its registers only hold what is written, as Fuzzware's use_systick: false)"),
+            new("systick_clock", "what SysTick counts: instructions (default, as processor clocks) or blocks (basic blocks, as Fuzzware's)"),
+            new("systick_reload_min", "the smallest reload value an RVR write sets (smaller ones are raised to it; Fuzzware: 500)"),
+            new("systick_reload_max", "the largest reload value an RVR write sets (larger ones are lowered to it; Fuzzware: 1500)"),
+            new("systick_reload", "the reload value every RVR write sets, whatever is written (Fuzzware's systick reload_val)"),
+            new("systick_read_sets_countflag", "whether reading CSR sets COUNTFLAG for the next read instead of clearing it (default false; Fuzzware: true)"),
         ],
         Architectural = ("SCS", Address),
         IsInterruptController = true,
@@ -29,10 +36,10 @@ public sealed class ArmSystemControlSpace : Peripheral, IInterruptController, IC
 
     private readonly PeripheralBlock[] _blocks;
 
-    private ArmSystemControlSpace(string name, Nvic nvic, FloatingPointUnit? fpu) : base(name)
+    private ArmSystemControlSpace(string name, Nvic nvic, SysTickTimer sysTick, FloatingPointUnit? fpu) : base(name)
     {
         Nvic = nvic;
-        SysTick = new SysTickTimer(nvic);
+        SysTick = sysTick;
         Fpu = fpu;
         var blocks = new List<PeripheralBlock>
         {
@@ -130,6 +137,18 @@ public sealed class ArmSystemControlSpace : Peripheral, IInterruptController, IC
             settings.Error("fpu", $"the FP extension exists on cortex-m4 parts only; this device's CPU is {context.Device.Cpu}");
             fpu = false;
         }
-        return new ArmSystemControlSpace(settings.Name, new Nvic(lines, priorityBits), fpu ? new FloatingPointUnit() : null);
+        var nvic = new Nvic(lines, priorityBits) { Nesting = settings.Flag("nesting", true) };
+        bool blocks = settings.Choice("systick_clock", "instructions", "instructions", "blocks") == "blocks";
+        ulong? Reload(string key) => settings.Entry.Parameters.ContainsKey(key) ? settings.Number(key, 0, 1, 0xFF_FFFF) : null;
+        var sysTick = new SysTickTimer(nvic)
+        {
+            Counts = settings.Flag("systick", true),
+            CountsBlocks = blocks,
+            ReloadMinimum = Reload("systick_reload_min"),
+            ReloadMaximum = Reload("systick_reload_max"),
+            FixedReload = Reload("systick_reload"),
+            ReadSetsCountFlag = settings.Flag("systick_read_sets_countflag", false),
+        };
+        return new ArmSystemControlSpace(settings.Name, nvic, sysTick, fpu ? new FloatingPointUnit() : null);
     }
 }

@@ -126,6 +126,13 @@ public sealed class Nvic
     /// <summary>The SCB's CPUID… SHCSR, for 0xE000ED00.</summary>
     public RegisterBlock ScbBlock { get; }
 
+    /// <summary>
+    /// Whether an exception may preempt a running handler (the architecture's rule, the default). Fuzzware's
+    /// NVIC takes none while a handler runs: a pending one waits for the return (tail-chaining), and an SVC
+    /// made in a handler stays pending instead of escalating. Faults are taken either way.
+    /// </summary>
+    public bool Nesting { get; init; } = true;
+
     /// <summary>How many external interrupt lines it implements.</summary>
     public int ExternalInterrupts => _externalCount;
 
@@ -289,6 +296,18 @@ public sealed class Nvic
     /// <summary>Clears exception <paramref name="exception"/>'s pending state (an SVC escalated to HardFault does not stay pending).</summary>
     internal void Unpend(int exception) => _pending[exception / 64] &= ~(1UL << exception);
 
+    private bool AnyActive()
+    {
+        foreach (ulong word in _active)
+        {
+            if (word != 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Whether any enabled exception is pending, whatever the masks (what wakes a CPU waiting for an interrupt).</summary>
     public bool AnyPendingEnabled()
     {
@@ -327,6 +346,10 @@ public sealed class Nvic
         {
             _maybeTakeable = false;
             return 0;
+        }
+        if (!Nesting && AnyActive())
+        {
+            return 0;   // the return from the running handler looks again
         }
         int running = RunningPriority(primask, basepri);
         return Group(priority) < running ? best : 0;
