@@ -31,6 +31,9 @@ public static class CliApp
     /// <summary><c>run</c>: the firmware faulted (a guest fault the machine does not deliver to the firmware).</summary>
     public const int GuestFault = 120;
 
+    /// <summary><c>run</c>: the block limit (<c>--max-blocks</c>, a device's <c>[limits] blocks</c>) was reached (Fuzzware's translation block limit).</summary>
+    public const int BlockLimit = 121;
+
     /// <summary><c>run</c>: the MMIO input (<c>--mmio-input</c>) ran out, as a Fuzzware run ends.</summary>
     public const int InputExhausted = 122;
 
@@ -45,6 +48,12 @@ public static class CliApp
 
     /// <summary><c>run</c>: the CPU waits for an interrupt that nothing will raise.</summary>
     public const int Idle = 126;
+
+    /// <summary>
+    /// <c>run</c>: the interrupt limit (<c>--max-interrupts</c>, a device's <c>[limits] interrupts</c>) was reached (Fuzzware's).
+    /// 127 is left to shells (command not found); 128 is no signal's.
+    /// </summary>
+    public const int InterruptLimit = 128;
 
     /// <summary><c>run</c>: stopped by Ctrl-C (SIGINT), as shells report it.</summary>
     public const int Interrupted = 130;

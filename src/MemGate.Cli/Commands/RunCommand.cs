@@ -34,6 +34,14 @@ internal static class RunCommand
             Description = "With --mmio-input: end the run ('input timeout', exit 123) after this many basic blocks in a row that read no input, as Fuzzware's fuzz consumption timeout (0: none).",
             DefaultValueFactory = _ => FuzzwareInputTimeout,
         };
+        var maxBlocks = new Option<ulong?>("--max-blocks")
+        {
+            Description = "End the run ('block limit', exit 121) after this many basic blocks, as Fuzzware's translation block limit (0: none). Default: the device's [limits] blocks, else none.",
+        };
+        var maxInterrupts = new Option<ulong?>("--max-interrupts")
+        {
+            Description = "End the run ('interrupt limit', exit 128) at this many interrupts taken (SysTick's not counted), before its handler, as Fuzzware's interrupt limit (0: none). Default: the device's [limits] interrupts, else none.",
+        };
         var guestFaults = new Option<string?>("--guest-faults")
         {
             Description = "end: a guest fault (refused access, undefined instruction) ends the run (exit 120), as a Fuzzware run ends in a crash; deliver: the firmware's fault handlers take it. Default: end with --mmio-input, else deliver.",
@@ -51,9 +59,9 @@ internal static class RunCommand
         var fromSnapshot = new Option<string?>("--from-snapshot") { Description = "Start from a snapshot file instead of reset: the device and memory come from the file (FIRMWARE, if given, only for its symbols)." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
-            "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 123 input timeout, 124 timeout, 125 instruction limit, 126 idle, 130 Ctrl-C; 1 bad input, 2 usage.")
+            "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 121 block limit, 123 input timeout, 124 timeout, 125 instruction limit, 126 idle, 128 interrupt limit, 130 Ctrl-C; 1 bad input, 2 usage.")
         {
-            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, inputTimeout, guestFaults, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue,
+            firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, inputTimeout, maxBlocks, maxInterrupts, guestFaults, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue,
             saveSnapshot, at, fromSnapshot, shared, runs, json,
         };
         var consoleOptions = RunConsole.AddOptions(command);
@@ -144,7 +152,13 @@ internal static class RunCommand
                     machine.StopAt(StopAddress("--at", atPoint, image, description), atPoint);
                 }
             }
-            machine.InputTimeout = parse.GetValue(inputTimeout);
+            // The command line wins; then the device's [limits] (imports carry Fuzzware's); then Fuzzware's default.
+            if (parse.GetResult(inputTimeout) is { Implicit: false } || machine.Memory.Device.Limits.InputTimeout is null)
+            {
+                machine.InputTimeout = parse.GetValue(inputTimeout);
+            }
+            machine.BlockLimit = parse.GetValue(maxBlocks) ?? machine.BlockLimit;
+            machine.InterruptLimit = parse.GetValue(maxInterrupts) ?? machine.InterruptLimit;
             machine.FaultsEndRun = (parse.GetValue(guestFaults) ?? (mmio is not null ? "end" : "deliver")) == "end";
             foreach (string point in parse.GetValue(stopAt) ?? [])
             {
@@ -317,6 +331,8 @@ internal static class RunCommand
         RunOutcome.Idle => CliApp.Idle,
         RunOutcome.InputExhausted => CliApp.InputExhausted,
         RunOutcome.InputTimeout => CliApp.InputTimeout,
+        RunOutcome.BlockLimit => CliApp.BlockLimit,
+        RunOutcome.InterruptLimit => CliApp.InterruptLimit,
         RunOutcome.Reached => CliApp.Success,
         _ => CliApp.Interrupted,
     };
@@ -329,6 +345,8 @@ internal static class RunCommand
         RunOutcome.Idle => "idle",
         RunOutcome.InputExhausted => "input-exhausted",
         RunOutcome.InputTimeout => "input-timeout",
+        RunOutcome.BlockLimit => "block-limit",
+        RunOutcome.InterruptLimit => "interrupt-limit",
         RunOutcome.Reached => "reached",
         _ => "interrupted",
     };

@@ -40,7 +40,8 @@ public sealed class DeviceDescription
         IEnumerable<DeviceRule>? rules = null,
         IEnumerable<DeviceInterruptTrigger>? interruptTriggers = null,
         IEnumerable<Mmio.MmioInputModel>? mmioModels = null,
-        IEnumerable<DeviceHook>? hooks = null)
+        IEnumerable<DeviceHook>? hooks = null,
+        DeviceLimits? limits = null)
     {
         Name = name;
         Description = description;
@@ -60,6 +61,7 @@ public sealed class DeviceDescription
         InterruptTriggers = [.. interruptTriggers ?? []];
         MmioModels = [.. mmioModels ?? []];
         Hooks = [.. hooks ?? []];
+        Limits = limits ?? new DeviceLimits();
         _layout = new DeviceLayout(Name, Regions, Spaces, Peripherals, PageSize, Boot, Symbols, Rules);
         var diagnostics = DeviceValidator.Validate(_layout);
         if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
@@ -120,6 +122,9 @@ public sealed class DeviceDescription
     /// <summary>Stops and function returns at addresses or symbols (<c>[[hooks]]</c>; Fuzzware's <c>exit_at</c> and <c>handlers</c>).</summary>
     public IReadOnlyList<DeviceHook> Hooks { get; }
 
+    /// <summary>Per-run limits the file sets (<c>[limits]</c>); empty when it sets none.</summary>
+    public DeviceLimits Limits { get; }
+
     /// <summary>Named addresses, in file order.</summary>
     public IReadOnlyList<DeviceSymbol> Symbols { get; }
 
@@ -137,7 +142,7 @@ public sealed class DeviceDescription
             ? r with { InitFile = Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, file))) }
             : r);
         string? svd = Svd is null ? null : Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, Svd)));
-        return new DeviceDescription(Name, regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, svd, Unmodelled, Rules, InterruptTriggers, MmioModels, Hooks)
+        return new DeviceDescription(Name, regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, svd, Unmodelled, Rules, InterruptTriggers, MmioModels, Hooks, Limits)
         {
             Warnings = Warnings,
         };
@@ -151,7 +156,7 @@ public sealed class DeviceDescription
 
     /// <summary>The same device with <paramref name="policy"/> for unmodelled registers wherever a region does not set its own (a fuzzer feeds every such read from its input).</summary>
     public DeviceDescription WithUnmodelled(UnmodelledPolicy policy) =>
-        new(Name, Regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, Svd, policy, Rules, InterruptTriggers, MmioModels, Hooks)
+        new(Name, Regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, Svd, policy, Rules, InterruptTriggers, MmioModels, Hooks, Limits)
         {
             Warnings = Warnings,
         };

@@ -507,6 +507,10 @@ public sealed class CortexMMachine : FirmwareMachine
     // With CONTROL.FPCA the frame is the extended one, its FP part written now or (LSPEN) reserved for later.
     private void TakeException(int number, ulong returnAddress)
     {
+        if (InterruptLimitReached(counted: number != Nvic.SysTick, returnAddress))
+        {
+            return;   // Fuzzware's NVIC ends the run here, before the frame is pushed; the exception stays pending
+        }
         ulong ipsr = Reg32(Unicorn.ArmRegIpsr) & 0x1FF;
         ulong control = Reg32(Unicorn.ArmRegControl);
         bool process = ipsr == 0 && (control & 2) != 0;

@@ -71,6 +71,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private int _inputConsumed;
     private bool _inputTimedOut;
 
+    // Fuzzware's per-run limits: the engine's block count at the run's start, the exceptions taken, which limit ended the run.
+    private ulong _runBlocksFrom;
+    private ulong _interruptsTaken;
+    private bool _blockLimitReached;
+    private bool _interruptLimitReached;
+
 
     // Benchmarks only: RAM and flash in engine-owned memory filled from MemGate at each run — "raw
     // Unicorn" as the baseline for MemGate's zero-copy mapping.
@@ -129,6 +135,23 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// such limit; without an MMIO input it never applies.
     /// </summary>
     public ulong InputTimeout { get; set; }
+
+    /// <summary>
+    /// Ends a run with <see cref="RunOutcome.BlockLimit"/> once it has executed this many basic blocks (blocks
+    /// entered, as <see cref="InputTimeout"/> counts them), as Fuzzware's <c>limits.translation_blocks</c> (default
+    /// 3,000,000 there) ends a run: the next block does not start. 0: no limit. Set from the device's
+    /// <c>[limits] blocks</c> when the machine is built.
+    /// </summary>
+    public ulong BlockLimit { get; set; }
+
+    /// <summary>
+    /// Ends a run with <see cref="RunOutcome.InterruptLimit"/> when it is about to take this many exceptions other
+    /// than SysTick, as Fuzzware's <c>limits.interrupts</c> (default 3,000 there) does: its NVIC counts every
+    /// exception entry but SysTick's and ends the run at the one reaching the limit, before the handler starts
+    /// (so one fewer is taken). Interrupt triggers keep firing until then. 0: no limit. Cortex-M machines only;
+    /// set from the device's <c>[limits] interrupts</c> when the machine is built.
+    /// </summary>
+    public ulong InterruptLimit { get; set; }
 
     /// <summary>
     /// When set, a guest fault (an access the memory map refuses, an undefined instruction) ends the run with an
@@ -205,6 +228,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             var machine = create(engine, memory, peripherals);
             built = machine;
             machine.ApplyHooks(device);
+            machine.BlockLimit = device.Limits.Blocks ?? 0;
+            machine.InterruptLimit = device.Limits.Interrupts ?? 0;
+            machine.InputTimeout = device.Limits.InputTimeout ?? 0;
             machine._mmioInput = options.MmioInput;
             machine._options = options;
             ((EngineRegisterFile)memory.CpuRegisters).Bind(machine);
@@ -393,6 +419,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _resumePc = null;
         _maxInstructions = maxInstructions;
         (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = (_engine.Blocks, _mmioInput?.Consumed ?? 0, false);
+        (_runBlocksFrom, _interruptsTaken, _blockLimitReached, _interruptLimitReached) = (_engine.Blocks, 0, false, false);
         var clock = Stopwatch.StartNew();
         _deadline = timeout is { } limit ? Stopwatch.GetTimestamp() + (long)Math.Min(limit.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2) : 0;
         CpuEngineException? error;
@@ -460,6 +487,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                     : $"idle: the CPU waits for an interrupt (WFI, PC 0x{pc:X8}) that nothing will raise";
                 break;
             }
+            if (_interruptLimitReached)
+            {
+                break;   // the interrupt that woke the CPU reached the limit: it is not taken
+            }
         }
         clock.Stop();
         SyncTime();   // the models show the time the run reached
@@ -475,6 +506,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         if (_fault is { } fault)
         {
             throw fault;
+        }
+        if (_blockLimitReached || _interruptLimitReached)
+        {
+            _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_resumePc!.Value));
+            return _blockLimitReached
+                ? new RunResult(null, $"block limit: {BlockLimit} basic blocks", clock.Elapsed, Instructions, RunOutcome.BlockLimit)
+                : new RunResult(null, $"interrupt limit: {InterruptLimit} interrupts", clock.Elapsed, Instructions, RunOutcome.InterruptLimit);
         }
         if (_inputTimedOut)
         {
@@ -985,13 +1023,22 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             bool firmware = machine.IsFirmwareCode(address);
             machine._newBlock = firmware && machine._coverage?.TryAdd(address, machine._engine.BlockSize) == true ? address : null;
             machine.SyncTime();
+            ulong limit = ulong.MaxValue;
+            if (machine.BlockLimit > 0 && !machine._stepping)
+            {
+                limit = machine.WatchBlockLimit(address);
+                if (machine._blockLimitReached)
+                {
+                    return limit;
+                }
+            }
             machine.HostBlockEntered(address, firmware);   // UART input, block trace (FirmwareMachine.Host.cs)
             if (machine._stepping)
             {
                 return 0;   // a debugger's step takes no interrupt
             }
             machine.BlockEntered(address);
-            ulong next = Math.Min(machine.NextEvent(), machine.BlockReportInterval);
+            ulong next = Math.Min(Math.Min(machine.NextEvent(), machine.BlockReportInterval), limit);
             return machine.InputTimeout > 0 && machine._mmioInput is { } input ? machine.WatchInput(input, address, next) : next;
         }
 
@@ -1068,6 +1115,42 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             return next;
         }
         return Math.Min(next, InputTimeout + 1 - idle);
+    }
+
+    // Fuzzware's block limit (its timer fires in the hook of the limit-th block; that block runs, the next does not).
+    // Checked where blocks report; returns when to look again, in instructions: a block runs at least one, so the
+    // blocks left never overshoot.
+    private ulong WatchBlockLimit(ulong address)
+    {
+        ulong ran = _engine.Blocks - _runBlocksFrom;   // this block included
+        if (ran > BlockLimit && _reached is null && _debugStop is null && !_inputTimedOut && !_interruptLimitReached)
+        {
+            _blockLimitReached = true;
+            HaltBefore(address, null);
+            return 0;
+        }
+        return ran > BlockLimit ? 0 : BlockLimit + 1 - ran;
+    }
+
+    /// <summary>
+    /// Counts an exception entry against <see cref="InterruptLimit"/> (SysTick's are not counted, as in Fuzzware):
+    /// true when it reaches the limit, and then the run ends before the entry, with the firmware to go on at
+    /// <paramref name="resumeAt"/> (the return address the entry would have stacked).
+    /// </summary>
+    private protected bool InterruptLimitReached(bool counted, ulong resumeAt)
+    {
+        if (_interruptLimitReached)
+        {
+            return true;
+        }
+        if (!counted || InterruptLimit == 0 || ++_interruptsTaken < InterruptLimit || _blockLimitReached || _inputTimedOut)
+        {
+            return false;
+        }
+        _interruptLimitReached = true;
+        _resumePc = resumeAt & ~1UL;
+        Halt();
+        return true;
     }
 
     // An instruction of the current block raised an exception or ended the run (an exit through a device

@@ -35,4 +35,10 @@ public enum RunOutcome
 
     /// <summary>An instruction accessed memory a debugger watches (<see cref="FirmwareMachine.AddWatchpoint"/>); the run stopped after it.</summary>
     Watchpoint,
+
+    /// <summary>The run executed <see cref="FirmwareMachine.BlockLimit"/> basic blocks (Fuzzware's <c>limits.translation_blocks</c>).</summary>
+    BlockLimit,
+
+    /// <summary>The run was about to take its <see cref="FirmwareMachine.InterruptLimit"/>th exception other than SysTick (Fuzzware's <c>limits.interrupts</c>).</summary>
+    InterruptLimit,
 }

@@ -145,7 +145,8 @@ public sealed unsafe class FuzzTarget : IDisposable
         try
         {
             var run = _started ? _machine.Continue(_options.MaxInstructions, _options.Timeout) : _machine.Run(_options.MaxInstructions, _options.Timeout);
-            if (run.Outcome is RunOutcome.InstructionLimit or RunOutcome.Timeout)
+            // The block limit is Fuzzware's bound on a run's length: a run reaching it is as stuck as one reaching the instruction limit.
+            if (run.Outcome is RunOutcome.InstructionLimit or RunOutcome.Timeout or RunOutcome.BlockLimit)
             {
                 ulong at = _machine.ProgramCounter;
                 return new FuzzRun(FuzzRunKind.Hang, run.Reason, at, run.Instructions, $"hang@0x{at:x8}");

@@ -23,9 +23,10 @@ public static class DeviceConfigReader
     private static readonly string[] SpaceKeys = ["name", "width", "description"];
     private static readonly string[] RegionKeys = ["name", "guest_address", "size", "permissions", "type", "space", "alias_of", "alias_mode", "file", "file_offset", "file_size", "load_offset", "layout", "unmodelled", "description"];
     private static readonly string[] BootKeys = ["entry_point", "initial_sp", "vector_table"];
+    private static readonly string[] LimitKeys = ["blocks", "interrupts", "input_timeout"];
     private static readonly string[] SymbolKeys = ["name", "address"];
     private static readonly string[] PeripheralKeys = ["name", "base", "size", "space", "model", "irq"];
-    private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols", "rules", "interrupt_triggers", "mmio_models", "hooks"];
+    private static readonly string[] RootKeys = ["device", "memory", "boot", "spaces", "regions", "peripherals", "symbols", "rules", "interrupt_triggers", "mmio_models", "hooks", "limits"];
 
     /// <summary>Reads a file; the format follows the extension (.toml, .yaml/.yml, .json).</summary>
     /// <exception cref="DeviceDescriptionException">The file is malformed or describes an invalid device.</exception>
@@ -78,6 +79,11 @@ public static class DeviceConfigReader
                 Number(bootSection, "boot.entry_point", isSize: false),
                 Number(bootSection, "boot.initial_sp", isSize: false),
                 Number(bootSection, "boot.vector_table", isSize: false));
+            var limitSection = Section(root, "limits");
+            var limits = new DeviceLimits(
+                Number(limitSection, "limits.blocks", isSize: false),
+                Number(limitSection, "limits.interrupts", isSize: false),
+                Number(limitSection, "limits.input_timeout", isSize: false));
 
             string name = Text(device, "device.name") ?? "";
             if (device?.Get("name") is null)
@@ -383,7 +389,7 @@ public static class DeviceConfigReader
             try
             {
                 var result = new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce, boot, symbols,
-                    svd, unmodelled, rules, triggers, mmioModels, hooks);
+                    svd, unmodelled, rules, triggers, mmioModels, hooks, limits);
                 result.Warnings = result.Warnings.Select(d => d with { Location = Locate(d.Field) }).ToList();
                 return result;
             }
@@ -447,7 +453,7 @@ public static class DeviceConfigReader
                 Error(key, node, $"must be a table, not {node.Describe()}");
                 return null;
             }
-            CheckKeys(node, key, key switch { "device" => DeviceKeys, "boot" => BootKeys, _ => MemoryKeys });
+            CheckKeys(node, key, key switch { "device" => DeviceKeys, "boot" => BootKeys, "limits" => LimitKeys, _ => MemoryKeys });
             return node;
         }
 

@@ -31,7 +31,7 @@ public static class DeviceConfigWriter
         OutputFile.WriteAllText(path, Write(device, DeviceConfigReader.FormatOf(path)));
 
     // The file's shape, independent of format: two tables and three arrays of tables.
-    private sealed record Document(Fields Device, Fields Memory, Fields Boot, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols, List<Fields> Rules, List<Fields> Triggers, List<Fields> Models, List<Fields> Hooks)
+    private sealed record Document(Fields Device, Fields Memory, Fields Boot, Fields Limits, List<Fields> Spaces, List<Fields> Regions, List<Fields> Peripherals, List<Fields> Symbols, List<Fields> Rules, List<Fields> Triggers, List<Fields> Models, List<Fields> Hooks)
     {
         public static Document From(DeviceDescription d)
         {
@@ -123,6 +123,14 @@ public static class DeviceConfigWriter
             Optional(boot, "entry_point", d.Boot.EntryPoint is { } e ? Hex(e) : null);
             Optional(boot, "initial_sp", d.Boot.InitialStackPointer is { } sp ? Hex(sp) : null);
             Optional(boot, "vector_table", d.Boot.VectorTable is { } v ? Hex(v) : null);
+            var limits = new Fields();
+            foreach (var (key, value) in new[] { ("blocks", d.Limits.Blocks), ("interrupts", d.Limits.Interrupts), ("input_timeout", d.Limits.InputTimeout) })
+            {
+                if (value is { } count)
+                {
+                    limits[key] = (long)Math.Min(count, long.MaxValue);   // TOML integers are signed 64-bit
+                }
+            }
             var symbols = d.Symbols.Select(s => new Fields { ["name"] = s.Name, ["address"] = Hex(s.Address) }).ToList();
             var rules = d.Rules.Select(r =>
             {
@@ -200,7 +208,7 @@ public static class DeviceConfigWriter
                 }
                 return f;
             }).ToList();
-            return new Document(device, memory, boot, spaces, regions, peripherals, symbols, rules, triggers, models, hooks);
+            return new Document(device, memory, boot, limits, spaces, regions, peripherals, symbols, rules, triggers, models, hooks);
         }
 
         public IEnumerable<(string Name, List<Fields> Items)> Arrays =>
@@ -208,7 +216,7 @@ public static class DeviceConfigWriter
 
         // Tables that are written only when they hold something.
         public IEnumerable<(string Name, Fields Fields)> Tables =>
-            new[] { ("device", Device), ("memory", Memory), ("boot", Boot) }.Where(t => t.Item2.Count > 0);
+            new[] { ("device", Device), ("memory", Memory), ("boot", Boot), ("limits", Limits) }.Where(t => t.Item2.Count > 0);
 
         private static void Optional(Fields fields, string key, string? value)
         {

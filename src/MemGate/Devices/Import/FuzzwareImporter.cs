@@ -22,7 +22,11 @@ public static class FuzzwareImporter
     private static readonly string[] EntryKeys = ["base_addr", "size", "permissions", "file", "file_offset", "file_size", "load_offset", "is_entry", "ivt_offset", "overlay"];
 
     // Top-level keys that describe behaviour a device file cannot hold yet: named in a warning, not silently dropped.
-    private static readonly string[] LeftOut = [ "timers", "use_timers", "boot", "limits", "global_timer_scale"];
+    private static readonly string[] LeftOut = [ "timers", "use_timers", "boot", "global_timer_scale"];
+
+    // Fuzzware's limits (harness.py configure_unicorn): translation_blocks, interrupts and fuzz_consumption_timeout map
+    // to the device's [limits]; trace_events limits Fuzzware's own tracing, which has no counterpart here.
+    private static readonly string[] LimitKeys = ["translation_blocks", "interrupts", "fuzz_consumption_timeout"];
 
     /// <summary>Reads <paramref name="path"/> and the files it includes.</summary>
     /// <exception cref="DeviceDescriptionException">The file is malformed; every problem names its line.</exception>
@@ -155,9 +159,41 @@ public static class FuzzwareImporter
             scalars.TryGetValue("entry_point", out var ep) ? map.Number(Wrap(ep), "v", "entry_point", true) : tableEntry,
             scalars.TryGetValue("initial_sp", out var sp) ? map.Number(Wrap(sp), "v", "initial_sp", true) & ~3UL : tableSp,
             vectorTable);
+        var limits = seen.TryGetValue("limits", out var limitsNode) ? ImportLimits(map, limitsNode) : null;
         string deviceName = Path.GetFileName(Path.GetDirectoryName(main)) is { Length: > 0 } dir ? dir : Path.GetFileNameWithoutExtension(path);
         // Fuzzware serves every MMIO read nothing models from the fuzz input; its system region (nvic) is plain memory there.
-        return map.Build(deviceName, $"Imported from Fuzzware configuration {Path.GetFileName(path)}", "armv7-m", "cortex-m3", boot, UnmodelledPolicy.Input);
+        return map.Build(deviceName, $"Imported from Fuzzware configuration {Path.GetFileName(path)}", "armv7-m", "cortex-m3", boot, UnmodelledPolicy.Input, limits);
+    }
+
+    // limits: translation_blocks (blocks per run), interrupts (exception entries per run), fuzz_consumption_timeout; 0 is
+    // "no limit" in Fuzzware's help and here. Anything else under limits is named in a warning.
+    private static DeviceLimits? ImportLimits(ImportedMap map, ConfigNode limits)
+    {
+        if (limits.Kind != ConfigNodeKind.Map)
+        {
+            map.Error("limits", limits, $"must be a mapping of {string.Join(", ", LimitKeys)}");
+            return null;
+        }
+        foreach (var (key, node) in limits.Entries.Where(e => !LimitKeys.Contains(e.Key)))
+        {
+            map.Warn($"limits.{key}", node, $"'limits.{key}' is not imported: MemGate has no such limit, so it does not take effect (imported: {string.Join(", ", LimitKeys)})");
+        }
+        ulong? Limit(string key)
+        {
+            string field = $"limits.{key}";
+            if (limits.Get(key) is not { } node)
+            {
+                return null;
+            }
+            if (node.Kind != ConfigNodeKind.Scalar || !ImportedMap.TryNumber(node.Text, out ulong value))
+            {
+                map.Error(field, node, $"'{node.Text}' is not a whole number of at least 0 (0: no limit)");
+                return null;
+            }
+            return value;
+        }
+        var result = new DeviceLimits(Limit("translation_blocks"), Limit("interrupts"), Limit("fuzz_consumption_timeout"));
+        return result.IsEmpty ? null : result;
     }
 
     private static bool IsFalse(ConfigNode node) => node.Text is "False" or "false";

@@ -113,7 +113,7 @@ internal sealed class ImportedMap(string file)
     }
 
     /// <summary>Builds the device; every problem found so far, or by validation, is thrown together with its place.</summary>
-    public DeviceDescription Build(string name, string description, string architecture, string cpu, DeviceBoot boot, UnmodelledPolicy unmodelled = UnmodelledPolicy.Plain)
+    public DeviceDescription Build(string name, string description, string architecture, string cpu, DeviceBoot boot, UnmodelledPolicy unmodelled = UnmodelledPolicy.Plain, DeviceLimits? limits = null)
     {
         if (_problems.Count > 0)
         {
@@ -122,7 +122,7 @@ internal sealed class ImportedMap(string file)
         try
         {
             var device = new DeviceDescription(name, Regions, peripherals: Peripherals, description: description, architecture: architecture, cpu: cpu,
-                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled, interruptTriggers: InterruptTriggers, mmioModels: MmioModels, hooks: Hooks);
+                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled, interruptTriggers: InterruptTriggers, mmioModels: MmioModels, hooks: Hooks, limits: limits);
             device.Warnings = [.. _warnings, .. device.Warnings.Select(Locate)];
             return device;
         }
