@@ -97,6 +97,17 @@ public sealed class RunOutcomeTests
     }
 
     [Fact]
+    public void The_block_limit_has_its_own_code_and_ends_after_that_many_blocks()
+    {
+        var (exit, report) = Run(Raw(0x0000006F), "--max-blocks", "50", "--timeout", "20");   // j .: one instruction a block
+        Assert.Equal(CliApp.BlockLimit, exit);
+        Assert.Equal("block-limit", report.GetProperty("outcome").GetString());
+        Assert.Equal(50UL, report.GetProperty("instructions").GetUInt64());
+        Assert.Equal(121, CliApp.BlockLimit);
+        Assert.Equal(128, CliApp.InterruptLimit);
+    }
+
+    [Fact]
     public void A_trap_storm_stops_at_the_timeout()
     {
         var (exit, report) = Run(TrapStorm(), "--timeout", "0.5");

@@ -34,6 +34,36 @@ public sealed class FuzzwareImportRulesTests : IDisposable
     }
 
     [Fact]
+    public void Limits_are_imported_into_the_device_and_what_has_no_counterpart_is_named()
+    {
+        string config = Write("lim/config.yml", """
+            memory_map:
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+            limits:
+              translation_blocks: 2000000
+              interrupts: 0
+              fuzz_consumption_timeout: 50000
+              trace_events: 100
+            """);
+        var device = FuzzwareImporter.Import(config);
+        Assert.Equal(new DeviceLimits(2_000_000, 0, 50_000), device.Limits);
+        var warning = Assert.Single(device.Warnings, w => w.Field.StartsWith("limits", StringComparison.Ordinal));
+        Assert.Equal("limits.trace_events", warning.Field);
+        Assert.Contains("limits", DeviceConfigWriter.Write(device, DeviceConfigFormat.Toml), StringComparison.Ordinal);
+
+        string bad = Write("bad/config.yml", """
+            memory_map:
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+            limits:
+              translation_blocks: lots
+            """);
+        var e = Assert.Throws<DeviceDescriptionException>(() => FuzzwareImporter.Import(bad));
+        var error = Assert.Single(e.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("limits.translation_blocks", error.Field);
+        Assert.Equal(4, error.Location!.Value.Line);
+    }
+
+    [Fact]
     public void A_wildcard_resolves_to_its_one_match_and_the_written_device_loads_from_another_folder()
     {
         Binary("fw/firmware-v1.bin", 0x400);
