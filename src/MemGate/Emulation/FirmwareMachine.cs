@@ -436,14 +436,15 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             {
                 error = null;
             }
-            else if (error is null && _callbackError is null && _fault is null && _exitCode is null && ReadPc() != _haltAddress)
+            // Stopped by the engine itself (its count ran out, a WFI, a stop request), not by the machine ending the run.
+            bool engineStopped = !trapped && error is null && _callbackError is null && _fault is null && _exitCode is null && ReadPc() != _haltAddress;
+            if (engineStopped)
             {
-                // The engine stopped before the instruction at the PC (its count ran out, a WFI, a stop request),
-                // but the block holding it was counted whole when it was entered.
+                // Before the instruction at the PC, but the block holding it was counted whole when it was entered.
                 _engine.CountUpTo(ReadPc(), including: false);
             }
-            if (!trapped && error is null && _callbackError is null && _fault is null && _exitCode is null && !_stopRequested
-                && maxInstructions > 0 && Instructions >= maxInstructions && ReadPc() is var waiting && WaitsForInterrupt(waiting))
+            if (engineStopped && !_stopRequested && maxInstructions > 0 && Instructions >= maxInstructions
+                && ReadPc() is var waiting && WaitsForInterrupt(waiting))
             {
                 // The limit fell right after a WFI: time passes to the interrupt it waits for now, as without the
                 // limit, so that continuing from here takes it at the same instruction.
@@ -465,7 +466,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             ulong pc = ReadPc();
             if (!WaitsForInterrupt(pc))
             {
-                if (maxInstructions > 0 && pc != _haltAddress)
+                if (maxInstructions > 0 && engineStopped)
                 {
                     // The engine's own count ended the run early: it can count an instruction more than once (a trap
                     // delivered inside the run, a 16-bit illegal instruction). Run the rest; when it stops again at
