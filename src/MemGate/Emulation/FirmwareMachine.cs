@@ -62,6 +62,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // The limits of the current run, checked where the engine hands exceptions to the machine.
     private ulong _maxInstructions;
     private const int MaxRecountSteps = 4;   // more stops without progress than an instruction counted twice explains: something else stops the engine
+    // How close to an instruction limit the engine runs with its own count (a call per instruction, slow); further
+    // away it runs freely and the machine stops it here. More than a translated block holds (TCG: 512).
+    private const ulong CountedStretch = 4096;
+    private bool _counted;        // the engine's run has an instruction count
+    private bool _switchToCount;  // the engine was stopped to run the rest up to the limit with a count
     private long _deadline;   // Stopwatch timestamp; 0: none
     private ulong? _resumePc;   // where Continue goes on after a run halted at an exception by a limit
     private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded
@@ -418,6 +423,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _stopRequested = false;
         _resumePc = null;
         _maxInstructions = maxInstructions;
+        _switchToCount = false;
         (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = (_engine.Blocks, _mmioInput?.Consumed ?? 0, false);
         (_runBlocksFrom, _interruptsTaken, _blockLimitReached, _interruptLimitReached) = (_engine.Blocks, 0, false, false);
         var clock = Stopwatch.StartNew();
@@ -429,8 +435,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         while (true)
         {
             TimeSpan? left = timeout is { } t ? t - clock.Elapsed : null;
-            ulong count = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) + extra : 0;
-            error = _engine.Run(start, _haltAddress, left, count);
+            ulong remaining = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) : 0;
+            // (After the switch the count is within a block of the stretch: it has to stay counted.)
+            _counted = remaining > 0 && (remaining <= CountedStretch || _switchToCount);
+            _switchToCount = false;
+            error = _engine.Run(start, _haltAddress, left, _counted ? remaining + extra : 0);
             bool trapped = error is not null && DeliverTrap(error);
             if (trapped)
             {
@@ -456,7 +465,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             {
                 break;
             }
-            if (trapped)
+            if (trapped || (engineStopped && _switchToCount))
             {
                 start = CodeAddress(ReadPc());
                 continue;
@@ -1020,6 +1029,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         public ulong BlockEntered(ulong address)
         {
+            if (machine.ApproachesLimit())
+            {
+                return 0;   // the block does not run now: the engine stops before it and runs on with a count
+            }
             // The machine's own pages (the halt page, its exception-entry code) are not the firmware's blocks.
             bool firmware = machine.IsFirmwareCode(address);
             machine._newBlock = firmware && machine._coverage?.TryAdd(address, machine._engine.BlockSize) == true ? address : null;
@@ -1039,7 +1052,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 return 0;   // a debugger's step takes no interrupt
             }
             machine.BlockEntered(address);
-            ulong next = Math.Min(Math.Min(machine.NextEvent(), machine.BlockReportInterval), limit);
+            ulong next = Math.Min(Math.Min(Math.Min(machine.NextEvent(), machine.BlockReportInterval), limit), machine.UntilCountedStretch());
             return machine.InputTimeout > 0 && machine._mmioInput is { } input ? machine.WatchInput(input, address, next) : next;
         }
 
@@ -1161,6 +1174,22 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     /// <summary>The block just entered at <paramref name="address"/> did not run (it is started again): takes back its count.</summary>
     private protected void UncountBlock(ulong address) => _engine.CountUpTo(address, including: false);
+
+    // The engine runs without its per-instruction count until the limit is CountedStretch away: this block is there.
+    private bool ApproachesLimit()
+    {
+        if (_counted || _maxInstructions == 0 || _switchToCount || Instructions + CountedStretch < _maxInstructions)
+        {
+            return false;
+        }
+        _switchToCount = true;
+        _engine.Stop();
+        return true;
+    }
+
+    // Instructions until ApproachesLimit must look (the block reports are the only place it can).
+    private ulong UntilCountedStretch() =>
+        _counted || _maxInstructions == 0 ? ulong.MaxValue : _maxInstructions - CountedStretch - Math.Min(Instructions, _maxInstructions - CountedStretch);
 
     // Limits are checked at every exception too: a trap storm (a trap vector that traps again) may never
     // complete a block, and the engine's own timeout and stop request do not end it.

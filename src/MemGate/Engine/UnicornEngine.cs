@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using MemGate.Devices;
 using MemGate.Memory;
@@ -36,6 +37,14 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private readonly byte[] _edgeMemory = GC.AllocateArray<byte>(sizeof(EdgeTracer), pinned: true);
     private EdgeTracer* _edges => (EdgeTracer*)Marshal.UnsafeAddrOfPinnedArrayElement(_edgeMemory, 0);
     private nint _edgeHook;
+    private readonly int _pcRegister;
+    private readonly bool _thumb;
+    // The PC written from an exception call-back: Unicorn then stops keeping the PC exact for memory call-backs
+    // (skip_sync_pc_on_exit stays set) until the next uc_emu_start, so Run starts the engine again from there.
+    private bool _inInterrupt;
+    private bool _restart;
+    private bool _uncounted = true;   // the run has no instruction count (Unicorn's count needs the run in one piece)
+    private volatile bool _stopAsked;
 
     /// <summary>Opens an engine for Unicorn's <paramref name="arch"/> and <paramref name="mode"/>, with a CPU model if given.</summary>
     /// <exception cref="NotSupportedException">Unicorn is not installed (or is the wrong version).</exception>
@@ -49,6 +58,8 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
             throw Failure(error, $"uc_open(arch {arch}, mode 0x{mode:X})");
         }
         _handle = UnicornHandle.Adopt(engine);
+        _pcRegister = arch switch { Unicorn.ArchArm => Unicorn.ArmRegPc, Unicorn.ArchArm64 => Unicorn.Arm64RegPc, _ => Unicorn.RiscvRegPc };
+        _thumb = arch == Unicorn.ArchArm && (mode & Unicorn.ModeThumb) != 0;
         _counter = (BlockCounter*)Marshal.UnsafeAddrOfPinnedArrayElement(_counterMemory, 0);
         _counter->Keys = (ulong*)Marshal.UnsafeAddrOfPinnedArrayElement(_blockKeys, 0);
         _counter->Counts = (uint*)Marshal.UnsafeAddrOfPinnedArrayElement(_blockCounts, 0);
@@ -150,6 +161,10 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         _pins.Add(window);
         nint user = GCHandle.ToIntPtr(window);
         Check(Unicorn.MmioMap(Handle, address, (nuint)size, &OnMmioRead, user, &OnMmioWrite, user), $"uc_mmio_map([0x{address:X}, +0x{size:X}))");
+        // A memory hook over the window makes Unicorn put the PC of the accessing instruction back
+        // (cpu_restore_state) before the access reaches the handler; MMIO call-backs alone see the PC last stored.
+        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookMemRead | Unicorn.HookMemWrite, (void*)SyncPcHook.Value, 0, address, address + size - 1),
+            $"uc_hook_add(MEM_READ|MEM_WRITE, [0x{address:X}, +0x{size:X}))");
     }
 
     /// <inheritdoc/>
@@ -160,7 +175,11 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     }
 
     /// <inheritdoc/>
-    public void WriteRegister(int id, ulong value) => Check(Unicorn.RegWrite(Handle, id, value), $"uc_reg_write({id})");
+    public void WriteRegister(int id, ulong value)
+    {
+        Check(Unicorn.RegWrite(Handle, id, value), $"uc_reg_write({id})");
+        _restart |= _inInterrupt && id == _pcRegister;
+    }
 
     /// <inheritdoc/>
     public void ReadRegister(int id, Span<byte> value)
@@ -209,20 +228,45 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     public CpuEngineException? Run(ulong start, ulong until, TimeSpan? timeout, ulong count)
     {
         ulong micros = timeout is { } left ? (ulong)Math.Max(1, left.TotalMicroseconds) : 0;
-        // Always a count: with one, Unicorn keeps the PC exact at every instruction (it calls a hook per
-        // instruction), which fault and peripheral call-backs need to report and deliver exceptions at
-        // the right instruction; without one they read the PC last stored, often the block's start
-        // (measured: access-fault epc and exit counts wrong; a read/write hook does not help on 2.1.4,
-        // which stops storing the PC once it was written from outside). That hook is most of the
-        // engine's time on compute loops; see docs/performance.md.
+        // Without a count Unicorn runs translated blocks without a call per instruction; the PC is still exact
+        // where MemGate reads it: in memory call-backs (memory hooks over MMIO, invalid-access hooks: Unicorn
+        // restores it from the host return address), at exceptions, and at block starts. With a count (the
+        // owner asks for one only near an instruction limit) Unicorn stops exactly there.
         _counter->Budget = 0;   // the first block looks at the owner's state
-        int error = Unicorn.EmuStart(Handle, start, until, micros, (nuint)(count == 0 ? long.MaxValue : count));
+        _stopAsked = false;
+        _restart = false;
+        if (count != 0 && _uncounted)
+        {
+            // Unicorn's count is a hook in each instruction's translated code, added by uc_emu_start without dropping
+            // the code translated before (it drops it when the count goes): blocks translated without it would not count.
+            Check(Unicorn.Control(Handle, Unicorn.CtlWriteTbFlush, 0L), "uc_ctl(TB_FLUSH)");
+        }
+        _uncounted = count == 0;
+        long started = Stopwatch.GetTimestamp();
+        int error = Unicorn.EmuStart(Handle, start, until, micros, (nuint)count);
+        // An exception call-back moved the PC: go on from there in a new uc_emu_start, which keeps the PC exact again.
+        while (error == 0 && _restart && !_stopAsked && _uncounted)
+        {
+            _restart = false;
+            ulong pc = ReadRegister(_pcRegister);
+            if (pc == (until & ~1UL))
+            {
+                break;
+            }
+            ulong spent = (ulong)Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+            if (micros != 0 && spent >= micros)
+            {
+                break;
+            }
+            error = Unicorn.EmuStart(Handle, _thumb ? pc | 1 : pc, until, micros == 0 ? 0 : micros - spent, 0);
+        }
         return error == 0 ? null : Failure(error, null);
     }
 
     /// <inheritdoc/>
     public void Stop()
     {
+        _stopAsked = true;
         lock (_lock)
         {
             if (!_handle.IsClosed)
@@ -446,6 +490,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         (permissions.HasFlag(Permissions.Read) ? Unicorn.ProtRead : 0) | (permissions.HasFlag(Permissions.Write) ? Unicorn.ProtWrite : 0)
         | (permissions.HasFlag(Permissions.Execute) ? Unicorn.ProtExec : 0);
 
+    // A memory hook that does nothing: its presence is what makes Unicorn restore the PC (see MapMmio).
+    private static readonly Lazy<nint> SyncPcHook = new(() => ExecutableCode.Place([0xC3], "The PC-sync memory hook"));   // ret
+
     private static UnicornEngine From(nint user) => (UnicornEngine)GCHandle.FromIntPtr(user).Target!;
 
     [UnmanagedCallersOnly]
@@ -485,6 +532,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private static void OnInterrupt(nint engine, uint number, nint user)
     {
         var self = From(user);
+        self._inInterrupt = true;
         try
         {
             self.Events.Interrupt(number);
@@ -492,6 +540,14 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         catch (Exception e)
         {
             self.Fail(e);
+        }
+        finally
+        {
+            self._inInterrupt = false;
+        }
+        if (self._restart && self._uncounted)
+        {
+            Unicorn.EmuStop(self.Handle);   // Run starts the engine again at the new PC
         }
     }
 
