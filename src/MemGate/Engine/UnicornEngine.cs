@@ -45,6 +45,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private bool _restart;
     private bool _uncounted = true;   // the run has no instruction count (Unicorn's count needs the run in one piece)
     private volatile bool _stopAsked;
+    private readonly List<(ulong Start, ulong End)> _mmioWindows = [];   // sorted by start
 
     /// <summary>Opens an engine for Unicorn's <paramref name="arch"/> and <paramref name="mode"/>, with a CPU model if given.</summary>
     /// <exception cref="NotSupportedException">Unicorn is not installed (or is the wrong version).</exception>
@@ -161,10 +162,13 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         _pins.Add(window);
         nint user = GCHandle.ToIntPtr(window);
         Check(Unicorn.MmioMap(Handle, address, (nuint)size, &OnMmioRead, user, &OnMmioWrite, user), $"uc_mmio_map([0x{address:X}, +0x{size:X}))");
-        // A memory hook over the window makes Unicorn put the PC of the accessing instruction back
-        // (cpu_restore_state) before the access reaches the handler; MMIO call-backs alone see the PC last stored.
-        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookMemRead | Unicorn.HookMemWrite, (void*)SyncPcHook.Value, 0, address, address + size - 1),
-            $"uc_hook_add(MEM_READ|MEM_WRITE, [0x{address:X}, +0x{size:X}))");
+        // Without permissions, every access to the window first goes to the invalid-access hook, for which Unicorn
+        // puts the PC of the accessing instruction back (cpu_restore_state); OnInvalidMemory lets it through to
+        // the handler, which so sees the exact PC. A read/write memory hook would do the same, but its mere
+        // presence sends every load and store of the guest, RAM too, through Unicorn's slow path.
+        Check(Unicorn.MemProtect(Handle, address, (nuint)size, 0), $"uc_mem_protect([0x{address:X}, +0x{size:X}))");
+        int at = _mmioWindows.BinarySearch((address, 0UL));
+        _mmioWindows.Insert(at < 0 ? ~at : at, (address, address + size));
     }
 
     /// <inheritdoc/>
@@ -490,8 +494,30 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         (permissions.HasFlag(Permissions.Read) ? Unicorn.ProtRead : 0) | (permissions.HasFlag(Permissions.Write) ? Unicorn.ProtWrite : 0)
         | (permissions.HasFlag(Permissions.Execute) ? Unicorn.ProtExec : 0);
 
-    // A memory hook that does nothing: its presence is what makes Unicorn restore the PC (see MapMmio).
-    private static readonly Lazy<nint> SyncPcHook = new(() => ExecutableCode.Place([0xC3], "The PC-sync memory hook"));   // ret
+    // Whether a data access at address goes to an MMIO handler (MapMmio's windows have no permissions of their own).
+    private bool IsMmio(ulong address)
+    {
+        var windows = _mmioWindows;
+        int low = 0, high = windows.Count - 1;
+        while (low <= high)
+        {
+            int middle = (low + high) >>> 1;
+            var (start, end) = windows[middle];
+            if (address < start)
+            {
+                high = middle - 1;
+            }
+            else if (address >= end)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static UnicornEngine From(nint user) => (UnicornEngine)GCHandle.FromIntPtr(user).Target!;
 
@@ -555,6 +581,10 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private static byte OnInvalidMemory(nint engine, int type, ulong address, int size, long value, nint user)
     {
         var self = From(user);
+        if ((type == Unicorn.MemReadProt || type == Unicorn.MemWriteProt) && self.IsMmio(address))
+        {
+            return 1;   // an MMIO access: on to its handler, now with the PC exact (see MapMmio)
+        }
         var (access, unmapped) = type switch
         {
             Unicorn.MemReadUnmapped => (AccessKind.Read, true),

@@ -147,6 +147,9 @@ internal static unsafe partial class Unicorn
     [LibraryImport(Library, EntryPoint = "uc_mem_map_ptr")]
     public static partial int MemMapPtr(nint engine, ulong address, nuint size, uint perms, nint pointer);
 
+    [LibraryImport(Library, EntryPoint = "uc_mem_protect")]
+    public static partial int MemProtect(nint engine, ulong address, nuint size, uint perms);
+
     [LibraryImport(Library, EntryPoint = "uc_mem_map")]
     public static partial int MemMap(nint engine, ulong address, nuint size, uint perms);
 
