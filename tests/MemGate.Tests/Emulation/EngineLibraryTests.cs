@@ -19,6 +19,15 @@ public sealed class EngineLibraryTests
         Assert.Equal("2.1.4", UnicornLibrary.RequiredVersion.ToString());
     }
 
+    // ./memgate looks for the cached engine itself (no extra process at start-up): the same folder engine.sh fills.
+    [Fact]
+    public void The_wrapper_and_the_engine_script_name_the_same_engine_version()
+    {
+        string root = Docs.ReadmeTests.RepositoryRoot;
+        Assert.Contains($"engine_version=\"{UnicornLibrary.RequiredVersion}\"", File.ReadAllText(Path.Combine(root, "scripts", "engine.sh")));
+        Assert.Contains($"/memgate}}/unicorn-{UnicornLibrary.RequiredVersion}/libunicorn.so.2", File.ReadAllText(Path.Combine(root, "memgate")));
+    }
+
     // A wrong library is refused before anything runs, naming what was found and what is needed.
     [Theory]
     [InlineData("/nonexistent/libunicorn.so.2", "was not found: /nonexistent/libunicorn.so.2 (MEMGATE_UNICORN) cannot be loaded")]
