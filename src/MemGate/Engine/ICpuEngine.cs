@@ -52,7 +52,7 @@ public interface ICpuEngine : IDisposable
     /// <summary>Maps memory the engine allocates and owns (filled with <see cref="WriteMemory"/>).</summary>
     void MapPrivate(ulong address, ulong size, Permissions permissions);
 
-    /// <summary>Sends every guest access to [address, address + size) to <paramref name="handler"/> (offsets from <paramref name="address"/>).</summary>
+    /// <summary>Sends every guest access to [address, address + size) to <paramref name="handler"/> (offsets from <paramref name="address"/>); before the first <see cref="Run"/>.</summary>
     void MapMmio(ulong address, ulong size, IMmioHandler handler);
 
     /// <summary>Reads a register by the engine's id.</summary>

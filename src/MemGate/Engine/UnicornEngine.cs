@@ -45,7 +45,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private bool _restart;
     private bool _uncounted = true;   // the run has no instruction count (Unicorn's count needs the run in one piece)
     private volatile bool _stopAsked;
-    private readonly List<(ulong Start, ulong End)> _mmioWindows = [];   // sorted by start
+    private nint _invalidAccessHook;   // added at the first run (see Run)
 
     /// <summary>Opens an engine for Unicorn's <paramref name="arch"/> and <paramref name="mode"/>, with a CPU model if given.</summary>
     /// <exception cref="NotSupportedException">Unicorn is not installed (or is the wrong version).</exception>
@@ -143,7 +143,6 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         _events = events;
         Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookIntr, (delegate* unmanaged<nint, uint, nint, void>)&OnInterrupt, Self, 1, 0), "uc_hook_add(INTR)");
         Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookBlock, (void*)BlockCounter.Stub, (nint)_counter, 1, 0), "uc_hook_add(BLOCK)");
-        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookMemInvalid, (delegate* unmanaged<nint, int, ulong, int, long, nint, byte>)&OnInvalidMemory, Self, 1, 0), "uc_hook_add(MEM_INVALID)");
     }
 
     /// <inheritdoc/>
@@ -158,17 +157,21 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     public void MapMmio(ulong address, ulong size, IMmioHandler handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
+        if (_invalidAccessHook != 0)
+        {
+            throw new InvalidOperationException("MMIO windows are mapped before the first run.");
+        }
         var window = GCHandle.Alloc(new MmioWindow(this, handler));
         _pins.Add(window);
         nint user = GCHandle.ToIntPtr(window);
         Check(Unicorn.MmioMap(Handle, address, (nuint)size, &OnMmioRead, user, &OnMmioWrite, user), $"uc_mmio_map([0x{address:X}, +0x{size:X}))");
-        // Without permissions, every access to the window first goes to the invalid-access hook, for which Unicorn
-        // puts the PC of the accessing instruction back (cpu_restore_state); OnInvalidMemory lets it through to
-        // the handler, which so sees the exact PC. A read/write memory hook would do the same, but its mere
+        // Without permissions, every access to the window first goes to a protection hook, for which Unicorn puts
+        // the PC of the accessing instruction back (cpu_restore_state); the hook lets it through to the handler,
+        // which so sees the exact PC. A read/write memory hook would do the same, but its mere
         // presence sends every load and store of the guest, RAM too, through Unicorn's slow path.
         Check(Unicorn.MemProtect(Handle, address, (nuint)size, 0), $"uc_mem_protect([0x{address:X}, +0x{size:X}))");
-        int at = _mmioWindows.BinarySearch((address, 0UL));
-        _mmioWindows.Insert(at < 0 ? ~at : at, (address, address + size));
+        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookMemReadProt | Unicorn.HookMemWriteProt, (void*)MmioPass.Value, 0, address, address + size - 1),
+            $"uc_hook_add(MEM_READ_PROT|MEM_WRITE_PROT, [0x{address:X}, +0x{size:X}))");
     }
 
     /// <inheritdoc/>
@@ -236,6 +239,13 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         // where MemGate reads it: in memory call-backs (memory hooks over MMIO, invalid-access hooks: Unicorn
         // restores it from the host return address), at exceptions, and at block starts. With a count (the
         // owner asks for one only near an instruction limit) Unicorn stops exactly there.
+        if (_invalidAccessHook == 0)
+        {
+            // Unicorn asks hooks in the order they were added, up to the first that handles the access: the MMIO
+            // windows' protection hooks come first, so this one is added once they are all there.
+            Check(Unicorn.HookAdd(Handle, out _invalidAccessHook, Unicorn.HookMemInvalid, (delegate* unmanaged<nint, int, ulong, int, long, nint, byte>)&OnInvalidMemory, Self, 1, 0),
+                "uc_hook_add(MEM_INVALID)");
+        }
         _counter->Budget = 0;   // the first block looks at the owner's state
         _stopAsked = false;
         _restart = false;
@@ -494,30 +504,8 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         (permissions.HasFlag(Permissions.Read) ? Unicorn.ProtRead : 0) | (permissions.HasFlag(Permissions.Write) ? Unicorn.ProtWrite : 0)
         | (permissions.HasFlag(Permissions.Execute) ? Unicorn.ProtExec : 0);
 
-    // Whether a data access at address goes to an MMIO handler (MapMmio's windows have no permissions of their own).
-    private bool IsMmio(ulong address)
-    {
-        var windows = _mmioWindows;
-        int low = 0, high = windows.Count - 1;
-        while (low <= high)
-        {
-            int middle = (low + high) >>> 1;
-            var (start, end) = windows[middle];
-            if (address < start)
-            {
-                high = middle - 1;
-            }
-            else if (address >= end)
-            {
-                low = middle + 1;
-            }
-            else
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    // The protection hook of MMIO windows: the access is let through to the window's handler (mov eax, 1; ret).
+    private static readonly Lazy<nint> MmioPass = new(() => ExecutableCode.Place([0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3], "The MMIO windows' protection hook"));
 
     private static UnicornEngine From(nint user) => (UnicornEngine)GCHandle.FromIntPtr(user).Target!;
 
@@ -581,10 +569,6 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private static byte OnInvalidMemory(nint engine, int type, ulong address, int size, long value, nint user)
     {
         var self = From(user);
-        if ((type == Unicorn.MemReadProt || type == Unicorn.MemWriteProt) && self.IsMmio(address))
-        {
-            return 1;   // an MMIO access: on to its handler, now with the PC exact (see MapMmio)
-        }
         var (access, unmapped) = type switch
         {
             Unicorn.MemReadUnmapped => (AccessKind.Read, true),

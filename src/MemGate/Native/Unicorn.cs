@@ -112,6 +112,8 @@ internal static unsafe partial class Unicorn
     public const int HookCode = 4;
     public const int HookBlock = 8;
     public const int HookMemInvalid = 1008;   // UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT
+    public const int HookMemReadProt = 128;
+    public const int HookMemWriteProt = 256;
     public const int HookMemRead = 1024;
     public const int HookMemWrite = 2048;
 
