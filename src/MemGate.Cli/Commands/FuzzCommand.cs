@@ -36,6 +36,7 @@ internal static class FuzzCommand
         };
         command.SetAction(parse => CommandErrors.Run("fuzz", error, () =>
         {
+            FirmwareMachine.PrepareEngine();   // loads while the device and image are read
             bool underAfl = parse.GetValue(afl);
             string? corpusDirectory = parse.GetValue(corpus);
             if (!underAfl && corpusDirectory is null)

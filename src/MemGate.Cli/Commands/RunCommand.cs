@@ -69,6 +69,7 @@ internal static class RunCommand
         var traceOptions = RunTraces.AddOptions(command);
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
+            FirmwareMachine.PrepareEngine();   // loads while the device and image are read
             double seconds = parse.GetValue(timeout);
             int count = parse.GetValue(runs);
             if (!double.IsFinite(seconds) || seconds < 0)

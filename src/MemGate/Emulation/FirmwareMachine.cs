@@ -169,6 +169,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     public ulong Instructions => _engine.Instructions;
 
     /// <summary>
+    /// Starts loading the CPU engine on another thread, so that a caller about to build a machine can read its
+    /// device and firmware meanwhile (the engine's library takes about 10 ms to load). Optional.
+    /// </summary>
+    public static void PrepareEngine() => UnicornEngine.LoadInBackground();
+
+    /// <summary>
     /// Allocates <paramref name="device"/> with the peripheral models its CPU family needs and builds the
     /// machine: <see cref="CortexMMachine"/> (cortex-m3, cortex-m4), <see cref="RiscVMachine"/> (RV32/RV64
     /// virt), <see cref="Aarch64Machine"/> (cortex-a53 virt).

@@ -103,6 +103,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         };
     }
 
+    /// <summary>Starts loading Unicorn's library on another thread (see <see cref="UnicornLibrary.LoadInBackground"/>).</summary>
+    public static void LoadInBackground() => UnicornLibrary.LoadInBackground();
+
     /// <inheritdoc/>
     public ulong PageSize { get; }
 

@@ -37,6 +37,19 @@ internal static class UnicornLibrary
     public static void Register(Assembly assembly) => NativeLibrary.SetDllImportResolver(assembly, (name, _, _) =>
         name == Name && Loaded.Value.Handle != 0 ? Loaded.Value.Handle : 0);
 
+    /// <summary>
+    /// Starts loading the library on a pool thread: loading takes about 10 ms (Debian's build binds its 37,000
+    /// symbol relocations at load time), which a command can spend reading its device and image instead.
+    /// The first use waits for it.
+    /// </summary>
+    public static void LoadInBackground()
+    {
+        if (!Loaded.IsValueCreated)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static _ => _ = Loaded.Value, null);
+        }
+    }
+
     /// <summary>Why the engine cannot be used here, or null when it can.</summary>
     public static string? Problem => Loaded.Value.Problem.Length == 0 ? null : Loaded.Value.Problem;
 
