@@ -159,6 +159,25 @@ public sealed class RunLimitTests
     }
 
     [Fact]
+    public void Only_firmware_blocks_count_not_the_machine_code_run_at_exception_entries_and_returns()
+    {
+        // tasks.elf's SVC, PendSV and SysTick entries and returns each go through the machine's CLREX page, and the run
+        // ends on the halt page: the engine's block count (the clock of the block limit, the input timeout and block
+        // triggers) counts only the blocks the block trace shows, the firmware's.
+        string tasks = Fixture("firmware", "tasks.elf");
+        var free = RunTraced(tasks);
+        Assert.Equal(RunOutcome.Exit, free.Result.Outcome);
+        Assert.True(free.Entries.Length >= 10, $"{free.Entries.Length} exception entries");
+        Assert.Equal((ulong)free.Blocks.Length, free.Counted);
+        // The block limit ends the run after exactly that many firmware blocks, however many exceptions came between.
+        int limit = free.Blocks.Length - 20;
+        var limited = RunTraced(tasks, blockLimit: (ulong)limit);
+        Assert.Equal(RunOutcome.BlockLimit, limited.Result.Outcome);
+        Assert.Equal(free.Blocks[..limit], limited.Blocks);
+        Assert.Equal(free.Entries.Length, limited.Entries.Length);   // all of them taken before the limit
+    }
+
+    [Fact]
     public void Limits_survive_conversion_and_a_bad_one_is_named()
     {
         var device = DeviceConfigReader.Parse(Board + "\n[limits]\nblocks = 3000000\ninterrupts = 3000\ninput_timeout = 150000\n", DeviceConfigFormat.Toml, "l.toml");
