@@ -27,12 +27,21 @@ internal static class FuzzCommand
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: no limit; Ctrl-C stops too).", DefaultValueFactory = _ => 0 };
         var startAt = new Option<string?>("--start-at") { Description = "Run from reset to this symbol or address with no input, snapshot there, and start every run from it (skips boot code)." };
         var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Instruction limit of one run; a run that reaches it is a hang.", DefaultValueFactory = _ => 2_000_000 };
+        var maxBlocks = new Option<ulong?>("--max-blocks")
+        {
+            Description = "Basic-block limit of one run, as Fuzzware's translation block limit; a run that reaches it is a hang (0: none). Default: the device's [limits] blocks, else none.",
+        };
+        var maxInterrupts = new Option<ulong?>("--max-interrupts")
+        {
+            Description = "Interrupt limit of one run (SysTick's not counted): the run ends before the handler of the one reaching it, a normal end as in Fuzzware, not a hang (0: none). " +
+                "Default: the device's [limits] interrupts, else none.",
+        };
         var seed = new Option<int?>("--random") { Description = "Where the mutators' random numbers start (with --jobs 1, the same number repeats a campaign)." };
         var afl = new Option<bool>("--afl") { Description = "Serve afl-fuzz's fork-server protocol and coverage map instead of fuzzing here; each run's input is AFL's test case on stdin." };
         var command = new Command("fuzz", "Fuzz firmware through its MMIO input: unmodelled peripheral reads take bytes from each input (Fuzzware's models where the device was imported). " +
             "Runs restore a snapshot (written pages only) and count edges in the engine. Exit code: 0 no crash found, 120 crashes found, 130 stopped with Ctrl-C; 1 bad input, 2 usage.")
         {
-            firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, seed, afl,
+            firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, maxBlocks, maxInterrupts, seed, afl,
         };
         command.SetAction(parse => CommandErrors.Run("fuzz", error, () =>
         {
@@ -71,7 +80,7 @@ internal static class FuzzCommand
             FirmwareImage? image = null;
             if (startFile is not null)
             {
-                targetOptions = new FuzzTargetOptions { MaxInstructions = parse.GetValue(maxInstructions) };
+                targetOptions = new FuzzTargetOptions { MaxInstructions = parse.GetValue(maxInstructions), MaxBlocks = parse.GetValue(maxBlocks), MaxInterrupts = parse.GetValue(maxInterrupts) };
                 FirmwareMachine.ReadSnapshotDevice(startFile);   // a bad file fails here, before any folder is touched
             }
             else
@@ -79,7 +88,11 @@ internal static class FuzzCommand
                 (description, string baseDirectory) = DeviceSource.Load(parse.GetValue(device)!, error);
                 image = FirmwareSource.Load(firmwarePath, description);
                 ulong? start = parse.GetValue(startAt) is { } point ? RunCommand.StopAddress("--start-at", point, image, description) : null;
-                targetOptions = new FuzzTargetOptions { BaseDirectory = baseDirectory, StartAt = start, MaxInstructions = parse.GetValue(maxInstructions) };
+                targetOptions = new FuzzTargetOptions
+                {
+                    BaseDirectory = baseDirectory, StartAt = start, MaxInstructions = parse.GetValue(maxInstructions),
+                    MaxBlocks = parse.GetValue(maxBlocks), MaxInterrupts = parse.GetValue(maxInterrupts),
+                };
             }
             FuzzTarget Target()
             {
@@ -125,13 +138,15 @@ internal static class FuzzCommand
                 Seed = parse.GetValue(seed) ?? Environment.TickCount,
             });
             string replay = startFile is not null ? $"--from-snapshot {startFile}" : $"{(firmwarePath is null ? "" : firmwarePath + " ")}--device {parse.GetValue(device)}";
+            // Limits given here end runs where the device's would not: the replay needs them too (memgate run takes the same options).
+            string limits = (targetOptions.MaxBlocks is { } b ? $" --max-blocks {b}" : "") + (targetOptions.MaxInterrupts is { } i ? $" --max-interrupts {i}" : "");
             campaign.CrashFound += crash =>
             {
                 lock (error)
                 {
                     bool hang = crash.Kind == FuzzRunKind.Hang;
                     error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {(hang ? "hang" : "crash")} {crash.Signature}: {crash.Reason}");
-                    error.WriteLine($"  reproduce: memgate run {replay} --mmio-input {crash.File}" +
+                    error.WriteLine($"  reproduce: memgate run {replay} --mmio-input {crash.File}{limits}" +
                         (hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : ""));
                 }
             };

@@ -142,8 +142,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     public ulong InputTimeout { get; set; }
 
     /// <summary>
-    /// Ends a run with <see cref="RunOutcome.BlockLimit"/> once it has executed this many basic blocks (blocks
-    /// entered, as <see cref="InputTimeout"/> counts them), as Fuzzware's <c>limits.translation_blocks</c> (default
+    /// Ends a run with <see cref="RunOutcome.BlockLimit"/> once it has executed this many basic blocks (the firmware's
+    /// blocks entered, as <see cref="InputTimeout"/> counts them; not the machine's own code, such as its exception-entry
+    /// sequence, which Fuzzware does not have), as Fuzzware's <c>limits.translation_blocks</c> (default
     /// 3,000,000 there) ends a run: the next block does not start. 0: no limit. Set from the device's
     /// <c>[limits] blocks</c> when the machine is built.
     /// </summary>
@@ -789,7 +790,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
     }
 
-    /// <summary>Basic blocks the engine has entered (a count that only grows; take differences).</summary>
+    /// <summary>Basic blocks of the firmware the engine has entered (a count that only grows; take differences; the machine's own pages are left out).</summary>
     private protected ulong Blocks => _engine.Blocks;
 
     /// <summary>The instructions of the block being entered (in <see cref="BlockEntered"/>).</summary>
@@ -988,6 +989,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _haltPage = (nint)NativeMemory.AlignedAlloc((nuint)Granule, (nuint)Granule);
         new Span<uint>((void*)_haltPage, (int)Granule / 4).Fill(HaltInstructions);
         _engine.MapHost(_haltAddress, Granule, Permissions.ReadExecute, _haltPage);
+        _engine.ExcludeFromBlockCount(_haltAddress, Granule);   // not the firmware's: block limits and block clocks count only its blocks
     }
 
     private void MapMmio(ulong address, ulong size) => _engine.MapMmio(address, size, new MemoryWindow(this, address));
@@ -1059,7 +1061,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             }
             machine.BlockEntered(address);
             ulong next = Math.Min(Math.Min(Math.Min(machine.NextEvent(), machine.BlockReportInterval), limit), machine.UntilCountedStretch());
-            return machine.InputTimeout > 0 && machine._mmioInput is { } input ? machine.WatchInput(input, address, next) : next;
+            return machine.InputTimeout > 0 && machine._mmioInput is { } input ? machine.WatchInput(input, address, firmware, next) : next;
         }
 
         public void Interrupt(uint number)
@@ -1120,12 +1122,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // Fuzzware's consumption timeout, checked where blocks report (an MMIO read makes the next block report,
     // so consumption is seen one block late at most). Returns when to look again: a block runs at least one
     // instruction, so the blocks left, taken as instructions, never overshoot the limit.
-    private ulong WatchInput(MmioInput input, ulong address, ulong next)
+    private ulong WatchInput(MmioInput input, ulong address, bool firmware, ulong next)
     {
         ulong blocks = _engine.Blocks;
         if (input.Consumed != _inputConsumed)
         {
-            (_inputConsumed, _inputBlocksFrom) = (input.Consumed, blocks - 1);
+            // This block, if the engine counted it (the machine's own code it does not), is the first without input.
+            (_inputConsumed, _inputBlocksFrom) = (input.Consumed, firmware ? blocks - 1 : blocks);
         }
         ulong idle = blocks - _inputBlocksFrom;
         if (idle > InputTimeout && !_inputTimedOut && _reached is null && _debugStop is null)
@@ -1255,6 +1258,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         page.Clear();
         code.CopyTo(page);
         _engine.MapHost(address, Granule, Permissions.ReadExecute, _machinePage);
+        _engine.ExcludeFromBlockCount(address, Granule);   // as the halt page: Fuzzware enters exceptions without running any code
         _machineCodeAddress = address;
         return (address, _machinePage);
     }

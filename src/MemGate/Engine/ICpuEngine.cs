@@ -33,7 +33,7 @@ public interface ICpuEngine : IDisposable
     /// <summary>Instructions executed in this count (block by block, corrected by <see cref="CountUpTo"/>); setting it starts a new count.</summary>
     ulong Instructions { get; set; }
 
-    /// <summary>Basic blocks entered since the engine was created (never reset: callers take differences).</summary>
+    /// <summary>Basic blocks entered since the engine was created (never reset: callers take differences), except those <see cref="ExcludeFromBlockCount"/> leaves out.</summary>
     ulong Blocks { get; }
 
     /// <summary>The instructions of the block last entered (valid in <see cref="ICpuEngineEvents.BlockEntered"/>).</summary>
@@ -48,6 +48,12 @@ public interface ICpuEngine : IDisposable
     /// <summary>Maps host memory at <paramref name="host"/> as guest [address, address + size): guest accesses go straight to it.</summary>
     /// <remarks>The memory must outlive the engine; <paramref name="permissions"/> are enforced by the engine.</remarks>
     void MapHost(ulong address, ulong size, Permissions permissions, nint host);
+
+    /// <summary>
+    /// Leaves blocks that start in [address, address + size) out of <see cref="Blocks"/>: the owner's own code
+    /// (a halt page, exception-entry helpers) is not the guest's, and must not move clocks that count the guest's blocks.
+    /// </summary>
+    void ExcludeFromBlockCount(ulong address, ulong size);
 
     /// <summary>Maps memory the engine allocates and owns (filled with <see cref="WriteMemory"/>).</summary>
     void MapPrivate(ulong address, ulong size, Permissions permissions);

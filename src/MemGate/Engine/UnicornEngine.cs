@@ -31,6 +31,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private readonly ulong[] _blockKeys = GC.AllocateArray<ulong>(BlockCounter.TableSize, pinned: true);
     private readonly uint[] _blockCounts = GC.AllocateArray<uint>(BlockCounter.TableSize, pinned: true);
     private readonly BlockCounter* _counter;
+    private (ulong Start, ulong Size)[] _notCounted = [];   // ranges whose blocks Blocks leaves out (see ExcludeFromBlockCount)
     private readonly Dictionary<ulong, (nint Hook, int Users)> _instructionHooks = [];
     private readonly Dictionary<int, nint> _watches = [];
     private int _lastWatch;
@@ -151,6 +152,13 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public void MapHost(ulong address, ulong size, Permissions permissions, nint host) =>
         Check(Unicorn.MemMapPtr(Handle, address, (nuint)size, ProtOf(permissions), host), $"uc_mem_map_ptr([0x{address:X}, 0x{address + size:X}))");
+
+    /// <inheritdoc/>
+    public void ExcludeFromBlockCount(ulong address, ulong size)
+    {
+        _notCounted = [.. _notCounted, (address, size)];
+        Array.Clear(_blockKeys);   // the stub counts every block it finds in the table: none of these may be there
+    }
 
     /// <inheritdoc/>
     public void MapPrivate(ulong address, ulong size, Permissions permissions) =>
@@ -512,6 +520,18 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
 
     private static UnicornEngine From(nint user) => (UnicornEngine)GCHandle.FromIntPtr(user).Target!;
 
+    private bool CountsBlock(ulong address)
+    {
+        foreach (var (start, size) in _notCounted)
+        {
+            if (address - start < size)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     [UnmanagedCallersOnly]
     private static void OnBlock(nint engine, ulong address, uint size, nint user)
     {
@@ -523,13 +543,23 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
             var (slot, key) = BlockCounter.Locate(address, size);
             if (c->Keys[slot] != key)
             {
+                // A table hit was counted in Blocks by the stub; a miss is counted here, unless the block is the owner's
+                // own code, which then never enters the table (and comes here each time: rare, e.g. once per exception entry).
+                bool counted = self.CountsBlock(address);
+                if (counted)
+                {
+                    c->Blocks++;
+                }
                 // Instructions in a translated block (decoded once; the table keeps the count).
                 Span<byte> code = size <= 1024 ? stackalloc byte[(int)size] : new byte[size];
                 self.ReadOrZeros(address, code);
                 // A block of size 0 is one instruction that raises at translation (Unicorn gives it no size).
                 uint count = size == 0 ? 1 : self.Events.CountInstructions(address, code);
-                c->Keys[slot] = key;
-                c->Counts[slot] = count;
+                if (counted)
+                {
+                    c->Keys[slot] = key;
+                    c->Counts[slot] = count;
+                }
                 c->BeforeBlock = c->Instructions;
                 c->BlockAddress = address;
                 c->BlockSize = size;

@@ -75,6 +75,8 @@ public sealed unsafe class FuzzTarget : IDisposable
             bool started = false;
             if (options.StartAt is { } start)
             {
+                // The way to the start point is not a run of the campaign: block and interrupt limits count from there.
+                (machine.BlockLimit, machine.InterruptLimit) = (0, 0);
                 machine.AddBreakpoint(start);
                 var boot = machine.Run(options.MaxInstructions, options.Timeout);
                 machine.RemoveBreakpoint(start);
@@ -84,6 +86,7 @@ public sealed unsafe class FuzzTarget : IDisposable
                 }
                 started = true;
             }
+            ApplyLimits(machine, device, options);
             return new FuzzTarget(machine, input, machine.TakeSnapshot(), options, started);
         }
         catch
@@ -108,6 +111,7 @@ public sealed unsafe class FuzzTarget : IDisposable
         var machine = FirmwareMachine.FromSnapshotFile(file, options.Output, new FirmwareMachineOptions { BaseDirectory = options.BaseDirectory, MmioInput = input, ErrorOutput = TextWriter.Null }, device);
         try
         {
+            ApplyLimits(machine, device, options);
             return new FuzzTarget(machine, input, machine.TakeSnapshot(), options, started: true);
         }
         catch
@@ -115,6 +119,13 @@ public sealed unsafe class FuzzTarget : IDisposable
             machine.Dispose();
             throw;
         }
+    }
+
+    // The options' limits win over the device's [limits]; 0: none.
+    private static void ApplyLimits(FirmwareMachine machine, DeviceDescription device, FuzzTargetOptions options)
+    {
+        machine.BlockLimit = options.MaxBlocks ?? device.Limits.Blocks ?? 0;
+        machine.InterruptLimit = options.MaxInterrupts ?? device.Limits.Interrupts ?? 0;
     }
 
     /// <summary>
@@ -146,6 +157,8 @@ public sealed unsafe class FuzzTarget : IDisposable
         {
             var run = _started ? _machine.Continue(_options.MaxInstructions, _options.Timeout) : _machine.Run(_options.MaxInstructions, _options.Timeout);
             // The block limit is Fuzzware's bound on a run's length: a run reaching it is as stuck as one reaching the instruction limit.
+            // The interrupt limit (like the input running out or timing out) ends a run normally, as in Fuzzware: firmware driven
+            // by interrupts takes many without being stuck.
             if (run.Outcome is RunOutcome.InstructionLimit or RunOutcome.Timeout or RunOutcome.BlockLimit)
             {
                 ulong at = _machine.ProgramCounter;

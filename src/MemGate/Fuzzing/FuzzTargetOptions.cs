@@ -6,11 +6,24 @@ public sealed record FuzzTargetOptions
     /// <summary>Where relative file paths in the device resolve (its own folder).</summary>
     public string? BaseDirectory { get; init; }
 
-    /// <summary>Run from reset to this address with no input, snapshot there, and start every run from it (a symbol's address, e.g. after boot); null: every run starts at reset.</summary>
+    /// <summary>Run from reset to this address with no input, snapshot there, and start every run from it (a symbol's address, e.g. after boot); null: every run starts at reset. Block and interrupt limits count from there.</summary>
     public ulong? StartAt { get; init; }
 
     /// <summary>The instruction limit of one run: a run that reaches it is a hang.</summary>
     public ulong MaxInstructions { get; init; } = 2_000_000;
+
+    /// <summary>
+    /// The basic-block limit of one run, as Fuzzware's <c>limits.translation_blocks</c>: a run that reaches it is a hang.
+    /// Null: the device's <c>[limits] blocks</c> (else none); 0: none.
+    /// </summary>
+    public ulong? MaxBlocks { get; init; }
+
+    /// <summary>
+    /// The interrupt limit of one run, as Fuzzware's <c>limits.interrupts</c> (SysTick's not counted): the run ends
+    /// before the handler of the one reaching it, a normal end as in Fuzzware (not a hang: firmware driven by
+    /// interrupts takes many). Null: the device's <c>[limits] interrupts</c> (else none); 0: none.
+    /// </summary>
+    public ulong? MaxInterrupts { get; init; }
 
     /// <summary>The wall-time limit of one run (null: none): a run that reaches it is a hang.</summary>
     public TimeSpan? Timeout { get; init; }

@@ -9,7 +9,9 @@ namespace MemGate.Native;
 /// counts, adds the count and records the block, and tail-calls <see cref="Slow"/> (managed) only on a
 /// table miss or when <see cref="Instructions"/> reaches <see cref="Budget"/>, the count at which the
 /// machine next needs to look (a timer tick, a pending interrupt; 0 = at the next block). Every block
-/// entered also adds one to <see cref="Blocks"/> (Fuzzware's clock, which ticks per basic block).
+/// entered also adds one to <see cref="Blocks"/> (Fuzzware's clock, which ticks per basic block), except
+/// blocks of the owner's own code (a halt page, exception-entry helpers): those never enter the table, so
+/// the stub adds one on a table hit and the slow path decides on a miss, which keeps the fast path as it was.
 /// </summary>
 /// <remarks>The field offsets are part of the stub's code: change both together.</remarks>
 [StructLayout(LayoutKind.Sequential)]
@@ -28,7 +30,7 @@ internal unsafe struct BlockCounter
     public uint BlockSize;       // +56
     public uint BlockCount;      // +60
     public nint Owner;           // +64: for the slow path (a GCHandle)
-    public ulong Blocks;         // +72: blocks entered, counted on every path
+    public ulong Blocks;         // +72: blocks entered: by the stub on a hit, by the slow path on a miss of a block not excluded
 
     /// <summary>The table slot and key of a block, as the stub computes them.</summary>
     public static (int Slot, ulong Key) Locate(ulong address, uint size) =>
@@ -39,20 +41,19 @@ internal unsafe struct BlockCounter
 
     private static readonly Lazy<nint> LazyStub = new(Build);
 
-    // inc qword [rcx+72]; mov edx,edx; mov rax,rsi; shr rax,1; and eax,0xFFF; mov r8,rdx; shl r8,48; xor r8,rsi; xor r8,1
-    // mov r9,[rcx+24]; cmp [r9+rax*8],r8; jne slow; mov r9,[rcx+32]; mov r9d,[r9+rax*4]
+    // mov edx,edx; mov rax,rsi; shr rax,1; and eax,0xFFF; mov r8,rdx; shl r8,48; xor r8,rsi; xor r8,1
+    // mov r9,[rcx+24]; cmp [r9+rax*8],r8; jne slow; inc qword [rcx+72]; mov r9,[rcx+32]; mov r9d,[r9+rax*4]
     // mov r10,[rcx]; mov [rcx+40],r10; mov [rcx+48],rsi; mov [rcx+56],edx; mov [rcx+60],r9d
     // add r10,r9; mov [rcx],r10; cmp r10,[rcx+8]; jae slow; ret; slow: jmp [rcx+16]
     private static ReadOnlySpan<byte> Code =>
     [
-        0x48, 0xff, 0x41, 0x48,
         0x89, 0xd2, 0x48, 0x89, 0xf0, 0x48, 0xd1, 0xe8, 0x25, 0xff, 0x0f, 0x00,
         0x00, 0x49, 0x89, 0xd0, 0x49, 0xc1, 0xe0, 0x30, 0x49, 0x31, 0xf0, 0x49,
         0x83, 0xf0, 0x01, 0x4c, 0x8b, 0x49, 0x18, 0x4d, 0x39, 0x04, 0xc1, 0x75,
-        0x27, 0x4c, 0x8b, 0x49, 0x20, 0x45, 0x8b, 0x0c, 0x81, 0x4c, 0x8b, 0x11,
-        0x4c, 0x89, 0x51, 0x28, 0x48, 0x89, 0x71, 0x30, 0x89, 0x51, 0x38, 0x44,
-        0x89, 0x49, 0x3c, 0x4d, 0x01, 0xca, 0x4c, 0x89, 0x11, 0x4c, 0x3b, 0x51,
-        0x08, 0x73, 0x01, 0xc3, 0xff, 0x61, 0x10,
+        0x2b, 0x48, 0xff, 0x41, 0x48, 0x4c, 0x8b, 0x49, 0x20, 0x45, 0x8b, 0x0c,
+        0x81, 0x4c, 0x8b, 0x11, 0x4c, 0x89, 0x51, 0x28, 0x48, 0x89, 0x71, 0x30,
+        0x89, 0x51, 0x38, 0x44, 0x89, 0x49, 0x3c, 0x4d, 0x01, 0xca, 0x4c, 0x89,
+        0x11, 0x4c, 0x3b, 0x51, 0x08, 0x73, 0x01, 0xc3, 0xff, 0x61, 0x10,
     ];
 
     private static nint Build() => ExecutableCode.Place(Code, "The block counter's stub");   // lives as long as the process: engines share it

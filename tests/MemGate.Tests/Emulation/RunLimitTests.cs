@@ -1,6 +1,7 @@
 using MemGate.Devices;
 using MemGate.Devices.Config;
 using MemGate.Emulation;
+using MemGate.Engine;
 using MemGate.Firmware;
 using MemGate.Memory;
 
@@ -98,6 +99,82 @@ public sealed class RunLimitTests
         Assert.Equal("555", Run(4, out var limited).TrimEnd());
         Assert.Equal((RunOutcome.InterruptLimit, "interrupt limit: 4 interrupts"), (limited.Outcome, limited.Reason));
         Assert.Equal("555555\n", Run(0, out _));   // 0: none
+    }
+
+    private static string Fixture(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "Fixtures", .. parts]);
+
+    // A run of an STM32F103 image with its exception and block traces, and how many blocks the engine counted in it.
+    private sealed record TracedRun(RunResult Result, string Output, string[] Entries, string[] Blocks, ulong Counted);
+
+    private static TracedRun RunTraced(string image, ulong interruptLimit = 0, ulong blockLimit = 0)
+    {
+        ICpuEngine? engine = null;
+        var output = new StringWriter();
+        var exceptions = new StringWriter();
+        var blocks = new StringWriter();
+        using var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), output, new FirmwareMachineOptions { EngineFactory = d => engine = UnicornEngine.ForDevice(d) });
+        machine.Load(FirmwareReader.Load(image));
+        machine.TraceExceptions(exceptions);
+        machine.TraceBlocks(blocks);
+        (machine.InterruptLimit, machine.BlockLimit) = (interruptLimit, blockLimit);
+        ulong before = engine!.Blocks;
+        var result = machine.Run(maxInstructions: 5_000_000);
+        machine.FlushTraces();
+        static string[] Lines(StringWriter w) => w.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return new(result, output.ToString(), [.. Lines(exceptions).Where(l => l.Contains(" entry ", StringComparison.Ordinal))], Lines(blocks), engine.Blocks - before);
+    }
+
+    private static bool IsSysTick(string entry) => entry.Contains(" entry 15 SysTick ", StringComparison.Ordinal);
+
+    [Fact]
+    public void SysTick_entries_do_not_count_toward_the_interrupt_limit_other_exceptions_do()
+    {
+        // systick.elf takes five SysTick interrupts and nothing else: even a limit of 1 never ends it.
+        foreach (ulong limit in new ulong[] { 1, 3 })
+        {
+            var ticks = RunTraced(Fixture("firmware", "systick.elf"), interruptLimit: limit);
+            Assert.Equal((RunOutcome.Exit, "ticks: 5\n"), (ticks.Result.Outcome, ticks.Output));
+            Assert.Equal(5, ticks.Entries.Count(IsSysTick));
+        }
+        // tasks.elf takes SVC and PendSV as well as SysTick: the limit falls exactly at the Nth entry of the others.
+        string tasks = Fixture("firmware", "tasks.elf");
+        var free = RunTraced(tasks);
+        Assert.Equal(RunOutcome.Exit, free.Result.Outcome);
+        int sysTicks = free.Entries.Count(IsSysTick), others = free.Entries.Length - sysTicks;
+        Assert.True(sysTicks >= 4 && others >= 3, $"{sysTicks} SysTick entries, {others} others");
+        // One above the others' count: the run is as without a limit (were SysTick's counted, it would end at entry others + 1).
+        var above = RunTraced(tasks, interruptLimit: (ulong)others + 1);
+        Assert.Equal((RunOutcome.Exit, free.Output), (above.Result.Outcome, above.Output));
+        Assert.Equal(free.Entries, above.Entries);
+        // At the others' count: the last of them ends the run before its handler, the SysTick entries before it all taken.
+        var at = RunTraced(tasks, interruptLimit: (ulong)others);
+        Assert.Equal(RunOutcome.InterruptLimit, at.Result.Outcome);
+        int last = Array.FindLastIndex(free.Entries, e => !IsSysTick(e));
+        Assert.Equal(free.Entries[..last], at.Entries);
+        // faults.elf takes SVCs and faults: a small limit ends it.
+        var faults = RunTraced(Fixture("differential", "cortex-m", "faults.elf"), interruptLimit: 3);
+        Assert.Equal(RunOutcome.InterruptLimit, faults.Result.Outcome);
+        Assert.Equal(2, faults.Entries.Length);
+        Assert.DoesNotContain(faults.Entries, IsSysTick);
+    }
+
+    [Fact]
+    public void Only_firmware_blocks_count_not_the_machine_code_run_at_exception_entries_and_returns()
+    {
+        // tasks.elf's SVC, PendSV and SysTick entries and returns each go through the machine's CLREX page, and the run
+        // ends on the halt page: the engine's block count (the clock of the block limit, the input timeout and block
+        // triggers) counts only the blocks the block trace shows, the firmware's.
+        string tasks = Fixture("firmware", "tasks.elf");
+        var free = RunTraced(tasks);
+        Assert.Equal(RunOutcome.Exit, free.Result.Outcome);
+        Assert.True(free.Entries.Length >= 10, $"{free.Entries.Length} exception entries");
+        Assert.Equal((ulong)free.Blocks.Length, free.Counted);
+        // The block limit ends the run after exactly that many firmware blocks, however many exceptions came between.
+        int limit = free.Blocks.Length - 20;
+        var limited = RunTraced(tasks, blockLimit: (ulong)limit);
+        Assert.Equal(RunOutcome.BlockLimit, limited.Result.Outcome);
+        Assert.Equal(free.Blocks[..limit], limited.Blocks);
+        Assert.Equal(free.Entries.Length, limited.Entries.Length);   // all of them taken before the limit
     }
 
     [Fact]

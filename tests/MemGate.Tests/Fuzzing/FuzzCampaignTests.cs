@@ -69,6 +69,41 @@ public sealed class FuzzCampaignTests : IDisposable
         Assert.Contains("write to unmapped memory at 0x30000000", replay);
     }
 
+    [SkippableFact]
+    public void TheCliBlockAndInterruptLimitsApplyToEveryRunBlocksAsHangsInterruptsAsNormalEnds()
+    {
+        Requires.WriteTracking();
+        string corpus = Path.Combine(_dir, "corpus");
+        Directory.CreateDirectory(corpus);
+        File.WriteAllText(Path.Combine(corpus, "seed"), "x");
+        string board = Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "placement", "trigger-board.toml");
+        string limited = Path.Combine(_dir, "limited.toml");
+        File.WriteAllText(limited, File.ReadAllText(board) + "\n[limits]\nblocks = 5\n");
+        int campaigns = 0;
+        // The hangs among 40 runs, and what the campaign printed.
+        (int Hangs, string Error) Fuzz(string device, params string[] options)
+        {
+            string crashes = Path.Combine(_dir, $"crashes{campaigns++}");
+            var (exit, _, error) = CliRunner.Run(["fuzz", FuzzTargetTests.Triggers, "--device", device, "--corpus", corpus, "--crashes", crashes, "--runs", "40", "--random", "1", .. options]);
+            Assert.True(exit == 0, error);
+            var status = System.Text.RegularExpressions.Regex.Match(error, @"memgate fuzz: 40 runs .*, 0 crash\(es\), (\d+) hang\(s\)");
+            Assert.True(status.Success, error);
+            return (int.Parse(status.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), error);
+        }
+        // The firmware exits after six interrupts, about 3,000 instructions: no run hangs.
+        Assert.Equal(0, Fuzz(board).Hangs);
+        var blocks = Fuzz(board, "--max-blocks", "5");
+        Assert.Equal(40, blocks.Hangs);
+        Assert.Contains("hang hang@", blocks.Error);
+        Assert.Contains("block limit: 5 basic blocks", blocks.Error);
+        Assert.Contains("--max-blocks 5 --max-instructions 2000000", blocks.Error);   // the replay ends where the run did
+        Assert.Equal(40, Fuzz(limited).Hangs);   // the device's [limits] by default
+        Assert.Equal(0, Fuzz(limited, "--max-blocks", "0").Hangs);   // 0: none
+        // 1,500 instructions are too few for six interrupts; the interrupt limit ends each run first, and not as a hang.
+        Assert.Equal(40, Fuzz(board, "--max-instructions", "1500").Hangs);
+        Assert.Equal(0, Fuzz(board, "--max-instructions", "1500", "--max-interrupts", "2").Hangs);
+    }
+
     [Fact]
     public void TheCliSaysWhatIsMissing()
     {

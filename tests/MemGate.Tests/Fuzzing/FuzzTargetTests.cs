@@ -1,5 +1,6 @@
 using CsCheck;
 using MemGate.Devices;
+using MemGate.Devices.Config;
 using MemGate.Firmware;
 using MemGate.Fuzzing;
 
@@ -81,6 +82,65 @@ public sealed class FuzzTargetTests
         // No image: flash is erased (0xFF: an undefined instruction) or zero; either way not a normal exit.
         var run = target.Execute("x"u8);
         Assert.NotEqual(FuzzRunKind.Normal, run.Kind);
+    }
+
+    internal static string Triggers => Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "placement", "triggers.elf");
+
+    // tests/firmware/placement: interrupts every 500 instructions; the firmware exits (code 6) after six, at about 3,000 instructions.
+    internal static DeviceDescription TriggerBoard(string extra = "") =>
+        DeviceConfigReader.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "placement", "trigger-board.toml")) + extra,
+            DeviceConfigFormat.Toml, "trigger-board.toml");
+
+    [SkippableFact]
+    public void TheBlockLimitOfEveryRunIsTheOptionsElseTheDevicesAndReachingItIsAHang()
+    {
+        Requires.WriteTracking();
+        var image = FirmwareReader.Load(Triggers);
+        (FuzzRunKind, string) Run(DeviceDescription device, FuzzTargetOptions options)
+        {
+            using var target = FuzzTarget.Create(device, image, options);
+            var first = target.Execute("x"u8);
+            var second = target.Execute("y"u8);
+            Assert.Equal((first.Kind, first.Reason), (second.Kind, second.Reason));   // every run, not the first only
+            Assert.Equal(first.Kind == FuzzRunKind.Hang, first.Signature?.StartsWith("hang@", StringComparison.Ordinal) == true);
+            return (first.Kind, first.Reason);
+        }
+        Assert.Equal((FuzzRunKind.Normal, "exit"), Run(TriggerBoard(), new FuzzTargetOptions()));
+        Assert.Equal((FuzzRunKind.Hang, "block limit: 5 basic blocks"), Run(TriggerBoard(), new FuzzTargetOptions { MaxBlocks = 5 }));
+        Assert.Equal((FuzzRunKind.Hang, "block limit: 7 basic blocks"), Run(TriggerBoard("[limits]\nblocks = 7\n"), new FuzzTargetOptions()));
+        Assert.Equal((FuzzRunKind.Hang, "block limit: 5 basic blocks"), Run(TriggerBoard("[limits]\nblocks = 7\n"), new FuzzTargetOptions { MaxBlocks = 5 }));
+        Assert.Equal((FuzzRunKind.Normal, "exit"), Run(TriggerBoard("[limits]\nblocks = 7\n"), new FuzzTargetOptions { MaxBlocks = 0 }));   // 0: none
+    }
+
+    [SkippableFact]
+    public void TheInterruptLimitEndsEveryRunNormallyAndCountsFromTheStartPoint()
+    {
+        Requires.WriteTracking();
+        var image = FirmwareReader.Load(Triggers);
+        // 1,500 instructions are too few for the six interrupts the firmware waits for: a hang, unless the limit ends the run first.
+        using (var target = FuzzTarget.Create(TriggerBoard(), image, new FuzzTargetOptions { MaxInstructions = 1500 }))
+        {
+            Assert.Equal(FuzzRunKind.Hang, target.Execute("x"u8).Kind);
+        }
+        foreach (var (device, options) in new[]
+        {
+            (TriggerBoard(), new FuzzTargetOptions { MaxInstructions = 1500, MaxInterrupts = 2 }),
+            (TriggerBoard("[limits]\ninterrupts = 2\n"), new FuzzTargetOptions { MaxInstructions = 1500 }),
+        })
+        {
+            using var target = FuzzTarget.Create(device, image, options);
+            for (int run = 0; run < 2; run++)
+            {
+                var limited = target.Execute("x"u8);
+                Assert.Equal((FuzzRunKind.Normal, "interrupt limit: 2 interrupts", (string?)null), (limited.Kind, limited.Reason, limited.Signature));
+            }
+        }
+        // The way to a start point (six interrupts) is not one of the runs: the limit applies from there.
+        ulong marker = image.Symbols.First(s => s.Name == "marker").Address;
+        using (var target = FuzzTarget.Create(TriggerBoard(), image, new FuzzTargetOptions { StartAt = marker, MaxInterrupts = 2, MaxBlocks = 1000 }))
+        {
+            Assert.Equal((FuzzRunKind.Normal, "exit"), (target.Execute("x"u8).Kind, target.Execute("x"u8).Reason));
+        }
     }
 
     [Fact]
