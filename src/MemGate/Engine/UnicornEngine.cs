@@ -247,9 +247,10 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     {
         ulong micros = timeout is { } left ? (ulong)Math.Max(1, left.TotalMicroseconds) : 0;
         // Without a count Unicorn runs translated blocks without a call per instruction; the PC is still exact
-        // where MemGate reads it: in memory call-backs (memory hooks over MMIO, invalid-access hooks: Unicorn
-        // restores it from the host return address), at exceptions, and at block starts. With a count (the
-        // owner asks for one only near an instruction limit) Unicorn stops exactly there.
+        // where MemGate reads it: in MMIO and invalid-access call-backs (both come through protection or
+        // invalid-access hooks, for which Unicorn restores it from the host return address; see MapMmio), at
+        // exceptions, and at block starts. With a count (the owner asks for one only near an instruction
+        // limit) Unicorn stops exactly there.
         if (_invalidAccessHook == 0)
         {
             // Unicorn asks hooks in the order they were added, up to the first that handles the access: the MMIO
