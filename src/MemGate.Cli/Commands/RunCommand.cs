@@ -32,7 +32,7 @@ internal static class RunCommand
         var inputTimeout = new Option<ulong>("--input-timeout")
         {
             Description = "With --mmio-input: end the run ('input timeout', exit 123) after this many basic blocks in a row that read no input, as Fuzzware's fuzz consumption timeout (0: none).",
-            DefaultValueFactory = _ => FuzzwareInputTimeout,
+            DefaultValueFactory = _ => DeviceLimits.FuzzwareInputTimeout,
         };
         var maxBlocks = new Option<ulong?>("--max-blocks")
         {
@@ -321,7 +321,6 @@ internal static class RunCommand
     }
 
     /// <summary>Fuzzware's default fuzz consumption timeout (basic blocks without input), <c>--input-timeout</c>'s default.</summary>
-    internal const ulong FuzzwareInputTimeout = 150_000;
 
     /// <summary>memgate's exit code for a run that ended without a fault: see <see cref="CliApp.FirmwareExitLimit"/>.</summary>
     internal static int ExitStatus(RunResult result) => result.Outcome switch

@@ -10,6 +10,9 @@ namespace MemGate.Devices;
 /// <param name="InputTimeout">Basic blocks in a row without MMIO input that end a run (Fuzzware's <c>fuzz_consumption_timeout</c>).</param>
 public sealed record DeviceLimits(ulong? Blocks = null, ulong? Interrupts = null, ulong? InputTimeout = null)
 {
+    /// <summary>Fuzzware's default <c>fuzz_consumption_timeout</c>: the input timeout of runs on MMIO input when the device sets none.</summary>
+    public const ulong FuzzwareInputTimeout = 150_000;
+
     /// <summary>True when nothing is set.</summary>
     public bool IsEmpty => Blocks is null && Interrupts is null && InputTimeout is null;
 }

@@ -121,11 +121,15 @@ public sealed unsafe class FuzzTarget : IDisposable
         }
     }
 
-    // The options' limits win over the device's [limits]; 0: none.
+    // The options' limits win over the device's [limits]; 0: none. Runs end as `memgate run --mmio-input` ends them, so
+    // that the printed replay command reproduces each: a guest fault ends the run (a crash, as in Fuzzware) instead of
+    // going to the firmware's fault handler, and the input timeout is the device's, else Fuzzware's default.
     private static void ApplyLimits(FirmwareMachine machine, DeviceDescription device, FuzzTargetOptions options)
     {
         machine.BlockLimit = options.MaxBlocks ?? device.Limits.Blocks ?? 0;
         machine.InterruptLimit = options.MaxInterrupts ?? device.Limits.Interrupts ?? 0;
+        machine.InputTimeout = device.Limits.InputTimeout ?? DeviceLimits.FuzzwareInputTimeout;
+        machine.FaultsEndRun = true;
     }
 
     /// <summary>

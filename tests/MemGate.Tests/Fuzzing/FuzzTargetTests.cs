@@ -74,6 +74,31 @@ public sealed class FuzzTargetTests
         Assert.Contains("input exhausted", error.Message);
     }
 
+    // faults.elf installs fault handlers and raises one fault after another, printing each: in a fuzz run the first
+    // guest fault is the crash (as in Fuzzware), at the same PC where the printed replay (memgate run --mmio-input) ends.
+    [SkippableFact]
+    public void AGuestFaultEndsTheRunAsACrashEvenWhereTheFirmwareHasAHandlerAsTheReplayDoes()
+    {
+        Requires.WriteTracking();
+        string faults = Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "cortex-m", "faults.elf");
+        using var target = FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), FirmwareReader.Load(faults), new FuzzTargetOptions());
+        var run = target.Execute([]);
+        Assert.Equal(FuzzRunKind.Crash, run.Kind);
+
+        string input = Path.Combine(Path.GetTempPath(), $"memgate-empty-{Guid.NewGuid():N}.bin");
+        File.WriteAllBytes(input, []);
+        try
+        {
+            var (exit, _, replay) = Cli.CliRunner.Run("run", faults, "--device", "STM32F103", "--mmio-input", input);
+            Assert.Equal(120, exit);
+            Assert.Contains($"PC 0x{run.ProgramCounter:X8}", replay);
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
     [SkippableFact]
     public void ARunThatNeverEndsIsAHang()
     {
