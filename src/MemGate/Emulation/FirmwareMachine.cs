@@ -431,8 +431,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _resumePc = null;
         _maxInstructions = maxInstructions;
         _switchToCount = false;
-        (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = (_engine.Blocks, _mmioInput?.Consumed ?? 0, false);
-        (_runBlocksFrom, _interruptsTaken, _blockLimitReached, _interruptLimitReached) = (_engine.Blocks, 0, false, false);
+        (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = (Blocks, _mmioInput?.Consumed ?? 0, false);
+        (_runBlocksFrom, _interruptsTaken, _blockLimitReached, _interruptLimitReached) = (Blocks, 0, false, false);
         var clock = Stopwatch.StartNew();
         _deadline = timeout is { } limit ? Stopwatch.GetTimestamp() + (long)Math.Min(limit.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2) : 0;
         CpuEngineException? error;
@@ -471,6 +471,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 || (timeout is not null && clock.Elapsed >= timeout.Value) || (maxInstructions > 0 && Instructions >= maxInstructions))
             {
                 break;
+            }
+            if (engineStopped && _switchToCount && IsFirmwareCode(ReadPc()))
+            {
+                _blocksTakenBack++;   // the engine counted the block it then stopped before; it is entered again
             }
             if (trapped || (engineStopped && _switchToCount))
             {
@@ -791,7 +795,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     }
 
     /// <summary>Basic blocks of the firmware the engine has entered (a count that only grows; take differences; the machine's own pages are left out).</summary>
-    private protected ulong Blocks => _engine.Blocks;
+    private protected ulong Blocks => _engine.Blocks - _blocksTakenBack;
+    private ulong _blocksTakenBack;   // blocks the engine counted, then stopped before, to run them again counted (ApproachesLimit)
 
     /// <summary>The instructions of the block being entered (in <see cref="BlockEntered"/>).</summary>
     private protected uint BlockInstructions => _engine.BlockInstructions;
@@ -1124,7 +1129,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // instruction, so the blocks left, taken as instructions, never overshoot the limit.
     private ulong WatchInput(MmioInput input, ulong address, bool firmware, ulong next)
     {
-        ulong blocks = _engine.Blocks;
+        ulong blocks = Blocks;
         if (input.Consumed != _inputConsumed)
         {
             // This block, if the engine counted it (the machine's own code it does not), is the first without input.
@@ -1145,7 +1150,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // blocks left never overshoot.
     private ulong WatchBlockLimit(ulong address)
     {
-        ulong ran = _engine.Blocks - _runBlocksFrom;   // this block included
+        ulong ran = Blocks - _runBlocksFrom;   // this block included
         if (ran > BlockLimit && _reached is null && _debugStop is null && !_inputTimedOut && !_interruptLimitReached)
         {
             _blockLimitReached = true;

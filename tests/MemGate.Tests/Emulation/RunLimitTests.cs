@@ -68,6 +68,19 @@ public sealed class RunLimitTests
         Assert.Equal(RunOutcome.InstructionLimit, machine.Run(maxInstructions: 1000).Outcome);
     }
 
+    // Within 4,096 instructions of an instruction limit the engine is stopped before a block and runs on with its own
+    // count: the block it stopped before is entered twice, and must still count once toward the block limit.
+    [Fact]
+    public void The_block_limit_counts_a_block_once_where_the_run_switches_to_counting_instructions()
+    {
+        using var machine = Looping("[limits]\nblocks = 5000\n");
+        // 3 + 2 x 4,999 = 10,001 instructions in 5,000 blocks; the switch comes at about 12,000 - 4,096, well before.
+        var result = machine.Run(maxInstructions: 12_000);
+        Assert.Equal((RunOutcome.BlockLimit, 10_001UL), (result.Outcome, result.Instructions));
+        machine.BlockLimit = 0;
+        Assert.Equal((RunOutcome.InstructionLimit, 12_000UL), (machine.Run(maxInstructions: 12_000).Outcome, machine.Instructions));
+    }
+
     [Fact]
     public void The_instruction_limit_still_wins_when_it_comes_first()
     {
