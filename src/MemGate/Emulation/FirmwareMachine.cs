@@ -62,9 +62,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // The limits of the current run, checked where the engine hands exceptions to the machine.
     private ulong _maxInstructions;
     private const int MaxRecountSteps = 4;   // more stops without progress than an instruction counted twice explains: something else stops the engine
-    // How close to an instruction limit the engine runs with its own count (a call per instruction, slow); further
-    // away it runs freely and the machine stops it here. More than a translated block holds (TCG: 512).
-    private const ulong CountedStretch = 4096;
+    // The engine runs without its own instruction count (a call per instruction, slow) up to the block that would
+    // cross an instruction limit; it is stopped before that block and runs only the instructions left with a count.
+    // Unicorn's count misses a Thumb instruction whose IT condition fails (its hook sits behind the skip), so the less
+    // of the run it covers, the closer the stop: only a condition-failed instruction of that block can make it overshoot.
     private bool _counted;        // the engine's run has an instruction count
     private bool _switchToCount;  // the engine was stopped to run the rest up to the limit with a count
     private long _deadline;   // Stopwatch timestamp; 0: none
@@ -443,8 +444,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             TimeSpan? left = timeout is { } t ? t - clock.Elapsed : null;
             ulong remaining = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) : 0;
-            // (After the switch the count is within a block of the stretch: it has to stay counted.)
-            _counted = remaining > 0 && (remaining <= CountedStretch || _switchToCount);
+            _counted = remaining > 0 && _switchToCount;
             _switchToCount = false;
             error = _engine.Run(start, _haltAddress, left, _counted ? remaining + extra : 0);
             bool trapped = error is not null && DeliverTrap(error);
@@ -1065,7 +1065,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 return 0;   // a debugger's step takes no interrupt
             }
             machine.BlockEntered(address);
-            ulong next = Math.Min(Math.Min(Math.Min(machine.NextEvent(), machine.BlockReportInterval), limit), machine.UntilCountedStretch());
+            ulong next = Math.Min(Math.Min(Math.Min(machine.NextEvent(), machine.BlockReportInterval), limit), machine.UntilLimitBlock());
             return machine.InputTimeout > 0 && machine._mmioInput is { } input ? machine.WatchInput(input, address, firmware, next) : next;
         }
 
@@ -1189,10 +1189,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>The block just entered at <paramref name="address"/> did not run (it is started again): takes back its count.</summary>
     private protected void UncountBlock(ulong address) => _engine.CountUpTo(address, including: false);
 
-    // The engine runs without its per-instruction count until the limit is CountedStretch away: this block is there.
+    // The block just entered would take the run past its instruction limit: the engine stops before it and runs the
+    // instructions left with its count.
     private bool ApproachesLimit()
     {
-        if (_counted || _maxInstructions == 0 || _switchToCount || Instructions + CountedStretch < _maxInstructions)
+        if (_counted || _maxInstructions == 0 || _switchToCount || Instructions <= _maxInstructions)
         {
             return false;
         }
@@ -1201,9 +1202,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         return true;
     }
 
-    // Instructions until ApproachesLimit must look (the block reports are the only place it can).
-    private ulong UntilCountedStretch() =>
-        _counted || _maxInstructions == 0 ? ulong.MaxValue : _maxInstructions - CountedStretch - Math.Min(Instructions, _maxInstructions - CountedStretch);
+    // Instructions until ApproachesLimit must look: at the first block that ends past the limit.
+    private ulong UntilLimitBlock() =>
+        _counted || _maxInstructions == 0 ? ulong.MaxValue : _maxInstructions + 1 - Math.Min(Instructions, _maxInstructions);
 
     // Limits are checked at every exception too: a trap storm (a trap vector that traps again) may never
     // complete a block, and the engine's own timeout and stop request do not end it.
