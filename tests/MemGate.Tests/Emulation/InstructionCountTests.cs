@@ -55,4 +55,19 @@ public sealed class InstructionCountTests
             Assert.Equal(output, splitOutput);
         }, iter: 40);
     }
+
+    // Unicorn's own count skips a Thumb instruction whose IT condition fails; it is used only for the last block, so
+    // a limit ends the run at most that block's condition-failed instructions late (it once was thousands).
+    [Fact]
+    public void An_instruction_limit_in_Thumb_2_code_full_of_IT_blocks_ends_the_run_at_most_a_few_instructions_late()
+    {
+        Gen.ULong[1, 380_000].Sample(n =>
+        {
+            using var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F407"), TextWriter.Null);
+            machine.Load(FirmwareReader.Load(Fixture("cortex-m4f/fpu.elf")));
+            var run = machine.Run(maxInstructions: n);
+            Assert.Equal(RunOutcome.InstructionLimit, run.Outcome);
+            Assert.InRange(run.Instructions, n, n + 4);
+        }, iter: 60);
+    }
 }
