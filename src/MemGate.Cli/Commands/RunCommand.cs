@@ -154,10 +154,7 @@ internal static class RunCommand
                 }
             }
             // The command line wins; then the device's [limits] (imports carry Fuzzware's); then Fuzzware's default.
-            if (parse.GetResult(inputTimeout) is { Implicit: false } || machine.Memory.Device.Limits.InputTimeout is null)
-            {
-                machine.InputTimeout = parse.GetValue(inputTimeout);
-            }
+            machine.InputTimeout = parse.GetResult(inputTimeout) is { Implicit: false } ? parse.GetValue(inputTimeout) : machine.Memory.Device.Limits.InputTimeoutOrFuzzware;
             machine.BlockLimit = parse.GetValue(maxBlocks) ?? machine.BlockLimit;
             machine.InterruptLimit = parse.GetValue(maxInterrupts) ?? machine.InterruptLimit;
             machine.FaultsEndRun = (parse.GetValue(guestFaults) ?? (mmio is not null ? "end" : "deliver")) == "end";

@@ -13,6 +13,9 @@ public sealed record DeviceLimits(ulong? Blocks = null, ulong? Interrupts = null
     /// <summary>Fuzzware's default <c>fuzz_consumption_timeout</c>: the input timeout of runs on MMIO input when the device sets none.</summary>
     public const ulong FuzzwareInputTimeout = 150_000;
 
+    /// <summary>The input timeout of runs on MMIO input: the device's, else Fuzzware's default.</summary>
+    public ulong InputTimeoutOrFuzzware => InputTimeout ?? FuzzwareInputTimeout;
+
     /// <summary>True when nothing is set.</summary>
     public bool IsEmpty => Blocks is null && Interrupts is null && InputTimeout is null;
 }

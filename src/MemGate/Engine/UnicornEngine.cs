@@ -249,8 +249,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         // Without a count Unicorn runs translated blocks without a call per instruction; the PC is still exact
         // where MemGate reads it: in MMIO and invalid-access call-backs (both come through protection or
         // invalid-access hooks, for which Unicorn restores it from the host return address; see MapMmio), at
-        // exceptions, and at block starts. With a count (the owner asks for one only near an instruction
-        // limit) Unicorn stops exactly there.
+        // exceptions, and at block starts. With a count (the owner asks for one only for the end of a block
+        // that crosses an instruction limit) Unicorn stops there, but its count skips a Thumb instruction whose IT
+        // condition fails, so the stop can come that many instructions late.
         if (_invalidAccessHook == 0)
         {
             // Unicorn asks hooks in the order they were added, up to the first that handles the access: the MMIO

@@ -128,7 +128,7 @@ public sealed unsafe class FuzzTarget : IDisposable
     {
         machine.BlockLimit = options.MaxBlocks ?? device.Limits.Blocks ?? 0;
         machine.InterruptLimit = options.MaxInterrupts ?? device.Limits.Interrupts ?? 0;
-        machine.InputTimeout = device.Limits.InputTimeout ?? DeviceLimits.FuzzwareInputTimeout;
+        machine.InputTimeout = device.Limits.InputTimeoutOrFuzzware;
         machine.FaultsEndRun = true;
     }
 
