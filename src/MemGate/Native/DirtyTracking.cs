@@ -7,7 +7,10 @@ namespace MemGate.Native;
 /// Write tracking without a fault-handling thread (DESIGN.md: a C# userfaultfd handler deadlocks with the
 /// GC): userfaultfd in asynchronous write-protect mode (UFFD_FEATURE_WP_ASYNC, Linux 6.7) lets the kernel
 /// resolve write faults itself and remember the written pages; the PAGEMAP_SCAN ioctl on
-/// /proc/self/pagemap lists them and write-protects them again in one call.
+/// /proc/self/pagemap lists them. Pages never populated are left without protection markers
+/// (no UFFD_FEATURE_WP_UNPOPULATED): protecting and scanning untouched memory then costs nothing,
+/// where markers would fill gigabytes of page tables, and a first write still shows as written because
+/// the page it creates has no protection bit.
 /// </summary>
 internal static unsafe partial class DirtyTracking
 {
@@ -15,7 +18,6 @@ internal static unsafe partial class DirtyTracking
     private const int OpenCloseOnExec = 0x80000;
     private const int OpenNonBlock = 0x800;
     private const ulong UffdApi = 0xAA;
-    private const ulong FeatureWpUnpopulated = 1UL << 13;
     private const ulong FeatureWpAsync = 1UL << 15;
     private const ulong IoctlApi = 0xC018AA3F;
     private const ulong IoctlRegister = 0xC020AA00;
@@ -23,8 +25,6 @@ internal static unsafe partial class DirtyTracking
     private const ulong RegisterModeWp = 2;
     private const ulong WriteProtectModeWp = 1;
     private const ulong IoctlPagemapScan = 0xC0606610;   // _IOWR('f', 16, struct pm_scan_arg)
-    private const ulong ScanWpMatching = 1;               // write-protect what matched
-    private const ulong ScanCheckWpAsync = 2;             // fail unless the range is in async WP mode
     public const ulong PageIsWritten = 1UL << 1;
     public const ulong PageIsFile = 1UL << 2;
     public const ulong PageIsPresent = 1UL << 3;
@@ -61,7 +61,7 @@ internal static unsafe partial class DirtyTracking
                 "dirty-page tracking needs it (root, or vm.unprivileged_userfaultfd = 1).");
         }
         var handle = new SafeFileHandle((nint)fd, ownsHandle: true);
-        ulong* api = stackalloc ulong[3] { UffdApi, FeatureWpAsync | FeatureWpUnpopulated, 0 };
+        ulong* api = stackalloc ulong[3] { UffdApi, FeatureWpAsync, 0 };
         if (Ioctl(handle, IoctlApi, api) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -102,18 +102,16 @@ internal static unsafe partial class DirtyTracking
 
     /// <summary>
     /// Lists the page ranges in [start, end) that have any of <paramref name="anyOf"/>'s categories into
-    /// <paramref name="output"/>; with <paramref name="reprotect"/> the written ones are write-protected
-    /// again (atomically with the listing); pages with any of <paramref name="noneOf"/>'s categories are left out. Returns how many ranges were filled and where the walk stopped
+    /// <paramref name="output"/>; pages with any of <paramref name="noneOf"/>'s categories are left out. Returns how many ranges were filled and where the walk stopped
     /// (a full vector or many regions stop it early: call again from there).
     /// </summary>
-    public static int Scan(SafeFileHandle pagemap, ulong start, ulong end, ulong anyOf, bool reprotect, Span<PageRegion> output, out ulong walkEnd, ulong noneOf = 0)
+    public static int Scan(SafeFileHandle pagemap, ulong start, ulong end, ulong anyOf, Span<PageRegion> output, out ulong walkEnd, ulong noneOf = 0)
     {
         fixed (PageRegion* vector = output)
         {
             var argument = new ScanArgument
             {
                 Size = (ulong)sizeof(ScanArgument),
-                Flags = reprotect ? ScanWpMatching | ScanCheckWpAsync : 0,
                 Start = start,
                 End = end,
                 Vector = (ulong)vector,

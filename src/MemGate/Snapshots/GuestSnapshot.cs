@@ -80,8 +80,11 @@ public sealed unsafe class GuestSnapshot : IDisposable
                 // An area mapped from a file starts as the file: only the pages written since (no longer the file's) are copied.
                 var baseline = baselines.FirstOrDefault(b => b.Host == area.Host && b.Length == area.Length);
                 snapshot.StoredBytes += baseline?.Stored.Aggregate(0UL, (sum, run) => sum + run.Length) ?? 0;
-                snapshot.StoredBytes += ForEachRun(pagemap, snapshot._scan, area.Host, area.Length, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (offset, size) =>
-                    Buffer.MemoryCopy((void*)(area.Host + (nint)offset), (void*)(area.Copy.Pointer + (nint)offset), (long)size, (long)size),
+                // Pages that read as zero need no copy (the copy reads as zero where nothing was copied): with huge
+                // pages, most of a touched 2 MiB can be present and still zero.
+                ForEachRun(pagemap, snapshot._scan, area.Host, area.Length, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (offset, size) =>
+                    snapshot.StoredBytes += ForEachNonZeroRun(area.Host, offset, size, (at, length) =>
+                        Buffer.MemoryCopy((void*)(area.Host + (nint)at), (void*)(area.Copy.Pointer + (nint)at), (long)length, (long)length)),
                     noneOf: baseline is null ? 0 : DirtyTracking.PageIsFile);
             }
             return snapshot;
@@ -162,7 +165,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
         ulong end = start + length;
         while (start < end)
         {
-            int n = DirtyTracking.Scan(pagemap, start, end, categories, reprotect: false, scan, out ulong walkEnd, noneOf);
+            int n = DirtyTracking.Scan(pagemap, start, end, categories, scan, out ulong walkEnd, noneOf);
             for (int i = 0; i < n; i++)
             {
                 ulong size = scan[i].End - scan[i].Start;
@@ -177,6 +180,38 @@ public sealed unsafe class GuestSnapshot : IDisposable
         }
         return total;
     }
+
+    // Calls `run` (offset from host, length) for each run of pages inside [offset, offset + size) that holds a
+    // non-zero byte; returns the bytes.
+    internal static ulong ForEachNonZeroRun(nint host, ulong offset, ulong size, Action<ulong, ulong> run)
+    {
+        ulong page = (ulong)Libc.PageSize;
+        ulong total = 0;
+        ulong start = offset;
+        ulong end = offset + size;
+        while (start < end)
+        {
+            while (start < end && IsZero(host, start, page))
+            {
+                start += page;
+            }
+            ulong stop = start;
+            while (stop < end && !IsZero(host, stop, page))
+            {
+                stop += page;
+            }
+            if (stop > start)
+            {
+                run(start, stop - start);
+                total += stop - start;
+            }
+            start = stop;
+        }
+        return total;
+    }
+
+    private static bool IsZero(nint host, ulong offset, ulong page) =>
+        !new ReadOnlySpan<byte>((void*)(host + (nint)offset), (int)page).ContainsAnyExcept((byte)0);
 
     private void ThrowIfInvalid()
     {

@@ -75,10 +75,10 @@ public sealed class GdbServerTests
         {
             Assert.StartsWith("S05", client.Ask("?"));
             client.SendPacket("c");
-            Thread.Sleep(200);
+            // Interrupt once the firmware runs (on a loaded machine the run can take a while to start).
+            Assert.True(SpinWait.SpinUntil(() => machine.Instructions > 0, TimeSpan.FromSeconds(10)), "the firmware did not start running");
             client.Raw([0x03]);
             Assert.Equal("T02", client.Reply());
-            Assert.True(machine.Instructions > 0);
             var pc = client.Ask("pf");   // register 15: pc
             Assert.Matches("^[0-9a-f]{8}$", pc);
             client.SendPacket("c");

@@ -318,19 +318,25 @@ public sealed unsafe class SnapshotFile : IDisposable
                 .Select(r => new SnapshotAreaRegion(r.Region.Name, r.Region.Start.Value, r.Region.Size, (ulong)(r.Host - run.Host))).ToList())).ToList();
     }
 
-    // The page runs of [host, host + length) that may hold data (present or swapped out); all of it where the kernel cannot tell.
+    // The page runs of [host, host + length) that hold data: present or swapped out (all of it where the kernel
+    // cannot tell), and not all zero (what is not stored reads as zero).
     private static List<(ulong Start, ulong Length)> StoredRuns(nint host, ulong length)
     {
-        var runs = new List<(ulong, ulong)>();
+        var candidates = new List<(ulong Start, ulong Length)>();
         try
         {
             using var pagemap = DirtyTracking.OpenPagemap();
             GuestSnapshot.ForEachRun(pagemap, stackalloc DirtyTracking.PageRegion[256], host, length, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped,
-                (start, size) => runs.Add((start, size)));
+                (start, size) => candidates.Add((start, size)));
         }
         catch (NotSupportedException)
         {
-            runs = [(0, length)];
+            candidates = [(0, length)];
+        }
+        var runs = new List<(ulong, ulong)>();
+        foreach (var (start, size) in candidates)
+        {
+            GuestSnapshot.ForEachNonZeroRun(host, start, size, (at, bytes) => runs.Add((at, bytes)));
         }
         return runs;
     }
