@@ -3,11 +3,15 @@
 # beside the repository: P2IM/* and pw-recovery/*, one config.yml each), runs it with each of its base
 # inputs as MMIO input and records whether main was reached, the basic blocks covered, the input bytes
 # the run had, the instructions, the UART text printed, how the run ended and the wall time.
-#   bench/realworld.sh [--markdown] [--max-instructions N] [--timeout S]
+#   bench/realworld.sh [--markdown] [--max-instructions N] [--timeout S] [--fuzz-runs N]
 # Every target also runs with generated inputs, as a fuzzer's first tries would be: 4096 pseudo-random bytes
 # each (SHA-256 of "memgate-K-I" for I = 0..127, so every machine makes the same ones), K = 0, 1, … up to 16
 # tries; the table shows the first that reaches main and runs until its input is exhausted (or says which of
 # those none did, with the first run that reached main, else the first run).
+# Then every target is fuzzed as Fuzzware would start: `memgate fuzz` seeded with its base inputs (generated
+# #0 where it has none), a fixed number of runs (--fuzz-runs, default 5000) from a fixed random start, one job,
+# so every machine runs the same campaign; the corpus is replayed in order and the table shows the first
+# input that reaches main and runs until it is exhausted (else the first that reaches main, else the first).
 # Nothing is chosen per target. Import warnings go to bench/results/realworld-import.log, not to the table.
 # Exits 0 with "skipped" when the folder is missing.
 set -euo pipefail
@@ -15,15 +19,18 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 markdown=0
 limit=20000000
 timeout=30
+fuzz_runs=5000
 while (($#)); do
   case "$1" in
     --markdown) markdown=1; shift ;;
     --max-instructions) limit="$2"; shift 2 ;;
     --timeout) timeout="$2"; shift 2 ;;
-    *) echo "usage: $0 [--markdown] [--max-instructions N] [--timeout S]" >&2; exit 2 ;;
+    --fuzz-runs) fuzz_runs="$2"; shift 2 ;;
+    *) echo "usage: $0 [--markdown] [--max-instructions N] [--timeout S] [--fuzz-runs N]" >&2; exit 2 ;;
   esac
 done
 [[ "$limit" =~ ^[0-9]+$ ]] || { echo "realworld: --max-instructions $limit: give a whole number" >&2; exit 2; }
+[[ "$fuzz_runs" =~ ^[0-9]+$ ]] || { echo "realworld: --fuzz-runs $fuzz_runs: give a whole number" >&2; exit 2; }
 
 examples="$(cd "$root/.." && pwd)/shared/realworld/fuzzware-examples"
 if [[ ! -d "$examples" ]]; then
@@ -156,6 +163,42 @@ while IFS= read -r config; do
     line="${first/generated #0/none of $tries reaches main; #0}"
   fi
   rows+=("$line")
+  ((fuzz_runs > 0)) || continue
+  # Fuzzing from the base inputs (generated #0 where there are none).
+  fuzz="$work/$name/fuzz"
+  mkdir -p "$fuzz/corpus"
+  if [[ -d "$dir/base_inputs" ]]; then
+    cp "$dir/base_inputs/"* "$fuzz/corpus/"
+    seeds="base inputs"
+  else
+    cp "$work/generated-0" "$fuzz/corpus/"
+    seeds="generated #0"
+  fi
+  start=$(now)
+  set +e
+  "$root/memgate" fuzz --device "$device" --corpus "$fuzz/corpus" --crashes "$fuzz/crashes" --runs "$fuzz_runs" --random 1 \
+    --max-instructions "$limit" >/dev/null 2>"$fuzz/stderr" </dev/null
+  status=$?
+  set -e
+  fuzz_wall="$(awk -v ns=$(($(now) - start)) 'BEGIN { printf "%.0f", ns / 1e9 }')"
+  if ((status != 0 && status != 120)); then
+    row "$target" "fuzzed from $seeds" - - - - - - "memgate fuzz exited $status: $(head -n 1 "$fuzz/stderr")" "$fuzz_wall"
+    failures=$((failures + 1))
+    continue
+  fi
+  first="" main_first="" chosen=""
+  while IFS= read -r input; do
+    measure "$input" "fuzzed from $seeds, $fuzz_runs runs in $fuzz_wall s: $(basename "$input")"
+    [[ -z "$first" ]] && first="$line"
+    if [[ "$reached" == yes ]]; then
+      [[ -z "$main_first" ]] && main_first="$line"
+      if [[ "$line" == *"${us}input exhausted"* ]]; then
+        chosen="$line"
+        break
+      fi
+    fi
+  done < <(find "$fuzz/corpus" -maxdepth 1 -type f | LC_ALL=C sort)
+  rows+=("${chosen:-${main_first:-$first}}")
 done < <(find "$examples/P2IM" "$examples/pw-recovery" -mindepth 2 -maxdepth 2 -name config.yml 2>/dev/null | sort)
 
 header="target${us}base input${us}main reached${us}instructions to main${us}blocks covered${us}input bytes${us}instructions${us}UART bytes${us}how the run ended${us}wall s"
