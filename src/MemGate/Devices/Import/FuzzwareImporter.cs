@@ -128,6 +128,11 @@ public static class FuzzwareImporter
         bool useSysTick = !(seen.TryGetValue("use_systick", out var sysTickFlag) && IsFalse(sysTickFlag));
         bool useNvic = useSysTick || (seen.TryGetValue("use_nvic", out var nvicFlag) && map.Text(Wrap(nvicFlag), "v") is "True" or "true");
         map.Peripherals.Add(SystemControlSpace(map, seen, useSysTick));
+        if (!useNvic && seen.TryGetValue("use_nvic", out var noNvic))
+        {
+            map.Warn("use_nvic", noNvic, "false is taken only in part: interrupt triggers are left out, but MemGate still models the " +
+                "System Control Space (NVIC and SCB registers, exception entry and return) where Fuzzware leaves it plain memory");
+        }
         if (seen.TryGetValue("interrupt_triggers", out var triggers))
         {
             if (useNvic)
