@@ -28,7 +28,7 @@ public abstract partial class FirmwareMachine
         var device = Memory.Device;
         var cpu = SaveCpuState().Select(r => new SnapshotRegisterValue(r.Name, Convert.ToHexStringLower(r.Value))).ToList();
         var header = new SnapshotFileHeader(Kind,
-            new SnapshotDevice(device.Name, "toml", DeviceConfigWriter.Write(device, DeviceConfigFormat.Toml), Path.GetFullPath(_options.BaseDirectory ?? Directory.GetCurrentDirectory())),
+            new SnapshotDevice(device.Name, "json", DeviceConfigWriter.Write(device, DeviceConfigFormat.Json), Path.GetFullPath(_options.BaseDirectory ?? Directory.GetCurrentDirectory())),
             firmware, _instructionsBefore + Instructions, UnicornLibrary.RequiredVersion.ToString(), DateTime.UtcNow, cpu, new SnapshotBlob(0, 0, ""), []);
         SnapshotFile.Write(path, header, SaveModelState(), Memory.Main, _baselines);
     }
@@ -46,9 +46,16 @@ public abstract partial class FirmwareMachine
     public static DeviceDescription ReadSnapshotDevice(SnapshotFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
+        // JSON since it parses about four times faster than TOML (a start from a file pays it); files that hold TOML still load.
+        DeviceConfigFormat format = file.Header.Device.Format switch
+        {
+            "json" => DeviceConfigFormat.Json,
+            "toml" => DeviceConfigFormat.Toml,
+            _ => throw new SnapshotFileException(file.Path, $"its device description is in format '{file.Header.Device.Format}'; MemGate reads json and toml."),
+        };
         try
         {
-            return DeviceConfigReader.Parse(file.Header.Device.Description, DeviceConfigFormat.Toml, $"{file.Path} (device '{file.Header.Device.Name}')");
+            return DeviceConfigReader.Parse(file.Header.Device.Description, format, $"{file.Path} (device '{file.Header.Device.Name}')");
         }
         catch (DeviceDescriptionException e)
         {

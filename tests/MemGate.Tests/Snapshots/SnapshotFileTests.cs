@@ -1,4 +1,5 @@
 using MemGate.Devices;
+using MemGate.Devices.Config;
 using MemGate.Emulation;
 using MemGate.Firmware;
 using MemGate.Memory;
@@ -107,6 +108,38 @@ public sealed class SnapshotFileTests : IDisposable
             file.RestoreMemory(last, lazy: false);
         }
         Assert.Equal(0xC0FFEEu, last.ReadUInt32(new GuestAddress(0x1008_0000)));
+    }
+
+    [Theory]
+    [InlineData("json", DeviceConfigFormat.Json)]
+    [InlineData("toml", DeviceConfigFormat.Toml)]
+    public void The_device_description_is_read_in_the_format_the_file_names(string format, DeviceConfigFormat writer)
+    {
+        var device = DeviceTemplates.Load("STM32F103");
+        var header = new SnapshotFileHeader("cortex-m", new SnapshotDevice(device.Name, format, DeviceConfigWriter.Write(device, writer), "/"),
+            null, 0, "-", DateTime.UtcNow, [], new SnapshotBlob(0, 0, ""), []);
+        string path = Path.Combine(_directory, $"{format}.mgsnap");
+        using (var memory = GuestMemory.Create([GuestRegion.Ram("RAM", 0x1000_0000, 1 << 16)]))
+        {
+            SnapshotFile.Write(path, header, [], memory);
+        }
+        var read = FirmwareMachine.ReadSnapshotDevice(path);
+        Assert.Equal(device.Name, read.Name);
+        Assert.Equal(device.Regions.Select(r => (r.Name, r.Start, r.Size)), read.Regions.Select(r => (r.Name, r.Start, r.Size)));
+    }
+
+    [Fact]
+    public void A_device_description_in_another_format_is_refused_naming_it()
+    {
+        var header = new SnapshotFileHeader("cortex-m", new SnapshotDevice("d", "xml", "<device/>", "/"), null, 0, "-", DateTime.UtcNow, [], new SnapshotBlob(0, 0, ""), []);
+        string path = Path.Combine(_directory, "xml.mgsnap");
+        using (var memory = GuestMemory.Create([GuestRegion.Ram("RAM", 0x1000_0000, 1 << 16)]))
+        {
+            SnapshotFile.Write(path, header, [], memory);
+        }
+        var e = Assert.Throws<SnapshotFileException>(() => FirmwareMachine.ReadSnapshotDevice(path));
+        Assert.Contains("format 'xml'", e.Message);
+        Assert.Contains("xml.mgsnap", e.Message);
     }
 
     [Fact]
