@@ -76,16 +76,31 @@ public sealed unsafe class GuestSnapshot : IDisposable
             var snapshot = new GuestSnapshot(memory, regions, [.. areas], tracker, pagemap);
             foreach (var area in snapshot._areas)
             {
-                DirtyTracking.Track(tracker, area.Host, area.Length);
                 // An area mapped from a file starts as the file: only the pages written since (no longer the file's) are copied.
+                // Copied before the area is protected: protecting a file mapping puts a marker in every page it has not
+                // faulted in yet, which the scan would report as swapped out (and copy all of).
                 var baseline = baselines.FirstOrDefault(b => b.Host == area.Host && b.Length == area.Length);
-                snapshot.StoredBytes += baseline?.Stored.Aggregate(0UL, (sum, run) => sum + run.Length) ?? 0;
-                // Pages that read as zero need no copy (the copy reads as zero where nothing was copied): with huge
-                // pages, most of a touched 2 MiB can be present and still zero.
+                var stored = new List<(ulong Start, ulong Length)>(baseline?.Stored ?? []);
+                void Copy(ulong at, ulong length)
+                {
+                    Buffer.MemoryCopy((void*)(area.Host + (nint)at), (void*)(area.Copy.Pointer + (nint)at), (long)length, (long)length);
+                    stored.Add((at, length));
+                }
                 ForEachRun(pagemap, snapshot._scan, area.Host, area.Length, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (offset, size) =>
-                    snapshot.StoredBytes += ForEachNonZeroRun(area.Host, offset, size, (at, length) =>
-                        Buffer.MemoryCopy((void*)(area.Host + (nint)at), (void*)(area.Copy.Pointer + (nint)at), (long)length, (long)length)),
-                    noneOf: baseline is null ? 0 : DirtyTracking.PageIsFile);
+                {
+                    if (baseline is null)
+                    {
+                        // Pages that read as zero need no copy where the copy starts as zeros (a memfd): with huge pages,
+                        // most of a touched 2 MiB can be present and still zero. A copy that starts as a file needs them.
+                        ForEachNonZeroRun(area.Host, offset, size, Copy);
+                    }
+                    else
+                    {
+                        Copy(offset, size);
+                    }
+                }, noneOf: baseline is null ? 0 : DirtyTracking.PageIsFile);
+                snapshot.StoredBytes += UnionBytes(stored);   // a page of the file written since counts once
+                DirtyTracking.Track(tracker, area.Host, area.Length);
             }
             return snapshot;
         }
@@ -177,6 +192,23 @@ public sealed unsafe class GuestSnapshot : IDisposable
                 break;
             }
             start = walkEnd;
+        }
+        return total;
+    }
+
+    // The bytes the runs cover, overlaps counted once.
+    private static ulong UnionBytes(List<(ulong Start, ulong Length)> runs)
+    {
+        runs.Sort();
+        ulong total = 0, end = 0;
+        foreach (var (start, length) in runs)
+        {
+            ulong from = Math.Max(start, end), to = start + length;
+            if (to > from)
+            {
+                total += to - from;
+                end = to;
+            }
         }
         return total;
     }

@@ -3,6 +3,7 @@ using MemGate.Devices.Config;
 using MemGate.Emulation;
 using MemGate.Firmware;
 using MemGate.Memory;
+using MemGate.Snapshots;
 using MemGate.Snapshots.Files;
 
 namespace MemGate.Tests.Snapshots;
@@ -108,6 +109,30 @@ public sealed class SnapshotFileTests : IDisposable
             file.RestoreMemory(last, lazy: false);
         }
         Assert.Equal(0xC0FFEEu, last.ReadUInt32(new GuestAddress(0x1008_0000)));
+    }
+
+    [SkippableFact]
+    public void A_page_of_a_mapped_file_overwritten_with_zeros_is_restored_as_zeros_and_counted_once()
+    {
+        Requires.WriteTracking();
+        static GuestMemory Ram() => GuestMemory.Create([GuestRegion.Ram("RAM", 0x1000_0000, 1 << 20)]);
+        var header = new SnapshotFileHeader("test", new SnapshotDevice("d", "json", "", "/"), null, 0, "-", DateTime.UtcNow, [], new SnapshotBlob(0, 0, ""), []);
+        string path = Path.Combine(_directory, "zeros.mgsnap");
+        var page = new GuestAddress(0x1000_2000);
+        using (var memory = Ram())
+        {
+            memory.WriteUInt32(page, 0xC0FFEE);
+            SnapshotFile.Write(path, header, [], memory);
+        }
+        using var mapped = Ram();
+        using var file = SnapshotFile.Open(path);
+        var baselines = file.RestoreMemory(mapped, lazy: true);
+        mapped.WriteUInt32(page, 0);   // the file's page, now all zeros
+        using var snapshot = GuestSnapshot.Take(mapped, baselines);
+        Assert.Equal(4096UL, snapshot.StoredBytes);   // the file's page and its written copy are one page
+        mapped.WriteUInt32(page, 0xBAD);
+        snapshot.Restore();
+        Assert.Equal(0u, mapped.ReadUInt32(page));   // as at the snapshot, not as in the file
     }
 
     [Theory]
