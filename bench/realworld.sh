@@ -141,19 +141,21 @@ while IFS= read -r config; do
       rows+=("$line")
     done < <(find "$dir/base_inputs" -maxdepth 1 -type f | sort)
   fi
+  # consider: after measure, keeps the first row, the first that reached main, and the first that also ran until
+  # its input was exhausted (then succeeds: stop looking).
+  consider() {
+    [[ -z "$first" ]] && first="$line"
+    [[ "$reached" == yes ]] || return 1
+    [[ -z "$main_first" ]] && main_first="$line"
+    [[ "$line" == *"${us}input exhausted"* ]] || return 1
+    chosen="$line"
+  }
   # The first generated input that reaches main and runs until the input is exhausted; else the first that
   # reaches main; else the first one.
   first="" main_first="" chosen=""
   for ((k = 0; k < tries; k++)); do
     measure "$work/generated-$k" "generated #$k"
-    [[ -z "$first" ]] && first="$line"
-    if [[ "$reached" == yes ]]; then
-      [[ -z "$main_first" ]] && main_first="$line"
-      if [[ "$line" == *"${us}input exhausted"* ]]; then
-        chosen="$line"
-        break
-      fi
-    fi
+    consider && break
   done
   if [[ -n "$chosen" ]]; then
     line="${chosen/generated #$k/generated #$k ($((k + 1)) tried)}"
@@ -189,14 +191,7 @@ while IFS= read -r config; do
   first="" main_first="" chosen=""
   while IFS= read -r input; do
     measure "$input" "fuzzed from $seeds, $fuzz_runs runs in $fuzz_wall s: $(basename "$input")"
-    [[ -z "$first" ]] && first="$line"
-    if [[ "$reached" == yes ]]; then
-      [[ -z "$main_first" ]] && main_first="$line"
-      if [[ "$line" == *"${us}input exhausted"* ]]; then
-        chosen="$line"
-        break
-      fi
-    fi
+    consider && break
   done < <(find "$fuzz/corpus" -maxdepth 1 -type f | LC_ALL=C sort)
   rows+=("${chosen:-${main_first:-$first}}")
 done < <(find "$examples/P2IM" "$examples/pw-recovery" -mindepth 2 -maxdepth 2 -name config.yml 2>/dev/null | sort)
