@@ -169,7 +169,7 @@ while IFS= read -r config; do
   # Fuzzing from the base inputs (generated #0 where there are none).
   fuzz="$work/$name/fuzz"
   mkdir -p "$fuzz/corpus"
-  if [[ -d "$dir/base_inputs" ]]; then
+  if compgen -G "$dir/base_inputs/*" >/dev/null; then
     cp "$dir/base_inputs/"* "$fuzz/corpus/"
     seeds="base inputs"
   else

@@ -45,8 +45,8 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
 
     /// <summary>
     /// Reads back what <see cref="SaveState"/> wrote. State saved where the region's unmodelled registers were plain
-    /// and restored where they take MMIO input (a snapshot of a run, fuzzed) is dropped, as every read of them takes
-    /// input; the other way round (saved from an input-fed run) they start as zeros.
+    /// and restored where they take MMIO input (a snapshot of a plain run, fuzzed) is dropped, as every read of them
+    /// takes input; the other way round (which the command line refuses: such a file needs an input) they start as zeros.
     /// </summary>
     public void RestoreState(StateReader reader)
     {

@@ -22,6 +22,7 @@ internal static partial class Libc
 
     public const int MadvDontNeed = 4;
     public const int MadvHugePage = 14;
+    public const int MadvNoHugePage = 15;
 
     public static readonly nint MapFailed = -1;
 

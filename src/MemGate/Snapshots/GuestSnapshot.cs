@@ -46,7 +46,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
     /// <summary>Bytes the snapshot holds (pages that had data when it was taken).</summary>
     public ulong StoredBytes { get; private set; }
 
-    /// <summary>Takes a snapshot of every region with host memory and starts tracking writes to them.</summary>
+    /// <summary>Takes a snapshot of every region with host memory and starts tracking writes to them. Nothing may write the memory meanwhile (a stopped machine).</summary>
     /// <exception cref="NotSupportedException">The kernel cannot track writes (older than 6.7, or userfaultfd not allowed).</exception>
     public static GuestSnapshot Take(GuestMemory memory) => Take(memory, []);
 
@@ -76,10 +76,16 @@ public sealed unsafe class GuestSnapshot : IDisposable
             var snapshot = new GuestSnapshot(memory, regions, [.. areas], tracker, pagemap);
             foreach (var area in snapshot._areas)
             {
-                // An area mapped from a file starts as the file: only the pages written since (no longer the file's) are copied.
-                // Copied before the area is protected: protecting a file mapping puts a marker in every page it has not
-                // faulted in yet, which the scan would report as swapped out (and copy all of).
+                // An area mapped from a file starts as the file: only the pages written since (no longer the file's) are
+                // copied, before the area is protected: protecting a file mapping puts a marker in every page it has not
+                // faulted in yet, which the scan reports as swapped out (and would copy all of). Other areas are protected
+                // first: shared memory (memfds) can hold data in pages this process never mapped, which only their
+                // markers show.
                 var baseline = baselines.FirstOrDefault(b => b.Host == area.Host && b.Length == area.Length);
+                if (baseline is null)
+                {
+                    DirtyTracking.Track(tracker, area.Host, area.Length);
+                }
                 var stored = new List<(ulong Start, ulong Length)>(baseline?.Stored ?? []);
                 void Copy(ulong at, ulong length)
                 {
@@ -100,7 +106,10 @@ public sealed unsafe class GuestSnapshot : IDisposable
                     }
                 }, noneOf: baseline is null ? 0 : DirtyTracking.PageIsFile);
                 snapshot.StoredBytes += UnionBytes(stored);   // a page of the file written since counts once
-                DirtyTracking.Track(tracker, area.Host, area.Length);
+                if (baseline is not null)
+                {
+                    DirtyTracking.Track(tracker, area.Host, area.Length);
+                }
             }
             return snapshot;
         }

@@ -128,5 +128,10 @@ public sealed class SnapshotCommandTests : IDisposable
         var again = CliRunner.Run(replay.Split(' '));
         Assert.Equal(120, again.Exit);
         Assert.Contains("write to unmapped memory at 0x30000000", again.Err);
+        // Saved from an input-fed run, the file goes on only with an input, and says so.
+        var plain = CliRunner.Run("run", "--from-snapshot", InDir("parse.mgsnap"), "--max-instructions", "10000");
+        Assert.Equal(1, plain.Exit);
+        Assert.Contains("--mmio-input", plain.Err);
+        Assert.DoesNotContain("   at ", plain.Err);
     }
 }

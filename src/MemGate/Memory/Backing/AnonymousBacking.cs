@@ -38,16 +38,13 @@ public sealed class AnonymousBacking : HostBacking
     public override void Commit(ulong offset, ulong length)
     {
         base.Commit(offset, length);
-        if (!_hugePages)
-        {
-            return;
-        }
         ulong start = ((ulong)Pointer + offset + HugePage - 1) & ~(HugePage - 1);
         ulong end = ((ulong)Pointer + offset + length) & ~(HugePage - 1);
         if (end > start)
         {
-            // A hint: a kernel without transparent huge pages refuses it (EINVAL) and the memory works as before.
-            _ = Libc.Madvise((nint)start, (nuint)(end - start), Libc.MadvHugePage);
+            // A hint either way (a kernel without transparent huge pages refuses it, EINVAL, and the memory works as
+            // before); turned off, it also keeps a system set to "always" from using huge pages here.
+            _ = Libc.Madvise((nint)start, (nuint)(end - start), _hugePages ? Libc.MadvHugePage : Libc.MadvNoHugePage);
         }
     }
 }

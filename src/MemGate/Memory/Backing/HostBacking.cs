@@ -13,7 +13,7 @@ public abstract class HostBacking : IDisposable
     private readonly SafeMmapHandle _mapping; // the whole range including guard pages
     private readonly ulong _guard;
 
-    /// <summary>Takes ownership of <paramref name="mapping"/>, whose first and last <paramref name="guardBytes"/> stay PROT_NONE.</summary>
+    /// <summary>Takes ownership of <paramref name="mapping"/>, whose first <paramref name="guardBytes"/> and whatever follows <paramref name="length"/> usable bytes (at least a page) stay PROT_NONE.</summary>
     private protected HostBacking(SafeMmapHandle mapping, ulong guardBytes, ulong length)
     {
         _mapping = mapping;

@@ -16,7 +16,7 @@ namespace MemGate.Snapshots.Files;
 public sealed unsafe class SnapshotFile : IDisposable
 {
     /// <summary>The format version this code writes and reads.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;   // 2: the device description is JSON; version 1 files (TOML) are still read
 
     private const int PreambleSize = 64;
     private const int CopyChunk = 1 << 30;
@@ -137,9 +137,9 @@ public sealed unsafe class SnapshotFile : IDisposable
                 throw new SnapshotFileException(path, "it is not a MemGate snapshot file (no MGSNAP signature at its start).");
             }
             int version = BinaryPrimitives.ReadInt32LittleEndian(preamble[8..]);
-            if (version != FormatVersion)
+            if (version is not (1 or FormatVersion))
             {
-                throw new SnapshotFileException(path, $"it has format version {version}; this MemGate reads version {FormatVersion}.");
+                throw new SnapshotFileException(path, $"it has format version {version}; this MemGate reads versions 1 and {FormatVersion}.");
             }
             if (BinaryPrimitives.ReadUInt64LittleEndian(preamble[48..]) != XxHash3.HashToUInt64(preamble[..48]))
             {
