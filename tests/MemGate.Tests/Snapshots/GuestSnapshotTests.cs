@@ -3,6 +3,8 @@ using MemGate.Devices;
 using MemGate.Emulation;
 using MemGate.Firmware;
 using MemGate.Memory;
+using MemGate.Memory.Backing;
+using MemGate.Native;
 using MemGate.Snapshots;
 
 namespace MemGate.Tests.Snapshots;
@@ -88,6 +90,24 @@ public sealed class GuestSnapshotTests
             }
         }
         return pages;
+    }
+
+    // Shared memory can hold data in pages this process has not mapped (another process wrote them, or they were
+    // dropped from its page tables): the snapshot still has them, and a restore brings them back, not zeros.
+    [SkippableFact]
+    public void Shared_memory_pages_this_process_has_not_mapped_are_in_the_snapshot()
+    {
+        using var memory = GuestMemory.Create([GuestRegion.Ram("RAM", 0x2000_0000, 1 << 20)],
+            new GuestMemoryOptions { AddressWidth = 64, BackingProvider = SharedMemoryBackingProvider.Instance });
+        var page = new GuestAddress(0x2000_3000);
+        memory.Debug.Write(page, Enumerable.Repeat((byte)0xAB, 4096).ToArray());
+        Assert.Equal(0, Libc.Madvise(memory.Translate(page), 4096, Libc.MadvDontNeed));   // the memfd keeps the data
+        using var snapshot = TakeOrSkip(memory);
+        memory.Debug.Write(page, Enumerable.Repeat((byte)0x11, 4096).ToArray());
+        snapshot.Restore();
+        var back = new byte[4096];
+        memory.Debug.Read(page, back);
+        Assert.All(back, b => Assert.Equal(0xAB, b));
     }
 
     // A firmware run dirties a few pages of a 2-region STM32F103; restoring them brings back the loaded
