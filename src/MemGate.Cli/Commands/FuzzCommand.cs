@@ -75,12 +75,15 @@ internal static class FuzzCommand
             {
                 throw new CommandInputException("Give --device DEVICE (a template name or device file), or --from-snapshot FILE.");
             }
-            FuzzTargetOptions targetOptions;
+            // The run limits; a start from reset adds where the device's files are and where runs start.
+            var targetOptions = new FuzzTargetOptions
+            {
+                MaxInstructions = parse.GetValue(maxInstructions), MaxBlocks = parse.GetValue(maxBlocks), MaxInterrupts = parse.GetValue(maxInterrupts),
+            };
             DeviceDescription? description = null;
             FirmwareImage? image = null;
             if (startFile is not null)
             {
-                targetOptions = new FuzzTargetOptions { MaxInstructions = parse.GetValue(maxInstructions), MaxBlocks = parse.GetValue(maxBlocks), MaxInterrupts = parse.GetValue(maxInterrupts) };
                 FirmwareMachine.ReadSnapshotDevice(startFile);   // a bad file fails here, before any folder is touched
             }
             else
@@ -88,11 +91,7 @@ internal static class FuzzCommand
                 (description, string baseDirectory) = DeviceSource.Load(parse.GetValue(device)!, error);
                 image = FirmwareSource.Load(firmwarePath, description);
                 ulong? start = parse.GetValue(startAt) is { } point ? RunCommand.StopAddress("--start-at", point, image, description) : null;
-                targetOptions = new FuzzTargetOptions
-                {
-                    BaseDirectory = baseDirectory, StartAt = start, MaxInstructions = parse.GetValue(maxInstructions),
-                    MaxBlocks = parse.GetValue(maxBlocks), MaxInterrupts = parse.GetValue(maxInterrupts),
-                };
+                targetOptions = targetOptions with { BaseDirectory = baseDirectory, StartAt = start };
             }
             FuzzTarget Target()
             {

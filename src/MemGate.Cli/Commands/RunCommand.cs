@@ -317,8 +317,6 @@ internal static class RunCommand
         throw new CommandInputException($"{option} {point}: no symbol of that name in the image or the device{(names.Count == 0 ? " (neither has symbols; give an address)." : "." + NameSuggestion.DidYouMean(point, names))}");
     }
 
-    /// <summary>Fuzzware's default fuzz consumption timeout (basic blocks without input), <c>--input-timeout</c>'s default.</summary>
-
     /// <summary>memgate's exit code for a run that ended without a fault: see <see cref="CliApp.FirmwareExitLimit"/>.</summary>
     internal static int ExitStatus(RunResult result) => result.Outcome switch
     {

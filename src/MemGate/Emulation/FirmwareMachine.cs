@@ -4,6 +4,7 @@ using MemGate.Devices;
 using MemGate.Engine;
 using MemGate.Memory;
 using MemGate.Mmio;
+using MemGate.Native;
 using MemGate.Peripherals;
 using MemGate.Snapshots;
 
@@ -174,7 +175,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// Starts loading the CPU engine on another thread, so that a caller about to build a machine can read its
     /// device and firmware meanwhile (the engine's library takes about 10 ms to load). Optional.
     /// </summary>
-    public static void PrepareEngine() => UnicornEngine.LoadInBackground();
+    public static void PrepareEngine() => UnicornLibrary.LoadInBackground();
 
     /// <summary>
     /// Allocates <paramref name="device"/> with the peripheral models its CPU family needs and builds the

@@ -104,9 +104,6 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         };
     }
 
-    /// <summary>Starts loading Unicorn's library on another thread (see <see cref="UnicornLibrary.LoadInBackground"/>).</summary>
-    public static void LoadInBackground() => UnicornLibrary.LoadInBackground();
-
     /// <inheritdoc/>
     public ulong PageSize { get; }
 
