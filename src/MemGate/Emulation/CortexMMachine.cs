@@ -86,12 +86,19 @@ public sealed class CortexMMachine : FirmwareMachine
         // Exception entry and return clear the local exclusive monitor (B1.5.6, B1.5.8); Unicorn has no
         // way to do it from outside, so the CPU goes through "clrex; ldr.w pc, [pc]" with the target in the literal.
         (_clrexAddress, _clrexHost) = MapMachineCode([0xBF, 0xF3, 0x2F, 0x8F, 0xDF, 0xF8, 0x00, 0xF0]);
+        // Without an MPU (MemGate's System Control Space does not enable Unicorn's), the CPU maps every address one
+        // to one and only the default memory map's execute-never regions fault; fetches there go to the CPU's MMU.
+        engine.TranslateDirectly(static (page, access) => access != AccessKind.Execute || ExecutableByDefault(page));
         _triggers = new InterruptTriggers(memory.Device, Nvic, () => MmioInput);
         foreach (ulong address in _triggers.Addresses)
         {
             HookInstruction(address);
         }
     }
+
+    // The default memory map (ARMv7-M B3.1, Table B3-1): Code, SRAM and the two RAM regions may be executed; Peripheral,
+    // Device and System are execute-never.
+    private static bool ExecutableByDefault(ulong address) => address < 0x4000_0000 || address is >= 0x6000_0000 and < 0xA000_0000;
 
     private readonly InterruptTriggers _triggers;
     private readonly SysTickTimer _sysTick;

@@ -29,6 +29,8 @@ public sealed class RiscVMachine : FirmwareMachine
     private const ulong MstatusMie = 1UL << 3;
     private const ulong MstatusMpie = 1UL << 7;
     private const ulong MstatusMpp = 3UL << 11;
+    private const ulong MstatusMprv = 1UL << 17;
+    private const ulong PrivilegeMachine = 3;   // Unicorn's PRIV register (RISC-V debug specification's encoding)
     private const int TimerCause = 7;
     private const int SoftwareCause = 3;
     private const uint EcallFromUser = 8;
@@ -59,7 +61,15 @@ public sealed class RiscVMachine : FirmwareMachine
     {
         _xlen = xlen;
         _clint = clint;
+        engine.TranslateDirectly(TranslatesDirectly);
     }
+
+    // Machine mode translates nothing (fetches always, loads and stores unless MPRV lends them another mode's MMU).
+    // Locked PMP entries, which restrict even machine mode, are not visible through Unicorn's registers, so they do not
+    // decline direct translation.
+    private bool TranslatesDirectly(ulong page, AccessKind access) =>
+        Register(Unicorn.RiscvRegPriv) == PrivilegeMachine
+        && (access == AccessKind.Execute || (Register(Unicorn.RiscvRegMstatus) & MstatusMprv) == 0 || (Register(Unicorn.RiscvRegMstatus) & MstatusMpp) == MstatusMpp);
 
     /// <summary>The core-local interruptor (timer and software interrupts).</summary>
     public RiscVClint Clint => _clint;

@@ -55,6 +55,15 @@ public interface ICpuEngine : IDisposable
     /// </summary>
     void ExcludeFromBlockCount(ulong address, ulong size);
 
+    /// <summary>
+    /// Lets the engine translate addresses itself wherever <paramref name="rule"/> says the CPU's MMU would map
+    /// them one to one without a fault (once, before the first run). Engines that keep code and data pages apart
+    /// this way keep stores fast: Unicorn sends every store to a page the CPU may execute from through its slow
+    /// path (to notice self-modifying code), and without an MPU every RAM page of a Cortex-M or a RISC-V hart in
+    /// machine mode may be executed. A page the rule declines goes to the CPU's MMU for the rest of that run.
+    /// </summary>
+    void TranslateDirectly(DirectTranslationRule rule);
+
     /// <summary>Maps memory the engine allocates and owns (filled with <see cref="WriteMemory"/>).</summary>
     void MapPrivate(ulong address, ulong size, Permissions permissions);
 

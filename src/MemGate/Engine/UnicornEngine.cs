@@ -46,7 +46,14 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private bool _restart;
     private bool _uncounted = true;   // the run has no instruction count (Unicorn's count needs the run in one piece)
     private volatile bool _stopAsked;
-    private nint _invalidAccessHook;   // added at the first run (see Run)
+    private readonly List<nint> _invalidAccessHooks = [];   // added at the first run (see Run)
+    private bool _invalidAccessHooked;
+    // Mapped with every permission: no invalid-access hook covers them, since Unicorn keeps all stores to an address
+    // under any memory hook on its slow path.
+    private readonly List<(ulong Start, ulong Last)> _fullAccess = [];
+    private DirectTranslationRule? _direct;   // see TranslateDirectly
+    private bool _directNow;                  // Unicorn's TLB is filled by OnTlbFill (UC_TLB_VIRTUAL)
+    private AccessKind? _declined;            // OnTlbFill left an access to the CPU's MMU: Run goes on with it
 
     /// <summary>Opens an engine for Unicorn's <paramref name="arch"/> and <paramref name="mode"/>, with a CPU model if given.</summary>
     /// <exception cref="NotSupportedException">Unicorn is not installed (or is the wrong version).</exception>
@@ -147,8 +154,11 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     }
 
     /// <inheritdoc/>
-    public void MapHost(ulong address, ulong size, Permissions permissions, nint host) =>
+    public void MapHost(ulong address, ulong size, Permissions permissions, nint host)
+    {
         Check(Unicorn.MemMapPtr(Handle, address, (nuint)size, ProtOf(permissions), host), $"uc_mem_map_ptr([0x{address:X}, 0x{address + size:X}))");
+        Mapped(address, size, permissions);
+    }
 
     /// <inheritdoc/>
     public void ExcludeFromBlockCount(ulong address, ulong size)
@@ -158,14 +168,30 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     }
 
     /// <inheritdoc/>
-    public void MapPrivate(ulong address, ulong size, Permissions permissions) =>
+    public void MapPrivate(ulong address, ulong size, Permissions permissions)
+    {
         Check(Unicorn.MemMap(Handle, address, (nuint)size, ProtOf(permissions)), $"uc_mem_map([0x{address:X}, 0x{address + size:X}))");
+        Mapped(address, size, permissions);
+    }
+
+    /// <inheritdoc/>
+    public void TranslateDirectly(DirectTranslationRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (_direct is not null)
+        {
+            throw new InvalidOperationException("The engine translates directly already.");
+        }
+        _direct = rule;
+        Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookTlbFill, (delegate* unmanaged<nint, ulong, int, UnicornTlbEntry*, nint, byte>)&OnTlbFill, Self, 1, 0),
+            "uc_hook_add(TLB_FILL)");
+    }
 
     /// <inheritdoc/>
     public void MapMmio(ulong address, ulong size, IMmioHandler handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        if (_invalidAccessHook != 0)
+        if (_invalidAccessHooked)
         {
             throw new InvalidOperationException("MMIO windows are mapped before the first run.");
         }
@@ -249,16 +275,18 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         // exceptions, and at block starts. With a count (the owner asks for one only for the end of a block
         // that crosses an instruction limit) Unicorn stops there, but its count skips a Thumb instruction whose IT
         // condition fails, so the stop can come that many instructions late.
-        if (_invalidAccessHook == 0)
+        if (!_invalidAccessHooked)
         {
             // Unicorn asks hooks in the order they were added, up to the first that handles the access: the MMIO
-            // windows' protection hooks come first, so this one is added once they are all there.
-            Check(Unicorn.HookAdd(Handle, out _invalidAccessHook, Unicorn.HookMemInvalid, (delegate* unmanaged<nint, int, ulong, int, long, nint, byte>)&OnInvalidMemory, Self, 1, 0),
-                "uc_hook_add(MEM_INVALID)");
+            // windows' protection hooks come first, so these are added once they are all there.
+            HookInvalidAccesses();
         }
+        // Unicorn's count runs in pieces this loop does not know how to resume: the CPU's MMU translates for it.
+        TranslateDirectlyNow(_direct is not null && count == 0);
         _counter->Budget = 0;   // the first block looks at the owner's state
         _stopAsked = false;
         _restart = false;
+        _declined = null;
         if (count != 0 && _uncounted)
         {
             // Unicorn's count is a hook in each instruction's translated code, added by uc_emu_start without dropping
@@ -268,12 +296,30 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         _uncounted = count == 0;
         long started = Stopwatch.GetTimestamp();
         int error = Unicorn.EmuStart(Handle, start, until, micros, (nuint)count);
-        // An exception call-back moved the PC: go on from there in a new uc_emu_start, which keeps the PC exact again.
-        while (error == 0 && _restart && !_stopAsked && _uncounted)
+        while (_uncounted && !_stopAsked)
         {
-            _restart = false;
             ulong pc = ReadRegister(_pcRegister);
-            if (pc == (until & ~1UL))
+            if (error == ErrorException && _declined is { } declined)
+            {
+                // OnTlbFill left the access to the CPU's MMU, which decides for the rest of this run (and raises the
+                // guest's fault if there is one). A load or store stopped before it ran; a fetch before its block began.
+                _declined = null;
+                TranslateDirectlyNow(false);
+                if (declined != AccessKind.Execute)
+                {
+                    CountUpTo(pc, including: false);
+                }
+            }
+            else if (error == 0 && _restart)
+            {
+                // An exception call-back moved the PC: go on from there in a new uc_emu_start, which keeps the PC exact again.
+                _restart = false;
+                if (pc == (until & ~1UL))
+                {
+                    break;
+                }
+            }
+            else
             {
                 break;
             }
@@ -510,6 +556,72 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         return new CpuEngineException(kind, error, what is null ? text : $"{what} failed: {text}");
     }
 
+    private void Mapped(ulong address, ulong size, Permissions permissions)
+    {
+        if ((permissions & Permissions.All) == Permissions.All && size != 0)
+        {
+            _fullAccess.Add((address, address + (size - 1)));
+        }
+        if (_invalidAccessHooked)
+        {
+            HookInvalidAccesses();   // a mapping after the first run: the hooks' ranges change
+        }
+    }
+
+    // One invalid-access hook per range between the mappings that allow everything (unmapped addresses, MMIO windows,
+    // flash and other restricted regions): a hook over all addresses would keep every store on Unicorn's slow path.
+    private void HookInvalidAccesses()
+    {
+        foreach (nint hook in _invalidAccessHooks)
+        {
+            Check(Unicorn.HookDel(Handle, hook), "uc_hook_del(MEM_INVALID)");
+        }
+        _invalidAccessHooks.Clear();
+        ulong next = 0;
+        bool end = false;
+        foreach (var (start, last) in _fullAccess.OrderBy(r => r.Start))
+        {
+            if (start > next)
+            {
+                AddInvalidAccessHook(next, start - 1);
+            }
+            if (last == ulong.MaxValue)
+            {
+                end = true;
+                break;
+            }
+            next = Math.Max(next, last + 1);
+        }
+        if (!end)
+        {
+            AddInvalidAccessHook(next, ulong.MaxValue);
+        }
+        _invalidAccessHooked = true;
+    }
+
+    private void AddInvalidAccessHook(ulong first, ulong last)
+    {
+        Check(Unicorn.HookAdd(Handle, out nint hook, Unicorn.HookMemInvalid, (delegate* unmanaged<nint, int, ulong, int, long, nint, byte>)&OnInvalidMemory, Self, first, last),
+            $"uc_hook_add(MEM_INVALID, [0x{first:X}, 0x{last:X}])");
+        _invalidAccessHooks.Add(hook);
+    }
+
+    // What either side puts in the TLB is right for the other while the rule holds (and the CPU flushes the TLB itself
+    // when its MMU state changes), but the CPU's entries make every page executable, which keeps stores slow: back to
+    // direct translation, the TLB starts empty.
+    private void TranslateDirectlyNow(bool direct)
+    {
+        if (_directNow != direct)
+        {
+            Check(Unicorn.Control(Handle, Unicorn.CtlWriteTlbType, direct ? Unicorn.TlbVirtual : Unicorn.TlbCpu), "uc_ctl(TLB_TYPE)");
+            if (direct)
+            {
+                Check(Unicorn.Control(Handle, Unicorn.CtlWriteTlbFlush, 0L), "uc_ctl(TLB_FLUSH)");
+            }
+            _directNow = direct;
+        }
+    }
+
     private static uint ProtOf(Permissions permissions) =>
         (permissions.HasFlag(Permissions.Read) ? Unicorn.ProtRead : 0) | (permissions.HasFlag(Permissions.Write) ? Unicorn.ProtWrite : 0)
         | (permissions.HasFlag(Permissions.Execute) ? Unicorn.ProtExec : 0);
@@ -598,6 +710,50 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     }
 
     [UnmanagedCallersOnly]
+    private static byte OnTlbFill(nint engine, ulong page, int type, UnicornTlbEntry* entry, nint user)
+    {
+        var self = From(user);
+        var access = type switch { Unicorn.MemFetchAccess => AccessKind.Execute, Unicorn.MemWriteAccess => AccessKind.Write, _ => AccessKind.Read };
+        try
+        {
+            if (self._direct!(page, access))
+            {
+                // One to one, as the CPU would map it; executable only once fetched from, so that stores to pages that
+                // hold no code leave Unicorn's slow path after the first. The regions' own permissions still apply.
+                entry->PhysicalAddress = page;
+                entry->Permissions = access == AccessKind.Execute ? Unicorn.ProtRead | Unicorn.ProtWrite | Unicorn.ProtExec : Unicorn.ProtRead | Unicorn.ProtWrite;
+                if (access != AccessKind.Execute)
+                {
+                    self.UndoItStateRestore();
+                }
+                return 1;
+            }
+            self._declined = access;   // Unicorn stops with UC_ERR_EXCEPTION; Run goes on with the CPU's MMU
+        }
+        catch (Exception e)
+        {
+            self.Fail(e);
+        }
+        return 0;
+    }
+
+    // Unicorn restores the CPU state of the accessing instruction (cpu_restore_state) before a TLB fill or a memory hook
+    // of a load or store (the MMIO windows' protection hooks, the invalid-access hooks), and goes on with the block. In a Thumb IT block that leaves the instruction's IT bits in the
+    // CPU, which the translated code does not expect: a block clears them where it starts and writes them only where it
+    // ends inside an IT block, so once the IT block ends within the block they would stay set and the next block would
+    // be translated as if inside one. While a block runs they are zero: put them back.
+    private void UndoItStateRestore()
+    {
+        if (_thumb && (ReadRegister(Unicorn.ArmRegXpsr) & XpsrIt) != 0)
+        {
+            WriteRegister(Unicorn.ArmRegEpsr, XpsrThumb);   // IT bits and T only
+        }
+    }
+
+    private const ulong XpsrIt = 0x0600_FC00;      // IT[1:0] (bits 26:25) and IT[7:2] (bits 15:10)
+    private const ulong XpsrThumb = 0x0100_0000;
+
+    [UnmanagedCallersOnly]
     private static byte OnInvalidMemory(nint engine, int type, ulong address, int size, long value, nint user)
     {
         var self = From(user);
@@ -612,7 +768,15 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         };
         try
         {
-            return self.Events.InvalidAccess(access, unmapped, address, size, (ulong)value) ? (byte)1 : (byte)0;
+            if (!self.Events.InvalidAccess(access, unmapped, address, size, (ulong)value))
+            {
+                return 0;   // the run stops on the instruction, with its IT state
+            }
+            if (access != AccessKind.Execute)
+            {
+                self.UndoItStateRestore();   // the block goes on
+            }
+            return 1;
         }
         catch (Exception e)
         {
@@ -695,6 +859,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         var window = (MmioWindow)GCHandle.FromIntPtr(user).Target!;
         try
         {
+            window.Engine.UndoItStateRestore();   // the protection hook before this call restored it
             return window.Handler.Read(offset, (int)size);
         }
         catch (Exception e)
@@ -710,6 +875,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         var window = (MmioWindow)GCHandle.FromIntPtr(user).Target!;
         try
         {
+            window.Engine.UndoItStateRestore();
             window.Handler.Write(offset, (int)size, value);
         }
         catch (Exception e)

@@ -33,11 +33,14 @@ internal static unsafe partial class Unicorn
     public const int ArmRegR1 = 67;
     public const int ArmRegR2 = 68;
     public const int ArmRegR3 = 69;
+    public const int ArmRegR4 = 70;
+    public const int ArmRegR5 = 71;
     public const int ArmRegR12 = 78;
     public const int ArmRegIpsr = 114;
     public const int ArmRegPrimask = 123;
     public const int ArmRegMsp = 115;
     public const int ArmRegXpsr = 120;
+    public const int ArmRegEpsr = 121;
     public const int ArmRegControl = 117;
     public const int ArmRegPsp = 116;
     public const int ArmRegBasepri = 124;
@@ -116,6 +119,7 @@ internal static unsafe partial class Unicorn
     public const int HookMemWriteProt = 256;
     public const int HookMemRead = 1024;
     public const int HookMemWrite = 2048;
+    public const int HookTlbFill = 1 << 17;
 
     public const int MemReadAccess = 16;
     public const int MemWriteAccess = 17;
@@ -130,6 +134,10 @@ internal static unsafe partial class Unicorn
     public const int CtlWriteCpuModel = 0x44000007;     // UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1)
     public const int CtlWriteTbRemoveCache = 0x48000009; // UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2)
     public const int CtlWriteTbFlush = 0x4000000A;       // UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0)
+    public const int CtlWriteTlbFlush = 0x4000000B;      // UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0)
+    public const int CtlWriteTlbType = 0x4400000C;       // UC_CTL_WRITE(UC_CTL_TLB_TYPE, 1)
+    public const int TlbCpu = 0;                         // UC_TLB_CPU: the CPU's own MMU fills the TLB
+    public const int TlbVirtual = 1;                     // UC_TLB_VIRTUAL: UC_HOOK_TLB_FILL hooks fill it
 
     [LibraryImport(Library, EntryPoint = "uc_open")]
     public static partial int Open(int arch, int mode, out nint engine);

@@ -67,6 +67,32 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         Assert.Equal([(8UL, 4, 0UL, false), (12UL, 4, 0x1234UL, true)], events.Mmio);
     }
 
+    // movs r0, #1; cmp r0, #1; ite eq; ldreq r2, [r1]; movne r2, #7; b 1f; 1: movs r4, #5; movs r5, #6; b .
+    private static readonly ushort[] LoadInItBlock = [0x2001, 0x2801, 0xBF0C, 0x680A, 0x2207, 0xE7FF, 0x2405, 0x2506, 0xE7FE];
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_load_inside_an_it_block_leaves_the_blocks_after_it_unconditional(bool mmio)
+    {
+        // Unicorn puts the load's own IT state into the CPU for the MMIO call-back or the TLB fill; left there, the
+        // next block would be translated as the IT block's rest and skip "movs r5, #6".
+        var events = new Events { ReadValue = 0x1234 };
+        using var engine = Open(events, LoadInItBlock);
+        if (!mmio)
+        {
+            engine.TranslateDirectly((_, _) => true);   // the load's TLB fill comes to the engine
+        }
+        *(uint*)_ram = 0x1234;
+        engine.WriteRegister(Unicorn.ArmRegR1, mmio ? Peripheral : Ram);
+        Assert.Null(engine.Run(Code | 1, until: Code + 0x10, timeout: TimeSpan.FromSeconds(10), count: 0));
+        Assert.Equal(0x1234UL, engine.ReadRegister(Unicorn.ArmRegR2));
+        Assert.Equal(5UL, engine.ReadRegister(Unicorn.ArmRegR4));
+        Assert.Equal(6UL, engine.ReadRegister(Unicorn.ArmRegR5));
+        Assert.Equal(0UL, engine.ReadRegister(Unicorn.ArmRegXpsr) & 0x0600_FC00);
+        Assert.Equal(8UL, engine.Instructions);
+    }
+
     [Fact]
     public void An_unmapped_access_is_reported_and_stops_the_run_with_a_typed_error()
     {
@@ -218,6 +244,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public void Attach(ICpuEngineEvents events) => inner.Attach(events);
         public void MapHost(ulong address, ulong size, Permissions permissions, nint host) => inner.MapHost(address, size, permissions, host);
         public void ExcludeFromBlockCount(ulong address, ulong size) => inner.ExcludeFromBlockCount(address, size);
+        public void TranslateDirectly(DirectTranslationRule rule) => inner.TranslateDirectly(rule);
         public void MapPrivate(ulong address, ulong size, Permissions permissions) => inner.MapPrivate(address, size, permissions);
         public void MapMmio(ulong address, ulong size, IMmioHandler handler) => inner.MapMmio(address, size, handler);
         public ulong ReadRegister(int id) => inner.ReadRegister(id);
