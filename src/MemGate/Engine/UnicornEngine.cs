@@ -54,6 +54,8 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private DirectTranslationRule? _direct;   // see TranslateDirectly
     private bool _directNow;                  // Unicorn's TLB is filled by OnTlbFill (UC_TLB_VIRTUAL)
     private AccessKind? _declined;            // OnTlbFill left an access to the CPU's MMU: Run goes on with it
+    private readonly List<(ulong Start, ulong Last)> _writable = [];   // mapped with write permission
+    private readonly HashSet<ulong> _fetched = [];   // writable pages OnTlbFill has let the CPU execute
 
     /// <summary>Opens an engine for Unicorn's <paramref name="arch"/> and <paramref name="mode"/>, with a CPU model if given.</summary>
     /// <exception cref="NotSupportedException">Unicorn is not installed (or is the wrong version).</exception>
@@ -558,6 +560,10 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
 
     private void Mapped(ulong address, ulong size, Permissions permissions)
     {
+        if (permissions.HasFlag(Permissions.Write) && size != 0)
+        {
+            _writable.Add((address, address + (size - 1)));
+        }
         if ((permissions & Permissions.All) == Permissions.All && size != 0)
         {
             _fullAccess.Add((address, address + (size - 1)));
@@ -566,6 +572,18 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         {
             HookInvalidAccesses();   // a mapping after the first run: the hooks' ranges change
         }
+    }
+
+    private bool IsWritable(ulong page)
+    {
+        foreach (var (start, last) in _writable)
+        {
+            if (page >= start && page <= last)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     // One invalid-access hook per range between the mappings that allow everything (unmapped addresses, MMIO windows,
@@ -718,10 +736,19 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         {
             if (self._direct!(page, access))
             {
-                // One to one, as the CPU would map it; executable only once fetched from, so that stores to pages that
-                // hold no code leave Unicorn's slow path after the first. The regions' own permissions still apply.
+                // One to one, as the CPU would map it, and executable only if ever fetched from: Unicorn lets stores to a
+                // page leave its slow path (which notices code being overwritten) only if its TLB entry is not executable.
+                // The regions' own permissions still apply.
+                if (access == AccessKind.Execute && self.IsWritable(page) && self._fetched.Add(page))
+                {
+                    // Writable memory becomes code: entries that made it writable without being executable go, so that
+                    // every later entry for it is executable.
+                    Check(Unicorn.Control(self.Handle, Unicorn.CtlWriteTlbFlush, 0L), "uc_ctl(TLB_FLUSH)");
+                }
                 entry->PhysicalAddress = page;
-                entry->Permissions = access == AccessKind.Execute ? Unicorn.ProtRead | Unicorn.ProtWrite | Unicorn.ProtExec : Unicorn.ProtRead | Unicorn.ProtWrite;
+                entry->Permissions = access == AccessKind.Execute || self._fetched.Contains(page)
+                    ? Unicorn.ProtRead | Unicorn.ProtWrite | Unicorn.ProtExec
+                    : Unicorn.ProtRead | Unicorn.ProtWrite;
                 if (access != AccessKind.Execute)
                 {
                     self.UndoItStateRestore();

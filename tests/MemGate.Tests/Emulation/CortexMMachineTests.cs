@@ -3,6 +3,7 @@ using MemGate.Emulation;
 using MemGate.Peripherals.Arm;
 using MemGate.Firmware;
 using MemGate.Memory;
+using MemGate.Native;
 
 namespace MemGate.Tests.Emulation;
 
@@ -94,6 +95,51 @@ public sealed class CortexMMachineTests
         Assert.Equal((AccessKind.Write, 0x0800_0100UL, 0x0800_0044UL), (fault!.Access, fault.Address, fault.ProgramCounter));
         Assert.Contains("write to read-only memory at 0x08000100", fault.Message);
         Assert.Contains("region 'Flash', r-x", fault.Message);
+    }
+
+    // ldr r0, =0x40000001; bx r0: the Peripheral region is execute-never in the default memory map (B3.1): the fetch
+    // is a MemManage fault (IACCVIOL), escalated to HardFault while MemManage is disabled, whose handler then runs.
+    [Fact]
+    public void A_jump_into_execute_never_memory_is_a_memmanage_fault()
+    {
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+        flash.WriteUInt32(new GuestAddress(0x0800_000C), 0x0800_0051);   // HardFault
+        flash.WriteUInt16(new GuestAddress(0x0800_0040), 0x4800);
+        flash.WriteUInt16(new GuestAddress(0x0800_0042), 0x4700);
+        flash.WriteUInt32(new GuestAddress(0x0800_0044), 0x4000_0001);
+        flash.WriteUInt16(new GuestAddress(0x0800_0050), 0xE7FE);          // HardFault: b .
+        var result = machine.Run(maxInstructions: 100, timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal(RunOutcome.InstructionLimit, result.Outcome);
+        Assert.Equal(1UL, machine.Nvic.ScbBlock.Peek("CFSR") & 0xFF);   // MMFSR.IACCVIOL
+        Assert.Equal(1UL << 30, machine.Nvic.ScbBlock.Peek("HFSR"));
+        Assert.Equal(0x0800_0050UL, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL);
+    }
+
+    // Code copied to SRAM runs; the firmware then writes other code over it, which runs as written:
+    // ldr r1, =0x20000100; ldr r2, ="movs r0, #1; bx lr"; ldr r3, ="movs r0, #2; bx lr"; adds r4, r1, #1;
+    // str r2, [r1]; blx r4; str r0, [r1, #64]; str r3, [r1]; blx r4; str r0, [r1, #68]; b .
+    [Fact]
+    public void Code_the_firmware_writes_over_in_sram_runs_as_written()
+    {
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+        ushort[] code = [0x4905, 0x4A06, 0x4B06, 0x1C4C, 0x600A, 0x47A0, 0x6408, 0x600B, 0x47A0, 0x6448, 0xE7FE, 0x0000];
+        for (int i = 0; i < code.Length; i++)
+        {
+            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), code[i]);
+        }
+        flash.WriteUInt32(new GuestAddress(0x0800_0058), 0x2000_0100);
+        flash.WriteUInt32(new GuestAddress(0x0800_005C), 0x4770_2001);
+        flash.WriteUInt32(new GuestAddress(0x0800_0060), 0x4770_2002);
+        machine.Run(maxInstructions: 100, timeout: TimeSpan.FromSeconds(10));
+        var ram = machine.Memory.Main.Debug;
+        Assert.Equal(1U, ram.ReadUInt32(new GuestAddress(0x2000_0140)));
+        Assert.Equal(2U, ram.ReadUInt32(new GuestAddress(0x2000_0144)));
     }
 
     [Fact]

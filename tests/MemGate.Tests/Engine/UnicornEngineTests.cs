@@ -94,6 +94,50 @@ public sealed unsafe class UnicornEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_page_the_translation_rule_declines_goes_on_through_the_cpus_mmu_with_exact_counts()
+    {
+        var events = new Events();
+        // movs r0, #10; loop: subs r0, #1; bne loop; ldr r2, [r1]; str r2, [r1, #4]; b .
+        using var engine = Open(events, 0x200A, 0x3801, 0xD1FD, 0x680A, 0x604A, 0xE7FE);
+        var asked = new List<(ulong, AccessKind)>();
+        engine.TranslateDirectly((page, access) =>
+        {
+            asked.Add((page, access));
+            return access != AccessKind.Read;
+        });
+        engine.WriteRegister(Unicorn.ArmRegR1, Ram);
+        *(uint*)_ram = 0xCAFE;
+        Assert.Null(engine.Run(Code | 1, until: Code + 10, timeout: TimeSpan.FromSeconds(10), count: 0));
+        Assert.Equal(0xCAFEU, *(uint*)(_ram + 4));
+        Assert.Equal(1 + 2 * 10 + 2UL, engine.Instructions);
+        Assert.Contains((Ram, AccessKind.Read), asked);
+        Assert.DoesNotContain((Ram, AccessKind.Write), asked);   // the rest of the run: the CPU's MMU
+    }
+
+    [Fact]
+    public void Code_the_guest_writes_over_runs_as_written_with_direct_translation()
+    {
+        // Stores to a page leave Unicorn's slow path only while it holds no translated code: a page executed from
+        // and then written must drop its translations. str r2, [r1]; blx r4; mov r5, r0; str r3, [r1]; blx r4; b .
+        // with r2/r3 = "movs r0, #1; bx lr" / "movs r0, #2; bx lr" and r4 = that RAM code (Thumb).
+        var events = new Events();
+        using var engine = UnicornEngine.ForDevice(DeviceTemplates.Load("STM32F103"));
+        engine.Attach(events);
+        engine.MapHost(Code, 0x1000, Permissions.ReadExecute, _code);
+        engine.MapHost(Ram, 0x1000, Permissions.All, _ram);
+        engine.TranslateDirectly((_, _) => true);
+        ushort[] thumb = [0x600A, 0x47A0, 0x4605, 0x600B, 0x47A0, 0xE7FE];
+        thumb.CopyTo(new Span<ushort>((void*)_code, thumb.Length));
+        engine.WriteRegister(Unicorn.ArmRegR1, Ram + 0x100);
+        engine.WriteRegister(Unicorn.ArmRegR2, 0x4770_2001);
+        engine.WriteRegister(Unicorn.ArmRegR3, 0x4770_2002);
+        engine.WriteRegister(Unicorn.ArmRegR4, Ram + 0x101);
+        Assert.Null(engine.Run(Code | 1, until: Code + 10, timeout: TimeSpan.FromSeconds(10), count: 0));
+        Assert.Equal(1UL, engine.ReadRegister(Unicorn.ArmRegR5));
+        Assert.Equal(2UL, engine.ReadRegister(Unicorn.ArmRegR0));
+    }
+
+    [Fact]
     public void An_unmapped_access_is_reported_and_stops_the_run_with_a_typed_error()
     {
         var events = new Events();
