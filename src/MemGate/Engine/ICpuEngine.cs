@@ -90,7 +90,8 @@ public interface ICpuEngine : IDisposable
 
     /// <summary>
     /// Runs from <paramref name="start"/> until the PC reaches <paramref name="until"/>, <paramref name="count"/>
-    /// instructions ran (0: no limit), <paramref name="timeout"/> passed, or <see cref="Stop"/>; returns the
+    /// instructions ran (0: no limit; exact while they run in a straight line from <paramref name="start"/>, as the
+    /// rest of a block does), <paramref name="timeout"/> passed, or <see cref="Stop"/>; returns the
     /// engine's error when it stopped on one (an instruction it could not run, an access nobody handled), else null.
     /// </summary>
     CpuEngineException? Run(ulong start, ulong until, TimeSpan? timeout, ulong count);

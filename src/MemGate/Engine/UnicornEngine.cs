@@ -40,6 +40,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private nint _edgeHook;
     private readonly int _pcRegister;
     private readonly bool _thumb;
+    private readonly int _instructionStep;   // bytes of the shortest instruction (Thumb, RISC-V C: 2)
     // The PC written from an exception call-back: Unicorn then stops keeping the PC exact for memory call-backs
     // (skip_sync_pc_on_exit stays set) until the next uc_emu_start, so Run starts the engine again from there.
     private bool _inInterrupt;
@@ -54,6 +55,8 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private DirectTranslationRule? _direct;   // see TranslateDirectly
     private bool _directNow;                  // Unicorn's TLB is filled by OnTlbFill (UC_TLB_VIRTUAL)
     private AccessKind? _declined;            // OnTlbFill left an access to the CPU's MMU: Run goes on with it
+    private ulong _exitPage;                  // the page of the run's exit address - 1, which Unicorn looks up after the run
+    private bool _running;                    // inside uc_emu_start
     private readonly List<(ulong Start, ulong Last)> _writable = [];   // mapped with write permission
     private readonly HashSet<ulong> _fetched = [];   // writable pages OnTlbFill has let the CPU execute
 
@@ -71,6 +74,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         _handle = UnicornHandle.Adopt(engine);
         _pcRegister = arch switch { Unicorn.ArchArm => Unicorn.ArmRegPc, Unicorn.ArchArm64 => Unicorn.Arm64RegPc, _ => Unicorn.RiscvRegPc };
         _thumb = arch == Unicorn.ArchArm && (mode & Unicorn.ModeThumb) != 0;
+        _instructionStep = _thumb || arch == Unicorn.ArchRiscv ? 2 : 4;
         _counter = (BlockCounter*)Marshal.UnsafeAddrOfPinnedArrayElement(_counterMemory, 0);
         _counter->Keys = (ulong*)Marshal.UnsafeAddrOfPinnedArrayElement(_blockKeys, 0);
         _counter->Counts = (uint*)Marshal.UnsafeAddrOfPinnedArrayElement(_blockCounts, 0);
@@ -275,8 +279,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         // where MemGate reads it: in MMIO and invalid-access call-backs (both come through protection or
         // invalid-access hooks, for which Unicorn restores it from the host return address; see MapMmio), at
         // exceptions, and at block starts. With a count (the owner asks for one only for the end of a block
-        // that crosses an instruction limit) Unicorn stops there, but its count skips a Thumb instruction whose IT
-        // condition fails, so the stop can come that many instructions late.
+        // that crosses an instruction limit) the run stops at an exit address after that many instructions in a
+        // straight line from start; Unicorn's own count, which skips a Thumb instruction whose IT condition fails,
+        // only bounds a run that leaves that line (an exception).
         if (!_invalidAccessHooked)
         {
             // Unicorn asks hooks in the order they were added, up to the first that handles the access: the MMIO
@@ -289,16 +294,20 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         _stopAsked = false;
         _restart = false;
         _declined = null;
-        if (count != 0 && _uncounted)
+        ulong? exit = count != 0 ? ExitAfter(start, count) : null;
+        if (count != 0 && (_uncounted || exit is not null))
         {
             // Unicorn's count is a hook in each instruction's translated code, added by uc_emu_start without dropping
             // the code translated before (it drops it when the count goes): blocks translated without it would not count.
+            // An exit address, too, is seen only by code translated while it is set.
             Check(Unicorn.Control(Handle, Unicorn.CtlWriteTbFlush, 0L), "uc_ctl(TB_FLUSH)");
         }
+        until = exit ?? until;
+        _exitPage = (until - 1) & ~(PageSize - 1);
         _uncounted = count == 0;
         long started = Stopwatch.GetTimestamp();
-        int error = Unicorn.EmuStart(Handle, start, until, micros, (nuint)count);
-        while (_uncounted && !_stopAsked)
+        int error = EmuStart(start, until, micros, count);
+        while (true)
         {
             ulong pc = ReadRegister(_pcRegister);
             if (error == ErrorException && _declined is { } declined)
@@ -306,13 +315,18 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
                 // OnTlbFill left the access to the CPU's MMU, which decides for the rest of this run (and raises the
                 // guest's fault if there is one). A load or store stopped before it ran; a fetch before its block began.
                 _declined = null;
+                error = 0;
                 TranslateDirectlyNow(false);
                 if (declined != AccessKind.Execute)
                 {
                     CountUpTo(pc, including: false);
                 }
+                if (_stopAsked)
+                {
+                    break;
+                }
             }
-            else if (error == 0 && _restart)
+            else if (error == 0 && _restart && _uncounted && !_stopAsked)
             {
                 // An exception call-back moved the PC: go on from there in a new uc_emu_start, which keeps the PC exact again.
                 _restart = false;
@@ -330,9 +344,23 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
             {
                 break;
             }
-            error = Unicorn.EmuStart(Handle, _thumb ? pc | 1 : pc, until, micros == 0 ? 0 : micros - spent, 0);
+            error = EmuStart(_thumb ? pc | 1 : pc, until, micros == 0 ? 0 : micros - spent, 0);
         }
         return error == 0 ? null : Failure(error, null);
+    }
+
+    private int EmuStart(ulong start, ulong until, ulong micros, ulong count)
+    {
+        _declined = null;
+        _running = true;
+        try
+        {
+            return Unicorn.EmuStart(Handle, start, until, micros, (nuint)count);
+        }
+        finally
+        {
+            _running = false;
+        }
     }
 
     /// <inheritdoc/>
@@ -351,6 +379,8 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public void InvalidateCode(ulong address, ulong length)
     {
+        // Unicorn finds the code through a TLB fill of its own, outside a run: the CPU's MMU answers it (Run switches back).
+        TranslateDirectlyNow(false);
         Check(Unicorn.Control(Handle, Unicorn.CtlWriteTbRemoveCache, address, address + length), "uc_ctl(TB_REMOVE_CACHE)");
         Array.Clear(_blockKeys);
     }
@@ -574,6 +604,33 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         }
     }
 
+    // Where the instruction after the first `count` from `start` begins, found with the owner's instruction count
+    // (it counts an instruction cut off at the end of the bytes as one): Unicorn stops before translating an exit
+    // address, ahead of a Thumb IT condition's skip, so every instruction up to there counts, executed or not.
+    private ulong? ExitAfter(ulong start, ulong count)
+    {
+        ulong address = start & ~1UL;
+        if (count > MaxExitInstructions)
+        {
+            return null;
+        }
+        Span<byte> code = stackalloc byte[(int)(count + 1) * 4];
+        while (!code.IsEmpty && !TryReadMemory(address, code))
+        {
+            code = code[..(code.Length / 2 & ~3)];   // the straight line may end near the end of its region
+        }
+        for (int length = _instructionStep; length <= code.Length; length += _instructionStep)
+        {
+            if (Events.CountInstructions(address, code[..length]) == count + 1)
+            {
+                return address + (ulong)(length - _instructionStep);
+            }
+        }
+        return null;
+    }
+
+    private const ulong MaxExitInstructions = 1024;   // more than any translated block holds
+
     private bool IsWritable(ulong page)
     {
         foreach (var (start, last) in _writable)
@@ -624,19 +681,30 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         _invalidAccessHooks.Add(hook);
     }
 
-    // What either side puts in the TLB is right for the other while the rule holds (and the CPU flushes the TLB itself
-    // when its MMU state changes), but the CPU's entries make every page executable, which keeps stores slow: back to
-    // direct translation, the TLB starts empty.
+    // Each side's TLB entries go with it: the CPU's make every page executable (stores stay slow), direct ones leave
+    // writable pages not executable, which the CPU's code translation would not see (its stores would go fast).
     private void TranslateDirectlyNow(bool direct)
     {
         if (_directNow != direct)
         {
             Check(Unicorn.Control(Handle, Unicorn.CtlWriteTlbType, direct ? Unicorn.TlbVirtual : Unicorn.TlbCpu), "uc_ctl(TLB_TYPE)");
-            if (direct)
-            {
-                Check(Unicorn.Control(Handle, Unicorn.CtlWriteTlbFlush, 0L), "uc_ctl(TLB_FLUSH)");
-            }
+            Check(Unicorn.Control(Handle, Unicorn.CtlWriteTlbFlush, 0L), "uc_ctl(TLB_FLUSH)");
             _directNow = direct;
+        }
+    }
+
+    // Writable memory that holds translated code must only get executable TLB entries while translating directly (see
+    // OnTlbFill); code translated while the CPU's MMU filled the TLB is found here, when its block is first entered.
+    private void CodeSeen(ulong address, uint size)
+    {
+        bool added = false;
+        foreach (ulong page in (ReadOnlySpan<ulong>)[address & ~(PageSize - 1), (address + Math.Max(size, 1) - 1) & ~(PageSize - 1)])
+        {
+            added |= IsWritable(page) && _fetched.Add(page);
+        }
+        if (added && _directNow)
+        {
+            Check(Unicorn.Control(Handle, Unicorn.CtlWriteTlbFlush, 0L), "uc_ctl(TLB_FLUSH)");
         }
     }
 
@@ -675,6 +743,10 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
                 // A table hit was counted in Blocks by the stub; a miss is counted here, unless the block is the owner's
                 // own code, which then never enters the table (and comes here each time: rare, e.g. once per exception entry).
                 bool counted = self.CountsBlock(address);
+                if (self._direct is not null)
+                {
+                    self.CodeSeen(address, size);
+                }
                 if (counted)
                 {
                     c->Blocks++;
@@ -734,7 +806,10 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         var access = type switch { Unicorn.MemFetchAccess => AccessKind.Execute, Unicorn.MemWriteAccess => AccessKind.Write, _ => AccessKind.Read };
         try
         {
-            if (self._direct!(page, access))
+            // After a run Unicorn looks up the page before its exit address (to drop the exit's code) outside the CPU
+            // loop, where a decline would only turn the run's result into an error: that page (next to the owner's halt
+            // page, or inside a block for a count) is taken one to one.
+            if (self._direct!(page, access) || (access == AccessKind.Execute && page == self._exitPage))
             {
                 // One to one, as the CPU would map it, and executable only if ever fetched from: Unicorn lets stores to a
                 // page leave its slow path (which notices code being overwritten) only if its TLB entry is not executable.
@@ -771,7 +846,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     // be translated as if inside one. While a block runs they are zero: put them back.
     private void UndoItStateRestore()
     {
-        if (_thumb && (ReadRegister(Unicorn.ArmRegXpsr) & XpsrIt) != 0)
+        if (_thumb && _running && (ReadRegister(Unicorn.ArmRegXpsr) & XpsrIt) != 0)
         {
             WriteRegister(Unicorn.ArmRegEpsr, XpsrThumb);   // IT bits and T only
         }
@@ -832,6 +907,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         var self = From(user);
         try
         {
+            self.UndoItStateRestore();
             self.Events.MemoryWatched(type == Unicorn.MemWriteAccess ? AccessKind.Write : AccessKind.Read, address, size);
         }
         catch (Exception e)

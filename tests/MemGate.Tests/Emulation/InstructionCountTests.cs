@@ -36,8 +36,7 @@ public sealed class InstructionCountTests
         }
         var first = machine.Run(maxInstructions: n);
         Assert.Equal(RunOutcome.InstructionLimit, first.Outcome);
-        // The engine may run a few instructions past the limit (it ends a Thumb IT block first): never fewer.
-        Assert.InRange(first.Instructions, n, n + 4);
+        Assert.Equal(n, first.Instructions);
         var rest = machine.Continue(maxInstructions: 10_000_000);
         Assert.Equal(RunOutcome.Exit, rest.Outcome);
         return (first.Instructions + rest.Instructions, output.ToString());
@@ -56,10 +55,10 @@ public sealed class InstructionCountTests
         }, iter: 40);
     }
 
-    // Unicorn's own count skips a Thumb instruction whose IT condition fails; it is used only for the last block, so
-    // a limit ends the run at most that block's condition-failed instructions late (it once was thousands).
+    // Unicorn's own count skips a Thumb instruction whose IT condition fails (limits ended runs up to thousands of
+    // instructions late with it, then up to 4 when it counted only the last block): the last block stops at an exit address.
     [Fact]
-    public void An_instruction_limit_in_Thumb_2_code_full_of_IT_blocks_ends_the_run_at_most_a_few_instructions_late()
+    public void An_instruction_limit_in_Thumb_2_code_full_of_IT_blocks_ends_the_run_exactly_there()
     {
         Gen.ULong[1, 380_000].Sample(n =>
         {
@@ -67,7 +66,7 @@ public sealed class InstructionCountTests
             machine.Load(FirmwareReader.Load(Fixture("cortex-m4f/fpu.elf")));
             var run = machine.Run(maxInstructions: n);
             Assert.Equal(RunOutcome.InstructionLimit, run.Outcome);
-            Assert.InRange(run.Instructions, n, n + 4);
+            Assert.Equal(n, run.Instructions);
         }, iter: 60);
     }
 }

@@ -138,6 +138,36 @@ public sealed unsafe class UnicornEngineTests : IDisposable
     }
 
     [Fact]
+    public void Code_translated_while_the_cpus_mmu_translates_is_still_dropped_when_overwritten()
+    {
+        // Run 1: a declined load hands the rest of the run to the CPU's MMU, which runs RAM code ("movs r0, #1; bx lr").
+        // Run 2, translating directly again: a store elsewhere in that page, then one over the code, which must run as written.
+        var events = new Events();
+        using var engine = UnicornEngine.ForDevice(DeviceTemplates.Load("STM32F103"));
+        engine.Attach(events);
+        engine.MapHost(Code, 0x1000, Permissions.ReadExecute, _code);
+        engine.MapHost(Ram, 0x1000, Permissions.All, _ram);
+        bool decline = true;
+        engine.TranslateDirectly((_, access) => !(decline && access == AccessKind.Read));
+        // Code: ldr r5, [r1, #64]; blx r4; b .    Code + 0x20: str r2, [r1, #64]; str r3, [r1]; blx r4; b .
+        ushort[] first = [0x6C0D, 0x47A0, 0xE7FE];
+        ushort[] second = [0x640A, 0x600B, 0x47A0, 0xE7FE];
+        first.CopyTo(new Span<ushort>((void*)_code, first.Length));
+        second.CopyTo(new Span<ushort>((void*)(_code + 0x20), second.Length));
+        *(uint*)(_ram + 0x100) = 0x4770_2001;
+        engine.WriteRegister(Unicorn.ArmRegR1, Ram + 0x100);
+        engine.WriteRegister(Unicorn.ArmRegR2, 0x1234);
+        engine.WriteRegister(Unicorn.ArmRegR3, 0x4770_2002);
+        engine.WriteRegister(Unicorn.ArmRegR4, Ram + 0x101);
+        Assert.Null(engine.Run(Code | 1, until: Code + 4, timeout: TimeSpan.FromSeconds(10), count: 0));
+        Assert.Equal(1UL, engine.ReadRegister(Unicorn.ArmRegR0));
+        decline = false;
+        Assert.Null(engine.Run((Code + 0x20) | 1, until: Code + 0x26, timeout: TimeSpan.FromSeconds(10), count: 0));
+        Assert.Equal(2UL, engine.ReadRegister(Unicorn.ArmRegR0));
+        Assert.Equal(0x1234U, *(uint*)(_ram + 0x140));
+    }
+
+    [Fact]
     public void An_unmapped_access_is_reported_and_stops_the_run_with_a_typed_error()
     {
         var events = new Events();
