@@ -67,17 +67,27 @@ public sealed class CortexMMachineTests
         Assert.Contains("PC 0x08000042", fault.Message);
     }
 
+    // An STM32F103 that boots into `code` (Thumb halfwords) at 0x08000040, with HardFault's vector at 0x08000050.
+    private static CortexMMachine Boot(params ushort[] code)
+    {
+        var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+        flash.WriteUInt32(new GuestAddress(0x0800_000C), 0x0800_0051);
+        for (int i = 0; i < code.Length; i++)
+        {
+            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), code[i]);
+        }
+        return machine;
+    }
+
     // A fault inside the HardFault handler is the lockup state (B1.5.15): nothing can take it, the run ends saying so.
     [Fact]
     public void A_fault_in_the_hardfault_handler_locks_up_and_ends_the_run()
     {
-        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
-        var flash = machine.Memory.Main.Debug;
-        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
-        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
-        flash.WriteUInt32(new GuestAddress(0x0800_000C), 0x0800_0051);   // HardFault
-        flash.WriteUInt16(new GuestAddress(0x0800_0040), 0xDE00);          // udf #0
-        flash.WriteUInt16(new GuestAddress(0x0800_0050), 0xDE01);          // HardFault: udf #1
+        using var machine = Boot(0xDE00);   // udf #0
+        machine.Memory.Main.Debug.WriteUInt16(new GuestAddress(0x0800_0050), 0xDE01);   // HardFault: udf #1
         var fault = Assert.Throws<EmulationFault>(() => machine.Run(maxInstructions: 10_000, timeout: TimeSpan.FromSeconds(10)));
         Assert.Contains("PC 0x08000050: undefined instruction; the CPU locks up", fault.Message);
         Assert.Equal(0x0800_0050UL, fault.ProgramCounter & ~1UL);
@@ -102,15 +112,8 @@ public sealed class CortexMMachineTests
     [Fact]
     public void A_jump_into_execute_never_memory_is_a_memmanage_fault()
     {
-        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
-        var flash = machine.Memory.Main.Debug;
-        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
-        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
-        flash.WriteUInt32(new GuestAddress(0x0800_000C), 0x0800_0051);   // HardFault
-        flash.WriteUInt16(new GuestAddress(0x0800_0040), 0x4800);
-        flash.WriteUInt16(new GuestAddress(0x0800_0042), 0x4700);
-        flash.WriteUInt32(new GuestAddress(0x0800_0044), 0x4000_0001);
-        flash.WriteUInt16(new GuestAddress(0x0800_0050), 0xE7FE);          // HardFault: b .
+        using var machine = Boot(0x4800, 0x4700, 0x0001, 0x4000);
+        machine.Memory.Main.Debug.WriteUInt16(new GuestAddress(0x0800_0050), 0xE7FE);   // HardFault: b .
         var result = machine.Run(maxInstructions: 100, timeout: TimeSpan.FromSeconds(10));
         Assert.Equal(RunOutcome.InstructionLimit, result.Outcome);
         Assert.Equal(1UL, machine.Nvic.ScbBlock.Peek("CFSR") & 0xFF);   // MMFSR.IACCVIOL
@@ -124,15 +127,8 @@ public sealed class CortexMMachineTests
     [Fact]
     public void Code_the_firmware_writes_over_in_sram_runs_as_written()
     {
-        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        using var machine = Boot(0x4905, 0x4A06, 0x4B06, 0x1C4C, 0x600A, 0x47A0, 0x6408, 0x600B, 0x47A0, 0x6448, 0xE7FE, 0x0000);
         var flash = machine.Memory.Main.Debug;
-        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
-        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
-        ushort[] code = [0x4905, 0x4A06, 0x4B06, 0x1C4C, 0x600A, 0x47A0, 0x6408, 0x600B, 0x47A0, 0x6448, 0xE7FE, 0x0000];
-        for (int i = 0; i < code.Length; i++)
-        {
-            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), code[i]);
-        }
         flash.WriteUInt32(new GuestAddress(0x0800_0058), 0x2000_0100);
         flash.WriteUInt32(new GuestAddress(0x0800_005C), 0x4770_2001);
         flash.WriteUInt32(new GuestAddress(0x0800_0060), 0x4770_2002);

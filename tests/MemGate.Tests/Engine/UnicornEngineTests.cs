@@ -114,18 +114,24 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         Assert.DoesNotContain((Ram, AccessKind.Write), asked);   // the rest of the run: the CPU's MMU
     }
 
+    // An M3 engine with code and executable RAM on this test's host pages, translating directly where `rule` says.
+    private ICpuEngine OpenWithExecutableRam(DirectTranslationRule rule)
+    {
+        ICpuEngine engine = UnicornEngine.ForDevice(DeviceTemplates.Load("STM32F103"));
+        engine.Attach(new Events());
+        engine.MapHost(Code, 0x1000, Permissions.ReadExecute, _code);
+        engine.MapHost(Ram, 0x1000, Permissions.All, _ram);
+        engine.TranslateDirectly(rule);
+        return engine;
+    }
+
     [Fact]
     public void Code_the_guest_writes_over_runs_as_written_with_direct_translation()
     {
         // Stores to a page leave Unicorn's slow path only while it holds no translated code: a page executed from
         // and then written must drop its translations. str r2, [r1]; blx r4; mov r5, r0; str r3, [r1]; blx r4; b .
         // with r2/r3 = "movs r0, #1; bx lr" / "movs r0, #2; bx lr" and r4 = that RAM code (Thumb).
-        var events = new Events();
-        using var engine = UnicornEngine.ForDevice(DeviceTemplates.Load("STM32F103"));
-        engine.Attach(events);
-        engine.MapHost(Code, 0x1000, Permissions.ReadExecute, _code);
-        engine.MapHost(Ram, 0x1000, Permissions.All, _ram);
-        engine.TranslateDirectly((_, _) => true);
+        using var engine = OpenWithExecutableRam((_, _) => true);
         ushort[] thumb = [0x600A, 0x47A0, 0x4605, 0x600B, 0x47A0, 0xE7FE];
         thumb.CopyTo(new Span<ushort>((void*)_code, thumb.Length));
         engine.WriteRegister(Unicorn.ArmRegR1, Ram + 0x100);
@@ -142,13 +148,8 @@ public sealed unsafe class UnicornEngineTests : IDisposable
     {
         // Run 1: a declined load hands the rest of the run to the CPU's MMU, which runs RAM code ("movs r0, #1; bx lr").
         // Run 2, translating directly again: a store elsewhere in that page, then one over the code, which must run as written.
-        var events = new Events();
-        using var engine = UnicornEngine.ForDevice(DeviceTemplates.Load("STM32F103"));
-        engine.Attach(events);
-        engine.MapHost(Code, 0x1000, Permissions.ReadExecute, _code);
-        engine.MapHost(Ram, 0x1000, Permissions.All, _ram);
         bool decline = true;
-        engine.TranslateDirectly((_, access) => !(decline && access == AccessKind.Read));
+        using var engine = OpenWithExecutableRam((_, access) => !(decline && access == AccessKind.Read));
         // Code: ldr r5, [r1, #64]; blx r4; b .    Code + 0x20: str r2, [r1, #64]; str r3, [r1]; blx r4; b .
         ushort[] first = [0x6C0D, 0x47A0, 0xE7FE];
         ushort[] second = [0x640A, 0x600B, 0x47A0, 0xE7FE];
