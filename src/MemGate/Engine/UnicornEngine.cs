@@ -840,10 +840,11 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     }
 
     // Unicorn restores the CPU state of the accessing instruction (cpu_restore_state) before a TLB fill or a memory hook
-    // of a load or store (the MMIO windows' protection hooks, the invalid-access hooks), and goes on with the block. In a Thumb IT block that leaves the instruction's IT bits in the
-    // CPU, which the translated code does not expect: a block clears them where it starts and writes them only where it
-    // ends inside an IT block, so once the IT block ends within the block they would stay set and the next block would
-    // be translated as if inside one. While a block runs they are zero: put them back.
+    // of a load or store (the MMIO windows' protection hooks, invalid-access and watch hooks), and goes on with the
+    // block. In a Thumb IT block that leaves the instruction's IT bits in the CPU, which the translated code does not
+    // expect: a block clears them where it starts and writes them only where it ends inside an IT block, so once the IT
+    // block ends within the block they would stay set and the next block would be translated as if inside one. While a
+    // block runs they are zero: put them back.
     private void UndoItStateRestore()
     {
         if (_thumb && _running && (ReadRegister(Unicorn.ArmRegXpsr) & XpsrIt) != 0)
