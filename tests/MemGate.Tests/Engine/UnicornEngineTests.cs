@@ -169,6 +169,35 @@ public sealed unsafe class UnicornEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_risc_v_hart_in_user_mode_goes_through_the_cpus_mmu()
+    {
+        // mret into user mode (MPP = 0) at +0x100: sw a1, 0(a0). The rule of the RISC-V machine declines user mode.
+        using ICpuEngine engine = UnicornEngine.ForDevice(DeviceTemplates.Load("RV32"));
+        engine.Attach(new Events());
+        engine.MapHost(Ram, 0x1000, Permissions.All, _ram);
+        var declined = new List<(ulong, AccessKind)>();
+        engine.TranslateDirectly((page, access) =>
+        {
+            bool machine = engine.ReadRegister(Unicorn.RiscvRegPriv) == 3;
+            if (!machine)
+            {
+                declined.Add((page, access));
+            }
+            return machine;
+        });
+        *(uint*)_ram = 0x3020_0073;                 // mret
+        *(uint*)(_ram + 0x100) = 0x00B5_2023;       // sw a1, 0(a0)
+        engine.WriteRegister(Unicorn.RiscvRegMepc, Ram + 0x100);
+        engine.WriteRegister(Unicorn.RiscvRegMstatus, 0);
+        engine.WriteRegister(Unicorn.RiscvRegA0, Ram + 0x800);
+        engine.WriteRegister(Unicorn.RiscvRegA0 + 1, 0x1234);
+        Assert.Null(engine.Run(Ram, until: Ram + 0x104, timeout: TimeSpan.FromSeconds(10), count: 0));
+        Assert.Equal(Ram + 0x104, engine.ReadRegister(Unicorn.RiscvRegPc));
+        Assert.Equal(0x1234U, *(uint*)(_ram + 0x800));
+        Assert.Equal([(Ram, AccessKind.Execute)], declined);   // the user-mode fetch; the rest of the run went through the CPU's MMU
+    }
+
+    [Fact]
     public void An_unmapped_access_is_reported_and_stops_the_run_with_a_typed_error()
     {
         var events = new Events();
