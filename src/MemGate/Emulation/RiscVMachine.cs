@@ -69,7 +69,7 @@ public sealed class RiscVMachine : FirmwareMachine
     // decline direct translation.
     private bool TranslatesDirectly(ulong page, AccessKind access) =>
         Register(Unicorn.RiscvRegPriv) == PrivilegeMachine
-        && (access == AccessKind.Execute || (Register(Unicorn.RiscvRegMstatus) & MstatusMprv) == 0 || (Register(Unicorn.RiscvRegMstatus) & MstatusMpp) == MstatusMpp);
+        && (access == AccessKind.Execute || Register(Unicorn.RiscvRegMstatus) is var status && ((status & MstatusMprv) == 0 || (status & MstatusMpp) == MstatusMpp));
 
     /// <summary>The core-local interruptor (timer and software interrupts).</summary>
     public RiscVClint Clint => _clint;

@@ -49,16 +49,13 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private volatile bool _stopAsked;
     private readonly List<nint> _invalidAccessHooks = [];   // added at the first run (see Run)
     private bool _invalidAccessHooked;
-    // Mapped with every permission: no invalid-access hook covers them, since Unicorn keeps all stores to an address
-    // under any memory hook on its slow path.
-    private readonly List<(ulong Start, ulong Last)> _fullAccess = [];
+    private readonly List<(ulong Start, ulong Last, Permissions Permissions)> _mapped = [];   // host and private mappings
     private DirectTranslationRule? _direct;   // see TranslateDirectly
     private bool _directNow;                  // Unicorn's TLB is filled by OnTlbFill (UC_TLB_VIRTUAL)
     private AccessKind? _declined;            // OnTlbFill left an access to the CPU's MMU: Run goes on with it
     private ulong _exitPage;                  // the page of the run's exit address - 1, which Unicorn looks up after the run
     private bool _running;                    // inside uc_emu_start
-    private readonly List<(ulong Start, ulong Last)> _writable = [];   // mapped with write permission
-    private readonly HashSet<ulong> _fetched = [];   // writable pages OnTlbFill has let the CPU execute
+    private readonly HashSet<ulong> _fetched = [];   // writable pages that hold (or held) translated code
 
     /// <summary>Opens an engine for Unicorn's <paramref name="arch"/> and <paramref name="mode"/>, with a CPU model if given.</summary>
     /// <exception cref="NotSupportedException">Unicorn is not installed (or is the wrong version).</exception>
@@ -293,7 +290,6 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         _counter->Budget = 0;   // the first block looks at the owner's state
         _stopAsked = false;
         _restart = false;
-        _declined = null;
         ulong? exit = count != 0 ? ExitAfter(start, count) : null;
         if (count != 0 && (_uncounted || exit is not null))
         {
@@ -590,13 +586,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
 
     private void Mapped(ulong address, ulong size, Permissions permissions)
     {
-        if (permissions.HasFlag(Permissions.Write) && size != 0)
+        if (size != 0)
         {
-            _writable.Add((address, address + (size - 1)));
-        }
-        if ((permissions & Permissions.All) == Permissions.All && size != 0)
-        {
-            _fullAccess.Add((address, address + (size - 1)));
+            _mapped.Add((address, address + (size - 1), permissions));
         }
         if (_invalidAccessHooked)
         {
@@ -633,9 +625,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
 
     private bool IsWritable(ulong page)
     {
-        foreach (var (start, last) in _writable)
+        foreach (var (start, last, permissions) in _mapped)
         {
-            if (page >= start && page <= last)
+            if (page >= start && page <= last && permissions.HasFlag(Permissions.Write))
             {
                 return true;
             }
@@ -644,7 +636,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     }
 
     // One invalid-access hook per range between the mappings that allow everything (unmapped addresses, MMIO windows,
-    // flash and other restricted regions): a hook over all addresses would keep every store on Unicorn's slow path.
+    // flash and other restricted regions): Unicorn keeps every store to an address under any memory hook on its slow path.
     private void HookInvalidAccesses()
     {
         foreach (nint hook in _invalidAccessHooks)
@@ -654,7 +646,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         _invalidAccessHooks.Clear();
         ulong next = 0;
         bool end = false;
-        foreach (var (start, last) in _fullAccess.OrderBy(r => r.Start))
+        foreach (var (start, last, _) in _mapped.Where(m => (m.Permissions & Permissions.All) == Permissions.All).OrderBy(m => m.Start))
         {
             if (start > next)
             {
@@ -688,24 +680,28 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         if (_directNow != direct)
         {
             Check(Unicorn.Control(Handle, Unicorn.CtlWriteTlbType, direct ? Unicorn.TlbVirtual : Unicorn.TlbCpu), "uc_ctl(TLB_TYPE)");
-            Check(Unicorn.Control(Handle, Unicorn.CtlWriteTlbFlush, 0L), "uc_ctl(TLB_FLUSH)");
+            FlushTlb();
             _directNow = direct;
         }
     }
 
-    // Writable memory that holds translated code must only get executable TLB entries while translating directly (see
-    // OnTlbFill); code translated while the CPU's MMU filled the TLB is found here, when its block is first entered.
+    private void FlushTlb() => Check(Unicorn.Control(Handle, Unicorn.CtlWriteTlbFlush, 0L), "uc_ctl(TLB_FLUSH)");
+
+    // Writable memory that becomes code must only get executable TLB entries while translating directly (see OnTlbFill):
+    // the entries that made it writable without being executable go.
+    private void MarkCode(ulong page)
+    {
+        if (IsWritable(page) && _fetched.Add(page) && _directNow)
+        {
+            FlushTlb();
+        }
+    }
+
+    // Code translated while the CPU's MMU filled the TLB (no fetch came to OnTlbFill) is found when its block is first entered.
     private void CodeSeen(ulong address, uint size)
     {
-        bool added = false;
-        foreach (ulong page in (ReadOnlySpan<ulong>)[address & ~(PageSize - 1), (address + Math.Max(size, 1) - 1) & ~(PageSize - 1)])
-        {
-            added |= IsWritable(page) && _fetched.Add(page);
-        }
-        if (added && _directNow)
-        {
-            Check(Unicorn.Control(Handle, Unicorn.CtlWriteTlbFlush, 0L), "uc_ctl(TLB_FLUSH)");
-        }
+        MarkCode(address & ~(PageSize - 1));
+        MarkCode((address + Math.Max(size, 1) - 1) & ~(PageSize - 1));
     }
 
     private static uint ProtOf(Permissions permissions) =>
@@ -814,11 +810,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
                 // One to one, as the CPU would map it, and executable only if ever fetched from: Unicorn lets stores to a
                 // page leave its slow path (which notices code being overwritten) only if its TLB entry is not executable.
                 // The regions' own permissions still apply.
-                if (access == AccessKind.Execute && self.IsWritable(page) && self._fetched.Add(page))
+                if (access == AccessKind.Execute)
                 {
-                    // Writable memory becomes code: entries that made it writable without being executable go, so that
-                    // every later entry for it is executable.
-                    Check(Unicorn.Control(self.Handle, Unicorn.CtlWriteTlbFlush, 0L), "uc_ctl(TLB_FLUSH)");
+                    self.MarkCode(page);
                 }
                 entry->PhysicalAddress = page;
                 entry->Permissions = access == AccessKind.Execute || self._fetched.Contains(page)

@@ -125,6 +125,15 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         return engine;
     }
 
+    // r1 = the RAM code's address (RAM + 0x100), r3 = "movs r0, #2; bx lr" to write over it, r4 = its Thumb address.
+    private static void PointAtRamCode(ICpuEngine engine, ulong r2)
+    {
+        engine.WriteRegister(Unicorn.ArmRegR1, Ram + 0x100);
+        engine.WriteRegister(Unicorn.ArmRegR2, r2);
+        engine.WriteRegister(Unicorn.ArmRegR3, 0x4770_2002);
+        engine.WriteRegister(Unicorn.ArmRegR4, Ram + 0x101);
+    }
+
     [Fact]
     public void Code_the_guest_writes_over_runs_as_written_with_direct_translation()
     {
@@ -134,10 +143,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         using var engine = OpenWithExecutableRam((_, _) => true);
         ushort[] thumb = [0x600A, 0x47A0, 0x4605, 0x600B, 0x47A0, 0xE7FE];
         thumb.CopyTo(new Span<ushort>((void*)_code, thumb.Length));
-        engine.WriteRegister(Unicorn.ArmRegR1, Ram + 0x100);
-        engine.WriteRegister(Unicorn.ArmRegR2, 0x4770_2001);
-        engine.WriteRegister(Unicorn.ArmRegR3, 0x4770_2002);
-        engine.WriteRegister(Unicorn.ArmRegR4, Ram + 0x101);
+        PointAtRamCode(engine, r2: 0x4770_2001);
         Assert.Null(engine.Run(Code | 1, until: Code + 10, timeout: TimeSpan.FromSeconds(10), count: 0));
         Assert.Equal(1UL, engine.ReadRegister(Unicorn.ArmRegR5));
         Assert.Equal(2UL, engine.ReadRegister(Unicorn.ArmRegR0));
@@ -156,10 +162,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         first.CopyTo(new Span<ushort>((void*)_code, first.Length));
         second.CopyTo(new Span<ushort>((void*)(_code + 0x20), second.Length));
         *(uint*)(_ram + 0x100) = 0x4770_2001;
-        engine.WriteRegister(Unicorn.ArmRegR1, Ram + 0x100);
-        engine.WriteRegister(Unicorn.ArmRegR2, 0x1234);
-        engine.WriteRegister(Unicorn.ArmRegR3, 0x4770_2002);
-        engine.WriteRegister(Unicorn.ArmRegR4, Ram + 0x101);
+        PointAtRamCode(engine, r2: 0x1234);
         Assert.Null(engine.Run(Code | 1, until: Code + 4, timeout: TimeSpan.FromSeconds(10), count: 0));
         Assert.Equal(1UL, engine.ReadRegister(Unicorn.ArmRegR0));
         decline = false;
