@@ -82,22 +82,53 @@ public sealed class SerialInputTests
     [Fact]
     public void A_stop_request_ends_a_run_waiting_for_input()
     {
-        var output = new StringWriter();
+        // The guest writes from the run's thread; the stopper waits for a signal, never reading the writer's buffer.
+        using var output = new NewlineSignallingWriter();
         using var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), output);
         machine.Load(FirmwareReader.Load(EchoFirmware("echo-m3.elf")));
         machine.ConnectSerialInput("USART1", new SerialInput());
         var stopper = new Thread(() =>
         {
-            while (!output.ToString().Contains("ready", StringComparison.Ordinal))
-            {
-                Thread.Sleep(5);
-            }
+            output.FirstLine.Wait();
             machine.RequestStop();
         });
         stopper.Start();
-        var result = machine.Run();
+        var result = machine.Run(timeout: TimeSpan.FromSeconds(30));
         stopper.Join();
         Assert.Equal(RunOutcome.Interrupted, result.Outcome);
+        Assert.Equal("echo ready\n", output.ToString());
+    }
+
+    private sealed class NewlineSignallingWriter : StringWriter
+    {
+        public ManualResetEventSlim FirstLine { get; } = new();
+
+        public override void Write(char value)
+        {
+            base.Write(value);
+            if (value == '\n')
+            {
+                FirstLine.Set();
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            base.Write(value);
+            if (value?.Contains('\n', StringComparison.Ordinal) == true)
+            {
+                FirstLine.Set();
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                FirstLine.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 
     [Fact]
