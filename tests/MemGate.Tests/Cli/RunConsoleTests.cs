@@ -82,7 +82,10 @@ public sealed class RunConsoleTests
         int port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
         (int Exit, string Out, string Err) result = default;
-        var run = new Thread(() => result = CliRunner.Run("run", Echo, "--device", "STM32F103", "--uart", $"usart1=tcp:{port}", "--timeout", "60"));
+        var run = new Thread(() => result = CliRunner.Run("run", Echo, "--device", "STM32F103", "--uart", $"usart1=tcp:{port}", "--timeout", "60"))
+        {
+            IsBackground = true,   // a run that never ends must not keep the test host alive
+        };
         run.Start();
         using var client = new TcpClient();
         for (int attempt = 0; !client.Connected; attempt++)
@@ -97,6 +100,7 @@ public sealed class RunConsoleTests
             }
         }
         var stream = client.GetStream();
+        stream.ReadTimeout = 60_000;
         stream.Write("over tcp\u0004"u8);
         var received = new StringBuilder();
         var buffer = new byte[256];
@@ -109,7 +113,7 @@ public sealed class RunConsoleTests
             }
             received.Append(Encoding.ASCII.GetString(buffer, 0, n));
         }
-        run.Join();
+        Assert.True(run.Join(TimeSpan.FromSeconds(90)), "the run did not end");
         Assert.Equal("echo ready\nOVER TCP\nbye\n", received.ToString());
         Assert.Equal("", result.Out);   // the UART's output went to the socket, not stdout
         Assert.Equal(8, result.Exit);

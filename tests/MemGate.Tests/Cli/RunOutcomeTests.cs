@@ -124,17 +124,26 @@ public sealed class RunOutcomeTests
     {
         using var machine = FirmwareMachine.Create(DeviceTemplates.Load("RV32"), TextWriter.Null);
         machine.Load(FirmwareReader.Load(TrapStorm(), rawAddress: 0x8000_0000));
-        // As Ctrl-C does: from another thread, once the storm is under way.
+        // As Ctrl-C does: from another thread, once the storm is under way (or at once if the run ended before).
+        using var ended = new CancellationTokenSource();
         var stopper = Task.Run(async () =>
         {
-            while (machine.Instructions < 1000)
+            while (machine.Instructions < 1000 && !ended.IsCancellationRequested)
             {
                 await Task.Delay(10);
             }
             machine.RequestStop();
         });
-        var result = machine.Run(timeout: TimeSpan.FromSeconds(30));
-        await stopper;
+        RunResult result;
+        try
+        {
+            result = machine.Run(timeout: TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            ended.Cancel();
+            await stopper.WaitAsync(TimeSpan.FromSeconds(30));
+        }
         Assert.Equal(RunOutcome.Interrupted, result.Outcome);
         Assert.True(result.Elapsed < TimeSpan.FromSeconds(10), $"{result.Elapsed}");
     }

@@ -68,10 +68,9 @@ public sealed class GdbServerTests
     [Fact]
     public async Task CtrlCStopsARunningFirmwareAndItGoesOnAfterwards()
     {
-        using var machine = Spinner();
-        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
-        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions { WaitForDebugger = true }));
-        using (var client = new GdbTestClient(server.Endpoint))
+        using var served = new ServedMachine(Spinner(), new GdbServerOptions { WaitForDebugger = true });
+        var machine = served.Machine;
+        using (var client = new GdbTestClient(served.Endpoint))
         {
             Assert.StartsWith("S05", client.Ask("?"));
             client.SendPacket("c");
@@ -87,7 +86,7 @@ public sealed class GdbServerTests
             Assert.Equal("T02", client.Reply());
             client.SendPacket("k");
         }
-        var result = await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        var result = await served.Session.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(GdbSessionEnd.Killed, result.End);
         Assert.True(result.Instructions > 0);
     }
@@ -95,18 +94,16 @@ public sealed class GdbServerTests
     [Fact]
     public async Task ADebuggerAttachingToRunningFirmwareStopsItWhereItIs()
     {
-        using var machine = Spinner();
-        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
-        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions()));
+        using var served = new ServedMachine(Spinner(), new GdbServerOptions());
         Thread.Sleep(200);
-        using (var client = new GdbTestClient(server.Endpoint))
+        using (var client = new GdbTestClient(served.Endpoint))
         {
             Assert.Equal("T02", client.Ask("?"));   // stopped by the attach, as QEMU does
             Assert.NotEqual("E14", client.Ask("m20000000,4"));
             client.SendPacket("D");
             Assert.Equal("OK", client.Reply());
         }
-        var ended = await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        var ended = await served.Session.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(GdbSessionEnd.Detached, ended.End);
         Assert.True(ended.Instructions > 0);
     }
@@ -114,10 +111,8 @@ public sealed class GdbServerTests
     [Fact]
     public async Task TargetDescriptionMemoryMapAndPeripheralReadsAreAsTheDeviceSays()
     {
-        using var machine = Machine("debugme-m3.elf", "STM32F103");
-        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
-        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions { WaitForDebugger = true }));
-        using (var client = new GdbTestClient(server.Endpoint))
+        using var served = new ServedMachine(Machine("debugme-m3.elf", "STM32F103"), new GdbServerOptions { WaitForDebugger = true });
+        using (var client = new GdbTestClient(served.Endpoint))
         {
             Assert.Contains("qXfer:memory-map:read+", client.Ask("qSupported:swbreak+;hwbreak+"));
             string target = client.Ask("qXfer:features:read:target.xml:0,3fff");
@@ -149,18 +144,17 @@ public sealed class GdbServerTests
             Assert.Equal("E14", client.Ask("m30000000,4"));   // nothing mapped there
             client.SendPacket("k");
         }
-        await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        await served.Session.WaitAsync(TimeSpan.FromSeconds(20));
     }
 
     [SkippableFact]
     public async Task MonitorSnapshotSaveAndRestoreGoBackInTime()
     {
         Requires.WriteTracking();
-        using var machine = Machine("debugme-m3.elf", "STM32F103");
+        using var served = new ServedMachine(Machine("debugme-m3.elf", "STM32F103"), new GdbServerOptions { WaitForDebugger = true });
+        var machine = served.Machine;
         ulong total = machine.Memory.Device.Symbols.FirstOrDefault(s => s.Name == "total")?.Address ?? FirmwareReader.Load(Image("debugme-m3.elf")).Symbols.First(s => s.Name == "total").Address;
-        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
-        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions { WaitForDebugger = true }));
-        using (var client = new GdbTestClient(server.Endpoint))
+        using (var client = new GdbTestClient(served.Endpoint))
         {
             string Monitor(string command)
             {
@@ -182,7 +176,7 @@ public sealed class GdbServerTests
             Assert.Equal("OK", client.Ask($"z2,{total:x},4"));
             Assert.Equal("W0a", client.Ask("c"));   // the whole run again from the snapshot: 0 + 1 + 2 + 3 + 4
         }
-        var ended = await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        var ended = await served.Session.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(GdbSessionEnd.Exited, ended.End);
         Assert.Equal(10, ended.ExitCode);
     }
@@ -190,11 +184,9 @@ public sealed class GdbServerTests
     [Fact]
     public async Task RandomAndTruncatedPacketsGetRepliesAndNeverEndTheSession()
     {
-        using var machine = Machine("debugme-m3.elf", "STM32F103");
-        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
-        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions { WaitForDebugger = true }));
+        using var served = new ServedMachine(Machine("debugme-m3.elf", "STM32F103"), new GdbServerOptions { WaitForDebugger = true });
         string[] commands = ["m", "M", "X", "g", "G", "p", "P", "Z0", "z0", "Z2", "z4", "vFlashWrite", "vFlashErase", "vCont", "qXfer:features:read", "qRcmd", "H", "qXfer:memory-map:read"];
-        using (var client = new GdbTestClient(server.Endpoint))
+        using (var client = new GdbTestClient(served.Endpoint))
         {
             var garbage = Gen.Select(Gen.Int[0, commands.Length - 1], Gen.String[Gen.Char[' ', '~'], 0, 40],
                 (command, tail) => commands[command] + tail.Replace("$", "").Replace("#", "").Replace("}", "").Replace("c", "").Replace("s", ""));
@@ -217,18 +209,16 @@ public sealed class GdbServerTests
             Assert.Equal("", client.Ask("frobnicate"));
         }
         // The connection dropped without a detach: the session ends, the run with it.
-        var ended = await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        var ended = await served.Session.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(GdbSessionEnd.Disconnected, ended.End);
     }
 
     [Fact]
     public async Task ReadAndAccessWatchpointsAndMonitorResetBehaveAsOnQemu()
     {
-        using var machine = Machine("debugme-rv32.elf", "RV32");
+        using var served = new ServedMachine(Machine("debugme-rv32.elf", "RV32"), new GdbServerOptions { WaitForDebugger = true });
         ulong total = FirmwareReader.Load(Image("debugme-rv32.elf")).Symbols.First(s => s.Name == "total").Address;
-        using var server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
-        var serving = Task.Run(() => server.Serve(machine, new GdbServerOptions { WaitForDebugger = true }));
-        using (var client = new GdbTestClient(server.Endpoint))
+        using (var client = new GdbTestClient(served.Endpoint))
         {
             string reset = client.Ask("p20");   // register 32: pc
             Assert.Equal("OK", client.Ask($"Z3,{total:x},4"));
@@ -245,7 +235,7 @@ public sealed class GdbServerTests
             Assert.Equal(reset, client.Ask("p20"));
             Assert.Equal("W0a", client.Ask("c"));
         }
-        var ended = await serving.WaitAsync(TimeSpan.FromSeconds(20));
+        var ended = await served.Session.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(GdbSessionEnd.Exited, ended.End);
     }
 
@@ -303,6 +293,45 @@ public sealed class GdbServerTests
         byte[] flash = [0x00, 0x10, 0x00, 0x20, 0x09, 0x00, 0x00, 0x08, 0xFE, 0xE7];
         machine.Memory.Main.Debug.Write(new global::MemGate.Memory.GuestAddress(0x0800_0000), flash);
         return machine;
+    }
+
+    // A machine (owned from here on) served to a debugger on another thread. Disposing it ends the session
+    // however the test went (the test's client is closed by then; the listener is stopped and the run asked to
+    // stop until the session ends, for up to 30 s) and only then disposes the machine: a machine disposed under
+    // a running session is a native use-after-free that takes the test host down, so one whose session does
+    // not end is left undisposed and the disposal throws.
+    private sealed class ServedMachine : IDisposable
+    {
+        private readonly GdbServer _server;
+
+        public ServedMachine(FirmwareMachine machine, GdbServerOptions options)
+        {
+            Machine = machine;
+            _server = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+            Session = Task.Run(() => _server.Serve(machine, options));
+        }
+
+        public FirmwareMachine Machine { get; }
+
+        public IPEndPoint Endpoint => _server.Endpoint;
+
+        public Task<GdbSessionResult> Session { get; }
+
+        public void Dispose()
+        {
+            _server.Dispose();
+            var clock = Stopwatch.StartNew();
+            do
+            {
+                Machine.RequestStop();   // again and again: a request just before a run begins is forgotten when it begins
+            }
+            while (Task.WaitAny([Session], 20) < 0 && clock.Elapsed < TimeSpan.FromSeconds(30));
+            if (!Session.IsCompleted)
+            {
+                throw new TimeoutException("The GDB session did not end within 30 s of the test's end; its machine is left undisposed.");
+            }
+            Machine.Dispose();
+        }
     }
 
     private static async Task<(string Output, int Exit)> RunGdb(string gdb, string image, IEnumerable<string> commands)

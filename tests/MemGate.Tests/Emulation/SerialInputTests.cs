@@ -89,12 +89,14 @@ public sealed class SerialInputTests
         machine.ConnectSerialInput("USART1", new SerialInput());
         var stopper = new Thread(() =>
         {
-            output.FirstLine.Wait();
-            machine.RequestStop();
-        });
+            if (output.FirstLine.Wait(TimeSpan.FromSeconds(30)))
+            {
+                machine.RequestStop();
+            }
+        }) { IsBackground = true };
         stopper.Start();
         var result = machine.Run(timeout: TimeSpan.FromSeconds(30));
-        stopper.Join();
+        Assert.True(stopper.Join(TimeSpan.FromSeconds(30)), "the stopper did not end");
         Assert.Equal(RunOutcome.Interrupted, result.Outcome);
         Assert.Equal("echo ready\n", output.ToString());
     }
@@ -103,19 +105,34 @@ public sealed class SerialInputTests
     {
         public ManualResetEventSlim FirstLine { get; } = new();
 
+        // Every overload StringWriter writes through by itself, so a newline signals however it is written.
         public override void Write(char value)
         {
             base.Write(value);
-            if (value == '\n')
-            {
-                FirstLine.Set();
-            }
+            Signal([value]);
         }
 
         public override void Write(string? value)
         {
             base.Write(value);
-            if (value?.Contains('\n', StringComparison.Ordinal) == true)
+            Signal(value);
+        }
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            base.Write(buffer, index, count);
+            Signal(buffer.AsSpan(index, count));
+        }
+
+        public override void Write(ReadOnlySpan<char> buffer)
+        {
+            base.Write(buffer);
+            Signal(buffer);
+        }
+
+        private void Signal(ReadOnlySpan<char> written)
+        {
+            if (written.Contains('\n'))
             {
                 FirstLine.Set();
             }

@@ -204,8 +204,17 @@ public sealed class VirtMachineTests
         };
         using var process = Process.Start(info)!;
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        string fromQemu = await process.StandardOutput.ReadToEndAsync(limit.Token);
-        await process.WaitForExitAsync(limit.Token);
+        string fromQemu;
+        try
+        {
+            fromQemu = await process.StandardOutput.ReadToEndAsync(limit.Token);
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);   // as QemuReference does: a QEMU left running outlives the test
+            throw new TimeoutException($"{qemu} did not finish within 30 s.");
+        }
         var (result, output, machine) = RunExample("STM32F103", image, TextWriter.Null);
         machine.Dispose();
         Assert.Equal(process.ExitCode, result.ExitCode);

@@ -70,7 +70,10 @@ internal sealed class TargetProcess : IDisposable
         var read = _process.StandardOutput.ReadLineAsync();
         if (!read.Wait(TimeSpan.FromSeconds(20)))
         {
-            throw new TimeoutException($"target process {Pid} printed nothing for 20 s; stderr: {_process.StandardError.ReadToEnd()}");
+            // It lives until its input closes: killed first, or its stderr would never reach its end.
+            _process.Kill(entireProcessTree: true);
+            var error = _process.StandardError.ReadToEndAsync();
+            throw new TimeoutException($"target process {Pid} printed nothing for 20 s; stderr: {(error.Wait(TimeSpan.FromSeconds(10)) ? error.Result : "(still open)")}");
         }
         if (read.Result is null)
         {
