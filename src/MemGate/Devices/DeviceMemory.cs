@@ -98,11 +98,15 @@ public sealed class DeviceMemory : IDisposable
             {
                 throw Invalid(device.Name, "rules", "the device has rules for registers but names no SVD file ([device] svd) that defines them");
             }
-            // Memory regions first, so aliases always find their targets.
-            foreach (var region in device.Regions.OrderBy(r => r.Type == DeviceRegionType.Alias))
+            // Memory regions first, so aliases always find their targets; each space's in one batch.
+            foreach (bool aliases in (bool[])[false, true])
             {
-                var memory = spaces[region.Space];
-                memory.AddRegion(ToGuestRegion(device, region, memory, spaces, registers, buses, options.Trace));
+                foreach (var (name, memory) in spaces)
+                {
+                    memory.AddRegions(device.Regions
+                        .Where(r => r.Space == name && (r.Type == DeviceRegionType.Alias) == aliases)
+                        .Select(r => ToGuestRegion(device, r, memory, spaces, registers, buses, options.Trace)));
+                }
             }
             foreach (var region in device.Regions.Where(r => r.InitFile is not null))
             {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using MemGate.Memory;
 using MemGate.Memory.Backing;
+using MemGate.Memory.Internal;
 
 namespace MemGate.Tests.Memory;
 
@@ -180,6 +181,30 @@ public class GuestMemoryTests
         Assert.Contains("end of the 32-bit address space", e.Message);
         Assert.Throws<GuestUnmappedException>(() => memory.ReadByte(new GuestAddress(0x1_0000_0000)));
         Assert.Equal(0u, memory.ReadUInt32(new GuestAddress(0)));
+    }
+
+    [Fact]
+    public unsafe void Regions_added_together_get_fast_translations_and_a_rejected_one_keeps_those_before_it()
+    {
+        // 64-bit: the region-table mode, whose granule table is built once for the batch.
+        using var memory = new GuestMemory(new GuestMemoryOptions { AddressWidth = 64 });
+        var e = Assert.Throws<RegionOverlapException>(() => memory.AddRegions([
+            GuestRegion.Ram("Low", 0x1000_0000, 0x20_0000),
+            GuestRegion.Ram("High", 0x8_0000_0000, 0x10_0000),
+            GuestRegion.Ram("Clash", 0x1010_0000, 0x1000),
+            GuestRegion.Ram("Never", 0x9_0000_0000, 0x1000),
+        ]));
+        Assert.Contains("'Clash'", e.Message);
+        Assert.Equal(["Low", "High"], memory.Regions.Select(r => r.Name));
+        foreach (ulong address in (ulong[])[0x1000_0000, 0x101F_FFF8, 0x8_0000_0000, 0x8_000F_FFF8])
+        {
+            Assert.True(GuestMemory.GranulePointer(memory.GranuleEntries, address, 8, RegionSlot.ReadBit) != null, $"0x{address:X} has no fast translation");
+            memory.WriteUInt64(new GuestAddress(address), address);
+            Assert.Equal(address, memory.ReadUInt64(new GuestAddress(address)));
+        }
+        Assert.Throws<GuestUnmappedException>(() => memory.ReadByte(new GuestAddress(0x9_0000_0000)));
+        memory.AddRegions([]);   // nothing added: the table stays as it is
+        Assert.Equal(2, memory.Regions.Count);
     }
 
     [Fact]
