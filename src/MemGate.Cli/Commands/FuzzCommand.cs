@@ -4,6 +4,7 @@ using MemGate.Emulation;
 using MemGate.Firmware;
 using MemGate.Fuzzing;
 using MemGate.Snapshots;
+using MemGate.Snapshots.Files;
 using Microsoft.Win32.SafeHandles;
 
 namespace MemGate.Cli.Commands;
@@ -25,7 +26,7 @@ internal static class FuzzCommand
         var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads, each with its own machine; they share one copy of the firmware's flash.", DefaultValueFactory = _ => 1 };
         var runs = new Option<ulong>("--runs") { Description = "Stop after this many runs (0: no limit).", DefaultValueFactory = _ => 0 };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: no limit; Ctrl-C stops too).", DefaultValueFactory = _ => 0 };
-        var startAt = new Option<string?>("--start-at") { Description = "Run from reset to this symbol or address with no input, snapshot there, and start every run from it (skips boot code)." };
+        var startAt = new Option<string?>("--start-at") { Description = "Run from reset to this symbol or address with no input, snapshot there, and start every run from it (skips boot code); the snapshot is written to the crashes folder as start-SYMBOL.mgsnap, which the printed replays start from." };
         var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Instruction limit of one run; a run that reaches it is a hang.", DefaultValueFactory = _ => 2_000_000 };
         var maxBlocks = new Option<ulong?>("--max-blocks")
         {
@@ -104,6 +105,20 @@ internal static class FuzzCommand
                     throw new CommandInputException($"--start-at {parse.GetValue(startAt)}: {e.Message}");
                 }
             }
+            // With --start-at, the start point becomes a snapshot file beside the crashes: the workers start from it, and each
+            // printed replay (memgate run --from-snapshot) starts where the run did, its limits counted from there as in the campaign.
+            string? startAtFile = null;
+            if (targetOptions.StartAt is not null && !underAfl)
+            {
+                using (var booted = Target())
+                {
+                    string folder = parse.GetValue(crashes)!;
+                    Directory.CreateDirectory(folder);
+                    startAtFile = Path.Combine(folder, $"start-{FileNamePart(parse.GetValue(startAt)!)}.mgsnap");
+                    booted.Machine.SaveSnapshotFile(startAtFile, image is null ? null : new SnapshotFirmware(Path.GetFullPath(image.File), RunCommand.FileHash(image.File)));
+                }
+                startFile = startAtFile;
+            }
             if (underAfl)
             {
                 if (!AflForkServer.Available)
@@ -137,12 +152,14 @@ internal static class FuzzCommand
                 Seed = parse.GetValue(seed) ?? Environment.TickCount,
             });
             string replay = startFile is not null ? $"--from-snapshot {startFile}" : $"{(firmwarePath is null ? "" : firmwarePath + " ")}--device {parse.GetValue(device)}";
+            bool saved = false;
             // Limits given here end runs where the device's would not: the replay needs them too (memgate run takes the same options).
             string limits = (targetOptions.MaxBlocks is { } b ? $" --max-blocks {b}" : "") + (targetOptions.MaxInterrupts is { } i ? $" --max-interrupts {i}" : "");
             campaign.CrashFound += crash =>
             {
                 lock (error)
                 {
+                    saved = true;
                     bool hang = crash.Kind == FuzzRunKind.Hang;
                     error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {(hang ? "hang" : "crash")} {crash.Signature}: {crash.Reason}");
                     error.WriteLine($"  reproduce: memgate run {replay} --mmio-input {crash.File}{limits}" +
@@ -177,12 +194,19 @@ internal static class FuzzCommand
             finally
             {
                 Console.CancelKeyPress -= stop;
+                if (startAtFile is not null && !saved)
+                {
+                    File.Delete(startAtFile);   // no saved input replays from it
+                }
             }
             error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {Line(final)}");
             return final.Crashes > 0 ? CliApp.GuestFault : cancel.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
         }));
         return command;
     }
+
+    // A symbol or address as part of a file name: anything but letters, digits, '.', '_' and '-' becomes '_'.
+    private static string FileNamePart(string text) => string.Concat(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_'));
 
     private static string Line(FuzzStatus status) =>
         $"{status.Runs:N0} runs ({status.RunsPerSecond:N0}/s), {status.Edges:N0} edges, corpus {status.Corpus:N0}, {status.Crashes} crash(es), {status.Hangs:N0} hang(s), {status.Elapsed:hh\\:mm\\:ss}";

@@ -296,7 +296,7 @@ internal static class RunCommand
             ? FirmwareReader.Load(recorded.Path, rawAddress: raw) : null;
     }
 
-    private static string FileHash(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+    internal static string FileHash(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
 
     // A stop point: an address, or a symbol of the image or the device (as Fuzzware's exit_at takes either).
     internal static ulong StopAddress(string option, string point, FirmwareImage? image, DeviceDescription device)

@@ -70,6 +70,40 @@ public sealed class FuzzCampaignTests : IDisposable
     }
 
     [SkippableFact]
+    public void WithStartAtTheReplaysStartFromASnapshotOfTheStartPointAndEndWhereTheRunsDid()
+    {
+        Requires.WriteTracking();
+        string corpus = Path.Combine(_dir, "corpus"), crashes = Path.Combine(_dir, "crashes");
+        Directory.CreateDirectory(corpus);
+        File.WriteAllText(Path.Combine(corpus, "seed"), "x");
+        // From 'marker' (after the firmware's six interrupts) two blocks are too few to exit: every run is a hang, whose
+        // replay must count its two blocks from 'marker' too (from reset it would end at the start of Reset_Handler).
+        var (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Triggers, "--device", TriggerBoardFile, "--corpus", corpus, "--crashes", crashes,
+            "--runs", "20", "--random", "1", "--start-at", "marker", "--max-blocks", "2");
+        Assert.True(exit == 0, error);
+        string start = Path.Combine(crashes, "start-marker.mgsnap");
+        Assert.True(File.Exists(start), error);
+        var hang = System.Text.RegularExpressions.Regex.Match(error, @"hang hang@0x([0-9a-f]{8}).*\n  reproduce: memgate run (--from-snapshot \S+) --mmio-input (\S+) --max-blocks 2 --max-instructions 2000000");
+        Assert.True(hang.Success, error);
+        Assert.Equal($"--from-snapshot {start}", hang.Groups[2].Value);
+        var (replayed, _, replay) = CliRunner.Run("run", "--from-snapshot", start, "--mmio-input", hang.Groups[3].Value, "--max-blocks", "2", "--max-instructions", "2000000",
+            "--json", "--dump-state");
+        Assert.Equal(121, replayed);
+        string dump = replay.Split('\n').Single(line => line.Contains("\"registers\"", StringComparison.Ordinal));
+        var pc = System.Text.Json.JsonDocument.Parse(dump).RootElement.GetProperty("registers").EnumerateObject().Single(r => r.Name.Equals("pc", StringComparison.OrdinalIgnoreCase)).Value;
+        ulong ended = pc.ValueKind == System.Text.Json.JsonValueKind.Number ? pc.GetUInt64() : Convert.ToUInt64(pc.GetString(), 16);
+        Assert.Equal(Convert.ToUInt64(hang.Groups[1].Value, 16), ended);
+        // No input saved, no start file kept.
+        string quiet = Path.Combine(_dir, "quiet");
+        (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Triggers, "--device", TriggerBoardFile, "--corpus", corpus, "--crashes", quiet,
+            "--runs", "20", "--random", "1", "--start-at", "marker");
+        Assert.True(exit == 0, error);
+        Assert.Empty(Directory.GetFiles(quiet));
+    }
+
+    private static string TriggerBoardFile => Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "placement", "trigger-board.toml");
+
+    [SkippableFact]
     public void TheCliBlockAndInterruptLimitsApplyToEveryRunBlocksAsHangsInterruptsAsNormalEnds()
     {
         Requires.WriteTracking();
