@@ -38,6 +38,8 @@ public sealed class CortexMMachine : FirmwareMachine
     private const uint WfiInstruction = 0xBF30;
     private const uint WfeInstruction = 0xBF20;
     private const uint XpsrThumb = 1u << 24;
+    private const uint XpsrIt = 0x0600_FC00;   // IT[1:0] (bits 26:25) and IT[7:2] (bits 15:10)
+    private const ulong ItResumeBranch = 16;   // offset of the hooked branch of the second CLREX sequence
     private const uint ExcpUndefined = 1;
     private const uint ExcpPrefetchAbort = 3;
     private const uint ExcpDataAbort = 4;
@@ -85,7 +87,10 @@ public sealed class CortexMMachine : FirmwareMachine
         Nvic.CurrentException = () => (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
         // Exception entry and return clear the local exclusive monitor (B1.5.6, B1.5.8); Unicorn has no
         // way to do it from outside, so the CPU goes through "clrex; ldr.w pc, [pc]" with the target in the literal.
-        (_clrexAddress, _clrexHost) = MapMachineCode([0xBF, 0xF3, 0x2F, 0x8F, 0xDF, 0xF8, 0x00, 0xF0]);
+        // A return into an IT block goes through "clrex; b ." instead (at +12): the CLREX runs outside the block (it
+        // would take the block's next slot) and a hook on the branch puts the IT state back and goes to the target.
+        (_clrexAddress, _clrexHost) = MapMachineCode([0xBF, 0xF3, 0x2F, 0x8F, 0xDF, 0xF8, 0x00, 0xF0, 0, 0, 0, 0, 0xBF, 0xF3, 0x2F, 0x8F, 0xFE, 0xE7]);
+        HookInstruction(_clrexAddress + ItResumeBranch);
         // Without an MPU (MemGate's System Control Space does not enable Unicorn's), the CPU maps every address one
         // to one and only the default memory map's execute-never regions fault; fetches there go to the CPU's MMU.
         engine.TranslateDirectly(static (page, access) => access != AccessKind.Execute || ExecutableByDefault(page));
@@ -104,6 +109,7 @@ public sealed class CortexMMachine : FirmwareMachine
     private readonly SysTickTimer _sysTick;
     private ulong _triggerBlocks;   // the engine's block count the triggers have seen
     private readonly ulong _clrexAddress;
+    private ulong _itResume;   // the IT state of a return into an IT block on its way through the second CLREX sequence (to ClrexTarget)
     private readonly nint _clrexHost;
 
     /// <summary>The interrupt controller: raise or connect peripheral interrupts here.</summary>
@@ -133,7 +139,7 @@ public sealed class CortexMMachine : FirmwareMachine
         base.SaveModels(writer);
         _triggers.SaveState(writer);
         writer.Begin("exception return");
-        writer.Write((ulong)ClrexTarget);   // a run stopped inside the CLREX sequence goes on to it
+        writer.Write(ClrexTarget | ((ulong)_itResume << 32));   // a run stopped inside a CLREX sequence goes on to it (the IT state above: files without it read 0)
     }
 
     private protected override void RestoreModels(StateReader reader)
@@ -141,7 +147,8 @@ public sealed class CortexMMachine : FirmwareMachine
         base.RestoreModels(reader);
         _triggers.RestoreState(reader);
         reader.Begin("exception return");
-        ClrexTarget = (uint)reader.ReadUInt64();
+        ulong clrex = reader.ReadUInt64();
+        (ClrexTarget, _itResume) = ((uint)clrex, clrex >> 32);
         _triggerBlocks = Blocks;
         _fpDeniedSeen = false;   // blocks run since may not have been looked at
     }
@@ -337,6 +344,13 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override void InstructionReached(ulong address)
     {
+        if (address == _clrexAddress + ItResumeBranch)
+        {
+            SetRegister(Unicorn.ArmRegEpsr, XpsrThumb | _itResume);
+            SetRegister(Unicorn.ArmRegPc, ClrexTarget);
+            _itResume = 0;
+            return;
+        }
         if (_triggers.Addresses.Contains(address))
         {
             _triggers.Reached(address);
@@ -514,8 +528,15 @@ public sealed class CortexMMachine : FirmwareMachine
     // With CONTROL.FPCA the frame is the extended one, its FP part written now or (LSPEN) reserved for later.
     private void TakeException(int number, ulong returnAddress)
     {
+        // A tail-chained exception stacks the IT state of the return it takes the place of.
+        ulong pendingIt = _itResume;
+        _itResume = 0;
         if (InterruptLimitReached(counted: number != Nvic.SysTick, returnAddress))
         {
+            if (pendingIt != 0)
+            {
+                SetRegister(Unicorn.ArmRegEpsr, XpsrThumb | pendingIt);   // the run ends here: continuing resumes inside the IT block
+            }
             return;   // Fuzzware's NVIC ends the run here, before the frame is pushed; the exception stays pending
         }
         ulong ipsr = Reg32(Unicorn.ArmRegIpsr) & 0x1FF;
@@ -524,7 +545,7 @@ public sealed class CortexMMachine : FirmwareMachine
         bool extended = _fpu is not null && (control & ControlFpca) != 0;
         var main = Memory.Main;
         ulong sp = Reg32(process ? Unicorn.ArmRegPsp : Unicorn.ArmRegSp);
-        ulong xpsr = Reg32(Unicorn.ArmRegXpsr);
+        ulong xpsr = Reg32(Unicorn.ArmRegXpsr) | pendingIt;
         bool realign = (sp & 4) != 0;
         ulong frame = (sp - (extended ? ExtendedFrameSize : BasicFrameSize)) & ~7UL;
         Span<uint> values =
@@ -557,6 +578,8 @@ public sealed class CortexMMachine : FirmwareMachine
         ulong excReturn = process ? 0xFFFF_FFFDUL : ipsr == 0 ? 0xFFFF_FFF9UL : 0xFFFF_FFF1UL;
         SetRegister(Unicorn.ArmRegLr, extended ? excReturn & ~ExcReturnBasicFrame : excReturn);
         SetRegister(Unicorn.ArmRegIpsr, (ulong)number);
+        // The handler starts outside any IT block (the interrupted one's state is in the stacked xPSR).
+        SetRegister(Unicorn.ArmRegEpsr, XpsrThumb);
         if (extended)
         {
             SetRegister(Unicorn.ArmRegControl, Reg32(Unicorn.ArmRegControl) & ~ControlFpca);   // the handler starts without FP context
@@ -653,7 +676,17 @@ public sealed class CortexMMachine : FirmwareMachine
             SetRegister(Unicorn.ArmRegSp, sp);
             SetRegister(Unicorn.ArmRegIpsr, v[7] & 0x1FF);
         }
-        GoThroughClrex(v[6]);
+        if ((v[7] & XpsrIt) == 0)
+        {
+            GoThroughClrex(v[6]);
+        }
+        else
+        {
+            ClrexTarget = v[6] | 1;
+            _itResume = v[7] & XpsrIt;
+            SetRegister(Unicorn.ArmRegEpsr, XpsrThumb);
+            SetRegister(Unicorn.ArmRegPc, (_clrexAddress + 12) | 1);
+        }
         TraceExceptionReturn((ulong)leaving, ExceptionName(leaving), v[6] & ~1UL);
         int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
         if (next != 0)

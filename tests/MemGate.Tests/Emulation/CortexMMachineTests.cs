@@ -219,6 +219,33 @@ public sealed class CortexMMachineTests
     }
 
     [Fact]
+    public void An_exception_taken_inside_an_it_block_runs_its_handler_outside_it_and_returns_into_it()
+    {
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+        flash.WriteUInt32(new GuestAddress(0x0800_002C), 0x0800_0061);                 // vector 11: SVCall
+        // cmp r0,r0 (Z=1); ite eq; svceq 0; movne r5,#1 (the IT block's rest, skipped after the return);
+        // ldr r3,[pc,#8]; str r5,[r3,#4]; movs r0,#0x18; ldr r1,[pc,#8]; bkpt 0xAB; b .; .word 0x20000000; .word 0x20026
+        ushort[] main = [0x4280, 0xBF0C, 0xDF00, 0x2501, 0x4B02, 0x605D, 0x2018, 0x4902, 0xBEAB, 0xE7FE, 0x0000, 0x2000, 0x0026, 0x0002];
+        // handler: movs r4,#7 (skipped if the IT block's "ne" carried into the handler); ldr r3,[pc,#4]; str r4,[r3]; bx lr; .word 0x20000000
+        ushort[] handler = [0x2407, 0x4B01, 0x601C, 0x4770, 0x0000, 0x2000];
+        for (int i = 0; i < main.Length; i++)
+        {
+            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), main[i]);
+        }
+        for (int i = 0; i < handler.Length; i++)
+        {
+            flash.WriteUInt16(new GuestAddress(0x0800_0060 + 2UL * (ulong)i), handler[i]);
+        }
+        machine.Memory.Main.WriteUInt32(new GuestAddress(0x2000_0004), 0xFFFF_FFFF);
+        Assert.Equal(0, machine.Run(timeout: TimeSpan.FromSeconds(10)).ExitCode);
+        Assert.Equal(7U, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0000)));   // the handler's first instruction ran
+        Assert.Equal(0U, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0004)));   // movne did not: r5 still 0
+    }
+
+    [Fact]
     public void Exception_return_restores_the_interrupted_codes_flags()
     {
         using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
