@@ -39,7 +39,8 @@ public sealed class CortexMMachine : FirmwareMachine
     private const uint WfeInstruction = 0xBF20;
     private const uint XpsrThumb = 1u << 24;
     private const uint XpsrIt = 0x0600_FC00;   // IT[1:0] (bits 26:25) and IT[7:2] (bits 15:10)
-    private const ulong ItResumeBranch = 16;   // offset of the hooked branch of the second CLREX sequence
+    private const ulong ItResumeSequence = 12;   // offset of the second CLREX sequence (returns into an IT block)
+    private const ulong ItResumeBranch = ItResumeSequence + 4;   // its hooked branch
     private const uint ExcpUndefined = 1;
     private const uint ExcpPrefetchAbort = 3;
     private const uint ExcpDataAbort = 4;
@@ -87,7 +88,7 @@ public sealed class CortexMMachine : FirmwareMachine
         Nvic.CurrentException = () => (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
         // Exception entry and return clear the local exclusive monitor (B1.5.6, B1.5.8); Unicorn has no
         // way to do it from outside, so the CPU goes through "clrex; ldr.w pc, [pc]" with the target in the literal.
-        // A return into an IT block goes through "clrex; b ." instead (at +12): the CLREX runs outside the block (it
+        // A return into an IT block goes through "clrex; b ." instead (ItResumeSequence): the CLREX runs outside the block (it
         // would take the block's next slot) and a hook on the branch puts the IT state back and goes to the target.
         (_clrexAddress, _clrexHost) = MapMachineCode([0xBF, 0xF3, 0x2F, 0x8F, 0xDF, 0xF8, 0x00, 0xF0, 0, 0, 0, 0, 0xBF, 0xF3, 0x2F, 0x8F, 0xFE, 0xE7]);
         HookInstruction(_clrexAddress + ItResumeBranch);
@@ -685,7 +686,7 @@ public sealed class CortexMMachine : FirmwareMachine
             ClrexTarget = v[6] | 1;
             _itResume = v[7] & XpsrIt;
             SetRegister(Unicorn.ArmRegEpsr, XpsrThumb);
-            SetRegister(Unicorn.ArmRegPc, (_clrexAddress + 12) | 1);
+            SetRegister(Unicorn.ArmRegPc, (_clrexAddress + ItResumeSequence) | 1);
         }
         TraceExceptionReturn((ulong)leaving, ExceptionName(leaving), v[6] & ~1UL);
         int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));

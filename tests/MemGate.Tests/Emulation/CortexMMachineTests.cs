@@ -194,18 +194,14 @@ public sealed class CortexMMachineTests
         Assert.Equal(("ticks: 5\n", 0), (output.ToString(), result.ExitCode));
     }
 
-    [Fact]
-    public void Svc_enters_its_handler_and_returns_after_the_instruction()
+    // A machine whose reset vector runs `main` (at 0x08000040) and whose SVCall handler is `handler` (at 0x08000060).
+    private static CortexMMachine SvcMachine(ushort[] main, ushort[] handler)
     {
-        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
         var flash = machine.Memory.Main.Debug;
         flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
         flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
         flash.WriteUInt32(new GuestAddress(0x0800_002C), 0x0800_0061);                 // vector 11: SVCall
-        // main: svc 0; movs r0,#0x18; ldr r1,[pc,#4]; bkpt 0xAB; b .; nop; .word 0x20026   (exits only if SVC returns)
-        ushort[] main = [0xDF00, 0x2018, 0x4901, 0xBEAB, 0xE7FE, 0xBF00, 0x0026, 0x0002];
-        // handler: ldr r3,[pc,#4]; movs r2,#7; str r2,[r3]; bx lr; .word 0x20000000   (registers R0–R3 are restored on return)
-        ushort[] handler = [0x4B01, 0x2207, 0x601A, 0x4770, 0x0000, 0x2000];
         for (int i = 0; i < main.Length; i++)
         {
             flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), main[i]);
@@ -214,6 +210,17 @@ public sealed class CortexMMachineTests
         {
             flash.WriteUInt16(new GuestAddress(0x0800_0060 + 2UL * (ulong)i), handler[i]);
         }
+        return machine;
+    }
+
+    [Fact]
+    public void Svc_enters_its_handler_and_returns_after_the_instruction()
+    {
+        // main: svc 0; movs r0,#0x18; ldr r1,[pc,#4]; bkpt 0xAB; b .; nop; .word 0x20026   (exits only if SVC returns)
+        ushort[] main = [0xDF00, 0x2018, 0x4901, 0xBEAB, 0xE7FE, 0xBF00, 0x0026, 0x0002];
+        // handler: ldr r3,[pc,#4]; movs r2,#7; str r2,[r3]; bx lr; .word 0x20000000   (registers R0–R3 are restored on return)
+        ushort[] handler = [0x4B01, 0x2207, 0x601A, 0x4770, 0x0000, 0x2000];
+        using var machine = SvcMachine(main, handler);
         Assert.Equal(0, machine.Run(timeout: TimeSpan.FromSeconds(10)).ExitCode);
         Assert.Equal(7U, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0000)));
     }
@@ -221,24 +228,12 @@ public sealed class CortexMMachineTests
     [Fact]
     public void An_exception_taken_inside_an_it_block_runs_its_handler_outside_it_and_returns_into_it()
     {
-        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
-        var flash = machine.Memory.Main.Debug;
-        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
-        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
-        flash.WriteUInt32(new GuestAddress(0x0800_002C), 0x0800_0061);                 // vector 11: SVCall
         // cmp r0,r0 (Z=1); ite eq; svceq 0; movne r5,#1 (the IT block's rest, skipped after the return);
         // ldr r3,[pc,#8]; str r5,[r3,#4]; movs r0,#0x18; ldr r1,[pc,#8]; bkpt 0xAB; b .; .word 0x20000000; .word 0x20026
         ushort[] main = [0x4280, 0xBF0C, 0xDF00, 0x2501, 0x4B02, 0x605D, 0x2018, 0x4902, 0xBEAB, 0xE7FE, 0x0000, 0x2000, 0x0026, 0x0002];
         // handler: movs r4,#7 (skipped if the IT block's "ne" carried into the handler); ldr r3,[pc,#4]; str r4,[r3]; bx lr; .word 0x20000000
         ushort[] handler = [0x2407, 0x4B01, 0x601C, 0x4770, 0x0000, 0x2000];
-        for (int i = 0; i < main.Length; i++)
-        {
-            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), main[i]);
-        }
-        for (int i = 0; i < handler.Length; i++)
-        {
-            flash.WriteUInt16(new GuestAddress(0x0800_0060 + 2UL * (ulong)i), handler[i]);
-        }
+        using var machine = SvcMachine(main, handler);
         machine.Memory.Main.WriteUInt32(new GuestAddress(0x2000_0004), 0xFFFF_FFFF);
         Assert.Equal(0, machine.Run(timeout: TimeSpan.FromSeconds(10)).ExitCode);
         Assert.Equal(7U, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0000)));   // the handler's first instruction ran
@@ -248,19 +243,9 @@ public sealed class CortexMMachineTests
     [Fact]
     public void Exception_return_restores_the_interrupted_codes_flags()
     {
-        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
-        var flash = machine.Memory.Main.Debug;
-        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
-        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
-        flash.WriteUInt32(new GuestAddress(0x0800_002C), 0x0800_0061);
         // movs r0,#1 (Z=0); svc 0; beq fail; movs r0,#0x18; ldr r1,[pc,#8]; bkpt; b .; fail: movs r0,#0x18; movs r1,#5; bkpt; .word 0x20026
-        ushort[] main = [0x2001, 0xDF00, 0xD003, 0x2018, 0x4902, 0xBEAB, 0xE7FE, 0x2018, 0x2105, 0xBEAB, 0x0026, 0x0002];
-        for (int i = 0; i < main.Length; i++)
-        {
-            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), main[i]);
-        }
-        flash.WriteUInt16(new GuestAddress(0x0800_0060), 0x2200);   // handler: movs r2, #0 (sets Z)
-        flash.WriteUInt16(new GuestAddress(0x0800_0062), 0x4770);   //          bx lr
+        // handler: movs r2, #0 (sets Z); bx lr
+        using var machine = SvcMachine([0x2001, 0xDF00, 0xD003, 0x2018, 0x4902, 0xBEAB, 0xE7FE, 0x2018, 0x2105, 0xBEAB, 0x0026, 0x0002], [0x2200, 0x4770]);
         Assert.Equal(0, machine.Run(timeout: TimeSpan.FromSeconds(10)).ExitCode);
     }
 
