@@ -135,16 +135,34 @@ internal static partial class Libc
     /// Counts the resident host pages in [address, address + length) with mincore(2).
     /// Used to show that untouched guest memory costs nothing.
     /// </summary>
-    public static unsafe ulong CountResidentPages(nint address, ulong length)
+    public static ulong CountResidentPages(nint address, ulong length)
     {
         if (length > HugeRange && ResidentPagesFromSmaps(address, length) is { } counted)
         {
             return counted;
         }
-        ulong pages = RoundUpToPage(length) / (ulong)PageSize;
         ulong resident = 0;
-        // Large chunks and a vectorised skip over all-zero stretches: a 64 TiB reservation is 16 G pages, and
-        // counting them byte by byte in 64 Ki-page calls took half a minute.
+        ForEachResidencyChunk(address, length, (_, vector) =>
+        {
+            for (int i = vector.IndexOfAnyExcept((byte)0); i >= 0 && i < vector.Length; i++)
+            {
+                resident += (ulong)(vector[i] & 1);
+            }
+        });
+        return resident;
+    }
+
+    /// <summary>One chunk of mincore(2)'s answer: a byte per page from page <paramref name="firstPage"/> of the range (bit 0: resident).</summary>
+    public delegate void ResidencyChunk(ulong firstPage, ReadOnlySpan<byte> vector);
+
+    /// <summary>
+    /// Asks mincore(2) which pages of [address, address + length) are resident, a chunk at a time. For a shared
+    /// mapping of a file (a memfd) that is the file's page cache, whether this process mapped the page in or not.
+    /// </summary>
+    public static unsafe void ForEachResidencyChunk(nint address, ulong length, ResidencyChunk chunk)
+    {
+        ulong pages = RoundUpToPage(length) / (ulong)PageSize;
+        // Large chunks: a 64 TiB reservation is 16 G pages, and asking 64 Ki pages at a time took half a minute.
         const int chunkPages = 1 << 20;
         byte[] vector = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(chunkPages, Math.Max(pages, 1)));
         try
@@ -154,16 +172,12 @@ internal static partial class Libc
                 for (ulong done = 0; done < pages; done += chunkPages)
                 {
                     int n = (int)Math.Min(chunkPages, pages - done);
-                    nint chunk = address + (nint)(done * (ulong)PageSize);
-                    if (Mincore(chunk, (nuint)((ulong)n * (ulong)PageSize), v) != 0)
+                    nint at = address + (nint)(done * (ulong)PageSize);
+                    if (Mincore(at, (nuint)((ulong)n * (ulong)PageSize), v) != 0)
                     {
-                        throw NativeMemoryException.FromErrno($"mincore(0x{chunk:x}, {n} pages)");
+                        throw NativeMemoryException.FromErrno($"mincore(0x{at:x}, {n} pages)");
                     }
-                    var span = vector.AsSpan(0, n);
-                    for (int i = span.IndexOfAnyExcept((byte)0); i >= 0 && i < n; i++)
-                    {
-                        resident += (ulong)(span[i] & 1);
-                    }
+                    chunk(done, vector.AsSpan(0, n));
                 }
             }
         }
@@ -171,6 +185,5 @@ internal static partial class Libc
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(vector);
         }
-        return resident;
     }
 }

@@ -3,6 +3,7 @@ using MemGate.Devices.Config;
 using MemGate.Emulation;
 using MemGate.Firmware;
 using MemGate.Memory;
+using MemGate.Memory.Backing;
 using MemGate.Snapshots;
 using MemGate.Snapshots.Files;
 
@@ -179,5 +180,33 @@ public sealed class SnapshotFileTests : IDisposable
         using var file = SnapshotFile.Open(_file);
         Assert.Equal(2000UL, file.Header.Instructions);
         Assert.Equal(["hello.mgsnap"], Directory.GetFiles(_directory).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void Pages_only_another_mapping_of_shared_memory_wrote_are_saved()
+    {
+        var provider = new RecordingSharedMemory();
+        string path = Path.Combine(_directory, "shared.mgsnap");
+        using (var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null, new FirmwareMachineOptions { Backing = provider }))
+        {
+            // As another process would write it (memgate ps link maps the memfd): this process never maps the page in.
+            var space = provider.Made.Single(b => b.Length > 0x2000_4000);
+            RandomAccess.Write(space.FileHandle, BitConverter.GetBytes(0xC0FFEE11u), 0x2000_4010);
+            machine.SaveSnapshotFile(path);
+        }
+        using var restored = FirmwareMachine.FromSnapshotFile(path, TextWriter.Null);
+        Assert.Equal(0xC0FFEE11u, restored.Memory.Main.ReadUInt32(new GuestAddress(0x2000_4010)));
+    }
+
+    private sealed class RecordingSharedMemory : IBackingProvider
+    {
+        public List<SharedMemoryBacking> Made { get; } = [];
+
+        public HostBacking Reserve(ulong length)
+        {
+            var backing = SharedMemoryBacking.Reserve(length);
+            Made.Add(backing);
+            return backing;
+        }
     }
 }

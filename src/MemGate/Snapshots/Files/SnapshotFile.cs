@@ -333,11 +333,40 @@ public sealed unsafe class SnapshotFile : IDisposable
         {
             candidates = [(0, length)];
         }
+        // Shared memory (a memfd) may hold pages only another process mapped and wrote: not present in this process's
+        // page tables, but resident in the memfd, which mincore reports.
+        candidates = Merge([.. candidates, .. ResidentRuns(host, length)]);
         var runs = new List<(ulong, ulong)>();
         foreach (var (start, size) in candidates)
         {
             GuestSnapshot.ForEachNonZeroRun(host, start, size, (at, bytes) => runs.Add((at, bytes)));
         }
+        return runs;
+    }
+
+    // The runs of pages mincore(2) reports resident (for a shared mapping: in the file's page cache, mapped here or not).
+    private static List<(ulong Start, ulong Length)> ResidentRuns(nint host, ulong length)
+    {
+        ulong page = (ulong)Libc.PageSize;
+        var runs = new List<(ulong Start, ulong Length)>();
+        Libc.ForEachResidencyChunk(host, length, (firstPage, vector) =>
+        {
+            for (int i = vector.IndexOfAnyExcept((byte)0); i >= 0;)
+            {
+                int end = i;
+                while (end < vector.Length && (vector[end] & 1) != 0)
+                {
+                    end++;
+                }
+                if (end > i)
+                {
+                    ulong start = (firstPage + (ulong)i) * page;
+                    runs.Add((start, Math.Min((ulong)(end - i) * page, length - start)));
+                }
+                int next = end + 1 < vector.Length ? vector[(end + 1)..].IndexOfAnyExcept((byte)0) : -1;
+                i = next < 0 ? -1 : end + 1 + next;
+            }
+        });
         return runs;
     }
 
