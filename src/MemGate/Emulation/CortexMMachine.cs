@@ -215,6 +215,8 @@ public sealed class CortexMMachine : FirmwareMachine
             SetRegister(Unicorn.ArmRegFpscr, 0);
         }
         SetRegister(Unicorn.ArmRegIpsr, 0);
+        SetRegister(Unicorn.ArmRegEpsr, XpsrThumb);   // outside any IT block, even if the last run stopped in one
+        _itResume = 0;   // or on its way back into one
         SetRegister(Unicorn.ArmRegPrimask, 0);
         SetRegister(Unicorn.ArmRegBasepri, 0);
         SetRegister(Unicorn.ArmRegControl, 0);
