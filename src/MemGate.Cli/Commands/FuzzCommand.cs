@@ -114,7 +114,13 @@ internal static class FuzzCommand
                 {
                     string folder = parse.GetValue(crashes)!;
                     Directory.CreateDirectory(folder);
-                    startAtFile = Path.Combine(folder, $"start-{FileNamePart(parse.GetValue(startAt)!)}.mgsnap");
+                    // A name of its own: an earlier campaign's file in the same folder is what its saved replays start from.
+                    string name = $"start-{FileNamePart(parse.GetValue(startAt)!)}";
+                    startAtFile = Path.Combine(folder, name + ".mgsnap");
+                    for (int copy = 2; File.Exists(startAtFile); copy++)
+                    {
+                        startAtFile = Path.Combine(folder, $"{name}-{copy}.mgsnap");
+                    }
                     booted.Machine.SaveSnapshotFile(startAtFile, image is null ? null : new SnapshotFirmware(Path.GetFullPath(image.File), RunCommand.FileHash(image.File)));
                 }
                 startFile = startAtFile;
