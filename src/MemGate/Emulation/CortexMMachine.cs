@@ -89,9 +89,9 @@ public sealed class CortexMMachine : FirmwareMachine
         // Exception entry and return clear the local exclusive monitor (B1.5.6, B1.5.8); Unicorn has no
         // way to do it from outside, so the CPU goes through "clrex; ldr.w pc, [pc]" with the target in the literal.
         // A return into an IT block goes through "clrex; b ." instead (ItResumeSequence): the CLREX runs outside the block (it
-        // would take the block's next slot) and a hook on the branch puts the IT state back and goes to the target.
+        // would take the block's next slot) and a hook on the branch puts the IT state back and goes to the target. The hook
+        // is added on the first such return (HookItResume), so firmware without one runs with no code hook at all.
         (_clrexAddress, _clrexHost) = MapMachineCode([0xBF, 0xF3, 0x2F, 0x8F, 0xDF, 0xF8, 0x00, 0xF0, 0, 0, 0, 0, 0xBF, 0xF3, 0x2F, 0x8F, 0xFE, 0xE7]);
-        HookInstruction(_clrexAddress + ItResumeBranch);
         // Without an MPU (MemGate's System Control Space does not enable Unicorn's), the CPU maps every address one
         // to one and only the default memory map's execute-never regions fault; fetches there go to the CPU's MMU.
         engine.TranslateDirectly(static (page, access) => access != AccessKind.Execute || ExecutableByDefault(page));
@@ -111,6 +111,7 @@ public sealed class CortexMMachine : FirmwareMachine
     private ulong _triggerBlocks;   // the engine's block count the triggers have seen
     private readonly ulong _clrexAddress;
     private ulong _itResume;   // the IT state of a return into an IT block on its way through the second CLREX sequence (to ClrexTarget)
+    private bool _itResumeHooked;
     private readonly nint _clrexHost;
 
     /// <summary>The interrupt controller: raise or connect peripheral interrupts here.</summary>
@@ -150,6 +151,10 @@ public sealed class CortexMMachine : FirmwareMachine
         reader.Begin("exception return");
         ulong clrex = reader.ReadUInt64();
         (ClrexTarget, _itResume) = ((uint)clrex, clrex >> 32);
+        if (_itResume != 0)
+        {
+            HookItResume();   // the saved run stopped inside the second CLREX sequence
+        }
         _triggerBlocks = Blocks;
         _fpDeniedSeen = false;   // blocks run since may not have been looked at
     }
@@ -342,6 +347,17 @@ public sealed class CortexMMachine : FirmwareMachine
             UncountBlock(address);   // it starts again from the top: count it once, however often it was translated
             InvalidateCode(address, (ulong)at);
             SetRegister(Unicorn.ArmRegPc, address | 1);
+        }
+    }
+
+    // The sequence is only reached through the hook's first installation (its code is never translated before it), so
+    // no translated block needs to be invalidated here.
+    private void HookItResume()
+    {
+        if (!_itResumeHooked)
+        {
+            HookInstruction(_clrexAddress + ItResumeBranch);
+            _itResumeHooked = true;
         }
     }
 
@@ -687,6 +703,7 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             ClrexTarget = v[6] | 1;
             _itResume = v[7] & XpsrIt;
+            HookItResume();
             SetRegister(Unicorn.ArmRegEpsr, XpsrThumb);
             SetRegister(Unicorn.ArmRegPc, (_clrexAddress + ItResumeSequence) | 1);
         }

@@ -571,6 +571,9 @@ public sealed unsafe class GuestMemory : IDisposable
 
     internal bool IsDisposed => _disposed;
 
+    /// <summary>The host memory behind <paramref name="region"/> (in flat mode the one reservation of the whole space), or null.</summary>
+    internal HostBacking? BackingOf(GuestRegion region) => _reservation ?? _table.FindByName(region.Name)?.Backing;
+
     // ------------------------------------------------------------------ internals shared with the debug view
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -40,6 +40,47 @@ internal static unsafe partial class FileDescriptors
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long a, long b, long c);
 
+    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    private static partial long Lseek(SafeFileHandle fd, long offset, int whence);
+
+    /// <summary>
+    /// The runs of [offset, offset + length) of a file that hold data (lseek SEEK_DATA / SEEK_HOLE), in order, each
+    /// as (start, length) relative to <paramref name="offset"/>. For a memfd (shmem) a page holds data once anyone
+    /// wrote it, through any mapping, whether it is resident or swapped out.
+    /// </summary>
+    public static List<(ulong Start, ulong Length)> DataRuns(SafeFileHandle file, ulong offset, ulong length)
+    {
+        const int seekData = 3, seekHole = 4;
+        const int noData = 6;   // ENXIO: no data at or after the offset
+        var runs = new List<(ulong Start, ulong Length)>();
+        ulong end = offset + length;
+        for (ulong at = offset; at < end;)
+        {
+            long data = Lseek(file, (long)at, seekData);
+            if (data < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == noData)
+                {
+                    break;
+                }
+                throw NativeMemoryException.FromErrno($"lseek(SEEK_DATA, {at:N0})");
+            }
+            if ((ulong)data >= end)
+            {
+                break;
+            }
+            long hole = Lseek(file, data, seekHole);
+            if (hole < 0)
+            {
+                throw NativeMemoryException.FromErrno($"lseek(SEEK_HOLE, {data:N0})");
+            }
+            ulong stop = Math.Min((ulong)hole, end);
+            runs.Add(((ulong)data - offset, stop - (ulong)data));
+            at = stop;
+        }
+        return runs;
+    }
+
     /// <summary>A new memfd of <paramref name="length"/> bytes (close-on-exec); the name shows in /proc/PID/maps as "/memfd:NAME".</summary>
     public static SafeFileHandle CreateMemfd(string name, ulong length, bool sealable = false)
     {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text.Json;
 using MemGate.Memory;
+using MemGate.Memory.Backing;
 using MemGate.Native;
 using Microsoft.Win32.SafeHandles;
 
@@ -72,7 +73,7 @@ public sealed unsafe class SnapshotFile : IDisposable
                 {
                     var runs = new List<SnapshotPageRun>();
                     // Pages mapped from another snapshot file and never touched since are not in memory, but hold its data.
-                    var stored = StoredRuns(area.Host, area.Length);
+                    var stored = StoredRuns(area);
                     if (baselines.FirstOrDefault(b => b.Host == area.Host && b.Length == area.Length) is { } baseline)
                     {
                         stored = Merge([.. stored, .. baseline.Stored]);
@@ -256,7 +257,7 @@ public sealed unsafe class SnapshotFile : IDisposable
                 baselines.Add(new SnapshotBaseline(host, stored.Length, Path, (long)stored.Offset, [.. stored.Pages.Select(r => (r.Start, r.Length))]));
                 continue;
             }
-            foreach (var (start, length) in StoredRuns(host, stored.Length))
+            foreach (var (start, length) in StoredRuns(areas[i]))
             {
                 for (ulong done = 0; done < length; done += CopyChunk)
                 {
@@ -305,68 +306,55 @@ public sealed unsafe class SnapshotFile : IDisposable
         }
     }
 
-    private sealed record HostArea(nint Host, ulong Length, IReadOnlyList<SnapshotAreaRegion> Regions);
+    // Shared: the memfd behind the area and the area's offset in it (shared memory), else null.
+    private sealed record HostArea(nint Host, ulong Length, IReadOnlyList<SnapshotAreaRegion> Regions, (SafeFileHandle File, ulong Offset)? Shared);
 
     // The memory's host-backed regions as page runs (as a GuestSnapshot takes them), each with the regions in it.
     private static List<HostArea> AreasOf(GuestMemory memory)
     {
         var regions = memory.Regions.Where(r => r.HasHostMemory).ToArray();
         var located = regions.Select(r => (Region: r, Host: memory.TryTranslate(r.Start, out nint host) ? host : 0)).Where(r => r.Host != 0).ToList();
-        return GuestSnapshot.PageRuns(memory, regions).Select(run => new HostArea(run.Host, run.Length,
-            located.Where(r => r.Host >= run.Host && r.Host < run.Host + (nint)run.Length)
-                .OrderBy(r => r.Host).ThenBy(r => r.Region.Start.Value)
-                .Select(r => new SnapshotAreaRegion(r.Region.Name, r.Region.Start.Value, r.Region.Size, (ulong)(r.Host - run.Host))).ToList())).ToList();
+        return GuestSnapshot.PageRuns(memory, regions).Select(run =>
+        {
+            var inside = located.Where(r => r.Host >= run.Host && r.Host < run.Host + (nint)run.Length).OrderBy(r => r.Host).ThenBy(r => r.Region.Start.Value).ToList();
+            // One run is one host mapping (separate backings lie apart, between guard pages), so its first region names the backing.
+            (SafeFileHandle, ulong)? shared = inside.Count > 0 && memory.BackingOf(inside[0].Region) is SharedMemoryBacking memfd
+                ? (memfd.FileHandle, (ulong)(run.Host - memfd.Pointer))
+                : null;
+            return new HostArea(run.Host, run.Length,
+                inside.Select(r => new SnapshotAreaRegion(r.Region.Name, r.Region.Start.Value, r.Region.Size, (ulong)(r.Host - run.Host))).ToList(), shared);
+        }).ToList();
     }
 
-    // The page runs of [host, host + length) that hold data: present or swapped out (all of it where the kernel
-    // cannot tell), and not all zero (what is not stored reads as zero).
-    private static List<(ulong Start, ulong Length)> StoredRuns(nint host, ulong length)
+    // The page runs of an area that hold data and are not all zero (what is not stored reads as zero). Private memory:
+    // the pages present or swapped out in this process's page tables (all of it where the kernel cannot tell). Shared
+    // memory: the memfd's data, which includes pages only another process mapped and wrote.
+    private static List<(ulong Start, ulong Length)> StoredRuns(HostArea area)
     {
-        var candidates = new List<(ulong Start, ulong Length)>();
-        try
+        List<(ulong Start, ulong Length)> candidates;
+        if (area.Shared is var (memfd, offset))
         {
-            using var pagemap = DirtyTracking.OpenPagemap();
-            GuestSnapshot.ForEachRun(pagemap, stackalloc DirtyTracking.PageRegion[256], host, length, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped,
-                (start, size) => candidates.Add((start, size)));
+            candidates = FileDescriptors.DataRuns(memfd, offset, area.Length);
         }
-        catch (NotSupportedException)
+        else
         {
-            candidates = [(0, length)];
+            candidates = [];
+            try
+            {
+                using var pagemap = DirtyTracking.OpenPagemap();
+                GuestSnapshot.ForEachRun(pagemap, stackalloc DirtyTracking.PageRegion[256], area.Host, area.Length,
+                    DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (start, size) => candidates.Add((start, size)));
+            }
+            catch (NotSupportedException)
+            {
+                candidates = [(0, area.Length)];
+            }
         }
-        // Shared memory (a memfd) may hold pages only another process mapped and wrote: not present in this process's
-        // page tables, but resident in the memfd, which mincore reports.
-        candidates = Merge([.. candidates, .. ResidentRuns(host, length)]);
         var runs = new List<(ulong, ulong)>();
         foreach (var (start, size) in candidates)
         {
-            GuestSnapshot.ForEachNonZeroRun(host, start, size, (at, bytes) => runs.Add((at, bytes)));
+            GuestSnapshot.ForEachNonZeroRun(area.Host, start, size, (at, bytes) => runs.Add((at, bytes)));
         }
-        return runs;
-    }
-
-    // The runs of pages mincore(2) reports resident (for a shared mapping: in the file's page cache, mapped here or not).
-    private static List<(ulong Start, ulong Length)> ResidentRuns(nint host, ulong length)
-    {
-        ulong page = (ulong)Libc.PageSize;
-        var runs = new List<(ulong Start, ulong Length)>();
-        Libc.ForEachResidencyChunk(host, length, (firstPage, vector) =>
-        {
-            for (int i = vector.IndexOfAnyExcept((byte)0); i >= 0;)
-            {
-                int end = i;
-                while (end < vector.Length && (vector[end] & 1) != 0)
-                {
-                    end++;
-                }
-                if (end > i)
-                {
-                    ulong start = (firstPage + (ulong)i) * page;
-                    runs.Add((start, Math.Min((ulong)(end - i) * page, length - start)));
-                }
-                int next = end + 1 < vector.Length ? vector[(end + 1)..].IndexOfAnyExcept((byte)0) : -1;
-                i = next < 0 ? -1 : end + 1 + next;
-            }
-        });
         return runs;
     }
 
