@@ -108,18 +108,20 @@ internal static class FuzzCommand
             // With --start-at, the start point becomes a snapshot file beside the crashes: the workers start from it, and each
             // printed replay (memgate run --from-snapshot) starts where the run did, its limits counted from there as in the campaign.
             string? startAtFile = null;
+            string crashFolder = parse.GetValue(crashes)!;
+            bool madeCrashFolder = false;   // here, for the start file: a campaign that then fails to start takes it away again
             if (targetOptions.StartAt is not null && !underAfl)
             {
                 using (var booted = Target())
                 {
-                    string folder = parse.GetValue(crashes)!;
-                    Directory.CreateDirectory(folder);
+                    madeCrashFolder = !Directory.Exists(crashFolder);
+                    Directory.CreateDirectory(crashFolder);
                     // A name of its own: an earlier campaign's file in the same folder is what its saved replays start from.
                     string name = $"start-{FileNamePart(parse.GetValue(startAt)!)}";
-                    startAtFile = Path.Combine(folder, name + ".mgsnap");
+                    startAtFile = Path.Combine(crashFolder, name + ".mgsnap");
                     for (int copy = 2; File.Exists(startAtFile); copy++)
                     {
-                        startAtFile = Path.Combine(folder, $"{name}-{copy}.mgsnap");
+                        startAtFile = Path.Combine(crashFolder, $"{name}-{copy}.mgsnap");
                     }
                     booted.Machine.SaveSnapshotFile(startAtFile, image is null ? null : new SnapshotFirmware(Path.GetFullPath(image.File), RunCommand.FileHash(image.File)));
                 }
@@ -151,7 +153,7 @@ internal static class FuzzCommand
             var campaign = new FuzzCampaign(Target, new FuzzCampaignOptions
             {
                 CorpusDirectory = corpusDirectory!,
-                CrashDirectory = parse.GetValue(crashes)!,
+                CrashDirectory = crashFolder,
                 Jobs = parse.GetValue(jobs),
                 Runs = parse.GetValue(runs) is > 0 and var n ? n : null,
                 Duration = seconds > 0 ? TimeSpan.FromSeconds(seconds) : null,
@@ -180,6 +182,7 @@ internal static class FuzzCommand
             };
             Console.CancelKeyPress += stop;
             FuzzStatus final;
+            bool ran = false;
             try
             {
                 bool live = !Console.IsErrorRedirected;
@@ -196,6 +199,7 @@ internal static class FuzzCommand
                         }
                     }
                 }, cancel.Token);
+                ran = true;
             }
             finally
             {
@@ -203,6 +207,10 @@ internal static class FuzzCommand
                 if (startAtFile is not null && !saved)
                 {
                     File.Delete(startAtFile);   // no saved input replays from it
+                    if (!ran && madeCrashFolder && !Directory.EnumerateFileSystemEntries(crashFolder).Any())
+                    {
+                        Directory.Delete(crashFolder);
+                    }
                 }
             }
             error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {Line(final)}");

@@ -99,6 +99,15 @@ public sealed class FuzzCampaignTests : IDisposable
             "--runs", "20", "--random", "1", "--start-at", "marker");
         Assert.True(exit == 0, error);
         Assert.Empty(Directory.GetFiles(quiet));
+        // A campaign that cannot start after the start file was written (its corpus is a file) leaves no crashes folder.
+        string notAFolder = Path.Combine(_dir, "corpus-file");
+        File.WriteAllText(notAFolder, "x");
+        string never = Path.Combine(_dir, "never");
+        (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Triggers, "--device", TriggerBoardFile, "--corpus", notAFolder, "--crashes", never,
+            "--runs", "20", "--random", "1", "--start-at", "marker");
+        Assert.Equal(1, exit);
+        Assert.Contains("corpus-file", error);
+        Assert.False(Directory.Exists(never), error);
     }
 
     private static string TriggerBoardFile => Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "placement", "trigger-board.toml");
