@@ -194,31 +194,41 @@ internal static class RunCommand
                 }
             }
             traces.Start(machine, description, error);
-            console.Connect(machine, error);   // last: a terminal goes raw only once nothing else can fail
+            // Ctrl-C and Ctrl-A x stop the run and every one still to come (--runs); the summary still prints and the memory is released.
+            using var interrupt = new CancellationTokenSource();
+            console.Connect(machine, error, interrupt.Cancel);   // last: a terminal goes raw only once nothing else can fail
             // Between runs: memory (runs from reset); or the whole machine (runs from a snapshot file).
             using var snapshot = count > 1 && startFile is null ? GuestSnapshot.Take(machine.Memory.Main) : null;
             using var machineSnapshot = count > 1 && startFile is not null ? machine.TakeSnapshot() : null;
             using var debugger = gdbEndpoint is not null ? RunDebugger.Listen(gdbEndpoint, parse.GetValue(gdbWait), parse.GetValue(gdbContinue), resume: startFile is not null, error) : null;
             int status = CliApp.Success;
             bool asJson = parse.GetValue(json);
-            // Ctrl-C stops the engine cleanly; the summary still prints and the memory is released.
             ConsoleCancelEventHandler stop = (_, e) =>
             {
                 e.Cancel = true;
                 debugger?.Cancel();
-                machine.RequestStop();
+                interrupt.Cancel();
             };
             Console.CancelKeyPress += stop;
             try
             {
                 for (int run = 1; run <= count; run++)
                 {
+                    if (run > 1 && interrupt.IsCancellationRequested)
+                    {
+                        status = CliApp.Interrupted;   // the last run may have ended by itself as the request came
+                        if (!asJson)
+                        {
+                            error.WriteLine($"memgate run: interrupted after {run - 1:N0} of {count:N0} runs");
+                        }
+                        break;
+                    }
                     SnapshotRestore? restore = run == 1 ? null : machineSnapshot is not null ? machine.Restore(machineSnapshot) : snapshot!.Restore();
                     RunResult result;
                     try
                     {
                         var wall = seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-                        result = debugger is not null ? debugger.Run(machine) : startFile is not null ? machine.Continue(limit, wall) : machine.Run(limit, wall);
+                        result = debugger is not null ? debugger.Run(machine) : startFile is not null ? machine.Continue(limit, wall, interrupt.Token) : machine.Run(limit, wall, interrupt.Token);
                     }
                     catch (EmulationFault fault)
                     {

@@ -101,9 +101,10 @@ internal sealed class RunConsole : IDisposable
     /// <summary>
     /// Connects the inputs to <paramref name="machine"/>'s UARTs and starts them: sockets listen (and wait for
     /// their first client unless 'nowait'), the file or standard input feeds the console UART, a terminal goes raw.
+    /// Ctrl-A x on the terminal calls <paramref name="quit"/>.
     /// </summary>
     /// <exception cref="CommandInputException">A UART name the device lacks, a port that cannot be listened on.</exception>
-    public void Connect(FirmwareMachine machine, TextWriter error)
+    public void Connect(FirmwareMachine machine, TextWriter error, Action quit)
     {
         var names = machine.SerialPortNames;
         foreach (var (spec, port) in _sockets)
@@ -151,12 +152,12 @@ internal sealed class RunConsole : IDisposable
             error.Flush();
         }
         var escapes = _input.IsTerminal ? new EscapeParser() : null;
-        var reader = new Thread(() => Pump(stream, input, escapes, machine, error)) { IsBackground = true, Name = "memgate stdin" };
+        var reader = new Thread(() => Pump(stream, input, escapes, quit, error)) { IsBackground = true, Name = "memgate stdin" };
         reader.Start();
     }
 
     // Standard input into the console UART until its end (or, on a terminal, Ctrl-A x).
-    private static void Pump(Stream stream, SerialInput input, EscapeParser? escapes, FirmwareMachine machine, TextWriter error)
+    private static void Pump(Stream stream, SerialInput input, EscapeParser? escapes, Action quit, TextWriter error)
     {
         var buffer = new byte[4096];
         var send = new List<byte>();
@@ -195,7 +196,7 @@ internal sealed class RunConsole : IDisposable
                             break;
                         case EscapeAction.Quit:
                             input.Write(send.ToArray());
-                            machine.RequestStop();
+                            quit();
                             return;
                     }
                 }

@@ -69,6 +69,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // of the run it covers, the closer the stop: only a condition-failed instruction of that block can make it overshoot.
     private bool _counted;        // the engine's run has an instruction count
     private bool _switchToCount;  // the engine was stopped to run the rest up to the limit with a count
+    private bool _stoppedBeforeBlock;   // the engine was stopped before a block it had counted, for a stop request
     private long _deadline;   // Stopwatch timestamp; 0: none
     private ulong? _resumePc;   // where Continue goes on after a run halted at an exception by a limit
     private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded
@@ -284,9 +285,14 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// </summary>
     public void InvalidateCode(ulong address, ulong length) => _engine.InvalidateCode(address, length);
 
-    /// <summary>Resets the CPU and runs until the firmware exits, faults, or a limit is reached (0 = none).</summary>
+    /// <summary>
+    /// Resets the CPU and runs until the firmware exits, faults, or a limit is reached (0 = none). Cancelling
+    /// <paramref name="cancel"/> stops the run as <see cref="RequestStop"/> does; a token cancelled before the run
+    /// begins ends it before its first instruction (a stop request made then is forgotten).
+    /// </summary>
     /// <exception cref="EmulationFault">The firmware faulted; the exception carries PC, address and access.</exception>
-    public RunResult Run(ulong maxInstructions = 0, TimeSpan? timeout = null) => RunFrom(PrepareReset(), maxInstructions, timeout);
+    public RunResult Run(ulong maxInstructions = 0, TimeSpan? timeout = null, CancellationToken cancel = default) =>
+        RunFrom(PrepareReset(), maxInstructions, timeout, cancel);
 
     // A run from reset: the MMIO input from its start, copies refreshed, the CPU reset; returns where to start.
     private ulong PrepareReset()
@@ -307,7 +313,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// restored <see cref="MachineSnapshot"/>) instead of from reset.
     /// </summary>
     /// <exception cref="InvalidOperationException">The firmware exited or faulted: there is nothing to go on with.</exception>
-    public RunResult Continue(ulong maxInstructions = 0, TimeSpan? timeout = null)
+    public RunResult Continue(ulong maxInstructions = 0, TimeSpan? timeout = null, CancellationToken cancel = default)
     {
         ulong pc = _resumePc ?? ReadPc();
         if (pc >= _haltAddress && pc < _haltAddress + Granule)
@@ -315,7 +321,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             throw new InvalidOperationException("The last run ended (exit or fault): run again from reset, or restore a snapshot first.");
         }
         _passStop = _reached is not null || _debugStop is not null ? pc : null;   // going on from a stop point runs its instruction
-        return RunFrom(CodeAddress(pc), maxInstructions, timeout);
+        return RunFrom(CodeAddress(pc), maxInstructions, timeout, cancel);
     }
 
     /// <summary>
@@ -417,7 +423,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         return restore;
     }
 
-    private RunResult RunFrom(ulong start, ulong maxInstructions, TimeSpan? timeout)
+    private RunResult RunFrom(ulong start, ulong maxInstructions, TimeSpan? timeout, CancellationToken cancel = default)
     {
         _callbackError = null;
         _fault = null;
@@ -432,17 +438,25 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _stopRequested = false;
         _resumePc = null;
         _maxInstructions = maxInstructions;
-        _switchToCount = false;
+        (_switchToCount, _stoppedBeforeBlock) = (false, false);
         (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = (Blocks, _mmioInput?.Consumed ?? 0, false);
         (_runBlocksFrom, _interruptsTaken, _blockLimitReached, _interruptLimitReached) = (Blocks, 0, false, false);
         var clock = Stopwatch.StartNew();
         _deadline = timeout is { } limit ? Stopwatch.GetTimestamp() + (long)Math.Min(limit.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2) : 0;
-        CpuEngineException? error;
+        // Called at once for a token cancelled already. A request that comes before the engine starts is seen below, or
+        // by the first block (which the engine then does not run), since starting the engine forgets an earlier stop.
+        using var stopOnCancel = cancel.Register(RequestStop);
+        CpuEngineException? error = null;
         string? idle = null;
         (ulong Pc, ulong Count)? limitStop = null;   // where the engine's count last ended the run early
         ulong extra = 0;
         while (true)
         {
+            if (_stopRequested)
+            {
+                _engine.WriteRegister(ProgramCounterRegister, start);   // where Continue goes on
+                break;
+            }
             TimeSpan? left = timeout is { } t ? t - clock.Elapsed : null;
             ulong remaining = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) : 0;
             _counted = remaining > 0 && _switchToCount;
@@ -459,7 +473,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             {
                 // Before the instruction at the PC, but the block holding it was counted whole when it was entered.
                 _engine.CountUpTo(ReadPc(), including: false);
+                if ((_switchToCount || _stoppedBeforeBlock) && IsFirmwareCode(ReadPc()))
+                {
+                    _blocksTakenBack++;   // the engine counted the block it then stopped before; it is entered again
+                }
             }
+            _stoppedBeforeBlock = false;
             if (engineStopped && !_stopRequested && maxInstructions > 0 && Instructions >= maxInstructions
                 && ReadPc() is var waiting && WaitsForInterrupt(waiting))
             {
@@ -472,10 +491,6 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 || (timeout is not null && clock.Elapsed >= timeout.Value) || (maxInstructions > 0 && Instructions >= maxInstructions))
             {
                 break;
-            }
-            if (engineStopped && _switchToCount && IsFirmwareCode(ReadPc()))
-            {
-                _blocksTakenBack++;   // the engine counted the block it then stopped before; it is entered again
             }
             if (trapped || (engineStopped && _switchToCount))
             {
@@ -568,9 +583,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     public void RequestStop()
     {
         _stopRequested = true;
-        // The run may see the flag and end, and its owner dispose the machine, while this thread is still
-        // here: the engine's Stop is safe against its Dispose.
-        _engine.Stop();
+        // The next block looks at the flag and the engine stops before it, so the count stays exact: stopped from
+        // outside (uc_emu_stop), Unicorn ends at a block boundary before the block hook runs, and where a loop jumps back
+        // into the block just counted, the stop point cannot be told from the middle of that block. Blocks end, WFI
+        // returns, and exceptions look at the flag too (StopAtLimit). The run may end and its owner dispose the machine
+        // while this thread is still here: the block counter's memory lives as long as the engine object.
+        _engine.ReportNextBlock();
     }
 
     /// <summary>Closes the engine and releases the memory.</summary>
@@ -1043,6 +1061,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         public ulong BlockEntered(ulong address)
         {
+            if (machine._stopRequested)
+            {
+                // Asked before the engine started (which forgot it): the block does not run, as for a limit below.
+                machine._stoppedBeforeBlock = true;
+                machine._engine.Stop();
+                return 0;
+            }
             if (machine.ApproachesLimit())
             {
                 return 0;   // the block does not run now: the engine stops before it and runs on with a count

@@ -105,7 +105,10 @@ public interface ICpuEngine : IDisposable
     /// <summary>Forgets the instruction counts of all blocks, so each reports <see cref="ICpuEngineEvents.BlockEntered"/> again when next entered.</summary>
     void ForgetBlocks();
 
-    /// <summary>Makes the next block report <see cref="ICpuEngineEvents.BlockEntered"/> (the owner's state changed).</summary>
+    /// <summary>
+    /// Makes the next block report <see cref="ICpuEngineEvents.BlockEntered"/> (the owner's state changed). Safe from
+    /// any thread: a request that races with the report of the block being entered is kept for the next one.
+    /// </summary>
     void ReportNextBlock();
 
     /// <summary>

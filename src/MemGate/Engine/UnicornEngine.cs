@@ -47,6 +47,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private bool _restart;
     private bool _uncounted = true;   // the run has no instruction count (Unicorn's count needs the run in one piece)
     private volatile bool _stopAsked;
+    private int _reportAsked;   // ReportNextBlock since the last report: the budget OnBlock writes must not hide it
     private readonly List<nint> _invalidAccessHooks = [];   // added at the first run (see Run)
     private bool _invalidAccessHooked;
     private readonly List<(ulong Start, ulong Last, Permissions Permissions)> _mapped = [];   // host and private mappings
@@ -385,7 +386,13 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     public void ForgetBlocks() => Array.Clear(_blockKeys);
 
     /// <inheritdoc/>
-    public void ReportNextBlock() => _counter->Budget = 0;
+    public void ReportNextBlock()
+    {
+        // Flag, then budget; OnBlock writes the budget, then reads the flag: with a full fence on each side, a
+        // request OnBlock does not see finds its budget written already and replaces it.
+        Interlocked.Exchange(ref _reportAsked, 1);
+        _counter->Budget = 0;
+    }
 
     /// <inheritdoc/>
     public void CountUpTo(ulong pc, bool including = true, bool raised = false)
@@ -731,6 +738,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         // Reached from BlockCounter's stub: a block new to the table (not counted yet), or the budget spent (counted).
         var c = (BlockCounter*)user;
         var self = From(c->Owner);
+        Interlocked.Exchange(ref self._reportAsked, 0);   // this is the report asked for
         try
         {
             var (slot, key) = BlockCounter.Locate(address, size);
@@ -765,6 +773,11 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
             }
             ulong next = self.Events.BlockEntered(address);
             c->Budget = next >= ulong.MaxValue - c->Instructions ? ulong.MaxValue : c->Instructions + next;
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref self._reportAsked) != 0)
+            {
+                c->Budget = 0;   // asked again meanwhile (from another thread, or by BlockEntered itself)
+            }
         }
         catch (Exception e)
         {

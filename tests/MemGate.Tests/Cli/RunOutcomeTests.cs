@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using MemGate.Cli;
 using MemGate.Devices;
@@ -8,8 +10,51 @@ using MemGate.Firmware;
 namespace MemGate.Tests.Cli;
 
 // Every way a run can end has its own exit code, and every run ends at its limits whatever the firmware does.
-public sealed class RunOutcomeTests
+public sealed partial class RunOutcomeTests
 {
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+
+    [SkippableFact]
+    public void Ctrl_C_ends_a_series_of_runs_with_the_interrupted_code()
+    {
+        const int sigint = 2;
+        // A process a non-interactive shell started in the background ignores SIGINT, and so do its children.
+        string? ignored = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        Skip.If(ignored is not null && (Convert.ToUInt64(ignored[7..].Trim(), 16) & (1UL << (sigint - 1))) != 0, "SIGINT is ignored by this process and its children");
+        string cli = Path.Combine(AppContext.BaseDirectory, "MemGate.Cli.dll");
+        string hello = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
+        var info = new ProcessStartInfo("dotnet", [cli, "run", hello, "--device", "STM32F103", "--runs", "100000000"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(info)!;
+        using var running = new ManualResetEventSlim();
+        string? last = null;
+        process.OutputDataReceived += (_, _) => running.Set();
+        process.ErrorDataReceived += (_, e) => last = e.Data ?? last;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            Assert.True(running.Wait(TimeSpan.FromSeconds(60)), "the runs did not start");
+            Thread.Sleep(200);   // well inside the series
+            Assert.Equal(0, Kill(process.Id, sigint));
+            Assert.True(process.WaitForExit(30_000), "Ctrl-C did not end the series");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+        process.WaitForExit();   // the output's end has been read too
+        Assert.Equal(CliApp.Interrupted, process.ExitCode);
+        Assert.Matches(@"^memgate run: interrupted after [\d,]+ of 100,000,000 runs$", last);
+    }
+
     private static string Raw(params uint[] words)
     {
         var bytes = new byte[words.Length * 4];

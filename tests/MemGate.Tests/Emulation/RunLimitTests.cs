@@ -36,7 +36,7 @@ public sealed class RunLimitTests
         """;
 
     // 0x40: movs r0, #0; loop: adds r0, #1; b loop — a first block of three instructions, then blocks of two.
-    private static FirmwareMachine Looping(string limits)
+    internal static FirmwareMachine Looping(string limits)
     {
         var machine = FirmwareMachine.Create(DeviceConfigReader.Parse(Board + "\n" + limits, DeviceConfigFormat.Toml, "limited.toml"), TextWriter.Null);
         var flash = machine.Memory.Main.Debug;

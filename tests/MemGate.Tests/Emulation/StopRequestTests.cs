@@ -1,0 +1,105 @@
+using System.Runtime.ExceptionServices;
+using MemGate.Emulation;
+using MemGate.Native;
+
+namespace MemGate.Tests.Emulation;
+
+/// <summary>Stopping a run from another thread (Ctrl-C, a debugger's interrupt), wherever the request lands.</summary>
+public sealed class StopRequestTests
+{
+    private const ulong Limit = 20_000;
+
+    [Fact]
+    public void A_run_whose_token_is_cancelled_before_it_begins_runs_nothing_and_goes_on_from_its_start()
+    {
+        using var reference = RunLimitTests.Looping("");
+        var whole = reference.Run(maxInstructions: Limit);
+        using var machine = RunLimitTests.Looping("");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var stopped = machine.Run(maxInstructions: Limit, cancel: cancelled.Token);
+        Assert.Equal(RunOutcome.Interrupted, stopped.Outcome);
+        Assert.Equal(0UL, stopped.Instructions);
+        var rest = machine.Continue(maxInstructions: Limit);
+        Assert.Equal(RunOutcome.InstructionLimit, rest.Outcome);
+        Assert.Equal(whole.Instructions, rest.Instructions);
+        Assert.Equal(reference.ReadRegister(Unicorn.ArmRegR0), machine.ReadRegister(Unicorn.ArmRegR0));
+        Assert.Equal(reference.ReadRegister(Unicorn.ArmRegPc), machine.ReadRegister(Unicorn.ArmRegPc));
+    }
+
+    [Fact]
+    public void A_stop_landing_anywhere_loses_and_repeats_no_instruction()
+    {
+        // The loop (movs r0, #0; loop: adds r0, #1; b loop) jumps back into the middle of its first block: stopped from
+        // outside, the engine could end there before the next block is counted, which looked like the middle of the first.
+        // What the interrupted run and its continuation did together must be what one run did.
+        using var reference = RunLimitTests.Looping("");
+        var whole = reference.Run(maxInstructions: Limit);
+        ulong r0 = reference.ReadRegister(Unicorn.ArmRegR0);
+        using var machine = RunLimitTests.Looping("");
+        var random = new Random(7);
+        int interrupted = 0;
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            using var stop = new CancellationTokenSource();
+            int spin = random.Next(0, 20_000);
+            var stopper = new Thread(() =>
+            {
+                Thread.SpinWait(spin);
+                stop.Cancel();
+            });
+            stopper.Start();
+            RunResult first;
+            try
+            {
+                first = Bounded(machine, () => machine.Run(maxInstructions: Limit, cancel: stop.Token));
+            }
+            finally
+            {
+                Assert.True(stopper.Join(TimeSpan.FromSeconds(30)));
+            }
+            ulong done = first.Instructions;
+            if (first.Outcome == RunOutcome.Interrupted)
+            {
+                interrupted++;
+                var rest = Bounded(machine, () => machine.Continue(maxInstructions: Limit - done));
+                Assert.Equal(RunOutcome.InstructionLimit, rest.Outcome);
+                done += rest.Instructions;
+            }
+            else
+            {
+                Assert.Equal(RunOutcome.InstructionLimit, first.Outcome);
+            }
+            Assert.True(whole.Instructions == done && r0 == machine.ReadRegister(Unicorn.ArmRegR0),
+                $"attempt {attempt}: {first.Outcome} after {first.Instructions}; {done} instructions in all, r0 {machine.ReadRegister(Unicorn.ArmRegR0)} (one run: {whole.Instructions}, r0 {r0})");
+        }
+        Assert.True(interrupted > 0, "no run was interrupted");
+    }
+
+    // On a thread of its own, so that a run that does not end fails the test instead of hanging the suite.
+    private static RunResult Bounded(FirmwareMachine machine, Func<RunResult> run)
+    {
+        RunResult? result = null;
+        ExceptionDispatchInfo? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                result = run();
+            }
+            catch (Exception e)
+            {
+                error = ExceptionDispatchInfo.Capture(e);
+            }
+        });
+        thread.Start();
+        if (!thread.Join(TimeSpan.FromSeconds(30)))
+        {
+            machine.RequestStop();
+            Assert.True(thread.Join(TimeSpan.FromSeconds(30)), "a run neither ended nor stopped when asked");
+            Assert.Fail($"a run did not end in 30 s ({machine.Instructions} instructions)");
+        }
+        error?.Throw();
+        return result!;
+    }
+}
