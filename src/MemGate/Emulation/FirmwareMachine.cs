@@ -71,6 +71,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private bool _switchToCount;  // the engine was stopped to run the rest up to the limit with a count
     private bool _stoppedBeforeBlock;   // the engine was stopped before a block it had counted, for a stop request
     private long _deadline;   // Stopwatch timestamp; 0: none
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(40);   // beyond a Timer's range: no timer (no one waits that long)
+
+    private bool DeadlinePassed => _deadline != 0 && Stopwatch.GetTimestamp() >= _deadline;
     private ulong? _resumePc;   // where Continue goes on after a run halted at an exception by a limit
     private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded
 
@@ -446,22 +449,25 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         // Called at once for a token cancelled already. A request that comes before the engine starts is seen below, or
         // by the first block (which the engine then does not run), since starting the engine forgets an earlier stop.
         using var stopOnCancel = cancel.Register(RequestStop);
+        // The timeout, too, stops the engine before a block (BlockEntered), not from outside (Unicorn's own timeout, a
+        // thread per engine start, ends between blocks as a stop request used to). A callback that comes late, after
+        // the run, only makes a block look at the (new) deadline.
+        using var deadline = timeout is { } due && due >= TimeSpan.Zero && due < MaxTimerDelay ? new Timer(static engine => ((ICpuEngine)engine!).ReportNextBlock(), _engine, due, Timeout.InfiniteTimeSpan) : null;
         CpuEngineException? error = null;
         string? idle = null;
         (ulong Pc, ulong Count)? limitStop = null;   // where the engine's count last ended the run early
         ulong extra = 0;
         while (true)
         {
-            if (_stopRequested)
+            if (_stopRequested || DeadlinePassed)
             {
                 _engine.WriteRegister(ProgramCounterRegister, start);   // where Continue goes on
                 break;
             }
-            TimeSpan? left = timeout is { } t ? t - clock.Elapsed : null;
             ulong remaining = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) : 0;
             _counted = remaining > 0 && _switchToCount;
             _switchToCount = false;
-            error = _engine.Run(start, _haltAddress, left, _counted ? remaining + extra : 0);
+            error = _engine.Run(start, _haltAddress, null, _counted ? remaining + extra : 0);
             bool trapped = error is not null && DeliverTrap(error);
             if (trapped)
             {
@@ -1061,9 +1067,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         public ulong BlockEntered(ulong address)
         {
-            if (machine._stopRequested)
+            if (machine._stopRequested || machine.DeadlinePassed)
             {
-                // Asked before the engine started (which forgot it): the block does not run, as for a limit below.
+                // Asked before the engine started (which forgot it), or in the middle of the run: the block does not
+                // run, as for a limit below, so the count stays exact.
                 machine._stoppedBeforeBlock = true;
                 machine._engine.Stop();
                 return 0;
@@ -1240,7 +1247,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             return;   // already ending
         }
-        if (_stopRequested || (_maxInstructions > 0 && Instructions >= _maxInstructions) || (_deadline != 0 && Stopwatch.GetTimestamp() >= _deadline))
+        if (_stopRequested || (_maxInstructions > 0 && Instructions >= _maxInstructions) || DeadlinePassed)
         {
             _resumePc = ReadPc();   // the exception was delivered: Continue goes on at its handler
             Halt();

@@ -76,6 +76,32 @@ public sealed class StopRequestTests
         Assert.True(interrupted > 0, "no run was interrupted");
     }
 
+    [Fact]
+    public void A_timeout_landing_anywhere_loses_and_repeats_no_instruction()
+    {
+        // As above, with the run's timeout doing the stopping: r0 counts the loop's passes, one per two instructions.
+        const ulong total = 2_000_000;
+        using var machine = RunLimitTests.Looping("");
+        var random = new Random(11);
+        int timedOut = 0;
+        for (int attempt = 0; attempt < 60; attempt++)
+        {
+            var timeout = TimeSpan.FromMicroseconds(random.Next(0, 3000));
+            var first = Bounded(machine, () => machine.Run(maxInstructions: total, timeout: timeout));
+            ulong done = first.Instructions;
+            if (first.Outcome == RunOutcome.Timeout)
+            {
+                timedOut++;
+                var rest = Bounded(machine, () => machine.Continue(maxInstructions: total - done));
+                Assert.Equal(RunOutcome.InstructionLimit, rest.Outcome);
+                done += rest.Instructions;
+            }
+            Assert.True(done == total && machine.ReadRegister(Unicorn.ArmRegR0) == total / 2,
+                $"attempt {attempt}: {first.Outcome} after {first.Instructions}; {done} instructions in all, r0 {machine.ReadRegister(Unicorn.ArmRegR0)} (expected {total / 2})");
+        }
+        Assert.True(timedOut > 0, "no run timed out");
+    }
+
     // On a thread of its own, so that a run that does not end fails the test instead of hanging the suite.
     private static RunResult Bounded(FirmwareMachine machine, Func<RunResult> run)
     {
