@@ -203,10 +203,10 @@ internal static class RunCommand
             using var debugger = gdbEndpoint is not null ? RunDebugger.Listen(gdbEndpoint, parse.GetValue(gdbWait), parse.GetValue(gdbContinue), resume: startFile is not null, error) : null;
             int status = CliApp.Success;
             bool asJson = parse.GetValue(json);
+            using var stopDebugger = interrupt.Token.Register(() => debugger?.Cancel());   // the debugger's runs take no token
             ConsoleCancelEventHandler stop = (_, e) =>
             {
                 e.Cancel = true;
-                debugger?.Cancel();
                 interrupt.Cancel();
             };
             Console.CancelKeyPress += stop;

@@ -450,9 +450,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         // by the first block (which the engine then does not run), since starting the engine forgets an earlier stop.
         using var stopOnCancel = cancel.Register(RequestStop);
         // The timeout, too, stops the engine before a block (BlockEntered), not from outside (Unicorn's own timeout, a
-        // thread per engine start, ends between blocks as a stop request used to). A callback that comes late, after
-        // the run, only makes a block look at the (new) deadline.
-        using var deadline = timeout is { } due && due >= TimeSpan.Zero && due < MaxTimerDelay ? new Timer(static engine => ((ICpuEngine)engine!).ReportNextBlock(), _engine, due, Timeout.InfiniteTimeSpan) : null;
+        // thread per engine start, ends between blocks as a stop request used to). The timer counts whole milliseconds
+        // and may fire early: it asks again every millisecond until the block it makes look finds the deadline passed.
+        // A callback that comes late, after the run, only makes a block look at the (new) deadline.
+        using var deadline = timeout is { } due && due >= TimeSpan.Zero && due < MaxTimerDelay
+            ? new Timer(static engine => ((ICpuEngine)engine!).ReportNextBlock(), _engine, due, TimeSpan.FromMilliseconds(1))
+            : null;
         CpuEngineException? error = null;
         string? idle = null;
         (ulong Pc, ulong Count)? limitStop = null;   // where the engine's count last ended the run early

@@ -102,6 +102,19 @@ public sealed class StopRequestTests
         Assert.True(timedOut > 0, "no run timed out");
     }
 
+    [Fact]
+    public void A_run_without_limits_ends_at_its_timeout_however_short()
+    {
+        // Nothing else makes the spinning loop's blocks look at the machine: the timeout alone must end each run.
+        using var machine = RunLimitTests.Looping("");
+        foreach (double ms in new[] { 0, 0.3, 1, 1.5, 20 })
+        {
+            var result = Bounded(machine, () => machine.Run(timeout: TimeSpan.FromMilliseconds(ms)));
+            Assert.Equal(RunOutcome.Timeout, result.Outcome);
+            Assert.True(result.Elapsed >= TimeSpan.FromMilliseconds(ms), $"{ms} ms: ended after {result.Elapsed}");
+        }
+    }
+
     // On a thread of its own, so that a run that does not end fails the test instead of hanging the suite.
     private static RunResult Bounded(FirmwareMachine machine, Func<RunResult> run)
     {

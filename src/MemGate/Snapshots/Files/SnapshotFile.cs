@@ -326,29 +326,27 @@ public sealed unsafe class SnapshotFile : IDisposable
         }).ToList();
     }
 
-    // The page runs of an area that hold data and are not all zero (what is not stored reads as zero). Private memory:
-    // the pages present or swapped out in this process's page tables (all of it where the kernel cannot tell). Shared
-    // memory: the memfd's data, which includes pages only another process mapped and wrote.
+    // The page runs of an area that hold data and are not all zero (what is not stored reads as zero): the pages present
+    // or swapped out in this process's page tables (all of it where the kernel cannot tell), and for shared memory the
+    // memfd's data, which includes pages only another process mapped and wrote.
     private static List<(ulong Start, ulong Length)> StoredRuns(HostArea area)
     {
-        List<(ulong Start, ulong Length)> candidates;
+        var candidates = new List<(ulong Start, ulong Length)>();
+        try
+        {
+            using var pagemap = DirtyTracking.OpenPagemap();
+            GuestSnapshot.ForEachRun(pagemap, stackalloc DirtyTracking.PageRegion[256], area.Host, area.Length,
+                DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (start, size) => candidates.Add((start, size)));
+        }
+        catch (NotSupportedException)
+        {
+            candidates = [(0, area.Length)];
+        }
         if (area.Shared is var (memfd, offset))
         {
-            candidates = FileDescriptors.DataRuns(memfd, offset, area.Length);
-        }
-        else
-        {
-            candidates = [];
-            try
-            {
-                using var pagemap = DirtyTracking.OpenPagemap();
-                GuestSnapshot.ForEachRun(pagemap, stackalloc DirtyTracking.PageRegion[256], area.Host, area.Length,
-                    DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (start, size) => candidates.Add((start, size)));
-            }
-            catch (NotSupportedException)
-            {
-                candidates = [(0, area.Length)];
-            }
+            // Also the memfd's data; the page scan still counts: a private copy-on-write mapping laid over part of the
+            // area (shared flash) holds pages the memfd does not.
+            candidates = Merge([.. candidates, .. FileDescriptors.DataRuns(memfd, offset, area.Length)]);
         }
         var runs = new List<(ulong, ulong)>();
         foreach (var (start, size) in candidates)
