@@ -394,6 +394,37 @@ public sealed class CortexMMachine : FirmwareMachine
         }
     }
 
+    private protected override bool CanStopAt(ulong address) => ItStateAt(address) == 0;
+
+    // The IT state (as xPSR bits) at the instruction at `address`, which a hook reached in the block being run. Unicorn
+    // keeps the state of a block's later instructions in its translator only; the CPU holds what the block started with,
+    // so it is followed from the block's start (ITAdvance, ARMv7-M A7.3.2).
+    private ulong ItStateAt(ulong address)
+    {
+        uint xpsr = Reg32(Unicorn.ArmRegXpsr);
+        uint it = ((xpsr >> 25) & 3) | (((xpsr >> 10) & 0x3F) << 2);
+        ulong start = BlockAddress & ~1UL;
+        if (address >= start && address - start <= 1024)
+        {
+            Span<byte> code = stackalloc byte[(int)(address - start)];
+            ReadThroughEngine(start, code);
+            for (int at = 0; at + 1 < code.Length;)
+            {
+                uint first = (uint)(code[at] | code[at + 1] << 8);
+                if (it == 0 && (first & 0xFF00) == 0xBF00 && (first & 0xF) != 0)
+                {
+                    it = first & 0xFF;   // IT firstcond, mask (inside an IT block an IT is UNPREDICTABLE)
+                }
+                else if (it != 0)
+                {
+                    it = (it & 7) == 0 ? 0 : (it & 0xE0) | ((it << 1) & 0x1F);
+                }
+                at += first >> 11 >= 0b11101 ? 4 : 2;
+            }
+        }
+        return ((ulong)(it & 3) << 25) | ((ulong)(it >> 2) << 10);
+    }
+
     // S0-S15 then FPSCR, as the extended frame holds them from its offset 0x20.
     private void WriteFloatingPointFrame(ulong at)
     {

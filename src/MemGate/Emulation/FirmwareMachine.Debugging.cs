@@ -178,6 +178,19 @@ public abstract partial class FirmwareMachine
     }
 
     // Before the instruction at `address` runs: count up to it, leave its block uncovered if new, and end the run there.
+    // Where the engine cannot stop, the run ends before the next block instead, which says so.
+    private void HaltBefore(ulong address, RunOutcome? stop, string what)
+    {
+        if (!CanStopAt(address))
+        {
+            _debugStop = stop;   // no other stop point is looked at meanwhile
+            _lateStop = (stop, $"{what} at 0x{address:X8}");
+            LookAtNextBlock();
+            return;
+        }
+        HaltBefore(address, stop);
+    }
+
     private void HaltBefore(ulong address, RunOutcome? stop)
     {
         _engine.CountUpTo(address, including: false);
@@ -215,7 +228,7 @@ public abstract partial class FirmwareMachine
         {
             _watchHit = null;
             LastWatchpoint = hit;
-            HaltBefore(address, RunOutcome.Watchpoint);
+            HaltBefore(address, RunOutcome.Watchpoint, "a watchpoint's access");
         }
     }
 }

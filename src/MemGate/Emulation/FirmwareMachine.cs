@@ -70,6 +70,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private bool _counted;        // the engine's run has an instruction count
     private bool _switchToCount;  // the engine was stopped to run the rest up to the limit with a count
     private bool _stoppedBeforeBlock;   // the engine was stopped before a block it had counted, for a stop request
+    private (RunOutcome? Outcome, string What)? _lateStop;   // a stop point or breakpoint met where the engine cannot stop: at the next block
     private long _deadline;   // Stopwatch timestamp; 0: none
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(40);   // beyond a Timer's range: no timer (no one waits that long)
 
@@ -435,6 +436,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _exitCode = null;
         _reached = null;
         _debugStop = null;
+        _lateStop = null;
         _watchHit = null;
         _engine.Instructions = 0;
         _timeAt = 0;
@@ -539,6 +541,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             }
         }
         clock.Stop();
+        if (_lateStop is not null)
+        {
+            (_lateStop, _reached, _debugStop) = (null, null, null);   // the run ended otherwise before its next block
+        }
         SyncTime();   // the models show the time the run reached
         if (_callbackError is MmioInputExhaustedException exhausted)
         {
@@ -829,6 +835,15 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>The instructions of the block being entered (in <see cref="BlockEntered"/>).</summary>
     private protected uint BlockInstructions => _engine.BlockInstructions;
 
+    /// <summary>Where the block being run starts (in hooks: the block holding the instruction reported).</summary>
+    private protected ulong BlockAddress => _engine.BlockAddress;
+
+    /// <summary>
+    /// Whether a hook at <paramref name="address"/> can end the run before that instruction. Unicorn cannot end one
+    /// inside a Thumb IT block (it reverts the stop and runs on to the block's end).
+    /// </summary>
+    private protected virtual bool CanStopAt(ulong address) => true;
+
     /// <summary>Makes every block call <see cref="BlockEntered"/> once more, as when it was new (blocks seen before the machine began to look at their instructions).</summary>
     private protected void ForgetBlocks() => _engine.ForgetBlocks();
 
@@ -1070,6 +1085,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         public ulong BlockEntered(ulong address)
         {
+            if (machine._lateStop is { } late)
+            {
+                machine._lateStop = null;
+                machine.ErrorOutput.WriteLine($"memgate: {late.What} lies inside a Thumb IT block, where the CPU engine cannot stop; stopped at the next block, 0x{address & ~1UL:X8}");
+                machine.HaltBefore(address, late.Outcome);
+                return 0;
+            }
             if (machine._stopRequested || machine.DeadlinePassed)
             {
                 // Asked before the engine started (which forgot it), or in the middle of the run: the block does not
@@ -1128,13 +1150,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             {
                 if (machine._breakpoints.ContainsKey(address))
                 {
-                    machine.HaltBefore(address, RunOutcome.Breakpoint);
+                    machine.HaltBefore(address, RunOutcome.Breakpoint, "a breakpoint");
                     return;
                 }
                 if (machine._stopPoints.TryGetValue(address, out string? name))
                 {
                     machine._reached = name;
-                    machine.HaltBefore(address, null);
+                    machine.HaltBefore(address, null, $"stop point {name}");
                     return;
                 }
             }

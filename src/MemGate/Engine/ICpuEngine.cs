@@ -42,6 +42,9 @@ public interface ICpuEngine : IDisposable
     /// <summary>The size in bytes of the block last entered (valid in <see cref="ICpuEngineEvents.BlockEntered"/>).</summary>
     uint BlockSize { get; }
 
+    /// <summary>Where the block last entered starts (an instruction a code or memory hook reports lies in it).</summary>
+    ulong BlockAddress { get; }
+
     /// <summary>Sends the engine's events to <paramref name="events"/> (once, before the first mapping or run).</summary>
     void Attach(ICpuEngineEvents events);
 

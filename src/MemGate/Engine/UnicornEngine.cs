@@ -138,6 +138,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public uint BlockSize => _counter->BlockSize;
 
+    /// <inheritdoc/>
+    public ulong BlockAddress => _counter->BlockAddress;
+
     private nint Handle => _handle.DangerousGetHandle();
 
     private nint Self => GCHandle.ToIntPtr(_pins[0]);

@@ -241,6 +241,28 @@ public sealed class CortexMMachineTests
     }
 
     [Fact]
+    public void A_stop_point_inside_an_it_block_ends_the_run_at_the_next_block_with_the_blocks_conditions_kept()
+    {
+        // movs r0,#0; cmp r0,r0 (Z=1); ite eq; moveq r1,#1 (the stop point); movne r1,#2 (skipped); b .
+        // Unicorn cannot stop inside an IT block: the run ends before the next block (the b . at 0x0800004A), with the
+        // block run as the CPU runs it (r1 = 1) and counted exactly (six instructions, the skipped one too, as in QEMU).
+        using var machine = SvcMachine([0x2000, 0x4280, 0xBF0C, 0x2101, 0x2102, 0xE7FE], []);
+        machine.StopAt(0x0800_0046, "moveq");
+        var stop = machine.Run(maxInstructions: 100);
+        Assert.Equal((RunOutcome.Reached, "reached moveq", 6UL), (stop.Outcome, stop.Reason, stop.Instructions));
+        Assert.Equal(0x0800_004AUL, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL);
+        Assert.Equal(1UL, machine.ReadRegister(Unicorn.ArmRegR1));
+        var rest = machine.Continue(maxInstructions: 10);
+        Assert.Equal((RunOutcome.InstructionLimit, 10UL), (rest.Outcome, rest.Instructions));
+        Assert.Equal(1UL, machine.ReadRegister(Unicorn.ArmRegR1));
+        // Before the IT block the stop point there ends the run where it is, as everywhere.
+        machine.StopAt(0x0800_0042, "cmp");
+        var early = machine.Run(maxInstructions: 100);
+        Assert.Equal((RunOutcome.Reached, 1UL), (early.Outcome, early.Instructions));
+        Assert.Equal(0x0800_0042UL, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL);
+    }
+
+    [Fact]
     public void Exception_return_restores_the_interrupted_codes_flags()
     {
         // movs r0,#1 (Z=0); svc 0; beq fail; movs r0,#0x18; ldr r1,[pc,#8]; bkpt; b .; fail: movs r0,#0x18; movs r1,#5; bkpt; .word 0x20026

@@ -58,18 +58,8 @@ public sealed class StopRequestTests
             {
                 Assert.True(stopper.Join(TimeSpan.FromSeconds(30)));
             }
-            ulong done = first.Instructions;
-            if (first.Outcome == RunOutcome.Interrupted)
-            {
-                interrupted++;
-                var rest = Bounded(machine, () => machine.Continue(maxInstructions: Limit - done));
-                Assert.Equal(RunOutcome.InstructionLimit, rest.Outcome);
-                done += rest.Instructions;
-            }
-            else
-            {
-                Assert.Equal(RunOutcome.InstructionLimit, first.Outcome);
-            }
+            interrupted += first.Outcome == RunOutcome.Interrupted ? 1 : 0;
+            ulong done = FinishedAfter(machine, first, RunOutcome.Interrupted, Limit);
             Assert.True(whole.Instructions == done && r0 == machine.ReadRegister(Unicorn.ArmRegR0),
                 $"attempt {attempt}: {first.Outcome} after {first.Instructions}; {done} instructions in all, r0 {machine.ReadRegister(Unicorn.ArmRegR0)} (one run: {whole.Instructions}, r0 {r0})");
         }
@@ -88,14 +78,8 @@ public sealed class StopRequestTests
         {
             var timeout = TimeSpan.FromMicroseconds(random.Next(0, 3000));
             var first = Bounded(machine, () => machine.Run(maxInstructions: total, timeout: timeout));
-            ulong done = first.Instructions;
-            if (first.Outcome == RunOutcome.Timeout)
-            {
-                timedOut++;
-                var rest = Bounded(machine, () => machine.Continue(maxInstructions: total - done));
-                Assert.Equal(RunOutcome.InstructionLimit, rest.Outcome);
-                done += rest.Instructions;
-            }
+            timedOut += first.Outcome == RunOutcome.Timeout ? 1 : 0;
+            ulong done = FinishedAfter(machine, first, RunOutcome.Timeout, total);
             Assert.True(done == total && machine.ReadRegister(Unicorn.ArmRegR0) == total / 2,
                 $"attempt {attempt}: {first.Outcome} after {first.Instructions}; {done} instructions in all, r0 {machine.ReadRegister(Unicorn.ArmRegR0)} (expected {total / 2})");
         }
@@ -113,6 +97,19 @@ public sealed class StopRequestTests
             Assert.Equal(RunOutcome.Timeout, result.Outcome);
             Assert.True(result.Elapsed >= TimeSpan.FromMilliseconds(ms), $"{ms} ms: ended after {result.Elapsed}");
         }
+    }
+
+    // The instructions run in all once a first run that ended with `stopped` is continued to the limit `total`.
+    private static ulong FinishedAfter(FirmwareMachine machine, RunResult first, RunOutcome stopped, ulong total)
+    {
+        if (first.Outcome != stopped)
+        {
+            Assert.Equal(RunOutcome.InstructionLimit, first.Outcome);
+            return first.Instructions;
+        }
+        var rest = Bounded(machine, () => machine.Continue(maxInstructions: total - first.Instructions));
+        Assert.Equal(RunOutcome.InstructionLimit, rest.Outcome);
+        return first.Instructions + rest.Instructions;
     }
 
     // On a thread of its own, so that a run that does not end fails the test instead of hanging the suite.

@@ -348,6 +348,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public uint BlockInstructions => inner.BlockInstructions;
         public ulong Blocks => inner.Blocks;
         public uint BlockSize => inner.BlockSize;
+        public ulong BlockAddress => inner.BlockAddress;
         public void Attach(ICpuEngineEvents events) => inner.Attach(events);
         public void MapHost(ulong address, ulong size, Permissions permissions, nint host) => inner.MapHost(address, size, permissions, host);
         public void ExcludeFromBlockCount(ulong address, ulong size) => inner.ExcludeFromBlockCount(address, size);
