@@ -383,6 +383,12 @@ public sealed class CortexMMachine : FirmwareMachine
         uint ipsr = Reg32(Unicorn.ArmRegIpsr) & 0x1FF;
         if (!fpu.Allows(ipsr != 0 || (Reg32(Unicorn.ArmRegControl) & ControlNpriv) == 0))
         {
+            if (!CanStopAt(address))
+            {
+                // Taking it would push a frame and set a handler the rest of the IT block then runs over.
+                throw new NotSupportedException($"FP instruction at 0x{address:X8} inside a Thumb IT block with CPACR.CP10 denying access: " +
+                    "the NOCP UsageFault cannot be taken there (the CPU engine runs an IT block to its end).");
+            }
             TakeFault(Nvic.UsageFault, CfsrNocp, null, null, address, $"Run stopped at PC 0x{address:X8}: FP instruction with CPACR.CP10 denying access (NOCP)");
             return;
         }

@@ -263,6 +263,26 @@ public sealed class CortexMMachineTests
     }
 
     [Fact]
+    public void An_fp_instruction_denied_inside_an_it_block_ends_the_run_with_a_clear_fault()
+    {
+        // CPACR denies FP at reset: cmp r0,r0; it eq; vmoveq.f32 s0,s1 (NOCP, which cannot be taken inside the block); b .
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F407"), TextWriter.Null);
+        var flash = machine.Memory.Main.Debug;
+        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+        flash.WriteUInt32(new GuestAddress(0x0800_000C), 0x0800_0061);   // HardFault and UsageFault: b . (taking either would hide the problem)
+        flash.WriteUInt32(new GuestAddress(0x0800_0018), 0x0800_0061);
+        flash.WriteUInt16(new GuestAddress(0x0800_0060), 0xE7FE);
+        ushort[] code = [0x4280, 0xBF08, 0xEEB0, 0x0A60, 0xE7FE];
+        for (int i = 0; i < code.Length; i++)
+        {
+            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), code[i]);
+        }
+        var fault = Assert.Throws<EmulationFault>(() => machine.Run(maxInstructions: 100));
+        Assert.Contains("0x08000044 inside a Thumb IT block", fault.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Exception_return_restores_the_interrupted_codes_flags()
     {
         // movs r0,#1 (Z=0); svc 0; beq fail; movs r0,#0x18; ldr r1,[pc,#8]; bkpt; b .; fail: movs r0,#0x18; movs r1,#5; bkpt; .word 0x20026
