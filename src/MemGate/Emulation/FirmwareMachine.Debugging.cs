@@ -193,6 +193,7 @@ public abstract partial class FirmwareMachine
 
     private void HaltBefore(ulong address, RunOutcome? stop)
     {
+        _lateStop = null;   // this stop comes first
         _engine.CountUpTo(address, including: false);
         if (_newBlock == address)
         {

@@ -933,6 +933,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private void Halt()
     {
+        _engine.ReportNextBlock();   // inside a Thumb IT block the engine reverts the stop: the next block stops it
         ulong pc = ReadPc();
         if (pc - _haltAddress >= Granule)
         {
@@ -1085,12 +1086,27 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         public ulong BlockEntered(ulong address)
         {
-            if (machine._lateStop is { } late)
+            if (machine._callbackError is not null || machine._fault is not null || machine._exitCode is not null)
             {
-                machine._lateStop = null;
-                machine.ErrorOutput.WriteLine($"memgate: {late.What} lies inside a Thumb IT block, where the CPU engine cannot stop; stopped at the next block, 0x{address & ~1UL:X8}");
-                machine.HaltBefore(address, late.Outcome);
+                // The run ended in a hook whose stop the engine reverted (inside a Thumb IT block): not this block.
+                machine._engine.Stop();
                 return 0;
+            }
+            if (machine._lateStop is { } late && machine._accessTrap is null)
+            {
+                if (!machine.IsFirmwareCode(address))
+                {
+                    machine.LookAtNextBlock();   // not on the machine's own code (exception entry): the firmware's next block
+                }
+                else
+                {
+                    machine._lateStop = null;
+                    machine.ErrorOutput.WriteLine($"memgate: {late.What} lies inside a Thumb IT block, where the CPU engine cannot stop; stopped at the next block, 0x{address & ~1UL:X8}");
+                    machine._newBlock = null;   // the last block's, not this one's
+                    machine._blocksTakenBack++;   // counted on entry; it runs when the run goes on
+                    machine.HaltBefore(address, late.Outcome);
+                    return 0;
+                }
             }
             if (machine._stopRequested || machine.DeadlinePassed)
             {

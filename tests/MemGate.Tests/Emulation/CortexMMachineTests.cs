@@ -278,8 +278,9 @@ public sealed class CortexMMachineTests
         {
             flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), code[i]);
         }
-        var fault = Assert.Throws<EmulationFault>(() => machine.Run(maxInstructions: 100));
+        var fault = Assert.Throws<EmulationFault>(() => machine.Run(maxInstructions: 100_000));
         Assert.Contains("0x08000044 inside a Thumb IT block", fault.Message, StringComparison.Ordinal);
+        Assert.InRange(machine.Instructions, 2UL, 10UL);   // ended at the next block, not at the limit
     }
 
     [Fact]
