@@ -70,7 +70,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private bool _counted;        // the engine's run has an instruction count
     private bool _switchToCount;  // the engine was stopped to run the rest up to the limit with a count
     private bool _stoppedBeforeBlock;   // the engine was stopped before a block it had counted, for a stop request
-    private (RunOutcome? Outcome, string What)? _lateStop;   // a stop point or breakpoint met where the engine cannot stop: at the next block
+    private (RunOutcome? Outcome, string What)? _lateStop;
+    private bool _halting;   // Halt was called in this run: a block entered after it means the engine reverted the stop   // a stop point or breakpoint met where the engine cannot stop: at the next block
     private long _deadline;   // Stopwatch timestamp; 0: none
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(40);   // beyond a Timer's range: no timer (no one waits that long)
 
@@ -437,6 +438,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _reached = null;
         _debugStop = null;
         _lateStop = null;
+        _halting = false;
         _watchHit = null;
         _engine.Instructions = 0;
         _timeAt = 0;
@@ -933,6 +935,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private void Halt()
     {
+        _halting = true;
         _engine.ReportNextBlock();   // inside a Thumb IT block the engine reverts the stop: the next block stops it
         ulong pc = ReadPc();
         if (pc - _haltAddress >= Granule)
@@ -1091,6 +1094,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 // The run ended in a hook whose stop the engine reverted (inside a Thumb IT block): not this block.
                 machine._engine.Stop();
                 return 0;
+            }
+            if (machine._lateStop is null && machine._halting && machine._resumePc is { } lost && machine._accessTrap is null && machine.IsFirmwareCode(address))
+            {
+                // A halt before an instruction the engine then ran anyway: a stop it reverted inside a Thumb IT block
+                // that CanStopAt could not see (the block began inside the IT block). End the run here instead.
+                machine._lateStop = (machine._debugStop, $"the stop at 0x{lost & ~1UL:X8}");
             }
             if (machine._lateStop is { } late && machine._accessTrap is null)
             {

@@ -263,6 +263,22 @@ public sealed class CortexMMachineTests
     }
 
     [Fact]
+    public void A_stop_point_in_a_block_that_begins_inside_an_it_block_ends_the_run_at_the_next_block()
+    {
+        // cmp r0,r0 (Z=1); itte eq; svceq 0; addeq r4,#2 (the stop point: after the SVC's return, its translated block
+        // begins here, inside the IT block); addne r4,#4 (skipped); b .   Handler: bx lr.
+        using var machine = SvcMachine([0x4280, 0xBF06, 0xDF00, 0x3402, 0x3404, 0xE7FE], [0x4770]);
+        machine.StopAt(0x0800_0046, "addeq");
+        var stop = machine.Run(maxInstructions: 100);
+        Assert.Equal((RunOutcome.Reached, "reached addeq"), (stop.Outcome, stop.Reason));
+        Assert.Equal(0x0800_004AUL, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL);
+        Assert.Equal(2UL, machine.ReadRegister(Unicorn.ArmRegR4));
+        var rest = machine.Continue(maxInstructions: 10);
+        Assert.Equal((RunOutcome.InstructionLimit, 10UL), (rest.Outcome, rest.Instructions));
+        Assert.Equal(2UL, machine.ReadRegister(Unicorn.ArmRegR4));
+    }
+
+    [Fact]
     public void An_fp_instruction_denied_inside_an_it_block_ends_the_run_with_a_clear_fault()
     {
         // CPACR denies FP at reset: cmp r0,r0; it eq; vmoveq.f32 s0,s1 (NOCP, which cannot be taken inside the block); b .
