@@ -70,8 +70,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private bool _counted;        // the engine's run has an instruction count
     private bool _switchToCount;  // the engine was stopped to run the rest up to the limit with a count
     private bool _stoppedBeforeBlock;   // the engine was stopped before a block it had counted, for a stop request
-    private (RunOutcome? Outcome, string What)? _lateStop;
-    private bool _halting;   // Halt was called in this run: a block entered after it means the engine reverted the stop   // a stop point or breakpoint met where the engine cannot stop: at the next block
+    private (RunOutcome? Outcome, string What)? _lateStop;   // a stop point or breakpoint met where the engine cannot stop: at the next block
+    private bool _halting;   // Halt was called in this run: a block entered after it means the engine reverted the stop
     private long _deadline;   // Stopwatch timestamp; 0: none
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(40);   // beyond a Timer's range: no timer (no one waits that long)
 
