@@ -403,8 +403,9 @@ public sealed class CortexMMachine : FirmwareMachine
     private protected override bool CanStopAt(ulong address) => ItStateAt(address) == 0;
 
     // The IT state (as xPSR bits) at the instruction at `address`, which a hook reached in the block being run. Unicorn
-    // keeps the state of a block's later instructions in its translator only; the CPU holds what the block started with,
-    // so it is followed from the block's start (ITAdvance, ARMv7-M A7.3.2).
+    // keeps it in its translator only (the CPU's copy is cleared at a block's start), so it is followed from the block's
+    // start (ITAdvance, ARMv7-M A7.3.2). A block that begins inside an IT block reads as outside one here; a stop lost
+    // there is caught by the next block (FirmwareMachine's BlockEntered).
     private ulong ItStateAt(ulong address)
     {
         uint xpsr = Reg32(Unicorn.ArmRegXpsr);
