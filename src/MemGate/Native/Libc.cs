@@ -135,38 +135,19 @@ internal static partial class Libc
     /// Counts the resident host pages in [address, address + length) with mincore(2).
     /// Used to show that untouched guest memory costs nothing.
     /// </summary>
-    public static ulong CountResidentPages(nint address, ulong length)
+    public static unsafe ulong CountResidentPages(nint address, ulong length)
     {
         if (length > HugeRange && ResidentPagesFromSmaps(address, length) is { } counted)
         {
             return counted;
         }
-        ulong resident = 0;
-        ForEachResidencyChunk(address, length, (_, vector) =>
-        {
-            for (int i = vector.IndexOfAnyExcept((byte)0); i >= 0 && i < vector.Length; i++)
-            {
-                resident += (ulong)(vector[i] & 1);
-            }
-        });
-        return resident;
-    }
-
-    /// <summary>One chunk of mincore(2)'s answer: a byte per page from page <paramref name="firstPage"/> of the range (bit 0: resident).</summary>
-    public delegate void ResidencyChunk(ulong firstPage, ReadOnlySpan<byte> vector);
-
-    /// <summary>
-    /// Asks mincore(2) which pages of [address, address + length) are resident, a chunk at a time. For a shared
-    /// mapping of a file (a memfd) that is the file's page cache, whether this process mapped the page in or not.
-    /// </summary>
-    public static unsafe void ForEachResidencyChunk(nint address, ulong length, ResidencyChunk chunk)
-    {
         ulong pages = RoundUpToPage(length) / (ulong)PageSize;
         // Large chunks: a 64 TiB reservation is 16 G pages, and asking 64 Ki pages at a time took half a minute.
         const int chunkPages = 1 << 20;
         byte[] vector = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(chunkPages, Math.Max(pages, 1)));
         try
         {
+            ulong resident = 0;
             fixed (byte* v = vector)
             {
                 for (ulong done = 0; done < pages; done += chunkPages)
@@ -177,9 +158,14 @@ internal static partial class Libc
                     {
                         throw NativeMemoryException.FromErrno($"mincore(0x{at:x}, {n} pages)");
                     }
-                    chunk(done, vector.AsSpan(0, n));
+                    var chunk = vector.AsSpan(0, n);
+                    for (int i = chunk.IndexOfAnyExcept((byte)0); i >= 0 && i < chunk.Length; i++)
+                    {
+                        resident += (ulong)(chunk[i] & 1);
+                    }
                 }
             }
+            return resident;
         }
         finally
         {

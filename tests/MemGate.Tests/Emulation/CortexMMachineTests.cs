@@ -195,13 +195,19 @@ public sealed class CortexMMachineTests
     }
 
     // A machine whose reset vector runs `main` (at 0x08000040) and whose SVCall handler is `handler` (at 0x08000060).
-    private static CortexMMachine SvcMachine(ushort[] main, ushort[] handler)
+    private static CortexMMachine SvcMachine(ushort[] main, ushort[] handler) => VectorMachine("STM32F103", main, handler, 11);
+
+    // A machine of `device` whose reset vector runs `main` (at 0x08000040) and whose exceptions `vectors` go to `handler` (at 0x08000060).
+    private static CortexMMachine VectorMachine(string device, ushort[] main, ushort[] handler, params int[] vectors)
     {
-        var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+        var machine = CortexMMachine.Create(DeviceTemplates.Load(device), TextWriter.Null);
         var flash = machine.Memory.Main.Debug;
         flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
         flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
-        flash.WriteUInt32(new GuestAddress(0x0800_002C), 0x0800_0061);                 // vector 11: SVCall
+        foreach (int vector in vectors)
+        {
+            flash.WriteUInt32(new GuestAddress(0x0800_0000 + 4UL * (ulong)vector), 0x0800_0061);
+        }
         for (int i = 0; i < main.Length; i++)
         {
             flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), main[i]);
@@ -282,18 +288,8 @@ public sealed class CortexMMachineTests
     public void An_fp_instruction_denied_inside_an_it_block_ends_the_run_with_a_clear_fault()
     {
         // CPACR denies FP at reset: cmp r0,r0; it eq; vmoveq.f32 s0,s1 (NOCP, which cannot be taken inside the block); b .
-        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F407"), TextWriter.Null);
-        var flash = machine.Memory.Main.Debug;
-        flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
-        flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
-        flash.WriteUInt32(new GuestAddress(0x0800_000C), 0x0800_0061);   // HardFault and UsageFault: b . (taking either would hide the problem)
-        flash.WriteUInt32(new GuestAddress(0x0800_0018), 0x0800_0061);
-        flash.WriteUInt16(new GuestAddress(0x0800_0060), 0xE7FE);
-        ushort[] code = [0x4280, 0xBF08, 0xEEB0, 0x0A60, 0xE7FE];
-        for (int i = 0; i < code.Length; i++)
-        {
-            flash.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), code[i]);
-        }
+        // HardFault and UsageFault (vectors 3 and 6): b . (taking either would hide the problem).
+        using var machine = VectorMachine("STM32F407", [0x4280, 0xBF08, 0xEEB0, 0x0A60, 0xE7FE], [0xE7FE], 3, 6);
         var fault = Assert.Throws<EmulationFault>(() => machine.Run(maxInstructions: 100_000));
         Assert.Contains("0x08000044 inside a Thumb IT block", fault.Message, StringComparison.Ordinal);
         Assert.InRange(machine.Instructions, 2UL, 10UL);   // ended at the next block, not at the limit
