@@ -375,7 +375,8 @@ internal sealed class GdbSession
     {
         switch (result.Outcome)
         {
-            case RunOutcome.Breakpoint:
+            // A breakpoint the engine could only stop after (see the README's GDB table) is a plain SIGTRAP to GDB.
+            case RunOutcome.Breakpoint when _machine.HasBreakpoint(_machine.ProgramCounter):
                 return $"T{SignalTrap:x2}{(_hardwareBreakpoints.ContainsKey(_machine.ProgramCounter) ? "hwbreak" : "swbreak")}:;";
             case RunOutcome.Watchpoint when _machine.LastWatchpoint is { } hit:
                 string kind = hit.Kind switch { WatchKind.Write => "watch", WatchKind.Read => "rwatch", _ => "awatch" };

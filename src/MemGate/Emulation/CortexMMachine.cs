@@ -402,14 +402,36 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override bool CanStopAt(ulong address) => ItStateAt(address) == 0;
 
+    private protected override bool HooksStopAnywhere => false;
+
+    private protected override (ulong Address, uint Before)? FirstUnstoppable(ulong address, uint size)
+    {
+        // At a block's entry the CPU's IT state is right (Unicorn clears it once the block starts running), so this sees
+        // IT blocks that began before the block too.
+        uint it = CpuItState();
+        Span<byte> code = stackalloc byte[(int)Math.Min(size, 1024u)];
+        ReadThroughEngine(address, code);
+        uint before = 0;
+        for (int at = 0; at + 1 < code.Length; before++)
+        {
+            uint first = (uint)(code[at] | code[at + 1] << 8);
+            if (it != 0 && WantsStopAt(address + (ulong)at))
+            {
+                return (address + (ulong)at, before);
+            }
+            it = AdvanceIt(it, first);
+            at += first >> 11 >= 0b11101 ? 4 : 2;
+        }
+        return null;
+    }
+
     // The IT state (as xPSR bits) at the instruction at `address`, which a hook reached in the block being run. Unicorn
     // keeps it in its translator only (the CPU's copy is cleared at a block's start), so it is followed from the block's
-    // start (ITAdvance, ARMv7-M A7.3.2). A block that begins inside an IT block reads as outside one here; a stop lost
-    // there is caught by the next block (FirmwareMachine's BlockEntered).
+    // start. A block that begins inside an IT block reads as outside one here; a stop lost there is caught by the next
+    // block (FirmwareMachine's BlockEntered).
     private ulong ItStateAt(ulong address)
     {
-        uint xpsr = Reg32(Unicorn.ArmRegXpsr);
-        uint it = ((xpsr >> 25) & 3) | (((xpsr >> 10) & 0x3F) << 2);
+        uint it = CpuItState();
         ulong start = BlockAddress & ~1UL;
         if (address >= start && address - start <= 1024)
         {
@@ -418,19 +440,25 @@ public sealed class CortexMMachine : FirmwareMachine
             for (int at = 0; at + 1 < code.Length;)
             {
                 uint first = (uint)(code[at] | code[at + 1] << 8);
-                if (it == 0 && (first & 0xFF00) == 0xBF00 && (first & 0xF) != 0)
-                {
-                    it = first & 0xFF;   // IT firstcond, mask (inside an IT block an IT is UNPREDICTABLE)
-                }
-                else if (it != 0)
-                {
-                    it = (it & 7) == 0 ? 0 : (it & 0xE0) | ((it << 1) & 0x1F);
-                }
+                it = AdvanceIt(it, first);
                 at += first >> 11 >= 0b11101 ? 4 : 2;
             }
         }
         return ((ulong)(it & 3) << 25) | ((ulong)(it >> 2) << 10);
     }
+
+    // ITSTATE<7:0> from the CPU's xPSR (IT<1:0> at bits 26:25, IT<7:2> at 15:10).
+    private uint CpuItState()
+    {
+        uint xpsr = Reg32(Unicorn.ArmRegXpsr);
+        return ((xpsr >> 25) & 3) | (((xpsr >> 10) & 0x3F) << 2);
+    }
+
+    // The IT state after the instruction whose first halfword is `first` ran from state `it`: an IT instruction starts a
+    // block (inside one an IT is UNPREDICTABLE), and inside one ITAdvance (ARMv7-M A7.3.2) moves to the next condition.
+    private static uint AdvanceIt(uint it, uint first) =>
+        it == 0 ? ((first & 0xFF00) == 0xBF00 && (first & 0xF) != 0 ? first & 0xFF : 0)
+        : (it & 7) == 0 ? 0 : (it & 0xE0) | ((it << 1) & 0x1F);
 
     // S0-S15 then FPSCR, as the extended frame holds them from its offset 0x20.
     private void WriteFloatingPointFrame(ulong at)

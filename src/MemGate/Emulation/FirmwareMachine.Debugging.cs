@@ -45,8 +45,12 @@ public abstract partial class FirmwareMachine
         address = CodeAddress(address) & ~1UL;
         _breakpoints[address] = _breakpoints.GetValueOrDefault(address) + 1;
         _engine.HookInstruction(address);
+        WatchBlocksHolding(address, true);
         InvalidateCode(address, 1);   // a block translated before the hook would run past it
     }
+
+    /// <summary>Whether a breakpoint is set at <paramref name="address"/> (a debugger tells its own stops from others by it).</summary>
+    public bool HasBreakpoint(ulong address) => _breakpoints.ContainsKey(CodeAddress(address) & ~1UL);
 
     /// <summary>Removes one <see cref="AddBreakpoint"/> at <paramref name="address"/>; false when there was none.</summary>
     public bool RemoveBreakpoint(ulong address)
@@ -65,6 +69,7 @@ public abstract partial class FirmwareMachine
             _breakpoints.Remove(address);
         }
         _engine.UnhookInstruction(address);
+        WatchBlocksHolding(address, false);
         return true;
     }
 
@@ -202,6 +207,62 @@ public abstract partial class FirmwareMachine
         _debugStop = stop;
         _resumePc = address;
         Halt();
+    }
+
+    // A stop address where a hook may not be able to end the run (inside a Thumb IT block) is approached from its block's
+    // start (ApproachesUnstoppable), so blocks holding it are looked at on every entry.
+    private void WatchBlocksHolding(ulong address, bool watch)
+    {
+        if (!HooksStopAnywhere)
+        {
+            _engine.ReportEveryEntry(address, watch);
+        }
+    }
+
+    // Whether the run is to stop before the instruction at `address` (a breakpoint or stop point Continue does not start at).
+    private protected bool WantsStopAt(ulong address) =>
+        address != _passStop && (_breakpoints.ContainsKey(address) || _stopPoints.ContainsKey(address));
+
+    // A breakpoint or stop point in the block being entered where a hook could not end the run: the block does not run now.
+    // The engine stops before it and then, unless the stop is the block's first instruction, runs it again up to that
+    // instruction as an exit address. The engine checks exits before an IT block's condition and keeps the IT state
+    // there, so the stop is exact, as QEMU's breakpoints are.
+    private bool ApproachesUnstoppable(ulong address)
+    {
+        if (HooksStopAnywhere || (_breakpoints.Count == 0 && _stopPoints.Count == 0) || _debugStop is not null || _reached is not null
+            || FirstUnstoppable(address & ~1UL, _engine.BlockSize) is not { } stop)
+        {
+            return false;
+        }
+        if (_maxInstructions > 0 && Instructions - BlockInstructions + stop.Before >= _maxInstructions)
+        {
+            return false;   // the instruction limit comes first (ApproachesLimit)
+        }
+        _stoppedBeforeBlock = true;
+        _engine.Stop();
+        if (stop.Address == (address & ~1UL))
+        {
+            StopAtExit(stop.Address);
+        }
+        else
+        {
+            _exitAt = stop.Address;
+        }
+        return true;
+    }
+
+    // The run reached a stop address as an exit (ApproachesUnstoppable): end it there as the instruction's hook would have.
+    private void StopAtExit(ulong address)
+    {
+        if (_breakpoints.ContainsKey(address))
+        {
+            _debugStop = RunOutcome.Breakpoint;
+        }
+        else
+        {
+            _reached = _stopPoints[address];
+        }
+        _resumePc = address;
     }
 
     private void MemoryWatched(AccessKind access, ulong address, int size)

@@ -72,6 +72,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private bool _stoppedBeforeBlock;   // the engine was stopped before a block it had counted, for a stop request
     private (RunOutcome? Outcome, string What)? _lateStop;   // a stop point or breakpoint met where the engine cannot stop: at the next block
     private bool _halting;   // Halt was called in this run: a block entered after it means the engine reverted the stop
+    private ulong? _exitAt;   // the engine's next run ends before this instruction (ApproachesUnstoppable)
     private long _deadline;   // Stopwatch timestamp; 0: none
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(40);   // beyond a Timer's range: no timer (no one waits that long)
 
@@ -337,6 +338,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         address = CodeAddress(address) & ~1UL;
+        if (_stopPoints.TryAdd(address, name))
+        {
+            WatchBlocksHolding(address, true);
+        }
         _stopPoints[address] = name;
         HookInstruction(address);
         InvalidateCode(address, 1);   // a block translated before the hook would run past it
@@ -439,6 +444,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _debugStop = null;
         _lateStop = null;
         _halting = false;
+        _exitAt = null;
         _watchHit = null;
         _engine.Instructions = 0;
         _timeAt = 0;
@@ -474,7 +480,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             ulong remaining = maxInstructions > 0 ? maxInstructions - Math.Min(Instructions, maxInstructions - 1) : 0;
             _counted = remaining > 0 && _switchToCount;
             _switchToCount = false;
-            error = _engine.Run(start, _haltAddress, null, _counted ? remaining + extra : 0);
+            ulong? exit = _exitAt;
+            _exitAt = null;
+            if (exit is not null)
+            {
+                _engine.InvalidateCode(exit.Value - 1, 1);   // the block was translated without the exit (the engine drops it again after the run)
+            }
+            error = _engine.Run(start, exit ?? _haltAddress, null, _counted ? remaining + extra : 0);
             bool trapped = error is not null && DeliverTrap(error);
             if (trapped)
             {
@@ -492,6 +504,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 }
             }
             _stoppedBeforeBlock = false;
+            if (engineStopped && exit is { } reached && ReadPc() == reached)
+            {
+                StopAtExit(reached);
+            }
             if (engineStopped && !_stopRequested && maxInstructions > 0 && Instructions >= maxInstructions
                 && ReadPc() is var waiting && WaitsForInterrupt(waiting))
             {
@@ -501,11 +517,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 WakeUp(waiting, out _);
             }
             if (error is not null || _callbackError is not null || _fault is not null || _exitCode is not null || _stopRequested
-                || (timeout is not null && clock.Elapsed >= timeout.Value) || (maxInstructions > 0 && Instructions >= maxInstructions))
+                || (timeout is not null && clock.Elapsed >= timeout.Value) || (maxInstructions > 0 && Instructions >= maxInstructions)
+                || ((_reached is not null || _debugStop is not null) && _lateStop is null))
             {
                 break;
             }
-            if (trapped || (engineStopped && _switchToCount))
+            if (trapped || (engineStopped && (_switchToCount || _exitAt is not null)))
             {
                 start = CodeAddress(ReadPc());
                 continue;
@@ -846,6 +863,15 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// </summary>
     private protected virtual bool CanStopAt(ulong address) => true;
 
+    /// <summary>Whether a hook can end the run before any instruction (<see cref="CanStopAt"/> is always true).</summary>
+    private protected virtual bool HooksStopAnywhere => true;
+
+    /// <summary>
+    /// In the block [address, address + size) being entered: the first instruction where <see cref="WantsStopAt"/> and a
+    /// hook could not end the run, with the instructions before it in the block; null when there is none.
+    /// </summary>
+    private protected virtual (ulong Address, uint Before)? FirstUnstoppable(ulong address, uint size) => null;
+
     /// <summary>Makes every block call <see cref="BlockEntered"/> once more, as when it was new (blocks seen before the machine began to look at their instructions).</summary>
     private protected void ForgetBlocks() => _engine.ForgetBlocks();
 
@@ -1125,7 +1151,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 machine._engine.Stop();
                 return 0;
             }
-            if (machine.ApproachesLimit())
+            if (machine.ApproachesUnstoppable(address) || machine.ApproachesLimit())
             {
                 return 0;   // the block does not run now: the engine stops before it and runs on with a count
             }

@@ -109,6 +109,13 @@ public interface ICpuEngine : IDisposable
     void ForgetBlocks();
 
     /// <summary>
+    /// Makes blocks holding the instruction at <paramref name="address"/> report <see cref="ICpuEngineEvents.BlockEntered"/>
+    /// at every entry, not only when new (<paramref name="report"/> true), or stops that again (false). Calls pair up:
+    /// blocks report while any caller still wants it.
+    /// </summary>
+    void ReportEveryEntry(ulong address, bool report);
+
+    /// <summary>
     /// Makes the next block report <see cref="ICpuEngineEvents.BlockEntered"/> (the owner's state changed). Safe from
     /// any thread: a request that races with the report of the block being entered is kept for the next one.
     /// </summary>

@@ -33,6 +33,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private readonly BlockCounter* _counter;
     private (ulong Start, ulong Size)[] _notCounted = [];   // ranges whose blocks Blocks leaves out (see ExcludeFromBlockCount)
     private readonly Dictionary<ulong, (nint Hook, int Users)> _instructionHooks = [];
+    private readonly Dictionary<ulong, int> _reportedAt = [];   // instruction -> callers of ReportEveryEntry
     private readonly Dictionary<int, nint> _watches = [];
     private int _lastWatch;
     private readonly byte[] _edgeMemory = GC.AllocateArray<byte>(sizeof(EdgeTracer), pinned: true);
@@ -387,6 +388,34 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
 
     /// <inheritdoc/>
     public void ForgetBlocks() => Array.Clear(_blockKeys);
+
+    /// <inheritdoc/>
+    public void ReportEveryEntry(ulong address, bool report)
+    {
+        int users = _reportedAt.GetValueOrDefault(address) + (report ? 1 : -1);
+        if (users > 0)
+        {
+            _reportedAt[address] = users;
+        }
+        else
+        {
+            _reportedAt.Remove(address);
+        }
+        Array.Clear(_blockKeys);   // a block in the table is counted by the stub alone: it must come to OnBlock again
+    }
+
+    // Whether the block [address, address + size) holds an instruction ReportEveryEntry asked for (the table must not keep it).
+    private bool HoldsReported(ulong address, uint size)
+    {
+        foreach (ulong at in _reportedAt.Keys)
+        {
+            if (at - address < Math.Max(size, 1))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <inheritdoc/>
     public void ReportNextBlock()
@@ -763,7 +792,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
                 self.ReadOrZeros(address, code);
                 // A block of size 0 is one instruction that raises at translation (Unicorn gives it no size).
                 uint count = size == 0 ? 1 : self.Events.CountInstructions(address, code);
-                if (counted)
+                if (counted && (self._reportedAt.Count == 0 || !self.HoldsReported(address, size)))
                 {
                     c->Keys[slot] = key;
                     c->Counts[slot] = count;

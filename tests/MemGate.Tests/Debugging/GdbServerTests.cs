@@ -239,6 +239,71 @@ public sealed class GdbServerTests
         Assert.Equal(GdbSessionEnd.Exited, ended.End);
     }
 
+    [SkippableFact]
+    public void BreakpointsInsideItBlocksStopWhereQemusDoWithTheItStateKept()
+    {
+        // it-blocks.elf: cmp r5,r5; ite eq; svceq 0; movne r5,#1 (0x080000E8) ... cmp r4,r4; itte eq; svceq 0;
+        // addeq r4,#2 (0x08000110: after the SVC's return its block begins inside the IT block); addne r4,#4 (0x08000112).
+        // The same debugger script against QEMU's gdbstub and MemGate's server: stops, steps, registers and xPSR's IT bits.
+        string qemu = Requires.Program("qemu-system-arm");
+        string image = Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "cortex-m", "it-blocks.elf");
+        int port = FreePort();
+        using var reference = Process.Start(new ProcessStartInfo(qemu, ["-M", "stm32vldiscovery", "-display", "none", "-monitor", "none",
+            "-serial", "null", "-semihosting-config", "enable=on,target=native", "-kernel", image, "-S", "-gdb", $"tcp:127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            List<string> expected;
+            using (var client = new GdbTestClient(new IPEndPoint(IPAddress.Loopback, port)))
+            {
+                expected = ItBlockScript(client, xpsr: 25);   // QEMU's M-profile description numbers xPSR 25
+            }
+            using var served = new ServedMachine(Machine(image, "STM32F103"), new GdbServerOptions { WaitForDebugger = true });
+            using var memgate = new GdbTestClient(served.Endpoint);
+            Assert.Equal(expected, ItBlockScript(memgate, xpsr: 16));
+            Assert.Contains("pc 08000110 r4 00000000", string.Join('\n', expected), StringComparison.Ordinal);   // the script met the IT block
+        }
+        finally
+        {
+            reference.Kill();
+            reference.WaitForExit();
+        }
+    }
+
+    private static List<string> ItBlockScript(GdbTestClient client, int xpsr)
+    {
+        List<string> stops = [];
+        client.Ask("qSupported:swbreak+;xmlRegisters=arm");
+        client.Ask("qXfer:features:read:target.xml:0,ffb");   // QEMU answers register reads (p) only after this
+        string Register(int number) => Convert.ToHexString(Convert.FromHexString(client.Ask($"p{number:x}")).Reverse().ToArray()).ToLowerInvariant();
+        ulong[] breakpoints = [0x0800_00E8, 0x0800_0110, 0x0800_0112];
+        foreach (ulong address in breakpoints)
+        {
+            Assert.Equal("OK", client.Ask($"Z0,{address:x},2"));
+        }
+        foreach (string command in (string[])["c", "s", "c", "c", "s"])
+        {
+            // As GDB resumes from a breakpoint: take it out, step, put it back (QEMU would stop at it again at once).
+            ulong pc = Convert.ToUInt64(Register(15), 16);
+            string? reply = null;
+            if (breakpoints.Contains(pc))
+            {
+                Assert.Equal("OK", client.Ask($"z0,{pc:x},2"));
+                reply = client.Ask("s");
+                Assert.Equal("OK", client.Ask($"Z0,{pc:x},2"));
+            }
+            if (reply is null || command == "c")
+            {
+                reply = client.Ask(command);
+            }
+            stops.Add($"{command}: {reply[..3]} pc {Register(15)} r4 {Register(4)} r5 {Register(5)} xpsr {Register(xpsr)}");
+        }
+        return stops;
+    }
+
     [Fact]
     public async Task WithContinueOnDetachTheFirmwareRunsToItsEndAfterTheDebuggerLeaves()
     {

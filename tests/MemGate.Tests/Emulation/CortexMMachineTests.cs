@@ -247,38 +247,54 @@ public sealed class CortexMMachineTests
     }
 
     [Fact]
-    public void A_stop_point_inside_an_it_block_ends_the_run_at_the_next_block_with_the_blocks_conditions_kept()
+    public void A_stop_point_inside_an_it_block_stops_exactly_there_and_continuing_keeps_the_blocks_conditions()
     {
         // movs r0,#0; cmp r0,r0 (Z=1); ite eq; moveq r1,#1 (the stop point); movne r1,#2 (skipped); b .
-        // Unicorn cannot stop inside an IT block: the run ends before the next block (the b . at 0x0800004A), with the
-        // block run as the CPU runs it (r1 = 1) and counted exactly (six instructions, the skipped one too, as in QEMU).
+        // A hook cannot stop the engine inside an IT block: the machine stops before the block and runs it again up to
+        // the stop point as an exit address, where the engine keeps the IT state.
         using var machine = SvcMachine([0x2000, 0x4280, 0xBF0C, 0x2101, 0x2102, 0xE7FE], []);
         machine.StopAt(0x0800_0046, "moveq");
         var stop = machine.Run(maxInstructions: 100);
-        Assert.Equal((RunOutcome.Reached, "reached moveq", 6UL), (stop.Outcome, stop.Reason, stop.Instructions));
-        Assert.Equal(0x0800_004AUL, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL);
-        Assert.Equal(1UL, machine.ReadRegister(Unicorn.ArmRegR1));
-        var rest = machine.Continue(maxInstructions: 10);
+        Assert.Equal((RunOutcome.Reached, "reached moveq", 3UL), (stop.Outcome, stop.Reason, stop.Instructions));
+        Assert.Equal(0x0800_0046UL, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL);
+        Assert.Equal(0UL, machine.ReadRegister(Unicorn.ArmRegR1));
+        Assert.Equal(1UL, machine.Step().Instructions);   // moveq: its condition holds
+        Assert.Equal((0x0800_0048UL, 1UL), (machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL, machine.ReadRegister(Unicorn.ArmRegR1)));
+        var rest = machine.Continue(maxInstructions: 10);   // movne: skipped, as the IT block says
         Assert.Equal((RunOutcome.InstructionLimit, 10UL), (rest.Outcome, rest.Instructions));
         Assert.Equal(1UL, machine.ReadRegister(Unicorn.ArmRegR1));
-        // Before the IT block the stop point there ends the run where it is, as everywhere.
-        machine.StopAt(0x0800_0042, "cmp");
-        var early = machine.Run(maxInstructions: 100);
-        Assert.Equal((RunOutcome.Reached, 1UL), (early.Outcome, early.Instructions));
-        Assert.Equal(0x0800_0042UL, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL);
+        // Run again: the same stop, and going on from it runs the rest of the IT block as the CPU would.
+        Assert.Equal(RunOutcome.Reached, machine.Run(maxInstructions: 100).Outcome);
+        Assert.Equal((RunOutcome.InstructionLimit, 10UL), (machine.Continue(maxInstructions: 10).Outcome, machine.Instructions));
+        Assert.Equal(1UL, machine.ReadRegister(Unicorn.ArmRegR1));
+        // A limit that falls before the stop point ends the run first.
+        var limited = machine.Run(maxInstructions: 2);
+        Assert.Equal((RunOutcome.InstructionLimit, 0x0800_0044UL), (limited.Outcome, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL));
     }
 
     [Fact]
-    public void A_stop_point_in_a_block_that_begins_inside_an_it_block_ends_the_run_at_the_next_block()
+    public void A_breakpoint_on_the_skipped_instruction_of_an_it_block_stops_there_and_steps_over_it()
+    {
+        using var machine = SvcMachine([0x2000, 0x4280, 0xBF0C, 0x2101, 0x2102, 0xE7FE], []);
+        machine.AddBreakpoint(0x0800_0048);   // movne r1,#2: its condition fails
+        var stop = machine.Run(maxInstructions: 100);
+        Assert.Equal((RunOutcome.Breakpoint, 4UL), (stop.Outcome, stop.Instructions));
+        Assert.Equal((0x0800_0048UL, 1UL), (machine.ProgramCounter, machine.ReadRegister(Unicorn.ArmRegR1)));
+        Assert.Equal(1UL, machine.Step().Instructions);
+        Assert.Equal((0x0800_004AUL, 1UL), (machine.ProgramCounter, machine.ReadRegister(Unicorn.ArmRegR1)));
+    }
+
+    [Fact]
+    public void A_stop_point_in_a_block_that_begins_inside_an_it_block_stops_exactly_there()
     {
         // cmp r0,r0 (Z=1); itte eq; svceq 0; addeq r4,#2 (the stop point: after the SVC's return, its translated block
         // begins here, inside the IT block); addne r4,#4 (skipped); b .   Handler: bx lr.
         using var machine = SvcMachine([0x4280, 0xBF06, 0xDF00, 0x3402, 0x3404, 0xE7FE], [0x4770]);
         machine.StopAt(0x0800_0046, "addeq");
         var stop = machine.Run(maxInstructions: 100);
-        Assert.Equal((RunOutcome.Reached, "reached addeq"), (stop.Outcome, stop.Reason));
-        Assert.Equal(0x0800_004AUL, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL);
-        Assert.Equal(2UL, machine.ReadRegister(Unicorn.ArmRegR4));
+        Assert.Equal((RunOutcome.Reached, "reached addeq", 4UL), (stop.Outcome, stop.Reason, stop.Instructions));
+        Assert.Equal(0x0800_0046UL, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL);
+        Assert.Equal(0UL, machine.ReadRegister(Unicorn.ArmRegR4));
         var rest = machine.Continue(maxInstructions: 10);
         Assert.Equal((RunOutcome.InstructionLimit, 10UL), (rest.Outcome, rest.Instructions));
         Assert.Equal(2UL, machine.ReadRegister(Unicorn.ArmRegR4));

@@ -107,6 +107,10 @@ public sealed class StopRequestTests
             Assert.Equal(RunOutcome.InstructionLimit, first.Outcome);
             return first.Instructions;
         }
+        if (first.Instructions >= total)
+        {
+            return first.Instructions;   // stopped right at the limit: nothing is left (a limit of 0 would mean none)
+        }
         var rest = Bounded(machine, () => machine.Continue(maxInstructions: total - first.Instructions));
         Assert.Equal(RunOutcome.InstructionLimit, rest.Outcome);
         return first.Instructions + rest.Instructions;

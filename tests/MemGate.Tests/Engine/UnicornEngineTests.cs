@@ -371,6 +371,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public void Stop() => inner.Stop();
         public void InvalidateCode(ulong address, ulong length) => inner.InvalidateCode(address, length);
         public void ForgetBlocks() => inner.ForgetBlocks();
+        public void ReportEveryEntry(ulong address, bool report) => inner.ReportEveryEntry(address, report);
         public void ReportNextBlock() => inner.ReportNextBlock();
         public void CountUpTo(ulong pc, bool including = true, bool raised = false) => inner.CountUpTo(pc, including, raised);
         public ICpuContext SaveContext() => inner.SaveContext();
