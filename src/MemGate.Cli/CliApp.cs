@@ -8,7 +8,7 @@ namespace MemGate.Cli;
 /// input (one line per problem on stderr), 2 usage errors, 70 an internal error (a bug; never a stack
 /// trace); <c>run</c> adds one code per outcome (<see cref="FirmwareExitLimit"/> and the constants after it).
 /// </summary>
-public static class CliApp
+public static partial class CliApp
 {
     /// <summary>Exit code for success.</summary>
     public const int Success = 0;
@@ -95,7 +95,7 @@ public static class CliApp
             {
                 foreach (var problem in parse.Errors)
                 {
-                    error.WriteLine($"memgate: {problem.Message}");
+                    error.WriteLine($"memgate: {Plain(problem.Message)}");
                 }
                 error.WriteLine("Run 'memgate --help' for usage.");
                 return Usage;
@@ -104,6 +104,19 @@ public static class CliApp
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         });
     }
+
+    // System.CommandLine names .NET types in its messages ("as expected type 'System.Nullable`1[System.UInt64]'").
+    private static string Plain(string message) => ExpectedType().Replace(message, match => match.Groups["type"].Value switch
+    {
+        "Byte" or "UInt16" or "UInt32" or "UInt64" => "as a whole number, 0 or more (too large, or not a number)",
+        "SByte" or "Int16" or "Int32" or "Int64" => "as a whole number (too large, or not a number)",
+        "Single" or "Double" or "Decimal" => "as a number",
+        "Boolean" => "as true or false",
+        var other => $"as {other}",
+    });
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"as expected type '(System\.Nullable`1\[)?System\.(?<type>\w+)\]?'")]
+    private static partial System.Text.RegularExpressions.Regex ExpectedType();
 
     /// <summary>The last handler: runs <paramref name="body"/>; an exception escaping it is reported as an internal error (exit 70), without a stack trace.</summary>
     internal static int Guard(TextWriter error, Func<int> body)

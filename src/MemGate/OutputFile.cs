@@ -21,7 +21,17 @@ public static class OutputFile
         string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            FileStream created;
+            try
+            {
+                created = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The message would name the temporary file, which the user never asked for.
+                throw new MemGateException($"Output '{path}': cannot create a file in folder '{Path.GetDirectoryName(full)}' ({(e is UnauthorizedAccessException ? "permission denied" : e.GetType().Name)}).");
+            }
+            using (var stream = created)
             {
                 write(stream);
             }
@@ -52,6 +62,10 @@ public static class OutputFile
         if (info.Exists && Libc.FileType(path) is { } type && type != 0x8000)
         {
             throw new MemGateException($"Output '{path}' is not a regular file (a device, FIFO or socket); MemGate replaces only regular files.");
+        }
+        if (info.DirectoryName is { } folder && !Directory.Exists(folder))
+        {
+            throw new MemGateException($"Output '{path}': folder '{folder}' does not exist.");
         }
     }
 }

@@ -3,7 +3,8 @@ using MemGate.Devices;
 namespace MemGate.Cli.Commands;
 
 /// <summary>
-/// Runs a command body and turns the library's expected failures into exit code 1 with one line per
+/// Runs a command body and turns an option value the command cannot use into exit code 2 (usage) and the
+/// library's expected failures into exit code 1, with one line per
 /// problem on stderr (file:line:col: error: field: message): MemGate's own exceptions, the operating
 /// system refusing a file, and <see cref="NotSupportedException"/>, which the library throws for what
 /// this host or device cannot do (no libunicorn, no userfaultfd, a CPU without a machine). Anything
@@ -30,6 +31,11 @@ internal static class CommandErrors
             // These messages start with the file name already.
             error.WriteLine(e.Message);
             return CliApp.InvalidInput;
+        }
+        catch (CommandUsageException e)
+        {
+            error.WriteLine($"memgate {command}: {e.Message}");
+            return CliApp.Usage;
         }
         catch (Exception e) when (e is MemGateException or IOException or UnauthorizedAccessException or NotSupportedException)
         {

@@ -14,7 +14,7 @@ internal static class FirmwareSource
         var image = path is not null ? FirmwareReader.Load(path, rawAddress: rawAddress) : null;
         if (image is null && !device.Regions.Any(r => r.InitFile is not null))
         {
-            throw new CommandInputException($"No firmware: give an image, or a device whose regions load one from their files (device '{device.Name}' has none).");
+            throw new CommandUsageException($"No firmware: give an image, or a device whose regions load one from their files (device '{device.Name}' has none).");
         }
         // Before any machine exists: an image for another CPU would otherwise run a few wrong instructions and "exit".
         image?.CheckRunsOn(device);

@@ -51,30 +51,36 @@ internal static class FuzzCommand
             string? corpusDirectory = parse.GetValue(corpus);
             if (!underAfl && corpusDirectory is null)
             {
-                throw new CommandInputException("Give --corpus DIR (starting inputs; new ones are added there), or --afl to run under afl-fuzz.");
+                throw new CommandUsageException("Give --corpus DIR (starting inputs; new ones are added there), or --afl to run under afl-fuzz.");
             }
-            if (parse.GetValue(jobs) < 1)
+            // Each job is a machine with its own memory and engine, busy on a core: more than a few per core only costs memory.
+            int maxJobs = 4 * Environment.ProcessorCount;
+            int jobCount = parse.GetValue(jobs);
+            if (jobCount < 1 || jobCount > maxJobs)
             {
-                throw new CommandInputException($"--jobs {parse.GetValue(jobs)}: give 1 or more.");
+                throw new CommandUsageException($"--jobs {jobCount}: give 1 to {maxJobs} (4 per core; this machine has {Environment.ProcessorCount}).");
             }
-            double seconds = parse.GetValue(duration);
-            if (!double.IsFinite(seconds) || seconds < 0)
+            var durationLimit = OptionValue.Seconds("--duration", parse.GetValue(duration));
+            foreach (var (option, folder) in (ReadOnlySpan<(string, string?)>)[("--corpus", corpusDirectory), ("--crashes", parse.GetValue(crashes))])
             {
-                throw new CommandInputException($"--duration {seconds}: give seconds, 0 or more (0: no limit).");
+                if (folder is not null && File.Exists(folder))
+                {
+                    throw new CommandInputException($"{option} {folder}: that is a file; give a folder (it is created if missing).");
+                }
             }
             if (parse.GetValue(maxInstructions) == 0)
             {
-                throw new CommandInputException("--max-instructions 0: a fuzzing run needs a limit (a run that reaches it is a hang).");
+                throw new CommandUsageException("--max-instructions 0: a fuzzing run needs a limit (a run that reaches it is a hang).");
             }
             string? startFile = parse.GetValue(fromSnapshot);
             string? firmwarePath = parse.GetValue(firmware);
             if (startFile is not null && (firmwarePath is not null || parse.GetValue(device) is not null || parse.GetValue(startAt) is not null))
             {
-                throw new CommandInputException("--from-snapshot: the snapshot file holds the device, the firmware and where runs start; FIRMWARE, --device and --start-at do not go with it.");
+                throw new CommandUsageException("--from-snapshot: the snapshot file holds the device, the firmware and where runs start; FIRMWARE, --device and --start-at do not go with it.");
             }
             if (startFile is null && parse.GetValue(device) is null)
             {
-                throw new CommandInputException("Give --device DEVICE (a template name or device file), or --from-snapshot FILE.");
+                throw new CommandUsageException("Give --device DEVICE (a template name or device file), or --from-snapshot FILE.");
             }
             // The run limits; a start from reset adds where the device's files are and where runs start.
             var targetOptions = new FuzzTargetOptions
@@ -131,7 +137,7 @@ internal static class FuzzCommand
             {
                 if (!AflForkServer.Available)
                 {
-                    throw new CommandInputException("--afl: this is a target for afl-fuzz, e.g. AFL_SKIP_BIN_CHECK=1 afl-fuzz -i inputs -o out -- ./memgate fuzz FIRMWARE --device DEVICE --afl");
+                    throw new CommandUsageException("--afl: this is a target for afl-fuzz, e.g. AFL_SKIP_BIN_CHECK=1 afl-fuzz -i inputs -o out -- ./memgate fuzz FIRMWARE --device DEVICE --afl");
                 }
                 using var target = Target();
                 using var stdin = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1);
@@ -154,9 +160,9 @@ internal static class FuzzCommand
             {
                 CorpusDirectory = corpusDirectory!,
                 CrashDirectory = crashFolder,
-                Jobs = parse.GetValue(jobs),
+                Jobs = jobCount,
                 Runs = parse.GetValue(runs) is > 0 and var n ? n : null,
-                Duration = seconds > 0 ? TimeSpan.FromSeconds(seconds) : null,
+                Duration = durationLimit,
                 Seed = parse.GetValue(seed) ?? Environment.TickCount,
             });
             string replay = startFile is not null ? $"--from-snapshot {startFile}" : $"{(firmwarePath is null ? "" : firmwarePath + " ")}--device {parse.GetValue(device)}";

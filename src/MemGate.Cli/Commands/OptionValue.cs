@@ -5,12 +5,26 @@ namespace MemGate.Cli.Commands;
 /// <summary>
 /// Reads option values with the library's parsers, turning their <see cref="FormatException"/> and
 /// <see cref="OverflowException"/> into <see cref="CommandInputException"/> naming the option, so a bad
-/// value is reported as the user's (exit 1) and never as an internal error.
+/// value is reported as the user's (exit 2) and never as an internal error.
 /// </summary>
 internal static class OptionValue
 {
     /// <summary>An address or number, hex with 0x or decimal, as everywhere in memgate.</summary>
     public static ulong Address(string option, string text) => Parse(option, () => GuestAddress.Parse(text).Value);
+
+    /// <summary>A time limit in seconds (0: none, which is null), as <c>--timeout</c> and <c>--duration</c> take it.</summary>
+    public static TimeSpan? Seconds(string option, double seconds)
+    {
+        if (!double.IsFinite(seconds) || seconds < 0)
+        {
+            throw new CommandUsageException($"{option} {seconds}: give seconds, 0 or more (0: no limit).");
+        }
+        if (seconds >= TimeSpan.MaxValue.TotalSeconds)
+        {
+            throw new CommandUsageException($"{option} {seconds}: give at most {Math.Floor(TimeSpan.MaxValue.TotalSeconds)} seconds (0: no limit).");
+        }
+        return seconds > 0 ? TimeSpan.FromSeconds(seconds) : null;
+    }
 
     /// <summary>Runs <paramref name="parse"/> on a value the user gave for <paramref name="option"/>.</summary>
     public static T Parse<T>(string option, Func<T> parse)
@@ -21,7 +35,7 @@ internal static class OptionValue
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
         {
-            throw new CommandInputException($"{option}: {e.Message}");
+            throw new CommandUsageException($"{option}: {e.Message}");
         }
     }
 }

@@ -128,7 +128,7 @@ internal static class ProcessCommand
             var given = new[] { parse.GetValue(hex) is not null, parse.GetValue(text) is not null, parse.GetValue(u32) is not null, parse.GetValue(u64) is not null };
             if (given.Count(g => g) != 1)
             {
-                throw new CommandInputException("Give exactly one of --hex, --string, --u32, --u64.");
+                throw new CommandUsageException("Give exactly one of --hex, --string, --u32, --u64.");
             }
             var pattern = parse.GetValue(hex) is { } h ? OptionValue.Parse("--hex", () => SearchPattern.FromHex(h))
                 : parse.GetValue(text) is { } s ? OptionValue.Parse("--string", () => SearchPattern.FromString(s, parse.GetValue(utf16)))
@@ -136,7 +136,7 @@ internal static class ProcessCommand
                 : SearchPattern.FromUInt64(Number(parse.GetValue(u64)!));
             if (parse.GetValue(max) < 1)
             {
-                throw new CommandInputException($"--max {parse.GetValue(max)}: give 1 or more matches.");
+                throw new CommandUsageException($"--max {parse.GetValue(max)}: give 1 or more matches.");
             }
             bool interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
             int lastPercent = -1;
@@ -190,7 +190,7 @@ internal static class ProcessCommand
             ulong requested = OptionValue.Parse("--size", () => ByteSize.Parse(sizeText));
             if (requested is 0 or > 64 << 20)
             {
-                throw new CommandInputException($"--size {sizeText}: read 1 byte to 64 MiB at a time (use dump for more).");
+                throw new CommandUsageException($"--size {sizeText}: read 1 byte to 64 MiB at a time (use dump for more).");
             }
             int n = (int)requested;
             var bytes = new byte[n];
@@ -230,13 +230,13 @@ internal static class ProcessCommand
         {
             if ((parse.GetValue(hex) is null) == (parse.GetValue(file) is null))
             {
-                throw new CommandInputException("Give exactly one of --hex and --file.");
+                throw new CommandUsageException("Give exactly one of --hex and --file.");
             }
             byte[] data = parse.GetValue(file) is { } path ? InputFile.ReadAllBytes(path, "--file")
                 : OptionValue.Parse("--hex", () => Convert.FromHexString(string.Concat(parse.GetValue(hex)!.Where(c => !char.IsWhiteSpace(c)))));
             if (data.Length == 0)
             {
-                throw new CommandInputException("Nothing to write: --hex or --file gives no bytes.");
+                throw new CommandUsageException("Nothing to write: --hex or --file gives no bytes.");
             }
             ulong at = Number(parse.GetRequiredValue(address));
             ProcessMemory.Write(parse.GetValue(pid), at, data);
@@ -265,7 +265,7 @@ internal static class ProcessCommand
             ulong total = OptionValue.Parse("--size", () => ByteSize.Parse(parse.GetRequiredValue(size)));
             if (total == 0)
             {
-                throw new CommandInputException("--size 0: dump at least one byte.");
+                throw new CommandUsageException("--size 0: dump at least one byte.");
             }
             string path = parse.GetRequiredValue(outFile);
             var buffer = new byte[(int)Math.Min(total, 8UL << 20)];

@@ -14,27 +14,27 @@ internal static class RegionArgument
         string[] parts = at > 0 ? text[(at + 1)..].Split(':') : [];
         if (at <= 0 || parts.Length is < 2 or > 4)
         {
-            throw new CommandInputException($"Region '{text}': expected {Syntax}, e.g. SRAM@0x20000000:20KiB:rw.");
+            throw new CommandUsageException($"Region '{text}': expected {Syntax}, e.g. SRAM@0x20000000:20KiB:rw.");
         }
         string name = text[..at];
         if (!GuestAddress.TryParse(parts[0], out var start))
         {
-            throw new CommandInputException($"Region '{name}': address '{parts[0]}' is not a number (hex with 0x, or decimal).");
+            throw new CommandUsageException($"Region '{name}': address '{parts[0]}' is not a number (hex with 0x, or decimal).");
         }
         if (!ByteSize.TryParse(parts[1], out ulong size, out string? sizeError))
         {
-            throw new CommandInputException($"Region '{name}': size '{parts[1]}': {sizeError}.");
+            throw new CommandUsageException($"Region '{name}': size '{parts[1]}': {sizeError}.");
         }
         var permissions = Permissions.ReadWrite;
         if (parts.Length > 2 && !PermissionsText.TryParse(parts[2], out permissions, out char bad))
         {
-            throw new CommandInputException($"Region '{name}': permissions '{parts[2]}': unknown or repeated letter '{bad}' (use r, w, x).");
+            throw new CommandUsageException($"Region '{name}': permissions '{parts[2]}': unknown or repeated letter '{bad}' (use r, w, x).");
         }
         var kind = permissions.HasFlag(Permissions.Write) ? RegionKind.Ram : RegionKind.Flash;
         // Names only: Enum.TryParse would also take "99", "-1" and "ram, flash".
         if (parts.Length > 3 && !Enum.GetNames<RegionKind>().Any(n => n.Equals(parts[3], StringComparison.OrdinalIgnoreCase)))
         {
-            throw new CommandInputException($"Region '{name}': kind '{parts[3]}' is not one of ram, flash, rom, mmio, storage.");
+            throw new CommandUsageException($"Region '{name}': kind '{parts[3]}' is not one of ram, flash, rom, mmio, storage.");
         }
         if (parts.Length > 3)
         {

@@ -70,56 +70,60 @@ internal static class RunCommand
         command.SetAction(parse => CommandErrors.Run("run", error, () =>
         {
             FirmwareMachine.PrepareEngine();   // loads while the device and image are read
-            double seconds = parse.GetValue(timeout);
+            var wall = OptionValue.Seconds("--timeout", parse.GetValue(timeout));
             int count = parse.GetValue(runs);
-            if (!double.IsFinite(seconds) || seconds < 0)
-            {
-                throw new CommandInputException($"--timeout {seconds}: give seconds, 0 or more (0: no limit).");
-            }
             if (count < 1)
             {
-                throw new CommandInputException($"--runs {count}: give 1 or more.");
+                throw new CommandUsageException($"--runs {count}: give 1 or more.");
             }
             string? gdbEndpoint = parse.GetValue(gdb);
             if (gdbEndpoint is null && (parse.GetValue(gdbWait) || parse.GetValue(gdbContinue)))
             {
-                throw new CommandInputException("--gdb-wait and --gdb-continue-on-detach go with --gdb [HOST:]PORT.");
+                throw new CommandUsageException("--gdb-wait and --gdb-continue-on-detach go with --gdb [HOST:]PORT.");
             }
-            if (gdbEndpoint is not null && (count > 1 || seconds > 0 || parse.GetValue(maxInstructions) > 0))
+            if (gdbEndpoint is not null && (count > 1 || wall is not null || parse.GetValue(maxInstructions) > 0))
             {
-                throw new CommandInputException("--gdb: the debugger decides how far the firmware runs; --runs, --timeout and --max-instructions do not go with it.");
+                throw new CommandUsageException("--gdb: the debugger decides how far the firmware runs; --runs, --timeout and --max-instructions do not go with it.");
             }
             string? savePath = parse.GetValue(saveSnapshot), atPoint = parse.GetValue(at), startFile = parse.GetValue(fromSnapshot);
-            if (atPoint is "")
+            if (atPoint is "" || atPoint?[0] is '-' or '+')
             {
-                throw new CommandInputException("--at: give an instruction count, or a symbol or address (0x...).");
+                throw new CommandUsageException("--at: give an instruction count, or a symbol or address (0x...).");
             }
             // A plain number is an instruction count; 0x... is an address, anything else a symbol.
             bool atCount = atPoint is not null && char.IsAsciiDigit(atPoint[0]) && !atPoint.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
             if ((savePath is null) != (atPoint is null))
             {
-                throw new CommandInputException("--save-snapshot FILE and --at INSTRUCTIONS|SYMBOL go together: where to take the snapshot, and where to write it.");
+                throw new CommandUsageException("--save-snapshot FILE and --at INSTRUCTIONS|SYMBOL go together: where to take the snapshot, and where to write it.");
             }
             if (savePath is not null && (count > 1 || gdbEndpoint is not null))
             {
-                throw new CommandInputException("--save-snapshot: the run ends at --at; --runs and --gdb do not go with it.");
+                throw new CommandUsageException("--save-snapshot: the run ends at --at; --runs and --gdb do not go with it.");
             }
             if (startFile is null && parse.GetValue(device) is null)
             {
-                throw new CommandInputException("Give --device DEVICE (a template name or device file), or --from-snapshot FILE.");
+                throw new CommandUsageException("Give --device DEVICE (a template name or device file), or --from-snapshot FILE.");
             }
+            OutputPaths.Check(
+                [
+                    ("--save-snapshot", savePath), ("--coverage", parse.GetValue(coverage)), ("--trace-mmio", parse.GetValue(traceMmio)),
+                    ("--trace-instructions", parse.GetValue(traceOptions.Instructions)), ("--trace-blocks", parse.GetValue(traceOptions.Blocks)),
+                    ("--trace-exceptions", parse.GetValue(traceOptions.Exceptions)),
+                    .. (parse.GetValue(dumpOptions.Memory) ?? []).Select(spec => ("--dump-memory", spec.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon && colon < spec.Length - 1 ? spec[(colon + 1)..] : null)),
+                ],
+                [parse.GetValue(firmware), parse.GetValue(device), parse.GetValue(mmioInput), startFile, parse.GetValue(consoleOptions.InputFile)]);
             var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
             using var snapshotFile = startFile is not null ? SnapshotFile.Open(startFile) : null;
             var (description, baseDirectory) = snapshotFile is not null ? SnapshotDevice(snapshotFile, parse.GetValue(device)) : DeviceSource.Load(parse.GetValue(device)!, error);
             ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
-            var image = snapshotFile is not null ? SnapshotImage(parse.GetValue(firmware), snapshotFile, raw) : FirmwareSource.Load(parse.GetValue(firmware), description, raw);
+            var image = snapshotFile is not null ? SnapshotImage(parse.GetValue(firmware), snapshotFile, description, raw) : FirmwareSource.Load(parse.GetValue(firmware), description, raw);
             if (mmio is not null)
             {
                 description = description.ForMmioInput();   // as `memgate fuzz` ran it
             }
             if (mmio is null && description.Regions.FirstOrDefault(r => r.Type == DeviceRegionType.Mmio && (r.Unmodelled ?? description.Unmodelled) == UnmodelledPolicy.Input) is { } fed)
             {
-                throw new CommandInputException($"Device '{description.Name}' serves unmodelled reads of region '{fed.Name}' from MMIO input (Fuzzware's model): give one with --mmio-input FILE.");
+                throw new CommandUsageException($"Device '{description.Name}' serves unmodelled reads of region '{fed.Name}' from MMIO input (Fuzzware's model): give one with --mmio-input FILE.");
             }
             var dump = RunStateDump.Open(parse, dumpOptions, description);
             using var console = RunConsole.Open(parse, consoleOptions, input ?? CliInput.None);
@@ -146,7 +150,7 @@ internal static class RunCommand
             {
                 if (atCount)
                 {
-                    limit = ulong.TryParse(atPoint, out ulong n) && n > 0 ? n : throw new CommandInputException($"--at {atPoint}: give an instruction count above 0, or a symbol or address (0x...).");
+                    limit = ulong.TryParse(atPoint, out ulong n) && n > 0 ? n : throw new CommandUsageException($"--at {atPoint}: give an instruction count above 0, or a symbol or address (0x...).");
                 }
                 else
                 {
@@ -227,7 +231,6 @@ internal static class RunCommand
                     RunResult result;
                     try
                     {
-                        var wall = seconds > 0 ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
                         result = debugger is not null ? debugger.Run(machine) : startFile is not null ? machine.Continue(limit, wall, interrupt.Token) : machine.Run(limit, wall, interrupt.Token);
                     }
                     catch (EmulationFault fault)
@@ -296,11 +299,14 @@ internal static class RunCommand
     }
 
     // The image whose symbols a run from a snapshot file uses: the one given, else the one the snapshot recorded if it is still there unchanged.
-    private static FirmwareImage? SnapshotImage(string? given, SnapshotFile snapshot, ulong? raw)
+    private static FirmwareImage? SnapshotImage(string? given, SnapshotFile snapshot, DeviceDescription device, ulong? raw)
     {
         if (given is not null)
         {
-            return FirmwareReader.Load(given, rawAddress: raw);
+            // Only its symbols are used, but an image for another CPU or memory map is not the snapshot's firmware.
+            var image = FirmwareReader.Load(given, rawAddress: raw);
+            image.CheckRunsOn(device);
+            return image;
         }
         return snapshot.Header.Firmware is { } recorded && File.Exists(recorded.Path) && FileHash(recorded.Path) == recorded.Sha256
             ? FirmwareReader.Load(recorded.Path, rawAddress: raw) : null;

@@ -63,7 +63,7 @@ internal sealed class RunConsole : IDisposable
         var duplicate = sockets.GroupBy(s => s.Port.Uart, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
-            throw new CommandInputException($"--uart: UART '{duplicate.Key}' is given more than once.");
+            throw new CommandUsageException($"--uart: UART '{duplicate.Key}' is given more than once.");
         }
         byte[]? file = parse.GetValue(options.InputFile) is { } path ? InputFile.ReadAllBytes(path, "UART input") : null;
         return new RunConsole(sockets, file, input);
@@ -76,7 +76,7 @@ internal sealed class RunConsole : IDisposable
         int equals = spec.IndexOf('=', StringComparison.Ordinal);
         if (equals <= 0)
         {
-            throw new CommandInputException($"--uart {spec}: {Form}.");
+            throw new CommandUsageException($"--uart {spec}: {Form}.");
         }
         string name = spec[..equals].Trim();
         string target = spec[(equals + 1)..].Trim();
@@ -88,12 +88,12 @@ internal sealed class RunConsole : IDisposable
         }
         if (!target.StartsWith("tcp:", StringComparison.OrdinalIgnoreCase))
         {
-            throw new CommandInputException($"--uart {spec}: '{target}' is not a socket; {Form}.");
+            throw new CommandUsageException($"--uart {spec}: '{target}' is not a socket; {Form}.");
         }
         string port = target["tcp:".Length..].TrimStart(':');
         if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number) || number > 65535)
         {
-            throw new CommandInputException($"--uart {spec}: '{port}' is not a TCP port (0-65535; 0 picks a free one).");
+            throw new CommandUsageException($"--uart {spec}: '{port}' is not a TCP port (0-65535; 0 picks a free one).");
         }
         return new TcpSerialPort(name, number, wait);
     }
@@ -123,7 +123,7 @@ internal sealed class RunConsole : IDisposable
             }
             catch (SocketException e)
             {
-                throw new CommandInputException($"--uart {spec}: cannot listen on 127.0.0.1:{port.RequestedPort}: {e.Message}");
+                throw new IOException($"--uart {spec}: cannot listen on 127.0.0.1:{port.RequestedPort}: {e.Message}", e);
             }
             machine.ConnectSerialInput(port.Uart, port.Input);
         }

@@ -29,7 +29,7 @@ internal sealed class RunDebugger : IDisposable
         }
         catch (SocketException e)
         {
-            throw new CommandInputException($"--gdb {endpoint}: cannot listen on {address}: {e.Message}");
+            throw new IOException($"--gdb {endpoint}: cannot listen on {address}: {e.Message}", e);
         }
     }
 
@@ -79,11 +79,11 @@ internal sealed class RunDebugger : IDisposable
         string port = colon < 0 ? rest : rest[(colon + 1)..];
         if (!ushort.TryParse(port, out ushort number))
         {
-            throw new CommandInputException($"--gdb {text}: give a port (1234), host:port (127.0.0.1:1234) or tcp::PORT.");
+            throw new CommandUsageException($"--gdb {text}: give a port (1234), host:port (127.0.0.1:1234) or tcp::PORT.");
         }
         IPAddress address = host is "" or "localhost" ? IPAddress.Loopback
             : IPAddress.TryParse(host.Trim('[', ']'), out var parsed) ? parsed
-            : throw new CommandInputException($"--gdb {text}: '{host}' is not an IP address (give 127.0.0.1, 0.0.0.0 or localhost).");
+            : throw new CommandUsageException($"--gdb {text}: '{host}' is not an IP address (give 127.0.0.1, 0.0.0.0 or localhost).");
         return new IPEndPoint(address, number);
     }
 }

@@ -56,7 +56,7 @@ internal sealed class RunStateDump
             int colon = spec.IndexOf(':', StringComparison.Ordinal);
             if (colon <= 0 || colon == spec.Length - 1)
             {
-                throw new CommandInputException($"--dump-memory {spec}: give REGION:FILE (e.g. SRAM:sram.bin).");
+                throw new CommandUsageException($"--dump-memory {spec}: give REGION:FILE (e.g. SRAM:sram.bin).");
             }
             string name = spec[..colon];
             string file = spec[(colon + 1)..];

@@ -74,7 +74,7 @@ internal sealed class RunTraces : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CommandInputException($"{option} {path}: cannot write it: {e.Message}");
+            throw new IOException($"{option} {path}: cannot write it: {e.Message}", e);
         }
     }
 

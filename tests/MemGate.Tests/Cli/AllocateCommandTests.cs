@@ -1,3 +1,4 @@
+using MemGate.Cli;
 using System.Text.Json;
 
 namespace MemGate.Tests.Cli;
@@ -35,10 +36,11 @@ public class AllocateCommandTests
     [InlineData("Flash@0x0:4KB:rq", "letter 'q'")]
     [InlineData("Flash", "expected NAME@ADDRESS:SIZE")]
     [InlineData("Top@0xFFFFF000:8KiB", "past the end of the 32-bit address space")]
-    public void Bad_regions_are_invalid_input(string region, string message)
+    public void Bad_regions_are_refused(string region, string message)
     {
+        // A malformed region is a usage error (2); one the address space cannot hold is bad input (1).
         var (exit, output, error) = CliRunner.Run("allocate", "-r", region);
-        Assert.Equal(1, exit);
+        Assert.Equal(message.StartsWith("past the end", StringComparison.Ordinal) ? CliApp.InvalidInput : CliApp.Usage, exit);
         Assert.Equal("", output);
         Assert.Contains(message, error);
         Assert.Single(error.TrimEnd().Split('\n'));

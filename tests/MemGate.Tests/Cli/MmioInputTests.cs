@@ -1,3 +1,4 @@
+using MemGate.Cli;
 using MemGate.Devices.Config;
 using MemGate.Emulation;
 using MemGate.Mmio;
@@ -174,7 +175,7 @@ public sealed class MmioInputTests
         Assert.True(exit == 122, error);
         Assert.Contains("input exhausted", error, StringComparison.Ordinal);
         var (missing, _, message) = CliRunner.Run("run", "--device", device);
-        Assert.Equal(1, missing);
+        Assert.Equal(CliApp.Usage, missing);
         Assert.Contains("--mmio-input", message, StringComparison.Ordinal);
     }
 }

@@ -1,3 +1,4 @@
+using MemGate.Cli;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using MemGate.Native;
@@ -98,7 +99,7 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.Equal("the user's own file", File.ReadAllText(target + ".partial"));
 
         (exit, _, _) = RunBounded("ps", "dump", "--pid", "999999999", "--address", "0x1000", "--size", "0", "-o", target);
-        Assert.Equal(1, exit);
+        Assert.Equal(CliApp.Usage, exit);
         Assert.False(File.Exists(target));
     }
 
@@ -113,8 +114,58 @@ public sealed class OutputSafetyTests : IDisposable
         File.WriteAllBytes(empty, []);
         var (exit, output, error) = RunBounded([.. args.Select(a => a.Replace("{empty}", empty, StringComparison.Ordinal)
             .Replace("{self}", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))]);
-        Assert.True(exit == 1, $"exit {exit}: {output} {error}");
+        Assert.True(exit is CliApp.InvalidInput or CliApp.Usage, $"exit {exit}: {output} {error}");   // bad input or usage, never success
         Assert.DoesNotContain("Wrote", output);
+    }
+
+    [Theory]
+    [InlineData("--save-snapshot", "{fw}", "--at", "50", "that file is an input")]
+    [InlineData("--trace-blocks", "{fw}", "--runs", "1", "that file is an input")]
+    [InlineData("--dump-memory", "SRAM:{fw}", "--runs", "1", "that file is an input")]
+    [InlineData("--coverage", "{dir}/same.txt", "--trace-blocks", "{dir}/same.txt", "--coverage writes that file too")]
+    public void Outputs_that_would_overwrite_an_input_or_each_other_are_refused_before_the_run(string option, string value, string other, string otherValue, string message)
+    {
+        string firmware = Path.Combine(_dir, "fw.elf");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf"), firmware);
+        byte[] before = File.ReadAllBytes(firmware);
+        string Expand(string v) => v.Replace("{fw}", firmware, StringComparison.Ordinal).Replace("{dir}", _dir, StringComparison.Ordinal);
+        var (exit, output, error) = RunBounded("run", firmware, "--device", "STM32F103", option, Expand(value), other, Expand(otherValue));
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.Equal("", output);   // the firmware did not run
+        Assert.Equal(before, File.ReadAllBytes(firmware));
+        Assert.Equal(["fw.elf"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
+    }
+
+    [Theory]
+    [InlineData("--dump-memory", "SRAM:{dir}/missing/sram.bin")]
+    [InlineData("--coverage", "{dir}/missing/blocks.txt")]
+    [InlineData("--save-snapshot", "{dir}/missing/x.mgsnap")]
+    public void An_output_into_a_missing_folder_is_refused_before_the_run_naming_the_folder(string option, string value)
+    {
+        string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
+        string[] args = ["run", elf, "--device", "STM32F103", option, value.Replace("{dir}", _dir, StringComparison.Ordinal), .. option == "--save-snapshot" ? ["--at", "50"] : Array.Empty<string>()];
+        var (exit, output, error) = RunBounded(args);
+        Assert.Equal(CliApp.InvalidInput, exit);
+        Assert.Contains($"folder '{Path.Combine(_dir, "missing")}' does not exist", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(".tmp", error, StringComparison.Ordinal);
+        Assert.Equal("", output);
+    }
+
+    [Theory]
+    [InlineData("run", "--timeout", "99999999999999", "give at most")]
+    [InlineData("fuzz", "--duration", "99999999999999", "give at most")]
+    [InlineData("fuzz", "--jobs", "100000", "give 1 to")]
+    [InlineData("run", "--max-interrupts", "99999999999999999999999", "as a whole number")]
+    public void Out_of_range_numbers_are_usage_errors_in_plain_words(string command, string option, string value, string message)
+    {
+        string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
+        string[] args = command == "fuzz" ? ["fuzz", elf, "--device", "STM32F103", "--corpus", _dir, option, value] : ["run", elf, "--device", "STM32F103", option, value];
+        var (exit, _, error) = RunBounded(args);
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -125,7 +176,7 @@ public sealed class OutputSafetyTests : IDisposable
     {
         string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
         var (exit, _, error) = RunBounded("run", elf, "--device", "STM32F103", "--timeout", timeout);
-        Assert.Equal(1, exit);
+        Assert.Equal(CliApp.Usage, exit);
         Assert.Matches("--timeout|libunicorn", error);
     }
 

@@ -1,3 +1,4 @@
+using MemGate.Cli;
 using System.Text.Json;
 
 namespace MemGate.Tests.Cli;
@@ -98,7 +99,7 @@ public sealed class ProcessCommandTests
         Assert.Equal(1, exit);
         Assert.Contains("no process 2147483647", error);
         (exit, _, error) = CliRunner.Run("ps", "search", "--pid", Pid);
-        Assert.Equal(1, exit);
+        Assert.Equal(CliApp.Usage, exit);
         Assert.Contains("exactly one of --hex, --string, --u32, --u64", error);
     }
 

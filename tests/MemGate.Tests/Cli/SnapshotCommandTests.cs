@@ -1,3 +1,5 @@
+using MemGate.Cli;
+
 namespace MemGate.Tests.Cli;
 
 // memgate run --save-snapshot/--at and --from-snapshot, and memgate fuzz --from-snapshot, as a user runs them.
@@ -54,18 +56,19 @@ public sealed class SnapshotCommandTests : IDisposable
     public void Save_snapshot_and_at_go_together(string option, string value)
     {
         var r = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", option, value);
-        Assert.Equal(1, r.Exit);
+        Assert.Equal(CliApp.Usage, r.Exit);
         Assert.Contains("go together", r.Err);
     }
 
     [Theory]
-    [InlineData("", "give an instruction count")]
-    [InlineData("0", "above 0")]
-    [InlineData("no_such_symbol", "no symbol of that name")]
-    public void A_bad_at_is_refused(string at, string message)
+    [InlineData("", "give an instruction count", CliApp.Usage)]
+    [InlineData("-1", "give an instruction count", CliApp.Usage)]
+    [InlineData("0", "above 0", CliApp.Usage)]
+    [InlineData("no_such_symbol", "no symbol of that name", CliApp.InvalidInput)]
+    public void A_bad_at_is_refused(string at, string message, int code)
     {
         var r = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", InDir("x.mgsnap"), "--at", at);
-        Assert.Equal(1, r.Exit);
+        Assert.Equal(code, r.Exit);
         Assert.Contains(message, r.Err);
         Assert.Empty(Directory.GetFiles(_dir));
     }
@@ -85,6 +88,10 @@ public sealed class SnapshotCommandTests : IDisposable
         var other = CliRunner.Run("run", "--from-snapshot", InDir("hello.mgsnap"), "--device", "STM32F407");
         Assert.Equal(1, other.Exit);
         Assert.Contains("was taken of device 'STM32F103'", other.Err);
+        // Firmware given for its symbols must be built for the snapshot's device, as for a run from reset.
+        var riscv = CliRunner.Run("run", Fixture("firmware", "riscv-virt", "hello-rv32.elf"), "--from-snapshot", InDir("hello.mgsnap"));
+        Assert.Equal((1, ""), (riscv.Exit, riscv.Out));
+        Assert.Contains("RISC-V", riscv.Err);
         byte[] bytes = File.ReadAllBytes(InDir("hello.mgsnap"));
         File.WriteAllBytes(InDir("cut.mgsnap"), bytes[..4096]);
         var cut = CliRunner.Run("run", "--from-snapshot", InDir("cut.mgsnap"));
@@ -130,7 +137,7 @@ public sealed class SnapshotCommandTests : IDisposable
         Assert.Contains("write to unmapped memory at 0x30000000", again.Err);
         // Saved from an input-fed run, the file goes on only with an input, and says so.
         var plain = CliRunner.Run("run", "--from-snapshot", InDir("parse.mgsnap"), "--max-instructions", "10000");
-        Assert.Equal(1, plain.Exit);
+        Assert.Equal(CliApp.Usage, plain.Exit);
         Assert.Contains("--mmio-input", plain.Err);
         Assert.DoesNotContain("   at ", plain.Err);
     }

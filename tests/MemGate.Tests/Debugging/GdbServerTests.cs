@@ -1,3 +1,4 @@
+using MemGate.Cli;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -334,13 +335,13 @@ public sealed class GdbServerTests
     public void TheCliRefusesWhatDoesNotGoWithTheDebugger()
     {
         var (exit, _, error) = CliRunner.Run("run", Image("debugme-m3.elf"), "--device", "STM32F103", "--gdb", "1234", "--max-instructions", "5");
-        Assert.Equal(1, exit);
+        Assert.Equal(CliApp.Usage, exit);
         Assert.Contains("--max-instructions", error);
         (exit, _, error) = CliRunner.Run("run", Image("debugme-m3.elf"), "--device", "STM32F103", "--gdb", "localhost:notaport");
-        Assert.Equal(1, exit);
+        Assert.Equal(CliApp.Usage, exit);
         Assert.Contains("--gdb localhost:notaport", error);
         (exit, _, error) = CliRunner.Run("run", Image("debugme-m3.elf"), "--device", "STM32F103", "--gdb-wait");
-        Assert.Equal(1, exit);
+        Assert.Equal(CliApp.Usage, exit);
         Assert.Contains("go with --gdb", error);
     }
 

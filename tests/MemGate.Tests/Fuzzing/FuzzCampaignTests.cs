@@ -1,3 +1,4 @@
+using MemGate.Cli;
 using MemGate.Devices;
 using MemGate.Firmware;
 using MemGate.Fuzzing;
@@ -151,10 +152,10 @@ public sealed class FuzzCampaignTests : IDisposable
     public void TheCliSaysWhatIsMissing()
     {
         var (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103");
-        Assert.Equal(1, exit);
+        Assert.Equal(CliApp.Usage, exit);
         Assert.Contains("--corpus", error);
         (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--afl");
-        Assert.Equal(1, exit);
+        Assert.Equal(CliApp.Usage, exit);
         Assert.Contains("afl-fuzz", error);
         (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", _dir, "--start-at", "nosuchsymbol");
         Assert.Equal(1, exit);
