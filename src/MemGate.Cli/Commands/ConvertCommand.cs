@@ -15,15 +15,24 @@ internal static class ConvertCommand
         var command = new Command("convert", "Convert a device description between TOML, YAML and JSON (same schema; nothing is lost).") { device, to, outFile };
         command.SetAction(parse => CommandErrors.Run("convert", error, () =>
         {
-            var (description, _) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             var format = parse.GetRequiredValue(to) switch
             {
                 "toml" => DeviceConfigFormat.Toml,
                 "yaml" => DeviceConfigFormat.Yaml,
                 _ => DeviceConfigFormat.Json,
             };
+            string? path = parse.GetValue(outFile);
+            // A device file is read by its extension: one that says another format would not load again.
+            if (path is not null && Path.GetExtension(path).ToLowerInvariant() is ".toml" or ".yaml" or ".yml" or ".json"
+                && DeviceConfigReader.FormatOf(path) != format)
+            {
+                throw new CommandUsageException($"--output {path}: its extension says {DeviceConfigReader.FormatOf(path).ToString().ToUpperInvariant()}, --to says {format.ToString().ToUpperInvariant()}; device files are read by their extension.");
+            }
+            var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
+            // Region and SVD files stay found from the new file's folder (on standard output, wherever it is saved).
+            description = path is null ? description.WithFullFilePaths(baseDirectory) : description.WithFilesRelativeTo(Path.GetDirectoryName(Path.GetFullPath(path))!, baseDirectory);
             string text = DeviceConfigWriter.Write(description, format);
-            if (parse.GetValue(outFile) is { } path)
+            if (path is not null)
             {
                 OutputFile.WriteAllText(path, text);
                 output.WriteLine($"Wrote {description.Name} as {format.ToString().ToUpperInvariant()} to {path}");

@@ -13,17 +13,17 @@ internal static class ImportCommand
         var kind = new Argument<string>("tool") { Description = "The tool the file comes from: fuzzware (config.yml) or halucinator (memory YAML)." };
         kind.AcceptOnlyFromAmong("fuzzware", "halucinator");
         var file = new Argument<string>("file") { Description = "The configuration file." };
-        var outFile = new Option<string?>("--output", "-o") { Description = "Write the device here (format from the extension); TOML on standard output otherwise." };
+        var outFile = new Option<string?>("--output", "-o") { Description = "Write the device here (format from the extension; its files named relative to it); TOML on standard output otherwise (files named by full path)." };
         var command = new Command("import", "Import a Fuzzware config.yml or a HALucinator memory file as a MemGate device.") { kind, file, outFile };
         command.SetAction(parse => CommandErrors.Run("import", error, () =>
         {
             string path = parse.GetRequiredValue(file);
             DeviceDescription device = parse.GetRequiredValue(kind) == "fuzzware" ? FuzzwareImporter.Import(path) : HalucinatorImporter.Import(path);
             CommandErrors.ReportWarnings(device, error);
-            // Contents files are found from where the device file goes (standard output: the current directory).
+            // Contents files are found from where the device file goes; on standard output, wherever it is saved, by full paths.
             string here = Directory.GetCurrentDirectory();
             string? destination = parse.GetValue(outFile);
-            device = device.WithFilesRelativeTo(destination is null ? here : Path.GetDirectoryName(Path.GetFullPath(destination))!, here);
+            device = destination is null ? device.WithFullFilePaths(here) : device.WithFilesRelativeTo(Path.GetDirectoryName(Path.GetFullPath(destination))!, here);
             if (destination is { } target)
             {
                 DeviceConfigWriter.Save(device, target);

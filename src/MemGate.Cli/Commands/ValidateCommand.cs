@@ -29,6 +29,7 @@ internal static class ValidateCommand
                     warnings.AddRange(device.Warnings);
                     // Models, their settings and irq lines are the peripheral layer's to check.
                     errors.AddRange(PeripheralRegistry.Default.Check(device).Where(d => d.Severity == DiagnosticSeverity.Error));
+                    errors.AddRange(MissingFiles(file, device));
                 }
                 catch (DeviceDescriptionException e)
                 {
@@ -62,6 +63,30 @@ internal static class ValidateCommand
             return exit;
         });
         return command;
+    }
+
+    // The files a run reads (regions' contents, the SVD) must exist, found from the device file's folder as a run finds
+    // them. The location is the first line naming the file.
+    private static IEnumerable<DeviceDiagnostic> MissingFiles(string file, DeviceDescription device)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        var named = device.Regions.Where(r => r.InitFile is not null).Select(r => ($"regions.{r.Name}.file", r.InitFile!, "initial contents file"))
+            .Concat(device.Svd is { } svd ? [("svd", svd, "SVD file")] : []);
+        string[]? lines = null;
+        foreach (var (field, path, what) in named)
+        {
+            string full = Path.GetFullPath(Path.Combine(folder, path));
+            if (File.Exists(full))
+            {
+                continue;
+            }
+            lines ??= File.ReadAllLines(file);
+            int line = Array.FindIndex(lines, l => l.Contains(path, StringComparison.Ordinal));
+            yield return new DeviceDiagnostic(DiagnosticSeverity.Error, field, $"{what} '{full}' does not exist")
+            {
+                Location = new SourceLocation(file, line + 1, line < 0 ? 0 : lines[line].IndexOf(path, StringComparison.Ordinal) + 1),
+            };
+        }
     }
 
     private static DiagnosticRow Row(string file, DeviceDiagnostic d) => new(d.Location?.File ?? file,

@@ -136,12 +136,19 @@ public sealed class DeviceDescription
     /// instead of <paramref name="from"/> (rooted paths are made relative too): what a writer needs so the file it
     /// writes in <paramref name="directory"/> still finds the contents.
     /// </summary>
-    public DeviceDescription WithFilesRelativeTo(string directory, string from)
+    public DeviceDescription WithFilesRelativeTo(string directory, string from) =>
+        WithFiles(file => Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, file))));
+
+    /// <summary>
+    /// The same device with every region's <c>file</c> (and the <c>svd</c>) as a full path, resolved from <paramref name="from"/>:
+    /// for a device file written where its writer cannot know (standard output).
+    /// </summary>
+    public DeviceDescription WithFullFilePaths(string from) => WithFiles(file => Path.GetFullPath(Path.Combine(from, file)));
+
+    private DeviceDescription WithFiles(Func<string, string> map)
     {
-        var regions = Regions.Select(r => r.InitFile is { } file
-            ? r with { InitFile = Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, file))) }
-            : r);
-        string? svd = Svd is null ? null : Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, Svd)));
+        var regions = Regions.Select(r => r.InitFile is { } file ? r with { InitFile = map(file) } : r);
+        string? svd = Svd is null ? null : map(Svd);
         return new DeviceDescription(Name, regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, svd, Unmodelled, Rules, InterruptTriggers, MmioModels, Hooks, Limits)
         {
             Warnings = Warnings,

@@ -176,6 +176,54 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Equal(["alias", "flash", "ram", "logger"], MemGate.Devices.Config.DeviceConfigReader.Load(target).Regions.Select(r => r.Name));
     }
 
+    [Fact]
+    public void Import_to_standard_output_names_the_firmware_by_full_path_so_the_file_works_wherever_it_is_saved()
+    {
+        string source = Path.Combine(AppContext.BaseDirectory, "Fixtures", "halucinator", "memory.yaml");
+        var (exit, output, error) = CliRunner.Run("import", "halucinator", source);
+        Assert.True(exit == 0, error);
+        Directory.CreateDirectory(Path.Combine(_dir, "elsewhere"));
+        string saved = WriteFile(Path.Combine("elsewhere", "device.toml"), output);
+        var device = MemGate.Devices.Config.DeviceConfigReader.Load(saved);
+        string firmware = Path.Combine(Path.GetDirectoryName(source)!, "firmware.bin");
+        Assert.All(device.Regions.Where(r => r.InitFile is not null), r => Assert.Equal(firmware, r.InitFile));
+        var (valid, _, problems) = CliRunner.Run("validate", saved);
+        Assert.True(valid == 0, problems);
+    }
+
+    [Fact]
+    public void Validate_reports_a_missing_firmware_or_svd_file_at_its_line()
+    {
+        string source = Path.Combine(AppContext.BaseDirectory, "Fixtures", "halucinator", "memory.yaml");
+        string target = Path.Combine(_dir, "device.toml");
+        Assert.Equal(0, CliRunner.Run("import", "halucinator", source, "-o", target).Exit);
+        var lines = File.ReadAllLines(target);
+        int line = Array.FindIndex(lines, l => l.StartsWith("file = ", StringComparison.Ordinal));
+        lines[line] = "file = \"gone.bin\"";
+        File.WriteAllLines(target, lines);
+        var (exit, output, error) = CliRunner.Run("validate", target);
+        Assert.Equal(1, exit);
+        Assert.Contains("invalid", output);
+        Assert.Contains($"{target}:{line + 1}:9: error: regions.", error);   // at the name, inside its quotes
+        Assert.Contains($"initial contents file '{Path.Combine(_dir, "gone.bin")}' does not exist", error);
+    }
+
+    [Fact]
+    public void Convert_keeps_firmware_files_found_from_the_new_folder_and_refuses_an_extension_of_another_format()
+    {
+        string source = Path.Combine(AppContext.BaseDirectory, "Fixtures", "halucinator", "memory.yaml");
+        string device = Path.Combine(_dir, "device.toml");
+        Assert.Equal(0, CliRunner.Run("import", "halucinator", source, "-o", device).Exit);
+        Directory.CreateDirectory(Path.Combine(_dir, "sub"));
+        string moved = Path.Combine(_dir, "sub", "device.yaml");
+        var (exit, _, error) = CliRunner.Run("convert", device, "--to", "yaml", "-o", moved);
+        Assert.True(exit == 0, error);
+        Assert.Equal(0, CliRunner.Run("validate", moved).Exit);   // its firmware file is found from sub/
+        var conflict = CliRunner.Run("convert", device, "--to", "yaml", "-o", Path.Combine(_dir, "wrong.toml"));
+        Assert.Equal((2, false), (conflict.Exit, File.Exists(Path.Combine(_dir, "wrong.toml"))));
+        Assert.Contains("its extension says TOML, --to says YAML", conflict.Err);
+    }
+
     [Theory]
     [InlineData(new[] { "show", "NoSuchPart" }, 1, "No device template 'NoSuchPart'")]
     [InlineData(new[] { "config", "/nonexistent/device.toml" }, 1, "does not exist")]

@@ -104,6 +104,49 @@ public sealed partial class ReadmeTests
         Assert.True(runs >= 4, $"only {runs} run transcripts found in the docs");
     }
 
+    // The trace example: a ```sh block with the command, then a ```text block with the first lines of each file it
+    // writes ("file.txt:  line", further lines indented). Without the Capstone library a trace line has no
+    // disassembly, so trace.txt is compared up to its instruction bytes.
+    [Fact]
+    public void The_trace_example_shows_the_first_lines_of_the_files_it_writes()
+    {
+        var example = TraceExample().Match(Documents[0].Text);
+        Assert.True(example.Success, "the README lost its trace example");
+        string scratch = Directory.CreateTempSubdirectory("memgate-trace").FullName;
+        try
+        {
+            var (exit, _, error) = CliRunner.Run(Arguments(example.Groups["command"].Value["./memgate ".Length..], scratch));
+            Assert.True(exit == 0, error);
+            var shown = new Dictionary<string, List<string>>();
+            List<string>? lines = null;
+            foreach (string line in example.Groups["text"].Value.TrimEnd('\n').Split('\n'))
+            {
+                if (Regex.Match(line, @"^(\S+\.txt):\s+(.*)$") is { Success: true } file)
+                {
+                    shown[file.Groups[1].Value] = lines = [file.Groups[2].Value];
+                }
+                else
+                {
+                    lines!.Add(line.Trim());
+                }
+            }
+            Assert.Equal(["trace.txt", "blocks.txt", "exceptions.txt"], shown.Keys);
+            foreach (var (name, expected) in shown)
+            {
+                var actual = File.ReadLines(Path.Combine(scratch, name)).Take(expected.Count).ToList();
+                string Compared(string line) => name == "trace.txt" ? string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(2)) : line;
+                Assert.Equal(expected.Select(Compared), actual.Select(Compared));
+            }
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    [GeneratedRegex(@"```sh\n(?<command>\./memgate run [^\n]*--trace-instructions[^\n]*)\n```\n\n```text\n(?<text>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex TraceExample();
+
     // Walks the command tree the CLI really builds; every option of every command must appear in that
     // command's rows of the command reference table (README.md or docs/cli.md), aliases included.
     [Fact]
