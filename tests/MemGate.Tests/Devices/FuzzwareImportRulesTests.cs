@@ -34,6 +34,30 @@ public sealed class FuzzwareImportRulesTests : IDisposable
     }
 
     [Fact]
+    public void A_memory_map_without_the_system_control_space_gets_an_mmio_region_for_it_and_validates()
+    {
+        Binary("scs/fw.bin", 4096);
+        string config = Write("scs/config.yml", """
+            memory_map:
+              text: {base_addr: 0x08000000, size: 0x10000, permissions: r-x, file: fw.bin}
+              ram: {base_addr: 0x20000000, size: 0x5000, permissions: rw-}
+              mmio: {base_addr: 0x40000000, size: 0x10000000, permissions: rw-}
+            """);
+        var device = FuzzwareImporter.Import(config);
+        var scs = Assert.Single(device.Regions, r => r.Name == "scs");
+        Assert.Equal((0xE000_E000UL, 0x1000UL, DeviceRegionType.Mmio), (scs.Start, scs.Size, scs.Type));
+        Assert.Contains(device.Warnings, w => w.Message.Contains("added mmio region 'scs'", StringComparison.Ordinal));
+        Assert.Empty(MemGate.Peripherals.PeripheralRegistry.Default.Check(device));
+        // A map with its own nvic region (as Fuzzware's examples have) keeps it and gets nothing added.
+        string mapped = Write("nvic/config.yml", """
+            memory_map:
+              ram: {base_addr: 0x20000000, size: 0x5000, permissions: rw-}
+              nvic: {base_addr: 0xe0000000, size: 0x10000000, permissions: rw-}
+            """);
+        Assert.DoesNotContain(FuzzwareImporter.Import(mapped).Regions, r => r.Name == "scs");
+    }
+
+    [Fact]
     public void Limits_are_imported_into_the_device_and_what_has_no_counterpart_is_named()
     {
         string config = Write("lim/config.yml", """
@@ -140,7 +164,7 @@ public sealed class FuzzwareImportRulesTests : IDisposable
               t: {reload_val: 0x1000}
             """);
         var device = FuzzwareImporter.Import(config);
-        Assert.Equal(["ram"], device.Regions.Select(r => r.Name));
+        Assert.Equal(["ram"], device.Regions.Select(r => r.Name).Where(n => n != "scs"));
         Assert.Contains(device.Warnings, w => w.Message.Contains("overlay region 'mmio_dma' is left out", StringComparison.Ordinal));
         Assert.Equal(
         [
@@ -169,7 +193,7 @@ public sealed class FuzzwareImportRulesTests : IDisposable
               ram: {base_addr: 0x30000000, size: 0x1000, permissions: rw-}
             """);
         var device = FuzzwareImporter.Import(config);
-        Assert.Equal(0x3000_0000UL, Assert.Single(device.Regions).Start);
+        Assert.Equal(0x3000_0000UL, Assert.Single(device.Regions, r => r.Name != "scs").Start);
         Assert.Contains(device.Warnings, w => w.Message.Contains("key 'ram' appears twice", StringComparison.Ordinal) && w.Location!.Value.Line == 3);
     }
 

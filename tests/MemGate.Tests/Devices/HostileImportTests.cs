@@ -52,7 +52,7 @@ public sealed class HostileImportTests : IDisposable
         Write("b.yml", "include: [d.yml]\n");
         Write("c.yml", "include: [d.yml]\nmemory_map:\n  flash: {base_addr: 0x08000000, size: 0x1000, permissions: r-x}\n");
         var device = FuzzwareImporter.Import(Write("a.yml", "include: [b.yml, c.yml]\nentry_point: 0x08000001\n"));
-        Assert.Equal(["ram", "flash"], device.Regions.Select(r => r.Name));
+        Assert.Equal(["ram", "flash"], device.Regions.Select(r => r.Name).Where(n => n != "scs"));
 
         var e = Assert.Throws<DeviceDescriptionException>(() => FuzzwareImporter.Import(Write("p.yml", "include: /etc/passwd\n" + Ram)));
         Assert.Contains("not a Fuzzware configuration", e.Message);

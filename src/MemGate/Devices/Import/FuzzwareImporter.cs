@@ -127,6 +127,7 @@ public static class FuzzwareImporter
         // Fuzzware turns SysTick on unless use_systick is false, and its NVIC with it (or with use_nvic: true).
         bool useSysTick = !(seen.TryGetValue("use_systick", out var sysTickFlag) && IsFalse(sysTickFlag));
         bool useNvic = useSysTick || (seen.TryGetValue("use_nvic", out var nvicFlag) && map.Text(Wrap(nvicFlag), "v") is "True" or "true");
+        AddSystemControlSpaceRegion(map, seen);
         map.Peripherals.Add(SystemControlSpace(map, seen, useSysTick));
         if (!useNvic && seen.TryGetValue("use_nvic", out var noNvic))
         {
@@ -234,6 +235,23 @@ public static class FuzzwareImporter
             Model = "armv7m-scs",
             Parameters = parameters,
         };
+    }
+
+    // Fuzzware's NVIC and SysTick serve the System Control Space whatever the memory map says; its configs usually map
+    // an nvic region there. One without gets an mmio region for the SCS model, or its device file would not validate.
+    private static void AddSystemControlSpaceRegion(ImportedMap map, Dictionary<string, ConfigNode> seen)
+    {
+        const ulong start = 0xE000_E000, size = 0x1000;
+        if (map.Regions.Any(r => r.Start < start + size && start < r.Start + r.Size) || !seen.TryGetValue("memory_map", out var memoryMap))
+        {
+            return;   // covered, or partly (validation then says what overlaps)
+        }
+        string name = map.Regions.Any(r => r.Name == "scs") ? "system_control_space" : "scs";
+        map.AddRegion(memoryMap, new DeviceRegion(name, start, size, Permissions.ReadWrite, DeviceRegionType.Mmio, DeviceDescription.DefaultSpace)
+        {
+            Unmodelled = UnmodelledPolicy.Plain,
+        });
+        map.Warn("memory_map", memoryMap, $"no region covers the System Control Space [0xE000E000, 0xE000EFFF], which Fuzzware's NVIC and SysTick serve: added mmio region '{name}' for it");
     }
 
     // exit_at: name → address or symbol (none: the name is the symbol).
