@@ -35,7 +35,9 @@ internal static class OptionValue
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
         {
-            throw new CommandUsageException($"{option}: {e.Message}");
+            // An argument check's message ends with "(Parameter 'name')", which is the library's, not the user's.
+            string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+            throw new CommandUsageException($"{option}: {message}");
         }
     }
 }

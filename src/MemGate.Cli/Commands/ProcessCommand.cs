@@ -233,7 +233,7 @@ internal static class ProcessCommand
                 throw new CommandUsageException("Give exactly one of --hex and --file.");
             }
             byte[] data = parse.GetValue(file) is { } path ? InputFile.ReadAllBytes(path, "--file")
-                : OptionValue.Parse("--hex", () => Convert.FromHexString(string.Concat(parse.GetValue(hex)!.Where(c => !char.IsWhiteSpace(c)))));
+                : OptionValue.Parse("--hex", () => HexBytes(parse.GetValue(hex)!));
             if (data.Length == 0)
             {
                 throw new CommandUsageException("Nothing to write: --hex or --file gives no bytes.");
@@ -365,4 +365,15 @@ internal static class ProcessCommand
 
     // Addresses and values on the command line read as everywhere in memgate (allocate, image, run).
     private static ulong Number(string text) => OptionValue.Address("address", text);
+
+    // "DE AD BE EF" (spaces optional) to bytes; Convert's own message speaks of "the input".
+    private static byte[] HexBytes(string text)
+    {
+        string digits = string.Concat(text.Where(c => !char.IsWhiteSpace(c)));
+        if (digits.Length % 2 != 0 || !digits.All(char.IsAsciiHexDigit))
+        {
+            throw new FormatException($"'{text}' is not whole bytes in hex (e.g. \"DE AD BE EF\").");
+        }
+        return Convert.FromHexString(digits);
+    }
 }

@@ -327,7 +327,12 @@ internal static class RunCommand
         }
         if (char.IsAsciiDigit(point[0]))
         {
-            return OptionValue.Address(option, point);
+            ulong address = OptionValue.Address(option, point);
+            if (!device.Regions.Any(r => r.Space == DeviceDescription.DefaultSpace && address >= r.Start && address <= r.Last))
+            {
+                throw new CommandInputException($"{option} {point}: no region of device '{device.Name}' holds that address, so the CPU never runs code there.");
+            }
+            return address;
         }
         var names = (image?.Symbols.Select(s => s.Name) ?? []).Concat(device.Symbols.Select(s => s.Name)).Distinct(StringComparer.Ordinal).ToList();
         throw new CommandInputException($"{option} {point}: no symbol of that name in the image or the device{(names.Count == 0 ? " (neither has symbols; give an address)." : "." + NameSuggestion.DidYouMean(point, names))}");
@@ -348,7 +353,7 @@ internal static class RunCommand
         _ => CliApp.Interrupted,
     };
 
-    private static string OutcomeName(RunOutcome outcome) => outcome switch
+    internal static string OutcomeName(RunOutcome outcome) => outcome switch
     {
         RunOutcome.Exit => "exit",
         RunOutcome.InstructionLimit => "instruction-limit",

@@ -25,6 +25,10 @@ internal static class ValidateCommand
                 string? failureMessage = null;
                 try
                 {
+                    if (Directory.Exists(file))
+                    {
+                        throw new IOException("it is a folder; give the device files in it (e.g. folder/*.toml).");
+                    }
                     var device = DeviceConfigReader.Load(file);
                     warnings.AddRange(device.Warnings);
                     // Models, their settings and irq lines are the peripheral layer's to check.

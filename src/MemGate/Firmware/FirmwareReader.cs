@@ -4,11 +4,16 @@ namespace MemGate.Firmware;
 public static class FirmwareReader
 {
     /// <summary>Reads <paramref name="path"/>; raw binaries need <paramref name="rawAddress"/>.</summary>
-    /// <exception cref="FirmwareFormatException">The file is malformed, or a raw binary has no address.</exception>
+    /// <exception cref="FirmwareFormatException">The file is malformed, a raw binary has no address, or another format has one.</exception>
     public static FirmwareImage Load(string path, FirmwareFormat? format = null, ulong? rawAddress = null)
     {
         byte[] data = InputFile.ReadAllBytes(path, "Firmware file");
         var detected = format ?? Detect(path, data);
+        if (rawAddress is not null && detected != FirmwareFormat.Raw)
+        {
+            // Loading it elsewhere is not what the image says; ignoring the address would hide the mistake.
+            throw new FirmwareFormatException(path, detected switch { FirmwareFormat.Elf => "ELF image", FirmwareFormat.IntelHex => "Intel HEX image", _ => "S-record image" }, "the image carries its own load addresses; a load address is given only for a raw binary");
+        }
         return detected switch
         {
             FirmwareFormat.Elf => ElfReader.Read(data, path),

@@ -169,6 +169,22 @@ public sealed class OutputSafetyTests : IDisposable
     }
 
     [Theory]
+    [InlineData(new[] { "run", "{elf}", "--device", "STM32F103", "--address", "0x08000000" }, 1, "a load address is given only for a raw binary")]
+    [InlineData(new[] { "run", "{elf}", "--device", "STM32F103", "--stop-at", "0x99999999999" }, 1, "no region of device 'STM32F103' holds that address")]
+    [InlineData(new[] { "run", "--from-snapshot", "{dir}" }, 1, "it is a folder, not a snapshot file")]
+    [InlineData(new[] { "validate", "{dir}" }, 1, "it is a folder")]
+    [InlineData(new[] { "ps", "write", "--pid", "1", "--address", "0x1000", "--hex", "zz" }, 2, "'zz' is not whole bytes in hex")]
+    [InlineData(new[] { "allocate", "-r", "A@0xFFFFF000:8KiB:rw" }, 1, "past the end of the 32-bit address space (0xFFFFFFFF).")]
+    public void Values_that_cannot_be_used_get_a_plain_message(string[] args, int code, string message)
+    {
+        string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
+        var (exit, output, error) = RunBounded([.. args.Select(a => a.Replace("{elf}", elf, StringComparison.Ordinal).Replace("{dir}", _dir, StringComparison.Ordinal))]);
+        Assert.True(exit == code, $"exit {exit}: {output} {error}");
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter '", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("NaN")]
     [InlineData("-1")]
     [InlineData("Infinity")]

@@ -147,6 +147,17 @@ public sealed partial class ReadmeTests
     [GeneratedRegex(@"```sh\n(?<command>\./memgate run [^\n]*--trace-instructions[^\n]*)\n```\n\n```text\n(?<text>.*?)```", RegexOptions.Singleline)]
     private static partial Regex TraceExample();
 
+    [Fact]
+    public void Every_json_outcome_of_a_run_is_in_the_readme()
+    {
+        string paragraph = Documents[0].Text[Documents[0].Text.IndexOf("**JSON output.**", StringComparison.Ordinal)..];
+        paragraph = paragraph[..paragraph.IndexOf("```", StringComparison.Ordinal)];
+        foreach (var name in Enum.GetValues<MemGate.Emulation.RunOutcome>().Select(MemGate.Cli.Commands.RunCommand.OutcomeName).Append("fault").Distinct())
+        {
+            Assert.Contains($"`{name}`", paragraph, StringComparison.Ordinal);
+        }
+    }
+
     // Walks the command tree the CLI really builds; every option of every command must appear in that
     // command's rows of the command reference table (README.md or docs/cli.md), aliases included.
     [Fact]

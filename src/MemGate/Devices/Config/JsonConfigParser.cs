@@ -45,7 +45,7 @@ internal static class JsonConfigParser
         {
             var location = new SourceLocation(file, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1);
             throw new DeviceDescriptionException($"{file}: invalid JSON",
-                [new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", e.Message.Split(" LineNumber:")[0]) { Location = location }]);
+                [new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", e.Message.Split(" LineNumber:")[0].Replace(" Change the reader options.", "", StringComparison.Ordinal)) { Location = location }]);
         }
     }
 

@@ -124,6 +124,10 @@ public sealed unsafe class SnapshotFile : IDisposable
     public static SnapshotFile Open(string path)
     {
         string full = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new SnapshotFileException(path, "it is a folder, not a snapshot file.");
+        }
         var file = File.OpenHandle(full, FileMode.Open, FileAccess.Read);
         try
         {
