@@ -7,7 +7,7 @@ namespace MemGate.Cli.Commands;
 internal static class FirmwareSource
 {
     /// <summary>Loads the image (a raw binary at <paramref name="rawAddress"/>) and checks that it runs on <paramref name="device"/>.</summary>
-    /// <exception cref="CommandInputException">Neither an image nor a device that loads one.</exception>
+    /// <exception cref="CommandUsageException">Neither an image nor a device that loads one.</exception>
     /// <exception cref="FirmwareCompatibilityException">The image is for another CPU.</exception>
     public static FirmwareImage? Load(string? path, DeviceDescription device, ulong? rawAddress = null)
     {

@@ -53,12 +53,12 @@ internal static class FuzzCommand
             {
                 throw new CommandUsageException("Give --corpus DIR (starting inputs; new ones are added there), or --afl to run under afl-fuzz.");
             }
-            // Each job is a machine with its own memory and engine, busy on a core: more than a few per core only costs memory.
-            int maxJobs = 4 * Environment.ProcessorCount;
+            // Each job is a machine with its own memory, engine and thread: past a few per core they only cost memory.
+            const int maxJobs = 256;
             int jobCount = parse.GetValue(jobs);
             if (jobCount < 1 || jobCount > maxJobs)
             {
-                throw new CommandUsageException($"--jobs {jobCount}: give 1 to {maxJobs} (4 per core; this machine has {Environment.ProcessorCount}).");
+                throw new CommandUsageException($"--jobs {jobCount}: give 1 to {maxJobs} (one per core is usual; this machine has {Environment.ProcessorCount}).");
             }
             var durationLimit = OptionValue.Seconds("--duration", parse.GetValue(duration));
             foreach (var (option, folder) in (ReadOnlySpan<(string, string?)>)[("--corpus", corpusDirectory), ("--crashes", parse.GetValue(crashes))])

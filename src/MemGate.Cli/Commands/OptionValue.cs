@@ -4,7 +4,7 @@ namespace MemGate.Cli.Commands;
 
 /// <summary>
 /// Reads option values with the library's parsers, turning their <see cref="FormatException"/> and
-/// <see cref="OverflowException"/> into <see cref="CommandInputException"/> naming the option, so a bad
+/// <see cref="OverflowException"/> into <see cref="CommandUsageException"/> naming the option, so a bad
 /// value is reported as the user's (exit 2) and never as an internal error.
 /// </summary>
 internal static class OptionValue

@@ -104,6 +104,9 @@ internal static class RunCommand
             {
                 throw new CommandUsageException("Give --device DEVICE (a template name or device file), or --from-snapshot FILE.");
             }
+            var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
+            using var snapshotFile = startFile is not null ? SnapshotFile.Open(startFile) : null;
+            var (description, baseDirectory) = snapshotFile is not null ? SnapshotDevice(snapshotFile, parse.GetValue(device)) : DeviceSource.Load(parse.GetValue(device)!, error);
             OutputPaths.Check(
                 [
                     ("--save-snapshot", savePath), ("--coverage", parse.GetValue(coverage)), ("--trace-mmio", parse.GetValue(traceMmio)),
@@ -111,10 +114,10 @@ internal static class RunCommand
                     ("--trace-exceptions", parse.GetValue(traceOptions.Exceptions)),
                     .. (parse.GetValue(dumpOptions.Memory) ?? []).Select(spec => ("--dump-memory", spec.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon && colon < spec.Length - 1 ? spec[(colon + 1)..] : null)),
                 ],
-                [parse.GetValue(firmware), parse.GetValue(device), parse.GetValue(mmioInput), startFile, parse.GetValue(consoleOptions.InputFile)]);
-            var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
-            using var snapshotFile = startFile is not null ? SnapshotFile.Open(startFile) : null;
-            var (description, baseDirectory) = snapshotFile is not null ? SnapshotDevice(snapshotFile, parse.GetValue(device)) : DeviceSource.Load(parse.GetValue(device)!, error);
+                [
+                    parse.GetValue(firmware), parse.GetValue(device), parse.GetValue(mmioInput), startFile, parse.GetValue(consoleOptions.InputFile),
+                    .. description.Regions.Select(r => r.InitFile).Append(description.Svd).OfType<string>().Select(f => Path.Combine(baseDirectory ?? ".", f)),
+                ]);
             ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
             var image = snapshotFile is not null ? SnapshotImage(parse.GetValue(firmware), snapshotFile, description, raw) : FirmwareSource.Load(parse.GetValue(firmware), description, raw);
             if (mmio is not null)
@@ -308,8 +311,18 @@ internal static class RunCommand
             image.CheckRunsOn(device);
             return image;
         }
-        return snapshot.Header.Firmware is { } recorded && File.Exists(recorded.Path) && FileHash(recorded.Path) == recorded.Sha256
-            ? FirmwareReader.Load(recorded.Path, rawAddress: raw) : null;
+        if (snapshot.Header.Firmware is not { } recorded || !File.Exists(recorded.Path) || FileHash(recorded.Path) != recorded.Sha256)
+        {
+            return null;
+        }
+        try
+        {
+            return FirmwareReader.Load(recorded.Path);   // for its symbols only: a raw binary has none
+        }
+        catch (FirmwareFormatException)
+        {
+            return null;
+        }
     }
 
     internal static string FileHash(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
@@ -328,7 +341,7 @@ internal static class RunCommand
         if (char.IsAsciiDigit(point[0]))
         {
             ulong address = OptionValue.Address(option, point);
-            if (!device.Regions.Any(r => r.Space == DeviceDescription.DefaultSpace && address >= r.Start && address <= r.Last))
+            if (!device.Regions.Any(r => r.Space == device.Spaces[0].Name && address >= r.Start && address <= r.Last))   // the CPU's space
             {
                 throw new CommandInputException($"{option} {point}: no region of device '{device.Name}' holds that address, so the CPU never runs code there.");
             }

@@ -229,8 +229,9 @@ public abstract partial class FirmwareMachine
     // there, so the stop is exact, as QEMU's breakpoints are.
     private bool ApproachesUnstoppable(ulong address)
     {
+        // Not after a faulting access in this run (its handler is being set up, and the stop would undo that), nor with a stop pending.
         if (HooksStopAnywhere || (_breakpoints.Count == 0 && _stopPoints.Count == 0) || _debugStop is not null || _reached is not null
-            || FirstUnstoppable(address & ~1UL, _engine.BlockSize) is not { } stop)
+            || _accessTrap is not null || FirstUnstoppable(address & ~1UL, _engine.BlockSize) is not { } stop)
         {
             return false;
         }

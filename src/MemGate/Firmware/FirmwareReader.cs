@@ -9,6 +9,10 @@ public static class FirmwareReader
     {
         byte[] data = InputFile.ReadAllBytes(path, "Firmware file");
         var detected = format ?? Detect(path, data);
+        if (format is null && rawAddress is not null && detected != FirmwareFormat.Elf && !HasTextExtension(path))
+        {
+            detected = FirmwareFormat.Raw;   // a raw binary may begin with ':' or "S1" by chance: the address says what it is
+        }
         if (rawAddress is not null && detected != FirmwareFormat.Raw)
         {
             // Loading it elsewhere is not what the image says; ignoring the address would hide the mistake.
@@ -24,6 +28,9 @@ public static class FirmwareReader
                 : throw new FirmwareFormatException(path, "raw image", "a raw binary needs the address to load it at"),
         };
     }
+
+    private static bool HasTextExtension(string path) =>
+        Path.GetExtension(path).ToLowerInvariant() is ".hex" or ".ihex" or ".ihx" or ".srec" or ".s19" or ".s28" or ".s37" or ".mot";
 
     /// <summary>The format of a file: ELF by magic; ':' first → Intel HEX; 'S0'–'S9' first → S-record; otherwise raw.</summary>
     public static FirmwareFormat Detect(string path, ReadOnlySpan<byte> data)

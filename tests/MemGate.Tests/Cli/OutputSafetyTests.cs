@@ -137,6 +137,24 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.Equal(["fw.elf"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public void A_device_files_own_firmware_file_is_an_input_too()
+    {
+        string source = Path.Combine(AppContext.BaseDirectory, "Fixtures", "halucinator");
+        foreach (string name in (string[])["memory.yaml", "firmware.bin"])
+        {
+            File.Copy(Path.Combine(source, name), Path.Combine(_dir, name));
+        }
+        string device = Path.Combine(_dir, "device.toml");
+        Assert.Equal(0, CliRunner.Run("import", "halucinator", Path.Combine(_dir, "memory.yaml"), "-o", device).Exit);
+        string firmware = Path.Combine(_dir, "firmware.bin");
+        byte[] before = File.ReadAllBytes(firmware);
+        var (exit, _, error) = RunBounded("run", "--device", device, "--coverage", firmware, "--max-instructions", "10");
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains("that file is an input", error, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(firmware));
+    }
+
     [Theory]
     [InlineData("--dump-memory", "SRAM:{dir}/missing/sram.bin")]
     [InlineData("--coverage", "{dir}/missing/blocks.txt")]

@@ -97,6 +97,31 @@ public sealed class RealWorldImportTests : IDisposable
         return (exit, error, blocks.Contains(main));
     }
 
+    /// <summary>The README's real-world table rows run with a base input of the target's own (not generated, not fuzzed).</summary>
+    public static TheoryData<string, string, ulong, string> ReadmeBaseInputRows()
+    {
+        var rows = new TheoryData<string, string, ulong, string>();
+        foreach (string line in File.ReadLines(Path.Combine(RepositoryRoot(), "README.md")).Where(l => l.StartsWith("| P2IM/", StringComparison.Ordinal) || l.StartsWith("| pw-recovery/", StringComparison.Ordinal)))
+        {
+            string[] cells = [.. line.Trim('|').Split('|').Select(c => c.Trim())];
+            if (!cells[1].StartsWith("generated", StringComparison.Ordinal) && !cells[1].StartsWith("fuzzed", StringComparison.Ordinal) && !cells[1].StartsWith("none of", StringComparison.Ordinal))
+            {
+                rows.Add(cells[0], cells[1], ulong.Parse(cells[6], CultureInfo.InvariantCulture), cells[8]);
+            }
+        }
+        return rows;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(ReadmeBaseInputRows))]
+    public void The_readme_rows_with_a_base_input_are_what_a_run_gives(string target, string input, ulong instructions, string end)
+    {
+        string file = Requires.RealWorld("fuzzware-examples", target, "base_inputs", input);
+        var (_, error, _) = RunTarget(target, File.ReadAllBytes(file));
+        Assert.Contains($"\"reason\":\"{end}\"", error, StringComparison.Ordinal);
+        Assert.Contains($"\"instructions\":{instructions},", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_generated_inputs_are_the_bench_scripts()
     {
