@@ -231,7 +231,8 @@ public abstract partial class FirmwareMachine
     {
         // Not after a faulting access in this run (its handler is being set up, and the stop would undo that), nor with a stop pending.
         if (HooksStopAnywhere || (_breakpoints.Count == 0 && _stopPoints.Count == 0) || _debugStop is not null || _reached is not null
-            || _accessTrap is not null || FirstUnstoppable(address & ~1UL, _engine.BlockSize) is not { } stop)
+            || _accessTrap is not null || !HoldsStop(address & ~1UL, _engine.BlockSize)
+            || FirstUnstoppable(address & ~1UL, _engine.BlockSize) is not { } stop)
         {
             return false;
         }
@@ -251,6 +252,10 @@ public abstract partial class FirmwareMachine
         }
         return true;
     }
+
+    // Whether a breakpoint or stop point lies in [address, address + size): most blocks reported hold none, and this
+    // is cheaper than decoding them (blocks are reported at every MMIO access, too).
+    private bool HoldsStop(ulong address, uint size) => _breakpoints.Keys.Concat(_stopPoints.Keys).Any(at => at - address < size);
 
     // The run reached a stop address as an exit (ApproachesUnstoppable): end it there as the instruction's hook would have.
     private void StopAtExit(ulong address)

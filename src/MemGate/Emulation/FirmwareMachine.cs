@@ -1153,7 +1153,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             }
             if (machine.ApproachesUnstoppable(address) || machine.ApproachesLimit())
             {
-                return 0;   // the block does not run now: the engine stops before it and runs on with a count
+                return 0;   // the block does not run now: the engine stops before it and runs it again, to the limit or the stop
             }
             // The machine's own pages (the halt page, its exception-entry code) are not the firmware's blocks.
             bool firmware = machine.IsFirmwareCode(address);
