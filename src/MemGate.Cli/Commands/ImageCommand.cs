@@ -25,6 +25,7 @@ internal static class ImageCommand
             if (parse.GetValue(device) is { } deviceName)
             {
                 var (description, baseDirectory) = DeviceSource.Load(deviceName, error);
+                image.CheckRunsOn(description);   // a CPU mismatch says more than where a segment does not fit
                 using var memory = DeviceMemory.Allocate(description, baseDirectory);
                 image.LoadInto(memory);
                 fits = description.Name;

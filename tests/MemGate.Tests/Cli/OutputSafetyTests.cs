@@ -191,12 +191,14 @@ public sealed class OutputSafetyTests : IDisposable
     [InlineData(new[] { "run", "{elf}", "--device", "STM32F103", "--stop-at", "0x99999999999" }, 1, "no region of device 'STM32F103' holds that address")]
     [InlineData(new[] { "run", "--from-snapshot", "{dir}" }, 1, "it is a folder, not a snapshot file")]
     [InlineData(new[] { "validate", "{dir}" }, 1, "it is a folder")]
+    [InlineData(new[] { "image", "{rv32}", "--device", "STM32F103" }, 1, "is a 32-bit RISC-V ELF")]
     [InlineData(new[] { "ps", "write", "--pid", "1", "--address", "0x1000", "--hex", "zz" }, 2, "'zz' is not whole bytes in hex")]
     [InlineData(new[] { "allocate", "-r", "A@0xFFFFF000:8KiB:rw" }, 1, "past the end of the 32-bit address space (0xFFFFFFFF).")]
     public void Values_that_cannot_be_used_get_a_plain_message(string[] args, int code, string message)
     {
         string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
-        var (exit, output, error) = RunBounded([.. args.Select(a => a.Replace("{elf}", elf, StringComparison.Ordinal).Replace("{dir}", _dir, StringComparison.Ordinal))]);
+        string rv32 = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "riscv-virt", "hello-rv32.elf");
+        var (exit, output, error) = RunBounded([.. args.Select(a => a.Replace("{elf}", elf, StringComparison.Ordinal).Replace("{dir}", _dir, StringComparison.Ordinal).Replace("{rv32}", rv32, StringComparison.Ordinal))]);
         Assert.True(exit == code, $"exit {exit}: {output} {error}");
         Assert.Contains(message, error, StringComparison.Ordinal);
         Assert.DoesNotContain("(Parameter '", error, StringComparison.Ordinal);
