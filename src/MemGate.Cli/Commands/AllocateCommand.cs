@@ -52,7 +52,7 @@ internal static class AllocateCommand
         catch (ArgumentException e)
         {
             // Regions and width come straight from the command line, so the library's argument checks are the input's.
-            throw new CommandInputException(e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message);
+            throw new CommandInputException(OptionValue.UserMessage(e));
         }
     }
 

@@ -23,14 +23,13 @@ internal static class ConvertCommand
             };
             string? path = parse.GetValue(outFile);
             // A device file is read by its extension: one that says another format would not load again.
-            if (path is not null && Path.GetExtension(path).ToLowerInvariant() is ".toml" or ".yaml" or ".yml" or ".json"
-                && DeviceConfigReader.FormatOf(path) != format)
+            if (path is not null && DeviceSource.HasDeviceExtension(path) && DeviceConfigReader.FormatOf(path) is var named && named != format)
             {
-                throw new CommandUsageException($"--output {path}: its extension says {DeviceConfigReader.FormatOf(path).ToString().ToUpperInvariant()}, --to says {format.ToString().ToUpperInvariant()}; device files are read by their extension.");
+                throw new CommandUsageException($"--output {path}: its extension says {named.ToString().ToUpperInvariant()}, --to says {format.ToString().ToUpperInvariant()}; device files are read by their extension.");
             }
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             // Region and SVD files stay found from the new file's folder (on standard output, wherever it is saved).
-            description = path is null ? description.WithFullFilePaths(baseDirectory) : description.WithFilesRelativeTo(Path.GetDirectoryName(Path.GetFullPath(path))!, baseDirectory);
+            description = description.WithFilesFor(path, baseDirectory);
             string text = DeviceConfigWriter.Write(description, format);
             if (path is not null)
             {

@@ -28,5 +28,6 @@ internal static class DeviceSource
         return (DeviceTemplates.Load(nameOrFile), Directory.GetCurrentDirectory());
     }
 
-    private static bool HasDeviceExtension(string path) => Path.GetExtension(path).ToLowerInvariant() is ".toml" or ".yaml" or ".yml" or ".json";
+    /// <summary>Whether <paramref name="path"/> ends in an extension device files are read by.</summary>
+    internal static bool HasDeviceExtension(string path) => Path.GetExtension(path).ToLowerInvariant() is ".toml" or ".yaml" or ".yml" or ".json";
 }

@@ -23,7 +23,7 @@ internal static class ImportCommand
             // Contents files are found from where the device file goes; on standard output, wherever it is saved, by full paths.
             string here = Directory.GetCurrentDirectory();
             string? destination = parse.GetValue(outFile);
-            device = destination is null ? device.WithFullFilePaths(here) : device.WithFilesRelativeTo(Path.GetDirectoryName(Path.GetFullPath(destination))!, here);
+            device = device.WithFilesFor(destination, here);
             if (destination is { } target)
             {
                 DeviceConfigWriter.Save(device, target);

@@ -35,9 +35,11 @@ internal static class OptionValue
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
         {
-            // An argument check's message ends with "(Parameter 'name')", which is the library's, not the user's.
-            string message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
-            throw new CommandUsageException($"{option}: {message}");
+            throw new CommandUsageException($"{option}: {UserMessage(e)}");
         }
     }
+
+    /// <summary>An exception's message without the "(Parameter 'name')" an argument check adds, which is the library's, not the user's.</summary>
+    public static string UserMessage(Exception e) =>
+        e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 }

@@ -140,10 +140,13 @@ public sealed class DeviceDescription
         WithFiles(file => Path.GetRelativePath(Path.GetFullPath(directory), Path.GetFullPath(Path.Combine(from, file))));
 
     /// <summary>
-    /// The same device with every region's <c>file</c> (and the <c>svd</c>) as a full path, resolved from <paramref name="from"/>:
-    /// for a device file written where its writer cannot know (standard output).
+    /// The same device with its files named as a device file written at <paramref name="deviceFile"/> must name them
+    /// to find them (see <see cref="WithFilesRelativeTo"/>); with no file (standard output, saved who knows where) as full
+    /// paths, resolved from <paramref name="from"/>.
     /// </summary>
-    public DeviceDescription WithFullFilePaths(string from) => WithFiles(file => Path.GetFullPath(Path.Combine(from, file)));
+    public DeviceDescription WithFilesFor(string? deviceFile, string from) => deviceFile is null
+        ? WithFiles(file => Path.GetFullPath(Path.Combine(from, file)))
+        : WithFilesRelativeTo(Path.GetDirectoryName(Path.GetFullPath(deviceFile))!, from);
 
     private DeviceDescription WithFiles(Func<string, string> map)
     {

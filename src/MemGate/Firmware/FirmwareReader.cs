@@ -9,7 +9,7 @@ public static class FirmwareReader
     {
         byte[] data = InputFile.ReadAllBytes(path, "Firmware file");
         var detected = format ?? Detect(path, data);
-        if (format is null && rawAddress is not null && detected != FirmwareFormat.Elf && !HasTextExtension(path))
+        if (format is null && rawAddress is not null && detected != FirmwareFormat.Elf && FormatOfExtension(path) is null)
         {
             detected = FirmwareFormat.Raw;   // a raw binary may begin with ':' or "S1" by chance: the address says what it is
         }
@@ -29,8 +29,13 @@ public static class FirmwareReader
         };
     }
 
-    private static bool HasTextExtension(string path) =>
-        Path.GetExtension(path).ToLowerInvariant() is ".hex" or ".ihex" or ".ihx" or ".srec" or ".s19" or ".s28" or ".s37" or ".mot";
+    // The text formats a file's extension names (HEX, S-record), or null.
+    private static FirmwareFormat? FormatOfExtension(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".hex" or ".ihex" or ".ihx" => FirmwareFormat.IntelHex,
+        ".srec" or ".s19" or ".s28" or ".s37" or ".mot" => FirmwareFormat.Srec,
+        _ => null,
+    };
 
     /// <summary>The format of a file: ELF by magic; ':' first → Intel HEX; 'S0'–'S9' first → S-record; otherwise raw.</summary>
     public static FirmwareFormat Detect(string path, ReadOnlySpan<byte> data)
@@ -39,12 +44,12 @@ public static class FirmwareReader
         {
             return FirmwareFormat.Elf;
         }
-        string extension = Path.GetExtension(path).ToLowerInvariant();
-        if (extension is ".hex" or ".ihex" or ".ihx" || (data.Length > 0 && data[0] == (byte)':'))
+        var named = FormatOfExtension(path);
+        if (named == FirmwareFormat.IntelHex || (data.Length > 0 && data[0] == (byte)':'))
         {
             return FirmwareFormat.IntelHex;
         }
-        if (extension is ".srec" or ".s19" or ".s28" or ".s37" or ".mot" || (data.Length > 1 && data[0] == (byte)'S' && char.IsAsciiDigit((char)data[1])))
+        if (named == FirmwareFormat.Srec || (data.Length > 1 && data[0] == (byte)'S' && char.IsAsciiDigit((char)data[1])))
         {
             return FirmwareFormat.Srec;
         }
