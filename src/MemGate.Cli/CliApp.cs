@@ -55,8 +55,11 @@ public static partial class CliApp
     /// </summary>
     public const int InterruptLimit = 128;
 
-    /// <summary><c>run</c>: stopped by Ctrl-C (SIGINT), as shells report it.</summary>
+    /// <summary><c>run</c>, <c>fuzz</c>: stopped by Ctrl-C (SIGINT), as shells report it.</summary>
     public const int Interrupted = 130;
+
+    /// <summary><c>run</c>, <c>fuzz</c>: stopped by SIGTERM (kill, timeout(1)), as shells report it.</summary>
+    public const int Terminated = 143;
 
     /// <summary>Builds the command tree.</summary>
     public static RootCommand BuildRoot(TextWriter output, TextWriter error, CliInput? input = null)

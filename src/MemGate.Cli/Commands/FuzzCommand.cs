@@ -181,22 +181,17 @@ internal static class FuzzCommand
                 }
             };
             using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler stop = (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            Console.CancelKeyPress += stop;
+            using var signals = new StopSignals(cancel.Cancel);
             FuzzStatus final;
             bool ran = false;
             try
             {
                 bool live = !Console.IsErrorRedirected;
-                var last = TimeSpan.Zero;
+                TimeSpan? last = null;
                 final = campaign.Run(status =>
                 {
-                    // A live line on a terminal; in a log, one line every ten seconds.
-                    if (live || status.Elapsed - last >= TimeSpan.FromSeconds(10))
+                    // A live line on a terminal; in a log, the first status and then one line every ten seconds.
+                    if (live || last is null || status.Elapsed - last >= TimeSpan.FromSeconds(10))
                     {
                         last = status.Elapsed;
                         lock (error)
@@ -209,7 +204,6 @@ internal static class FuzzCommand
             }
             finally
             {
-                Console.CancelKeyPress -= stop;
                 if (startAtFile is not null && !saved)
                 {
                     File.Delete(startAtFile);   // no saved input replays from it
@@ -220,7 +214,7 @@ internal static class FuzzCommand
                 }
             }
             error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {Line(final)}");
-            return final.Crashes > 0 ? CliApp.GuestFault : cancel.IsCancellationRequested ? CliApp.Interrupted : CliApp.Success;
+            return final.Crashes > 0 ? CliApp.GuestFault : cancel.IsCancellationRequested ? signals.ExitCode : CliApp.Success;
         }));
         return command;
     }

@@ -334,13 +334,7 @@ internal static class ProcessCommand
         command.SetAction(parse => CommandErrors.Run("ps receive", error, () =>
         {
             using var stopped = new ManualResetEventSlim();
-            void Stop(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                stopped.Set();
-            }
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var signals = new StopSignals(stopped.Set);
             bool asJson = parse.GetValue(json);
             using var receiver = ProcessLinkReceiver.Start(m =>
             {

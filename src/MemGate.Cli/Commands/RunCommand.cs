@@ -59,7 +59,7 @@ internal static class RunCommand
         var fromSnapshot = new Option<string?>("--from-snapshot") { Description = "Start from a snapshot file instead of reset: the device and memory come from the file (FIRMWARE, if given, only for its symbols)." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
-            "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 121 block limit, 123 input timeout, 124 timeout, 125 instruction limit, 126 idle, 128 interrupt limit, 130 Ctrl-C; 1 bad input, 2 usage.")
+            "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 121 block limit, 123 input timeout, 124 timeout, 125 instruction limit, 126 idle, 128 interrupt limit, 130 Ctrl-C, 143 SIGTERM; 1 bad input, 2 usage.")
         {
             firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, inputTimeout, maxBlocks, maxInterrupts, guestFaults, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue,
             saveSnapshot, at, fromSnapshot, shared, runs, json,
@@ -211,80 +211,68 @@ internal static class RunCommand
             int status = CliApp.Success;
             bool asJson = parse.GetValue(json);
             using var stopDebugger = interrupt.Token.Register(() => debugger?.Cancel());   // the debugger's runs take no token
-            ConsoleCancelEventHandler stop = (_, e) =>
+            using var signals = new StopSignals(interrupt.Cancel);
+            for (int run = 1; run <= count; run++)
             {
-                e.Cancel = true;
-                interrupt.Cancel();
-            };
-            Console.CancelKeyPress += stop;
-            try
-            {
-                for (int run = 1; run <= count; run++)
+                if (run > 1 && interrupt.IsCancellationRequested)
                 {
-                    if (run > 1 && interrupt.IsCancellationRequested)
+                    status = signals.ExitCode;   // the last run may have ended by itself as the request came
+                    if (!asJson)
                     {
-                        status = CliApp.Interrupted;   // the last run may have ended by itself as the request came
-                        if (!asJson)
-                        {
-                            error.WriteLine($"memgate run: interrupted after {run - 1:N0} of {count:N0} runs");
-                        }
-                        break;
+                        error.WriteLine($"memgate run: interrupted after {run - 1:N0} of {count:N0} runs");
                     }
-                    SnapshotRestore? restore = run == 1 ? null : machineSnapshot is not null ? machine.Restore(machineSnapshot) : snapshot!.Restore();
-                    RunResult result;
-                    try
-                    {
-                        result = debugger is not null ? debugger.Run(machine) : startFile is not null ? machine.Continue(limit, wall, interrupt.Token) : machine.Run(limit, wall, interrupt.Token);
-                    }
-                    catch (EmulationFault fault)
-                    {
-                        output.Flush();
-                        string? function = image?.SymbolAt(fault.ProgramCounter & ~1UL)?.Name
-                            ?? description.Symbols.Where(s => s.Address <= (fault.ProgramCounter & ~1UL)).MaxBy(s => s.Address)?.Name;
-                        error.WriteLine(asJson
-                            ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message, null, CliApp.GuestFault, machine.Instructions, null, null,
-                                new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Default.RunReport)
-                            : $"memgate run: {fault.Message}{(function is not null ? $" (in {function})" : "")}");
-                        WriteCoverage();
-                        machine.FlushTraces();
-                        dump.Write(machine, error, asJson);
-                        return CliApp.GuestFault;
-                    }
-                    output.Flush();
-                    status = ExitStatus(result);
-                    if (savePath is not null)
-                    {
-                        bool there = atCount ? result.Outcome == RunOutcome.InstructionLimit : result.Outcome == RunOutcome.Reached;
-                        if (!there)
-                        {
-                            error.WriteLine($"memgate run: the run ended ({result.Reason}) after {result.Instructions:N0} instructions, before --at {atPoint}: no snapshot written.");
-                            return status == CliApp.Success ? CliApp.InvalidInput : status;
-                        }
-                        machine.SaveSnapshotFile(savePath, image is null ? null : new SnapshotFirmware(Path.GetFullPath(image.File), FileHash(image.File)));
-                        error.WriteLine(asJson
-                            ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "snapshot", $"snapshot saved to {savePath}", null, CliApp.Success, result.Instructions,
-                                Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, null), CliJsonLinesContext.Default.RunReport)
-                            : $"memgate run: {description.Name} ({description.Cpu}), snapshot saved to {savePath} after {result.Instructions:N0} instructions, at PC 0x{machine.ProgramCounter:X8}; " +
-                              $"go on with: memgate run --from-snapshot {savePath}");
-                        return CliApp.Success;
-                    }
-                    string restored = restore is null ? "" : $", after restoring {restore.Pages} page(s) in {restore.Elapsed.TotalMicroseconds:0} µs";
-                    int? blocks = coverageFile is null ? null : machine.CoveredBlocks.Count;
-                    string covered = blocks is { } n ? $", {n:N0} blocks covered" : "";
-                    error.WriteLine(asJson
-                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, OutcomeName(result.Outcome), result.Reason, result.ExitCode, status, result.Instructions,
-                            Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, restore?.Pages) { Blocks = blocks }, CliJsonLinesContext.Default.RunReport)
-                        : $"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
-                            $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{covered}{restored}{(result.Outcome is RunOutcome.Exit or RunOutcome.Reached ? "" : $" (exit code {status})")}");
+                    break;
                 }
-                WriteCoverage();
-                machine.FlushTraces();
-                dump.Write(machine, error, asJson);
+                SnapshotRestore? restore = run == 1 ? null : machineSnapshot is not null ? machine.Restore(machineSnapshot) : snapshot!.Restore();
+                RunResult result;
+                try
+                {
+                    result = debugger is not null ? debugger.Run(machine) : startFile is not null ? machine.Continue(limit, wall, interrupt.Token) : machine.Run(limit, wall, interrupt.Token);
+                }
+                catch (EmulationFault fault)
+                {
+                    output.Flush();
+                    string? function = image?.SymbolAt(fault.ProgramCounter & ~1UL)?.Name
+                        ?? description.Symbols.Where(s => s.Address <= (fault.ProgramCounter & ~1UL)).MaxBy(s => s.Address)?.Name;
+                    error.WriteLine(asJson
+                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message, null, CliApp.GuestFault, machine.Instructions, null, null,
+                            new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Default.RunReport)
+                        : $"memgate run: {fault.Message}{(function is not null ? $" (in {function})" : "")}");
+                    WriteCoverage();
+                    machine.FlushTraces();
+                    dump.Write(machine, error, asJson);
+                    return CliApp.GuestFault;
+                }
+                output.Flush();
+                status = result.Outcome == RunOutcome.Interrupted ? signals.ExitCode : ExitStatus(result);
+                if (savePath is not null)
+                {
+                    bool there = atCount ? result.Outcome == RunOutcome.InstructionLimit : result.Outcome == RunOutcome.Reached;
+                    if (!there)
+                    {
+                        error.WriteLine($"memgate run: the run ended ({result.Reason}) after {result.Instructions:N0} instructions, before --at {atPoint}: no snapshot written.");
+                        return status == CliApp.Success ? CliApp.InvalidInput : status;
+                    }
+                    machine.SaveSnapshotFile(savePath, image is null ? null : new SnapshotFirmware(Path.GetFullPath(image.File), FileHash(image.File)));
+                    error.WriteLine(asJson
+                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "snapshot", $"snapshot saved to {savePath}", null, CliApp.Success, result.Instructions,
+                            Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, null), CliJsonLinesContext.Default.RunReport)
+                        : $"memgate run: {description.Name} ({description.Cpu}), snapshot saved to {savePath} after {result.Instructions:N0} instructions, at PC 0x{machine.ProgramCounter:X8}; " +
+                          $"go on with: memgate run --from-snapshot {savePath}");
+                    return CliApp.Success;
+                }
+                string restored = restore is null ? "" : $", after restoring {restore.Pages} page(s) in {restore.Elapsed.TotalMicroseconds:0} µs";
+                int? blocks = coverageFile is null ? null : machine.CoveredBlocks.Count;
+                string covered = blocks is { } n ? $", {n:N0} blocks covered" : "";
+                error.WriteLine(asJson
+                    ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, OutcomeName(result.Outcome), result.Reason, result.ExitCode, status, result.Instructions,
+                        Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, restore?.Pages) { Blocks = blocks }, CliJsonLinesContext.Default.RunReport)
+                    : $"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
+                        $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{covered}{restored}{(result.Outcome is RunOutcome.Exit or RunOutcome.Reached ? "" : $" (exit code {status})")}");
             }
-            finally
-            {
-                Console.CancelKeyPress -= stop;
-            }
+            WriteCoverage();
+            machine.FlushTraces();
+            dump.Write(machine, error, asJson);
             return status;
         }));
         return command;

@@ -15,16 +15,44 @@ public sealed partial class RunOutcomeTests
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
 
-    [SkippableFact]
-    public void Ctrl_C_ends_a_series_of_runs_with_the_interrupted_code()
+    private const int Sigint = 2;
+    private const int Sigterm = 15;
+
+    [SkippableTheory]
+    [InlineData(Sigint, CliApp.Interrupted)]
+    [InlineData(Sigterm, CliApp.Terminated)]
+    public void A_signal_ends_a_series_of_runs_with_its_own_code_and_the_summary(int signal, int code)
     {
-        const int sigint = 2;
+        string hello = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
+        var (exit, last) = Signalled(signal, ["run", hello, "--device", "STM32F103", "--runs", "100000000"], started: "stdout");
+        Assert.Equal(code, exit);
+        Assert.Matches(@"^memgate run: interrupted after [\d,]+ of 100,000,000 runs$", last);
+    }
+
+    [SkippableTheory]
+    [InlineData(Sigint, CliApp.Interrupted)]
+    [InlineData(Sigterm, CliApp.Terminated)]
+    public void A_signal_ends_a_fuzzing_campaign_with_its_own_code_and_the_summary(int signal, int code)
+    {
+        string folder = Directory.CreateTempSubdirectory("memgate-fuzz-signal").FullName;
+        Directory.CreateDirectory(Path.Combine(folder, "corpus"));
+        // A log (stderr redirected) gets a status line at once and every ten seconds. The firmware has no bug to find
+        // (a crash found would make the exit code 120).
+        string hello = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
+        var (exit, last) = Signalled(signal, ["fuzz", hello, "--device", "STM32F103", "--corpus", Path.Combine(folder, "corpus"),
+            "--crashes", Path.Combine(folder, "crashes")], started: "stderr");
+        Assert.Equal(code, exit);
+        Assert.Matches(@"^memgate fuzz: [\d,]+ runs \([\d,]+/s\), [\d,]+ edges, corpus [\d,]+, \d+ crash\(es\), [\d,]+ hang\(s\), [\d:]+$", last);
+    }
+
+    // Starts memgate, sends the signal once it has written to 'started', and returns its exit code and last stderr line.
+    private static (int Exit, string? Last) Signalled(int signal, string[] arguments, string started)
+    {
         // A process a non-interactive shell started in the background ignores SIGINT, and so do its children.
         string? ignored = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        Skip.If(ignored is not null && (Convert.ToUInt64(ignored[7..].Trim(), 16) & (1UL << (sigint - 1))) != 0, "SIGINT is ignored by this process and its children");
+        Skip.If(ignored is not null && (Convert.ToUInt64(ignored[7..].Trim(), 16) & (1UL << (signal - 1))) != 0, $"signal {signal} is ignored by this process and its children");
         string cli = Path.Combine(AppContext.BaseDirectory, "MemGate.Cli.dll");
-        string hello = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
-        var info = new ProcessStartInfo("dotnet", [cli, "run", hello, "--device", "STM32F103", "--runs", "100000000"])
+        var info = new ProcessStartInfo("dotnet", [cli, .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -32,16 +60,29 @@ public sealed partial class RunOutcomeTests
         using var process = Process.Start(info)!;
         using var running = new ManualResetEventSlim();
         string? last = null;
-        process.OutputDataReceived += (_, _) => running.Set();
-        process.ErrorDataReceived += (_, e) => last = e.Data ?? last;
+        process.OutputDataReceived += (_, _) =>
+        {
+            if (started == "stdout")
+            {
+                running.Set();
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            last = e.Data ?? last;
+            if (started == "stderr")
+            {
+                running.Set();
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
         {
-            Assert.True(running.Wait(TimeSpan.FromSeconds(60)), "the runs did not start");
-            Thread.Sleep(200);   // well inside the series
-            Assert.Equal(0, Kill(process.Id, sigint));
-            Assert.True(process.WaitForExit(30_000), "Ctrl-C did not end the series");
+            Assert.True(running.Wait(TimeSpan.FromSeconds(60)), "the work did not start");
+            Thread.Sleep(200);   // well inside it
+            Assert.Equal(0, Kill(process.Id, signal));
+            Assert.True(process.WaitForExit(30_000), $"signal {signal} did not end the work");
         }
         finally
         {
@@ -51,8 +92,7 @@ public sealed partial class RunOutcomeTests
             }
         }
         process.WaitForExit();   // the output's end has been read too
-        Assert.Equal(CliApp.Interrupted, process.ExitCode);
-        Assert.Matches(@"^memgate run: interrupted after [\d,]+ of 100,000,000 runs$", last);
+        return (process.ExitCode, last);
     }
 
     private static string Raw(params uint[] words)
