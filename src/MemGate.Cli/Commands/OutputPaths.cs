@@ -1,3 +1,5 @@
+using MemGate.Cli.Native;
+
 namespace MemGate.Cli.Commands;
 
 /// <summary>
@@ -41,10 +43,12 @@ internal static class OutputPaths
         }
     }
 
-    // The file a path names, through symbolic links, so two names for one file compare equal.
+    // The file a path names, through symbolic links in any of its folders or itself, so two names for one file
+    // compare equal. A file not there yet: its folder resolved, and its name.
     private static string Resolved(string path)
     {
-        var info = new FileInfo(path);
-        return (info.Exists ? info.ResolveLinkTarget(returnFinalTarget: true)?.FullName : null) ?? info.FullName;
+        string full = Path.GetFullPath(path);
+        return RealPath.Of(full)
+            ?? (Path.GetDirectoryName(full) is { } folder && RealPath.Of(folder) is { } real ? Path.Combine(real, Path.GetFileName(full)) : full);
     }
 }

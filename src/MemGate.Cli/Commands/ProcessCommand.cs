@@ -132,8 +132,8 @@ internal static class ProcessCommand
             }
             var pattern = parse.GetValue(hex) is { } h ? OptionValue.Parse("--hex", () => SearchPattern.FromHex(h))
                 : parse.GetValue(text) is { } s ? OptionValue.Parse("--string", () => SearchPattern.FromString(s, parse.GetValue(utf16)))
-                : parse.GetValue(u32) is { } a ? SearchPattern.FromUInt32(OptionValue.Parse("--u32", () => checked((uint)Number(a))))
-                : SearchPattern.FromUInt64(Number(parse.GetValue(u64)!));
+                : parse.GetValue(u32) is { } a ? SearchPattern.FromUInt32((uint)Value("--u32", a, uint.MaxValue))
+                : SearchPattern.FromUInt64(Value("--u64", parse.GetValue(u64)!, ulong.MaxValue));
             if (parse.GetValue(max) < 1)
             {
                 throw new CommandUsageException($"--max {parse.GetValue(max)}: give 1 or more matches.");
@@ -359,6 +359,17 @@ internal static class ProcessCommand
 
     // Addresses and values on the command line read as everywhere in memgate (allocate, image, run).
     private static ulong Number(string text) => OptionValue.Address("address", text);
+
+    // A value to search for: hex with 0x, or decimal, within the search's width.
+    private static ulong Value(string option, string text, ulong max)
+    {
+        string digits = text.Trim();
+        bool parsed = digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? ulong.TryParse(digits.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong value)
+            : ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+        return parsed && value <= max ? value
+            : throw new CommandUsageException($"{option} {text}: give a value from 0 to 0x{max:X} (hex with 0x prefix, or decimal).");
+    }
 
     // "DE AD BE EF" (spaces optional) to bytes; Convert's own message speaks of "the input".
     private static byte[] HexBytes(string text)

@@ -95,6 +95,17 @@ public sealed class HostileInputTests : IDisposable
         Assert.DoesNotContain("   at ", error + output);
     }
 
+    [Theory]
+    [InlineData("--u32", "-1", "0xFFFFFFFF")]
+    [InlineData("--u32", "4294967296", "0xFFFFFFFF")]
+    [InlineData("--u64", "0x1FFFFFFFFFFFFFFFF", "0xFFFFFFFFFFFFFFFF")]
+    public void A_search_value_out_of_range_names_the_range_it_takes(string option, string value, string max)
+    {
+        var (exit, _, error) = RunBounded("ps", "search", "--pid", "1", option, value);
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains($"{option} {value}: give a value from 0 to {max} (hex with 0x prefix, or decimal).", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_64_TiB_reservation_is_reported_quickly()
     {

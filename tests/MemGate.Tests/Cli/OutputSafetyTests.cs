@@ -123,12 +123,16 @@ public sealed class OutputSafetyTests : IDisposable
     [InlineData("--trace-blocks", "{fw}", "--runs", "1", "that file is an input")]
     [InlineData("--dump-memory", "SRAM:{fw}", "--runs", "1", "that file is an input")]
     [InlineData("--coverage", "{dir}/same.txt", "--trace-blocks", "{dir}/same.txt", "--coverage writes that file too")]
+    [InlineData("--save-snapshot", "{linked}/fw.elf", "--at", "50", "that file is an input")]   // the same file through a linked folder
+    [InlineData("--coverage", "{linked}/same.txt", "--trace-blocks", "{dir}/same.txt", "--coverage writes that file too")]
     public void Outputs_that_would_overwrite_an_input_or_each_other_are_refused_before_the_run(string option, string value, string other, string otherValue, string message)
     {
         string firmware = Path.Combine(_dir, "fw.elf");
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf"), firmware);
         byte[] before = File.ReadAllBytes(firmware);
-        string Expand(string v) => v.Replace("{fw}", firmware, StringComparison.Ordinal).Replace("{dir}", _dir, StringComparison.Ordinal);
+        string linked = Path.Combine(Directory.CreateTempSubdirectory("memgate-linked").FullName, "folder");
+        Directory.CreateSymbolicLink(linked, _dir);
+        string Expand(string v) => v.Replace("{fw}", firmware, StringComparison.Ordinal).Replace("{dir}", _dir, StringComparison.Ordinal).Replace("{linked}", linked, StringComparison.Ordinal);
         var (exit, output, error) = RunBounded("run", firmware, "--device", "STM32F103", option, Expand(value), other, Expand(otherValue));
         Assert.Equal(CliApp.Usage, exit);
         Assert.Contains(message, error, StringComparison.Ordinal);

@@ -232,6 +232,25 @@ public sealed class FuzzwareImportRulesTests : IDisposable
         Assert.Contains(device.Warnings, w => w.Field == "peripherals.uart.properties");
     }
 
+    [Theory]
+    [InlineData("arch: cortex-m4", "cortex-m4", null, 0)]
+    [InlineData("arch: arm", "cortex-m3", "machine.arch", 2)]   // no cpu_model: the architecture names the core
+    [InlineData("arch: cortex-m4\n  cpu_model: cortex-a9", "cortex-m3", "machine.cpu_model", 3)]
+    public void Halucinator_machine_without_a_model_takes_the_architecture_and_warns_at_the_field_it_read(string fields, string cpu, string? warned, int line)
+    {
+        string config = Write("memory.yaml", $"machine:\n  {fields}\nmemories:\n  ram: {{base_addr: 0x20000000, size: 0x10000, permissions: rw-}}\n");
+        var device = HalucinatorImporter.Import(config);
+        Assert.Equal(cpu, device.Cpu);
+        var warnings = device.Warnings.Where(w => w.Field.StartsWith("machine", StringComparison.Ordinal)).ToList();
+        if (warned is null)
+        {
+            Assert.Empty(warnings);
+            return;
+        }
+        var warning = Assert.Single(warnings);
+        Assert.Equal((warned, line), (warning.Field, warning.Location!.Value.Line));
+    }
+
     [Fact]
     public void Interrupt_triggers_are_imported_with_fuzzwares_defaults_and_a_fuzzed_interval()
     {

@@ -67,6 +67,18 @@ public sealed class HostileImportTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_include_is_reported_at_the_include_entry()
+    {
+        string config = Write("m.yml", Ram + "include:\n  - d.yml\n  - nothere.yml\n");
+        Write("d.yml", Ram);
+        var e = Assert.Throws<DeviceDescriptionException>(() => FuzzwareImporter.Import(config));
+        var diagnostic = Assert.Single(e.Diagnostics);
+        Assert.Equal(("include", config, 5), (diagnostic.Field, diagnostic.Location!.Value.File, diagnostic.Location!.Value.Line));
+        Assert.Contains("'nothere.yml' cannot be read", diagnostic.Message);
+        Assert.Contains(Path.Combine(_dir, "nothere.yml"), diagnostic.Message);
+    }
+
+    [Fact]
     public void Boot_errors_name_the_file_and_line()
     {
         string config = Write("config.yml", Ram + "entry_point: 0x90000000\n");

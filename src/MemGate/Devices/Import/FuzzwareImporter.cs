@@ -453,7 +453,17 @@ public static class FuzzwareImporter
             throw new DeviceDescriptionException(at.File, [new DeviceDiagnostic(DiagnosticSeverity.Error, "include",
                 including.Contains(file) ? $"'{file}' includes itself (through {string.Join(" → ", including.Select(Path.GetFileName))})" : "includes nest deeper than 16 files") { Location = at }]);
         }
-        var root = map.ReadYaml(file);
+        ConfigNode root;
+        try
+        {
+            root = map.ReadYaml(file);
+        }
+        catch (Exception e) when (includedAt is not null && e is IOException or UnauthorizedAccessException or MemGateException and not DeviceDescriptionException)
+        {
+            // The file is named by an include entry: the error points there, as for a bad entry.
+            throw new DeviceDescriptionException(includedAt.Location.File, [new DeviceDiagnostic(DiagnosticSeverity.Error, "include",
+                $"'{includedAt.Text}' cannot be read: {e.Message}") { Location = includedAt.Location }]);
+        }
         if (root.Kind != ConfigNodeKind.Map)
         {
             var at = includedAt?.Location ?? root.Location;

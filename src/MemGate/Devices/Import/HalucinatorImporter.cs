@@ -78,7 +78,9 @@ public static class HalucinatorImporter
             return ("cortex-m3", "armv7-m", null);
         }
         ulong? entry = map.Number(machine, "entry_addr", "machine.entry_addr", required: false);
-        string model = (map.Text(machine, "cpu_model") ?? "cortex-m3").ToLowerInvariant();
+        // The model decides; without one, the architecture names the core (HALucinator writes both, e.g. cortex-m3).
+        string key = machine.Get("cpu_model") is not null ? "cpu_model" : "arch";
+        string model = (map.Text(machine, key) ?? "cortex-m3").ToLowerInvariant();
         string arch = (map.Text(machine, "arch") ?? "cortex-m3").ToLowerInvariant();
         return model switch
         {
@@ -89,7 +91,9 @@ public static class HalucinatorImporter
 
         (string, string, ulong?) Unsupported()
         {
-            map.Warn("machine.cpu_model", machine.Get("cpu_model") ?? machine, $"cpu_model '{model}' (arch '{arch}') has no MemGate machine; the device says cortex-m3");
+            map.Warn($"machine.{key}", machine.Get(key)!, key == "cpu_model"
+                ? $"cpu_model '{model}' (arch '{arch}') has no MemGate machine; the device says cortex-m3"
+                : $"arch '{arch}' (no cpu_model) has no MemGate machine; the device says cortex-m3");
             return ("cortex-m3", "armv7-m", entry);
         }
     }
