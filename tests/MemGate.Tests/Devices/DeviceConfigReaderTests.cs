@@ -86,6 +86,38 @@ public sealed class DeviceConfigReaderTests
         Assert.Contains("[0x80000–0xFFFFF]", e.Message);
     }
 
+    [Fact]
+    public void Validation_errors_are_reported_beside_field_errors_at_the_files_own_entry_numbers()
+    {
+        // regions[0]'s size cannot be read, regions[1] is not a mapping, and regions[2] and [3] overlap: all are reported
+        // in one pass, the overlap under the file's numbering (the validator saw only the two placed regions).
+        string text = """
+            device:
+              name: X
+            regions:
+              - name: A
+                guest_address: 0x0
+                size: lots
+                type: ram
+              - 5
+              - name: B
+                guest_address: 0x20000000
+                size: 1MB
+                type: ram
+              - name: C
+                guest_address: 0x20000800
+                size: 1MB
+                type: ram
+            """;
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(text, DeviceConfigFormat.Yaml, "device.yaml"));
+        var errors = e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.Contains(errors, d => d.Field == "regions[0].size" && d.Location?.Line == 6);
+        Assert.Contains(errors, d => d.Field == "regions[1]" && d.Location?.Line == 8);
+        var overlap = Assert.Single(errors, d => d.Message.Contains("overlap", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(("regions[3].guest_address", 14), (overlap.Field, overlap.Location?.Line));
+        Assert.Contains("'B'", overlap.Message);
+    }
+
     // An unterminated string makes every later line a syntax error for the parser: only the first, real
     // one is reported (it used to be third of nineteen).
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using MemGate.Memory;
 
 namespace MemGate.Devices.Config;
@@ -12,7 +13,7 @@ namespace MemGate.Devices.Config;
 /// the field (<c>regions[1].size</c>) and the offending value. Sizes are <see cref="ByteSize"/> texts or
 /// integers; addresses are hex (<c>"0x08000000"</c>) or decimal strings or integers.
 /// </remarks>
-public static class DeviceConfigReader
+public static partial class DeviceConfigReader
 {
     private static readonly string[] DeviceKeys = ["name", "description", "architecture", "cpu", "endianness", "address_width", "svd"];
     private static readonly string[] MemoryKeys = ["allocate_at_once", "page_size", "address_spaces", "unmodelled"];
@@ -59,10 +60,11 @@ public static class DeviceConfigReader
         return new Binder(file).Bind(root);
     }
 
-    private sealed class Binder(string file)
+    private sealed partial class Binder(string file)
     {
         private readonly List<DeviceDiagnostic> _problems = [];
         private readonly Dictionary<string, SourceLocation> _locations = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<int>> _kept = new(StringComparer.Ordinal);   // per list: the file's index of each entry read
 
         public DeviceDescription Bind(ConfigNode root)
         {
@@ -373,14 +375,26 @@ public static class DeviceConfigReader
 
             if (_problems.Count > 0)
             {
-                // Report what validation finds too, unless the broken fields leave the geometry unknown
-                // (a region without an address would "overlap" its neighbours).
-                bool geometryKnown = !_problems.Any(p => p.Field.EndsWith(".guest_address", StringComparison.Ordinal)
-                    || p.Field.EndsWith(".size", StringComparison.Ordinal) || p.Field.EndsWith(".base", StringComparison.Ordinal) || p.Field.StartsWith("spaces", StringComparison.Ordinal));
-                if (geometryKnown)
+                // Report what validation finds too, over the regions and peripherals whose place was read (one without its
+                // address or size would "overlap" its neighbours), unless the address spaces themselves are broken.
+                if (!_problems.Any(p => p.Field.StartsWith("spaces", StringComparison.Ordinal)))
                 {
                     var reported = _problems.Select(p => p.Field).ToHashSet(StringComparer.Ordinal);
-                    _problems.AddRange(DeviceValidator.Validate(new DeviceLayout(name, regions, spaces, peripherals, pageSize, boot, symbols, rules))
+                    var (placedRegions, regionIndices) = Placed(regions, "regions", "guest_address");
+                    var (placedPeripherals, peripheralIndices) = Placed(peripherals, "peripherals", "base");
+                    var indices = new Dictionary<string, List<int>>(StringComparer.Ordinal)
+                    {
+                        ["regions"] = regionIndices,
+                        ["peripherals"] = peripheralIndices,
+                        ["symbols"] = _kept.GetValueOrDefault("symbols") ?? [],
+                        ["rules"] = _kept.GetValueOrDefault("rules") ?? [],
+                    };
+                    // The validator numbers the entries it was given; the file's numbers count the ones left out too.
+                    string InFile(string text) => ListIndex().Replace(text, m =>
+                        indices.TryGetValue(m.Groups[1].Value, out var map) && int.Parse(m.Groups[2].ValueSpan, CultureInfo.InvariantCulture) is var k && k < map.Count
+                            ? $"{m.Groups[1].Value}[{map[k]}]" : m.Value);
+                    _problems.AddRange(DeviceValidator.Validate(new DeviceLayout(name, placedRegions, spaces, placedPeripherals, pageSize, boot, symbols, rules))
+                        .Select(d => d with { Field = InFile(d.Field), Message = InFile(d.Message) })
                         .Where(d => !reported.Contains(d.Field))
                         .Select(d => d with { Location = Locate(d.Field) }));
                 }
@@ -400,6 +414,26 @@ public static class DeviceConfigReader
                 throw new DeviceDescriptionException(file, located);
             }
         }
+
+        // The entries of a list whose address and size were read, and each one's index in the file.
+        private (List<T> Items, List<int> Indices) Placed<T>(List<T> items, string key, string address)
+        {
+            var kept = _kept.GetValueOrDefault(key) ?? [];
+            var unplaced = _problems.Select(p => p.Field).ToHashSet(StringComparer.Ordinal);
+            var placed = (Items: new List<T>(), Indices: new List<int>());
+            for (int k = 0; k < items.Count; k++)
+            {
+                if (!unplaced.Contains($"{key}[{kept[k]}].{address}") && !unplaced.Contains($"{key}[{kept[k]}].size"))
+                {
+                    placed.Items.Add(items[k]);
+                    placed.Indices.Add(kept[k]);
+                }
+            }
+            return placed;
+        }
+
+        [GeneratedRegex(@"\b(regions|peripherals|symbols|rules)\[(\d+)\]")]
+        private static partial Regex ListIndex();
 
         private SourceLocation? Locate(string field)
         {
@@ -485,6 +519,7 @@ public static class DeviceConfigReader
                 return null;
             }
             CheckKeys(node, at, keys);
+            (_kept.TryGetValue(key, out var kept) ? kept : _kept[key] = []).Add(index);
             return node;
         }
 
