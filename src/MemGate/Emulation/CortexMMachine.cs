@@ -383,7 +383,12 @@ public sealed class CortexMMachine : FirmwareMachine
         uint ipsr = Reg32(Unicorn.ArmRegIpsr) & 0x1FF;
         if (!fpu.Allows(ipsr != 0 || (Reg32(Unicorn.ArmRegControl) & ControlNpriv) == 0))
         {
-            if (!CanStopAt(address))
+            ulong it = ItStateAt(address);
+            if (it != 0 && !ConditionPasses(it))
+            {
+                return;   // the access check comes after the condition check (ARMv7-M ExecuteFPCheck): a skipped instruction does not fault
+            }
+            if (it != 0)
             {
                 // Taking it would push a frame and set a handler the rest of the IT block then runs over.
                 throw new NotSupportedException($"FP instruction at 0x{address:X8} inside a Thumb IT block with CPACR.CP10 denying access: " +
@@ -445,6 +450,27 @@ public sealed class CortexMMachine : FirmwareMachine
             }
         }
         return ((ulong)(it & 3) << 25) | ((ulong)(it >> 2) << 10);
+    }
+
+    // Whether the condition of an instruction inside an IT block (its IT state as xPSR bits) holds for the CPU's flags
+    // (ARMv7-M ConditionPassed: ITSTATE<7:4> is the condition).
+    private bool ConditionPasses(ulong itBits)
+    {
+        uint condition = (uint)((itBits >> 12) & 0xF);   // IT<7:4> sits at xPSR bits 15:12
+        uint flags = Reg32(Unicorn.ArmRegXpsr) >> 28;
+        bool n = (flags & 8) != 0, z = (flags & 4) != 0, c = (flags & 2) != 0, v = (flags & 1) != 0;
+        bool holds = (condition >> 1) switch
+        {
+            0 => z,
+            1 => c,
+            2 => n,
+            3 => v,
+            4 => c && !z,
+            5 => n == v,
+            6 => !z && n == v,
+            _ => true,
+        };
+        return (condition & 1) != 0 && condition != 0xF ? !holds : holds;
     }
 
     // ITSTATE<7:0> from the CPU's xPSR (IT<1:0> at bits 26:25, IT<7:2> at 15:10).

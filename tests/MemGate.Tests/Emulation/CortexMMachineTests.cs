@@ -312,6 +312,16 @@ public sealed class CortexMMachineTests
     }
 
     [Fact]
+    public void An_fp_instruction_denied_inside_an_it_block_whose_condition_fails_is_skipped_without_a_fault()
+    {
+        // cmp r0,r0 (Z=1); it ne; vmovne.f32 s0,s1 (condition fails: no NOCP); b .   Fault vectors: b . elsewhere.
+        using var machine = VectorMachine("STM32F407", [0x4280, 0xBF18, 0xEEB0, 0x0A60, 0xE7FE], [0xE7FE], 3, 6);
+        var result = machine.Run(maxInstructions: 1_000);
+        Assert.Equal((RunOutcome.InstructionLimit, 0x0800_0048UL), (result.Outcome, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL));
+        Assert.Equal(0UL, machine.ReadRegister(Unicorn.ArmRegIpsr) & 0x1FF);   // no handler entered
+    }
+
+    [Fact]
     public void Exception_return_restores_the_interrupted_codes_flags()
     {
         // movs r0,#1 (Z=0); svc 0; beq fail; movs r0,#0x18; ldr r1,[pc,#8]; bkpt; b .; fail: movs r0,#0x18; movs r1,#5; bkpt; .word 0x20026
