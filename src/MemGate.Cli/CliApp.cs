@@ -93,6 +93,7 @@ public static partial class CliApp
         return Guard(error, () =>
         {
             var root = BuildRoot(output, error, input);
+            RefuseEmptyValues(root);
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
@@ -108,11 +109,42 @@ public static partial class CliApp
         });
     }
 
+    // No option or argument takes an empty text ("" for a file name would reach the file APIs, which reject it as a
+    // programming error): a usage error naming it, before anything runs.
+    private static void RefuseEmptyValues(Command command)
+    {
+        foreach (var option in command.Options.Where(o => o.ValueType == typeof(string) || o.ValueType == typeof(string[])))
+        {
+            option.Validators.Add(result =>
+            {
+                if (result.Tokens.Any(t => t.Value.Length == 0))
+                {
+                    result.AddError($"{option.Name}: the value is empty.");
+                }
+            });
+        }
+        foreach (var argument in command.Arguments.Where(a => a.ValueType == typeof(string) || a.ValueType == typeof(string[])))
+        {
+            argument.Validators.Add(result =>
+            {
+                if (result.Tokens.Any(t => t.Value.Length == 0))
+                {
+                    result.AddError($"<{argument.Name}>: the value is empty.");
+                }
+            });
+        }
+        foreach (var subcommand in command.Subcommands)
+        {
+            RefuseEmptyValues(subcommand);
+        }
+    }
+
     // System.CommandLine names .NET types in its messages ("as expected type 'System.Nullable`1[System.UInt64]'").
     private static string Plain(string message) => ExpectedType().Replace(message, match => match.Groups["type"].Value switch
     {
-        "Byte" or "UInt16" or "UInt32" or "UInt64" => "as a whole number, 0 or more (too large, or not a number)",
-        "SByte" or "Int16" or "Int32" or "Int64" => "as a whole number (too large, or not a number)",
+        "Byte" => "as a whole number from 0 to 255",
+        "UInt16" or "UInt32" or "UInt64" => "as a whole number, 0 or more, in range",
+        "SByte" or "Int16" or "Int32" or "Int64" => "as a whole number in range",
         "Single" or "Double" or "Decimal" => "as a number",
         "Boolean" => "as true or false",
         var other => $"as {other}",

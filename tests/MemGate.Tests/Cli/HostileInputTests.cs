@@ -96,6 +96,23 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--svg", "map", "STM32F103", "--svg", "")]
+    [InlineData("--save-snapshot", "run", "{hello}", "--device", "STM32F103", "--save-snapshot", "", "--at", "10")]
+    [InlineData("--from-snapshot", "run", "--from-snapshot", "")]
+    [InlineData("--coverage", "run", "{hello}", "--device", "STM32F103", "--coverage", "")]
+    [InlineData("--corpus", "fuzz", "{hello}", "--device", "STM32F103", "--corpus", "")]
+    [InlineData("--output", "convert", "STM32F103", "--to", "json", "-o", "")]
+    [InlineData("<file>", "import", "fuzzware", "")]
+    public void An_empty_value_is_a_usage_error_naming_the_option(string named, params string[] args)
+    {
+        string hello = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
+        var (exit, output, error) = RunBounded([.. args.Select(a => a.Replace("{hello}", hello, StringComparison.Ordinal))]);
+        Assert.True(exit == CliApp.Usage, $"exit {exit}: {output} {error}");
+        Assert.Contains($"{named}: the value is empty.", error, StringComparison.Ordinal);
+        Assert.Equal("", output);
+    }
+
+    [Theory]
     [InlineData("--u32", "-1", "0xFFFFFFFF")]
     [InlineData("--u32", "4294967296", "0xFFFFFFFF")]
     [InlineData("--u64", "0x1FFFFFFFFFFFFFFFF", "0xFFFFFFFFFFFFFFFF")]

@@ -61,7 +61,7 @@ public sealed class SnapshotCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("", "give an instruction count", CliApp.Usage)]
+    [InlineData("", "--at: the value is empty", CliApp.Usage)]
     [InlineData("-1", "give an instruction count", CliApp.Usage)]
     [InlineData("0", "above 0", CliApp.Usage)]
     [InlineData("no_such_symbol", "no symbol of that name", CliApp.InvalidInput)]
