@@ -76,6 +76,47 @@ public sealed class SnapshotFileTests : IDisposable
         Assert.Contains("'SRAM'", e.Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Data_in_a_page_the_file_does_not_store_is_found_before_anything_is_restored(bool sparse)
+    {
+        using var file = SnapshotFile.Open(_file);
+        var area = file.Header.Areas.First(a => a.Regions.Any(r => r.Name == "Flash"));
+        ulong hole = Enumerable.Range(0, (int)(area.Length / 4096)).Select(i => (ulong)i * 4096)
+            .First(p => !area.Pages.Any(r => p - r.Start < r.Length));
+        long at = (long)(area.Offset + hole + 5);
+        byte[] bytes = File.ReadAllBytes(_file);
+        bytes[at] = 0xFF;
+        string bad = Path.Combine(_directory, "bad.mgsnap");
+        if (sparse)
+        {
+            // Only the pages holding data are written, as MemGate writes the file: the damaged page is the only data in its hole.
+            using var stream = new FileStream(bad, FileMode.Create);
+            stream.SetLength(bytes.Length);
+            for (int page = 0; page < bytes.Length; page += 4096)
+            {
+                var chunk = bytes.AsSpan(page, Math.Min(4096, bytes.Length - page));
+                if (chunk.ContainsAnyExcept((byte)0))
+                {
+                    stream.Position = page;
+                    stream.Write(chunk);
+                }
+            }
+        }
+        else
+        {
+            File.WriteAllBytes(bad, bytes);   // holes written as zeros, as a plain copy over the network leaves them
+        }
+        var e = Assert.Throws<SnapshotFileException>(() => FirmwareMachine.FromSnapshotFile(bad, TextWriter.Null));
+        Assert.Contains("does not store", e.Message);
+        var flash = area.Regions.First(r => r.Name == "Flash");
+        Assert.Contains($"'Flash' 0x{flash.Start + hole + 5 - flash.Offset:X}", e.Message);
+    }
+
+    [Fact]
+    public void Reserved_preamble_bytes_must_be_zero() => Assert.Contains("reserved bytes", Fails(b => b[60] = 1).Message);
+
     [Fact]
     public void A_damaged_header_is_found() => Assert.Contains("header is corrupt", Fails(b => b[^3] ^= 1).Message);
 

@@ -150,6 +150,10 @@ public sealed unsafe class SnapshotFile : IDisposable
             {
                 throw new SnapshotFileException(path, "its preamble is corrupt (checksum mismatch).");
             }
+            if (preamble[56..].ContainsAnyExcept((byte)0))
+            {
+                throw new SnapshotFileException(path, "its preamble's reserved bytes 56-63 are not zero (the file is damaged).");
+            }
             int pageSize = BinaryPrimitives.ReadInt32LittleEndian(preamble[12..]);
             if (pageSize != Libc.PageSize)
             {
@@ -251,6 +255,10 @@ public sealed unsafe class SnapshotFile : IDisposable
                 }
             }
         }
+        foreach (var area in Header.Areas)
+        {
+            CheckHoles(area, buffer);
+        }
         var baselines = new List<SnapshotBaseline>();
         for (int i = 0; i < areas.Count; i++)
         {
@@ -278,6 +286,38 @@ public sealed unsafe class SnapshotFile : IDisposable
             }
         }
         return baselines;
+    }
+
+    // The pages of an area not stored must read as zero: a start maps the whole area from the file, holes included. The
+    // file system reports its holes (SEEK_DATA), so only bytes it holds there are read: none in a sparse file, all of them
+    // in one copied without its holes.
+    private void CheckHoles(SnapshotArea area, byte[] buffer)
+    {
+        ulong at = 0;
+        foreach (var (start, length) in area.Pages.OrderBy(r => r.Start).Select(r => (r.Start, r.Length)).Append((area.Length, 0UL)))
+        {
+            if (start > at)
+            {
+                foreach (var (dataStart, dataLength) in FileDescriptors.DataRuns(_file, area.Offset + at, start - at))
+                {
+                    for (ulong done = 0; done < dataLength; done += (ulong)buffer.Length)
+                    {
+                        int n = (int)Math.Min((ulong)buffer.Length, dataLength - done);
+                        ulong offset = at + dataStart + done;
+                        RandomAccess.Read(_file, buffer.AsSpan(0, n), (long)(area.Offset + offset));
+                        if (buffer.AsSpan(0, n).IndexOfAnyExcept((byte)0) is int bad and >= 0)
+                        {
+                            ulong where = offset + (ulong)bad;
+                            var region = area.Regions.FirstOrDefault(r => where - r.Offset < r.Size);
+                            throw new SnapshotFileException(Path, $"a page it does not store (never written, so all zero) holds data at " +
+                                (region is null ? $"offset 0x{where:X} of a memory area" : $"'{region.Name}' 0x{region.Start + where - region.Offset:X}") +
+                                "; the file is damaged, and nothing was restored.");
+                        }
+                    }
+                }
+            }
+            at = start + length;
+        }
     }
 
     /// <summary>Reads stored bytes of <paramref name="area"/> from <paramref name="offset"/> in it, from the file (not through memory mapped from it, which would fault the pages in).</summary>
