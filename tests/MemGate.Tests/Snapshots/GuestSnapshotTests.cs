@@ -94,6 +94,27 @@ public sealed class GuestSnapshotTests
 
     // Shared memory can hold data in pages this process has not mapped (another process wrote them, or they were
     // dropped from its page tables): the snapshot still has them, and a restore brings them back, not zeros.
+    [SkippableTheory]
+    [InlineData(1 << 20)]
+    [InlineData(4 << 20)]   // on huge pages
+    public void A_second_snapshot_of_tracked_memory_says_why_it_cannot_and_works_once_the_first_is_gone(int size)
+    {
+        using var memory = GuestMemory.Create([GuestRegion.Ram("RAM", 0x2000_0000, (ulong)size)]);
+        var first = TakeOrSkip(memory);   // nothing written yet: no page is populated
+        memory.WriteUInt32(new GuestAddress(0x2000_0000), 1);
+        var e = Assert.Throws<InvalidOperationException>(() => GuestSnapshot.Take(memory));
+        Assert.Contains("already tracked by another snapshot", e.Message);
+        first.Dispose();
+        first = GuestSnapshot.Take(memory);   // now with a populated page
+        e = Assert.Throws<InvalidOperationException>(() => GuestSnapshot.Take(memory));
+        Assert.Contains("already tracked by another snapshot", e.Message);
+        first.Dispose();
+        using var second = GuestSnapshot.Take(memory);
+        memory.WriteUInt32(new GuestAddress(0x2000_0000), 2);
+        second.Restore();
+        Assert.Equal(1u, memory.ReadUInt32(new GuestAddress(0x2000_0000)));
+    }
+
     [SkippableFact]
     public void Shared_memory_pages_this_process_has_not_mapped_are_in_the_snapshot()
     {
