@@ -68,6 +68,10 @@ internal static class FuzzCommand
                     throw new CommandInputException($"{option} {folder}: that is a file; give a folder (it is created if missing).");
                 }
             }
+            if (!underAfl && Path.GetFullPath(corpusDirectory!).TrimEnd('/') == Path.GetFullPath(parse.GetValue(crashes)!).TrimEnd('/'))
+            {
+                throw new CommandUsageException($"--crashes {parse.GetValue(crashes)}: that is the --corpus folder; crashing inputs would be run again as corpus entries. Give another folder.");
+            }
             if (parse.GetValue(maxInstructions) == 0)
             {
                 throw new CommandUsageException("--max-instructions 0: a fuzzing run needs a limit (a run that reaches it is a hang).");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using MemGate.Emulation;
 using MemGate.Firmware;
@@ -88,7 +89,7 @@ internal static class RunCommand
             string? savePath = parse.GetValue(saveSnapshot), atPoint = parse.GetValue(at), startFile = parse.GetValue(fromSnapshot);
             if (atPoint is "" || atPoint?[0] is '-' or '+')
             {
-                throw new CommandUsageException("--at: give an instruction count, or a symbol or address (0x...).");
+                throw new CommandUsageException($"--at {atPoint}: give an instruction count, or a symbol or address (0x...).");
             }
             // A plain number is an instruction count; 0x... is an address, anything else a symbol.
             bool atCount = atPoint is not null && char.IsAsciiDigit(atPoint[0]) && !atPoint.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
@@ -119,7 +120,7 @@ internal static class RunCommand
                     .. description.Regions.Select(r => r.InitFile).Append(description.Svd).OfType<string>().Select(f => Path.Combine(baseDirectory ?? ".", f)),
                 ]);
             ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
-            var image = snapshotFile is not null ? SnapshotImage(parse.GetValue(firmware), snapshotFile, description, raw) : FirmwareSource.Load(parse.GetValue(firmware), description, raw);
+            var image = snapshotFile is not null ? SnapshotImage(parse.GetValue(firmware), snapshotFile, description, raw, error) : FirmwareSource.Load(parse.GetValue(firmware), description, raw);
             if (mmio is not null)
             {
                 description = description.ForMmioInput();   // as `memgate fuzz` ran it
@@ -149,11 +150,14 @@ internal static class RunCommand
                 machine.Load(image);
             }
             ulong limit = parse.GetValue(maxInstructions);
+            ulong atInstructions = 0;
             if (atPoint is not null)
             {
                 if (atCount)
                 {
-                    limit = ulong.TryParse(atPoint, out ulong n) && n > 0 ? n : throw new CommandUsageException($"--at {atPoint}: give an instruction count above 0, or a symbol or address (0x...).");
+                    atInstructions = ulong.TryParse(atPoint, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) && n > 0 ? n
+                        : throw new CommandUsageException($"--at {atPoint}: give an instruction count from 1 to {ulong.MaxValue}, or a symbol or address (0x...).");
+                    limit = limit > 0 ? Math.Min(limit, atInstructions) : atInstructions;   // a smaller --max-instructions ends the run first
                 }
                 else
                 {
@@ -247,7 +251,7 @@ internal static class RunCommand
                 status = result.Outcome == RunOutcome.Interrupted ? signals.ExitCode : ExitStatus(result);
                 if (savePath is not null)
                 {
-                    bool there = atCount ? result.Outcome == RunOutcome.InstructionLimit : result.Outcome == RunOutcome.Reached;
+                    bool there = atCount ? result.Outcome == RunOutcome.InstructionLimit && result.Instructions == atInstructions : result.Outcome == RunOutcome.Reached;
                     if (!there)
                     {
                         error.WriteLine($"memgate run: the run ended ({result.Reason}) after {result.Instructions:N0} instructions, before --at {atPoint}: no snapshot written.");
@@ -290,14 +294,23 @@ internal static class RunCommand
     }
 
     // The image whose symbols a run from a snapshot file uses: the one given, else the one the snapshot recorded if it is still there unchanged.
-    private static FirmwareImage? SnapshotImage(string? given, SnapshotFile snapshot, DeviceDescription device, ulong? raw)
+    private static FirmwareImage? SnapshotImage(string? given, SnapshotFile snapshot, DeviceDescription device, ulong? raw, TextWriter error)
     {
         if (given is not null)
         {
             // Only its symbols are used, but an image for another CPU or memory map is not the snapshot's firmware.
             var image = FirmwareReader.Load(given, rawAddress: raw);
             image.CheckRunsOn(device);
+            if (snapshot.Header.Firmware is { } taken && FileHash(given) != taken.Sha256)
+            {
+                error.WriteLine($"memgate run: warning: {given} is not the firmware the snapshot was taken with ({taken.Path}, SHA-256 {taken.Sha256[..12]}…): " +
+                    "its symbols may not match the memory.");
+            }
             return image;
+        }
+        if (raw is not null)
+        {
+            throw new CommandUsageException("--address: with --from-snapshot it goes with a raw FIRMWARE given for its symbols; none was given.");
         }
         if (snapshot.Header.Firmware is not { } recorded || !File.Exists(recorded.Path) || FileHash(recorded.Path) != recorded.Sha256)
         {

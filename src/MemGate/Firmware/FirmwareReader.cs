@@ -23,9 +23,8 @@ public static class FirmwareReader
             FirmwareFormat.Elf => ElfReader.Read(data, path),
             FirmwareFormat.IntelHex => IntelHexReader.Read(System.Text.Encoding.ASCII.GetString(data), path),
             FirmwareFormat.Srec => SrecReader.Read(System.Text.Encoding.ASCII.GetString(data), path),
-            _ => rawAddress is { } address
-                ? new FirmwareImage(path, FirmwareFormat.Raw, [new FirmwareSegment(address, data, "raw image")])
-                : throw new FirmwareFormatException(path, "raw image", "a raw binary needs the address to load it at"),
+            _ => rawAddress is { } address ? Raw(path, data, address)
+                : throw new FirmwareFormatException(path, "raw image", "a raw binary needs the address to load it at (--address)"),
         };
     }
 
@@ -36,6 +35,19 @@ public static class FirmwareReader
         ".srec" or ".s19" or ".s28" or ".s37" or ".mot" => FirmwareFormat.Srec,
         _ => null,
     };
+
+    private static FirmwareImage Raw(string path, byte[] data, ulong address)
+    {
+        if (data.Length == 0)
+        {
+            throw new FirmwareFormatException(path, "raw image", "the file is empty: there is nothing to load");
+        }
+        if (address > ulong.MaxValue - (ulong)(data.Length - 1))
+        {
+            throw new FirmwareFormatException(path, "raw image", $"{data.Length:N0} bytes at 0x{address:X} run past the end of the 64-bit address space");
+        }
+        return new FirmwareImage(path, FirmwareFormat.Raw, [new FirmwareSegment(address, data, "raw image")]);
+    }
 
     /// <summary>The format of a file: ELF by magic; ':' first → Intel HEX; 'S0'–'S9' first → S-record; otherwise raw.</summary>
     public static FirmwareFormat Detect(string path, ReadOnlySpan<byte> data)

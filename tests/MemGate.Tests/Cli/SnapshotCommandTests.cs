@@ -28,6 +28,22 @@ public sealed class SnapshotCommandTests : IDisposable
     }
 
     [Fact]
+    public void Firmware_other_than_the_snapshots_is_named_in_a_warning_and_an_address_without_firmware_is_refused()
+    {
+        string elf = Fixture("firmware", "hello.elf");
+        CliRunner.Run("run", elf, "--device", "STM32F103", "--save-snapshot", InDir("hello.mgsnap"), "--at", "100");
+        var same = CliRunner.Run("run", elf, "--from-snapshot", InDir("hello.mgsnap"));
+        Assert.Equal(0, same.Exit);
+        Assert.DoesNotContain("warning", same.Err);
+        string nvic = Fixture("firmware", "nvic.elf");
+        var other = CliRunner.Run("run", nvic, "--from-snapshot", InDir("hello.mgsnap"), "--max-instructions", "1000");
+        Assert.Contains($"warning: {nvic} is not the firmware the snapshot was taken with", other.Err);
+        var address = CliRunner.Run("run", "--from-snapshot", InDir("hello.mgsnap"), "--address", "0x08000000");
+        Assert.Equal(CliApp.Usage, address.Exit);
+        Assert.Contains("--address: with --from-snapshot it goes with a raw FIRMWARE", address.Err);
+    }
+
+    [Fact]
     public void A_snapshot_at_a_symbol_is_taken_before_it_runs()
     {
         string elf = Fixture("differential", "fuzz", "planted.elf");
@@ -63,13 +79,23 @@ public sealed class SnapshotCommandTests : IDisposable
     [Theory]
     [InlineData("", "--at: the value is empty", CliApp.Usage)]
     [InlineData("-1", "give an instruction count", CliApp.Usage)]
-    [InlineData("0", "above 0", CliApp.Usage)]
+    [InlineData("0", "give an instruction count from 1 to 18446744073709551615", CliApp.Usage)]
+    [InlineData("99999999999999999999999", "--at 99999999999999999999999: give an instruction count from 1 to", CliApp.Usage)]
     [InlineData("no_such_symbol", "no symbol of that name", CliApp.InvalidInput)]
     public void A_bad_at_is_refused(string at, string message, int code)
     {
         var r = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", InDir("x.mgsnap"), "--at", at);
         Assert.Equal(code, r.Exit);
         Assert.Contains(message, r.Err);
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void A_smaller_instruction_limit_ends_the_run_before_at_and_nothing_is_written()
+    {
+        var r = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", InDir("x.mgsnap"), "--at", "100", "--max-instructions", "50");
+        Assert.Equal(CliApp.InstructionLimit, r.Exit);
+        Assert.Contains("after 50 instructions, before --at 100: no snapshot written", r.Err);
         Assert.Empty(Directory.GetFiles(_dir));
     }
 

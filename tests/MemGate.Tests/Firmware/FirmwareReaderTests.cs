@@ -8,6 +8,20 @@ public sealed class FirmwareReaderTests
 {
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", name);
 
+    [Theory]
+    [InlineData(0, 0x0800_0000UL, "the file is empty")]
+    [InlineData(16, 0xFFFF_FFFF_FFFF_FFF8UL, "16 bytes at 0xFFFFFFFFFFFFFFF8 run past the end of the 64-bit address space")]
+    public void A_raw_image_that_is_empty_or_wraps_around_is_refused(int length, ulong address, string message)
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("memgate-raw").FullName, "fw.bin");
+        File.WriteAllBytes(path, new byte[length]);
+        var e = Assert.Throws<FirmwareFormatException>(() => FirmwareReader.Load(path, rawAddress: address));
+        Assert.Contains(message, e.Message);
+        Assert.Contains("fw.bin", e.Message);
+        ulong last = ulong.MaxValue - (ulong)new FileInfo(Fixture("hello.bin")).Length + 1;   // ending at the last address is fine
+        Assert.Equal(last, FirmwareReader.Load(Fixture("hello.bin"), rawAddress: last).Segments[0].Address);
+    }
+
     [Fact]
     public void Elf_segments_land_at_their_load_addresses_with_entry_and_symbols()
     {

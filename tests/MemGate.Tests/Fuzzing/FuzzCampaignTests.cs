@@ -160,5 +160,8 @@ public sealed class FuzzCampaignTests : IDisposable
         (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", _dir, "--start-at", "nosuchsymbol");
         Assert.Equal(1, exit);
         Assert.Contains("--start-at nosuchsymbol", error);
+        (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", _dir, "--crashes", _dir + "/");
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains("that is the --corpus folder", error);
     }
 }
