@@ -185,7 +185,7 @@ internal static class ProcessCommand
         var command = new Command("read", "Read bytes of a process's memory.") { pid, address, size, format, json };
         command.SetAction(parse => CommandErrors.Run("ps read", error, () =>
         {
-            ulong at = Number(parse.GetRequiredValue(address));
+            ulong at = Value("--address", parse.GetRequiredValue(address), ulong.MaxValue);
             string sizeText = parse.GetRequiredValue(size);
             ulong requested = OptionValue.Parse("--size", () => ByteSize.Parse(sizeText));
             if (requested is 0 or > 64 << 20)
@@ -238,7 +238,7 @@ internal static class ProcessCommand
             {
                 throw new CommandUsageException("Nothing to write: --hex or --file gives no bytes.");
             }
-            ulong at = Number(parse.GetRequiredValue(address));
+            ulong at = Value("--address", parse.GetRequiredValue(address), ulong.MaxValue);
             ProcessMemory.Write(parse.GetValue(pid), at, data);
             if (parse.GetValue(json))
             {
@@ -261,7 +261,7 @@ internal static class ProcessCommand
         var command = new Command("dump", "Copy a range of a process's memory to a file.") { pid, address, size, outFile, json };
         command.SetAction(parse => CommandErrors.Run("ps dump", error, () =>
         {
-            ulong at = Number(parse.GetRequiredValue(address));
+            ulong at = Value("--address", parse.GetRequiredValue(address), ulong.MaxValue);
             ulong total = OptionValue.Parse("--size", () => ByteSize.Parse(parse.GetRequiredValue(size)));
             if (total == 0)
             {
@@ -306,9 +306,9 @@ internal static class ProcessCommand
         };
         command.SetAction(parse => CommandErrors.Run("ps link", error, () =>
         {
-            ulong at = Number(parse.GetRequiredValue(address));
+            ulong at = Value("--address", parse.GetRequiredValue(address), ulong.MaxValue);
             ulong bytes = OptionValue.Parse("--size", () => ByteSize.Parse(parse.GetRequiredValue(size)));
-            ulong? where = parse.GetValue(targetAddress) is { } t ? Number(t) : null;
+            ulong? where = parse.GetValue(targetAddress) is { } t ? Value("--target-address", t, ulong.MaxValue) : null;
             // An empty or wrapping range is refused by the library as an argument; here it is the user's value.
             var link = OptionValue.Parse("--size", () => parse.GetValue(copy)
                 ? ProcessLink.Copy(parse.GetValue(source), parse.GetValue(target), at, bytes, where)
@@ -358,9 +358,7 @@ internal static class ProcessCommand
         r.Details.Count == 0 ? null : r.Details.ToDictionary());
 
     // Addresses and values on the command line read as everywhere in memgate (allocate, image, run).
-    private static ulong Number(string text) => OptionValue.Address("address", text);
-
-    // A value to search for: hex with 0x, or decimal, within the search's width.
+    // A host address, or a value to search for: hex with 0x, or decimal, up to max.
     private static ulong Value(string option, string text, ulong max)
     {
         string digits = text.Trim();

@@ -34,6 +34,11 @@ internal static class ValidateCommand
                     // Models, their settings and irq lines are the peripheral layer's to check.
                     errors.AddRange(PeripheralRegistry.Default.Check(device).Where(d => d.Severity == DiagnosticSeverity.Error));
                     errors.AddRange(MissingFiles(file, device));
+                    if (errors.Count == 0)
+                    {
+                        // What only building the device finds (SVD contents, rules against the SVD, region files' sizes): as a run would.
+                        using var memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(file))! });
+                    }
                 }
                 catch (DeviceDescriptionException e)
                 {

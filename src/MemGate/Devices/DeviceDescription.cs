@@ -131,6 +131,22 @@ public sealed class DeviceDescription
     /// <summary>Problems that do not stop the device from loading.</summary>
     public IReadOnlyList<DeviceDiagnostic> Warnings { get; internal set; }
 
+    /// <summary>Where each field was in the device file this description was read from (empty when not read from one).</summary>
+    internal IReadOnlyDictionary<string, SourceLocation> FieldLocations { get; set; } = new Dictionary<string, SourceLocation>();
+
+    /// <summary>Where <paramref name="field"/> (<c>rules[2].register</c>), or the nearest field holding it, was in the device file; null when not read from one.</summary>
+    public SourceLocation? LocationOf(string field)
+    {
+        for (string f = field; f.Length > 0; f = f.Contains('.') ? f[..f.LastIndexOf('.')] : "")
+        {
+            if (FieldLocations.TryGetValue(f, out var location))
+            {
+                return location;
+            }
+        }
+        return null;
+    }
+
     /// <summary>
     /// The same device with every region's <c>file</c> (and the <c>svd</c>) made relative to <paramref name="directory"/>
     /// instead of <paramref name="from"/> (rooted paths are made relative too): what a writer needs so the file it

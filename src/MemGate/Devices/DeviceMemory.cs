@@ -96,7 +96,8 @@ public sealed class DeviceMemory : IDisposable
             }
             else if (device.Rules.Count > 0)
             {
-                throw Invalid(device.Name, "rules", "the device has rules for registers but names no SVD file ([device] svd) that defines them");
+                throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, "rules",
+                    "the device has rules for registers but names no SVD file ([device] svd) that defines them") { Location = device.LocationOf("rules") }]);
             }
             // Memory regions first, so aliases always find their targets; each space's in one batch.
             foreach (bool aliases in (bool[])[false, true])
@@ -200,13 +201,15 @@ public sealed class DeviceMemory : IDisposable
             }
             blocks[peripheral.Name] = block;
         }
-        foreach (var rule in device.Rules)
+        for (int i = 0; i < device.Rules.Count; i++)
         {
-            CheckRuleTarget(rule.Register, rule.Field, blocks, "rule");
+            var rule = device.Rules[i];
+            string named = $"rule '{rule.Register}.{rule.Field}'";
+            CheckRuleTarget(device, $"rules[{i}].register", named, rule.Register, rule.Field, blocks);
             if (rule.Follows is { } follows)
             {
                 int dot = follows.LastIndexOf('.');
-                CheckRuleTarget(follows[..dot], follows[(dot + 1)..], blocks, "follows");
+                CheckRuleTarget(device, $"rules[{i}].follows", $"{named} follows '{follows}'", follows[..dot], follows[(dot + 1)..], blocks);
             }
         }
     }
@@ -247,18 +250,17 @@ public sealed class DeviceMemory : IDisposable
         return definition with { Fields = fields };
     }
 
-    private static void CheckRuleTarget(string register, string field, Dictionary<string, RegisterBlock> blocks, string what)
+    // A register and field a rule names must be in a register block the SVD attached; the error points at the rule.
+    private static void CheckRuleTarget(DeviceDescription device, string at, string what, string register, string field, Dictionary<string, RegisterBlock> blocks)
     {
         string[] parts = register.Split('.');
-        if (!blocks.TryGetValue(parts[0], out var block))
+        string? problem = !blocks.TryGetValue(parts[0], out var block) ? $"the SVD has no attached peripheral '{parts[0]}'"
+            : block.AllRegisters.FirstOrDefault(r => r.Name == parts[1]) is not { } definition ? $"peripheral '{parts[0]}' has no register '{parts[1]}'"
+            : !definition.Fields.Any(f => f.Name == field) ? $"register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))})"
+            : null;
+        if (problem is not null)
         {
-            throw Invalid(register, "rules", $"rule {what} '{register}.{field}': the SVD has no attached peripheral '{parts[0]}'");
-        }
-        var definition = block.AllRegisters.FirstOrDefault(r => r.Name == parts[1])
-            ?? throw Invalid(register, "rules", $"rule {what} '{register}.{field}': peripheral '{parts[0]}' has no register '{parts[1]}'");
-        if (!definition.Fields.Any(f => f.Name == field))
-        {
-            throw Invalid(register, "rules", $"rule {what} '{register}.{field}': register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))})");
+            throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, at, $"{what}: {problem}") { Location = device.LocationOf(at) }]);
         }
     }
 

@@ -1,3 +1,4 @@
+using MemGate.Cli;
 using System.Text.Json;
 using MemGate.Devices;
 using MemGate.Devices.Config;
@@ -101,7 +102,23 @@ public sealed class DevicePeripheralTests
         string text = File.ReadAllText(Board).Replace("follows = \"TIMER0.CR.EN\"", "follows = \"TIMER0.CR.NOPE\"", StringComparison.Ordinal);
         var device = DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, Board);
         var e = Assert.Throws<DeviceDescriptionException>(() => DeviceMemory.Allocate(device, Path.GetDirectoryName(Board)));
-        Assert.Contains("has no field 'NOPE'", e.Message);
+        var problem = Assert.Single(e.Diagnostics);
+        Assert.Equal(("rules[0].follows", 29), (problem.Field, problem.Location?.Line));
+        Assert.Equal("rule 'TIMER0.SR.READY' follows 'TIMER0.CR.NOPE': register 'TIMER0.CR' has no field 'NOPE' (fields: EN, MODE, PRESC, LOCK)", problem.Message);
+
+        // validate finds it too, as a run would.
+        string copy = Path.Combine(Path.GetDirectoryName(Board)!, $"bad-rule-{Guid.NewGuid():N}.toml");
+        File.WriteAllText(copy, text.Replace("register = \"TIMER1.SR\"", "register = \"TIMER9.SR\"", StringComparison.Ordinal));
+        try
+        {
+            var (exit, _, error) = MemGate.Tests.Cli.CliRunner.Run("validate", copy);
+            Assert.Equal(CliApp.InvalidInput, exit);
+            Assert.Contains($"{copy}:29:", error);
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
 
         var bad = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(
             File.ReadAllText(Board).Replace("reads = \"clear\"", "reads = \"maybe\"", StringComparison.Ordinal), DeviceConfigFormat.Toml, "b.toml"));

@@ -404,7 +404,8 @@ public static partial class DeviceConfigReader
             {
                 var result = new DeviceDescription(name, regions, spaces, peripherals, description, architecture, cpu, order, pageSize, allocateAtOnce, boot, symbols,
                     svd, unmodelled, rules, triggers, mmioModels, hooks, limits);
-                result.Warnings = result.Warnings.Select(d => d with { Location = Locate(d.Field) }).ToList();
+                result.FieldLocations = new Dictionary<string, SourceLocation>(_locations, StringComparer.Ordinal);
+                result.Warnings = result.Warnings.Select(d => d with { Location = result.LocationOf(d.Field) }).ToList();
                 return result;
             }
             catch (DeviceDescriptionException e)

@@ -121,6 +121,7 @@ public sealed unsafe class SnapshotFile : IDisposable
     /// <summary>Opens a snapshot file and checks its preamble, header and models' state.</summary>
     /// <exception cref="SnapshotFileException">Not a snapshot file, another format version, truncated or corrupt.</exception>
     /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="MemGateException">It is not a regular file (a FIFO, a device).</exception>
     public static SnapshotFile Open(string path)
     {
         string full = System.IO.Path.GetFullPath(path);
@@ -128,6 +129,7 @@ public sealed unsafe class SnapshotFile : IDisposable
         {
             throw new SnapshotFileException(path, "it is a folder, not a snapshot file.");
         }
+        InputFile.Check(path, "Snapshot file");   // missing, or a FIFO (whose open would wait for a writer)
         var file = File.OpenHandle(full, FileMode.Open, FileAccess.Read);
         try
         {
