@@ -1,4 +1,5 @@
 using MemGate.Devices;
+using MemGate.Emulation;
 using MemGate.Firmware;
 
 namespace MemGate.Cli.Commands;
@@ -11,6 +12,7 @@ internal static class FirmwareSource
     /// <exception cref="FirmwareCompatibilityException">The image is for another CPU.</exception>
     public static FirmwareImage? Load(string? path, DeviceDescription device, ulong? rawAddress = null)
     {
+        FirmwareMachine.CheckRunnable(device);   // a device no machine runs says so before its image is judged
         var image = path is not null ? FirmwareReader.Load(path, rawAddress: rawAddress) : null;
         if (image is null && !device.Regions.Any(r => r.InitFile is not null))
         {

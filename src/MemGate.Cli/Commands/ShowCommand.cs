@@ -58,9 +58,16 @@ internal static class ShowCommand
                 error.WriteLine($"{svd.File}: warning: SVD peripheral '{p.Name}' [0x{p.BaseAddress:X}-0x{peripheral.Last:X}] is outside every peripheral region of {d.Name}");
                 continue;
             }
+            // As a run attaches them: a behavioural model keeps its range.
+            if (d.AddressIndex.PeripheralsOverlapping(peripheral.Base, peripheral.Size, peripheral.Space).FirstOrDefault(x => x.Model is not null) is { } model)
+            {
+                error.WriteLine($"{svd.File}: warning: SVD peripheral '{p.Name}' [0x{p.BaseAddress:X}-0x{peripheral.Last:X}] overlaps the model '{model.Model}' of {model.Name}, " +
+                    "which serves that range; its SVD registers are not attached");
+                continue;
+            }
             added.Add(peripheral);
         }
-        // The SVD is the more detailed source: it replaces the device's entries it overlaps.
+        // Otherwise the SVD is the more detailed source: it replaces the device's plain entries it overlaps.
         var replaced = added.SelectMany(a => d.AddressIndex.PeripheralsOverlapping(a.Base, a.Size, a.Space)).ToHashSet();
         var kept = d.Peripherals.Where(x => !replaced.Contains(x));
         return new DeviceDescription(d.Name, d.Regions, d.Spaces, kept.Concat(added).OrderBy(x => x.Base), d.Description, d.Architecture, d.Cpu,

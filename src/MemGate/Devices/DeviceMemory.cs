@@ -183,9 +183,11 @@ public sealed class DeviceMemory : IDisposable
             }
             var bus = buses[region.Name];
             ulong offset = peripheral.BaseAddress - region.Start;
-            if (bus.Devices.Any(d => offset < d.Offset + d.Size && d.Offset < offset + peripheral.Size))
+            if (bus.Devices.Where(d => offset < d.Offset + d.Size && d.Offset < offset + peripheral.Size).Select(d => d.Name).FirstOrDefault() is { } model)
             {
-                continue; // a behavioural model serves this address
+                warnings.Add($"SVD peripheral '{peripheral.Name}' [0x{peripheral.BaseAddress:X}, size 0x{peripheral.Size:X}] overlaps the model '{model}', which serves that range; " +
+                    "its SVD registers are not attached.");
+                continue;
             }
             RegisterBlock block;
             try

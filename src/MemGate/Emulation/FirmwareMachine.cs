@@ -195,23 +195,25 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <param name="options">Base directory, MMIO trace, error output, memory backing.</param>
     public static FirmwareMachine Create(DeviceDescription device, TextWriter output, FirmwareMachineOptions? options = null)
     {
+        CheckRunnable(device);
+        string cpu = device.Cpu.ToLowerInvariant();
+        return cpu is "cortex-m3" or "cortex-m4" ? CortexMMachine.Create(device, output, options)
+            : cpu == "cortex-a53" ? Aarch64Machine.Create(device, output, options)
+            : RiscVMachine.Create(device, output, options);
+    }
+
+    /// <summary>Throws unless a machine runs the device's CPU: Cortex-M3/M4, RV32/RV64, Cortex-A53.</summary>
+    /// <exception cref="NotSupportedException">No machine runs it (AVR and Xtensa devices are memory maps only); the message names the machines there are.</exception>
+    public static void CheckRunnable(DeviceDescription device)
+    {
         ArgumentNullException.ThrowIfNull(device);
         string cpu = device.Cpu.ToLowerInvariant();
         string architecture = device.Architecture.ToLowerInvariant();
-        if (cpu is "cortex-m3" or "cortex-m4")
+        if (cpu is not ("cortex-m3" or "cortex-m4" or "cortex-a53") && !architecture.StartsWith("rv32", StringComparison.Ordinal) && !architecture.StartsWith("rv64", StringComparison.Ordinal))
         {
-            return CortexMMachine.Create(device, output, options);
+            throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}' ({device.Architecture}); firmware runs on cortex-m3 and cortex-m4 (Cortex-M machine), " +
+                "rv32*/rv64* (RISC-V virt machine) and cortex-a53 (AArch64 virt machine).");
         }
-        if (architecture.StartsWith("rv32", StringComparison.Ordinal) || architecture.StartsWith("rv64", StringComparison.Ordinal))
-        {
-            return RiscVMachine.Create(device, output, options);
-        }
-        if (cpu == "cortex-a53")
-        {
-            return Aarch64Machine.Create(device, output, options);
-        }
-        throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}' ({device.Architecture}); firmware runs on cortex-m3 and cortex-m4 (Cortex-M machine), " +
-            "rv32*/rv64* (RISC-V virt machine) and cortex-a53 (AArch64 virt machine).");
     }
 
     /// <summary>

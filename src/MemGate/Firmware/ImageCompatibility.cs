@@ -20,6 +20,12 @@ public static class ImageCompatibility
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(device);
+        if (image.Architecture is { } image32 && CpuProfile.Of(device) is null && MemoryOnlyMachine(device.Architecture) is { } machine && image32.Machine != machine)
+        {
+            // A device MemGate maps but cannot run (AVR, Xtensa) still says which ELF belongs on it.
+            return $"{image.File} is a {image32}; device '{device.Name}' is {device.Architecture} ({device.Cpu}), which needs {Article(ImageArchitecture.NameOf(machine))} " +
+                $"{ImageArchitecture.NameOf(machine)} ELF ({ImageArchitecture.ConstantOf(machine)}): a build for {device.Architecture}.";
+        }
         if (image.Architecture is not { } elf || CpuProfile.Of(device) is not { } cpu
             || Problem(image.File, elf, device.Name, device.Architecture, device.Cpu, device.ByteOrder, cpu) is not { } problem)
         {
@@ -33,6 +39,13 @@ public static class ImageCompatibility
         return others.Count == 0 ? $"{problem.Text}: {problem.Fix}."
             : $"{problem.Text}: use {(others.Count == 1 ? "the " + others[0] + " device" : "a device that runs it (" + string.Join(", ", others) + ")")} or {problem.Fix}.";
     }
+
+    private static ushort? MemoryOnlyMachine(string architecture) => architecture.ToLowerInvariant() switch
+    {
+        "avr" => ImageArchitecture.EmAvr,
+        "xtensa" => ImageArchitecture.EmXtensa,
+        _ => null,
+    };
 
     private static (string Text, string Fix)? Problem(string file, ImageArchitecture elf, string name, string architecture, string cpuName, ByteOrder order, CpuProfile cpu)
     {

@@ -17,6 +17,15 @@ public sealed class ImageCompatibilityTests
             d.AllocateAtOnce, d.Boot, d.Symbols, d.Svd, d.Unmodelled, d.Rules);
     }
 
+    [Theory]
+    [InlineData("ESP32", "device 'ESP32' is xtensa (esp32-lx6), which needs a Xtensa ELF (EM_XTENSA)")]
+    [InlineData("ATmega328", "device 'ATmega328' is avr (atmega328), which needs an AVR ELF (EM_AVR)")]
+    public void An_elf_for_another_architecture_than_a_memory_only_devices_is_named(string device, string expected)
+    {
+        var image = FirmwareReader.Load(ElfPatch.Fixture("firmware/hello.elf"));
+        Assert.Contains(expected, ImageCompatibility.Check(image, DeviceTemplates.Load(device)));
+    }
+
     [Fact]
     public void The_elf_header_is_kept_on_the_image()
     {
