@@ -439,6 +439,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         _callbackError = null;
         _fault = null;
+        _faultCpu?.Dispose();
+        _faultCpu = null;
         _accessTrap?.Cpu.Dispose();
         _accessTrap = null;
         _exitCode = null;
@@ -578,6 +580,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
         if (_fault is { } fault)
         {
+            if (_faultCpu is { } cpu)
+            {
+                _engine.RestoreContext(cpu);   // the registers as the faulting instruction found them, not as the rest of its IT block left them
+            }
             throw fault;
         }
         if (_blockLimitReached || _interruptLimitReached)
@@ -637,6 +643,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private void ReleaseEngine()
     {
+        _faultCpu?.Dispose();
+        _accessTrap?.Cpu.Dispose();
         _engine.Dispose();
         if (_haltPage != 0)
         {
@@ -1337,6 +1345,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // An access fault to deliver once the engine has stopped, with the CPU and the instruction count as they were at
     // the fault: Unicorn finishes the translated block after a faulting store (and may enter the next), which they undo.
     private (AccessKind Access, ulong Address, ulong Pc, ICpuContext Cpu, ulong Instructions)? _accessTrap;
+    private ICpuContext? _faultCpu;   // the CPU at a fault the engine could not stop at (inside a Thumb IT block)
 
     /// <summary>Whether the firmware takes this access fault (unmapped or against permissions) as an exception now, instead of the run ending with an <see cref="EmulationFault"/>.</summary>
     private protected virtual bool TakesAccessFault(AccessKind access, ulong address) => false;
@@ -1453,6 +1462,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             _accessTrap = (access, address, pc, _engine.SaveContext(), Instructions);
             return false;
+        }
+        if (!CanStopAt(pc))
+        {
+            _faultCpu = _engine.SaveContext();   // the engine runs on to the end of a Thumb IT block before it stops
         }
         string region = Memory.Main.FindRegion(new GuestAddress(address)) is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";
         _fault = new EmulationFault($"Guest fault at PC 0x{pc:X8}: {what} at 0x{address:X8}, {size} bytes{region}.", pc, address, access);

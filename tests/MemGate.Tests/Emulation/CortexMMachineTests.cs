@@ -322,6 +322,17 @@ public sealed class CortexMMachineTests
     }
 
     [Fact]
+    public void A_fault_that_ends_the_run_inside_an_it_block_leaves_the_registers_as_the_faulting_instruction_found_them()
+    {
+        // movs r2,#0x30; lsls r2,r2,#24 (0x30000000, unmapped); movs r3,#0; cmp r0,r0; itt eq; streq r3,[r2] (faults); addeq r3,#5; b .
+        using var machine = VectorMachine("STM32F103", [0x2230, 0x0612, 0x2300, 0x4280, 0xBF04, 0x6013, 0x3305, 0xE7FE], [0xE7FE]);
+        machine.FaultsEndRun = true;
+        var fault = Assert.Throws<EmulationFault>(() => machine.Run(maxInstructions: 100));
+        Assert.Equal(0x0800_004AUL, fault.ProgramCounter);
+        Assert.Equal((0x0800_004AUL, 0UL), (machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL, machine.ReadRegister(Unicorn.ArmRegR3)));   // addeq did not count
+    }
+
+    [Fact]
     public void Exception_return_restores_the_interrupted_codes_flags()
     {
         // movs r0,#1 (Z=0); svc 0; beq fail; movs r0,#0x18; ldr r1,[pc,#8]; bkpt; b .; fail: movs r0,#0x18; movs r1,#5; bkpt; .word 0x20026
