@@ -153,6 +153,11 @@ internal static class ProcessCommand
             {
                 error.WriteLine();
             }
+            if (parse.GetValue(region) is { } named && result.BytesScanned == 0 && result.Skipped.Count == 0)
+            {
+                throw new CommandInputException($"--region {named}: no mapping of process {parse.GetValue(pid)} matches it (give part of a path or a class: heap, stack, " +
+                    $"anonymous…; memgate ps list --pid {parse.GetValue(pid)} shows them).");
+            }
             foreach (var (skipped, reason) in result.Skipped)
             {
                 error.WriteLine($"skipped {skipped.Start:x}-{skipped.End:x} {skipped.Path}: {reason}");
@@ -275,7 +280,15 @@ internal static class ProcessCommand
                 for (ulong done = 0; done < total;)
                 {
                     int n = (int)Math.Min((ulong)buffer.Length, total - done);
-                    ProcessMemory.Read(parse.GetValue(pid), at + done, buffer.AsSpan(0, n));
+                    try
+                    {
+                        ProcessMemory.Read(parse.GetValue(pid), at + done, buffer.AsSpan(0, n));
+                    }
+                    catch (ProcessAccessException e)
+                    {
+                        // The dump is read in pieces: name the range asked for too, and where it failed.
+                        throw new CommandInputException($"[0x{at:x}, +0x{total:x}) cannot be dumped in full, reading on from 0x{at + done:x} failed: {e.Message}; nothing was written.");
+                    }
                     stream.Write(buffer, 0, n);
                     done += (ulong)n;
                 }

@@ -112,6 +112,15 @@ public sealed class HostileInputTests : IDisposable
         Assert.Equal("", output);
     }
 
+    [Fact]
+    public void A_search_region_that_names_no_mapping_says_so()
+    {
+        string self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (exit, _, error) = RunBounded("ps", "search", "--pid", self, "--hex", "DE AD", "--region", "no-such-mapping-anywhere");
+        Assert.Equal(CliApp.InvalidInput, exit);
+        Assert.Contains($"--region no-such-mapping-anywhere: no mapping of process {self} matches it", error);
+    }
+
     [Theory]
     [InlineData("--u32", "-1", "0xFFFFFFFF")]
     [InlineData("--u32", "4294967296", "0xFFFFFFFF")]

@@ -35,6 +35,15 @@ public sealed class HostileSvdTests
     }
 
     [Theory]
+    [InlineData("")]
+    [InlineData("  \n")]
+    public void An_empty_file_says_so_without_a_line_zero(string text)
+    {
+        var e = Assert.Throws<SvdFormatException>(() => SvdReader.Parse(text, "empty.svd"));
+        Assert.Equal("empty.svd: <xml>: the file is empty; an SVD file is XML with a <device> root element", e.Message);
+    }
+
+    [Theory]
     [InlineData("<dim>100000</dim><dimIncrement>4</dimIncrement>", "above 4096")]
     [InlineData("<dim>100000000</dim><dimIncrement>4</dimIncrement>", "above 4096")]
     [InlineData("<dim>4294967300</dim><dimIncrement>4</dimIncrement>", "above 4096")]

@@ -5,7 +5,7 @@ public sealed class SvdFormatException : MemGateException
 {
     /// <summary>Creates the exception.</summary>
     public SvdFormatException(string file, int line, string element, string message, Exception? inner = null)
-        : base($"{file}:{line}: <{element}>: {message}", inner)
+        : base($"{file}{(line > 0 ? $":{line}" : "")}: <{element}>: {message}", inner)
     {
         File = file;
         Line = line;

@@ -43,6 +43,10 @@ public static class SvdReader
     /// <param name="strict">Flaws other tools tolerate (overlapping fields) are errors instead of <see cref="SvdDevice.Warnings"/>.</param>
     public static SvdDevice Parse(string text, string file = "<svd>", bool strict = false)
     {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new SvdFormatException(file, 0, "xml", "the file is empty; an SVD file is XML with a <device> root element");
+        }
         XDocument document;
         try
         {
