@@ -121,6 +121,7 @@ internal static class RunCommand
                 ]);
             ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
             var image = snapshotFile is not null ? SnapshotImage(parse.GetValue(firmware), snapshotFile, description, raw, error) : FirmwareSource.Load(parse.GetValue(firmware), description, raw);
+            string? lostFirmware = image is null ? snapshotFile?.Header.Firmware?.Path : null;   // recorded, but gone or changed since
             if (mmio is not null)
             {
                 description = description.ForMmioInput();   // as `memgate fuzz` ran it
@@ -161,7 +162,7 @@ internal static class RunCommand
                 }
                 else
                 {
-                    machine.StopAt(StopAddress("--at", atPoint, image, description), atPoint);
+                    machine.StopAt(StopAddress("--at", atPoint, image, description, lostFirmware), atPoint);
                 }
             }
             // The command line wins; then the device's [limits] (imports carry Fuzzware's); then Fuzzware's default.
@@ -171,7 +172,7 @@ internal static class RunCommand
             machine.FaultsEndRun = (parse.GetValue(guestFaults) ?? (mmio is not null ? "end" : "deliver")) == "end";
             foreach (string point in parse.GetValue(stopAt) ?? [])
             {
-                machine.StopAt(StopAddress("--stop-at", point, image, description), point);
+                machine.StopAt(StopAddress("--stop-at", point, image, description, lostFirmware), point);
             }
             string? coverageFile = parse.GetValue(coverage);
             if (coverageFile is not null)
@@ -329,7 +330,8 @@ internal static class RunCommand
     internal static string FileHash(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
 
     // A stop point: an address, or a symbol of the image or the device (as Fuzzware's exit_at takes either).
-    internal static ulong StopAddress(string option, string point, FirmwareImage? image, DeviceDescription device)
+    /// <param name="lostFirmware">The firmware a snapshot recorded, when it is gone or changed (its symbols are missing).</param>
+    internal static ulong StopAddress(string option, string point, FirmwareImage? image, DeviceDescription device, string? lostFirmware = null)
     {
         if (image?.Symbols.FirstOrDefault(s => s.Name == point) is { } symbol)
         {
@@ -349,7 +351,10 @@ internal static class RunCommand
             return address;
         }
         var names = (image?.Symbols.Select(s => s.Name) ?? []).Concat(device.Symbols.Select(s => s.Name)).Distinct(StringComparer.Ordinal).ToList();
-        throw new CommandInputException($"{option} {point}: no symbol of that name in the image or the device{(names.Count == 0 ? " (neither has symbols; give an address)." : "." + NameSuggestion.DidYouMean(point, names))}");
+        string hint = lostFirmware is not null
+            ? $" (the snapshot's firmware {lostFirmware} is gone, has changed since or has no symbols: give that build as FIRMWARE for its symbols, or give an address)."
+            : names.Count == 0 ? " (neither has symbols; give an address)." : "." + NameSuggestion.DidYouMean(point, names);
+        throw new CommandInputException($"{option} {point}: no symbol of that name in the image or the device{hint}");
     }
 
     /// <summary>memgate's exit code for a run that ended without a fault: see <see cref="CliApp.FirmwareExitLimit"/>.</summary>

@@ -91,6 +91,19 @@ public sealed class SnapshotCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_symbol_asked_for_when_the_snapshots_firmware_is_gone_names_the_firmware()
+    {
+        string copy = InDir("fw.elf");
+        File.Copy(Fixture("firmware", "hello.elf"), copy);
+        CliRunner.Run("run", copy, "--device", "STM32F103", "--save-snapshot", InDir("hello.mgsnap"), "--at", "100");
+        Assert.Equal(0, CliRunner.Run("run", "--from-snapshot", InDir("hello.mgsnap"), "--stop-at", "Default_Handler").Exit);   // still there: its symbols serve
+        File.Delete(copy);
+        var gone = CliRunner.Run("run", "--from-snapshot", InDir("hello.mgsnap"), "--stop-at", "Default_Handler");
+        Assert.Equal(CliApp.InvalidInput, gone.Exit);
+        Assert.Contains($"--stop-at Default_Handler: no symbol of that name in the image or the device (the snapshot's firmware {copy} is gone", gone.Err);
+    }
+
+    [Fact]
     public void A_smaller_instruction_limit_ends_the_run_before_at_and_nothing_is_written()
     {
         var r = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", InDir("x.mgsnap"), "--at", "100", "--max-instructions", "50");
