@@ -40,7 +40,7 @@ internal static class FuzzCommand
         var seed = new Option<int?>("--random") { Description = "Where the mutators' random numbers start (with --jobs 1, the same number repeats a campaign)." };
         var afl = new Option<bool>("--afl") { Description = "Serve afl-fuzz's fork-server protocol and coverage map instead of fuzzing here; each run's input is AFL's test case on stdin." };
         var command = new Command("fuzz", "Fuzz firmware through its MMIO input: unmodelled peripheral reads take bytes from each input (Fuzzware's models where the device was imported). " +
-            "Runs restore a snapshot (written pages only) and count edges in the engine. Exit code: 0 no crash found, 120 crashes found, 130 stopped with Ctrl-C; 1 bad input, 2 usage.")
+            "Runs restore a snapshot (written pages only) and count edges in the engine. Exit code: 0 no crash found, 120 crashes found, 130 stopped with Ctrl-C, 143 with SIGTERM; 1 bad input, 2 usage.")
         {
             firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, maxBlocks, maxInterrupts, seed, afl,
         };
@@ -68,7 +68,7 @@ internal static class FuzzCommand
                     throw new CommandInputException($"{option} {folder}: that is a file; give a folder (it is created if missing).");
                 }
             }
-            if (!underAfl && Path.GetFullPath(corpusDirectory!).TrimEnd('/') == Path.GetFullPath(parse.GetValue(crashes)!).TrimEnd('/'))
+            if (!underAfl && OutputPaths.SameFile(corpusDirectory!, parse.GetValue(crashes)!))
             {
                 throw new CommandUsageException($"--crashes {parse.GetValue(crashes)}: that is the --corpus folder; crashing inputs would be run again as corpus entries. Give another folder.");
             }

@@ -43,6 +43,9 @@ internal static class OutputPaths
         }
     }
 
+    /// <summary>Whether two paths name the same file or folder, through symbolic links (one that does not exist yet by its folder and name).</summary>
+    public static bool SameFile(string first, string second) => Resolved(first.TrimEnd('/')) == Resolved(second.TrimEnd('/'));
+
     // The file a path names, through symbolic links in any of its folders or itself, so two names for one file
     // compare equal. A file not there yet: its folder resolved, and its name.
     private static string Resolved(string path)

@@ -374,11 +374,8 @@ internal static class ProcessCommand
     // A host address, or a value to search for: hex with 0x, or decimal, up to max.
     private static ulong Value(string option, string text, ulong max)
     {
-        string digits = text.Trim();
-        bool parsed = digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? ulong.TryParse(digits.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong value)
-            : ulong.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out value);
-        return parsed && value <= max ? value
+        // The notation every memgate address takes (0x…, …h, decimal, '_' between digits).
+        return GuestAddress.TryParse(text, out var parsed) && parsed.Value <= max ? parsed.Value
             : throw new CommandUsageException($"{option} {text}: give a value from 0 to 0x{max:X} (hex with 0x prefix, or decimal).");
     }
 

@@ -87,7 +87,7 @@ internal static class RunCommand
                 throw new CommandUsageException("--gdb: the debugger decides how far the firmware runs; --runs, --timeout and --max-instructions do not go with it.");
             }
             string? savePath = parse.GetValue(saveSnapshot), atPoint = parse.GetValue(at), startFile = parse.GetValue(fromSnapshot);
-            if (atPoint is "" || atPoint?[0] is '-' or '+')
+            if (atPoint?[0] is '-' or '+')
             {
                 throw new CommandUsageException($"--at {atPoint}: give an instruction count, or a symbol or address (0x...).");
             }
@@ -304,7 +304,7 @@ internal static class RunCommand
             image.CheckRunsOn(device);
             if (snapshot.Header.Firmware is { } taken && FileHash(given) != taken.Sha256)
             {
-                error.WriteLine($"memgate run: warning: {given} is not the firmware the snapshot was taken with ({taken.Path}, SHA-256 {taken.Sha256[..12]}…): " +
+                error.WriteLine($"memgate run: warning: {given} is not the firmware the snapshot was taken with ({taken.Path}, SHA-256 {(taken.Sha256 is { Length: > 12 } sha ? sha[..12] + "…" : taken.Sha256)}): " +
                     "its symbols may not match the memory.");
             }
             return image;

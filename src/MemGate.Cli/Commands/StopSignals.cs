@@ -12,21 +12,34 @@ internal sealed class StopSignals : IDisposable
     private readonly PosixSignalRegistration _interrupt;
     private readonly PosixSignalRegistration _terminate;
     private volatile bool _terminated;
+    private volatile bool _disposed;
+    private int _received;
 
-    /// <summary>Calls <paramref name="stop"/> (on a signal-handling thread) at each SIGINT or SIGTERM until disposed.</summary>
+    /// <summary>
+    /// Calls <paramref name="stop"/> (on a signal-handling thread) at the first SIGINT or SIGTERM until disposed; a second
+    /// one ends the process as the signal would (work that does not stop can still be ended).
+    /// </summary>
     public StopSignals(Action stop)
     {
-        _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        void Handle(PosixSignalContext context)
         {
+            if (_disposed || Interlocked.Increment(ref _received) > 1)
+            {
+                return;   // not cancelled: the signal's own action
+            }
             context.Cancel = true;
-            stop();
-        });
-        _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            _terminated = true;
-            stop();
-        });
+            _terminated |= context.Signal == PosixSignal.SIGTERM;
+            try
+            {
+                stop();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The work ended and released what stops it while the signal came.
+            }
+        }
+        _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle);
+        _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle);
     }
 
     /// <summary>The exit code of work these signals stopped: <see cref="CliApp.Terminated"/> once SIGTERM came, else <see cref="CliApp.Interrupted"/>.</summary>
@@ -34,6 +47,7 @@ internal sealed class StopSignals : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         _interrupt.Dispose();
         _terminate.Dispose();
     }

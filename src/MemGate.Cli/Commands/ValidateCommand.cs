@@ -36,8 +36,9 @@ internal static class ValidateCommand
                     errors.AddRange(MissingFiles(file, device));
                     if (errors.Count == 0)
                     {
-                        // What only building the device finds (SVD contents, rules against the SVD, region files' sizes): as a run would.
-                        using var memory = DeviceMemory.Allocate(device, new DeviceMemoryOptions { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(file))! });
+                        // The SVD's contents, and the rules against its registers (without building the device).
+                        errors.AddRange(DeviceMemory.CheckRules(device,
+                            device.Svd is { } svd ? Mmio.Svd.SvdReader.Load(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, svd)) : null));
                     }
                 }
                 catch (DeviceDescriptionException e)

@@ -135,11 +135,14 @@ public sealed class DeviceDescription
     internal IReadOnlyDictionary<string, SourceLocation> FieldLocations { get; set; } = new Dictionary<string, SourceLocation>();
 
     /// <summary>Where <paramref name="field"/> (<c>rules[2].register</c>), or the nearest field holding it, was in the device file; null when not read from one.</summary>
-    public SourceLocation? LocationOf(string field)
+    public SourceLocation? LocationOf(string field) => Nearest(FieldLocations, field);
+
+    /// <summary>The location of <paramref name="field"/>, else of the nearest field holding it (<c>rules[2]</c>, then <c>rules</c>).</summary>
+    internal static SourceLocation? Nearest(IReadOnlyDictionary<string, SourceLocation> locations, string field)
     {
         for (string f = field; f.Length > 0; f = f.Contains('.') ? f[..f.LastIndexOf('.')] : "")
         {
-            if (FieldLocations.TryGetValue(f, out var location))
+            if (locations.TryGetValue(f, out var location))
             {
                 return location;
             }
@@ -171,6 +174,7 @@ public sealed class DeviceDescription
         return new DeviceDescription(Name, regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, svd, Unmodelled, Rules, InterruptTriggers, MmioModels, Hooks, Limits)
         {
             Warnings = Warnings,
+            FieldLocations = FieldLocations,
         };
     }
 
@@ -185,6 +189,7 @@ public sealed class DeviceDescription
         new(Name, Regions, Spaces, Peripherals, Description, Architecture, Cpu, ByteOrder, PageSize, AllocateAtOnce, Boot, Symbols, Svd, policy, Rules, InterruptTriggers, MmioModels, Hooks, Limits)
         {
             Warnings = Warnings,
+            FieldLocations = FieldLocations,
         };
 
     /// <summary>The region called <paramref name="name"/>, or null.</summary>

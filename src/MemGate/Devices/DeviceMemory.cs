@@ -94,10 +94,9 @@ public sealed class DeviceMemory : IDisposable
             {
                 AttachSvd(device, Mmio.Svd.SvdReader.Load(Path.Combine(baseDirectory, svdPath)), buses, blocks, warnings, options.Log);
             }
-            else if (device.Rules.Count > 0)
+            else if (CheckRules(device, null) is { Count: > 0 } problems)
             {
-                throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, "rules",
-                    "the device has rules for registers but names no SVD file ([device] svd) that defines them") { Location = device.LocationOf("rules") }]);
+                throw new DeviceDescriptionException(device.Name, problems);
             }
             // Memory regions first, so aliases always find their targets; each space's in one batch.
             foreach (bool aliases in (bool[])[false, true])
@@ -203,15 +202,60 @@ public sealed class DeviceMemory : IDisposable
             }
             blocks[peripheral.Name] = block;
         }
+        var problems = RuleProblems(device, name => blocks.TryGetValue(name, out var b) ? b.AllRegisters : null, "the SVD has no attached peripheral");
+        if (problems.Count > 0)
+        {
+            throw new DeviceDescriptionException(device.Name, problems);
+        }
+    }
+
+    /// <summary>
+    /// The device's [[rules]] checked against the registers of <paramref name="svd"/> without building the device (as
+    /// <c>memgate validate</c> does): one error per rule naming a peripheral, register or field the SVD lacks, located in
+    /// the device file. A rule on a peripheral that a model serves instead, which building the device refuses, passes here.
+    /// Building the device checks the same against the register blocks it attached.
+    /// </summary>
+    /// <param name="device">The device, as read from its file (its rules' errors are located there).</param>
+    /// <param name="svd">The device's SVD file; null when it names none, which rules are an error for.</param>
+    public static IReadOnlyList<DeviceDiagnostic> CheckRules(DeviceDescription device, Mmio.Svd.SvdDevice? svd)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (svd is null)
+        {
+            return device.Rules.Count == 0 ? [] : [new DeviceDiagnostic(DiagnosticSeverity.Error, "rules",
+                "the device has rules for registers but names no SVD file ([device] svd) that defines them") { Location = device.LocationOf("rules") }];
+        }
+        return RuleProblems(device, name => svd.Find(name)?.Registers, "the SVD has no peripheral");
+    }
+
+    // A register and field each rule names (and the one it follows) must be among the registers found under the
+    // peripheral's name; each problem points at its rule.
+    private static List<DeviceDiagnostic> RuleProblems(DeviceDescription device, Func<string, IReadOnlyList<RegisterDefinition>?> registersOf, string noPeripheral)
+    {
+        var problems = new List<DeviceDiagnostic>();
         for (int i = 0; i < device.Rules.Count; i++)
         {
             var rule = device.Rules[i];
             string named = $"rule '{rule.Register}.{rule.Field}'";
-            CheckRuleTarget(device, $"rules[{i}].register", named, rule.Register, rule.Field, blocks);
+            Check($"rules[{i}].register", named, rule.Register, rule.Field);
             if (rule.Follows is { } follows)
             {
                 int dot = follows.LastIndexOf('.');
-                CheckRuleTarget(device, $"rules[{i}].follows", $"{named} follows '{follows}'", follows[..dot], follows[(dot + 1)..], blocks);
+                Check($"rules[{i}].follows", $"{named} follows '{follows}'", follows[..dot], follows[(dot + 1)..]);
+            }
+        }
+        return problems;
+
+        void Check(string at, string what, string register, string field)
+        {
+            string[] parts = register.Split('.');
+            string? problem = registersOf(parts[0]) is not { } registers ? $"{noPeripheral} '{parts[0]}'"
+                : registers.FirstOrDefault(r => r.Name == parts[1]) is not { } definition ? $"peripheral '{parts[0]}' has no register '{parts[1]}'"
+                : !definition.Fields.Any(f => f.Name == field) ? $"register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))})"
+                : null;
+            if (problem is not null)
+            {
+                problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, at, $"{what}: {problem}") { Location = device.LocationOf(at) });
             }
         }
     }
@@ -250,20 +294,6 @@ public sealed class DeviceMemory : IDisposable
             };
         }).ToList();
         return definition with { Fields = fields };
-    }
-
-    // A register and field a rule names must be in a register block the SVD attached; the error points at the rule.
-    private static void CheckRuleTarget(DeviceDescription device, string at, string what, string register, string field, Dictionary<string, RegisterBlock> blocks)
-    {
-        string[] parts = register.Split('.');
-        string? problem = !blocks.TryGetValue(parts[0], out var block) ? $"the SVD has no attached peripheral '{parts[0]}'"
-            : block.AllRegisters.FirstOrDefault(r => r.Name == parts[1]) is not { } definition ? $"peripheral '{parts[0]}' has no register '{parts[1]}'"
-            : !definition.Fields.Any(f => f.Name == field) ? $"register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))})"
-            : null;
-        if (problem is not null)
-        {
-            throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, at, $"{what}: {problem}") { Location = device.LocationOf(at) }]);
-        }
     }
 
     /// <summary>Resident host memory over all spaces, in bytes.</summary>

@@ -380,14 +380,14 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             return;
         }
+        ulong it = ItStateAt(address);
+        if (it != 0 && !ConditionPasses(it))
+        {
+            return;   // ExecuteFPCheck (access, lazy preservation) comes after the condition check (ARMv7-M): a skipped instruction does neither
+        }
         uint ipsr = Reg32(Unicorn.ArmRegIpsr) & 0x1FF;
         if (!fpu.Allows(ipsr != 0 || (Reg32(Unicorn.ArmRegControl) & ControlNpriv) == 0))
         {
-            ulong it = ItStateAt(address);
-            if (it != 0 && !ConditionPasses(it))
-            {
-                return;   // the access check comes after the condition check (ARMv7-M ExecuteFPCheck): a skipped instruction does not fault
-            }
             if (it != 0)
             {
                 // Taking it would push a frame and set a handler the rest of the IT block then runs over.
@@ -406,6 +406,10 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     private protected override bool CanStopAt(ulong address) => ItStateAt(address) == 0;
+
+    private protected override ulong ExecutionStateAt(ulong address) => ItStateAt(address);
+
+    private protected override void ResumeExecutionState(ulong state) => SetRegister(Unicorn.ArmRegEpsr, XpsrThumb | state);
 
     private protected override bool HooksStopAnywhere => false;
 

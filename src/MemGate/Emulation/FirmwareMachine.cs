@@ -439,8 +439,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         _callbackError = null;
         _fault = null;
-        _faultCpu?.Dispose();
-        _faultCpu = null;
+        _faultState?.Cpu.Dispose();
+        _faultState = null;
         _accessTrap?.Cpu.Dispose();
         _accessTrap = null;
         _exitCode = null;
@@ -580,9 +580,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
         if (_fault is { } fault)
         {
-            if (_faultCpu is { } cpu)
+            if (_faultState is { } state)
             {
-                _engine.RestoreContext(cpu);   // the registers as the faulting instruction found them, not as the rest of its IT block left them
+                // The CPU as the faulting instruction found it, not as the rest of its IT block left it: registers, count and IT state.
+                _engine.RestoreContext(state.Cpu);
+                _engine.Instructions = state.Instructions;
+                ResumeExecutionState(state.ItState);
             }
             throw fault;
         }
@@ -643,7 +646,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private void ReleaseEngine()
     {
-        _faultCpu?.Dispose();
+        _faultState?.Cpu.Dispose();
         _accessTrap?.Cpu.Dispose();
         _engine.Dispose();
         if (_haltPage != 0)
@@ -872,6 +875,14 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// inside a Thumb IT block (it reverts the stop and runs on to the block's end).
     /// </summary>
     private protected virtual bool CanStopAt(ulong address) => true;
+
+    /// <summary>The execution state (a Thumb IT block's, as xPSR bits) of the instruction at <paramref name="address"/> in the block being run; 0 outside one.</summary>
+    private protected virtual ulong ExecutionStateAt(ulong address) => 0;
+
+    /// <summary>Puts back an execution state <see cref="ExecutionStateAt"/> read, so the next run starts inside the IT block.</summary>
+    private protected virtual void ResumeExecutionState(ulong state)
+    {
+    }
 
     /// <summary>Whether a hook can end the run before any instruction (<see cref="CanStopAt"/> is always true).</summary>
     private protected virtual bool HooksStopAnywhere => true;
@@ -1345,7 +1356,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // An access fault to deliver once the engine has stopped, with the CPU and the instruction count as they were at
     // the fault: Unicorn finishes the translated block after a faulting store (and may enter the next), which they undo.
     private (AccessKind Access, ulong Address, ulong Pc, ICpuContext Cpu, ulong Instructions)? _accessTrap;
-    private ICpuContext? _faultCpu;   // the CPU at a fault the engine could not stop at (inside a Thumb IT block)
+    private (ICpuContext Cpu, ulong Instructions, ulong ItState)? _faultState;   // the CPU at a fault the engine could not stop at (inside a Thumb IT block)
 
     /// <summary>Whether the firmware takes this access fault (unmapped or against permissions) as an exception now, instead of the run ending with an <see cref="EmulationFault"/>.</summary>
     private protected virtual bool TakesAccessFault(AccessKind access, ulong address) => false;
@@ -1463,9 +1474,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             _accessTrap = (access, address, pc, _engine.SaveContext(), Instructions);
             return false;
         }
-        if (!CanStopAt(pc))
+        if (ExecutionStateAt(pc) is var it and not 0)
         {
-            _faultCpu = _engine.SaveContext();   // the engine runs on to the end of a Thumb IT block before it stops
+            _faultState = (_engine.SaveContext(), Instructions, it);   // the engine runs on to the end of a Thumb IT block before it stops
         }
         string region = Memory.Main.FindRegion(new GuestAddress(address)) is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";
         _fault = new EmulationFault($"Guest fault at PC 0x{pc:X8}: {what} at 0x{address:X8}, {size} bytes{region}.", pc, address, access);

@@ -330,6 +330,15 @@ public sealed class CortexMMachineTests
         var fault = Assert.Throws<EmulationFault>(() => machine.Run(maxInstructions: 100));
         Assert.Equal(0x0800_004AUL, fault.ProgramCounter);
         Assert.Equal((0x0800_004AUL, 0UL), (machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL, machine.ReadRegister(Unicorn.ArmRegR3)));   // addeq did not count
+        Assert.Equal(0x400UL, machine.ReadRegister(Unicorn.ArmRegXpsr) & 0x0600_FC00);   // ITT EQ at its first instruction: ITSTATE 0b0000_0100
+        // Counted as the same store outside an IT block is (a nop in place of the itt).
+        using var plain = VectorMachine("STM32F103", [0x2230, 0x0612, 0x2300, 0x4280, 0xBF00, 0x6013, 0x3305, 0xE7FE], [0xE7FE]);
+        plain.FaultsEndRun = true;
+        Assert.Throws<EmulationFault>(() => plain.Run(maxInstructions: 100));
+        Assert.Equal(plain.Instructions, machine.Instructions);
+        // Continuing runs the store again, inside its IT block: the same fault.
+        var again = Assert.Throws<EmulationFault>(() => machine.Continue(maxInstructions: 100));
+        Assert.Equal(0x0800_004AUL, again.ProgramCounter);
     }
 
     [Fact]

@@ -106,19 +106,17 @@ public sealed class DevicePeripheralTests
         Assert.Equal(("rules[0].follows", 29), (problem.Field, problem.Location?.Line));
         Assert.Equal("rule 'TIMER0.SR.READY' follows 'TIMER0.CR.NOPE': register 'TIMER0.CR' has no field 'NOPE' (fields: EN, MODE, PRESC, LOCK)", problem.Message);
 
-        // validate finds it too, as a run would.
-        string copy = Path.Combine(Path.GetDirectoryName(Board)!, $"bad-rule-{Guid.NewGuid():N}.toml");
+        // validate finds them too (every rule's, each at its line), without building the device.
+        string folder = Directory.CreateTempSubdirectory("memgate-rules").FullName;
+        File.Copy(Path.Combine(Path.GetDirectoryName(Board)!, "features.svd"), Path.Combine(folder, "features.svd"));
+        string copy = Path.Combine(folder, "board.toml");
         File.WriteAllText(copy, text.Replace("register = \"TIMER1.SR\"", "register = \"TIMER9.SR\"", StringComparison.Ordinal));
-        try
-        {
-            var (exit, _, error) = MemGate.Tests.Cli.CliRunner.Run("validate", copy);
-            Assert.Equal(CliApp.InvalidInput, exit);
-            Assert.Contains($"{copy}:29:", error);
-        }
-        finally
-        {
-            File.Delete(copy);
-        }
+        var (exit, _, error) = MemGate.Tests.Cli.CliRunner.Run("validate", copy);
+        Assert.Equal(CliApp.InvalidInput, exit);
+        Assert.Contains($"{copy}:29:", error);
+        Assert.Contains($"{copy}:32:", error);
+        Assert.Contains("rule 'TIMER9.SR.READY': the SVD has no peripheral 'TIMER9'", error);
+        Directory.Delete(folder, recursive: true);
 
         var bad = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(
             File.ReadAllText(Board).Replace("reads = \"clear\"", "reads = \"maybe\"", StringComparison.Ordinal), DeviceConfigFormat.Toml, "b.toml"));

@@ -92,8 +92,6 @@ public sealed class GuestSnapshotTests
         return pages;
     }
 
-    // Shared memory can hold data in pages this process has not mapped (another process wrote them, or they were
-    // dropped from its page tables): the snapshot still has them, and a restore brings them back, not zeros.
     [SkippableTheory]
     [InlineData(1 << 20)]
     [InlineData(4 << 20)]   // on huge pages
@@ -115,6 +113,8 @@ public sealed class GuestSnapshotTests
         Assert.Equal(1u, memory.ReadUInt32(new GuestAddress(0x2000_0000)));
     }
 
+    // Shared memory can hold data in pages this process has not mapped (another process wrote them, or they were
+    // dropped from its page tables): the snapshot still has them, and a restore brings them back, not zeros.
     [SkippableFact]
     public void Shared_memory_pages_this_process_has_not_mapped_are_in_the_snapshot()
     {

@@ -377,7 +377,8 @@ public static partial class DeviceConfigReader
             {
                 // Report what validation finds too, over the regions and peripherals whose place was read (one without its
                 // address or size would "overlap" its neighbours), unless the address spaces themselves are broken.
-                if (!_problems.Any(p => p.Field.StartsWith("spaces", StringComparison.Ordinal)))
+                if (!_problems.Any(p => p.Field.StartsWith("spaces", StringComparison.Ordinal) || p.Field.StartsWith("memory.address_spaces", StringComparison.Ordinal)
+                    || p.Field.StartsWith("device.address_width", StringComparison.Ordinal)))
                 {
                     var reported = _problems.Select(p => p.Field).ToHashSet(StringComparer.Ordinal);
                     var (placedRegions, regionIndices) = Placed(regions, "regions", "guest_address");
@@ -393,7 +394,12 @@ public static partial class DeviceConfigReader
                     string InFile(string text) => ListIndex().Replace(text, m =>
                         indices.TryGetValue(m.Groups[1].Value, out var map) && int.Parse(m.Groups[2].ValueSpan, CultureInfo.InvariantCulture) is var k && k < map.Count
                             ? $"{m.Groups[1].Value}[{map[k]}]" : m.Value);
+                    // With an entry left out, what is looked up in the regions (boot addresses, alias targets, a peripheral's
+                    // mmio region) may be missing for that reason alone: only the regions' and peripherals' own findings count.
+                    bool complete = placedRegions.Count == regions.Count && placedPeripherals.Count == peripherals.Count;
                     _problems.AddRange(DeviceValidator.Validate(new DeviceLayout(name, placedRegions, spaces, placedPeripherals, pageSize, boot, symbols, rules))
+                        .Where(d => complete || (d.Field.StartsWith("regions[", StringComparison.Ordinal) && !d.Field.EndsWith(".alias_of", StringComparison.Ordinal))
+                            || (d.Field.StartsWith("peripherals[", StringComparison.Ordinal) && d.Severity == DiagnosticSeverity.Error))
                         .Select(d => d with { Field = InFile(d.Field), Message = InFile(d.Message) })
                         .Where(d => !reported.Contains(d.Field))
                         .Select(d => d with { Location = Locate(d.Field) }));
@@ -436,17 +442,7 @@ public static partial class DeviceConfigReader
         [GeneratedRegex(@"\b(regions|peripherals|symbols|rules)\[(\d+)\]")]
         private static partial Regex ListIndex();
 
-        private SourceLocation? Locate(string field)
-        {
-            for (string f = field; f.Length > 0; f = f.Contains('.') ? f[..f.LastIndexOf('.')] : "")
-            {
-                if (_locations.TryGetValue(f, out var location))
-                {
-                    return location;
-                }
-            }
-            return null;
-        }
+        private SourceLocation? Locate(string field) => DeviceDescription.Nearest(_locations, field);
 
         private void Throw()
         {

@@ -80,8 +80,8 @@ public static class HalucinatorImporter
         ulong? entry = map.Number(machine, "entry_addr", "machine.entry_addr", required: false);
         // The model decides; without one, the architecture names the core (HALucinator writes both, e.g. cortex-m3).
         string key = machine.Get("cpu_model") is not null ? "cpu_model" : "arch";
-        string model = (map.Text(machine, key) ?? "cortex-m3").ToLowerInvariant();
         string arch = (map.Text(machine, "arch") ?? "cortex-m3").ToLowerInvariant();
+        string model = key == "arch" ? arch : (map.Text(machine, key) ?? "cortex-m3").ToLowerInvariant();
         return model switch
         {
             "cortex-m3" => ("cortex-m3", "armv7-m", entry),

@@ -318,7 +318,7 @@ public sealed unsafe class SnapshotFile : IDisposable
                     }
                 }
             }
-            at = start + length;
+            at = Math.Max(at, start + length);   // runs may nest in a crafted header
         }
     }
 
