@@ -406,6 +406,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     /// <summary>Saves memory, every CPU register and the machine's models, to come back to with <see cref="Restore"/>.</summary>
     /// <exception cref="NotSupportedException">The kernel cannot track memory writes (see <see cref="GuestSnapshot.Take(GuestMemory)"/>).</exception>
+    /// <exception cref="InvalidOperationException">Another snapshot of this machine's memory is still alive (see <see cref="GuestSnapshot.Take(GuestMemory)"/>).</exception>
     public MachineSnapshot TakeSnapshot()
     {
         var memory = GuestSnapshot.Take(Memory.Main, _baselines);

@@ -72,18 +72,15 @@ internal static unsafe partial class DirtyTracking
         return handle;
     }
 
+    /// <summary>EBUSY from <see cref="Track"/>: another userfaultfd already has the range.</summary>
+    public const int AlreadyTracked = 16;
+
     /// <summary>Registers [start, start + length) for write protection and protects it: the next write to each page is remembered.</summary>
     public static void Track(SafeFileHandle tracker, nint start, ulong length)
     {
         ulong* register = stackalloc ulong[4] { (ulong)start, length, RegisterModeWp, 0 };
         if (Ioctl(tracker, IoctlRegister, register) != 0)
         {
-            const int busy = 16;   // EBUSY: another userfaultfd has the range
-            if (Marshal.GetLastPInvokeError() == busy)
-            {
-                throw new InvalidOperationException($"the memory at 0x{start:x} ({length:N0} bytes) is already tracked by another snapshot that is still alive " +
-                    "(a GuestSnapshot or a machine snapshot): one snapshot tracks a memory at a time; dispose the other first.");
-            }
             throw NativeMemoryException.FromErrno($"UFFDIO_REGISTER(0x{start:x}, {length:N0} bytes)");
         }
         Protect(tracker, start, length);

@@ -48,6 +48,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
 
     /// <summary>Takes a snapshot of every region with host memory and starts tracking writes to them. Nothing may write the memory meanwhile (a stopped machine).</summary>
     /// <exception cref="NotSupportedException">The kernel cannot track writes (older than 6.7, or userfaultfd not allowed).</exception>
+    /// <exception cref="InvalidOperationException">Another snapshot of this memory is still alive: one tracks a memory at a time.</exception>
     public static GuestSnapshot Take(GuestMemory memory) => Take(memory, []);
 
     /// <summary>As <see cref="Take(GuestMemory)"/>, for memory of which parts are mapped from snapshot files (their pages start as the file's).</summary>
@@ -113,7 +114,19 @@ public sealed unsafe class GuestSnapshot : IDisposable
             }
             return snapshot;
         }
+        catch (NativeMemoryException e) when (e.Errno == DirtyTracking.AlreadyTracked)
+        {
+            Release();
+            throw new InvalidOperationException($"the memory is already tracked by another snapshot that is still alive (a GuestSnapshot or a machine snapshot): " +
+                "one snapshot tracks a memory at a time; dispose the other first.", e);
+        }
         catch
+        {
+            Release();
+            throw;
+        }
+
+        void Release()
         {
             foreach (var area in areas)
             {
@@ -122,7 +135,6 @@ public sealed unsafe class GuestSnapshot : IDisposable
             }
             tracker.Dispose();
             pagemap.Dispose();
-            throw;
         }
     }
 
