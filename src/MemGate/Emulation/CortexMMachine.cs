@@ -405,8 +405,6 @@ public sealed class CortexMMachine : FirmwareMachine
         }
     }
 
-    private protected override bool CanStopAt(ulong address) => ItStateAt(address) == 0;
-
     private protected override ulong ExecutionStateAt(ulong address) => ItStateAt(address);
 
     private protected override void ResumeExecutionState(ulong state) => SetRegister(Unicorn.ArmRegEpsr, XpsrThumb | state);

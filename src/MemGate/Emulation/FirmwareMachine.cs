@@ -875,7 +875,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// Whether a hook at <paramref name="address"/> can end the run before that instruction. Unicorn cannot end one
     /// inside a Thumb IT block (it reverts the stop and runs on to the block's end).
     /// </summary>
-    private protected virtual bool CanStopAt(ulong address) => true;
+    private protected bool CanStopAt(ulong address) => ExecutionStateAt(address) == 0;
 
     /// <summary>The execution state (a Thumb IT block's, as xPSR bits) of the instruction at <paramref name="address"/> in the block being run; 0 outside one.</summary>
     private protected virtual ulong ExecutionStateAt(ulong address) => 0;
