@@ -12,6 +12,14 @@ internal static class OptionValue
     /// <summary>An address or number, hex with 0x or decimal, as everywhere in memgate.</summary>
     public static ulong Address(string option, string text) => Parse(option, () => GuestAddress.Parse(text).Value);
 
+    /// <summary>
+    /// A number from 0 to <paramref name="max"/> in the notation of every memgate address (0x…, …h, decimal, '_' between
+    /// digits) that is not a guest address: a host process's address, or a value to search for.
+    /// </summary>
+    public static ulong Number(string option, string text, ulong max = ulong.MaxValue) =>
+        GuestAddress.TryParse(text, out var parsed) && parsed.Value <= max ? parsed.Value
+            : throw new CommandUsageException($"{option} {text}: give a value from 0 to 0x{max:X} (hex with 0x prefix, or decimal).");
+
     /// <summary>A time limit in seconds (0: none, which is null), as <c>--timeout</c> and <c>--duration</c> take it.</summary>
     public static TimeSpan? Seconds(string option, double seconds)
     {

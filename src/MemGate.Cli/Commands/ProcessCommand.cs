@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using MemGate.Devices;
-using MemGate.Memory;
 using MemGate.Processes;
 using Spectre.Console;
 
@@ -132,8 +130,8 @@ internal static class ProcessCommand
             }
             var pattern = parse.GetValue(hex) is { } h ? OptionValue.Parse("--hex", () => SearchPattern.FromHex(h))
                 : parse.GetValue(text) is { } s ? OptionValue.Parse("--string", () => SearchPattern.FromString(s, parse.GetValue(utf16)))
-                : parse.GetValue(u32) is { } a ? SearchPattern.FromUInt32((uint)Value("--u32", a, uint.MaxValue))
-                : SearchPattern.FromUInt64(Value("--u64", parse.GetValue(u64)!, ulong.MaxValue));
+                : parse.GetValue(u32) is { } a ? SearchPattern.FromUInt32((uint)OptionValue.Number("--u32", a, uint.MaxValue))
+                : SearchPattern.FromUInt64(OptionValue.Number("--u64", parse.GetValue(u64)!));
             if (parse.GetValue(max) < 1)
             {
                 throw new CommandUsageException($"--max {parse.GetValue(max)}: give 1 or more matches.");
@@ -190,7 +188,7 @@ internal static class ProcessCommand
         var command = new Command("read", "Read bytes of a process's memory.") { pid, address, size, format, json };
         command.SetAction(parse => CommandErrors.Run("ps read", error, () =>
         {
-            ulong at = Value("--address", parse.GetRequiredValue(address), ulong.MaxValue);
+            ulong at = OptionValue.Number("--address", parse.GetRequiredValue(address));
             string sizeText = parse.GetRequiredValue(size);
             ulong requested = OptionValue.Parse("--size", () => ByteSize.Parse(sizeText));
             if (requested is 0 or > 64 << 20)
@@ -243,7 +241,7 @@ internal static class ProcessCommand
             {
                 throw new CommandUsageException("Nothing to write: --hex or --file gives no bytes.");
             }
-            ulong at = Value("--address", parse.GetRequiredValue(address), ulong.MaxValue);
+            ulong at = OptionValue.Number("--address", parse.GetRequiredValue(address));
             ProcessMemory.Write(parse.GetValue(pid), at, data);
             if (parse.GetValue(json))
             {
@@ -266,7 +264,7 @@ internal static class ProcessCommand
         var command = new Command("dump", "Copy a range of a process's memory to a file.") { pid, address, size, outFile, json };
         command.SetAction(parse => CommandErrors.Run("ps dump", error, () =>
         {
-            ulong at = Value("--address", parse.GetRequiredValue(address), ulong.MaxValue);
+            ulong at = OptionValue.Number("--address", parse.GetRequiredValue(address));
             ulong total = OptionValue.Parse("--size", () => ByteSize.Parse(parse.GetRequiredValue(size)));
             if (total == 0)
             {
@@ -319,9 +317,9 @@ internal static class ProcessCommand
         };
         command.SetAction(parse => CommandErrors.Run("ps link", error, () =>
         {
-            ulong at = Value("--address", parse.GetRequiredValue(address), ulong.MaxValue);
+            ulong at = OptionValue.Number("--address", parse.GetRequiredValue(address));
             ulong bytes = OptionValue.Parse("--size", () => ByteSize.Parse(parse.GetRequiredValue(size)));
-            ulong? where = parse.GetValue(targetAddress) is { } t ? Value("--target-address", t, ulong.MaxValue) : null;
+            ulong? where = parse.GetValue(targetAddress) is { } t ? OptionValue.Number("--target-address", t) : null;
             // An empty or wrapping range is refused by the library as an argument; here it is the user's value.
             var link = OptionValue.Parse("--size", () => parse.GetValue(copy)
                 ? ProcessLink.Copy(parse.GetValue(source), parse.GetValue(target), at, bytes, where)
@@ -369,15 +367,6 @@ internal static class ProcessCommand
 
     private static ProcessRegionRow Row(ProcessRegion r) => new(r.Start, r.End, r.Size, r.Permissions, r.Class.ToString(), r.Path, r.Offset, r.Inode,
         r.Details.Count == 0 ? null : r.Details.ToDictionary());
-
-    // Addresses and values on the command line read as everywhere in memgate (allocate, image, run).
-    // A host address, or a value to search for: hex with 0x, or decimal, up to max.
-    private static ulong Value(string option, string text, ulong max)
-    {
-        // The notation every memgate address takes (0x…, …h, decimal, '_' between digits).
-        return GuestAddress.TryParse(text, out var parsed) && parsed.Value <= max ? parsed.Value
-            : throw new CommandUsageException($"{option} {text}: give a value from 0 to 0x{max:X} (hex with 0x prefix, or decimal).");
-    }
 
     // "DE AD BE EF" (spaces optional) to bytes; Convert's own message speaks of "the input".
     private static byte[] HexBytes(string text)
