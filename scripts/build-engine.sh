@@ -59,8 +59,9 @@ else
   mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" "$work/deb"
   echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main" >"$work/apt/sources.list"
   # A one-off source list for sid in the temporary folder: the system's apt configuration is untouched.
+  # Check-Valid-Until=false: as in engine.sh, a Release file past its date still counts (signature checked).
   apt=(-q -o "Dir::Etc::SourceList=$work/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-       -o "Dir::State::Lists=$work/apt/lists" -o "Dir::Cache=$work/apt/cache" -o Debug::NoLocking=1
+       -o Acquire::Check-Valid-Until=false -o "Dir::State::Lists=$work/apt/lists" -o "Dir::Cache=$work/apt/cache" -o Debug::NoLocking=1
        -o APT::Sandbox::User="$(id -un)")
   apt-get "${apt[@]}" update >"$work/log" 2>&1 || { cat "$work/log" >&2; fail "apt-get update for Debian sid sources failed"; }
   # apt checks the files against the signed Sources index.
