@@ -440,8 +440,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         _callbackError = null;
         _fault = null;
-        _faultState?.Cpu.Dispose();
-        _faultState = null;
+        _endState?.Cpu.Dispose();
+        _endState = null;
         _accessTrap?.Cpu.Dispose();
         _accessTrap = null;
         _exitCode = null;
@@ -498,7 +498,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 error = null;
             }
             // Stopped by the engine itself (its count ran out, a WFI, a stop request), not by the machine ending the run.
-            bool engineStopped = !trapped && error is null && _callbackError is null && _fault is null && _exitCode is null && ReadPc() != _haltAddress;
+            bool engineStopped = !trapped && error is null && !RunEnded && ReadPc() != _haltAddress;
             if (engineStopped)
             {
                 // Before the instruction at the PC, but the block holding it was counted whole when it was entered.
@@ -521,7 +521,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 SyncTime();
                 WakeUp(waiting, out _);
             }
-            if (error is not null || _callbackError is not null || _fault is not null || _exitCode is not null || _stopRequested
+            if (error is not null || RunEnded || _stopRequested
                 || (timeout is not null && clock.Elapsed >= timeout.Value) || (maxInstructions > 0 && Instructions >= maxInstructions)
                 || ((_reached is not null || _debugStop is not null) && _lateStop is null))
             {
@@ -570,6 +570,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             (_lateStop, _reached, _debugStop) = (null, null, null);   // the run ended otherwise before its next block
         }
         SyncTime();   // the models show the time the run reached
+        if (_endState is { } state && RunEnded)
+        {
+            // The CPU as the instruction that ended the run found it, not as the rest of its IT block left it: registers, count and IT state.
+            _engine.RestoreContext(state.Cpu);
+            _engine.Instructions = state.Instructions;
+            ResumeExecutionState(state.ItState);
+        }
         if (_callbackError is MmioInputExhaustedException exhausted)
         {
             return new RunResult(null, exhausted.Message, clock.Elapsed, Instructions, RunOutcome.InputExhausted);
@@ -581,13 +588,6 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
         if (_fault is { } fault)
         {
-            if (_faultState is { } state)
-            {
-                // The CPU as the faulting instruction found it, not as the rest of its IT block left it: registers, count and IT state.
-                _engine.RestoreContext(state.Cpu);
-                _engine.Instructions = state.Instructions;
-                ResumeExecutionState(state.ItState);
-            }
             throw fault;
         }
         if (_blockLimitReached || _interruptLimitReached)
@@ -647,7 +647,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private void ReleaseEngine()
     {
-        _faultState?.Cpu.Dispose();
+        _endState?.Cpu.Dispose();
         _accessTrap?.Cpu.Dispose();
         _engine.Dispose();
         if (_haltPage != 0)
@@ -986,6 +986,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _halting = true;
         _engine.ReportNextBlock();   // inside a Thumb IT block the engine reverts the stop: the next block stops it
         ulong pc = ReadPc();
+        if (RunEnded)
+        {
+            KeepEndState(pc);
+        }
         if (pc - _haltAddress >= Granule)
         {
             _haltedFrom = pc;   // for a state dump after the run (FirmwareMachine.Host.cs)
@@ -1100,6 +1104,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         public ulong Read(ulong offset, int size)
         {
+            if (machine.RunEnded)
+            {
+                return 0;
+            }
             machine.SyncTime();
             machine.LookAtNextBlock();
             var main = machine.Memory.Main;
@@ -1115,6 +1123,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         public void Write(ulong offset, int size, ulong value)
         {
+            if (machine.RunEnded)
+            {
+                return;
+            }
             machine.SyncTime();
             machine.LookAtNextBlock();
             var main = machine.Memory.Main;
@@ -1137,7 +1149,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         public ulong BlockEntered(ulong address)
         {
-            if (machine._callbackError is not null || machine._fault is not null || machine._exitCode is not null)
+            if (machine.RunEnded)
             {
                 // The run ended in a hook whose stop the engine reverted (inside a Thumb IT block): not this block.
                 machine._engine.Stop();
@@ -1213,6 +1225,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         public void InstructionReached(ulong address)
         {
+            if (machine.RunEnded)
+            {
+                return;
+            }
             // A stop point (or breakpoint) comes first, even where a function returns at once; Continue from it runs on.
             bool passing = machine._passStop == address;
             if (passing)
@@ -1244,9 +1260,21 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             machine.InstructionReached(address);
         }
 
-        public void MemoryWatched(AccessKind access, ulong address, int size) => machine.MemoryWatched(access, address, size);
+        public void MemoryWatched(AccessKind access, ulong address, int size)
+        {
+            if (!machine.RunEnded)
+            {
+                machine.MemoryWatched(access, address, size);
+            }
+        }
 
-        public void InstructionStarting(ulong address) => machine.InstructionStarting(address);
+        public void InstructionStarting(ulong address)
+        {
+            if (!machine.RunEnded)
+            {
+                machine.InstructionStarting(address);
+            }
+        }
 
         public bool SystemRegisterRead(SystemRegister register, out ulong value) => machine.SystemRegisterRead(register, out value);
 
@@ -1341,7 +1369,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // complete a block, and the engine's own timeout and stop request do not end it.
     private void StopAtLimit()
     {
-        if (_exitCode is not null || _fault is not null || _callbackError is not null)
+        if (RunEnded)
         {
             return;   // already ending
         }
@@ -1357,7 +1385,22 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // An access fault to deliver once the engine has stopped, with the CPU and the instruction count as they were at
     // the fault: Unicorn finishes the translated block after a faulting store (and may enter the next), which they undo.
     private (AccessKind Access, ulong Address, ulong Pc, ICpuContext Cpu, ulong Instructions)? _accessTrap;
-    private (ICpuContext Cpu, ulong Instructions, ulong ItState)? _faultState;   // the CPU at a fault the engine could not stop at (inside a Thumb IT block)
+    // The CPU where the run ended (an exit, a fault, a call-back's error) at an instruction the engine could not stop at
+    // (inside a Thumb IT block): it runs the rest of the block first, which the end of the run undoes.
+    private (ICpuContext Cpu, ulong Instructions, ulong ItState)? _endState;
+
+    // The run has ended: what the engine still runs before it stops (the rest of a Thumb IT block) is undone afterwards,
+    // so it reaches no device, stop point or watchpoint.
+    private bool RunEnded => _exitCode is not null || _fault is not null || _callbackError is not null;
+
+    // Keeps the CPU as it is at `pc`, where the run ends, if the engine cannot stop there.
+    private void KeepEndState(ulong pc)
+    {
+        if (_endState is null && ExecutionStateAt(pc) is var it and not 0)
+        {
+            _endState = (_engine.SaveContext(), Instructions, it);
+        }
+    }
 
     /// <summary>Whether the firmware takes this access fault (unmapped or against permissions) as an exception now, instead of the run ending with an <see cref="EmulationFault"/>.</summary>
     private protected virtual bool TakesAccessFault(AccessKind access, ulong address) => false;
@@ -1409,7 +1452,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private bool DeliverTrap(CpuEngineException error)
     {
-        if (_callbackError is not null || _fault is not null || _exitCode is not null)
+        if (RunEnded)
         {
             return false;
         }
@@ -1455,7 +1498,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private bool InvalidAccess(AccessKind access, bool unmapped, ulong address, int size)
     {
-        if (_fault is not null)
+        if (RunEnded)
         {
             return false;
         }
@@ -1475,10 +1518,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             _accessTrap = (access, address, pc, _engine.SaveContext(), Instructions);
             return false;
         }
-        if (ExecutionStateAt(pc) is var it and not 0)
-        {
-            _faultState = (_engine.SaveContext(), Instructions, it);   // the engine runs on to the end of a Thumb IT block before it stops
-        }
+        KeepEndState(pc);
         string region = Memory.Main.FindRegion(new GuestAddress(address)) is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";
         _fault = new EmulationFault($"Guest fault at PC 0x{pc:X8}: {what} at 0x{address:X8}, {size} bytes{region}.", pc, address, access);
         return false; // stop

@@ -1,8 +1,10 @@
 using MemGate.Devices;
+using MemGate.Devices.Config;
 using MemGate.Emulation;
 using MemGate.Peripherals.Arm;
 using MemGate.Firmware;
 using MemGate.Memory;
+using MemGate.Mmio;
 using MemGate.Native;
 
 namespace MemGate.Tests.Emulation;
@@ -198,9 +200,12 @@ public sealed class CortexMMachineTests
     private static CortexMMachine SvcMachine(ushort[] main, ushort[] handler) => VectorMachine("STM32F103", main, handler, 11);
 
     // A machine of `device` whose reset vector runs `main` (at 0x08000040) and whose exceptions `vectors` go to `handler` (at 0x08000060).
-    private static CortexMMachine VectorMachine(string device, ushort[] main, ushort[] handler, params int[] vectors)
+    private static CortexMMachine VectorMachine(string device, ushort[] main, ushort[] handler, params int[] vectors) =>
+        VectorMachine(DeviceTemplates.Load(device), new FirmwareMachineOptions(), main, handler, vectors);
+
+    private static CortexMMachine VectorMachine(DeviceDescription device, FirmwareMachineOptions options, ushort[] main, ushort[] handler, params int[] vectors)
     {
-        var machine = CortexMMachine.Create(DeviceTemplates.Load(device), TextWriter.Null);
+        var machine = CortexMMachine.Create(device, TextWriter.Null, options);
         var flash = machine.Memory.Main.Debug;
         flash.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
         flash.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
@@ -339,6 +344,64 @@ public sealed class CortexMMachineTests
         // Continuing runs the store again, inside its IT block: the same fault.
         var again = Assert.Throws<EmulationFault>(() => machine.Continue(maxInstructions: 100));
         Assert.Equal(0x0800_004AUL, again.ProgramCounter);
+    }
+
+    [Fact]
+    public void A_run_that_ends_in_a_peripheral_access_inside_an_it_block_leaves_the_cpu_there_and_the_rest_reaches_no_device()
+    {
+        // Reads of "Fed" take MMIO input, of which there is none; "Plain" reads back what was written.
+        var device = DeviceConfigReader.Parse("""
+            [device]
+            name = "ItEnd"
+            cpu = "cortex-m3"
+
+            [[regions]]
+            name = "Boot"
+            guest_address = "0x00000000"
+            size = "4KB"
+            type = "alias"
+            alias_of = "Flash"
+
+            [[regions]]
+            name = "Flash"
+            guest_address = "0x08000000"
+            size = "4KB"
+            type = "flash"
+
+            [[regions]]
+            name = "SRAM"
+            guest_address = "0x20000000"
+            size = "4KB"
+            type = "ram"
+
+            [[regions]]
+            name = "Fed"
+            guest_address = "0x40000000"
+            size = "4KB"
+            type = "mmio"
+            unmodelled = "input"
+
+            [[regions]]
+            name = "Plain"
+            guest_address = "0x50000000"
+            size = "4KB"
+            type = "mmio"
+            unmodelled = "plain"
+            """, DeviceConfigFormat.Toml, "it-end.toml");
+        // ldr r2,=0x40000000; ldr r1,=0x50000000; movs r3,#0; cmp r0,r0; ittt eq; ldreq r3,[r2] (the input runs out: the run
+        // ends); addeq r4,#5; streq r4,[r1,#0xC]; b .; nop; .word 0x40000000; .word 0x50000000
+        ushort[] code = [0x4A04, 0x4905, 0x2300, 0x4280, 0xBF02, 0x6813, 0x3405, 0x60CC, 0xE7FE, 0xBF00, 0x0000, 0x4000, 0x0000, 0x5000];
+        using var machine = VectorMachine(device, new FirmwareMachineOptions { MmioInput = new MmioInput(ReadOnlyMemory<byte>.Empty) }, code, [0xE7FE]);
+        var result = machine.Run(maxInstructions: 100);
+        Assert.Equal(RunOutcome.InputExhausted, result.Outcome);
+        Assert.Equal((0x0800_004AUL, 0UL), (machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL, machine.ReadRegister(Unicorn.ArmRegR4)));   // addeq did not count
+        Assert.Equal(0x0400_0000UL, machine.ReadRegister(Unicorn.ArmRegXpsr) & 0x0600_FC00);   // ITTT EQ at its first instruction: ITSTATE 0b0000_0010
+        Assert.Equal(0u, machine.Memory.Main.ReadUInt32(new GuestAddress(0x5000_000C)));   // the store after it reached no device
+        // Counted as the same read outside an IT block is (a nop in place of the ittt).
+        code[4] = 0xBF00;
+        using var plain = VectorMachine(device, new FirmwareMachineOptions { MmioInput = new MmioInput(ReadOnlyMemory<byte>.Empty) }, code, [0xE7FE]);
+        Assert.Equal(RunOutcome.InputExhausted, plain.Run(maxInstructions: 100).Outcome);
+        Assert.Equal(plain.Instructions, machine.Instructions);
     }
 
     [Fact]
