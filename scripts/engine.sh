@@ -36,8 +36,8 @@ provide_engine() {
   mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
   echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main" >"$work/sources.list"
   # A one-off package list for sid in the temporary folder: the system's apt configuration is untouched.
-  # Check-Valid-Until=false: a mirror or snapshot of sid may serve a Release file past its Valid-Until date,
-  # which apt refuses outright; its signature is still checked, and the package version is pinned below.
+  # Check-Valid-Until=false: apt refuses a Release file past its Valid-Until date outright (seen on a fresh machine,
+  # whose package source served sid's index 27 days past it); its signature is still checked, and the version pinned below.
   local apt=(-q -o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
              -o Acquire::Check-Valid-Until=false
              -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o Debug::NoLocking=1

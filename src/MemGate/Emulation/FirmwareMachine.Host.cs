@@ -107,8 +107,9 @@ public abstract partial class FirmwareMachine
         public void Executing(ulong address, uint size)
         {
             Complete();
-            // The machine's own pages (halt page, exception-entry code) are not the firmware's instructions.
-            if (address - machine._haltAddress < machine.Granule || address - machine._machineCodeAddress < machine.Granule)
+            // The machine's own pages (halt page, exception-entry code) are not the firmware's instructions, nor is the rest
+            // of an IT block the run ended in (undone).
+            if (address - machine._haltAddress < machine.Granule || address - machine._machineCodeAddress < machine.Granule || machine.RunEnded)
             {
                 return;
             }

@@ -442,6 +442,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _fault = null;
         _endState?.Cpu.Dispose();
         _endState = null;
+        _inBlockCallback = false;
         _accessTrap?.Cpu.Dispose();
         _accessTrap = null;
         _exitCode = null;
@@ -569,14 +570,18 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             (_lateStop, _reached, _debugStop) = (null, null, null);   // the run ended otherwise before its next block
         }
-        SyncTime();   // the models show the time the run reached
         if (_endState is { } state && RunEnded)
         {
             // The CPU as the instruction that ended the run found it, not as the rest of its IT block left it: registers, count and IT state.
             _engine.RestoreContext(state.Cpu);
             _engine.Instructions = state.Instructions;
             ResumeExecutionState(state.ItState);
+            if (state.Halted)
+            {
+                _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_haltAddress));   // ended, as outside an IT block (the dump shows where)
+            }
         }
+        SyncTime();   // the models show the time the run reached
         if (_callbackError is MmioInputExhaustedException exhausted)
         {
             return new RunResult(null, exhausted.Message, clock.Elapsed, Instructions, RunOutcome.InputExhausted);
@@ -988,7 +993,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         ulong pc = ReadPc();
         if (RunEnded)
         {
-            KeepEndState(pc);
+            KeepEndState(pc, halted: true);
         }
         if (pc - _haltAddress >= Granule)
         {
@@ -1108,17 +1113,20 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             {
                 return 0;
             }
+            machine._inBlockCallback = true;
             machine.SyncTime();
             machine.LookAtNextBlock();
             var main = machine.Memory.Main;
             var address = new GuestAddress(start + offset);
-            return size switch
+            ulong value = size switch
             {
                 1 => main.ReadByte(address),
                 2 => main.ReadUInt16(address),
                 4 => main.ReadUInt32(address),
                 _ => main.ReadUInt64(address),
             };
+            machine._inBlockCallback = false;
+            return value;
         }
 
         public void Write(ulong offset, int size, ulong value)
@@ -1127,6 +1135,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             {
                 return;
             }
+            machine._inBlockCallback = true;
             machine.SyncTime();
             machine.LookAtNextBlock();
             var main = machine.Memory.Main;
@@ -1138,6 +1147,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 case 4: main.WriteUInt32(address, (uint)value); break;
                 default: main.WriteUInt64(address, value); break;
             }
+            machine._inBlockCallback = false;
         }
     }
 
@@ -1214,6 +1224,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         public void Interrupt(uint number)
         {
+            machine._inBlockCallback = false;
+            if (machine.RunEnded)
+            {
+                return;   // raised by the rest of an IT block the run ended in: undone, so not taken
+            }
             machine._engine.CountUpTo(machine.TrappingInstruction(number), raised: machine.TrapAddressIsExact);
             machine.SyncTime();
             machine.LookAtNextBlock();
@@ -1221,7 +1236,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             machine.StopAtLimit();
         }
 
-        public bool InvalidAccess(AccessKind access, bool unmapped, ulong address, int size, ulong value) => machine.InvalidAccess(access, unmapped, address, size);
+        public bool InvalidAccess(AccessKind access, bool unmapped, ulong address, int size, ulong value)
+        {
+            machine._inBlockCallback = true;
+            bool handled = machine.InvalidAccess(access, unmapped, address, size);
+            machine._inBlockCallback = false;
+            return handled;
+        }
 
         public void InstructionReached(ulong address)
         {
@@ -1229,6 +1250,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             {
                 return;
             }
+            machine._inBlockCallback = true;
+            ReachedInstruction(address);
+            machine._inBlockCallback = false;
+        }
+
+        private void ReachedInstruction(ulong address)
+        {
             // A stop point (or breakpoint) comes first, even where a function returns at once; Continue from it runs on.
             bool passing = machine._passStop == address;
             if (passing)
@@ -1386,19 +1414,26 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // the fault: Unicorn finishes the translated block after a faulting store (and may enter the next), which they undo.
     private (AccessKind Access, ulong Address, ulong Pc, ICpuContext Cpu, ulong Instructions)? _accessTrap;
     // The CPU where the run ended (an exit, a fault, a call-back's error) at an instruction the engine could not stop at
-    // (inside a Thumb IT block): it runs the rest of the block first, which the end of the run undoes.
-    private (ICpuContext Cpu, ulong Instructions, ulong ItState)? _endState;
+    // (inside a Thumb IT block): it runs the rest of the block first, which the end of the run undoes. Halted: the run
+    // was sent to the halt page (Ended), which it is again afterwards.
+    private (ICpuContext Cpu, ulong Instructions, ulong ItState, bool Halted)? _endState;
+
+    // In a call-back from inside a translated block (a peripheral access, an invalid access, a code hook), where the CPU's
+    // IT state is the block's entry's (ExecutionStateAt holds there) and the engine cannot stop inside an IT block. Not
+    // in an interrupt hook, where the engine can stop and the CPU holds the IT state of the PC. Left set when the
+    // call-back throws, since its error ends the run after it returned (CallbackFailed).
+    private bool _inBlockCallback;
 
     // The run has ended: what the engine still runs before it stops (the rest of a Thumb IT block) is undone afterwards,
     // so it reaches no device, stop point or watchpoint.
     private bool RunEnded => _exitCode is not null || _fault is not null || _callbackError is not null;
 
     // Keeps the CPU as it is at `pc`, where the run ends, if the engine cannot stop there.
-    private void KeepEndState(ulong pc)
+    private void KeepEndState(ulong pc, bool halted)
     {
-        if (_endState is null && ExecutionStateAt(pc) is var it and not 0)
+        if (_endState is null && _inBlockCallback && ExecutionStateAt(pc) is var it and not 0)
         {
-            _endState = (_engine.SaveContext(), Instructions, it);
+            _endState = (_engine.SaveContext(), Instructions, it, halted);
         }
     }
 
@@ -1518,7 +1553,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             _accessTrap = (access, address, pc, _engine.SaveContext(), Instructions);
             return false;
         }
-        KeepEndState(pc);
+        KeepEndState(pc, halted: false);
         string region = Memory.Main.FindRegion(new GuestAddress(address)) is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";
         _fault = new EmulationFault($"Guest fault at PC 0x{pc:X8}: {what} at 0x{address:X8}, {size} bytes{region}.", pc, address, access);
         return false; // stop

@@ -346,11 +346,8 @@ public sealed class CortexMMachineTests
         Assert.Equal(0x0800_004AUL, again.ProgramCounter);
     }
 
-    [Fact]
-    public void A_run_that_ends_in_a_peripheral_access_inside_an_it_block_leaves_the_cpu_there_and_the_rest_reaches_no_device()
-    {
-        // Reads of "Fed" take MMIO input, of which there is none; "Plain" reads back what was written.
-        var device = DeviceConfigReader.Parse("""
+    // Reads of "Fed" take MMIO input; "Plain" reads back what was written. Flash at 0x08000000 (aliased at 0), SRAM at 0x20000000.
+    private static DeviceDescription InputDevice() => DeviceConfigReader.Parse("""
             [device]
             name = "ItEnd"
             cpu = "cortex-m3"
@@ -388,13 +385,35 @@ public sealed class CortexMMachineTests
             type = "mmio"
             unmodelled = "plain"
             """, DeviceConfigFormat.Toml, "it-end.toml");
+
+    [Fact]
+    public void An_exception_raised_by_the_rest_of_an_it_block_the_run_ended_in_is_not_taken()
+    {
+        // ldr r2,=0x40000000; movs r3,#0; cmp r0,r0; itt eq; ldreq r3,[r2] (the input runs out: the run ends); svceq 0; b .;
+        // .word 0x40000000. SVCall (11): b .
+        ushort[] code = [0x4A03, 0x2300, 0x4280, 0xBF04, 0x6813, 0xDF00, 0xE7FE, 0xBF00, 0x0000, 0x4000];
+        using var machine = VectorMachine(InputDevice(), new FirmwareMachineOptions { MmioInput = new MmioInput(ReadOnlyMemory<byte>.Empty) }, code, [0xE7FE], 11);
+        Assert.Equal(RunOutcome.InputExhausted, machine.Run(maxInstructions: 100).Outcome);
+        var state = machine.CaptureState();
+        Assert.Equal(0x0800_0048UL, state.Registers.Single(r => r.Name == "PC").Value & ~1UL);
+        Assert.Null(state.Interrupts!.Current);
+        Assert.Empty(state.Interrupts.Active);
+        Assert.Empty(state.Interrupts.Pending);
+    }
+
+    [Fact]
+    public void A_run_that_ends_in_a_peripheral_access_inside_an_it_block_leaves_the_cpu_there_and_the_rest_reaches_no_device()
+    {
+        var device = InputDevice();
         // ldr r2,=0x40000000; ldr r1,=0x50000000; movs r3,#0; cmp r0,r0; ittt eq; ldreq r3,[r2] (the input runs out: the run
         // ends); addeq r4,#5; streq r4,[r1,#0xC]; b .; nop; .word 0x40000000; .word 0x50000000
         ushort[] code = [0x4A04, 0x4905, 0x2300, 0x4280, 0xBF02, 0x6813, 0x3405, 0x60CC, 0xE7FE, 0xBF00, 0x0000, 0x4000, 0x0000, 0x5000];
         using var machine = VectorMachine(device, new FirmwareMachineOptions { MmioInput = new MmioInput(ReadOnlyMemory<byte>.Empty) }, code, [0xE7FE]);
         var result = machine.Run(maxInstructions: 100);
         Assert.Equal(RunOutcome.InputExhausted, result.Outcome);
-        Assert.Equal((0x0800_004AUL, 0UL), (machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL, machine.ReadRegister(Unicorn.ArmRegR4)));   // addeq did not count
+        Assert.True(machine.Ended);   // as outside an IT block: Continue is refused
+        var registers = machine.CaptureState().Registers.ToDictionary(r => r.Name, r => r.Value);
+        Assert.Equal((0x0800_004AUL, 0UL), (registers["PC"] & ~1UL, registers["R4"]));   // addeq did not count
         Assert.Equal(0x0400_0000UL, machine.ReadRegister(Unicorn.ArmRegXpsr) & 0x0600_FC00);   // ITTT EQ at its first instruction: ITSTATE 0b0000_0010
         Assert.Equal(0u, machine.Memory.Main.ReadUInt32(new GuestAddress(0x5000_000C)));   // the store after it reached no device
         // Counted as the same read outside an IT block is (a nop in place of the ittt).
