@@ -28,6 +28,7 @@ internal static class ConvertCommand
                 throw new CommandUsageException($"--output {path}: its extension says {named.ToString().ToUpperInvariant()}, --to says {format.ToString().ToUpperInvariant()}; device files are read by their extension.");
             }
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
+            OutputPaths.Check([("--output", path)], DeviceSource.InputFiles(description, baseDirectory));
             // Region and SVD files stay found from the new file's folder (on standard output, wherever it is saved).
             description = description.WithFilesFor(path, baseDirectory);
             string text = DeviceConfigWriter.Write(description, format);

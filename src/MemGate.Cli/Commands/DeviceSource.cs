@@ -28,6 +28,13 @@ internal static class DeviceSource
         return (DeviceTemplates.Load(nameOrFile), Directory.GetCurrentDirectory());
     }
 
+    /// <summary>
+    /// Every file the device is read from or loads: its device file (or imported configuration and includes), region
+    /// contents and SVD file (named from <paramref name="baseDirectory"/>). Outputs must not replace them.
+    /// </summary>
+    public static IEnumerable<string> InputFiles(DeviceDescription device, string? baseDirectory) =>
+        device.SourceFiles.Concat(device.Regions.Select(r => r.InitFile).Append(device.Svd).OfType<string>().Select(f => Path.Combine(baseDirectory ?? ".", f)));
+
     /// <summary>Whether <paramref name="path"/> ends in an extension device files are read by.</summary>
     internal static bool HasDeviceExtension(string path) => Path.GetExtension(path).ToLowerInvariant() is ".toml" or ".yaml" or ".yml" or ".json";
 }

@@ -117,7 +117,7 @@ internal static class RunCommand
                 ],
                 [
                     parse.GetValue(firmware), parse.GetValue(device), parse.GetValue(mmioInput), startFile, parse.GetValue(consoleOptions.InputFile),
-                    .. description.Regions.Select(r => r.InitFile).Append(description.Svd).OfType<string>().Select(f => Path.Combine(baseDirectory ?? ".", f)),
+                    .. DeviceSource.InputFiles(description, baseDirectory),
                 ]);
             ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
             var image = snapshotFile is not null ? SnapshotImage(parse.GetValue(firmware), snapshotFile, description, raw, error) : FirmwareSource.Load(parse.GetValue(firmware), description, raw);

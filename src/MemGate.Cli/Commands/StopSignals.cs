@@ -11,21 +11,37 @@ internal sealed class StopSignals : IDisposable
 {
     private readonly PosixSignalRegistration _interrupt;
     private readonly PosixSignalRegistration _terminate;
+    // timeout(1) signals the command and then its own process group, which holds the command too: a second signal
+    // this soon after the first is the same request.
+    private static readonly long RepeatWindow = System.Diagnostics.Stopwatch.Frequency / 4;
     private volatile bool _terminated;
     private volatile bool _disposed;
-    private int _received;
+    private long _firstAt;
 
     /// <summary>
     /// Calls <paramref name="stop"/> (on a signal-handling thread) at the first SIGINT or SIGTERM until disposed; a second
-    /// one ends the process as the signal would (work that does not stop can still be ended).
+    /// one, a quarter of a second or more later, ends the process as the signal would (work that does not stop can
+    /// still be ended).
     /// </summary>
     public StopSignals(Action stop)
     {
         void Handle(PosixSignalContext context)
         {
-            if (_disposed || Interlocked.Increment(ref _received) > 1)
+            if (_disposed)
             {
                 return;   // not cancelled: the signal's own action
+            }
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            long first = Interlocked.CompareExchange(ref _firstAt, now, 0);
+            if (first != 0)
+            {
+                if (now - first >= RepeatWindow)
+                {
+                    return;   // a second request: the signal's own action
+                }
+                context.Cancel = true;   // the first one again
+                _terminated |= context.Signal == PosixSignal.SIGTERM;
+                return;
             }
             context.Cancel = true;
             _terminated |= context.Signal == PosixSignal.SIGTERM;

@@ -134,6 +134,12 @@ public sealed class DeviceDescription
     /// <summary>Where each field was in the device file this description was read from (empty when not read from one).</summary>
     internal IReadOnlyDictionary<string, SourceLocation> FieldLocations { get; set; } = new Dictionary<string, SourceLocation>();
 
+    /// <summary>
+    /// The files this description was read from, as full paths: the device file, or an imported configuration and every
+    /// file it includes; empty for a template or a description built in code. A command's outputs must not replace them.
+    /// </summary>
+    public IReadOnlyList<string> SourceFiles { get; internal set; } = [];
+
     /// <summary>Where <paramref name="field"/> (<c>rules[2].register</c>), or the nearest field holding it, was in the device file; null when not read from one.</summary>
     public SourceLocation? LocationOf(string field) => Nearest(FieldLocations, field);
 
@@ -175,6 +181,7 @@ public sealed class DeviceDescription
         {
             Warnings = Warnings,
             FieldLocations = FieldLocations,
+            SourceFiles = SourceFiles,
         };
     }
 
@@ -190,6 +197,7 @@ public sealed class DeviceDescription
         {
             Warnings = Warnings,
             FieldLocations = FieldLocations,
+            SourceFiles = SourceFiles,
         };
 
     /// <summary>The region called <paramref name="name"/>, or null.</summary>

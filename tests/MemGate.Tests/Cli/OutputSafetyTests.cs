@@ -141,6 +141,33 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.Equal(["fw.elf"], Directory.GetFileSystemEntries(_dir).Select(Path.GetFileName));
     }
 
+    [Theory]
+    [InlineData("c.yml")]      // the configuration itself
+    [InlineData("syms.yml")]   // a file it includes
+    public void Import_does_not_write_over_the_configuration_it_reads(string target)
+    {
+        File.WriteAllText(Path.Combine(_dir, "c.yml"), "include:\n  - syms.yml\nmemory_map:\n  ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}\n");
+        File.WriteAllText(Path.Combine(_dir, "syms.yml"), "symbols:\n  0x20000000: buffer\n");
+        var before = Directory.GetFiles(_dir).ToDictionary(f => f, File.ReadAllText);
+        var (exit, output, error) = RunBounded("import", "fuzzware", Path.Combine(_dir, "c.yml"), "-o", Path.Combine(_dir, target));
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains($"--output {Path.Combine(_dir, target)}: that file is an input", error, StringComparison.Ordinal);
+        Assert.Equal("", output);
+        Assert.Equal(before, Directory.GetFiles(_dir).ToDictionary(f => f, File.ReadAllText));
+    }
+
+    [Fact]
+    public void Convert_does_not_write_over_the_device_file_it_reads()
+    {
+        string device = Path.Combine(_dir, "d.toml");
+        File.WriteAllText(device, "[device]\nname = \"D\"\n\n[[regions]]\nname = \"RAM\"\nguest_address = \"0x20000000\"\nsize = \"4KB\"\ntype = \"ram\"\n");
+        string text = File.ReadAllText(device);
+        var (exit, _, error) = RunBounded("convert", device, "--to", "toml", "-o", device);
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains("that file is an input", error, StringComparison.Ordinal);
+        Assert.Equal(text, File.ReadAllText(device));
+    }
+
     [Fact]
     public void A_device_files_own_firmware_file_is_an_input_too()
     {

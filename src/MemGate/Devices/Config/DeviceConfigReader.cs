@@ -34,7 +34,9 @@ public static partial class DeviceConfigReader
     public static DeviceDescription Load(string path)
     {
         var format = FormatOf(path);
-        return Parse(InputFile.ReadAllText(path, "Device file"), format, path);
+        var device = Parse(InputFile.ReadAllText(path, "Device file"), format, path);
+        device.SourceFiles = [Path.GetFullPath(path)];
+        return device;
     }
 
     /// <summary>The format a file name implies.</summary>

@@ -31,9 +31,15 @@ internal sealed class ImportedMap(string file)
     public List<DeviceHook> Hooks { get; } = [];
 
     /// <summary>Reads a YAML file as the tools that wrote it do: a key given twice keeps its last value, with a warning.</summary>
-    public ConfigNode ReadYaml(string path) =>
-        YamlConfigParser.Parse(InputFile.ReadAllText(path, "Configuration file"), path,
+    public ConfigNode ReadYaml(string path)
+    {
+        var root = YamlConfigParser.Parse(InputFile.ReadAllText(path, "Configuration file"), path,
             (at, message) => _warnings.Add(new DeviceDiagnostic(DiagnosticSeverity.Warning, "(yaml)", message) { Location = at }));
+        _read.Add(Path.GetFullPath(path));
+        return root;
+    }
+
+    private readonly List<string> _read = [];   // the files read, for DeviceDescription.SourceFiles
 
     private readonly List<DeviceDiagnostic> _warnings = [];
 
@@ -124,6 +130,7 @@ internal sealed class ImportedMap(string file)
             var device = new DeviceDescription(name, Regions, peripherals: Peripherals, description: description, architecture: architecture, cpu: cpu,
                 pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled, interruptTriggers: InterruptTriggers, mmioModels: MmioModels, hooks: Hooks, limits: limits);
             device.Warnings = [.. _warnings, .. device.Warnings.Select(Locate)];
+            device.SourceFiles = [.. _read.Distinct()];
             return device;
         }
         catch (DeviceDescriptionException e)
