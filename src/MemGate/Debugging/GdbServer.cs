@@ -80,9 +80,10 @@ public sealed class GdbServer : IDisposable
                 instructions = before.Instructions;
             }
         }
-        options.Log?.WriteLine(options.WaitForDebugger
-            ? $"memgate: waiting for GDB on {Endpoint} (target remote {Endpoint})"
-            : $"memgate: GDB attached on {Endpoint}");
+        if (options.WaitForDebugger)
+        {
+            options.Log?.WriteLine($"memgate: waiting for GDB on {Endpoint} (target remote {Endpoint})");
+        }
         TcpClient client;
         try
         {
@@ -90,7 +91,11 @@ public sealed class GdbServer : IDisposable
         }
         catch (OperationCanceledException)
         {
-            return new GdbSessionResult(GdbSessionEnd.Cancelled, before, fault, instructions);
+            return new GdbSessionResult(GdbSessionEnd.Cancelled, before, fault, instructions);   // stopped (Ctrl-C) before one attached
+        }
+        if (!options.WaitForDebugger)
+        {
+            options.Log?.WriteLine($"memgate: GDB attached on {Endpoint}");
         }
         using (client)
         {
