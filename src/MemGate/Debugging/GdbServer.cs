@@ -43,6 +43,20 @@ public sealed class GdbServer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(options);
+        // GDB steps over the instruction that hit a watchpoint itself (ARM, AArch64, RISC-V), as with QEMU's stub.
+        machine.WatchpointsStopBefore = true;
+        try
+        {
+            return ServeMachine(machine, options, cancel);
+        }
+        finally
+        {
+            machine.WatchpointsStopBefore = false;
+        }
+    }
+
+    private GdbSessionResult ServeMachine(FirmwareMachine machine, GdbServerOptions options, CancellationToken cancel)
+    {
         RunResult? before = null;
         EmulationFault? fault = null;
         ulong instructions = 0;

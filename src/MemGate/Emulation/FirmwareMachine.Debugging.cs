@@ -1,3 +1,4 @@
+using MemGate.Engine;
 using MemGate.Memory;
 
 namespace MemGate.Emulation;
@@ -11,6 +12,21 @@ public abstract partial class FirmwareMachine
     private RunOutcome? _debugStop;     // the run ended at a breakpoint or watchpoint
     private WatchpointHit? _watchHit;   // an access met a watchpoint: stop before the next instruction
     private bool _stepping;
+
+    // With WatchpointsStopBefore: the instruction about to run, the CPU as it found it and the old bytes of the watched
+    // memory it writes; once it met a watchpoint, what the end of the run puts back.
+    private (ulong Address, ulong Next, ICpuContext? Cpu, List<(ulong Address, byte[] Old)> Writes) _current = (0, 0, null, []);
+    private (ulong Address, ICpuContext Cpu, List<(ulong Address, byte[] Old)> Writes)? _watchUndo;
+    private ulong? _passWatch;   // the undone instruction: when the run goes on from it, its access does not stop it again
+
+    /// <summary>
+    /// Whether a watchpoint stops before the instruction that made the access, which is undone (registers and the watched
+    /// bytes it wrote) and runs again when the run goes on, instead of after it. GDB expects that of ARM, AArch64 and
+    /// RISC-V targets (it steps over the instruction itself), and QEMU's ARM targets do it; the GDB server sets it. Where an
+    /// instruction cannot be undone (an exception came between it and the next, inside a Thumb IT block, a branch), the
+    /// stop stays after it.
+    /// </summary>
+    internal bool WatchpointsStopBefore { get; set; }
 
     /// <summary>The access that ended the last run with <see cref="RunOutcome.Watchpoint"/>.</summary>
     public WatchpointHit? LastWatchpoint { get; private set; }
@@ -273,6 +289,14 @@ public abstract partial class FirmwareMachine
 
     private void MemoryWatched(AccessKind access, ulong address, int size)
     {
+        if (WatchpointsStopBefore && access == AccessKind.Write && _current.Cpu is not null && _debugStop is null)
+        {
+            var old = new byte[Math.Max(size, 1)];
+            if (TryReadDebugMemory(address, old))
+            {
+                _current.Writes.Add((address, old));   // the engine calls this before it writes
+            }
+        }
         if (_watchHit is not null || _debugStop is not null)
         {
             return;
@@ -289,14 +313,73 @@ public abstract partial class FirmwareMachine
         }
     }
 
-    private void InstructionStarting(ulong address)
+    private void InstructionStarting(ulong address, uint size)
     {
         // The instruction that made the access has completed; the machine's own pages are not where a debugger stops.
+        if (_watchHit is not null && _passWatch is { } passing && passing == _current.Address)
+        {
+            _watchHit = null;   // the access a watchpoint stopped before, made now (GDB steps it with watchpoints out; a client may not)
+            _passWatch = null;
+        }
         if (_watchHit is { } hit && _debugStop is null && address - _haltAddress >= Granule && address - _machineCodeAddress >= Granule)
         {
             _watchHit = null;
             LastWatchpoint = hit;
+            // Undone at the end of the run if it ran on its own: straight on to this instruction, no exception between
+            // (which would have pushed a frame), outside an IT block.
+            if (WatchpointsStopBefore && _current.Cpu is { } before && address == _current.Next && CanStopAt(address) && CanStopAt(_current.Address))
+            {
+                _watchUndo = (_current.Address, before, _current.Writes);
+                _current = (0, 0, null, []);
+            }
             HaltBefore(address, RunOutcome.Watchpoint, "a watchpoint's access");
+            return;
         }
+        if (address != _passWatch)
+        {
+            _passWatch = null;
+        }
+        if (WatchpointsStopBefore && _watchpoints.Count > 0)
+        {
+            if (_current.Cpu is { } cpu)
+            {
+                _engine.SaveContext(cpu);
+            }
+            else
+            {
+                _current.Cpu = _engine.SaveContext();
+            }
+            _current.Writes.Clear();
+            (_current.Address, _current.Next) = (address, address + size);
+        }
+    }
+
+    // A run that stopped at a watchpoint after the instruction that made the access: back to before that instruction.
+    private void UndoWatchedInstruction()
+    {
+        if (_watchUndo is not { } undo)
+        {
+            return;
+        }
+        _watchUndo = null;
+        using (undo.Cpu)
+        {
+            _engine.RestoreContext(undo.Cpu);
+        }
+        for (int i = undo.Writes.Count - 1; i >= 0; i--)
+        {
+            TryWriteDebugMemory(undo.Writes[i].Address, undo.Writes[i].Old);
+        }
+        _engine.Instructions--;
+        _resumePc = undo.Address;
+        _passWatch = undo.Address;
+    }
+
+    private void DropWatchUndo()
+    {
+        _watchUndo?.Cpu.Dispose();
+        _watchUndo = null;
+        _current.Cpu?.Dispose();
+        _current = (0, 0, null, []);
     }
 }

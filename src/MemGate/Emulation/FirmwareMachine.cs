@@ -452,6 +452,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _halting = false;
         _exitAt = null;
         _watchHit = null;
+        DropWatchUndo();
         _engine.Instructions = 0;
         _timeAt = 0;
         _stopRequested = false;
@@ -607,6 +608,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_resumePc!.Value));
             return new RunResult(null, $"input timeout: {InputTimeout} blocks without reading input", clock.Elapsed, Instructions, RunOutcome.InputTimeout);
         }
+        if (_debugStop == RunOutcome.Watchpoint)
+        {
+            UndoWatchedInstruction();
+        }
         if (_debugStop is not null || _reached is not null)
         {
             _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_resumePc!.Value));   // show the stop point, not the halt page
@@ -654,6 +659,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         _endState?.Cpu.Dispose();
         _accessTrap?.Cpu.Dispose();
+        DropWatchUndo();
         _engine.Dispose();
         if (_haltPage != 0)
         {
@@ -1296,11 +1302,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             }
         }
 
-        public void InstructionStarting(ulong address)
+        public void InstructionStarting(ulong address, uint size)
         {
             if (!machine.RunEnded)
             {
-                machine.InstructionStarting(address);
+                machine.InstructionStarting(address, size);
             }
         }
 

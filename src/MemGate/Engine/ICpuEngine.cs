@@ -132,7 +132,10 @@ public interface ICpuEngine : IDisposable
     /// <summary>Saves every register of the CPU.</summary>
     ICpuContext SaveContext();
 
-    /// <summary>Puts registers saved by <see cref="SaveContext"/> of this engine back.</summary>
+    /// <summary>Saves every register into <paramref name="context"/>, which <see cref="SaveContext()"/> of this engine made (no allocation: for saving often).</summary>
+    void SaveContext(ICpuContext context);
+
+    /// <summary>Puts registers saved by <see cref="SaveContext()"/> of this engine back.</summary>
     void RestoreContext(ICpuContext context);
 
     /// <summary>Reports <see cref="ICpuEngineEvents.InstructionReached"/> before the instruction at <paramref name="address"/> runs (code translated before this call is not affected).</summary>

@@ -40,8 +40,8 @@ public interface ICpuEngineEvents
     /// <summary>A data access watched with <see cref="ICpuEngine.WatchMemory"/> is about to happen (the instruction making it completes).</summary>
     void MemoryWatched(AccessKind access, ulong address, int size);
 
-    /// <summary>The instruction at <paramref name="address"/> is about to run (while <see cref="ICpuEngine.ReportEveryInstruction"/> is on); setting the PC skips it.</summary>
-    void InstructionStarting(ulong address);
+    /// <summary>The instruction at <paramref name="address"/>, <paramref name="size"/> bytes long, is about to run (while <see cref="ICpuEngine.ReportEveryInstruction"/> is on); setting the PC skips it.</summary>
+    void InstructionStarting(ulong address, uint size);
 
     /// <summary>An MRS of <paramref name="register"/> is about to run: true with <paramref name="value"/> to serve it here (the engine then skips it).</summary>
     bool SystemRegisterRead(SystemRegister register, out ulong value);

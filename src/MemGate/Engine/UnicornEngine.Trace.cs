@@ -59,7 +59,7 @@ internal sealed unsafe partial class UnicornEngine
             self._observer?.Executing(address, size);
             if (self._reportEvery)
             {
-                self.Events.InstructionStarting(address);
+                self.Events.InstructionStarting(address, size);
             }
         }
         catch (Exception e)

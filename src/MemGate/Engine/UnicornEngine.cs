@@ -458,14 +458,14 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     public ICpuContext SaveContext() => new UnicornCpuContext(this, UnicornContextHandle.Save(Handle));
 
     /// <inheritdoc/>
-    public void RestoreContext(ICpuContext context)
-    {
-        if (context is not UnicornCpuContext saved || !ReferenceEquals(saved.Engine, this))
-        {
-            throw new ArgumentException("The CPU context was saved by another engine.", nameof(context));
-        }
-        saved.Handle.RestoreInto(Handle);
-    }
+    public void SaveContext(ICpuContext context) => Own(context).Handle.SaveFrom(Handle);
+
+    /// <inheritdoc/>
+    public void RestoreContext(ICpuContext context) => Own(context).Handle.RestoreInto(Handle);
+
+    private UnicornCpuContext Own(ICpuContext context) => context is UnicornCpuContext saved && ReferenceEquals(saved.Engine, this)
+        ? saved
+        : throw new ArgumentException("The CPU context was saved by another engine.", nameof(context));
 
     /// <inheritdoc/>
     public void HookInstruction(ulong address)

@@ -23,6 +23,16 @@ internal sealed class UnicornContextHandle : System.Runtime.InteropServices.Safe
 
     private UnicornContextHandle(nint context) : base(IntPtr.Zero, ownsHandle: true) => SetHandle(context);
 
+    /// <summary>Saves the CPU state of <paramref name="engine"/> into this context, over what it held.</summary>
+    public void SaveFrom(nint engine)
+    {
+        int error = Unicorn.ContextSave(engine, handle);
+        if (error != 0)
+        {
+            throw new InvalidOperationException($"uc_context_save failed: {Unicorn.Describe(error)}");
+        }
+    }
+
     /// <summary>Puts the saved state back into <paramref name="engine"/>.</summary>
     public void RestoreInto(nint engine)
     {

@@ -166,10 +166,13 @@ public sealed class GdbServerTests
             Assert.Contains("saved", Monitor("snapshot save"));
             string pc = client.Ask("pf");
             Assert.Equal("OK", client.Ask($"Z2,{total:x},4"));
+            // Each stop comes before the store (as QEMU's); going on makes it without stopping there again.
             Assert.Equal($"T05watch:{total:x};", client.Ask("c"));   // .bss cleared at reset
             Assert.Equal($"T05watch:{total:x};", client.Ask("c"));   // total = add(0, 0)
             Assert.Equal("00000000", client.Ask($"m{total:x},4"));
             Assert.Equal($"T05watch:{total:x};", client.Ask("c"));   // total = add(0, 1)
+            Assert.Equal("00000000", client.Ask($"m{total:x},4"));
+            Assert.StartsWith("T05", client.Ask("s"));
             Assert.Equal("01000000", client.Ask($"m{total:x},4"));
             Assert.Contains("restored", Monitor("snapshot restore"));
             Assert.Equal(pc, client.Ask("pf"));
@@ -272,6 +275,58 @@ public sealed class GdbServerTests
             reference.Kill();
             reference.WaitForExit();
         }
+    }
+
+    [SkippableFact]
+    public void WatchpointsStopBeforeTheAccessingInstructionAsQemusDoAndGdbStepsOverIt()
+    {
+        // GDB takes ARM watchpoints as stopping before the access: it steps the instruction itself, with watchpoints out,
+        // then reports. The same script, as GDB sends it, against QEMU's stub and MemGate's server: every stop's PC and r3.
+        string qemu = Requires.Program("qemu-system-arm");
+        string image = Image("debugme-m3.elf");
+        ulong total = FirmwareReader.Load(image).Symbols.First(s => s.Name == "total").Address;
+        int port = FreePort();
+        using var reference = Process.Start(new ProcessStartInfo(qemu, ["-M", "stm32vldiscovery", "-display", "none", "-monitor", "none",
+            "-serial", "null", "-semihosting-config", "enable=on,target=native", "-kernel", image, "-S", "-gdb", $"tcp:127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            List<string> expected;
+            using (var client = new GdbTestClient(new IPEndPoint(IPAddress.Loopback, port)))
+            {
+                expected = WatchScript(client, total);
+            }
+            using var served = new ServedMachine(Machine("debugme-m3.elf", "STM32F103"), new GdbServerOptions { WaitForDebugger = true });
+            using var memgate = new GdbTestClient(served.Endpoint);
+            Assert.Equal(expected, WatchScript(memgate, total));
+        }
+        finally
+        {
+            reference.Kill();
+            reference.WaitForExit();
+        }
+    }
+
+    private static List<string> WatchScript(GdbTestClient client, ulong total)
+    {
+        List<string> stops = [];
+        client.Ask("qSupported:swbreak+;xmlRegisters=arm");
+        client.Ask("qXfer:features:read:target.xml:0,ffb");
+        string Register(int number) => Convert.ToHexString(Convert.FromHexString(client.Ask($"p{number:x}")).Reverse().ToArray()).ToLowerInvariant();
+        string Total() => client.Ask($"m{total:x},4");
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal("OK", client.Ask($"Z2,{total:x},4"));
+            string reply = client.Ask("c");
+            stops.Add($"stop {reply[..3]} pc {Register(15)} r3 {Register(3)} total {Total()}");
+            Assert.Equal("OK", client.Ask($"z2,{total:x},4"));
+            client.Ask("s");
+            stops.Add($"stepped pc {Register(15)} r3 {Register(3)} total {Total()}");
+        }
+        return stops;
     }
 
     private static List<string> ItBlockScript(GdbTestClient client, int xpsr)

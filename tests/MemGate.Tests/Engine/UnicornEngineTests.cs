@@ -308,7 +308,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         {
         }
 
-        public void InstructionStarting(ulong address)
+        public void InstructionStarting(ulong address, uint size)
         {
         }
 
@@ -375,6 +375,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public void ReportNextBlock() => inner.ReportNextBlock();
         public void CountUpTo(ulong pc, bool including = true, bool raised = false) => inner.CountUpTo(pc, including, raised);
         public ICpuContext SaveContext() => inner.SaveContext();
+        public void SaveContext(ICpuContext context) => inner.SaveContext(context);
         public void RestoreContext(ICpuContext context) => inner.RestoreContext(context);
         public void HookInstruction(ulong address) => inner.HookInstruction(address);
         public void UnhookInstruction(ulong address) => inner.UnhookInstruction(address);
