@@ -252,12 +252,7 @@ public sealed class GdbServerTests
         string qemu = Requires.Program("qemu-system-arm");
         string image = Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "cortex-m", "it-blocks.elf");
         int port = FreePort();
-        using var reference = Process.Start(new ProcessStartInfo(qemu, ["-M", "stm32vldiscovery", "-display", "none", "-monitor", "none",
-            "-serial", "null", "-semihosting-config", "enable=on,target=native", "-kernel", image, "-S", "-gdb", $"tcp:127.0.0.1:{port}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        using var reference = StartQemu(qemu, image, port);
         try
         {
             List<string> expected;
@@ -286,12 +281,7 @@ public sealed class GdbServerTests
         string image = Image("debugme-m3.elf");
         ulong total = FirmwareReader.Load(image).Symbols.First(s => s.Name == "total").Address;
         int port = FreePort();
-        using var reference = Process.Start(new ProcessStartInfo(qemu, ["-M", "stm32vldiscovery", "-display", "none", "-monitor", "none",
-            "-serial", "null", "-semihosting-config", "enable=on,target=native", "-kernel", image, "-S", "-gdb", $"tcp:127.0.0.1:{port}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        using var reference = StartQemu(qemu, image, port);
         try
         {
             List<string> expected;
@@ -328,6 +318,15 @@ public sealed class GdbServerTests
         }
         return stops;
     }
+
+    // QEMU's STM32 board with its GDB stub on `port`, stopped before the first instruction.
+    private static Process StartQemu(string qemu, string image, int port) =>
+        Process.Start(new ProcessStartInfo(qemu, ["-M", "stm32vldiscovery", "-display", "none", "-monitor", "none",
+            "-serial", "null", "-semihosting-config", "enable=on,target=native", "-kernel", image, "-S", "-gdb", $"tcp:127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
 
     private static List<string> ItBlockScript(GdbTestClient client, int xpsr)
     {
