@@ -52,7 +52,8 @@ internal sealed class RunDebugger : IDisposable
         }
         if (session.End is GdbSessionEnd.Detached or GdbSessionEnd.Disconnected && _options.ContinueOnDetach && !machine.Ended && !_cancel.IsCancellationRequested)
         {
-            var rest = machine.Continue();
+            _server.Dispose();   // one debugger per run: later connections are refused, not left waiting
+            var rest = machine.Continue(cancel: _cancel.Token);   // Ctrl-C and SIGTERM still stop it
             return rest with { Elapsed = clock.Elapsed, Instructions = session.Instructions + rest.Instructions };
         }
         string reason = session.End switch

@@ -39,6 +39,56 @@ public sealed partial class RunOutcomeTests
         Assert.Matches(@"^memgate run: interrupted after [\d,]+ of 100,000,000 runs$", last);
     }
 
+    [SkippableFact]
+    public void After_the_debugger_detaches_with_continue_on_detach_the_port_closes_and_sigterm_still_ends_the_run()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        string cli = Path.Combine(AppContext.BaseDirectory, "MemGate.Cli.dll");
+        using var process = Process.Start(new ProcessStartInfo("dotnet", [cli, "run", Raw(0x0000006F), "--address", "0x80000000", "--device", "RV32",
+            "--gdb", $"127.0.0.1:{port}", "--gdb-wait", "--gdb-continue-on-detach"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            System.Net.Sockets.TcpClient? client = null;
+            while (client is null)
+            {
+                try
+                {
+                    client = new System.Net.Sockets.TcpClient("127.0.0.1", port);
+                }
+                catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(100);   // not listening yet
+                }
+            }
+            using (client)
+            {
+                var stream = client.GetStream();
+                stream.Write("$D#44"u8);   // detach: the firmware (j .) runs on
+                var reply = new byte[16];
+                Assert.True(stream.Read(reply) > 0);
+            }
+            Thread.Sleep(300);
+            Assert.Throws<System.Net.Sockets.SocketException>(() => new System.Net.Sockets.TcpClient("127.0.0.1", port).Dispose());
+            Assert.False(process.HasExited);
+            Assert.Equal(0, Kill(process.Id, Sigterm));
+            Assert.True(process.WaitForExit(30_000), "SIGTERM did not end the run after the debugger left");
+            Assert.Equal(CliApp.Terminated, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
     [SkippableTheory]
     [InlineData(Sigint, CliApp.Interrupted)]
     [InlineData(Sigterm, CliApp.Terminated)]
