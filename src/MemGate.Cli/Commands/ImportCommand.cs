@@ -23,7 +23,7 @@ internal static class ImportCommand
             // Contents files are found from where the device file goes; on standard output, wherever it is saved, by full paths.
             string here = Directory.GetCurrentDirectory();
             string? destination = parse.GetValue(outFile);
-            OutputPaths.Check([("--output", destination)], [path, .. DeviceSource.InputFiles(device, Path.GetDirectoryName(Path.GetFullPath(path)))]);
+            OutputPaths.Check([("--output", destination)], DeviceSource.InputFiles(device, Path.GetDirectoryName(Path.GetFullPath(path))));
             device = device.WithFilesFor(destination, here);
             if (destination is { } target)
             {

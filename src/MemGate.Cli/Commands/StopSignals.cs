@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace MemGate.Cli.Commands;
@@ -13,7 +14,7 @@ internal sealed class StopSignals : IDisposable
     private readonly PosixSignalRegistration _terminate;
     // timeout(1) signals the command and then its own process group, which holds the command too: a second signal
     // this soon after the first is the same request.
-    private static readonly long RepeatWindow = System.Diagnostics.Stopwatch.Frequency / 4;
+    private static readonly long RepeatWindow = Stopwatch.Frequency / 4;
     private volatile bool _terminated;
     private volatile bool _disposed;
     private long _firstAt;
@@ -31,20 +32,18 @@ internal sealed class StopSignals : IDisposable
             {
                 return;   // not cancelled: the signal's own action
             }
-            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            long now = Stopwatch.GetTimestamp();
             long first = Interlocked.CompareExchange(ref _firstAt, now, 0);
-            if (first != 0)
+            if (first != 0 && now - first >= RepeatWindow)
             {
-                if (now - first >= RepeatWindow)
-                {
-                    return;   // a second request: the signal's own action
-                }
-                context.Cancel = true;   // the first one again
-                _terminated |= context.Signal == PosixSignal.SIGTERM;
-                return;
+                return;   // a second request: the signal's own action
             }
             context.Cancel = true;
             _terminated |= context.Signal == PosixSignal.SIGTERM;
+            if (first != 0)
+            {
+                return;   // the first one again: already stopping
+            }
             try
             {
                 stop();
