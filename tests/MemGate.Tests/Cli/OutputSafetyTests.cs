@@ -13,13 +13,6 @@ public sealed class OutputSafetyTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Exit, string Out, string Err) RunBounded(params string[] args)
-    {
-        var run = Task.Run(() => CliRunner.Run(args));
-        Assert.True(run.Wait(TimeSpan.FromSeconds(20)), $"memgate {string.Join(' ', args)} did not finish in 20 s");
-        return run.Result;
-    }
-
     private string Fifo(string name)
     {
         string path = Path.Combine(_dir, name);
@@ -61,7 +54,7 @@ public sealed class OutputSafetyTests : IDisposable
             string fifo = Fifo("fifo");
             File.Move(fifo, fifo + ".yaml");
             Fifo("fifo");
-            var (exit, _, error) = RunBounded([.. args.Select(a => Expand(a, fifo))]);
+            var (exit, _, error) = CliRunner.RunBounded([.. args.Select(a => Expand(a, fifo))]);
             Assert.True(exit == 1, $"exit {exit}: {error}");
 
             string real = Path.Combine(_dir, "real");
@@ -70,7 +63,7 @@ public sealed class OutputSafetyTests : IDisposable
             string link = Path.Combine(_dir, "link");
             File.CreateSymbolicLink(link, real);
             File.CreateSymbolicLink(link + ".yaml", real + ".yaml");
-            (exit, _, error) = RunBounded([.. args.Select(a => Expand(a, link))]);
+            (exit, _, error) = CliRunner.RunBounded([.. args.Select(a => Expand(a, link))]);
             Assert.True(exit == 1, $"exit {exit}: {error}");
             Assert.Contains("symbolic link", error);
             Assert.NotNull(new FileInfo(link).LinkTarget);
@@ -78,7 +71,7 @@ public sealed class OutputSafetyTests : IDisposable
 
             // The same command into a regular file works and leaves nothing else behind.
             string plain = Path.Combine(_dir, "plain");
-            (exit, _, error) = RunBounded([.. args.Select(a => Expand(a, plain))]);
+            (exit, _, error) = CliRunner.RunBounded([.. args.Select(a => Expand(a, plain))]);
             Assert.True(exit == 0, $"exit {exit}: {error}");
             Assert.DoesNotContain(Directory.GetFiles(_dir), f => f.EndsWith(".tmp", StringComparison.Ordinal) || f.EndsWith(".partial", StringComparison.Ordinal));
         }
@@ -93,12 +86,12 @@ public sealed class OutputSafetyTests : IDisposable
     {
         string target = Path.Combine(_dir, "dump.bin");
         File.WriteAllText(target + ".partial", "the user's own file");
-        var (exit, _, _) = RunBounded("ps", "dump", "--pid", "999999999", "--address", "0x1000", "--size", "16", "-o", target);
+        var (exit, _, _) = CliRunner.RunBounded("ps", "dump", "--pid", "999999999", "--address", "0x1000", "--size", "16", "-o", target);
         Assert.Equal(1, exit);
         Assert.False(File.Exists(target));
         Assert.Equal("the user's own file", File.ReadAllText(target + ".partial"));
 
-        (exit, _, _) = RunBounded("ps", "dump", "--pid", "999999999", "--address", "0x1000", "--size", "0", "-o", target);
+        (exit, _, _) = CliRunner.RunBounded("ps", "dump", "--pid", "999999999", "--address", "0x1000", "--size", "0", "-o", target);
         Assert.Equal(CliApp.Usage, exit);
         Assert.False(File.Exists(target));
     }
@@ -112,7 +105,7 @@ public sealed class OutputSafetyTests : IDisposable
     {
         string empty = Path.Combine(_dir, "empty.bin");
         File.WriteAllBytes(empty, []);
-        var (exit, output, error) = RunBounded([.. args.Select(a => a.Replace("{empty}", empty, StringComparison.Ordinal)
+        var (exit, output, error) = CliRunner.RunBounded([.. args.Select(a => a.Replace("{empty}", empty, StringComparison.Ordinal)
             .Replace("{self}", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))]);
         Assert.True(exit is CliApp.InvalidInput or CliApp.Usage, $"exit {exit}: {output} {error}");   // bad input or usage, never success
         Assert.DoesNotContain("Wrote", output);
@@ -133,7 +126,7 @@ public sealed class OutputSafetyTests : IDisposable
         string linked = Path.Combine(Directory.CreateTempSubdirectory("memgate-linked").FullName, "folder");
         Directory.CreateSymbolicLink(linked, _dir);
         string Expand(string v) => v.Replace("{fw}", firmware, StringComparison.Ordinal).Replace("{dir}", _dir, StringComparison.Ordinal).Replace("{linked}", linked, StringComparison.Ordinal);
-        var (exit, output, error) = RunBounded("run", firmware, "--device", "STM32F103", option, Expand(value), other, Expand(otherValue));
+        var (exit, output, error) = CliRunner.RunBounded("run", firmware, "--device", "STM32F103", option, Expand(value), other, Expand(otherValue));
         Assert.Equal(CliApp.Usage, exit);
         Assert.Contains(message, error, StringComparison.Ordinal);
         Assert.Equal("", output);   // the firmware did not run
@@ -149,7 +142,7 @@ public sealed class OutputSafetyTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "c.yml"), "include:\n  - syms.yml\nmemory_map:\n  ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}\n");
         File.WriteAllText(Path.Combine(_dir, "syms.yml"), "symbols:\n  0x20000000: buffer\n");
         var before = Directory.GetFiles(_dir).ToDictionary(f => f, File.ReadAllText);
-        var (exit, output, error) = RunBounded("import", "fuzzware", Path.Combine(_dir, "c.yml"), "-o", Path.Combine(_dir, target));
+        var (exit, output, error) = CliRunner.RunBounded("import", "fuzzware", Path.Combine(_dir, "c.yml"), "-o", Path.Combine(_dir, target));
         Assert.Equal(CliApp.Usage, exit);
         Assert.Contains($"--output {Path.Combine(_dir, target)}: that file is an input", error, StringComparison.Ordinal);
         Assert.Equal("", output);
@@ -162,7 +155,7 @@ public sealed class OutputSafetyTests : IDisposable
         string device = Path.Combine(_dir, "d.toml");
         File.WriteAllText(device, "[device]\nname = \"D\"\n\n[[regions]]\nname = \"RAM\"\nguest_address = \"0x20000000\"\nsize = \"4KB\"\ntype = \"ram\"\n");
         string text = File.ReadAllText(device);
-        var (exit, _, error) = RunBounded("convert", device, "--to", "toml", "-o", device);
+        var (exit, _, error) = CliRunner.RunBounded("convert", device, "--to", "toml", "-o", device);
         Assert.Equal(CliApp.Usage, exit);
         Assert.Contains("that file is an input", error, StringComparison.Ordinal);
         Assert.Equal(text, File.ReadAllText(device));
@@ -180,7 +173,7 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.Equal(0, CliRunner.Run("import", "halucinator", Path.Combine(_dir, "memory.yaml"), "-o", device).Exit);
         string firmware = Path.Combine(_dir, "firmware.bin");
         byte[] before = File.ReadAllBytes(firmware);
-        var (exit, _, error) = RunBounded("run", "--device", device, "--coverage", firmware, "--max-instructions", "10");
+        var (exit, _, error) = CliRunner.RunBounded("run", "--device", device, "--coverage", firmware, "--max-instructions", "10");
         Assert.Equal(CliApp.Usage, exit);
         Assert.Contains("that file is an input", error, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllBytes(firmware));
@@ -194,7 +187,7 @@ public sealed class OutputSafetyTests : IDisposable
     {
         string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
         string[] args = ["run", elf, "--device", "STM32F103", option, value.Replace("{dir}", _dir, StringComparison.Ordinal), .. option == "--save-snapshot" ? ["--at", "50"] : Array.Empty<string>()];
-        var (exit, output, error) = RunBounded(args);
+        var (exit, output, error) = CliRunner.RunBounded(args);
         Assert.Equal(CliApp.InvalidInput, exit);
         Assert.Contains($"folder '{Path.Combine(_dir, "missing")}' does not exist", error, StringComparison.Ordinal);
         Assert.DoesNotContain(".tmp", error, StringComparison.Ordinal);
@@ -210,7 +203,7 @@ public sealed class OutputSafetyTests : IDisposable
     {
         string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
         string[] args = command == "fuzz" ? ["fuzz", elf, "--device", "STM32F103", "--corpus", _dir, option, value] : ["run", elf, "--device", "STM32F103", option, value];
-        var (exit, _, error) = RunBounded(args);
+        var (exit, _, error) = CliRunner.RunBounded(args);
         Assert.Equal(CliApp.Usage, exit);
         Assert.Contains(message, error, StringComparison.Ordinal);
         Assert.DoesNotContain("System.", error, StringComparison.Ordinal);
@@ -229,7 +222,7 @@ public sealed class OutputSafetyTests : IDisposable
     {
         string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
         string rv32 = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "riscv-virt", "hello-rv32.elf");
-        var (exit, output, error) = RunBounded([.. args.Select(a => a.Replace("{elf}", elf, StringComparison.Ordinal).Replace("{dir}", _dir, StringComparison.Ordinal).Replace("{rv32}", rv32, StringComparison.Ordinal))]);
+        var (exit, output, error) = CliRunner.RunBounded([.. args.Select(a => a.Replace("{elf}", elf, StringComparison.Ordinal).Replace("{dir}", _dir, StringComparison.Ordinal).Replace("{rv32}", rv32, StringComparison.Ordinal))]);
         Assert.True(exit == code, $"exit {exit}: {output} {error}");
         Assert.Contains(message, error, StringComparison.Ordinal);
         Assert.DoesNotContain("(Parameter '", error, StringComparison.Ordinal);
@@ -242,7 +235,7 @@ public sealed class OutputSafetyTests : IDisposable
     public void Run_timeouts_must_be_real_durations(string timeout)
     {
         string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
-        var (exit, _, error) = RunBounded("run", elf, "--device", "STM32F103", "--timeout", timeout);
+        var (exit, _, error) = CliRunner.RunBounded("run", elf, "--device", "STM32F103", "--timeout", timeout);
         Assert.Equal(CliApp.Usage, exit);
         Assert.Matches("--timeout|libunicorn", error);
     }
