@@ -1,7 +1,8 @@
 // What it would cost to track guest writes with a userfaultfd handler thread instead of MemGate's scan
 // (asynchronous write protection + PAGEMAP_SCAN): the wait of each first write to a page for the handler, with
 // the handler free to run on the other core or pinned to the writer's core; and, for the scan that MemGate uses,
-// one restore of N written pages of 2 GiB with and without transparent huge pages.
+// one restore of N written pages of 2 GiB with and without transparent huge pages, protecting the pages again per
+// run or by a second walk, beside the floor: a scan of the 2 GiB with nothing written.
 //   uffd-latency [PAGES]   (default 16; 2 GiB of RAM, filled; five rounds each, the last four reported)
 // Needs userfaultfd (root or vm.unprivileged_userfaultfd = 1) and Linux 6.7 for the scan. Build: cc -O2 -pthread.
 #define _GNU_SOURCE
@@ -23,6 +24,8 @@
 #define FEATURE_WP_ASYNC (1UL << 15)
 #define PAGE_IS_WRITTEN 2UL
 #define PAGEMAP_SCAN 0xC0606610UL
+#define PM_SCAN_WP_MATCHING 1UL
+#define PM_SCAN_CHECK_WPASYNC 2UL
 struct page_region { unsigned long start, end, categories; };
 struct pm_scan_arg { unsigned long size, flags, start, end, walk_end, vec, vec_len, max_pages, inverted, mask, anyof, ret; };
 
@@ -70,6 +73,34 @@ static void *handler(void *unused)
     return NULL;
 }
 
+static char *copy;
+static int pagemap;
+
+// One walk of the 2 GiB: lists written runs, copying each back (fd > 0: and protecting it again when per_run),
+// or (fd < 0) protects every written page as it walks. Returns the time spent in the kernel's walk.
+static double scan_runs(char *mem, int fd, int per_run)
+{
+    unsigned long start = (unsigned long)mem, end = start + SIZE;
+    struct page_region runs[256];
+    double in_scan = 0;
+    while (start < end) {
+        struct pm_scan_arg arg = { .size = sizeof arg, .start = start, .end = end, .vec = (unsigned long)runs, .vec_len = 256,
+                                   .anyof = PAGE_IS_WRITTEN, .ret = PAGE_IS_WRITTEN };
+        if (fd < 0) { arg.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC; arg.mask = PAGE_IS_WRITTEN; arg.anyof = 0; }
+        double s0 = now();
+        int n = ioctl(pagemap, PAGEMAP_SCAN, &arg);
+        in_scan += now() - s0;
+        if (n < 0) die("PAGEMAP_SCAN");
+        for (int i = 0; fd > 0 && i < n; i++) {
+            memcpy((void *)runs[i].start, copy + (runs[i].start - (unsigned long)mem), runs[i].end - runs[i].start);
+            if (per_run) protect(fd, runs[i].start, runs[i].end - runs[i].start, 1);
+        }
+        if (arg.walk_end <= start) break;
+        start = arg.walk_end;
+    }
+    return in_scan;
+}
+
 int main(int argc, char **argv)
 {
     int pages = argc > 1 ? atoi(argv[1]) : 16;
@@ -99,37 +130,34 @@ int main(int argc, char **argv)
         munmap(mem, SIZE);   // the rest of the reservation stays: a benchmark
     }
 
-    // 2. The scan MemGate uses: restore = scan for written pages, copy each back, protect it again.
-    char *copy = malloc(SIZE);
+    // 2. The scan MemGate uses: restore = scan for written pages, copy each back, protect them again, either one
+    //    call per run or one more walk that protects every written page (PM_SCAN_WP_MATCHING); and the floor under
+    //    both, a scan of the 2 GiB with nothing written.
+    copy = malloc(SIZE);
     memset(copy, 0x5a, SIZE);
-    int pagemap = open("/proc/self/pagemap", O_RDONLY);
+    pagemap = open("/proc/self/pagemap", O_RDONLY);
     for (int huge = 1; huge >= 0; huge--) {
         char *mem = ram(huge);
         int fd = tracker(mem, FEATURE_WP_ASYNC);
-        double sum = 0, scan = 0;
+        double floor = 0;
         for (int round = 0; round < 5; round++) {
-            for (int i = 0; i < pages; i++) *(volatile int *)(mem + at[i]) = round;
-            double t0 = now(), in_scan = 0;
-            unsigned long start = (unsigned long)mem, end = start + SIZE;
-            struct page_region runs[256];
-            while (start < end) {
-                struct pm_scan_arg arg = { .size = sizeof arg, .start = start, .end = end, .vec = (unsigned long)runs, .vec_len = 256,
-                                           .anyof = PAGE_IS_WRITTEN, .ret = PAGE_IS_WRITTEN };
-                double s0 = now();
-                int n = ioctl(pagemap, PAGEMAP_SCAN, &arg);
-                in_scan += now() - s0;
-                if (n < 0) die("PAGEMAP_SCAN");
-                for (int i = 0; i < n; i++) {
-                    memcpy((void *)runs[i].start, copy + (runs[i].start - (unsigned long)mem), runs[i].end - runs[i].start);
-                    protect(fd, runs[i].start, runs[i].end - runs[i].start, 1);
-                }
-                if (arg.walk_end <= start) break;
-                start = arg.walk_end;
-            }
-            if (round) { sum += now() - t0; scan += in_scan; }
+            double t0 = now();
+            scan_runs(mem, 0, 0);
+            if (round) floor += now() - t0;
         }
-        printf("scan restore, %s pages: %.0f us for %d written pages of 2 GiB (the scan %.0f us)\n",
-               huge ? "2 MiB" : "4 KiB", sum / 4, pages, scan / 4);
+        printf("scan of 2 GiB, %s pages, nothing written: %.0f us\n", huge ? "2 MiB" : "4 KiB", floor / 4);
+        for (int walk = 0; walk < 2; walk++) {
+            double sum = 0, scan = 0;
+            for (int round = 0; round < 5; round++) {
+                for (int i = 0; i < pages; i++) *(volatile int *)(mem + at[i]) = round;
+                double t0 = now();
+                double in_scan = scan_runs(mem, fd, walk ? 0 : 1);
+                if (walk) scan_runs(mem, -1, 0);   // protect every written page in one walk
+                if (round) { sum += now() - t0; scan += in_scan; }
+            }
+            printf("scan restore, %s pages, protected again %s: %.0f us for %d written pages of 2 GiB (the first scan %.0f us)\n",
+                   huge ? "2 MiB" : "4 KiB", walk ? "by a second walk" : "per run", sum / 4, pages, scan / 4);
+        }
         close(fd);
         munmap(mem, SIZE);
     }

@@ -35,10 +35,13 @@ public sealed class GuestSnapshotTests
 
     // Random writes (through the debug path, as a loader or a CPU engine writes host pages) after a
     // snapshot; Restore brings every region back byte for byte, and copies exactly the written pages.
+    // Both ways of protecting the restored pages again (per run, by a walk of the page table) are forced in turn.
     [SkippableTheory]
-    [InlineData(32)]
-    [InlineData(64)]
-    public void Restore_brings_back_every_byte_and_copies_only_written_pages(int width)
+    [InlineData(32, null)]
+    [InlineData(64, null)]
+    [InlineData(32, false)]
+    [InlineData(64, true)]
+    public void Restore_brings_back_every_byte_and_copies_only_written_pages(int width, bool? protectByWalk)
     {
         var write = Gen.Select(Gen.Int[0, 3], Gen.Double[0, 1], Gen.Int[1, 300], Gen.Byte);
         Gen.Select(write.Array[0, 40], write.Array[0, 40]).Sample((before, after) =>
@@ -47,6 +50,7 @@ public sealed class GuestSnapshotTests
             Apply(memory, before);
             var expected = memory.Regions.Where(r => r.HasHostMemory).Select(r => Contents(memory, r)).ToArray();
             using var snapshot = TakeOrSkip(memory);
+            snapshot.ProtectByWalk = protectByWalk;
 
             var pages = Apply(memory, after);
             Assert.Equal((ulong)pages.Count * 4096, snapshot.DirtyBytes());

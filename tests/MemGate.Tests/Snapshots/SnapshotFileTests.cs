@@ -153,8 +153,11 @@ public sealed class SnapshotFileTests : IDisposable
         Assert.Equal(0xC0FFEEu, last.ReadUInt32(new GuestAddress(0x1008_0000)));
     }
 
-    [SkippableFact]
-    public void A_page_of_a_mapped_file_overwritten_with_zeros_is_restored_as_zeros_and_counted_once()
+    // Both ways of protecting restored pages again, on memory mapped from the file.
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_page_of_a_mapped_file_overwritten_with_zeros_is_restored_as_zeros_and_counted_once(bool protectByWalk)
     {
         Requires.WriteTracking();
         static GuestMemory Ram() => GuestMemory.Create([GuestRegion.Ram("RAM", 0x1000_0000, 1 << 20)]);
@@ -172,9 +175,14 @@ public sealed class SnapshotFileTests : IDisposable
         mapped.WriteUInt32(page, 0);   // the file's page, now all zeros
         using var snapshot = GuestSnapshot.Take(mapped, baselines);
         Assert.Equal(4096UL, snapshot.StoredBytes);   // the file's page and its written copy are one page
+        snapshot.ProtectByWalk = protectByWalk;
         mapped.WriteUInt32(page, 0xBAD);
-        snapshot.Restore();
+        Assert.Equal(1UL, snapshot.Restore().Pages);
         Assert.Equal(0u, mapped.ReadUInt32(page));   // as at the snapshot, not as in the file
+        Assert.Equal(0UL, snapshot.DirtyBytes());     // protected again, and the file's other pages not marked written
+        mapped.WriteUInt32(page + 4096, 7);
+        Assert.Equal(1UL, snapshot.Restore().Pages);
+        Assert.Equal(0u, mapped.ReadUInt32(page + 4096));
     }
 
     [Theory]
