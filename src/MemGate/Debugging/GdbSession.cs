@@ -350,6 +350,12 @@ internal sealed class GdbSession
             {
                 Console($"memgate: {result.Reason}\n");
             }
+            if (result.StoppedAt is { } at)
+            {
+                // Show the instruction that ended the run (its read found no input left), not the machine's halt page,
+                // as for a fault; going on runs it again, and it ends the same way.
+                _machine.ProgramCounter = at & ~1UL;
+            }
             _stopReply = StopReply(result);
         }
         catch (EmulationFault fault)

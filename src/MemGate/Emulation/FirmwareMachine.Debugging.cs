@@ -149,7 +149,7 @@ public abstract partial class FirmwareMachine
     }
 
     /// <summary>
-    /// Reads guest memory for a debugger: RAM, flash and ROM ignoring permissions; peripheral registers only
+    /// Reads guest memory for a debugger: RAM, flash and ROM ignoring permissions, and aliases of them; peripheral registers only
     /// when <paramref name="throughPeripherals"/> (a read of a register may change the device: a FIFO pops, a
     /// flag clears, MMIO input is consumed). False when any byte is unmapped or a peripheral's.
     /// </summary>
@@ -160,12 +160,18 @@ public abstract partial class FirmwareMachine
         while (done < destination.Length)
         {
             ulong at = address + (ulong)done;
-            if (main.FindRegion(new GuestAddress(at)) is not { } region || (!region.HasHostMemory && !throughPeripherals))
+            if (main.FindRegion(new GuestAddress(at)) is not { } region)
+            {
+                return false;
+            }
+            // An alias of RAM or flash (a boot alias, SRAM's bit-band) reads like memory; peripherals only when asked.
+            bool memory = region.HasHostMemory || region.Handler is IMemoryWindow { ShowsMemoryOnly: true };
+            if (!memory && !throughPeripherals)
             {
                 return false;
             }
             int length = (int)Math.Min((ulong)(destination.Length - done), region.Last.Value - at + 1);
-            if (!region.HasHostMemory)
+            if (!memory)
             {
                 SyncTime();
             }

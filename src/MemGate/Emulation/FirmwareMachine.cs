@@ -585,7 +585,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         SyncTime();   // the models show the time the run reached
         if (_callbackError is MmioInputExhaustedException exhausted)
         {
-            return new RunResult(null, exhausted.Message, clock.Elapsed, Instructions, RunOutcome.InputExhausted);
+            return new RunResult(null, exhausted.Message, clock.Elapsed, Instructions, RunOutcome.InputExhausted) { StoppedAt = _callbackPc };
         }
         if (_callbackError is { } pending)
         {

@@ -11,6 +11,12 @@ namespace MemGate.Emulation;
 /// <param name="Outcome">How the run ended, for programs.</param>
 public sealed record RunResult(int? ExitCode, string Reason, TimeSpan Elapsed, ulong Instructions, RunOutcome Outcome)
 {
+    /// <summary>
+    /// The instruction the run ended at when the machine's PC no longer shows it: for <see cref="RunOutcome.InputExhausted"/>,
+    /// the one whose read found no input left (the run ended for good, so the PC is on the machine's halt page). Null otherwise.
+    /// </summary>
+    public ulong? StoppedAt { get; init; }
+
     /// <summary>Millions of instructions per second of wall time.</summary>
     public double Mips => Elapsed.TotalSeconds > 0 ? Instructions / Elapsed.TotalSeconds / 1e6 : 0;
 }

@@ -7,8 +7,11 @@ namespace MemGate.Mmio;
 /// offset = byte offset × 32 + bit × 4. Reads return 0 or 1; writes set or clear the bit from the value's
 /// lowest bit with a read-modify-write of the target byte (ARMv7-M ARM, "Bit-banding").
 /// </summary>
-public sealed class BitBandHandler(GuestMemory memory, GuestAddress target) : IMmioHandler
+public sealed class BitBandHandler(GuestMemory memory, GuestAddress target) : IMemoryWindow
 {
+    /// <inheritdoc/>
+    public bool ShowsMemoryOnly { get; } = memory.FindRegion(target) is { HasHostMemory: true };
+
     /// <inheritdoc/>
     public ulong Read(ulong offset, int size)
     {

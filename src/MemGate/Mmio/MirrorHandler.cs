@@ -7,8 +7,11 @@ namespace MemGate.Mmio;
 /// access at <c>target + n</c>. The alias region's own permissions were checked by the caller; the target
 /// is reached through the debug path so a read-only alias of flash reads flash.
 /// </summary>
-public sealed class MirrorHandler(GuestMemory memory, GuestAddress target) : IMmioHandler
+public sealed class MirrorHandler(GuestMemory memory, GuestAddress target) : IMemoryWindow
 {
+    /// <inheritdoc/>
+    public bool ShowsMemoryOnly { get; } = memory.FindRegion(target) is { HasHostMemory: true };
+
     /// <inheritdoc/>
     public ulong Read(ulong offset, int size)
     {

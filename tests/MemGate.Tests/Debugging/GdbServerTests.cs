@@ -131,8 +131,13 @@ public sealed class GdbServerTests
             Assert.Equal(23 * 8, registers.Length);
             Assert.Equal("00200020", registers.Substring(13 * 8, 8));
             Assert.Equal(registers.Substring(13 * 8, 8), registers.Substring(17 * 8, 8));
-            // USART1's status register: refused without side effects unless asked for.
+            // Aliases of memory read as it: the boot alias at 0 is flash, SRAM's bit-band alias one bit per word.
+            Assert.Equal(client.Ask("m8000000,8"), client.Ask("m0,8"));
+            Assert.Equal("OK", client.Ask("M20000000,1:05"));
+            Assert.Equal("010000000000000001000000", client.Ask("m22000000,c"));
+            // USART1's status register: refused without side effects unless asked for, through its bit-band alias too.
             Assert.Equal("E14", client.Ask("m40013800,4"));
+            Assert.Equal("E14", client.Ask("m42270000,4"));
             var console = new StringBuilder();
             Assert.Equal("OK", client.Ask("qRcmd," + Convert.ToHexString(Encoding.ASCII.GetBytes("mmio on")), console));
             Assert.Contains("peripheral registers", console.ToString());
@@ -383,6 +388,86 @@ public sealed class GdbServerTests
         (code, _, error) = await memgate.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(130, code);
         Assert.Contains("debugger disconnected", error);
+    }
+
+    // Firmware whose MMIO input runs out under the debugger: GDB is shown the load that found none (not the
+    // machine's halt page), going on ends the same way, and when the debugger leaves memgate exits with the
+    // input's own code (122), as without a debugger.
+    [Fact]
+    public async Task InputRunningOutStopsAtTheReadingInstructionAndTheRunEndsWithItsOwnExitCode()
+    {
+        string directory = Directory.CreateTempSubdirectory("memgate-gdb-input").FullName;
+        try
+        {
+            string device = Path.Combine(directory, "fed.toml");
+            File.WriteAllText(device, """
+                [device]
+                name = "Fed"
+                cpu = "cortex-m3"
+
+                [memory]
+                unmodelled = "input"
+
+                [[regions]]
+                name = "Flash"
+                guest_address = "0x00000000"
+                size = "4KB"
+                type = "flash"
+
+                [[regions]]
+                name = "SRAM"
+                guest_address = "0x20000000"
+                size = "4KB"
+                type = "ram"
+
+                [[regions]]
+                name = "Bus"
+                guest_address = "0x40000000"
+                size = "4KB"
+                type = "mmio"
+
+                [[regions]]
+                name = "PPB"
+                guest_address = "0xE0000000"
+                size = "1MB"
+                type = "mmio"
+                unmodelled = "plain"
+                """);
+            // Vectors (SP, reset at 0x41), then at 0x40: ldr r1, =0x40000000; loop: ldr r0, [r1]; b loop
+            var image = new byte[0x4C];
+            BitConverter.TryWriteBytes(image.AsSpan(0), 0x2000_1000u);
+            BitConverter.TryWriteBytes(image.AsSpan(4), 0x41u);
+            ushort[] thumb = [0x4901, 0x6808, 0xE7FD, 0xBF00, 0x0000, 0x4000];
+            for (int i = 0; i < thumb.Length; i++)
+            {
+                BitConverter.TryWriteBytes(image.AsSpan(0x40 + 2 * i), thumb[i]);
+            }
+            string firmware = Path.Combine(directory, "fed.bin"), input = Path.Combine(directory, "input.bin");
+            File.WriteAllBytes(firmware, image);
+            File.WriteAllBytes(input, new byte[10]);   // two 4-byte reads; the third finds 2 bytes
+            int port = FreePort();
+            var memgate = Task.Run(() => CliRunner.Run("run", firmware, "--address", "0", "--device", device, "--mmio-input", input,
+                "--gdb", $"127.0.0.1:{port}", "--gdb-wait"));
+            using (var client = new GdbTestClient(new IPEndPoint(IPAddress.Loopback, port)))
+            {
+                Assert.StartsWith("S05", client.Ask("?"));
+                for (int again = 0; again < 2; again++)
+                {
+                    var console = new StringBuilder();
+                    Assert.Equal("T05", client.Ask("c", console));
+                    Assert.Contains("input exhausted: a 4-byte read of 0x40000000", console.ToString());
+                    Assert.Equal("42000000", client.Ask("pf"));   // PC: the ldr r0, [r1] at 0x42
+                }
+                client.SendPacket("k");
+            }
+            var (code, _, error) = await memgate.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(122, code);
+            Assert.Contains("input exhausted", error);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]
