@@ -588,7 +588,7 @@ internal sealed class GdbSession
                 _machine.ResetHalted();
                 _fault = null;
                 _stopReply = $"S{SignalTrap:x2}";
-                output = $"Reset: stopped at 0x{_machine.ProgramCounter:x8} (registers GDB shows are refreshed by 'flushregs').\n";
+                output = $"Reset: stopped at 0x{_machine.ProgramCounter:x8} (GDB shows the new registers after 'maintenance flush register-cache').\n";
                 break;
             case "snapshot" when words.Length == 2 && words[1] == "save":
                 try
@@ -619,12 +619,17 @@ internal sealed class GdbSession
                     ? "Memory reads now reach peripheral registers (a read may pop a FIFO, clear a flag or take MMIO input).\n"
                     : "Memory reads of peripheral registers are refused (no side effects).\n";
                 break;
+            case "mmio" when words.Length == 1:
+                output = _peripheralReads
+                    ? "Memory reads reach peripheral registers ('monitor mmio off' refuses them).\n"
+                    : "Memory reads of peripheral registers are refused ('monitor mmio on' lets them through).\n";
+                break;
             case "help":
                 output = "memgate monitor commands:\n" +
                     "  reset                 reset the CPU and peripherals; stop at the reset vector\n" +
                     "  snapshot save         save memory, CPU and peripherals\n" +
                     "  snapshot restore      go back to the saved snapshot\n" +
-                    "  mmio on|off           let memory reads reach peripheral registers (off: refused)\n";
+                    "  mmio [on|off]         let memory reads reach peripheral registers (off: refused); alone, says which\n";
                 break;
             default:
                 output = $"Unknown monitor command '{command}'; 'monitor help' lists them.\n";

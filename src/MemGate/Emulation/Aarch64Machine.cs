@@ -186,6 +186,14 @@ public sealed class Aarch64Machine : FirmwareMachine
         _tracedEntries.Clear();
         Peripherals.Reset();
         _timer.Reset();
+        // X0-X30 and SP as QEMU leaves them (zero): nothing of the last run carries over.
+        for (int x = Unicorn.Arm64RegX0; x <= Unicorn.Arm64RegX0 + 28; x++)
+        {
+            SetRegister(x, 0);
+        }
+        SetRegister(Unicorn.Arm64RegX29, 0);
+        SetRegister(Unicorn.Arm64RegLr, 0);
+        SetRegister(Unicorn.Arm64RegSp, 0);
         SetRegister(Unicorn.Arm64RegPstate, PstateEl1h);
         SetRegister(Unicorn.Arm64RegVbarEl1, Memory.Device.Boot.VectorTable ?? 0);   // [boot] vector_table: exceptions vector there from the start
         SetRegister(Unicorn.Arm64RegCpacrEl1, 0);

@@ -219,6 +219,13 @@ public sealed class CortexMMachine : FirmwareMachine
             _fpDeniedSeen = false;
             SetRegister(Unicorn.ArmRegFpscr, 0);
         }
+        // R0-R12 as QEMU leaves them (zero: nothing of the last run carries over); LR as the architecture
+        // defines it for M profile (TakeReset: 0xFFFFFFFF), so a reset handler that returns faults.
+        for (int r = Unicorn.ArmRegR0; r <= Unicorn.ArmRegR12; r++)
+        {
+            SetRegister(r, 0);
+        }
+        SetRegister(Unicorn.ArmRegLr, 0xFFFF_FFFF);
         SetRegister(Unicorn.ArmRegIpsr, 0);
         SetRegister(Unicorn.ArmRegEpsr, XpsrThumb);   // outside any IT block, even if the last run stopped in one
         _itResume = 0;   // or on its way back into one

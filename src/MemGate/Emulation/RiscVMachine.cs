@@ -152,7 +152,10 @@ public sealed class RiscVMachine : FirmwareMachine
     private protected override ulong Reset()
     {
         Peripherals.Reset();
-        SetRegister(Unicorn.RiscvRegA0, 0);   // hart id
+        for (int x = Unicorn.RiscvRegX0 + 1; x <= Unicorn.RiscvRegX0 + 31; x++)
+        {
+            SetRegister(x, 0);   // x1-x31 as QEMU leaves them: nothing of the last run carries over; a0 is the hart id, 0
+        }
         SetRegister(Unicorn.RiscvRegMstatus, 0);
         SetRegister(Unicorn.RiscvRegMie, 0);
         // [boot] vector_table is where traps go from the start (mtvec), as boot ROMs that set it before the firmware runs leave it.

@@ -70,5 +70,10 @@ public sealed class EngineRegisterFileTests
         Assert.Equal(42UL | (42UL << 32), window.Read(4, 8));           // R3 and R4 as one 8-byte read
         window.Write(0, 4, 7);
         Assert.Equal(7UL, registers.Read(registers.IndexOf("R2")));
+
+        // A reset leaves nothing of the run: R0-R12 zero and LR 0xFFFFFFFF, as QEMU and the architecture have them.
+        machine.ResetHalted();
+        Assert.All(Enumerable.Range(0, 13), r => Assert.Equal(0UL, registers.Read(registers.IndexOf($"R{r}"))));
+        Assert.Equal(0xFFFF_FFFFUL, registers.Read(registers.IndexOf("LR")));
     }
 }
