@@ -242,7 +242,8 @@ internal static class RunCommand
                     error.WriteLine(asJson
                         ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message, null, CliApp.GuestFault, machine.Instructions, null, null,
                             new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Default.RunReport)
-                        : $"memgate run: {fault.Message}{(function is not null ? $" (in {function})" : "")}");
+                        : $"memgate run: {description.Name} ({description.Cpu}), after {machine.Instructions:N0} instructions: {fault.Message}" +
+                          $"{(function is not null ? $" (in {function})" : "")} (exit code {CliApp.GuestFault})");
                     WriteCoverage();
                     machine.FlushTraces();
                     dump.Write(machine, error, asJson);

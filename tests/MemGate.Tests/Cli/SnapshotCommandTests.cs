@@ -55,6 +55,8 @@ public sealed class SnapshotCommandTests : IDisposable
         var crash = CliRunner.Run("run", "--from-snapshot", InDir("parse.mgsnap"), "--mmio-input", InDir("fuz"));
         Assert.Equal(120, crash.Exit);
         Assert.Contains("(in parse)", crash.Err);
+        // The summary names the device, its CPU and the instruction count, as the summaries of other ends do.
+        Assert.Matches(@"memgate run: STM32F103 \(cortex-m3\), after \d+ instructions: Guest fault at PC 0x08000032: .* \(in parse\) \(exit code 120\)", crash.Err);
     }
 
     [Fact]
