@@ -40,6 +40,44 @@ public sealed class ImportTests
         Assert.Contains("HALucinator emulate GenericPeripheral", device.FindRegion("logger")!.Description, StringComparison.Ordinal);
     }
 
+    // HALucinator's machine block (hal_config.py's HALMachineConfig): the core, where it starts, its stack and VTOR;
+    // sections MemGate does not take are named in warnings, not dropped silently.
+    [Fact]
+    public void Halucinator_machine_block_gives_the_boot_and_other_sections_are_named()
+    {
+        string dir = Directory.CreateTempSubdirectory("memgate-import").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "memory.yaml");
+            File.WriteAllText(path, """
+                machine:
+                  arch: cortex-m3
+                  cpu_model: cortex-m4
+                  entry_addr: 0x8000199
+                  init_sp: 0x20014000
+                  vector_base: 0x8000000
+                  gdb_exe: gdb-multiarch
+                  turbo: 1
+                memories:
+                  flash: {base_addr: 0x8000000, size: 0x10000}
+                  ram: {base_addr: 0x20000000, size: 0x14000}
+                intercepts:
+                  - class: halucinator.bp_handlers.SkipFunc
+                    function: HAL_Delay
+                """);
+            var device = HalucinatorImporter.Import(path);
+            Assert.Equal("cortex-m4", device.Cpu);
+            Assert.Equal(new DeviceBoot(0x0800_0199, 0x2001_4000, 0x0800_0000), device.Boot);
+            Assert.Contains(device.Warnings, w => w.Field == "intercepts" && w.Location?.Line is 12 or 13);
+            Assert.Contains(device.Warnings, w => w.Field == "machine.turbo");
+            Assert.DoesNotContain(device.Warnings, w => w.Field == "machine.gdb_exe");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void Import_errors_name_the_file_line_and_entry()
     {

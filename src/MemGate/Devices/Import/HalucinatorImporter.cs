@@ -6,8 +6,9 @@ namespace MemGate.Devices.Import;
 /// <summary>
 /// Imports a HALucinator memory configuration: <c>memories</c> (name → base_addr, size, permissions,
 /// file), <c>peripherals</c> (name → base_addr, size, permissions, emulate, qemu_name, irq) and
-/// <c>machine</c> (cpu_model, entry_addr). Files are relative to the configuration, as HALucinator
-/// resolves them; a key given twice keeps its last value, as PyYAML does, with a warning.
+/// <c>machine</c> (cpu_model, entry_addr, init_sp, vector_base). Files are relative to the configuration, as HALucinator
+/// resolves them; a key given twice keeps its last value, as PyYAML does, with a warning. Other top-level
+/// sections (intercepts, symbols, options) are named in a warning: they are not imported.
 /// </summary>
 /// <remarks>
 /// Memories with a file or with execute-without-write permission are flash, others RAM; peripherals are
@@ -32,7 +33,11 @@ public static class HalucinatorImporter
             throw new DeviceDescriptionException(path, [new DeviceDiagnostic(DiagnosticSeverity.Error, "memories",
                 "missing or empty: a HALucinator memory file lists its memories under 'memories:'; nothing to import") { Location = root.Location }]);
         }
-        var (cpu, architecture, entry) = Machine(map, root.Get("machine"));
+        var (cpu, architecture, boot) = Machine(map, root.Get("machine"));
+        foreach (var (key, node) in root.Entries.Where(e => e.Key is not ("memories" or "peripherals" or "machine")))
+        {
+            map.Warn(key, node, $"'{key}' is not imported: MemGate takes a HALucinator configuration's memories, peripherals and machine");
+        }
         foreach (var (name, node, field) in Items(map, memories, "memories"))
         {
             var permissions = map.Permissions(node, $"{field}.permissions") ?? Permissions.All;
@@ -67,34 +72,42 @@ public static class HalucinatorImporter
             }
         }
         return map.Build(Path.GetFileNameWithoutExtension(path), $"Imported from HALucinator memory configuration {Path.GetFileName(path)}",
-            architecture, cpu, new DeviceBoot(EntryPoint: entry));
+            architecture, cpu, boot);
     }
 
-    // machine: {arch, cpu_model, entry_addr}: HALucinator runs Cortex-M3 unless it says otherwise.
-    private static (string Cpu, string Architecture, ulong? Entry) Machine(ImportedMap map, ConfigNode? machine)
+    // machine: {arch, cpu_model, entry_addr, init_sp, vector_base}: HALucinator runs Cortex-M3 unless it says otherwise;
+    // it starts at entry_addr with SP = init_sp where given, and vector_base is where exceptions vector (VTOR).
+    private static (string Cpu, string Architecture, DeviceBoot Boot) Machine(ImportedMap map, ConfigNode? machine)
     {
         if (machine is not { Kind: ConfigNodeKind.Map })
         {
-            return ("cortex-m3", "armv7-m", null);
+            return ("cortex-m3", "armv7-m", new DeviceBoot());
         }
-        ulong? entry = map.Number(machine, "entry_addr", "machine.entry_addr", required: false);
+        var boot = new DeviceBoot(
+            EntryPoint: map.Number(machine, "entry_addr", "machine.entry_addr", required: false),
+            InitialStackPointer: map.Number(machine, "init_sp", "machine.init_sp", required: false),
+            VectorTable: map.Number(machine, "vector_base", "machine.vector_base", required: false));
+        foreach (var (setting, node) in machine.Entries.Where(e => e.Key is not ("arch" or "cpu_model" or "entry_addr" or "init_sp" or "vector_base" or "gdb_exe" or "gdb_arch" or "machine")))
+        {
+            map.Warn($"machine.{setting}", node, $"'{setting}' is not a HALucinator machine setting MemGate knows; left out");
+        }
         // The model decides; without one, the architecture names the core (HALucinator writes both, e.g. cortex-m3).
         string key = machine.Get("cpu_model") is not null ? "cpu_model" : "arch";
         string arch = (map.Text(machine, "arch") ?? "cortex-m3").ToLowerInvariant();
         string model = key == "arch" ? arch : (map.Text(machine, key) ?? "cortex-m3").ToLowerInvariant();
         return model switch
         {
-            "cortex-m3" => ("cortex-m3", "armv7-m", entry),
-            "cortex-m4" => ("cortex-m4", "armv7e-m", entry),
+            "cortex-m3" => ("cortex-m3", "armv7-m", boot),
+            "cortex-m4" => ("cortex-m4", "armv7e-m", boot),
             _ => Unsupported(),
         };
 
-        (string, string, ulong?) Unsupported()
+        (string, string, DeviceBoot) Unsupported()
         {
             map.Warn($"machine.{key}", machine.Get(key)!, key == "cpu_model"
                 ? $"cpu_model '{model}' (arch '{arch}') has no MemGate machine; the device says cortex-m3"
                 : $"arch '{arch}' (no cpu_model) has no MemGate machine; the device says cortex-m3");
-            return ("cortex-m3", "armv7-m", entry);
+            return ("cortex-m3", "armv7-m", boot);
         }
     }
 
