@@ -7,10 +7,10 @@ namespace MemGate.Native;
 /// Write tracking without a fault-handling thread (DESIGN.md: a C# userfaultfd handler deadlocks with the
 /// GC): userfaultfd in asynchronous write-protect mode (UFFD_FEATURE_WP_ASYNC, Linux 6.7) lets the kernel
 /// resolve write faults itself and remember the written pages; the PAGEMAP_SCAN ioctl on
-/// /proc/self/pagemap lists them. Pages never populated are left without protection markers
-/// (no UFFD_FEATURE_WP_UNPOPULATED): protecting and scanning untouched memory then costs nothing,
-/// where markers would fill gigabytes of page tables, and a first write still shows as written because
-/// the page it creates has no protection bit.
+/// /proc/self/pagemap lists them. The kernel turns on UFFD_FEATURE_WP_UNPOPULATED with asynchronous mode:
+/// protecting a range puts a marker into every page-table entry never populated (without one, an unpopulated
+/// page would read as written), which for 2 GiB of untouched 4 KiB entries takes 4-7 ms and makes every later
+/// scan walk them; see <see cref="Snapshots.GuestSnapshot"/> for how untouched huge-page memory avoids that.
 /// </summary>
 internal static unsafe partial class DirtyTracking
 {

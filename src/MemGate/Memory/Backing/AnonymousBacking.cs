@@ -6,8 +6,8 @@ namespace MemGate.Memory.Backing;
 /// Private anonymous memory mapped with MAP_NORESERVE: reserving gigabytes is instant and a page costs
 /// resident memory only once it is touched. Committed ranges of 2 MiB or more are backed by transparent
 /// huge pages where the kernel allows (madvise MADV_HUGEPAGE): a snapshot's write tracking then protects
-/// and scans an untouched 2 MiB as one page-table entry instead of 512, which is what makes restoring a
-/// few pages of gigabytes of RAM cheap. The price is resident memory in 2 MiB steps where the guest touches it.
+/// and scans a 2 MiB as one page-table entry instead of 512 (one never touched too: it maps the shared huge
+/// zero page there first), which is what makes restoring a few pages of gigabytes of RAM cheap. The price is resident memory in 2 MiB steps where the guest touches it.
 /// </summary>
 public sealed class AnonymousBacking : HostBacking
 {
@@ -16,6 +16,9 @@ public sealed class AnonymousBacking : HostBacking
     private readonly bool _hugePages;
 
     private AnonymousBacking(SafeMmapHandle mapping, ulong guard, ulong length, bool hugePages) : base(mapping, guard, length) => _hugePages = hugePages;
+
+    /// <summary>Whether committed ranges of 2 MiB or more are advised to use transparent huge pages.</summary>
+    internal bool HugePages => _hugePages;
 
     /// <summary>
     /// Reserves <paramref name="length"/> bytes (rounded up to pages) between guard pages, all PROT_NONE until
