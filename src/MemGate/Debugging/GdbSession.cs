@@ -54,6 +54,7 @@ internal sealed class GdbSession
         else if (run is not null)
         {
             _lastRun = run;
+            ShowWhereItEnded(run);
             _stopReply = StopReply(run);
         }
     }
@@ -350,12 +351,7 @@ internal sealed class GdbSession
             {
                 Console($"memgate: {result.Reason}\n");
             }
-            if (result.StoppedAt is { } at)
-            {
-                // Show the instruction that ended the run (its read found no input left), not the machine's halt page,
-                // as for a fault; going on runs it again, and it ends the same way.
-                _machine.ProgramCounter = at & ~1UL;
-            }
+            ShowWhereItEnded(result);
             _stopReply = StopReply(result);
         }
         catch (EmulationFault fault)
@@ -366,6 +362,16 @@ internal sealed class GdbSession
         }
         _connection.Send(_stopReply);
         return null;
+    }
+
+    // The instruction that ended a run for good (its read found no input left) rather than the machine's halt page,
+    // as for a fault; going on runs it again, and it ends the same way.
+    private void ShowWhereItEnded(RunResult run)
+    {
+        if (run.StoppedAt is { } at)
+        {
+            _machine.ProgramCounter = at & ~1UL;
+        }
     }
 
     private void Faulted(EmulationFault fault)
@@ -586,7 +592,7 @@ internal sealed class GdbSession
         {
             case "reset":
                 _machine.ResetHalted();
-                _fault = null;
+                (_fault, _lastRun) = (null, null);   // what ended before no longer decides how memgate exits
                 _stopReply = $"S{SignalTrap:x2}";
                 output = $"Reset: stopped at 0x{_machine.ProgramCounter:x8} (GDB shows the new registers after 'maintenance flush register-cache').\n";
                 break;
@@ -610,7 +616,7 @@ internal sealed class GdbSession
                     break;
                 }
                 var restored = _machine.Restore(_snapshot);
-                _fault = null;
+                (_fault, _lastRun) = (null, null);
                 output = $"Snapshot restored ({restored.Pages} page(s) copied back); PC 0x{_machine.ProgramCounter:x8}.\n";
                 break;
             case "mmio" when words.Length == 2 && words[1] is "on" or "off":

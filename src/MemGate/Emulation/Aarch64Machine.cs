@@ -186,7 +186,7 @@ public sealed class Aarch64Machine : FirmwareMachine
         _tracedEntries.Clear();
         Peripherals.Reset();
         _timer.Reset();
-        // X0-X30 and SP as QEMU leaves them (zero): nothing of the last run carries over.
+        // X0-X30 and SP zero as QEMU has them, not the last run's values.
         for (int x = Unicorn.Arm64RegX0; x <= Unicorn.Arm64RegX0 + 28; x++)
         {
             SetRegister(x, 0);

@@ -219,8 +219,8 @@ public sealed class CortexMMachine : FirmwareMachine
             _fpDeniedSeen = false;
             SetRegister(Unicorn.ArmRegFpscr, 0);
         }
-        // R0-R12 as QEMU leaves them (zero: nothing of the last run carries over); LR as the architecture
-        // defines it for M profile (TakeReset: 0xFFFFFFFF), so a reset handler that returns faults.
+        // R0-R12 as QEMU leaves them (zero, not the last run's values); LR as the architecture defines it for
+        // M profile (TakeReset: 0xFFFFFFFF), so a reset handler that returns faults.
         for (int r = Unicorn.ArmRegR0; r <= Unicorn.ArmRegR12; r++)
         {
             SetRegister(r, 0);
@@ -231,6 +231,7 @@ public sealed class CortexMMachine : FirmwareMachine
         _itResume = 0;   // or on its way back into one
         SetRegister(Unicorn.ArmRegPrimask, 0);
         SetRegister(Unicorn.ArmRegBasepri, 0);
+        SetRegister(Unicorn.ArmRegFaultmask, 0);
         SetRegister(Unicorn.ArmRegControl, 0);
         SetRegister(Unicorn.ArmRegSp, boot.InitialStackPointer ?? ReadVector(table, 0));
         return (boot.EntryPoint ?? ReadVector(table, 1)) | 1;

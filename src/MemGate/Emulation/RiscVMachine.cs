@@ -154,7 +154,7 @@ public sealed class RiscVMachine : FirmwareMachine
         Peripherals.Reset();
         for (int x = Unicorn.RiscvRegX0 + 1; x <= Unicorn.RiscvRegX0 + 31; x++)
         {
-            SetRegister(x, 0);   // x1-x31 as QEMU leaves them: nothing of the last run carries over; a0 is the hart id, 0
+            SetRegister(x, 0);   // x1-x31 zero as QEMU has them, not the last run's values; a0 is the hart id, 0
         }
         SetRegister(Unicorn.RiscvRegMstatus, 0);
         SetRegister(Unicorn.RiscvRegMie, 0);

@@ -463,6 +463,20 @@ public sealed class GdbServerTests
             var (code, _, error) = await memgate.WaitAsync(TimeSpan.FromSeconds(60));
             Assert.Equal(122, code);
             Assert.Contains("input exhausted", error);
+
+            // After a reset from the debugger, that end no longer counts: leaving is a stop (130).
+            port = FreePort();
+            memgate = Task.Run(() => CliRunner.Run("run", firmware, "--address", "0", "--device", device, "--mmio-input", input,
+                "--gdb", $"127.0.0.1:{port}", "--gdb-wait"));
+            using (var client = new GdbTestClient(new IPEndPoint(IPAddress.Loopback, port)))
+            {
+                Assert.StartsWith("S05", client.Ask("?"));
+                Assert.Equal("T05", client.Ask("c", new StringBuilder()));
+                Assert.Equal("OK", client.Ask("qRcmd," + Convert.ToHexString(Encoding.ASCII.GetBytes("reset")), new StringBuilder()));
+                client.SendPacket("k");
+            }
+            (code, _, _) = await memgate.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(130, code);
         }
         finally
         {
