@@ -237,12 +237,13 @@ internal static class RunCommand
                 catch (EmulationFault fault)
                 {
                     output.Flush();
+                    ulong instructions = debugger?.Instructions ?? machine.Instructions;   // under a debugger, the whole session's
                     string? function = image?.SymbolAt(fault.ProgramCounter & ~1UL)?.Name
                         ?? description.Symbols.Where(s => s.Address <= (fault.ProgramCounter & ~1UL)).MaxBy(s => s.Address)?.Name;
                     error.WriteLine(asJson
-                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message, null, CliApp.GuestFault, machine.Instructions, null, null,
+                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message, null, CliApp.GuestFault, instructions, null, null,
                             new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Default.RunReport)
-                        : $"memgate run: {description.Name} ({description.Cpu}), after {machine.Instructions:N0} instructions: {fault.Message}" +
+                        : $"memgate run: {description.Name} ({description.Cpu}), after {instructions:N0} instructions: {fault.Message}" +
                           $"{(function is not null ? $" (in {function})" : "")} (exit code {CliApp.GuestFault})");
                     WriteCoverage();
                     machine.FlushTraces();

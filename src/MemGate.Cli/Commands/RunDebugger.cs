@@ -33,6 +33,9 @@ internal sealed class RunDebugger : IDisposable
         }
     }
 
+    /// <summary>Instructions executed over the session, once <see cref="Run"/> has returned or thrown.</summary>
+    public ulong? Instructions { get; private set; }
+
     /// <summary>Ends the session from the host (Ctrl-C at memgate's terminal).</summary>
     public void Cancel() => _cancel.Cancel();
 
@@ -42,6 +45,7 @@ internal sealed class RunDebugger : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var session = _server.Serve(machine, _options, _cancel.Token);
+        Instructions = session.Instructions;
         if (session.End is GdbSessionEnd.Exited or GdbSessionEnd.NotAttached && session.LastRun is { } finished)
         {
             return finished with { Elapsed = clock.Elapsed, Instructions = session.Instructions };

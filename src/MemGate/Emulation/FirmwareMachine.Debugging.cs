@@ -165,12 +165,12 @@ public abstract partial class FirmwareMachine
                 return false;
             }
             // An alias of RAM or flash (a boot alias, SRAM's bit-band) reads like memory; peripherals only when asked.
-            bool memory = region.HasHostMemory || region.Handler is IMemoryWindow { ShowsMemoryOnly: true };
+            int length = (int)Math.Min((ulong)(destination.Length - done), region.Last.Value - at + 1);
+            bool memory = region.HasHostMemory || (region.Handler is IMemoryWindow window && window.ShowsMemoryOnly(at - region.Start.Value, (ulong)length));
             if (!memory && !throughPeripherals)
             {
                 return false;
             }
-            int length = (int)Math.Min((ulong)(destination.Length - done), region.Last.Value - at + 1);
             if (!memory)
             {
                 SyncTime();

@@ -156,6 +156,21 @@ public sealed unsafe class GuestMemory : IDisposable
     /// <summary>The region named <paramref name="name"/>, or null.</summary>
     public GuestRegion? FindRegion(string name) => _table.FindByName(name)?.Region;
 
+    // Whether every byte of [start, start + length) lies in regions with host memory (no hole, no MMIO).
+    internal bool IsHostMemory(GuestAddress start, ulong length)
+    {
+        ulong at = start.Value, end = at + length;
+        while (at < end && at >= start.Value)
+        {
+            if (FindRegion(new GuestAddress(at)) is not { HasHostMemory: true } region)
+            {
+                return false;
+            }
+            at = region.Last.Value + 1;   // 0 past the top of the address space: the loop ends
+        }
+        return true;
+    }
+
     // ------------------------------------------------------------------ regions
 
     /// <summary>

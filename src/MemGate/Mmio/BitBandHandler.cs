@@ -10,7 +10,7 @@ namespace MemGate.Mmio;
 public sealed class BitBandHandler(GuestMemory memory, GuestAddress target) : IMemoryWindow
 {
     /// <inheritdoc/>
-    public bool ShowsMemoryOnly { get; } = memory.FindRegion(target) is { HasHostMemory: true };
+    public bool ShowsMemoryOnly(ulong offset, ulong length) => length > 0 && memory.IsHostMemory(target + (offset >> 5), ((offset + length - 1) >> 5) - (offset >> 5) + 1);
 
     /// <inheritdoc/>
     public ulong Read(ulong offset, int size)

@@ -10,7 +10,7 @@ namespace MemGate.Mmio;
 public sealed class MirrorHandler(GuestMemory memory, GuestAddress target) : IMemoryWindow
 {
     /// <inheritdoc/>
-    public bool ShowsMemoryOnly { get; } = memory.FindRegion(target) is { HasHostMemory: true };
+    public bool ShowsMemoryOnly(ulong offset, ulong length) => memory.IsHostMemory(target + offset, length);
 
     /// <inheritdoc/>
     public ulong Read(ulong offset, int size)

@@ -114,8 +114,9 @@ internal static unsafe partial class DirtyTracking
         ScanCore(pagemap, 0, start, end, anyOf, output, out walkEnd, noneOf);
 
     /// <summary>
-    /// Write-protects again every written page of [start, end) of a tracked range, in one walk of its page table
-    /// (PM_SCAN_WP_MATCHING), instead of one <see cref="Protect"/> call (and TLB flush) per run of pages.
+    /// Write-protects again the written pages of [start, end) of a tracked range as one walk of its page table
+    /// passes them (PM_SCAN_WP_MATCHING; a TLB flush per page table changed), instead of one <see cref="Protect"/>
+    /// call (and TLB flush) per run of pages.
     /// </summary>
     public static void ProtectWritten(SafeFileHandle pagemap, ulong start, ulong end, Span<PageRegion> scratch)
     {

@@ -156,7 +156,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
         return total;
     }
 
-    /// <summary>Copies back the pages written since the snapshot (or the last restore) and tracks them again.</summary>
+    /// <summary>Copies back the pages written since the snapshot (or the last restore) and tracks them again. Nothing may write the memory meanwhile (a stopped machine).</summary>
     /// <exception cref="InvalidOperationException">The memory's regions changed since the snapshot.</exception>
     public SnapshotRestore Restore()
     {
@@ -177,8 +177,8 @@ public sealed unsafe class GuestSnapshot : IDisposable
             ranges += _written.Count;
             // The copies were writes too: protect the runs again so only later writes count. One call per run costs
             // about 1.7 µs each (a TLB flush apiece); past a few hundred scattered runs a second walk of the area's
-            // page table, protecting every written page at once, is cheaper (1 % of 2 GiB: 10 ms instead of 16).
-            // That walk costs about what the first one did.
+            // page table, protecting the written pages as it passes them, is cheaper (1 % of 2 GiB: 11 ms instead
+            // of 16, in C). That walk costs about what the first one did.
             if (ProtectByWalk ?? walked < TimeSpan.FromMicroseconds(ProtectCallMicroseconds * _written.Count))
             {
                 DirtyTracking.ProtectWritten(_pagemap, (ulong)area.Host, (ulong)area.Host + area.Length, _scan);
@@ -194,7 +194,8 @@ public sealed unsafe class GuestSnapshot : IDisposable
         return new SnapshotRestore(bytes / (ulong)Libc.PageSize, ranges, clock.Elapsed);
     }
 
-    // What one UFFDIO_WRITEPROTECT call of a run costs, measured (bench/restore-floor.sh); see Restore.
+    // What one UFFDIO_WRITEPROTECT call of a run costs here: (per-run restore - second-walk restore + second walk) / runs,
+    // bench/uffd-latency.sh at 1 % of 2 GiB; see Restore.
     private const double ProtectCallMicroseconds = 1.7;
 
     /// <summary>For tests: protect restored pages again by a walk (true) or per run (false) instead of choosing by cost.</summary>
