@@ -24,7 +24,18 @@ internal static class ProcessCommand
         return command;
     }
 
-    private static Option<int> Pid() => new("--pid", "-p") { Description = "The process id.", Required = true };
+    private static Option<int> Pid()
+    {
+        var pid = new Option<int>("--pid", "-p") { Description = "The process id.", Required = true };
+        pid.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() <= 0)
+            {
+                result.AddError($"--pid {result.GetValueOrDefault<int>()}: a process id is a positive number.");
+            }
+        });
+        return pid;
+    }
 
     private static Command List(TextWriter output, TextWriter error)
     {

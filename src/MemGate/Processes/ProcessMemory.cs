@@ -65,7 +65,10 @@ public static class ProcessMemory
 
     private static ProcessAccessException Failure(int pid, ulong address, int size, long result, string what) => result switch
     {
-        -ProcessVm.Esrch => new ProcessAccessException(pid, "no such process (it may have exited)"),
+        // process_vm_readv/writev say ESRCH also for a live process without user memory (a kernel thread).
+        -ProcessVm.Esrch => new ProcessAccessException(pid, Directory.Exists($"/proc/{pid}")
+            ? "it has no user memory to read or write (a kernel thread, or a process that is exiting)"
+            : "no such process (it may have exited)"),
         -ProcessVm.Eperm => new ProcessAccessException(pid, $"not allowed to {what} its memory: it needs the same user or CAP_SYS_PTRACE (see /proc/sys/kernel/yama/ptrace_scope)"),
         -ProcessVm.Efault => new ProcessAccessException(pid, $"[0x{address:X}, +0x{size:X}) is not (wholly) inside its readable/writable mappings"),
         < 0 => new ProcessAccessException(pid, $"{what} of [0x{address:X}, +0x{size:X}) failed: errno {-result}"),

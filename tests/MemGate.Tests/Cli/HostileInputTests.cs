@@ -88,6 +88,16 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    public void A_process_id_that_cannot_be_one_is_a_usage_error(string pid)
+    {
+        var (exit, _, error) = CliRunner.RunBounded("ps", "list", "--pid", pid);
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains($"--pid {pid}: a process id is a positive number", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--svg", "map", "STM32F103", "--svg", "")]
     [InlineData("--save-snapshot", "run", "{hello}", "--device", "STM32F103", "--save-snapshot", "", "--at", "10")]
     [InlineData("--from-snapshot", "run", "--from-snapshot", "")]

@@ -142,6 +142,15 @@ public sealed class DeviceConfigReaderTests
     }
 
     [Fact]
+    public void A_key_given_twice_in_json_is_a_located_error_as_in_toml_and_yaml()
+    {
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse("{\n \"device\": {\n  \"name\": \"A\",\n  \"name\": \"B\" }\n}", DeviceConfigFormat.Json, "a.json"));
+        var problem = Assert.Single(e.Diagnostics);
+        Assert.Equal((4, 3), (problem.Location?.Line, problem.Location?.Column));
+        Assert.Contains("'name' appears twice", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Syntax_errors_carry_line_and_column_in_every_format()
     {
         var toml = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse("[device]\nname = \n", DeviceConfigFormat.Toml, "a.toml"));

@@ -59,7 +59,14 @@ internal static class JsonConfigParser
                 var map = ConfigNode.Map(location);
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
+                    var (keyLine, keyColumn) = At(lineStarts, reader.TokenStartIndex);
                     string key = reader.GetString()!;
+                    if (map.Entries.Exists(e => e.Key == key))
+                    {
+                        // As the TOML and YAML readers: a key given twice is an error, not a silent choice of one value.
+                        throw new DeviceDescriptionException($"{file}: invalid JSON",
+                            [new DeviceDiagnostic(DiagnosticSeverity.Error, key, $"key '{key}' appears twice in this object") { Location = new SourceLocation(file, keyLine, keyColumn) }]);
+                    }
                     reader.Read();
                     map.Entries.Add(new(key, ReadValue(ref reader, file, lineStarts)));
                 }
