@@ -64,6 +64,14 @@ public sealed class DeviceDescription
         Limits = limits ?? new DeviceLimits();
         _layout = new DeviceLayout(Name, Regions, Spaces, Peripherals, PageSize, Boot, Symbols, Rules);
         var diagnostics = DeviceValidator.Validate(_layout);
+        for (int i = 0; i < Hooks.Count; i++)
+        {
+            if (AddressOf(Hooks[i].At) is null)
+            {
+                diagnostics.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, $"hooks[{i}].at",
+                    $"'{Hooks[i].At}' is neither an address nor one of the device's [[symbols]]"));
+            }
+        }
         if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
             throw new DeviceDescriptionException($"Device '{name}'", diagnostics);

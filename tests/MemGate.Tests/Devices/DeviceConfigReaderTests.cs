@@ -142,6 +142,16 @@ public sealed class DeviceConfigReaderTests
     }
 
     [Fact]
+    public void A_hook_at_neither_an_address_nor_a_symbol_is_a_located_error()
+    {
+        string toml = SeedToml + "\n[[symbols]]\nname = \"main\"\naddress = \"0x100\"\n\n[[hooks]]\nat = \"main\"\naction = \"stop\"\n\n[[hooks]]\nat = \"nosuch\"\naction = \"stop\"\n";
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(toml, DeviceConfigFormat.Toml, "device.toml"));
+        var problem = Assert.Single(e.Diagnostics);
+        Assert.Equal("hooks[1].at", problem.Field);
+        Assert.Equal(toml.Split('\n').ToList().FindLastIndex(l => l.Contains("nosuch", StringComparison.Ordinal)) + 1, problem.Location?.Line);
+    }
+
+    [Fact]
     public void A_key_given_twice_in_json_is_a_located_error_as_in_toml_and_yaml()
     {
         var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse("{\n \"device\": {\n  \"name\": \"A\",\n  \"name\": \"B\" }\n}", DeviceConfigFormat.Json, "a.json"));

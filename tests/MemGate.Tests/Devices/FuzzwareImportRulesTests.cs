@@ -160,8 +160,11 @@ public sealed class FuzzwareImportRulesTests : IDisposable
               init: {addr: 0x20000020, handler: native.return_0x1}
             exit_at:
               fail: 0x20000010
+              end: nosuch
             timers:
               t: {reload_val: 0x1000}
+            symbols:
+              0x20000030: printf
             """);
         var device = FuzzwareImporter.Import(config);
         Assert.Equal(["ram"], device.Regions.Select(r => r.Name).Where(n => n != "scs"));
@@ -173,7 +176,9 @@ public sealed class FuzzwareImportRulesTests : IDisposable
             new DeviceHook("0x20000020", DeviceHookAction.Return) { ReturnValue = 1 },
         ], device.Hooks);
         Assert.Contains(device.Warnings, w => w.Field == "handlers.puts");   // Python
-        Assert.Contains(device.Warnings, w => w.Field == "timers" && w.Location!.Value.Line == 13);
+        Assert.Contains(device.Warnings, w => w.Field == "timers" && w.Location!.Value.Line == 14);
+        // A name the configuration's symbols do not give could never be hooked: left out, saying where.
+        Assert.Contains(device.Warnings, w => w.Field == "exit_at.end" && w.Location!.Value.Line == 12 && w.Message.Contains("'nosuch'", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -260,7 +260,7 @@ public static class FuzzwareImporter
         foreach (var (name, node) in exits.Kind == ConfigNodeKind.Map ? exits.Entries : [])
         {
             string at = node.Kind == ConfigNodeKind.Scalar && node.Text.Length > 0 && node.Text != "null" ? node.Text : name;
-            map.Hooks.Add(new DeviceHook(at, DeviceHookAction.Stop));
+            map.Hooks.Add((new DeviceHook(at, DeviceHookAction.Stop), $"exit_at.{name}", node));
         }
     }
 
@@ -284,7 +284,7 @@ public static class FuzzwareImporter
                 map.Warn(field, node, $"handler '{handler}' runs Python (or patches code) in Fuzzware; left out");
                 continue;
             }
-            map.Hooks.Add(new DeviceHook(at, DeviceHookAction.Return) { ReturnValue = value });
+            map.Hooks.Add((new DeviceHook(at, DeviceHookAction.Return) { ReturnValue = value }, field, node));
         }
     }
 

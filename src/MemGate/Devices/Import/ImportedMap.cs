@@ -28,7 +28,7 @@ internal sealed class ImportedMap(string file)
 
     public List<Mmio.MmioInputModel> MmioModels { get; } = [];
 
-    public List<DeviceHook> Hooks { get; } = [];
+    public List<(DeviceHook Hook, string Field, ConfigNode Node)> Hooks { get; } = [];
 
     /// <summary>Reads a YAML file as the tools that wrote it do: a key given twice keeps its last value, with a warning.</summary>
     public ConfigNode ReadYaml(string path)
@@ -125,10 +125,23 @@ internal sealed class ImportedMap(string file)
         {
             throw new DeviceDescriptionException(File, _problems);
         }
+        // A hook at a name the configuration's symbols do not give could never be placed: left out, saying so.
+        var hooks = new List<DeviceHook>();
+        foreach (var (hook, field, node) in Hooks)
+        {
+            if (Symbols.Any(s => s.Name == hook.At) || Config.ConfigNumber.TryParse(hook.At, out _))
+            {
+                hooks.Add(hook);
+            }
+            else
+            {
+                Warn(field, node, $"'{hook.At}' is neither an address nor one of the configuration's symbols; left out");
+            }
+        }
         try
         {
             var device = new DeviceDescription(name, Regions, peripherals: Peripherals, description: description, architecture: architecture, cpu: cpu,
-                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled, interruptTriggers: InterruptTriggers, mmioModels: MmioModels, hooks: Hooks, limits: limits);
+                pageSize: LargestCommonAlignment(), boot: boot, symbols: Symbols, unmodelled: unmodelled, interruptTriggers: InterruptTriggers, mmioModels: MmioModels, hooks: hooks, limits: limits);
             device.Warnings = [.. _warnings, .. device.Warnings.Select(Locate)];
             device.SourceFiles = [.. _read.Distinct()];
             return device;
