@@ -29,9 +29,10 @@ internal static class ProcessCommand
         var pid = new Option<int>("--pid", "-p") { Description = "The process id.", Required = true };
         pid.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() <= 0)
+            // Only a value that parsed (others already have their parse error; reading them would throw).
+            if (result.Tokens is [var token] && int.TryParse(token.Value, out int value) && value <= 0)
             {
-                result.AddError($"--pid {result.GetValueOrDefault<int>()}: a process id is a positive number.");
+                result.AddError($"--pid {value}: a process id is a positive number.");
             }
         });
         return pid;

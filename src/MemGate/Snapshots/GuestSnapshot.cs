@@ -85,9 +85,10 @@ public sealed unsafe class GuestSnapshot : IDisposable
                 // first: shared memory (memfds) can hold data in pages this process never mapped, which only their
                 // markers show.
                 var baseline = baselines.FirstOrDefault(b => b.Host == area.Host && b.Length == area.Length);
+                bool hugeZero = OnAnonymousHugePages(memory, regions, area.Host, area.Length);
                 if (baseline is null)
                 {
-                    if (OnAnonymousHugePages(memory, regions, area.Host, area.Length))
+                    if (hugeZero)
                     {
                         MapHugeZeroPages(pagemap, snapshot._scan, area.Host, area.Length);
                     }
@@ -115,6 +116,10 @@ public sealed unsafe class GuestSnapshot : IDisposable
                 snapshot.StoredBytes += UnionBytes(stored);   // a page of the file written since counts once
                 if (baseline is not null)
                 {
+                    if (hugeZero)
+                    {
+                        MapHugeZeroPages(pagemap, snapshot._scan, area.Host, area.Length);   // its pages not from the file
+                    }
                     DirtyTracking.Track(tracker, area.Host, area.Length);
                 }
             }
