@@ -47,49 +47,54 @@ public sealed class MmioInputTests
         Assert.Equal(0x5UL, input.Read(0x104, 4, pc: 0));               // a new run starts from the initial value
     }
 
+    // A Cortex-M3 whose unmodelled MMIO reads take input (Bus at 0x40000000), for firmware that reads it in a loop.
+    internal const string FedDevice = """
+        [device]
+        name = "Fed"
+        cpu = "cortex-m3"
+
+        [memory]
+        unmodelled = "input"
+
+        [[regions]]
+        name = "Flash"
+        guest_address = "0x00000000"
+        size = "4KB"
+        type = "flash"
+
+        [[regions]]
+        name = "SRAM"
+        guest_address = "0x20000000"
+        size = "4KB"
+        type = "ram"
+
+        [[regions]]
+        name = "Bus"
+        guest_address = "0x40000000"
+        size = "4KB"
+        type = "mmio"
+
+        [[regions]]
+        name = "PPB"
+        guest_address = "0xE0000000"
+        size = "1MB"
+        type = "mmio"
+        unmodelled = "plain"
+        """;
+
+    // At 0x40: ldr r1, =0x40000000; loop: ldr r0, [r1] (at 0x42); b loop.
+    internal static readonly ushort[] FedLoop = [0x4901, 0x6808, 0xE7FD, 0xBF00, 0x0000, 0x4000];
+
     [Fact]
     public void A_machine_ends_with_input_exhausted_and_every_run_from_reset_starts_the_input_again()
     {
-        var device = DeviceConfigReader.Parse("""
-            [device]
-            name = "Fed"
-            cpu = "cortex-m3"
-
-            [memory]
-            unmodelled = "input"
-
-            [[regions]]
-            name = "Flash"
-            guest_address = "0x00000000"
-            size = "4KB"
-            type = "flash"
-
-            [[regions]]
-            name = "SRAM"
-            guest_address = "0x20000000"
-            size = "4KB"
-            type = "ram"
-
-            [[regions]]
-            name = "Bus"
-            guest_address = "0x40000000"
-            size = "4KB"
-            type = "mmio"
-
-            [[regions]]
-            name = "PPB"
-            guest_address = "0xE0000000"
-            size = "1MB"
-            type = "mmio"
-            unmodelled = "plain"
-            """, DeviceConfigFormat.Toml, "fed.toml");
+        var device = DeviceConfigReader.Parse(FedDevice, DeviceConfigFormat.Toml, "fed.toml");
         var input = new MmioInput(new byte[10]);
         using var machine = FirmwareMachine.Create(device, TextWriter.Null, new FirmwareMachineOptions { MmioInput = input });
         var flash = machine.Memory.Main.Debug;
         flash.WriteUInt32(new MemGate.Memory.GuestAddress(0), 0x2000_1000);
         flash.WriteUInt32(new MemGate.Memory.GuestAddress(4), 0x41);
-        // 0x40: ldr r1, =0x40000000; loop: ldr r0, [r1]; b loop
-        ushort[] code = [0x4901, 0x6808, 0xE7FD, 0xBF00, 0x0000, 0x4000];
+        ushort[] code = FedLoop;
         for (int i = 0; i < code.Length; i++)
         {
             flash.WriteUInt16(new MemGate.Memory.GuestAddress(0x40 + 2 * (ulong)i), code[i]);

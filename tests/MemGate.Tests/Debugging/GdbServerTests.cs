@@ -400,47 +400,14 @@ public sealed class GdbServerTests
         try
         {
             string device = Path.Combine(directory, "fed.toml");
-            File.WriteAllText(device, """
-                [device]
-                name = "Fed"
-                cpu = "cortex-m3"
-
-                [memory]
-                unmodelled = "input"
-
-                [[regions]]
-                name = "Flash"
-                guest_address = "0x00000000"
-                size = "4KB"
-                type = "flash"
-
-                [[regions]]
-                name = "SRAM"
-                guest_address = "0x20000000"
-                size = "4KB"
-                type = "ram"
-
-                [[regions]]
-                name = "Bus"
-                guest_address = "0x40000000"
-                size = "4KB"
-                type = "mmio"
-
-                [[regions]]
-                name = "PPB"
-                guest_address = "0xE0000000"
-                size = "1MB"
-                type = "mmio"
-                unmodelled = "plain"
-                """);
-            // Vectors (SP, reset at 0x41), then at 0x40: ldr r1, =0x40000000; loop: ldr r0, [r1]; b loop
+            File.WriteAllText(device, MmioInputTests.FedDevice);
+            // Vectors (SP, reset at 0x41), then the loop reading input.
             var image = new byte[0x4C];
             BitConverter.TryWriteBytes(image.AsSpan(0), 0x2000_1000u);
             BitConverter.TryWriteBytes(image.AsSpan(4), 0x41u);
-            ushort[] thumb = [0x4901, 0x6808, 0xE7FD, 0xBF00, 0x0000, 0x4000];
-            for (int i = 0; i < thumb.Length; i++)
+            for (int i = 0; i < MmioInputTests.FedLoop.Length; i++)
             {
-                BitConverter.TryWriteBytes(image.AsSpan(0x40 + 2 * i), thumb[i]);
+                BitConverter.TryWriteBytes(image.AsSpan(0x40 + 2 * i), MmioInputTests.FedLoop[i]);
             }
             string firmware = Path.Combine(directory, "fed.bin"), input = Path.Combine(directory, "input.bin");
             File.WriteAllBytes(firmware, image);
