@@ -51,6 +51,24 @@ public sealed class VirtMachineTests
         }
     }
 
+    // A reset leaves nothing of the run in the core registers: zero, as QEMU has them (the run left many set).
+    [Theory]
+    [InlineData("RV32", "riscv-virt/hello-rv32.elf", "x1", 31)]
+    [InlineData("RV64", "riscv-virt/hello-rv64.elf", "x1", 31)]
+    [InlineData("CortexA53", "a53-virt/hello.elf", "X0", 32)]
+    public void A_reset_zeroes_the_core_registers_the_last_run_set(string template, string image, string first, int count)
+    {
+        var (_, _, machine) = RunExample(template, image);
+        using (machine)
+        {
+            var registers = machine.Registers;
+            int at = registers.IndexOf(first);
+            Assert.Contains(Enumerable.Range(at, count), i => registers.Read(i) != 0);
+            machine.ResetHalted();
+            Assert.All(Enumerable.Range(at, count), i => Assert.Equal(0UL, registers.Read(i)));
+        }
+    }
+
     [Fact]
     public void The_cortex_a53_example_prints_over_the_pl011_and_exits_through_semihosting()
     {
