@@ -33,7 +33,7 @@ internal static class ValidateCommand
                     warnings.AddRange(device.Warnings);
                     // Models, their settings and irq lines are the peripheral layer's to check.
                     errors.AddRange(PeripheralRegistry.Default.Check(device).Where(d => d.Severity == DiagnosticSeverity.Error));
-                    errors.AddRange(MissingFiles(file, device));
+                    errors.AddRange(FileProblems(file, device));
                     if (errors.Count == 0)
                     {
                         // The SVD's contents, and the rules against its registers (without building the device).
@@ -76,23 +76,26 @@ internal static class ValidateCommand
     }
 
     // The files a run reads (regions' contents, the SVD) must exist, found from the device file's folder as a run finds
-    // them. The location is the first line naming the file.
-    private static IEnumerable<DeviceDiagnostic> MissingFiles(string file, DeviceDescription device)
+    // them, and a region's contents must fit it as a load would check. The location is the first line naming the file.
+    private static IEnumerable<DeviceDiagnostic> FileProblems(string file, DeviceDescription device)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
-        var named = device.Regions.Where(r => r.InitFile is not null).Select(r => ($"regions.{r.Name}.file", r.InitFile!, "initial contents file"))
-            .Concat(device.Svd is { } svd ? [("svd", svd, "SVD file")] : []);
+        var named = device.Regions.Where(r => r.InitFile is not null).Select(r => ($"regions.{r.Name}.file", r.InitFile!, "initial contents file", (DeviceRegion?)r))
+            .Concat(device.Svd is { } svd ? [("svd", svd, "SVD file", (DeviceRegion?)null)] : []);
         string[]? lines = null;
-        foreach (var (field, path, what) in named)
+        foreach (var (field, path, what, region) in named)
         {
             string full = Path.GetFullPath(Path.Combine(folder, path));
-            if (File.Exists(full))
+            var (problemField, problem) = !File.Exists(full) ? (field, $"{what} '{full}' does not exist")
+                : region is not null && DeviceMemory.CheckContents(region, full, new FileInfo(full).Length) is { } misfit ? ($"regions.{misfit.Field}", misfit.Message)
+                : (null, null);
+            if (problem is null)
             {
                 continue;
             }
             lines ??= File.ReadAllLines(file);
             int line = Array.FindIndex(lines, l => l.Contains(path, StringComparison.Ordinal));
-            yield return new DeviceDiagnostic(DiagnosticSeverity.Error, field, $"{what} '{full}' does not exist")
+            yield return new DeviceDiagnostic(DiagnosticSeverity.Error, problemField!, problem)
             {
                 Location = new SourceLocation(file, line + 1, line < 0 ? 0 : lines[line].IndexOf(path, StringComparison.Ordinal) + 1),
             };

@@ -343,21 +343,41 @@ public sealed class DeviceMemory : IDisposable
     private static void LoadContents(GuestMemory memory, DeviceRegion region, string path)
     {
         byte[] bytes = InputFile.ReadAllBytes(path, $"Region '{region.Name}': initial contents file");
-        if (region.FileOffset > (ulong)bytes.LongLength)
+        if (CheckContents(region, path, bytes.LongLength) is { } problem)
         {
-            throw Invalid(path, $"{region.Name}.file_offset", $"region '{region.Name}': file offset 0x{region.FileOffset:X} is past the end of '{path}' (0x{bytes.LongLength:X} bytes)");
+            throw Invalid(path, problem.Field, problem.Message);
         }
         var contents = bytes.AsSpan((int)region.FileOffset);
         if (region.FileSize is { } take && take < (ulong)contents.Length)
         {
             contents = contents[..(int)take];   // a file shorter than file_size gives what it has, as Fuzzware reads it
         }
-        if (region.LoadOffset > region.Size || (ulong)contents.Length > region.Size - region.LoadOffset)
+        memory.Debug.Write(new GuestAddress(region.Start + region.LoadOffset), contents);
+    }
+
+    /// <summary>
+    /// What keeps a region's initial contents file of <paramref name="fileLength"/> bytes out of it (an offset past
+    /// the file's end, more bytes than the region holds after its load offset), or null when it fits; what a load
+    /// would refuse, for a check without loading (<c>memgate validate</c>).
+    /// </summary>
+    public static (string Field, string Message)? CheckContents(DeviceRegion region, string path, long fileLength)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        if (region.FileOffset > (ulong)fileLength)
         {
-            throw Invalid(path, $"{region.Name}.file", $"region '{region.Name}' [0x{region.Start:X}, size 0x{region.Size:X}]: file '{path}' from offset 0x{region.FileOffset:X} has 0x{contents.Length:X} bytes, " +
+            return ($"{region.Name}.file_offset", $"region '{region.Name}': file offset 0x{region.FileOffset:X} is past the end of '{path}' (0x{fileLength:X} bytes)");
+        }
+        ulong length = (ulong)fileLength - region.FileOffset;
+        if (region.FileSize is { } take && take < length)
+        {
+            length = take;
+        }
+        if (region.LoadOffset > region.Size || length > region.Size - region.LoadOffset)
+        {
+            return ($"{region.Name}.file", $"region '{region.Name}' [0x{region.Start:X}, size 0x{region.Size:X}]: file '{path}' from offset 0x{region.FileOffset:X} has 0x{length:X} bytes, " +
                 (region.LoadOffset == 0 ? "more than the region holds" : $"more than the region holds after load_offset 0x{region.LoadOffset:X}") + " (file_size takes fewer)");
         }
-        memory.Debug.Write(new GuestAddress(region.Start + region.LoadOffset), contents);
+        return null;
     }
 
     // What allocation finds wrong with the description (rules, contents files) is the device's fault like any validation error.

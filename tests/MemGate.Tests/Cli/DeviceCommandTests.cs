@@ -208,6 +208,22 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Contains($"initial contents file '{Path.Combine(_dir, "gone.bin")}' does not exist", error);
     }
 
+    // What allocation would refuse about a region's file (more bytes than the region holds, an offset past its end)
+    // validate reports too, at the line naming the file: it said "valid" and the run then failed without a place.
+    [Theory]
+    [InlineData("", "more than the region holds")]
+    [InlineData("file_offset = \"20000\"\n", "is past the end of")]
+    public void Validate_reports_a_region_file_that_does_not_fit_at_its_line(string extra, string expected)
+    {
+        File.WriteAllBytes(Path.Combine(_dir, "big.bin"), new byte[10_000]);
+        string device = Path.Combine(_dir, "fit.toml");
+        File.WriteAllText(device, "[device]\nname = \"Fit\"\ncpu = \"cortex-m3\"\n\n[[regions]]\nname = \"F\"\nguest_address = \"0x08000000\"\nsize = \"4KB\"\ntype = \"flash\"\nfile = \"big.bin\"\n" + extra);
+        var (exit, _, error) = CliRunner.Run("validate", device);
+        Assert.Equal(1, exit);
+        Assert.Contains($"{device}:10:9: error: regions.F.file", error);
+        Assert.Contains(expected, error);
+    }
+
     [Fact]
     public void Convert_keeps_firmware_files_found_from_the_new_folder_and_refuses_an_extension_of_another_format()
     {
