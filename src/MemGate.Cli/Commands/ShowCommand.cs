@@ -20,9 +20,14 @@ internal static class ShowCommand
         {
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             string? svdPath = parse.GetValue(svd) ?? (description.Svd is { } own ? Path.Combine(baseDirectory, own) : null);
-            if (svdPath is not null)
+            var svdDevice = svdPath is null ? null : Mmio.Svd.SvdReader.Load(svdPath, parse.GetValue(strict));
+            // The device's [[rules]] against the SVD's registers, as validate and a run check them: a device that cannot run is not shown as if it could.
+            if (DeviceMemory.CheckRules(description, svdDevice) is { Count: > 0 } problems)
             {
-                var svdDevice = Mmio.Svd.SvdReader.Load(svdPath, parse.GetValue(strict));
+                throw new DeviceDescriptionException(parse.GetRequiredValue(device), problems);
+            }
+            if (svdDevice is not null)
+            {
                 foreach (string warning in svdDevice.Warnings)
                 {
                     error.WriteLine(warning);

@@ -116,6 +116,11 @@ public sealed class DevicePeripheralTests
         Assert.Contains($"{copy}:29:", error);
         Assert.Contains($"{copy}:32:", error);
         Assert.Contains("rule 'TIMER9.SR.READY': the SVD has no peripheral 'TIMER9'", error);
+        // show refuses the same device (it showed it as if it could run).
+        (exit, _, error) = MemGate.Tests.Cli.CliRunner.Run("show", copy);
+        Assert.Equal(CliApp.InvalidInput, exit);
+        Assert.Contains($"{copy}:32:", error);
+        Assert.Equal(0, MemGate.Tests.Cli.CliRunner.Run("show", Board).Exit);   // the board as it is shows
         Directory.Delete(folder, recursive: true);
 
         var bad = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(
