@@ -312,10 +312,24 @@ public sealed unsafe class GuestSnapshot : IDisposable
         }
     }
 
-    // Whether the regions with host memory in [host, host + length) are all private anonymous memory on huge pages.
+    // Whether the regions with host memory in [host, host + length) are all private anonymous memory on huge pages,
+    // and a read fault there maps the shared huge zero page (where the kernel's use_zero_page is off, it would
+    // allocate and zero 2 MiB of memory for each untouched chunk instead: the markers are the smaller cost then).
     private static bool OnAnonymousHugePages(GuestMemory memory, GuestRegion[] regions, nint host, ulong length) =>
-        regions.All(r => !memory.TryTranslate(r.Start, out nint at) || at >= host + (nint)length || at + (nint)r.Size <= host
+        HugeZeroPage.Value && regions.All(r => !memory.TryTranslate(r.Start, out nint at) || at >= host + (nint)length || at + (nint)r.Size <= host
             || memory.BackingOf(r) is AnonymousBacking { HugePages: true });
+
+    private static readonly Lazy<bool> HugeZeroPage = new(() =>
+    {
+        try
+        {
+            return File.ReadAllText("/sys/kernel/mm/transparent_hugepage/use_zero_page").Trim() == "1";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    });
 
     // Protecting memory never populated puts a marker into each of its 4 KiB entries (the kernel's asynchronous mode
     // implies UFFD_FEATURE_WP_UNPOPULATED): 4-7 ms for 2 GiB, and every restore then walks them (2.4 ms). A read of
