@@ -159,16 +159,20 @@ public sealed unsafe class GuestMemory : IDisposable
     // Whether every byte of [start, start + length) lies in regions with host memory (no hole, no MMIO).
     internal bool IsHostMemory(GuestAddress start, ulong length)
     {
-        ulong at = start.Value, end = at + length;
-        while (at < end && at >= start.Value)
+        ulong at = start.Value, last = at + (length - 1);
+        if (length == 0 || last < at)
         {
-            if (FindRegion(new GuestAddress(at)) is not { HasHostMemory: true } region)
-            {
-                return false;
-            }
-            at = region.Last.Value + 1;   // 0 past the top of the address space: the loop ends
+            return length == 0;   // nothing to read, or a range past the top of the address space
         }
-        return true;
+        while (FindRegion(new GuestAddress(at)) is { HasHostMemory: true } region)
+        {
+            if (region.Last.Value >= last)
+            {
+                return true;
+            }
+            at = region.Last.Value + 1;
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ regions
