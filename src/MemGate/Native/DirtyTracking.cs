@@ -31,6 +31,7 @@ internal static unsafe partial class DirtyTracking
     public const ulong PageIsFile = 1UL << 2;
     public const ulong PageIsPresent = 1UL << 3;
     public const ulong PageIsSwapped = 1UL << 4;
+    public const ulong PageIsZeroPage = 1UL << 5;   // PAGE_IS_PFNZERO: the kernel's shared zero page (or huge zero page)
 
     [StructLayout(LayoutKind.Sequential)]
     public struct PageRegion

@@ -86,13 +86,17 @@ public sealed unsafe class GuestSnapshot : IDisposable
                 // markers show.
                 var baseline = baselines.FirstOrDefault(b => b.Host == area.Host && b.Length == area.Length);
                 bool hugeZero = OnAnonymousHugePages(memory, regions, area.Host, area.Length);
-                if (baseline is null)
+                void Track()
                 {
                     if (hugeZero)
                     {
-                        MapHugeZeroPages(pagemap, snapshot._scan, area.Host, area.Length);
+                        MapHugeZeroPages(pagemap, snapshot._scan, area.Host, area.Length);   // (a file's area: its pages not from the file)
                     }
                     DirtyTracking.Track(tracker, area.Host, area.Length);
+                }
+                if (baseline is null)
+                {
+                    Track();
                 }
                 var stored = new List<(ulong Start, ulong Length)>(baseline?.Stored ?? []);
                 void Copy(ulong at, ulong length)
@@ -112,15 +116,11 @@ public sealed unsafe class GuestSnapshot : IDisposable
                     {
                         Copy(offset, size);
                     }
-                }, noneOf: baseline is null ? 0 : DirtyTracking.PageIsFile);
+                }, noneOf: baseline is null ? DirtyTracking.PageIsZeroPage : DirtyTracking.PageIsFile);   // the zero page (mapped just now into untouched memory) holds nothing to copy
                 snapshot.StoredBytes += UnionBytes(stored);   // a page of the file written since counts once
                 if (baseline is not null)
                 {
-                    if (hugeZero)
-                    {
-                        MapHugeZeroPages(pagemap, snapshot._scan, area.Host, area.Length);   // its pages not from the file
-                    }
-                    DirtyTracking.Track(tracker, area.Host, area.Length);
+                    Track();
                 }
             }
             return snapshot;

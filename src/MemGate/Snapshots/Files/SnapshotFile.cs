@@ -393,7 +393,8 @@ public sealed unsafe class SnapshotFile : IDisposable
         {
             using var pagemap = DirtyTracking.OpenPagemap();
             GuestSnapshot.ForEachRun(pagemap, stackalloc DirtyTracking.PageRegion[256], area.Host, area.Length,
-                DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (start, size) => candidates.Add((start, size)));
+                DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (start, size) => candidates.Add((start, size)),
+                noneOf: DirtyTracking.PageIsZeroPage);   // the zero page (a memory snapshot maps it into untouched memory) holds no data
         }
         catch (NotSupportedException)
         {
