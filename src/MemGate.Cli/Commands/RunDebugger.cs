@@ -60,7 +60,7 @@ internal sealed class RunDebugger : IDisposable
             var rest = machine.Continue(cancel: _cancel.Token);   // Ctrl-C and SIGTERM still stop it
             return rest with { Elapsed = clock.Elapsed, Instructions = session.Instructions + rest.Instructions };
         }
-        if (session.End is not GdbSessionEnd.Cancelled && session.LastRun is { Outcome: RunOutcome.InputExhausted or RunOutcome.InputTimeout or RunOutcome.Idle or RunOutcome.BlockLimit or RunOutcome.InterruptLimit } ended)
+        if (session.End is not GdbSessionEnd.Cancelled && session.LastRun is { EndedOnItsOwn: true } ended)
         {
             // The firmware's own end (its input ran out, a limit, nothing left to wake it) stays the run's result when
             // the debugger then leaves: its exit code, as without a debugger, not the 130 of a stop (Ctrl-C or SIGTERM

@@ -347,7 +347,7 @@ internal sealed class GdbSession
                 _connection.Send(_stopReply);
                 return End(GdbSessionEnd.Exited);
             }
-            if (result.Outcome is RunOutcome.Idle or RunOutcome.InputExhausted or RunOutcome.InputTimeout or RunOutcome.BlockLimit or RunOutcome.InterruptLimit or RunOutcome.Timeout)
+            if (result.EndedOnItsOwn)
             {
                 Console($"memgate: {result.Reason}\n");
             }

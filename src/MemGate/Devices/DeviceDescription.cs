@@ -212,8 +212,11 @@ public sealed class DeviceDescription
     public DeviceRegion? FindRegion(string name) => _layout.FindRegion(name);
 
     /// <summary>The address <paramref name="symbolOrAddress"/> names: one of the device's symbols, else a number (hex "0x…" or decimal); null when it is neither.</summary>
-    public ulong? AddressOf(string symbolOrAddress) =>
-        Symbols.FirstOrDefault(s => s.Name == symbolOrAddress)?.Address ?? (Config.ConfigNumber.TryParse(symbolOrAddress, out ulong address) ? address : null);
+    public ulong? AddressOf(string symbolOrAddress) => AddressOf(Symbols, symbolOrAddress);
+
+    // A symbol's address, or the text as a number; null when it is neither (for hooks and triggers, and imports before the device exists).
+    internal static ulong? AddressOf(IEnumerable<DeviceSymbol> symbols, string symbolOrAddress) =>
+        symbols.FirstOrDefault(s => s.Name == symbolOrAddress)?.Address ?? (Config.ConfigNumber.TryParse(symbolOrAddress, out ulong address) ? address : null);
 
     /// <summary>The region of <paramref name="space"/> (the first address space if null) holding <paramref name="address"/>, or null.</summary>
     public DeviceRegion? RegionAt(ulong address, string? space = null) => _layout.Index.RegionAt(address, space);

@@ -366,8 +366,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         foreach (var hook in device.Hooks)
         {
-            ulong address = device.AddressOf(hook.At) ?? throw new DeviceDescriptionException(device.Name, [new DeviceDiagnostic(DiagnosticSeverity.Error, "hooks",
-                $"hook at '{hook.At}': neither an address nor one of the device's symbols")]);
+            ulong address = device.AddressOf(hook.At)!.Value;   // the description's validation refused hooks that do not resolve
             if (hook.Action == DeviceHookAction.Stop)
             {
                 StopAt(address, hook.At);

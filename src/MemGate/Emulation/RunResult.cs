@@ -17,6 +17,13 @@ public sealed record RunResult(int? ExitCode, string Reason, TimeSpan Elapsed, u
     /// </summary>
     public ulong? StoppedAt { get; init; }
 
+    /// <summary>
+    /// Whether the run ended on its own other than by an exit: a limit or the timeout, its MMIO input used up or left
+    /// unread, or nothing left to wake the CPU. A debugger is told why, and that end stays the run's result when it leaves.
+    /// </summary>
+    public bool EndedOnItsOwn => Outcome is RunOutcome.Idle or RunOutcome.InputExhausted or RunOutcome.InputTimeout
+        or RunOutcome.BlockLimit or RunOutcome.InterruptLimit or RunOutcome.Timeout;
+
     /// <summary>Millions of instructions per second of wall time.</summary>
     public double Mips => Elapsed.TotalSeconds > 0 ? Instructions / Elapsed.TotalSeconds / 1e6 : 0;
 }

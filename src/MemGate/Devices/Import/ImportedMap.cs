@@ -129,7 +129,7 @@ internal sealed class ImportedMap(string file)
         var hooks = new List<DeviceHook>();
         foreach (var (hook, field, node) in Hooks)
         {
-            if (Symbols.Any(s => s.Name == hook.At) || Config.ConfigNumber.TryParse(hook.At, out _))
+            if (DeviceDescription.AddressOf(Symbols, hook.At) is not null)
             {
                 hooks.Add(hook);
             }
