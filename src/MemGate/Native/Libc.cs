@@ -26,6 +26,12 @@ internal static partial class Libc
 
     public static readonly nint MapFailed = -1;
 
+    public const int PrSetThpDisable = 41;
+    public const int PrGetThpDisable = 42;
+
+    [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    public static partial int Prctl(int option, nuint argument2, nuint argument3, nuint argument4, nuint argument5);
+
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
     public static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text.Json;
@@ -237,29 +238,15 @@ public sealed unsafe class SnapshotFile : IDisposable
                 throw new SnapshotFileException(Path, $"its memory area {i} holds {Describe(theirs.Regions)}; this device has {Describe(mine.Regions)} there.");
             }
         }
-        byte[] buffer = new byte[1 << 20];
-        foreach (var area in Header.Areas)
+        // Pooled: a start from a file would otherwise allocate (and the runtime zero) a large-object array every time.
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
         {
-            foreach (var run in area.Pages)
-            {
-                var hash = new XxHash3();
-                for (ulong done = 0; done < run.Length; done += (ulong)buffer.Length)
-                {
-                    int n = (int)Math.Min((ulong)buffer.Length, run.Length - done);
-                    RandomAccess.Read(_file, buffer.AsSpan(0, n), (long)(area.Offset + run.Start + done));
-                    hash.Append(buffer.AsSpan(0, n));
-                }
-                if (hash.GetCurrentHashAsUInt64().ToString("x16") != run.Xxh3)
-                {
-                    string where = string.Join(", ", area.Regions.Where(r => r.Offset < run.Start + run.Length && run.Start < r.Offset + r.Size)
-                        .Select(r => $"'{r.Name}' at 0x{r.Start + Math.Max(run.Start, r.Offset) - r.Offset:X}"));
-                    throw new SnapshotFileException(Path, $"the pages stored for {where} are corrupt (checksum mismatch); nothing was restored.");
-                }
-            }
+            CheckStoredPages(buffer);
         }
-        foreach (var area in Header.Areas)
+        finally
         {
-            CheckHoles(area, buffer);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         var baselines = new List<SnapshotBaseline>();
         for (int i = 0; i < areas.Count; i++)
@@ -299,6 +286,34 @@ public sealed unsafe class SnapshotFile : IDisposable
             }
         }
         return baselines;
+    }
+
+    // Every stored run matches its checksum and every page not stored reads as zero, before anything is restored.
+    private void CheckStoredPages(byte[] buffer)
+    {
+        foreach (var area in Header.Areas)
+        {
+            foreach (var run in area.Pages)
+            {
+                var hash = new XxHash3();
+                for (ulong done = 0; done < run.Length; done += (ulong)buffer.Length)
+                {
+                    int n = (int)Math.Min((ulong)buffer.Length, run.Length - done);
+                    RandomAccess.Read(_file, buffer.AsSpan(0, n), (long)(area.Offset + run.Start + done));
+                    hash.Append(buffer.AsSpan(0, n));
+                }
+                if (hash.GetCurrentHashAsUInt64().ToString("x16") != run.Xxh3)
+                {
+                    string where = string.Join(", ", area.Regions.Where(r => r.Offset < run.Start + run.Length && run.Start < r.Offset + r.Size)
+                        .Select(r => $"'{r.Name}' at 0x{r.Start + Math.Max(run.Start, r.Offset) - r.Offset:X}"));
+                    throw new SnapshotFileException(Path, $"the pages stored for {where} are corrupt (checksum mismatch); nothing was restored.");
+                }
+            }
+        }
+        foreach (var area in Header.Areas)
+        {
+            CheckHoles(area, buffer);
+        }
     }
 
     // The pages of an area not stored must read as zero: a start maps the whole area from the file, holes included. The
