@@ -51,6 +51,11 @@ if [[ $hotpath == yes ]]; then
   # than BenchmarkDotNet's one-path-at-a-time runs, whose table follows at the end.
   dotnet run -c Release --project bench/MemGate.Benchmarks -- --hotpath-plain 25 "$anchor_tsv"
 fi
+# shellcheck disable=SC2053 # the filter is a glob, as BenchmarkDotNet reads it
+if [[ MemGate.Benchmarks.SnapshotFileBenchmarks.StartFromFile == $filter ]]; then
+  # A start from a snapshot file timed alone (the BenchmarkDotNet table's figure includes the machine's tear-down).
+  dotnet run -c Release --project bench/MemGate.Benchmarks -- --start-plain 400
+fi
 MEMGATE_VM_MEMORY_RESULTS="$anchor_tsv" dotnet run -c Release --project bench/MemGate.Benchmarks -- \
   --filter "$filter" --artifacts bench/results --exporters json markdown --buildTimeout 1200 "${job[@]}"
 echo "Reports: $(ls -1 bench/results/results/*.json 2>/dev/null | wc -l) JSON files in bench/results/results/"

@@ -202,7 +202,7 @@ public sealed class DeviceMemory : IDisposable
             }
             blocks[peripheral.Name] = block;
         }
-        var problems = RuleProblems(device, name => blocks.TryGetValue(name, out var b) ? b.AllRegisters : null, "the SVD has no attached peripheral");
+        var problems = RuleProblems(device, name => blocks.TryGetValue(name, out var b) ? b.AllRegisters : null, name => $"the SVD has no attached peripheral '{name}'");
         if (problems.Count > 0)
         {
             throw new DeviceDescriptionException(device.Name, problems);
@@ -212,7 +212,8 @@ public sealed class DeviceMemory : IDisposable
     /// <summary>
     /// The device's [[rules]] checked against the registers of <paramref name="svd"/> without building the device (as
     /// <c>memgate validate</c> does): one error per rule naming a peripheral, register or field the SVD lacks, located in
-    /// the device file. A rule on a peripheral that a model serves instead, which building the device refuses, passes here.
+    /// the device file, or a peripheral outside every peripheral (mmio) region, which is not attached. A rule on a peripheral
+    /// that a model serves instead, which building the device refuses, passes here.
     /// Building the device checks the same against the register blocks it attached.
     /// </summary>
     /// <param name="device">The device, as read from its file (its rules' errors are located there).</param>
@@ -225,12 +226,18 @@ public sealed class DeviceMemory : IDisposable
             return device.Rules.Count == 0 ? [] : [new DeviceDiagnostic(DiagnosticSeverity.Error, "rules",
                 "the device has rules for registers but names no SVD file ([device] svd) that defines them") { Location = device.LocationOf("rules") }];
         }
-        return RuleProblems(device, name => svd.Find(name)?.Registers, "the SVD has no peripheral");
+        // Building attaches only the peripherals inside a peripheral (mmio) region: a rule on any other has nothing to act on.
+        var attachable = svd.WithBlocksTrimmedToRegisters(new List<string>())
+            .Where(p => device.AddressIndex.MmioRegionHolding(p.BaseAddress, p.Size) is not null)
+            .ToDictionary(p => p.Name, p => p.Registers, StringComparer.OrdinalIgnoreCase);
+        return RuleProblems(device, name => attachable.GetValueOrDefault(name), name => svd.Find(name) is { } outside
+            ? $"SVD peripheral '{outside.Name}' [0x{outside.BaseAddress:X}, size 0x{outside.Size:X}] is not inside any peripheral (mmio) region, so it is not attached"
+            : $"the SVD has no peripheral '{name}'");
     }
 
     // A register and field each rule names (and the one it follows) must be among the registers found under the
     // peripheral's name; each problem points at its rule.
-    private static List<DeviceDiagnostic> RuleProblems(DeviceDescription device, Func<string, IReadOnlyList<RegisterDefinition>?> registersOf, string noPeripheral)
+    private static List<DeviceDiagnostic> RuleProblems(DeviceDescription device, Func<string, IReadOnlyList<RegisterDefinition>?> registersOf, Func<string, string> noPeripheral)
     {
         var problems = new List<DeviceDiagnostic>();
         for (int i = 0; i < device.Rules.Count; i++)
@@ -249,7 +256,7 @@ public sealed class DeviceMemory : IDisposable
         void Check(string at, string what, string register, string field)
         {
             string[] parts = register.Split('.');
-            string? problem = registersOf(parts[0]) is not { } registers ? $"{noPeripheral} '{parts[0]}'"
+            string? problem = registersOf(parts[0]) is not { } registers ? noPeripheral(parts[0])
                 : registers.FirstOrDefault(r => r.Name == parts[1]) is not { } definition ? $"peripheral '{parts[0]}' has no register '{parts[1]}'"
                 : !definition.Fields.Any(f => f.Name == field) ? $"register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))})"
                 : null;

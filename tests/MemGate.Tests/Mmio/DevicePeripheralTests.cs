@@ -136,4 +136,30 @@ public sealed class DevicePeripheralTests
         Assert.Equal(2, device.Warnings.Count);
         Assert.Contains(device.Warnings, w => w.Contains("'GPIO2'"));
     }
+
+    [Fact]
+    public void A_rule_on_an_svd_peripheral_outside_every_region_is_an_error_for_validate_as_for_a_run()
+    {
+        // 1 KiB of APB holds TIMER0 only: TIMER1 (0x40000400), which rules[1] names, is not attached.
+        string text = File.ReadAllText(Board).Replace("size = \"8KB\"\npermissions = \"rw\"\ntype = \"mmio\"", "size = \"1KB\"\npermissions = \"rw\"\ntype = \"mmio\"", StringComparison.Ordinal);
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceMemory.Allocate(DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, Board), Path.GetDirectoryName(Board)));
+        Assert.Equal("rule 'TIMER1.SR.READY': the SVD has no attached peripheral 'TIMER1'", Assert.Single(e.Diagnostics).Message);
+
+        string folder = Directory.CreateTempSubdirectory("memgate-rules").FullName;
+        try
+        {
+            File.Copy(Path.Combine(Path.GetDirectoryName(Board)!, "features.svd"), Path.Combine(folder, "features.svd"));
+            string copy = Path.Combine(folder, "board.toml");
+            File.WriteAllText(copy, text);
+            var (exit, _, error) = MemGate.Tests.Cli.CliRunner.Run("validate", copy);
+            Assert.Equal(CliApp.InvalidInput, exit);
+            Assert.Contains($"{copy}:32:12: error: rules[1].register: rule 'TIMER1.SR.READY': SVD peripheral 'TIMER1' [0x40000400, size 0x", error);
+            Assert.Contains("is not inside any peripheral (mmio) region, so it is not attached", error);
+            Assert.DoesNotContain(":29:", error);   // TIMER0's rule is fine
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using MemGate.Devices;
+using MemGate.Emulation;
+using MemGate.Firmware;
+
+namespace MemGate.Benchmarks;
+
+/// <summary>
+/// <c>MemGate.Benchmarks --start-plain [rounds]</c>: a start from a snapshot file timed alone, without its
+/// tear-down, which <see cref="SnapshotFileBenchmarks"/> (BenchmarkDotNet, a using per invocation) includes.
+/// The CortexA53 virt machine of that benchmark (2 GiB of RAM) is started from its file and, in the same
+/// rounds, built and loaded from reset (the baseline); each machine is disposed untimed before the next
+/// start, and the tear-down is timed apart. Prints the median and the 10th percentile of each.
+/// </summary>
+public static class SnapshotStartQuickRun
+{
+    /// <summary>Runs the rounds and prints the table.</summary>
+    public static void Run(int rounds)
+    {
+        var bench = new SnapshotFileBenchmarks();
+        bench.Setup();
+        try
+        {
+            var image = FirmwareReader.Load(Path.Combine(FirmwareRunBenchmarks.FindRoot(), "examples", "firmware", "a53-virt", "hello.elf"));
+            var device = DeviceTemplates.Load("CortexA53");
+            var times = new Dictionary<string, List<double>> { ["start from file"] = [], ["tear-down"] = [], ["create and load (baseline)"] = [] };
+            for (int round = -rounds / 10 - 1; round < rounds; round++)   // the first rounds warm up (compiled code, caches)
+            {
+                long at = Stopwatch.GetTimestamp();
+                var machine = FirmwareMachine.FromSnapshotFile(bench.File, TextWriter.Null);
+                var started = Stopwatch.GetElapsedTime(at);
+                at = Stopwatch.GetTimestamp();
+                machine.Dispose();
+                var disposed = Stopwatch.GetElapsedTime(at);
+                at = Stopwatch.GetTimestamp();
+                var built = FirmwareMachine.Create(device, TextWriter.Null);
+                built.Load(image);
+                var baseline = Stopwatch.GetElapsedTime(at);
+                built.Dispose();
+                if (round >= 0)
+                {
+                    times["start from file"].Add(started.TotalMilliseconds);
+                    times["tear-down"].Add(disposed.TotalMilliseconds);
+                    times["create and load (baseline)"].Add(baseline.TotalMilliseconds);
+                }
+            }
+            Console.WriteLine($"| CortexA53 virt (2 GiB RAM), {rounds} rounds | median | 10th percentile |");
+            Console.WriteLine("|---|---:|---:|");
+            foreach (var (name, list) in times)
+            {
+                list.Sort();
+                Console.WriteLine($"| {name} | {list[list.Count / 2]:F3} ms | {list[list.Count / 10]:F3} ms |");
+            }
+        }
+        finally
+        {
+            bench.Cleanup();
+        }
+    }
+}
