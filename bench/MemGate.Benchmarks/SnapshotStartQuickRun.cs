@@ -24,7 +24,9 @@ public static class SnapshotStartQuickRun
             var image = FirmwareReader.Load(Path.Combine(FirmwareRunBenchmarks.FindRoot(), "examples", "firmware", "a53-virt", "hello.elf"));
             var device = DeviceTemplates.Load("CortexA53");
             var times = new Dictionary<string, List<double>> { ["start from file"] = [], ["tear-down"] = [], ["create and load (baseline)"] = [] };
-            for (int round = -rounds / 10 - 1; round < rounds; round++)   // the first rounds warm up (compiled code, caches)
+            // As many rounds again first, untimed: the runtime compiles hot code optimized only after it ran a while
+            // (tiered compilation, with a profiling tier between), and a start calls into hundreds of methods.
+            for (int round = -rounds; round < rounds; round++)
             {
                 long at = Stopwatch.GetTimestamp();
                 var machine = FirmwareMachine.FromSnapshotFile(bench.File, TextWriter.Null);
