@@ -21,7 +21,12 @@ internal static class ShowCommand
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             string? svdPath = parse.GetValue(svd) ?? (description.Svd is { } own ? Path.Combine(baseDirectory, own) : null);
             var svdDevice = svdPath is null ? null : Mmio.Svd.SvdReader.Load(svdPath, parse.GetValue(strict));
-            // The device's [[rules]] against the SVD's registers, as validate and a run check them: a device that cannot run is not shown as if it could.
+            // The SVD's register blocks and the device's [[rules]] against their registers, as validate and a run check them: a device
+            // that cannot run is not shown as if it could.
+            if (svdDevice is not null)
+            {
+                DeviceMemory.CheckSvdBlocks(description, svdDevice);
+            }
             if (DeviceMemory.CheckRules(description, svdDevice) is { Count: > 0 } problems)
             {
                 throw new DeviceDescriptionException(parse.GetRequiredValue(device), problems);

@@ -36,9 +36,14 @@ internal static class ValidateCommand
                     errors.AddRange(FileProblems(file, device));
                     if (errors.Count == 0)
                     {
-                        // The SVD's contents, and the rules against its registers (without building the device).
-                        errors.AddRange(DeviceMemory.CheckRules(device,
-                            device.Svd is { } svd ? Mmio.Svd.SvdReader.Load(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, svd)) : null));
+                        // The SVD's contents, the register blocks a run would attach, and the rules against their registers
+                        // (without building the device).
+                        var svdDevice = device.Svd is { } svd ? Mmio.Svd.SvdReader.Load(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, svd)) : null;
+                        if (svdDevice is not null)
+                        {
+                            DeviceMemory.CheckSvdBlocks(device, svdDevice);
+                        }
+                        errors.AddRange(DeviceMemory.CheckRules(device, svdDevice));
                     }
                 }
                 catch (DeviceDescriptionException e)

@@ -197,8 +197,7 @@ public sealed class DeviceMemory : IDisposable
             }
             catch (ArgumentException e)
             {
-                // The registers came from the SVD file: a block that cannot be built is the file's error.
-                throw new Mmio.Svd.SvdFormatException(svd.File, 0, $"peripheral[{peripheral.Name}]", e.Message, e);
+                throw BlockProblem(svd, peripheral, e);
             }
             blocks[peripheral.Name] = block;
         }
@@ -208,6 +207,42 @@ public sealed class DeviceMemory : IDisposable
             throw new DeviceDescriptionException(device.Name, problems);
         }
     }
+
+    /// <summary>
+    /// Builds the register block of every peripheral of <paramref name="svd"/> that the device would attach (those inside a
+    /// peripheral region), as building the device does, to find the ones whose registers cannot make one (registers that
+    /// overlap, none marked as an alternate, as a <c>dim</c> array with <c>dimIncrement</c> 0 gives); without building the device,
+    /// so one that a model serves instead (which a run leaves out, with a warning) is checked too.
+    /// </summary>
+    /// <exception cref="Mmio.Svd.SvdFormatException">Such peripherals: the first, at its line of the SVD file, and the rest below.</exception>
+    public static void CheckSvdBlocks(DeviceDescription device, Mmio.Svd.SvdDevice svd)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(svd);
+        var problems = new List<Mmio.Svd.SvdFormatException>();
+        foreach (var peripheral in svd.WithBlocksTrimmedToRegisters(new List<string>())
+            .Where(p => device.AddressIndex.MmioRegionHolding(p.BaseAddress, p.Size) is not null))
+        {
+            try
+            {
+                peripheral.CreateBlock(device.ByteOrder);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(BlockProblem(svd, peripheral, e));
+            }
+        }
+        if (problems.Count > 0)
+        {
+            var first = problems[0];
+            throw problems.Count == 1 ? first : new Mmio.Svd.SvdFormatException(first.File, first.Line, first.Element,
+                $"{first.InnerException!.Message} ({problems.Count - 1} more peripheral(s) below)\n{string.Join("\n", problems.Skip(1).Select(p => p.Message))}", first);
+        }
+    }
+
+    // The registers came from the SVD file: a block that cannot be built is the file's error, at the peripheral's line.
+    private static Mmio.Svd.SvdFormatException BlockProblem(Mmio.Svd.SvdDevice svd, Mmio.Svd.SvdPeripheral peripheral, ArgumentException e) =>
+        new(svd.File, peripheral.Line, $"peripheral[{peripheral.Name}]", e.Message, e);
 
     /// <summary>
     /// The device's [[rules]] checked against the registers of <paramref name="svd"/> without building the device (as

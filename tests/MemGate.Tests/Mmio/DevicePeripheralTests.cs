@@ -138,6 +138,53 @@ public sealed class DevicePeripheralTests
     }
 
     [Fact]
+    public void Svd_registers_that_overlap_are_an_error_at_their_peripheral_line_for_validate_show_and_a_run()
+    {
+        // A dim array with dimIncrement 0 puts four registers at one offset; nothing marks them as alternates.
+        const string Svd = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <device schemaVersion="1.3">
+              <name>Overlaps</name>
+              <width>32</width>
+              <size>32</size>
+              <peripherals>
+                <peripheral>
+                  <name>TIM9</name>
+                  <baseAddress>0x40000000</baseAddress>
+                  <addressBlock><offset>0</offset><size>0x400</size><usage>registers</usage></addressBlock>
+                  <registers>
+                    <register><dim>4</dim><dimIncrement>0</dimIncrement><name>CCR%s</name><addressOffset>0x34</addressOffset></register>
+                  </registers>
+                </peripheral>
+              </peripherals>
+            </device>
+            """;
+        string folder = Directory.CreateTempSubdirectory("memgate-svd-overlap").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "overlaps.svd"), Svd);
+            string device = Path.Combine(folder, "board.toml");
+            // The board without its rules (they name features.svd's registers).
+            string text = File.ReadAllText(Board).Replace("features.svd", "overlaps.svd", StringComparison.Ordinal);
+            File.WriteAllText(device, text[..text.IndexOf("[[rules]]", StringComparison.Ordinal)]);
+            string expected = $"{Path.Combine(folder, "overlaps.svd")}:7: <peripheral[TIM9]>: Peripheral 'TIM9': register 'CCR1' at offset 0x34 overlaps 'CCR0' at 0x34";
+
+            var e = Assert.Throws<MemGate.Mmio.Svd.SvdFormatException>(() => DeviceMemory.Allocate(DeviceConfigReader.Load(device), folder));
+            Assert.True(e.Message.StartsWith(expected, StringComparison.Ordinal), e.Message);
+            foreach (string command in new[] { "validate", "show" })
+            {
+                var (exit, _, error) = MemGate.Tests.Cli.CliRunner.Run(command, device);
+                Assert.Equal(CliApp.InvalidInput, exit);
+                Assert.Contains(expected, error);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_rule_on_an_svd_peripheral_outside_every_region_is_an_error_for_validate_as_for_a_run()
     {
         // 1 KiB of APB holds TIMER0 only: TIMER1 (0x40000400), which rules[1] names, is not attached.

@@ -18,6 +18,9 @@ public sealed record SvdPeripheral(string Name, ulong BaseAddress, ulong Size, I
     /// <summary>The peripheral it was derived from, if any.</summary>
     public string? DerivedFrom { get; init; }
 
+    /// <summary>The line of its <c>&lt;peripheral&gt;</c> element in the SVD file, 0 when unknown.</summary>
+    public int Line { get; init; }
+
     /// <summary>A register block serving this peripheral: plain registers with the SVD's access rules.</summary>
     public RegisterBlock CreateBlock(ByteOrder order = ByteOrder.LittleEndian, UnmodelledAccessPolicy policy = UnmodelledAccessPolicy.ReadZeroWriteIgnore,
         Action<string>? log = null, Func<RegisterDefinition, RegisterDefinition>? adapt = null) =>

@@ -147,6 +147,7 @@ public static class SvdReader
                         Description = Clean((string?)element.Element("description")),
                         GroupName = (string?)element.Element("groupName") ?? "",
                         DerivedFrom = derivedFrom,
+                        Line = LineOf(raw),
                     });
                 }
             }
