@@ -30,7 +30,7 @@ public static class ByteSize
             {
                 return true;
             }
-            error = "not a hexadecimal byte count";
+            error = t.Length > 2 ? Config.ConfigNumber.Problem(t[2..], hex: true) : "not a hexadecimal byte count";
             return false;
         }
         int split = 0;
@@ -40,7 +40,9 @@ public static class ByteSize
         }
         if (split == 0 || !ulong.TryParse(t.AsSpan(0, split), NumberStyles.None, CultureInfo.InvariantCulture, out ulong number))
         {
-            error = "expected a number, optionally followed by B, KB/KiB, MB/MiB, GB/GiB or TB/TiB";
+            error = split > 0 ? Config.ConfigNumber.Problem(t[..split], hex: false)
+                : t.StartsWith('-') ? "negative; a size is 0 or more"
+                : "expected a number, optionally followed by B, KB/KiB, MB/MiB, GB/GiB or TB/TiB";
             return false;
         }
         string unit = t[split..].Trim().ToUpperInvariant();

@@ -23,7 +23,10 @@ public class ByteSizeTests
     [InlineData("0x", "hexadecimal")]
     [InlineData("0xZZ", "hexadecimal")]
     [InlineData("99999999999TB", "too large")]
-    [InlineData("-4KB", "expected a number")]
+    [InlineData("-4KB", "negative")]
+    [InlineData("99999999999999999999999", "too large for 64 bits")]
+    [InlineData("0x1_0000_0000_0000_0000", "too large for 64 bits")]
+    [InlineData("0x-1", "negative")]
     public void Rejects_bad_sizes_saying_why(string text, string reason)
     {
         var e = Assert.Throws<FormatException>(() => ByteSize.Parse(text));

@@ -76,6 +76,19 @@ public sealed class DeviceConfigReaderTests
         Assert.Contains($"device.toml:{line}:", e.Message);
     }
 
+    [Theory]
+    [InlineData("\"-5\"", "negative; it must be 0 or more")]
+    [InlineData("\"99999999999999999999\"", "too large for 64 bits (the largest is 0xFFFFFFFFFFFFFFFF)")]
+    [InlineData("\"0x1_0000_0000_0000_0000\"", "too large for 64 bits (the largest is 0xFFFFFFFFFFFFFFFF)")]
+    [InlineData("\"0xZZ\"", "not a hexadecimal number")]
+    [InlineData("\"twenty\"", "not a number")]
+    public void A_bad_address_says_what_is_wrong_with_it(string value, string reason)
+    {
+        string text = ReplaceLast(SeedToml, "guest_address = \"0x80000000\"", $"guest_address = {value}");
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, "device.toml"));
+        Assert.Equal($"{value}: {reason}; write hex (0x20000000) or decimal", Assert.Single(e.Diagnostics, d => d.Severity == DiagnosticSeverity.Error).Message);
+    }
+
     [Fact]
     public void Overlap_names_both_regions_and_the_range()
     {

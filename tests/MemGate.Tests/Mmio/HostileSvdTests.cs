@@ -34,6 +34,14 @@ public sealed class HostileSvdTests
         return e;
     }
 
+    [Fact]
+    public void A_document_type_declaration_is_refused_in_the_users_terms()
+    {
+        var e = Rejects("<?xml version=\"1.0\"?>\n<!DOCTYPE device [<!ENTITY e \"x\">]>\n<device><name>&e;</name></device>");
+        Assert.Contains("hostile.svd:2: <xml>: the file has a document type declaration (<!DOCTYPE …>)", e.Message);
+        Assert.DoesNotContain("XmlReaderSettings", e.Message);   // the parser's advice to its programmer
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("  \n")]

@@ -601,7 +601,7 @@ public static partial class DeviceConfigReader
             {
                 return ByteSize.TryParse(text, out ulong size, out string? error) ? size : ErrorValue<ulong?>(field, node, $"not a size ({error}); write 512, 4KB, 64MiB or 0x1B", null);
             }
-            return ConfigNumber.TryParse(text, out ulong value) ? value : ErrorValue<ulong?>(field, node, "not a number; write hex (0x20000000) or decimal", null);
+            return ConfigNumber.TryParse(text, out ulong value, out string problem) ? value : ErrorValue<ulong?>(field, node, $"{problem}; write hex (0x20000000) or decimal", null);
         }
 
         // Widths and counts: range-checked in the full 64 bits before narrowing, so 4294967328 is not 32.

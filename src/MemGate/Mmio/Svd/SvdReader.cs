@@ -55,6 +55,13 @@ public static class SvdReader
         }
         catch (XmlException e)
         {
+            // The parser's own words for a DTD advise changing its settings, which a user cannot do.
+            int doctype = text.IndexOf("<!DOCTYPE", StringComparison.Ordinal);
+            if (doctype >= 0 && e.Message.Contains("DTD", StringComparison.Ordinal))
+            {
+                throw new SvdFormatException(file, text.AsSpan(0, doctype).Count('\n') + 1, "xml",
+                    "the file has a document type declaration (<!DOCTYPE …>); SVD files need none, and MemGate does not read DTDs (their entities can expand without bound): remove it", e);
+            }
             throw new SvdFormatException(file, e.LineNumber, "xml", e.Message, e);
         }
         return new Reader(file, strict).Device(document.Root!);
