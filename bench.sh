@@ -5,7 +5,8 @@
 #   ./bench.sh [--quick] Mixed only the benchmarks whose name contains "Mixed"
 # When the guest-memory hot-path benchmarks are selected and cargo is present, it first builds and runs
 # the vm-memory anchor (bench/vm-memory-anchor, from Debian's librust-vm-memory-dev, offline) and prints
-# its figures beside MemGate's at the end.
+# its figures beside MemGate's at the end. When the snapshot-file start is selected, it first times that
+# start alone, without the machine's tear-down (MemGate.Benchmarks --start-plain 400).
 # The build timeout is long because the generated benchmark project builds slowly on a loaded 2-core machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,7 +17,7 @@ filter="*"
 for arg in "$@"; do
   case "$arg" in
     --quick) job=(--job short) ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) filter="*${arg}*" ;;
   esac
 done

@@ -17,6 +17,7 @@ public static class SnapshotStartQuickRun
     /// <summary>Runs the rounds and prints the table.</summary>
     public static void Run(int rounds)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         var bench = new SnapshotFileBenchmarks();
         bench.Setup();
         try

@@ -209,10 +209,9 @@ public sealed class DeviceMemory : IDisposable
     }
 
     /// <summary>
-    /// Builds the register block of every peripheral of <paramref name="svd"/> that the device would attach (those inside a
-    /// peripheral region), as building the device does, to find the ones whose registers cannot make one (registers that
-    /// overlap, none marked as an alternate, as a <c>dim</c> array with <c>dimIncrement</c> 0 gives); without building the device,
-    /// so one that a model serves instead (which a run leaves out, with a warning) is checked too.
+    /// Builds the register block of every peripheral of <paramref name="svd"/> that building the device would attach, as that
+    /// does, to find the ones whose registers cannot make one (registers that overlap, none marked as an alternate, as a
+    /// <c>dim</c> array with <c>dimIncrement</c> 0 gives); without building the device.
     /// </summary>
     /// <exception cref="Mmio.Svd.SvdFormatException">Such peripherals: the first, at its line of the SVD file, and the rest below.</exception>
     public static void CheckSvdBlocks(DeviceDescription device, Mmio.Svd.SvdDevice svd)
@@ -220,8 +219,7 @@ public sealed class DeviceMemory : IDisposable
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(svd);
         var problems = new List<Mmio.Svd.SvdFormatException>();
-        foreach (var peripheral in svd.WithBlocksTrimmedToRegisters(new List<string>())
-            .Where(p => device.AddressIndex.MmioRegionHolding(p.BaseAddress, p.Size) is not null))
+        foreach (var peripheral in Attachable(device, svd).Attached)
         {
             try
             {
@@ -240,6 +238,34 @@ public sealed class DeviceMemory : IDisposable
         }
     }
 
+    // The SVD's peripherals as building the device attaches them, in its order: inside a peripheral region and clear of the
+    // models the device declares and of the peripherals attached before (a build leaves the others out, with a warning);
+    // the rest with why. Architectural models a machine adds itself (a Cortex-M's SCS) are not in the description.
+    private static (List<Mmio.Svd.SvdPeripheral> Attached, Dictionary<string, string> LeftOut) Attachable(DeviceDescription device, Mmio.Svd.SvdDevice svd)
+    {
+        var taken = device.Peripherals.Where(p => p.Model is not null).Select(p => (Start: p.Base, p.Size, p.Name)).ToList();
+        var attached = new List<Mmio.Svd.SvdPeripheral>();
+        var leftOut = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in svd.WithBlocksTrimmedToRegisters(new List<string>()))
+        {
+            string at = $"SVD peripheral '{p.Name}' [0x{p.BaseAddress:X}, size 0x{p.Size:X}]";
+            if (device.AddressIndex.MmioRegionHolding(p.BaseAddress, p.Size) is null)
+            {
+                leftOut[p.Name] = $"{at} is not inside any peripheral (mmio) region, so it is not attached";
+            }
+            else if (taken.FirstOrDefault(t => p.BaseAddress < t.Start + t.Size && t.Start < p.BaseAddress + p.Size) is { Name: { } other })
+            {
+                leftOut[p.Name] = $"{at} shares addresses with '{other}', which serves them, so it is not attached";
+            }
+            else
+            {
+                taken.Add((p.BaseAddress, p.Size, p.Name));
+                attached.Add(p);
+            }
+        }
+        return (attached, leftOut);
+    }
+
     // The registers came from the SVD file: a block that cannot be built is the file's error, at the peripheral's line.
     private static Mmio.Svd.SvdFormatException BlockProblem(Mmio.Svd.SvdDevice svd, Mmio.Svd.SvdPeripheral peripheral, ArgumentException e) =>
         new(svd.File, peripheral.Line, $"peripheral[{peripheral.Name}]", e.Message, e);
@@ -247,8 +273,8 @@ public sealed class DeviceMemory : IDisposable
     /// <summary>
     /// The device's [[rules]] checked against the registers of <paramref name="svd"/> without building the device (as
     /// <c>memgate validate</c> does): one error per rule naming a peripheral, register or field the SVD lacks, located in
-    /// the device file, or a peripheral outside every peripheral (mmio) region, which is not attached. A rule on a peripheral
-    /// that a model serves instead, which building the device refuses, passes here.
+    /// the device file, or a peripheral the build leaves out (outside every peripheral (mmio) region, or where a model the device
+    /// declares serves its addresses).
     /// Building the device checks the same against the register blocks it attached.
     /// </summary>
     /// <param name="device">The device, as read from its file (its rules' errors are located there).</param>
@@ -261,13 +287,14 @@ public sealed class DeviceMemory : IDisposable
             return device.Rules.Count == 0 ? [] : [new DeviceDiagnostic(DiagnosticSeverity.Error, "rules",
                 "the device has rules for registers but names no SVD file ([device] svd) that defines them") { Location = device.LocationOf("rules") }];
         }
-        // Building attaches only the peripherals inside a peripheral (mmio) region: a rule on any other has nothing to act on.
-        var attachable = svd.WithBlocksTrimmedToRegisters(new List<string>())
-            .Where(p => device.AddressIndex.MmioRegionHolding(p.BaseAddress, p.Size) is not null)
-            .ToDictionary(p => p.Name, p => p.Registers, StringComparer.OrdinalIgnoreCase);
-        return RuleProblems(device, name => attachable.GetValueOrDefault(name), name => svd.Find(name) is { } outside
-            ? $"SVD peripheral '{outside.Name}' [0x{outside.BaseAddress:X}, size 0x{outside.Size:X}] is not inside any peripheral (mmio) region, so it is not attached"
-            : $"the SVD has no peripheral '{name}'");
+        // A rule acts on an attached peripheral's registers: one the build leaves out has none (by name, the last one wins, as there).
+        var (attached, leftOut) = Attachable(device, svd);
+        var registers = new Dictionary<string, IReadOnlyList<RegisterDefinition>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in attached)
+        {
+            registers[p.Name] = p.Registers;
+        }
+        return RuleProblems(device, name => registers.GetValueOrDefault(name), name => leftOut.GetValueOrDefault(name) ?? $"the SVD has no peripheral '{name}'");
     }
 
     // A register and field each rule names (and the one it follows) must be among the registers found under the

@@ -67,8 +67,8 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         Unicorn.Require();
         // Unicorn asks for huge pages under its 1 GiB translation buffer, so setting up the engine would zero a whole 2 MiB
         // page for the few bytes of its prologue (0.2-0.5 ms of every machine's start); translations fill 4 KiB pages
-        // as they need them instead. The setting is the process's: memory other threads first touch meanwhile gets small pages.
-        bool thpWasOn = Libc.Prctl(Libc.PrGetThpDisable, 0, 0, 0, 0) == 0 && Libc.Prctl(Libc.PrSetThpDisable, 1, 0, 0, 0) == 0;
+        // as they need them instead.
+        var smallPages = TransparentHugePages.Off();
         try
         {
             int error = Unicorn.Open(arch, mode, out nint engine);
@@ -103,10 +103,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         }
         finally
         {
-            if (thpWasOn)
-            {
-                Libc.Prctl(Libc.PrSetThpDisable, 0, 0, 0, 0);
-            }
+            smallPages.Dispose();
         }
     }
 

@@ -343,6 +343,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
         ForEachRun(pagemap, scan, host, length, DirtyTracking.PageIsPresent | DirtyTracking.PageIsSwapped, (offset, size) => populated.Add((offset, offset + size)));
         ulong first = (((ulong)host + Huge - 1) & ~(Huge - 1)) - (ulong)host;
         int next = 0;
+        using var gate = TransparentHugePages.Gate.EnterScope();   // not while another thread has huge pages off (engine set-up)
         for (ulong chunk = first; chunk + Huge <= length; chunk += Huge)
         {
             while (next < populated.Count && populated[next].End <= chunk)

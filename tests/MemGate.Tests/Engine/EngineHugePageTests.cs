@@ -31,7 +31,7 @@ public sealed partial class EngineHugePageTests
         }
         finally
         {
-            Libc.Prctl(Libc.PrSetThpDisable, (nuint)before, 0, 0, 0);
+            Libc.Prctl(Libc.PrSetThpDisable, before == 0 ? 0u : 1u, 0, 0, 0);
         }
     }
 
@@ -45,6 +45,9 @@ public sealed partial class EngineHugePageTests
         var added = ExecutableAnonymousMappings().Where(m => !before.ContainsKey(m.Key)).ToList();
         // Unicorn's buffer: 1 GiB, read-write-execute, anonymous, touched by its prologue.
         var buffer = Assert.Single(added, m => m.Value.SizeKiB >= 512 * 1024);
+        // Only a buffer that starts on a 2 MiB boundary can get a huge page where the prologue goes (Linux 6.7 and later align
+        // large anonymous mappings so); elsewhere there is nothing to keep off.
+        Skip.If(Convert.ToUInt64(buffer.Key, 16) % (2UL << 20) != 0, "this kernel did not align the translation buffer to 2 MiB");
         Assert.True(buffer.Value.RssKiB > 0, "the prologue touched the buffer");
         Assert.Equal(0, buffer.Value.AnonHugeKiB);
     }

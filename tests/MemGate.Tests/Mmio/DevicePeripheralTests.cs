@@ -185,6 +185,38 @@ public sealed class DevicePeripheralTests
     }
 
     [Fact]
+    public void Two_svd_peripherals_of_one_name_are_checked_as_a_run_attaches_them()
+    {
+        // Names differing in case only: a run keeps the last by name; validate used to stop with a .NET error.
+        const string Svd = """
+            <device><name>Twins</name><width>32</width><size>32</size><peripherals>
+              <peripheral><name>TIMER0</name><baseAddress>0x40000000</baseAddress>
+                <registers><register><name>SR</name><addressOffset>0</addressOffset><fields><field><name>READY</name><bitOffset>0</bitOffset><bitWidth>1</bitWidth></field></fields></register></registers></peripheral>
+              <peripheral><name>timer0</name><baseAddress>0x40000400</baseAddress>
+                <registers><register><name>SR</name><addressOffset>0</addressOffset><fields><field><name>READY</name><bitOffset>0</bitOffset><bitWidth>1</bitWidth></field></fields></register></registers></peripheral>
+            </peripherals></device>
+            """;
+        string folder = Directory.CreateTempSubdirectory("memgate-svd-twins").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "twins.svd"), Svd);
+            string device = Path.Combine(folder, "board.toml");
+            string text = File.ReadAllText(Board).Replace("features.svd", "twins.svd", StringComparison.Ordinal);
+            File.WriteAllText(device, text[..text.IndexOf("[[rules]]", StringComparison.Ordinal)] + "[[rules]]\nregister = \"TIMER0.SR\"\nfield = \"READY\"\nreads = \"set\"\n");
+            using (DeviceMemory.Allocate(DeviceConfigReader.Load(device), folder))
+            {
+            }
+            var (exit, output, error) = MemGate.Tests.Cli.CliRunner.Run("validate", device);
+            Assert.True(exit == CliApp.Success, error);
+            Assert.Contains("valid", output);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_rule_on_an_svd_peripheral_outside_every_region_is_an_error_for_validate_as_for_a_run()
     {
         // 1 KiB of APB holds TIMER0 only: TIMER1 (0x40000400), which rules[1] names, is not attached.

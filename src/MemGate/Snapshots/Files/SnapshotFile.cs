@@ -299,7 +299,7 @@ public sealed unsafe class SnapshotFile : IDisposable
                 for (ulong done = 0; done < run.Length; done += (ulong)buffer.Length)
                 {
                     int n = (int)Math.Min((ulong)buffer.Length, run.Length - done);
-                    RandomAccess.Read(_file, buffer.AsSpan(0, n), (long)(area.Offset + run.Start + done));
+                    ReadExactly(buffer.AsSpan(0, n), area.Offset + run.Start + done);
                     hash.Append(buffer.AsSpan(0, n));
                 }
                 if (hash.GetCurrentHashAsUInt64().ToString("x16") != run.Xxh3)
@@ -313,6 +313,15 @@ public sealed unsafe class SnapshotFile : IDisposable
         foreach (var area in Header.Areas)
         {
             CheckHoles(area, buffer);
+        }
+    }
+
+    // The buffer is pooled: a short read (the file shrank since it was opened) must not leave an earlier start's bytes in it.
+    private void ReadExactly(Span<byte> into, ulong offset)
+    {
+        if (RandomAccess.Read(_file, into, (long)offset) != into.Length)
+        {
+            throw new SnapshotFileException(Path, $"it became shorter while being read (at offset {offset:N0}); nothing was restored.");
         }
     }
 
@@ -332,7 +341,7 @@ public sealed unsafe class SnapshotFile : IDisposable
                     {
                         int n = (int)Math.Min((ulong)buffer.Length, dataLength - done);
                         ulong offset = at + dataStart + done;
-                        RandomAccess.Read(_file, buffer.AsSpan(0, n), (long)(area.Offset + offset));
+                        ReadExactly(buffer.AsSpan(0, n), area.Offset + offset);
                         if (buffer.AsSpan(0, n).IndexOfAnyExcept((byte)0) is int bad and >= 0)
                         {
                             ulong where = offset + (ulong)bad;
