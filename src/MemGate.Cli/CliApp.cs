@@ -101,6 +101,16 @@ public static partial class CliApp
                 {
                     error.WriteLine($"memgate: {Plain(problem.Message)}");
                 }
+                // A mistyped command or option: the closest of those the command where it stands takes.
+                var command = parse.CommandResult.Command;
+                foreach (string token in parse.UnmatchedTokens)
+                {
+                    var names = token.StartsWith('-') ? command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)) : command.Subcommands.Select(c => c.Name);
+                    if (Devices.NameSuggestion.Closest(token, names) is { } guess)
+                    {
+                        error.WriteLine($"memgate: '{token}': did you mean '{guess}'?");
+                    }
+                }
                 error.WriteLine("Run 'memgate --help' for usage.");
                 return Usage;
             }

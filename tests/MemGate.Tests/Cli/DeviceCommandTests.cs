@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Xml.Linq;
+using MemGate.Cli;
 using MemGate.Devices;
 
 namespace MemGate.Tests.Cli;
@@ -18,6 +19,25 @@ public sealed class DeviceCommandTests : IDisposable
     }
 
     private const string SeedToml = Devices.SeedExample.Toml;
+
+    [Theory]
+    [InlineData(new[] { "pss" }, "memgate: 'pss': did you mean 'ps'?")]
+    [InlineData(new[] { "show", "STM32F103", "--jsn" }, "memgate: '--jsn': did you mean '--json'?")]
+    [InlineData(new[] { "run", "x.elf", "--max-instruction", "5" }, "memgate: '--max-instruction': did you mean '--max-instructions'?")]
+    public void A_mistyped_command_or_option_gets_the_closest_one_suggested(string[] args, string suggestion)
+    {
+        var (exit, _, error) = CliRunner.Run(args);
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains(suggestion, error);
+    }
+
+    [Fact]
+    public void A_word_near_no_command_gets_no_suggestion()
+    {
+        var (exit, _, error) = CliRunner.Run("frobnicate");
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.DoesNotContain("did you mean", error);
+    }
 
     [Fact]
     public void List_shows_every_template_and_json_has_numbers()
