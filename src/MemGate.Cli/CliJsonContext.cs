@@ -69,10 +69,10 @@ internal sealed record ProcessAnalysisReport(int Pid, int Regions, ulong Virtual
     Dictionary<string, ulong> Smaps, List<ProcessRegionRow> Largest, List<ProcessRegionRow> WritableAndExecutable);
 
 /// <summary>A match in <c>memgate ps search --json</c>.</summary>
-internal sealed record ProcessMatchRow(ulong Address, string Path, ulong RegionStart, ulong Offset);
+internal sealed record ProcessMatchRow(ulong Address, string Path, ulong RegionStart, ulong Offset, string Permissions);
 
 /// <summary><c>memgate ps search --json</c>.</summary>
-internal sealed record ProcessSearchReport(string Pattern, ulong BytesScanned, List<ProcessMatchRow> Matches, int SkippedRegions);
+internal sealed record ProcessSearchReport(string Pattern, string Description, ulong BytesScanned, List<ProcessMatchRow> Matches, int SkippedRegions);
 
 /// <summary><c>ps read|write|dump --json</c>: the bytes (read), or how many went where.</summary>
 internal sealed record ProcessBytesReport(int Pid, ulong Address, long Size, string? Hex, string? File);

@@ -174,8 +174,10 @@ internal static class ProcessCommand
             }
             if (parse.GetValue(json))
             {
-                var report = new ProcessSearchReport(pattern.Text, result.BytesScanned,
-                    result.Matches.Select(m => new ProcessMatchRow(m.Address, m.Region.Path, m.Region.Start, m.Offset)).ToList(), result.Skipped.Count);
+                // The pattern as the bytes searched (?? for any byte), which a program can use as it is; the text form beside it.
+                string bytes = string.Join(" ", pattern.Bytes.Select((b, i) => pattern.Wildcard[i] ? "??" : b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+                var report = new ProcessSearchReport(bytes, pattern.Text, result.BytesScanned,
+                    result.Matches.Select(m => new ProcessMatchRow(m.Address, m.Region.Path, m.Region.Start, m.Offset, m.Region.Permissions)).ToList(), result.Skipped.Count);
                 output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ProcessSearchReport));
                 return CliApp.Success;
             }

@@ -48,7 +48,11 @@ public sealed class ProcessCommandTests
             (exit, output, _) = CliRunner.Run("ps", "search", "--pid", Pid, "--string", marker, "--json", "--max", "50");
             Assert.Equal(0, exit);
             using var found = JsonDocument.Parse(output);
-            Assert.Contains(found.RootElement.GetProperty("matches").EnumerateArray(), m => m.GetProperty("address").GetUInt64() == (ulong)native);
+            var match = Assert.Single(found.RootElement.GetProperty("matches").EnumerateArray(), m => m.GetProperty("address").GetUInt64() == (ulong)native);
+            Assert.StartsWith("rw", match.GetProperty("permissions").GetString());   // the heap block is writable
+            // The bytes searched, as hex a program can use, and the pattern as given beside them.
+            Assert.Equal(Convert.ToHexString(bytes).Chunk(2).Select(c => new string(c)).Aggregate((a, b) => a + " " + b), found.RootElement.GetProperty("pattern").GetString());
+            Assert.Equal($"\"{marker}\"", found.RootElement.GetProperty("description").GetString());
 
             (exit, output, _) = CliRunner.Run("ps", "read", "--pid", Pid, "--address", $"0x{native:x}", "--size", "12");
             Assert.Equal(0, exit);
