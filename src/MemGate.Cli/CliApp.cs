@@ -97,13 +97,21 @@ public static partial class CliApp
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
+                // A mistyped command or option: the closest of those the command where it stands takes. A word that looks
+                // like an option may have been taken as an argument's value (a firmware file), so those are looked at too.
+                var command = parse.CommandResult.Command;
+                var unknown = parse.UnmatchedTokens.Concat(parse.Tokens.Where(t => t.Type == System.CommandLine.Parsing.TokenType.Argument && t.Value.StartsWith("--", StringComparison.Ordinal))
+                    .Select(t => t.Value)).Distinct().ToList();
                 foreach (var problem in parse.Errors)
                 {
+                    // Said of every mistyped command word at the top, where the word itself is the problem.
+                    if (unknown.Count > 0 && command == parse.RootCommandResult.Command && problem.Message == "Required command was not provided.")
+                    {
+                        continue;
+                    }
                     error.WriteLine($"memgate: {Plain(problem.Message)}");
                 }
-                // A mistyped command or option: the closest of those the command where it stands takes.
-                var command = parse.CommandResult.Command;
-                foreach (string token in parse.UnmatchedTokens)
+                foreach (string token in unknown)
                 {
                     var names = token.StartsWith('-') ? command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)) : command.Subcommands.Select(c => c.Name);
                     if (Devices.NameSuggestion.Closest(token, names) is { } guess)

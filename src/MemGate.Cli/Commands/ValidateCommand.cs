@@ -81,29 +81,23 @@ internal static class ValidateCommand
     }
 
     // The files a run reads (regions' contents, the SVD) must exist, found from the device file's folder as a run finds
-    // them, and a region's contents must fit it as a load would check. The location is the first line naming the file.
+    // them, and a region's contents must fit it as a load would check. The location is where the file names them.
     private static IEnumerable<DeviceDiagnostic> FileProblems(string file, DeviceDescription device)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
-        var named = device.Regions.Where(r => r.InitFile is not null).Select(r => ($"regions.{r.Name}.file", r.InitFile!, "initial contents file", (DeviceRegion?)r))
-            .Concat(device.Svd is { } svd ? [("svd", svd, "SVD file", (DeviceRegion?)null)] : []);
-        string[]? lines = null;
-        foreach (var (field, path, what, region) in named)
+        var named = device.Regions.Select((r, i) => (Region: r, Index: i)).Where(x => x.Region.InitFile is not null)
+            .Select(x => ($"regions.{x.Region.Name}.file", $"regions[{x.Index}].file", x.Region.InitFile!, "initial contents file", (DeviceRegion?)x.Region))
+            .Concat(device.Svd is { } svd ? [("svd", "device.svd", svd, "SVD file", (DeviceRegion?)null)] : []);
+        foreach (var (field, at, path, what, region) in named)
         {
             string full = Path.GetFullPath(Path.Combine(folder, path));
             var (problemField, problem) = !File.Exists(full) ? (field, $"{what} '{full}' does not exist")
                 : region is not null && DeviceMemory.CheckContents(region, full, new FileInfo(full).Length) is { } misfit ? ($"regions.{misfit.Field}", misfit.Message)
                 : (null, null);
-            if (problem is null)
+            if (problem is not null)
             {
-                continue;
+                yield return new DeviceDiagnostic(DiagnosticSeverity.Error, problemField!, problem) { Location = device.LocationOf(at) };
             }
-            lines ??= File.ReadAllLines(file);
-            int line = Array.FindIndex(lines, l => l.Contains(path, StringComparison.Ordinal));
-            yield return new DeviceDiagnostic(DiagnosticSeverity.Error, problemField!, problem)
-            {
-                Location = new SourceLocation(file, line + 1, line < 0 ? 0 : lines[line].IndexOf(path, StringComparison.Ordinal) + 1),
-            };
         }
     }
 

@@ -306,25 +306,28 @@ public sealed class DeviceMemory : IDisposable
         {
             var rule = device.Rules[i];
             string named = $"rule '{rule.Register}.{rule.Field}'";
-            Check($"rules[{i}].register", named, rule.Register, rule.Field);
+            Check($"rules[{i}].register", named, rule.Register, rule.Field, $"rules[{i}].field");
             if (rule.Follows is { } follows)
             {
                 int dot = follows.LastIndexOf('.');
-                Check($"rules[{i}].follows", $"{named} follows '{follows}'", follows[..dot], follows[(dot + 1)..]);
+                Check($"rules[{i}].follows", $"{named} follows '{follows}'", follows[..dot], follows[(dot + 1)..], $"rules[{i}].follows");
             }
         }
         return problems;
 
-        void Check(string at, string what, string register, string field)
+        // A missing field is the fault of the key naming it (fieldAt): the rule's field, or the register.field it follows.
+        void Check(string at, string what, string register, string field, string fieldAt)
         {
             string[] parts = register.Split('.');
-            string? problem = registersOf(parts[0]) is not { } registers ? noPeripheral(parts[0])
-                : registers.FirstOrDefault(r => r.Name == parts[1]) is not { } definition ? $"peripheral '{parts[0]}' has no register '{parts[1]}'"
-                : !definition.Fields.Any(f => f.Name == field) ? $"register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))})"
+            var registers = registersOf(parts[0]);
+            var definition = registers?.FirstOrDefault(r => r.Name == parts[1]);
+            (string Key, string Problem)? found = registers is null ? (at, noPeripheral(parts[0]))
+                : definition is null ? (at, $"peripheral '{parts[0]}' has no register '{parts[1]}'")
+                : !definition.Fields.Any(f => f.Name == field) ? (fieldAt, $"register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))})")
                 : null;
-            if (problem is not null)
+            if (found is { } problem)
             {
-                problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, at, $"{what}: {problem}") { Location = device.LocationOf(at) });
+                problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, problem.Key, $"{what}: {problem.Problem}") { Location = device.LocationOf(problem.Key) });
             }
         }
     }

@@ -24,6 +24,7 @@ public sealed class DeviceCommandTests : IDisposable
     [InlineData(new[] { "pss" }, "memgate: 'pss': did you mean 'ps'?")]
     [InlineData(new[] { "show", "STM32F103", "--jsn" }, "memgate: '--jsn': did you mean '--json'?")]
     [InlineData(new[] { "run", "x.elf", "--max-instruction", "5" }, "memgate: '--max-instruction': did you mean '--max-instructions'?")]
+    [InlineData(new[] { "run", "--from-snapsot", "x.mgsnap" }, "memgate: '--from-snapsot': did you mean '--from-snapshot'?")]
     public void A_mistyped_command_or_option_gets_the_closest_one_suggested(string[] args, string suggestion)
     {
         var (exit, _, error) = CliRunner.Run(args);
@@ -37,6 +38,8 @@ public sealed class DeviceCommandTests : IDisposable
         var (exit, _, error) = CliRunner.Run("frobnicate");
         Assert.Equal(CliApp.Usage, exit);
         Assert.DoesNotContain("did you mean", error);
+        Assert.DoesNotContain("Required command was not provided", error);   // the word is the problem, not a missing one
+        Assert.Contains("'frobnicate'", error);
     }
 
     [Fact]
@@ -224,8 +227,20 @@ public sealed class DeviceCommandTests : IDisposable
         var (exit, output, error) = CliRunner.Run("validate", target);
         Assert.Equal(1, exit);
         Assert.Contains("invalid", output);
-        Assert.Contains($"{target}:{line + 1}:9: error: regions.", error);   // at the name, inside its quotes
+        Assert.Contains($"{target}:{line + 1}:8: error: regions.", error);   // at its value, as every error is
         Assert.Contains($"initial contents file '{Path.Combine(_dir, "gone.bin")}' does not exist", error);
+    }
+
+    [Fact]
+    public void A_missing_svd_file_is_reported_where_the_device_names_it_not_at_a_comment_that_mentions_it()
+    {
+        string board = Path.Combine(AppContext.BaseDirectory, "Fixtures", "svd", "board.toml");
+        string copy = Path.Combine(_dir, "board.toml");
+        File.Copy(board, copy);   // without features.svd beside it; its first line is a comment naming features.svd
+        var (exit, _, error) = CliRunner.Run("validate", copy);
+        Assert.Equal(1, exit);
+        Assert.Contains($"{copy}:6:", error);
+        Assert.Contains("error: svd: SVD file", error);
     }
 
     // What allocation would refuse about a region's file (more bytes than the region holds, an offset past its end)
@@ -240,7 +255,7 @@ public sealed class DeviceCommandTests : IDisposable
         File.WriteAllText(device, "[device]\nname = \"Fit\"\ncpu = \"cortex-m3\"\n\n[[regions]]\nname = \"F\"\nguest_address = \"0x08000000\"\nsize = \"4KB\"\ntype = \"flash\"\nfile = \"big.bin\"\n" + extra);
         var (exit, _, error) = CliRunner.Run("validate", device);
         Assert.Equal(1, exit);
-        Assert.Contains($"{device}:10:9: error: regions.F.file", error);
+        Assert.Contains($"{device}:10:8: error: regions.F.file", error);
         Assert.Contains(expected, error);
     }
 

@@ -129,6 +129,16 @@ public sealed class DevicePeripheralTests
     }
 
     [Fact]
+    public void A_rule_naming_a_missing_field_is_located_at_its_field_key()
+    {
+        string text = File.ReadAllText(Board).Replace("field = \"READY\"\nfollows", "field = \"REDY\"\nfollows", StringComparison.Ordinal);
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceMemory.Allocate(DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, Board), Path.GetDirectoryName(Board)));
+        var problem = Assert.Single(e.Diagnostics);
+        Assert.Equal(("rules[0].field", 28), (problem.Field, problem.Location?.Line));
+        Assert.Contains("register 'TIMER0.SR' has no field 'REDY'", problem.Message);
+    }
+
+    [Fact]
     public void Svd_peripherals_outside_every_region_are_reported_not_attached()
     {
         string text = File.ReadAllText(Board).Replace("size = \"8KB\"\npermissions = \"rw\"\ntype = \"mmio\"", "size = \"4KB\"\npermissions = \"rw\"\ntype = \"mmio\"", StringComparison.Ordinal);
