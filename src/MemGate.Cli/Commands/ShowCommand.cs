@@ -23,11 +23,8 @@ internal static class ShowCommand
             var svdDevice = svdPath is null ? null : Mmio.Svd.SvdReader.Load(svdPath, parse.GetValue(strict));
             // The SVD's register blocks and the device's [[rules]] against their registers, as validate and a run check them: a device
             // that cannot run is not shown as if it could.
-            if (svdDevice is not null)
-            {
-                DeviceMemory.CheckSvdBlocks(description, svdDevice);
-            }
-            if (DeviceMemory.CheckRules(description, svdDevice) is { Count: > 0 } problems)
+            var problems = (svdDevice is null ? [] : DeviceMemory.CheckSvdBlocks(description, svdDevice)).Concat(DeviceMemory.CheckRules(description, svdDevice)).ToList();
+            if (problems.Count > 0)
             {
                 throw new DeviceDescriptionException(parse.GetRequiredValue(device), problems);
             }

@@ -41,7 +41,7 @@ internal static class ValidateCommand
                         var svdDevice = device.Svd is { } svd ? Mmio.Svd.SvdReader.Load(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, svd)) : null;
                         if (svdDevice is not null)
                         {
-                            DeviceMemory.CheckSvdBlocks(device, svdDevice);
+                            errors.AddRange(DeviceMemory.CheckSvdBlocks(device, svdDevice));
                         }
                         errors.AddRange(DeviceMemory.CheckRules(device, svdDevice));
                     }

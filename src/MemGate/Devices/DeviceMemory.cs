@@ -211,14 +211,14 @@ public sealed class DeviceMemory : IDisposable
     /// <summary>
     /// Builds the register block of every peripheral of <paramref name="svd"/> that building the device would attach, as that
     /// does, to find the ones whose registers cannot make one (registers that overlap, none marked as an alternate, as a
-    /// <c>dim</c> array with <c>dimIncrement</c> 0 gives); without building the device.
+    /// <c>dim</c> array with <c>dimIncrement</c> 0 gives); without building the device. One error per such peripheral, located
+    /// at its line of the SVD file, its field the peripheral's element (<c>peripheral[TIM9]</c>).
     /// </summary>
-    /// <exception cref="Mmio.Svd.SvdFormatException">Such peripherals: the first, at its line of the SVD file, and the rest below.</exception>
-    public static void CheckSvdBlocks(DeviceDescription device, Mmio.Svd.SvdDevice svd)
+    public static IReadOnlyList<DeviceDiagnostic> CheckSvdBlocks(DeviceDescription device, Mmio.Svd.SvdDevice svd)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(svd);
-        var problems = new List<Mmio.Svd.SvdFormatException>();
+        var problems = new List<DeviceDiagnostic>();
         foreach (var peripheral in Attachable(device, svd).Attached)
         {
             try
@@ -227,15 +227,11 @@ public sealed class DeviceMemory : IDisposable
             }
             catch (ArgumentException e)
             {
-                problems.Add(BlockProblem(svd, peripheral, e));
+                problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, $"peripheral[{peripheral.Name}]", e.Message)
+                    { Location = new SourceLocation(svd.File, peripheral.Line, 0) });
             }
         }
-        if (problems.Count > 0)
-        {
-            var first = problems[0];
-            throw problems.Count == 1 ? first : new Mmio.Svd.SvdFormatException(first.File, first.Line, first.Element,
-                $"{first.InnerException!.Message} ({problems.Count - 1} more peripheral(s) below)\n{string.Join("\n", problems.Skip(1).Select(p => p.Message))}", first);
-        }
+        return problems;
     }
 
     // The SVD's peripherals as building the device attaches them, in its order: inside a peripheral region and clear of the

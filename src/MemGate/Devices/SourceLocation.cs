@@ -4,5 +4,5 @@ namespace MemGate.Devices;
 public readonly record struct SourceLocation(string File, int Line, int Column)
 {
     /// <inheritdoc/>
-    public override string ToString() => Line > 0 ? $"{File}:{Line}:{Column}" : File;
+    public override string ToString() => Line <= 0 ? File : Column > 0 ? $"{File}:{Line}:{Column}" : $"{File}:{Line}";
 }

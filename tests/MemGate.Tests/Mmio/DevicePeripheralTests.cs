@@ -185,8 +185,13 @@ public sealed class DevicePeripheralTests
             {
                 var (exit, _, error) = MemGate.Tests.Cli.CliRunner.Run(command, device);
                 Assert.Equal(CliApp.InvalidInput, exit);
-                Assert.Contains(expected, error);
+                Assert.Contains($"{Path.Combine(folder, "overlaps.svd")}:7: error: peripheral[TIM9]: Peripheral 'TIM9': register 'CCR1' at offset 0x34 overlaps 'CCR0' at 0x34", error);
             }
+            // For a program: the SVD file, its line and the element, as its own row.
+            var (_, json, _) = MemGate.Tests.Cli.CliRunner.Run("validate", device, "--json");
+            var row = Assert.Single(System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("errors").EnumerateArray());
+            Assert.Equal((Path.Combine(folder, "overlaps.svd"), 7, "peripheral[TIM9]"),
+                (row.GetProperty("file").GetString(), row.GetProperty("line").GetInt32(), row.GetProperty("field").GetString()));
         }
         finally
         {
