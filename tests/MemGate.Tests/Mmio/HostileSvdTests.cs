@@ -35,6 +35,14 @@ public sealed class HostileSvdTests
     }
 
     [Fact]
+    public void Two_peripherals_of_one_name_are_refused_at_the_second()
+    {
+        var e = Rejects("<device><name>D</name><peripherals>\n<peripheral><name>T</name><baseAddress>0x40000000</baseAddress></peripheral>\n" +
+            "<peripheral><name>T</name><baseAddress>0x40001000</baseAddress></peripheral>\n</peripherals></device>");
+        Assert.Equal("hostile.svd:3: <peripheral[T]>: a peripheral named 'T' is defined already, at line 2; names must be unique", e.Message);
+    }
+
+    [Fact]
     public void A_document_type_declaration_is_refused_in_the_users_terms()
     {
         var e = Rejects("<?xml version=\"1.0\"?>\n<!DOCTYPE device [<!ENTITY e \"x\">]>\n<device><name>&e;</name></device>");

@@ -103,7 +103,13 @@ public static class SvdReader
             var byName = new Dictionary<string, XElement>(StringComparer.Ordinal);
             foreach (var p in elements)
             {
-                byName[Required(p, "peripheral", "name")] = p;
+                // Names are unique in an SVD (derivedFrom and rules find peripherals by them); a second one would silently win.
+                string name = Required(p, "peripheral", "name");
+                if (byName.TryGetValue(name, out var first))
+                {
+                    throw Fail(p, $"peripheral[{name}]", $"a peripheral named '{name}' is defined already, at line {LineOf(first)}; names must be unique");
+                }
+                byName[name] = p;
             }
             var peripherals = new List<SvdPeripheral>();
             var problems = new List<SvdFormatException>();
