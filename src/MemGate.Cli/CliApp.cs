@@ -105,7 +105,7 @@ public static partial class CliApp
                 foreach (var problem in parse.Errors)
                 {
                     // Said of every mistyped command word at the top, where the word itself is the problem.
-                    if (unknown.Count > 0 && command == parse.RootCommandResult.Command && problem.Message == "Required command was not provided.")
+                    if (unknown.Any(t => !t.StartsWith('-')) && command == parse.RootCommandResult.Command && problem.Message == "Required command was not provided.")
                     {
                         continue;
                     }

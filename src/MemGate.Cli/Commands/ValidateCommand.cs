@@ -96,12 +96,14 @@ internal static class ValidateCommand
                 : (null, null);
             if (problem is not null)
             {
-                yield return new DeviceDiagnostic(DiagnosticSeverity.Error, problemField!, problem) { Location = device.LocationOf(at) };
+                // An offset past the file's end is the file_offset key's fault, when the file gives one.
+                string key = problemField!.EndsWith(".file_offset", StringComparison.Ordinal) ? at.Replace(".file", ".file_offset", StringComparison.Ordinal) : at;
+                yield return new DeviceDiagnostic(DiagnosticSeverity.Error, problemField!, problem) { Location = device.LocationOf(key) ?? device.LocationOf(at) };
             }
         }
     }
 
     private static DiagnosticRow Row(string file, DeviceDiagnostic d) => new(d.Location?.File ?? file,
-        d.Location is { Line: > 0 } l ? l.Line : null, d.Location is { Line: > 0 } c ? c.Column : null,
+        d.Location is { Line: > 0 } l ? l.Line : null, d.Location is { Line: > 0, Column: > 0 } c ? c.Column : null,
         string.IsNullOrEmpty(d.Field) ? null : d.Field, d.Severity == DiagnosticSeverity.Error ? "error" : "warning", d.Message);
 }

@@ -40,6 +40,10 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.DoesNotContain("did you mean", error);
         Assert.DoesNotContain("Required command was not provided", error);   // the word is the problem, not a missing one
         Assert.Contains("'frobnicate'", error);
+        // An option alone is no command word: the command is still missing, and says so.
+        (exit, _, error) = CliRunner.Run("--jsn");
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains("Required command was not provided", error);
     }
 
     [Fact]
@@ -246,16 +250,16 @@ public sealed class DeviceCommandTests : IDisposable
     // What allocation would refuse about a region's file (more bytes than the region holds, an offset past its end)
     // validate reports too, at the line naming the file: it said "valid" and the run then failed without a place.
     [Theory]
-    [InlineData("", "more than the region holds")]
-    [InlineData("file_offset = \"20000\"\n", "is past the end of")]
-    public void Validate_reports_a_region_file_that_does_not_fit_at_its_line(string extra, string expected)
+    [InlineData("", "more than the region holds", "10:8: error: regions.F.file")]
+    [InlineData("file_offset = \"20000\"\n", "is past the end of", "11:15: error: regions.F.file_offset")]   // the offset's fault, at its key
+    public void Validate_reports_a_region_file_that_does_not_fit_at_its_line(string extra, string expected, string where)
     {
         File.WriteAllBytes(Path.Combine(_dir, "big.bin"), new byte[10_000]);
         string device = Path.Combine(_dir, "fit.toml");
         File.WriteAllText(device, "[device]\nname = \"Fit\"\ncpu = \"cortex-m3\"\n\n[[regions]]\nname = \"F\"\nguest_address = \"0x08000000\"\nsize = \"4KB\"\ntype = \"flash\"\nfile = \"big.bin\"\n" + extra);
         var (exit, _, error) = CliRunner.Run("validate", device);
         Assert.Equal(1, exit);
-        Assert.Contains($"{device}:10:8: error: regions.F.file", error);
+        Assert.Contains($"{device}:{where}", error);
         Assert.Contains(expected, error);
     }
 

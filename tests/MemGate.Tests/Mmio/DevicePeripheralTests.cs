@@ -200,9 +200,10 @@ public sealed class DevicePeripheralTests
     }
 
     [Fact]
-    public void Two_svd_peripherals_of_one_name_are_checked_as_a_run_attaches_them()
+    public void Two_svd_peripherals_of_one_name_are_refused_alike_by_a_run_validate_and_show()
     {
-        // Names differing in case only: a run keeps the last by name; validate used to stop with a .NET error.
+        // Names differing in case only: rules find peripherals ignoring case, so a run silently kept the last, and validate
+        // stopped with a .NET error.
         const string Svd = """
             <device><name>Twins</name><width>32</width><size>32</size><peripherals>
               <peripheral><name>TIMER0</name><baseAddress>0x40000000</baseAddress>
@@ -218,12 +219,14 @@ public sealed class DevicePeripheralTests
             string device = Path.Combine(folder, "board.toml");
             string text = File.ReadAllText(Board).Replace("features.svd", "twins.svd", StringComparison.Ordinal);
             File.WriteAllText(device, text[..text.IndexOf("[[rules]]", StringComparison.Ordinal)] + "[[rules]]\nregister = \"TIMER0.SR\"\nfield = \"READY\"\nreads = \"set\"\n");
-            using (DeviceMemory.Allocate(DeviceConfigReader.Load(device), folder))
+            string expected = $"{Path.Combine(folder, "twins.svd")}:4: <peripheral[timer0]>: a peripheral named 'TIMER0' is defined already, at line 2";
+            Assert.StartsWith(expected, Assert.Throws<MemGate.Mmio.Svd.SvdFormatException>(() => DeviceMemory.Allocate(DeviceConfigReader.Load(device), folder)).Message, StringComparison.Ordinal);
+            foreach (string command in new[] { "validate", "show" })
             {
+                var (exit, _, error) = MemGate.Tests.Cli.CliRunner.Run(command, device);
+                Assert.Equal(CliApp.InvalidInput, exit);
+                Assert.Contains(expected, error);
             }
-            var (exit, output, error) = MemGate.Tests.Cli.CliRunner.Run("validate", device);
-            Assert.True(exit == CliApp.Success, error);
-            Assert.Contains("valid", output);
         }
         finally
         {

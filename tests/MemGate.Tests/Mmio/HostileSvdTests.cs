@@ -39,7 +39,7 @@ public sealed class HostileSvdTests
     {
         var e = Rejects("<device><name>D</name><peripherals>\n<peripheral><name>T</name><baseAddress>0x40000000</baseAddress></peripheral>\n" +
             "<peripheral><name>T</name><baseAddress>0x40001000</baseAddress></peripheral>\n</peripherals></device>");
-        Assert.Equal("hostile.svd:3: <peripheral[T]>: a peripheral named 'T' is defined already, at line 2; names must be unique", e.Message);
+        Assert.Equal("hostile.svd:3: <peripheral[T]>: a peripheral named 'T' is defined already, at line 2; names must be unique (case is not told apart)", e.Message);
     }
 
     [Fact]

@@ -101,14 +101,17 @@ public static class SvdReader
             var peripheralsElement = device.Element("peripherals") ?? throw Fail(device, "device", "has no <peripherals>");
             var elements = peripheralsElement.Elements("peripheral").ToList();
             var byName = new Dictionary<string, XElement>(StringComparer.Ordinal);
+            var seen = new Dictionary<string, XElement>(StringComparer.OrdinalIgnoreCase);
             foreach (var p in elements)
             {
-                // Names are unique in an SVD (derivedFrom and rules find peripherals by them); a second one would silently win.
+                // Names are unique in an SVD: derivedFrom finds peripherals by name, and devices' rules find them ignoring
+                // case, so a second one (in any case) would silently win.
                 string name = Required(p, "peripheral", "name");
-                if (byName.TryGetValue(name, out var first))
+                if (seen.TryGetValue(name, out var first))
                 {
-                    throw Fail(p, $"peripheral[{name}]", $"a peripheral named '{name}' is defined already, at line {LineOf(first)}; names must be unique");
+                    throw Fail(p, $"peripheral[{name}]", $"a peripheral named '{(string?)first.Element("name")}' is defined already, at line {LineOf(first)}; names must be unique (case is not told apart)");
                 }
+                seen[name] = p;
                 byName[name] = p;
             }
             var peripherals = new List<SvdPeripheral>();
