@@ -197,7 +197,8 @@ public sealed class DeviceMemory : IDisposable
             }
             catch (ArgumentException e)
             {
-                throw BlockProblem(svd, peripheral, e);
+                // The registers came from the SVD file: a block that cannot be built is the file's error, at the peripheral's line.
+                throw new Mmio.Svd.SvdFormatException(svd.File, peripheral.Line, $"peripheral[{peripheral.Name}]", e.Message, e);
             }
             blocks[peripheral.Name] = block;
         }
@@ -261,10 +262,6 @@ public sealed class DeviceMemory : IDisposable
         }
         return (attached, leftOut);
     }
-
-    // The registers came from the SVD file: a block that cannot be built is the file's error, at the peripheral's line.
-    private static Mmio.Svd.SvdFormatException BlockProblem(Mmio.Svd.SvdDevice svd, Mmio.Svd.SvdPeripheral peripheral, ArgumentException e) =>
-        new(svd.File, peripheral.Line, $"peripheral[{peripheral.Name}]", e.Message, e);
 
     /// <summary>
     /// The device's [[rules]] checked against the registers of <paramref name="svd"/> without building the device (as
