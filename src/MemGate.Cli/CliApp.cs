@@ -95,13 +95,22 @@ public static partial class CliApp
             var root = BuildRoot(output, error, input);
             RefuseEmptyValues(root);
             var parse = root.Parse(args);
-            if (parse.Errors.Count > 0)
+            // A mistyped option the command took as its argument (`validate --jsn a.toml` as two device files): refused
+            // as the unknown option it is. After a "--", a word starting with "--" is an argument (a file of that name).
+            var options = args.TakeWhile(a => a != "--").ToHashSet(StringComparer.Ordinal);
+            var misplaced = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>().SelectMany(a => a.Tokens).Select(t => t.Value)
+                .Where(v => v.Length > 2 && v.StartsWith("--", StringComparison.Ordinal) && options.Contains(v)).Distinct().ToList();
+            if (parse.Errors.Count > 0 || misplaced.Count > 0)
             {
                 // A mistyped command or option: the closest of those the command where it stands takes. A word that looks
                 // like an option may have been taken as an argument's value (a firmware file), so those are looked at too.
                 var command = parse.CommandResult.Command;
                 var unknown = parse.UnmatchedTokens.Concat(parse.Tokens.Where(t => t.Type == System.CommandLine.Parsing.TokenType.Argument && t.Value.StartsWith("--", StringComparison.Ordinal))
                     .Select(t => t.Value)).Distinct().ToList();
+                foreach (string word in misplaced)
+                {
+                    error.WriteLine($"memgate: Unrecognized option '{word}'.");
+                }
                 foreach (var problem in parse.Errors)
                 {
                     // Said of every mistyped command word at the top, where the word itself is the problem.
@@ -114,7 +123,8 @@ public static partial class CliApp
                 foreach (string token in unknown)
                 {
                     var names = token.StartsWith('-') ? command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)) : command.Subcommands.Select(c => c.Name);
-                    if (Devices.NameSuggestion.Closest(token, names) is { } guess)
+                    // `--from-snapsot=FILE`: the option's name is what was mistyped.
+                    if (Devices.NameSuggestion.Closest(token.StartsWith('-') ? token.Split('=')[0] : token, names) is { } guess)
                     {
                         error.WriteLine($"memgate: '{token}': did you mean '{guess}'?");
                     }

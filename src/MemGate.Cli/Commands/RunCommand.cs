@@ -56,7 +56,7 @@ internal static class RunCommand
         var gdbWait = new Option<bool>("--gdb-wait") { Description = "With --gdb: stop at the reset vector until a debugger attaches (QEMU's -S); otherwise the firmware runs until one does." };
         var gdbContinue = new Option<bool>("--gdb-continue-on-detach") { Description = "With --gdb: when the debugger detaches or disconnects, let the firmware run on (otherwise the run ends there, exit code 130)." };
         var saveSnapshot = new Option<string?>("--save-snapshot") { Description = "Run until --at, write the machine's complete state (memory, CPU, peripherals, device) to this snapshot file, and end (exit 0)." };
-        var at = new Option<string?>("--at") { Description = "With --save-snapshot: where to take it, an instruction count (e.g. 150000) or a symbol or address (0x...) reached." };
+        var at = new Option<string?>("--at") { Description = "With --save-snapshot: where to take it, an instruction count (e.g. 150000; 0: before the first) or a symbol or address (0x...) reached." };
         var fromSnapshot = new Option<string?>("--from-snapshot") { Description = "Start from a snapshot file instead of reset: the device and memory come from the file (FIRMWARE, if given, only for its symbols)." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
@@ -156,8 +156,18 @@ internal static class RunCommand
             {
                 if (atCount)
                 {
-                    atInstructions = ulong.TryParse(atPoint, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) && n > 0 ? n
-                        : throw new CommandUsageException($"--at {atPoint}: give an instruction count from 1 to {ulong.MaxValue}, or a symbol or address (0x...).");
+                    atInstructions = ulong.TryParse(atPoint, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) ? n
+                        : throw new CommandUsageException($"--at {atPoint}: give an instruction count from 0 to {ulong.MaxValue}, or a symbol or address (0x...).");
+                    if (atInstructions == 0)
+                    {
+                        // Before the first instruction (a symbol reached at once saves there too): the CPU as reset leaves it,
+                        // or as the snapshot file left it; nothing runs.
+                        if (startFile is null)
+                        {
+                            machine.ResetHalted();
+                        }
+                        return SaveSnapshot(0, 0, 0);
+                    }
                     limit = limit > 0 ? Math.Min(limit, atInstructions) : atInstructions;   // a smaller --max-instructions ends the run first
                 }
                 else
@@ -260,13 +270,7 @@ internal static class RunCommand
                         error.WriteLine($"memgate run: the run ended ({result.Reason}) after {result.Instructions:N0} instructions, before --at {atPoint}: no snapshot written.");
                         return status == CliApp.Success ? CliApp.InvalidInput : status;
                     }
-                    machine.SaveSnapshotFile(savePath, image is null ? null : new SnapshotFirmware(Path.GetFullPath(image.File), FileHash(image.File)));
-                    error.WriteLine(asJson
-                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "snapshot", $"snapshot saved to {savePath}", null, CliApp.Success, result.Instructions,
-                            Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, null), CliJsonLinesContext.Default.RunReport)
-                        : $"memgate run: {description.Name} ({description.Cpu}), snapshot saved to {savePath} after {result.Instructions:N0} instructions, at PC 0x{machine.ProgramCounter:X8}; " +
-                          $"go on with: memgate run --from-snapshot {savePath}");
-                    return CliApp.Success;
+                    return SaveSnapshot(result.Instructions, result.Elapsed.TotalMilliseconds, result.Mips);
                 }
                 string restored = restore is null ? "" : $", after restoring {restore.Pages} page(s) in {restore.Elapsed.TotalMicroseconds:0} µs";
                 int? blocks = coverageFile is null ? null : machine.CoveredBlocks.Count;
@@ -281,6 +285,17 @@ internal static class RunCommand
             machine.FlushTraces();
             dump.Write(machine, error, asJson);
             return status;
+
+            int SaveSnapshot(ulong instructions, double milliseconds, double mips)
+            {
+                machine.SaveSnapshotFile(savePath!, image is null ? null : new SnapshotFirmware(Path.GetFullPath(image.File), FileHash(image.File)));
+                error.WriteLine(parse.GetValue(json)
+                    ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "snapshot", $"snapshot saved to {savePath}", null, CliApp.Success, instructions,
+                        Math.Round(milliseconds, 3), Math.Round(mips, 3), null, null), CliJsonLinesContext.Default.RunReport)
+                    : $"memgate run: {description.Name} ({description.Cpu}), snapshot saved to {savePath} after {instructions:N0} instructions, at PC 0x{machine.ProgramCounter:X8}; " +
+                      $"go on with: memgate run --from-snapshot {savePath}");
+                return CliApp.Success;
+            }
         }));
         return command;
     }

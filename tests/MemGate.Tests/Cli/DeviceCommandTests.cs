@@ -25,6 +25,9 @@ public sealed class DeviceCommandTests : IDisposable
     [InlineData(new[] { "show", "STM32F103", "--jsn" }, "memgate: '--jsn': did you mean '--json'?")]
     [InlineData(new[] { "run", "x.elf", "--max-instruction", "5" }, "memgate: '--max-instruction': did you mean '--max-instructions'?")]
     [InlineData(new[] { "run", "--from-snapsot", "x.mgsnap" }, "memgate: '--from-snapsot': did you mean '--from-snapshot'?")]
+    // Taken for the command's argument (a device file, a firmware) when nothing else was wrong: still an unknown option.
+    [InlineData(new[] { "validate", "--jsn", "a.toml" }, "memgate: '--jsn': did you mean '--json'?")]
+    [InlineData(new[] { "run", "--from-snapsot=x.mgsnap" }, "memgate: '--from-snapsot=x.mgsnap': did you mean '--from-snapshot'?")]
     public void A_mistyped_command_or_option_gets_the_closest_one_suggested(string[] args, string suggestion)
     {
         var (exit, _, error) = CliRunner.Run(args);
