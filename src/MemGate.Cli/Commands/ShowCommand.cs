@@ -23,18 +23,19 @@ internal static class ShowCommand
             var svdDevice = svdPath is null ? null : Mmio.Svd.SvdReader.Load(svdPath, parse.GetValue(strict));
             // The SVD's register blocks and the device's [[rules]] against their registers, as validate and a run check them: a device
             // that cannot run is not shown as if it could.
-            var problems = (svdDevice is null ? [] : DeviceMemory.CheckSvdBlocks(description, svdDevice)).Concat(DeviceMemory.CheckRules(description, svdDevice)).ToList();
+            var machineModels = Emulation.FirmwareMachine.ArchitecturalPeripherals(description);
+            var problems = (svdDevice is null ? [] : DeviceMemory.CheckSvdBlocks(description, svdDevice, machineModels)).Concat(DeviceMemory.CheckRules(description, svdDevice, machineModels)).ToList();
             if (problems.Count > 0)
             {
                 throw new DeviceDescriptionException(parse.GetRequiredValue(device), problems);
             }
             if (svdDevice is not null)
             {
-                foreach (string warning in svdDevice.Warnings)
+                foreach (var warning in DeviceMemory.SvdWarnings(description, svdDevice, machineModels))
                 {
-                    error.WriteLine(warning);
+                    error.WriteLine(warning.ToString());
                 }
-                description = WithSvd(description, svdDevice, error);
+                description = WithSvd(description, svdDevice, machineModels);
             }
             if (parse.GetValue(json))
             {
@@ -47,34 +48,11 @@ internal static class ShowCommand
         return command;
     }
 
-    // The device with the SVD's peripherals merged in; those outside every mmio region are warned about and left out.
-    private static DeviceDescription WithSvd(DeviceDescription d, Mmio.Svd.SvdDevice svd, TextWriter error)
+    // The device with the SVD's peripherals that a run attaches merged in (SvdWarnings names those left out, and why).
+    private static DeviceDescription WithSvd(DeviceDescription d, Mmio.Svd.SvdDevice svd, IReadOnlyList<DevicePeripheral> machineModels)
     {
-        var added = new List<DevicePeripheral>();
-        var trimmed = new List<string>();
-        var peripherals = svd.WithBlocksTrimmedToRegisters(trimmed);
-        foreach (string warning in trimmed)
-        {
-            error.WriteLine(warning);
-        }
-        foreach (var p in peripherals)
-        {
-            var peripheral = new DevicePeripheral(p.Name, p.BaseAddress, p.Size, d.Spaces[0].Name) { Model = $"svd: {svd.Name}" };
-            if (d.AddressIndex.MmioRegionHolding(peripheral.Base, peripheral.Size, peripheral.Space) is null)
-            {
-                error.WriteLine($"{svd.File}: warning: SVD peripheral '{p.Name}' [0x{p.BaseAddress:X}-0x{peripheral.Last:X}] is outside every peripheral region of {d.Name}");
-                continue;
-            }
-            // As a run attaches them: a behavioural model keeps its range.
-            if (d.AddressIndex.PeripheralsOverlapping(peripheral.Base, peripheral.Size, peripheral.Space).FirstOrDefault(x => x.Model is not null) is { } model)
-            {
-                error.WriteLine($"{svd.File}: warning: SVD peripheral '{p.Name}' [0x{p.BaseAddress:X}-0x{peripheral.Last:X}] overlaps the model '{model.Model}' of {model.Name}, " +
-                    "which serves that range; its SVD registers are not attached");
-                continue;
-            }
-            added.Add(peripheral);
-        }
-        // Otherwise the SVD is the more detailed source: it replaces the device's plain entries it overlaps.
+        var added = DeviceMemory.AttachedSvdPeripherals(d, svd, machineModels).Select(p => new DevicePeripheral(p.Name, p.BaseAddress, p.Size, d.Spaces[0].Name) { Model = $"svd: {svd.Name}" }).ToList();
+        // The SVD is the more detailed source: it replaces the device's plain entries it overlaps.
         var replaced = added.SelectMany(a => d.AddressIndex.PeripheralsOverlapping(a.Base, a.Size, a.Space)).ToHashSet();
         var kept = d.Peripherals.Where(x => !replaced.Contains(x));
         return new DeviceDescription(d.Name, d.Regions, d.Spaces, kept.Concat(added).OrderBy(x => x.Base), d.Description, d.Architecture, d.Cpu,

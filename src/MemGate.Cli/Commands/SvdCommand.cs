@@ -23,9 +23,9 @@ internal static class SvdCommand
         command.SetAction(parse => CommandErrors.Run("svd", error, () =>
         {
             var device = SvdReader.Load(parse.GetRequiredValue(file), parse.GetValue(strict));
-            foreach (string warning in device.Warnings)
+            foreach (var warning in device.Warnings)
             {
-                error.WriteLine(warning);
+                error.WriteLine(warning.ToString());
             }
             var peripherals = device.Peripherals.Where(p => parse.GetValue(peripheral) is not { } only || string.Equals(p.Name, only, StringComparison.OrdinalIgnoreCase)).ToList();
             if (parse.GetValue(peripheral) is { } wanted && peripherals.Count == 0)

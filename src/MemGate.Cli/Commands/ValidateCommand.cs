@@ -13,7 +13,9 @@ internal static class ValidateCommand
     {
         var files = new Argument<string[]>("files") { Description = "Device files (.toml, .yaml, .yml, .json).", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print one JSON report per file instead of text." };
-        var command = new Command("validate", "Check device files: syntax, fields, overlaps, sizes, alignment, aliases, peripheral models and their settings. Errors stop loading; warnings do not. --json: one JSON line per file.") { files, json };
+        var strict = new Option<bool>("--strict") { Description = "In the device's SVD file: flaws other tools tolerate (overlapping fields, odd register sizes) are errors, not warnings." };
+        var command = new Command("validate", "Check device files: syntax, fields, overlaps, sizes, alignment, aliases, peripheral models and their settings, the SVD file's " +
+            "peripherals and the rules against them. Errors stop loading; warnings do not. --json: one JSON line per file.") { files, json, strict };
         command.SetAction(parse =>
         {
             int exit = CliApp.Success;
@@ -37,13 +39,15 @@ internal static class ValidateCommand
                     if (errors.Count == 0)
                     {
                         // The SVD's contents, the register blocks a run would attach, and the rules against their registers
-                        // (without building the device).
-                        var svdDevice = device.Svd is { } svd ? Mmio.Svd.SvdReader.Load(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, svd)) : null;
+                        // (without building the device, but with the models its machine adds).
+                        var machineModels = Emulation.FirmwareMachine.ArchitecturalPeripherals(device);
+                        var svdDevice = device.Svd is { } svd ? Mmio.Svd.SvdReader.Load(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, svd), parse.GetValue(strict)) : null;
                         if (svdDevice is not null)
                         {
-                            errors.AddRange(DeviceMemory.CheckSvdBlocks(device, svdDevice));
+                            errors.AddRange(DeviceMemory.CheckSvdBlocks(device, svdDevice, machineModels));
+                            warnings.AddRange(DeviceMemory.SvdWarnings(device, svdDevice, machineModels));
                         }
-                        errors.AddRange(DeviceMemory.CheckRules(device, svdDevice));
+                        errors.AddRange(DeviceMemory.CheckRules(device, svdDevice, machineModels));
                     }
                 }
                 catch (DeviceDescriptionException e)

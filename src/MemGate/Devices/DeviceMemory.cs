@@ -171,21 +171,22 @@ public sealed class DeviceMemory : IDisposable
         Dictionary<string, RegisterBlock> blocks, List<string> warnings, Action<string>? log)
     {
         var rules = device.Rules.GroupBy(r => r.Register, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
-        warnings.AddRange(svd.Warnings);
-        foreach (var peripheral in svd.WithBlocksTrimmedToRegisters(warnings))
+        var svdWarnings = new List<Mmio.Svd.SvdWarning>(svd.Warnings);
+        var peripherals = svd.WithBlocksTrimmedToRegisters(svdWarnings);
+        warnings.AddRange(svdWarnings.Select(w => w.ToString()));
+        foreach (var peripheral in peripherals)
         {
             var region = device.AddressIndex.MmioRegionHolding(peripheral.BaseAddress, peripheral.Size);
             if (region is null)
             {
-                warnings.Add($"SVD peripheral '{peripheral.Name}' [0x{peripheral.BaseAddress:X}, size 0x{peripheral.Size:X}] is not inside any peripheral (mmio) region; it is not attached.");
+                warnings.Add(LeftOut(svd, peripheral, NotInMmio).ToString());
                 continue;
             }
             var bus = buses[region.Name];
             ulong offset = peripheral.BaseAddress - region.Start;
             if (bus.Devices.Where(d => offset < d.Offset + d.Size && d.Offset < offset + peripheral.Size).Select(d => d.Name).FirstOrDefault() is { } model)
             {
-                warnings.Add($"SVD peripheral '{peripheral.Name}' [0x{peripheral.BaseAddress:X}, size 0x{peripheral.Size:X}] overlaps the model '{model}', which serves that range; " +
-                    "its SVD registers are not attached.");
+                warnings.Add(LeftOut(svd, peripheral, Served(model)).ToString());
                 continue;
             }
             RegisterBlock block;
@@ -215,12 +216,15 @@ public sealed class DeviceMemory : IDisposable
     /// <c>dim</c> array with <c>dimIncrement</c> 0 gives); without building the device. One error per such peripheral, located
     /// at its line of the SVD file, its field the peripheral's element (<c>peripheral[TIM9]</c>).
     /// </summary>
-    public static IReadOnlyList<DeviceDiagnostic> CheckSvdBlocks(DeviceDescription device, Mmio.Svd.SvdDevice svd)
+    /// <param name="device">The device, as read from its file.</param>
+    /// <param name="svd">Its SVD file.</param>
+    /// <param name="machineModels">Models the machine adds that the file does not declare (<c>FirmwareMachine.ArchitecturalPeripherals</c>): their addresses are theirs.</param>
+    public static IReadOnlyList<DeviceDiagnostic> CheckSvdBlocks(DeviceDescription device, Mmio.Svd.SvdDevice svd, IReadOnlyList<DevicePeripheral>? machineModels = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(svd);
         var problems = new List<DeviceDiagnostic>();
-        foreach (var peripheral in Attachable(device, svd).Attached)
+        foreach (var peripheral in Attachable(device, svd, machineModels).Attached)
         {
             try
             {
@@ -235,24 +239,59 @@ public sealed class DeviceMemory : IDisposable
         return problems;
     }
 
+    /// <summary>
+    /// What building the device would warn about its SVD, without building it: the flaws the SVD reader tolerated, address
+    /// blocks trimmed to their registers, and the peripherals left out (outside every peripheral (mmio) region, or where a
+    /// model the device declares serves their addresses); each located in the SVD file.
+    /// </summary>
+    /// <param name="device">The device, as read from its file.</param>
+    /// <param name="svd">Its SVD file.</param>
+    /// <param name="machineModels">Models the machine adds that the file does not declare (<c>FirmwareMachine.ArchitecturalPeripherals</c>).</param>
+    public static IReadOnlyList<DeviceDiagnostic> SvdWarnings(DeviceDescription device, Mmio.Svd.SvdDevice svd, IReadOnlyList<DevicePeripheral>? machineModels = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(svd);
+        var trimmed = new List<Mmio.Svd.SvdWarning>();
+        var leftOut = Attachable(device, svd, machineModels, trimmed).LeftOut.Values;
+        return [.. svd.Warnings.Concat(trimmed).Concat(leftOut).Select(w => new DeviceDiagnostic(DiagnosticSeverity.Warning, w.Element, w.Message)
+            { Location = new SourceLocation(w.File, w.Line, 0) })];
+    }
+
+    /// <summary>The SVD's peripherals that building the device attaches, in the SVD's order, their blocks trimmed as <see cref="Mmio.Svd.SvdDevice.WithBlocksTrimmedToRegisters"/> does.</summary>
+    public static IReadOnlyList<Mmio.Svd.SvdPeripheral> AttachedSvdPeripherals(DeviceDescription device, Mmio.Svd.SvdDevice svd, IReadOnlyList<DevicePeripheral>? machineModels = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(svd);
+        return Attachable(device, svd, machineModels).Attached;
+    }
+
+    private const string NotInMmio = "is not inside any peripheral (mmio) region, so it is not attached";
+
+    private static string Served(string model) => $"shares addresses with '{model}', which serves them, so it is not attached";
+
+    // Its element names the peripheral; a rule's error names it again (SVD peripheral 'X' …).
+    private static Mmio.Svd.SvdWarning LeftOut(Mmio.Svd.SvdDevice svd, Mmio.Svd.SvdPeripheral p, string why) =>
+        new(svd.File, p.Line, $"peripheral[{p.Name}]", $"[0x{p.BaseAddress:X}, size 0x{p.Size:X}] {why}");
+
     // The SVD's peripherals as building the device attaches them, in its order: inside a peripheral region and clear of the
     // models the device declares and of the peripherals attached before (a build leaves the others out, with a warning);
-    // the rest with why. Architectural models a machine adds itself (a Cortex-M's SCS) are not in the description.
-    private static (List<Mmio.Svd.SvdPeripheral> Attached, Dictionary<string, string> LeftOut) Attachable(DeviceDescription device, Mmio.Svd.SvdDevice svd)
+    // the rest with why. Architectural models a machine adds itself (a Cortex-M's SCS) are not in the description: the
+    // caller names them (machineModels), since this layer knows no machine.
+    private static (List<Mmio.Svd.SvdPeripheral> Attached, Dictionary<string, Mmio.Svd.SvdWarning> LeftOut) Attachable(DeviceDescription device, Mmio.Svd.SvdDevice svd,
+        IReadOnlyList<DevicePeripheral>? machineModels, List<Mmio.Svd.SvdWarning>? trimmed = null)
     {
-        var taken = device.Peripherals.Where(p => p.Model is not null).Select(p => (Start: p.Base, p.Size, p.Name)).ToList();
+        var taken = device.Peripherals.Concat(machineModels ?? []).Where(p => p.Model is not null).Select(p => (Start: p.Base, p.Size, p.Name)).ToList();
         var attached = new List<Mmio.Svd.SvdPeripheral>();
-        var leftOut = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var p in svd.WithBlocksTrimmedToRegisters(new List<string>()))
+        var leftOut = new Dictionary<string, Mmio.Svd.SvdWarning>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in svd.WithBlocksTrimmedToRegisters(trimmed ?? []))
         {
-            string at = $"SVD peripheral '{p.Name}' [0x{p.BaseAddress:X}, size 0x{p.Size:X}]";
             if (device.AddressIndex.MmioRegionHolding(p.BaseAddress, p.Size) is null)
             {
-                leftOut[p.Name] = $"{at} is not inside any peripheral (mmio) region, so it is not attached";
+                leftOut[p.Name] = LeftOut(svd, p, NotInMmio);
             }
             else if (taken.FirstOrDefault(t => p.BaseAddress < t.Start + t.Size && t.Start < p.BaseAddress + p.Size) is { Name: { } other })
             {
-                leftOut[p.Name] = $"{at} shares addresses with '{other}', which serves them, so it is not attached";
+                leftOut[p.Name] = LeftOut(svd, p, Served(other));
             }
             else
             {
@@ -272,7 +311,8 @@ public sealed class DeviceMemory : IDisposable
     /// </summary>
     /// <param name="device">The device, as read from its file (its rules' errors are located there).</param>
     /// <param name="svd">The device's SVD file; null when it names none, which rules are an error for.</param>
-    public static IReadOnlyList<DeviceDiagnostic> CheckRules(DeviceDescription device, Mmio.Svd.SvdDevice? svd)
+    /// <param name="machineModels">Models the machine adds that the file does not declare (<c>FirmwareMachine.ArchitecturalPeripherals</c>).</param>
+    public static IReadOnlyList<DeviceDiagnostic> CheckRules(DeviceDescription device, Mmio.Svd.SvdDevice? svd, IReadOnlyList<DevicePeripheral>? machineModels = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (svd is null)
@@ -281,13 +321,13 @@ public sealed class DeviceMemory : IDisposable
                 "the device has rules for registers but names no SVD file ([device] svd) that defines them") { Location = device.LocationOf("rules") }];
         }
         // A rule acts on an attached peripheral's registers: one the build leaves out has none (by name, the last one wins, as there).
-        var (attached, leftOut) = Attachable(device, svd);
+        var (attached, leftOut) = Attachable(device, svd, machineModels);
         var registers = new Dictionary<string, IReadOnlyList<RegisterDefinition>>(StringComparer.OrdinalIgnoreCase);
         foreach (var p in attached)
         {
             registers[p.Name] = p.Registers;
         }
-        return RuleProblems(device, name => registers.GetValueOrDefault(name), name => leftOut.GetValueOrDefault(name) ?? $"the SVD has no peripheral '{name}'");
+        return RuleProblems(device, name => registers.GetValueOrDefault(name), name => leftOut.TryGetValue(name, out var left) ? $"SVD peripheral '{name}' {left.Message}" : $"the SVD has no peripheral '{name}'");
     }
 
     // A register and field each rule names (and the one it follows) must be among the registers found under the

@@ -202,6 +202,28 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             : RiscVMachine.Create(device, output, options);
     }
 
+    /// <summary>
+    /// The peripheral models the machine for <paramref name="device"/> adds at their architectural place when its file declares
+    /// none (a Cortex-M's SCS, RISC-V's CLINT, the AArch64 virt machine's GIC), as entries; empty for devices no machine runs.
+    /// What checks without a build (memgate validate, show) need to see the addresses those models serve.
+    /// </summary>
+    public static IReadOnlyList<DevicePeripheral> ArchitecturalPeripherals(DeviceDescription device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        string cpu = device.Cpu.ToLowerInvariant();
+        string architecture = device.Architecture.ToLowerInvariant();
+        string? name = cpu is "cortex-m3" or "cortex-m4" ? MemGate.Peripherals.Arm.ArmSystemControlSpace.Info.Model
+            : cpu == "cortex-a53" ? MemGate.Peripherals.Arm.Gicv2.Info.Model
+            : architecture.StartsWith("rv32", StringComparison.Ordinal) || architecture.StartsWith("rv64", StringComparison.Ordinal) ? MemGate.Peripherals.RiscV.RiscVClint.Info.Model
+            : null;
+        if (name is null || PeripheralRegistry.Default.Find(name) is not { Architectural: { } place } model
+            || device.Peripherals.Any(p => p.Model is { } declared && PeripheralRegistry.Default.Find(declared) == model))
+        {
+            return [];
+        }
+        return [new DevicePeripheral(place.Name, place.Base, model.Size, device.Spaces[0].Name) { Model = model.Model }];
+    }
+
     /// <summary>Throws unless a machine runs the device's CPU: Cortex-M3/M4, RV32/RV64, Cortex-A53.</summary>
     /// <exception cref="NotSupportedException">No machine runs it (AVR and Xtensa devices are memory maps only); the message names the machines there are.</exception>
     public static void CheckRunnable(DeviceDescription device)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using MemGate.Cli;
 using MemGate.Devices;
@@ -248,6 +249,55 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains($"{copy}:6:", error);
         Assert.Contains("error: svd: SVD file", error);
+    }
+
+    // What a run warns about the SVD (a peripheral outside every mmio region, fields that overlap), validate says too, at
+    // the SVD's lines; --strict makes the tolerated flaw an error. An SVD peripheral where the machine's own SCS is (the
+    // Cortex-M's, not in the file) is left out as a run leaves it out, so a rule on it is an error for validate as well.
+    [Fact]
+    public void Validate_warns_about_the_svd_as_a_run_does_and_knows_the_models_the_machine_adds()
+    {
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "svd");
+        string svd = File.ReadAllText(Path.Combine(fixtures, "features.svd"));
+        var doc = XDocument.Parse(svd, LoadOptions.PreserveWhitespace);
+        var peripherals = doc.Root!.Element("peripherals")!;
+        peripherals.Add(XElement.Parse("""
+            <peripheral><name>SCB</name><baseAddress>0xE000ED00</baseAddress><addressBlock><offset>0</offset><size>0x40</size><usage>registers</usage></addressBlock>
+              <registers><register><name>CPUID</name><addressOffset>0</addressOffset><size>32</size><resetValue>0</resetValue>
+                <fields><field><name>REV</name><bitOffset>0</bitOffset><bitWidth>4</bitWidth></field><field><name>WIDE</name><bitOffset>2</bitOffset><bitWidth>4</bitWidth></field></fields>
+              </register></registers></peripheral>
+            """));
+        File.WriteAllText(Path.Combine(_dir, "features.svd"), doc.ToString(SaveOptions.DisableFormatting));
+        // 1 KiB of APB: TIMER1 (0x40000400) and the GPIOs are outside it; a PPB region holds the SCB.
+        string board = File.ReadAllText(Path.Combine(fixtures, "board.toml"))
+            .Replace("size = \"8KB\"", "size = \"1KB\"", StringComparison.Ordinal)
+            .Replace("[[rules]]\nregister = \"TIMER1.SR\"\nfield = \"READY\"\nreads = \"clear\"\n", "", StringComparison.Ordinal)
+            + "\n[[regions]]\nname = \"PPB\"\nguest_address = \"0xE0000000\"\nsize = \"1MB\"\npermissions = \"rw\"\ntype = \"mmio\"\n";
+        string device = WriteFile("board.toml", board);
+        string svdFile = Path.Combine(_dir, "features.svd");
+
+        var (exit, output, error) = CliRunner.Run("validate", device);
+        Assert.Equal(0, exit);
+        Assert.Matches(@"valid, \d+ warning\(s\)", output);
+        Assert.Matches($@"{Regex.Escape(svdFile)}:\d+: warning: peripheral\[TIMER1\]: \[0x40000400, size 0x400\] is not inside any peripheral \(mmio\) region, so it is not attached", error);
+        Assert.Matches($@"{Regex.Escape(svdFile)}:\d+: warning: peripheral\[SCB\]: \[0xE000ED00, size 0x40\] shares addresses with 'SCS', which serves them", error);
+        Assert.Contains("'REV' and 'WIDE' overlap", error);
+
+        using (var report = JsonDocument.Parse(CliRunner.Run("validate", device, "--json").Out))
+        {
+            var rows = report.RootElement.GetProperty("warnings").EnumerateArray().ToList();
+            Assert.Contains(rows, r => r.GetProperty("file").GetString() == svdFile && r.GetProperty("line").GetInt32() > 0 && r.GetProperty("field").GetString() == "peripheral[SCB]");
+        }
+
+        (exit, _, error) = CliRunner.Run("validate", device, "--strict");
+        Assert.Equal(CliApp.InvalidInput, exit);
+        Assert.Contains("overlap", error);
+
+        // A rule on the SCB: the run would find no such attached peripheral; validate says so at the rule.
+        File.AppendAllText(device, "\n[[rules]]\nregister = \"SCB.CPUID\"\nfield = \"REV\"\nreads = \"clear\"\n");
+        (exit, _, error) = CliRunner.Run("validate", device);
+        Assert.Equal(CliApp.InvalidInput, exit);
+        Assert.Contains("rule 'SCB.CPUID.REV': SVD peripheral 'SCB' [0xE000ED00, size 0x40] shares addresses with 'SCS', which serves them, so it is not attached", error);
     }
 
     // What allocation would refuse about a region's file (more bytes than the region holds, an offset past its end)

@@ -144,7 +144,7 @@ public sealed class DevicePeripheralTests
         string text = File.ReadAllText(Board).Replace("size = \"8KB\"\npermissions = \"rw\"\ntype = \"mmio\"", "size = \"4KB\"\npermissions = \"rw\"\ntype = \"mmio\"", StringComparison.Ordinal);
         using var device = DeviceMemory.Allocate(DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, Board), Path.GetDirectoryName(Board));
         Assert.Equal(2, device.Warnings.Count);
-        Assert.Contains(device.Warnings, w => w.Contains("'GPIO2'"));
+        Assert.Contains(device.Warnings, w => w.Contains("peripheral[GPIO2]: [0x40001000", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -164,7 +164,7 @@ public sealed class HostileSvdTests
         var device = SvdReader.Parse(svd, "vendor.svd");
         Assert.Equal(["LOW"], device.Peripherals[0].Registers[0].Fields.Select(f => f.Name));
         var warning = Assert.Single(device.Warnings);
-        Assert.Matches(@"^vendor\.svd:\d+: warning: .*'LOW' and 'WIDE' overlap", warning);
+        Assert.Matches(@"^vendor\.svd:\d+: warning: .*'LOW' and 'WIDE' overlap", warning.ToString());
         var e = Assert.Throws<SvdFormatException>(() => SvdReader.Parse(svd, "vendor.svd", strict: true));
         Assert.Contains("overlap", e.Message);
     }
@@ -178,7 +178,7 @@ public sealed class HostileSvdTests
         var register = Assert.Single(device.Peripherals[0].Registers);
         Assert.Equal((8, MemGate.Mmio.FieldAccess.WriteOnly), (register.SizeBits, register.Access));
         Assert.Equal(2, device.Warnings.Count);
-        Assert.All(device.Warnings, w => Assert.StartsWith("vendor.svd:", w));
+        Assert.All(device.Warnings, w => Assert.StartsWith("vendor.svd:", w.ToString()));
         Assert.Throws<SvdFormatException>(() => SvdReader.Parse(svd, "vendor.svd", strict: true));
     }
 

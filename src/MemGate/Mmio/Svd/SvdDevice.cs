@@ -9,7 +9,7 @@ public sealed record SvdDevice(string Name, IReadOnlyList<SvdPeripheral> Periphe
     public string File { get; init; } = "";
 
     /// <summary>Flaws that were tolerated (each names the file, line and element); empty when read strictly.</summary>
-    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public IReadOnlyList<SvdWarning> Warnings { get; init; } = [];
 
     /// <summary>
     /// The peripherals, with an address block that overlaps the next peripheral's trimmed to the end of
@@ -17,7 +17,7 @@ public sealed record SvdDevice(string Name, IReadOnlyList<SvdPeripheral> Periphe
     /// reaches into PWR); overlaps are judged by registers, and each trimmed block is a warning here.
     /// Peripherals whose registers themselves overlap are left as they are (callers report that).
     /// </summary>
-    public IReadOnlyList<SvdPeripheral> WithBlocksTrimmedToRegisters(ICollection<string> warnings)
+    public IReadOnlyList<SvdPeripheral> WithBlocksTrimmedToRegisters(ICollection<SvdWarning> warnings)
     {
         ArgumentNullException.ThrowIfNull(warnings);
         var sorted = Peripherals.OrderBy(p => p.BaseAddress).ToList();
@@ -29,8 +29,8 @@ public sealed record SvdDevice(string Name, IReadOnlyList<SvdPeripheral> Periphe
             ulong registersEnd = p.Registers.Count == 0 ? p.Size : p.Registers.Max(r => r.Offset + (ulong)r.SizeBytes);
             if (next is not null && next.BaseAddress - p.BaseAddress < p.Size && next.BaseAddress - p.BaseAddress >= registersEnd)
             {
-                warnings.Add($"{File}: warning: peripheral '{p.Name}': its address block [0x{p.BaseAddress:X}, size 0x{p.Size:X}] overlaps '{next.Name}' at " +
-                    $"0x{next.BaseAddress:X}, but its registers end at 0x{p.BaseAddress + registersEnd:X}; the block is trimmed to them.");
+                warnings.Add(new SvdWarning(File, p.Line, $"peripheral[{p.Name}]", $"its address block [0x{p.BaseAddress:X}, size 0x{p.Size:X}] overlaps '{next.Name}' at " +
+                    $"0x{next.BaseAddress:X}, but its registers end at 0x{p.BaseAddress + registersEnd:X}; the block is trimmed to them."));
                 trimmed[p] = registersEnd;
             }
         }

@@ -225,7 +225,7 @@ public static class SvdReader
                 }
                 // Vendor files give 1-bit (or other odd) sizes; the access is the next whole width.
                 int width = defaults.SizeBits <= 8 ? 8 : defaults.SizeBits <= 16 ? 16 : defaults.SizeBits <= 32 ? 32 : 64;
-                _warnings.Add($"{file}:{LineOf(element)}: warning: {at}: register size {defaults.SizeBits} bits is taken as {width} (an error with --strict)");
+                _warnings.Add(new SvdWarning(file, LineOf(element), at, $"register size {defaults.SizeBits} bits is taken as {width} (an error with --strict)"));
                 defaults = defaults with { SizeBits = width };
             }
             var fields = new List<RegisterField>();
@@ -269,7 +269,7 @@ public static class SvdReader
                         throw Fail(element, at, $"fields '{fields[j].Name}' and '{fields[i].Name}' overlap");
                     }
                     // Vendor files ship this (Espressif, ST, SiFive, NXP) and other tools take them: keep the first.
-                    _warnings.Add($"{file}:{LineOf(element)}: warning: {at}: fields '{fields[j].Name}' and '{fields[i].Name}' overlap; '{fields[i].Name}' is left out (an error with --strict)");
+                    _warnings.Add(new SvdWarning(file, LineOf(element), at, $"fields '{fields[j].Name}' and '{fields[i].Name}' overlap; '{fields[i].Name}' is left out (an error with --strict)"));
                     fields.RemoveAt(i--);
                     break;
                 }
@@ -586,11 +586,11 @@ public static class SvdReader
 
         private static string Clean(string? text) => text is null ? "" : string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
-        private readonly List<string> _warnings = [];
+        private readonly List<SvdWarning> _warnings = [];
 
         private T Tolerated<T>(XObject where, string at, string what, T value)
         {
-            _warnings.Add($"{file}:{LineOf(where)}: warning: {at}: {what} (an error with --strict)");
+            _warnings.Add(new SvdWarning(file, LineOf(where), at, $"{what} (an error with --strict)"));
             return value;
         }
 
