@@ -14,7 +14,7 @@ internal static class ShowCommand
         var device = new Argument<string>("device") { Description = "A template name (see 'memgate list') or a device file (.toml, .yaml, .json)." };
         var json = new Option<bool>("--json") { Description = "Print JSON: {\"name\", \"regions\": [{\"name\", \"start\", \"size\", \"permissions\", \"type\", \"space\"}], …} with numbers as numbers." };
         var svd = new Option<string?>("--svd") { Description = "Merge the peripherals of this CMSIS-SVD file (the device's own [device] svd is used when absent) and warn where they fall outside the device's peripheral regions." };
-        var strict = new Option<bool>("--strict") { Description = "With an SVD: flaws other tools tolerate (overlapping fields) are errors, not warnings." };
+        var strict = new Option<bool>("--strict") { Description = "With an SVD: flaws other tools tolerate (overlapping fields, odd register sizes, repeated names, registers past their address block) are errors, not warnings." };
         var command = new Command("show", "Show a device's address spaces, regions (start, end, size, permissions, type) and peripherals.") { device, json, svd, strict };
         command.SetAction(parse => CommandErrors.Run("show", error, () =>
         {

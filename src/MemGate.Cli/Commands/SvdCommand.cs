@@ -15,7 +15,7 @@ internal static class SvdCommand
         var file = new Argument<string>("file") { Description = "A CMSIS-SVD file." };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a tree." };
         var peripheral = new Option<string?>("--peripheral", "-p") { Description = "Only this peripheral." };
-        var strict = new Option<bool>("--strict") { Description = "Flaws other tools tolerate (overlapping fields) are errors, not warnings." };
+        var strict = new Option<bool>("--strict") { Description = "Flaws other tools tolerate (overlapping fields, odd register sizes, repeated names, registers past their address block), and peripherals whose registers overlap, are errors, not warnings." };
         var command = new Command("svd", "List the peripherals, registers and fields of a CMSIS-SVD file (derived peripherals, arrays and clusters expanded).")
         {
             file, json, peripheral, strict,
@@ -26,6 +26,17 @@ internal static class SvdCommand
             foreach (var warning in device.Warnings)
             {
                 error.WriteLine(warning.ToString());
+            }
+            // Registers that cannot make a register block (overlapping, none an alternate) are fine to list, but a device
+            // that attaches the peripheral cannot be built: said here rather than first by validate or a run.
+            var unbuildable = device.Peripherals.Select(p => (Peripheral: p, Problem: BlockProblem(p))).Where(x => x.Problem is not null).ToList();
+            foreach (var (p, problem) in unbuildable)
+            {
+                error.WriteLine($"{device.File}:{p.Line}: {(parse.GetValue(strict) ? "error" : "warning")}: peripheral[{p.Name}]: {problem}; a device that attaches it cannot be built");
+            }
+            if (parse.GetValue(strict) && unbuildable.Count > 0)
+            {
+                return CliApp.InvalidInput;
             }
             var peripherals = device.Peripherals.Where(p => parse.GetValue(peripheral) is not { } only || string.Equals(p.Name, only, StringComparison.OrdinalIgnoreCase)).ToList();
             if (parse.GetValue(peripheral) is { } wanted && peripherals.Count == 0)
@@ -90,4 +101,17 @@ internal static class SvdCommand
         ReadAction.Set => "set",
         _ => "none",
     };
+
+    private static string? BlockProblem(SvdPeripheral peripheral)
+    {
+        try
+        {
+            peripheral.CreateBlock();
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+    }
 }

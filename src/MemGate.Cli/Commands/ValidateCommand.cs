@@ -13,7 +13,7 @@ internal static class ValidateCommand
     {
         var files = new Argument<string[]>("files") { Description = "Device files (.toml, .yaml, .yml, .json).", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print one JSON report per file instead of text." };
-        var strict = new Option<bool>("--strict") { Description = "In the device's SVD file: flaws other tools tolerate (overlapping fields, odd register sizes) are errors, not warnings." };
+        var strict = new Option<bool>("--strict") { Description = "In the device's SVD file: flaws other tools tolerate (overlapping fields, odd register sizes, repeated names, registers past their address block) are errors, not warnings." };
         var command = new Command("validate", "Check device files: syntax, fields, overlaps, sizes, alignment, aliases, peripheral models and their settings, the SVD file's " +
             "peripherals and the rules against them. Errors stop loading; warnings do not. --json: one JSON line per file.") { files, json, strict };
         command.SetAction(parse =>

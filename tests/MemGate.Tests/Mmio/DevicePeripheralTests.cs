@@ -192,6 +192,16 @@ public sealed class DevicePeripheralTests
             var row = Assert.Single(System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("errors").EnumerateArray());
             Assert.Equal((Path.Combine(folder, "overlaps.svd"), 7, "peripheral[TIM9]"),
                 (row.GetProperty("file").GetString(), row.GetProperty("line").GetInt32(), row.GetProperty("field").GetString()));
+            // The SVD alone still lists, and says what a device that attaches TIM9 will meet; --strict refuses it.
+            string svdFile = Path.Combine(folder, "overlaps.svd");
+            var listed = MemGate.Tests.Cli.CliRunner.Run("svd", svdFile);
+            Assert.Equal(0, listed.Exit);
+            Assert.Contains("TIM9", listed.Out);
+            Assert.Contains($"{svdFile}:7: warning: peripheral[TIM9]: Peripheral 'TIM9': register 'CCR1' at offset 0x34 overlaps 'CCR0' at 0x34", listed.Err);
+            Assert.Contains("a device that attaches it cannot be built", listed.Err);
+            var strict = MemGate.Tests.Cli.CliRunner.Run("svd", svdFile, "--strict");
+            Assert.Equal(CliApp.InvalidInput, strict.Exit);
+            Assert.Contains($"{svdFile}:7: error: peripheral[TIM9]:", strict.Err);
         }
         finally
         {

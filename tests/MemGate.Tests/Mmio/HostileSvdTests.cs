@@ -169,6 +169,39 @@ public sealed class HostileSvdTests
         Assert.Contains("overlap", e.Message);
     }
 
+    // Names rules could not tell apart, and a register outside its peripheral's address block: warnings with the
+    // line (rules act on the first of a name; the block is taken to reach the register), errors when strict.
+    [Theory]
+    [InlineData("<register><name>A</name><addressOffset>0</addressOffset><size>32</size></register><register><name>A</name><addressOffset>4</addressOffset><size>32</size></register>",
+        "", "register name 'A' is given 2 times (at offsets 0x0, 0x4); a rule naming it acts on the first")]
+    [InlineData("<register><name>A</name><addressOffset>0</addressOffset><size>32</size><fields><field><name>F</name><bitOffset>0</bitOffset><bitWidth>1</bitWidth></field>" +
+        "<field><name>f</name><bitOffset>4</bitOffset><bitWidth>1</bitWidth></field></fields></register>",
+        "", "field name 'F' is given 2 times (at bits 0, 4); a rule naming it acts on the first")]
+    [InlineData("<register><name>FAR</name><addressOffset>0x20</addressOffset><size>32</size></register>",
+        "<addressBlock><offset>0</offset><size>0x10</size><usage>registers</usage></addressBlock>",
+        "register 'FAR' (offset 0x20, 4 bytes) reaches past the address block, which ends at offset 0x10; the block is taken to reach it")]
+    public void Ambiguous_names_and_registers_past_the_block_are_warnings_unless_strict(string registers, string block, string message)
+    {
+        string svd = Svd(registers, block);
+        var device = SvdReader.Parse(svd, "vendor.svd");
+        var warning = Assert.Single(device.Warnings);
+        Assert.Equal($"{message} (an error with --strict)", warning.Message);
+        Assert.StartsWith("peripheral[P]", warning.Element, StringComparison.Ordinal);   // or the register whose fields they are
+        Assert.True(warning.Line > 0);
+        Assert.True(device.Peripherals[0].Size >= 0x24 || !message.Contains("FAR", StringComparison.Ordinal));
+        var e = Assert.Throws<SvdFormatException>(() => SvdReader.Parse(svd, "vendor.svd", strict: true));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void A_register_or_field_without_a_name_is_named_by_its_element()
+    {
+        var register = Rejects(Svd("<register><addressOffset>0</addressOffset></register>"));
+        Assert.Contains("<peripheral[P]/register>: has no <name>", register.Message);
+        var field = Rejects(Svd("<register><name>A</name><addressOffset>0</addressOffset><size>32</size><fields><field><bitOffset>0</bitOffset><bitWidth>1</bitWidth></field></fields></register>"));
+        Assert.Contains("<peripheral[P]/register[A]/field>: has no <name>", field.Message);
+    }
+
     // Two more flaws vendor files ship: a 1-bit register size and the access token "write".
     [Fact]
     public void Odd_register_sizes_and_the_write_token_are_warnings_unless_strict()

@@ -157,6 +157,11 @@ public static class SvdReader
                     var registers = new List<RegisterDefinition>();
                     _primaries.Clear();
                     Collect(element.Element("registers"), at, 0, local, registers, "", copies);
+                    foreach (var twice in registers.GroupBy(r => r.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+                    {
+                        Flaw(element, at, $"register name '{twice.Key}' is given {twice.Count()} times (at offsets {string.Join(", ", twice.Select(r => $"0x{r.Offset:X}"))}); " +
+                            "a rule naming it acts on the first");
+                    }
                     ulong size = Extent(element, at, registers);
                     peripherals.Add(new SvdPeripheral(name, baseAddress, size, registers)
                     {
@@ -195,7 +200,7 @@ public static class SvdReader
                 {
                     continue;
                 }
-                string rawName = Required(raw, path, "name");
+                string rawName = Required(raw, $"{path}/{kind}", "name");
                 string at = $"{path}/{kind}[{rawName}]";
                 var element = Resolve(raw, at, $"{kind} here", name => siblings.GetValueOrDefault(name) ?? siblings.GetValueOrDefault(name.Split('.')[^1]));
                 var local = Properties(element, at, defaults);
@@ -235,7 +240,7 @@ public static class SvdReader
                 var siblings = fieldsElement.Elements("field").GroupBy(f => (string?)f.Element("name") ?? "").ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
                 foreach (var raw in fieldsElement.Elements("field"))
                 {
-                    string fieldAt = $"{at}/field[{Required(raw, at, "name")}]";
+                    string fieldAt = $"{at}/field[{Required(raw, $"{at}/field", "name")}]";
                     var field = Resolve(raw, fieldAt, "field here", name => siblings.GetValueOrDefault(name.Split('.')[^1]));
                     var (bitOffset, bitWidth) = Bits(field, fieldAt);
                     foreach (var (fieldName, step) in Dim(field, fieldAt, Required(field, fieldAt, "name"), copies))
@@ -255,6 +260,12 @@ public static class SvdReader
                         });
                     }
                 }
+            }
+            foreach (var twice in fields.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            {
+                // Rules find fields by name, ignoring case: only the first of the same name can be meant.
+                Flaw(element, at, $"field name '{twice.Key}' is given {twice.Count()} times (at bits {string.Join(", ", twice.Select(f => f.BitOffset))}); " +
+                    "a rule naming it acts on the first");
             }
             for (int i = 0; i < fields.Count; i++)
             {
@@ -462,18 +473,31 @@ public static class SvdReader
             return digits.Contains('x', StringComparison.OrdinalIgnoreCase);
         }
 
+        // The peripheral's size: to the end of its address blocks, or of its registers where one reaches past them.
         private ulong Extent(XElement peripheral, string at, List<RegisterDefinition> registers)
         {
-            ulong end = 0;
+            ulong registersEnd = 0, blocksEnd = 0;
+            RegisterDefinition? last = null;
             foreach (var r in registers)
             {
-                end = Math.Max(end, Plus(r.Offset, (ulong)r.SizeBytes, peripheral, $"{at}/register[{r.Name}]"));
+                ulong end = Plus(r.Offset, (ulong)r.SizeBytes, peripheral, $"{at}/register[{r.Name}]");
+                if (end > registersEnd)
+                {
+                    (registersEnd, last) = (end, r);
+                }
             }
-            foreach (var block in peripheral.Elements("addressBlock"))
+            var blocks = peripheral.Elements("addressBlock").ToList();
+            foreach (var block in blocks)
             {
-                end = Math.Max(end, Plus(Number(block, at, "offset"), Number(block, at, "size"), block, $"{at}/addressBlock"));
+                blocksEnd = Math.Max(blocksEnd, Plus(Number(block, at, "offset"), Number(block, at, "size"), block, $"{at}/addressBlock"));
             }
-            return end > 0 ? end : throw Fail(peripheral, at, "has neither registers nor an addressBlock");
+            if (blocks.Count > 0 && registersEnd > blocksEnd)
+            {
+                Flaw(blocks[0], at, $"register '{last!.Name}' (offset 0x{last.Offset:X}, {last.SizeBytes} bytes) reaches past the address block, which ends at offset 0x{blocksEnd:X}; " +
+                    "the block is taken to reach it");
+            }
+            ulong size = Math.Max(registersEnd, blocksEnd);
+            return size > 0 ? size : throw Fail(peripheral, at, "has neither registers nor an addressBlock");
         }
 
         // derivedFrom chains (C from B from A) are merged from the far end, so C also gets what B inherited from A.
@@ -587,6 +611,16 @@ public static class SvdReader
         private static string Clean(string? text) => text is null ? "" : string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
         private readonly List<SvdWarning> _warnings = [];
+
+        // A flaw other tools take: an error when reading strictly, else a warning.
+        private void Flaw(XObject where, string at, string what)
+        {
+            if (strict)
+            {
+                throw Fail(where, at, what);
+            }
+            Tolerated(where, at, what, 0);
+        }
 
         private T Tolerated<T>(XObject where, string at, string what, T value)
         {
