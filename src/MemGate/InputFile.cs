@@ -5,7 +5,8 @@ namespace MemGate;
 /// <summary>
 /// Reads the files a user names (device files, SVDs, firmware, region contents): only regular files,
 /// and only up to a size limit, so <c>/dev/zero</c>, a FIFO or a directory fails at once with a clear
-/// error instead of blocking in open() or filling memory.
+/// error instead of blocking in open() or filling memory; inputs meant to come from a pipe are read with a
+/// smaller limit (<see cref="ReadAllBytesOrStream"/>).
 /// </summary>
 public static class InputFile
 {
@@ -30,6 +31,37 @@ public static class InputFile
         var bytes = new byte[length];
         stream.ReadExactly(bytes);
         return bytes;
+    }
+
+    /// <summary>Largest input read from a pipe or character device (<see cref="ReadAllBytesOrStream"/>).</summary>
+    public const long MaxStreamBytes = 64L << 20;
+
+    /// <summary>
+    /// As <see cref="ReadAllBytes"/>, but a pipe or character device is read too, to its end (up to <see cref="MaxStreamBytes"/>):
+    /// for inputs a user may generate on the fly (<c>--mmio-input &lt;(gen)</c>, <c>/dev/null</c> for none). A named FIFO
+    /// waits for its writer, as any reader of one does.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="MemGateException">It is a directory, block device or socket, or gives too many bytes.</exception>
+    public static byte[] ReadAllBytesOrStream(string path, string what)
+    {
+        if (Libc.FileType(path) is not (0x1000 or 0x2000))
+        {
+            return ReadAllBytes(path, what);
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        using var bytes = new MemoryStream();
+        var chunk = new byte[64 << 10];
+        int read;
+        while ((read = stream.Read(chunk)) > 0)
+        {
+            if (bytes.Length + read > MaxStreamBytes)
+            {
+                throw new MemGateException($"{what} '{path}' gives more than {MaxStreamBytes:N0} bytes, the most MemGate reads from a pipe or device.");
+            }
+            bytes.Write(chunk, 0, read);
+        }
+        return bytes.ToArray();
     }
 
     /// <summary>The text of <paramref name="path"/>: strict UTF-8 unless <paramref name="strictUtf8"/> is false (a byte order mark is skipped).</summary>

@@ -29,7 +29,7 @@ internal static class RunCommand
         var traceMmio = new Option<string?>("--trace-mmio") { Description = "Write every peripheral access as a JSON line to this file." };
         var runs = new Option<int>("--runs") { Description = "Run this many times, restoring guest memory from a snapshot taken after loading between runs (only the pages written are copied back).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print each run's summary (or fault) as one JSON line on stderr (JSON Lines); stdout stays the firmware's." };
-        var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports; on other devices, every unmodelled register, as memgate fuzz does) from this file's bytes, in order; the run ends with 'input exhausted' when they run out." };
+        var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports; on other devices, every unmodelled register, as memgate fuzz does) from this file's bytes (a pipe or /dev/null too), in order; the run ends with 'input exhausted' when they run out." };
         var inputTimeout = new Option<ulong>("--input-timeout")
         {
             Description = "With --mmio-input: end the run ('input timeout', exit 123) after this many basic blocks in a row that read no input, as Fuzzware's fuzz consumption timeout (0: none).",
@@ -105,7 +105,7 @@ internal static class RunCommand
             {
                 throw new CommandUsageException("Give --device DEVICE (a template name or device file), or --from-snapshot FILE.");
             }
-            var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytes(inputPath, "MMIO input")) : null;
+            var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytesOrStream(inputPath, "MMIO input")) : null;
             using var snapshotFile = startFile is not null ? SnapshotFile.Open(startFile) : null;
             var (description, baseDirectory) = snapshotFile is not null ? SnapshotDevice(snapshotFile, parse.GetValue(device)) : DeviceSource.Load(parse.GetValue(device)!, error);
             OutputPaths.Check(

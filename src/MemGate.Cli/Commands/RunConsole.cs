@@ -38,7 +38,7 @@ internal sealed class RunConsole : IDisposable
         var file = new Option<string?>("--uart-input")
         {
             HelpName = "FILE",
-            Description = "Feed this file's bytes to the console UART (the UART with the lowest number, e.g. USART1, UART0) instead of standard input; the run ends idle once the firmware waits for more.",
+            Description = "Feed this file's bytes (a pipe too) to the console UART (the UART with the lowest number, e.g. USART1, UART0) instead of standard input; the run ends idle once the firmware waits for more.",
         };
         var uarts = new Option<string[]>("--uart")
         {
@@ -65,7 +65,7 @@ internal sealed class RunConsole : IDisposable
         {
             throw new CommandUsageException($"--uart: UART '{duplicate.Key}' is given more than once.");
         }
-        byte[]? file = parse.GetValue(options.InputFile) is { } path ? InputFile.ReadAllBytes(path, "UART input") : null;
+        byte[]? file = parse.GetValue(options.InputFile) is { } path ? InputFile.ReadAllBytesOrStream(path, "UART input") : null;
         return new RunConsole(sockets, file, input);
     }
 

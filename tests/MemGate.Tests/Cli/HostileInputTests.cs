@@ -176,4 +176,29 @@ public sealed class HostileInputTests : IDisposable
         Assert.True(exit == 1, $"exit {exit}: {error}");
         Assert.Matches("character device|FIFO|directory", error);
     }
+
+    // Inputs a user generates on the fly are read from a pipe or device: /dev/null is no input, a FIFO is read to its
+    // end; an endless device stops at the stream limit with a clear error instead of filling memory.
+    [Fact]
+    public async Task Mmio_and_uart_inputs_come_from_pipes_and_devices_too()
+    {
+        string planted = Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "fuzz", "planted.elf");
+        var none = CliRunner.RunBounded("run", planted, "--device", "STM32F103", "--mmio-input", "/dev/null");
+        Assert.Equal(CliApp.InputExhausted, none.Exit);
+
+        string fifo = Path.Combine(_dir, "input");
+        using (var mkfifo = Process.Start("mkfifo", [fifo]))
+        {
+            mkfifo.WaitForExit();
+        }
+        var writer = Task.Run(() => File.WriteAllBytes(fifo, "FUZ!"u8.ToArray()));
+        var crash = CliRunner.RunBounded("run", planted, "--device", "STM32F103", "--mmio-input", fifo);
+        await writer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(CliApp.GuestFault, crash.Exit);   // the planted bug, reached with the FIFO's four bytes
+        Assert.Contains("(in parse)", crash.Err);
+
+        var endless = CliRunner.RunBounded("run", planted, "--device", "STM32F103", "--mmio-input", "/dev/zero");
+        Assert.Equal(1, endless.Exit);
+        Assert.Contains("MMIO input '/dev/zero' gives more than 67,108,864 bytes", endless.Err);
+    }
 }
