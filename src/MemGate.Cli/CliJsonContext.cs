@@ -68,11 +68,14 @@ internal sealed record ProcessRegionRow(ulong Start, ulong End, ulong Size, stri
 internal sealed record ProcessAnalysisReport(int Pid, int Regions, ulong VirtualBytes, Dictionary<string, ulong> BytesByClass, Dictionary<string, ulong> BytesByPermissions,
     Dictionary<string, ulong> Smaps, List<ProcessRegionRow> Largest, List<ProcessRegionRow> WritableAndExecutable);
 
-/// <summary>A match in <c>memgate ps search --json</c>.</summary>
-internal sealed record ProcessMatchRow(ulong Address, string Path, ulong RegionStart, ulong Offset, string Permissions);
+/// <summary>A match in <c>memgate ps search --json</c>; <c>FileOffset</c>: where the byte is in the mapped file (file mappings only).</summary>
+internal sealed record ProcessMatchRow(ulong Address, string Path, ulong RegionStart, ulong Offset, string Permissions, ulong? FileOffset);
 
-/// <summary><c>memgate ps search --json</c>.</summary>
-internal sealed record ProcessSearchReport(string Pattern, string Description, ulong BytesScanned, List<ProcessMatchRow> Matches, int SkippedRegions);
+/// <summary>A mapping <c>memgate ps search</c> could not read, and why.</summary>
+internal sealed record ProcessSkippedRow(ulong Start, ulong End, string Path, string Reason);
+
+/// <summary><c>memgate ps search --json</c>; <c>Truncated</c>: the search stopped at --max matches, so there may be more.</summary>
+internal sealed record ProcessSearchReport(string Pattern, string Description, ulong BytesScanned, List<ProcessMatchRow> Matches, bool Truncated, int SkippedRegions, List<ProcessSkippedRow> Skipped);
 
 /// <summary><c>ps read|write|dump --json</c>: the bytes (read), or how many went where.</summary>
 internal sealed record ProcessBytesReport(int Pid, ulong Address, long Size, string? Hex, string? File);

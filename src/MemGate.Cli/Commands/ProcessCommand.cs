@@ -168,16 +168,23 @@ internal static class ProcessCommand
                 throw new CommandInputException($"--region {named}: no mapping of process {parse.GetValue(pid)} matches it (give part of a path or a class: heap, stack, " +
                     $"anonymous…; memgate ps list --pid {parse.GetValue(pid)} shows them).");
             }
-            foreach (var (skipped, reason) in result.Skipped)
+            bool asJson = parse.GetValue(json);
+            bool truncated = result.Matches.Count >= parse.GetValue(max);   // the scan stopped there: more may follow
+            if (!asJson)
             {
-                error.WriteLine($"skipped {skipped.Start:x}-{skipped.End:x} {skipped.Path}: {reason}");
+                foreach (var (skipped, reason) in result.Skipped)
+                {
+                    error.WriteLine($"skipped {skipped.Start:x}-{skipped.End:x} {skipped.Path}: {reason}");
+                }
             }
-            if (parse.GetValue(json))
+            else
             {
                 // The pattern as the bytes searched (?? for any byte), which a program can use as it is; the text form beside it.
                 string bytes = string.Join(" ", pattern.Bytes.Select((b, i) => pattern.Wildcard[i] ? "??" : b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
                 var report = new ProcessSearchReport(bytes, pattern.Text, result.BytesScanned,
-                    result.Matches.Select(m => new ProcessMatchRow(m.Address, m.Region.Path, m.Region.Start, m.Offset, m.Region.Permissions)).ToList(), result.Skipped.Count);
+                    result.Matches.Select(m => new ProcessMatchRow(m.Address, m.Region.Path, m.Region.Start, m.Offset, m.Region.Permissions,
+                        m.Region.Inode != 0 ? m.Region.Offset + m.Offset : null)).ToList(),
+                    truncated, result.Skipped.Count, result.Skipped.Select(x => new ProcessSkippedRow(x.Region.Start, x.Region.End, x.Region.Path, x.Reason)).ToList());
                 output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ProcessSearchReport));
                 return CliApp.Success;
             }
@@ -185,7 +192,8 @@ internal static class ProcessCommand
             {
                 output.WriteLine($"0x{m.Address:x}  {m.Region.Path,-40} +0x{m.Offset:x} ({m.Region.Permissions})");
             }
-            output.WriteLine($"{result.Matches.Count} match(es) for {pattern.Text} in {ByteSize.Human(result.BytesScanned)} scanned; {result.Skipped.Count} mapping(s) skipped.");
+            output.WriteLine($"{result.Matches.Count} match(es) for {pattern.Text} in {ByteSize.Human(result.BytesScanned)} scanned; {result.Skipped.Count} mapping(s) skipped." +
+                (truncated ? $" Stopped at --max {parse.GetValue(max)}: there may be more." : ""));
             return CliApp.Success;
         }));
         return command;

@@ -71,6 +71,31 @@ public sealed class ProcessCommandTests
         }
     }
 
+    // For a program: whether --max cut the search short, which mappings were skipped and why, and where in the mapped
+    // file a match is (the ELF magic is at the start of the binaries this process maps).
+    [Fact]
+    public void Search_json_says_when_it_stopped_early_what_it_skipped_and_where_in_the_file_a_match_is()
+    {
+        var (exit, output, error) = CliRunner.Run("ps", "search", "--pid", Pid, "--hex", "7F 45 4C 46 02 01 01", "--region", ".so", "--max", "1", "--json");
+        Assert.Equal(0, exit);
+        Assert.Equal("", error);   // skipped mappings are in the JSON, not on stderr
+        using var json = JsonDocument.Parse(output);
+        Assert.True(json.RootElement.GetProperty("truncated").GetBoolean());
+        Assert.Equal(json.RootElement.GetProperty("skippedRegions").GetInt32(), json.RootElement.GetProperty("skipped").GetArrayLength());
+        var match = Assert.Single(json.RootElement.GetProperty("matches").EnumerateArray());
+        string path = match.GetProperty("path").GetString()!;
+        ulong fileOffset = match.GetProperty("fileOffset").GetUInt64();
+        using var file = File.OpenRead(path);
+        file.Position = (long)fileOffset;
+        var magic = new byte[7];
+        file.ReadExactly(magic);
+        Assert.Equal(new byte[] { 0x7F, 0x45, 0x4C, 0x46, 2, 1, 1 }, magic);
+
+        (exit, output, _) = CliRunner.Run("ps", "search", "--pid", Pid, "--hex", "7F 45 4C 46 02 01 01", "--region", ".so", "--max", "1");
+        Assert.Equal(0, exit);
+        Assert.Contains("Stopped at --max 1: there may be more.", output);
+    }
+
     [Fact]
     public unsafe void Write_and_dump_round_trip_through_a_live_process()
     {
