@@ -35,7 +35,10 @@ internal sealed record SpaceAllocation(string Space, TranslationReport Memory);
 internal sealed record DeviceAllocationReport(string Name, ulong ResidentBytes, List<SpaceAllocation> Spaces);
 
 /// <summary>One finding of <c>memgate validate --json</c>: where (file, line, column when known), which field, how bad, what.</summary>
-internal sealed record DiagnosticRow(string File, int? Line, int? Column, string? Field, string Severity, string Message);
+internal sealed record DiagnosticRow(string? File, int? Line, int? Column, string? Field, string Severity, string Message);
+
+/// <summary>A command given --json that failed: one JSON line on stderr instead of its text lines (exit code as the process's).</summary>
+internal sealed record FailureReport(string Command, int ExitCode, List<DiagnosticRow> Errors);
 
 /// <summary>The outcome of <c>memgate validate --json</c> for one file (one JSON line per file).</summary>
 internal sealed record ValidationReport(string File, bool Valid, List<DiagnosticRow> Errors, List<DiagnosticRow> Warnings);
@@ -123,6 +126,7 @@ internal sealed partial class CliJsonContext : JsonSerializerContext
 [JsonSerializable(typeof(RunReport))]
 [JsonSerializable(typeof(LinkedMappingRow))]
 [JsonSerializable(typeof(ValidationReport))]
+[JsonSerializable(typeof(FailureReport))]
 internal sealed partial class CliJsonLinesContext : JsonSerializerContext
 {
 }

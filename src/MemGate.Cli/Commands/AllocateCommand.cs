@@ -29,7 +29,7 @@ internal static class AllocateCommand
         {
             regions, width, touch, json,
         };
-        command.SetAction(parse => CommandErrors.Run("allocate", error, () =>
+        command.SetAction(parse => CommandErrors.Run("allocate", parse, error, () =>
         {
             var specs = parse.GetRequiredValue(regions).Select(RegionArgument.Parse).ToList();
             using var memory = Create(specs, parse.GetValue(width));

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Text.Json;
 using MemGate.Devices;
 
 namespace MemGate.Cli.Commands;
@@ -12,37 +14,59 @@ namespace MemGate.Cli.Commands;
 /// </summary>
 internal static class CommandErrors
 {
-    public static int Run(string command, TextWriter error, Func<int> body)
+    /// <summary>Runs <paramref name="body"/>; a failure of a command given <c>--json</c> is one JSON line on stderr (<see cref="FailureReport"/>).</summary>
+    public static int Run(string command, ParseResult parse, TextWriter error, Func<int> body)
     {
+        bool json = parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--json") is Option<bool> option && parse.GetValue(option);
+        var problems = new List<(string Text, DiagnosticRow Row)>();   // the line a person reads, the row a program does
+        int exit;
         try
         {
             return body();
         }
         catch (DeviceDescriptionException e)
         {
-            foreach (var problem in e.Diagnostics.OrderByDescending(d => d.Severity))
-            {
-                error.WriteLine(problem.ToString());
-            }
-            return CliApp.InvalidInput;
+            problems.AddRange(e.Diagnostics.OrderByDescending(d => d.Severity).Select(d => (d.ToString(), Row(d))));
+            exit = CliApp.InvalidInput;
         }
-        catch (Exception e) when (e is Firmware.FirmwareFormatException or Mmio.Svd.SvdFormatException)
+        catch (Mmio.Svd.SvdFormatException e)
         {
-            // These messages start with the file name already.
-            error.WriteLine(e.Message);
-            return CliApp.InvalidInput;
+            problems.Add((e.Message, new DiagnosticRow(e.File, e.Line > 0 ? e.Line : null, null, null, "error", e.Message)));   // it starts with the file name already
+            exit = CliApp.InvalidInput;
+        }
+        catch (Firmware.FirmwareFormatException e)
+        {
+            problems.Add((e.Message, new DiagnosticRow(e.File, null, null, null, "error", e.Message)));
+            exit = CliApp.InvalidInput;
         }
         catch (CommandUsageException e)
         {
-            error.WriteLine($"memgate {command}: {e.Message}");
-            return CliApp.Usage;
+            problems.Add(($"memgate {command}: {e.Message}", new DiagnosticRow(null, null, null, null, "error", e.Message)));
+            exit = CliApp.Usage;
         }
         catch (Exception e) when (e is MemGateException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            error.WriteLine($"memgate {command}: {e.Message}");
-            return CliApp.InvalidInput;
+            problems.Add(($"memgate {command}: {e.Message}", new DiagnosticRow((e as FileNotFoundException)?.FileName, null, null, null, "error", e.Message)));
+            exit = CliApp.InvalidInput;
         }
+        if (json)
+        {
+            error.WriteLine(JsonSerializer.Serialize(new FailureReport(command, exit, [.. problems.Select(p => p.Row)]), CliJsonLinesContext.Default.FailureReport));
+        }
+        else
+        {
+            foreach (var (text, _) in problems)
+            {
+                error.WriteLine(text);
+            }
+        }
+        return exit;
     }
+
+    /// <summary>A diagnostic as a row: where, which field, how bad, what.</summary>
+    public static DiagnosticRow Row(DeviceDiagnostic d) => new(d.Location?.File, d.Location is { Line: > 0 } l ? l.Line : null,
+        d.Location is { Line: > 0, Column: > 0 } c ? c.Column : null, string.IsNullOrEmpty(d.Field) ? null : d.Field,
+        d.Severity == DiagnosticSeverity.Error ? "error" : "warning", d.Message);
 
     /// <summary>Warnings of a device that loaded, one line each on stderr.</summary>
     public static void ReportWarnings(DeviceDescription device, TextWriter error)

@@ -13,7 +13,7 @@ internal static class ConvertCommand
         to.AcceptOnlyFromAmong("toml", "yaml", "json");
         var outFile = new Option<string?>("--output", "-o") { Description = "Write to this file instead of standard output." };
         var command = new Command("convert", "Convert a device description between TOML, YAML and JSON (same schema; nothing is lost).") { device, to, outFile };
-        command.SetAction(parse => CommandErrors.Run("convert", error, () =>
+        command.SetAction(parse => CommandErrors.Run("convert", parse, error, () =>
         {
             var format = parse.GetRequiredValue(to) switch
             {

@@ -28,7 +28,7 @@ internal static class DeviceAllocationCommand
         {
             device, allocate, print, json,
         };
-        command.SetAction(parse => CommandErrors.Run(name, error, () =>
+        command.SetAction(parse => CommandErrors.Run(name, parse, error, () =>
         {
             string argument = parse.GetRequiredValue(device);
             var (description, baseDirectory) = name == "template"

@@ -44,7 +44,7 @@ internal static class FuzzCommand
         {
             firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, maxBlocks, maxInterrupts, seed, afl,
         };
-        command.SetAction(parse => CommandErrors.Run("fuzz", error, () =>
+        command.SetAction(parse => CommandErrors.Run("fuzz", parse, error, () =>
         {
             FirmwareMachine.PrepareEngine();   // loads while the device and image are read
             bool underAfl = parse.GetValue(afl);

@@ -17,7 +17,7 @@ internal static class ImageCommand
         var device = new Option<string?>("--device") { Description = "Load the image into this template or device file, to check that every segment fits." };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
         var command = new Command("image", "Show a firmware image's segments, entry point and symbols; --device loads it to check it fits.") { file, address, device, json };
-        command.SetAction(parse => CommandErrors.Run("image", error, () =>
+        command.SetAction(parse => CommandErrors.Run("image", parse, error, () =>
         {
             ulong? raw = parse.GetValue(address) is { } text ? OptionValue.Address("--address", text) : null;
             var image = FirmwareReader.Load(parse.GetRequiredValue(file), rawAddress: raw);

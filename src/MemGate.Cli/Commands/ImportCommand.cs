@@ -15,7 +15,7 @@ internal static class ImportCommand
         var file = new Argument<string>("file") { Description = "The configuration file." };
         var outFile = new Option<string?>("--output", "-o") { Description = "Write the device here (format from the extension; its files named relative to it); TOML on standard output otherwise (files named by full path)." };
         var command = new Command("import", "Import a Fuzzware config.yml or a HALucinator memory file as a MemGate device.") { kind, file, outFile };
-        command.SetAction(parse => CommandErrors.Run("import", error, () =>
+        command.SetAction(parse => CommandErrors.Run("import", parse, error, () =>
         {
             string path = parse.GetRequiredValue(file);
             DeviceDescription device = parse.GetRequiredValue(kind) == "fuzzware" ? FuzzwareImporter.Import(path) : HalucinatorImporter.Import(path);

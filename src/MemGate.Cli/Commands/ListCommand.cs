@@ -12,7 +12,7 @@ internal static class ListCommand
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
         var command = new Command("list", "List the built-in device templates: architecture, flash, RAM and region count.") { json };
-        command.SetAction(parse => CommandErrors.Run("list", error, () =>
+        command.SetAction(parse => CommandErrors.Run("list", parse, error, () =>
         {
             var rows = DeviceTemplates.Names.Select(DeviceTemplates.Load).Select(d => new TemplateRow(
                 d.Name, d.Architecture, d.Cpu,

@@ -12,7 +12,7 @@ internal static class MapCommand
         var svg = new Option<string?>("--svg") { Description = "Write an SVG picture to this file." };
         var text = new Option<bool>("--text") { Description = "Print the map as text (the default when --svg is not given)." };
         var command = new Command("map", "Draw a device's memory map: one column per address space, log-scaled sizes, gaps marked; SVG or text.") { device, svg, text };
-        command.SetAction(parse => CommandErrors.Run("map", error, () =>
+        command.SetAction(parse => CommandErrors.Run("map", parse, error, () =>
         {
             var (description, _) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             string? path = parse.GetValue(svg);

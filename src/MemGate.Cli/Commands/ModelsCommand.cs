@@ -14,7 +14,7 @@ internal static class ModelsCommand
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
         var command = new Command("models", "List the peripheral models a device file's [[peripherals]] model can name: what each models, its register size, interrupt lines and settings.") { json };
-        command.SetAction(parse => CommandErrors.Run("models", error, () =>
+        command.SetAction(parse => CommandErrors.Run("models", parse, error, () =>
         {
             var rows = PeripheralRegistry.Default.Models.OrderBy(m => m.Model, StringComparer.Ordinal)
                 .Select(m => new ModelRow(m.Model, m.Description, m.Size, m.Irqs, m.IsInterruptController,

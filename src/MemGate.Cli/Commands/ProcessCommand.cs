@@ -44,7 +44,7 @@ internal static class ProcessCommand
         var detailed = new Option<bool>("--detailed") { Description = "Add smaps figures (RSS, PSS, private dirty, swap)." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("list", "A table of the process's mappings.") { pid, detailed, json };
-        command.SetAction(parse => CommandErrors.Run("ps list", error, () =>
+        command.SetAction(parse => CommandErrors.Run("ps list", parse, error, () =>
         {
             var regions = ProcessMaps.Read(parse.GetValue(pid), parse.GetValue(detailed));
             if (parse.GetValue(json))
@@ -81,7 +81,7 @@ internal static class ProcessCommand
         format.AcceptOnlyFromAmong("text", "json");
         var json = new Option<bool>("--json") { Description = "Same as --format json." };
         var command = new Command("analyze", "Statistics: totals by class and permission, RSS/PSS/private/shared/swap, largest mappings, writable+executable ones.") { pid, format, json };
-        command.SetAction(parse => CommandErrors.Run("ps analyze", error, () =>
+        command.SetAction(parse => CommandErrors.Run("ps analyze", parse, error, () =>
         {
             var a = ProcessAnalysis.Of(parse.GetValue(pid));
             if (parse.GetValue(json) || parse.GetValue(format) == "json")
@@ -133,7 +133,7 @@ internal static class ProcessCommand
         var max = new Option<int>("--max") { Description = "Stop after this many matches.", DefaultValueFactory = _ => 100 };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("search", "Search a process's readable memory; unreadable mappings are skipped and reported.") { pid, hex, text, utf16, u32, u64, region, max, json };
-        command.SetAction(parse => CommandErrors.Run("ps search", error, () =>
+        command.SetAction(parse => CommandErrors.Run("ps search", parse, error, () =>
         {
             var given = new[] { parse.GetValue(hex) is not null, parse.GetValue(text) is not null, parse.GetValue(u32) is not null, parse.GetValue(u64) is not null };
             if (given.Count(g => g) != 1)
@@ -208,7 +208,7 @@ internal static class ProcessCommand
         format.AcceptOnlyFromAmong("hex", "raw");
         var json = new Option<bool>("--json") { Description = "Print JSON (address and the bytes in hex)." };
         var command = new Command("read", "Read bytes of a process's memory.") { pid, address, size, format, json };
-        command.SetAction(parse => CommandErrors.Run("ps read", error, () =>
+        command.SetAction(parse => CommandErrors.Run("ps read", parse, error, () =>
         {
             ulong at = OptionValue.Number("--address", parse.GetRequiredValue(address));
             string sizeText = parse.GetRequiredValue(size);
@@ -251,7 +251,7 @@ internal static class ProcessCommand
         var file = new Option<string?>("--file") { Description = "Write this file's bytes." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("write", "Write bytes into a process's memory; all of them or an error, never a partial success.") { pid, address, hex, file, json };
-        command.SetAction(parse => CommandErrors.Run("ps write", error, () =>
+        command.SetAction(parse => CommandErrors.Run("ps write", parse, error, () =>
         {
             if ((parse.GetValue(hex) is null) == (parse.GetValue(file) is null))
             {
@@ -284,7 +284,7 @@ internal static class ProcessCommand
         var outFile = new Option<string>("--output", "-o") { Description = "The file to write.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("dump", "Copy a range of a process's memory to a file.") { pid, address, size, outFile, json };
-        command.SetAction(parse => CommandErrors.Run("ps dump", error, () =>
+        command.SetAction(parse => CommandErrors.Run("ps dump", parse, error, () =>
         {
             ulong at = OptionValue.Number("--address", parse.GetRequiredValue(address));
             ulong total = OptionValue.Parse("--size", () => ByteSize.Parse(parse.GetRequiredValue(size)));
@@ -337,7 +337,7 @@ internal static class ProcessCommand
         {
             source, target, address, size, targetAddress, copy, json,
         };
-        command.SetAction(parse => CommandErrors.Run("ps link", error, () =>
+        command.SetAction(parse => CommandErrors.Run("ps link", parse, error, () =>
         {
             ulong at = OptionValue.Number("--address", parse.GetRequiredValue(address));
             ulong bytes = OptionValue.Parse("--size", () => ByteSize.Parse(parse.GetRequiredValue(size)));
@@ -364,7 +364,7 @@ internal static class ProcessCommand
     {
         var json = new Option<bool>("--json") { Description = "Print each link as one JSON line (JSON Lines)." };
         var command = new Command("receive", "Accept links into this process (the target side of ps link) until Ctrl-C or SIGTERM; prints each link as it arrives.") { json };
-        command.SetAction(parse => CommandErrors.Run("ps receive", error, () =>
+        command.SetAction(parse => CommandErrors.Run("ps receive", parse, error, () =>
         {
             using var stopped = new ManualResetEventSlim();
             using var signals = new StopSignals(stopped.Set);

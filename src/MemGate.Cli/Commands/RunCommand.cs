@@ -68,7 +68,7 @@ internal static class RunCommand
         var consoleOptions = RunConsole.AddOptions(command);
         var dumpOptions = RunStateDump.AddOptions(command);
         var traceOptions = RunTraces.AddOptions(command);
-        command.SetAction(parse => CommandErrors.Run("run", error, () =>
+        command.SetAction(parse => CommandErrors.Run("run", parse, error, () =>
         {
             FirmwareMachine.PrepareEngine();   // loads while the device and image are read
             var wall = OptionValue.Seconds("--timeout", parse.GetValue(timeout));

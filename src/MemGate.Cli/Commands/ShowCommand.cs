@@ -16,7 +16,7 @@ internal static class ShowCommand
         var svd = new Option<string?>("--svd") { Description = "Merge the peripherals of this CMSIS-SVD file (the device's own [device] svd is used when absent) and warn where they fall outside the device's peripheral regions." };
         var strict = new Option<bool>("--strict") { Description = "With an SVD: flaws other tools tolerate (overlapping fields, odd register sizes, repeated names, registers past their address block) are errors, not warnings." };
         var command = new Command("show", "Show a device's address spaces, regions (start, end, size, permissions, type) and peripherals.") { device, json, svd, strict };
-        command.SetAction(parse => CommandErrors.Run("show", error, () =>
+        command.SetAction(parse => CommandErrors.Run("show", parse, error, () =>
         {
             var (description, baseDirectory) = DeviceSource.Load(parse.GetRequiredValue(device), error);
             string? svdPath = parse.GetValue(svd) ?? (description.Svd is { } own ? Path.Combine(baseDirectory, own) : null);

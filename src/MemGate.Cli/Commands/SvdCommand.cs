@@ -20,7 +20,7 @@ internal static class SvdCommand
         {
             file, json, peripheral, strict,
         };
-        command.SetAction(parse => CommandErrors.Run("svd", error, () =>
+        command.SetAction(parse => CommandErrors.Run("svd", parse, error, () =>
         {
             var device = SvdReader.Load(parse.GetRequiredValue(file), parse.GetValue(strict));
             foreach (var warning in device.Warnings)

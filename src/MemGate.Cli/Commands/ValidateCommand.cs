@@ -107,7 +107,5 @@ internal static class ValidateCommand
         }
     }
 
-    private static DiagnosticRow Row(string file, DeviceDiagnostic d) => new(d.Location?.File ?? file,
-        d.Location is { Line: > 0 } l ? l.Line : null, d.Location is { Line: > 0, Column: > 0 } c ? c.Column : null,
-        string.IsNullOrEmpty(d.Field) ? null : d.Field, d.Severity == DiagnosticSeverity.Error ? "error" : "warning", d.Message);
+    private static DiagnosticRow Row(string file, DeviceDiagnostic d) => CommandErrors.Row(d) is { File: null } row ? row with { File = file } : CommandErrors.Row(d);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using MemGate.Cli;
 using MemGate.Cli.Commands;
 
@@ -52,16 +53,44 @@ public sealed class HostileInputTests : IDisposable
     public void Only_MemGate_and_file_system_errors_are_the_input_s_fault()
     {
         var error = new StringWriter();
-        Assert.Equal(1, CommandErrors.Run("x", error, () => throw new MemGateException("bad value")));
-        Assert.Equal(1, CommandErrors.Run("x", error, () => throw new FileNotFoundException("gone")));
-        Assert.Throws<ArgumentException>(() => CommandErrors.Run("x", error, () => throw new ArgumentException("library bug")));
-        Assert.Throws<KeyNotFoundException>(() => CommandErrors.Run("x", error, () => throw new KeyNotFoundException("library bug")));
+        var parse = new System.CommandLine.RootCommand().Parse([]);
+        Assert.Equal(1, CommandErrors.Run("x", parse, error, () => throw new MemGateException("bad value")));
+        Assert.Equal(1, CommandErrors.Run("x", parse, error, () => throw new FileNotFoundException("gone")));
+        Assert.Throws<ArgumentException>(() => CommandErrors.Run("x", parse, error, () => throw new ArgumentException("library bug")));
+        Assert.Throws<KeyNotFoundException>(() => CommandErrors.Run("x", parse, error, () => throw new KeyNotFoundException("library bug")));
         Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Devices.DeviceDescriptionException)));
         Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Firmware.FirmwareFormatException)));
         Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Mmio.Svd.SvdFormatException)));
         Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Memory.GuestMemoryException)));
         Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Processes.ProcessAccessException)));
         Assert.True(typeof(MemGateException).IsAssignableFrom(typeof(MemGate.Memory.RegionOverlapException)));
+    }
+
+    // A program that asked for JSON gets its failure as JSON too: one line on stderr with the exit code and each
+    // problem located, instead of text it would have to parse.
+    [Fact]
+    public void A_command_given_json_reports_its_failure_as_one_json_line()
+    {
+        string device = Path.Combine(_dir, "bad.toml");
+        File.WriteAllText(device, "[device]\nname = \"Bad\"\ncpu = \"cortex-m3\"\n\n[[regions]]\nname = \"R\"\nguest_address = \"0x20000000\"\nsize = \"-4\"\ntype = \"ram\"\n");
+        var (exit, output, error) = CliRunner.Run("show", device, "--json");
+        Assert.Equal((CliApp.InvalidInput, ""), (exit, output));
+        using (var json = JsonDocument.Parse(Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries))))
+        {
+            Assert.Equal(("show", CliApp.InvalidInput), (json.RootElement.GetProperty("command").GetString(), json.RootElement.GetProperty("exitCode").GetInt32()));
+            var problem = json.RootElement.GetProperty("errors")[0];
+            Assert.Equal((device, 8, "error"), (problem.GetProperty("file").GetString(), problem.GetProperty("line").GetInt32(), problem.GetProperty("severity").GetString()));
+            Assert.StartsWith("regions", problem.GetProperty("field").GetString(), StringComparison.Ordinal);
+        }
+
+        (exit, _, error) = CliRunner.Run("run", "--from-snapshot", Path.Combine(_dir, "none.mgsnap"), "--json");
+        Assert.Equal(CliApp.InvalidInput, exit);
+        using (var json = JsonDocument.Parse(error))
+        {
+            Assert.Contains("none.mgsnap", json.RootElement.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+        // Without --json, the same failure is text.
+        Assert.StartsWith("memgate run: Snapshot file", CliRunner.Run("run", "--from-snapshot", Path.Combine(_dir, "none.mgsnap")).Err, StringComparison.Ordinal);
     }
 
     [Theory]
