@@ -50,7 +50,10 @@ internal sealed record SvdFieldRow(string Name, int BitOffset, int BitWidth, str
 internal sealed record SvdRegisterRow(string Name, ulong Offset, int SizeBits, ulong ResetValue, string Access, string? AlternateOf, List<SvdFieldRow> Fields);
 
 /// <summary>A peripheral in <c>memgate svd --json</c>.</summary>
-internal sealed record SvdPeripheralRow(string Name, ulong BaseAddress, ulong Size, string Description, List<SvdRegisterRow> Registers);
+internal sealed record SvdPeripheralRow(string Name, ulong BaseAddress, ulong Size, string Description, List<SvdInterruptRow> Interrupts, List<SvdRegisterRow> Registers);
+
+/// <summary>An interrupt of an SVD peripheral in <c>memgate svd --json</c>: its name and number.</summary>
+internal sealed record SvdInterruptRow(string Name, int Value, string Description);
 
 /// <summary>An SVD file in <c>memgate svd --json</c>.</summary>
 internal sealed record SvdReport(string Device, List<SvdPeripheralRow> Peripherals);

@@ -13,6 +13,31 @@ public sealed class SvdReaderTests
     private static RegisterDefinition Register(string peripheral, string name) =>
         Device.Find(peripheral)!.Registers.Single(r => r.Name == name);
 
+    // Each peripheral's interrupt lines, as the SVD numbers them; a derived peripheral has its own, not its base's.
+    [Fact]
+    public void Interrupts_are_read_per_peripheral_and_not_inherited()
+    {
+        var device = SvdReader.Parse("""
+            <device><name>D</name><peripherals>
+              <peripheral><name>USART1</name><baseAddress>0x40013800</baseAddress>
+                <addressBlock><offset>0</offset><size>0x400</size><usage>registers</usage></addressBlock>
+                <interrupt><name>USART1</name><description>USART1 global interrupt</description><value>37</value></interrupt>
+              </peripheral>
+              <peripheral derivedFrom="USART1"><name>USART2</name><baseAddress>0x40004400</baseAddress>
+                <interrupt><name>USART2</name><value>0x26</value></interrupt>
+              </peripheral>
+              <peripheral derivedFrom="USART1"><name>USART9</name><baseAddress>0x40005000</baseAddress></peripheral>
+            </peripherals></device>
+            """, "irq.svd");
+        Assert.Equal(new SvdInterrupt("USART1", 37, "USART1 global interrupt"), Assert.Single(device.Find("USART1")!.Interrupts));
+        Assert.Equal(("USART2", 38), (Assert.Single(device.Find("USART2")!.Interrupts).Name, device.Find("USART2")!.Interrupts[0].Value));
+        Assert.Empty(device.Find("USART9")!.Interrupts);
+        var bad = Assert.Throws<SvdFormatException>(() => SvdReader.Parse(
+            "<device><name>D</name><peripherals><peripheral><name>P</name><baseAddress>0</baseAddress><addressBlock><offset>0</offset><size>4</size></addressBlock>" +
+            "<interrupt><name>I</name><value>x</value></interrupt></peripheral></peripherals></device>", "irq.svd"));
+        Assert.Contains("interrupt[I]/value", bad.Message);
+    }
+
     [Fact]
     public void Peripherals_with_derived_and_array_elements()
     {

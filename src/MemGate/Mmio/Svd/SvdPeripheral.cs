@@ -18,6 +18,9 @@ public sealed record SvdPeripheral(string Name, ulong BaseAddress, ulong Size, I
     /// <summary>The peripheral it was derived from, if any.</summary>
     public string? DerivedFrom { get; init; }
 
+    /// <summary>The interrupts it raises (<c>&lt;interrupt&gt;</c> elements), in file order.</summary>
+    public IReadOnlyList<SvdInterrupt> Interrupts { get; init; } = [];
+
     /// <summary>The line of its <c>&lt;peripheral&gt;</c> element in the SVD file, 0 when unknown.</summary>
     public int Line { get; init; }
 

@@ -168,6 +168,7 @@ public static class SvdReader
                         Description = Clean((string?)element.Element("description")),
                         GroupName = (string?)element.Element("groupName") ?? "",
                         DerivedFrom = derivedFrom,
+                        Interrupts = Interrupts(raw, at),
                         Line = LineOf(raw),
                     });
                 }
@@ -471,6 +472,24 @@ public static class SvdReader
             string t = text.Trim();
             string digits = t.StartsWith('#') ? t[1..] : t.StartsWith("0b", StringComparison.OrdinalIgnoreCase) ? t[2..] : "";
             return digits.Contains('x', StringComparison.OrdinalIgnoreCase);
+        }
+
+        // A peripheral's own interrupts, from its element as written: derivedFrom does not copy them (USART2, derived from
+        // USART1, raises its own line, not USART1's), as svdconv reads it.
+        private List<SvdInterrupt> Interrupts(XElement peripheral, string at)
+        {
+            var interrupts = new List<SvdInterrupt>();
+            foreach (var element in peripheral.Elements("interrupt"))
+            {
+                string name = Required(element, $"{at}/interrupt", "name");
+                ulong value = Number(element, $"{at}/interrupt[{name}]", "value");
+                if (value > int.MaxValue)
+                {
+                    throw Fail(element, $"{at}/interrupt[{name}]", $"interrupt number {value} is too large");
+                }
+                interrupts.Add(new SvdInterrupt(name, (int)value, Clean((string?)element.Element("description"))));
+            }
+            return interrupts;
         }
 
         // The peripheral's size: to the end of its address blocks, or of its registers where one reaches past them.
