@@ -65,6 +65,8 @@ public sealed class CortexMMachine : FirmwareMachine
     /// <summary>Whether the CPU has the FPv4-SP floating-point unit (a Cortex-M4F), whose registers a debugger shows.</summary>
     internal bool HasFloatingPoint => _fpu is not null;
     private readonly HashSet<ulong> _fpHooks = [];
+    private readonly HashSet<ulong> _spHooks = [];   // instructions after an SP write: SP is aligned there
+    private readonly List<(ulong Writer, ulong Next)> _spPending = [];   // SP writes seen in new blocks, not hooked yet
     private bool _fpDeniedSeen;   // CPACR denied FP access at the last block entry (blocks run while it allowed were not looked at)
     private const ulong ControlNpriv = 1;
     private const ulong ControlFpca = 4;
@@ -191,16 +193,88 @@ public sealed class CortexMMachine : FirmwareMachine
         SetRegister(Unicorn.ArmRegPc, Register(Unicorn.ArmRegLr) | 1);
     }
 
-    // Thumb: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit instruction.
-    private protected override uint CountInstructions(ReadOnlySpan<byte> code)
+    // Thumb: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit instruction. Instructions
+    // that may leave SP unaligned are noted on the way (see AlignStackPointerAfter).
+    private protected override uint CountInstructions(ulong address, ReadOnlySpan<byte> code)
     {
         uint count = 0;
         for (int i = 0; i + 1 < code.Length; count++)
         {
             int top = code[i + 1] >> 3;
-            i += top >= 0b11101 ? 4 : 2;
+            int length = top >= 0b11101 ? 4 : 2;
+            uint first = (uint)(code[i] | code[i + 1] << 8);
+            uint second = length == 4 && i + 3 < code.Length ? (uint)(code[i + 2] | code[i + 3] << 8) : 0;
+            if (WritesStackPointer(first, second, length))
+            {
+                ulong next = address + (ulong)(i + length);
+                if (!_spHooks.Contains(next))
+                {
+                    _spPending.Add((address + (ulong)i, next));
+                }
+            }
+            i += length;
         }
         return count;
+    }
+
+    // M profile keeps SP word-aligned: bits [1:0] of SP_main and SP_process read as zero, whatever is written (B1.4.1;
+    // QEMU masks every write). Unicorn's CPU does not, so a firmware loading an odd stack top (ldr sp, =0x2001FFFF, as
+    // older linker scripts give) ran on an unaligned stack that exception entry then realigned, losing bytes on return.
+    // These are the writes to SP whose value may be unaligned (ADD/SUB SP, #imm7 keep it aligned; the rest are
+    // UNPREDICTABLE): MOV/ADD SP, Rm; 32-bit data processing with Rd = SP; LDR SP; MSR MSP/PSP.
+    private static bool WritesStackPointer(uint first, uint second, int length)
+    {
+        if (length == 2)
+        {
+            return (first & 0xFF87) is 0x4685 or 0x4485;
+        }
+        uint rd = (second >> 8) & 0xF;
+        return ((first & 0xFA00) is 0xF000 or 0xF200 && (second & 0x8000) == 0 && rd == 13)   // data processing, (modified or plain) immediate
+            || ((first & 0xFE00) == 0xEA00 && rd == 13)                                        // data processing, shifted register
+            || ((first & 0xFF00) == 0xFA00 && (second & 0xF000) == 0xF000 && rd == 13)         // data processing, register
+            || ((first & 0xFF70) == 0xF850 && second >> 12 == 13)                              // LDR (immediate, register, literal)
+            || ((first & 0xFFF0) == 0xF380 && (second & 0xFF00) == 0x8800 && (second & 0xFF) is 8 or 9);   // MSR MSP/PSP
+    }
+
+    // Each instruction noted by CountInstructions gets a hook on the one after it (InstructionReached aligns SP there);
+    // code already translated without them goes, and the block being entered starts again if it holds one (true).
+    // A writer in an earlier block ran unhooked once (its block was seen on a path that did not come here): SP is
+    // aligned now, as it would have been since.
+    private bool AlignStackPointerAfter(ulong block)
+    {
+        bool restart = false;
+        foreach (var (writer, next) in _spPending)
+        {
+            if (_spHooks.Add(next))
+            {
+                HookInstruction(next);
+                InvalidateCode(writer, next - writer + 2);
+            }
+            restart |= writer >= block && writer < block + 4UL * BlockInstructions;
+        }
+        _spPending.Clear();
+        AlignStackPointers();
+        if (restart)
+        {
+            UncountBlock(block);   // it starts again from the top: count it once
+            SetRegister(Unicorn.ArmRegPc, block | 1);
+        }
+        return restart;
+    }
+
+    // Stopped right after an SP write (an instruction limit, a breakpoint), before its hook: SP is aligned as seen from outside too.
+    private protected override void EngineReturned() => AlignStackPointers();
+
+    private void AlignStackPointers()
+    {
+        foreach (int register in (ReadOnlySpan<int>)[Unicorn.ArmRegSp, Unicorn.ArmRegMsp, Unicorn.ArmRegPsp])
+        {
+            ulong sp = Reg32(register);
+            if ((sp & 3) != 0)
+            {
+                SetRegister(register, sp & ~3UL);
+            }
+        }
     }
 
     // Reset (B1.5.5): thread mode on the main stack, nothing masked, the exception state cleared, SP and PC
@@ -233,7 +307,7 @@ public sealed class CortexMMachine : FirmwareMachine
         SetRegister(Unicorn.ArmRegBasepri, 0);
         SetRegister(Unicorn.ArmRegFaultmask, 0);
         SetRegister(Unicorn.ArmRegControl, 0);
-        SetRegister(Unicorn.ArmRegSp, boot.InitialStackPointer ?? ReadVector(table, 0));
+        SetRegister(Unicorn.ArmRegSp, (boot.InitialStackPointer ?? ReadVector(table, 0)) & ~3UL);   // SP_main's bits [1:0] are zero (TakeReset)
         return (boot.EntryPoint ?? ReadVector(table, 1)) | 1;
     }
 
@@ -288,6 +362,10 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override void BlockEntered(ulong address)
     {
+        if (_spPending.Count > 0 && AlignStackPointerAfter(address))
+        {
+            return;   // the block starts again, translated with its hooks
+        }
         if (Blocks != _triggerBlocks)
         {
             _triggers.AdvanceBlocks(Blocks - _triggerBlocks);
@@ -371,6 +449,10 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override void InstructionReached(ulong address)
     {
+        if (_spHooks.Contains(address))
+        {
+            AlignStackPointers();
+        }
         if (address == _clrexAddress + ItResumeBranch)
         {
             SetRegister(Unicorn.ArmRegEpsr, XpsrThumb | _itResume);

@@ -515,6 +515,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 _engine.InvalidateCode(exit.Value - 1, 1);   // the block was translated without the exit (the engine drops it again after the run)
             }
             error = _engine.Run(start, exit ?? _haltAddress, null, _counted ? remaining + extra : 0);
+            EngineReturned();
             bool trapped = error is not null && DeliverTrap(error);
             if (trapped)
             {
@@ -860,14 +861,19 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>The value for the PC that runs code at <paramref name="address"/> (Thumb sets bit 0).</summary>
     private protected virtual ulong CodeAddress(ulong address) => address;
 
-    /// <summary>How many instructions a translated block of these bytes holds.</summary>
-    private protected virtual uint CountInstructions(ReadOnlySpan<byte> code) => (uint)code.Length / 4;
+    /// <summary>How many instructions a translated block of these bytes at <paramref name="address"/> holds (asked once per block, when the engine first sees it).</summary>
+    private protected virtual uint CountInstructions(ulong address, ReadOnlySpan<byte> code) => (uint)code.Length / 4;
 
     /// <summary>
     /// A block is about to run (after <see cref="Instructions"/> counted it and the timers advanced to
     /// that count): interrupts are taken here. Called at the blocks <see cref="NextEvent"/> asks for.
     /// </summary>
     private protected virtual void BlockEntered(ulong address)
+    {
+    }
+
+    /// <summary>The engine returned from a run (for any reason): state the CPU keeps architecturally but the engine may not is made right here.</summary>
+    private protected virtual void EngineReturned()
     {
     }
 
@@ -1182,7 +1188,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private sealed class EngineEvents(FirmwareMachine machine) : ICpuEngineEvents
     {
         // The halt page and the machine's own code (exception entry helpers) are not the firmware's instructions.
-        public uint CountInstructions(ulong address, ReadOnlySpan<byte> code) => machine.IsFirmwareCode(address) ? machine.CountInstructions(code) : 0;
+        public uint CountInstructions(ulong address, ReadOnlySpan<byte> code) => machine.IsFirmwareCode(address) ? machine.CountInstructions(address, code) : 0;
 
         public ulong BlockEntered(ulong address)
         {

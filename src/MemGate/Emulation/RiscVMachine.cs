@@ -139,7 +139,7 @@ public sealed class RiscVMachine : FirmwareMachine
     private protected override uint HaltInstructions => 0x0000_006F;   // j .
 
     // Instructions whose two low bits are 0b11 are 32 bits long; the rest are compressed (16 bits).
-    private protected override uint CountInstructions(ReadOnlySpan<byte> code)
+    private protected override uint CountInstructions(ulong address, ReadOnlySpan<byte> code)
     {
         uint count = 0;
         for (int i = 0; i < code.Length; count++)
