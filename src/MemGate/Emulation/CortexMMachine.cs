@@ -220,26 +220,28 @@ public sealed class CortexMMachine : FirmwareMachine
     // M profile keeps SP word-aligned: bits [1:0] of SP_main and SP_process read as zero, whatever is written (B1.4.1;
     // QEMU masks every write). Unicorn's CPU does not, so a firmware loading an odd stack top (ldr sp, =0x2001FFFF, as
     // older linker scripts give) ran on an unaligned stack that exception entry then realigned, losing bytes on return.
-    // These are the writes to SP whose value may be unaligned (ADD/SUB SP, #imm7 keep it aligned; the rest are
-    // UNPREDICTABLE): MOV/ADD SP, Rm; 32-bit data processing with Rd = SP; LDR SP; MSR MSP/PSP.
+    // The writes looked at are those that bring a value from outside the stack's own arithmetic: LDR SP; MOV SP, Rm
+    // (start-up code's ldr r0, =_estack; mov sp, r0) but not from R7, the frame pointer every -O0 epilogue restores SP
+    // from (a hook there would cost every function return); data processing with an immediate and Rd = SP; MSR MSP/PSP.
+    // ADD/SUB SP, #imm7 keep SP aligned; register forms compute from SP-derived registers.
     private static bool WritesStackPointer(uint first, uint second, int length)
     {
         if (length == 2)
         {
-            return (first & 0xFF87) is 0x4685 or 0x4485;
+            return (first & 0xFF87) == 0x4685 && ((first >> 3) & 0xF) != 7;
         }
         uint rd = (second >> 8) & 0xF;
         return ((first & 0xFA00) is 0xF000 or 0xF200 && (second & 0x8000) == 0 && rd == 13)   // data processing, (modified or plain) immediate
-            || ((first & 0xFE00) == 0xEA00 && rd == 13)                                        // data processing, shifted register
-            || ((first & 0xFF00) == 0xFA00 && (second & 0xF000) == 0xF000 && rd == 13)         // data processing, register
             || ((first & 0xFF70) == 0xF850 && second >> 12 == 13)                              // LDR (immediate, register, literal)
             || ((first & 0xFFF0) == 0xF380 && (second & 0xFF00) == 0x8800 && (second & 0xFF) is 8 or 9);   // MSR MSP/PSP
     }
 
     // Each instruction noted by CountInstructions gets a hook on the one after it (InstructionReached aligns SP there);
-    // code already translated without them goes, and the block being entered starts again if it holds one (true).
-    // A writer in an earlier block ran unhooked once (its block was seen on a path that did not come here): SP is
-    // aligned now, as it would have been since.
+    // code already translated without them goes, and the block being entered starts again if the hooked instruction is
+    // in it (true). A writer in an earlier block ran unhooked once (its block was seen on a path that did not come
+    // here): SP is aligned now, as it would have been since.
+    private protected override bool RestartsBlock(ulong address) => _spPending.Count > 0 && AlignStackPointerAfter(address);
+
     private bool AlignStackPointerAfter(ulong block)
     {
         bool restart = false;
@@ -250,14 +252,13 @@ public sealed class CortexMMachine : FirmwareMachine
                 HookInstruction(next);
                 InvalidateCode(writer, next - writer + 2);
             }
-            restart |= writer >= block && writer < block + 4UL * BlockInstructions;
+            restart |= writer >= block && next < block + BlockBytes;
         }
         _spPending.Clear();
         AlignStackPointers();
         if (restart)
         {
-            UncountBlock(block);   // it starts again from the top: count it once
-            SetRegister(Unicorn.ArmRegPc, block | 1);
+            RestartBlock(block);
         }
         return restart;
     }
@@ -362,10 +363,6 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override void BlockEntered(ulong address)
     {
-        if (_spPending.Count > 0 && AlignStackPointerAfter(address))
-        {
-            return;   // the block starts again, translated with its hooks
-        }
         if (Blocks != _triggerBlocks)
         {
             _triggers.AdvanceBlocks(Blocks - _triggerBlocks);

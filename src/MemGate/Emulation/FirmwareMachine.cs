@@ -351,6 +351,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             throw new InvalidOperationException("The last run ended (exit or fault): run again from reset, or restore a snapshot first.");
         }
         _passStop = _reached is not null || _debugStop is not null ? pc : null;   // going on from a stop point runs its instruction
+        _continuing = true;
         return RunFrom(CodeAddress(pc), maxInstructions, timeout, cancel);
     }
 
@@ -480,7 +481,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _resumePc = null;
         _maxInstructions = maxInstructions;
         (_switchToCount, _stoppedBeforeBlock) = (false, false);
-        (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = (Blocks, _mmioInput?.Consumed ?? 0, false);
+        // Fuzzware's consumption timeout counts blocks since the input was last read, across a stop: going on keeps the count
+        // (unless the timeout ended the last run), a run from reset or a restored snapshot's new input starts it.
+        bool keepInputWindow = _continuing && !_inputTimedOut && _mmioInput is not null && _mmioInput.Consumed == _inputConsumed;
+        (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = keepInputWindow ? (_inputBlocksFrom, _inputConsumed, false) : (Blocks, _mmioInput?.Consumed ?? 0, false);
+        _continuing = false;
         (_runBlocksFrom, _interruptsTaken, _blockLimitReached, _interruptLimitReached) = (Blocks, 0, false, false);
         var clock = Stopwatch.StartNew();
         _deadline = timeout is { } limit ? Stopwatch.GetTimestamp() + (long)Math.Min(limit.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2) : 0;
@@ -809,6 +814,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         var writer = new StateWriter();
         SaveModels(writer);
+        // Last, so that states saved before it was kept still read (the input's timeout counting from the restore).
+        writer.Begin("run in progress");
+        writer.Write(_mmioInput is not null && _mmioInput.Consumed == _inputConsumed && !_inputTimedOut ? Blocks - _inputBlocksFrom : 0UL);   // blocks since the input was last read
         return writer.ToArray();
     }
 
@@ -818,6 +826,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         var reader = new StateReader(state);
         RestoreModels(reader);
+        (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = (Blocks, _mmioInput?.Consumed ?? 0, false);
+        if (!reader.AtEnd)
+        {
+            reader.Begin("run in progress");
+            _inputBlocksFrom = unchecked(Blocks - reader.ReadUInt64());   // the count may be lower than that here (a new process): differences still hold
+        }
         reader.End();
     }
 
@@ -902,6 +916,16 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>Basic blocks of the firmware the engine has entered (a count that only grows; take differences; the machine's own pages are left out).</summary>
     private protected ulong Blocks => _engine.Blocks - _blocksTakenBack;
     private ulong _blocksTakenBack;   // blocks the engine counted, then stopped before, to run them again counted (ApproachesLimit)
+    private bool _continuing;         // the run starting goes on from the last one (Continue), not from reset
+
+    /// <summary>
+    /// Before a block being entered is looked at (traced, covered, timed): true when the machine hooked instructions in it and
+    /// made it start again from its top (<see cref="RestartBlock"/>), so that this entry does not count.
+    /// </summary>
+    private protected virtual bool RestartsBlock(ulong address) => false;
+
+    /// <summary>The bytes of the block being entered.</summary>
+    private protected uint BlockBytes => _engine.BlockSize;
 
     /// <summary>The instructions of the block being entered (in <see cref="BlockEntered"/>).</summary>
     private protected uint BlockInstructions => _engine.BlockInstructions;
@@ -1228,6 +1252,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 machine._engine.Stop();
                 return 0;
             }
+            if (machine.RestartsBlock(address))
+            {
+                return 0;   // translated again with what the machine hooked in it: seen (traced, covered, timed) when it runs
+            }
             if (machine.ApproachesUnstoppable(address) || machine.ApproachesLimit())
             {
                 return 0;   // the block does not run now: the engine stops before it and runs it again, to the limit or the stop
@@ -1408,6 +1436,21 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     /// <summary>The block just entered at <paramref name="address"/> did not run (it is started again): takes back its count.</summary>
     private protected void UncountBlock(ulong address) => _engine.CountUpTo(address, including: false);
+
+    /// <summary>
+    /// The block being entered at <paramref name="address"/> starts again from its top (translated anew) before anything
+    /// of it ran: its instructions and its entry are not counted twice. Only from <see cref="RestartsBlock"/>, before
+    /// anything took in the entry.
+    /// </summary>
+    private protected void RestartBlock(ulong address)
+    {
+        UncountBlock(address);
+        if (IsFirmwareCode(address))
+        {
+            _blocksTakenBack++;
+        }
+        SetRegister(ProgramCounterRegister, CodeAddress(address));
+    }
 
     // The block just entered would take the run past its instruction limit: the engine stops before it and runs the
     // instructions left with its count.

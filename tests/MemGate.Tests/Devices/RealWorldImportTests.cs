@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using MemGate.Devices.Config;
 using MemGate.Devices.Import;
 using MemGate.Peripherals;
@@ -95,6 +96,35 @@ public sealed class RealWorldImportTests : IDisposable
         Assert.Empty(output);   // no UART model in an imported device
         var blocks = File.ReadAllLines(coverage).Select(line => ulong.Parse(line.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
         return (exit, error, blocks.Contains(main));
+    }
+
+    // A run saved to a snapshot file at any instruction and continued from it in another process is the run that never
+    // stopped: CNC's timers count basic blocks (a stop inside a block must not make its rest one more) and the input's
+    // timeout counts blocks since the last read across the stop. The input here ends in that timeout, after SysTicks.
+    [SkippableTheory]
+    [InlineData(1000)]
+    [InlineData(12345)]
+    [InlineData(40000)]
+    public void A_run_continued_from_a_snapshot_file_is_the_run_that_never_stopped(int at)
+    {
+        string config = Requires.RealWorld("fuzzware-examples", "P2IM/CNC", "config.yml");
+        string device = Path.Combine(_dir, "cnc.toml");
+        Assert.Equal(0, CliRunner.Run("import", "fuzzware", config, "-o", device).Exit);
+        string input = Path.Combine(_dir, "input.bin");
+        File.WriteAllBytes(input, Generated(0));
+        string snapshot = Path.Combine(_dir, "cnc.mgsnap");
+        var whole = CliRunner.Run("run", "--device", device, "--mmio-input", input, "--json", "--trace-exceptions", Path.Combine(_dir, "whole.txt"));
+        var saved = CliRunner.Run("run", "--device", device, "--mmio-input", input, "--save-snapshot", snapshot, "--at", $"{at}");
+        Assert.True(saved.Exit == 0, saved.Err);
+        var rest = CliRunner.Run("run", "--from-snapshot", snapshot, "--mmio-input", input, "--json", "--trace-exceptions", Path.Combine(_dir, "rest.txt"));
+        using var a = JsonDocument.Parse(whole.Err.Trim().Split('\n')[^1]);
+        using var b = JsonDocument.Parse(rest.Err.Trim().Split('\n')[^1]);
+        Assert.Equal(a.RootElement.GetProperty("reason").GetString(), b.RootElement.GetProperty("reason").GetString());
+        Assert.Equal(a.RootElement.GetProperty("instructions").GetUInt64(), (ulong)at + b.RootElement.GetProperty("instructions").GetUInt64());
+        // Every exception at the same instruction (the trace counts from each run's start).
+        var after = File.ReadAllLines(Path.Combine(_dir, "whole.txt")).Select(l => l.Split(' ', 2)).Where(p => ulong.Parse(p[0], CultureInfo.InvariantCulture) > (ulong)at)
+            .Select(p => $"{ulong.Parse(p[0], CultureInfo.InvariantCulture) - (ulong)at} {p[1]}");
+        Assert.Equal(after, File.ReadAllLines(Path.Combine(_dir, "rest.txt")));
     }
 
     /// <summary>The README's real-world table rows run with a base input of the target's own (not generated, not fuzzed).</summary>
