@@ -169,7 +169,10 @@ internal static class FuzzCommand
                 Duration = durationLimit,
                 Seed = parse.GetValue(seed) ?? Environment.TickCount,
             });
-            string replay = startFile is not null ? $"--from-snapshot {startFile}" : $"{(firmwarePath is null ? "" : firmwarePath + " ")}--device {parse.GetValue(device)}";
+            // Full paths, quoted for a shell: the command works from any folder, and is kept beside each input.
+            string deviceName = parse.GetValue(device) ?? "";
+            string replay = startFile is not null ? $"--from-snapshot {ShellWord(Path.GetFullPath(startFile))}"
+                : $"{(firmwarePath is null ? "" : ShellWord(Path.GetFullPath(firmwarePath)) + " ")}--device {ShellWord(File.Exists(deviceName) ? Path.GetFullPath(deviceName) : deviceName)}";
             bool saved = false;
             // Limits given here end runs where the device's would not: the replay needs them too (memgate run takes the same options).
             string limits = (targetOptions.MaxBlocks is { } b ? $" --max-blocks {b}" : "") + (targetOptions.MaxInterrupts is { } i ? $" --max-interrupts {i}" : "");
@@ -180,8 +183,10 @@ internal static class FuzzCommand
                     saved = true;
                     bool hang = crash.Kind == FuzzRunKind.Hang;
                     error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {(hang ? "hang" : "crash")} {crash.Signature}: {crash.Reason}");
-                    error.WriteLine($"  reproduce: memgate run {replay} --mmio-input {crash.File}{limits}" +
-                        (hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : ""));
+                    string command = $"memgate run {replay} --mmio-input {ShellWord(Path.GetFullPath(crash.File))}{limits}" +
+                        (hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : "");
+                    error.WriteLine($"  reproduce: {command}");
+                    OutputFile.WriteAllText(Path.ChangeExtension(crash.File, ".txt"), command + "\n");
                 }
             };
             using var cancel = new CancellationTokenSource();
@@ -228,4 +233,8 @@ internal static class FuzzCommand
 
     private static string Line(FuzzStatus status) =>
         $"{status.Runs:N0} runs ({status.RunsPerSecond:N0}/s), {status.Edges:N0} edges, corpus {status.Corpus:N0}, {status.Crashes} crash(es), {status.Hangs:N0} hang(s), {status.Elapsed:hh\\:mm\\:ss}";
+
+    // A word as a POSIX shell reads it back: as it is when it holds nothing the shell would take apart, else single-quoted.
+    private static string ShellWord(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_-./:=@%+,".Contains(c)) ? word : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

@@ -119,7 +119,14 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
 
     private FuzzCrash Save(string signature, FuzzRun run, byte[] input)
     {
-        string file = Path.Combine(options.CrashDirectory, signature.Replace('@', '-') + ".bin");
+        // A file of that name from another campaign in the same folder (another device, another start) is kept: its replay
+        // command pairs it with that campaign's snapshot or device.
+        string name = signature.Replace('@', '-');
+        string file = Path.Combine(options.CrashDirectory, name + ".bin");
+        for (int copy = 2; File.Exists(file) && !File.ReadAllBytes(file).AsSpan().SequenceEqual(input); copy++)
+        {
+            file = Path.Combine(options.CrashDirectory, $"{name}-{copy}.bin");
+        }
         OutputFile.Write(file, stream => stream.Write(input));
         return new FuzzCrash(signature, run.Reason, file, run.Kind);
     }

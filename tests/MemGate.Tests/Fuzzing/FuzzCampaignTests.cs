@@ -62,12 +62,21 @@ public sealed class FuzzCampaignTests : IDisposable
         File.WriteAllText(Path.Combine(corpus, "seed"), "FUZZ");
         var (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", corpus, "--crashes", crashes, "--runs", "200000", "--random", "3");
         Assert.Equal(120, exit);
-        string file = Assert.Single(Directory.GetFiles(crashes));
-        Assert.Contains($"reproduce: memgate run {FuzzTargetTests.Planted} --device STM32F103 --mmio-input {file}", error);
+        string file = Assert.Single(Directory.GetFiles(crashes, "*.bin"));
+        string command = $"memgate run {Path.GetFullPath(FuzzTargetTests.Planted)} --device STM32F103 --mmio-input {file}";
+        Assert.Contains($"reproduce: {command}", error);
         Assert.Contains("1 crash(es)", error);
+        // The command is kept beside the input, with full paths: it replays from any folder.
+        Assert.Equal(command + "\n", File.ReadAllText(Path.ChangeExtension(file, ".txt")));
         var (replayed, _, replay) = CliRunner.Run("run", FuzzTargetTests.Planted, "--device", "STM32F103", "--mmio-input", file);
         Assert.Equal(120, replayed);
         Assert.Contains("write to unmapped memory at 0x30000000", replay);
+
+        // Another campaign's different input for the same crash, in the same folder, does not replace this one.
+        File.WriteAllText(Path.Combine(corpus, "seed"), "FUZ!");
+        CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", corpus, "--crashes", crashes, "--runs", "1", "--random", "3");
+        Assert.Equal(2, Directory.GetFiles(crashes, "*.bin").Length);
+        Assert.True(File.Exists(Path.Combine(crashes, Path.GetFileNameWithoutExtension(file) + "-2.bin")));
     }
 
     [SkippableFact]
