@@ -68,6 +68,8 @@ public sealed class SnapshotCommandTests : IDisposable
         var saved = CliRunner.Run("run", elf, "--device", "STM32F103", "--mmio-input", InDir("none"), "--save-snapshot", InDir("parse.mgsnap"), "--at", "parse");
         Assert.Equal(0, saved.Exit);
         Assert.Contains("at PC 0x08000008", saved.Err);
+        // Taken with MMIO input: going on needs some too, which the hint says (and where a campaign can start).
+        Assert.Contains($"go on with: memgate run --from-snapshot {InDir("parse.mgsnap")} --mmio-input FILE, or fuzz from there: memgate fuzz --from-snapshot", saved.Err);
         File.WriteAllBytes(InDir("fuz"), "FUZ!"u8.ToArray());
         var crash = CliRunner.Run("run", "--from-snapshot", InDir("parse.mgsnap"), "--mmio-input", InDir("fuz"));
         Assert.Equal(120, crash.Exit);
