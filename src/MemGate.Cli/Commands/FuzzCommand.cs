@@ -53,6 +53,15 @@ internal static class FuzzCommand
             {
                 throw new CommandUsageException("Give --corpus DIR (starting inputs; new ones are added there), or --afl to run under afl-fuzz.");
             }
+            if (underAfl)
+            {
+                // afl-fuzz schedules the runs and keeps the corpus and crashes (-i, -o, -M/-S for more workers): these would do nothing.
+                var ignored = new Option[] { corpus, crashes, jobs, runs, duration, seed }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (ignored.Count > 0)
+                {
+                    throw new CommandUsageException($"--afl: afl-fuzz decides the inputs, the runs and where crashes go (its -i, -o, -V, -M/-S); {string.Join(", ", ignored)} {(ignored.Count == 1 ? "does" : "do")} not go with it.");
+                }
+            }
             // Each job is a machine with its own memory, engine and thread: past a few per core they only cost memory.
             const int maxJobs = 256;
             int jobCount = parse.GetValue(jobs);

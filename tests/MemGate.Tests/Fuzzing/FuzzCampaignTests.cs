@@ -166,6 +166,11 @@ public sealed class FuzzCampaignTests : IDisposable
         (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--afl");
         Assert.Equal(CliApp.Usage, exit);
         Assert.Contains("afl-fuzz", error);
+        // Under afl-fuzz, options that only the built-in loop uses are refused, not silently dropped.
+        (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--afl", "--jobs", "2", "--corpus", Path.Combine(_dir, "zz"));
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains("--corpus, --jobs do not go with it", error);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "zz")));
         (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", _dir, "--start-at", "nosuchsymbol");
         Assert.Equal(1, exit);
         Assert.Contains("--start-at nosuchsymbol", error);
