@@ -133,6 +133,15 @@ public sealed class SnapshotCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_snapshot_into_a_folder_that_takes_no_files_names_the_file_not_its_temporary()
+    {
+        var r = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", "/proc/x.mgsnap", "--at", "50");
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("Cannot write snapshot file '/proc/x.mgsnap'", r.Err);
+        Assert.DoesNotContain(".tmp", r.Err);
+    }
+
+    [Fact]
     public void A_snapshot_into_a_missing_folder_names_the_file_and_the_folder()
     {
         var r = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", InDir("missing/x.mgsnap"), "--at", "50");

@@ -112,6 +112,14 @@ public sealed unsafe class SnapshotFile : IDisposable
             File.Move(temporary, full, overwrite: true);   // rename(2): readers see the old file or the new one
             FileDescriptors.SyncDirectory(directory);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+            // The temporary file's name is ours, not the user's: say what could not be written, and why, in their terms.
+            string why = e is UnauthorizedAccessException ? "permission denied" : e is FileNotFoundException or DirectoryNotFoundException ? "the folder does not take new files"
+                : e.Message.Replace(temporary, path, StringComparison.Ordinal);
+            throw new IOException($"Cannot write snapshot file '{path}' (written beside it first, then renamed): {why}.", e);
+        }
         catch
         {
             File.Delete(temporary);
