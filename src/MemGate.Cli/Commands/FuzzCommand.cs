@@ -202,10 +202,16 @@ internal static class FuzzCommand
             using var signals = new StopSignals(cancel.Cancel);
             FuzzStatus final;
             bool ran = false;
+            string? logged = null;   // the last status line written to a log
             try
             {
                 bool live = !Console.IsErrorRedirected;
                 TimeSpan? last = null;
+                if (!underAfl && corpusDirectory is not null && (!Directory.Exists(corpusDirectory) || !Directory.EnumerateFiles(corpusDirectory).Any()))
+                {
+                    // A mistyped folder would otherwise fuzz from nothing without a word (afl-fuzz refuses an empty -i).
+                    error.WriteLine($"memgate fuzz: corpus folder '{corpusDirectory}' {(Directory.Exists(corpusDirectory) ? "is empty" : "does not exist; it is created")}: the campaign starts from one empty input.");
+                }
                 final = campaign.Run(status =>
                 {
                     // A live line on a terminal; in a log, the first status and then one line every ten seconds.
@@ -214,7 +220,8 @@ internal static class FuzzCommand
                         last = status.Elapsed;
                         lock (error)
                         {
-                            error.Write(live ? $"\r{Line(status)}   " : Line(status) + "\n");
+                            logged = live ? null : Line(status);
+                            error.Write(live ? $"\r{Line(status)}   " : $"memgate fuzz: {logged}\n");
                         }
                     }
                 }, cancel.Token);
@@ -231,7 +238,10 @@ internal static class FuzzCommand
                     }
                 }
             }
-            error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {Line(final)}");
+            if (logged != Line(final))
+            {
+                error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {Line(final)}");
+            }
             return final.Crashes > 0 ? CliApp.GuestFault : cancel.IsCancellationRequested ? signals.ExitCode : CliApp.Success;
         }));
         return command;

@@ -171,6 +171,10 @@ public sealed class FuzzCampaignTests : IDisposable
         Assert.Equal(CliApp.Usage, exit);
         Assert.Contains("--corpus, --jobs do not go with it", error);
         Assert.False(Directory.Exists(Path.Combine(_dir, "zz")));
+        // A corpus folder that is not there (mistyped) is said, not silently fuzzed from nothing.
+        (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", Path.Combine(_dir, "corpsu"), "--runs", "10");
+        Assert.Equal(0, exit);
+        Assert.Contains("corpsu' does not exist; it is created: the campaign starts from one empty input", error);
         (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", _dir, "--start-at", "nosuchsymbol");
         Assert.Equal(1, exit);
         Assert.Contains("--start-at nosuchsymbol", error);
