@@ -46,6 +46,21 @@ internal static class ImageCommand
                 table.AddRow($"0x{s.Address:X8}", $"0x{s.End - 1:X8}", ByteSize.Human((ulong)s.Data.LongLength), Markup.Escape(s.Origin));
             }
             console.Write(table);
+            if (image.Symbols.Count > 0)
+            {
+                // By address, as a map file lists them; a large image's are many: the first ones here, all of them in --json.
+                const int shown = 40;
+                var symbols = new Table().Border(TableBorder.Rounded).AddColumn("Symbol").AddColumn("Address").AddColumn(new TableColumn("Size").RightAligned()).AddColumn("Kind");
+                foreach (var symbol in image.Symbols.OrderBy(s => s.Address).ThenBy(s => s.Name, StringComparer.Ordinal).Take(shown))
+                {
+                    symbols.AddRow(Markup.Escape(symbol.Name), $"0x{symbol.Address:X8}", symbol.Size.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), symbol.IsFunction ? "function" : "object");
+                }
+                console.Write(symbols);
+                if (image.Symbols.Count > shown)
+                {
+                    output.WriteLine($"… and {image.Symbols.Count - shown:N0} more (--json lists them all).");
+                }
+            }
             if (fits is not null)
             {
                 output.WriteLine($"Fits {fits}: every segment lies in its memory regions.");

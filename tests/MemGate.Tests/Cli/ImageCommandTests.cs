@@ -13,6 +13,9 @@ public sealed class ImageCommandTests
         Assert.Equal((0, ""), (exit, error));
         Assert.Contains("Elf, 232 B in 2 segment(s), entry 0x08000041", output);
         Assert.Contains("Fits STM32F103", output);
+        // The symbols it counts are listed, by address.
+        Assert.Matches(@"Reset_Handler\s+│ 0x08000041 │\s+136 │ function", output);
+        Assert.True(output.IndexOf("vectors", StringComparison.Ordinal) < output.IndexOf("Reset_Handler", StringComparison.Ordinal));
     }
 
     [Fact]
