@@ -32,6 +32,11 @@ internal static class FuzzCommand
         {
             Description = "Basic-block limit of one run, as Fuzzware's translation block limit; a run that reaches it is a hang (0: none). Default: the device's [limits] blocks, else none.",
         };
+        var inputTimeout = new Option<ulong?>("--input-timeout")
+        {
+            Description = "End a run normally after this many basic blocks in a row that read no input, as Fuzzware's consumption timeout (0: none). " +
+                "Default: the device's [limits] input_timeout, else Fuzzware's 150,000.",
+        };
         var maxInterrupts = new Option<ulong?>("--max-interrupts")
         {
             Description = "Interrupt limit of one run (SysTick's not counted): the run ends before the handler of the one reaching it, a normal end as in Fuzzware, not a hang (0: none). " +
@@ -42,7 +47,7 @@ internal static class FuzzCommand
         var command = new Command("fuzz", "Fuzz firmware through its MMIO input: unmodelled peripheral reads take bytes from each input (Fuzzware's models where the device was imported). " +
             "Runs restore a snapshot (written pages only) and count edges in the engine. Exit code: 0 no crash found, 120 crashes found, 130 stopped with Ctrl-C, 143 with SIGTERM; 1 bad input, 2 usage.")
         {
-            firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, maxBlocks, maxInterrupts, seed, afl,
+            firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, maxBlocks, maxInterrupts, inputTimeout, seed, afl,
         };
         command.SetAction(parse => CommandErrors.Run("fuzz", parse, error, () =>
         {
@@ -98,7 +103,7 @@ internal static class FuzzCommand
             // The run limits; a start from reset adds where the device's files are and where runs start.
             var targetOptions = new FuzzTargetOptions
             {
-                MaxInstructions = parse.GetValue(maxInstructions), MaxBlocks = parse.GetValue(maxBlocks), MaxInterrupts = parse.GetValue(maxInterrupts),
+                MaxInstructions = parse.GetValue(maxInstructions), MaxBlocks = parse.GetValue(maxBlocks), MaxInterrupts = parse.GetValue(maxInterrupts), InputTimeout = parse.GetValue(inputTimeout),
             };
             DeviceDescription? description = null;
             FirmwareImage? image = null;
@@ -184,7 +189,8 @@ internal static class FuzzCommand
                 : $"{(firmwarePath is null ? "" : ShellWord(Path.GetFullPath(firmwarePath)) + " ")}--device {ShellWord(File.Exists(deviceName) ? Path.GetFullPath(deviceName) : deviceName)}";
             bool saved = false;
             // Limits given here end runs where the device's would not: the replay needs them too (memgate run takes the same options).
-            string limits = (targetOptions.MaxBlocks is { } b ? $" --max-blocks {b}" : "") + (targetOptions.MaxInterrupts is { } i ? $" --max-interrupts {i}" : "");
+            string limits = (targetOptions.MaxBlocks is { } b ? $" --max-blocks {b}" : "") + (targetOptions.MaxInterrupts is { } i ? $" --max-interrupts {i}" : "")
+                + (targetOptions.InputTimeout is { } t ? $" --input-timeout {t}" : "");
             campaign.CrashFound += crash =>
             {
                 lock (error)

@@ -66,7 +66,7 @@ public sealed class CortexMMachine : FirmwareMachine
     internal bool HasFloatingPoint => _fpu is not null;
     private readonly HashSet<ulong> _fpHooks = [];
     private readonly HashSet<ulong> _spHooks = [];   // instructions after an SP write: SP is aligned there
-    private readonly List<(ulong Writer, ulong Next)> _spPending = [];   // SP writes seen in new blocks, not hooked yet
+    private readonly HashSet<(ulong Writer, ulong Next)> _spPending = [];   // SP writes seen in code counted, not hooked yet (counting may see a prefix often)
     private bool _fpDeniedSeen;   // CPACR denied FP access at the last block entry (blocks run while it allowed were not looked at)
     private const ulong ControlNpriv = 1;
     private const ulong ControlFpca = 4;
@@ -223,7 +223,8 @@ public sealed class CortexMMachine : FirmwareMachine
     // The writes looked at are those that bring a value from outside the stack's own arithmetic: LDR SP; MOV SP, Rm
     // (start-up code's ldr r0, =_estack; mov sp, r0) but not from R7, the frame pointer every -O0 epilogue restores SP
     // from (a hook there would cost every function return); data processing with an immediate and Rd = SP; MSR MSP/PSP.
-    // ADD/SUB SP, #imm7 keep SP aligned; register forms compute from SP-derived registers.
+    // Arithmetic on SP itself (ADD/SUB SP, SP, #imm: every large frame's prologue and epilogue) keeps it aligned with the
+    // immediates compilers give; register forms compute from SP-derived registers.
     private static bool WritesStackPointer(uint first, uint second, int length)
     {
         if (length == 2)
@@ -231,7 +232,7 @@ public sealed class CortexMMachine : FirmwareMachine
             return (first & 0xFF87) == 0x4685 && ((first >> 3) & 0xF) != 7;
         }
         uint rd = (second >> 8) & 0xF;
-        return ((first & 0xFA00) is 0xF000 or 0xF200 && (second & 0x8000) == 0 && rd == 13)   // data processing, (modified or plain) immediate
+        return ((first & 0xFA00) is 0xF000 or 0xF200 && (second & 0x8000) == 0 && rd == 13 && (first & 0xF) != 13)   // data processing, (modified or plain) immediate, not from SP
             || ((first & 0xFF70) == 0xF850 && second >> 12 == 13)                              // LDR (immediate, register, literal)
             || ((first & 0xFFF0) == 0xF380 && (second & 0xFF00) == 0x8800 && (second & 0xFF) is 8 or 9);   // MSR MSP/PSP
     }

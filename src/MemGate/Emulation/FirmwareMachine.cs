@@ -809,6 +809,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
     }
 
+    /// <summary>Counts the blocks without input (Fuzzware's consumption timeout) from here, as a run from reset does.</summary>
+    internal void RestartInputWindow() => (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = (Blocks, _mmioInput?.Consumed ?? 0, false);
+
     /// <summary>The state of every model as bytes (<see cref="SaveModels"/>).</summary>
     internal byte[] SaveModelState()
     {
@@ -816,7 +819,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         SaveModels(writer);
         // Last, so that states saved before it was kept still read (the input's timeout counting from the restore).
         writer.Begin("run in progress");
-        writer.Write(_mmioInput is not null && _mmioInput.Consumed == _inputConsumed && !_inputTimedOut ? Blocks - _inputBlocksFrom : 0UL);   // blocks since the input was last read
+        // Blocks since the input was last read, where the timeout was watched (a fuzzer's boot to its start point runs
+        // without it: its runs count from the start point, as their block and interrupt limits do).
+        bool watched = InputTimeout > 0 && _mmioInput is not null && _mmioInput.Consumed == _inputConsumed && !_inputTimedOut;
+        writer.Write(watched ? Blocks - _inputBlocksFrom : 0UL);
         return writer.ToArray();
     }
 

@@ -87,6 +87,7 @@ public sealed unsafe class FuzzTarget : IDisposable
                 started = true;
             }
             ApplyLimits(machine, device, options);
+            machine.RestartInputWindow();   // the boot's blocks without input are not the runs'
             return new FuzzTarget(machine, input, machine.TakeSnapshot(), options, started);
         }
         catch
@@ -128,7 +129,7 @@ public sealed unsafe class FuzzTarget : IDisposable
     {
         machine.BlockLimit = options.MaxBlocks ?? device.Limits.Blocks ?? 0;
         machine.InterruptLimit = options.MaxInterrupts ?? device.Limits.Interrupts ?? 0;
-        machine.InputTimeout = device.Limits.InputTimeoutOrFuzzware;
+        machine.InputTimeout = options.InputTimeout ?? device.Limits.InputTimeoutOrFuzzware;
         machine.FaultsEndRun = true;
     }
 

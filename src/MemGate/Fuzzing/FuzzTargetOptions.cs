@@ -25,6 +25,12 @@ public sealed record FuzzTargetOptions
     /// </summary>
     public ulong? MaxInterrupts { get; init; }
 
+    /// <summary>
+    /// Fuzzware's consumption timeout: a run ends normally after this many basic blocks in a row that read no input, counted
+    /// from the start point. Null: the device's <c>[limits] input_timeout</c>, else Fuzzware's 150,000; 0: none.
+    /// </summary>
+    public ulong? InputTimeout { get; init; }
+
     /// <summary>The wall-time limit of one run (null: none): a run that reaches it is a hang.</summary>
     public TimeSpan? Timeout { get; init; }
 

@@ -74,6 +74,20 @@ public sealed class FuzzTargetTests
         Assert.Contains("input exhausted", error.Message);
     }
 
+    // The boot to the start point reads no input, but its blocks are not the runs': the consumption timeout counts from
+    // the start point, as the block and interrupt limits do (carried over, a short timeout would end every run at once).
+    [SkippableFact]
+    public void TheInputTimeoutCountsFromTheStartPointNotFromReset()
+    {
+        Requires.WriteTracking();
+        var image = FirmwareReader.Load(Planted);
+        ulong parse = image.Symbols.First(s => s.Name == "parse").Address;
+        // The boot (two blocks) takes more than this timeout; the runs read input in their first block.
+        using var target = FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), image, new FuzzTargetOptions { StartAt = parse, InputTimeout = 1 });
+        Assert.Equal(FuzzRunKind.Crash, target.Execute("FUZ!"u8).Kind);
+        Assert.Equal(FuzzRunKind.Crash, target.Execute("FUZ!"u8).Kind);
+    }
+
     // faults.elf installs fault handlers and raises one fault after another, printing each: in a fuzz run the first
     // guest fault is the crash (as in Fuzzware), at the same PC where the printed replay (memgate run --mmio-input) ends.
     [SkippableFact]

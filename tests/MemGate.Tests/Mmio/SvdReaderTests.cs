@@ -32,10 +32,13 @@ public sealed class SvdReaderTests
         Assert.Equal(new SvdInterrupt("USART1", 37, "USART1 global interrupt"), Assert.Single(device.Find("USART1")!.Interrupts));
         Assert.Equal(("USART2", 38), (Assert.Single(device.Find("USART2")!.Interrupts).Name, device.Find("USART2")!.Interrupts[0].Value));
         Assert.Empty(device.Find("USART9")!.Interrupts);
-        var bad = Assert.Throws<SvdFormatException>(() => SvdReader.Parse(
-            "<device><name>D</name><peripherals><peripheral><name>P</name><baseAddress>0</baseAddress><addressBlock><offset>0</offset><size>4</size></addressBlock>" +
-            "<interrupt><name>I</name><value>x</value></interrupt></peripheral></peripherals></device>", "irq.svd"));
-        Assert.Contains("interrupt[I]/value", bad.Message);
+        // A malformed one is left out with a warning (an error when strict): nothing runs from interrupts, the SVD still loads.
+        string bad = "<device><name>D</name><peripherals><peripheral><name>P</name><baseAddress>0</baseAddress><addressBlock><offset>0</offset><size>4</size></addressBlock>" +
+            "<interrupt><name>I</name><value>x</value></interrupt></peripheral></peripherals></device>";
+        var tolerated = SvdReader.Parse(bad, "irq.svd");
+        Assert.Empty(tolerated.Peripherals[0].Interrupts);
+        Assert.Equal("peripheral[P]/interrupt[I]", Assert.Single(tolerated.Warnings).Element);
+        Assert.Contains("<value> 'x' is not an interrupt number", Assert.Throws<SvdFormatException>(() => SvdReader.Parse(bad, "irq.svd", strict: true)).Message);
     }
 
     [Fact]

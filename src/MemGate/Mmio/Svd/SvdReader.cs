@@ -262,7 +262,9 @@ public static class SvdReader
                     }
                 }
             }
-            foreach (var twice in fields.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            // Vendor files repeat RESERVED for unused bits: no rule names those.
+            foreach (var twice in fields.Where(f => !f.Name.StartsWith("RESERVED", StringComparison.OrdinalIgnoreCase))
+                .GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             {
                 // Rules find fields by name, ignoring case: only the first of the same name can be meant.
                 Flaw(element, at, $"field name '{twice.Key}' is given {twice.Count()} times (at bits {string.Join(", ", twice.Select(f => f.BitOffset))}); " +
@@ -479,15 +481,19 @@ public static class SvdReader
         private List<SvdInterrupt> Interrupts(XElement peripheral, string at)
         {
             var interrupts = new List<SvdInterrupt>();
+            // Only listed (nothing runs from them): a malformed one is left out with a warning, as other tools read them.
             foreach (var element in peripheral.Elements("interrupt"))
             {
-                string name = Required(element, $"{at}/interrupt", "name");
-                ulong value = Number(element, $"{at}/interrupt[{name}]", "value");
-                if (value > int.MaxValue)
+                string? name = ((string?)element.Element("name"))?.Trim();
+                string? text = ((string?)element.Element("value"))?.Trim();
+                ulong? value = text is null ? null : ParseNumber(text);
+                if (string.IsNullOrEmpty(name) || value is not { } number || number > int.MaxValue)
                 {
-                    throw Fail(element, $"{at}/interrupt[{name}]", $"interrupt number {value} is too large");
+                    Flaw(element, $"{at}/interrupt{(string.IsNullOrEmpty(name) ? "" : $"[{name}]")}",
+                        string.IsNullOrEmpty(name) ? "has no <name>; it is left out" : $"<value> '{text}' is not an interrupt number; it is left out");
+                    continue;
                 }
-                interrupts.Add(new SvdInterrupt(name, (int)value, Clean((string?)element.Element("description"))));
+                interrupts.Add(new SvdInterrupt(name, (int)number, Clean((string?)element.Element("description"))));
             }
             return interrupts;
         }
