@@ -817,7 +817,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         var writer = new StateWriter();
         SaveModels(writer);
-        // Last, so that states saved before it was kept still read (the input's timeout counting from the restore).
+        // Last, so that states saved before this record existed still read (without it, the input's timeout counts from the restore).
         writer.Begin("run in progress");
         // Blocks since the input was last read, where the timeout was watched (a fuzzer's boot to its start point runs
         // without it: its runs count from the start point, as their block and interrupt limits do).
@@ -881,7 +881,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>The value for the PC that runs code at <paramref name="address"/> (Thumb sets bit 0).</summary>
     private protected virtual ulong CodeAddress(ulong address) => address;
 
-    /// <summary>How many instructions a translated block of these bytes at <paramref name="address"/> holds (asked once per block, when the engine first sees it).</summary>
+    /// <summary>How many instructions these code bytes at <paramref name="address"/> hold: a block the engine sees first, or the part of one it counts up to.</summary>
     private protected virtual uint CountInstructions(ulong address, ReadOnlySpan<byte> code) => (uint)code.Length / 4;
 
     /// <summary>
