@@ -216,7 +216,7 @@ internal static class FuzzCommand
                 if (!underAfl && corpusDirectory is not null && (!Directory.Exists(corpusDirectory) || !Directory.EnumerateFiles(corpusDirectory).Any()))
                 {
                     // A mistyped folder would otherwise fuzz from nothing without a word (afl-fuzz refuses an empty -i).
-                    error.WriteLine($"memgate fuzz: corpus folder '{corpusDirectory}' {(Directory.Exists(corpusDirectory) ? "is empty" : "does not exist; it is created")}: the campaign starts from one empty input.");
+                    error.WriteLine($"memgate fuzz: corpus folder '{corpusDirectory}' {(Directory.Exists(corpusDirectory) ? "is empty" : "does not exist; it is created")}: the campaign starts from one input of 16 zero bytes.");
                 }
                 final = campaign.Run(status =>
                 {

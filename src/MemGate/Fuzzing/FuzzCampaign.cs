@@ -19,6 +19,7 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
     private readonly HashSet<string> _savedHangs = [];
     private ExceptionDispatchInfo? _failure;
     private ulong _runs;
+    private ulong _claimed;   // runs the workers took on (the seeds' included): with a run limit, no worker takes one past it
     private ulong _hangs;
     private int _written;
 
@@ -65,6 +66,7 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
             {
                 Record(targets[0], seed, targets[0].Execute(seed), keep: true);
             }
+            _claimed = _runs;
             var workers = targets.Select((target, index) => new Thread(() =>
             {
                 try
@@ -137,7 +139,8 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
         var random = new Random(seed);
         while (!stop.IsCancellationRequested)
         {
-            if (options.Runs is { } limit && Interlocked.Read(ref _runs) >= limit)
+            // Taken before the run, so that workers together stop at the limit (checking the count after would let each finish one more).
+            if (options.Runs is { } limit && Interlocked.Increment(ref _claimed) > limit)
             {
                 return;
             }

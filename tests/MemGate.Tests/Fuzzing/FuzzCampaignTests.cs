@@ -33,6 +33,20 @@ public sealed class FuzzCampaignTests : IDisposable
         Assert.True(Directory.GetFiles(corpus).Length >= 3, "inputs reaching 'FU' and 'FUZ' were kept");
     }
 
+    // Two workers stop together at the run limit: none takes a run past it.
+    [SkippableFact]
+    public void ARunLimitIsExactWithSeveralJobs()
+    {
+        Requires.WriteTracking();
+        string corpus = Path.Combine(_dir, "corpus");
+        Directory.CreateDirectory(corpus);
+        File.WriteAllText(Path.Combine(corpus, "seed"), "AAAA");
+        var image = FirmwareReader.Load(FuzzTargetTests.Planted);
+        var campaign = new FuzzCampaign(() => FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), image, new FuzzTargetOptions()),
+            new FuzzCampaignOptions { CorpusDirectory = corpus, CrashDirectory = Path.Combine(_dir, "crashes"), Seed = 7, Runs = 4000, Jobs = 2 });
+        Assert.Equal(4000UL, campaign.Run().Runs);
+    }
+
     [SkippableFact]
     public void HangsAreSavedButOnlyTheFirstFew()
     {
@@ -174,7 +188,7 @@ public sealed class FuzzCampaignTests : IDisposable
         // A corpus folder that is not there (mistyped) is said, not silently fuzzed from nothing.
         (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", Path.Combine(_dir, "corpsu"), "--runs", "10");
         Assert.Equal(0, exit);
-        Assert.Contains("corpsu' does not exist; it is created: the campaign starts from one empty input", error);
+        Assert.Contains("corpsu' does not exist; it is created: the campaign starts from one input of 16 zero bytes", error);
         (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", _dir, "--start-at", "nosuchsymbol");
         Assert.Equal(1, exit);
         Assert.Contains("--start-at nosuchsymbol", error);
