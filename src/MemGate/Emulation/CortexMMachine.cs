@@ -445,12 +445,16 @@ public sealed class CortexMMachine : FirmwareMachine
         }
     }
 
-    private protected override void InstructionReached(ulong address)
+    private protected override void InstructionReaching(ulong address)
     {
         if (_spHooks.Contains(address))
         {
             AlignStackPointers();
         }
+    }
+
+    private protected override void InstructionReached(ulong address)
+    {
         if (address == _clrexAddress + ItResumeBranch)
         {
             SetRegister(Unicorn.ArmRegEpsr, XpsrThumb | _itResume);

@@ -1324,6 +1324,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
         private void ReachedInstruction(ulong address)
         {
+            machine.InstructionReaching(address);   // whatever the hook then does (stop, return from a function)
             // A stop point (or breakpoint) comes first, even where a function returns at once; Continue from it runs on.
             bool passing = machine._passStop == address;
             if (passing)
@@ -1535,6 +1536,14 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     /// <summary>An instruction hooked with <see cref="HookInstruction"/> is about to run (setting the PC skips it).</summary>
     private protected virtual void InstructionReached(ulong address)
+    {
+    }
+
+    /// <summary>
+    /// A hooked instruction is reached, before anything else its hooks do (a stop point ends the run there, a function
+    /// return skips it): for state the CPU must show at every instruction.
+    /// </summary>
+    private protected virtual void InstructionReaching(ulong address)
     {
     }
 
