@@ -13,6 +13,15 @@ public sealed class FuzzCampaignTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    // A corpus folder holding one seed input.
+    private string Corpus(string seed)
+    {
+        string corpus = Path.Combine(_dir, "corpus");
+        Directory.CreateDirectory(corpus);
+        File.WriteAllText(Path.Combine(corpus, "seed"), seed);
+        return corpus;
+    }
+
     [SkippableFact]
     public void TheCampaignFindsThePlantedCrashAndKeepsWhatFoundCoverage()
     {
@@ -38,9 +47,7 @@ public sealed class FuzzCampaignTests : IDisposable
     public void ARunLimitIsExactWithSeveralJobs()
     {
         Requires.WriteTracking();
-        string corpus = Path.Combine(_dir, "corpus");
-        Directory.CreateDirectory(corpus);
-        File.WriteAllText(Path.Combine(corpus, "seed"), "AAAA");
+        string corpus = Corpus("AAAA");
         var image = FirmwareReader.Load(FuzzTargetTests.Planted);
         var campaign = new FuzzCampaign(() => FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), image, new FuzzTargetOptions()),
             new FuzzCampaignOptions { CorpusDirectory = corpus, CrashDirectory = Path.Combine(_dir, "crashes"), Seed = 7, Runs = 4000, Jobs = 2 });
@@ -140,9 +147,7 @@ public sealed class FuzzCampaignTests : IDisposable
     public void TheCliBlockAndInterruptLimitsApplyToEveryRunBlocksAsHangsInterruptsAsNormalEnds()
     {
         Requires.WriteTracking();
-        string corpus = Path.Combine(_dir, "corpus");
-        Directory.CreateDirectory(corpus);
-        File.WriteAllText(Path.Combine(corpus, "seed"), "x");
+        string corpus = Corpus("x");
         string board = Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "placement", "trigger-board.toml");
         string limited = Path.Combine(_dir, "limited.toml");
         File.WriteAllText(limited, File.ReadAllText(board) + "\n[limits]\nblocks = 5\n");
