@@ -29,7 +29,7 @@ internal static class SvdCommand
             }
             // Registers that cannot make a register block (overlapping, none an alternate) are fine to list, but a device
             // that attaches the peripheral cannot be built: said here rather than first by validate or a run.
-            var unbuildable = device.Peripherals.Select(p => (Peripheral: p, Problem: BlockProblem(p))).Where(x => x.Problem is not null).ToList();
+            var unbuildable = device.Peripherals.Select(p => (Peripheral: p, Problem: p.BlockProblem())).Where(x => x.Problem is not null).ToList();
             foreach (var (p, problem) in unbuildable)
             {
                 error.WriteLine($"{device.File}:{p.Line}: {(parse.GetValue(strict) ? "error" : "warning")}: peripheral[{p.Name}]: {problem}; a device that attaches it cannot be built");
@@ -103,17 +103,4 @@ internal static class SvdCommand
         ReadAction.Set => "set",
         _ => "none",
     };
-
-    private static string? BlockProblem(SvdPeripheral peripheral)
-    {
-        try
-        {
-            peripheral.CreateBlock();
-            return null;
-        }
-        catch (ArgumentException e)
-        {
-            return e.Message;
-        }
-    }
 }

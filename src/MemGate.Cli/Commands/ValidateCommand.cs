@@ -107,5 +107,5 @@ internal static class ValidateCommand
         }
     }
 
-    private static DiagnosticRow Row(string file, DeviceDiagnostic d) => CommandErrors.Row(d) is { File: null } row ? row with { File = file } : CommandErrors.Row(d);
+    private static DiagnosticRow Row(string file, DeviceDiagnostic d) => CommandErrors.Row(d) is var row && row.File is null ? row with { File = file } : row;
 }

@@ -226,13 +226,9 @@ public sealed class DeviceMemory : IDisposable
         var problems = new List<DeviceDiagnostic>();
         foreach (var peripheral in Attachable(device, svd, machineModels).Attached)
         {
-            try
+            if (peripheral.BlockProblem(device.ByteOrder) is { } problem)
             {
-                peripheral.CreateBlock(device.ByteOrder);
-            }
-            catch (ArgumentException e)
-            {
-                problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, $"peripheral[{peripheral.Name}]", e.Message)
+                problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, $"peripheral[{peripheral.Name}]", problem)
                     { Location = new SourceLocation(svd.File, peripheral.Line, 0) });
             }
         }

@@ -24,6 +24,20 @@ public sealed record SvdPeripheral(string Name, ulong BaseAddress, ulong Size, I
     /// <summary>The line of its <c>&lt;peripheral&gt;</c> element in the SVD file, 0 when unknown.</summary>
     public int Line { get; init; }
 
+    /// <summary>Why its registers cannot make a register block (overlapping, none marked as an alternate); null when they can.</summary>
+    public string? BlockProblem(ByteOrder order = ByteOrder.LittleEndian)
+    {
+        try
+        {
+            CreateBlock(order);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>A register block serving this peripheral: plain registers with the SVD's access rules.</summary>
     public RegisterBlock CreateBlock(ByteOrder order = ByteOrder.LittleEndian, UnmodelledAccessPolicy policy = UnmodelledAccessPolicy.ReadZeroWriteIgnore,
         Action<string>? log = null, Func<RegisterDefinition, RegisterDefinition>? adapt = null) =>
