@@ -183,6 +183,10 @@ public sealed class CortexMMachine : FirmwareMachine
 
     private protected override ulong CodeAddress(ulong address) => address | 1;
 
+    // Stopped right after a BX to an even address (EPSR.T clear), going on must take the INVSTATE UsageFault the next
+    // instruction raises, as the run that never stopped does: not start it again in Thumb state.
+    private protected override ulong ResumeAddress(ulong address) => (Reg32(Unicorn.ArmRegXpsr) & XpsrThumb) != 0 ? address | 1 : address & ~1UL;
+
     // AAPCS: the result in r0, back to LR (Thumb bit kept).
     private protected override void ReturnFromFunction(ulong? value)
     {

@@ -352,7 +352,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
         _passStop = _reached is not null || _debugStop is not null ? pc : null;   // going on from a stop point runs its instruction
         _continuing = true;
-        return RunFrom(CodeAddress(pc), maxInstructions, timeout, cancel);
+        return RunFrom(ResumeAddress(pc), maxInstructions, timeout, cancel);
     }
 
     /// <summary>
@@ -483,8 +483,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         (_switchToCount, _stoppedBeforeBlock) = (false, false);
         // Fuzzware's consumption timeout counts blocks since the input was last read, across a stop: going on keeps the count
         // (unless the timeout ended the last run), a run from reset or a restored snapshot's new input starts it.
-        bool keepInputWindow = _continuing && !_inputTimedOut && _mmioInput is not null && _mmioInput.Consumed == _inputConsumed;
-        (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = keepInputWindow ? (_inputBlocksFrom, _inputConsumed, false) : (Blocks, _mmioInput?.Consumed ?? 0, false);
+        if (!(_continuing && !_inputTimedOut && _mmioInput is not null && _mmioInput.Consumed == _inputConsumed))
+        {
+            RestartInputWindow();
+        }
         _continuing = false;
         (_runBlocksFrom, _interruptsTaken, _blockLimitReached, _interruptLimitReached) = (Blocks, 0, false, false);
         var clock = Stopwatch.StartNew();
@@ -558,7 +560,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             }
             if (trapped || (engineStopped && (_switchToCount || _exitAt is not null)))
             {
-                start = CodeAddress(ReadPc());
+                start = ResumeAddress(ReadPc());
                 continue;
             }
             // Unicorn also returns when the CPU waits for an interrupt (WFI): let time pass to the next
@@ -575,7 +577,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                     limitStop = (pc, Instructions);
                     if (extra <= MaxRecountSteps)
                     {
-                        start = CodeAddress(pc);
+                        start = ResumeAddress(pc);
                         continue;
                     }
                 }
@@ -832,7 +834,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         var reader = new StateReader(state);
         RestoreModels(reader);
-        (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = (Blocks, _mmioInput?.Consumed ?? 0, false);
+        RestartInputWindow();
         if (!reader.AtEnd)
         {
             reader.Begin("run in progress");
@@ -880,6 +882,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     /// <summary>The value for the PC that runs code at <paramref name="address"/> (Thumb sets bit 0).</summary>
     private protected virtual ulong CodeAddress(ulong address) => address;
+
+    /// <summary>The value for the PC that goes on at <paramref name="address"/> in the state the CPU stopped in.</summary>
+    private protected virtual ulong ResumeAddress(ulong address) => CodeAddress(address);
 
     /// <summary>How many instructions these code bytes at <paramref name="address"/> hold: a block the engine sees first, or the part of one it counts up to.</summary>
     private protected virtual uint CountInstructions(ulong address, ReadOnlySpan<byte> code) => (uint)code.Length / 4;

@@ -56,6 +56,15 @@ public sealed class InstructionCountTests
         }, iter: 40);
     }
 
+    // faults.elf branches with BX to an even address to raise INVSTATE: cut right after that BX (EPSR.T clear, PC 0x0800035C),
+    // going on must take the UsageFault there, not run the instruction in Thumb state (it did, and the fault was lost).
+    [Fact]
+    public void A_run_cut_right_after_a_bx_to_an_even_address_goes_on_to_its_invstate_fault()
+    {
+        var (total, output) = Run("cortex-m/faults.elf", "STM32F103", cut: null);
+        Assert.Equal((total, output), Run("cortex-m/faults.elf", "STM32F103", 5258));
+    }
+
     // Unicorn's own count skips a Thumb instruction whose IT condition fails (limits ended runs up to thousands of
     // instructions late with it, then up to 4 when it counted only the last block): the last block stops at an exit address.
     [Fact]
