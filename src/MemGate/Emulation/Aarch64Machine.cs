@@ -229,19 +229,25 @@ public sealed class Aarch64Machine : FirmwareMachine
             {
                 UncountBlock(address);
                 TakeException(VectorKind.Fiq, address, null, null);
-                return;
             }
-        }
-        if (_fpEnable != 3)
-        {
-            HookFloatingPoint(address, BlockInstructions);
         }
     }
 
     // While CPACR_EL1 traps FP/SIMD, a block about to run that holds such instructions gets a hook on each
-    // (InstructionReached takes the trap when one is reached with FP off) and is translated again from its
-    // start: nothing of it has run yet (its instructions count twice, which only shifts the counter).
-    private void HookFloatingPoint(ulong address, uint instructions)
+    // (InstructionReached takes the trap when one is reached with FP off) and starts again from its top, translated
+    // anew: nothing of it has run yet.
+    private protected override bool RestartsBlock(ulong address)
+    {
+        if (_fpEnable == 3 || !HookFloatingPoint(address, BlockInstructions))
+        {
+            return false;
+        }
+        RestartBlock(address);
+        return true;
+    }
+
+    // True when a hook was added (the block's translation goes).
+    private bool HookFloatingPoint(ulong address, uint instructions)
     {
         bool added = false;
         for (ulong at = address; at < address + 4 * (ulong)instructions; at += 4)
@@ -254,10 +260,9 @@ public sealed class Aarch64Machine : FirmwareMachine
         }
         if (added)
         {
-            UncountBlock(address);   // it starts again from the top: count it once
             InvalidateCode(address, 4 * (ulong)instructions);
-            SetRegister(Unicorn.Arm64RegPc, address);
         }
+        return added;
     }
 
     private protected override void InstructionReached(ulong address)

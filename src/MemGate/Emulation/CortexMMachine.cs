@@ -245,7 +245,17 @@ public sealed class CortexMMachine : FirmwareMachine
     // code already translated without them goes, and the block being entered starts again if the hooked instruction is
     // in it (true). A writer in an earlier block ran unhooked once (its block was seen on a path that did not come
     // here): SP is aligned now, as it would have been since.
-    private protected override bool RestartsBlock(ulong address) => _spPending.Count > 0 && AlignStackPointerAfter(address);
+    // FP instructions get hooks the same way (HookFloatingPoint).
+    private protected override bool RestartsBlock(ulong address)
+    {
+        bool restart = _spPending.Count > 0 && AlignStackPointerAfter(address);
+        restart |= _fpu is not null && LooksAtFloatingPoint(address);
+        if (restart)
+        {
+            RestartBlock(address);
+        }
+        return restart;
+    }
 
     private bool AlignStackPointerAfter(ulong block)
     {
@@ -261,10 +271,6 @@ public sealed class CortexMMachine : FirmwareMachine
         }
         _spPending.Clear();
         AlignStackPointers();
-        if (restart)
-        {
-            RestartBlock(block);
-        }
         return restart;
     }
 
@@ -386,10 +392,13 @@ public sealed class CortexMMachine : FirmwareMachine
                 return;
             }
         }
-        if (_fpu is not { } fpu)
-        {
-            return;
-        }
+    }
+
+    // Whether the block being entered gets hooks on FP instructions (and must start again): blocks are looked at when
+    // new and, while lazy preservation is pending, at every entry.
+    private bool LooksAtFloatingPoint(ulong address)
+    {
+        var fpu = _fpu!;
         // A CPACR write makes this run before the next block: from now on new blocks are looked at, so the ones seen
         // while access was allowed must become new again.
         bool denied = !fpu.Allows(privileged: false);
@@ -398,16 +407,12 @@ public sealed class CortexMMachine : FirmwareMachine
             ForgetBlocks();
         }
         _fpDeniedSeen = denied;
-        if (fpu.WatchesInstructions && address < ExcReturnBase && address - _clrexAddress >= Granule)
-        {
-            HookFloatingPoint(address, BlockInstructions);
-        }
+        return fpu.WatchesInstructions && address < ExcReturnBase && address - _clrexAddress >= Granule && HookFloatingPoint(address, BlockInstructions);
     }
 
-    // A block about to run whose FP instructions are not hooked yet gets a hook on each (InstructionReached
-    // takes NOCP or preserves the lazy FP state) and is translated again from its start: nothing of it has run
-    // yet. Blocks are looked at when new and, while lazy preservation is pending, at every entry.
-    private void HookFloatingPoint(ulong address, uint instructions)
+    // A block about to run whose FP instructions are not hooked yet gets a hook on each (InstructionReached takes NOCP
+    // or preserves the lazy FP state), and its translation goes: true when one was added.
+    private bool HookFloatingPoint(ulong address, uint instructions)
     {
         Span<byte> code = stackalloc byte[(int)Math.Min(4 * (ulong)instructions, 4096)];
         ReadThroughEngine(address, code);
@@ -432,10 +437,9 @@ public sealed class CortexMMachine : FirmwareMachine
         }
         if (added)
         {
-            UncountBlock(address);   // it starts again from the top: count it once, however often it was translated
             InvalidateCode(address, (ulong)at);
-            SetRegister(Unicorn.ArmRegPc, address | 1);
         }
+        return added;
     }
 
     // The sequence is only reached through the hook's first installation (its code is never translated before it), so
@@ -726,6 +730,12 @@ public sealed class CortexMMachine : FirmwareMachine
             return false;
         }
         ulong pc = Reg32(Unicorn.ArmRegPc);
+        if ((Reg32(Unicorn.ArmRegXpsr) & XpsrThumb) == 0)
+        {
+            // The block holds the 4 bytes Unicorn fetched as one ARM instruction, counted as Thumb when it was entered
+            // (two instructions, and past a limit of one): the attempt is one instruction, as an undefined one is.
+            CountToCurrentInstruction(pc);
+        }
         return (Reg32(Unicorn.ArmRegXpsr) & XpsrThumb) == 0
             ? TakeFault(Nvic.UsageFault, CfsrInvstate, null, null, pc, $"Run stopped at PC 0x{pc:X8}: invalid state (EPSR.T clear)")
             : TakeFault(Nvic.UsageFault, CfsrUndefinstr, null, null, pc, $"Run stopped at PC 0x{pc:X8}: undefined instruction");

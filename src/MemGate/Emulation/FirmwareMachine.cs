@@ -1444,7 +1444,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // An instruction of the current block raised an exception or ended the run (an exit through a device
     // register, a fault): the block counted whole when it was entered, but only the instructions before
     // that one and that one ran.
-    private void CountToCurrentInstruction(ulong? at = null) => _engine.CountUpTo(at ?? ReadPc());
+    private protected void CountToCurrentInstruction(ulong? at = null) => _engine.CountUpTo(at ?? ReadPc());
 
     /// <summary>The block just entered at <paramref name="address"/> did not run (it is started again): takes back its count.</summary>
     private protected void UncountBlock(ulong address) => _engine.CountUpTo(address, including: false);
@@ -1461,6 +1461,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             _blocksTakenBack++;
         }
+        _engine.ReenterBlock(address);
         SetRegister(ProgramCounterRegister, CodeAddress(address));
     }
 

@@ -169,6 +169,12 @@ public interface ICpuEngine : IDisposable
     /// <summary>Starts the next edge from nowhere (a new run), as AFL does at each execution.</summary>
     void RestartEdges();
 
+    /// <summary>
+    /// The block being entered at <paramref name="address"/> is entered again at once, before any of it ran (translated
+    /// anew): the map is to count that entry once, so the edge its second entry adds (from itself) is taken back now.
+    /// </summary>
+    void ReenterBlock(ulong address);
+
     /// <summary>AArch64: reports every MRS and MSR to the events (code translated before this call is not affected).</summary>
     /// <exception cref="CpuEngineException">The engine's CPU has no such instructions.</exception>
     void HookSystemRegisters();

@@ -558,6 +558,19 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     public void RestartEdges() => _edges->Previous = 0;
 
     /// <inheritdoc/>
+    public void ReenterBlock(ulong address)
+    {
+        if (_edgeHook == 0)
+        {
+            return;
+        }
+        // The first entry's edge is counted as usual (writing the PC in a hook does not skip the hooks after it), the
+        // second adds hash ^ (hash >> 1): taken back here; counts are modulo 256, as the stub's increment is.
+        ulong hash = EdgeTracer.Hash(address, _edges->Mask);
+        _edges->Map[hash ^ (hash >> 1)]--;
+    }
+
+    /// <inheritdoc/>
     public void HookSystemRegisters()
     {
         Check(Unicorn.HookAddInstruction(Handle, out _, Unicorn.HookInsn, (delegate* unmanaged<nint, int, Arm64SystemRegister*, nint, uint>)&OnMrs, Self, 1, 0, Unicorn.Arm64InsMrs), "uc_hook_add(INSN MRS)");

@@ -89,4 +89,33 @@ public sealed class StackAlignmentTests
         machine.Continue(maxInstructions: 7);   // svc, the handler's bx lr, push, mov, uxtb, ldr r0, mov sp, r0
         Assert.Equal(0x2000_1BFCUL, Sp(machine));
     }
+
+    // Each SP write gets its hook when its block is first entered, and the block starts again: the restart must not add
+    // an edge from the block to itself, or a process's first run covers edges no later run has (a fuzzer's false "new" path).
+    [Fact]
+    public void Hooking_the_sp_writes_on_the_first_run_adds_no_edge_later_runs_lack()
+    {
+        using var machine = Machine(Image());
+        var map = new byte[1 << 16];
+        var runs = new List<string>();
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(map, System.Runtime.InteropServices.GCHandleType.Pinned);
+        try
+        {
+            machine.TraceEdges(handle.AddrOfPinnedObject(), map.Length);
+            for (int run = 0; run < 2; run++)
+            {
+                Array.Clear(map);
+                machine.RestartEdges();
+                Assert.Equal(0xF8, machine.Run(timeout: Limit).ExitCode);
+                runs.Add(string.Join(' ', map.Select((count, index) => (count, index)).Where(e => e.count != 0).Select(e => $"{e.index:X4}:{e.count}")));
+            }
+            machine.TraceEdges(0, 0);
+        }
+        finally
+        {
+            handle.Free();
+        }
+        Assert.Equal(5, runs[1].Split(' ').Length);   // reset→main, main→SVC, SVC→after it, and two more blocks
+        Assert.Equal(runs[1], runs[0]);
+    }
 }

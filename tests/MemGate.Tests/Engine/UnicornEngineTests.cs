@@ -385,6 +385,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public void ObserveInstructions(IInstructionObserver observer) => inner.ObserveInstructions(observer);
         public void TraceEdges(nint map, int size) => inner.TraceEdges(map, size);
         public void RestartEdges() => inner.RestartEdges();
+        public void ReenterBlock(ulong address) => inner.ReenterBlock(address);
         public void HookSystemRegisters() => inner.HookSystemRegisters();
         public ulong ReadSystemRegister(SystemRegister register) => inner.ReadSystemRegister(register);
         public void WriteSystemRegister(SystemRegister register, ulong value) => inner.WriteSystemRegister(register, value);
