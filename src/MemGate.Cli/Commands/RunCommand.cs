@@ -238,6 +238,10 @@ internal static class RunCommand
                     }
                     break;
                 }
+                if (run > 1)
+                {
+                    mmio?.Rewind();   // each run reads the input from its start: a snapshot holds registers, not the input's position
+                }
                 SnapshotRestore? restore = run == 1 ? null : machineSnapshot is not null ? machine.Restore(machineSnapshot) : snapshot!.Restore();
                 RunResult result;
                 try

@@ -758,6 +758,9 @@ public sealed class CortexMMachine : FirmwareMachine
             }
             return;   // Fuzzware's NVIC ends the run here, before the frame is pushed; the exception stays pending
         }
+        // An SP write's hook is on the next instruction, but an interrupt can be taken at the block that starts there
+        // (MSR ends a block): the frame goes below the aligned SP.
+        AlignStackPointers();
         ulong ipsr = Reg32(Unicorn.ArmRegIpsr) & 0x1FF;
         ulong control = Reg32(Unicorn.ArmRegControl);
         bool process = ipsr == 0 && (control & 2) != 0;
@@ -771,7 +774,7 @@ public sealed class CortexMMachine : FirmwareMachine
         [
             Reg32(Unicorn.ArmRegR0), Reg32(Unicorn.ArmRegR1), Reg32(Unicorn.ArmRegR2), Reg32(Unicorn.ArmRegR3),
             Reg32(Unicorn.ArmRegR12), Reg32(Unicorn.ArmRegLr), (uint)(returnAddress & ~1UL),
-            (uint)((xpsr & ~0x3FFUL) | ipsr | (realign ? 1UL << 9 : 0) | (1UL << 24)),
+            (uint)((xpsr & ~0x3FFUL) | ipsr | (realign ? 1UL << 9 : 0)),   // EPSR.T as it is: clear after a BX to an even address
         ];
         for (int i = 0; i < values.Length; i++)
         {

@@ -70,6 +70,11 @@ public sealed class SnapshotCommandTests : IDisposable
         Assert.Contains("at PC 0x08000008", saved.Err);
         // Taken with MMIO input: going on needs some too, which the hint says (and where a campaign can start).
         Assert.Contains($"go on with: memgate run --from-snapshot {InDir("parse.mgsnap")} --mmio-input FILE, or fuzz from there: memgate fuzz --from-snapshot", saved.Err);
+        // Run again and again from the file, each run reads the input from its start (runs 2 and 3 went on where run 1 stopped reading).
+        File.WriteAllBytes(InDir("fu"), "FUAA"u8.ToArray());
+        var repeated = CliRunner.Run("run", "--from-snapshot", InDir("parse.mgsnap"), "--mmio-input", InDir("fu"), "--runs", "3");
+        Assert.Equal(0, repeated.Exit);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(repeated.Err, "exit with code 0 after [0-9.]+ ms, 17 instructions").Count);
         File.WriteAllBytes(InDir("fuz"), "FUZ!"u8.ToArray());
         var crash = CliRunner.Run("run", "--from-snapshot", InDir("parse.mgsnap"), "--mmio-input", InDir("fuz"));
         Assert.Equal(120, crash.Exit);

@@ -67,6 +67,28 @@ public sealed class InstructionCountTests
     {
         var (total, output) = Run("cortex-m/faults.elf", "STM32F103", cut: null);
         Assert.Equal((total, output), Run("cortex-m/faults.elf", "STM32F103", cut));
+
+        // And through a snapshot file, in a new machine: the file keeps the Thumb state (EPSR.T) with xPSR.
+        string file = Path.Combine(Directory.CreateTempSubdirectory("memgate-cut").FullName, "cut.mgsnap");
+        try
+        {
+            var firstOutput = new StringWriter();
+            using (var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), firstOutput))
+            {
+                machine.Load(FirmwareReader.Load(Fixture("cortex-m/faults.elf")));
+                Assert.Equal(cut, machine.Run(maxInstructions: cut).Instructions);
+                machine.SaveSnapshotFile(file);
+            }
+            var restOutput = new StringWriter();
+            using var resumed = FirmwareMachine.FromSnapshotFile(file, restOutput);
+            var rest = resumed.Continue(maxInstructions: 10_000_000);
+            Assert.Equal(RunOutcome.Exit, rest.Outcome);
+            Assert.Equal((total, output), (cut + rest.Instructions, firstOutput.ToString() + restOutput));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
     }
 
     // Unicorn's own count skips a Thumb instruction whose IT condition fails (limits ended runs up to thousands of
