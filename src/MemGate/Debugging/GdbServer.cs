@@ -111,15 +111,43 @@ public sealed class GdbServer : IDisposable
         {
             options.Log?.WriteLine($"memgate: GDB attached on {Endpoint}");
         }
-        using (client)
+        using var refusing = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var others = RefuseOthersAsync(options.Log, refusing.Token);
+        try
         {
-            client.NoDelay = true;
-            using var connection = new GdbConnection(client.GetStream());
-            var session = new GdbSession(machine, connection, options, cancel);
-            session.Begin(before, fault, instructions);
-            var result = session.Serve();
-            options.Log?.WriteLine($"memgate: GDB session ended ({result.End.ToString().ToLowerInvariant()})");
-            return result;
+            using (client)
+            {
+                client.NoDelay = true;
+                using var connection = new GdbConnection(client.GetStream());
+                var session = new GdbSession(machine, connection, options, cancel);
+                session.Begin(before, fault, instructions);
+                var result = session.Serve();
+                options.Log?.WriteLine($"memgate: GDB session ended ({result.End.ToString().ToLowerInvariant()})");
+                return result;
+            }
+        }
+        finally
+        {
+            refusing.Cancel();
+            others.Wait();
+        }
+    }
+
+    // One debugger per run: another that connects meanwhile is closed at once and the refusal said here (it waited
+    // unanswered in the listen queue before, and GDB gave up with a bare "Connection reset by peer").
+    private async Task RefuseOthersAsync(TextWriter? log, CancellationToken cancel)
+    {
+        try
+        {
+            while (true)
+            {
+                using var other = await _listener.AcceptTcpClientAsync(cancel).ConfigureAwait(false);
+                log?.WriteLine($"memgate: refused a GDB connection from {other.Client.RemoteEndPoint}: a debugger is already attached (one per run)");
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // the session ended, or the listener stopped
         }
     }
 

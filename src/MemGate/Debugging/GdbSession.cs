@@ -30,6 +30,7 @@ internal sealed class GdbSession
     private string _stopReply = $"S{SignalTrap:x2}";
     private RunResult? _lastRun;
     private EmulationFault? _fault;
+    private ulong? _endedAt;   // the instruction that ended the last run for good (a fault, no input left); going on runs it again
     private ulong _instructions;
     private bool _peripheralReads;
     private MachineSnapshot? _snapshot;
@@ -302,6 +303,10 @@ internal sealed class GdbSession
             _connection.Send(_stopReply);
             return null;
         }
+        // Going on at the instruction that ended the run tries it again: when it ends the run the same way, that is
+        // still the one instruction counted, not one more per 'continue'.
+        ulong? retrying = _endedAt == (_machine.ProgramCounter & ~1UL) ? _endedAt : null;
+        _endedAt = null;
         var run = Task.Run(() => step ? _machine.Step() : _machine.Continue());
         bool stopWanted = false;
         var reading = _connection.Inputs.WaitToReadAsync(CancellationToken.None).AsTask();
@@ -338,9 +343,10 @@ internal sealed class GdbSession
         try
         {
             var result = run.GetAwaiter().GetResult();
-            _instructions += result.Instructions;
             _lastRun = result;
             _fault = null;
+            ShowWhereItEnded(result);
+            _instructions += retrying is not null && _endedAt == retrying && result.Instructions == 1 ? 0 : result.Instructions;
             if (result.Outcome == RunOutcome.Exit)
             {
                 _stopReply = $"W{(byte)result.ExitCode!.Value:x2}";
@@ -351,13 +357,12 @@ internal sealed class GdbSession
             {
                 Console($"memgate: {result.Reason}\n");
             }
-            ShowWhereItEnded(result);
             _stopReply = StopReply(result);
         }
         catch (EmulationFault fault)
         {
-            _instructions += _machine.Instructions;
             Faulted(fault);
+            _instructions += retrying is not null && _endedAt == retrying && _machine.Instructions == 1 ? 0 : _machine.Instructions;
             Console($"memgate: {fault.Message}\n");
         }
         _connection.Send(_stopReply);
@@ -371,6 +376,7 @@ internal sealed class GdbSession
         if (run.StoppedAt is { } at)
         {
             _machine.ProgramCounter = at & ~1UL;
+            _endedAt = at & ~1UL;
         }
     }
 
@@ -380,6 +386,7 @@ internal sealed class GdbSession
         _lastRun = null;
         // Show where it faulted (not the machine's halt page); going on runs the faulting instruction again.
         _machine.ProgramCounter = fault.ProgramCounter & ~1UL;
+        _endedAt = fault.ProgramCounter & ~1UL;
         _stopReply = $"T{(fault.Access is not null ? SignalSegv : SignalIllegal):x2}";
     }
 
@@ -592,7 +599,8 @@ internal sealed class GdbSession
         {
             case "reset":
                 _machine.ResetHalted();
-                (_fault, _lastRun) = (null, null);   // what ended before no longer decides how memgate exits
+                (_fault, _lastRun, _endedAt) = (null, null, null);   // what ended before no longer decides how memgate exits
+                _instructions = 0;   // the count is the firmware's since it last started
                 _stopReply = $"S{SignalTrap:x2}";
                 output = $"Reset: stopped at 0x{_machine.ProgramCounter:x8} (GDB shows the new registers after 'maintenance flush register-cache').\n";
                 break;
@@ -616,7 +624,7 @@ internal sealed class GdbSession
                     break;
                 }
                 var restored = _machine.Restore(_snapshot);
-                (_fault, _lastRun) = (null, null);
+                (_fault, _lastRun, _endedAt) = (null, null, null);
                 output = $"Snapshot restored ({restored.Pages} page(s) copied back); PC 0x{_machine.ProgramCounter:x8}.\n";
                 break;
             case "mmio" when words.Length == 2 && words[1] is "on" or "off":

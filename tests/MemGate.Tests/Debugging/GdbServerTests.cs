@@ -418,6 +418,13 @@ public sealed class GdbServerTests
             using (var client = new GdbTestClient(new IPEndPoint(IPAddress.Loopback, port)))
             {
                 Assert.StartsWith("S05", client.Ask("?"));
+                // A second debugger is closed at once (one per run), and memgate says why.
+                using (var second = new System.Net.Sockets.TcpClient())
+                {
+                    second.Connect(IPAddress.Loopback, port);
+                    second.ReceiveTimeout = 10_000;
+                    Assert.Equal(0, second.GetStream().Read(new byte[1]));
+                }
                 for (int again = 0; again < 2; again++)
                 {
                     var console = new StringBuilder();
@@ -430,6 +437,13 @@ public sealed class GdbServerTests
             var (code, _, error) = await memgate.WaitAsync(TimeSpan.FromSeconds(60));
             Assert.Equal(122, code);
             Assert.Contains("input exhausted", error);
+            Assert.Contains("memgate: refused a GDB connection from 127.0.0.1:", error);
+            // Each 'continue' tried the reading instruction again: still counted once, as in the run without a debugger.
+            var alone = CliRunner.Run("run", firmware, "--address", "0", "--device", device, "--mmio-input", input);
+            Assert.Equal(122, alone.Exit);
+            string Count(string summary) => System.Text.RegularExpressions.Regex.Match(summary, @"([\d,]+) instructions").Groups[1].Value;
+            Assert.NotEmpty(Count(alone.Err));
+            Assert.Equal(Count(alone.Err), Count(error));
 
             // After a reset from the debugger, that end no longer counts: leaving is a stop (130).
             port = FreePort();
