@@ -33,6 +33,10 @@ internal static class ValidateCommand
                     }
                     var device = DeviceConfigReader.Load(file);
                     warnings.AddRange(device.Warnings);
+                    if (Emulation.FirmwareMachine.UnrunnableCoreWarning(device) is { } unrunnable)
+                    {
+                        warnings.Add(unrunnable);
+                    }
                     // Models, their settings and irq lines are the peripheral layer's to check.
                     errors.AddRange(PeripheralRegistry.Default.Check(device).Where(d => d.Severity == DiagnosticSeverity.Error));
                     errors.AddRange(FileProblems(file, device));

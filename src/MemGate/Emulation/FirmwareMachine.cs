@@ -225,17 +225,40 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     }
 
     /// <summary>Throws unless a machine runs the device's CPU: Cortex-M3/M4, RV32/RV64, Cortex-A53.</summary>
-    /// <exception cref="NotSupportedException">No machine runs it (AVR and Xtensa devices are memory maps only); the message names the machines there are.</exception>
+    /// <exception cref="NotSupportedException">No machine runs it (AVR and Xtensa devices are memory maps only); the message names the machines there are, and where the device file names the CPU.</exception>
     public static void CheckRunnable(DeviceDescription device)
+    {
+        if (WhyNotRunnable(device) is { } why)
+        {
+            throw new NotSupportedException(device.LocationOf("device.cpu") is { } at ? $"{at}: {why}" : why);
+        }
+    }
+
+    /// <summary>
+    /// For checks of a device file: a warning at its <c>cpu</c> when it names an Arm or RISC-V core no machine runs (a typo,
+    /// cortex-m0plus), which a run refuses; null otherwise. AVR and Xtensa devices, and files naming no CPU, are plainly memory maps.
+    /// </summary>
+    public static DeviceDiagnostic? UnrunnableCoreWarning(DeviceDescription device) =>
+        Firmware.CpuProfile.Of(device) is not null && WhyNotRunnable(device) is { } why
+            ? new DeviceDiagnostic(DiagnosticSeverity.Warning, "device.cpu", $"memgate run and fuzz refuse this device: {why}")
+            {
+                Location = device.LocationOf("device.cpu") ?? device.LocationOf("device.name"),
+            }
+            : null;
+
+    /// <summary>Why no machine runs the device's CPU (naming the machines there are), or null when one does.</summary>
+    public static string? WhyNotRunnable(DeviceDescription device)
     {
         ArgumentNullException.ThrowIfNull(device);
         string cpu = device.Cpu.ToLowerInvariant();
         string architecture = device.Architecture.ToLowerInvariant();
-        if (cpu is not ("cortex-m3" or "cortex-m4" or "cortex-a53") && !architecture.StartsWith("rv32", StringComparison.Ordinal) && !architecture.StartsWith("rv64", StringComparison.Ordinal))
+        if (cpu is "cortex-m3" or "cortex-m4" or "cortex-a53" || architecture.StartsWith("rv32", StringComparison.Ordinal) || architecture.StartsWith("rv64", StringComparison.Ordinal))
         {
-            throw new NotSupportedException($"Device '{device.Name}' has CPU '{device.Cpu}' ({device.Architecture}); firmware runs on cortex-m3 and cortex-m4 (Cortex-M machine), " +
-                "rv32*/rv64* (RISC-V virt machine) and cortex-a53 (AArch64 virt machine).");
+            return null;
         }
+        string cpuText = device.Cpu.Length == 0 ? "no CPU" : $"CPU '{device.Cpu}'";
+        return $"Device '{device.Name}' has {cpuText}{(device.Architecture.Length > 0 ? $" (architecture {device.Architecture})" : "")}; " +
+            "firmware runs on cortex-m3 and cortex-m4 (Cortex-M machine), rv32*/rv64* (RISC-V virt machine) and cortex-a53 (AArch64 virt machine).";
     }
 
     /// <summary>

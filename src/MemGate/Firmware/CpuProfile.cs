@@ -54,4 +54,21 @@ internal sealed record CpuProfile(ushort Machine, int Bits, bool? HasFpu, string
         }
         return null;
     }
+
+    /// <summary>
+    /// Why <paramref name="architecture"/> and <paramref name="cpu"/> cannot both be right (a RISC-V ISA for an Arm core,
+    /// an A-profile architecture for a Cortex-M), or null when they agree or either is not known here.
+    /// </summary>
+    public static string? Contradiction(string architecture, string cpu)
+    {
+        string arch = architecture.Trim().ToLowerInvariant();
+        string core = cpu.Trim().ToLowerInvariant();
+        string? archFamily = arch.StartsWith("rv32", StringComparison.Ordinal) || arch.StartsWith("rv64", StringComparison.Ordinal) ? "RISC-V"
+            : arch.StartsWith("armv", StringComparison.Ordinal) && arch.Contains("-m", StringComparison.Ordinal) ? "Arm M-profile"
+            : arch.StartsWith("armv8", StringComparison.Ordinal) || arch.StartsWith("armv9", StringComparison.Ordinal) || arch is "aarch64" or "arm64" ? "AArch64"
+            : null;
+        string? cpuFamily = core.StartsWith("cortex-m", StringComparison.Ordinal) ? "Arm M-profile" : Aarch64Cores.Contains(core) ? "AArch64" : null;
+        return archFamily is null || cpuFamily is null || archFamily == cpuFamily ? null
+            : $"architecture '{architecture}' is {archFamily}, but cpu '{cpu}' is an {cpuFamily} core: correct one of them (a machine is picked from both)";
+    }
 }

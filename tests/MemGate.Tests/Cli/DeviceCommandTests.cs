@@ -108,6 +108,29 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.True(regions[1].GetProperty("host").GetUInt64() > 0);
     }
 
+    // The machine is picked from cpu and architecture: a contradiction is an error where the file gives the architecture,
+    // and an Arm core no machine runs is a warning at the cpu (a run refuses it, and says where too).
+    [Fact]
+    public void Validate_checks_the_cpu_against_the_architecture_and_the_machines()
+    {
+        string both = WriteFile("both.toml", SeedToml.Replace("name = \"MyDevice\"", "name = \"MyDevice\"\ncpu = \"cortex-m3\"\narchitecture = \"rv32imac\"", StringComparison.Ordinal));
+        var (exit, _, error) = CliRunner.Run("validate", both);
+        Assert.Equal(1, exit);
+        Assert.Contains($"{both}:4:", error);
+        Assert.Contains("device.architecture: architecture 'rv32imac' is RISC-V, but cpu 'cortex-m3' is an Arm M-profile core", error);
+
+        string odd = WriteFile("odd.toml", SeedToml.Replace("name = \"MyDevice\"", "name = \"MyDevice\"\ncpu = \"cortex-m9\"", StringComparison.Ordinal));
+        (exit, var output, error) = CliRunner.Run("validate", odd);
+        Assert.Equal(0, exit);
+        Assert.Contains($"{odd}: valid, 1 warning(s)", output);
+        Assert.Contains($"{odd}:3:7: warning: device.cpu: memgate run and fuzz refuse this device: Device 'MyDevice' has CPU 'cortex-m9';", error);
+        var run = CliRunner.Run("run", Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf"), "--device", odd);
+        Assert.Equal(1, run.Exit);
+        Assert.Contains($"{odd}:3:7: Device 'MyDevice' has CPU 'cortex-m9'", run.Err);
+
+        Assert.Equal($"{WriteFile("plain.toml", SeedToml)}: valid", CliRunner.Run("validate", Path.Combine(_dir, "plain.toml")).Out.Trim());
+    }
+
     [Fact]
     public void Validate_reports_each_problem_on_its_own_line()
     {

@@ -97,6 +97,10 @@ public static partial class DeviceConfigReader
             string description = Text(device, "device.description") ?? "";
             string architecture = Text(device, "device.architecture") ?? "";
             string cpu = Text(device, "device.cpu") ?? "";
+            if (Firmware.CpuProfile.Contradiction(architecture, cpu) is { } contradiction)
+            {
+                Error("device.architecture", device!.Get("architecture")!, contradiction);
+            }
             var order = ByteOrder.LittleEndian;
             if (Text(device, "device.endianness") is { } endianness)
             {
