@@ -31,6 +31,10 @@ internal static class AllocateCommand
         };
         command.SetAction(parse => CommandErrors.Run("allocate", parse, error, () =>
         {
+            if (parse.GetValue(width) is var bits && bits is < 8 or > 64)
+            {
+                throw new CommandUsageException($"--width {bits}: give an address width from 8 to 64 bits.");
+            }
             var specs = parse.GetRequiredValue(regions).Select(RegionArgument.Parse).ToList();
             using var memory = Create(specs, parse.GetValue(width));
             if (parse.GetValue(touch))

@@ -47,7 +47,7 @@ internal static class RegionArgument
         catch (ArgumentException e)
         {
             // The values came from the command line: the library's argument check is the input's check.
-            throw new CommandInputException(e.Message);
+            throw new CommandUsageException(OptionValue.UserMessage(e));   // a malformed value (size 0, past the end of the address space)
         }
     }
 }

@@ -30,10 +30,10 @@ internal static class RunCommand
         var runs = new Option<int>("--runs") { Description = "Run this many times, restoring guest memory from a snapshot taken after loading between runs (only the pages written are copied back).", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print each run's summary (or fault) as one JSON line on stderr (JSON Lines); stdout stays the firmware's." };
         var mmioInput = new Option<string?>("--mmio-input") { Description = "Serve unmodelled reads of mmio regions whose policy is 'input' (Fuzzware imports; on other devices, every unmodelled register, as memgate fuzz does) from this file's bytes (a pipe or /dev/null too), in order; the run ends with 'input exhausted' when they run out." };
-        var inputTimeout = new Option<ulong>("--input-timeout")
+        var inputTimeout = new Option<ulong?>("--input-timeout")
         {
-            Description = "With --mmio-input: end the run ('input timeout', exit 123) after this many basic blocks in a row that read no input, as Fuzzware's fuzz consumption timeout (0: none).",
-            DefaultValueFactory = _ => DeviceLimits.FuzzwareInputTimeout,
+            Description = "With --mmio-input: end the run ('input timeout', exit 123) after this many basic blocks in a row that read no input, as Fuzzware's fuzz consumption timeout (0: none). " +
+                $"Default: the device's [limits] input_timeout, else {DeviceLimits.FuzzwareInputTimeout:N0} (Fuzzware's).",
         };
         var maxBlocks = new Option<ulong?>("--max-blocks")
         {
@@ -150,6 +150,12 @@ internal static class RunCommand
             {
                 machine.Load(image);
             }
+            // The command line wins; then the device's [limits] (imports carry Fuzzware's); then Fuzzware's default. Set before an --at 0 save,
+            // which keeps the input window only while a timeout watches it.
+            machine.InputTimeout = parse.GetValue(inputTimeout) ?? machine.Memory.Device.Limits.InputTimeoutOrFuzzware;
+            machine.BlockLimit = parse.GetValue(maxBlocks) ?? machine.BlockLimit;
+            machine.InterruptLimit = parse.GetValue(maxInterrupts) ?? machine.InterruptLimit;
+            machine.FaultsEndRun = (parse.GetValue(guestFaults) ?? (mmio is not null ? "end" : "deliver")) == "end";
             ulong limit = parse.GetValue(maxInstructions);
             ulong atInstructions = 0;
             if (atPoint is not null)
@@ -175,11 +181,6 @@ internal static class RunCommand
                     machine.StopAt(StopAddress("--at", atPoint, image, description, lostFirmware), atPoint);
                 }
             }
-            // The command line wins; then the device's [limits] (imports carry Fuzzware's); then Fuzzware's default.
-            machine.InputTimeout = parse.GetResult(inputTimeout) is { Implicit: false } ? parse.GetValue(inputTimeout) : machine.Memory.Device.Limits.InputTimeoutOrFuzzware;
-            machine.BlockLimit = parse.GetValue(maxBlocks) ?? machine.BlockLimit;
-            machine.InterruptLimit = parse.GetValue(maxInterrupts) ?? machine.InterruptLimit;
-            machine.FaultsEndRun = (parse.GetValue(guestFaults) ?? (mmio is not null ? "end" : "deliver")) == "end";
             foreach (string point in parse.GetValue(stopAt) ?? [])
             {
                 machine.StopAt(StopAddress("--stop-at", point, image, description, lostFirmware), point);

@@ -349,10 +349,11 @@ public sealed class DeviceMemory : IDisposable
         {
             string[] parts = register.Split('.');
             var registers = registersOf(parts[0]);
-            var definition = registers?.FirstOrDefault(r => r.Name == parts[1]);
+            // As a run applies rules: registers and fields by name, ignoring case.
+            var definition = registers?.FirstOrDefault(r => string.Equals(r.Name, parts[1], StringComparison.OrdinalIgnoreCase));
             (string Key, string Problem)? found = registers is null ? (at, noPeripheral(parts[0]))
                 : definition is null ? (at, $"peripheral '{parts[0]}' has no register '{parts[1]}'")
-                : !definition.Fields.Any(f => f.Name == field) ? (fieldAt, $"register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))})")
+                : !definition.Fields.Any(f => string.Equals(f.Name, field, StringComparison.OrdinalIgnoreCase)) ? (fieldAt, $"register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))})")
                 : null;
             if (found is { } problem)
             {

@@ -339,7 +339,9 @@ public sealed class CortexMMachine : FirmwareMachine
 
     // Unicorn halts on WFI/WFE with the PC after it: a pending interrupt wakes the CPU at once, else time
     // jumps to SysTick's next interrupt; the next block entry takes it if the masks allow.
-    private protected override bool WaitsForInterrupt(ulong pc) => pc >= 2 && ReadInstruction((pc & ~1UL) - 2, 2) is WfiInstruction or WfeInstruction;
+    private protected override bool WaitsForInterrupt(ulong pc) => pc >= 2 && ReadInstruction(WaitingInstruction(pc), 2) is WfiInstruction or WfeInstruction;
+
+    private protected override ulong WaitingInstruction(ulong pc) => (pc & ~1UL) - 2;
 
     private protected override bool WakeUp(ulong pc, out ulong resume)
     {

@@ -610,7 +610,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             if (!WakeUp(pc, out start) && !AwaitSerialInput(pc, out start))
             {
                 idle = _stopRequested || (timeout is not null && clock.Elapsed >= timeout.Value) ? null
-                    : $"idle: the CPU waits for an interrupt (WFI, PC 0x{pc:X8}) that nothing will raise";
+                    : $"idle: the CPU waits for an interrupt (WFI at 0x{WaitingInstruction(pc):X8}) that nothing will raise";
                 break;
             }
             if (_interruptLimitReached)
@@ -905,6 +905,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     /// <summary>The value for the PC that runs code at <paramref name="address"/> (Thumb sets bit 0).</summary>
     private protected virtual ulong CodeAddress(ulong address) => address;
+
+    /// <summary>The address of the WFI (or WFE) the CPU waits in, given the PC after it (<see cref="WaitsForInterrupt"/>).</summary>
+    private protected virtual ulong WaitingInstruction(ulong pc) => pc - 4;
 
     /// <summary>The value for the PC that goes on at <paramref name="address"/> in the state the CPU stopped in.</summary>
     private protected virtual ulong ResumeAddress(ulong address) => CodeAddress(address);

@@ -36,6 +36,7 @@ public class AllocateCommandTests
     [InlineData("Flash@0x0:4KB:rq", "letter 'q'")]
     [InlineData("Flash", "expected NAME@ADDRESS:SIZE")]
     [InlineData("Top@0xFFFFF000:8KiB", "past the end of the 32-bit address space")]
+    [InlineData("Zero@0x0:0", "Region 'Zero' at 0x00000000 has size 0.")]
     public void Bad_regions_are_refused(string region, string message)
     {
         // A malformed region is a usage error (2); one the address space cannot hold is bad input (1).
@@ -43,7 +44,18 @@ public class AllocateCommandTests
         Assert.Equal(message.StartsWith("past the end", StringComparison.Ordinal) ? CliApp.InvalidInput : CliApp.Usage, exit);
         Assert.Equal("", output);
         Assert.Contains(message, error);
+        Assert.DoesNotContain("(Parameter", error);   // the library's argument name is not the user's business
         Assert.Single(error.TrimEnd().Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("7")]
+    [InlineData("65")]
+    public void An_address_width_out_of_range_is_a_usage_error(string width)
+    {
+        var (exit, output, error) = CliRunner.Run("allocate", "-r", "A@0:4KiB", "--width", width);
+        Assert.Equal((CliApp.Usage, ""), (exit, output));
+        Assert.Contains($"--width {width}: give an address width from 8 to 64 bits.", error);
     }
 
     [Fact]

@@ -187,7 +187,7 @@ public sealed class VirtMachineTests
         a53.Load(new FirmwareImage("inline", FirmwareFormat.Raw, [], entryPoint: 0x4000_0000));
         var result = a53.Run(timeout: TimeSpan.FromSeconds(10));
         Assert.Null(result.ExitCode);
-        Assert.StartsWith("idle: the CPU waits for an interrupt (WFI, PC 0x40000004)", result.Reason);
+        Assert.StartsWith("idle: the CPU waits for an interrupt (WFI at 0x40000000)", result.Reason);   // the WFI, not the PC after it
     }
 
     // A device that leaves no page for the halt address: the construction fails with the reason, and the

@@ -170,13 +170,13 @@ public sealed class HostileSvdTests
     }
 
     // Names rules could not tell apart, and a register outside its peripheral's address block: warnings with the
-    // line (rules act on the first of a name; the block is taken to reach the register), errors when strict.
+    // line (rules act on each of a name; the block is taken to reach the register), errors when strict.
     [Theory]
     [InlineData("<register><name>A</name><addressOffset>0</addressOffset><size>32</size></register><register><name>A</name><addressOffset>4</addressOffset><size>32</size></register>",
-        "", "register name 'A' is given 2 times (at offsets 0x0, 0x4); a rule naming it acts on the first")]
+        "", "register name 'A' is given 2 times (at offsets 0x0, 0x4); a rule naming it acts on each")]
     [InlineData("<register><name>A</name><addressOffset>0</addressOffset><size>32</size><fields><field><name>F</name><bitOffset>0</bitOffset><bitWidth>1</bitWidth></field>" +
         "<field><name>f</name><bitOffset>4</bitOffset><bitWidth>1</bitWidth></field></fields></register>",
-        "", "field name 'F' is given 2 times (at bits 0, 4); a rule naming it acts on the first")]
+        "", "field name 'F' is given 2 times (at bits 0, 4); a rule naming it acts on each")]
     [InlineData("<register><name>FAR</name><addressOffset>0x20</addressOffset><size>32</size></register>",
         "<addressBlock><offset>0</offset><size>0x10</size><usage>registers</usage></addressBlock>",
         "register 'FAR' (offset 0x20, 4 bytes) reaches past the address block, which ends at offset 0x10; the block is taken to reach it")]

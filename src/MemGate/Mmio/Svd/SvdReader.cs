@@ -157,10 +157,11 @@ public static class SvdReader
                     var registers = new List<RegisterDefinition>();
                     _primaries.Clear();
                     Collect(element.Element("registers"), at, 0, local, registers, "", copies);
-                    foreach (var twice in registers.GroupBy(r => r.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+                    // Rules find registers by name ignoring case, and act on each register of that name.
+                    foreach (var twice in registers.GroupBy(r => r.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
                     {
                         Flaw(element, at, $"register name '{twice.Key}' is given {twice.Count()} times (at offsets {string.Join(", ", twice.Select(r => $"0x{r.Offset:X}"))}); " +
-                            "a rule naming it acts on the first");
+                            "a rule naming it acts on each");
                     }
                     ulong size = Extent(element, at, registers);
                     peripherals.Add(new SvdPeripheral(name, baseAddress, size, registers)
@@ -266,9 +267,9 @@ public static class SvdReader
             foreach (var twice in fields.Where(f => !f.Name.StartsWith("RESERVED", StringComparison.OrdinalIgnoreCase))
                 .GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             {
-                // Rules find fields by name, ignoring case: only the first of the same name can be meant.
+                // Rules find fields by name, ignoring case, and act on each field of that name.
                 Flaw(element, at, $"field name '{twice.Key}' is given {twice.Count()} times (at bits {string.Join(", ", twice.Select(f => f.BitOffset))}); " +
-                    "a rule naming it acts on the first");
+                    "a rule naming it acts on each");
             }
             for (int i = 0; i < fields.Count; i++)
             {
