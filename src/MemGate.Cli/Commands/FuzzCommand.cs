@@ -24,7 +24,7 @@ internal static class FuzzCommand
         var corpus = new Option<string?>("--corpus") { Description = "Folder of starting inputs; inputs that find new coverage are added to it (required unless --afl)." };
         var crashes = new Option<string>("--crashes") { Description = "Folder for one input per distinct crash (fault kind and PC), and for the first ten hangs.", DefaultValueFactory = _ => "crashes" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads, each with its own machine; they share one copy of the firmware's flash.", DefaultValueFactory = _ => 1 };
-        var runs = new Option<ulong>("--runs") { Description = "Stop after this many runs (0: no limit).", DefaultValueFactory = _ => 0 };
+        var runs = new Option<ulong>("--runs") { Description = "Stop after this many runs (0: no limit). The corpus's inputs are run first and count: a corpus of more inputs still runs whole, as AFL's first pass does.", DefaultValueFactory = _ => 0 };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: no limit; Ctrl-C stops too).", DefaultValueFactory = _ => 0 };
         var startAt = new Option<string?>("--start-at") { Description = "Run from reset to this symbol or address with no input, snapshot there, and start every run from it (skips boot code); the snapshot is written to the crashes folder as start-SYMBOL.mgsnap, which the printed replays start from." };
         var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Instruction limit of one run; a run that reaches it is a hang.", DefaultValueFactory = _ => 2_000_000 };

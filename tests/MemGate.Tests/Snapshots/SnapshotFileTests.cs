@@ -53,7 +53,7 @@ public sealed class SnapshotFileTests : IDisposable
 
     [Fact]
     public void Another_format_version_is_refused_with_both_versions() =>
-        Assert.Contains("format version 7; this MemGate reads versions 1 and 2", Fails(b => b[8] = 7).Message);
+        Assert.Contains("format version 7; this MemGate reads versions 1 to 3", Fails(b => b[8] = 7).Message);
 
     [Fact]
     public void A_truncated_file_says_how_much_is_there()

@@ -18,7 +18,9 @@ namespace MemGate.Snapshots.Files;
 public sealed unsafe class SnapshotFile : IDisposable
 {
     /// <summary>The format version this code writes and reads.</summary>
-    public const int FormatVersion = 2;   // 2: the device description is JSON; version 1 files (TOML) are still read
+    // 3: the models' state ends with the run-in-progress record (older MemGate would refuse its bytes as left over);
+    // 2: the device description is JSON. Versions 1 (TOML) and 2 are still read, without that record.
+    public const int FormatVersion = 3;
 
     private const int PreambleSize = 64;
     private const int CopyChunk = 1 << 30;
@@ -153,9 +155,9 @@ public sealed unsafe class SnapshotFile : IDisposable
                 throw new SnapshotFileException(path, "it is not a MemGate snapshot file (no MGSNAP signature at its start).");
             }
             int version = BinaryPrimitives.ReadInt32LittleEndian(preamble[8..]);
-            if (version is not (1 or FormatVersion))
+            if (version is < 1 or > FormatVersion)
             {
-                throw new SnapshotFileException(path, $"it has format version {version}; this MemGate reads versions 1 and {FormatVersion}.");
+                throw new SnapshotFileException(path, $"it has format version {version}; this MemGate reads versions 1 to {FormatVersion}.");
             }
             if (BinaryPrimitives.ReadUInt64LittleEndian(preamble[48..]) != XxHash3.HashToUInt64(preamble[..48]))
             {
