@@ -60,4 +60,14 @@ public sealed class HostileConfigTests
         var e = Rejects(WithRegion(region, memory: memory));
         Assert.Contains(e.Diagnostics, d => d.Field == field);
     }
+
+    // alias_mode on a region that is not an alias did nothing, silently.
+    [Fact]
+    public void An_alias_mode_on_a_region_that_is_not_an_alias_is_an_error_at_its_line()
+    {
+        var e = Rejects(WithRegion("type = \"ram\"\nalias_mode = \"mirror\""));
+        var d = Assert.Single(e.Diagnostics, d => d.Field == "regions[0].alias_mode");
+        Assert.Contains("only an alias region has an alias mode; this one is ram", d.Message);
+        Assert.Equal(11, d.Location?.Line);
+    }
 }

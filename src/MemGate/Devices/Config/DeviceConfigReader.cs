@@ -188,6 +188,10 @@ public static partial class DeviceConfigReader
                         "bitband" or "bit-band" or "bit_band" => AliasMode.BitBand,
                         _ => ErrorValue($"{at}.alias_mode", node.Get("alias_mode")!, "must be \"mirror\" or \"bitband\"", AliasMode.Mirror),
                     };
+                    if (type != DeviceRegionType.Alias)
+                    {
+                        Error($"{at}.alias_mode", node.Get("alias_mode")!, $"only an alias region has an alias mode; this one is {type.ToString().ToLowerInvariant()} (give type = \"alias\" and alias_of, or drop alias_mode)");
+                    }
                 }
                 regions.Add(new DeviceRegion(
                     Text(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
