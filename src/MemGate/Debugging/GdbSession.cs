@@ -485,7 +485,7 @@ internal sealed class GdbSession
                 throw new FormatException("The 'G' packet is shorter than the registers.");
             }
             string value = hex.Substring(offset, digits);
-            if (!value.Contains('x'))
+            if (!value.Contains('x') && !_target.Registers[i].ReadOnly)
             {
                 WriteRegister(i, value);
             }
@@ -509,7 +509,8 @@ internal sealed class GdbSession
             }
             else
             {
-                BinaryPrimitives.WriteUInt64LittleEndian(bytes, register.Type == "code_ptr" ? _machine.ProgramCounter : _machine.ReadRegister(register.EngineId));
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes, register.Type == "code_ptr" ? _machine.ProgramCounter
+                    : register.System is { } system ? _machine.ReadSystemRegister(system) : _machine.ReadRegister(register.EngineId));
             }
         }
         catch (Engine.CpuEngineException)
@@ -531,6 +532,10 @@ internal sealed class GdbSession
         {
             throw new FormatException($"Register {register.Name} takes {register.Bits / 8} bytes.");
         }
+        if (register.ReadOnly)
+        {
+            throw new FormatException($"Register {register.Name} is read-only here.");
+        }
         if (register.Bits > 64)
         {
             _machine.WriteRegister(register.EngineId, bytes);
@@ -543,6 +548,10 @@ internal sealed class GdbSession
         if (register.Type == "code_ptr")
         {
             _machine.ProgramCounter = value;
+        }
+        else if (register.System is { } system)
+        {
+            _machine.WriteSystemRegister(system, value);
         }
         else
         {

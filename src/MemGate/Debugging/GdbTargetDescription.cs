@@ -47,7 +47,7 @@ internal sealed class GdbTargetDescription
             xml.Append($"<feature name=\"{feature.Name}\">\n");
             foreach (var register in feature.Registers)
             {
-                xml.Append($"<reg name=\"{register.Name}\" bitsize=\"{register.Bits}\" type=\"{register.Type}\"/>\n");
+                xml.Append($"<reg name=\"{register.Name}\" bitsize=\"{register.Bits}\" type=\"{register.Type}\"{(register.Group is { } group ? $" group=\"{group}\"" : "")}/>\n");
             }
             xml.Append("</feature>\n");
         }
@@ -129,6 +129,19 @@ internal sealed class GdbTargetDescription
             .Append(new GdbRegister("cpsr", 32, Unicorn.Arm64RegPstate)).ToArray();
         var fpu = Enumerable.Range(0, 32).Select(i => new GdbRegister($"v{i}", 128, Unicorn.Arm64RegQ0 + i, "uint128"))
             .Append(new GdbRegister("fpsr", 32, Unicorn.Arm64RegFpsr)).Append(new GdbRegister("fpcr", 32, Unicorn.Arm64RegFpcr)).ToArray();
-        return new GdbTargetDescription("aarch64", [new("org.gnu.gdb.aarch64.core", core), new("org.gnu.gdb.aarch64.fpu", fpu)]);
+        // EL1's system registers under their architectural names in QEMU's feature for them (GDB shows them with
+        // 'info registers system' and as $ESR_EL1). Translation and FP access are read-only here: the machine derives state from them.
+        GdbRegister[] system =
+        [
+            new("ELR_EL1", 64, Unicorn.Arm64RegElrEl1), new("ESR_EL1", 64, Unicorn.Arm64RegEsrEl1), new("FAR_EL1", 64, Unicorn.Arm64RegFarEl1),
+            new("SPSR_EL1", 64, Unicorn.Arm64RegCpReg) { System = new(3, 0, 4, 0, 0) }, new("VBAR_EL1", 64, Unicorn.Arm64RegVbarEl1),
+            new("TPIDR_EL0", 64, Unicorn.Arm64RegTpidrEl0), new("TPIDR_EL1", 64, Unicorn.Arm64RegTpidrEl1),
+            new("SCTLR_EL1", 64, Unicorn.Arm64RegCpReg) { System = new(3, 0, 1, 0, 0), ReadOnly = true },
+            new("CPACR_EL1", 64, Unicorn.Arm64RegCpacrEl1) { ReadOnly = true },
+            new("TCR_EL1", 64, Unicorn.Arm64RegCpReg) { System = new(3, 0, 2, 0, 2), ReadOnly = true },
+            new("TTBR0_EL1", 64, Unicorn.Arm64RegTtbr0El1) { ReadOnly = true }, new("TTBR1_EL1", 64, Unicorn.Arm64RegTtbr1El1) { ReadOnly = true },
+            new("MAIR_EL1", 64, Unicorn.Arm64RegMairEl1) { ReadOnly = true },
+        ];
+        return new GdbTargetDescription("aarch64", [new("org.gnu.gdb.aarch64.core", core), new("org.gnu.gdb.aarch64.fpu", fpu), new("org.qemu.gdb.arm.sys.regs", [.. system.Select(r => r with { Group = "system" })])]);
     }
 }

@@ -1050,6 +1050,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     internal void ReadRegister(int id, Span<byte> value) => _engine.ReadRegister(id, value);
 
+    internal ulong ReadSystemRegister(SystemRegister register) => _engine.ReadSystemRegister(register);
+
+    internal void WriteSystemRegister(SystemRegister register, ulong value) => _engine.WriteSystemRegister(register, value);
+
     internal void WriteRegister(int id, ReadOnlySpan<byte> value) => _engine.WriteRegister(id, value);
 
     /// <summary>The program counter.</summary>

@@ -66,6 +66,31 @@ public sealed class GdbServerTests
         Assert.Equal("", stdout);
     }
 
+    // AArch64's EL1 system registers are there for exception handlers: at the handler of `svc #0x123`, ESR_EL1 holds
+    // EC 0x15 (SVC from AArch64) with IL and the immediate, as on QEMU; the translation registers are shown, not written.
+    [SkippableFact]
+    public async Task Aarch64SystemRegistersShowTheExceptionBeingHandled()
+    {
+        string gdb = Requires.Program("gdb-multiarch");
+        string image = Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "aarch64", "exceptions.elf");
+        int port = FreePort();
+        var memgate = Task.Run(() => CliRunner.Run("run", image, "--device", "CortexA53", "--gdb", $"127.0.0.1:{port}", "--gdb-wait"));
+        string[] commands =
+        [
+            "set pagination off", "set confirm off", $"target remote 127.0.0.1:{port}",
+            "break handle", "continue", "p/x $ESR_EL1", "p/x $VBAR_EL1 == (long)&vectors", "info registers system",
+            "set $TCR_EL1 = 5", "kill",
+        ];
+        var (output, exit) = await RunGdb(gdb, image, commands);
+        await memgate.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(exit == 0, output);
+        Assert.Contains("$1 = 0x56000123", output);
+        Assert.Contains("$2 = 0x1", output);
+        Assert.Matches(@"ELR_EL1\s+0x[0-9a-f]+", output);
+        Assert.Matches(@"SPSR_EL1\s+0x[0-9a-f]+", output);
+        Assert.Contains("Could not write register \"TCR_EL1\"", output);
+    }
+
     [Fact]
     public async Task CtrlCStopsARunningFirmwareAndItGoesOnAfterwards()
     {
