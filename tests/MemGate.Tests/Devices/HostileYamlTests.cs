@@ -81,6 +81,17 @@ public sealed class HostileYamlTests : IDisposable
         Rejects("memories:\n  flash: {base_addr: 0x0,\nsize: 0x1000}\n");
     }
 
+    // YamlDotNet places these at the start of the node the tab breaks (line 1 for a tab on line 2): the error points at the tab.
+    [Theory]
+    [InlineData("device:\n\tname: X\n", 2, 1)]
+    [InlineData("device:\n  name: X\nregions:\n  - name: R\n  \t size: 4K\n", 5, 3)]
+    public void A_tab_in_the_indentation_is_reported_where_it_is(string yaml, int line, int column)
+    {
+        var d = Assert.Single(Rejects(yaml).Diagnostics);
+        Assert.Contains("tab", d.Message);
+        Assert.Equal((line, column), (d.Location!.Value.Line, d.Location.Value.Column));
+    }
+
     [Fact]
     public void Importers_share_the_limits()
     {

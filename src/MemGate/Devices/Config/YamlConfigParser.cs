@@ -23,14 +23,14 @@ internal static class YamlConfigParser
     /// <summary>Most nodes the document may have once every alias is expanded.</summary>
     public const long MaxExpandedNodes = 1_000_000;
 
-    public static ConfigNode Parse(string text, string file) => new Builder(file, null).Build(new Parser(new StringReader(text)));
+    public static ConfigNode Parse(string text, string file) => new Builder(file, null, text).Build(new Parser(new StringReader(text)));
 
     /// <summary>
     /// As <see cref="Parse(string, string)"/>, but a key that appears twice in a mapping keeps its last value
     /// (as PyYAML does, which other tools' configs are written for) and is reported to <paramref name="duplicate"/>.
     /// </summary>
     public static ConfigNode Parse(string text, string file, Action<SourceLocation, string> duplicate) =>
-        new Builder(file, duplicate).Build(new Parser(new StringReader(text)));
+        new Builder(file, duplicate, text).Build(new Parser(new StringReader(text)));
 
     // One open mapping or list; a mapping alternates between waiting for a key and for its value.
     private sealed class Frame(ConfigNode node, string? anchor)
@@ -44,7 +44,7 @@ internal static class YamlConfigParser
         public string? Key { get; set; }
     }
 
-    private sealed class Builder(string file, Action<SourceLocation, string>? duplicate)
+    private sealed class Builder(string file, Action<SourceLocation, string>? duplicate, string text)
     {
         private readonly List<Frame> _open = [];
         private readonly Dictionary<string, (ConfigNode Node, long Weight)> _anchors = new(StringComparer.Ordinal);
@@ -119,7 +119,10 @@ internal static class YamlConfigParser
             }
             catch (YamlException e)
             {
-                throw Error(Locate(e.Start), e.InnerException?.Message ?? e.Message);
+                // A tab where indentation is expected is reported at the start of the node it breaks (line 1 for a tab on
+                // line 2): point at the tab itself.
+                string message = e.InnerException?.Message ?? e.Message;
+                throw Error(message.Contains("tab", StringComparison.Ordinal) ? TabAfter(e.Start) : Locate(e.Start), message);
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
             {
@@ -182,6 +185,17 @@ internal static class YamlConfigParser
         }
 
         private SourceLocation Locate(Mark mark) => new(file, (int)Math.Min(mark.Line, int.MaxValue), (int)Math.Min(mark.Column, int.MaxValue));
+
+        private SourceLocation TabAfter(Mark mark)
+        {
+            int tab = mark.Index >= 0 && mark.Index < text.Length ? text.IndexOf('\t', (int)mark.Index) : -1;
+            if (tab < 0)
+            {
+                return Locate(mark);
+            }
+            int lineStart = text.LastIndexOf('\n', Math.Max(tab - 1, 0)) + 1;
+            return new SourceLocation(file, text.AsSpan(0, tab).Count('\n') + 1, tab - lineStart + 1);
+        }
 
         private DeviceDescriptionException Error(SourceLocation at, string message) =>
             new($"{file}: invalid YAML", [new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", message) { Location = at }]);
