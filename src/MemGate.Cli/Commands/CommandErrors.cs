@@ -17,7 +17,9 @@ internal static class CommandErrors
     /// <summary>Runs <paramref name="body"/>; a failure of a command given <c>--json</c> is one JSON line on stderr (<see cref="FailureReport"/>).</summary>
     public static int Run(string command, ParseResult parse, TextWriter error, Func<int> body)
     {
-        bool json = parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--json") is Option<bool> option && parse.GetValue(option);
+        var options = parse.CommandResult.Command.Options;
+        bool json = (options.FirstOrDefault(o => o.Name == "--json") is Option<bool> option && parse.GetValue(option))
+            || (options.FirstOrDefault(o => o.Name == "--format") is Option<string> format && parse.GetValue(format) == "json");   // ps analyze --format json
         var problems = new List<(string Text, DiagnosticRow Row)>();   // the line a person reads, the row a program does
         int exit;
         try

@@ -52,6 +52,7 @@ internal static class ProcessCommand
                 output.WriteLine(JsonSerializer.Serialize(regions.Select(Row).ToList(), CliJsonContext.Default.ListProcessRegionRow));
                 return CliApp.Success;
             }
+            NoteWhenEmpty(regions.Count, parse.GetValue(pid), error);
             var table = new Table().Border(TableBorder.Rounded).AddColumn("Start").AddColumn("End").AddColumn(new TableColumn("Size").RightAligned())
                 .AddColumn("Perms").AddColumn("Class").AddColumn("Path");
             if (parse.GetValue(detailed))
@@ -74,6 +75,16 @@ internal static class ProcessCommand
         return command;
     }
 
+    // A kernel thread (kthreadd, kworker/…) has no user-space memory at all: say so rather than show empty tables.
+    private static void NoteWhenEmpty(int regions, int pid, TextWriter error)
+    {
+        if (regions == 0)
+        {
+            string name = File.Exists($"/proc/{pid}/comm") ? $" ({File.ReadAllText($"/proc/{pid}/comm").Trim()})" : "";
+            error.WriteLine($"memgate ps: process {pid}{name} has no user-space mappings: a kernel thread, or a process that has just exited.");
+        }
+    }
+
     private static Command Analyze(TextWriter output, TextWriter error)
     {
         var pid = Pid();
@@ -91,6 +102,7 @@ internal static class ProcessCommand
                 output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ProcessAnalysisReport));
                 return CliApp.Success;
             }
+            NoteWhenEmpty(a.Regions, a.Pid, error);
             output.WriteLine($"Process {a.Pid}: {a.Regions} mappings, {ByteSize.Human(a.VirtualBytes)} virtual, RSS {ByteSize.Human(a.Smaps["Rss"])}, PSS {ByteSize.Human(a.Smaps["Pss"])}, " +
                 $"private dirty {ByteSize.Human(a.Smaps["Private_Dirty"])}, shared {ByteSize.Human(a.Smaps["Shared_Clean"] + a.Smaps["Shared_Dirty"])}, swap {ByteSize.Human(a.Smaps["Swap"])}, huge pages {ByteSize.Human(a.Smaps["AnonHugePages"])}");
             var console = Terminal.For(output);

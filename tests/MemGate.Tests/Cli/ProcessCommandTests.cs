@@ -18,6 +18,33 @@ public sealed class ProcessCommandTests
     }
 
     // Piped output (not a terminal) is never wrapped: each mapping's path stays whole on its line.
+    // A kernel thread has no user-space memory: the empty tables come with a note saying why. Skipped where none is
+    // visible (a container's own PID namespace has none).
+    [SkippableFact]
+    public void A_process_without_mappings_is_named_as_one()
+    {
+        string? thread = Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit))
+            .FirstOrDefault(n => { try { return File.ReadAllText($"/proc/{n}/maps").Length == 0 && File.Exists($"/proc/{n}/comm"); } catch (IOException) { return false; } catch (UnauthorizedAccessException) { return false; } });
+        Skip.If(thread is null, "no kernel thread is visible here");
+        foreach (string command in (string[])["list", "analyze"])
+        {
+            var (exit, _, error) = CliRunner.Run("ps", command, "--pid", thread!);
+            Assert.Equal(0, exit);
+            Assert.Contains($"memgate ps: process {thread} (", error);
+            Assert.Contains("has no user-space mappings: a kernel thread", error);
+        }
+    }
+
+    // --format json asks for JSON as --json does: a failure is the JSON line too.
+    [Fact]
+    public void Analyze_format_json_reports_a_failure_as_json()
+    {
+        var (exit, _, error) = CliRunner.Run("ps", "analyze", "--pid", "999999999", "--format", "json");
+        Assert.Equal(1, exit);
+        using var json = JsonDocument.Parse(error);
+        Assert.Equal("ps analyze", json.RootElement.GetProperty("command").GetString());
+    }
+
     [Fact]
     public void List_does_not_wrap_paths_when_piped()
     {
