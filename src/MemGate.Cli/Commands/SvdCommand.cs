@@ -29,14 +29,17 @@ internal static class SvdCommand
             }
             // Registers that cannot make a register block (overlapping, none an alternate) are fine to list, but a device
             // that attaches the peripheral cannot be built: said here rather than first by validate or a run.
-            var unbuildable = device.Peripherals.Select(p => (Peripheral: p, Problem: p.BlockProblem())).Where(x => x.Problem is not null).ToList();
-            foreach (var (p, problem) in unbuildable)
-            {
-                error.WriteLine($"{device.File}:{p.Line}: {(parse.GetValue(strict) ? "error" : "warning")}: peripheral[{p.Name}]: {problem}; a device that attaches it cannot be built");
-            }
+            var unbuildable = device.Peripherals.Select(p => (Peripheral: p, Problem: p.BlockProblem())).Where(x => x.Problem is not null)
+                .Select(x => new DeviceDiagnostic(parse.GetValue(strict) ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, $"peripheral[{x.Peripheral.Name}]",
+                    $"{x.Problem}; a device that attaches it cannot be built") { Location = new SourceLocation(device.File, x.Peripheral.Line, 0) })
+                .ToList();
             if (parse.GetValue(strict) && unbuildable.Count > 0)
             {
-                return CliApp.InvalidInput;
+                throw new DeviceDescriptionException(device.File, unbuildable);   // one error line each, or the JSON failure line
+            }
+            foreach (var warning in unbuildable)
+            {
+                error.WriteLine(warning.ToString());
             }
             var peripherals = device.Peripherals.Where(p => parse.GetValue(peripheral) is not { } only || string.Equals(p.Name, only, StringComparison.OrdinalIgnoreCase)).ToList();
             if (parse.GetValue(peripheral) is { } wanted && peripherals.Count == 0)

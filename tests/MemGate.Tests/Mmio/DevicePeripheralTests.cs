@@ -202,6 +202,11 @@ public sealed class DevicePeripheralTests
             var strict = MemGate.Tests.Cli.CliRunner.Run("svd", svdFile, "--strict");
             Assert.Equal(CliApp.InvalidInput, strict.Exit);
             Assert.Contains($"{svdFile}:7: error: peripheral[TIM9]:", strict.Err);
+            // And with --json, that refusal is the JSON failure line, located.
+            var strictJson = MemGate.Tests.Cli.CliRunner.Run("svd", svdFile, "--strict", "--json");
+            Assert.Equal((CliApp.InvalidInput, ""), (strictJson.Exit, strictJson.Out));
+            var failure = Assert.Single(System.Text.Json.JsonDocument.Parse(strictJson.Err).RootElement.GetProperty("errors").EnumerateArray());
+            Assert.Equal((svdFile, 7, "peripheral[TIM9]"), (failure.GetProperty("file").GetString(), failure.GetProperty("line").GetInt32(), failure.GetProperty("field").GetString()));
         }
         finally
         {
