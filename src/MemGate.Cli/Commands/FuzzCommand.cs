@@ -174,15 +174,6 @@ internal static class FuzzCommand
             {
                 targetOptions = targetOptions with { SharedFlash = sharedFlash };
             }
-            var campaign = new FuzzCampaign(Target, new FuzzCampaignOptions
-            {
-                CorpusDirectory = corpusDirectory!,
-                CrashDirectory = crashFolder,
-                Jobs = jobCount,
-                Runs = parse.GetValue(runs) is > 0 and var n ? n : null,
-                Duration = durationLimit,
-                Seed = parse.GetValue(seed) ?? Environment.TickCount,
-            });
             // Full paths, quoted for a shell: the command works from any folder, and is kept beside each input.
             string deviceName = parse.GetValue(device) ?? "";
             string replay = startFile is not null ? $"--from-snapshot {ShellWord(Path.GetFullPath(startFile))}"
@@ -191,6 +182,17 @@ internal static class FuzzCommand
             // Limits given here end runs where the device's would not: the replay needs them too (memgate run takes the same options).
             string limits = (targetOptions.MaxBlocks is { } b ? $" --max-blocks {b}" : "") + (targetOptions.MaxInterrupts is { } i ? $" --max-interrupts {i}" : "")
                 + (targetOptions.InputTimeout is { } t ? $" --input-timeout {t}" : "");
+            var campaign = new FuzzCampaign(Target, new FuzzCampaignOptions
+            {
+                CorpusDirectory = corpusDirectory!,
+                CrashDirectory = crashFolder,
+                Jobs = jobCount,
+                Runs = parse.GetValue(runs) is > 0 and var n ? n : null,
+                Duration = durationLimit,
+                Seed = parse.GetValue(seed) ?? Environment.TickCount,
+                ReplayCommand = (input, kind) => $"memgate run {replay} --mmio-input {ShellWord(Path.GetFullPath(input))}{limits}" +
+                    (kind == FuzzRunKind.Hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : ""),
+            });
             campaign.CrashFound += crash =>
             {
                 lock (error)
@@ -198,10 +200,7 @@ internal static class FuzzCommand
                     saved = true;
                     bool hang = crash.Kind == FuzzRunKind.Hang;
                     error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {(hang ? "hang" : "crash")} {crash.Signature}: {crash.Reason}");
-                    string command = $"memgate run {replay} --mmio-input {ShellWord(Path.GetFullPath(crash.File))}{limits}" +
-                        (hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : "");
-                    error.WriteLine($"  reproduce: {command}");
-                    OutputFile.WriteAllText(Path.ChangeExtension(crash.File, ".txt"), command + "\n");
+                    error.WriteLine($"  reproduce: {crash.Replay}");   // also in the .txt file beside the input
                 }
             };
             using var cancel = new CancellationTokenSource();

@@ -122,15 +122,23 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
     private FuzzCrash Save(string signature, FuzzRun run, byte[] input)
     {
         // A file of that name from another campaign in the same folder (another device, another start) is kept: its replay
-        // command pairs it with that campaign's snapshot or device.
+        // command pairs it with that campaign's snapshot or device. The same bytes are reused only with the same command.
         string name = signature.Replace('@', '-');
         string file = Path.Combine(options.CrashDirectory, name + ".bin");
-        for (int copy = 2; File.Exists(file) && !File.ReadAllBytes(file).AsSpan().SequenceEqual(input); copy++)
+        string? Replay(string path) => options.ReplayCommand?.Invoke(path, run.Kind);
+        bool Reusable(string path) => File.ReadAllBytes(path).AsSpan().SequenceEqual(input)
+            && (Replay(path) is not { } command || !File.Exists(Path.ChangeExtension(path, ".txt")) || File.ReadAllText(Path.ChangeExtension(path, ".txt")) == command + "\n");
+        for (int copy = 2; File.Exists(file) && !Reusable(file); copy++)
         {
             file = Path.Combine(options.CrashDirectory, $"{name}-{copy}.bin");
         }
         OutputFile.Write(file, stream => stream.Write(input));
-        return new FuzzCrash(signature, run.Reason, file, run.Kind);
+        string? replay = Replay(file);
+        if (replay is not null)
+        {
+            OutputFile.WriteAllText(Path.ChangeExtension(file, ".txt"), replay + "\n");
+        }
+        return new FuzzCrash(signature, run.Reason, file, run.Kind) { Replay = replay };
     }
 
     private void Work(FuzzTarget target, int seed, CancellationToken stop)

@@ -23,4 +23,10 @@ public sealed record FuzzCampaignOptions
 
     /// <summary>The longest input the mutators make.</summary>
     public int MaxInputLength { get; init; } = 4096;
+
+    /// <summary>
+    /// The command that replays a crash from its saved input (given the input's path and the run's kind), written beside
+    /// the input as a .txt file; an input of the same name and bytes from a campaign with another command is not reused.
+    /// </summary>
+    public Func<string, FuzzRunKind, string>? ReplayCommand { get; init; }
 }

@@ -5,4 +5,8 @@ namespace MemGate.Fuzzing;
 /// <param name="Reason">The fault's message, or the limit the hang reached.</param>
 /// <param name="File">The input that causes it.</param>
 /// <param name="Kind">A crash or a hang.</param>
-public sealed record FuzzCrash(string Signature, string Reason, string File, FuzzRunKind Kind = FuzzRunKind.Crash);
+public sealed record FuzzCrash(string Signature, string Reason, string File, FuzzRunKind Kind = FuzzRunKind.Crash)
+{
+    /// <summary>The command that replays it (<see cref="FuzzCampaignOptions.ReplayCommand"/>), also in the .txt file beside the input; null without one.</summary>
+    public string? Replay { get; init; }
+}

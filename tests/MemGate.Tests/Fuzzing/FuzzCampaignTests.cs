@@ -97,7 +97,15 @@ public sealed class FuzzCampaignTests : IDisposable
         File.WriteAllText(Path.Combine(corpus, "seed"), "FUZ!");
         CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", corpus, "--crashes", crashes, "--runs", "1", "--random", "3");
         Assert.Equal(2, Directory.GetFiles(crashes, "*.bin").Length);
-        Assert.True(File.Exists(Path.Combine(crashes, Path.GetFileNameWithoutExtension(file) + "-2.bin")));
+        string second = Path.Combine(crashes, Path.GetFileNameWithoutExtension(file) + "-2.bin");
+        Assert.True(File.Exists(second));
+        // The same bytes from a campaign whose replay differs (another limit) are saved apart: each .txt keeps its pairing.
+        string secondReplay = File.ReadAllText(Path.ChangeExtension(second, ".txt"));
+        CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", corpus, "--crashes", crashes, "--runs", "1", "--random", "3", "--input-timeout", "7");
+        Assert.Equal(secondReplay, File.ReadAllText(Path.ChangeExtension(second, ".txt")));
+        string third = Path.Combine(crashes, Path.GetFileNameWithoutExtension(file) + "-3.bin");
+        Assert.Equal(File.ReadAllBytes(second), File.ReadAllBytes(third));
+        Assert.EndsWith(" --input-timeout 7\n", File.ReadAllText(Path.ChangeExtension(third, ".txt")));
     }
 
     [SkippableFact]
