@@ -760,9 +760,9 @@ public sealed class CortexMMachine : FirmwareMachine
             }
             return;   // Fuzzware's NVIC ends the run here, before the frame is pushed; the exception stays pending
         }
-        // An SP write's hook is on the next instruction, but an interrupt can be taken at the block that starts there
-        // (MSR ends a block): the frame goes below the aligned SP.
-        AlignStackPointers();
+        // SP may still hold an odd value written by the instruction before (its hook is on the next instruction, and an
+        // interrupt can be taken at the block that starts there): the frame's address and the realignment bit depend
+        // only on SP's bits above 1, so stacking and the SP after the return are the same as from the aligned value.
         ulong ipsr = Reg32(Unicorn.ArmRegIpsr) & 0x1FF;
         ulong control = Reg32(Unicorn.ArmRegControl);
         bool process = ipsr == 0 && (control & 2) != 0;
