@@ -94,19 +94,19 @@ internal static class ValidateCommand
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
         var named = device.Regions.Select((r, i) => (Region: r, Index: i)).Where(x => x.Region.InitFile is not null)
-            .Select(x => ($"regions.{x.Region.Name}.file", $"regions[{x.Index}].file", x.Region.InitFile!, "initial contents file", (DeviceRegion?)x.Region))
-            .Concat(device.Svd is { } svd ? [("svd", "device.svd", svd, "SVD file", (DeviceRegion?)null)] : []);
-        foreach (var (field, at, path, what, region) in named)
+            .Select(x => ($"regions[{x.Index}]", x.Region.InitFile!, "initial contents file", (DeviceRegion?)x.Region))
+            .Concat(device.Svd is { } svd ? [("device", svd, "SVD file", (DeviceRegion?)null)] : []);
+        foreach (var (owner, path, what, region) in named)
         {
             string full = Path.GetFullPath(Path.Combine(folder, path));
-            var (problemField, problem) = !File.Exists(full) ? (field, $"{what} '{full}' does not exist")
-                : region is not null && DeviceMemory.CheckContents(region, full, new FileInfo(full).Length) is { } misfit ? ($"regions.{misfit.Field}", misfit.Message)
+            string fileKey = $"{owner}.{(region is null ? "svd" : "file")}";
+            var (field, problem) = !File.Exists(full) ? (fileKey, $"{what} '{full}' does not exist")
+                : region is not null && DeviceMemory.CheckContents(region, full, new FileInfo(full).Length) is { } misfit ? ($"{owner}.{misfit.Key}", misfit.Message)
                 : (null, null);
             if (problem is not null)
             {
                 // An offset past the file's end is the file_offset key's fault, when the file gives one.
-                string key = problemField!.EndsWith(".file_offset", StringComparison.Ordinal) ? at.Replace(".file", ".file_offset", StringComparison.Ordinal) : at;
-                yield return new DeviceDiagnostic(DiagnosticSeverity.Error, problemField!, problem) { Location = device.LocationOf(key) ?? device.LocationOf(at) };
+                yield return new DeviceDiagnostic(DiagnosticSeverity.Error, field!, problem) { Location = device.LocationOf(field!) ?? device.LocationOf(fileKey) };
             }
         }
     }

@@ -108,9 +108,12 @@ public sealed class DeviceMemory : IDisposable
                         .Select(r => ToGuestRegion(device, r, memory, spaces, registers, buses, options.Trace)));
                 }
             }
-            foreach (var region in device.Regions.Where(r => r.InitFile is not null))
+            for (int i = 0; i < device.Regions.Count; i++)
             {
-                LoadContents(spaces[region.Space], region, Path.Combine(baseDirectory, region.InitFile!));
+                if (device.Regions[i] is { InitFile: { } file } region)
+                {
+                    LoadContents(device, i, spaces[region.Space], Path.Combine(baseDirectory, file));
+                }
             }
             return new DeviceMemory(device, spaces, registers, blocks, buses, warnings);
         }
@@ -442,12 +445,18 @@ public sealed class DeviceMemory : IDisposable
         }
     }
 
-    private static void LoadContents(GuestMemory memory, DeviceRegion region, string path)
+    private static void LoadContents(DeviceDescription device, int index, GuestMemory memory, string path)
     {
+        var region = device.Regions[index];
         byte[] bytes = InputFile.ReadAllBytes(path, $"Region '{region.Name}': initial contents file");
         if (CheckContents(region, path, bytes.LongLength) is { } problem)
         {
-            throw Invalid(path, problem.Field, problem.Message);
+            // The device file's fault, at the key that says it (file_offset, or file itself), as validate reports it.
+            string field = $"regions[{index}].{problem.Key}";
+            throw new DeviceDescriptionException(path, [new DeviceDiagnostic(DiagnosticSeverity.Error, field, problem.Message)
+            {
+                Location = device.LocationOf(field) ?? device.LocationOf($"regions[{index}].file"),
+            }]);
         }
         var contents = bytes.AsSpan((int)region.FileOffset);
         if (region.FileSize is { } take && take < (ulong)contents.Length)
@@ -462,12 +471,13 @@ public sealed class DeviceMemory : IDisposable
     /// the file's end, more bytes than the region holds after its load offset), or null when it fits; what a load
     /// would refuse, for a check without loading (<c>memgate validate</c>).
     /// </summary>
-    public static (string Field, string Message)? CheckContents(DeviceRegion region, string path, long fileLength)
+    /// <returns>The region's key at fault (<c>file_offset</c> or <c>file</c>) and what is wrong.</returns>
+    public static (string Key, string Message)? CheckContents(DeviceRegion region, string path, long fileLength)
     {
         ArgumentNullException.ThrowIfNull(region);
         if (region.FileOffset > (ulong)fileLength)
         {
-            return ($"{region.Name}.file_offset", $"region '{region.Name}': file offset 0x{region.FileOffset:X} is past the end of '{path}' (0x{fileLength:X} bytes)");
+            return ("file_offset", $"region '{region.Name}': file offset 0x{region.FileOffset:X} is past the end of '{path}' (0x{fileLength:X} bytes)");
         }
         ulong length = (ulong)fileLength - region.FileOffset;
         if (region.FileSize is { } take && take < length)
@@ -476,13 +486,10 @@ public sealed class DeviceMemory : IDisposable
         }
         if (region.LoadOffset > region.Size || length > region.Size - region.LoadOffset)
         {
-            return ($"{region.Name}.file", $"region '{region.Name}' [0x{region.Start:X}, size 0x{region.Size:X}]: file '{path}' from offset 0x{region.FileOffset:X} has 0x{length:X} bytes, " +
+            return ("file", $"region '{region.Name}' [0x{region.Start:X}, size 0x{region.Size:X}]: file '{path}' from offset 0x{region.FileOffset:X} has 0x{length:X} bytes, " +
                 (region.LoadOffset == 0 ? "more than the region holds" : $"more than the region holds after load_offset 0x{region.LoadOffset:X}") + " (file_size takes fewer)");
         }
         return null;
     }
 
-    // What allocation finds wrong with the description (rules, contents files) is the device's fault like any validation error.
-    private static DeviceDescriptionException Invalid(string subject, string field, string message) =>
-        new(subject, [new DeviceDiagnostic(DiagnosticSeverity.Error, field, message)]);
 }

@@ -258,7 +258,7 @@ public sealed class DeviceCommandTests : IDisposable
         var (exit, output, error) = CliRunner.Run("validate", target);
         Assert.Equal(1, exit);
         Assert.Contains("invalid", output);
-        Assert.Contains($"{target}:{line + 1}:8: error: regions.", error);   // at its value, as every error is
+        Assert.Contains($"{target}:{line + 1}:8: error: regions[", error);   // at its value, as every error is
         Assert.Contains($"initial contents file '{Path.Combine(_dir, "gone.bin")}' does not exist", error);
     }
 
@@ -271,7 +271,7 @@ public sealed class DeviceCommandTests : IDisposable
         var (exit, _, error) = CliRunner.Run("validate", copy);
         Assert.Equal(1, exit);
         Assert.Contains($"{copy}:6:", error);
-        Assert.Contains("error: svd: SVD file", error);
+        Assert.Contains("error: device.svd: SVD file", error);
     }
 
     // What a run warns about the SVD (a peripheral outside every mmio region, fields that overlap), validate says too, at
@@ -326,8 +326,8 @@ public sealed class DeviceCommandTests : IDisposable
     // What allocation would refuse about a region's file (more bytes than the region holds, an offset past its end)
     // validate reports too, at the line naming the file: it said "valid" and the run then failed without a place.
     [Theory]
-    [InlineData("", "more than the region holds", "10:8: error: regions.F.file")]
-    [InlineData("file_offset = \"20000\"\n", "is past the end of", "11:15: error: regions.F.file_offset")]   // the offset's fault, at its key
+    [InlineData("", "more than the region holds", "10:8: error: regions[0].file")]
+    [InlineData("file_offset = \"20000\"\n", "is past the end of", "11:15: error: regions[0].file_offset")]   // the offset's fault, at its key
     public void Validate_reports_a_region_file_that_does_not_fit_at_its_line(string extra, string expected, string where)
     {
         File.WriteAllBytes(Path.Combine(_dir, "big.bin"), new byte[10_000]);
@@ -337,6 +337,10 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains($"{device}:{where}", error);
         Assert.Contains(expected, error);
+        // A run refuses it at the same place, with the same field.
+        var run = CliRunner.Run("run", Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf"), "--device", device);
+        Assert.Equal(1, run.Exit);
+        Assert.Contains($"{device}:{where}", run.Err);
     }
 
     [Fact]
