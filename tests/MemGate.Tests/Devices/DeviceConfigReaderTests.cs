@@ -171,6 +171,7 @@ public sealed class DeviceConfigReaderTests
         var problem = Assert.Single(e.Diagnostics);
         Assert.Equal((4, 3), (problem.Location?.Line, problem.Location?.Column));
         Assert.Contains("'name' appears twice", problem.Message, StringComparison.Ordinal);
+        Assert.Equal("(syntax)", problem.Field);   // as YAML's: the reader has no field path yet (a bare "name" read as the device's)
     }
 
     [Fact]

@@ -65,7 +65,7 @@ internal static class JsonConfigParser
                     {
                         // As the TOML and YAML readers: a key given twice is an error, not a silent choice of one value.
                         throw new DeviceDescriptionException($"{file}: invalid JSON",
-                            [new DeviceDiagnostic(DiagnosticSeverity.Error, key, $"key '{key}' appears twice in this object") { Location = new SourceLocation(file, keyLine, keyColumn) }]);
+                            [new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", $"key '{key}' appears twice in this object") { Location = new SourceLocation(file, keyLine, keyColumn) }]);
                     }
                     reader.Read();
                     map.Entries.Add(new(key, ReadValue(ref reader, file, lineStarts)));
