@@ -153,12 +153,20 @@ internal static class FuzzCommand
             }
             if (underAfl)
             {
-                if (!AflForkServer.Available)
+                if (!AflForkServer.Available && !AflForkServer.SingleRun)
                 {
                     throw new CommandUsageException("--afl: this is a target for afl-fuzz, e.g. AFL_SKIP_BIN_CHECK=1 afl-fuzz -i inputs -o out -- ./memgate fuzz FIRMWARE --device DEVICE --afl");
                 }
                 using var target = Target();
                 using var stdin = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1);
+                if (AflForkServer.SingleRun)
+                {
+                    // afl-showmap on one input (and other tools without the fork server): one run, a crash ends the process by SIGSEGV.
+                    using var input = new MemoryStream();
+                    stdin.CopyTo(input);
+                    AflForkServer.RunOnce(target, input.ToArray());
+                    return CliApp.Success;
+                }
                 AflForkServer.Serve(target, () =>
                 {
                     stdin.Position = 0;   // AFL rewrites the file behind stdin for each run

@@ -24,7 +24,58 @@ public static class AflForkServer
     private const int SignalKill = 9;
 
     /// <summary>Whether this process was started by afl-fuzz (its fork-server pipes and coverage map are there).</summary>
-    public static bool Available => Environment.GetEnvironmentVariable("__AFL_SHM_ID") is not null && File.Exists($"/proc/self/fd/{ControlFd}");
+    public static bool Available => MapGiven && File.Exists($"/proc/self/fd/{ControlFd}");
+
+    /// <summary>
+    /// Whether an AFL++ tool gave a coverage map but no fork-server pipes: it runs the target once per process
+    /// (<c>afl-showmap</c> on one input, tools in their non-fork-server modes), as an instrumented program runs then.
+    /// </summary>
+    public static bool SingleRun => MapGiven && !File.Exists($"/proc/self/fd/{ControlFd}");
+
+    private static bool MapGiven => Environment.GetEnvironmentVariable("__AFL_SHM_ID") is not null;
+
+    /// <summary>
+    /// One run into AFL's map (<see cref="SingleRun"/>); a crash ends this process by SIGSEGV, as AFL++ tools expect
+    /// of a crashing program, and never returns. Otherwise returns how the run ended.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No valid map id, or the map is smaller than the target's.</exception>
+    public static FuzzRunKind RunOnce(FuzzTarget target, byte[] input)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(input);
+        nint map = AttachMap();
+        FuzzRunKind kind;
+        try
+        {
+            target.UseMap(map);
+            kind = target.Execute(input).Kind;
+        }
+        finally
+        {
+            target.UseMap(0);
+            SysVSharedMemory.Detach(map);
+        }
+        if (kind == FuzzRunKind.Crash)
+        {
+            // The runtime handles SIGSEGV itself (for null references): put the default action back to die by it.
+            Libc.Signal(Libc.SignalSegv, 0);
+            Libc.Raise(Libc.SignalSegv);
+        }
+        return kind;
+    }
+
+    private static nint AttachMap()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("__AFL_SHM_ID"), out int id))
+        {
+            throw new InvalidOperationException("Not started by an AFL++ tool: __AFL_SHM_ID names no coverage map.");
+        }
+        if (int.TryParse(Environment.GetEnvironmentVariable("AFL_MAP_SIZE"), out int size) && size < FuzzTarget.MapSize)
+        {
+            throw new InvalidOperationException($"AFL_MAP_SIZE is {size}; MemGate's edge map takes {FuzzTarget.MapSize} bytes (leave AFL_MAP_SIZE unset or at least that).");
+        }
+        return SysVSharedMemory.Attach(id);
+    }
 
     /// <summary>
     /// Serves AFL++ until it closes the pipes: each run's input comes from <paramref name="readInput"/> (AFL's
@@ -35,15 +86,11 @@ public static class AflForkServer
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(readInput);
-        if (!Available || !int.TryParse(Environment.GetEnvironmentVariable("__AFL_SHM_ID"), out int id))
+        if (!Available)
         {
             throw new InvalidOperationException("Not started by afl-fuzz: its fork-server pipes (fd 198, 199) and __AFL_SHM_ID are missing.");
         }
-        if (int.TryParse(Environment.GetEnvironmentVariable("AFL_MAP_SIZE"), out int size) && size < FuzzTarget.MapSize)
-        {
-            throw new InvalidOperationException($"AFL_MAP_SIZE is {size}; MemGate's edge map takes {FuzzTarget.MapSize} bytes (leave AFL_MAP_SIZE unset or at least that).");
-        }
-        nint map = SysVSharedMemory.Attach(id);
+        nint map = AttachMap();
         using var control = new FileStream(new SafeFileHandle(ControlFd, ownsHandle: false), FileAccess.Read, 1);
         using var status = new FileStream(new SafeFileHandle(StatusFd, ownsHandle: false), FileAccess.Write, 1);
         Process? child = null;

@@ -29,6 +29,14 @@ internal static partial class Libc
     public const int PrSetThpDisable = 41;
     public const int PrGetThpDisable = 42;
 
+    public const int SignalSegv = 11;
+
+    [LibraryImport("libc", EntryPoint = "signal")]
+    public static partial nint Signal(int number, nint handler);   // handler 0: SIG_DFL
+
+    [LibraryImport("libc", EntryPoint = "raise")]
+    public static partial int Raise(int number);
+
     [LibraryImport("libc", EntryPoint = "prctl", SetLastError = true)]
     public static partial int Prctl(int option, nuint argument2, nuint argument3, nuint argument4, nuint argument5);
 

@@ -42,4 +42,45 @@ public sealed class AflTests : IDisposable
         Assert.StartsWith("FUZ!", System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(found[0])));
         Assert.Contains("sig:11", Path.GetFileName(found[0]));
     }
+
+    // afl-showmap on one input runs the target without the fork server (input on stdin, the map named by __AFL_SHM_ID):
+    // the edges are those of the same input through the fork server (-i), and a crash is a death by SIGSEGV (exit 2).
+    [SkippableFact]
+    public async Task AflShowmapOnOneInputGivesTheForkServersMapAndSeesTheCrash()
+    {
+        string showmap = Requires.Program("afl-showmap");
+        Requires.WriteTracking();
+        string cli = Path.Combine(AppContext.BaseDirectory, "MemGate.Cli");
+        Directory.CreateDirectory(Path.Combine(_dir, "in"));
+        File.WriteAllText(Path.Combine(_dir, "in", "plain"), "FAAA");
+        File.WriteAllText(Path.Combine(_dir, "crash"), "FUZ!");
+        string[] target = ["--", cli, "fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--afl"];
+        async Task<int> Showmap(string? stdin, params string[] arguments)
+        {
+            var info = new ProcessStartInfo(showmap) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir };
+            foreach (string argument in arguments.Concat(target))
+            {
+                info.ArgumentList.Add(argument);
+            }
+            info.Environment["AFL_SKIP_BIN_CHECK"] = "1";
+            using var process = Process.Start(info)!;
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            if (stdin is not null)
+            {
+                await process.StandardInput.WriteAsync(File.ReadAllText(Path.Combine(_dir, stdin)));
+            }
+            process.StandardInput.Close();
+            var error = process.StandardError.ReadToEndAsync(limit.Token);
+            await process.StandardOutput.ReadToEndAsync(limit.Token);
+            await process.WaitForExitAsync(limit.Token);
+            await error;
+            return process.ExitCode;
+        }
+        Assert.Equal(0, await Showmap(null, "-i", "in", "-o", "maps"));
+        Assert.Equal(0, await Showmap("in/plain", "-o", "plain.map"));
+        string edges = File.ReadAllText(Path.Combine(_dir, "plain.map"));
+        Assert.NotEmpty(edges);
+        Assert.Equal(File.ReadAllText(Path.Combine(_dir, "maps", "plain")), edges);
+        Assert.Equal(2, await Showmap("crash", "-o", "crash.map"));   // afl-showmap's code for a target killed by a signal
+    }
 }
