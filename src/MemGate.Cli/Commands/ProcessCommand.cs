@@ -80,7 +80,15 @@ internal static class ProcessCommand
     {
         if (regions == 0)
         {
-            string name = File.Exists($"/proc/{pid}/comm") ? $" ({File.ReadAllText($"/proc/{pid}/comm").Trim()})" : "";
+            string name;
+            try
+            {
+                name = $" ({File.ReadAllText($"/proc/{pid}/comm").Trim()})";
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                name = "";   // gone meanwhile: the note is all the same
+            }
             error.WriteLine($"memgate ps: process {pid}{name} has no user-space mappings: a kernel thread, or a process that has just exited.");
         }
     }

@@ -46,8 +46,10 @@ internal static class RegionArgument
         }
         catch (ArgumentException e)
         {
-            // The values came from the command line: the library's argument check is the input's check.
-            throw new CommandUsageException(OptionValue.UserMessage(e));   // a malformed value (size 0, past the end of the address space)
+            // The values came from the command line: the library's argument check is the input's check. A malformed value
+            // (a size of 0, an empty name) is a usage error; a region the address range cannot hold is bad input, as one
+            // past the end of a narrower --width is.
+            throw e is ArgumentOutOfRangeException ? new CommandInputException(OptionValue.UserMessage(e)) : new CommandUsageException(OptionValue.UserMessage(e));
         }
     }
 }

@@ -145,9 +145,10 @@ public sealed class GdbServer : IDisposable
                 log?.WriteLine($"memgate: refused a GDB connection from {other.Client.RemoteEndPoint}: a debugger is already attached (one per run)");
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException or IOException)
         {
-            // the session ended, or the listener stopped
+            // The session ended, the listener stopped (disposed), or the log could not be written: refusing is best effort
+            // and must not replace the session's own result.
         }
     }
 

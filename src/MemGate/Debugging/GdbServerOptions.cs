@@ -12,6 +12,10 @@ public sealed record GdbServerOptions
     /// <summary>Start from the machine's current state (one started from a snapshot file) instead of reset.</summary>
     public bool Resume { get; init; }
 
-    /// <summary>Where the server says what it does (listening, attached, detached); null: silent.</summary>
+    /// <summary>
+    /// Where the server says what it does (listening, attached, detached, a second debugger refused); null: silent. The
+    /// refusals are written from another thread than the session's: give a writer that allows that (Console.Error does;
+    /// <see cref="TextWriter.Synchronized"/> makes one that does).
+    /// </summary>
     public TextWriter? Log { get; init; }
 }

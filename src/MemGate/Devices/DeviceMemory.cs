@@ -352,11 +352,12 @@ public sealed class DeviceMemory : IDisposable
         {
             string[] parts = register.Split('.');
             var registers = registersOf(parts[0]);
-            // As a run applies rules: registers and fields by name, ignoring case.
-            var definition = registers?.FirstOrDefault(r => string.Equals(r.Name, parts[1], StringComparison.OrdinalIgnoreCase));
+            // As a run applies rules: to each register of the name and each field of the name, ignoring case.
+            var named = registers?.Where(r => string.Equals(r.Name, parts[1], StringComparison.OrdinalIgnoreCase)).ToList();
             (string Key, string Problem)? found = registers is null ? (at, noPeripheral(parts[0]))
-                : definition is null ? (at, $"peripheral '{parts[0]}' has no register '{parts[1]}'")
-                : !definition.Fields.Any(f => string.Equals(f.Name, field, StringComparison.OrdinalIgnoreCase)) ? (fieldAt, $"register '{register}' has no field '{field}' (fields: {string.Join(", ", definition.Fields.Select(f => f.Name))})")
+                : named!.Count == 0 ? (at, $"peripheral '{parts[0]}' has no register '{parts[1]}'")
+                : !named.Any(r => r.Fields.Any(f => string.Equals(f.Name, field, StringComparison.OrdinalIgnoreCase)))
+                    ? (fieldAt, $"register '{register}' has no field '{field}' (fields: {string.Join(", ", named.SelectMany(r => r.Fields).Select(f => f.Name).Distinct())})")
                 : null;
             if (found is { } problem)
             {

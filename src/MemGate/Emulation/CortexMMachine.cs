@@ -794,6 +794,12 @@ public sealed class CortexMMachine : FirmwareMachine
             // Still in thread mode: Unicorn switches the banked SP on a CONTROL write only there.
             SetRegister(Unicorn.ArmRegPsp, frame);
             SetRegister(Unicorn.ArmRegControl, control & ~2UL);
+            // The handler runs on MSP, which an MSR just before may have left odd (its hook is on the thread's next instruction).
+            ulong msp = Reg32(Unicorn.ArmRegSp);
+            if ((msp & 3) != 0)
+            {
+                SetRegister(Unicorn.ArmRegSp, msp & ~3UL);
+            }
         }
         else
         {
@@ -808,7 +814,7 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             SetRegister(Unicorn.ArmRegControl, Reg32(Unicorn.ArmRegControl) & ~ControlFpca);   // the handler starts without FP context
         }
-        GoThroughClrex(handler);
+        GoThroughClrex(handler | 1);
     }
 
     // The FP part of an extended frame: with LSPEN only FPCAR and FPCCR (LSPACT, who was running, which faults
@@ -842,9 +848,10 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     // Runs the CLREX sequence, which continues at `target` (a Thumb address).
+    // The sequence ends with an interworking load of the PC: bit 0 of the target is the Thumb state it goes on in.
     private void GoThroughClrex(ulong target)
     {
-        ClrexTarget = (uint)target | 1;
+        ClrexTarget = (uint)target;
         SetRegister(Unicorn.ArmRegPc, _clrexAddress | 1);
     }
 
@@ -902,7 +909,9 @@ public sealed class CortexMMachine : FirmwareMachine
         }
         if ((v[7] & XpsrIt) == 0)
         {
-            GoThroughClrex(v[6]);
+            // EPSR.T from the stacked xPSR (clear when the exception came at a BX to an even address): going on without
+            // it takes the INVSTATE UsageFault there, as on the chip, rather than running the code as Thumb.
+            GoThroughClrex((v[6] & ~1UL) | ((v[7] & XpsrThumb) != 0 ? 1UL : 0));
         }
         else
         {

@@ -171,7 +171,7 @@ public interface ICpuEngine : IDisposable
 
     /// <summary>
     /// The block being entered at <paramref name="address"/> is entered again at once, before any of it ran (translated
-    /// anew): the map is to count that entry once, so the edge its second entry adds (from itself) is taken back now.
+    /// anew): the edge map counts only the second entry (from where the first came), or none if the run stops there.
     /// </summary>
     void ReenterBlock(ulong address);
 

@@ -39,6 +39,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private readonly byte[] _edgeMemory = GC.AllocateArray<byte>(sizeof(EdgeTracer), pinned: true);
     private EdgeTracer* _edges => (EdgeTracer*)Marshal.UnsafeAddrOfPinnedArrayElement(_edgeMemory, 0);
     private nint _edgeHook;
+    private ulong? _edgeBeforeRestart;   // the edge tracer's Previous before a block's entry that ReenterBlock undid
     private readonly int _pcRegister;
     private readonly bool _thumb;
     private readonly int _instructionStep;   // bytes of the shortest instruction (Thumb, RISC-V C: 2)
@@ -555,7 +556,11 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     }
 
     /// <inheritdoc/>
-    public void RestartEdges() => _edges->Previous = 0;
+    public void RestartEdges()
+    {
+        _edges->Previous = 0;
+        _edgeBeforeRestart = null;
+    }
 
     /// <inheritdoc/>
     public void ReenterBlock(ulong address)
@@ -564,10 +569,14 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         {
             return;
         }
-        // The first entry's edge is counted as usual (writing the PC in a hook does not skip the hooks after it), the
-        // second adds hash ^ (hash >> 1): taken back here; counts are modulo 256, as the stub's increment is.
-        ulong hash = EdgeTracer.Hash(address, _edges->Mask);
-        _edges->Map[hash ^ (hash >> 1)]--;
+        // Called from the block counter's hook, which Unicorn calls before the edge tracer's (added later): this entry's
+        // edge is still to be counted (writing the PC does not skip the hooks after it). It is taken back in advance
+        // (counts are modulo 256, as the stub's increment is), and the tracer's Previous is put back at the next block
+        // entry, the re-entry (OnBlock: the budget is spent), so that the re-entry counts the edge, or nothing if the
+        // run stops there (a stop skips the tracer's hook), as without the restart.
+        ulong previous = _edges->Previous;
+        _edges->Map[EdgeTracer.Hash(address, _edges->Mask) ^ previous]--;
+        _edgeBeforeRestart = previous;
     }
 
     /// <inheritdoc/>
@@ -795,6 +804,11 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         var c = (BlockCounter*)user;
         var self = From(c->Owner);
         Interlocked.Exchange(ref self._reportAsked, 0);   // this is the report asked for
+        if (self._edgeBeforeRestart is { } previous)
+        {
+            self._edges->Previous = previous;   // the re-entry after ReenterBlock: from where the undone entry came
+            self._edgeBeforeRestart = null;
+        }
         try
         {
             var (slot, key) = BlockCounter.Locate(address, size);

@@ -161,9 +161,11 @@ public static partial class DeviceConfigReader
                 }
                 string at = $"regions[{i}]";
                 var type = DeviceRegionType.Ram;
+                bool typeKnown = false;
                 if (Text(node, $"{at}.type") is { } typeText)
                 {
-                    type = TryName<DeviceRegionType>(typeText, out var t)
+                    typeKnown = TryName<DeviceRegionType>(typeText, out var t);
+                    type = typeKnown
                         ? t
                         : ErrorValue($"{at}.type", node.Get("type")!, "unknown region type (use ram, flash, rom, mmio, storage, alias or registers)", DeviceRegionType.Ram);
                 }
@@ -188,7 +190,7 @@ public static partial class DeviceConfigReader
                         "bitband" or "bit-band" or "bit_band" => AliasMode.BitBand,
                         _ => ErrorValue($"{at}.alias_mode", node.Get("alias_mode")!, "must be \"mirror\" or \"bitband\"", AliasMode.Mirror),
                     };
-                    if (type != DeviceRegionType.Alias)
+                    if (typeKnown && type != DeviceRegionType.Alias)   // a missing or unknown type has its own error
                     {
                         Error($"{at}.alias_mode", node.Get("alias_mode")!, $"only an alias region has an alias mode; this one is {type.ToString().ToLowerInvariant()} (give type = \"alias\" and alias_of, or drop alias_mode)");
                     }

@@ -122,7 +122,8 @@ internal static class YamlConfigParser
                 // A tab where indentation is expected is reported at the start of the node it breaks (line 1 for a tab on
                 // line 2): point at the tab itself.
                 string message = e.InnerException?.Message ?? e.Message;
-                throw Error(message.Contains("tab", StringComparison.Ordinal) ? TabAfter(e.Start) : Locate(e.Start), message);
+                bool tab = message.Contains("tab as indentation", StringComparison.Ordinal) || message.Contains("tab character that violate", StringComparison.Ordinal);
+                throw Error(tab ? TabAfter(e.Start) : Locate(e.Start), message);
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
             {
@@ -186,15 +187,18 @@ internal static class YamlConfigParser
 
         private SourceLocation Locate(Mark mark) => new(file, (int)Math.Min(mark.Line, int.MaxValue), (int)Math.Min(mark.Column, int.MaxValue));
 
+        // The first tab in a line's indentation from the mark on (not one inside a value or comment).
         private SourceLocation TabAfter(Mark mark)
         {
-            int tab = mark.Index >= 0 && mark.Index < text.Length ? text.IndexOf('\t', (int)mark.Index) : -1;
-            if (tab < 0)
+            for (int tab = mark.Index >= 0 && mark.Index < text.Length ? text.IndexOf('\t', (int)mark.Index) : -1; tab >= 0; tab = text.IndexOf('\t', tab + 1))
             {
-                return Locate(mark);
+                int lineStart = tab == 0 ? 0 : text.LastIndexOf('\n', tab - 1) + 1;
+                if (text.AsSpan(lineStart, tab - lineStart).Trim(" \t-").IsEmpty)
+                {
+                    return new SourceLocation(file, text.AsSpan(0, tab).Count('\n') + 1, tab - lineStart + 1);
+                }
             }
-            int lineStart = text.LastIndexOf('\n', Math.Max(tab - 1, 0)) + 1;
-            return new SourceLocation(file, text.AsSpan(0, tab).Count('\n') + 1, tab - lineStart + 1);
+            return Locate(mark);
         }
 
         private DeviceDescriptionException Error(SourceLocation at, string message) =>
