@@ -122,6 +122,10 @@ internal sealed record LinkedMappingRow(ulong Address, ulong Size, string Label,
 [JsonSerializable(typeof(ProcessBytesReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
+    /// <summary>The context to write with: <see cref="CliJson.Readable"/> options.</summary>
+    public static CliJsonContext Output => s_output ??= new(CliJson.Readable(Default.Options));
+
+    private static CliJsonContext? s_output;
 }
 
 /// <summary>JSON Lines (one compact object per line) for commands that report more than once: run, ps receive.</summary>
@@ -132,4 +136,8 @@ internal sealed partial class CliJsonContext : JsonSerializerContext
 [JsonSerializable(typeof(FailureReport))]
 internal sealed partial class CliJsonLinesContext : JsonSerializerContext
 {
+    /// <summary>The context to write with: <see cref="CliJson.Readable"/> options.</summary>
+    public static CliJsonLinesContext Output => s_output ??= new(CliJson.Readable(Default.Options));
+
+    private static CliJsonLinesContext? s_output;
 }

@@ -84,7 +84,7 @@ internal static class AllocateCommand
         var report = Report(memory);
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.TranslationReport));
+            output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Output.TranslationReport));
             return;
         }
         var rows = report.Regions;

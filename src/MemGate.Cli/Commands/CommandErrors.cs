@@ -53,7 +53,7 @@ internal static class CommandErrors
         }
         if (json)
         {
-            error.WriteLine(JsonSerializer.Serialize(new FailureReport(command, exit, [.. problems.Select(p => p.Row)]), CliJsonLinesContext.Default.FailureReport));
+            error.WriteLine(JsonSerializer.Serialize(new FailureReport(command, exit, [.. problems.Select(p => p.Row)]), CliJsonLinesContext.Output.FailureReport));
         }
         else
         {

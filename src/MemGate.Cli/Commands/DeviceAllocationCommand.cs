@@ -39,7 +39,7 @@ internal static class DeviceAllocationCommand
             {
                 if (asJson)
                 {
-                    output.WriteLine(JsonSerializer.Serialize(ShowCommand.Report(description), CliJsonContext.Default.DeviceReport));
+                    output.WriteLine(JsonSerializer.Serialize(ShowCommand.Report(description), CliJsonContext.Output.DeviceReport));
                 }
                 else
                 {
@@ -55,7 +55,7 @@ internal static class DeviceAllocationCommand
             if (asJson)
             {
                 var spaces = description.Spaces.Select(s => new SpaceAllocation(s.Name, AllocateCommand.Report(memory[s.Name]))).ToList();
-                output.WriteLine(JsonSerializer.Serialize(new DeviceAllocationReport(description.Name, memory.ResidentBytes(), spaces), CliJsonContext.Default.DeviceAllocationReport));
+                output.WriteLine(JsonSerializer.Serialize(new DeviceAllocationReport(description.Name, memory.ResidentBytes(), spaces), CliJsonContext.Output.DeviceAllocationReport));
                 return CliApp.Success;
             }
             if (parse.GetValue(print))

@@ -35,7 +35,7 @@ internal static class ImageCommand
                 var report = new ImageReport(image.File, image.Format.ToString(), image.EntryPoint, image.Size,
                     image.Segments.Select(s => new SegmentRow(s.Address, (ulong)s.Data.LongLength, s.Origin)).ToList(),
                     image.Symbols.Select(s => new SymbolRow(s.Name, s.Address, s.Size, s.IsFunction)).ToList(), fits);
-                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ImageReport));
+                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Output.ImageReport));
                 return CliApp.Success;
             }
             var console = Terminal.For(output);

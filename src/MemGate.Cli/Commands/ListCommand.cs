@@ -21,7 +21,7 @@ internal static class ListCommand
                 d.Regions.Count)).ToList();
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(rows, CliJsonContext.Default.ListTemplateRow));
+                output.WriteLine(JsonSerializer.Serialize(rows, CliJsonContext.Output.ListTemplateRow));
                 return CliApp.Success;
             }
             var table = new Table().Border(TableBorder.Rounded)

@@ -21,7 +21,7 @@ internal static class ModelsCommand
                     [.. m.Parameters.Select(p => new ModelSettingRow(p.Name, p.Description))])).ToList();
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(rows, CliJsonContext.Default.ListModelRow));
+                output.WriteLine(JsonSerializer.Serialize(rows, CliJsonContext.Output.ListModelRow));
                 return CliApp.Success;
             }
             var table = new Table().Border(TableBorder.Rounded)

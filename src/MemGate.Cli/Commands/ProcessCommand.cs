@@ -49,7 +49,7 @@ internal static class ProcessCommand
             var regions = ProcessMaps.Read(parse.GetValue(pid), parse.GetValue(detailed));
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(regions.Select(Row).ToList(), CliJsonContext.Default.ListProcessRegionRow));
+                output.WriteLine(JsonSerializer.Serialize(regions.Select(Row).ToList(), CliJsonContext.Output.ListProcessRegionRow));
                 return CliApp.Success;
             }
             NoteWhenEmpty(regions.Count, parse.GetValue(pid), error);
@@ -107,7 +107,7 @@ internal static class ProcessCommand
             {
                 var report = new ProcessAnalysisReport(a.Pid, a.Regions, a.VirtualBytes, a.BytesByClass.ToDictionary(), a.BytesByPermissions.ToDictionary(), a.Smaps.ToDictionary(),
                     a.Largest.Select(Row).ToList(), a.WritableAndExecutable.Select(Row).ToList());
-                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ProcessAnalysisReport));
+                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Output.ProcessAnalysisReport));
                 return CliApp.Success;
             }
             NoteWhenEmpty(a.Regions, a.Pid, error);
@@ -205,7 +205,7 @@ internal static class ProcessCommand
                     result.Matches.Select(m => new ProcessMatchRow(m.Address, m.Region.Path, m.Region.Start, m.Offset, m.Region.Permissions,
                         m.Region.Inode != 0 ? m.Region.Offset + m.Offset : null)).ToList(),
                     truncated, result.Skipped.Count, result.Skipped.Select(x => new ProcessSkippedRow(x.Region.Start, x.Region.End, x.Region.Path, x.Reason)).ToList());
-                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ProcessSearchReport));
+                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Output.ProcessSearchReport));
                 return CliApp.Success;
             }
             foreach (var m in result.Matches)
@@ -242,7 +242,7 @@ internal static class ProcessCommand
             ProcessMemory.Read(parse.GetValue(pid), at, bytes);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, n, Convert.ToHexString(bytes), null), CliJsonContext.Default.ProcessBytesReport));
+                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, n, Convert.ToHexString(bytes), null), CliJsonContext.Output.ProcessBytesReport));
                 return CliApp.Success;
             }
             if (parse.GetValue(format) == "raw")
@@ -287,7 +287,7 @@ internal static class ProcessCommand
             ProcessMemory.Write(parse.GetValue(pid), at, data);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, data.Length, null, null), CliJsonContext.Default.ProcessBytesReport));
+                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, data.Length, null, null), CliJsonContext.Output.ProcessBytesReport));
                 return CliApp.Success;
             }
             output.WriteLine($"Wrote {data.Length} bytes at 0x{at:x} in process {parse.GetValue(pid)}.");
@@ -335,7 +335,7 @@ internal static class ProcessCommand
             });
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, (long)total, null, Path.GetFullPath(path)), CliJsonContext.Default.ProcessBytesReport));
+                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, (long)total, null, Path.GetFullPath(path)), CliJsonContext.Output.ProcessBytesReport));
                 return CliApp.Success;
             }
             output.WriteLine($"Dumped {ByteSize.Human(total)} from 0x{at:x} of process {parse.GetValue(pid)} to {path}.");
@@ -369,7 +369,7 @@ internal static class ProcessCommand
             if (parse.GetValue(json))
             {
                 var report = new ProcessLinkReport(link.SourcePid, link.TargetPid, link.SourceAddress, link.TargetAddress, link.Size, link.Region.Path, link.Method, link.IsCopy);
-                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.ProcessLinkReport));
+                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Output.ProcessLinkReport));
                 return CliApp.Success;
             }
             output.WriteLine(link.IsCopy
@@ -392,7 +392,7 @@ internal static class ProcessCommand
             using var receiver = ProcessLinkReceiver.Start(m =>
             {
                 output.WriteLine(asJson
-                    ? JsonSerializer.Serialize(new LinkedMappingRow((ulong)m.Address, m.Size, m.Label, m.SourcePid, m.SourceAddress, m.IsCopy), CliJsonLinesContext.Default.LinkedMappingRow)
+                    ? JsonSerializer.Serialize(new LinkedMappingRow((ulong)m.Address, m.Size, m.Label, m.SourcePid, m.SourceAddress, m.IsCopy), CliJsonLinesContext.Output.LinkedMappingRow)
                     : $"{(m.IsCopy ? "copied" : "linked")} {ByteSize.Human(m.Size)} at 0x{m.Address:x} from process {m.SourcePid} 0x{m.SourceAddress:x} ({m.Label})");
                 output.Flush();
             });

@@ -257,7 +257,7 @@ internal static class RunCommand
                         ?? description.Symbols.Where(s => s.Address <= (fault.ProgramCounter & ~1UL)).MaxBy(s => s.Address)?.Name;
                     error.WriteLine(asJson
                         ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message, null, CliApp.GuestFault, instructions, null, null,
-                            new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Default.RunReport)
+                            new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Output.RunReport)
                         : $"memgate run: {description.Name} ({description.Cpu}), after {instructions:N0} instructions: {fault.Message}" +
                           $"{(function is not null ? $" (in {function})" : "")} (exit code {CliApp.GuestFault})");
                     WriteCoverage();
@@ -282,7 +282,7 @@ internal static class RunCommand
                 string covered = blocks is { } n ? $", {n:N0} blocks covered" : "";
                 error.WriteLine(asJson
                     ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, OutcomeName(result.Outcome), result.Reason, result.ExitCode, status, result.Instructions,
-                        Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, restore?.Pages) { Blocks = blocks }, CliJsonLinesContext.Default.RunReport)
+                        Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, restore?.Pages) { Blocks = blocks }, CliJsonLinesContext.Output.RunReport)
                     : $"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
                         $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{covered}{restored}{(result.Outcome is RunOutcome.Exit or RunOutcome.Reached ? "" : $" (exit code {status})")}");
             }
@@ -296,7 +296,7 @@ internal static class RunCommand
                 machine.SaveSnapshotFile(savePath!, image is null ? null : new SnapshotFirmware(Path.GetFullPath(image.File), FileHash(image.File)));
                 error.WriteLine(parse.GetValue(json)
                     ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "snapshot", $"snapshot saved to {savePath}", null, CliApp.Success, instructions,
-                        Math.Round(milliseconds, 3), Math.Round(mips, 3), null, null), CliJsonLinesContext.Default.RunReport)
+                        Math.Round(milliseconds, 3), Math.Round(mips, 3), null, null), CliJsonLinesContext.Output.RunReport)
                     : $"memgate run: {description.Name} ({description.Cpu}), snapshot saved to {savePath} after {instructions:N0} instructions, at PC 0x{machine.ProgramCounter:X8}; " +
                       $"go on with: memgate run --from-snapshot {savePath}{(mmio is not null ? " --mmio-input FILE" : "")}" +
                       (mmio is not null ? $", or fuzz from there: memgate fuzz --from-snapshot {savePath} --corpus DIR" : ""));

@@ -82,7 +82,7 @@ internal sealed class RunStateDump
         if (_state)
         {
             var state = machine.CaptureState();
-            error.WriteLine(json ? JsonSerializer.Serialize(ToJson(state), RunStateJsonContext.Default.StateReport) : ToText(state));
+            error.WriteLine(json ? JsonSerializer.Serialize(ToJson(state), RunStateJsonContext.Output.StateReport) : ToText(state));
         }
         foreach (var (spec, name, file) in _memory)
         {
@@ -155,4 +155,10 @@ internal sealed record PeripheralReport(string Name, ulong Base, Dictionary<stri
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(StateReport))]
-internal sealed partial class RunStateJsonContext : JsonSerializerContext;
+internal sealed partial class RunStateJsonContext : JsonSerializerContext
+{
+    /// <summary>The context to write with: <see cref="CliJson.Readable"/> options.</summary>
+    public static RunStateJsonContext Output => s_output ??= new(CliJson.Readable(Default.Options));
+
+    private static RunStateJsonContext? s_output;
+}

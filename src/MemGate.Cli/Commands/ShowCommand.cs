@@ -39,7 +39,7 @@ internal static class ShowCommand
             }
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(Report(description), CliJsonContext.Default.DeviceReport));
+                output.WriteLine(JsonSerializer.Serialize(Report(description), CliJsonContext.Output.DeviceReport));
                 return CliApp.Success;
             }
             Print(description, output);

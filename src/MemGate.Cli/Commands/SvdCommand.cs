@@ -52,7 +52,7 @@ internal static class SvdCommand
                     p.Interrupts.Select(i => new SvdInterruptRow(i.Name, i.Value, i.Description)).ToList(),
                     p.Registers.Select(r => new SvdRegisterRow(r.Name, r.Offset, r.SizeBits, r.ResetValue, Access(r.Access), r.AlternateOf,
                         r.Fields.Select(f => new SvdFieldRow(f.Name, f.BitOffset, f.BitWidth, Access(f.Access), Write(f.WriteAction), Read(f.ReadAction))).ToList())).ToList())).ToList());
-                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Default.SvdReport));
+                output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Output.SvdReport));
                 return CliApp.Success;
             }
             var console = Terminal.For(output);

@@ -74,7 +74,7 @@ internal static class ValidateCommand
                     var report = new ValidationReport(file, valid,
                         [.. errors.Select(d => Row(file, d)), .. failure is null ? Array.Empty<DiagnosticRow>() : [new DiagnosticRow(file, null, null, null, "error", failureMessage!)]],
                         [.. warnings.Select(d => Row(file, d))]);
-                    output.WriteLine(JsonSerializer.Serialize(report, CliJsonLinesContext.Default.ValidationReport));
+                    output.WriteLine(JsonSerializer.Serialize(report, CliJsonLinesContext.Output.ValidationReport));
                     continue;
                 }
                 foreach (var line in errors.Concat(warnings).Select(d => d.ToString()).Prepend(failure).OfType<string>())
