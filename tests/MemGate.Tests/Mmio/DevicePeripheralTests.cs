@@ -128,6 +128,30 @@ public sealed class DevicePeripheralTests
         Assert.Equal("rules[1].reads", Assert.Single(bad.Diagnostics, d => d.Severity == DiagnosticSeverity.Error).Field);
     }
 
+    // Runs find a rule's register and field ignoring case: the checks (a run's, validate's) accept what a run applies.
+    [Fact]
+    public void A_rule_naming_a_field_in_another_case_is_accepted_as_a_run_applies_it()
+    {
+        string folder = Directory.CreateTempSubdirectory("memgate-rule-case").FullName;
+        try
+        {
+            File.Copy(Path.Combine(Path.GetDirectoryName(Board)!, "features.svd"), Path.Combine(folder, "features.svd"));
+            string copy = Path.Combine(folder, "board.toml");
+            File.WriteAllText(copy, File.ReadAllText(Board).Replace("field = \"READY\"\nfollows", "field = \"ready\"\nfollows", StringComparison.Ordinal));
+            Assert.Contains("field = \"ready\"", File.ReadAllText(copy));
+            using (DeviceMemory.Allocate(DeviceConfigReader.Load(copy), folder))
+            {
+            }
+            var (exit, output, error) = MemGate.Tests.Cli.CliRunner.Run("validate", copy);
+            Assert.True(exit == 0, error);
+            Assert.Contains($"{copy}: valid", output);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public void A_rule_naming_a_missing_field_is_located_at_its_field_key()
     {
