@@ -78,6 +78,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private bool DeadlinePassed => _deadline != 0 && Stopwatch.GetTimestamp() >= _deadline;
     private ulong? _resumePc;   // where Continue goes on after a run halted at an exception by a limit
+    private ulong _haltedState;   // ResumeAddress(0) where the run halted: Cortex-M's Thumb bit (1), or 0 after a BX to an even address
     private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded
 
     // Fuzzware's consumption timeout: the engine's block count when the MMIO input last gave bytes.
@@ -650,14 +651,14 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
         if (_blockLimitReached || _interruptLimitReached)
         {
-            _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_resumePc!.Value));
+            _engine.WriteRegister(ProgramCounterRegister, StopPoint());
             return _blockLimitReached
                 ? new RunResult(null, $"block limit: {BlockLimit} basic blocks", clock.Elapsed, Instructions, RunOutcome.BlockLimit)
                 : new RunResult(null, $"interrupt limit: {InterruptLimit} interrupts", clock.Elapsed, Instructions, RunOutcome.InterruptLimit);
         }
         if (_inputTimedOut)
         {
-            _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_resumePc!.Value));
+            _engine.WriteRegister(ProgramCounterRegister, StopPoint());
             return new RunResult(null, $"input timeout: {InputTimeout} blocks without reading input", clock.Elapsed, Instructions, RunOutcome.InputTimeout);
         }
         if (_debugStop == RunOutcome.Watchpoint)
@@ -666,7 +667,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
         if (_debugStop is not null || _reached is not null)
         {
-            _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_resumePc!.Value));   // show the stop point, not the halt page
+            _engine.WriteRegister(ProgramCounterRegister, StopPoint());   // show the stop point, not the halt page
             return _debugStop is { } stop
                 ? new RunResult(null, stop == RunOutcome.Breakpoint ? "breakpoint" : "watchpoint", clock.Elapsed, Instructions, stop)
                 : new RunResult(null, $"reached {_reached}", clock.Elapsed, Instructions, RunOutcome.Reached);
@@ -686,6 +687,10 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             : (RunOutcome.Interrupted, "interrupted");   // the engine returned for no reason of ours: report it as a stop, never as success
         return new RunResult(null, reason, clock.Elapsed, Instructions, outcome);
     }
+
+    // The PC a run that halted shows and goes on from: the stop point, in the state the CPU was in there (Cortex-M: a block
+    // entered with EPSR.T clear stays so, and going on takes its INVSTATE UsageFault rather than running it as Thumb).
+    private ulong StopPoint() => CodeAddress(_resumePc!.Value) & ~1UL | _haltedState;
 
     /// <summary>Asks a running <see cref="Run"/> to stop (from another thread, e.g. on Ctrl-C); it returns with outcome <see cref="RunOutcome.Interrupted"/>.</summary>
     public void RequestStop()
@@ -1096,6 +1101,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         if (pc - _haltAddress >= Granule)
         {
             _haltedFrom = pc;   // for a state dump after the run (FirmwareMachine.Host.cs)
+            _haltedState = ResumeAddress(0);   // the halt page is Thumb code: the state stopped in (EPSR.T) is put back with the stop point
         }
         _engine.WriteRegister(ProgramCounterRegister, CodeAddress(_haltAddress));
         _engine.Stop();

@@ -91,6 +91,27 @@ public sealed class InstructionCountTests
         }
     }
 
+    // A block limit stops before a block; going on runs it, in the state the CPU was in. faults.elf's 2,330th block is
+    // the ARM-state one after its BX to an even address: it was resumed as Thumb, and the INVSTATE fault was lost.
+    [Fact]
+    public void A_run_stopped_by_a_block_limit_and_continued_counts_and_prints_as_one_run()
+    {
+        var (total, output) = Run("cortex-m/faults.elf", "STM32F103", cut: null);
+        foreach (ulong limit in (ulong[])[2330, 1, 100, 2329, 2331, 4000])
+        {
+            var text = new StringWriter();
+            using var machine = FirmwareMachine.Create(DeviceTemplates.Load("STM32F103"), text);
+            machine.Load(FirmwareReader.Load(Fixture("cortex-m/faults.elf")));
+            machine.BlockLimit = limit;
+            var first = machine.Run(maxInstructions: 10_000_000);
+            Assert.Equal(RunOutcome.BlockLimit, first.Outcome);
+            machine.BlockLimit = 0;
+            var rest = machine.Continue(maxInstructions: 10_000_000);
+            Assert.Equal(RunOutcome.Exit, rest.Outcome);
+            Assert.Equal((total, output), (first.Instructions + rest.Instructions, text.ToString()));
+        }
+    }
+
     // Unicorn's own count skips a Thumb instruction whose IT condition fails (limits ended runs up to thousands of
     // instructions late with it, then up to 4 when it counted only the last block): the last block stops at an exit address.
     [Fact]
