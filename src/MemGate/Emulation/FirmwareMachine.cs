@@ -78,7 +78,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private bool DeadlinePassed => _deadline != 0 && Stopwatch.GetTimestamp() >= _deadline;
     private ulong? _resumePc;   // where Continue goes on after a run halted at an exception by a limit
-    private ulong _haltedState;   // ResumeAddress(0) where the run halted: Cortex-M's Thumb bit (1), or 0 after a BX to an even address
+    private ulong? _haltedState;   // ResumeAddress(0) where this run halted: Cortex-M's Thumb bit (1), or 0 after a BX to an even address
     private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded
 
     // Fuzzware's consumption timeout: the engine's block count when the MMIO input last gave bytes.
@@ -496,6 +496,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _debugStop = null;
         _lateStop = null;
         _halting = false;
+        _haltedState = null;
         _exitAt = null;
         _watchHit = null;
         DropWatchUndo();
@@ -690,7 +691,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     // The PC a run that halted shows and goes on from: the stop point, in the state the CPU was in there (Cortex-M: a block
     // entered with EPSR.T clear stays so, and going on takes its INVSTATE UsageFault rather than running it as Thumb).
-    private ulong StopPoint() => CodeAddress(_resumePc!.Value) & ~1UL | _haltedState;
+    private ulong StopPoint() => _haltedState is { } state ? CodeAddress(_resumePc!.Value) & ~1UL | state : CodeAddress(_resumePc!.Value);
 
     /// <summary>Asks a running <see cref="Run"/> to stop (from another thread, e.g. on Ctrl-C); it returns with outcome <see cref="RunOutcome.Interrupted"/>.</summary>
     public void RequestStop()
