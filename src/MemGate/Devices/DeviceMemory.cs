@@ -391,11 +391,14 @@ public sealed class DeviceMemory : IDisposable
             return field with
             {
                 // Looked up at read time: the followed peripheral may be attached after this one.
+                // Names as the checks match them (CheckRules): ignoring case; the register is peeked by its own name.
                 OnRead = _ =>
                 {
                     var source = blocks[parts[0]];
-                    var sourceField = source.AllRegisters.First(r => r.Name == parts[1]).Fields.First(f => f.Name == parts[2]);
-                    return ((source.Peek(parts[1]) & sourceField.Mask) >> sourceField.BitOffset) & all;
+                    var sourceRegister = source.AllRegisters.First(r => string.Equals(r.Name, parts[1], StringComparison.OrdinalIgnoreCase)
+                        && r.Fields.Any(f => string.Equals(f.Name, parts[2], StringComparison.OrdinalIgnoreCase)));
+                    var sourceField = sourceRegister.Fields.First(f => string.Equals(f.Name, parts[2], StringComparison.OrdinalIgnoreCase));
+                    return ((source.Peek(sourceRegister.Name) & sourceField.Mask) >> sourceField.BitOffset) & all;
                 },
             };
         }).ToList();

@@ -130,17 +130,22 @@ public sealed class DevicePeripheralTests
 
     // Runs find a rule's register and field ignoring case: the checks (a run's, validate's) accept what a run applies.
     [Fact]
-    public void A_rule_naming_a_field_in_another_case_is_accepted_as_a_run_applies_it()
+    public void A_rule_naming_fields_in_another_case_is_accepted_and_applied()
     {
         string folder = Directory.CreateTempSubdirectory("memgate-rule-case").FullName;
         try
         {
             File.Copy(Path.Combine(Path.GetDirectoryName(Board)!, "features.svd"), Path.Combine(folder, "features.svd"));
             string copy = Path.Combine(folder, "board.toml");
-            File.WriteAllText(copy, File.ReadAllText(Board).Replace("field = \"READY\"\nfollows", "field = \"ready\"\nfollows", StringComparison.Ordinal));
-            Assert.Contains("field = \"ready\"", File.ReadAllText(copy));
-            using (DeviceMemory.Allocate(DeviceConfigReader.Load(copy), folder))
+            File.WriteAllText(copy, File.ReadAllText(Board).Replace("field = \"READY\"\nfollows = \"TIMER0.CR.EN\"", "field = \"ready\"\nfollows = \"TIMER0.cr.en\"", StringComparison.Ordinal));
+            Assert.Contains("follows = \"TIMER0.cr.en\"", File.ReadAllText(copy));
+            // And the followed field is found at read time too (it threw "Sequence contains no matching element", a guest fault).
+            using (var device = DeviceMemory.Allocate(DeviceConfigReader.Load(copy), folder))
             {
+                var sr = new GuestAddress(0x4000_0004);
+                Assert.Equal(0U, device.Main.ReadUInt32(sr) & 1);
+                device.Main.WriteUInt32(new GuestAddress(0x4000_0000), 1);   // CR.EN
+                Assert.Equal(1U, device.Main.ReadUInt32(sr) & 1);
             }
             var (exit, output, error) = MemGate.Tests.Cli.CliRunner.Run("validate", copy);
             Assert.True(exit == 0, error);
