@@ -703,7 +703,12 @@ public sealed class CortexMMachine : FirmwareMachine
     // firmware installed no handler, and the run ends with the original fault rather than a lockup after a wild jump.
     private bool HasHandler(int exception)
     {
-        ulong vector = Memory.Main.ReadUInt32(new GuestAddress(Nvic.VectorTable + 4 * (ulong)exception));
+        var at = new GuestAddress(Nvic.VectorTable + 4 * (ulong)exception);
+        if (Memory.Main.FindRegion(at) is not { } table || !table.Permissions.HasFlag(Permissions.Read) || table.Last.Value - at.Value < 3)
+        {
+            return false;   // no vector table there (a device booting from [boot] entry_point alone): the fault ends the run as it is
+        }
+        ulong vector = Memory.Main.ReadUInt32(at);
         return (vector & 1) != 0 && Memory.Main.FindRegion(new GuestAddress(vector & ~1UL)) is { } region && region.Permissions.HasFlag(Permissions.Execute);
     }
 

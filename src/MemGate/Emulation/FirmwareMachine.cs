@@ -1688,7 +1688,15 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             return false;
         }
         KeepEndState(pc, halted: false);
-        string region = Memory.Main.FindRegion(new GuestAddress(address)) is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";
+        var found = Memory.Main.FindRegion(new GuestAddress(address));
+        string region = found is { } r ? $" (region '{r.Name}', {PermissionsText.ToRwx(r.Permissions)})" : "";
+        if (access == AccessKind.Execute && found is { } partial && partial.Permissions.HasFlag(Permissions.Execute)
+            && (address & ~(Granule - 1)) is var page && (partial.Start.Value > page || partial.Last.Value < page + Granule - 1))
+        {
+            // The engine runs code only from whole pages it maps as memory; a page the region fills in part is served by hooks.
+            region += $": the region fills the {Granule / 1024} KiB page at 0x{page:X8} only in part, and the CPU engine runs code only from whole " +
+                $"pages: start and end the region on {Granule / 1024} KiB boundaries";
+        }
         _fault = new EmulationFault($"Guest fault at PC 0x{pc:X8}: {what} at 0x{address:X8}, {size} bytes{region}.", pc, address, access);
         return false; // stop
     }
