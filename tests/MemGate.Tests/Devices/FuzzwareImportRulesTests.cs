@@ -271,8 +271,13 @@ public sealed class FuzzwareImportRulesTests : IDisposable
               fixed: {every_nth_tick: 1000, irq: 20, num_pends: 2}
               at_idle: {addr: idle_loop, fuzz_mode: fuzzed}
               fully: {every_nth_tick: fuzzed, fuzz_mode: fuzzed}
+              typo: {every_nth_tick: 1000, fuzz_mode: fuzed}
             """);
         var device = FuzzwareImporter.Import(config);
+        // A fuzz_mode Fuzzware does not know leaves the trigger out, saying so (it became round-robin silently).
+        var typo = Assert.Single(device.Warnings, w => w.Field.StartsWith("interrupt_triggers", StringComparison.Ordinal));
+        Assert.Contains("fuzz_mode 'fuzed' is neither round_robin nor fuzzed; the trigger is left out", typo.Message);
+        Assert.Equal(12, typo.Location?.Line);
         Assert.Equal(
         [
             new DeviceInterruptTrigger("tick") { Every = 1000, CountsBlocks = true, Mode = InterruptTriggerMode.RoundRobin },
@@ -280,7 +285,6 @@ public sealed class FuzzwareImportRulesTests : IDisposable
             new DeviceInterruptTrigger("at_idle") { At = "idle_loop", Mode = InterruptTriggerMode.Fuzzed },
             new DeviceInterruptTrigger("fully") { EveryFuzzed = true, CountsBlocks = true, Mode = InterruptTriggerMode.Fuzzed },
         ], device.InterruptTriggers);
-        Assert.DoesNotContain(device.Warnings, w => w.Field.StartsWith("interrupt_triggers", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -375,6 +375,12 @@ public static class FuzzwareImporter
             }
             int? irq = exception is { } number and >= 16 and < 512 ? (int)number - 16 : null;
             string mode = (map.Text(node, "fuzz_mode") ?? "round_robin").ToLowerInvariant();
+            if (mode is not ("round_robin" or "fuzzed" or "fuzz"))
+            {
+                // As for the trigger's other fields: a value Fuzzware does not know leaves the trigger out, said here.
+                map.Warn($"{field}.fuzz_mode", node, $"fuzz_mode '{mode}' is neither round_robin nor fuzzed; the trigger is left out");
+                continue;
+            }
             map.InterruptTriggers.Add(new DeviceInterruptTrigger(name)
             {
                 // Fuzzware's ticks are basic blocks.
