@@ -86,7 +86,7 @@ internal static class ShowCommand
             int width = d.FindSpace(r.Space)?.AddressWidth ?? 32;
             var cells = new List<string>
             {
-                Markup.Escape(r.Name), DeviceAddressSpace.FormatAddress(r.Start, width), DeviceAddressSpace.FormatAddress(r.Last, width), ByteSize.Human(r.Size), PermissionsText.ToRwx(r.Permissions),
+                Markup.Escape(r.Name), DeviceAddressSpace.FormatAddress(r.Start, width), DeviceAddressSpace.FormatAddress(r.Last, width), ByteSize.Exact(r.Size), PermissionsText.ToRwx(r.Permissions),
                 Markup.Escape(r.Type == DeviceRegionType.Alias ? $"alias of {r.AliasOf}{(r.AliasMode == AliasMode.BitBand ? " (bit-band)" : "")}" : r.Type.ToString().ToLowerInvariant()),
             };
             if (manySpaces)
@@ -101,7 +101,7 @@ internal static class ShowCommand
             var peripherals = new Table().Border(TableBorder.Rounded).AddColumn("Peripheral").AddColumn("Base").AddColumn(new TableColumn("Size").RightAligned()).AddColumn("Model");
             foreach (var p in d.Peripherals)
             {
-                peripherals.AddRow(Markup.Escape(p.Name), DeviceAddressSpace.FormatAddress(p.Base, d.FindSpace(p.Space)?.AddressWidth ?? 32), ByteSize.Human(p.Size), Markup.Escape(p.Model ?? "plain registers"));
+                peripherals.AddRow(Markup.Escape(p.Name), DeviceAddressSpace.FormatAddress(p.Base, d.FindSpace(p.Space)?.AddressWidth ?? 32), ByteSize.Exact(p.Size), Markup.Escape(p.Model ?? "plain registers"));
             }
             console.Write(peripherals);
         }

@@ -96,4 +96,19 @@ public static class ByteSize
         }
         return i == 0 ? $"{bytes} B" : value.ToString(value % 1 == 0 ? "0" : "0.##", CultureInfo.InvariantCulture) + " " + units[i];
     }
+
+    /// <summary>
+    /// <see cref="Human"/> where that is exact (4 KiB, 1.5 MiB), else the bytes themselves (4,097 B): for memory maps,
+    /// where a size that reads as 4 KiB must be 4 KiB.
+    /// </summary>
+    public static string Exact(ulong bytes)
+    {
+        ulong unit = 1;
+        while (unit < 1UL << 60 && bytes >= unit * 1024)
+        {
+            unit *= 1024;
+        }
+        bool exact = unit == 1 || (UInt128)bytes * 100 % unit == 0;
+        return exact ? Human(bytes) : bytes.ToString("N0", CultureInfo.InvariantCulture) + " B";
+    }
 }

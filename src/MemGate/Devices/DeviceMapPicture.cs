@@ -77,7 +77,7 @@ public static class DeviceMapPicture
                                 Text(svg, x0 + BandX - 6, y + band.Height - 2, space.Format(r.Start), 10, null, "#333", "end")),
                         Text(svg, x0 + BandX + BandWidth / 2, y + band.Height / 2 + 4, r.Name, 11, "bold", "#000", "middle"),
                         Text(svg, x0 + BandX + BandWidth + 8, y + band.Height / 2 + 4,
-                            $"{ByteSize.Human(r.Size)}  {PermissionsText.ToRwx(r.Permissions)}  {Describe(r)}", 10, null, "#222")));
+                            $"{ByteSize.Exact(r.Size)}  {PermissionsText.ToRwx(r.Permissions)}  {Describe(r)}", 10, null, "#222")));
                 }
                 else
                 {
@@ -125,7 +125,7 @@ public static class DeviceMapPicture
                 {
                     int bar = Math.Max(1, BitOperations.Log2(Math.Max(r.Size, 1)) - 2);
                     text.AppendLine(CultureInfo.InvariantCulture,
-                        $"  {Address(r.Start)} - {Address(r.Last)}  {r.Name.PadRight(nameWidth)} {ByteSize.Human(r.Size),10}  {PermissionsText.ToRwx(r.Permissions)}  {Describe(r),-26} {new string('#', bar)}");
+                        $"  {Address(r.Start)} - {Address(r.Last)}  {r.Name.PadRight(nameWidth)} {ByteSize.Exact(r.Size),10}  {PermissionsText.ToRwx(r.Permissions)}  {Describe(r),-26} {new string('#', bar)}");
                 }
                 else
                 {

@@ -45,4 +45,14 @@ public class ByteSizeTests
         Assert.Equal(human, ByteSize.Human(bytes));
         Assert.Equal(bytes, ByteSize.Parse(ByteSize.Format(bytes)));
     }
+
+    // Memory maps show sizes exactly: a 0x1001-byte region read as "4 KiB" beside its end address.
+    [Theory]
+    [InlineData(16UL, "16 B")]
+    [InlineData(4096UL, "4 KiB")]
+    [InlineData(4097UL, "4,097 B")]
+    [InlineData(1536UL * 1024, "1.5 MiB")]
+    [InlineData(20UL * 1024 + 256, "20.25 KiB")]
+    [InlineData(0x1_0000_0000UL, "4 GiB")]
+    public void Exact_sizes_are_never_rounded(ulong bytes, string expected) => Assert.Equal(expected, ByteSize.Exact(bytes));
 }
