@@ -29,6 +29,27 @@ internal static class QemuReference
             .Select(d => Path.Combine(d, binary)).FirstOrDefault(File.Exists);
 
     /// <summary>
+    /// QEMU's exit code for a raw image of <paramref name="device"/>'s board (loaded at its flash, as -kernel loads a
+    /// binary); the test is skipped where QEMU is not installed.
+    /// </summary>
+    public static async Task<int> ExitCodeOfRawImageAsync(string device, byte[] image, TimeSpan timeout)
+    {
+        string file = Path.Combine(Directory.CreateTempSubdirectory("memgate-qemu").FullName, "image.bin");
+        File.WriteAllBytes(file, image);
+        try
+        {
+            var (binary, arguments) = Command(device, file);
+            string? qemu = Find(binary);
+            Skip.If(qemu is null, $"{binary} is not installed (Debian: qemu-system-arm)");
+            return (await RunAsync(qemu!, arguments, timeout)).ExitCode;
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
+    }
+
+    /// <summary>
     /// Runs QEMU (which must exist) with <paramref name="arguments"/> and returns its console output and exit code. QEMU
     /// itself hangs now and then on these images (measured here: 1 of 200 runs of exceptions.elf never ended, the
     /// others took 0.05 s), so a run that times out is tried once more; two in a row fail.

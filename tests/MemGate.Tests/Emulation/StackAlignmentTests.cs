@@ -59,21 +59,9 @@ public sealed class StackAlignmentTests
     public async Task Writes_of_an_odd_value_to_sp_leave_it_aligned_as_on_qemu_now()
     {
         var image = Image();
-        string file = Path.Combine(Directory.CreateTempSubdirectory("memgate-sp").FullName, "sp.bin");
-        File.WriteAllBytes(file, image);
-        try
-        {
-            var (binary, arguments) = QemuReference.Command("STM32F103", file);
-            string? qemu = QemuReference.Find(binary);
-            Skip.If(qemu is null, $"{binary} is not installed (Debian: qemu-system-arm)");
-            var (_, expected) = await QemuReference.RunAsync(qemu!, arguments, Limit);
-            using var machine = Machine(image);
-            Assert.Equal(expected, machine.Run(timeout: Limit).ExitCode);
-        }
-        finally
-        {
-            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
-        }
+        int expected = await QemuReference.ExitCodeOfRawImageAsync("STM32F103", image, Limit);
+        using var machine = Machine(image);
+        Assert.Equal(expected, machine.Run(timeout: Limit).ExitCode);
     }
 
     [Fact]
