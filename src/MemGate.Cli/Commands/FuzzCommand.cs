@@ -164,8 +164,8 @@ internal static class FuzzCommand
                     // afl-showmap on one input (and other tools without the fork server): one run, a crash ends the process by SIGSEGV.
                     using var input = new MemoryStream();
                     stdin.CopyTo(input);
-                    AflForkServer.RunOnce(target, input.ToArray());
-                    return CliApp.Success;
+                    // A crash does not come back here (SIGSEGV), unless the signal could not end the process: then its exit code says it.
+                    return AflForkServer.RunOnce(target, input.ToArray()) == FuzzRunKind.Crash ? CliApp.GuestFault : CliApp.Success;
                 }
                 AflForkServer.Serve(target, () =>
                 {

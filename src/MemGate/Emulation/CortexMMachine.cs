@@ -852,8 +852,8 @@ public sealed class CortexMMachine : FirmwareMachine
         SetRegister(Unicorn.ArmRegFpscr, 0);
     }
 
-    // Runs the CLREX sequence, which continues at `target` (a Thumb address).
-    // The sequence ends with an interworking load of the PC: bit 0 of the target is the Thumb state it goes on in.
+    // Runs the CLREX sequence, which continues at `target`. It ends with an interworking load of the PC: bit 0 of the
+    // target is the Thumb state it goes on in.
     private void GoThroughClrex(ulong target)
     {
         ClrexTarget = (uint)target;
