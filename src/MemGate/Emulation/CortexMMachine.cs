@@ -752,11 +752,17 @@ public sealed class CortexMMachine : FirmwareMachine
     // interrupted IPSR) on an 8-byte aligned frame of the stack in use (PSP in thread mode with
     // CONTROL.SPSEL, else MSP); the handler runs on MSP with CONTROL.SPSEL = 0 and LR = EXC_RETURN.
     // With CONTROL.FPCA the frame is the extended one, its FP part written now or (LSPEN) reserved for later.
-    private void TakeException(int number, ulong returnAddress)
+    private void TakeException(int number, ulong returnAddress, bool thumb = true)
     {
-        // A tail-chained exception stacks the IT state of the return it takes the place of.
+        // A tail-chained exception stacks the IT state of the return it takes the place of, and its Thumb state (thumb:
+        // clear when that return goes to code entered by a BX to an even address). EPSR is written for the stacking and
+        // for a stop right here (the interrupt limit); going to the handler sets T again.
         ulong pendingIt = _itResume;
         _itResume = 0;
+        if (!thumb)
+        {
+            SetRegister(Unicorn.ArmRegEpsr, 0);
+        }
         if (InterruptLimitReached(counted: number != Nvic.SysTick, returnAddress))
         {
             if (pendingIt != 0)
@@ -930,7 +936,7 @@ public sealed class CortexMMachine : FirmwareMachine
         int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
         if (next != 0)
         {
-            TakeException(next, v[6]);
+            TakeException(next, v[6], thumb: (v[7] & XpsrThumb) != 0);
         }
     }
 
