@@ -28,23 +28,23 @@ internal sealed record CpuProfile(ushort Machine, int Bits, bool? HasFpu, string
     {
         string arch = device.Architecture.Trim().ToLowerInvariant();
         string cpu = device.Cpu.Trim().ToLowerInvariant();
-        if (arch.Length > 4 && (arch.StartsWith("rv32", StringComparison.Ordinal) || arch.StartsWith("rv64", StringComparison.Ordinal)))
+        string? archFamily = ArchitectureFamily(arch);
+        string? cpuFamily = CoreFamily(cpu);
+        if (archFamily == RiscV && arch.Length > 4)
         {
             // "rv64gc_zicsr": the base letter (i, e or g), then single-letter extensions up to the first '_'.
             string letters = arch[4..].Split('_')[0];
             string extensions = letters.Replace("g", "imafd", StringComparison.Ordinal);
             return new CpuProfile(ImageArchitecture.EmRiscV, arch[2] == '3' ? 32 : 64, null, extensions, letters.StartsWith('e'));
         }
-        bool mProfile = cpu.StartsWith("cortex-m", StringComparison.Ordinal) || (arch.StartsWith("armv", StringComparison.Ordinal) && arch.Contains("-m", StringComparison.Ordinal));
-        if (mProfile)
+        if (cpuFamily == MProfile || archFamily == MProfile)
         {
             bool? fpu = CortexMWithoutFpu.Contains(cpu) ? false
-                : cpu.StartsWith("cortex-m", StringComparison.Ordinal) ? null
+                : cpuFamily == MProfile ? null
                 : arch is "armv6-m" or "armv7-m" or "armv8-m.base" ? false : null;   // FPv4 came with armv7e-m
             return new CpuProfile(ImageArchitecture.EmArm, 32, fpu, "", false);
         }
-        if (arch.StartsWith("armv8", StringComparison.Ordinal) || arch.StartsWith("armv9", StringComparison.Ordinal)
-            || arch is "aarch64" or "arm64" || Aarch64Cores.Contains(cpu))
+        if (archFamily == Aarch64 || cpuFamily == Aarch64)
         {
             return new CpuProfile(ImageArchitecture.EmAarch64, 64, null, "", false);
         }
@@ -61,14 +61,24 @@ internal sealed record CpuProfile(ushort Machine, int Bits, bool? HasFpu, string
     /// </summary>
     public static string? Contradiction(string architecture, string cpu)
     {
-        string arch = architecture.Trim().ToLowerInvariant();
-        string core = cpu.Trim().ToLowerInvariant();
-        string? archFamily = arch.StartsWith("rv32", StringComparison.Ordinal) || arch.StartsWith("rv64", StringComparison.Ordinal) ? "RISC-V"
-            : arch.StartsWith("armv", StringComparison.Ordinal) && arch.Contains("-m", StringComparison.Ordinal) ? "Arm M-profile"
-            : arch.StartsWith("armv8", StringComparison.Ordinal) || arch.StartsWith("armv9", StringComparison.Ordinal) || arch is "aarch64" or "arm64" ? "AArch64"
-            : null;
-        string? cpuFamily = core.StartsWith("cortex-m", StringComparison.Ordinal) ? "Arm M-profile" : Aarch64Cores.Contains(core) ? "AArch64" : null;
+        string? archFamily = ArchitectureFamily(architecture.Trim().ToLowerInvariant());
+        string? cpuFamily = CoreFamily(cpu.Trim().ToLowerInvariant());
         return archFamily is null || cpuFamily is null || archFamily == cpuFamily ? null
             : $"architecture '{architecture}' is {archFamily}, but cpu '{cpu}' is an {cpuFamily} core: correct one of them (a machine is picked from both)";
     }
+
+    private const string RiscV = "RISC-V";
+    private const string MProfile = "Arm M-profile";
+    private const string Aarch64 = "AArch64";
+
+    // The family an architecture string (lower case) names, or null when it names none of these.
+    private static string? ArchitectureFamily(string arch) =>
+        arch.StartsWith("rv32", StringComparison.Ordinal) || arch.StartsWith("rv64", StringComparison.Ordinal) ? RiscV
+        : arch.StartsWith("armv", StringComparison.Ordinal) && arch.Contains("-m", StringComparison.Ordinal) ? MProfile
+        : arch.StartsWith("armv8", StringComparison.Ordinal) || arch.StartsWith("armv9", StringComparison.Ordinal) || arch is "aarch64" or "arm64" ? Aarch64
+        : null;
+
+    // The family a core name (lower case) belongs to, or null when it is not one known here.
+    private static string? CoreFamily(string cpu) =>
+        cpu.StartsWith("cortex-m", StringComparison.Ordinal) ? MProfile : Aarch64Cores.Contains(cpu) ? Aarch64 : null;
 }
