@@ -232,7 +232,7 @@ public static class SvdReader
                 }
                 // Vendor files give 1-bit (or other odd) sizes; the access is the next whole width.
                 int width = defaults.SizeBits <= 8 ? 8 : defaults.SizeBits <= 16 ? 16 : defaults.SizeBits <= 32 ? 32 : 64;
-                _warnings.Add(new SvdWarning(file, LineOf(element), at, $"register size {defaults.SizeBits} bits is taken as {width} (an error with --strict)"));
+                Tolerated(element, at, $"register size {defaults.SizeBits} bits is taken as {width}", 0);
                 defaults = defaults with { SizeBits = width };
             }
             var fields = new List<RegisterField>();
@@ -284,7 +284,7 @@ public static class SvdReader
                         throw Fail(element, at, $"fields '{fields[j].Name}' and '{fields[i].Name}' overlap");
                     }
                     // Vendor files ship this (Espressif, ST, SiFive, NXP) and other tools take them: keep the first.
-                    _warnings.Add(new SvdWarning(file, LineOf(element), at, $"fields '{fields[j].Name}' and '{fields[i].Name}' overlap; '{fields[i].Name}' is left out (an error with --strict)"));
+                    Tolerated(element, at, $"fields '{fields[j].Name}' and '{fields[i].Name}' overlap; '{fields[i].Name}' is left out", 0);
                     fields.RemoveAt(i--);
                     break;
                 }
