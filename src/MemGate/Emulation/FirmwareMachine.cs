@@ -508,7 +508,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         (_switchToCount, _stoppedBeforeBlock) = (false, false);
         // Fuzzware's consumption timeout counts blocks since the input was last read, across a stop: going on keeps the count
         // (unless the timeout ended the last run), a run from reset or a restored snapshot's new input starts it.
-        if (!(_continuing && !_inputTimedOut && _mmioInput is not null && _mmioInput.Consumed == _inputConsumed))
+        if (!(_continuing && InputWindowOpen))
         {
             RestartInputWindow();
         }
@@ -843,6 +843,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>Counts the blocks without input (Fuzzware's consumption timeout) from here, as a run from reset does.</summary>
     internal void RestartInputWindow() => (_inputBlocksFrom, _inputConsumed, _inputTimedOut) = (Blocks, _mmioInput?.Consumed ?? 0, false);
 
+    // The count since the input was last read still holds: it has not timed out, and no read since went unseen.
+    private bool InputWindowOpen => !_inputTimedOut && _mmioInput is not null && _mmioInput.Consumed == _inputConsumed;
+
     /// <summary>The state of every model as bytes (<see cref="SaveModels"/>).</summary>
     internal byte[] SaveModelState()
     {
@@ -852,7 +855,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         writer.Begin("run in progress");
         // Blocks since the input was last read, where the timeout was watched (a fuzzer's boot to its start point runs
         // without it: its runs count from the start point, as their block and interrupt limits do).
-        bool watched = InputTimeout > 0 && _mmioInput is not null && _mmioInput.Consumed == _inputConsumed && !_inputTimedOut;
+        bool watched = InputTimeout > 0 && InputWindowOpen;
         writer.Write(watched ? Blocks - _inputBlocksFrom : 0UL);
         return writer.ToArray();
     }
