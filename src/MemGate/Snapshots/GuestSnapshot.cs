@@ -186,7 +186,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
             // of 16, in C). That walk costs about what the first one did.
             if (ProtectByWalk ?? walked < TimeSpan.FromMicroseconds(ProtectCallMicroseconds * _written.Count))
             {
-                DirtyTracking.ProtectWritten(_pagemap, (ulong)area.Host, (ulong)area.Host + area.Length, _scan);
+                DirtyTracking.ProtectWritten(_pagemap, (ulong)area.Host, (ulong)area.Host + area.Length);
             }
             else
             {
