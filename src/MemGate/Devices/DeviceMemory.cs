@@ -92,7 +92,7 @@ public sealed class DeviceMemory : IDisposable
             }
             if (device.Svd is { } svdPath)
             {
-                AttachSvd(device, Mmio.Svd.SvdReader.Load(Path.Combine(baseDirectory, svdPath)), buses, blocks, warnings, options.Log);
+                AttachSvd(device, Mmio.Svd.SvdReader.Load(Path.Combine(baseDirectory, svdPath)), options.Models, buses, blocks, warnings, options.Log);
             }
             else if (CheckRules(device, null) is { Count: > 0 } problems)
             {
@@ -170,34 +170,22 @@ public sealed class DeviceMemory : IDisposable
         _ => UnmodelledAccessPolicy.ReadZeroWriteIgnore,
     };
 
-    private static void AttachSvd(DeviceDescription device, Mmio.Svd.SvdDevice svd, Dictionary<string, PeripheralBus> buses,
+    private static void AttachSvd(DeviceDescription device, Mmio.Svd.SvdDevice svd, IReadOnlyList<PeripheralBlock> models, Dictionary<string, PeripheralBus> buses,
         Dictionary<string, RegisterBlock> blocks, List<string> warnings, Action<string>? log)
     {
         var rules = device.Rules.GroupBy(r => r.Register, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.OrdinalIgnoreCase);
-        var svdWarnings = new List<Mmio.Svd.SvdWarning>(svd.Warnings);
-        var peripherals = svd.WithBlocksTrimmedToRegisters(svdWarnings);
-        warnings.AddRange(svdWarnings.Select(w => w.ToString()));
-        foreach (var peripheral in peripherals)
+        var trimmed = new List<Mmio.Svd.SvdWarning>();
+        var (attached, leftOut) = Attachable(device, svd, models.Select(m => (m.Base, m.Size, m.Name)), trimmed);
+        warnings.AddRange(svd.Warnings.Concat(trimmed).Concat(leftOut.Select(l => l.Why)).Select(w => w.ToString()));
+        foreach (var peripheral in attached)
         {
-            var region = device.AddressIndex.MmioRegionHolding(peripheral.BaseAddress, peripheral.Size);
-            if (region is null)
-            {
-                warnings.Add(LeftOut(svd, peripheral, NotInMmio).ToString());
-                continue;
-            }
-            var bus = buses[region.Name];
-            ulong offset = peripheral.BaseAddress - region.Start;
-            if (bus.Devices.Where(d => offset < d.Offset + d.Size && d.Offset < offset + peripheral.Size).Select(d => d.Name).FirstOrDefault() is { } model)
-            {
-                warnings.Add(LeftOut(svd, peripheral, Served(model)).ToString());
-                continue;
-            }
+            var region = device.AddressIndex.MmioRegionHolding(peripheral.BaseAddress, peripheral.Size)!;
             RegisterBlock block;
             try
             {
                 block = peripheral.CreateBlock(device.ByteOrder, device.Unmodelled == UnmodelledPolicy.Input ? UnmodelledAccessPolicy.ReadZeroWriteIgnore : PolicyOf(device.Unmodelled), log,
                     definition => ApplyRules(definition, peripheral.Name, rules, blocks));
-                bus.Attach(offset, peripheral.Size, block, peripheral.Name);
+                buses[region.Name].Attach(peripheral.BaseAddress - region.Start, peripheral.Size, block, peripheral.Name);
             }
             catch (ArgumentException e)
             {
@@ -227,7 +215,7 @@ public sealed class DeviceMemory : IDisposable
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(svd);
         var problems = new List<DeviceDiagnostic>();
-        foreach (var peripheral in Attachable(device, svd, machineModels).Attached)
+        foreach (var peripheral in Attachable(device, svd, DeclaredModels(device, machineModels)).Attached)
         {
             if (peripheral.BlockProblem(device.ByteOrder) is { } problem)
             {
@@ -251,8 +239,8 @@ public sealed class DeviceMemory : IDisposable
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(svd);
         var trimmed = new List<Mmio.Svd.SvdWarning>();
-        var leftOut = Attachable(device, svd, machineModels, trimmed).LeftOut.Values;
-        return [.. svd.Warnings.Concat(trimmed).Concat(leftOut).Select(w => new DeviceDiagnostic(DiagnosticSeverity.Warning, w.Element, w.Message)
+        var leftOut = Attachable(device, svd, DeclaredModels(device, machineModels), trimmed).LeftOut;
+        return [.. svd.Warnings.Concat(trimmed).Concat(leftOut.Select(l => l.Why)).Select(w => new DeviceDiagnostic(DiagnosticSeverity.Warning, w.Element, w.Message)
             { Location = new SourceLocation(w.File, w.Line, 0) })];
     }
 
@@ -261,7 +249,7 @@ public sealed class DeviceMemory : IDisposable
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(svd);
-        return Attachable(device, svd, machineModels).Attached;
+        return Attachable(device, svd, DeclaredModels(device, machineModels)).Attached;
     }
 
     private const string NotInMmio = "is not inside any peripheral (mmio) region, so it is not attached";
@@ -273,24 +261,23 @@ public sealed class DeviceMemory : IDisposable
         new(svd.File, p.Line, $"peripheral[{p.Name}]", $"[0x{p.BaseAddress:X}, size 0x{p.Size:X}] {why}");
 
     // The SVD's peripherals as building the device attaches them, in its order: inside a peripheral region and clear of the
-    // models the device declares and of the peripherals attached before (a build leaves the others out, with a warning);
-    // the rest with why. Architectural models a machine adds itself (a Cortex-M's SCS) are not in the description: the
-    // caller names them (machineModels), since this layer knows no machine.
-    private static (List<Mmio.Svd.SvdPeripheral> Attached, Dictionary<string, Mmio.Svd.SvdWarning> LeftOut) Attachable(DeviceDescription device, Mmio.Svd.SvdDevice svd,
-        IReadOnlyList<DevicePeripheral>? machineModels, List<Mmio.Svd.SvdWarning>? trimmed = null)
+    // models (taken: a build's attached models; a check's, DeclaredModels) and of the peripherals attached before; the rest
+    // left out, with why (in order, as a build warns). A build and the checks without one decide here alike.
+    private static (List<Mmio.Svd.SvdPeripheral> Attached, List<(Mmio.Svd.SvdPeripheral Peripheral, Mmio.Svd.SvdWarning Why)> LeftOut) Attachable(DeviceDescription device, Mmio.Svd.SvdDevice svd,
+        IEnumerable<(ulong Start, ulong Size, string Name)> models, List<Mmio.Svd.SvdWarning>? trimmed = null)
     {
-        var taken = device.Peripherals.Concat(machineModels ?? []).Where(p => p.Model is not null).Select(p => (Start: p.Base, p.Size, p.Name)).ToList();
+        var taken = models.ToList();
         var attached = new List<Mmio.Svd.SvdPeripheral>();
-        var leftOut = new Dictionary<string, Mmio.Svd.SvdWarning>(StringComparer.OrdinalIgnoreCase);
+        var leftOut = new List<(Mmio.Svd.SvdPeripheral, Mmio.Svd.SvdWarning)>();
         foreach (var p in svd.WithBlocksTrimmedToRegisters(trimmed ?? []))
         {
             if (device.AddressIndex.MmioRegionHolding(p.BaseAddress, p.Size) is null)
             {
-                leftOut[p.Name] = LeftOut(svd, p, NotInMmio);
+                leftOut.Add((p, LeftOut(svd, p, NotInMmio)));
             }
             else if (taken.FirstOrDefault(t => p.BaseAddress < t.Start + t.Size && t.Start < p.BaseAddress + p.Size) is { Name: { } other })
             {
-                leftOut[p.Name] = LeftOut(svd, p, Served(other));
+                leftOut.Add((p, LeftOut(svd, p, Served(other))));
             }
             else
             {
@@ -300,6 +287,11 @@ public sealed class DeviceMemory : IDisposable
         }
         return (attached, leftOut);
     }
+
+    // The models a build would attach, without building: those the device declares, and the architectural ones a machine adds
+    // itself (a Cortex-M's SCS), which the description lacks: the caller names them, since this layer knows no machine.
+    private static IEnumerable<(ulong Start, ulong Size, string Name)> DeclaredModels(DeviceDescription device, IReadOnlyList<DevicePeripheral>? machineModels) =>
+        device.Peripherals.Concat(machineModels ?? []).Where(p => p.Model is not null).Select(p => (p.Base, p.Size, p.Name));
 
     /// <summary>
     /// The device's [[rules]] checked against the registers of <paramref name="svd"/> without building the device (as
@@ -320,13 +312,18 @@ public sealed class DeviceMemory : IDisposable
                 "the device has rules for registers but names no SVD file ([device] svd) that defines them") { Location = device.LocationOf("rules") }];
         }
         // A rule acts on an attached peripheral's registers: one the build leaves out has none (by name, the last one wins, as there).
-        var (attached, leftOut) = Attachable(device, svd, machineModels);
+        var (attached, leftOut) = Attachable(device, svd, DeclaredModels(device, machineModels));
+        var leftOutByName = new Dictionary<string, Mmio.Svd.SvdWarning>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (p, why) in leftOut)
+        {
+            leftOutByName[p.Name] = why;
+        }
         var registers = new Dictionary<string, IReadOnlyList<RegisterDefinition>>(StringComparer.OrdinalIgnoreCase);
         foreach (var p in attached)
         {
             registers[p.Name] = p.Registers;
         }
-        return RuleProblems(device, name => registers.GetValueOrDefault(name), name => leftOut.TryGetValue(name, out var left) ? $"SVD peripheral '{name}' {left.Message}" : $"the SVD has no peripheral '{name}'");
+        return RuleProblems(device, name => registers.GetValueOrDefault(name), name => leftOutByName.TryGetValue(name, out var left) ? $"SVD peripheral '{name}' {left.Message}" : $"the SVD has no peripheral '{name}'");
     }
 
     // A register and field each rule names (and the one it follows) must be among the registers found under the
