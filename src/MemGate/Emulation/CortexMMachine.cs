@@ -866,6 +866,9 @@ public sealed class CortexMMachine : FirmwareMachine
         SetRegister(Unicorn.ArmRegPc, _clrexAddress | 1);
     }
 
+    // Both CLREX sequences go on at ClrexTarget (EPSR.T in bit 0).
+    private protected override ulong? MachineCodeLeadsTo(ulong pc) => pc - _clrexAddress < Granule ? ClrexTarget & ~1UL : null;
+
     // Where the CLREX sequence branches to: the literal after its two instructions.
     private unsafe uint ClrexTarget
     {

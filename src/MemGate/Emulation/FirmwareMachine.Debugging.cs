@@ -31,10 +31,13 @@ public abstract partial class FirmwareMachine
     /// <summary>The access that ended the last run with <see cref="RunOutcome.Watchpoint"/>.</summary>
     public WatchpointHit? LastWatchpoint { get; private set; }
 
-    /// <summary>The program counter (without the Thumb bit); setting it moves execution there for <see cref="Continue"/>.</summary>
+    /// <summary>
+    /// The program counter (without the Thumb bit); setting it moves execution there for <see cref="Continue"/>. A stop in the
+    /// machine's own code (the sequence a Cortex-M's exception entry and return go through) shows where that code goes on in the firmware.
+    /// </summary>
     public ulong ProgramCounter
     {
-        get => _resumePc ?? ReadPc();
+        get => MachineCodeLeadsTo(ResumePoint) ?? ResumePoint;
         set
         {
             _resumePc = null;
@@ -47,7 +50,7 @@ public abstract partial class FirmwareMachine
     {
         get
         {
-            ulong pc = _resumePc ?? ReadPc();
+            ulong pc = ResumePoint;
             return pc >= _haltAddress && pc < _haltAddress + Granule;
         }
     }

@@ -341,7 +341,11 @@ public abstract partial class FirmwareMachine
             ulong value = file.Read(i);
             if (i == file.IndexOf(ProgramCounterName) && pc - _haltAddress < Granule && _haltedFrom is { } from)
             {
-                value = from;   // the run ended (exit, fault): show where the firmware was, not the halt page
+                value = MachineCodeLeadsTo(from) ?? from;   // the run ended (exit, fault): show where the firmware was, not the halt page
+            }
+            else if (i == file.IndexOf(ProgramCounterName) && MachineCodeLeadsTo(value) is { } target)
+            {
+                value = target;   // stopped in the machine's own code: where it goes on
             }
             registers.Add(new RegisterState(register.Name, value, register.SizeBytes));
         }

@@ -78,6 +78,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private bool DeadlinePassed => _deadline != 0 && Stopwatch.GetTimestamp() >= _deadline;
     private ulong? _resumePc;   // where Continue goes on after a run halted at an exception by a limit
+
+    // Where Continue goes on: possibly inside the machine's own code (see MachineCodeLeadsTo).
+    private ulong ResumePoint => _resumePc ?? ReadPc();
     private ulong? _haltedState;   // ResumeAddress(0) where this run halted: Cortex-M's Thumb bit (1), or 0 after a BX to an even address
     private ulong? _rawStart;   // where a raw binary (no entry point of its own) was loaded
 
@@ -369,7 +372,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <exception cref="InvalidOperationException">The firmware exited or faulted: there is nothing to go on with.</exception>
     public RunResult Continue(ulong maxInstructions = 0, TimeSpan? timeout = null, CancellationToken cancel = default)
     {
-        ulong pc = _resumePc ?? ReadPc();
+        ulong pc = ResumePoint;
         if (pc >= _haltAddress && pc < _haltAddress + Granule)
         {
             throw new InvalidOperationException("The last run ended (exit or fault): run again from reset, or restore a snapshot first.");
@@ -814,7 +817,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         ulong? narrow = register.Read is { } read ? read()
             : register.System is { } system ? _engine.ReadSystemRegister(system)
-            : register.Id == ProgramCounterRegister ? ProgramCounter
+            : register.Id == ProgramCounterRegister ? ResumePoint   // inside the machine's own code too: its state is saved with the models
             : null;
         if (narrow is { } number)
         {
@@ -1617,6 +1620,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     }
 
     private nint _machinePage;
+
+    /// <summary>
+    /// Where the machine's own code at <paramref name="pc"/> (<see cref="MapMachineCode"/>) goes on in the firmware, for a stop
+    /// there (an instruction limit, a debugger's step) to show; null when <paramref name="pc"/> is not in it.
+    /// </summary>
+    private protected virtual ulong? MachineCodeLeadsTo(ulong pc) => null;
 
     // Not on the halt page nor the machine's own code page.
     private bool IsFirmwareCode(ulong address) => address - _haltAddress >= Granule && address - _machineCodeAddress >= Granule;

@@ -236,6 +236,25 @@ public sealed class CortexMMachineTests
         Assert.Equal(7U, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0000)));
     }
 
+    // As QEMU's debugger steps: a step of SVC stops at the handler's first instruction, and a step of the handler's
+    // exception return at the instruction after the SVC; never on the machine's own halt page.
+    [Fact]
+    public void Stepping_into_and_out_of_an_exception_stops_at_the_handler_and_at_the_return_address()
+    {
+        // main: movs r0,#1; svc 0; movs r0,#2; b .     handler: movs r4,#7; bx lr
+        using var machine = SvcMachine([0x2001, 0xDF00, 0x2002, 0xE7FE], [0x2407, 0x4770]);
+        machine.AddBreakpoint(0x0800_0042);
+        Assert.Equal(RunOutcome.Breakpoint, machine.Run(maxInstructions: 100).Outcome);
+        var pcs = new List<ulong>();
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(1UL, machine.Step().Instructions);
+            pcs.Add(machine.ProgramCounter);
+        }
+        Assert.Equal([0x0800_0060UL, 0x0800_0062UL, 0x0800_0044UL, 0x0800_0046UL], pcs);
+        Assert.Equal((7UL, 2UL), (machine.ReadRegister(Unicorn.ArmRegR4), machine.ReadRegister(Unicorn.ArmRegR0)));
+    }
+
     [Fact]
     public void An_exception_taken_inside_an_it_block_runs_its_handler_outside_it_and_returns_into_it()
     {
