@@ -1157,6 +1157,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             {
                 Mapping(region, () => _engine.MapHost(inner, innerEnd - inner, region.Permissions, host));
             }
+            else if (!_engineOwned && MirroredHost(region, inner, innerEnd - inner) is { } mirrored)
+            {
+                // An alias of memory (a boot alias of flash) maps the same host pages: the CPU runs code there, as from
+                // the memory itself, which the engine cannot do through MMIO. Unicorn keys translated code by host page,
+                // so InvalidateCode at either address drops the code at both (a test holds it to that).
+                Mapping(region, () => _engine.MapHost(inner, innerEnd - inner, region.Permissions, mirrored));
+            }
             else
             {
                 MapMmio(inner, innerEnd - inner);
@@ -1184,6 +1191,20 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
     }
 
+
+    // The host memory an alias region's [address, address + length) shows, when it is a plain mirror of one host-backed
+    // region of the same address space; null otherwise (bit-band, another space, a target that is not all memory).
+    private nint? MirroredHost(GuestRegion region, ulong address, ulong length)
+    {
+        var main = Memory.Main;
+        if (region.Handler is not Mmio.MirrorHandler mirror || !ReferenceEquals(mirror.Memory, main))
+        {
+            return null;
+        }
+        ulong target = mirror.Target.Value + (address - region.Start.Value);
+        return main.FindRegion(new GuestAddress(target)) is { HasHostMemory: true } held && held.Last.Value >= target + (length - 1)
+            && main.TryTranslate(new GuestAddress(target), out nint host) ? host : null;
+    }
 
     // The engine's error names the range; the region's name says which part of the device file it is.
     private static void Mapping(GuestRegion region, Action map)

@@ -1,5 +1,6 @@
 using MemGate.Devices;
 using MemGate.Memory;
+using MemGate.Mmio;
 
 namespace MemGate.Firmware;
 
@@ -101,9 +102,10 @@ public sealed class FirmwareImage
                 {
                     break;   // a hole before this region
                 }
-                if (region.Type is DeviceRegionType.Mmio or DeviceRegionType.Registers or DeviceRegionType.Alias)
+                if (region.Type is DeviceRegionType.Mmio or DeviceRegionType.Registers
+                    || (region.Type is DeviceRegionType.Alias && !MirrorsMemory(device, region)))
                 {
-                    throw NoMemory(segment, at, region.Name);
+                    throw NoMemory(segment, at, What(region));
                 }
                 if (region.Last >= last)
                 {
@@ -114,10 +116,19 @@ public sealed class FirmwareImage
             }
             if (!covered)
             {
-                throw Outside(segment, at);
+                throw Outside(segment, at, device.AddressIndex.RegionsOverlapping(at - 1, 1, space).FirstOrDefault(r => r.Last == at - 1) is { } before
+                    ? (before.Name, before.Start, before.Size) : null);
             }
         }
     }
+
+    // Whether a plain (not bit-band) alias shows memory throughout: an image loads through it into that memory, as QEMU's
+    // loader writes through a boot alias into flash.
+    private static bool MirrorsMemory(DeviceDescription device, DeviceRegion alias) =>
+        alias.AliasMode != AliasMode.BitBand && alias.AliasOf is { } name && device.FindRegion(name) is { } target
+            && target.Type is not (DeviceRegionType.Mmio or DeviceRegionType.Registers or DeviceRegionType.Alias) && alias.Size <= target.Size;
+
+    private static string What(DeviceRegion region) => region.Type == DeviceRegionType.Alias ? $"alias region '{region.Name}'" : $"peripheral region '{region.Name}'";
 
     /// <summary>Checks that every segment lies in host-backed regions, then writes them (debug path: flash is writable here).</summary>
     /// <exception cref="FirmwareFormatException">A segment falls outside every region, into a hole or into a peripheral.</exception>
@@ -146,10 +157,12 @@ public sealed class FirmwareImage
         ulong last = segment.Address + ((ulong)segment.Data.LongLength - 1);   // inclusive: End wraps to 0 at the top
         while (true)
         {
-            var region = memory.FindRegion(new GuestAddress(at)) ?? throw Outside(segment, at);
-            if (!region.HasHostMemory)
+            var region = memory.FindRegion(new GuestAddress(at)) ?? throw Outside(segment, at,
+                at > 0 && memory.FindRegion(new GuestAddress(at - 1)) is { } before ? (before.Name, before.Start.Value, before.Size) : null);
+            // As MirrorsMemory: a plain alias that shows memory throughout.
+            if (!region.HasHostMemory && !(region.Handler is MirrorHandler mirror && mirror.ShowsMemoryOnly(0, region.Size)))
             {
-                throw NoMemory(segment, at, region.Name);
+                throw NoMemory(segment, at, region.Handler is IMemoryWindow ? $"alias region '{region.Name}'" : $"peripheral region '{region.Name}'");
             }
             if (region.Last.Value >= last)
             {
@@ -159,9 +172,13 @@ public sealed class FirmwareImage
         }
     }
 
-    private FirmwareFormatException Outside(FirmwareSegment segment, ulong at) => new(File, segment.Origin,
-        $"[0x{segment.Address:X}, 0x{segment.End:X}) does not fit the device: address 0x{at:X} is in no region");
+    // `before`: the region that ends at `at`, which the segment overruns.
+    private FirmwareFormatException Outside(FirmwareSegment segment, ulong at, (string Name, ulong Start, ulong Size)? before) => new(File, segment.Origin,
+        $"[0x{segment.Address:X}, 0x{segment.End:X}) does not fit the device: address 0x{at:X} is in no region" + (before is { } r && segment.Address >= r.Start
+            ? $" (the {ByteSize.Exact(segment.End - segment.Address)} segment starts in region '{r.Name}' [0x{r.Start:X}, 0x{r.Start + r.Size:X}), {ByteSize.Exact(r.Size)}, and runs {ByteSize.Exact(segment.End - at)} past its end)"
+            : ""));
 
-    private FirmwareFormatException NoMemory(FirmwareSegment segment, ulong at, string region) => new(File, segment.Origin,
-        $"[0x{segment.Address:X}, 0x{segment.End:X}) reaches 0x{at:X} in peripheral region '{region}', which holds no memory");
+    // `what`: the kind of region and its name.
+    private FirmwareFormatException NoMemory(FirmwareSegment segment, ulong at, string what) => new(File, segment.Origin,
+        $"[0x{segment.Address:X}, 0x{segment.End:X}) reaches 0x{at:X} in {what}, which holds no memory");
 }

@@ -9,6 +9,12 @@ namespace MemGate.Mmio;
 /// </summary>
 public sealed class MirrorHandler(GuestMemory memory, GuestAddress target) : IMemoryWindow
 {
+    /// <summary>The memory the alias shows.</summary>
+    public GuestMemory Memory => memory;
+
+    /// <summary>Where in <see cref="Memory"/> the alias's first byte is.</summary>
+    public GuestAddress Target => target;
+
     /// <inheritdoc/>
     public bool ShowsMemoryOnly(ulong offset, ulong length) => memory.IsHostMemory(target + offset, length);
 

@@ -236,6 +236,31 @@ public sealed class CortexMMachineTests
         Assert.Equal(7U, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0000)));
     }
 
+    // The STM32's boot alias at 0 shows flash, and the CPU runs code there (an image linked at 0, a reset vector into
+    // the alias), as QEMU does; code written into flash (a debugger's `load`) is what then runs at the alias, even where
+    // the CPU translated it before.
+    [Fact]
+    public void Code_runs_from_the_boot_alias_of_flash_and_sees_flash_rewritten()
+    {
+        // 0x40: mov r4,pc (r4 = 0x44 when run at the alias); movs r0,#0x18; ldr r1,[pc,#4]; bkpt 0xAB; b .; nop; .word 0x20026
+        using (var machine = VectorMachine("STM32F103", [0x467C, 0x2018, 0x4901, 0xBEAB, 0xE7FE, 0xBF00, 0x0026, 0x0002], []))
+        {
+            machine.Memory.Main.Debug.WriteUInt32(new GuestAddress(0x0800_0004), 0x0000_0041);   // reset into the alias
+            Assert.Equal(0, machine.Run(maxInstructions: 100).ExitCode);
+            Assert.Equal(0x44UL, machine.ReadRegister(Unicorn.ArmRegR4));
+        }
+        // 0x40: movs r4,#0; L: adds r4,#1; cmp r4,#10; blt L; movs r0,#0x18; ldr r1,[pc,#4]; bkpt 0xAB; b .; .word 0x20026
+        using (var machine = VectorMachine("STM32F103", [0x2400, 0x3401, 0x2C0A, 0xDBFC, 0x2018, 0x4901, 0xBEAB, 0xE7FE, 0x0026, 0x0002], []))
+        {
+            machine.Memory.Main.Debug.WriteUInt32(new GuestAddress(0x0800_0004), 0x0000_0041);
+            Assert.Equal(RunOutcome.InstructionLimit, machine.Run(maxInstructions: 8).Outcome);   // three times round the loop
+            Assert.Equal(3UL, machine.ReadRegister(Unicorn.ArmRegR4));
+            Assert.True(machine.TryWriteDebugMemory(0x0800_0042, [0x02, 0x34]));   // adds r4,#2, written at flash's address
+            Assert.Equal(0, machine.Continue(maxInstructions: 100).ExitCode);
+            Assert.Equal(11UL, machine.ReadRegister(Unicorn.ArmRegR4));   // 5, 7, 9, 11: not the loop translated before (10)
+        }
+    }
+
     // As QEMU's debugger steps: a step of SVC stops at the handler's first instruction, and a step of the handler's
     // exception return at the instruction after the SVC; never on the machine's own halt page.
     [Fact]

@@ -50,6 +50,22 @@ public sealed class SegmentFitTests
         var flash = device.Regions.First(r => r.Type == DeviceRegionType.Flash);
         var image = new FirmwareImage("fw.bin", FirmwareFormat.Raw, [new FirmwareSegment(flash.Last - 1, new byte[4], "raw image")]);
         var e = Assert.Throws<FirmwareFormatException>(() => image.CheckFits(device));
-        Assert.Equal($"fw.bin: raw image: [0x{flash.Last - 1:X}, 0x{flash.Last + 3:X}) does not fit the device: address 0x{flash.Last + 1:X} is in no region", e.Message);
+        Assert.Equal($"fw.bin: raw image: [0x{flash.Last - 1:X}, 0x{flash.Last + 3:X}) does not fit the device: address 0x{flash.Last + 1:X} is in no region " +
+            "(the 4 B segment starts in region 'Flash' [0x8000000, 0x8020000), 128 KiB, and runs 2 B past its end)", e.Message);
+    }
+
+    // A plain alias of memory (the STM32's boot alias of flash) takes an image, which lands in the memory it shows, as
+    // QEMU's loader writes through it; a bit-band alias does not.
+    [Fact]
+    public void An_image_loads_through_an_alias_of_memory_into_that_memory()
+    {
+        var device = DeviceTemplates.Load("STM32F103");
+        using var memory = DeviceMemory.Allocate(device);
+        var image = new FirmwareImage("fw.bin", FirmwareFormat.Raw, [new FirmwareSegment(0x100, [1, 2, 3, 4], "raw image")]);
+        image.LoadInto(memory);
+        Assert.Equal(0x0403_0201u, memory.Main.ReadUInt32(new MemGate.Memory.GuestAddress(0x0800_0100)));
+        var bitBand = device.Regions.First(r => r.Type == DeviceRegionType.Alias && r.AliasMode == AliasMode.BitBand);
+        var e = Assert.Throws<FirmwareFormatException>(() => new FirmwareImage("fw.bin", FirmwareFormat.Raw, [new FirmwareSegment(bitBand.Start, [1], "raw image")]).CheckFits(device));
+        Assert.EndsWith($"in alias region '{bitBand.Name}', which holds no memory", e.Message);
     }
 }
