@@ -5,13 +5,16 @@ namespace MemGate.Firmware;
 /// <summary>What Intel HEX and S-record text have in common: one record per line, hex bytes after a prefix.</summary>
 internal static class RecordText
 {
-    /// <summary>The non-blank lines, trimmed, each with "line N" for errors.</summary>
+    /// <summary>
+    /// The non-blank lines, trimmed, each with "line N" for errors. A Ctrl-Z (0x1A, the end-of-file mark DOS-era tools
+    /// append) counts as blank space.
+    /// </summary>
     public static IEnumerable<(string Line, string Where)> Lines(string text)
     {
         string[] lines = text.Split('\n');
         for (int n = 0; n < lines.Length; n++)
         {
-            string line = lines[n].Trim();
+            string line = lines[n].Trim().Trim('\x1A').Trim();
             if (line.Length != 0)
             {
                 yield return (line, $"line {n + 1}");
