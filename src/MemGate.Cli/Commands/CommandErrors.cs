@@ -38,7 +38,7 @@ internal static class CommandErrors
         }
         catch (Firmware.FirmwareFormatException e)
         {
-            problems.Add((e.Message, new DiagnosticRow(e.File, null, null, null, "error", e.Message)));
+            problems.Add((e.Message, new DiagnosticRow(e.File, e.Line, null, e.Line is null ? e.Where : null, "error", e.Message)));
             exit = CliApp.InvalidInput;
         }
         catch (CommandUsageException e)

@@ -9,7 +9,12 @@ public sealed class FirmwareFormatException : MemGateException
     {
         File = file;
         Where = where;
+        // Text formats name the line ("line 14", RecordText.Lines); binary ones a segment or header.
+        Line = where.StartsWith("line ", StringComparison.Ordinal) && int.TryParse(where.AsSpan(5), out int line) ? line : null;
     }
+
+    /// <summary>The line at fault in a text format (Intel HEX, S-record); null for a binary one.</summary>
+    public int? Line { get; }
 
     /// <summary>The image file.</summary>
     public string File { get; }

@@ -36,4 +36,25 @@ public sealed class ImageCommandTests
         Assert.Equal(1, exit);
         Assert.Contains("raw image: [0x30000000, 0x300000E8) does not fit the device: address 0x30000000 is in no region", error);
     }
+
+    // --json failures give the line of a text image's bad record as a field, and a binary image's part as the field.
+    [Fact]
+    public void A_bad_record_is_reported_with_its_line_in_json()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"memgate-badsum-{Guid.NewGuid():N}.hex");
+        File.WriteAllText(file, ":02000000AABB99\n:02000002AABB99\n:00000001FF\n");
+        try
+        {
+            var (exit, _, error) = CliRunner.Run("image", file, "--json");
+            Assert.Equal(1, exit);
+            using var json = JsonDocument.Parse(error);
+            var row = json.RootElement.GetProperty("errors")[0];
+            Assert.Equal((file, 2), (row.GetProperty("file").GetString(), row.GetProperty("line").GetInt32()));
+            Assert.Contains("checksum", row.GetProperty("message").GetString());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
