@@ -32,6 +32,7 @@ internal sealed class GdbSession
     private EmulationFault? _fault;
     private ulong? _endedAt;   // the instruction that ended the last run for good (a fault, no input left); going on runs it again
     private ulong _instructions;
+    private ulong _snapshotInstructions;   // _instructions when 'monitor snapshot save' took _snapshot
     private bool _peripheralReads;
     private MachineSnapshot? _snapshot;
 
@@ -618,6 +619,7 @@ internal sealed class GdbSession
                 {
                     _snapshot?.Dispose();
                     _snapshot = _machine.TakeSnapshot();
+                    _snapshotInstructions = _instructions;
                     output = $"Snapshot saved at PC 0x{_machine.ProgramCounter:x8}.\n";
                 }
                 catch (NotSupportedException e)
@@ -634,6 +636,7 @@ internal sealed class GdbSession
                 }
                 var restored = _machine.Restore(_snapshot);
                 (_fault, _lastRun, _endedAt) = (null, null, null);
+                _instructions = _snapshotInstructions;   // the firmware's count is back where the snapshot was taken
                 output = $"Snapshot restored ({restored.Pages} page(s) copied back); PC 0x{_machine.ProgramCounter:x8}.\n";
                 break;
             case "mmio" when words.Length == 2 && words[1] is "on" or "off":

@@ -213,6 +213,8 @@ public sealed class GdbServerTests
         var ended = await served.Session.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(GdbSessionEnd.Exited, ended.End);
         Assert.Equal(10, ended.ExitCode);
+        using var plain = Machine("debugme-m3.elf", "STM32F103");
+        Assert.Equal(plain.Run(timeout: TimeSpan.FromSeconds(10)).Instructions, ended.Instructions);   // the count went back with the snapshot
     }
 
     [Fact]
