@@ -32,6 +32,7 @@ public sealed class Aarch64Machine : FirmwareMachine
     private const uint HltSemihosting = 0xD45E_0000;   // hlt #0xf000
     private const uint Wfi = 0xD503_207F;
     private const ulong PstateEl1h = 0x3C5;   // EL1 with SP_EL1, D, A, I and F masked
+    private const ulong ResetZ = 1UL << 30;   // QEMU's reset leaves Z set (its zeroed ZF field means Z), so its cpsr reads 0x400003C5
     private const ulong PstateI = 1UL << 7;
     private const ulong PstateF = 1UL << 6;
     private const ulong ScrRw = 1UL << 10;
@@ -194,7 +195,7 @@ public sealed class Aarch64Machine : FirmwareMachine
         SetRegister(Unicorn.Arm64RegX29, 0);
         SetRegister(Unicorn.Arm64RegLr, 0);
         SetRegister(Unicorn.Arm64RegSp, 0);
-        SetRegister(Unicorn.Arm64RegPstate, PstateEl1h);
+        SetRegister(Unicorn.Arm64RegPstate, PstateEl1h | ResetZ);
         SetRegister(Unicorn.Arm64RegVbarEl1, Memory.Device.Boot.VectorTable ?? 0);   // [boot] vector_table: exceptions vector there from the start
         SetRegister(Unicorn.Arm64RegCpacrEl1, 0);
         _fpEnable = 0;

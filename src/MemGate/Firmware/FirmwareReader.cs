@@ -24,7 +24,7 @@ public static class FirmwareReader
             FirmwareFormat.IntelHex => IntelHexReader.Read(System.Text.Encoding.ASCII.GetString(data), path),
             FirmwareFormat.Srec => SrecReader.Read(System.Text.Encoding.ASCII.GetString(data), path),
             _ => rawAddress is { } address ? Raw(path, data, address)
-                : throw new FirmwareFormatException(path, "raw image", "a raw binary needs the address to load it at (--address)"),
+                : throw new FirmwareFormatException(path, "raw image", "a raw binary needs the address to load it at (memgate's --address; the rawAddress argument of FirmwareReader.Load)"),
         };
     }
 

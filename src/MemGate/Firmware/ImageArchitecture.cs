@@ -50,6 +50,13 @@ public sealed record ImageArchitecture(ushort Machine, int ClassBits, ByteOrder 
         EmRiscV => "RISC-V",
         EmAvr => "AVR",
         EmXtensa => "Xtensa",
+        // Others MemGate runs nothing for, named so a wrong file is recognised (a host program: x86-64).
+        3 => "x86",
+        8 => "MIPS",
+        20 => "PowerPC",
+        21 => "64-bit PowerPC",
+        62 => "x86-64",
+        105 => "MSP430",
         _ => $"machine {machine}",
     };
 
@@ -61,6 +68,12 @@ public sealed record ImageArchitecture(ushort Machine, int ClassBits, ByteOrder 
         EmRiscV => "EM_RISCV",
         EmAvr => "EM_AVR",
         EmXtensa => "EM_XTENSA",
+        3 => "EM_386",
+        8 => "EM_MIPS",
+        20 => "EM_PPC",
+        21 => "EM_PPC64",
+        62 => "EM_X86_64",
+        105 => "EM_MSP430",
         _ => $"e_machine {machine}",
     };
 

@@ -3,6 +3,7 @@ using MemGate.Devices;
 using MemGate.Emulation;
 using MemGate.Firmware;
 using MemGate.Memory;
+using MemGate.Native;
 
 namespace MemGate.Tests.Emulation;
 
@@ -66,6 +67,10 @@ public sealed class VirtMachineTests
             Assert.Contains(Enumerable.Range(at, count), i => registers.Read(i) != 0);
             machine.ResetHalted();
             Assert.All(Enumerable.Range(at, count), i => Assert.Equal(0UL, registers.Read(i)));
+            if (template == "CortexA53")
+            {
+                Assert.Equal(0x4000_03C5UL, machine.ReadRegister(Unicorn.Arm64RegPstate));   // EL1h, DAIF masked and Z set, as QEMU's gdbstub shows cpsr
+            }
         }
     }
 
