@@ -275,7 +275,7 @@ public sealed class DeviceMemory : IDisposable
             {
                 leftOut.Add((p, LeftOut(svd, p, NotInMmio)));
             }
-            else if (taken.FirstOrDefault(t => p.BaseAddress < t.Start + t.Size && t.Start < p.BaseAddress + p.Size) is { Name: { } other })
+            else if (taken.FirstOrDefault(t => p.BaseAddress - t.Start < t.Size || t.Start - p.BaseAddress < p.Size) is { Name: { } other })   // overlap, no wrap at 2^64
             {
                 leftOut.Add((p, LeftOut(svd, p, Served(other))));
             }

@@ -40,6 +40,10 @@ public abstract partial class FirmwareMachine
         get => MachineCodeLeadsTo(ResumePoint) ?? ResumePoint;
         set
         {
+            if (MachineCodeLeadsTo(ResumePoint) == value)
+            {
+                return;   // where the machine's own code goes on anyway (a debugger writing back all registers): it still runs (CLREX, an IT state, EPSR.T)
+            }
             _resumePc = null;
             SetRegister(ProgramCounterRegister, CodeAddress(value));
         }

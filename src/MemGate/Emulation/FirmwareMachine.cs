@@ -1192,17 +1192,20 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     }
 
 
-    // The host memory an alias region's [address, address + length) shows, when it is a plain mirror of one host-backed
-    // region of the same address space; null otherwise (bit-band, another space, a target that is not all memory).
+    // The host memory an alias region's [address, address + length) shows, when it is a plain mirror of one host-backed,
+    // read-only region of the same address space (flash, ROM) at the same offset in the engine's pages; null otherwise
+    // (bit-band, another space, a target that is not all memory). A writable target stays behind MMIO: the engine
+    // notices code rewritten by stores only at the address the stores go to, not at the other.
     private nint? MirroredHost(GuestRegion region, ulong address, ulong length)
     {
         var main = Memory.Main;
-        if (region.Handler is not Mmio.MirrorHandler mirror || !ReferenceEquals(mirror.Memory, main))
+        if (region.Handler is not Mmio.MirrorHandler mirror || !ReferenceEquals(mirror.Memory, main) || (region.Permissions & Permissions.Write) != 0)
         {
             return null;
         }
         ulong target = mirror.Target.Value + (address - region.Start.Value);
-        return main.FindRegion(new GuestAddress(target)) is { HasHostMemory: true } held && held.Last.Value >= target + (length - 1)
+        return target % Granule == 0 && main.FindRegion(new GuestAddress(target)) is { HasHostMemory: true } held
+            && (held.Permissions & Permissions.Write) == 0 && held.Last.Value >= target + (length - 1)
             && main.TryTranslate(new GuestAddress(target), out nint host) ? host : null;
     }
 

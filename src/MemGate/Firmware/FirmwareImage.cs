@@ -159,8 +159,9 @@ public sealed class FirmwareImage
         {
             var region = memory.FindRegion(new GuestAddress(at)) ?? throw Outside(segment, at,
                 at > 0 && memory.FindRegion(new GuestAddress(at - 1)) is { } before ? (before.Name, before.Start.Value, before.Size) : null);
-            // As MirrorsMemory: a plain alias that shows memory throughout.
-            if (!region.HasHostMemory && !(region.Handler is MirrorHandler mirror && mirror.ShowsMemoryOnly(0, region.Size)))
+            // As MirrorsMemory: a plain alias of one memory region that it fits in.
+            if (!region.HasHostMemory && !(region.Handler is MirrorHandler mirror && mirror.Memory.FindRegion(mirror.Target) is { HasHostMemory: true } target
+                && target.Start == mirror.Target && target.Size >= region.Size))
             {
                 throw NoMemory(segment, at, region.Handler is IMemoryWindow ? $"alias region '{region.Name}'" : $"peripheral region '{region.Name}'");
             }

@@ -7,14 +7,15 @@ internal static class RecordText
 {
     /// <summary>
     /// The non-blank lines, trimmed, each with "line N" for errors. A Ctrl-Z (0x1A, the end-of-file mark DOS-era tools
-    /// append) counts as blank space.
+    /// append, sometimes with padding after it) ends the text, as it did for them.
     /// </summary>
     public static IEnumerable<(string Line, string Where)> Lines(string text)
     {
-        string[] lines = text.Split('\n');
+        int end = text.IndexOf('\x1A');
+        string[] lines = (end < 0 ? text : text[..end]).Split('\n');
         for (int n = 0; n < lines.Length; n++)
         {
-            string line = lines[n].Trim().Trim('\x1A').Trim();
+            string line = lines[n].Trim();
             if (line.Length != 0)
             {
                 yield return (line, $"line {n + 1}");

@@ -133,9 +133,14 @@ internal static unsafe partial class DirtyTracking
         }
     }
 
+    // Linux 6.7 and 6.8 read the write-protect bit of a swapped-out entry in that fast loop as if it were present (a bit of
+    // the swap offset), missing written pages that were swapped out; 6.9 fixed it ("fix uffd-wp confusion in
+    // pagemap_scan_pmd_entry"). Older kernels take the general loop.
+    private static readonly bool FastWalkIsSound = Environment.OSVersion.Version >= new Version(6, 9);
+
     private static int ScanCore(SafeFileHandle pagemap, ulong flags, ulong start, ulong end, ulong anyOf, Span<PageRegion> output, out ulong walkEnd, ulong noneOf, ulong all = 0)
     {
-        if (noneOf == 0 && all == 0 && ulong.IsPow2(anyOf))
+        if (noneOf == 0 && all == 0 && ulong.IsPow2(anyOf) && FastWalkIsSound)
         {
             // "Any of" one category is "all of" it; asked that way for written pages, the kernel checks each entry
             // in a tight loop (its fast path), which halves a walk over many 4 KiB entries.
