@@ -33,7 +33,8 @@ internal static class CommandErrors
         }
         catch (Mmio.Svd.SvdFormatException e)
         {
-            problems.Add((e.Message, new DiagnosticRow(e.File, e.Line > 0 ? e.Line : null, null, null, "error", e.Message)));   // it starts with the file name already
+            // One line (row) per problem the reader found; each message starts with its file and line already.
+            problems.AddRange(e.Problems.Select(p => (p.Message, new DiagnosticRow(p.File, p.Line > 0 ? p.Line : null, null, p.Element, "error", p.Detail))));
             exit = CliApp.InvalidInput;
         }
         catch (Firmware.FirmwareFormatException e)

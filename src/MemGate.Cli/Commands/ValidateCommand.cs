@@ -59,6 +59,11 @@ internal static class ValidateCommand
                     errors.AddRange(e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
                     warnings.AddRange(e.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning));
                 }
+                catch (Mmio.Svd.SvdFormatException e)
+                {
+                    // The device's SVD file: each problem at its own line there.
+                    errors.AddRange(e.Problems.Select(p => new DeviceDiagnostic(DiagnosticSeverity.Error, p.Element, p.Detail) { Location = new SourceLocation(p.File, p.Line, 0) }));
+                }
                 catch (Exception e) when (e is MemGateException or IOException or UnauthorizedAccessException)
                 {
                     failure = $"{file}: error: {e.Message}";

@@ -274,6 +274,34 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Contains("error: device.svd: SVD file", error);
     }
 
+    // An SVD with two broken peripherals: validate (text and --json) gives each as its own error at its own line of the SVD.
+    [Fact]
+    public void Validate_gives_each_problem_of_the_svd_at_its_line()
+    {
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "svd");
+        File.WriteAllText(Path.Combine(_dir, "features.svd"), """
+            <device>
+              <name>BROKEN</name>
+              <peripherals>
+                <peripheral derivedFrom="GHOST"><name>A</name><baseAddress>0x40000000</baseAddress></peripheral>
+                <peripheral><name>B</name><baseAddress>0x40000100</baseAddress>
+                  <registers><register><name>R</name><addressOffset>0</addressOffset><access>sometimes</access></register></registers></peripheral>
+              </peripherals>
+            </device>
+            """);
+        string device = WriteFile("board.toml", File.ReadAllText(Path.Combine(fixtures, "board.toml")).Replace("[[rules]]", "[[unused]]", StringComparison.Ordinal).Split("[[unused]]")[0]);
+        string svdFile = Path.Combine(_dir, "features.svd");
+        var (exit, output, error) = CliRunner.Run("validate", device);
+        Assert.Equal(CliApp.InvalidInput, exit);
+        Assert.Contains("invalid, 2 error(s)", output);
+        Assert.Contains($"{svdFile}:4: error: peripheral[A]", error);
+        Assert.Contains($"{svdFile}:6: error: peripheral[B]/register[R]", error);
+        using var report = JsonDocument.Parse(CliRunner.Run("validate", device, "--json").Out);
+        var rows = report.RootElement.GetProperty("errors").EnumerateArray().ToList();
+        Assert.Equal([(svdFile, 4), (svdFile, 6)], rows.Select(r => (r.GetProperty("file").GetString(), r.GetProperty("line").GetInt32())));
+        Assert.All(rows, r => Assert.DoesNotContain("\n", r.GetProperty("message").GetString()));
+    }
+
     // What a run warns about the SVD (a peripheral outside every mmio region, fields that overlap), validate says too, at
     // the SVD's lines; --strict makes the tolerated flaw an error. An SVD peripheral where the machine's own SCS is (the
     // Cortex-M's, not in the file) is left out as a run leaves it out, so a rule on it is an error for validate as well.

@@ -239,5 +239,8 @@ public sealed class HostileSvdTests
         Assert.Contains("1 more problem(s)", lines[0]);
         Assert.StartsWith("broken.svd:8: <peripheral[B]/register[R]>", lines[1], StringComparison.Ordinal);
         Assert.Contains("access 'sometimes'", lines[1]);
+        // The same problems one by one, for tools that list them (validate, --json).
+        Assert.Equal([(4, "peripheral[A]/baseAddress"), (8, "peripheral[B]/register[R]")], e.Problems.Select(p => (p.Line, p.Element)));
+        Assert.All(e.Problems, p => Assert.DoesNotContain("\n", p.Detail));
     }
 }

@@ -128,16 +128,9 @@ public static class SvdReader
                     problems.Add(e);
                 }
             }
-            if (problems.Count == 1)
+            if (problems.Count > 0)
             {
-                throw problems[0];
-            }
-            if (problems.Count > 1)
-            {
-                var first = problems[0];
-                string rest = string.Join("\n", problems.Skip(1).Select(p => p.Message));
-                throw new SvdFormatException(first.File, first.Line, first.Element,
-                    $"{first.Message[(first.Message.IndexOf(">: ", StringComparison.Ordinal) + 3)..]} ({problems.Count - 1} more problem(s) in other peripherals below)\n{rest}", first);
+                throw SvdFormatException.Of(problems);
             }
             return new SvdDevice(Required(device, "device", "name"), peripherals) { File = file, Warnings = _warnings };
         }
