@@ -1,5 +1,6 @@
 using MemGate.Devices;
 using MemGate.Devices.Config;
+using MemGate.Peripherals;
 
 namespace MemGate.Cli.Commands;
 
@@ -22,6 +23,11 @@ internal static class DeviceSource
                 throw new FileNotFoundException($"Device file '{nameOrFile}' does not exist.{NameSuggestion.DidYouMean(Path.GetFileName(nameOrFile), files)}", nameOrFile);
             }
             var device = DeviceConfigReader.Load(nameOrFile);
+            // Models, their settings and irq lines, as validate and a run check them: every command refuses the same files.
+            if (PeripheralRegistry.Default.Check(device).Where(d => d.Severity == DiagnosticSeverity.Error).ToList() is { Count: > 0 } problems)
+            {
+                throw new DeviceDescriptionException(nameOrFile, problems);
+            }
             CommandErrors.ReportWarnings(device, error);
             return (device, Path.GetDirectoryName(Path.GetFullPath(nameOrFile))!);
         }

@@ -274,6 +274,23 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Contains("error: device.svd: SVD file", error);
     }
 
+    // A model nobody knows is an error for every command that reads the device, as for validate and run (show, map and
+    // config printed the file as if it were fine).
+    [Theory]
+    [InlineData("validate")]
+    [InlineData("show")]
+    [InlineData("map")]
+    [InlineData("config")]
+    public void An_unknown_peripheral_model_is_refused_by_every_command(string command)
+    {
+        string board = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "svd", "board.toml"));
+        string device = WriteFile("board.toml", board[..board.IndexOf("[[rules]]", StringComparison.Ordinal)].Replace("svd = \"features.svd\"\n", "", StringComparison.Ordinal)
+            + "[[peripherals]]\nname = \"U\"\nbase = \"0x40001400\"\nsize = \"1KB\"\nmodel = \"stm32-usartt\"\n");
+        var (exit, _, error) = CliRunner.Run(command, device);
+        Assert.Equal(CliApp.InvalidInput, exit);
+        Assert.Contains("peripherals[0].model: U: unknown model 'stm32-usartt' (did you mean 'stm32-usart'?)", error);
+    }
+
     // An SVD with two broken peripherals: validate (text and --json) gives each as its own error at its own line of the SVD.
     [Fact]
     public void Validate_gives_each_problem_of_the_svd_at_its_line()
