@@ -62,7 +62,7 @@ internal static class ValidateCommand
                 catch (Mmio.Svd.SvdFormatException e)
                 {
                     // The device's SVD file: each problem at its own line there.
-                    errors.AddRange(e.Problems.Select(p => new DeviceDiagnostic(DiagnosticSeverity.Error, p.Element, p.Detail) { Location = new SourceLocation(p.File, p.Line, 0) }));
+                    errors.AddRange(CommandErrors.Diagnostics(e));
                 }
                 catch (Exception e) when (e is MemGateException or IOException or UnauthorizedAccessException)
                 {

@@ -82,6 +82,6 @@ public sealed class SvdCommandTests
         File.WriteAllText(path, "<device><name>X</name>\n<peripherals><peripheral><name>P</name></peripheral></peripherals></device>");
         var (exit, _, error) = CliRunner.Run("svd", path);
         Assert.Equal(1, exit);
-        Assert.StartsWith($"{path}:2: <peripheral[P]>:", error);
+        Assert.StartsWith($"{path}:2: error: peripheral[P]:", error);   // as every file problem: file:line: error: field: message
     }
 }

@@ -263,13 +263,14 @@ public sealed class DevicePeripheralTests
             string device = Path.Combine(folder, "board.toml");
             string text = File.ReadAllText(Board).Replace("features.svd", "twins.svd", StringComparison.Ordinal);
             File.WriteAllText(device, text[..text.IndexOf("[[rules]]", StringComparison.Ordinal)] + "[[rules]]\nregister = \"TIMER0.SR\"\nfield = \"READY\"\nreads = \"set\"\n");
-            string expected = $"{Path.Combine(folder, "twins.svd")}:4: <peripheral[timer0]>: a peripheral named 'TIMER0' is defined already, at line 2";
-            Assert.StartsWith(expected, Assert.Throws<MemGate.Mmio.Svd.SvdFormatException>(() => DeviceMemory.Allocate(DeviceConfigReader.Load(device), folder)).Message, StringComparison.Ordinal);
-            foreach (string command in new[] { "validate", "show" })
+            string svd = Path.Combine(folder, "twins.svd");
+            const string Problem = "a peripheral named 'TIMER0' is defined already, at line 2";
+            Assert.StartsWith($"{svd}:4: <peripheral[timer0]>: {Problem}", Assert.Throws<MemGate.Mmio.Svd.SvdFormatException>(() => DeviceMemory.Allocate(DeviceConfigReader.Load(device), folder)).Message, StringComparison.Ordinal);
+            foreach (string command in new[] { "validate", "show", "run" })
             {
-                var (exit, _, error) = MemGate.Tests.Cli.CliRunner.Run(command, device);
+                var (exit, _, error) = MemGate.Tests.Cli.CliRunner.Run(command == "run" ? [command, Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf"), "--device", device] : [command, device]);
                 Assert.Equal(CliApp.InvalidInput, exit);
-                Assert.Contains(expected, error);
+                Assert.Contains($"{svd}:4: error: peripheral[timer0]: {Problem}", error);
             }
         }
         finally
