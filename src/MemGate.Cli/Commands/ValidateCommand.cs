@@ -37,6 +37,7 @@ internal static class ValidateCommand
                     {
                         warnings.Add(unrunnable);
                     }
+                    warnings.AddRange(Emulation.FirmwareMachine.PartialCodePageWarnings(device));
                     // Models, their settings and irq lines are the peripheral layer's to check.
                     errors.AddRange(PeripheralRegistry.Default.Check(device).Where(d => d.Severity == DiagnosticSeverity.Error));
                     errors.AddRange(FileProblems(file, device));

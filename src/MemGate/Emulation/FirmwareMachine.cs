@@ -250,6 +250,40 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             }
             : null;
 
+    /// <summary>
+    /// Warnings for the executable regions of a device a machine runs whose start or end is not on the CPU engine's page (1 KiB
+    /// on Arm, 4 KiB on RISC-V and AArch64): the engine runs code only from whole pages, so code in such an edge page faults.
+    /// </summary>
+    public static IEnumerable<DeviceDiagnostic> PartialCodePageWarnings(DeviceDescription device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (WhyNotRunnable(device) is not null || device.Spaces.Count == 0)
+        {
+            yield break;
+        }
+        ulong page = device.Cpu.StartsWith("cortex-m", StringComparison.OrdinalIgnoreCase) ? 1024UL : 4096UL;   // Unicorn's target page
+        for (int i = 0; i < device.Regions.Count; i++)
+        {
+            var region = device.Regions[i];
+            if (region.Space != device.Spaces[0].Name || (region.Permissions & Permissions.Execute) == 0
+                || region.Type is DeviceRegionType.Mmio or DeviceRegionType.Registers)
+            {
+                continue;
+            }
+            ulong end = region.Start + region.Size;
+            if (region.Start % page != 0 || end % page != 0)
+            {
+                string field = region.Start % page != 0 ? $"regions[{i}].guest_address" : $"regions[{i}].size";
+                yield return new DeviceDiagnostic(DiagnosticSeverity.Warning, field,
+                    $"executable region '{region.Name}' [0x{region.Start:X}, 0x{end:X}) does not start and end on the CPU engine's {page / 1024} KiB pages; " +
+                    "the engine runs code only from whole pages, so code in a page it fills in part faults")
+                {
+                    Location = device.LocationOf(field) ?? device.LocationOf($"regions[{i}]"),
+                };
+            }
+        }
+    }
+
     /// <summary>Why no machine runs the device's CPU (naming the machines there are), or null when one does.</summary>
     public static string? WhyNotRunnable(DeviceDescription device)
     {

@@ -274,6 +274,36 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Contains("error: device.svd: SVD file", error);
     }
 
+    // An executable region that fills the CPU engine's page at one end only in part: validate warns, at the key to change,
+    // rather than leaving it to every run's fault.
+    [Fact]
+    public void Validate_warns_about_an_executable_region_that_ends_inside_an_engine_page()
+    {
+        string device = WriteFile("tiny.toml", """
+            [device]
+            name = "Tiny"
+            cpu = "cortex-m3"
+
+            [[regions]]
+            name = "Flash"
+            guest_address = "0x0"
+            size = "512"
+            permissions = "rx"
+            type = "flash"
+
+            [[regions]]
+            name = "SRAM"
+            guest_address = "0x20000000"
+            size = "16KB"
+            type = "ram"
+            """);
+        var (exit, output, error) = CliRunner.Run("validate", device);
+        Assert.Equal(0, exit);
+        Assert.Contains("valid, 1 warning(s)", output);
+        Assert.Contains($"{device}:8:", error);   // the size
+        Assert.Contains("warning: regions[0].size: executable region 'Flash' [0x0, 0x200) does not start and end on the CPU engine's 1 KiB pages", error);
+    }
+
     // A model nobody knows is an error for every command that reads the device, as for validate and run (show, map and
     // config printed the file as if it were fine).
     [Theory]
