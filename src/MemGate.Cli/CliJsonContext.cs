@@ -46,7 +46,7 @@ internal sealed record ValidationReport(string File, bool Valid, List<Diagnostic
 /// <summary>A field in <c>memgate svd --json</c>.</summary>
 internal sealed record SvdFieldRow(string Name, int BitOffset, int BitWidth, string Access, string Write, string Read);
 
-/// <summary>A register in <c>memgate svd --json</c>.</summary>
+/// <summary>A register in <c>memgate svd --json</c>; <c>ResetValue</c> is what it reads after reset (resetValue under resetMask).</summary>
 internal sealed record SvdRegisterRow(string Name, ulong Offset, int SizeBits, ulong ResetValue, string Access, string? AlternateOf, List<SvdFieldRow> Fields);
 
 /// <summary>A peripheral in <c>memgate svd --json</c>.</summary>

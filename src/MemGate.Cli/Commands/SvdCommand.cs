@@ -50,7 +50,7 @@ internal static class SvdCommand
             {
                 var report = new SvdReport(device.Name, peripherals.Select(p => new SvdPeripheralRow(p.Name, p.BaseAddress, p.Size, p.Description,
                     p.Interrupts.Select(i => new SvdInterruptRow(i.Name, i.Value, i.Description)).ToList(),
-                    p.Registers.Select(r => new SvdRegisterRow(r.Name, r.Offset, r.SizeBits, r.ResetValue, Access(r.Access), r.AlternateOf,
+                    p.Registers.Select(r => new SvdRegisterRow(r.Name, r.Offset, r.SizeBits, r.InitialValue, Access(r.Access), r.AlternateOf,
                         r.Fields.Select(f => new SvdFieldRow(f.Name, f.BitOffset, f.BitWidth, Access(f.Access), Write(f.WriteAction), Read(f.ReadAction))).ToList())).ToList())).ToList());
                 output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Output.SvdReport));
                 return CliApp.Success;
@@ -63,7 +63,7 @@ internal static class SvdCommand
                 var node = tree.AddNode($"[bold]{Markup.Escape(p.Name)}[/] 0x{p.BaseAddress:X8} ({ByteSize.Human(p.Size)}{Markup.Escape(interrupts)}){(p.DerivedFrom is null ? "" : $" derived from {Markup.Escape(p.DerivedFrom)}")}");
                 foreach (var r in p.Registers)
                 {
-                    var registerNode = node.AddNode($"{Markup.Escape(r.Name)} +0x{r.Offset:X} {r.SizeBits}-bit reset 0x{r.ResetValue:X} {Access(r.Access)}{(r.AlternateOf is null ? "" : $" (alternate of {Markup.Escape(r.AlternateOf)})")}");
+                    var registerNode = node.AddNode($"{Markup.Escape(r.Name)} +0x{r.Offset:X} {r.SizeBits}-bit reset 0x{r.InitialValue:X} {Access(r.Access)}{(r.AlternateOf is null ? "" : $" (alternate of {Markup.Escape(r.AlternateOf)})")}");
                     foreach (var f in r.Fields)
                     {
                         string bits = f.BitWidth == 1 ? $"[{f.BitOffset}]" : $"[{f.BitOffset + f.BitWidth - 1}:{f.BitOffset}]";

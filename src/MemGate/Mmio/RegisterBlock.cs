@@ -112,7 +112,7 @@ public sealed class RegisterBlock : IMmioHandler, IRegisterNames
     {
         for (int i = 0; i < _registers.Length; i++)
         {
-            _values[i] = _registers[i].ResetValue & _registers[i].ResetMask & _registers[i].WidthMask;
+            _values[i] = _registers[i].InitialValue;
             _writtenOnce[i] = false;
         }
     }

@@ -38,4 +38,7 @@ public sealed record RegisterDefinition(string Name, ulong Offset, int SizeBits)
 
     /// <summary>All bits of the register.</summary>
     public ulong WidthMask => SizeBits >= 64 ? ulong.MaxValue : (1UL << SizeBits) - 1;
+
+    /// <summary>What the register holds after reset: <see cref="ResetValue"/> where <see cref="ResetMask"/> defines the bits, 0 elsewhere.</summary>
+    public ulong InitialValue => ResetValue & ResetMask & WidthMask;
 }

@@ -15,6 +15,7 @@ public sealed class SvdCommandTests
         Assert.Contains("UIF [1] rw w1c", output);
         Assert.Contains("OVR [2] ro read:clear", output);
         Assert.Contains("CHB.VAL[1] +0x54 16-bit", output);
+        Assert.Contains("ARR +0x8 16-bit reset 0xFFF ", output);   // resetValue 0xFFFF under resetMask 0x0FFF: what the register reads after reset
     }
 
     [Fact]
