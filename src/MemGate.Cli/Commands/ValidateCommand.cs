@@ -11,7 +11,7 @@ internal static class ValidateCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var files = new Argument<string[]>("files") { Description = "Device files (.toml, .yaml, .yml, .json).", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("files") { Description = "Device files (.toml, .yaml, .yml, .json), or template names.", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print one JSON report per file instead of text." };
         var strict = new Option<bool>("--strict") { Description = "In the device's SVD file: flaws other tools tolerate (overlapping fields, odd register sizes, repeated names, registers past their address block) are errors, not warnings." };
         var command = new Command("validate", "Check device files: syntax, fields, overlaps, sizes, alignment, aliases, peripheral models and their settings, the SVD file's " +
@@ -31,7 +31,9 @@ internal static class ValidateCommand
                     {
                         throw new IOException("it is a folder; give the device files in it (e.g. folder/*.toml).");
                     }
-                    var device = DeviceConfigReader.Load(file);
+                    // A template name, as other commands take one where no such file exists: checked the same way (it names no files).
+                    bool template = !File.Exists(file) && !DeviceSource.HasDeviceExtension(file) && DeviceTemplates.Names.Any(t => string.Equals(t, file, StringComparison.OrdinalIgnoreCase));
+                    var device = template ? DeviceTemplates.Load(file) : DeviceConfigReader.Load(file);
                     warnings.AddRange(device.Warnings);
                     if (Emulation.FirmwareMachine.UnrunnableCoreWarning(device) is { } unrunnable)
                     {

@@ -42,7 +42,7 @@ public static class DeviceTemplates
 
     private static DeviceDescriptionException Unknown(string name) => new(name,
         [new DeviceDiagnostic(DiagnosticSeverity.Error, "device",
-            $"No device template '{name}' and no device file of that name.{NameSuggestion.DidYouMean(name, Names)} Templates: {string.Join(", ", Names)}.")]);
+            $"No device template '{name}' (nor a device file of that name, where a command also takes one).{NameSuggestion.DidYouMean(name, Names)} Templates: {string.Join(", ", Names)}.")]);
 
     private static string? Resolve(string name) => Names.FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
 }

@@ -274,6 +274,20 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Contains("error: device.svd: SVD file", error);
     }
 
+    // validate takes template names as the other commands do; template refuses a device file by saying what it takes.
+    [Fact]
+    public void Validate_checks_templates_by_name_and_template_says_it_takes_no_file()
+    {
+        var (exit, output, _) = CliRunner.Run("validate", "STM32F103", "rv32");
+        Assert.Equal(0, exit);
+        Assert.Contains("STM32F103: valid", output);
+        Assert.Contains("rv32: valid", output);
+        string file = WriteFile("board.toml", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "svd", "board.toml")));
+        (exit, _, var error) = CliRunner.Run("template", file);
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains($"'{file}' is a device file; 'memgate template' takes a template name", error);
+    }
+
     // An executable region that fills the CPU engine's page at one end only in part: validate warns, at the key to change,
     // rather than leaving it to every run's fault.
     [Fact]
