@@ -94,7 +94,8 @@ public static partial class CliApp
         {
             var root = BuildRoot(output, error, input);
             RefuseEmptyValues(root);
-            var parse = root.Parse(args);
+            // No response files: an argument starting with '@' is itself (a region spec "@0x0:4KiB" was read as a file name).
+            var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             // A mistyped option the command took as its argument (`validate --jsn a.toml` as two device files): refused
             // as the unknown option it is. After a "--", a word starting with "--" is an argument (a file of that name).
             var options = args.TakeWhile(a => a != "--").ToHashSet(StringComparer.Ordinal);

@@ -102,6 +102,10 @@ internal static class ProcessCommand
         var command = new Command("analyze", "Statistics: totals by class and permission, RSS/PSS/private/shared/swap, largest mappings, writable+executable ones.") { pid, format, json };
         command.SetAction(parse => CommandErrors.Run("ps analyze", parse, error, () =>
         {
+            if (parse.GetValue(json) && parse.GetResult(format) is { Implicit: false } && parse.GetValue(format) != "json")
+            {
+                throw new CommandUsageException($"--json and --format {parse.GetValue(format)} ask for different outputs; give one.");
+            }
             var a = ProcessAnalysis.Of(parse.GetValue(pid));
             if (parse.GetValue(json) || parse.GetValue(format) == "json")
             {
@@ -189,6 +193,10 @@ internal static class ProcessCommand
                     $"anonymous…; memgate ps list --pid {parse.GetValue(pid)} shows them).");
             }
             bool asJson = parse.GetValue(json);
+            if (!asJson && result.BytesScanned == 0 && result.Skipped.Count == 0)
+            {
+                NoteWhenEmpty(0, parse.GetValue(pid), error);
+            }
             bool truncated = result.Matches.Count >= parse.GetValue(max);   // the scan stopped there: more may follow
             if (!asJson)
             {

@@ -108,7 +108,8 @@ internal static class ValidateCommand
         {
             string full = Path.GetFullPath(Path.Combine(folder, path));
             string fileKey = $"{owner}.{(region is null ? "svd" : "file")}";
-            var (field, problem) = !File.Exists(full) ? (fileKey, $"{what} '{full}' does not exist")
+            var (field, problem) = Directory.Exists(full) ? (fileKey, $"{what} '{full}' is a folder, not a file")
+                : !File.Exists(full) ? (fileKey, $"{what} '{full}' does not exist")
                 : region is not null && DeviceMemory.CheckContents(region, full, new FileInfo(full).Length) is { } misfit ? ($"{owner}.{misfit.Key}", misfit.Message)
                 : (null, null);
             if (problem is not null)

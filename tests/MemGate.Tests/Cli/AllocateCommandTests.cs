@@ -37,6 +37,7 @@ public class AllocateCommandTests
     [InlineData("Flash", "expected NAME@ADDRESS:SIZE")]
     [InlineData("Top@0xFFFFF000:8KiB", "past the end of the 32-bit address space")]
     [InlineData("Zero@0x0:0", "Region 'Zero' at 0x00000000 has size 0.")]
+    [InlineData("@0x0:4KiB", "expected NAME@ADDRESS:SIZE")]   // not a response file named "0x0:4KiB"
     public void Bad_regions_are_refused(string region, string message)
     {
         // A malformed region is a usage error (2); one the address space cannot hold is bad input (1).

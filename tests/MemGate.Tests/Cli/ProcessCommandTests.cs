@@ -35,6 +35,28 @@ public sealed class ProcessCommandTests
         }
     }
 
+    // A kernel thread searched: the note says why nothing was scanned.
+    [SkippableFact]
+    public void Searching_a_process_without_mappings_says_why_nothing_was_scanned()
+    {
+        string? thread = Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit))
+            .FirstOrDefault(n => { try { return File.ReadAllText($"/proc/{n}/maps").Length == 0 && File.Exists($"/proc/{n}/comm"); } catch (IOException) { return false; } catch (UnauthorizedAccessException) { return false; } });
+        Skip.If(thread is null, "no kernel thread is visible here");
+        var (exit, output, error) = CliRunner.Run("ps", "search", "--pid", thread!, "--string", "x");
+        Assert.Equal(0, exit);
+        Assert.Contains("0 B scanned", output);
+        Assert.Contains("has no user-space mappings: a kernel thread", error);
+    }
+
+    // --json and --format text ask for two outputs: a usage error, not one of them silently.
+    [Fact]
+    public void Analyze_refuses_json_with_format_text()
+    {
+        var (exit, output, error) = CliRunner.Run("ps", "analyze", "--pid", Pid, "--format", "text", "--json");
+        Assert.Equal((CliApp.Usage, ""), (exit, output));
+        Assert.Contains("--json and --format text ask for different outputs", error);
+    }
+
     // --format json asks for JSON as --json does: a failure is the JSON line too.
     [Fact]
     public void Analyze_format_json_reports_a_failure_as_json()

@@ -178,7 +178,7 @@ public static partial class DeviceConfigReader
                 {
                     if (!PermissionsText.TryParse(permText, out permissions, out char bad))
                     {
-                        permissions = ErrorValue($"{at}.permissions", node.Get("permissions")!, $"unknown permission letter '{bad}' (use r, w, x)", Permissions.None);
+                        permissions = ErrorValue($"{at}.permissions", node.Get("permissions")!, $"unknown or repeated permission letter '{bad}' (use r, w, x, each once)", Permissions.None);
                     }
                 }
                 var mode = AliasMode.Mirror;
