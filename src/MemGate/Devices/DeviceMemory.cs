@@ -331,10 +331,18 @@ public sealed class DeviceMemory : IDisposable
     private static List<DeviceDiagnostic> RuleProblems(DeviceDescription device, Func<string, IReadOnlyList<RegisterDefinition>?> registersOf, Func<string, string> noPeripheral)
     {
         var problems = new List<DeviceDiagnostic>();
+        var firstFor = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);   // field → the rule that took it
         for (int i = 0; i < device.Rules.Count; i++)
         {
             var rule = device.Rules[i];
             string named = $"rule '{rule.Register}.{rule.Field}'";
+            if (!firstFor.TryAdd($"{rule.Register}.{rule.Field}", i))
+            {
+                // Two rules for one field would each claim its reads: which one acts must not depend on their order.
+                problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, $"rules[{i}].field", $"{named}: rules[{firstFor[$"{rule.Register}.{rule.Field}"]}] is a rule for this field already; a field takes one rule")
+                    { Location = device.LocationOf($"rules[{i}].field") ?? device.LocationOf($"rules[{i}]") });
+                continue;
+            }
             Check($"rules[{i}].register", named, rule.Register, rule.Field, $"rules[{i}].field");
             if (rule.Follows is { } follows)
             {
@@ -354,7 +362,7 @@ public sealed class DeviceMemory : IDisposable
             (string Key, string Problem)? found = registers is null ? (at, noPeripheral(parts[0]))
                 : named!.Count == 0 ? (at, $"peripheral '{parts[0]}' has no register '{parts[1]}'")
                 : !named.Any(r => r.Fields.Any(f => string.Equals(f.Name, field, StringComparison.OrdinalIgnoreCase)))
-                    ? (fieldAt, $"register '{register}' has no field '{field}' (fields: {string.Join(", ", named.SelectMany(r => r.Fields).Select(f => f.Name).Distinct())})")
+                    ? (fieldAt, $"register '{register}' has no field '{field}' ({(named.Any(r => r.Fields.Count > 0) ? $"fields: {string.Join(", ", named.SelectMany(r => r.Fields).Select(f => f.Name).Distinct())}" : "it has no fields")})")
                 : null;
             if (found is { } problem)
             {

@@ -96,6 +96,19 @@ public sealed class DevicePeripheralTests
             read.RootElement.GetProperty("value").GetUInt64() & 1));
     }
 
+    // Two rules for one field (in any case): which acts would depend on their order; the second is the error, at its field.
+    [Fact]
+    public void A_second_rule_for_a_field_is_an_error_for_a_run_and_validate()
+    {
+        string text = File.ReadAllText(Board) + "\n[[rules]]\nregister = \"timer0.sr\"\nfield = \"ready\"\nreads = \"set\"\n";
+        var device = DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, Board);
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceMemory.Allocate(device, Path.GetDirectoryName(Board)));
+        var problem = Assert.Single(e.Diagnostics);
+        Assert.Equal($"rules[{device.Rules.Count - 1}].field", problem.Field);
+        Assert.Equal("rule 'timer0.sr.ready': rules[0] is a rule for this field already; a field takes one rule", problem.Message);
+        Assert.Equal(problem.Message, Assert.Single(DeviceMemory.CheckRules(device, MemGate.Mmio.Svd.SvdReader.Load(Path.Combine(Path.GetDirectoryName(Board)!, "features.svd")))).Message);
+    }
+
     [Fact]
     public void Rules_must_name_real_registers_and_fields()
     {
