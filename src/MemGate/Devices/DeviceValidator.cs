@@ -77,6 +77,10 @@ internal static class DeviceValidator
             {
                 Error($"{at}.permissions", $"region '{r.Name}' has invalid permission bits 0x{(byte)r.Permissions:X}");
             }
+            if (r.Permissions == Permissions.None)
+            {
+                Warn($"{at}.permissions", $"region '{r.Name}' has no permissions (---): every access to it faults");
+            }
             if (r.Type == DeviceRegionType.Ram && r.Permissions.HasFlag(Permissions.Execute))
             {
                 Warn($"{at}.permissions", $"RAM region '{r.Name}' is executable ({PermissionsText.ToRwx(r.Permissions)})");

@@ -121,6 +121,15 @@ public sealed class DeviceValidationTests
         Assert.Contains("not executable", warning.Message);
     }
 
+    // permissions = "" is allowed (a region every access faults in) but is more likely a slip: a warning says what it means.
+    [Fact]
+    public void A_region_without_permissions_is_a_warning()
+    {
+        var none = new DeviceRegion("Guard", 0x2000_0000, 0x1000, Permissions.None, DeviceRegionType.Ram, Main);
+        var warning = Assert.Single(new DeviceDescription("D", [none]).Warnings);
+        Assert.Equal(("regions[0].permissions", "region 'Guard' has no permissions (---): every access to it faults"), (warning.Field, warning.Message));
+    }
+
     [Fact]
     public void All_errors_are_reported_together()
     {
