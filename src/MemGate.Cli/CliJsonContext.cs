@@ -40,6 +40,9 @@ internal sealed record DiagnosticRow(string? File, int? Line, int? Column, strin
 /// <summary>A command given --json that failed: one JSON line on stderr instead of its text lines (exit code as the process's).</summary>
 internal sealed record FailureReport(string Command, int ExitCode, List<DiagnosticRow> Errors);
 
+/// <summary>A device file's warnings under a command given --json: one JSON line on stderr, before the command's own lines.</summary>
+internal sealed record WarningReport(string Command, List<DiagnosticRow> Warnings);
+
 /// <summary>The outcome of <c>memgate validate --json</c> for one file (one JSON line per file).</summary>
 internal sealed record ValidationReport(string File, bool Valid, List<DiagnosticRow> Errors, List<DiagnosticRow> Warnings);
 
@@ -134,6 +137,7 @@ internal sealed partial class CliJsonContext : JsonSerializerContext
 [JsonSerializable(typeof(LinkedMappingRow))]
 [JsonSerializable(typeof(ValidationReport))]
 [JsonSerializable(typeof(FailureReport))]
+[JsonSerializable(typeof(WarningReport))]
 internal sealed partial class CliJsonLinesContext : JsonSerializerContext
 {
     /// <summary>The context to write with: <see cref="CliJson.Readable"/> options.</summary>

@@ -22,8 +22,10 @@ internal static class CommandErrors
             || (options.FirstOrDefault(o => o.Name == "--format") is Option<string> format && parse.GetValue(format) == "json");   // ps analyze --format json
         var problems = new List<(string Text, DiagnosticRow Row)>();   // the line a person reads, the row a program does
         int exit;
+        string? outer = JsonCommand.Value;
         try
         {
+            JsonCommand.Value = json ? command : null;
             return body();
         }
         catch (DeviceDescriptionException e)
@@ -51,6 +53,10 @@ internal static class CommandErrors
             problems.Add(($"memgate {command}: {e.Message}", new DiagnosticRow((e as FileNotFoundException)?.FileName, null, null, null, "error", e.Message)));
             exit = CliApp.InvalidInput;
         }
+        finally
+        {
+            JsonCommand.Value = outer;
+        }
         if (json)
         {
             error.WriteLine(JsonSerializer.Serialize(new FailureReport(command, exit, [.. problems.Select(p => p.Row)]), CliJsonLinesContext.Output.FailureReport));
@@ -74,12 +80,30 @@ internal static class CommandErrors
         d.Location is { Line: > 0, Column: > 0 } c ? c.Column : null, string.IsNullOrEmpty(d.Field) ? null : d.Field,
         d.Severity == DiagnosticSeverity.Error ? "error" : "warning", d.Message);
 
-    /// <summary>Warnings of a device that loaded, one line each on stderr.</summary>
-    public static void ReportWarnings(DeviceDescription device, TextWriter error)
+    /// <summary>
+    /// Warnings of a device that loaded, one line each on stderr; under a command given <c>--json</c>, one JSON line for them all
+    /// (<see cref="WarningReport"/>), so that its stderr stays JSON Lines.
+    /// </summary>
+    public static void ReportWarnings(DeviceDescription device, TextWriter error) => ReportWarnings(device.Warnings, error);
+
+    /// <summary>Warnings, as <see cref="ReportWarnings(DeviceDescription, TextWriter)"/> gives a device's.</summary>
+    public static void ReportWarnings(IReadOnlyList<DeviceDiagnostic> warnings, TextWriter error)
     {
-        foreach (var warning in device.Warnings)
+        if (warnings.Count == 0)
+        {
+            return;
+        }
+        if (JsonCommand.Value is { } command)
+        {
+            error.WriteLine(JsonSerializer.Serialize(new WarningReport(command, [.. warnings.Select(Row)]), CliJsonLinesContext.Output.WarningReport));
+            return;
+        }
+        foreach (var warning in warnings)
         {
             error.WriteLine(warning.ToString());
         }
     }
+
+    // The command Run is running when it was given --json; null otherwise.
+    private static readonly AsyncLocal<string?> JsonCommand = new();
 }

@@ -31,10 +31,7 @@ internal static class ShowCommand
             }
             if (svdDevice is not null)
             {
-                foreach (var warning in DeviceMemory.SvdWarnings(description, svdDevice, machineModels))
-                {
-                    error.WriteLine(warning.ToString());
-                }
+                CommandErrors.ReportWarnings(DeviceMemory.SvdWarnings(description, svdDevice, machineModels), error);
                 description = WithSvd(description, svdDevice, machineModels);
             }
             if (parse.GetValue(json))

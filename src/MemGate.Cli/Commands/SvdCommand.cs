@@ -23,10 +23,6 @@ internal static class SvdCommand
         command.SetAction(parse => CommandErrors.Run("svd", parse, error, () =>
         {
             var device = SvdReader.Load(parse.GetRequiredValue(file), parse.GetValue(strict));
-            foreach (var warning in device.Warnings)
-            {
-                error.WriteLine(warning.ToString());
-            }
             // Registers that cannot make a register block (overlapping, none an alternate) are fine to list, but a device
             // that attaches the peripheral cannot be built: said here rather than first by validate or a run.
             var unbuildable = device.Peripherals.Select(p => (Peripheral: p, Problem: p.BlockProblem())).Where(x => x.Problem is not null)
@@ -37,10 +33,8 @@ internal static class SvdCommand
             {
                 throw new DeviceDescriptionException(device.File, unbuildable);   // one error line each, or the JSON failure line
             }
-            foreach (var warning in unbuildable)
-            {
-                error.WriteLine(warning.ToString());
-            }
+            CommandErrors.ReportWarnings([.. device.Warnings.Select(w => new DeviceDiagnostic(DiagnosticSeverity.Warning, w.Element, w.Message) { Location = new SourceLocation(w.File, w.Line, 0) }),
+                .. unbuildable], error);
             var peripherals = device.Peripherals.Where(p => parse.GetValue(peripheral) is not { } only || string.Equals(p.Name, only, StringComparison.OrdinalIgnoreCase)).ToList();
             if (parse.GetValue(peripheral) is { } wanted && peripherals.Count == 0)
             {

@@ -274,6 +274,41 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Contains("error: device.svd: SVD file", error);
     }
 
+    // Under --json, stderr is JSON Lines throughout: a device file's warnings come as one JSON line, not as text.
+    [Fact]
+    public void A_device_files_warnings_are_a_json_line_under_json()
+    {
+        string device = WriteFile("rwx.toml", """
+            [device]
+            name = "Rwx"
+            cpu = "cortex-m3"
+
+            [[regions]]
+            name = "Flash"
+            guest_address = "0x08000000"
+            size = "128KB"
+            permissions = "rx"
+            type = "flash"
+
+            [[regions]]
+            name = "SRAM"
+            guest_address = "0x20000000"
+            size = "20KB"
+            permissions = "rwx"
+            type = "ram"
+            """);
+        var (_, _, error) = CliRunner.Run("run", Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf"), "--device", device, "--max-instructions", "10", "--json");
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        using (var warnings = JsonDocument.Parse(lines[0]))
+        {
+            Assert.Equal("run", warnings.RootElement.GetProperty("command").GetString());
+            Assert.Equal("regions[1].permissions", Assert.Single(warnings.RootElement.GetProperty("warnings").EnumerateArray()).GetProperty("field").GetString());
+        }
+        using var run = JsonDocument.Parse(lines[1]);   // the run's own line (it faults early: this device has no peripherals)
+        Assert.Equal("Rwx", run.RootElement.GetProperty("device").GetString());
+    }
+
     // validate takes template names as the other commands do; template refuses a device file by saying what it takes.
     [Fact]
     public void Validate_checks_templates_by_name_and_template_says_it_takes_no_file()

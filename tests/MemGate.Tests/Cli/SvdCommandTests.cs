@@ -37,10 +37,18 @@ public sealed class SvdCommandTests
     public void Address_blocks_that_overlap_without_their_registers_are_trimmed_with_a_warning()
     {
         string svd = Path.Combine(AppContext.BaseDirectory, "Fixtures", "svd", "overlapping-blocks.svd");
-        var (exit, output, error) = CliRunner.Run("show", "STM32F103", "--svd", svd, "--json");
+        var (exit, output, error) = CliRunner.Run("show", "STM32F103", "--svd", svd);
         Assert.Equal(0, exit);
         Assert.Contains("warning: peripheral[BKP]: its address block", error);
         Assert.Contains("overlaps 'PWR'", error);
+        (exit, output, error) = CliRunner.Run("show", "STM32F103", "--svd", svd, "--json");
+        Assert.Equal(0, exit);
+        using (var report = System.Text.Json.JsonDocument.Parse(error))   // with --json, the warnings are one JSON line too
+        {
+            var warning = report.RootElement.GetProperty("warnings").EnumerateArray().First(w => w.GetProperty("field").GetString() == "peripheral[BKP]");
+            Assert.Equal("warning", warning.GetProperty("severity").GetString());
+            Assert.Contains("overlaps 'PWR'", warning.GetProperty("message").GetString());
+        }
         using var json = System.Text.Json.JsonDocument.Parse(output);
         var peripherals = json.RootElement.GetProperty("peripherals").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("size").GetUInt64());
         Assert.Equal((0x2CUL, 0x400UL), (peripherals["BKP"], peripherals["PWR"]));
