@@ -66,7 +66,8 @@ internal static class ShowCommand
     private static void Print(DeviceDescription d, TextWriter output)
     {
         var console = Terminal.For(output);
-        console.MarkupLine($"[bold]{Markup.Escape(d.Name)}[/]  {Markup.Escape(d.Architecture)} / {Markup.Escape(d.Cpu)}, {(d.ByteOrder == ByteOrder.BigEndian ? "big" : "little")} endian, page size {ByteSize.Human(d.PageSize)}");
+        string cpu = string.Join(" / ", new[] { d.Architecture, d.Cpu }.Where(t => t.Length > 0)) is { Length: > 0 } named ? $"{named}, " : "";
+        console.MarkupLine($"[bold]{Markup.Escape(d.Name)}[/]  {Markup.Escape(cpu)}{(d.ByteOrder == ByteOrder.BigEndian ? "big" : "little")} endian, page size {ByteSize.Human(d.PageSize)}");
         if (d.Description.Length > 0)
         {
             console.WriteLine(d.Description);
@@ -78,7 +79,7 @@ internal static class ShowCommand
         {
             table.AddColumn("Space");
         }
-        foreach (var r in d.Regions)
+        foreach (var r in d.Regions.OrderBy(r => d.Spaces.Select(x => x.Name).ToList().IndexOf(r.Space)).ThenBy(r => r.Start))   // in address order, whatever the file's
         {
             int width = d.FindSpace(r.Space)?.AddressWidth ?? 32;
             var cells = new List<string>
@@ -96,7 +97,7 @@ internal static class ShowCommand
         if (d.Peripherals.Count > 0)
         {
             var peripherals = new Table().Border(TableBorder.Rounded).AddColumn("Peripheral").AddColumn("Base").AddColumn(new TableColumn("Size").RightAligned()).AddColumn("Model");
-            foreach (var p in d.Peripherals)
+            foreach (var p in d.Peripherals.OrderBy(p => p.Base))
             {
                 peripherals.AddRow(Markup.Escape(p.Name), DeviceAddressSpace.FormatAddress(p.Base, d.FindSpace(p.Space)?.AddressWidth ?? 32), ByteSize.Exact(p.Size), Markup.Escape(p.Model ?? "plain registers"));
             }

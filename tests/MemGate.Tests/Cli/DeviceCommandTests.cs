@@ -274,6 +274,16 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Contains("error: device.svd: SVD file", error);
     }
 
+    // show lists regions and peripherals in address order, whatever order the file gives them in.
+    [Fact]
+    public void Show_lists_regions_in_address_order()
+    {
+        var (exit, output, _) = CliRunner.Run("show", "STM32F429");
+        Assert.Equal(0, exit);
+        Assert.True(output.IndexOf("OptionBytesBank2", StringComparison.Ordinal) < output.IndexOf("SystemMemory", StringComparison.Ordinal));
+        Assert.StartsWith("STM32F429  armv7e-m / cortex-m4, little endian", output, StringComparison.Ordinal);
+    }
+
     // Under --json, stderr is JSON Lines throughout: a device file's warnings come as one JSON line, not as text.
     [Fact]
     public void A_device_files_warnings_are_a_json_line_under_json()
