@@ -274,6 +274,27 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Contains("error: device.svd: SVD file", error);
     }
 
+    // A Cortex-M3 device file with a flash region (its size on line 8) and 16 KiB of SRAM.
+    private string FlashAndSram(string file, string name, string flashAddress, string flashSize, string sramPermissions) => WriteFile(file, $"""
+        [device]
+        name = "{name}"
+        cpu = "cortex-m3"
+
+        [[regions]]
+        name = "Flash"
+        guest_address = "{flashAddress}"
+        size = "{flashSize}"
+        permissions = "rx"
+        type = "flash"
+
+        [[regions]]
+        name = "SRAM"
+        guest_address = "0x20000000"
+        size = "16KB"
+        permissions = "{sramPermissions}"
+        type = "ram"
+        """);
+
     // show lists regions and peripherals in address order, whatever order the file gives them in.
     [Fact]
     public void Show_lists_regions_in_address_order()
@@ -288,25 +309,7 @@ public sealed class DeviceCommandTests : IDisposable
     [Fact]
     public void A_device_files_warnings_are_a_json_line_under_json()
     {
-        string device = WriteFile("rwx.toml", """
-            [device]
-            name = "Rwx"
-            cpu = "cortex-m3"
-
-            [[regions]]
-            name = "Flash"
-            guest_address = "0x08000000"
-            size = "128KB"
-            permissions = "rx"
-            type = "flash"
-
-            [[regions]]
-            name = "SRAM"
-            guest_address = "0x20000000"
-            size = "20KB"
-            permissions = "rwx"
-            type = "ram"
-            """);
+        string device = FlashAndSram("rwx.toml", "Rwx", "0x08000000", "128KB", sramPermissions: "rwx");
         var (_, _, error) = CliRunner.Run("run", Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf"), "--device", device, "--max-instructions", "10", "--json");
         var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
@@ -338,24 +341,7 @@ public sealed class DeviceCommandTests : IDisposable
     [Fact]
     public void Validate_warns_about_an_executable_region_that_ends_inside_an_engine_page()
     {
-        string device = WriteFile("tiny.toml", """
-            [device]
-            name = "Tiny"
-            cpu = "cortex-m3"
-
-            [[regions]]
-            name = "Flash"
-            guest_address = "0x0"
-            size = "512"
-            permissions = "rx"
-            type = "flash"
-
-            [[regions]]
-            name = "SRAM"
-            guest_address = "0x20000000"
-            size = "16KB"
-            type = "ram"
-            """);
+        string device = FlashAndSram("tiny.toml", "Tiny", "0x0", "512", sramPermissions: "rw");
         var (exit, output, error) = CliRunner.Run("validate", device);
         Assert.Equal(0, exit);
         Assert.Contains("valid, 1 warning(s)", output);
