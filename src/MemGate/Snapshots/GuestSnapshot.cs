@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Intrinsics.X86;
 using MemGate.Memory;
 using MemGate.Memory.Backing;
 using MemGate.Native;
@@ -209,10 +210,19 @@ public sealed unsafe class GuestSnapshot : IDisposable
             var walked = Stopwatch.GetElapsedTime(walkStart);
             int next = 0;
             ulong copiedEnd = ulong.MaxValue;
-            foreach (var (offset, size) in _written)
+            for (int run = 0; run < _written.Count; run++)
             {
+                var (offset, size) = _written[run];
                 for (ulong at = offset; at < offset + size; at += page)
                 {
+                    // The pages lie apart: start fetching the next one (and its page-table entries) while this one is
+                    // compared and copied (1 % of 2 GiB: 4.5 ms without, 3.7 ms with; two pages ahead was no better).
+                    if (Sse.IsSupported)
+                    {
+                        ulong ahead = at + page < offset + size ? at + page : run + 1 < _written.Count ? _written[run + 1].Offset : at;
+                        Sse.Prefetch0((void*)(area.Copy.Pointer + (nint)ahead));
+                        Sse.Prefetch0((void*)(area.Host + (nint)ahead));
+                    }
                     if (WasLeftWritable(area.Writable, ref next, at) && SameAsSnapshot(area, at))
                     {
                         Extend(_unchanged, at, page);
