@@ -215,6 +215,27 @@ public sealed class HostileSvdTests
         Assert.Throws<SvdFormatException>(() => SvdReader.Parse(svd, "vendor.svd", strict: true));
     }
 
+    // Inside one peripheral too: every broken register is named at its line, and nothing that only follows from them.
+    [Fact]
+    public void Every_broken_register_of_a_peripheral_is_reported()
+    {
+        const string svd = """
+            <device>
+              <name>BROKEN</name>
+              <peripherals>
+                <peripheral><name>P</name><baseAddress>0x40000000</baseAddress><registers>
+                  <register><name>A</name><addressOffset>0</addressOffset><access>sometimes</access></register>
+                  <register><name>B</name><addressOffset>4</addressOffset></register>
+                  <register><name>C%s</name><addressOffset>8</addressOffset></register>
+                </registers></peripheral>
+              </peripherals>
+            </device>
+            """;
+        var e = Assert.Throws<SvdFormatException>(() => SvdReader.Parse(svd, "broken.svd"));
+        Assert.Equal([(5, "peripheral[P]/register[A]"), (7, "peripheral[P]/register[C%s]")], e.Problems.Select(p => (p.Line, p.Element)));
+        Assert.Contains("1 more problem(s) below", e.Message);
+    }
+
     // One run names every broken peripheral, each with its line, not only the first.
     [Fact]
     public void Every_broken_peripheral_is_reported()

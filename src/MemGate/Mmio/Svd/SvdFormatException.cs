@@ -30,7 +30,7 @@ public sealed class SvdFormatException : MemGateException
         }
         var first = problems[0];
         string rest = string.Join("\n", problems.Skip(1).Select(p => p.Message));
-        return new SvdFormatException(first.File, first.Line, first.Element, $"{first.Detail} ({problems.Count - 1} more problem(s) in other peripherals below)\n{rest}", first)
+        return new SvdFormatException(first.File, first.Line, first.Element, $"{first.Detail} ({problems.Count - 1} more problem(s) below)\n{rest}", first)
         {
             Problems = problems,
         };

@@ -88,6 +88,10 @@ public static class SvdReader
     {
         private long _elements;
 
+        // Problems of registers and clusters found so far: the reader reads on past a broken one, as past a broken peripheral.
+        private readonly List<SvdFormatException> _broken = [];
+        private const int MaxProblems = 100;
+
         // Per peripheral: the first primary (non-alternate) register at each offset, for alternateGroup members.
         private readonly Dictionary<ulong, string> _primaries = [];
 
@@ -125,12 +129,13 @@ public static class SvdReader
                 catch (SvdFormatException e)
                 {
                     // Every peripheral is read, so one run reports every broken one, not just the first.
-                    problems.Add(e);
+                    problems.AddRange(e.Problems);
                 }
             }
+            problems.AddRange(_broken);
             if (problems.Count > 0)
             {
-                throw SvdFormatException.Of(problems);
+                throw SvdFormatException.Of([.. problems.OrderBy(p => p.Line)]);   // in file order, the first locating the exception
             }
             return new SvdDevice(Required(device, "device", "name"), peripherals) { File = file, Warnings = _warnings };
         }
@@ -149,7 +154,12 @@ public static class SvdReader
                     var local = Properties(element, at, defaults);
                     var registers = new List<RegisterDefinition>();
                     _primaries.Clear();
+                    int broken = _broken.Count;
                     Collect(element.Element("registers"), at, 0, local, registers, "", copies);
+                    if (_broken.Count > broken)
+                    {
+                        return;   // registers are missing: what the rest would say about the peripheral follows from that; Device reports them
+                    }
                     // Rules find registers by name ignoring case, and act on each register of that name.
                     foreach (var twice in registers.GroupBy(r => r.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
                     {
@@ -195,6 +205,18 @@ public static class SvdReader
                 {
                     continue;
                 }
+                try
+                {
+                    Element(raw, kind);
+                }
+                catch (SvdFormatException e) when (_broken.Count < MaxProblems)
+                {
+                    _broken.AddRange(e.Problems);   // the next register or cluster is read all the same; Device reports them all
+                }
+            }
+
+            void Element(XElement raw, string kind)
+            {
                 string rawName = Required(raw, $"{path}/{kind}", "name");
                 string at = $"{path}/{kind}[{rawName}]";
                 var element = Resolve(raw, at, $"{kind} here", name => siblings.GetValueOrDefault(name) ?? siblings.GetValueOrDefault(name.Split('.')[^1]));
