@@ -35,7 +35,7 @@ internal static class CommandErrors
         }
         catch (Mmio.Svd.SvdFormatException e)
         {
-            problems.AddRange(Diagnostics(e).Select(d => (d.ToString(), Row(d))));
+            problems.AddRange(DeviceDiagnostic.Of(e).Select(d => (d.ToString(), Row(d))));
             exit = CliApp.InvalidInput;
         }
         catch (Firmware.FirmwareFormatException e)
@@ -70,10 +70,6 @@ internal static class CommandErrors
         }
         return exit;
     }
-
-    /// <summary>An SVD file's problems as diagnostics: one per problem the reader found, each at its line of the SVD, its field the element.</summary>
-    public static IEnumerable<DeviceDiagnostic> Diagnostics(Mmio.Svd.SvdFormatException e) =>
-        e.Problems.Select(p => new DeviceDiagnostic(DiagnosticSeverity.Error, p.Element, p.Detail) { Location = new SourceLocation(p.File, p.Line, 0) });
 
     /// <summary>A diagnostic as a row: where, which field, how bad, what.</summary>
     public static DiagnosticRow Row(DeviceDiagnostic d) => new(d.Location?.File, d.Location is { Line: > 0 } l ? l.Line : null,

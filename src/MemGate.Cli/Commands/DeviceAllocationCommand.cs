@@ -31,7 +31,7 @@ internal static class DeviceAllocationCommand
         command.SetAction(parse => CommandErrors.Run(name, parse, error, () =>
         {
             string argument = parse.GetRequiredValue(device);
-            if (name == "template" && File.Exists(argument) && DeviceTemplates.Names.All(t => !string.Equals(t, argument, StringComparison.OrdinalIgnoreCase)))
+            if (name == "template" && File.Exists(argument) && !DeviceTemplates.Exists(argument))
             {
                 throw new CommandUsageException($"'{argument}' is a device file; 'memgate template' takes a template name (see 'memgate list'): 'memgate config {argument}' reads the file.");
             }

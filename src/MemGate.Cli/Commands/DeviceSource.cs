@@ -10,8 +10,7 @@ internal static class DeviceSource
     /// <summary>Loads the device; warnings of a file go to <paramref name="error"/> (templates are known to be as the datasheet says).</summary>
     public static (DeviceDescription Device, string BaseDirectory) Load(string nameOrFile, TextWriter error)
     {
-        bool looksLikeFile = File.Exists(nameOrFile) || HasDeviceExtension(nameOrFile);
-        if (looksLikeFile)
+        if (NamesFile(nameOrFile))
         {
             if (!File.Exists(nameOrFile) && !Directory.Exists(nameOrFile))
             {
@@ -40,6 +39,9 @@ internal static class DeviceSource
     /// </summary>
     public static IEnumerable<string> InputFiles(DeviceDescription device, string? baseDirectory) =>
         device.SourceFiles.Concat(device.Regions.Select(r => r.InitFile).Append(device.Svd).OfType<string>().Select(f => Path.Combine(baseDirectory ?? ".", f)));
+
+    /// <summary>Whether a DEVICE argument names a device file (one exists there, or it has a device file's extension) rather than a template.</summary>
+    internal static bool NamesFile(string nameOrFile) => File.Exists(nameOrFile) || HasDeviceExtension(nameOrFile);
 
     /// <summary>Whether <paramref name="path"/> ends in an extension device files are read by.</summary>
     internal static bool HasDeviceExtension(string path) => Path.GetExtension(path).ToLowerInvariant() is ".toml" or ".yaml" or ".yml" or ".json";

@@ -33,8 +33,7 @@ internal static class SvdCommand
             {
                 throw new DeviceDescriptionException(device.File, unbuildable);   // one error line each, or the JSON failure line
             }
-            CommandErrors.ReportWarnings([.. device.Warnings.Select(w => new DeviceDiagnostic(DiagnosticSeverity.Warning, w.Element, w.Message) { Location = new SourceLocation(w.File, w.Line, 0) }),
-                .. unbuildable], error);
+            CommandErrors.ReportWarnings([.. device.Warnings.Select(DeviceDiagnostic.Of), .. unbuildable], error);
             var peripherals = device.Peripherals.Where(p => parse.GetValue(peripheral) is not { } only || string.Equals(p.Name, only, StringComparison.OrdinalIgnoreCase)).ToList();
             if (parse.GetValue(peripheral) is { } wanted && peripherals.Count == 0)
             {

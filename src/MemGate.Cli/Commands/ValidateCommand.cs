@@ -32,8 +32,7 @@ internal static class ValidateCommand
                         throw new IOException("it is a folder; give the device files in it (e.g. folder/*.toml).");
                     }
                     // A template name, as other commands take one where no such file exists: checked the same way (it names no files).
-                    bool template = !File.Exists(file) && !DeviceSource.HasDeviceExtension(file) && DeviceTemplates.Names.Any(t => string.Equals(t, file, StringComparison.OrdinalIgnoreCase));
-                    var device = template ? DeviceTemplates.Load(file) : DeviceConfigReader.Load(file);
+                    var device = !DeviceSource.NamesFile(file) && DeviceTemplates.Exists(file) ? DeviceTemplates.Load(file) : DeviceConfigReader.Load(file);
                     warnings.AddRange(device.Warnings);
                     if (Emulation.FirmwareMachine.UnrunnableCoreWarning(device) is { } unrunnable)
                     {
@@ -65,7 +64,7 @@ internal static class ValidateCommand
                 catch (Mmio.Svd.SvdFormatException e)
                 {
                     // The device's SVD file: each problem at its own line there.
-                    errors.AddRange(CommandErrors.Diagnostics(e));
+                    errors.AddRange(DeviceDiagnostic.Of(e));
                 }
                 catch (Exception e) when (e is MemGateException or IOException or UnauthorizedAccessException)
                 {

@@ -240,8 +240,7 @@ public sealed class DeviceMemory : IDisposable
         ArgumentNullException.ThrowIfNull(svd);
         var trimmed = new List<Mmio.Svd.SvdWarning>();
         var leftOut = Attachable(device, svd, DeclaredModels(device, machineModels), trimmed).LeftOut;
-        return [.. svd.Warnings.Concat(trimmed).Concat(leftOut.Select(l => l.Why)).Select(w => new DeviceDiagnostic(DiagnosticSeverity.Warning, w.Element, w.Message)
-            { Location = new SourceLocation(w.File, w.Line, 0) })];
+        return [.. svd.Warnings.Concat(trimmed).Concat(leftOut.Select(l => l.Why)).Select(DeviceDiagnostic.Of)];
     }
 
     /// <summary>The SVD's peripherals that building the device attaches, in the SVD's order, their blocks trimmed as <see cref="Mmio.Svd.SvdDevice.WithBlocksTrimmedToRegisters"/> does.</summary>
