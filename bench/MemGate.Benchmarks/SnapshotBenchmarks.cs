@@ -4,6 +4,7 @@ using MemGate.Memory;
 using MemGate.Memory.Backing;
 using MemGate.Native;
 using MemGate.Snapshots;
+using Microsoft.Win32.SafeHandles;
 
 namespace MemGate.Benchmarks;
 
@@ -23,6 +24,8 @@ public unsafe class SnapshotBenchmarks
     private GuestSnapshot _snapshot = null!;
     private byte* _copy;
     private ulong[] _dirty = null!;
+    private readonly DirtyTracking.PageRegion[] _runs = new DirtyTracking.PageRegion[256];
+    private SafeFileHandle _pagemap = null!;   // opened once, as the snapshot's own
 
     /// <summary>RAM size in MiB.</summary>
     [Params(256, 2048)]
@@ -50,6 +53,7 @@ public unsafe class SnapshotBenchmarks
             span.CopyTo(new Span<byte>(_copy + at, span.Length));
         }
         _snapshot = GuestSnapshot.Take(_memory);
+        _pagemap = DirtyTracking.OpenPagemap();
         var random = new SplitMix64(0x5A5A);
         int pages = Dirty == "16 pages" ? 16 : (int)(Size / Page / 100);
         _dirty = Enumerable.Range(0, pages).Select(_ => Base + random.Below(Size / Page) * Page).ToArray();
@@ -58,6 +62,7 @@ public unsafe class SnapshotBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        _pagemap.Dispose();
         _snapshot.Dispose();
         _memory.Dispose();
         NativeMemory.Free(_copy);
@@ -88,13 +93,11 @@ public unsafe class SnapshotBenchmarks
     /// <summary>The floor under a restore: one kernel walk of the RAM's page table for written pages, nothing copied or protected.</summary>
     internal int WalkOnly()
     {
-        using var pagemap = DirtyTracking.OpenPagemap();
-        var runs = new DirtyTracking.PageRegion[256];
         ulong start = (ulong)_memory.Translate(new GuestAddress(Base)), end = start + Size;
         int found = 0;
         while (start < end)
         {
-            found += DirtyTracking.Scan(pagemap, start, end, DirtyTracking.PageIsWritten, runs, out ulong walkEnd);
+            found += DirtyTracking.Scan(_pagemap, start, end, DirtyTracking.PageIsWritten, _runs, out ulong walkEnd);
             if (walkEnd <= start)
             {
                 break;

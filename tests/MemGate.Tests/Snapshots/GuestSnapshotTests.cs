@@ -37,13 +37,14 @@ public sealed class GuestSnapshotTests
     // snapshot; each Restore brings every region back byte for byte, and copies exactly the pages written, except
     // that of the pages the previous restore left writable (those it copied) only the ones that differ are copied;
     // the others are protected again. Both ways of protecting pages again (per run, by a walk of the page table,
-    // which protects every page and leaves none writable) are forced in turn; left to choose, either may happen.
+    // which protects every page and leaves none writable) are forced in turn; left to choose, either may happen. So are
+    // both ways of copying (streaming stores, which large restores use, and ordinary ones).
     [SkippableTheory]
-    [InlineData(32, null)]
-    [InlineData(64, null)]
-    [InlineData(32, false)]
-    [InlineData(64, true)]
-    public void Restore_brings_back_every_byte_and_copies_only_written_pages(int width, bool? protectByWalk)
+    [InlineData(32, null, null)]
+    [InlineData(64, null, true)]
+    [InlineData(32, false, true)]
+    [InlineData(64, true, false)]
+    public void Restore_brings_back_every_byte_and_copies_only_written_pages(int width, bool? protectByWalk, bool? streaming)
     {
         var write = Gen.Select(Gen.Int[0, 3], Gen.Double[0, 1], Gen.Int[1, 300], Gen.Byte);
         Gen.Select(write.Array[0, 40], write.Array[0, 40], Gen.Int[0, 3]).Sample((before, after, rounds) =>
@@ -53,6 +54,7 @@ public sealed class GuestSnapshotTests
             var expected = memory.Regions.Where(r => r.HasHostMemory).Select(r => Contents(memory, r)).ToArray();
             using var snapshot = TakeOrSkip(memory);
             snapshot.ProtectByWalk = protectByWalk;
+            snapshot.Streaming = streaming;
 
             var writable = new HashSet<long>();   // the model: pages the last restore left writable
             for (int round = 0; round <= rounds; round++)
