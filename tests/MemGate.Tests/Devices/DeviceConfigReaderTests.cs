@@ -185,6 +185,49 @@ public sealed class DeviceConfigReaderTests
         Assert.Equal(3, json.Diagnostics[0].Location?.Line);
     }
 
+    // A name the format types as a number or boolean is a slip, not a string; YAML's plain scalars are strings unless
+    // its core schema reads them as a number, boolean or null (so `every: fuzzed` and `name: R1` need no quotes).
+    [Theory]
+    [InlineData("[device]\nname = 42\n", DeviceConfigFormat.Toml, 2, "42")]
+    [InlineData("{\n \"device\": {\n  \"name\": 42 }\n}", DeviceConfigFormat.Json, 3, "42")]
+    [InlineData("device:\n  name: 42\n", DeviceConfigFormat.Yaml, 2, "42")]
+    [InlineData("device:\n  name: true\n", DeviceConfigFormat.Yaml, 2, "true")]
+    [InlineData("device:\n  name: 0x10\n", DeviceConfigFormat.Yaml, 2, "0x10")]
+    public void A_name_that_is_a_number_or_boolean_is_a_located_error(string text, DeviceConfigFormat format, int line, string value)
+    {
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(text, format, "a"));
+        var problem = Assert.Single(e.Diagnostics, d => d.Field == "device.name");
+        Assert.Equal(line, problem.Location?.Line);
+        Assert.Equal($"{value}: must be a string (\"{value}\")", problem.Message);
+    }
+
+    [Fact]
+    public void Plain_yaml_words_are_strings()
+    {
+        const string yaml = """
+            device:
+              name: R1
+              architecture: arm
+              cpu: cortex-m3
+            regions:
+              - name: FLASH
+                guest_address: 0x08000000
+                size: 64KiB
+                type: flash
+              - name: RAM
+                guest_address: 0x20000000
+                size: 20KiB
+                type: ram
+            interrupt_triggers:
+              - name: tick
+                irq: 15
+                every: fuzzed
+            """;
+        var device = DeviceConfigReader.Parse(yaml, DeviceConfigFormat.Yaml, "a.yaml");
+        Assert.Equal("R1", device.Name);
+        Assert.Null(Assert.Single(device.InterruptTriggers).Every);   // "fuzzed": intervals from the input
+    }
+
     [Fact]
     public void Executable_ram_is_a_warning_not_an_error()
     {

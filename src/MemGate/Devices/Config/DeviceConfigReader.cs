@@ -89,14 +89,14 @@ public static partial class DeviceConfigReader
                 Number(limitSection, "limits.interrupts", isSize: false),
                 Number(limitSection, "limits.input_timeout", isSize: false));
 
-            string name = Text(device, "device.name") ?? "";
+            string name = StringValue(device, "device.name") ?? "";
             if (device?.Get("name") is null)
             {
                 Error("device.name", device ?? root, "missing: every device needs a name");
             }
-            string description = Text(device, "device.description") ?? "";
-            string architecture = Text(device, "device.architecture") ?? "";
-            string cpu = Text(device, "device.cpu") ?? "";
+            string description = StringValue(device, "device.description") ?? "";
+            string architecture = StringValue(device, "device.architecture") ?? "";
+            string cpu = StringValue(device, "device.cpu") ?? "";
             if (Firmware.CpuProfile.Contradiction(architecture, cpu) is { } contradiction)
             {
                 Error("device.architecture", device!.Get("architecture")!, contradiction);
@@ -117,7 +117,7 @@ public static partial class DeviceConfigReader
             ulong pageSize = Number(memory, "memory.page_size", isSize: true) ?? 1;
             int spaceCount = Count(memory, "memory.address_spaces", 1, 16) ?? 1;
             var unmodelled = Policy(memory, "memory.unmodelled") ?? UnmodelledPolicy.Plain;
-            string? svd = Text(device, "device.svd");
+            string? svd = StringValue(device, "device.svd");
 
             var spaces = new List<DeviceAddressSpace>();
             var spaceList = List(root, "spaces");
@@ -132,9 +132,9 @@ public static partial class DeviceConfigReader
                     }
                     string at = $"spaces[{i}]";
                     spaces.Add(new DeviceAddressSpace(
-                        Text(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
+                        StringValue(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
                         Count(node, $"{at}.width", 8, 64) ?? width,
-                        Text(node, $"{at}.description") ?? ""));
+                        StringValue(node, $"{at}.description") ?? ""));
                 }
                 if (memory?.Get("address_spaces") is { } declared && spaces.Count != spaceCount)
                 {
@@ -196,22 +196,22 @@ public static partial class DeviceConfigReader
                     }
                 }
                 regions.Add(new DeviceRegion(
-                    Text(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
+                    StringValue(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
                     Number(node, $"{at}.guest_address", isSize: false) ?? Missing($"{at}.guest_address", node, 0UL),
                     Number(node, $"{at}.size", isSize: true) ?? Missing($"{at}.size", node, 0UL),
                     permissions,
                     type,
-                    Text(node, $"{at}.space") ?? defaultSpace)
+                    StringValue(node, $"{at}.space") ?? defaultSpace)
                 {
-                    AliasOf = Text(node, $"{at}.alias_of"),
+                    AliasOf = StringValue(node, $"{at}.alias_of"),
                     AliasMode = mode,
-                    InitFile = Text(node, $"{at}.file"),
+                    InitFile = StringValue(node, $"{at}.file"),
                     FileOffset = Number(node, $"{at}.file_offset", isSize: false) ?? 0,
                     FileSize = Number(node, $"{at}.file_size", isSize: true),
                     LoadOffset = Number(node, $"{at}.load_offset", isSize: false) ?? 0,
                     Unmodelled = Policy(node, $"{at}.unmodelled"),
-                    RegisterLayout = Text(node, $"{at}.layout"),
-                    Description = Text(node, $"{at}.description") ?? "",
+                    RegisterLayout = StringValue(node, $"{at}.layout"),
+                    Description = StringValue(node, $"{at}.description") ?? "",
                 });
             }
             if (regionList is null)
@@ -242,12 +242,12 @@ public static partial class DeviceConfigReader
                     }
                 }
                 peripherals.Add(new DevicePeripheral(
-                    Text(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
+                    StringValue(node, $"{at}.name") ?? Missing($"{at}.name", node, ""),
                     Number(node, $"{at}.base", isSize: false) ?? Missing($"{at}.base", node, 0UL),
                     Number(node, $"{at}.size", isSize: true) ?? Missing($"{at}.size", node, 0UL),
-                    Text(node, $"{at}.space") ?? defaultSpace)
+                    StringValue(node, $"{at}.space") ?? defaultSpace)
                 {
-                    Model = Text(node, $"{at}.model"),
+                    Model = StringValue(node, $"{at}.model"),
                     Irqs = Irqs(node, $"{at}.irq"),
                     Parameters = parameters,
                     Locations = locations,
@@ -262,7 +262,7 @@ public static partial class DeviceConfigReader
                 if (node is not null)
                 {
                     symbols.Add(new DeviceSymbol(
-                        Text(node, $"symbols[{i}].name") ?? Missing($"symbols[{i}].name", node, ""),
+                        StringValue(node, $"symbols[{i}].name") ?? Missing($"symbols[{i}].name", node, ""),
                         Number(node, $"symbols[{i}].address", isSize: false) ?? Missing($"symbols[{i}].address", node, 0UL)));
                 }
             }
@@ -275,8 +275,8 @@ public static partial class DeviceConfigReader
                 if (node is not null)
                 {
                     rules.Add(new DeviceRule(
-                        Text(node, $"rules[{i}].register") ?? Missing($"rules[{i}].register", node, ""),
-                        Text(node, $"rules[{i}].field") ?? Missing($"rules[{i}].field", node, ""))
+                        StringValue(node, $"rules[{i}].register") ?? Missing($"rules[{i}].register", node, ""),
+                        StringValue(node, $"rules[{i}].field") ?? Missing($"rules[{i}].field", node, ""))
                     {
                         Reads = Text(node, $"rules[{i}].reads"),
                         Follows = Text(node, $"rules[{i}].follows"),
@@ -295,7 +295,7 @@ public static partial class DeviceConfigReader
                 }
                 string at = $"interrupt_triggers[{i}]";
                 bool everyFuzzed = node.Get("every") is { Kind: ConfigNodeKind.Scalar, IsString: true, Text: "fuzzed" };
-                var trigger = new DeviceInterruptTrigger(Text(node, $"{at}.name") ?? $"trigger{i}")
+                var trigger = new DeviceInterruptTrigger(StringValue(node, $"{at}.name") ?? $"trigger{i}")
                 {
                     Every = everyFuzzed ? null : Number(node, $"{at}.every", isSize: false),
                     EveryFuzzed = everyFuzzed,
@@ -584,6 +584,15 @@ public static partial class DeviceConfigReader
                 return ErrorValue<string?>(field, node, $"contains U+{(int)node.Text[at]:X4} at character {at + 1}: no control characters, unpaired surrogates or U+FFFD", null);
             }
             return node.Text;
+        }
+
+        // Names, paths and descriptions: a string, not a number or boolean the format typed as such (`name = 42` is a
+        // slip, not "42"; YAML's plain `name: R1` is a string, its plain `42` or `true` is not).
+        private string? StringValue(ConfigNode? map, string field)
+        {
+            string? text = Text(map, field);
+            var node = map?.Get(field[(field.LastIndexOf('.') + 1)..]);
+            return text is null || node is null || node.IsString ? text : ErrorValue<string?>(field, node, $"must be a string (\"{text}\")", null);
         }
 
         private UnmodelledPolicy? Policy(ConfigNode? map, string field) => Text(map, field) is not { } text ? null

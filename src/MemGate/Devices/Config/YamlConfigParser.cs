@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -15,7 +16,7 @@ namespace MemGate.Devices.Config;
 /// than copied, the size of the document with every alias expanded is counted and capped, and nesting is
 /// capped; each limit fails with a located error, before the work is done.
 /// </remarks>
-internal static class YamlConfigParser
+internal static partial class YamlConfigParser
 {
     /// <summary>Deepest nesting of mappings and lists accepted (JSON's default limit too).</summary>
     public const int MaxDepth = 64;
@@ -88,8 +89,8 @@ internal static class YamlConfigParser
                         map.Key = scalar.Value;
                         break;
                     case Scalar scalar:
-                        bool quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted;
-                        var node = ConfigNode.Scalar(scalar.Value, quoted, at);
+                        bool isString = scalar.Style != ScalarStyle.Plain || !IsCoreSchemaValue(scalar.Value);
+                        var node = ConfigNode.Scalar(scalar.Value, isString, at);
                         Remember(scalar.Anchor.IsEmpty ? null : scalar.Anchor.Value, node, 1);
                         Add(node, 1, at);
                         break;
@@ -204,4 +205,11 @@ internal static class YamlConfigParser
         private DeviceDescriptionException Error(SourceLocation at, string message) =>
             new($"{file}: invalid YAML", [new DeviceDiagnostic(DiagnosticSeverity.Error, "(syntax)", message) { Location = at }]);
     }
+
+    // A plain scalar the YAML 1.2 core schema reads as null, a boolean, an integer or a float (`42`, `true`, `0x10`, `1e3`);
+    // every other plain scalar (`R1`, `fuzzed`, `64KiB`) is a string, as a quoted one is.
+    private static bool IsCoreSchemaValue(string text) => CoreSchemaValue().IsMatch(text);
+
+    [GeneratedRegex(@"^(|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.nan|\.NaN|\.NAN)$")]
+    private static partial Regex CoreSchemaValue();
 }
