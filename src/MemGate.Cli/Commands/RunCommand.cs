@@ -54,7 +54,7 @@ internal static class RunCommand
         coverageFormat.AcceptOnlyFromAmong("text", "drcov");
         var gdb = new Option<string?>("--gdb") { Description = "Serve GDB's remote protocol on [HOST:]PORT (default host 127.0.0.1; QEMU's tcp::PORT works too): 'target remote :PORT' in gdb-multiarch." };
         var gdbWait = new Option<bool>("--gdb-wait") { Description = "With --gdb: stop at the reset vector until a debugger attaches (QEMU's -S); otherwise the firmware runs until one does." };
-        var gdbContinue = new Option<bool>("--gdb-continue-on-detach") { Description = "With --gdb: when the debugger detaches or disconnects, let the firmware run on (otherwise the run ends there, exit code 130)." };
+        var gdbContinue = new Option<bool>("--gdb-continue-on-detach") { Description = "With --gdb: when the debugger detaches or disconnects, let the firmware run on, and let another debugger attach (otherwise the run ends there, exit code 130)." };
         var saveSnapshot = new Option<string?>("--save-snapshot") { Description = "Run until --at, write the machine's complete state (memory, CPU, peripherals, device) to this snapshot file, and end (exit 0)." };
         var at = new Option<string?>("--at") { Description = "With --save-snapshot: where to take it, an instruction count (e.g. 150000; 0: before the first) or a symbol or address (0x...) reached." };
         var fromSnapshot = new Option<string?>("--from-snapshot") { Description = "Start from a snapshot file instead of reset: the device and memory come from the file (FIRMWARE, if given, only for its symbols)." };

@@ -46,19 +46,13 @@ internal sealed class RunDebugger : IDisposable
         var clock = Stopwatch.StartNew();
         var session = _server.Serve(machine, _options, _cancel.Token);
         Instructions = session.Instructions;
-        if (session.End is GdbSessionEnd.Exited or GdbSessionEnd.NotAttached && session.LastRun is { } finished)
+        if (session.End is GdbSessionEnd.Exited or GdbSessionEnd.NotAttached or GdbSessionEnd.RanOn && session.LastRun is { } finished)
         {
             return finished with { Elapsed = clock.Elapsed, Instructions = session.Instructions };
         }
         if (session.Fault is { } fault)
         {
             throw fault;
-        }
-        if (session.End is GdbSessionEnd.Detached or GdbSessionEnd.Disconnected && _options.ContinueOnDetach && !machine.Ended && !_cancel.IsCancellationRequested)
-        {
-            _server.Dispose();   // one debugger per run: later connections are refused, not left waiting
-            var rest = machine.Continue(cancel: _cancel.Token);   // Ctrl-C and SIGTERM still stop it
-            return rest with { Elapsed = clock.Elapsed, Instructions = session.Instructions + rest.Instructions };
         }
         if (session.End is not GdbSessionEnd.Cancelled && session.LastRun is { EndedOnItsOwn: true } ended)
         {

@@ -7,7 +7,8 @@ namespace MemGate.Debugging;
 /// <summary>
 /// A GDB remote-protocol server for one machine (QEMU's <c>-gdb tcp::PORT</c>): <c>target remote HOST:PORT</c>
 /// from <c>gdb-multiarch</c> debugs the firmware with the CPU's registers, the device's memory map,
-/// breakpoints, watchpoints, steps and monitor commands. One debugger at a time.
+/// breakpoints, watchpoints, steps and monitor commands. One debugger at a time; with
+/// <see cref="GdbServerOptions.ContinueOnDetach"/> the next may attach once the last has left.
 /// </summary>
 /// <example>
 /// <code>
@@ -37,7 +38,8 @@ public sealed class GdbServer : IDisposable
     /// Runs <paramref name="machine"/> (already loaded) under the debugger: with
     /// <see cref="GdbServerOptions.WaitForDebugger"/> it stops at the reset vector and waits for one; otherwise
     /// the firmware runs from reset and stops where it is when a debugger attaches. Returns when the session
-    /// ends (and, if the options say so, the firmware has run on to its end after a detach).
+    /// ends; with <see cref="GdbServerOptions.ContinueOnDetach"/>, when the firmware has run on to its end after the
+    /// debugger left, another debugger attaching meanwhile stopping it where it is and starting a new session.
     /// </summary>
     public GdbSessionResult Serve(FirmwareMachine machine, GdbServerOptions options, CancellationToken cancel = default)
     {
@@ -60,57 +62,67 @@ public sealed class GdbServer : IDisposable
         RunResult? before = null;
         EmulationFault? fault = null;
         ulong instructions = 0;
-        Task<TcpClient> accepting = _listener.AcceptTcpClientAsync(cancel).AsTask();
-        if (options.WaitForDebugger)
+        bool ranOn = false;   // a debugger has left and the firmware runs on: a new one may attach (as to QEMU's stub)
+        if (options.WaitForDebugger && !options.Resume)
         {
-            if (!options.Resume)
+            machine.ResetHalted();
+        }
+        while (true)
+        {
+            Task<TcpClient> accepting = _listener.AcceptTcpClientAsync(cancel).AsTask();
+            if (!options.WaitForDebugger || ranOn)
             {
-                machine.ResetHalted();
+                // Run until a debugger attaches (then stop where it is) or the firmware ends without one.
+                bool fromReset = !ranOn && !options.Resume;
+                var run = Task.Run(() => fromReset ? machine.Run() : machine.Continue());
+                Task.WaitAny(run, accepting);
+                while (!run.Wait(20))
+                {
+                    machine.RequestStop();   // again: a request just before the run began is forgotten when it begins
+                }
+                if (run.Exception?.InnerException is EmulationFault stopped)
+                {
+                    (before, fault, instructions) = (null, stopped, instructions + machine.Instructions);
+                }
+                else
+                {
+                    (before, fault) = (run.GetAwaiter().GetResult(), null);
+                    instructions += before.Instructions;
+                }
+                if (!accepting.IsCompleted)
+                {
+                    return new GdbSessionResult(ranOn ? GdbSessionEnd.RanOn : GdbSessionEnd.NotAttached, before, fault, instructions);
+                }
             }
-        }
-        else
-        {
-            // Run until a debugger attaches (then stop where it is) or the firmware ends without one.
-            var run = Task.Run(() => options.Resume ? machine.Continue() : machine.Run());
-            Task.WaitAny(run, accepting);
-            if (run.IsCompleted && !accepting.IsCompleted)
+            if (options.WaitForDebugger && !ranOn)
             {
-                return run.Exception?.InnerException is EmulationFault early
-                    ? new GdbSessionResult(GdbSessionEnd.NotAttached, null, early, machine.Instructions)
-                    : new GdbSessionResult(GdbSessionEnd.NotAttached, run.GetAwaiter().GetResult(), null, run.Result.Instructions);
+                options.Log?.WriteLine($"memgate: waiting for GDB on {Endpoint} (target remote {Endpoint})");
             }
-            while (!run.Wait(20))
+            TcpClient client;
+            try
             {
-                machine.RequestStop();   // again: a request just before the run began is forgotten when it begins
+                client = accepting.GetAwaiter().GetResult();
             }
-            if (run.Exception?.InnerException is EmulationFault stopped)
+            catch (OperationCanceledException)
             {
-                fault = stopped;
-                instructions = machine.Instructions;
+                return new GdbSessionResult(GdbSessionEnd.Cancelled, before, fault, instructions);   // stopped (Ctrl-C) before one attached
             }
-            else
+            if (!options.WaitForDebugger || ranOn)
             {
-                before = run.GetAwaiter().GetResult();
-                instructions = before.Instructions;
+                options.Log?.WriteLine($"memgate: GDB attached on {Endpoint}");
             }
+            var result = Session(machine, options, client, before, fault, instructions, cancel);
+            if (!options.ContinueOnDetach || result.End is not (GdbSessionEnd.Detached or GdbSessionEnd.Disconnected) || machine.Ended || cancel.IsCancellationRequested)
+            {
+                return result;
+            }
+            options.Log?.WriteLine($"memgate: the firmware runs on; GDB can attach again on {Endpoint}");
+            (ranOn, instructions) = (true, result.Instructions);
         }
-        if (options.WaitForDebugger)
-        {
-            options.Log?.WriteLine($"memgate: waiting for GDB on {Endpoint} (target remote {Endpoint})");
-        }
-        TcpClient client;
-        try
-        {
-            client = accepting.GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
-        {
-            return new GdbSessionResult(GdbSessionEnd.Cancelled, before, fault, instructions);   // stopped (Ctrl-C) before one attached
-        }
-        if (!options.WaitForDebugger)
-        {
-            options.Log?.WriteLine($"memgate: GDB attached on {Endpoint}");
-        }
+    }
+
+    private GdbSessionResult Session(FirmwareMachine machine, GdbServerOptions options, TcpClient client, RunResult? before, EmulationFault? fault, ulong instructions, CancellationToken cancel)
+    {
         using var refusing = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var others = RefuseOthersAsync(options.Log, refusing.Token);
         try
@@ -133,7 +145,7 @@ public sealed class GdbServer : IDisposable
         }
     }
 
-    // One debugger per run: another that connects meanwhile is closed at once and the refusal said here (it waited
+    // One debugger at a time: another that connects meanwhile is closed at once and the refusal said here (it waited
     // unanswered in the listen queue before, and GDB gave up with a bare "Connection reset by peer").
     private async Task RefuseOthersAsync(TextWriter? log, CancellationToken cancel)
     {
@@ -142,7 +154,7 @@ public sealed class GdbServer : IDisposable
             while (true)
             {
                 using var other = await _listener.AcceptTcpClientAsync(cancel).ConfigureAwait(false);
-                log?.WriteLine($"memgate: refused a GDB connection from {other.Client.RemoteEndPoint}: a debugger is already attached (one per run)");
+                log?.WriteLine($"memgate: refused a GDB connection from {other.Client.RemoteEndPoint}: a debugger is already attached (one at a time)");
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException or IOException)

@@ -6,7 +6,10 @@ public sealed record GdbServerOptions
     /// <summary>Stop at the reset vector and wait for a debugger before anything runs (QEMU's <c>-S</c>); otherwise the firmware runs until one attaches.</summary>
     public bool WaitForDebugger { get; init; }
 
-    /// <summary>When the debugger detaches or the connection drops, let the firmware run on (else the run ends there).</summary>
+    /// <summary>
+    /// When the debugger detaches or the connection drops, let the firmware run on (else the run ends there); a debugger
+    /// attaching again stops it where it is, as QEMU's stub does.
+    /// </summary>
     public bool ContinueOnDetach { get; init; }
 
     /// <summary>Start from the machine's current state (one started from a snapshot file) instead of reset.</summary>

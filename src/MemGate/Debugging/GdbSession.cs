@@ -27,6 +27,8 @@ internal sealed class GdbSession
     private readonly CancellationToken _cancel;
     private readonly Queue<GdbInput> _deferred = new();
     private readonly Dictionary<ulong, int> _hardwareBreakpoints = [];
+    private readonly List<ulong> _breakpoints = [];   // set by this debugger (repeated as set), removed when it leaves
+    private readonly List<(ulong Address, ulong Length, WatchKind Kind)> _watchpoints = [];
     private string _stopReply = $"S{SignalTrap:x2}";
     private RunResult? _lastRun;
     private EmulationFault? _fault;
@@ -96,7 +98,25 @@ internal sealed class GdbSession
         finally
         {
             _snapshot?.Dispose();
+            RemoveAllPoints();
         }
+    }
+
+    // A debugger that leaves (even without removing them, its connection dropped) takes its breakpoints and watchpoints
+    // with it, as from QEMU's stub: firmware running on must not stop at them with nobody there.
+    private void RemoveAllPoints()
+    {
+        foreach (ulong address in _breakpoints)
+        {
+            _machine.RemoveBreakpoint(address);
+        }
+        foreach (var (address, length, kind) in _watchpoints)
+        {
+            _machine.RemoveWatchpoint(address, length, kind);
+        }
+        _breakpoints.Clear();
+        _watchpoints.Clear();
+        _hardwareBreakpoints.Clear();
     }
 
     private GdbSessionResult End(GdbSessionEnd end) => new(end, _lastRun, _fault, _instructions);
@@ -426,6 +446,7 @@ internal sealed class GdbSession
                 if (insert)
                 {
                     _machine.AddBreakpoint(address);
+                    _breakpoints.Add(address);
                     if (type == 1)
                     {
                         _hardwareBreakpoints[address] = _hardwareBreakpoints.GetValueOrDefault(address) + 1;
@@ -443,6 +464,7 @@ internal sealed class GdbSession
                         _hardwareBreakpoints.Remove(address);
                     }
                 }
+                _breakpoints.Remove(address);
                 return _machine.RemoveBreakpoint(address) ? "OK" : "E01";
             case 2:
             case 3:
@@ -455,8 +477,10 @@ internal sealed class GdbSession
                 if (insert)
                 {
                     _machine.AddWatchpoint(address, length, kind);
+                    _watchpoints.Add((address, length, kind));
                     return "OK";
                 }
+                _watchpoints.Remove((address, length, kind));
                 return _machine.RemoveWatchpoint(address, length, kind) ? "OK" : "E01";
             default:
                 return "";

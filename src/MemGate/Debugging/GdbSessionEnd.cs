@@ -20,4 +20,10 @@ public enum GdbSessionEnd
 
     /// <summary>The firmware ended before any debugger attached (no session took place).</summary>
     NotAttached,
+
+    /// <summary>
+    /// The debugger left (detached or dropped the connection) and the firmware ran on to its end with none attached
+    /// (<see cref="GdbServerOptions.ContinueOnDetach"/>); <see cref="GdbSessionResult.LastRun"/> or <see cref="GdbSessionResult.Fault"/> is that end.
+    /// </summary>
+    RanOn,
 }

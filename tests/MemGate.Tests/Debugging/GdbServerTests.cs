@@ -405,6 +405,20 @@ public sealed class GdbServerTests
         Assert.Equal(10, code);
         Assert.Contains("exit with code 10", error);
 
+        // A debugger whose connection drops takes its breakpoints and watchpoints with it (as from QEMU's stub): the
+        // firmware runs on past them to its own end.
+        port = FreePort();
+        memgate = Task.Run(() => CliRunner.Run("run", Image("debugme-a53.elf"), "--device", "CortexA53", "--gdb", $"127.0.0.1:{port}", "--gdb-wait", "--gdb-continue-on-detach"));
+        using (var client = new GdbTestClient(new IPEndPoint(IPAddress.Loopback, port)))
+        {
+            Assert.StartsWith("S05", client.Ask("?"));
+            Assert.Equal("OK", client.Ask("Z0,400800a0,4"));   // exit_with
+            Assert.Equal("OK", client.Ask("Z2,40080130,4"));   // total
+        }
+        (code, _, error) = await memgate.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(10, code);
+        Assert.Contains("firmware runs on; GDB can attach again", error);
+
         // Without it, leaving ends the run: exit code 130.
         port = FreePort();
         memgate = Task.Run(() => CliRunner.Run("run", Image("debugme-a53.elf"), "--device", "CortexA53", "--gdb", $"127.0.0.1:{port}", "--gdb-wait"));
