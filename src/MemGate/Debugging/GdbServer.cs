@@ -69,7 +69,8 @@ public sealed class GdbServer : IDisposable
         }
         while (true)
         {
-            Task<TcpClient> accepting = _listener.AcceptTcpClientAsync(cancel).AsTask();
+            using var pass = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            Task<TcpClient> accepting = _listener.AcceptTcpClientAsync(pass.Token).AsTask();
             if (!options.WaitForDebugger || ranOn)
             {
                 // Run until a debugger attaches (then stop where it is) or the firmware ends without one.
@@ -91,6 +92,10 @@ public sealed class GdbServer : IDisposable
                 }
                 if (!accepting.IsCompleted)
                 {
+                    // Nobody attached: no accept may stay behind (a debugger connecting later would hang on it, and a
+                    // next Serve would compete with it); one that won the race anyway is closed.
+                    pass.Cancel();
+                    accepting.ContinueWith(static a => a.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
                     return new GdbSessionResult(ranOn ? GdbSessionEnd.RanOn : GdbSessionEnd.NotAttached, before, fault, instructions);
                 }
             }
@@ -103,9 +108,10 @@ public sealed class GdbServer : IDisposable
             {
                 client = accepting.GetAwaiter().GetResult();
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
-                return new GdbSessionResult(GdbSessionEnd.Cancelled, before, fault, instructions);   // stopped (Ctrl-C) before one attached
+                // Stopped (Ctrl-C) before one attached, or the server disposed meanwhile (a library's way to end a run-on).
+                return new GdbSessionResult(GdbSessionEnd.Cancelled, before, fault, instructions);
             }
             if (!options.WaitForDebugger || ranOn)
             {

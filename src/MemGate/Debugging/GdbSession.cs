@@ -464,8 +464,7 @@ internal sealed class GdbSession
                         _hardwareBreakpoints.Remove(address);
                     }
                 }
-                _breakpoints.Remove(address);
-                return _machine.RemoveBreakpoint(address) ? "OK" : "E01";
+                return _breakpoints.Remove(address) && _machine.RemoveBreakpoint(address) ? "OK" : "E01";   // only its own
             case 2:
             case 3:
             case 4:
@@ -480,8 +479,7 @@ internal sealed class GdbSession
                     _watchpoints.Add((address, length, kind));
                     return "OK";
                 }
-                _watchpoints.Remove((address, length, kind));
-                return _machine.RemoveWatchpoint(address, length, kind) ? "OK" : "E01";
+                return _watchpoints.Remove((address, length, kind)) && _machine.RemoveWatchpoint(address, length, kind) ? "OK" : "E01";
             default:
                 return "";
         }

@@ -28,23 +28,35 @@ internal static unsafe class PageCopy
             Buffer.MemoryCopy((void*)from, (void*)to, (long)length, (long)length);
             return;
         }
-        byte* source = (byte*)from, target = (byte*)to;
         if (Avx.IsSupported)
         {
-            for (ulong at = 0; at < length; at += 64)
-            {
-                var low = Avx.LoadAlignedVector256(source + at);
-                var high = Avx.LoadAlignedVector256(source + at + 32);
-                Avx.StoreAlignedNonTemporal(target + at, low);
-                Avx.StoreAlignedNonTemporal(target + at + 32, high);
-            }
+            Stream256(from, to, length);
         }
         else
         {
-            for (ulong at = 0; at < length; at += 16)
-            {
-                Sse2.StoreAlignedNonTemporal(target + at, Sse2.LoadAlignedVector128(source + at));
-            }
+            Stream128(from, to, length);
+        }
+    }
+
+    // Streaming copies 32 or 16 bytes at a time (both addresses aligned to that; length a multiple of 64). Internal for tests.
+    internal static void Stream256(nint from, nint to, ulong length)
+    {
+        byte* source = (byte*)from, target = (byte*)to;
+        for (ulong at = 0; at < length; at += 64)
+        {
+            var low = Avx.LoadAlignedVector256(source + at);
+            var high = Avx.LoadAlignedVector256(source + at + 32);
+            Avx.StoreAlignedNonTemporal(target + at, low);
+            Avx.StoreAlignedNonTemporal(target + at + 32, high);
+        }
+    }
+
+    internal static void Stream128(nint from, nint to, ulong length)
+    {
+        byte* source = (byte*)from, target = (byte*)to;
+        for (ulong at = 0; at < length; at += 16)
+        {
+            Sse2.StoreAlignedNonTemporal(target + at, Sse2.LoadAlignedVector128(source + at));
         }
     }
 
@@ -57,26 +69,35 @@ internal static unsafe class PageCopy
         }
     }
 
-    // The largest cache of CPU 0 (sysfs "index*/size", e.g. "32768K"), null when sysfs does not say.
-    private static ulong? LastLevelCacheBytes()
+    // The largest cache of CPU 0 (sysfs "index*/size", e.g. "32768K"), null when sysfs does not say. Internal for tests.
+    internal static ulong? LastLevelCacheBytes(string caches = "/sys/devices/system/cpu/cpu0/cache")
     {
-        const string caches = "/sys/devices/system/cpu/cpu0/cache";
         ulong? largest = null;
+        IEnumerable<string> indexes;
         try
         {
-            foreach (string index in Directory.EnumerateDirectories(caches, "index*"))
-            {
-                string size = File.ReadAllText(Path.Combine(index, "size")).Trim();
-                ulong scale = size.EndsWith('K') ? 1UL << 10 : size.EndsWith('M') ? 1UL << 20 : 1;
-                if (ulong.TryParse(size.TrimEnd('K', 'M'), NumberStyles.None, CultureInfo.InvariantCulture, out ulong value) && value * scale > (largest ?? 0))
-                {
-                    largest = value * scale;
-                }
-            }
+            indexes = Directory.GetDirectories(caches, "index*");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
+        }
+        foreach (string index in indexes)
+        {
+            string size;
+            try
+            {
+                size = File.ReadAllText(Path.Combine(index, "size")).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;   // one cache that does not say its size leaves the others
+            }
+            ulong scale = size.EndsWith('K') ? 1UL << 10 : size.EndsWith('M') ? 1UL << 20 : 1;
+            if (ulong.TryParse(size.TrimEnd('K', 'M'), NumberStyles.None, CultureInfo.InvariantCulture, out ulong value) && value <= ulong.MaxValue / scale && value * scale > (largest ?? 0))
+            {
+                largest = value * scale;
+            }
         }
         return largest;
     }

@@ -218,6 +218,11 @@ public sealed class DeviceConfigReaderTests
                 guest_address: 0x20000000
                 size: 20KiB
                 type: ram
+              - name: !!str 42
+                guest_address: 0x40000000
+                size: 1KiB
+                type: ram
+                description:
             interrupt_triggers:
               - name: tick
                 irq: 15
@@ -225,6 +230,7 @@ public sealed class DeviceConfigReaderTests
             """;
         var device = DeviceConfigReader.Parse(yaml, DeviceConfigFormat.Yaml, "a.yaml");
         Assert.Equal("R1", device.Name);
+        Assert.Equal(("42", ""), (device.Regions[2].Name, device.Regions[2].Description));   // a tagged string; an empty value as none
         Assert.Null(Assert.Single(device.InterruptTriggers).Every);   // "fuzzed": intervals from the input
     }
 

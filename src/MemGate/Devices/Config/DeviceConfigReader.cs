@@ -587,12 +587,15 @@ public static partial class DeviceConfigReader
         }
 
         // Names, paths and descriptions: a string, not a number or boolean the format typed as such (`name = 42` is a
-        // slip, not "42"; YAML's plain `name: R1` is a string, its plain `42` or `true` is not).
+        // slip, not "42"; YAML's plain `name: R1` is a string, its plain `42` or `true` is not). A null (YAML's empty
+        // `description:` or `~`, JSON's null) is as if the field were left out.
         private string? StringValue(ConfigNode? map, string field)
         {
             string? text = Text(map, field);
             var node = map?.Get(field[(field.LastIndexOf('.') + 1)..]);
-            return text is null || node is null || node.IsString ? text : ErrorValue<string?>(field, node, $"must be a string (\"{text}\")", null);
+            return text is null || node is null || node.IsString ? text
+                : text is "" or "~" or "null" or "Null" or "NULL" ? null
+                : ErrorValue<string?>(field, node, $"must be a string (\"{text}\")", null);
         }
 
         private UnmodelledPolicy? Policy(ConfigNode? map, string field) => Text(map, field) is not { } text ? null

@@ -89,7 +89,8 @@ internal static partial class YamlConfigParser
                         map.Key = scalar.Value;
                         break;
                     case Scalar scalar:
-                        bool isString = scalar.Style != ScalarStyle.Plain || !IsCoreSchemaValue(scalar.Value);
+                        bool isString = !scalar.Tag.IsEmpty ? scalar.Tag.Value is "tag:yaml.org,2002:str" or "!"   // !!str 42 is a string
+                            : scalar.Style != ScalarStyle.Plain || !IsCoreSchemaValue(scalar.Value);
                         var node = ConfigNode.Scalar(scalar.Value, isString, at);
                         Remember(scalar.Anchor.IsEmpty ? null : scalar.Anchor.Value, node, 1);
                         Add(node, 1, at);
