@@ -184,8 +184,8 @@ internal static class FuzzCommand
             }
             // Full paths, quoted for a shell: the command works from any folder, and is kept beside each input.
             string deviceName = parse.GetValue(device) ?? "";
-            string replay = startFile is not null ? $"--from-snapshot {ShellWord(Path.GetFullPath(startFile))}"
-                : $"{(firmwarePath is null ? "" : ShellWord(Path.GetFullPath(firmwarePath)) + " ")}--device {ShellWord(File.Exists(deviceName) ? Path.GetFullPath(deviceName) : deviceName)}";
+            string replay = startFile is not null ? $"--from-snapshot {ShellCommand.Word(Path.GetFullPath(startFile))}"
+                : $"{(firmwarePath is null ? "" : ShellCommand.Word(Path.GetFullPath(firmwarePath)) + " ")}--device {ShellCommand.Word(File.Exists(deviceName) ? Path.GetFullPath(deviceName) : deviceName)}";
             bool saved = false;
             // Limits given here end runs where the device's would not: the replay needs them too (memgate run takes the same options).
             string limits = (targetOptions.MaxBlocks is { } b ? $" --max-blocks {b}" : "") + (targetOptions.MaxInterrupts is { } i ? $" --max-interrupts {i}" : "")
@@ -198,7 +198,7 @@ internal static class FuzzCommand
                 Runs = parse.GetValue(runs) is > 0 and var n ? n : null,
                 Duration = durationLimit,
                 Seed = parse.GetValue(seed) ?? Environment.TickCount,
-                ReplayCommand = (input, kind) => $"memgate run {replay} --mmio-input {ShellWord(Path.GetFullPath(input))}{limits}" +
+                ReplayCommand = (input, kind) => $"{ShellCommand.Memgate} run {replay} --mmio-input {ShellCommand.Word(Path.GetFullPath(input))}{limits}" +
                     (kind == FuzzRunKind.Hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : ""),
             });
             campaign.CrashFound += crash =>
@@ -267,6 +267,4 @@ internal static class FuzzCommand
         $"{status.Runs:N0} runs ({status.RunsPerSecond:N0}/s), {status.Edges:N0} edges, corpus {status.Corpus:N0}, {status.Crashes} crash(es), {status.Hangs:N0} hang(s), {status.Elapsed:hh\\:mm\\:ss}";
 
     // A word as a POSIX shell reads it back: as it is when it holds nothing the shell would take apart, else single-quoted.
-    private static string ShellWord(string word) =>
-        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "_-./:=@%+,".Contains(c)) ? word : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

@@ -298,8 +298,8 @@ internal static class RunCommand
                     ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "snapshot", $"snapshot saved to {savePath}", null, CliApp.Success, instructions,
                         Math.Round(milliseconds, 3), Math.Round(mips, 3), null, null), CliJsonLinesContext.Output.RunReport)
                     : $"memgate run: {description.Name} ({description.Cpu}), snapshot saved to {savePath} after {instructions:N0} instructions, at PC 0x{machine.ProgramCounter:X8}; " +
-                      $"go on with: memgate run --from-snapshot {savePath}{(mmio is not null ? " --mmio-input FILE" : "")}" +
-                      (mmio is not null ? $", or fuzz from there: memgate fuzz --from-snapshot {savePath} --corpus DIR" : ""));
+                      $"go on with: {ShellCommand.Memgate} run --from-snapshot {ShellCommand.Word(Path.GetFullPath(savePath!))}{(mmio is not null ? " --mmio-input FILE" : "")}" +
+                      (mmio is not null ? $", or fuzz from there: {ShellCommand.Memgate} fuzz --from-snapshot {ShellCommand.Word(Path.GetFullPath(savePath!))} --corpus DIR" : ""));
                 return CliApp.Success;
             }
         }));

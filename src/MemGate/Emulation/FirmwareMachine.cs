@@ -537,8 +537,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _exitAt = null;
         _watchHit = null;
         DropWatchUndo();
+        // Timers an exception left ahead of the count (the block it was taken before was counted, then not run) stay
+        // ahead across a stop: going on must not advance them by those instructions twice.
+        ulong ahead = _continuing ? TimeAhead : 0;
         _engine.Instructions = 0;
-        _timeAt = 0;
+        _timeAt = ahead;
         _stopRequested = false;
         _resumePc = null;
         _maxInstructions = maxInstructions;
@@ -894,6 +897,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         // without it: its runs count from the start point, as their block and interrupt limits do).
         bool watched = InputTimeout > 0 && InputWindowOpen;
         writer.Write(watched ? Blocks - _inputBlocksFrom : 0UL);
+        writer.Write(TimeAhead);   // last: states saved before it was kept read without it (nothing ahead)
         return writer.ToArray();
     }
 
@@ -908,6 +912,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             reader.Begin("run in progress");
             _inputBlocksFrom = unchecked(Blocks - reader.ReadUInt64());   // the count may be lower than that here (a new process): differences still hold
+            _timeAt = _engine.Instructions + (reader.AtEnd ? 0 : reader.ReadUInt64());   // the next Continue keeps the timers that far ahead
         }
         reader.End();
     }
@@ -983,6 +988,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// Peripheral accesses and exceptions make the next block look again in any case.
     /// </summary>
     private protected virtual ulong NextEvent() => 0;
+
+    // Instructions the timers have advanced past the count (see SyncTime).
+    private ulong TimeAhead => _timeAt > _engine.Instructions ? _timeAt - _engine.Instructions : 0;
 
     /// <summary>Advances the timers to the instructions counted so far (lazily: before they are read, and when they are due).</summary>
     private protected void SyncTime()

@@ -13,7 +13,7 @@ namespace MemGate.Fuzzing;
 /// </summary>
 /// <remarks>
 /// AFL++ asks for a child process id, and on its own timeout kills that process: the id given is that
-/// of a small sleeping process, so a run that hangs shows up to AFL as a timeout (the server waits for
+/// of a small waiting process (which ends with this one), so a run that hangs shows up to AFL as a timeout (the server waits for
 /// that kill) while this process lives on. A crash is reported as SIGSEGV, any other end as exit 0.
 /// </remarks>
 public static class AflForkServer
@@ -38,7 +38,7 @@ public static class AflForkServer
     /// One run into AFL's map (<see cref="SingleRun"/>); a crash ends this process by SIGSEGV, as AFL++ tools expect
     /// of a crashing program, and never returns. Otherwise returns how the run ended.
     /// </summary>
-    /// <exception cref="InvalidOperationException">No valid map id, or the map is smaller than the target's.</exception>
+    /// <exception cref="MemGateException">No valid map id, or AFL_MAP_SIZE is smaller than the target's map.</exception>
     public static FuzzRunKind RunOnce(FuzzTarget target, byte[] input)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -68,11 +68,11 @@ public static class AflForkServer
     {
         if (!int.TryParse(Environment.GetEnvironmentVariable("__AFL_SHM_ID"), out int id))
         {
-            throw new InvalidOperationException("Not started by an AFL++ tool: __AFL_SHM_ID names no coverage map.");
+            throw new MemGateException("Not started by an AFL++ tool: __AFL_SHM_ID names no coverage map.");
         }
         if (int.TryParse(Environment.GetEnvironmentVariable("AFL_MAP_SIZE"), out int size) && size < FuzzTarget.MapSize)
         {
-            throw new InvalidOperationException($"AFL_MAP_SIZE is {size}; MemGate's edge map takes {FuzzTarget.MapSize} bytes (leave AFL_MAP_SIZE unset or at least that).");
+            throw new MemGateException($"AFL_MAP_SIZE is {size}; MemGate's edge map takes {FuzzTarget.MapSize} bytes (leave AFL_MAP_SIZE unset or at least that).");
         }
         return SysVSharedMemory.Attach(id);
     }
@@ -81,18 +81,23 @@ public static class AflForkServer
     /// Serves AFL++ until it closes the pipes: each run's input comes from <paramref name="readInput"/> (AFL's
     /// current test case); returns the number of runs.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Not started by afl-fuzz, or its map is smaller than the target's.</exception>
+    /// <exception cref="MemGateException">Not started by afl-fuzz, or AFL_MAP_SIZE is smaller than the target's map.</exception>
     public static ulong Serve(FuzzTarget target, Func<byte[]> readInput)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(readInput);
         if (!Available)
         {
-            throw new InvalidOperationException("Not started by afl-fuzz: its fork-server pipes (fd 198, 199) and __AFL_SHM_ID are missing.");
+            throw new MemGateException("Not started by afl-fuzz: its fork-server pipes (fd 198, 199) and __AFL_SHM_ID are missing.");
         }
         nint map = AttachMap();
-        using var control = new FileStream(new SafeFileHandle(ControlFd, ownsHandle: false), FileAccess.Read, 1);
-        using var status = new FileStream(new SafeFileHandle(StatusFd, ownsHandle: false), FileAccess.Write, 1);
+        var controlFd = new SafeFileHandle(ControlFd, ownsHandle: false);
+        var statusFd = new SafeFileHandle(StatusFd, ownsHandle: false);
+        // The stand-in must not hold AFL's pipes: afl-fuzz waits on them, and would wait for ever on a stand-in left behind.
+        FileDescriptors.KeepFromChildren(controlFd);
+        FileDescriptors.KeepFromChildren(statusFd);
+        using var control = new FileStream(controlFd, FileAccess.Read, 1);
+        using var status = new FileStream(statusFd, FileAccess.Write, 1);
         Process? child = null;
         ulong runs = 0;
         try
@@ -105,8 +110,10 @@ public static class AflForkServer
                 if (child is null || child.HasExited)
                 {
                     child?.Dispose();
-                    child = Process.Start(new ProcessStartInfo("sleep", "infinity") { UseShellExecute = false })
-                        ?? throw new InvalidOperationException("Could not start the stand-in process AFL++ watches ('sleep').");
+                    // `cat` reading a pipe only this process writes: it waits until AFL kills it, or until this process
+                    // ends (however it ends) and the pipe with it; so no stand-in outlives memgate.
+                    child = Process.Start(new ProcessStartInfo("cat") { UseShellExecute = false, RedirectStandardInput = true })
+                        ?? throw new InvalidOperationException("Could not start the stand-in process AFL++ watches ('cat').");
                 }
                 byte[] input = readInput();
                 Write(status, word, child.Id);

@@ -114,6 +114,14 @@ internal static unsafe partial class FileDescriptors
         }
     }
 
+    /// <summary>Keeps <paramref name="fd"/> from the programs this process starts (FD_CLOEXEC); false when it could not be set.</summary>
+    public static bool KeepFromChildren(SafeFileHandle fd)
+    {
+        const int setFlags = 2;   // F_SETFD
+        const int closeOnExecFlag = 1;   // FD_CLOEXEC
+        return Fcntl(fd, setFlags, closeOnExecFlag) == 0;
+    }
+
     /// <summary>Flushes a folder's entries to disk (after a rename into it), so the new name survives a crash.</summary>
     public static void SyncDirectory(string path)
     {

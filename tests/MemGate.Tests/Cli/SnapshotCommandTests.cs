@@ -60,6 +60,27 @@ public sealed class SnapshotCommandTests : IDisposable
         Assert.Equal(whole.Out, CliRunner.Run("run", "--from-snapshot", InDir("again.mgsnap")).Out);
     }
 
+    // Split anywhere, around a SysTick interrupt too (its handler's first instruction, or a stop just after the exception
+    // was taken before a block that had been counted), the two runs together are the run that never stopped: the same
+    // output and instructions, the timer firing where it did.
+    [Theory]
+    [InlineData("SysTick_Handler")]
+    [InlineData("PendSV_Handler")]
+    [InlineData("2089")]
+    [InlineData("2091")]
+    [InlineData("2093")]
+    public void A_run_split_by_a_snapshot_around_an_interrupt_is_the_whole_run(string at)
+    {
+        string elf = Path.Combine(Docs.ReadmeTests.RepositoryRoot, "examples", "firmware", "stm32f103", "tasks.elf");
+        var whole = CliRunner.Run("run", elf, "--device", "STM32F103");
+        var saved = CliRunner.Run("run", elf, "--device", "STM32F103", "--save-snapshot", InDir("split.mgsnap"), "--at", at);
+        var resumed = CliRunner.Run("run", "--from-snapshot", InDir("split.mgsnap"));
+        static ulong Count(string error) => ulong.Parse(System.Text.RegularExpressions.Regex.Match(error, @"([\d,]+) instructions").Groups[1].Value.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, saved.Exit);
+        Assert.Equal((whole.Exit, whole.Out), (resumed.Exit, saved.Out + resumed.Out));
+        Assert.Equal(Count(whole.Err), Count(saved.Err) + Count(resumed.Err));
+    }
+
     [Fact]
     public void A_snapshot_at_a_symbol_is_taken_before_it_runs()
     {
