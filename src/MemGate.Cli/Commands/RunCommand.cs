@@ -107,7 +107,7 @@ internal static class RunCommand
             }
             var mmio = parse.GetValue(mmioInput) is { } inputPath ? new MmioInput(InputFile.ReadAllBytesOrStream(inputPath, "MMIO input")) : null;
             using var snapshotFile = startFile is not null ? SnapshotFile.Open(startFile) : null;
-            var (description, baseDirectory) = snapshotFile is not null ? SnapshotDevice(snapshotFile, parse.GetValue(device)) : DeviceSource.Load(parse.GetValue(device)!, error);
+            var (description, baseDirectory) = snapshotFile is not null ? SnapshotDevice(snapshotFile, parse.GetValue(device), error) : DeviceSource.Load(parse.GetValue(device)!, error);
             OutputPaths.Check(
                 [
                     ("--save-snapshot", savePath), ("--coverage", parse.GetValue(coverage)), ("--trace-mmio", parse.GetValue(traceMmio)),
@@ -255,11 +255,12 @@ internal static class RunCommand
                     ulong instructions = debugger?.Instructions ?? machine.Instructions;   // under a debugger, the whole session's
                     string? function = image?.SymbolAt(fault.ProgramCounter & ~1UL)?.Name
                         ?? description.Symbols.Where(s => s.Address <= (fault.ProgramCounter & ~1UL)).MaxBy(s => s.Address)?.Name;
+                    string unsaved = savePath is not null ? $"; before --at {atPoint}: no snapshot written" : "";
                     error.WriteLine(asJson
-                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message, null, CliApp.GuestFault, instructions, null, null,
+                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message + unsaved, null, CliApp.GuestFault, instructions, null, null,
                             new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Output.RunReport)
                         : $"memgate run: {description.Name} ({description.Cpu}), after {instructions:N0} instructions: {fault.Message}" +
-                          $"{(function is not null ? $" (in {function})" : "")} (exit code {CliApp.GuestFault})");
+                          $"{(function is not null ? $" (in {function})" : "")} (exit code {CliApp.GuestFault}){unsaved}");
                     WriteCoverage();
                     machine.FlushTraces();
                     dump.Write(machine, error, asJson);
@@ -272,8 +273,13 @@ internal static class RunCommand
                     bool there = atCount ? result.Outcome == RunOutcome.InstructionLimit && result.Instructions == atInstructions : result.Outcome == RunOutcome.Reached;
                     if (!there)
                     {
-                        error.WriteLine($"memgate run: the run ended ({result.Reason}) after {result.Instructions:N0} instructions, before --at {atPoint}: no snapshot written.");
-                        return status == CliApp.Success ? CliApp.InvalidInput : status;
+                        int code = status == CliApp.Success ? CliApp.InvalidInput : status;
+                        string why = $"the run ended ({result.Reason}) after {result.Instructions:N0} instructions, before --at {atPoint}: no snapshot written";
+                        error.WriteLine(asJson
+                            ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, OutcomeName(result.Outcome), why, result.ExitCode, code, result.Instructions,
+                                Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, null), CliJsonLinesContext.Output.RunReport)
+                            : $"memgate run: {why}.");
+                        return code;
                     }
                     return SaveSnapshot(result.Instructions, result.Elapsed.TotalMilliseconds, result.Mips);
                 }
@@ -306,13 +312,14 @@ internal static class RunCommand
         return command;
     }
 
-    // The device of a snapshot file; one named with --device must be the same device.
-    private static (DeviceDescription, string?) SnapshotDevice(SnapshotFile file, string? named)
+    // The device of a snapshot file; one named with --device (a template or a device file, read as any other) must be
+    // the same device. The snapshot's own description is the one used.
+    private static (DeviceDescription, string?) SnapshotDevice(SnapshotFile file, string? named, TextWriter error)
     {
         var device = FirmwareMachine.ReadSnapshotDevice(file);
-        if (named is not null && !named.Equals(device.Name, StringComparison.OrdinalIgnoreCase) && !File.Exists(named))
+        if (named is not null && DeviceSource.Load(named, error).Device is var given && !given.Name.Equals(device.Name, StringComparison.OrdinalIgnoreCase))
         {
-            throw new CommandInputException($"--device {named}: snapshot file '{file.Path}' was taken of device '{device.Name}'.");
+            throw new CommandInputException($"--device {named} is device '{given.Name}', but snapshot file '{file.Path}' was taken of device '{device.Name}'.");
         }
         return (device, null);   // the folder the snapshot recorded
     }

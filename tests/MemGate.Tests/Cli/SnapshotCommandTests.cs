@@ -111,6 +111,19 @@ public sealed class SnapshotCommandTests : IDisposable
         Assert.Equal(1, r.Exit);
         Assert.Contains("before --at 100000: no snapshot written", r.Err);
         Assert.Empty(Directory.GetFiles(_dir));
+        // With --json, said as the run's one JSON line.
+        var json = CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", InDir("late.mgsnap"), "--at", "100000", "--json");
+        using (var line = System.Text.Json.JsonDocument.Parse(json.Err.Trim()))
+        {
+            Assert.EndsWith("before --at 100000: no snapshot written", line.RootElement.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            Assert.Equal(1, line.RootElement.GetProperty("status").GetInt32());
+        }
+        // A fault before --at says so too.
+        File.WriteAllBytes(InDir("fuz"), "FUZ!"u8.ToArray());
+        var fault = CliRunner.Run("run", Fixture("differential", "fuzz", "planted.elf"), "--device", "STM32F103", "--mmio-input", InDir("fuz"), "--save-snapshot", InDir("late.mgsnap"), "--at", "100000");
+        Assert.Equal(120, fault.Exit);
+        Assert.EndsWith("before --at 100000: no snapshot written", fault.Err.Trim(), StringComparison.Ordinal);
+        Assert.False(File.Exists(InDir("late.mgsnap")));
     }
 
     [Theory]
@@ -181,7 +194,18 @@ public sealed class SnapshotCommandTests : IDisposable
         CliRunner.Run("run", Fixture("firmware", "hello.elf"), "--device", "STM32F103", "--save-snapshot", InDir("hello.mgsnap"), "--at", "50");
         var other = CliRunner.Run("run", "--from-snapshot", InDir("hello.mgsnap"), "--device", "STM32F407");
         Assert.Equal(1, other.Exit);
+        Assert.Contains("is device 'STM32F407', but snapshot file", other.Err);
         Assert.Contains("was taken of device 'STM32F103'", other.Err);
+        // A device file is read as any other: another device is refused as the template is, a missing file is said so,
+        // and the same device is accepted.
+        File.WriteAllText(InDir("f407.toml"), CliRunner.Run("convert", "STM32F407", "--to", "toml").Out);
+        Assert.Contains("was taken of device 'STM32F103'", CliRunner.Run("run", "--from-snapshot", InDir("hello.mgsnap"), "--device", InDir("f407.toml")).Err);
+        var missing = CliRunner.Run("run", "--from-snapshot", InDir("hello.mgsnap"), "--device", InDir("none.toml"));
+        Assert.Equal(1, missing.Exit);
+        Assert.DoesNotContain("was taken of", missing.Err);
+        Assert.Contains("none.toml", missing.Err);
+        File.WriteAllText(InDir("f103.toml"), CliRunner.Run("convert", "STM32F103", "--to", "toml").Out);
+        Assert.Equal(0, CliRunner.Run("run", "--from-snapshot", InDir("hello.mgsnap"), "--device", InDir("f103.toml")).Exit);
         // Firmware given for its symbols must be built for the snapshot's device, as for a run from reset.
         var riscv = CliRunner.Run("run", Fixture("firmware", "riscv-virt", "hello-rv32.elf"), "--from-snapshot", InDir("hello.mgsnap"));
         Assert.Equal((1, ""), (riscv.Exit, riscv.Out));
