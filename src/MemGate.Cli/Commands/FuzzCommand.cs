@@ -201,6 +201,7 @@ internal static class FuzzCommand
                 ReplayCommand = (input, kind) => $"{ShellCommand.Memgate} run {replay} --mmio-input {ShellCommand.Word(Path.GetFullPath(input))}{limits}" +
                     (kind == FuzzRunKind.Hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : ""),
             });
+            campaign.SeedSkipped += (path, why) => error.WriteLine($"memgate fuzz: warning: corpus input {path}: {why}");
             campaign.CrashFound += crash =>
             {
                 lock (error)

@@ -26,6 +26,15 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
     /// <summary>Called with each new distinct crash, and the first few hangs (from a worker thread).</summary>
     public event Action<FuzzCrash>? CrashFound;
 
+    /// <summary>
+    /// Called (before the runs start) for each entry of the corpus folder that is not used as it is, and why: one that is
+    /// not a regular file (a FIFO, a dangling link) is passed over, one longer than <see cref="MaxSeedLength"/> is cut there.
+    /// </summary>
+    public event Action<string, string>? SeedSkipped;
+
+    /// <summary>The longest corpus input used (AFL++'s limit, 1 MiB); a longer one is cut to this many bytes.</summary>
+    public const int MaxSeedLength = 1 << 20;
+
     /// <summary>The distinct crashes found so far.</summary>
     public IReadOnlyCollection<FuzzCrash> Crashes
     {
@@ -36,6 +45,29 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
                 return [.. _crashes.Values];
             }
         }
+    }
+
+    // The corpus folder's regular files in name order, each at most MaxSeedLength bytes (as AFL++ reads its test cases).
+    private List<byte[]> ReadSeeds()
+    {
+        var seeds = new List<byte[]>();
+        foreach (string path in Directory.GetFiles(options.CorpusDirectory).Order(StringComparer.Ordinal))
+        {
+            if (Native.Libc.FileType(path) != 0x8000)   // checked before opening: a FIFO would block until written
+            {
+                SeedSkipped?.Invoke(path, "not a regular file (a FIFO, a device or a dangling link): passed over");
+                continue;
+            }
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+            if (file.Length > MaxSeedLength)
+            {
+                SeedSkipped?.Invoke(path, $"{file.Length:N0} bytes: only its first {MaxSeedLength:N0} are used (each run reads the whole input)");
+            }
+            var bytes = new byte[Math.Min(file.Length, MaxSeedLength)];
+            file.ReadExactly(bytes);
+            seeds.Add(bytes);
+        }
+        return seeds;
     }
 
     /// <summary>
@@ -56,8 +88,7 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
             }
             Directory.CreateDirectory(options.CorpusDirectory);
             Directory.CreateDirectory(options.CrashDirectory);
-            var seeds = Directory.GetFiles(options.CorpusDirectory).Order(StringComparer.Ordinal)
-                .Select(path => InputFile.ReadAllBytes(path, "corpus input")).ToList();
+            var seeds = ReadSeeds();
             if (seeds.Count == 0)
             {
                 seeds.Add(new byte[16]);

@@ -82,7 +82,7 @@ public sealed unsafe class FuzzTarget : IDisposable
                 machine.RemoveBreakpoint(start);
                 if (boot.Outcome != RunOutcome.Breakpoint)
                 {
-                    throw new InvalidOperationException($"The firmware does not reach 0x{start:X8} from reset without input: the run ended with '{boot.Reason}' after {boot.Instructions:N0} instructions.");
+                    throw new InvalidOperationException($"The firmware does not reach 0x{start & ~1UL:X8} from reset without input: the run ended with '{boot.Reason}' after {boot.Instructions:N0} instructions.");
                 }
                 started = true;
             }

@@ -54,6 +54,31 @@ public sealed class FuzzCampaignTests : IDisposable
         Assert.Equal(4000UL, campaign.Run().Runs);
     }
 
+    // A corpus folder holding what is not a regular file (a FIFO, which would block a read, a dangling link) still runs:
+    // those are passed over, and a seed past AFL++'s 1 MiB is cut there, each said through SeedSkipped.
+    [SkippableFact]
+    public void CorpusEntriesThatAreNotRegularFilesArePassedOverAndLongSeedsCut()
+    {
+        Requires.WriteTracking();
+        string corpus = Corpus("AAAA");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(corpus, "fifo")]))
+        {
+            mkfifo.WaitForExit();
+        }
+        File.CreateSymbolicLink(Path.Combine(corpus, "gone"), Path.Combine(_dir, "nothing"));
+        File.WriteAllBytes(Path.Combine(corpus, "long"), new byte[FuzzCampaign.MaxSeedLength + 5]);
+        var image = FirmwareReader.Load(FuzzTargetTests.Planted);
+        var campaign = new FuzzCampaign(() => FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), image, new FuzzTargetOptions()),
+            new FuzzCampaignOptions { CorpusDirectory = corpus, CrashDirectory = Path.Combine(_dir, "crashes"), Seed = 7, Runs = 100 });
+        var skipped = new List<string>();
+        campaign.SeedSkipped += (path, why) => skipped.Add($"{Path.GetFileName(path)}: {why}");
+        Assert.Equal(100UL, campaign.Run().Runs);
+        Assert.Equal(3, skipped.Count);
+        Assert.Contains(skipped, s => s.StartsWith("fifo: not a regular file", StringComparison.Ordinal));
+        Assert.Contains(skipped, s => s.StartsWith("gone: not a regular file", StringComparison.Ordinal));
+        Assert.Contains(skipped, s => s.StartsWith("long: 1,048,581 bytes: only its first 1,048,576 are used", StringComparison.Ordinal));
+    }
+
     [SkippableFact]
     public void HangsAreSavedButOnlyTheFirstFew()
     {
