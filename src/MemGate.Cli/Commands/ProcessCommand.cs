@@ -335,7 +335,8 @@ internal static class ProcessCommand
                     catch (ProcessAccessException e)
                     {
                         // The dump is read in pieces: name the range asked for too, and where it failed.
-                        throw new CommandInputException($"[0x{at:x}, +0x{total:x}) cannot be dumped in full, reading on from 0x{at + done:x} failed: {e.Message}; nothing was written.");
+                        string before = done == 0 ? "" : $" (the first 0x{done:x} bytes were read)";
+                        throw new CommandInputException($"[0x{at:x}, +0x{total:x}) cannot be dumped in full{before}: {e.Message}; nothing was written.");
                     }
                     stream.Write(buffer, 0, n);
                     done += (ulong)n;

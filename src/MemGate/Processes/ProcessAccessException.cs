@@ -12,4 +12,7 @@ public sealed class ProcessAccessException : MemGateException
 
     /// <summary>The process.</summary>
     public int Pid { get; }
+
+    // Where a refusal may come from besides the user: Yama's ptrace_scope, on kernels that have it.
+    internal static string PtraceScopeHint => File.Exists("/proc/sys/kernel/yama/ptrace_scope") ? " (see /proc/sys/kernel/yama/ptrace_scope)" : "";
 }

@@ -21,7 +21,7 @@ public static class ProcessMaps
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new ProcessAccessException(pid, $"not allowed to read {file}: it needs the same user or CAP_SYS_PTRACE (see /proc/sys/kernel/yama/ptrace_scope)", e);
+            throw new ProcessAccessException(pid, $"not allowed to read {file}: it needs the same user or CAP_SYS_PTRACE{ProcessAccessException.PtraceScopeHint}", e);
         }
         return Parse(text, file);
     }

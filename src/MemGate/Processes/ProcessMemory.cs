@@ -69,9 +69,9 @@ public static class ProcessMemory
         -ProcessVm.Esrch => new ProcessAccessException(pid, Directory.Exists($"/proc/{pid}")
             ? "it has no user memory to read or write (a kernel thread, or a process that is exiting)"
             : "no such process (it may have exited)"),
-        -ProcessVm.Eperm => new ProcessAccessException(pid, $"not allowed to {what} its memory: it needs the same user or CAP_SYS_PTRACE (see /proc/sys/kernel/yama/ptrace_scope)"),
+        -ProcessVm.Eperm => new ProcessAccessException(pid, $"not allowed to {what} its memory: it needs the same user or CAP_SYS_PTRACE{ProcessAccessException.PtraceScopeHint}"),
         -ProcessVm.Efault => new ProcessAccessException(pid, $"[0x{address:X}, +0x{size:X}) is not (wholly) inside its readable/writable mappings"),
-        < 0 => new ProcessAccessException(pid, $"{what} of [0x{address:X}, +0x{size:X}) failed: errno {-result}"),
+        < 0 => new ProcessAccessException(pid, $"{what} of [0x{address:X}, +0x{size:X}) failed: {Native.FileDescriptors.Describe((int)-result)}"),
         _ => new ProcessAccessException(pid, $"{what} of [0x{address:X}, +0x{size:X}) stopped after {result} bytes: the range leaves its mappings"),
     };
 }

@@ -33,7 +33,7 @@ public sealed record ProcessRegion(ulong Start, ulong End, string Permissions, u
         "[heap]" => MemoryClass.Heap,
         "[stack]" => MemoryClass.Stack,
         "[vdso]" => MemoryClass.Vdso,
-        "[vvar]" => MemoryClass.Vvar,
+        "[vvar]" or "[vvar_vclock]" => MemoryClass.Vvar,   // Linux 6.13 put the clock pages in a mapping of their own
         "[vsyscall]" => MemoryClass.Vsyscall,
         "" => MemoryClass.Anonymous,
         _ when Path.StartsWith("[stack:", StringComparison.Ordinal) => MemoryClass.ThreadStack,

@@ -65,7 +65,7 @@ public static class ProcessSearch
                     {
                         throw new ProcessAccessException(pid, "exited during the search");
                     }
-                    skipped.Add((region, n == 0 ? "nothing readable" : $"unreadable at 0x{at:X} (errno {-n})"));
+                    skipped.Add((region, n == 0 ? "nothing readable" : $"unreadable at 0x{at:X}: {Native.FileDescriptors.Describe((int)-n)}"));
                     break;
                 }
                 int length = carried + (int)n;

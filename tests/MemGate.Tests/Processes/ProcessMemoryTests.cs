@@ -26,7 +26,8 @@ public sealed class ProcessMemoryTests
         7f1e30000000-7f1e30001000 rwxp 00000000 00:00 0 
         7ffd1000000-7ffd1021000 rw-p 00000000 00:00 0                            [stack]
         7ffd1100000-7ffd1102000 r--p 00000000 00:00 0                            [vvar]
-        7ffd1102000-7ffd1104000 r-xp 00000000 00:00 0                            [vdso]
+        7ffd1102000-7ffd1104000 r--p 00000000 00:00 0                            [vvar_vclock]
+        7ffd1104000-7ffd1106000 r-xp 00000000 00:00 0                            [vdso]
         ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]
         """;
 
@@ -34,10 +35,10 @@ public sealed class ProcessMemoryTests
     public void Captured_smaps_with_unusual_paths_parse_and_classify()
     {
         var regions = ProcessMaps.Parse(CapturedSmaps, "captured");
-        Assert.Equal(10, regions.Count);
+        Assert.Equal(11, regions.Count);
         Assert.Equal(
             [MemoryClass.Heap, MemoryClass.SharedMemory, MemoryClass.File, MemoryClass.NamedAnonymous, MemoryClass.ThreadStack, MemoryClass.Anonymous,
-             MemoryClass.Stack, MemoryClass.Vvar, MemoryClass.Vdso, MemoryClass.Vsyscall],
+             MemoryClass.Stack, MemoryClass.Vvar, MemoryClass.Vvar, MemoryClass.Vdso, MemoryClass.Vsyscall],   // Linux 6.13+ has [vvar_vclock] too
             regions.Select(r => r.Class));
         Assert.Equal("/memfd:guest ram (deleted)", regions[1].Path);
         Assert.True(regions[1].IsShared);
