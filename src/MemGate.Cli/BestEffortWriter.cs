@@ -9,6 +9,9 @@ namespace MemGate.Cli;
 /// </summary>
 internal sealed class BestEffortWriter(TextWriter inner) : TextWriter
 {
+    /// <summary>The writer it wraps.</summary>
+    public TextWriter Inner => inner;
+
     public override Encoding Encoding => inner.Encoding;
 
     public override void Write(char value) => Try(() => inner.Write(value));

@@ -1,3 +1,3 @@
 using MemGate.Cli;
 
-return CliApp.Run(args, Console.Out, Console.Error, CliInput.Standard());
+return CliApp.Run(args, StandardStreams.Out, StandardStreams.Error, CliInput.Standard());

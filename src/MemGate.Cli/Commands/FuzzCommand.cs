@@ -202,13 +202,14 @@ internal static class FuzzCommand
                     (kind == FuzzRunKind.Hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : ""),
             });
             campaign.SeedSkipped += (path, why) => error.WriteLine($"memgate fuzz: warning: corpus input {path}: {why}");
+            bool live = StandardStreams.IsTerminal(error);   // a status line kept up to date on a terminal; lines in a log
             campaign.CrashFound += crash =>
             {
                 lock (error)
                 {
                     saved = true;
                     bool hang = crash.Kind == FuzzRunKind.Hang;
-                    error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {(hang ? "hang" : "crash")} {crash.Signature}: {crash.Reason}");
+                    error.WriteLine($"{(live ? "\r" : "")}memgate fuzz: {(hang ? "hang" : "crash")} {crash.Signature}: {crash.Reason}");
                     error.WriteLine($"  reproduce: {crash.Replay}");   // also in the .txt file beside the input
                 }
             };
@@ -219,7 +220,6 @@ internal static class FuzzCommand
             string? logged = null;   // the last status line written to a log
             try
             {
-                bool live = !Console.IsErrorRedirected;
                 TimeSpan? last = null;
                 if (!underAfl && corpusDirectory is not null && (!Directory.Exists(corpusDirectory) || !Directory.EnumerateFiles(corpusDirectory).Any()))
                 {
@@ -254,7 +254,7 @@ internal static class FuzzCommand
             }
             if (logged != Line(final))
             {
-                error.WriteLine($"{(Console.IsErrorRedirected ? "" : "\r")}memgate fuzz: {Line(final)}");
+                error.WriteLine($"{(live ? "\r" : "")}memgate fuzz: {Line(final)}");
             }
             return final.Crashes > 0 ? CliApp.GuestFault : cancel.IsCancellationRequested ? signals.ExitCode : CliApp.Success;
         }));

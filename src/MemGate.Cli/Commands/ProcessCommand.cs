@@ -172,7 +172,7 @@ internal static class ProcessCommand
             {
                 throw new CommandUsageException($"--max {parse.GetValue(max)}: give 1 or more matches.");
             }
-            bool interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
+            bool interactive = StandardStreams.IsTerminal(error);
             int lastPercent = -1;
             var result = ProcessSearch.Search(parse.GetValue(pid), pattern, parse.GetValue(region), parse.GetValue(max), progress: (done, total) =>
             {
@@ -255,7 +255,7 @@ internal static class ProcessCommand
             }
             if (parse.GetValue(format) == "raw")
             {
-                using var stdout = Console.OpenStandardOutput();
+                using var stdout = StandardStreams.OpenOutput();
                 stdout.Write(bytes);
                 return CliApp.Success;
             }

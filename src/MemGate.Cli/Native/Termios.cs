@@ -47,4 +47,20 @@ internal static partial class Termios
 
     [LibraryImport(Libc, EntryPoint = "isatty")]
     public static partial int IsTerminal(int fd);
+
+    /// <summary>struct winsize.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Size
+    {
+        public ushort Rows;
+        public ushort Columns;
+        public ushort PixelWidth;
+        public ushort PixelHeight;
+    }
+
+    [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
+    private static partial int Ioctl(int fd, nuint request, out Size size);
+
+    /// <summary>The terminal's size (TIOCGWINSZ); 0 when it said, -1 when it is no terminal.</summary>
+    public static int WindowSize(int fd, out Size size) => Ioctl(fd, 0x5413, out size);
 }
