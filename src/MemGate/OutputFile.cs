@@ -31,11 +31,20 @@ public static class OutputFile
                 // The message would name the temporary file, which the user never asked for.
                 throw new MemGateException($"Output '{path}': cannot create a file in folder '{Path.GetDirectoryName(full)}' ({(e is UnauthorizedAccessException ? "permission denied" : e.GetType().Name)}).");
             }
-            using (var stream = created)
+            try
             {
-                write(stream);
+                using (var stream = created)
+                {
+                    write(stream);
+                }
+                File.Move(temporary, full, overwrite: true);
             }
-            File.Move(temporary, full, overwrite: true);
+            catch (IOException e)
+            {
+                // A full disk or a quota, most likely: said of the file asked for, not of the temporary one.
+                string reason = e.Message.Replace($" : '{temporary}'", "", StringComparison.Ordinal).Replace(temporary, full, StringComparison.Ordinal);
+                throw new MemGateException($"Output '{path}' could not be written ({reason}); it was left as it was.", e);
+            }
         }
         finally
         {

@@ -26,11 +26,12 @@ public sealed class OutputSafetyTests : IDisposable
     {
         string target = Path.Combine(_dir, "out.toml");
         File.WriteAllText(target, "old");
-        Assert.Throws<IOException>(() => OutputFile.Write(target, s =>
+        var e = Assert.Throws<MemGateException>(() => OutputFile.Write(target, s =>
         {
             s.Write("half of the new"u8);
-            throw new IOException("No space left on device");
+            throw new IOException($"No space left on device : '{((FileStream)s).Name}'");   // as .NET says it, of the temporary file
         }));
+        Assert.Equal($"Output '{target}' could not be written (No space left on device); it was left as it was.", e.Message);
         Assert.Equal("old", File.ReadAllText(target));
         Assert.Equal([target], Directory.GetFileSystemEntries(_dir));
     }
