@@ -74,6 +74,11 @@ internal static class FuzzCommand
             {
                 throw new CommandUsageException($"--jobs {jobCount}: give 1 to {maxJobs} (one per core is usual; this machine has {Environment.ProcessorCount}).");
             }
+            if (jobCount > 1 && parse.GetValue(seed) is not null)
+            {
+                // Each worker's numbers start from it, but the workers share the corpus in the order the machine schedules them.
+                error.WriteLine($"memgate fuzz: warning: --random repeats a campaign only with --jobs 1; with --jobs {jobCount} the workers' shared corpus grows in whatever order they run.");
+            }
             var durationLimit = OptionValue.Seconds("--duration", parse.GetValue(duration));
             foreach (var (option, folder) in (ReadOnlySpan<(string, string?)>)[("--corpus", corpusDirectory), ("--crashes", parse.GetValue(crashes))])
             {

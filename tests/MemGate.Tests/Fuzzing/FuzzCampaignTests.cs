@@ -227,6 +227,10 @@ public sealed class FuzzCampaignTests : IDisposable
         (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", Path.Combine(_dir, "corpsu"), "--runs", "10");
         Assert.Equal(0, exit);
         Assert.Contains("corpsu' does not exist; it is created: the campaign starts from one input of 16 zero bytes", error);
+        // --random repeats a campaign with one job only: with more, it says so.
+        (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", Path.Combine(_dir, "corpsu"), "--runs", "10", "--random", "1", "--jobs", "2");
+        Assert.Equal(0, exit);
+        Assert.Contains("--random repeats a campaign only with --jobs 1", error);
         (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", _dir, "--start-at", "nosuchsymbol");
         Assert.Equal(1, exit);
         Assert.Contains("--start-at nosuchsymbol", error);
