@@ -391,6 +391,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _mmioInput?.Rewind();
         _passStop = null;
         _instructionsBefore = 0;
+        _timeAt = _engine.Instructions;   // nothing ahead: a run going on from a reset (a debugger's) starts the timers afresh
         var main = Memory.Main;
         foreach (var (address, size) in _copied)
         {
