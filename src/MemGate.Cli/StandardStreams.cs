@@ -1,6 +1,5 @@
 using System.Text;
 using MemGate.Cli.Native;
-using Microsoft.Win32.SafeHandles;
 
 namespace MemGate.Cli;
 
@@ -18,7 +17,7 @@ internal static class StandardStreams
     public static TextWriter Error { get; } = Open(2) ?? Console.Error;
 
     /// <summary>Standard output as bytes (raw dumps).</summary>
-    public static Stream OpenOutput() => new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
+    public static Stream OpenOutput() => new DescriptorStream(1);
 
     /// <summary>Whether <paramref name="writer"/> (or the writer it wraps) is standard output or error, and that is a terminal.</summary>
     public static bool IsTerminal(TextWriter writer)
@@ -33,17 +32,8 @@ internal static class StandardStreams
     /// <summary>The terminal's height in rows on standard output, as <see cref="Columns"/>.</summary>
     public static int? Rows => Termios.WindowSize(1, out var size) == 0 && size.Rows > 0 ? size.Rows : null;
 
-    // Null when the descriptor is closed or unusable (then .NET's console, which tolerates that, is used).
-    private static TextWriter? Open(int fd)
-    {
-        try
-        {
-            var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, 1);
-            return TextWriter.Synchronized(new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 256) { AutoFlush = true });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return null;
-        }
-    }
+    // Null when the descriptor is closed (then .NET's console, which tolerates that, is used). write(2) itself, not a
+    // FileStream: see DescriptorStream.
+    private static TextWriter? Open(int fd) =>
+        Termios.IsOpen(fd) ? TextWriter.Synchronized(new StreamWriter(new DescriptorStream(fd), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 256) { AutoFlush = true }) : null;
 }

@@ -27,4 +27,30 @@ public sealed class TerminalOutputTests
         Assert.DoesNotContain("\u001b[?1h", output, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b=", output, StringComparison.Ordinal);
     }
+
+    // `> log 2>&1`, as CI scripts write: output, error and what the shell writes around them share the file's position,
+    // nothing overwrites anything (a FileStream on the descriptor wrote at a position of its own and lost the UART text).
+    [Fact]
+    public void Output_and_error_to_one_file_keep_everything_in_order()
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "MemGate.Cli.dll");
+        string hello = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
+        string log = Path.Combine(Path.GetTempPath(), $"memgate-log-{Guid.NewGuid():N}");
+        try
+        {
+            using var shell = Process.Start(new ProcessStartInfo("/bin/sh",
+                ["-c", $"{{ echo before; dotnet '{cli}' run '{hello}' --device STM32F103 </dev/null; echo after; }} > '{log}' 2>&1"]))!;
+            Assert.True(shell.WaitForExit(60_000));
+            string[] lines = File.ReadAllLines(log);
+            Assert.Equal("before", lines[0]);
+            Assert.Equal("Hello from STM32F103!", lines[1]);
+            Assert.StartsWith("memgate run: STM32F103 (cortex-m3), exit with code 0", lines[2], StringComparison.Ordinal);
+            Assert.Equal("after", lines[3]);
+            Assert.Equal(4, lines.Length);
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
 }
