@@ -42,6 +42,7 @@ public sealed class CortexMMachine : FirmwareMachine
     private const ulong ItResumeSequence = 12;   // offset of the second CLREX sequence (returns into an IT block)
     private const ulong ItResumeBranch = ItResumeSequence + 4;   // its hooked branch
     private const uint ExcpUndefined = 1;
+    private const uint ExcpBreakpoint = 7;
     private const uint ExcpPrefetchAbort = 3;
     private const uint ExcpDataAbort = 4;
     private const uint ExcpNoCoprocessor = 17;
@@ -650,6 +651,14 @@ public sealed class CortexMMachine : FirmwareMachine
             }
             return;
         }
+        if (number == ExcpBreakpoint)
+        {
+            // Another BKPT: no debugger halts the core and no DebugMonitor is modelled, so it escalates to HardFault (C1.7),
+            // returning to the BKPT itself, as on a board without a probe and in QEMU.
+            ulong bkpt = (at & 0xFF00) == 0xBE00 ? pc & ~1UL : (pc & ~1UL) - 2;
+            TakeFault(Nvic.HardFault, 0, null, null, bkpt, $"Run stopped at PC 0x{bkpt:X8}: BKPT 0x{ReadInstruction(bkpt, 2) & 0xFF:X2} with no debugger attached", breakpoint: true);
+            return;
+        }
         // Faults Unicorn raises with the PC on the faulting instruction, as UsageFault or MemManage with their CFSR bits (B3.2.15).
         var (fault, cfsr, what) = number switch
         {
@@ -714,10 +723,10 @@ public sealed class CortexMMachine : FirmwareMachine
 
     // Takes a synchronous fault (its handler, or HardFault by escalation, with CFSR/HFSR/MMFAR/BFAR set); a fault
     // nothing can take is the lockup state (B1.5.15), which ends the run saying what faulted.
-    private bool TakeFault(int fault, uint cfsr, ulong? mmfar, ulong? bfar, ulong returnAddress, string what)
+    private bool TakeFault(int fault, uint cfsr, ulong? mmfar, ulong? bfar, ulong returnAddress, string what, bool breakpoint = false)
     {
         int target = Nvic.TakeFault(fault, cfsr, mmfar, bfar, (Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri),
-            (Reg32(Unicorn.ArmRegFaultmask) & 1) != 0);
+            (Reg32(Unicorn.ArmRegFaultmask) & 1) != 0, breakpoint);
         if (target == 0 || !HasHandler(target))
         {
             SetRegister(Unicorn.ArmRegPc, returnAddress | 1);

@@ -98,6 +98,23 @@ public sealed class CortexMMachineTests
         Assert.Equal(1UL << 30, machine.Nvic.ScbBlock.Peek("HFSR"));
     }
 
+    // A BKPT other than semihosting's, with no debugger: it escalates to HardFault (C1.7) with HFSR.DEBUGEVT and
+    // DFSR.BKPT, the handler's frame returning to the BKPT (as QEMU's stm32vldiscovery runs it; it ended the run before).
+    [Fact]
+    public void A_bkpt_without_a_debugger_is_a_hardfault()
+    {
+        using var machine = Boot(0xBE01);   // bkpt #1
+        machine.Memory.Main.Debug.WriteUInt16(new GuestAddress(0x0800_0050), 0xE7FE);   // HardFault: b .
+        var result = machine.Run(maxInstructions: 100, timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal(RunOutcome.InstructionLimit, result.Outcome);
+        Assert.Equal(0x0800_0050UL, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL);
+        Assert.Equal(1UL << 31, machine.Nvic.ScbBlock.Peek("HFSR"));
+        Assert.Equal(1UL << 1, machine.Nvic.ScbBlock.Peek("DFSR"));
+        Assert.Equal(0UL, machine.Nvic.ScbBlock.Peek("CFSR"));
+        ulong sp = machine.ReadRegister(Unicorn.ArmRegSp);
+        Assert.Equal(0x0800_0040U, machine.Memory.Main.Debug.ReadUInt32(new GuestAddress(sp + 24)));   // stacked PC: the BKPT
+    }
+
     [Fact]
     public void A_firmware_write_to_flash_is_a_fault_with_pc_and_address()
     {

@@ -57,6 +57,8 @@ public sealed class Nvic
     private ulong _vtor;
     private ulong _faultEnables;   // SHCSR MEMFAULTENA, BUSFAULTENA, USGFAULTENA (bits 16-18)
     private const ulong HfsrForced = 1UL << 30;
+    private const ulong HfsrDebugEvent = 1UL << 31;
+    private const ulong DfsrBreakpoint = 1UL << 1;
 
     /// <summary>An NVIC with <paramref name="externalInterrupts"/> lines and <paramref name="priorityBits"/> implemented priority bits.</summary>
     public Nvic(int externalInterrupts = 240, int priorityBits = 4)
@@ -210,8 +212,16 @@ public sealed class Nvic
     /// to take (B1.5.4): the fault itself when SHCSR enables it and its priority preempts, else HardFault
     /// with HFSR.FORCED; 0 when not even HardFault can preempt (a fault in HardFault or under FAULTMASK: lockup).
     /// </summary>
-    internal int TakeFault(int fault, uint cfsr, ulong? mmfar, ulong? bfar, bool primask, uint basepri, bool faultmask)
+    /// <remarks>
+    /// <paramref name="breakpoint"/>: the fault is a BKPT that no debugger halts on and no DebugMonitor takes (C1.7): a
+    /// HardFault with HFSR.DEBUGEVT and DFSR.BKPT instead of HFSR.FORCED.
+    /// </remarks>
+    internal int TakeFault(int fault, uint cfsr, ulong? mmfar, ulong? bfar, bool primask, uint basepri, bool faultmask, bool breakpoint = false)
     {
+        if (breakpoint)
+        {
+            ScbBlock.Poke("DFSR", ScbBlock.Peek("DFSR") | DfsrBreakpoint);
+        }
         ScbBlock.Poke("CFSR", ScbBlock.Peek("CFSR") | cfsr);
         if (mmfar is { } m)
         {
@@ -230,7 +240,11 @@ public sealed class Nvic
         {
             return 0;
         }
-        if (fault != HardFault || cfsr == 0)
+        if (breakpoint)
+        {
+            ScbBlock.Poke("HFSR", ScbBlock.Peek("HFSR") | HfsrDebugEvent);
+        }
+        else if (fault != HardFault || cfsr == 0)
         {
             ScbBlock.Poke("HFSR", ScbBlock.Peek("HFSR") | HfsrForced);
         }
