@@ -63,17 +63,33 @@ internal sealed class RunStateDump
             var region = device.Regions.FirstOrDefault(r => r.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
             if (region is null)
             {
-                var names = device.Regions.Where(r => r.Type != DeviceRegionType.Mmio).Select(r => r.Name).ToList();
+                var names = device.Regions.Where(r => HoldsMemory(device, r)).Select(r => r.Name).ToList();
                 throw new CommandInputException($"--dump-memory {spec}: device '{device.Name}' has no region '{name}'; its memory regions: {string.Join(", ", names)}.{NameSuggestion.DidYouMean(name, names)}");
             }
-            if (region.Type == DeviceRegionType.Mmio)
+            if (!HoldsMemory(device, region))
             {
-                throw new CommandInputException($"--dump-memory {spec}: region '{region.Name}' holds peripheral registers, not memory (--dump-state shows them).");
+                string what = region.Type is DeviceRegionType.Alias ? $"is an alias of peripheral registers ('{region.AliasOf}')" : "holds peripheral registers";
+                throw new CommandInputException($"--dump-memory {spec}: region '{region.Name}' {what}, not memory (--dump-state shows them).");
             }
             OutputFile.CheckReplaceable(file);
             memory.Add((spec, region.Name, file));
         }
         return new RunStateDump(parse.GetValue(options.State), memory);
+    }
+
+    // Memory, not peripheral registers: neither an MMIO or register region nor an alias of one (a bit-band alias of the
+    // peripherals reads through them).
+    private static bool HoldsMemory(DeviceDescription device, DeviceRegion region)
+    {
+        for (int hops = 0; region.Type == DeviceRegionType.Alias && hops < device.Regions.Count; hops++)
+        {
+            if (device.Regions.FirstOrDefault(r => r.Name.Equals(region.AliasOf, StringComparison.OrdinalIgnoreCase)) is not { } target)
+            {
+                return false;
+            }
+            region = target;
+        }
+        return region.Type is not (DeviceRegionType.Mmio or DeviceRegionType.Registers or DeviceRegionType.Alias);
     }
 
     /// <summary>Prints the state and writes the memory files the options ask for (at the end of the run, or at its fault).</summary>
