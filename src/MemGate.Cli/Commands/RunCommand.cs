@@ -259,7 +259,7 @@ internal static class RunCommand
                     error.WriteLine(asJson
                         ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "fault", fault.Message + unsaved, null, CliApp.GuestFault, instructions, null, null,
                             new RunFaultReport(fault.Message, fault.ProgramCounter, function, fault.Address, fault.Access?.ToString()), restore?.Pages), CliJsonLinesContext.Output.RunReport)
-                        : $"memgate run: {description.Name} ({description.Cpu}), after {instructions:N0} instructions: {fault.Message}" +
+                        : $"memgate run: {description.Name} ({description.Cpu}), after {Instructions(instructions)}: {fault.Message}" +
                           $"{(function is not null ? $" (in {function})" : "")} (exit code {CliApp.GuestFault}){unsaved}");
                     WriteCoverage();
                     machine.FlushTraces();
@@ -274,7 +274,7 @@ internal static class RunCommand
                     if (!there)
                     {
                         int code = status == CliApp.Success ? CliApp.InvalidInput : status;
-                        string why = $"the run ended ({result.Reason}) after {result.Instructions:N0} instructions, before --at {atPoint}: no snapshot written";
+                        string why = $"the run ended ({result.Reason}) after {Instructions(result.Instructions)}, before --at {atPoint}: no snapshot written";
                         error.WriteLine(asJson
                             ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, OutcomeName(result.Outcome), why, result.ExitCode, code, result.Instructions,
                                 Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, null), CliJsonLinesContext.Output.RunReport)
@@ -290,7 +290,7 @@ internal static class RunCommand
                     ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, OutcomeName(result.Outcome), result.Reason, result.ExitCode, status, result.Instructions,
                         Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, restore?.Pages) { Blocks = blocks }, CliJsonLinesContext.Output.RunReport)
                     : $"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
-                        $"{result.Instructions:N0} instructions, {result.Mips:0.0} MIPS{covered}{restored}{(result.Outcome is RunOutcome.Exit or RunOutcome.Reached ? "" : $" (exit code {status})")}");
+                        $"{Instructions(result.Instructions)}, {result.Mips:0.0} MIPS{covered}{restored}{(result.Outcome is RunOutcome.Exit or RunOutcome.Reached ? "" : $" (exit code {status})")}");
             }
             WriteCoverage();
             machine.FlushTraces();
@@ -303,7 +303,7 @@ internal static class RunCommand
                 error.WriteLine(parse.GetValue(json)
                     ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "snapshot", $"snapshot saved to {savePath}", null, CliApp.Success, instructions,
                         Math.Round(milliseconds, 3), Math.Round(mips, 3), null, null), CliJsonLinesContext.Output.RunReport)
-                    : $"memgate run: {description.Name} ({description.Cpu}), snapshot saved to {savePath} after {instructions:N0} instructions, at PC 0x{machine.ProgramCounter:X8}; " +
+                    : $"memgate run: {description.Name} ({description.Cpu}), snapshot saved to {savePath} after {Instructions(instructions)}, at PC 0x{machine.ProgramCounter:X8}; " +
                       $"go on with: {ShellCommand.Memgate} run --from-snapshot {ShellCommand.Word(Path.GetFullPath(savePath!))}{(mmio is not null ? " --mmio-input FILE" : "")}" +
                       (mmio is not null ? $", or fuzz from there: {ShellCommand.Memgate} fuzz --from-snapshot {ShellCommand.Word(Path.GetFullPath(savePath!))} --corpus DIR" : ""));
                 return CliApp.Success;
@@ -311,6 +311,9 @@ internal static class RunCommand
         }));
         return command;
     }
+
+    /// <summary>"1 instruction", "5,171 instructions".</summary>
+    internal static string Instructions(ulong count) => count == 1 ? "1 instruction" : $"{count:N0} instructions";
 
     // The device of a snapshot file; one named with --device (a template or a device file, read as any other) must be
     // the same device. The snapshot's own description is the one used.

@@ -125,7 +125,7 @@ internal sealed class RunStateDump
     internal static string ToText(MachineState state)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"memgate run: state of {state.Device} ({state.Cpu}) after {state.Instructions:N0} instructions\n");
+        text.Append(CultureInfo.InvariantCulture, $"memgate run: state of {state.Device} ({state.Cpu}) after {RunCommand.Instructions(state.Instructions)}\n");
         text.Append("registers:\n");
         int width = state.Registers.Max(r => r.Name.Length);
         for (int i = 0; i < state.Registers.Count; i += 4)
@@ -169,7 +169,7 @@ internal sealed record InterruptReport(string Controller, int? Current, List<int
 /// <summary>A register block in a <see cref="StateReport"/>.</summary>
 internal sealed record PeripheralReport(string Name, ulong Base, Dictionary<string, ulong> Registers);
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]   // as every --json: no value, no field
 [JsonSerializable(typeof(StateReport))]
 internal sealed partial class RunStateJsonContext : JsonSerializerContext
 {
