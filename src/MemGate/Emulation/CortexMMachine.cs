@@ -200,6 +200,12 @@ public sealed class CortexMMachine : FirmwareMachine
 
     // Thumb: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit instruction. Instructions
     // that may leave SP unaligned are noted on the way (see AlignStackPointerAfter).
+    private protected override uint InstructionSize(ulong address) => ReadInstruction(address, 2) >> 11 >= 0b11101 ? 4U : 2U;
+
+    // IT<mask>: the block's length is where the mask's lowest set bit is (1000: one instruction, …, xxx1: four).
+    private protected override int ConditionalAfter(ulong address) =>
+        ReadInstruction(address, 2) is var first && (first & 0xFF00) == 0xBF00 && (first & 0xF) != 0 ? 4 - System.Numerics.BitOperations.TrailingZeroCount(first & 0xF) : 0;
+
     private protected override uint CountInstructions(ulong address, ReadOnlySpan<byte> code)
     {
         uint count = 0;

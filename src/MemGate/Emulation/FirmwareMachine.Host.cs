@@ -98,11 +98,16 @@ public abstract partial class FirmwareMachine
     }
 
     // Each instruction's line is written when the next one starts (or at FlushTraces): only then are its register writes known.
+    // The CPU engine reports no instruction that a Thumb IT block skips (its condition failed), though the run counts it:
+    // those get a line of their own, found after their IT instruction by the gap they leave (in the block, or at its end).
     private sealed class InstructionTrace(FirmwareMachine machine, TextWriter writer, Disassembler? disassembler) : IInstructionObserver
     {
         private readonly ulong[] _before = new ulong[machine.Registers.Registers.Count];
         private readonly System.Text.StringBuilder _line = new();
         private bool _pending;
+        private ulong _next;         // where the last line's instruction ends
+        private ulong _blockEnd;     // where the block it was in ends
+        private int _conditional;    // instructions of an IT block still to come
 
         public void Executing(ulong address, uint size)
         {
@@ -111,8 +116,33 @@ public abstract partial class FirmwareMachine
             // of an IT block the run ended in (undone).
             if (address - machine._haltAddress < machine.Granule || address - machine._machineCodeAddress < machine.Granule || machine.RunEnded)
             {
+                _conditional = 0;   // an exception came between: the IT block's rest is not skipped, it is not run at all
                 return;
             }
+            // Skipped instructions: up to here in the same block, or up to the end of the block before.
+            ulong skippedTo = address > _next && address < _blockEnd ? address : address - _next < _blockEnd - _next ? _next : _blockEnd;
+            for (ulong at = _next; _conditional > 0 && at < skippedTo; _conditional--)
+            {
+                uint skipped = machine.InstructionSize(at);
+                Describe(at, skipped);
+                writer.WriteLine(_line.Append("  ; condition failed"));
+                at += skipped;
+            }
+            _conditional = Math.Max(_conditional - 1, 0);
+            _conditional = Math.Max(_conditional, machine.ConditionalAfter(address));
+            (_next, _blockEnd) = (address + size, machine.BlockAddress + machine.BlockBytes);
+            Describe(address, size);
+            var file = machine.Registers;
+            for (int i = 0; i < _before.Length; i++)
+            {
+                _before[i] = file.Read(i);
+            }
+            _pending = true;
+        }
+
+        // The line's start: address, bytes and, with a disassembler, the instruction's text.
+        private void Describe(ulong address, uint size)
+        {
             Span<byte> code = stackalloc byte[16];
             code = code[..(int)Math.Min(size, 16u)];
             machine.ReadThroughEngine(address, code);
@@ -127,12 +157,6 @@ public abstract partial class FirmwareMachine
             {
                 _line.Append(' ', Math.Max(1, 10 - (_line.Length - start))).Append(disassembler.Disassemble(code, address) ?? "(undecodable)");
             }
-            var file = machine.Registers;
-            for (int i = 0; i < _before.Length; i++)
-            {
-                _before[i] = file.Read(i);
-            }
-            _pending = true;
         }
 
         public void Complete()

@@ -964,6 +964,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>The value for the PC that goes on at <paramref name="address"/> in the state the CPU stopped in.</summary>
     private protected virtual ulong ResumeAddress(ulong address) => CodeAddress(address);
 
+    /// <summary>The size in bytes of the instruction at <paramref name="address"/> (read through the engine).</summary>
+    private protected virtual uint InstructionSize(ulong address) => 4;
+
+    /// <summary>How many instructions after the one at <paramref name="address"/> it makes conditional (a Thumb IT's block); 0 for most.</summary>
+    private protected virtual int ConditionalAfter(ulong address) => 0;
+
     /// <summary>How many instructions these code bytes at <paramref name="address"/> hold: a block the engine sees first, or the part of one it counts up to.</summary>
     private protected virtual uint CountInstructions(ulong address, ReadOnlySpan<byte> code) => (uint)code.Length / 4;
 

@@ -24,6 +24,19 @@ public sealed class RunTracesTests : IDisposable
         Assert.Contains(lines, l => l.Contains("; SP=0x", StringComparison.Ordinal));   // the first push wrote SP
     }
 
+    // An IT block skips instructions whose condition fails; the CPU engine reports none of them, but the run counts them,
+    // and so does the trace: a line each, saying so. nvic.elf runs such blocks (and takes exceptions between them).
+    [Fact]
+    public void The_instruction_trace_has_a_line_for_each_instruction_an_it_block_skips()
+    {
+        string file = Path.Combine(_dir, "instructions.txt");
+        var (exit, _, error) = CliRunner.Run("run", Example("nvic.elf"), "--device", "STM32F103", "--trace-instructions", file);
+        Assert.True(exit == 0, error);
+        var lines = File.ReadAllLines(file);
+        Assert.Contains($"{lines.Length:N0} instructions", error, StringComparison.Ordinal);
+        Assert.Contains("0x0800021c  1846", lines.First(l => l.EndsWith("; condition failed", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public void The_instruction_trace_disassembles_with_capstone()
     {
