@@ -300,12 +300,13 @@ internal static class RunCommand
             int SaveSnapshot(ulong instructions, double milliseconds, double mips)
             {
                 machine.SaveSnapshotFile(savePath!, image is null ? null : new SnapshotFirmware(Path.GetFullPath(image.File), FileHash(image.File)));
+                string saved = ShellCommand.Word(Path.GetFullPath(savePath!));   // the hint's commands work from any folder
                 error.WriteLine(parse.GetValue(json)
                     ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "snapshot", $"snapshot saved to {savePath}", null, CliApp.Success, instructions,
                         Math.Round(milliseconds, 3), Math.Round(mips, 3), null, null), CliJsonLinesContext.Output.RunReport)
                     : $"memgate run: {description.Name} ({description.Cpu}), snapshot saved to {savePath} after {Instructions(instructions)}, at PC 0x{machine.ProgramCounter:X8}; " +
-                      $"go on with: {ShellCommand.Memgate} run --from-snapshot {ShellCommand.Word(Path.GetFullPath(savePath!))}{(mmio is not null ? " --mmio-input FILE" : "")}" +
-                      (mmio is not null ? $", or fuzz from there: {ShellCommand.Memgate} fuzz --from-snapshot {ShellCommand.Word(Path.GetFullPath(savePath!))} --corpus DIR" : ""));
+                      $"go on with: {ShellCommand.Memgate} run --from-snapshot {saved}{(mmio is not null ? " --mmio-input FILE" : "")}" +
+                      (mmio is not null ? $", or fuzz from there: {ShellCommand.Memgate} fuzz --from-snapshot {saved} --corpus DIR" : ""));
                 return CliApp.Success;
             }
         }));

@@ -964,7 +964,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>The value for the PC that goes on at <paramref name="address"/> in the state the CPU stopped in.</summary>
     private protected virtual ulong ResumeAddress(ulong address) => CodeAddress(address);
 
-    /// <summary>The size in bytes of the instruction at <paramref name="address"/> (read through the engine).</summary>
+    /// <summary>The size in bytes of the instruction at <paramref name="address"/>; asked only of instructions <see cref="ConditionalAfter"/> made conditional.</summary>
     private protected virtual uint InstructionSize(ulong address) => 4;
 
     /// <summary>How many instructions after the one at <paramref name="address"/> it makes conditional (a Thumb IT's block); 0 for most.</summary>
