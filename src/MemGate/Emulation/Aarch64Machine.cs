@@ -391,6 +391,7 @@ public sealed class Aarch64Machine : FirmwareMachine
     // or a lower EL); the stack becomes SP_EL1, PSTATE EL1h with DAIF masked (and NZCV clear, as QEMU).
     private void TakeException(VectorKind kind, ulong returnAddress, ulong? syndrome, ulong? faultAddress)
     {
+        CompleteInstructionTrace();
         ulong pstate = Register(Unicorn.Arm64RegPstate);
         ulong el = (pstate >> 2) & 3;
         bool onSpEl1 = el == 1 && (pstate & 1) != 0;

@@ -769,6 +769,7 @@ public sealed class CortexMMachine : FirmwareMachine
     // With CONTROL.FPCA the frame is the extended one, its FP part written now or (LSPEN) reserved for later.
     private void TakeException(int number, ulong returnAddress, bool thumb = true)
     {
+        CompleteInstructionTrace();
         // A tail-chained exception stacks the IT state of the return it takes the place of, and its Thumb state (thumb:
         // clear when that return goes to code entered by a BX to an even address). EPSR is written for the stacking and
         // for a stop right here (the interrupt limit); going to the handler sets T again.

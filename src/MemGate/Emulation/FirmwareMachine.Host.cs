@@ -89,6 +89,12 @@ public abstract partial class FirmwareMachine
         _engine.ObserveInstructions(_instructionTrace);
     }
 
+    /// <summary>
+    /// Writes the traced instruction's line now, with the registers it wrote: an exception is about to be entered, whose
+    /// register changes (LR, xPSR, SP, mepc, ELR…) are the entry's, not that instruction's.
+    /// </summary>
+    private protected void CompleteInstructionTrace() => _instructionTrace?.Complete();
+
     /// <summary>Completes the traces' pending lines (the last instruction's register changes) and flushes their writers.</summary>
     public void FlushTraces()
     {

@@ -291,6 +291,7 @@ public sealed class RiscVMachine : FirmwareMachine
     // Trap entry in machine mode (privileged spec 3.1.6): mepc, mcause, mtval, MPIE = MIE, MIE = 0, MPP = M, PC = mtvec.
     private void Trap(ulong pc, ulong cause, ulong mstatus, ulong value)
     {
+        CompleteInstructionTrace();
         bool interruptCause = (cause >> (_xlen - 1)) != 0;
         ulong code = cause & ~(1UL << (_xlen - 1));
         ulong vector = Register(Unicorn.RiscvRegMtvec);

@@ -25,7 +25,8 @@ public sealed class RunTracesTests : IDisposable
     }
 
     // An IT block skips instructions whose condition fails; the CPU engine reports none of them, but the run counts them,
-    // and so does the trace: a line each, saying so. nvic.elf runs such blocks (and takes exceptions between them).
+    // and so does the trace: a line each, saying so. nvic.elf runs such blocks (and takes exceptions between them, whose
+    // register changes are the entry's, not the instruction's before it).
     [Fact]
     public void The_instruction_trace_has_a_line_for_each_instruction_an_it_block_skips()
     {
@@ -35,6 +36,8 @@ public sealed class RunTracesTests : IDisposable
         var lines = File.ReadAllLines(file);
         Assert.Contains($"{lines.Length:N0} instructions", error, StringComparison.Ordinal);
         Assert.Contains("0x0800021c  1846", lines.First(l => l.EndsWith("; condition failed", StringComparison.Ordinal)), StringComparison.Ordinal);
+        // An interrupt taken right after a bl: the bl's line shows the LR it wrote, not the exception entry's EXC_RETURN.
+        Assert.EndsWith("; LR=0x80002a1", lines.Single(l => l.StartsWith("0x0800029c", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
     [SkippableFact]
