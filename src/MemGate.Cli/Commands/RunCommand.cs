@@ -199,8 +199,12 @@ internal static class RunCommand
                 bool drcov = (parse.GetValue(coverageFormat) ?? (coverageFile.EndsWith(".drcov", StringComparison.OrdinalIgnoreCase) ? "drcov" : "text")) == "drcov";
                 if (drcov)
                 {
-                    OutputFile.Write(coverageFile, stream => Fuzzing.DrcovCoverage.Write(stream, machine.CoveredBlockSizes, machine.Memory.Main.Regions,
-                        parse.GetValue(firmware) is { } imagePath ? Path.GetFileName(imagePath) : null));
+                    // The module is named as the disassembler knows the code: the image run, else the one file the device's
+                    // executable regions load (an import's firmware.bin).
+                    string? module = parse.GetValue(firmware) is { } imagePath ? Path.GetFileName(imagePath)
+                        : description.Regions.Where(r => r.InitFile is not null && (r.Permissions & Memory.Permissions.Execute) != 0)
+                            .Select(r => Path.GetFileName(r.InitFile!)).Distinct(StringComparer.Ordinal).ToList() is [var only] ? only : null;
+                    OutputFile.Write(coverageFile, stream => Fuzzing.DrcovCoverage.Write(stream, machine.CoveredBlockSizes, machine.Memory.Main.Regions, module));
                 }
                 else
                 {

@@ -8,7 +8,8 @@ namespace MemGate.Fuzzing;
 /// Basic-block coverage in DynamoRIO's drcov format (version 2), which Lighthouse (IDA, Binary Ninja),
 /// Cartographer and dragondance (Ghidra) load: a module table, then one 8-byte record per block (offset
 /// from its module's base, size, module id). Each memory region holding covered blocks is a module, named
-/// after the firmware image when one was loaded (so the disassembler matches it) or else after the region.
+/// after the firmware image (so the disassembler matches it; callers pass the image run, or the file the device loads
+/// its code from) or else after the region.
 /// </summary>
 public static class DrcovCoverage
 {

@@ -98,6 +98,20 @@ public sealed class RealWorldImportTests : IDisposable
         return (exit, error, blocks.Contains(main));
     }
 
+    // drcov coverage of an imported target names its module after the file the device loads the code from (as Lighthouse
+    // matches modules by name), not after the region.
+    [SkippableFact]
+    public void Drcov_coverage_of_an_import_names_the_firmware_file()
+    {
+        string config = Requires.RealWorld("fuzzware-examples", "P2IM/Drone", "config.yml");
+        string device = Path.Combine(_dir, "device.toml"), input = Path.Combine(_dir, "input.bin"), coverage = Path.Combine(_dir, "coverage.drcov");
+        Assert.Equal(0, CliRunner.Run("import", "fuzzware", config, "-o", device).Exit);
+        File.WriteAllBytes(input, Generated(0));
+        CliRunner.Run("run", "--device", device, "--mmio-input", input, "--coverage", coverage, "--max-instructions", "100000");
+        string header = Encoding.ASCII.GetString(File.ReadAllBytes(coverage)).Split("BB Table")[0];
+        Assert.Contains(", Drone.bin\n", header, StringComparison.Ordinal);
+    }
+
     // A run saved to a snapshot file at any instruction and continued from it in another process is the run that never
     // stopped: CNC's timers count basic blocks (a stop inside a block must not make its rest one more) and the input's
     // timeout counts blocks since the last read across the stop. The input here ends in that timeout, after SysTicks.
