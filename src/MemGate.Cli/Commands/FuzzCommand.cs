@@ -97,9 +97,9 @@ internal static class FuzzCommand
             }
             string? startFile = parse.GetValue(fromSnapshot);
             string? firmwarePath = parse.GetValue(firmware);
-            if (startFile is not null && (firmwarePath is not null || parse.GetValue(device) is not null || parse.GetValue(startAt) is not null))
+            if (startFile is not null && (firmwarePath is not null || parse.GetValue(startAt) is not null))
             {
-                throw new CommandUsageException("--from-snapshot: the snapshot file holds the device, the firmware and where runs start; FIRMWARE, --device and --start-at do not go with it.");
+                throw new CommandUsageException("--from-snapshot: the snapshot file holds the device, the firmware and where runs start; FIRMWARE and --start-at do not go with it.");
             }
             if (startFile is null && parse.GetValue(device) is null)
             {
@@ -114,7 +114,8 @@ internal static class FuzzCommand
             FirmwareImage? image = null;
             if (startFile is not null)
             {
-                FirmwareMachine.ReadSnapshotDevice(startFile);   // a bad file fails here, before any folder is touched
+                // A bad file fails here, before any folder is touched; --device, if given, must be its device (as for memgate run).
+                RunCommand.CheckSnapshotDevice(parse.GetValue(device), FirmwareMachine.ReadSnapshotDevice(startFile), startFile, error);
             }
             else
             {

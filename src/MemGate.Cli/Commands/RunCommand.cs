@@ -325,11 +325,17 @@ internal static class RunCommand
     private static (DeviceDescription, string?) SnapshotDevice(SnapshotFile file, string? named, TextWriter error)
     {
         var device = FirmwareMachine.ReadSnapshotDevice(file);
+        CheckSnapshotDevice(named, device, file.Path, error);
+        return (device, null);   // the folder the snapshot recorded
+    }
+
+    /// <summary>Throws unless <paramref name="named"/> (--device, if given) is the device the snapshot file at <paramref name="path"/> was taken of.</summary>
+    internal static void CheckSnapshotDevice(string? named, DeviceDescription device, string path, TextWriter error)
+    {
         if (named is not null && DeviceSource.Load(named, error).Device is var given && !given.Name.Equals(device.Name, StringComparison.OrdinalIgnoreCase))
         {
-            throw new CommandInputException($"--device {named} is device '{given.Name}', but snapshot file '{file.Path}' was taken of device '{device.Name}'.");
+            throw new CommandInputException($"--device {named} is device '{given.Name}', but snapshot file '{path}' was taken of device '{device.Name}'.");
         }
-        return (device, null);   // the folder the snapshot recorded
     }
 
     // The image whose symbols a run from a snapshot file uses: the one given, else the one the snapshot recorded if it is still there unchanged.

@@ -258,5 +258,12 @@ public sealed class SnapshotCommandTests : IDisposable
         Assert.Equal(CliApp.Usage, plain.Exit);
         Assert.Contains("--mmio-input", plain.Err);
         Assert.DoesNotContain("   at ", plain.Err);
+        // --device with a snapshot file: its own device is accepted, another refused as by memgate run (exit 1), before any folder is made.
+        var other = CliRunner.Run("fuzz", "--from-snapshot", InDir("parse.mgsnap"), "--device", "STM32F407", "--corpus", InDir("corpus2"), "--runs", "10");
+        Assert.Equal(1, other.Exit);
+        Assert.Contains("was taken of device 'STM32F103'", other.Err);
+        Assert.False(Directory.Exists(InDir("corpus2")));
+        Assert.Equal(0, CliRunner.Run("fuzz", "--from-snapshot", InDir("parse.mgsnap"), "--device", "STM32F103", "--corpus", InDir("corpus"),
+            "--crashes", InDir("crashes"), "--runs", "10").Exit);
     }
 }
