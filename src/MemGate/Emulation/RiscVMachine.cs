@@ -350,7 +350,7 @@ public sealed class RiscVMachine : FirmwareMachine
         int rd = (int)((instruction >> 7) & 31);
         int rs1 = (int)((instruction >> 15) & 31);
         ulong engine = Register(Unicorn.RiscvRegMip);
-        ulong old = (engine & ~(MipMsip | MipMtip)) | (_clint.SoftwarePending ? MipMsip : 0) | (_clint.TimerPending ? MipMtip : 0);
+        ulong old = Mip;
         ulong source = funct3 >= 5 ? (ulong)rs1 : Register(Unicorn.RiscvRegX0 + rs1);
         // Only the supervisor bits are writable (Unicorn masks the rest); csrrs/csrrc with x0 or 0 do not write.
         switch (funct3 & 3)
@@ -388,9 +388,12 @@ public sealed class RiscVMachine : FirmwareMachine
         ? code switch { 3 => "machine-software-interrupt", 7 => "machine-timer-interrupt", 11 => "machine-external-interrupt", _ => $"interrupt-{code}" }
         : TrapName((uint)code).Replace(' ', '-');
 
+    // mip as the firmware reads it: the engine's bits with MSIP and MTIP from the CLINT (see above).
+    private ulong Mip => (Register(Unicorn.RiscvRegMip) & ~(MipMsip | MipMtip)) | (_clint.SoftwarePending ? MipMsip : 0) | (_clint.TimerPending ? MipMtip : 0);
+
     private protected override IEnumerable<RegisterState> ExtraStateRegisters() =>
     [
-        new("mip", Register(Unicorn.RiscvRegMip), _xlen / 8),
+        new("mip", Mip, _xlen / 8),   // as read, not the engine's (a dump showed 0 beside the CLINT's pending timer)
         new("mtval", Register(Unicorn.RiscvRegMtval), _xlen / 8),
     ];
 

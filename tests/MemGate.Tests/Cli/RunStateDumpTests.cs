@@ -51,6 +51,16 @@ public sealed class RunStateDumpTests
         Assert.Equal(CliApp.InstructionLimit, exit);
     }
 
+    // mip is shown as the firmware reads it: MTIP set while the CLINT's timer is pending (the engine's own mip holds 0).
+    [Fact]
+    public void The_riscv_dump_shows_mip_as_the_firmware_reads_it()
+    {
+        string hello = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "riscv-virt", "hello-rv32.elf");
+        var (_, _, error) = CliRunner.Run("run", hello, "--device", "RV32", "--stop-at", "0x80000064", "--dump-state");
+        Assert.Contains("pending 7;", error, StringComparison.Ordinal);
+        Assert.Matches(@"mip 0x0*80\b", error);
+    }
+
     [Fact]
     public void Capture_after_a_fault_names_the_faulting_pc()
     {
