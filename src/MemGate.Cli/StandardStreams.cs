@@ -35,5 +35,5 @@ internal static class StandardStreams
     // Null when the descriptor is closed (then .NET's console, which tolerates that, is used). write(2) itself, not a
     // FileStream: see DescriptorStream.
     private static TextWriter? Open(int fd) =>
-        Termios.IsOpen(fd) ? TextWriter.Synchronized(new StreamWriter(new DescriptorStream(fd), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 256) { AutoFlush = true }) : null;
+        DescriptorStream.IsOpen(fd) ? TextWriter.Synchronized(new StreamWriter(new DescriptorStream(fd), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 256) { AutoFlush = true }) : null;
 }

@@ -95,7 +95,7 @@ public static class InputFile
         {
             throw new FileNotFoundException($"{what} '{path}' does not exist or cannot be examined.", path);
         }
-        if (type != 0x8000)
+        if (type != Libc.RegularFile)
         {
             string kind = type switch
             {

@@ -42,8 +42,7 @@ public static class OutputFile
             catch (IOException e)
             {
                 // A full disk or a quota, most likely: said of the file asked for, not of the temporary one.
-                string reason = e.Message.Replace($" : '{temporary}'", "", StringComparison.Ordinal).Replace(temporary, full, StringComparison.Ordinal);
-                throw new MemGateException($"Output '{path}' could not be written ({reason}); it was left as it was.", e);
+                throw new MemGateException($"Output '{path}' could not be written ({Reason(e, temporary, full)}); it was left as it was.", e);
             }
         }
         finally
@@ -51,6 +50,13 @@ public static class OutputFile
             File.Delete(temporary);
         }
     }
+
+    /// <summary>
+    /// Why writing through <paramref name="temporary"/> failed, said of <paramref name="target"/>: .NET's message names the
+    /// temporary file (".x.tmp"), which the user never asked for, and ends in " : 'file'".
+    /// </summary>
+    internal static string Reason(IOException e, string temporary, string target) =>
+        e.Message.Replace($" : '{temporary}'", "", StringComparison.Ordinal).Replace(temporary, target, StringComparison.Ordinal);
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte order mark).</summary>
     public static void WriteAllText(string path, string text) =>
@@ -68,7 +74,7 @@ public static class OutputFile
         {
             throw new MemGateException($"Output '{path}' is a directory.");
         }
-        if (info.Exists && Libc.FileType(path) is { } type && type != 0x8000)
+        if (info.Exists && Libc.FileType(path) is { } type && type != Libc.RegularFile)
         {
             throw new MemGateException($"Output '{path}' is not a regular file (a device, FIFO or socket); MemGate replaces only regular files.");
         }

@@ -17,6 +17,12 @@ internal sealed unsafe partial class DescriptorStream(int fd) : Stream
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     private static partial nint WriteBytes(int fd, byte* buffer, nuint count);
 
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command);
+
+    /// <summary>Whether <paramref name="fd"/> is an open descriptor (fcntl F_GETFD).</summary>
+    public static bool IsOpen(int fd) => Fcntl(fd, 1) >= 0;
+
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     private static partial int Poll(PollDescriptor* descriptors, nuint count, int timeout);
 

@@ -61,12 +61,6 @@ internal static partial class Termios
     [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
     private static partial int Ioctl(int fd, nuint request, out Size size);
 
-    [LibraryImport(Libc, EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int Fcntl(int fd, int command);
-
-    /// <summary>Whether <paramref name="fd"/> is an open descriptor (fcntl F_GETFD).</summary>
-    public static bool IsOpen(int fd) => Fcntl(fd, 1) >= 0;
-
     /// <summary>The terminal's size (TIOCGWINSZ); 0 when it said, -1 when it is no terminal.</summary>
     public static int WindowSize(int fd, out Size size) => Ioctl(fd, 0x5413, out size);
 }

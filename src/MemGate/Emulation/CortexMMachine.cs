@@ -198,22 +198,26 @@ public sealed class CortexMMachine : FirmwareMachine
         SetRegister(Unicorn.ArmRegPc, Register(Unicorn.ArmRegLr) | 1);
     }
 
-    // Thumb: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit instruction. Instructions
-    // that may leave SP unaligned are noted on the way (see AlignStackPointerAfter).
-    private protected override uint InstructionSize(ulong address) => ReadInstruction(address, 2) >> 11 >= 0b11101 ? 4U : 2U;
+    // Thumb: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111 starts a 32-bit instruction.
+    private static int ThumbLength(uint first) => first >> 11 >= 0b11101 ? 4 : 2;
+
+    // IT with a mask (IT<mask> 0 is a hint: NOP, YIELD, WFI…).
+    private static bool IsIt(uint first) => (first & 0xFF00) == 0xBF00 && (first & 0xF) != 0;
+
+    private protected override uint InstructionSize(ulong address) => (uint)ThumbLength(ReadInstruction(address, 2));
 
     // IT<mask>: the block's length is where the mask's lowest set bit is (1000: one instruction, …, xxx1: four).
     private protected override int ConditionalAfter(ulong address) =>
-        ReadInstruction(address, 2) is var first && (first & 0xFF00) == 0xBF00 && (first & 0xF) != 0 ? 4 - System.Numerics.BitOperations.TrailingZeroCount(first & 0xF) : 0;
+        ReadInstruction(address, 2) is var first && IsIt(first) ? 4 - System.Numerics.BitOperations.TrailingZeroCount(first & 0xF) : 0;
 
+    // Instructions that may leave SP unaligned are noted on the way (see AlignStackPointerAfter).
     private protected override uint CountInstructions(ulong address, ReadOnlySpan<byte> code)
     {
         uint count = 0;
         for (int i = 0; i + 1 < code.Length; count++)
         {
-            int top = code[i + 1] >> 3;
-            int length = top >= 0b11101 ? 4 : 2;
             uint first = (uint)(code[i] | code[i + 1] << 8);
+            int length = ThumbLength(first);
             uint second = length == 4 && i + 3 < code.Length ? (uint)(code[i + 2] | code[i + 3] << 8) : 0;
             if (WritesStackPointer(first, second, length))
             {
@@ -430,7 +434,7 @@ public sealed class CortexMMachine : FirmwareMachine
         for (uint i = 0; i < instructions && at + 1 < code.Length; i++)
         {
             uint first = (uint)(code[at] | code[at + 1] << 8);
-            if (first >> 11 < 0b11101)
+            if (ThumbLength(first) == 2)
             {
                 at += 2;
                 continue;
@@ -536,7 +540,7 @@ public sealed class CortexMMachine : FirmwareMachine
                 return (address + (ulong)at, before);
             }
             it = AdvanceIt(it, first);
-            at += first >> 11 >= 0b11101 ? 4 : 2;
+            at += ThumbLength(first);
         }
         return null;
     }
@@ -557,7 +561,7 @@ public sealed class CortexMMachine : FirmwareMachine
             {
                 uint first = (uint)(code[at] | code[at + 1] << 8);
                 it = AdvanceIt(it, first);
-                at += first >> 11 >= 0b11101 ? 4 : 2;
+                at += ThumbLength(first);
             }
         }
         return ((ulong)(it & 3) << 25) | ((ulong)(it >> 2) << 10);
@@ -594,7 +598,7 @@ public sealed class CortexMMachine : FirmwareMachine
     // The IT state after the instruction whose first halfword is `first` ran from state `it`: an IT instruction starts a
     // block (inside one an IT is UNPREDICTABLE), and inside one ITAdvance (ARMv7-M A7.3.2) moves to the next condition.
     private static uint AdvanceIt(uint it, uint first) =>
-        it == 0 ? ((first & 0xFF00) == 0xBF00 && (first & 0xF) != 0 ? first & 0xFF : 0)
+        it == 0 ? (IsIt(first) ? first & 0xFF : 0)
         : (it & 7) == 0 ? 0 : (it & 0xE0) | ((it << 1) & 0x1F);
 
     // S0-S15 then FPSCR, as the extended frame holds them from its offset 0x20.

@@ -53,7 +53,7 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
         var seeds = new List<byte[]>();
         foreach (string path in Directory.GetFiles(options.CorpusDirectory).Order(StringComparer.Ordinal))
         {
-            if (Native.Libc.FileType(path) != 0x8000)   // checked before opening: a FIFO would block until written
+            if (Native.Libc.FileType(path) != Native.Libc.RegularFile)   // checked before opening: a FIFO would block until written
             {
                 SeedSkipped?.Invoke(path, "not a regular file (a FIFO, a device or a dangling link): passed over");
                 continue;

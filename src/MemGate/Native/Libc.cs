@@ -61,6 +61,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int Stat(string path, byte* buffer);
 
+    /// <summary>S_IFREG: the <see cref="FileType"/> of a regular file.</summary>
+    public const uint RegularFile = 0x8000;
+
     /// <summary>The file type bits (S_IFMT) of <paramref name="path"/> after symlinks, or null when it cannot be examined.</summary>
     public static unsafe uint? FileType(string path)
     {

@@ -118,8 +118,13 @@ public sealed unsafe class SnapshotFile : IDisposable
         {
             File.Delete(temporary);
             // The temporary file's name is ours, not the user's: say what could not be written, and why, in their terms.
-            string why = e is UnauthorizedAccessException ? "permission denied" : e is FileNotFoundException or DirectoryNotFoundException ? "the folder does not take new files"
-                : e.Message.Replace($" : '{temporary}'", "", StringComparison.Ordinal).Replace(temporary, path, StringComparison.Ordinal);   // .NET's "… : 'file'" 
+            string why = e switch
+            {
+                UnauthorizedAccessException => "permission denied",
+                FileNotFoundException or DirectoryNotFoundException => "the folder does not take new files",
+                IOException io => OutputFile.Reason(io, temporary, path),
+                _ => e.Message,
+            };
             throw new IOException($"Cannot write snapshot file '{path}' (written beside it first, then renamed): {why}.", e);
         }
         catch
