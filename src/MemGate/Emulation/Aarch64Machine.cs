@@ -53,9 +53,11 @@ public sealed class Aarch64Machine : FirmwareMachine
     private Aarch64Machine(ICpuEngine engine, DeviceMemory memory, PeripheralSet peripherals, TextWriter output, TextWriter? errorOutput, Gicv2 gic, GenericTimer timer)
         : base(engine, memory, peripherals, output, errorOutput, engineOwned: false)
     {
-        _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 8);
         _gic = gic;
         _timer = timer;
+        // Semihosting's clocks are the system counter's, at CNTFRQ_EL0, so they agree with what the firmware reads there.
+        _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 8, ticks: () => { SyncTime(); return _timer.Count; },
+            ticksPerSecond: SystemRegister(3, 3, 14, 0, 0));
         HookSystemRegisters();
     }
 

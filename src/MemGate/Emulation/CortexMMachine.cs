@@ -87,7 +87,8 @@ public sealed class CortexMMachine : FirmwareMachine
             _sysTick.BlockClock = () => Blocks;
         }
         _fpu = scs.Fpu;
-        _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 4);
+        // Semihosting's clocks: one instruction a nanosecond (QEMU's -icount 0), as SysTick counts instructions as clocks.
+        _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 4, ticks: Now, ticksPerSecond: 1_000_000_000);
         Nvic.CurrentException = () => (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
         // Exception entry and return clear the local exclusive monitor (B1.5.6, B1.5.8); Unicorn has no
         // way to do it from outside, so the CPU goes through "clrex; ldr.w pc, [pc]" with the target in the literal.

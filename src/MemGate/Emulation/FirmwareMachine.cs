@@ -898,7 +898,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         // without it: its runs count from the start point, as their block and interrupt limits do).
         bool watched = InputTimeout > 0 && InputWindowOpen;
         writer.Write(watched ? Blocks - _inputBlocksFrom : 0UL);
-        writer.Write(TimeAhead);   // last: states saved before it was kept read without it (nothing ahead)
+        writer.Write(TimeAhead);   // states saved before it was kept read without it (nothing ahead)
+        writer.Write(Peripherals.Ticks);   // last: states saved before it read as time 0
         return writer.ToArray();
     }
 
@@ -914,6 +915,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             reader.Begin("run in progress");
             _inputBlocksFrom = unchecked(Blocks - reader.ReadUInt64());   // the count may be lower than that here (a new process): differences still hold
             _timeAt = _engine.Instructions + (reader.AtEnd ? 0 : reader.ReadUInt64());   // the next Continue keeps the timers that far ahead
+            Peripherals.Ticks = reader.AtEnd ? 0 : reader.ReadUInt64();
+        }
+        else
+        {
+            Peripherals.Ticks = 0;
         }
         reader.End();
     }
@@ -998,6 +1004,13 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     // Instructions the timers have advanced past the count (see SyncTime).
     private ulong TimeAhead => _timeAt > _engine.Instructions ? _timeAt - _engine.Instructions : 0;
+
+    /// <summary>The machine's time since reset in ticks of its peripherals' clocks (instructions executed, and the waits skipped).</summary>
+    private protected ulong Now()
+    {
+        SyncTime();
+        return Peripherals.Ticks;
+    }
 
     /// <summary>Advances the timers to the instructions counted so far (lazily: before they are read, and when they are due).</summary>
     private protected void SyncTime()

@@ -9,12 +9,18 @@ namespace MemGate.Emulation;
 /// QEMU maps them) and of ":semihosting-features" (SYS_EXIT_EXTENDED and stdout/stderr announced, so
 /// newlib passes exit codes), SYS_CLOSE, SYS_WRITEC, SYS_WRITE0, SYS_WRITE (handle 2 to the error
 /// writer, any other to the output), SYS_READ and SYS_READC (no console input: end of file), SYS_ISTTY,
-/// SYS_SEEK, SYS_FLEN, SYS_ERRNO, SYS_GET_CMDLINE (the image's name, as QEMU gives it), SYS_HEAPINFO
-/// (zeros: the start-up code keeps its linker symbols), SYS_EXIT and SYS_EXIT_EXTENDED. Files are not
-/// opened: SYS_OPEN of a path returns -1. Parameter blocks hold words of the caller's width (4 bytes
-/// on AArch32, 8 on AArch64).
+/// SYS_SEEK, SYS_FLEN, SYS_ERRNO, SYS_ISERROR, SYS_GET_CMDLINE (the image's name, as QEMU gives it),
+/// SYS_HEAPINFO (zeros: the start-up code keeps its linker symbols), the clocks, SYS_EXIT and
+/// SYS_EXIT_EXTENDED. Files are not opened: SYS_OPEN of a path returns -1. Parameter blocks hold words of
+/// the caller's width (4 bytes on AArch32, 8 on AArch64).
 /// </summary>
-internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWriter error, int wordBytes)
+/// <remarks>
+/// The clocks read the machine's time, not the host's, so a run (and a fuzzer's replay) sees the same values
+/// every time: SYS_ELAPSED returns <paramref name="ticks"/> (time since reset, counted in executed
+/// instructions as the machine's timers count it), SYS_TICKFREQ <paramref name="ticksPerSecond"/>, SYS_CLOCK
+/// the same time in centiseconds. SYS_TIME is the host's calendar time, as under QEMU.
+/// </remarks>
+internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWriter error, int wordBytes, Func<ulong> ticks, ulong ticksPerSecond)
 {
     // ":semihosting-features": magic "SHFB", then feature byte 0: EXIT_EXTENDED (bit 0), STDOUT_STDERR (bit 1).
     private static readonly byte[] Features = "SHFB\u0003"u8.ToArray();
@@ -31,14 +37,19 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
     public const int SysWrite = 0x05;
     public const int SysRead = 0x06;
     public const int SysReadC = 0x07;
+    public const int SysIsError = 0x08;
     public const int SysIsTty = 0x09;
     public const int SysSeek = 0x0A;
     public const int SysFlen = 0x0C;
+    public const int SysClock = 0x10;
+    public const int SysTime = 0x11;
     public const int SysErrno = 0x13;
     public const int SysGetCmdline = 0x15;
     public const int SysHeapInfo = 0x16;
     public const int SysExit = 0x18;
     public const int SysExitExtended = 0x20;
+    public const int SysElapsed = 0x30;
+    public const int SysTickFreq = 0x31;
     private const ulong AdpStoppedApplicationExit = 0x20026;
     private const int StandardError = 2;
 
@@ -105,6 +116,26 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
                 return (Failure, null);
             case SysErrno:
                 return (0, null);
+            case SysIsError:
+                // {status}: non-zero when the status a call returned is an error (negative in the caller's width).
+                return (Word(arg, 0) >> (wordBytes * 8 - 1) != 0 ? 1UL : 0, null);
+            case SysClock:
+                return ((ulong)((UInt128)ticks() * 100 / ticksPerSecond) & Failure, null);   // wraps in the caller's width
+            case SysTime:
+                return ((ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() & Failure, null);
+            case SysElapsed:
+            {
+                // {low word, high word} on AArch32, one word on AArch64 (QEMU's layout).
+                ulong now = ticks();
+                SetWord(arg, 0, now & Failure);
+                if (wordBytes == 4)
+                {
+                    SetWord(arg, 1, now >> 32);
+                }
+                return (0, null);
+            }
+            case SysTickFreq:
+                return (ticksPerSecond, null);
             case SysGetCmdline:
             {
                 // {buffer, length}: the command line with its NUL, or failure when it does not fit.
@@ -135,7 +166,7 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
                 // A block of (reason, subcode): the subcode is the exit code when the reason is ApplicationExit.
                 return (0, Word(arg, 0) == AdpStoppedApplicationExit ? (int)Word(arg, 1) : 1);
             default:
-                throw new NotSupportedException($"Semihosting operation 0x{op:X} is not supported (console, :tt handles, command line, heap info and exit are; files, clock and time are not).");
+                throw new NotSupportedException($"Semihosting operation 0x{op:X} is not supported (console, :tt handles, command line, heap info, clocks and exit are; files and SYS_SYSTEM are not).");
         }
     }
 

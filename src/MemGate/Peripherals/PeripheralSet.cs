@@ -56,9 +56,16 @@ public sealed class PeripheralSet : IReadOnlyList<Peripheral>
     /// <summary>The model called <paramref name="name"/> (any case), or null.</summary>
     public Peripheral? Find(string name) => _peripherals.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>Resets every model.</summary>
+    /// <summary>
+    /// Ticks counted since the last <see cref="Reset"/>: the machine's time (semihosting's clocks read it). A machine
+    /// snapshot keeps it; set by the machine that restores one.
+    /// </summary>
+    public ulong Ticks { get; set; }
+
+    /// <summary>Resets every model, and <see cref="Ticks"/>.</summary>
     public void Reset()
     {
+        Ticks = 0;
         foreach (var peripheral in _peripherals)
         {
             peripheral.Reset();
@@ -87,6 +94,7 @@ public sealed class PeripheralSet : IReadOnlyList<Peripheral>
     /// <summary>Counts <paramref name="ticks"/> on every model that counts time.</summary>
     public void Advance(ulong ticks)
     {
+        Ticks += ticks;
         foreach (var clocked in _clocked)
         {
             clocked.Advance(ticks);

@@ -187,6 +187,32 @@ public sealed class CortexMMachineTests
         }
     }
 
+    // SYS_ELAPSED reads the machine's time, one instruction a nanosecond: two reads 24 instructions apart differ by 24
+    // in every run (QEMU reads the host's clock there).
+    [Fact]
+    public void Semihosting_elapsed_time_counts_instructions()
+    {
+        // movs r0, #0x30; ldr r1, =0x20000100; bkpt 0xAB; movs r0, #10; 1: subs r0, #1; bne 1b; movs r0, #0x30;
+        // ldr r1, =0x20000108; bkpt 0xAB; movs r0, #0x18; ldr r1, =0x20026; bkpt 0xAB; b .
+        ushort[] code = [0x2030, 0x4906, 0xBEAB, 0x200A, 0x3801, 0xD1FD, 0x2030, 0x4904, 0xBEAB, 0x2018, 0x4903, 0xBEAB, 0xE7FE, 0x0000,
+            0x0100, 0x2000, 0x0108, 0x2000, 0x0026, 0x0002];
+        for (int run = 0; run < 2; run++)
+        {
+            using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F103"), TextWriter.Null);
+            var memory = machine.Memory.Main.Debug;
+            memory.WriteUInt32(new GuestAddress(0x0800_0000), 0x2000_1000);
+            memory.WriteUInt32(new GuestAddress(0x0800_0004), 0x0800_0041);
+            for (int i = 0; i < code.Length; i++)
+            {
+                memory.WriteUInt16(new GuestAddress(0x0800_0040 + 2UL * (ulong)i), code[i]);
+            }
+            Assert.Equal(0, machine.Run(timeout: TimeSpan.FromSeconds(10)).ExitCode);
+            ulong first = memory.ReadUInt64(new GuestAddress(0x2000_0100)), second = memory.ReadUInt64(new GuestAddress(0x2000_0108));
+            Assert.InRange(first, 2UL, 3UL);   // the two instructions before the BKPT, and the BKPT itself if counted with its block
+            Assert.Equal(24UL, second - first);
+        }
+    }
+
     [Fact]
     public void Code_rewritten_by_the_host_runs_new_after_invalidation()
     {

@@ -15,7 +15,7 @@ public sealed class SemihostingTests
         using var memory = GuestMemory.Create([GuestRegion.Ram("RAM", 0x1000, 0x1000)]);
         var output = new StringWriter();
         var error = new StringWriter();
-        var host = new Semihosting(memory, output, error, wordBytes);
+        var host = new Semihosting(memory, output, error, wordBytes, ticks: () => 0, ticksPerSecond: 1);
         ulong block = 0x1800;
         void Words(params ulong[] words)
         {
@@ -66,7 +66,55 @@ public sealed class SemihostingTests
         Words(0x20026, 7);
         var exit = wordBytes == 4 ? host.Call(Semihosting.SysExitExtended, block) : host.Call(Semihosting.SysExit, block);
         Assert.Equal(7, exit.ExitCode);
-        var e = Assert.Throws<NotSupportedException>(() => host.Call(0x10, block));   // SYS_CLOCK
-        Assert.Contains("0x10", e.Message);
+        var e = Assert.Throws<NotSupportedException>(() => host.Call(0x12, block));   // SYS_SYSTEM
+        Assert.Contains("0x12", e.Message);
+    }
+
+    // The clocks read the machine's time (here set by hand), so a run sees the same values every time.
+    [Theory]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void Clocks_read_the_machines_time_in_the_callers_layout(int wordBytes)
+    {
+        using var memory = GuestMemory.Create([GuestRegion.Ram("RAM", 0x1000, 0x1000)]);
+        ulong now = 0x1_2345_6789;   // past 32 bits: SYS_ELAPSED's AArch32 block holds it in two words
+        var host = new Semihosting(memory, TextWriter.Null, TextWriter.Null, wordBytes, ticks: () => now, ticksPerSecond: 1_000_000_000);
+        ulong block = 0x1800;
+        memory.Write(new GuestAddress(block), Enumerable.Repeat((byte)0xEE, 16).ToArray());
+
+        Assert.Equal((0UL, (int?)null), host.Call(Semihosting.SysElapsed, block));
+        if (wordBytes == 4)
+        {
+            Assert.Equal(0x2345_6789u, memory.ReadUInt32(new GuestAddress(block)));
+            Assert.Equal(1u, memory.ReadUInt32(new GuestAddress(block + 4)));
+            Assert.Equal(0xEEEE_EEEEu, memory.ReadUInt32(new GuestAddress(block + 8)));
+        }
+        else
+        {
+            Assert.Equal(now, memory.ReadUInt64(new GuestAddress(block)));
+            Assert.Equal(0xEEEE_EEEE_EEEE_EEEEUL, memory.ReadUInt64(new GuestAddress(block + 8)));
+        }
+        Assert.Equal(1_000_000_000UL, host.Call(Semihosting.SysTickFreq, 0).Result);
+        Assert.Equal(488UL, host.Call(Semihosting.SysClock, 0).Result);   // 4.886 s in centiseconds
+        now += 10_000_000;
+        Assert.Equal(489UL, host.Call(Semihosting.SysClock, 0).Result);
+
+        long before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        ulong time = host.Call(Semihosting.SysTime, 0).Result;
+        Assert.InRange((long)time, before, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+        ulong minusOne = wordBytes == 4 ? 0xFFFF_FFFFUL : ulong.MaxValue;
+        foreach (var (status, error) in new[] { (minusOne, 1UL), (0UL, 0UL), (5UL, 0UL) })
+        {
+            if (wordBytes == 4)
+            {
+                memory.WriteUInt32(new GuestAddress(block), (uint)status);
+            }
+            else
+            {
+                memory.WriteUInt64(new GuestAddress(block), status);
+            }
+            Assert.Equal(error, host.Call(Semihosting.SysIsError, block).Result);
+        }
     }
 }

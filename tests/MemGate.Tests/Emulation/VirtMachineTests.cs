@@ -182,6 +182,38 @@ public sealed class VirtMachineTests
         }
     }
 
+    // AArch64 semihosting's clocks are the generic counter's: SYS_TICKFREQ is CNTFRQ_EL0 and SYS_ELAPSED a count CNTVCT_EL0 agrees with.
+    [Fact]
+    public void Aarch64_semihosting_clocks_are_the_generic_counter()
+    {
+        using var a53 = Aarch64Machine.Create(DeviceTemplates.Load("CortexA53"), TextWriter.Null);
+        uint[] code =
+        [
+            0xD2800620, // mov x0, #0x31        SYS_TICKFREQ
+            0xD45E0000, // hlt #0xf000
+            0xD2A80021, // mov x1, #0x40010000
+            0xF9000020, // str x0, [x1]
+            0xD53BE002, // mrs x2, cntfrq_el0
+            0xF9000422, // str x2, [x1, #8]
+            0xD2800600, // mov x0, #0x30        SYS_ELAPSED into [x1]
+            0x91004021, // add x1, x1, #16
+            0xD45E0000, // hlt #0xf000
+            0xD53BE043, // mrs x3, cntvct_el0
+            0xF9000423, // str x3, [x1, #8]
+            0xD503207F, // wfi                  (nothing wakes it: the run ends)
+        ];
+        for (int i = 0; i < code.Length; i++)
+        {
+            a53.Memory.Main.Debug.WriteUInt32(new GuestAddress(0x4000_0000 + 4UL * (ulong)i), code[i]);
+        }
+        a53.Load(new FirmwareImage("inline", FirmwareFormat.Raw, [], entryPoint: 0x4000_0000));
+        a53.Run(timeout: TimeSpan.FromSeconds(10));
+        ulong Word(ulong offset) => a53.Memory.Main.Debug.ReadUInt64(new GuestAddress(0x4001_0000 + offset));
+        Assert.Equal((62_500_000UL, 62_500_000UL), (Word(0), Word(8)));
+        Assert.InRange(Word(24) - Word(16), 1UL, 3UL);   // CNTVCT read two instructions after SYS_ELAPSED (counted with their block)
+        Assert.InRange(Word(16), 8UL, 9UL);
+    }
+
     // WFI with nothing that could wake the CPU (AArch64: no interrupt sources) ends the run saying so, not as a plain stop.
     [Fact]
     public void A_wait_for_interrupt_that_nothing_can_end_is_reported_as_idle()
