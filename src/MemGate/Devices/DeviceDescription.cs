@@ -72,6 +72,14 @@ public sealed class DeviceDescription
                     $"'{Hooks[i].At}' is neither an address nor one of the device's [[symbols]]"));
             }
         }
+        for (int i = 0; i < InterruptTriggers.Count; i++)
+        {
+            if (InterruptTriggers[i].At is { } at && AddressOf(at) is null)
+            {
+                diagnostics.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, $"interrupt_triggers[{i}].at",
+                    $"trigger '{InterruptTriggers[i].Name}': '{at}' is neither an address nor one of the device's [[symbols]]"));
+            }
+        }
         if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
             throw new DeviceDescriptionException($"Device '{name}'", diagnostics);

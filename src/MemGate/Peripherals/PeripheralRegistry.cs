@@ -167,6 +167,19 @@ public sealed class PeripheralRegistry
                 }
             }
         }
+        for (int i = 0; i < device.InterruptTriggers.Count; i++)
+        {
+            // Triggers pend NVIC interrupts (Fuzzware's); their fixed line must be one the NVIC has.
+            var trigger = device.InterruptTriggers[i];
+            string? problem = controller is not ArmSystemControlSpace nvic ? "interrupt triggers pend Cortex-M NVIC interrupts, and the device has no NVIC"
+                : trigger.Irq is { } irq && (irq < nvic.FirstLine || irq >= nvic.LineCount) ? $"line {irq} is not one the NVIC takes ({nvic.FirstLine}-{nvic.LineCount - 1})"
+                : null;
+            if (problem is not null)
+            {
+                string field = trigger.Irq is not null ? $"interrupt_triggers[{i}].irq" : $"interrupt_triggers[{i}]";
+                problems.Add(new DeviceDiagnostic(DiagnosticSeverity.Error, field, $"trigger '{trigger.Name}': {problem}") { Location = device.LocationOf(field) });
+            }
+        }
         var set = new PeripheralSet(device, context, built.Select(b => (b.Model, b.Declared ? b.Settings : null)).ToList());
         if (problems.Count > 0)
         {

@@ -234,6 +234,37 @@ public sealed class DeviceConfigReaderTests
         Assert.Null(Assert.Single(device.InterruptTriggers).Every);   // "fuzzed": intervals from the input
     }
 
+    // A trigger's line past the NVIC's, or an at that names nothing, is found when the file is read and checked
+    // (validate), located; both passed before and failed the run (the line as a guest fault naming a .NET parameter).
+    [Fact]
+    public void An_interrupt_trigger_past_the_nvic_or_at_nothing_is_a_located_error()
+    {
+        string Device(string trigger) => $$"""
+            device: {name: T, architecture: armv7-m, cpu: cortex-m3}
+            regions:
+              - {name: FLASH, guest_address: 0x08000000, size: 64KiB, type: flash}
+              - {name: RAM, guest_address: 0x20000000, size: 20KiB, type: ram}
+              - {name: SCS, guest_address: 0xE000E000, size: 4KiB, type: mmio}
+            interrupt_triggers:
+              - name: t
+                every: 50
+            {{trigger}}
+            """;
+        var device = DeviceConfigReader.Parse(Device("    irq: 300"), DeviceConfigFormat.Yaml, "t.yaml");
+        var error = Assert.Single(MemGate.Peripherals.PeripheralRegistry.Default.Check(device));
+        Assert.Equal("interrupt_triggers[0].irq", error.Field);
+        Assert.Contains("trigger 't': line 300 is not one the NVIC takes (0-", error.Message, StringComparison.Ordinal);
+        Assert.Equal(("t.yaml", 9), (error.Location!.Value.File, error.Location.Value.Line));
+        Assert.Empty(MemGate.Peripherals.PeripheralRegistry.Default.Check(DeviceConfigReader.Parse(Device("    irq: 59"), DeviceConfigFormat.Yaml, "t.yaml")));
+
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(Device("    at: nosuch").Replace("    every: 50\n", "", StringComparison.Ordinal),
+            DeviceConfigFormat.Yaml, "t.yaml"));
+        var missing = Assert.Single(e.Diagnostics);
+        Assert.Equal("interrupt_triggers[0].at", missing.Field);
+        Assert.Contains("'nosuch' is neither an address nor one of the device's [[symbols]]", missing.Message, StringComparison.Ordinal);
+        Assert.Equal(8, missing.Location!.Value.Line);
+    }
+
     [Fact]
     public void Executable_ram_is_a_warning_not_an_error()
     {

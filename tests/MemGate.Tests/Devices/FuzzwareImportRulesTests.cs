@@ -57,6 +57,37 @@ public sealed class FuzzwareImportRulesTests : IDisposable
         Assert.DoesNotContain(FuzzwareImporter.Import(mapped).Regions, r => r.Name == "scs");
     }
 
+    // ELF symbol lists name static functions twice; a model at such a name is left out saying why (it was an internal
+    // error), a trigger's line past the NVIC's is left out too (it was imported, and failed the run).
+    [Fact]
+    public void A_name_of_two_symbols_and_an_irq_past_the_nvic_are_left_out_with_warnings()
+    {
+        string config = Write("dup/config.yml", """
+            memory_map:
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+              mmio: {base_addr: 0x40000000, size: 0x10000, permissions: rw-}
+            symbols:
+              0x08000101: main
+              0x08000201: main
+              0x08000301: poll
+            mmio_models:
+              constant:
+                m1: {addr: 0x4000c014, pc: poll, val: 3}
+                m2: {addr: main, val: 1}
+            use_nvic: true
+            interrupt_triggers:
+              big: {every_nth_tick: 1000, irq: 300}
+              ok: {every_nth_tick: 1000, irq: 255}
+            """);
+        var device = FuzzwareImporter.Import(config);
+        var model = Assert.Single(device.MmioModels);
+        Assert.Equal((0x4000_C014UL, 0x0800_0301UL), (model.Address, model.Pc!.Value | 1));
+        Assert.Contains(device.Warnings, w => w.Field == "mmio_models.constant.m2" && w.Message.Contains("'main' is the name of several symbols", StringComparison.Ordinal));
+        Assert.Equal(239, Assert.Single(device.InterruptTriggers).Irq);
+        Assert.Contains(device.Warnings, w => w.Field == "interrupt_triggers.big.irq" && w.Message.Contains("past the NVIC's 240", StringComparison.Ordinal));
+        Assert.Empty(MemGate.Peripherals.PeripheralRegistry.Default.Check(device));
+    }
+
     [Fact]
     public void Limits_are_imported_into_the_device_and_what_has_no_counterpart_is_named()
     {

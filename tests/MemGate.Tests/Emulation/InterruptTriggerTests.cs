@@ -101,7 +101,8 @@ public sealed class InterruptTriggerTests
     public void Triggers_survive_conversion_and_give_located_errors()
     {
         string text = File.ReadAllText(Fixture("trigger-board.toml")) + "\n[[interrupt_triggers]]\nname = \"at\"\nat = \"main\"\nmode = \"fuzzed\"\npends = 2\nskips = 3\n"
-            + "\n[[interrupt_triggers]]\nname = \"when\"\nevery = \"fuzzed\"\nclock = \"blocks\"\nirq = 4\n";
+            + "\n[[interrupt_triggers]]\nname = \"when\"\nevery = \"fuzzed\"\nclock = \"blocks\"\nirq = 4\n"
+            + "\n[[symbols]]\nname = \"main\"\naddress = 0x08000100\n";   // an at must name an address or one of the device's symbols
         var device = DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, "b.toml");
         foreach (var format in new[] { DeviceConfigFormat.Toml, DeviceConfigFormat.Yaml, DeviceConfigFormat.Json })
         {

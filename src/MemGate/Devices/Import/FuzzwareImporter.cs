@@ -155,7 +155,9 @@ public static class FuzzwareImporter
         }
         if (seen.TryGetValue("mmio_models", out var models))
         {
-            ImportModels(map, models, symbols.ToDictionary(s => s.Value, s => s.Key, StringComparer.Ordinal));
+            // A name given to two addresses (ELF symbol lists have such static functions) picks neither: models naming it are left out, saying so.
+            ImportModels(map, models, symbols.GroupBy(s => s.Value, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Count() == 1 ? g.First().Key : (ulong?)null, StringComparer.Ordinal));
         }
         foreach (var (key, node) in scalars)
         {
@@ -289,7 +291,7 @@ public static class FuzzwareImporter
     }
 
     // mmio_models: kind → {name → {addr, pc, val | init_val | size, left_shift | vals}}; addr and pc may be symbols.
-    private static void ImportModels(ImportedMap map, ConfigNode models, Dictionary<string, ulong> symbols)
+    private static void ImportModels(ImportedMap map, ConfigNode models, Dictionary<string, ulong?> symbols)
     {
         if (models.Kind != ConfigNodeKind.Map)
         {
@@ -318,11 +320,12 @@ public static class FuzzwareImporter
                 ulong? Address(string key)
                 {
                     string? text = map.Text(node, key);
-                    return text is null ? null : ImportedMap.TryNumber(text, out ulong a) ? a : symbols.TryGetValue(text, out ulong s) ? s : null;
+                    return text is null ? null : ImportedMap.TryNumber(text, out ulong a) ? a : symbols.GetValueOrDefault(text);
                 }
                 if (node.Kind != ConfigNodeKind.Map || Address("addr") is not { } address)
                 {
-                    map.Warn(field, node, "has no addr that is an address or a known symbol; left out");
+                    map.Warn(field, node, node.Kind == ConfigNodeKind.Map && map.Text(node, "addr") is { } named && symbols.TryGetValue(named, out var twice) && twice is null
+                        ? $"addr '{named}' is the name of several symbols; left out" : "has no addr that is an address or a known symbol; left out");
                     continue;
                 }
                 var values = node.Get("vals") is { Kind: ConfigNodeKind.List } list
@@ -373,7 +376,12 @@ public static class FuzzwareImporter
                 map.Warn($"{field}.irq", node, $"irq {exception} is a system exception, which a trigger here cannot pend; the trigger is left out");
                 continue;
             }
-            int? irq = exception is { } number and >= 16 and < 512 ? (int)number - 16 : null;
+            if (exception >= 16 + 240)
+            {
+                map.Warn($"{field}.irq", node, $"irq {exception} is past the NVIC's 240 interrupt lines (exceptions 16-255); the trigger is left out");
+                continue;
+            }
+            int? irq = exception is { } number and >= 16 ? (int)number - 16 : null;
             string mode = (map.Text(node, "fuzz_mode") ?? "round_robin").ToLowerInvariant();
             if (mode is not ("round_robin" or "fuzzed" or "fuzz"))
             {
