@@ -12,15 +12,20 @@ namespace MemGate.Emulation;
 public sealed class EngineRegisterFile : ICpuRegisterFile
 {
     private readonly (CpuRegister Register, int Id)[] _registers;
-    private readonly Dictionary<string, int> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _byName = new(StringComparer.OrdinalIgnoreCase);
     private FirmwareMachine? _machine;
 
-    internal EngineRegisterFile(IEnumerable<(string Name, int Id, int SizeBytes)> registers)
+    // aliases: other names of registers (the ABI's, as GDB and assemblers also accept them), each naming one of `registers`.
+    internal EngineRegisterFile(IEnumerable<(string Name, int Id, int SizeBytes)> registers, params (string Alias, string Name)[] aliases)
     {
         _registers = registers.Select(r => (new CpuRegister(r.Name, r.SizeBytes), r.Id)).ToArray();
         for (int i = 0; i < _registers.Length; i++)
         {
             _byName.Add(_registers[i].Register.Name, i);
+        }
+        foreach (var (alias, name) in aliases)
+        {
+            _byName.Add(alias, _byName[name]);
         }
         Registers = _registers.Select(r => r.Register).ToArray();
     }
@@ -29,13 +34,20 @@ public sealed class EngineRegisterFile : ICpuRegisterFile
     public IReadOnlyList<CpuRegister> Registers { get; }
 
     /// <inheritdoc/>
+    /// <remarks>Any case; the ABI's names too (RISC-V <c>sp</c>, <c>a0</c>, <c>fp</c>; Arm <c>r13</c>–<c>r15</c>, AArch64 <c>lr</c>, <c>fp</c>).</remarks>
     public int IndexOf(string name) => _byName.TryGetValue(name, out int i) ? i : -1;
 
     /// <inheritdoc/>
-    public ulong Read(int index) => Machine.ReadRegister(_registers[index].Id) & Mask(index);
+    /// <exception cref="ArgumentOutOfRangeException">No register has that index (-1 is what <see cref="IndexOf"/> returns for an unknown name).</exception>
+    public ulong Read(int index) => Machine.ReadRegister(Id(index)) & Mask(index);
 
     /// <inheritdoc/>
-    public void Write(int index, ulong value) => Machine.WriteRegister(_registers[index].Id, value & Mask(index));
+    /// <exception cref="ArgumentOutOfRangeException">No register has that index.</exception>
+    public void Write(int index, ulong value) => Machine.WriteRegister(Id(index), value & Mask(index));
+
+    private int Id(int index) => (uint)index < (uint)_registers.Length ? _registers[index].Id
+        : throw new ArgumentOutOfRangeException(nameof(index), index, $"No CPU register has index {index}: there are {_registers.Length} " +
+            $"({string.Join(", ", _registers.Select(r => r.Register.Name))}){(index == -1 ? "; IndexOf returns -1 for a name it does not know" : "")}.");
 
     internal void Bind(FirmwareMachine machine) => _machine = machine;
 
@@ -48,17 +60,25 @@ public sealed class EngineRegisterFile : ICpuRegisterFile
         Enumerable.Range(0, 13).Select(i => ($"R{i}", Unicorn.ArmRegR0 + i, 4))
             .Concat([("SP", Unicorn.ArmRegSp, 4), ("LR", Unicorn.ArmRegLr, 4), ("PC", Unicorn.ArmRegPc, 4), ("xPSR", Unicorn.ArmRegXpsr, 4),
                 ("MSP", Unicorn.ArmRegMsp, 4), ("PSP", Unicorn.ArmRegPsp, 4), ("PRIMASK", Unicorn.ArmRegPrimask, 4), ("BASEPRI", Unicorn.ArmRegBasepri, 4),
-                ("CONTROL", Unicorn.ArmRegControl, 4)]));
+                ("CONTROL", Unicorn.ArmRegControl, 4)]),
+        ("R13", "SP"), ("R14", "LR"), ("R15", "PC"));
 
     /// <summary>RISC-V: x0–x31, PC and the machine-mode trap CSRs, XLEN/8 bytes each.</summary>
     internal static EngineRegisterFile RiscV(int xlen) => new(
         Enumerable.Range(0, 32).Select(i => ($"x{i}", Unicorn.RiscvRegX0 + i, xlen / 8))
             .Concat([("pc", Unicorn.RiscvRegPc, xlen / 8), ("mstatus", Unicorn.RiscvRegMstatus, xlen / 8), ("mie", Unicorn.RiscvRegMie, xlen / 8),
-                ("mtvec", Unicorn.RiscvRegMtvec, xlen / 8), ("mepc", Unicorn.RiscvRegMepc, xlen / 8), ("mcause", Unicorn.RiscvRegMcause, xlen / 8)]));
+                ("mtvec", Unicorn.RiscvRegMtvec, xlen / 8), ("mepc", Unicorn.RiscvRegMepc, xlen / 8), ("mcause", Unicorn.RiscvRegMcause, xlen / 8)]),
+        [.. RiscVAbiNames.Select((abi, i) => (abi, $"x{i}")), ("fp", "x8")]);
+
+    // x0–x31 as the RISC-V calling convention names them.
+    private static readonly string[] RiscVAbiNames =
+        ["zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7",
+         "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"];
 
     /// <summary>AArch64: X0–X30, SP, PC (8 bytes each) and PSTATE (4).</summary>
     internal static EngineRegisterFile Aarch64() => new(
         Enumerable.Range(0, 29).Select(i => ($"X{i}", Unicorn.Arm64RegX0 + i, 8))
             .Concat([("X29", Unicorn.Arm64RegX29, 8), ("X30", Unicorn.Arm64RegLr, 8), ("SP", Unicorn.Arm64RegSp, 8), ("PC", Unicorn.Arm64RegPc, 8),
-                ("PSTATE", Unicorn.Arm64RegPstate, 4)]));
+                ("PSTATE", Unicorn.Arm64RegPstate, 4)]),
+        ("FP", "X29"), ("LR", "X30"));
 }

@@ -44,6 +44,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private MmioInput? _mmioInput;   // rewound at each run from reset
     private FirmwareMachineOptions _options = new();
     private IReadOnlyList<SnapshotBaseline> _baselines = [];   // memory mapped from a snapshot file or shared flash
+    private bool _disposed;
+    private ulong _layoutVersion;   // the memory's regions as the engine maps them (see MapMemory)
     private ulong _instructionsBefore;   // executed from reset before this machine's state was started from a snapshot file
 
     /// <summary>The run's MMIO input, if one was given (interrupt triggers in fuzzed mode take bytes from it too).</summary>
@@ -359,6 +361,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     public void Load(Firmware.FirmwareImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        ThrowIfDisposed();
         image.CheckRunsOn(Memory.Device);
         image.LoadInto(Memory);
         EntryPoint = image.EntryPoint;
@@ -374,7 +377,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// Drops the engine's translated code for [address, address + length): call it after writing code from
     /// the host (the engine reads MemGate's pages directly, but keeps translations of code it ran).
     /// </summary>
-    public void InvalidateCode(ulong address, ulong length) => _engine.InvalidateCode(address, length);
+    public void InvalidateCode(ulong address, ulong length)
+    {
+        ThrowIfDisposed();
+        _engine.InvalidateCode(address, length);
+    }
 
     /// <summary>
     /// Resets the CPU and runs until the firmware exits, faults, or a limit is reached (0 = none). Cancelling
@@ -388,6 +395,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     // A run from reset: the MMIO input from its start, copies refreshed, the CPU reset; returns where to start.
     private ulong PrepareReset()
     {
+        ThrowIfDisposed();
+        CheckLayout();
         _mmioInput?.Rewind();
         _passStop = null;
         _instructionsBefore = 0;
@@ -407,6 +416,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <exception cref="InvalidOperationException">The firmware exited or faulted: there is nothing to go on with.</exception>
     public RunResult Continue(ulong maxInstructions = 0, TimeSpan? timeout = null, CancellationToken cancel = default)
     {
+        ThrowIfDisposed();
         ulong pc = ResumePoint;
         if (pc >= _haltAddress && pc < _haltAddress + Granule)
         {
@@ -483,6 +493,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     public int ShareFlash(SharedFlash shared)
     {
         ArgumentNullException.ThrowIfNull(shared);
+        ThrowIfDisposed();
         var added = shared.Share(Memory.Main, _baselines);
         _baselines = [.. _baselines, .. added];
         return added.Count;
@@ -493,6 +504,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <exception cref="InvalidOperationException">Another snapshot of this machine's memory is still alive (see <see cref="GuestSnapshot.Take(GuestMemory)"/>).</exception>
     public MachineSnapshot TakeSnapshot()
     {
+        ThrowIfDisposed();
         var memory = GuestSnapshot.Take(Memory.Main, _baselines);
         try
         {
@@ -509,6 +521,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     public SnapshotRestore Restore(MachineSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        ThrowIfDisposed();
         if (!ReferenceEquals(snapshot.Machine, this))
         {
             throw new ArgumentException("The snapshot was taken of another machine.", nameof(snapshot));
@@ -522,6 +535,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private RunResult RunFrom(ulong start, ulong maxInstructions, TimeSpan? timeout, CancellationToken cancel = default)
     {
+        CheckLayout();
         _callbackError = null;
         _fault = null;
         _endState?.Cpu.Dispose();
@@ -746,12 +760,25 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _engine.ReportNextBlock();
     }
 
-    /// <summary>Closes the engine and releases the memory.</summary>
+    /// <summary>Closes the engine and releases the memory; the machine cannot be used after (<see cref="ObjectDisposedException"/>).</summary>
     public void Dispose()
     {
+        _disposed = true;
         ReleaseEngine();
         Memory.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private void CheckLayout()
+    {
+        if (Memory.Main.LayoutVersion != _layoutVersion)
+        {
+            // The engine would still use the old regions (a removed one's memory, none for an added one).
+            throw new InvalidOperationException("Regions were added to or removed from the machine's memory after it was built; the CPU engine maps them " +
+                "once, when the machine is built: describe them in the device and build a new machine.");
+        }
     }
 
     private void ReleaseEngine()
@@ -1191,6 +1218,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private void MapMemory()
     {
         var main = Memory.Main;
+        _layoutVersion = main.LayoutVersion;
         var mixed = new SortedSet<ulong>();
         foreach (var region in main.Regions)
         {

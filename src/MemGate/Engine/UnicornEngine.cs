@@ -154,7 +154,8 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public ulong BlockAddress => _counter->BlockAddress;
 
-    private nint Handle => _handle.DangerousGetHandle();
+    // A closed engine's pointer is freed memory: every call after Dispose fails here instead of in Unicorn (a segfault).
+    private nint Handle => _handle.IsClosed ? throw new ObjectDisposedException(nameof(UnicornEngine), "The CPU engine was disposed (its machine was disposed).") : _handle.DangerousGetHandle();
 
     private nint Self => GCHandle.ToIntPtr(_pins[0]);
 

@@ -271,6 +271,7 @@ public sealed unsafe class GuestMemory : IDisposable
 
         // Memory first, then the table, then the fast-path bits: a reader never sees a region before its memory.
         _table = table.With(slot);
+        LayoutVersion++;
         SetPageBits(slot, slot.FastBits);
     }
 
@@ -292,6 +293,7 @@ public sealed unsafe class GuestMemory : IDisposable
             SetPageBits(slot, 0);
             Volatile.Write(ref slot.FastBits, (byte)0);
             _table = table.Without(slot);
+            LayoutVersion++;
             PublishGranules();
             for (int i = 0; i < _hints.Length; i++)
             {
@@ -590,6 +592,12 @@ public sealed unsafe class GuestMemory : IDisposable
 
     internal bool IsDisposed => _disposed;
 
+    /// <summary>Counts regions added and removed: whoever mapped the layout elsewhere (a CPU engine) sees it change.</summary>
+    internal ulong LayoutVersion { get; private set; }
+
+    /// <summary>What holds <paramref name="region"/>'s mapping now (a new one each time it is added), or null when it is not mapped.</summary>
+    internal object? MappingOf(GuestRegion region) => _table.FindByName(region.Name) is { } slot && ReferenceEquals(slot.Region, region) ? slot : null;
+
     /// <summary>The host memory behind <paramref name="region"/> (in flat mode the one reservation of the whole space), or null.</summary>
     internal HostBacking? BackingOf(GuestRegion region) => _reservation ?? _table.FindByName(region.Name)?.Backing;
 
@@ -776,11 +784,12 @@ public sealed unsafe class GuestMemory : IDisposable
         WriteCore(address, new ReadOnlySpan<byte>(&value, sizeof(T)), check);
     }
 
-    // Whether a naturally aligned access inside `slot` goes straight to its handler (the guest may make
-    // it: `needed` is None on the debug path). Anything else takes the general, validating path.
-    // A removed region's bits are 0, so a stale hint never reaches a retired handler.
+    // Whether a naturally aligned access of 1, 2, 4 or 8 bytes inside `slot` goes straight to its handler (the guest
+    // may make it: `needed` is None on the debug path). Anything else (a 12-byte struct too) takes the general,
+    // validating path, which splits it into accesses a handler takes. A removed region's bits are 0, so a stale hint
+    // never reaches a retired handler.
     private static bool IsDirectMmio(RegionSlot? slot, ulong address, int size, Permissions needed) =>
-        slot is not null && ((Volatile.Read(ref slot.FastBits) >> RegionSlot.MmioBit) & 1) != 0
+        size is 1 or 2 or 4 or 8 && slot is not null && ((Volatile.Read(ref slot.FastBits) >> RegionSlot.MmioBit) & 1) != 0
         && (address & (ulong)(size - 1)) == 0 && (slot.Region.Permissions & needed) == needed;
 
     // A handler's number as the bytes of T in guest memory order (and back): little-endian guests store the
@@ -821,7 +830,7 @@ public sealed unsafe class GuestMemory : IDisposable
         var at = new GuestAddress(address);
         if (address > _maxAddress)
         {
-            return throwOnFault ? throw new GuestUnmappedException(access, at, size) : GuestFault.Unmapped;
+            return throwOnFault ? throw Unmapped(access, at, size) : GuestFault.Unmapped;
         }
         Permissions needed = access switch
         {
@@ -842,7 +851,7 @@ public sealed unsafe class GuestMemory : IDisposable
                     return previous is null ? GuestFault.Unmapped : GuestFault.CrossesHole;
                 }
                 throw previous is null
-                    ? new GuestUnmappedException(access, at, size)
+                    ? Unmapped(access, at, size)
                     : new GuestHoleException(access, at, size, new GuestAddress(a), previous.Region);
             }
             if (check && (slot.Region.Permissions & needed) == 0)
@@ -874,12 +883,16 @@ public sealed unsafe class GuestMemory : IDisposable
         }
     }
 
+    // Nothing is mapped once the memory is disposed: an access then says that, not which address missed.
+    private GuestUnmappedException Unmapped(AccessKind access, GuestAddress at, ulong size) =>
+        _disposed ? throw new ObjectDisposedException(nameof(GuestMemory), "The guest memory was disposed.") : new GuestUnmappedException(access, at, size);
+
     private RegionSlot ResolveHost(GuestAddress address, ulong size, AccessKind access)
     {
         var slot = _table.Find(address.Value);
         if (slot is null)
         {
-            throw new GuestUnmappedException(access, address, size);
+            throw Unmapped(access, address, size);
         }
         if (slot.Host == 0)
         {

@@ -21,6 +21,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
     private const int ScanBatch = 256;
     private readonly GuestMemory _memory;
     private readonly GuestRegion[] _regions;
+    private readonly object?[] _mappings;   // each region's mapping when taken: a region removed and added again has new memory
     private readonly Area[] _areas;
     private readonly SafeFileHandle _tracker;
     private readonly SafeFileHandle _pagemap;
@@ -46,6 +47,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
     {
         _memory = memory;
         _regions = regions;
+        _mappings = [.. regions.Select(memory.MappingOf)];
         _areas = areas;
         _tracker = tracker;
         _pagemap = pagemap;
@@ -63,6 +65,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
     internal static GuestSnapshot Take(GuestMemory memory, IReadOnlyList<SnapshotBaseline> baselines)
     {
         ArgumentNullException.ThrowIfNull(memory);
+        ObjectDisposedException.ThrowIf(memory.IsDisposed, memory);
         var regions = memory.Regions.Where(r => r.HasHostMemory).ToArray();
         var tracker = DirtyTracking.CreateWriteTracker();
         var pagemap = DirtyTracking.OpenPagemap();
@@ -390,8 +393,9 @@ public sealed unsafe class GuestSnapshot : IDisposable
     private void ThrowIfInvalid()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(_memory.IsDisposed, _memory);
         var now = _memory.Regions.Where(r => r.HasHostMemory).ToArray();
-        var missing = _regions.FirstOrDefault(r => !now.Contains(r));
+        var missing = _regions.Where((r, i) => !now.Contains(r) || _memory.MappingOf(r) != _mappings[i]).FirstOrDefault();
         if (missing is not null || now.Length != _regions.Length)
         {
             string which = missing is not null ? $"region '{missing.Name}' was removed or changed" : "regions were added";

@@ -111,8 +111,8 @@ public class GuestMemoryAccessorTests
         accessor.WriteUInt32LittleEndian(new GuestAddress(0x10_0000), 7);
         Assert.Equal(7u, accessor.ReadUInt32LittleEndian(new GuestAddress(0x10_0000)));
         memory.Dispose();
-        Assert.Throws<GuestUnmappedException>(() => accessor.ReadUInt32LittleEndian(new GuestAddress(0x10_0000)));
-        Assert.Throws<GuestUnmappedException>(() => accessor.WriteUInt32LittleEndian(new GuestAddress(0x10_0000), 1));
+        Assert.Throws<ObjectDisposedException>(() => accessor.ReadUInt32LittleEndian(new GuestAddress(0x10_0000)));
+        Assert.Throws<ObjectDisposedException>(() => accessor.WriteUInt32LittleEndian(new GuestAddress(0x10_0000), 1));
         Assert.Throws<ObjectDisposedException>(() => memory.GetAccessor());
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using MemGate.Memory;
 using MemGate.Memory.Backing;
 using MemGate.Memory.Internal;
@@ -282,14 +283,49 @@ public class GuestMemoryTests
         Assert.InRange(after - before, 10UL * 4096, hugePages ? 10UL * (2 << 20) : 10UL * 4096 * 2);
     }
 
-    [Fact]
-    public void Disposed_memory_refuses_access()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Disposed_memory_refuses_access(bool regionTable)
     {
-        var memory = Stm32(regionTable: false);
+        var memory = Stm32(regionTable);
+        var accessor = memory.GetAccessor();
         memory.Dispose();
-        Assert.Throws<GuestUnmappedException>(() => memory.ReadUInt32(new GuestAddress(0x2000_0000)));
+        Assert.Throws<ObjectDisposedException>(() => memory.ReadUInt32(new GuestAddress(0x2000_0000)));   // not "nothing mapped at 0x20000000"
+        Assert.Throws<ObjectDisposedException>(() => memory.Debug.WriteUInt32(new GuestAddress(0x2000_0000), 1));
+        Assert.Throws<ObjectDisposedException>(() => accessor.ReadUInt32LittleEndian(new GuestAddress(0x2000_0000)));
         Assert.Throws<ObjectDisposedException>(() => memory.AddRegion(GuestRegion.Ram("X", 0, 16)));
         memory.Dispose();
+    }
+
+    // A struct of another size than 1, 2, 4 or 8 bytes reaches a handler in the pieces it is promised (it went whole,
+    // and only 8 of its bytes came back or went out).
+    [StructLayout(LayoutKind.Sequential, Pack = 1)]
+    private struct Twelve
+    {
+        public uint A, B, C;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Mmio_accesses_of_odd_sized_values_are_split_into_pieces_a_handler_takes(bool bigEndian)
+    {
+        var handler = new RecordingMmio(0x100, bigEndian);
+        using var memory = GuestMemory.Create([GuestRegion.Mmio("DEV", 0x4000_0000, 0x100, handler)],
+            new GuestMemoryOptions { ByteOrder = bigEndian ? ByteOrder.BigEndian : ByteOrder.LittleEndian });
+        memory.Write(new GuestAddress(0x4000_0010), new Twelve { A = 0x11111111, B = 0x22222222, C = 0x33333333 });
+        Assert.Equal([("W", 0x10UL, 8), ("W", 0x18UL, 4)], handler.Log.Select(l => (l.Item1, l.Item2, l.Item3)));
+        var back = memory.Read<Twelve>(new GuestAddress(0x4000_0010));
+        Assert.Equal((0x11111111u, 0x22222222u, 0x33333333u), (back.A, back.B, back.C));
+        Assert.All(handler.Log, l => Assert.True(l.Item3 is 1 or 2 or 4 or 8));
+        Assert.Equal(Int128.MaxValue - 5, WriteRead(Int128.MaxValue - 5));   // 16 bytes: two pieces of 8 each way
+
+        Int128 WriteRead(Int128 value)
+        {
+            memory.Write(new GuestAddress(0x4000_0020), value);
+            return memory.Read<Int128>(new GuestAddress(0x4000_0020));
+        }
     }
 
     /// <summary>An MMIO handler that behaves like plain memory in the bus's byte order and logs every access.</summary>
