@@ -39,6 +39,7 @@ internal static class ValidateCommand
                         warnings.Add(unrunnable);
                     }
                     warnings.AddRange(Emulation.FirmwareMachine.PartialCodePageWarnings(device));
+                    warnings.AddRange(Emulation.FirmwareMachine.RunWarnings(device));
                     // Models, their settings and irq lines are the peripheral layer's to check.
                     errors.AddRange(PeripheralRegistry.Default.Check(device).Where(d => d.Severity == DiagnosticSeverity.Error));
                     errors.AddRange(FileProblems(file, device));

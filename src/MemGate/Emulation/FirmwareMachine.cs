@@ -286,6 +286,44 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Warnings for what a run of the device would find wrong before its first instruction, or never reach: regions past
+    /// the 4 GiB a 32-bit CPU (Cortex-M, RV32) addresses (the device's address space may be wider), and a Cortex-M
+    /// device whose reset vector table (at 0, or [boot] vector_table) lies in no region.
+    /// </summary>
+    public static IEnumerable<DeviceDiagnostic> RunWarnings(DeviceDescription device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        bool cortexM = device.Cpu.StartsWith("cortex-m", StringComparison.OrdinalIgnoreCase);
+        if (!(cortexM || device.Architecture.StartsWith("rv32", StringComparison.OrdinalIgnoreCase)) || WhyNotRunnable(device) is not null || device.Spaces.Count == 0)
+        {
+            yield break;
+        }
+        ulong table = device.Boot.VectorTable ?? 0;
+        if (cortexM && !device.Regions.Any(r => r.Space == device.Spaces[0].Name && table - r.Start < r.Size && r.Type is not (DeviceRegionType.Mmio or DeviceRegionType.Registers)))
+        {
+            string field = device.Boot.VectorTable is null ? "boot" : "boot.vector_table";
+            yield return new DeviceDiagnostic(DiagnosticSeverity.Warning, field,
+                $"the reset vector table at 0x{table:X8} lies in no memory region: a run cannot start (give [boot] vector_table, where the image's vectors are)")
+            {
+                Location = device.LocationOf(field) ?? device.LocationOf("device.name"),
+            };
+        }
+        for (int i = 0; i < device.Regions.Count; i++)
+        {
+            var region = device.Regions[i];
+            if (region.Space == device.Spaces[0].Name && region.Start + region.Size > 1UL << 32)
+            {
+                yield return new DeviceDiagnostic(DiagnosticSeverity.Warning, $"regions[{i}].guest_address",
+                    $"region '{region.Name}' [0x{region.Start:X}, 0x{region.Start + region.Size:X}) lies {(region.Start >= 1UL << 32 ? "" : "in part ")}past the 4 GiB " +
+                    $"a 32-bit CPU ({device.Cpu}) addresses: the firmware cannot reach it")
+                {
+                    Location = device.LocationOf($"regions[{i}].guest_address") ?? device.LocationOf($"regions[{i}]"),
+                };
+            }
+        }
+    }
+
     /// <summary>Why no machine runs the device's CPU (naming the machines there are), or null when one does.</summary>
     public static string? WhyNotRunnable(DeviceDescription device)
     {

@@ -265,6 +265,26 @@ public sealed class DeviceConfigReaderTests
         Assert.Equal(8, missing.Location!.Value.Line);
     }
 
+    // What a run would trip over at once, or never reach, is a warning at validate: a Cortex-M without a vector table in
+    // any region (the run ended at its first instruction as a guest fault), a region past a 32-bit CPU's 4 GiB.
+    [Fact]
+    public void A_cortex_m_without_vectors_or_with_regions_past_4_gib_is_warned_of()
+    {
+        var device = DeviceConfigReader.Parse("""
+            device: {name: W, architecture: armv7-m, cpu: cortex-m3, address_width: 64}
+            regions:
+              - {name: RAM, guest_address: 0x20000000, size: 20KiB, type: ram}
+              - {name: HIGH, guest_address: 0x100000000, size: 4KiB, type: ram}
+            """, DeviceConfigFormat.Yaml, "w.yaml");
+        var warnings = MemGate.Emulation.FirmwareMachine.RunWarnings(device).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains("the reset vector table at 0x00000000 lies in no memory region", warnings[0].Message, StringComparison.Ordinal);
+        Assert.Equal(("regions[1].guest_address", 4), (warnings[1].Field, warnings[1].Location!.Value.Line));
+        Assert.Contains("past the 4 GiB a 32-bit CPU (cortex-m3) addresses", warnings[1].Message, StringComparison.Ordinal);
+        Assert.Empty(MemGate.Emulation.FirmwareMachine.RunWarnings(DeviceTemplates.Load("STM32F103")));
+        Assert.Empty(MemGate.Emulation.FirmwareMachine.RunWarnings(DeviceTemplates.Load("RV32")));
+    }
+
     [Fact]
     public void Executable_ram_is_a_warning_not_an_error()
     {

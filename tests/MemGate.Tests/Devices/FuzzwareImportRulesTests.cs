@@ -268,10 +268,44 @@ public sealed class FuzzwareImportRulesTests : IDisposable
         Assert.Contains(device.Warnings, w => w.Field == "peripherals.uart.properties");
     }
 
+    // A memory file that is not there fails the import at its line (the written device failed later); what a memory's
+    // QEMU settings say is named; a boot address outside the memories is located at the machine setting it came from.
+    [Fact]
+    public void Halucinator_missing_files_memory_settings_and_boot_addresses_are_located()
+    {
+        string missing = Write("miss/memory.yaml", """
+            memories:
+              flash: {base_addr: 0x8000000, size: 0x10000, permissions: r-x, file: missing.bin}
+            """);
+        var e = Assert.Throws<DeviceDescriptionException>(() => HalucinatorImporter.Import(missing));
+        var error = Assert.Single(e.Diagnostics);
+        Assert.Equal(("memories.flash.file", 2), (error.Field, error.Location!.Value.Line));
+        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+
+        string settings = Write("set/memory.yaml", """
+            machine:
+              entry_addr: 0x9000000
+            memories:
+              ram: {base_addr: 0x20000000, size: 0x10000, permissions: rw-, qemu_name: ram-model, irq: 3}
+            """);
+        var bad = Assert.Throws<DeviceDescriptionException>(() => HalucinatorImporter.Import(settings));
+        var entry = Assert.Single(bad.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal(("boot.entry_point", 2), (entry.Field, entry.Location!.Value.Line));
+        string fine = Write("set2/memory.yaml", """
+            memories:
+              ram: {base_addr: 0x20000000, size: 0x10000, permissions: rw-, qemu_name: ram-model, irq: 3}
+            """);
+        var device = HalucinatorImporter.Import(fine);
+        Assert.Contains(device.Warnings, w => w.Field == "memories.ram.qemu_name");
+        Assert.Contains(device.Warnings, w => w.Field == "memories.ram.irq");
+    }
+
     [Theory]
     [InlineData("arch: cortex-m4", "cortex-m4", null, 0)]
     [InlineData("arch: arm", "cortex-m3", "machine.arch", 2)]   // no cpu_model: the architecture names the core
     [InlineData("arch: cortex-m4\n  cpu_model: cortex-a9", "cortex-m3", "machine.cpu_model", 3)]
+    [InlineData("arch: arm64\n  cpu_model: cortex-a53", "cortex-a53", null, 0)]   // MemGate runs the A53 (it said cortex-m3)
+    [InlineData("arch: arm64", "cortex-a53", null, 0)]
     public void Halucinator_machine_without_a_model_takes_the_architecture_and_warns_at_the_field_it_read(string fields, string cpu, string? warned, int line)
     {
         string config = Write("memory.yaml", $"machine:\n  {fields}\nmemories:\n  ram: {{base_addr: 0x20000000, size: 0x10000, permissions: rw-}}\n");

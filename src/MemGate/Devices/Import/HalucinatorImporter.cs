@@ -45,13 +45,22 @@ public static class HalucinatorImporter
             var type = contents is not null || (permissions.HasFlag(Permissions.Execute) && !permissions.HasFlag(Permissions.Write))
                 ? DeviceRegionType.Flash
                 : DeviceRegionType.Ram;
+            string? file = contents is null ? null : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, contents));
+            if (file is not null && !File.Exists(file))
+            {
+                map.Error($"{field}.file", node.Get("file")!, $"'{contents}' names {file}, which does not exist");   // as HALucinator would fail loading it
+            }
             map.AddRegion(node, new DeviceRegion(name,
                 map.Number(node, "base_addr", $"{field}.base_addr", required: true) ?? 0,
                 map.Number(node, "size", $"{field}.size", required: true) ?? 0,
                 permissions, type, DeviceDescription.DefaultSpace)
             {
-                InitFile = contents is null ? null : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, contents)),
+                InitFile = file,
             });
+            foreach (string key in MemoryKeys.Except(["base_addr", "size", "permissions", "file"]).Where(k => node.Get(k) is not null))
+            {
+                map.Warn($"{field}.{key}", node.Get(key)!, $"'{key}' is not imported: on a memory it configures HALucinator's QEMU, which MemGate does not have");
+            }
         }
         if (root.Get("peripherals") is { Kind: ConfigNodeKind.Map } peripherals)
         {
@@ -87,6 +96,14 @@ public static class HalucinatorImporter
             EntryPoint: map.Number(machine, "entry_addr", "machine.entry_addr", required: false),
             InitialStackPointer: map.Number(machine, "init_sp", "machine.init_sp", required: false),
             VectorTable: map.Number(machine, "vector_base", "machine.vector_base", required: false));
+        // The device's checks of these name the boot fields: found at the machine settings they came from.
+        foreach (var (setting, field) in new[] { ("entry_addr", "boot.entry_point"), ("init_sp", "boot.initial_sp"), ("vector_base", "boot.vector_table") })
+        {
+            if (machine.Get(setting) is { } node)
+            {
+                map.Remember(field, node);
+            }
+        }
         foreach (var (setting, node) in machine.Entries.Where(e => e.Key is not ("arch" or "cpu_model" or "entry_addr" or "init_sp" or "vector_base" or "gdb_exe" or "gdb_arch" or "machine")))
         {
             map.Warn($"machine.{setting}", node, $"'{setting}' is not a HALucinator machine setting MemGate knows; left out");
@@ -99,6 +116,7 @@ public static class HalucinatorImporter
         {
             "cortex-m3" => ("cortex-m3", "armv7-m", boot),
             "cortex-m4" => ("cortex-m4", "armv7e-m", boot),
+            "cortex-a53" or "arm64" or "aarch64" => ("cortex-a53", "armv8-a", boot),
             _ => Unsupported(),
         };
 
