@@ -332,6 +332,10 @@ public static class FuzzwareImporter
                     ? list.Items.Select(v => ImportedMap.TryNumber(v.Text, out ulong n) ? n : 0).ToList()
                     : [];
                 ulong? pc = Address("pc");
+                if (kind == MmioInputModelKind.Constant && node.Get("val") is null)
+                {
+                    map.Warn($"{field}.val", node, "a constant model without val: its reads give 0");
+                }
                 map.MmioModels.Add(new MmioInputModel(kind.Value, address)
                 {
                     Pc = pc is 0 ? null : pc,   // Fuzzware's pc 0: every access site
