@@ -251,12 +251,27 @@ public sealed unsafe class GuestMemory : IDisposable
         }
         else if (_reservation is not null)
         {
-            _reservation.Commit(region.Start.Value, region.Size);
+            try
+            {
+                _reservation.Commit(region.Start.Value, region.Size);
+            }
+            catch (Native.NativeMemoryException e)
+            {
+                throw HostMemoryFailed(region, e);
+            }
             slot = new RegionSlot(region, _flatBase + (nint)region.Start.Value, null);
         }
         else
         {
-            HostBacking backing = _provider.Reserve(region.Size);
+            HostBacking backing;
+            try
+            {
+                backing = _provider.Reserve(region.Size);
+            }
+            catch (Native.NativeMemoryException e)
+            {
+                throw HostMemoryFailed(region, e);
+            }
             try
             {
                 backing.Commit(0, region.Size);
@@ -274,6 +289,10 @@ public sealed unsafe class GuestMemory : IDisposable
         LayoutVersion++;
         SetPageBits(slot, slot.FastBits);
     }
+
+    // The host's refusal, said of the region that asked (a 256 TiB region's mmap failure named only the call).
+    private static Native.NativeMemoryException HostMemoryFailed(GuestRegion region, Native.NativeMemoryException e) =>
+        new($"Region {region}: the host could not give it {region.Size:N0} bytes of memory: {e.Message}", e.Errno);
 
     /// <summary>
     /// Removes the region named <paramref name="name"/>; its contents are dropped. Returns false when

@@ -16,7 +16,8 @@ namespace MemGate.Memory;
 /// Methods name their byte order, as <see cref="BinaryPrimitives"/> does, so a little-endian guest's
 /// access has no byte-order test; pick by <see cref="GuestMemory.ByteOrder"/> once, outside the loop.
 /// The accessor sees added and removed regions at once and faults after the memory is disposed; it is a
-/// cheap value: obtain it with <see cref="GuestMemory.GetAccessor"/> (a <c>default</c> one has no memory).
+/// cheap value: obtain it with <see cref="GuestMemory.GetAccessor"/> (a <c>default</c> one has no memory: accesses through it
+/// throw <see cref="NullReferenceException"/>, as the hot path checks nothing it need not).
 /// <example><code>
 /// var access = memory.GetAccessor();
 /// for (ulong a = 0x2000_0000; a &lt; 0x2000_1000; a += 4)

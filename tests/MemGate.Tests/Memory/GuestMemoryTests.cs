@@ -283,6 +283,16 @@ public class GuestMemoryTests
         Assert.InRange(after - before, 10UL * 4096, hugePages ? 10UL * (2 << 20) : 10UL * 4096 * 2);
     }
 
+    // More than the host's address space (128 TiB for a process): the failure names the region, not only the mmap call.
+    [Fact]
+    public void A_region_the_host_cannot_back_is_named_in_the_failure()
+    {
+        var e = Assert.Throws<MemGate.Native.NativeMemoryException>(() =>
+            GuestMemory.Create([GuestRegion.Ram("BIG", 0, 1UL << 48)], new GuestMemoryOptions { AddressWidth = 64 }));
+        Assert.StartsWith("Region 'BIG' [0x", e.Message, StringComparison.Ordinal);
+        Assert.Contains("could not give it 281,474,976,710,656 bytes of memory: mmap(", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
