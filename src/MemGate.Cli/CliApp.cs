@@ -69,7 +69,7 @@ public static partial class CliApp
         root.Add(ModelsCommand.Create(output, error));
         root.Add(ShowCommand.Create(output, error));
         root.Add(DeviceAllocationCommand.Create("template", "A built-in template name (see 'memgate list').", output, error));
-        root.Add(DeviceAllocationCommand.Create("config", "A device file: .toml, .yaml, .yml or .json.", output, error));
+        root.Add(DeviceAllocationCommand.Create("config", "A device file: .toml, .yaml, .yml or .json (or, as elsewhere, a template name).", output, error));
         root.Add(ValidateCommand.Create(output, error));
         root.Add(ConvertCommand.Create(output, error));
         root.Add(MapCommand.Create(output, error));

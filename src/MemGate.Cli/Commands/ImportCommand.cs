@@ -18,6 +18,10 @@ internal static class ImportCommand
         command.SetAction(parse => CommandErrors.Run("import", parse, error, () =>
         {
             string path = parse.GetRequiredValue(file);
+            if (parse.GetValue(outFile) is { } named && !DeviceSource.HasDeviceExtension(named))
+            {
+                throw new CommandUsageException($"--output {named}: the format comes from the name's extension: .toml, .yaml, .yml or .json.");
+            }
             DeviceDescription device = parse.GetRequiredValue(kind) == "fuzzware" ? FuzzwareImporter.Import(path) : HalucinatorImporter.Import(path);
             CommandErrors.ReportWarnings(device, error);
             // Contents files are found from where the device file goes; on standard output, wherever it is saved, by full paths.

@@ -228,6 +228,11 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Equal(0, exit);
         Assert.Contains("Imported 4 regions", output);
         Assert.Equal(["alias", "flash", "ram", "logger"], MemGate.Devices.Config.DeviceConfigReader.Load(target).Regions.Select(r => r.Name));
+
+        // An output name that says no format is a usage error (2), found before anything is read or written.
+        (exit, _, var error) = CliRunner.Run("import", "halucinator", source, "-o", Path.Combine(_dir, "imported.txt"));
+        Assert.Equal((CliApp.Usage, false), (exit, File.Exists(Path.Combine(_dir, "imported.txt"))));
+        Assert.Contains("--output", error);
     }
 
     [Fact]
