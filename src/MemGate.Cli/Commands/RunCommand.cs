@@ -293,7 +293,7 @@ internal static class RunCommand
                 error.WriteLine(asJson
                     ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, OutcomeName(result.Outcome), result.Reason, result.ExitCode, status, result.Instructions,
                         Math.Round(result.Elapsed.TotalMilliseconds, 3), Math.Round(result.Mips, 3), null, restore?.Pages) { Blocks = blocks }, CliJsonLinesContext.Output.RunReport)
-                    : $"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} after {result.Elapsed.TotalMilliseconds:0.0} ms, " +
+                    : $"memgate run: {description.Name} ({description.Cpu}), {result.Reason}{(result.ExitCode is { } c ? $" with code {c}" : "")} in {result.Elapsed.TotalMilliseconds:0.0} ms, " +
                         $"{Instructions(result.Instructions)}, {result.Mips:0.0} MIPS{covered}{restored}{(result.Outcome is RunOutcome.Exit or RunOutcome.Reached ? "" : $" (exit code {status})")}");
             }
             WriteCoverage();

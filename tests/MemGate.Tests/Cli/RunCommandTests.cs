@@ -15,7 +15,7 @@ public sealed class RunCommandTests
         var (exit, output, error) = CliRunner.Run("run", Fixture(file), "--device", "STM32F103", "--timeout", "10");
         Assert.Equal(0, exit);
         Assert.Equal("Hello from STM32F103!\n", output);
-        Assert.Matches(@"^memgate run: STM32F103 \(cortex-m3\), exit with code 0 after [\d.]+ ms", error);
+        Assert.Matches(@"^memgate run: STM32F103 \(cortex-m3\), exit with code 0 in [\d.]+ ms", error);
     }
 
     // The benchmark firmware's start-up code copies .data and the loop selector lives in flash, so a plain

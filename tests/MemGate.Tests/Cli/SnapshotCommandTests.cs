@@ -95,7 +95,7 @@ public sealed class SnapshotCommandTests : IDisposable
         File.WriteAllBytes(InDir("fu"), "FUAA"u8.ToArray());
         var repeated = CliRunner.Run("run", "--from-snapshot", InDir("parse.mgsnap"), "--mmio-input", InDir("fu"), "--runs", "3");
         Assert.Equal(0, repeated.Exit);
-        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(repeated.Err, "exit with code 0 after [0-9.]+ ms, 17 instructions").Count);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(repeated.Err, "exit with code 0 in [0-9.]+ ms, 17 instructions").Count);
         File.WriteAllBytes(InDir("fuz"), "FUZ!"u8.ToArray());
         var crash = CliRunner.Run("run", "--from-snapshot", InDir("parse.mgsnap"), "--mmio-input", InDir("fuz"));
         Assert.Equal(120, crash.Exit);

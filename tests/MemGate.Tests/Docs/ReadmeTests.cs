@@ -410,7 +410,7 @@ public sealed partial class ReadmeTests
         return args;
     }
 
-    private static string WithoutTimings(string summary) => Mips().Replace(Timing().Replace(summary, "after … ms, "), "… MIPS");
+    private static string WithoutTimings(string summary) => Mips().Replace(Timing().Replace(summary, "in … ms, "), "… MIPS");
 
     private static int ExitCodeIn(string summary)
     {
@@ -456,7 +456,7 @@ public sealed partial class ReadmeTests
     [GeneratedRegex(@"^using [\w.]+(\s*=\s*[\w.<>]+)?;$")]
     private static partial Regex UsingLine();
 
-    [GeneratedRegex(@"after [\d.,]+ (ms|s|µs), ")]
+    [GeneratedRegex(@"in [\d.,]+ (ms|s|µs), ")]
     private static partial Regex Timing();
 
     [GeneratedRegex(@"[\d.,]+ MIPS")]
