@@ -22,6 +22,9 @@ public static partial class CliApp
     /// <summary>Exit code for a bug in MemGate (EX_SOFTWARE): an exception that is not one of MemGate's own.</summary>
     public const int InternalError = 70;
 
+    /// <summary><c>run</c>: the host's I/O failed under a running firmware (EX_IOERR): its console output on a full disk, a UART's socket.</summary>
+    public const int HostIOError = 74;
+
     /// <summary>
     /// <c>run</c>: firmware exit codes 0 to this value pass through; any other code (negative, or above
     /// it) becomes this value, so it cannot be taken for one of the outcomes below or a signal.

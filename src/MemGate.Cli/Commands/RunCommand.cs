@@ -270,6 +270,25 @@ internal static class RunCommand
                     dump.Write(machine, error, asJson);
                     return CliApp.GuestFault;
                 }
+                catch (IOException failed)
+                {
+                    try
+                    {
+                        output.Flush();
+                    }
+                    catch (IOException)
+                    {
+                        // the output that failed: said below
+                    }
+                    string unsaved = savePath is not null ? $"; before --at {atPoint}: no snapshot written" : "";
+                    error.WriteLine(asJson
+                        ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "host-error", failed.Message + unsaved, null, CliApp.HostIOError,
+                            machine.Instructions, null, null, null, restore?.Pages), CliJsonLinesContext.Output.RunReport)
+                        : $"memgate run: {description.Name} ({description.Cpu}), {failed.Message} (exit code {CliApp.HostIOError}){unsaved}");
+                    WriteCoverage();
+                    machine.FlushTraces();
+                    return CliApp.HostIOError;
+                }
                 output.Flush();
                 status = result.Outcome == RunOutcome.Interrupted ? signals.ExitCode : ExitStatus(result);
                 if (savePath is not null)

@@ -734,6 +734,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             return new RunResult(null, exhausted.Message, clock.Elapsed, Instructions, RunOutcome.InputExhausted) { StoppedAt = _callbackPc };
         }
+        if (_callbackError is IOException hostError)
+        {
+            // The host's side failed (the console's standard output on a full disk, a UART's socket): not the firmware's fault.
+            throw new IOException($"Run stopped at PC 0x{_callbackPc:X8}, after {Instructions:N0} instructions: the host's I/O failed: {hostError.Message}", hostError);
+        }
         if (_callbackError is { } pending)
         {
             throw new EmulationFault($"Run stopped at PC 0x{_callbackPc:X8}: {pending.Message}", _callbackPc, (pending as GuestMemoryException)?.Address.Value,

@@ -323,4 +323,22 @@ public sealed partial class RunOutcomeTests
         Assert.Equal(CliApp.Idle, exit);
         Assert.Equal("idle", report.GetProperty("outcome").GetString());
     }
+
+    // The firmware's console on a full disk is the host's failure, with a code of its own, not a guest fault (120).
+    [SkippableFact]
+    public void Console_output_the_host_cannot_write_ends_the_run_with_exit_74()
+    {
+        Skip.IfNot(File.Exists("/dev/full"), "no /dev/full here");
+        string cli = Path.Combine(AppContext.BaseDirectory, "MemGate.Cli.dll");
+        string hello = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "hello.elf");
+        using var process = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "exec dotnet \"$0\" run \"$1\" --device STM32F103 >/dev/full", cli, hello])
+        {
+            RedirectStandardError = true,
+        })!;
+        string error = process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000));
+        Assert.Equal(CliApp.HostIOError, process.ExitCode);
+        Assert.Contains("the host's I/O failed: write to descriptor 1 failed: No space left on device", error, StringComparison.Ordinal);
+        Assert.Contains("(exit code 74)", error, StringComparison.Ordinal);
+    }
 }
