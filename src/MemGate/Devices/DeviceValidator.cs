@@ -39,7 +39,7 @@ internal static class DeviceValidator
         }
 
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
-        var cpuRegisters = new HashSet<string>(StringComparer.Ordinal);
+        var cpuRegisters = new HashSet<string>(StringComparer.OrdinalIgnoreCase);   // register names are found in any case
         for (int i = 0; i < device.Regions.Count; i++)
         {
             var r = device.Regions[i];

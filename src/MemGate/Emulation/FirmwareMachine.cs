@@ -289,7 +289,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>
     /// Warnings for what a run of the device would find wrong before its first instruction, or never reach: regions past
     /// the 4 GiB a 32-bit CPU (Cortex-M, RV32) addresses (the device's address space may be wider), and a Cortex-M
-    /// device whose reset vector table (at 0, or [boot] vector_table) lies in no region.
+    /// device whose reset vector table (at 0, or [boot] vector_table) lies in no region while reset reads it (it does unless
+    /// [boot] gives both the initial SP and the entry point).
     /// </summary>
     public static IEnumerable<DeviceDiagnostic> RunWarnings(DeviceDescription device)
     {
@@ -300,7 +301,8 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
             yield break;
         }
         ulong table = device.Boot.VectorTable ?? 0;
-        if (cortexM && !device.Regions.Any(r => r.Space == device.Spaces[0].Name && table - r.Start < r.Size && r.Type is not (DeviceRegionType.Mmio or DeviceRegionType.Registers)))
+        bool readsTable = device.Boot.InitialStackPointer is null || device.Boot.EntryPoint is null;   // with both given, reset takes neither from it
+        if (cortexM && readsTable && !device.Regions.Any(r => r.Space == device.Spaces[0].Name && table - r.Start < r.Size && r.Type is not (DeviceRegionType.Mmio or DeviceRegionType.Registers)))
         {
             string field = device.Boot.VectorTable is null ? "boot" : "boot.vector_table";
             yield return new DeviceDiagnostic(DiagnosticSeverity.Warning, field,

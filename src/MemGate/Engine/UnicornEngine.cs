@@ -633,7 +633,16 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         {
             // Nothing is left to tell it with; the run still stops.
         }
-        Unicorn.EmuStop(Handle);
+        StopFromCallback();
+    }
+
+    // uc_emu_stop from inside a callback, where no exception may escape to Unicorn (a disposed engine: nothing to stop).
+    private void StopFromCallback()
+    {
+        if (!_handle.IsClosed)
+        {
+            Unicorn.EmuStop(_handle.DangerousGetHandle());
+        }
     }
 
     private static void Check(int error, string what)
@@ -875,7 +884,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         }
         if (self._restart && self._uncounted)
         {
-            Unicorn.EmuStop(self.Handle);   // Run starts the engine again at the new PC
+            self.StopFromCallback();   // Run starts the engine again at the new PC
         }
     }
 

@@ -276,6 +276,11 @@ public sealed unsafe class GuestMemory : IDisposable
             {
                 backing.Commit(0, region.Size);
             }
+            catch (Native.NativeMemoryException e)
+            {
+                backing.Dispose();
+                throw HostMemoryFailed(region, e);
+            }
             catch
             {
                 backing.Dispose();

@@ -11,7 +11,7 @@ public sealed class ArrayRegisterFile : ICpuRegisterFile
     {
         Registers = registers.ToArray();
         _values = new ulong[Registers.Count];
-        _byName = new Dictionary<string, int>(StringComparer.Ordinal);
+        _byName = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);   // as the engine's register file: any case
         for (int i = 0; i < Registers.Count; i++)
         {
             var r = Registers[i];

@@ -57,8 +57,9 @@ public sealed class PeripheralSet : IReadOnlyList<Peripheral>
     public Peripheral? Find(string name) => _peripherals.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
-    /// Ticks counted since the last <see cref="Reset"/>: the machine's time (semihosting's clocks read it). A machine
-    /// snapshot keeps it; set by the machine that restores one.
+    /// Ticks counted since the last <see cref="Reset"/>: the machine's time (Cortex-M semihosting's clocks read it; the A53's
+    /// read its generic counter). A machine snapshot keeps it (one saved before it was kept restores it as 0); set by the
+    /// machine that restores one.
     /// </summary>
     public ulong Ticks { get; set; }
 

@@ -75,16 +75,22 @@ public sealed class FuzzwareImportRulesTests : IDisposable
                 m1: {addr: 0x4000c014, pc: poll, val: 3}
                 m2: {addr: main, val: 1}
                 m3: {addr: 0x4000c018}
+                m4: {addr: 0x4000c01c, pc: main, val: 2}
             use_nvic: true
             interrupt_triggers:
               big: {every_nth_tick: 1000, irq: 300}
               ok: {every_nth_tick: 1000, irq: 255}
+              nowhere: {addr: nosym, irq: 20}
+              twice: {addr: main, irq: 20}
             """);
         var device = FuzzwareImporter.Import(config);
         Assert.Equal(2, device.MmioModels.Count);
         var model = device.MmioModels[0];
         Assert.Equal((0x4000_C014UL, 0x0800_0301UL), (model.Address, model.Pc!.Value | 1));
         Assert.Contains(device.Warnings, w => w.Field == "mmio_models.constant.m3.val" && w.Message.Contains("without val", StringComparison.Ordinal));
+        Assert.Contains(device.Warnings, w => w.Field == "mmio_models.constant.m4.pc" && w.Message.Contains("is the name of several symbols", StringComparison.Ordinal));
+        Assert.Contains(device.Warnings, w => w.Field == "interrupt_triggers.nowhere.addr" && w.Location!.Value.Line > 0);   // the import failed, unlocated
+        Assert.Contains(device.Warnings, w => w.Field == "interrupt_triggers.twice.addr" && w.Message.Contains("several symbols", StringComparison.Ordinal));
         Assert.Contains(device.Warnings, w => w.Field == "mmio_models.constant.m2" && w.Message.Contains("'main' is the name of several symbols", StringComparison.Ordinal));
         Assert.Equal(239, Assert.Single(device.InterruptTriggers).Irq);
         Assert.Contains(device.Warnings, w => w.Field == "interrupt_triggers.big.irq" && w.Message.Contains("past the NVIC's 240", StringComparison.Ordinal));

@@ -332,6 +332,12 @@ public static class FuzzwareImporter
                     ? list.Items.Select(v => ImportedMap.TryNumber(v.Text, out ulong n) ? n : 0).ToList()
                     : [];
                 ulong? pc = Address("pc");
+                if (pc is null && map.Text(node, "pc") is { } site)
+                {
+                    // Left as null the model would answer reads from every site, not the one named.
+                    map.Warn($"{field}.pc", node, $"pc '{site}' {Unplaceable(map, site) ?? "is not an address"}; left out");
+                    continue;
+                }
                 if (kind == MmioInputModelKind.Constant && node.Get("val") is null)
                 {
                     map.Warn($"{field}.val", node, "a constant model without val: its reads give 0");
@@ -347,6 +353,17 @@ public static class FuzzwareImporter
             }
         }
     }
+
+    // Why a location cannot be placed (null: it is an address, or the name of exactly one symbol). A name Fuzzware's symbol
+    // lists give two addresses (static functions) is neither's: what is at it is left out rather than guessed.
+    private static string? Unplaceable(ImportedMap map, string at) =>
+        ImportedMap.TryNumber(at, out _) ? null
+        : map.Symbols.Count(s => s.Name == at) switch
+        {
+            0 => "is neither an address nor one of the configuration's symbols",
+            1 => null,
+            _ => "is the name of several symbols",
+        };
 
     // interrupt_triggers: when (every_nth_tick, or addr/address: a symbol or an address), what (irq, else fuzz_mode), num_pends, num_skips.
     private static void ImportTriggers(ImportedMap map, ConfigNode triggers)
@@ -371,6 +388,11 @@ public static class FuzzwareImporter
             if (at is null && period is null && !fuzzedInterval)
             {
                 map.Warn($"{field}.every_nth_tick", node, $"'{every}' is not a positive number; the trigger is left out");
+                continue;
+            }
+            if (at is not null && Unplaceable(map, at) is { } why)
+            {
+                map.Warn($"{field}.addr", node, $"'{at}' {why}; the trigger is left out");
                 continue;
             }
             // Fuzzware's irq is an exception number (nvic_set_pending takes one; its enabled list holds 16 + IRQn); a device's is the line.
