@@ -42,6 +42,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private ulong? _edgeBeforeRestart;   // the edge tracer's Previous before a block's entry that ReenterBlock undid
     private readonly int _pcRegister;
     private readonly bool _thumb;
+    private readonly bool _riscv;
     private readonly int _instructionStep;   // bytes of the shortest instruction (Thumb, RISC-V C: 2)
     // The PC written from an exception call-back: Unicorn then stops keeping the PC exact for memory call-backs
     // (skip_sync_pc_on_exit stays set) until the next uc_emu_start, so Run starts the engine again from there.
@@ -80,6 +81,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
             _handle = UnicornHandle.Adopt(engine);
             _pcRegister = arch switch { Unicorn.ArchArm => Unicorn.ArmRegPc, Unicorn.ArchArm64 => Unicorn.Arm64RegPc, _ => Unicorn.RiscvRegPc };
             _thumb = arch == Unicorn.ArchArm && (mode & Unicorn.ModeThumb) != 0;
+            _riscv = arch == Unicorn.ArchRiscv;
             _instructionStep = _thumb || arch == Unicorn.ArchRiscv ? 2 : 4;
             _counter = (BlockCounter*)Marshal.UnsafeAddrOfPinnedArrayElement(_counterMemory, 0);
             _counter->Keys = (ulong*)Marshal.UnsafeAddrOfPinnedArrayElement(_blockKeys, 0);
@@ -232,6 +234,19 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public ulong ReadRegister(int id)
     {
+        if (_riscv && IsFloatingPointCsr(id))
+        {
+            ulong? fsOff = FloatingPointOn();
+            try
+            {
+                Check(Unicorn.RegRead(Handle, id, out ulong csr), $"uc_reg_read({id})");
+                return csr;
+            }
+            finally
+            {
+                FloatingPointBack(fsOff);
+            }
+        }
         Check(Unicorn.RegRead(Handle, id, out ulong value), $"uc_reg_read({id})");
         return value;
     }
@@ -239,9 +254,48 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public void WriteRegister(int id, ulong value)
     {
+        if (_riscv && IsFloatingPointCsr(id))
+        {
+            ulong? fsOff = FloatingPointOn();
+            try
+            {
+                Check(Unicorn.RegWrite(Handle, id, value), $"uc_reg_write({id})");
+            }
+            finally
+            {
+                FloatingPointBack(fsOff);
+            }
+            return;
+        }
         Check(Unicorn.RegWrite(Handle, id, value), $"uc_reg_write({id})");
         _restart |= _inInterrupt && id == _pcRegister;
     }
+
+    // Unicorn reaches RISC-V's fflags, frm and fcsr through the CSR instructions' own check, which refuses them while
+    // mstatus.FS is off and leaves the value unset (a read returned stack garbage, a write did nothing); QEMU's debugger
+    // access passes that check. FS is turned on around the access (FloatingPointOn returns the mstatus to put back, if any).
+    private static bool IsFloatingPointCsr(int id) => id is Unicorn.RiscvRegFflags or Unicorn.RiscvRegFrm or Unicorn.RiscvRegFcsr;
+
+    private ulong? FloatingPointOn()
+    {
+        Check(Unicorn.RegRead(Handle, Unicorn.RiscvRegMstatus, out ulong mstatus), "uc_reg_read(mstatus)");
+        if ((mstatus & MstatusFs) != 0)
+        {
+            return null;
+        }
+        Check(Unicorn.RegWrite(Handle, Unicorn.RiscvRegMstatus, mstatus | MstatusFsInitial), "uc_reg_write(mstatus)");
+        return mstatus;
+    }
+
+    private void FloatingPointBack(ulong? saved)
+    {
+        if (saved is { } mstatus)
+        {
+            Check(Unicorn.RegWrite(Handle, Unicorn.RiscvRegMstatus, mstatus), "uc_reg_write(mstatus)");
+        }
+    }
+
+    private const ulong MstatusFs = 3UL << 13, MstatusFsInitial = 1UL << 13;
 
     /// <inheritdoc/>
     public void ReadRegister(int id, Span<byte> value)

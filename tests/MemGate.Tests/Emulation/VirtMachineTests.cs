@@ -182,6 +182,22 @@ public sealed class VirtMachineTests
         }
     }
 
+    // fflags, frm and fcsr as a debugger reads and writes them while the firmware has the FPU off (mstatus.FS 0): Unicorn's
+    // access went through the CSR instructions' check, which refused it and left the value unset (garbage) or unwritten.
+    [Fact]
+    public void RiscV_floating_point_csrs_read_and_write_while_the_fpu_is_off()
+    {
+        using var rv = RiscVMachine.Create(DeviceTemplates.Load("RV64"), TextWriter.Null);
+        ulong mstatus = rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegMstatus);
+        Assert.Equal(0UL, mstatus & (3UL << 13));
+        Assert.Equal((0UL, 0UL, 0UL), (rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegFflags), rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegFrm),
+            rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegFcsr)));
+        rv.WriteRegister(MemGate.Native.Unicorn.RiscvRegFcsr, 0x21);
+        Assert.Equal((1UL, 1UL, 0x21UL), (rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegFflags), rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegFrm),
+            rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegFcsr)));
+        Assert.Equal(mstatus, rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegMstatus));   // the firmware's FPU stays off
+    }
+
     // AArch64 semihosting's clocks are the generic counter's: SYS_TICKFREQ is CNTFRQ_EL0 and SYS_ELAPSED a count CNTVCT_EL0 agrees with.
     [Fact]
     public void Aarch64_semihosting_clocks_are_the_generic_counter()
