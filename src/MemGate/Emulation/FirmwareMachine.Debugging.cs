@@ -156,8 +156,9 @@ public abstract partial class FirmwareMachine
     }
 
     /// <summary>
-    /// Reads guest memory for a debugger: RAM, flash and ROM ignoring permissions, and aliases of them; peripheral registers only
-    /// when <paramref name="throughPeripherals"/> (a read of a register may change the device: a FIFO pops, a
+    /// Reads guest memory for a debugger: RAM, flash and ROM ignoring permissions, aliases of them, and registers whose models
+    /// say they read without side effects (<see cref="IQuietReads"/>: the Cortex-M NVIC, SCB and FPU); other peripheral registers
+    /// only when <paramref name="throughPeripherals"/> (a read of a register may change the device: a FIFO pops, a
     /// flag clears, MMIO input is consumed). False when any byte is unmapped or a peripheral's.
     /// </summary>
     public bool TryReadDebugMemory(ulong address, Span<byte> destination, bool throughPeripherals = false)
@@ -174,7 +175,8 @@ public abstract partial class FirmwareMachine
             // An alias of RAM or flash (a boot alias, SRAM's bit-band) reads like memory; peripherals only when asked.
             int length = (int)Math.Min((ulong)(destination.Length - done), region.Last.Value - at + 1);
             bool memory = region.HasHostMemory || (region.Handler is IMemoryWindow window && window.ShowsMemoryOnly(at - region.Start.Value, (ulong)length));
-            if (!memory && !throughPeripherals)
+            bool quiet = region.Handler is IQuietReads registers && registers.ReadsQuietly(at - region.Start.Value, (ulong)length);
+            if (!memory && !quiet && !throughPeripherals)
             {
                 return false;
             }

@@ -17,7 +17,7 @@ namespace MemGate.Mmio;
 /// <param name="input">Serves unmodelled reads under <see cref="UnmodelledAccessPolicy.Input"/>.</param>
 /// <param name="programCounter">The PC of the instruction accessing, for input models keyed by access site.</param>
 public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, UnmodelledAccessPolicy policy, bool plainFallback,
-    ByteOrder order = ByteOrder.LittleEndian, Action<string>? log = null, MmioInput? input = null, Func<ulong>? programCounter = null) : IMmioHandler, IRegisterNames
+    ByteOrder order = ByteOrder.LittleEndian, Action<string>? log = null, MmioInput? input = null, Func<ulong>? programCounter = null) : IMmioHandler, IRegisterNames, IQuietReads
 {
     private readonly List<(ulong Offset, ulong Size, IMmioHandler Handler, string Name)> _devices = [];
     private readonly PlainRegisters? _plain = plainFallback ? new PlainRegisters(size, order) : null;
@@ -34,6 +34,20 @@ public sealed class PeripheralBus(string name, ulong size, ulong baseAddress, Un
 
     /// <summary>Unmodelled accesses seen under <see cref="UnmodelledAccessPolicy.Record"/>.</summary>
     public IReadOnlyList<UnmodelledAccess> Unmodelled => _unmodelled;
+
+    /// <inheritdoc/>
+    /// <remarks>Quiet where one attached peripheral covers the whole read and says its reads are.</remarks>
+    public bool ReadsQuietly(ulong offset, ulong length)
+    {
+        foreach (var (at, span, handler, _) in _devices)
+        {
+            if (offset >= at && offset - at < span)
+            {
+                return length <= span - (offset - at) && handler is IQuietReads quiet && quiet.ReadsQuietly(offset - at, length);
+            }
+        }
+        return false;
+    }
 
     /// <summary>Writes what the region's plain registers hold (nothing without the plain fallback), for a machine snapshot.</summary>
     public void SaveState(StateWriter writer)

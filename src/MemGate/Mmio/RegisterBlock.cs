@@ -17,7 +17,7 @@ namespace MemGate.Mmio;
 /// <para>A block models one peripheral seen by one bus master at a time: accesses are not synchronised,
 /// as a CPU engine issues them one by one. Guard it yourself if several host threads poke it.</para>
 /// </remarks>
-public sealed class RegisterBlock : IMmioHandler, IRegisterNames
+public sealed class RegisterBlock : IMmioHandler, IRegisterNames, IQuietReads
 {
     private readonly RegisterDefinition[] _registers;   // primaries, sorted by offset
     private readonly ulong[] _offsets;
@@ -91,6 +91,16 @@ public sealed class RegisterBlock : IMmioHandler, IRegisterNames
 
     /// <summary>Bytes the block spans.</summary>
     public ulong Size { get; }
+
+    /// <summary>
+    /// Whether reading any of the block's registers changes nothing (its read hooks only compute values): a model says
+    /// so, and a debugger then reads the block without being let through to peripherals. Default false.
+    /// </summary>
+    public bool QuietReads { get; init; }
+
+    /// <inheritdoc/>
+    public bool ReadsQuietly(ulong offset, ulong length) =>
+        QuietReads && Policy != UnmodelledAccessPolicy.Input && length <= Size && offset <= Size - length;
 
     /// <summary>Guest address of offset 0 (for messages and traces).</summary>
     public ulong BaseAddress { get; }

@@ -187,6 +187,21 @@ public sealed class CortexMMachineTests
         }
     }
 
+    // A debugger reads the NVIC, SCB and FPU without 'mmio on' (GDB reads FPCCR to unwind an exception frame; it could
+    // not, and backtraces ended at the handler), but not SysTick's CSR, whose read clears COUNTFLAG.
+    [Fact]
+    public void A_debugger_reads_side_effect_free_system_registers_but_not_others()
+    {
+        using var machine = CortexMMachine.Create(DeviceTemplates.Load("STM32F407"), TextWriter.Null);
+        var word = new byte[4];
+        Assert.True(machine.TryReadDebugMemory(0xE000_EF34, word));   // FPCCR: ASPEN and LSPEN set at reset
+        Assert.Equal(0xC000_0000u, BitConverter.ToUInt32(word) & 0xC000_0000u);
+        Assert.True(machine.TryReadDebugMemory(0xE000_ED00, word));   // CPUID
+        Assert.True(machine.TryReadDebugMemory(0xE000_E100, word));   // ISER0
+        Assert.False(machine.TryReadDebugMemory(0xE000_E010, word));  // SYST_CSR
+        Assert.True(machine.TryReadDebugMemory(0xE000_E010, word, throughPeripherals: true));
+    }
+
     // SYS_ELAPSED reads the machine's time, one instruction a nanosecond: two reads 24 instructions apart differ by 24
     // in every run (QEMU reads the host's clock there).
     [Fact]

@@ -33,7 +33,7 @@ public sealed class FloatingPointUnit
         CpacrBlock = new RegisterBlock("CPACR", 0x4,
         [
             new RegisterDefinition("CPACR", 0x0, 32) { OnWrite = (_, v) => Cpacr = v & CpacrWritable, OnRead = _ => Cpacr },
-        ], baseAddress: 0xE000_ED88);
+        ], baseAddress: 0xE000_ED88) { QuietReads = true };
         Block = new RegisterBlock("FPU", 0x18,
         [
             new RegisterDefinition("FPCCR", 0x00, 32) { OnWrite = (_, v) => Fpccr = v & FpccrWritable, OnRead = _ => Fpccr },
@@ -43,7 +43,7 @@ public sealed class FloatingPointUnit
             new RegisterDefinition("MVFR0", 0x0C, 32) { Access = FieldAccess.ReadOnly, ResetValue = 0x1011_0021 },
             new RegisterDefinition("MVFR1", 0x10, 32) { Access = FieldAccess.ReadOnly, ResetValue = 0x1100_0011 },
             new RegisterDefinition("MVFR2", 0x14, 32) { Access = FieldAccess.ReadOnly },
-        ], baseAddress: 0xE000_EF34);
+        ], baseAddress: 0xE000_EF34) { QuietReads = true };   // a debugger reads FPCCR to unwind an exception frame
         Reset();
     }
 

@@ -85,12 +85,13 @@ public sealed class Nvic
             int first = FirstExternal + 4 * i;
             nvic.Add(new RegisterDefinition($"IPR{i}", 0x300 + 4UL * (ulong)i, 32) { OnWrite = (_, v) => SetPriorities(first, v), OnRead = _ => Priorities(first) });
         }
-        NvicBlock = new RegisterBlock("NVIC", 0x400, nvic, baseAddress: 0xE000_E100);
+        // Reading the NVIC, SCB and STIR changes nothing (CFSR and the like clear on writes): a debugger may read them.
+        NvicBlock = new RegisterBlock("NVIC", 0x400, nvic, baseAddress: 0xE000_E100) { QuietReads = true };
         // STIR lies past the SCB (0xE000EF00), so it is a block of its own.
         StirBlock = new RegisterBlock("STIR", 0x4,
         [
             new RegisterDefinition("STIR", 0x0, 32) { Access = FieldAccess.WriteOnly, OnWrite = (_, v) => SetPendingIfExists((int)(v & 0x1FF)) },
-        ], baseAddress: 0xE000_EF00);
+        ], baseAddress: 0xE000_EF00) { QuietReads = true };
 
         ScbBlock = new RegisterBlock("SCB", 0x40,
         [
@@ -116,7 +117,7 @@ public sealed class Nvic
             new RegisterDefinition("MMFAR", 0x34, 32),
             new RegisterDefinition("BFAR", 0x38, 32),
             new RegisterDefinition("AFSR", 0x3C, 32),
-        ], baseAddress: 0xE000_ED00);
+        ], baseAddress: 0xE000_ED00) { QuietReads = true };
     }
 
     /// <summary>The NVIC's registers (ISER… STIR), for 0xE000E100.</summary>
