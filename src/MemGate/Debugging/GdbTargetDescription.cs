@@ -45,6 +45,7 @@ internal sealed class GdbTargetDescription
         foreach (var feature in Features)
         {
             xml.Append($"<feature name=\"{feature.Name}\">\n");
+            xml.Append(feature.Types);
             foreach (var register in feature.Registers)
             {
                 xml.Append($"<reg name=\"{register.Name}\" bitsize=\"{register.Bits}\" type=\"{register.Type}\"{(register.Group is { } group ? $" group=\"{group}\"" : "")}/>\n");
@@ -54,6 +55,21 @@ internal sealed class GdbTargetDescription
         xml.Append("</target>\n");
         return xml.ToString();
     }
+
+    // GDB's (and QEMU's) aarch64-fpu.xml types: a V register as its lanes of each width ($v0.d.f, $v0.s.u …), shown
+    // with 'info registers vector'; a plain uint128 put them among the general registers and took no float.
+    private const string Aarch64VectorTypes =
+        "<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>\n<vector id=\"v2u\" type=\"uint64\" count=\"2\"/>\n<vector id=\"v2i\" type=\"int64\" count=\"2\"/>\n" +
+        "<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>\n<vector id=\"v4u\" type=\"uint32\" count=\"4\"/>\n<vector id=\"v4i\" type=\"int32\" count=\"4\"/>\n" +
+        "<vector id=\"v8f\" type=\"ieee_half\" count=\"8\"/>\n<vector id=\"v8u\" type=\"uint16\" count=\"8\"/>\n<vector id=\"v8i\" type=\"int16\" count=\"8\"/>\n" +
+        "<vector id=\"v16u\" type=\"uint8\" count=\"16\"/>\n<vector id=\"v16i\" type=\"int8\" count=\"16\"/>\n" +
+        "<vector id=\"v1u\" type=\"uint128\" count=\"1\"/>\n<vector id=\"v1i\" type=\"int128\" count=\"1\"/>\n" +
+        "<union id=\"vnd\"><field name=\"f\" type=\"v2d\"/><field name=\"u\" type=\"v2u\"/><field name=\"s\" type=\"v2i\"/></union>\n" +
+        "<union id=\"vns\"><field name=\"f\" type=\"v4f\"/><field name=\"u\" type=\"v4u\"/><field name=\"s\" type=\"v4i\"/></union>\n" +
+        "<union id=\"vnh\"><field name=\"f\" type=\"v8f\"/><field name=\"u\" type=\"v8u\"/><field name=\"s\" type=\"v8i\"/></union>\n" +
+        "<union id=\"vnb\"><field name=\"u\" type=\"v16u\"/><field name=\"s\" type=\"v16i\"/></union>\n" +
+        "<union id=\"vnq\"><field name=\"u\" type=\"v1u\"/><field name=\"s\" type=\"v1i\"/></union>\n" +
+        "<union id=\"aarch64v\"><field name=\"d\" type=\"vnd\"/><field name=\"s\" type=\"vns\"/><field name=\"h\" type=\"vnh\"/><field name=\"b\" type=\"vnb\"/><field name=\"q\" type=\"vnq\"/></union>\n";
 
     // ARMv7-M as QEMU describes it: the M-profile core, the system registers GDB 13+ knows, and VFP for a Cortex-M4F.
     private static GdbTargetDescription CortexM(bool floatingPoint)
@@ -127,7 +143,7 @@ internal sealed class GdbTargetDescription
             .Append(new GdbRegister("sp", 64, Unicorn.Arm64RegSp, "data_ptr"))
             .Append(new GdbRegister("pc", 64, Unicorn.Arm64RegPc, "code_ptr"))
             .Append(new GdbRegister("cpsr", 32, Unicorn.Arm64RegPstate)).ToArray();
-        var fpu = Enumerable.Range(0, 32).Select(i => new GdbRegister($"v{i}", 128, Unicorn.Arm64RegQ0 + i, "uint128"))
+        var fpu = Enumerable.Range(0, 32).Select(i => new GdbRegister($"v{i}", 128, Unicorn.Arm64RegQ0 + i, "aarch64v"))
             .Append(new GdbRegister("fpsr", 32, Unicorn.Arm64RegFpsr)).Append(new GdbRegister("fpcr", 32, Unicorn.Arm64RegFpcr)).ToArray();
         // EL1's system registers under their architectural names in QEMU's feature for them (GDB shows them with
         // 'info registers system' and as $ESR_EL1). Translation and FP access are read-only here: the machine derives state from them.
@@ -142,6 +158,6 @@ internal sealed class GdbTargetDescription
             new("TTBR0_EL1", 64, Unicorn.Arm64RegTtbr0El1) { ReadOnly = true }, new("TTBR1_EL1", 64, Unicorn.Arm64RegTtbr1El1) { ReadOnly = true },
             new("MAIR_EL1", 64, Unicorn.Arm64RegMairEl1) { ReadOnly = true },
         ];
-        return new GdbTargetDescription("aarch64", [new("org.gnu.gdb.aarch64.core", core), new("org.gnu.gdb.aarch64.fpu", fpu), new("org.qemu.gdb.arm.sys.regs", [.. system.Select(r => r with { Group = "system" })])]);
+        return new GdbTargetDescription("aarch64", [new("org.gnu.gdb.aarch64.core", core), new("org.gnu.gdb.aarch64.fpu", fpu, Aarch64VectorTypes), new("org.qemu.gdb.arm.sys.regs", [.. system.Select(r => r with { Group = "system" })])]);
     }
 }
