@@ -79,11 +79,11 @@ public static class ElfReader
             {
                 continue;
             }
-            if (filesz > memsz || memsz - 1 > ulong.MaxValue - paddr)
+            if (filesz > memsz || memsz - 1 > ulong.MaxValue - paddr || memsz - 1 > ulong.MaxValue - vaddr)
             {
                 throw new FirmwareFormatException(file, where, $"segment at 0x{paddr:X} has file size 0x{filesz:X} and memory size 0x{memsz:X}");
             }
-            if (!is64 && memsz - 1 > uint.MaxValue - paddr)
+            if (!is64 && (memsz - 1 > uint.MaxValue - paddr || memsz - 1 > uint.MaxValue - vaddr))
             {
                 throw new FirmwareFormatException(file, where, $"ELF32 segment at 0x{paddr:X} of 0x{memsz:X} bytes reaches past 4 GiB");
             }
@@ -98,7 +98,7 @@ public static class ElfReader
             // load address; the startup code copies them and clears the rest (.bss) at the run address.
             var bytes = new byte[size];
             data.AsSpan((int)offset, (int)filesz).CopyTo(bytes);
-            segments.Add(new FirmwareSegment(paddr, bytes, $"segment {i}"));
+            segments.Add(new FirmwareSegment(paddr, bytes, $"segment {i}") { RunsAt = paddr == vaddr ? null : (vaddr, memsz) });
         }
         if (segments.Count == 0)
         {

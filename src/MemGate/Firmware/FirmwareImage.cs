@@ -91,35 +91,51 @@ public sealed class FirmwareImage
         ArgumentNullException.ThrowIfNull(device);
         foreach (var segment in Segments)
         {
-            // Inclusive ends: a segment may end exactly at 2^64, where End wraps to 0.
-            ulong at = segment.Address;
-            ulong last = segment.Address + ((ulong)segment.Data.LongLength - 1);
-            bool covered = false;
-            // In address order; overlapping regions (only in descriptions being validated) cannot occur here.
-            foreach (var region in device.AddressIndex.RegionsOverlapping(segment.Address, (ulong)segment.Data.LongLength, space))
+            if (Misfit(device, space, segment.Address, (ulong)segment.Data.LongLength) is { } misfit)
             {
-                if (region.Start > at)
-                {
-                    break;   // a hole before this region
-                }
-                if (region.Type is DeviceRegionType.Mmio or DeviceRegionType.Registers
-                    || (region.Type is DeviceRegionType.Alias && !MirrorsMemory(device, region)))
-                {
-                    throw NoMemory(segment, at, What(region));
-                }
-                if (region.Last >= last)
-                {
-                    covered = true;
-                    break;
-                }
-                at = region.Last + 1;
+                throw misfit.What is { } what ? NoMemory(segment, misfit.At, what) : Outside(segment, misfit.At, misfit.Before);
             }
-            if (!covered)
+            // Where the start-up code copies it and clears memory after it: a device with less RAM than the image was built
+            // for fails here, not with a fault in the start-up code.
+            if (segment.RunsAt is { } run && Misfit(device, space, run.Address, run.Size) is { } away)
             {
-                throw Outside(segment, at, device.AddressIndex.RegionsOverlapping(at - 1, 1, space).FirstOrDefault(r => r.Last == at - 1) is { } before
-                    ? (before.Name, before.Start, before.Size) : null);
+                throw new FirmwareFormatException(File, segment.Origin,
+                    $"runs at [0x{run.Address:X}, 0x{run.Address + run.Size:X}) (stored at 0x{segment.Address:X}; the start-up code copies its data there and clears the rest), " +
+                    (away.What is { } what ? $"which reaches 0x{away.At:X} in {what}, which holds no memory"
+                        : $"but address 0x{away.At:X} is in no region" + (away.Before is { } r && run.Address >= r.Start
+                            ? $" (region '{r.Name}' [0x{r.Start:X}, 0x{r.Start + r.Size:X}) is {ByteSize.Exact(r.Size)}; the image needs {ByteSize.Exact(run.Address + run.Size - r.Start)} from its start)"
+                            : "")));
             }
         }
+    }
+
+    // Where [start, start + length) stops lying in regions that hold memory: the first address outside them, and either the
+    // region that ends just before it (a hole or the map's end) or what is there instead (a peripheral or a mirror of one).
+    private static (ulong At, (string Name, ulong Start, ulong Size)? Before, string? What)? Misfit(DeviceDescription device, string? space, ulong start, ulong length)
+    {
+        // Inclusive ends: a range may end exactly at 2^64, where its end wraps to 0.
+        ulong at = start;
+        ulong last = start + (length - 1);
+        // In address order; overlapping regions (only in descriptions being validated) cannot occur here.
+        foreach (var region in device.AddressIndex.RegionsOverlapping(start, length, space))
+        {
+            if (region.Start > at)
+            {
+                break;   // a hole before this region
+            }
+            if (region.Type is DeviceRegionType.Mmio or DeviceRegionType.Registers
+                || (region.Type is DeviceRegionType.Alias && !MirrorsMemory(device, region)))
+            {
+                return (at, null, What(region));
+            }
+            if (region.Last >= last)
+            {
+                return null;
+            }
+            at = region.Last + 1;
+        }
+        return (at, device.AddressIndex.RegionsOverlapping(at - 1, 1, space).FirstOrDefault(r => r.Last == at - 1) is { } before
+            ? (before.Name, before.Start, before.Size) : null, null);
     }
 
     // Whether a plain (not bit-band) alias shows memory throughout: an image loads through it into that memory, as QEMU's

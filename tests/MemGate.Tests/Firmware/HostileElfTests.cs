@@ -41,6 +41,23 @@ public sealed class HostileElfTests
         Assert.Contains("past 4 GiB", Rejects(elf).Message);
     }
 
+    // Segment 1 is .data, stored in flash and run from SRAM (with .bss after it): an image built for more RAM than the
+    // device has is refused at load, naming the region, instead of faulting in its start-up code.
+    [Fact]
+    public void A_segment_that_runs_past_the_devices_ram_is_refused_at_load()
+    {
+        byte[] elf = Hello();
+        var device = MemGate.Devices.DeviceTemplates.Load("STM32F103");
+        ElfReader.Read(elf, "hello.elf").CheckFits(device);
+        BinaryPrimitives.WriteUInt32LittleEndian(elf.AsSpan(52 + 32 + 20), 0x6000);   // p_memsz of segment 1: 24 KiB from 0x20000000
+        var image = ElfReader.Read(elf, "big.elf");
+        Assert.Equal((0x2000_0000UL, 0x6000UL), image.Segments[1].RunsAt);
+        var e = Assert.Throws<FirmwareFormatException>(() => image.CheckFits(device));
+        Assert.Contains("segment 1", e.Message);
+        Assert.Contains("runs at [0x20000000, 0x20006000) (stored at 0x80000E4", e.Message);
+        Assert.Contains("but address 0x20005000 is in no region (region 'SRAM' [0x20000000, 0x20005000) is 20 KiB; the image needs 24 KiB from its start)", e.Message);
+    }
+
     [Fact]
     public void A_symbol_table_at_the_end_of_the_file_with_tiny_entries_is_an_error()
     {
