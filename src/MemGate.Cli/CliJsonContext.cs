@@ -103,6 +103,12 @@ internal sealed record RunReport(string Device, string Cpu, string Outcome, stri
 /// <summary>The guest fault that ended a run.</summary>
 internal sealed record RunFaultReport(string Message, ulong ProgramCounter, string? Function, ulong? Address, string? Access);
 
+/// <summary>A region <c>run --shared-memory</c> shares: where it is in the guest and in this process, and the command that links it.</summary>
+internal sealed record SharedRegionRow(string Region, ulong Guest, ulong Size, int Pid, ulong Host, string Link);
+
+/// <summary>The line <c>run --shared-memory --json</c> writes before its runs.</summary>
+internal sealed record SharedMemoryReport(string Command, List<SharedRegionRow> Shared);
+
 /// <summary><c>ps link --json</c>.</summary>
 internal sealed record ProcessLinkReport(int SourcePid, int TargetPid, ulong SourceAddress, ulong TargetAddress, ulong Size, string Region, string Method, bool IsCopy);
 
@@ -138,6 +144,7 @@ internal sealed partial class CliJsonContext : JsonSerializerContext
 [JsonSerializable(typeof(ValidationReport))]
 [JsonSerializable(typeof(FailureReport))]
 [JsonSerializable(typeof(WarningReport))]
+[JsonSerializable(typeof(SharedMemoryReport))]
 internal sealed partial class CliJsonLinesContext : JsonSerializerContext
 {
     /// <summary>The context to write with: <see cref="CliJson.Readable"/> options.</summary>

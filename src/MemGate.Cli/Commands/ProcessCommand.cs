@@ -322,11 +322,36 @@ internal static class ProcessCommand
             }
             string path = parse.GetRequiredValue(outFile);
             var buffer = new byte[(int)Math.Min(total, 8UL << 20)];
+            // Ctrl-C and SIGTERM stop the dump between pieces, so the temporary file goes too (the signal's own action
+            // would end the process and leave it behind).
+            using var stopped = new ManualResetEventSlim();
+            using var signals = new StopSignals(stopped.Set);
             // All or nothing: a dump that fails half-way leaves neither a half file nor a replaced target.
-            OutputFile.Write(path, stream =>
+            try
+            {
+                WriteDump();
+            }
+            catch (OperationCanceledException)
+            {
+                error.WriteLine($"memgate ps dump: stopped; nothing was written to {path}.");
+                return signals.ExitCode;
+            }
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, (long)total, null, Path.GetFullPath(path)), CliJsonContext.Output.ProcessBytesReport));
+                return CliApp.Success;
+            }
+            output.WriteLine($"Dumped {ByteSize.Human(total)} from 0x{at:x} of process {parse.GetValue(pid)} to {path}.");
+            return CliApp.Success;
+
+            void WriteDump() => OutputFile.Write(path, stream =>
             {
                 for (ulong done = 0; done < total;)
                 {
+                    if (stopped.IsSet)
+                    {
+                        throw new OperationCanceledException();
+                    }
                     int n = (int)Math.Min((ulong)buffer.Length, total - done);
                     try
                     {
@@ -342,13 +367,6 @@ internal static class ProcessCommand
                     done += (ulong)n;
                 }
             });
-            if (parse.GetValue(json))
-            {
-                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, (long)total, null, Path.GetFullPath(path)), CliJsonContext.Output.ProcessBytesReport));
-                return CliApp.Success;
-            }
-            output.WriteLine($"Dumped {ByteSize.Human(total)} from 0x{at:x} of process {parse.GetValue(pid)} to {path}.");
-            return CliApp.Success;
         }));
         return command;
     }

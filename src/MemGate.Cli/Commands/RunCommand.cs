@@ -213,11 +213,23 @@ internal static class RunCommand
             }
             if (parse.GetValue(shared))
             {
-                foreach (var region in machine.Memory.Main.Regions.Where(r => r.HasHostMemory))
+                var rows = machine.Memory.Main.Regions.Where(r => r.HasHostMemory).Select(region =>
                 {
                     nint host = machine.Memory.Main.Translate(region.Start);
-                    error.WriteLine($"memgate run: {region.Name} (guest 0x{region.Start.Value:X8}, {ByteSize.Human(region.Size)}) is shared: " +
+                    return new SharedRegionRow(region.Name, region.Start.Value, region.Size, Environment.ProcessId, (ulong)host,
                         $"memgate ps link --source {Environment.ProcessId} --address 0x{host:x} --size {region.Size} --target PID");
+                }).ToList();
+                // With --json one JSON line, as the runs' (text there broke reading stderr as JSON Lines).
+                if (parse.GetValue(json))
+                {
+                    error.WriteLine(JsonSerializer.Serialize(new SharedMemoryReport("run", rows), CliJsonLinesContext.Output.SharedMemoryReport));
+                }
+                else
+                {
+                    foreach (var row in rows)
+                    {
+                        error.WriteLine($"memgate run: {row.Region} (guest 0x{row.Guest:X8}, {ByteSize.Human(row.Size)}) is shared: {row.Link}");
+                    }
                 }
             }
             traces.Start(machine, description, error);

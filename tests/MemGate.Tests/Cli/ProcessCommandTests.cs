@@ -261,4 +261,18 @@ public sealed class ProcessCommandTests
 
         Assert.Equal("mailbox: 0xDEADBEEF", run.NextLine());
     }
+
+    // With --json the shared regions come as one JSON line, as the runs' (they were text lines among the JSON ones).
+    [Fact]
+    public void Shared_memory_with_json_reports_the_regions_as_a_json_line()
+    {
+        string elf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "firmware", "mailbox.elf");
+        using var run = MemGate.Tests.Processes.TargetProcess.StartCli("waiting for the mailbox",
+            "run", elf, "--device", "STM32F103", "--shared-memory", "--timeout", "60", "--json");
+        using var line = System.Text.Json.JsonDocument.Parse(run.ErrorLine());
+        Assert.Equal("run", line.RootElement.GetProperty("command").GetString());
+        var sram = line.RootElement.GetProperty("shared").EnumerateArray().Single(r => r.GetProperty("region").GetString() == "SRAM");
+        Assert.Equal((0x2000_0000UL, 20480UL, run.Pid), (sram.GetProperty("guest").GetUInt64(), sram.GetProperty("size").GetUInt64(), sram.GetProperty("pid").GetInt32()));
+        Assert.StartsWith($"memgate ps link --source {run.Pid} --address 0x{sram.GetProperty("host").GetUInt64():x} --size 20480", sram.GetProperty("link").GetString());
+    }
 }
