@@ -70,8 +70,32 @@ public static class ProcessMemory
             ? "it has no user memory to read or write (a kernel thread, or a process that is exiting)"
             : "no such process (it may have exited)"),
         -ProcessVm.Eperm => new ProcessAccessException(pid, $"not allowed to {what} its memory: it needs the same user or CAP_SYS_PTRACE{ProcessAccessException.PtraceScopeHint}"),
-        -ProcessVm.Efault => new ProcessAccessException(pid, $"[0x{address:X}, +0x{size:X}) is not (wholly) inside its readable/writable mappings"),
+        -ProcessVm.Efault => new ProcessAccessException(pid, $"{what} of [0x{address:X}, +0x{size:X}) failed: {WhereItStops(pid, address, what)}"),
         < 0 => new ProcessAccessException(pid, $"{what} of [0x{address:X}, +0x{size:X}) failed: {Native.FileDescriptors.Describe((int)-result)}"),
-        _ => new ProcessAccessException(pid, $"{what} of [0x{address:X}, +0x{size:X}) stopped after {result} bytes: the range leaves its mappings"),
+        _ => new ProcessAccessException(pid, $"{what} of [0x{address:X}, +0x{size:X}) stopped after {result} bytes: {WhereItStops(pid, address + (ulong)result, what)}"),
     };
+
+    // Why the kernel stopped at `at`: no mapping there, one without the permission, or a mapping whose page there has
+    // nothing behind it (a file mapped past the file's end: the process itself would get SIGBUS).
+    private static string WhereItStops(int pid, ulong at, string what)
+    {
+        ProcessRegion? region;
+        try
+        {
+            region = ProcessMaps.Read(pid).FirstOrDefault(r => at >= r.Start && at < r.End);
+        }
+        catch (ProcessAccessException)
+        {
+            return $"0x{at:X} could not be reached, and its mappings can no longer be read";
+        }
+        if (region is null)
+        {
+            return $"0x{at:X} is in no mapping";
+        }
+        string mapping = $"0x{at:X} is in the {region.Permissions} mapping [0x{region.Start:X}, 0x{region.End:X}){(region.Path.Length > 0 ? $" {region.Path}" : "")}";
+        bool reading = what == "read";
+        return (reading ? region.CanRead : region.CanWrite)
+            ? $"{mapping}, but its page there has nothing behind it (a file mapped past the file's end, or memory the process could not fault in)"
+            : $"{mapping}, which is not {(reading ? "readable" : "writable")}";
+    }
 }

@@ -130,7 +130,7 @@ public sealed class ProcessMemoryTests
     public void Errors_name_the_process_and_the_reason()
     {
         var e = Assert.Throws<ProcessAccessException>(() => ProcessMemory.Read(Environment.ProcessId, 0x10, new byte[4]));
-        Assert.Contains("is not (wholly) inside", e.Message);
+        Assert.Contains("0x10 is in no mapping", e.Message);
         e = Assert.Throws<ProcessAccessException>(() => ProcessMaps.Read(int.MaxValue));
         Assert.Contains($"no process {int.MaxValue}", e.Message);
         Assert.Throws<FormatException>(() => SearchPattern.FromHex("DE A"));
@@ -181,8 +181,12 @@ public sealed class ProcessMemoryTests
             var skipped = Assert.Single(result.Skipped);
             Assert.Contains("unreadable", skipped.Reason);
             Assert.EndsWith("short.bin", skipped.Region.Path);
+            // The mapping is there (/proc/PID/maps shows it); its page past the file's end has nothing behind it (it was said
+            // to be outside the mappings).
             var e = Assert.Throws<ProcessAccessException>(() => ProcessMemory.Read(Environment.ProcessId, (ulong)map + 4096, new byte[16]));
-            Assert.Contains("not (wholly) inside", e.Message);
+            Assert.Contains($"0x{(ulong)map + 4096:X} is in the r--s mapping [0x{(ulong)map:X}, 0x{(ulong)map + 3 * 4096:X}) {path}, but its page there has nothing behind it", e.Message);
+            e = Assert.Throws<ProcessAccessException>(() => ProcessMemory.Read(Environment.ProcessId, (ulong)map + 4088, new byte[16]));
+            Assert.Contains("stopped after 8 bytes: 0x", e.Message);
         }
         finally
         {
