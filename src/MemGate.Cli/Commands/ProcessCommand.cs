@@ -57,7 +57,8 @@ internal static class ProcessCommand
                 .AddColumn("Perms").AddColumn("Class").AddColumn("Path");
             if (parse.GetValue(detailed))
             {
-                table.AddColumn(new TableColumn("RSS").RightAligned()).AddColumn(new TableColumn("Private dirty").RightAligned());
+                table.AddColumn(new TableColumn("RSS").RightAligned()).AddColumn(new TableColumn("PSS").RightAligned())
+                    .AddColumn(new TableColumn("Private dirty").RightAligned()).AddColumn(new TableColumn("Swap").RightAligned());
             }
             foreach (var r in regions)
             {
@@ -65,7 +66,9 @@ internal static class ProcessCommand
                 if (parse.GetValue(detailed))
                 {
                     cells.Add(ByteSize.Human(r.Detail("Rss")));
+                    cells.Add(ByteSize.Human(r.Detail("Pss")));
                     cells.Add(ByteSize.Human(r.Detail("Private_Dirty")));
+                    cells.Add(ByteSize.Human(r.Detail("Swap")));
                 }
                 table.AddRow([.. cells]);
             }

@@ -77,6 +77,16 @@ public sealed class ProcessCommandTests
         Assert.Contains(output.Split('\n'), line => line.Contains(longest, StringComparison.Ordinal));
     }
 
+    // --detailed adds what its help and the README promise: RSS, PSS, private dirty and swap (PSS and swap were left out of the table).
+    [Fact]
+    public void List_detailed_shows_rss_pss_private_dirty_and_swap()
+    {
+        var (exit, output, _) = CliRunner.Run("ps", "list", "--pid", Pid, "--detailed");
+        Assert.Equal(0, exit);
+        string header = output.Split('\n').First(l => l.Contains("Start", StringComparison.Ordinal));
+        Assert.Matches(@"RSS\s*│\s*PSS\s*│\s*Private dirty\s*│\s*Swap", header);
+    }
+
     [Fact]
     public void Analyze_and_search_and_read_work_on_a_live_process()
     {
