@@ -83,7 +83,10 @@ internal static class CommandErrors
     public static void ReportWarnings(DeviceDescription device, TextWriter error) => ReportWarnings(device.Warnings, error);
 
     /// <summary>Warnings, as <see cref="ReportWarnings(DeviceDescription, TextWriter)"/> gives a device's.</summary>
-    public static void ReportWarnings(IReadOnlyList<DeviceDiagnostic> warnings, TextWriter error)
+    /// <param name="warnings">The warnings.</param>
+    /// <param name="error">Where they go.</param>
+    /// <param name="prefix">Put before each text line ("memgate ps list"); without, a warning's own text (file:line: …) starts it.</param>
+    public static void ReportWarnings(IReadOnlyList<DeviceDiagnostic> warnings, TextWriter error, string? prefix = null)
     {
         if (warnings.Count == 0)
         {
@@ -96,7 +99,7 @@ internal static class CommandErrors
         }
         foreach (var warning in warnings)
         {
-            error.WriteLine(warning.ToString());
+            error.WriteLine(prefix is null ? warning.ToString() : $"{prefix}: warning: {warning.Message}.");
         }
     }
 

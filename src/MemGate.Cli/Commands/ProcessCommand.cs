@@ -47,12 +47,12 @@ internal static class ProcessCommand
         command.SetAction(parse => CommandErrors.Run("ps list", parse, error, () =>
         {
             var regions = ProcessMaps.Read(parse.GetValue(pid), parse.GetValue(detailed));
+            NoteWhenEmpty("ps list", regions.Count, parse.GetValue(pid), error);
             if (parse.GetValue(json))
             {
                 output.WriteLine(JsonSerializer.Serialize(regions.Select(Row).ToList(), CliJsonContext.Output.ListProcessRegionRow));
                 return CliApp.Success;
             }
-            NoteWhenEmpty(regions.Count, parse.GetValue(pid), error);
             var table = new Table().Border(TableBorder.Rounded).AddColumn("Start").AddColumn("End").AddColumn(new TableColumn("Size").RightAligned())
                 .AddColumn("Perms").AddColumn("Class").AddColumn("Path");
             if (parse.GetValue(detailed))
@@ -79,7 +79,7 @@ internal static class ProcessCommand
     }
 
     // A kernel thread (kthreadd, kworker/…) has no user-space memory at all: say so rather than show empty tables.
-    private static void NoteWhenEmpty(int regions, int pid, TextWriter error)
+    private static void NoteWhenEmpty(string command, int regions, int pid, TextWriter error)
     {
         if (regions == 0)
         {
@@ -92,7 +92,9 @@ internal static class ProcessCommand
             {
                 name = "";   // gone meanwhile: the note is all the same
             }
-            error.WriteLine($"memgate ps: process {pid}{name} has no user-space mappings: a kernel thread, or a process that has just exited.");
+            // With --json, a warnings line as every command's (it was left out, or text among JSON).
+            CommandErrors.ReportWarnings([new DeviceDiagnostic(DiagnosticSeverity.Warning, "--pid",
+                $"process {pid}{name} has no user-space mappings: a kernel thread, or a process that has just exited")], error, $"memgate {command}");
         }
     }
 
@@ -110,6 +112,7 @@ internal static class ProcessCommand
                 throw new CommandUsageException($"--json and --format {parse.GetValue(format)} ask for different outputs; give one.");
             }
             var a = ProcessAnalysis.Of(parse.GetValue(pid));
+            NoteWhenEmpty("ps analyze", a.Regions, a.Pid, error);
             if (parse.GetValue(json) || parse.GetValue(format) == "json")
             {
                 var report = new ProcessAnalysisReport(a.Pid, a.Regions, a.VirtualBytes, a.BytesByClass.ToDictionary(), a.BytesByPermissions.ToDictionary(), a.Smaps.ToDictionary(),
@@ -117,7 +120,6 @@ internal static class ProcessCommand
                 output.WriteLine(JsonSerializer.Serialize(report, CliJsonContext.Output.ProcessAnalysisReport));
                 return CliApp.Success;
             }
-            NoteWhenEmpty(a.Regions, a.Pid, error);
             output.WriteLine($"Process {a.Pid}: {a.Regions} mappings, {ByteSize.Human(a.VirtualBytes)} virtual, RSS {ByteSize.Human(a.Smaps["Rss"])}, PSS {ByteSize.Human(a.Smaps["Pss"])}, " +
                 $"private dirty {ByteSize.Human(a.Smaps["Private_Dirty"])}, shared {ByteSize.Human(a.Smaps["Shared_Clean"] + a.Smaps["Shared_Dirty"])}, swap {ByteSize.Human(a.Smaps["Swap"])}, huge pages {ByteSize.Human(a.Smaps["AnonHugePages"])}");
             var console = Terminal.For(output);
@@ -196,9 +198,9 @@ internal static class ProcessCommand
                     $"anonymous…; memgate ps list --pid {parse.GetValue(pid)} shows them).");
             }
             bool asJson = parse.GetValue(json);
-            if (!asJson && result.BytesScanned == 0 && result.Skipped.Count == 0)
+            if (result.BytesScanned == 0 && result.Skipped.Count == 0)
             {
-                NoteWhenEmpty(0, parse.GetValue(pid), error);
+                NoteWhenEmpty("ps search", 0, parse.GetValue(pid), error);
             }
             bool truncated = result.Matches.Count >= parse.GetValue(max);   // the scan stopped there: more may follow
             if (!asJson)

@@ -30,8 +30,14 @@ public sealed class ProcessCommandTests
         {
             var (exit, _, error) = CliRunner.Run("ps", command, "--pid", thread!);
             Assert.Equal(0, exit);
-            Assert.Contains($"memgate ps: process {thread} (", error);
+            Assert.Contains($"memgate ps {command}: warning: process {thread} (", error);
             Assert.Contains("has no user-space mappings: a kernel thread", error);
+            // With --json, a warnings line (list said nothing at all).
+            (exit, _, error) = CliRunner.Run("ps", command, "--pid", thread!, "--json");
+            Assert.Equal(0, exit);
+            using var line = System.Text.Json.JsonDocument.Parse(error);
+            Assert.Equal($"ps {command}", line.RootElement.GetProperty("command").GetString());
+            Assert.Contains("has no user-space mappings", line.RootElement.GetProperty("warnings")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
         }
     }
 
