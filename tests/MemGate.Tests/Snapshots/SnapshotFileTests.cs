@@ -120,6 +120,28 @@ public sealed class SnapshotFileTests : IDisposable
     [Fact]
     public void A_damaged_header_is_found() => Assert.Contains("header is corrupt", Fails(b => b[^3] ^= 1).Message);
 
+    // A header that parses but holds a value of the wrong kind, or lacks a field, is said in the header's own terms (the
+    // message named .NET types and JSON reader positions). The text is changed in place and the checksums made again.
+    [Theory]
+    [InlineData("\"instructions\": 2000", "\"instructions\": -500", "field instructions has a value of the wrong kind or out of range")]
+    [InlineData("\"machine\": ", "\"machinX\": ", "it lacks the field(s) machine")]
+    public void A_header_with_a_wrong_value_is_named_in_its_own_terms(string from, string to, string said)
+    {
+        var e = Fails(bytes =>
+        {
+            ulong offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(16));
+            int length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(24));
+            var json = bytes.AsSpan((int)offset, length);
+            string text = System.Text.Encoding.UTF8.GetString(json);
+            Assert.Contains(from, text);
+            System.Text.Encoding.UTF8.GetBytes(text.Replace(from, to, StringComparison.Ordinal)).CopyTo(json);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(32), System.IO.Hashing.XxHash3.HashToUInt64(json));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(48), System.IO.Hashing.XxHash3.HashToUInt64(bytes.AsSpan(0, 48)));
+        });
+        Assert.True(e.Message.Contains($"its header is not valid: {said}.", StringComparison.Ordinal), e.Message);
+        Assert.DoesNotContain("MemGate.Snapshots", e.Message);
+    }
+
     [Fact]
     public void A_snapshot_of_another_device_is_refused()
     {

@@ -204,7 +204,7 @@ public sealed unsafe class SnapshotFile : IDisposable
             }
             catch (JsonException e)
             {
-                throw new SnapshotFileException(path, $"its header is not valid: {e.Message}", e);
+                throw new SnapshotFileException(path, $"its header is not valid: {HeaderProblem(e)}.", e);
             }
             var snapshot = new SnapshotFile(full, file, length, header);
             snapshot.CheckLayout(headerOffset);
@@ -379,6 +379,16 @@ public sealed unsafe class SnapshotFile : IDisposable
     public void Dispose() => _file.Dispose();
 
     // Offsets inside the file and page-aligned where the format says so.
+    // What is wrong with the header, said in its own terms (System.Text.Json's message names .NET types and reader positions).
+    private static string HeaderProblem(JsonException e)
+    {
+        const string Missing = "required properties including: ";
+        int missing = e.Message.IndexOf(Missing, StringComparison.Ordinal);
+        return missing >= 0 ? $"it lacks the field(s) {e.Message[(missing + Missing.Length)..].TrimEnd('.').Replace("'", "", StringComparison.Ordinal)}"
+            : e.Path is { Length: > 1 } at ? $"field {at.TrimStart('$').TrimStart('.')} has a value of the wrong kind or out of range"
+            : "it is not well-formed JSON";
+    }
+
     private void CheckLayout(ulong headerOffset)
     {
         ulong page = (ulong)Libc.PageSize;
