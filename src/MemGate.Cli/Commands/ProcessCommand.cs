@@ -169,6 +169,10 @@ internal static class ProcessCommand
             {
                 throw new CommandUsageException("Give exactly one of --hex, --string, --u32, --u64.");
             }
+            if (parse.GetValue(utf16) && parse.GetValue(text) is null)
+            {
+                throw new CommandUsageException("--utf16 encodes --string; it does nothing with --hex, --u32 or --u64.");
+            }
             var pattern = parse.GetValue(hex) is { } h ? OptionValue.Parse("--hex", () => SearchPattern.FromHex(h))
                 : parse.GetValue(text) is { } s ? OptionValue.Parse("--string", () => SearchPattern.FromString(s, parse.GetValue(utf16)))
                 : parse.GetValue(u32) is { } a ? SearchPattern.FromUInt32((uint)OptionValue.Number("--u32", a, uint.MaxValue))

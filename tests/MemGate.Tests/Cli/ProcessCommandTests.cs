@@ -195,6 +195,9 @@ public sealed class ProcessCommandTests
         (exit, _, error) = CliRunner.Run("ps", "search", "--pid", Pid);
         Assert.Equal(CliApp.Usage, exit);
         Assert.Contains("exactly one of --hex, --string, --u32, --u64", error);
+        (exit, _, error) = CliRunner.Run("ps", "search", "--pid", Pid, "--u32", "0xCAFEF00D", "--utf16");   // was ignored
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains("--utf16 encodes --string", error);
     }
 
     [Fact]
