@@ -62,7 +62,7 @@ public static class ProcessLink
             }
         }
         var request = new LinkMessage.Request(LinkMessage.Copy | (targetAddress is null ? 0 : LinkMessage.FixedAddress), targetAddress ?? start, length, 0,
-            Libc.ProtRead | Libc.ProtWrite, sourcePid, start, $"copy of {region.Path}");
+            Libc.ProtRead | Libc.ProtWrite, sourcePid, start, $"copy of {(region.Path.Length > 0 ? region.Path : $"anonymous memory of process {sourcePid} at 0x{start:x}")}");
         ulong mapped = Send(targetPid, request, memfd);
         return new ProcessLinkResult(sourcePid, targetPid, start, mapped, length, region, "a copy through a new memfd", IsCopy: true);
     }
