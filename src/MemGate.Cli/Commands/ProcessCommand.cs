@@ -398,6 +398,11 @@ internal static class ProcessCommand
             ulong at = OptionValue.Number("--address", parse.GetRequiredValue(address));
             ulong bytes = OptionValue.Parse("--size", () => ByteSize.Parse(parse.GetRequiredValue(size)));
             ulong? where = parse.GetValue(targetAddress) is { } t ? OptionValue.Number("--target-address", t) : null;
+            if (where == 0)
+            {
+                // mmap takes address 0 as "anywhere": the link would land elsewhere without saying so.
+                throw new CommandUsageException("--target-address 0: nothing can be mapped at address 0; leave the option out to let the target choose.");
+            }
             // An empty or wrapping range is refused by the library as an argument; here it is the user's value.
             var link = OptionValue.Parse("--size", () => parse.GetValue(copy)
                 ? ProcessLink.Copy(parse.GetValue(source), parse.GetValue(target), at, bytes, where)

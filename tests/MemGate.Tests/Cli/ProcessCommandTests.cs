@@ -228,6 +228,11 @@ public sealed class ProcessCommandTests
         Assert.NotEqual(0, exit);
         Assert.Contains("Linux cannot share private pages", error);
         Assert.Contains("--copy", error);
+        // Address 0 would be taken by mmap as "anywhere".
+        (exit, _, error) = CliRunner.Run("ps", "link", "--source", $"{source.Pid}", "--target", Pid, "--address", $"0x{source.Address("address"):x}", "--size", "4096",
+            "--copy", "--target-address", "0");
+        Assert.Equal(CliApp.Usage, exit);
+        Assert.Contains("--target-address 0", error);
     }
 
     [Fact]
