@@ -342,7 +342,10 @@ internal static class ProcessCommand
             }
             catch (OperationCanceledException)
             {
-                error.WriteLine($"memgate ps dump: stopped; nothing was written to {path}.");
+                string stoppedText = $"stopped; nothing was written to {path}";
+                error.WriteLine(parse.GetValue(json)
+                    ? JsonSerializer.Serialize(new FailureReport("ps dump", signals.ExitCode, [new DiagnosticRow(null, null, null, null, "error", stoppedText)]), CliJsonLinesContext.Output.FailureReport)
+                    : $"memgate ps dump: {stoppedText}.");
                 return signals.ExitCode;
             }
             if (parse.GetValue(json))

@@ -297,8 +297,17 @@ internal static class RunCommand
                         ? JsonSerializer.Serialize(new RunReport(description.Name, description.Cpu, "host-error", failed.Message + unsaved, null, CliApp.HostIOError,
                             machine.Instructions, null, null, null, restore?.Pages), CliJsonLinesContext.Output.RunReport)
                         : $"memgate run: {description.Name} ({description.Cpu}), {failed.Message} (exit code {CliApp.HostIOError}){unsaved}");
-                    WriteCoverage();
-                    machine.FlushTraces();
+                    try
+                    {
+                        WriteCoverage();
+                        machine.FlushTraces();
+                        dump.Write(machine, error, asJson);
+                    }
+                    catch (Exception e) when (e is IOException or MemGateException)
+                    {
+                        // The host's I/O again (the same full disk, a trace file that failed): the run's code stays 74.
+                        error.WriteLine($"memgate run: {e.Message}");
+                    }
                     return CliApp.HostIOError;
                 }
                 output.Flush();

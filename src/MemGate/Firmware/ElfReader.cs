@@ -59,6 +59,7 @@ public static class ElfReader
             throw new FirmwareFormatException(file, "header", $"e_phentsize {phentsize} is smaller than a program header ({(is64 ? 56 : 32)} bytes)");
         }
         var segments = new List<FirmwareSegment>();
+        var runs = new List<FirmwareRunRange>();
         long loaded = 0;
         for (int i = 0; i < phnum; i++)
         {
@@ -98,13 +99,17 @@ public static class ElfReader
             // load address; the startup code copies them and clears the rest (.bss) at the run address.
             var bytes = new byte[size];
             data.AsSpan((int)offset, (int)filesz).CopyTo(bytes);
-            segments.Add(new FirmwareSegment(paddr, bytes, $"segment {i}") { RunsAt = paddr == vaddr ? null : (vaddr, memsz) });
+            segments.Add(new FirmwareSegment(paddr, bytes, $"segment {i}"));
+            if (paddr != vaddr)
+            {
+                runs.Add(new FirmwareRunRange(vaddr, memsz, paddr, $"segment {i}"));
+            }
         }
         if (segments.Count == 0)
         {
             throw new FirmwareFormatException(file, "program headers", "no PT_LOAD segment: nothing to load");
         }
-        return new FirmwareImage(file, FirmwareFormat.Elf, segments, entry, Symbols(r, is64, shoff, shentsize, shnum), architecture);
+        return new FirmwareImage(file, FirmwareFormat.Elf, segments, entry, Symbols(r, is64, shoff, shentsize, shnum), architecture) { RunRanges = runs };
     }
 
     private static List<FirmwareSymbol> Symbols(Fields r, bool is64, ulong shoff, int shentsize, int shnum)

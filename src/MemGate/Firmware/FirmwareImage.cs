@@ -34,6 +34,9 @@ public sealed class FirmwareImage
     /// <summary>The file it was read from.</summary>
     public string File { get; }
 
+    /// <summary>Parts that run elsewhere than they are stored (ELF segments whose virtual and load addresses differ).</summary>
+    public IReadOnlyList<FirmwareRunRange> RunRanges { get; init; } = [];
+
     /// <summary>The file's format.</summary>
     public FirmwareFormat Format { get; }
 
@@ -95,12 +98,17 @@ public sealed class FirmwareImage
             {
                 throw misfit.What is { } what ? NoMemory(segment, misfit.At, what) : Outside(segment, misfit.At, misfit.Before);
             }
-            // Where the start-up code copies it and clears memory after it: a device with less RAM than the image was built
-            // for fails here, not with a fault in the start-up code.
-            if (segment.RunsAt is { } run && Misfit(device, space, run.Address, run.Size) is { } away)
+        }
+        // Where the start-up code copies data and clears memory: a device with less RAM than the image was built for fails
+        // here, not with a fault in the start-up code. Only where the run address starts in the device's memory: elsewhere it
+        // is an address of another space (AVR data at 0x800000) or a virtual one a kernel's page tables give (higher half).
+        foreach (var run in RunRanges)
+        {
+            if (device.AddressIndex.RegionsOverlapping(run.Address, 1, space).Any(r => r.Type is not (DeviceRegionType.Mmio or DeviceRegionType.Registers))
+                && Misfit(device, space, run.Address, run.Size) is { } away)
             {
-                throw new FirmwareFormatException(File, segment.Origin,
-                    $"runs at [0x{run.Address:X}, 0x{run.Address + run.Size:X}) (stored at 0x{segment.Address:X}; the start-up code copies its data there and clears the rest), " +
+                throw new FirmwareFormatException(File, run.Origin,
+                    $"runs at [0x{run.Address:X}, 0x{run.Address + run.Size:X}) (stored at 0x{run.StoredAt:X}; the start-up code copies its data there and clears the rest), " +
                     (away.What is { } what ? $"which reaches 0x{away.At:X} in {what}, which holds no memory"
                         : $"but address 0x{away.At:X} is in no region" + (away.Before is { } r && run.Address >= r.Start
                             ? $" (region '{r.Name}' [0x{r.Start:X}, 0x{r.Start + r.Size:X}) is {ByteSize.Exact(r.Size)}; the image needs {ByteSize.Exact(run.Address + run.Size - r.Start)} from its start)"

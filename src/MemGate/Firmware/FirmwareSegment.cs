@@ -6,12 +6,6 @@ namespace MemGate.Firmware;
 /// <param name="Origin">Where in the file it came from, for messages: "segment 2", "line 14".</param>
 public sealed record FirmwareSegment(ulong Address, byte[] Data, string Origin)
 {
-    /// <summary>
-    /// Where the segment runs when that is not where it is stored (an ELF segment whose virtual address differs from its
-    /// load address: .data kept in flash, copied to RAM with .bss cleared after it by the start-up code): address and
-    /// size in memory. Null when it runs where it is stored.
-    /// </summary>
-    public (ulong Address, ulong Size)? RunsAt { get; init; }
 
     /// <summary>One past the last address (never wraps: readers reject segments past 2^64).</summary>
     public ulong End => Address + (ulong)Data.LongLength;

@@ -84,7 +84,7 @@ public static class ProcessMemory
         {
             region = ProcessMaps.Read(pid).FirstOrDefault(r => at >= r.Start && at < r.End);
         }
-        catch (ProcessAccessException)
+        catch (Exception e) when (e is ProcessAccessException or IOException or FormatException or UnauthorizedAccessException)
         {
             return $"0x{at:X} could not be reached, and its mappings can no longer be read";
         }

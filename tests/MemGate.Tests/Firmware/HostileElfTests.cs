@@ -51,11 +51,27 @@ public sealed class HostileElfTests
         ElfReader.Read(elf, "hello.elf").CheckFits(device);
         BinaryPrimitives.WriteUInt32LittleEndian(elf.AsSpan(52 + 32 + 20), 0x6000);   // p_memsz of segment 1: 24 KiB from 0x20000000
         var image = ElfReader.Read(elf, "big.elf");
-        Assert.Equal((0x2000_0000UL, 0x6000UL), image.Segments[1].RunsAt);
+        Assert.Equal(new FirmwareRunRange(0x2000_0000, 0x6000, 0x0800_00E4, "segment 1"), Assert.Single(image.RunRanges));
         var e = Assert.Throws<FirmwareFormatException>(() => image.CheckFits(device));
         Assert.Contains("segment 1", e.Message);
         Assert.Contains("runs at [0x20000000, 0x20006000) (stored at 0x80000E4", e.Message);
         Assert.Contains("but address 0x20005000 is in no region (region 'SRAM' [0x20000000, 0x20005000) is 20 KiB; the image needs 24 KiB from its start)", e.Message);
+    }
+
+    // A segment with nothing stored (.bss alone) is checked where it runs too; a run address outside the device's map is
+    // another space's or a virtual one (AVR data at 0x800100, a kernel's higher half) and is left to the firmware.
+    [Fact]
+    public void Run_addresses_are_checked_for_empty_segments_and_left_alone_outside_the_map()
+    {
+        byte[] elf = Hello();
+        var device = MemGate.Devices.DeviceTemplates.Load("STM32F103");
+        BinaryPrimitives.WriteUInt32LittleEndian(elf.AsSpan(52 + 32 + 16), 0);        // p_filesz of segment 1: nothing stored
+        BinaryPrimitives.WriteUInt32LittleEndian(elf.AsSpan(52 + 32 + 20), 0x6000);   // p_memsz: 24 KiB
+        var image = ElfReader.Read(elf, "bss.elf");
+        Assert.Single(image.Segments);
+        Assert.Contains("0x20005000 is in no region", Assert.Throws<FirmwareFormatException>(() => image.CheckFits(device)).Message);
+        BinaryPrimitives.WriteUInt32LittleEndian(elf.AsSpan(52 + 32 + 8), 0x0080_0100);   // p_vaddr outside the map
+        ElfReader.Read(elf, "avr-like.elf").CheckFits(device);
     }
 
     [Fact]
