@@ -234,9 +234,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public ulong ReadRegister(int id)
     {
-        if (_riscv && IsFloatingPointCsr(id))
+        if (_riscv && IsCsr(id))
         {
-            ulong? fsOff = FloatingPointOn();
+            var opened = OpenCsr(id);
             try
             {
                 Check(Unicorn.RegRead(Handle, id, out ulong csr), $"uc_reg_read({id})");
@@ -244,7 +244,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
             }
             finally
             {
-                FloatingPointBack(fsOff);
+                CloseCsr(opened);
             }
         }
         Check(Unicorn.RegRead(Handle, id, out ulong value), $"uc_reg_read({id})");
@@ -254,16 +254,16 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public void WriteRegister(int id, ulong value)
     {
-        if (_riscv && IsFloatingPointCsr(id))
+        if (_riscv && IsCsr(id))
         {
-            ulong? fsOff = FloatingPointOn();
+            var opened = OpenCsr(id);
             try
             {
                 Check(Unicorn.RegWrite(Handle, id, value), $"uc_reg_write({id})");
             }
             finally
             {
-                FloatingPointBack(fsOff);
+                CloseCsr(opened);
             }
             return;
         }
@@ -271,30 +271,46 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         _restart |= _inInterrupt && id == _pcRegister;
     }
 
-    // Unicorn reaches RISC-V's fflags, frm and fcsr through the CSR instructions' own check, which refuses them while
-    // mstatus.FS is off and leaves the value unset (a read returned stack garbage, a write did nothing); QEMU's debugger
-    // access passes that check. FS is turned on around the access (FloatingPointOn returns the mstatus to put back, if any).
-    private static bool IsFloatingPointCsr(int id) => id is Unicorn.RiscvRegFflags or Unicorn.RiscvRegFrm or Unicorn.RiscvRegFcsr;
+    // Unicorn reaches RISC-V CSRs through the CSR instructions' own checks, without QEMU's debugger pass: below machine
+    // mode a machine-mode CSR (mstatus, mepc, mtvec …) is refused, and fflags, frm and fcsr are refused while mstatus.FS
+    // is off; a refused read returns stack garbage and a refused write does nothing. Around the access the hart is put in
+    // machine mode and FS turned on; both are put back (OpenCsr returns what to put back, null for nothing).
+    private static bool IsCsr(int id) => id is >= Unicorn.RiscvRegUstatus and <= Unicorn.RiscvRegLastCsr;
 
-    private ulong? FloatingPointOn()
+    private (ulong? Privilege, ulong? Mstatus) OpenCsr(int id)
     {
-        Check(Unicorn.RegRead(Handle, Unicorn.RiscvRegMstatus, out ulong mstatus), "uc_reg_read(mstatus)");
-        if ((mstatus & MstatusFs) != 0)
+        Check(Unicorn.RegRead(Handle, Unicorn.RiscvRegPriv, out ulong privilege), "uc_reg_read(priv)");
+        bool machine = privilege == PrivilegeMachine;
+        if (!machine)
         {
-            return null;
+            Check(Unicorn.RegWrite(Handle, Unicorn.RiscvRegPriv, PrivilegeMachine), "uc_reg_write(priv)");
         }
-        Check(Unicorn.RegWrite(Handle, Unicorn.RiscvRegMstatus, mstatus | MstatusFsInitial), "uc_reg_write(mstatus)");
-        return mstatus;
+        ulong? mstatus = null;
+        if (id is Unicorn.RiscvRegFflags or Unicorn.RiscvRegFrm or Unicorn.RiscvRegFcsr)
+        {
+            Check(Unicorn.RegRead(Handle, Unicorn.RiscvRegMstatus, out ulong status), "uc_reg_read(mstatus)");
+            if ((status & MstatusFs) == 0)
+            {
+                Check(Unicorn.RegWrite(Handle, Unicorn.RiscvRegMstatus, status | MstatusFsInitial), "uc_reg_write(mstatus)");
+                mstatus = status;
+            }
+        }
+        return (machine ? null : privilege, mstatus);
     }
 
-    private void FloatingPointBack(ulong? saved)
+    private void CloseCsr((ulong? Privilege, ulong? Mstatus) opened)
     {
-        if (saved is { } mstatus)
+        if (opened.Mstatus is { } mstatus)
         {
             Check(Unicorn.RegWrite(Handle, Unicorn.RiscvRegMstatus, mstatus), "uc_reg_write(mstatus)");
         }
+        if (opened.Privilege is { } privilege)
+        {
+            Check(Unicorn.RegWrite(Handle, Unicorn.RiscvRegPriv, privilege), "uc_reg_write(priv)");
+        }
     }
 
+    private const ulong PrivilegeMachine = 3;   // UC_RISCV_REG_PRIV's encoding (the debug spec's): 3 machine, 1 supervisor, 0 user; bit 2 virtual
     private const ulong MstatusFs = 3UL << 13, MstatusFsInitial = 1UL << 13;
 
     /// <inheritdoc/>

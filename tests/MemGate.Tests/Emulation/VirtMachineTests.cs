@@ -196,6 +196,14 @@ public sealed class VirtMachineTests
         Assert.Equal((1UL, 1UL, 0x21UL), (rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegFflags), rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegFrm),
             rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegFcsr)));
         Assert.Equal(mstatus, rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegMstatus));   // the firmware's FPU stays off
+
+        // Stopped in user mode: machine-mode CSRs as in machine mode (they read as garbage, and writes were lost), the mode kept.
+        rv.WriteRegister(MemGate.Native.Unicorn.RiscvRegPriv, 0);
+        Assert.Equal(mstatus, rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegMstatus));
+        rv.WriteRegister(MemGate.Native.Unicorn.RiscvRegMepc, 0x8000_1234);
+        Assert.Equal(0x8000_1234UL, rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegMepc));
+        Assert.Equal(0x21UL, rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegFcsr));
+        Assert.Equal(0UL, rv.ReadRegister(MemGate.Native.Unicorn.RiscvRegPriv));
     }
 
     // AArch64 semihosting's clocks are the generic counter's: SYS_TICKFREQ is CNTFRQ_EL0 and SYS_ELAPSED a count CNTVCT_EL0 agrees with.
