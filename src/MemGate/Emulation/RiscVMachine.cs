@@ -29,13 +29,15 @@ public sealed class RiscVMachine : FirmwareMachine
     private const ulong MstatusMie = 1UL << 3;
     private const ulong MstatusMpie = 1UL << 7;
     private const ulong MstatusMpp = 3UL << 11;
+
+    // The hart's mode as MPP holds it: 0 user, 1 supervisor, 3 machine (Unicorn's PRIV register, without its virtualisation bit).
+    private ulong Privilege => Register(Unicorn.RiscvRegPriv) & 3;
     private const ulong MstatusMprv = 1UL << 17;
     private const ulong PrivilegeMachine = 3;   // Unicorn's PRIV register (RISC-V debug specification's encoding)
     private const int TimerCause = 7;
     private const int SoftwareCause = 3;
     private const uint EcallFromUser = 8;
     private const uint Wfi = 0x1050_0073;
-    private const uint EcallFromMachine = 11;
     private const ulong FetchAccessFault = 1;
     private const ulong IllegalInstruction = 2;
     private const ulong BreakpointCause = 3;
@@ -199,9 +201,9 @@ public sealed class RiscVMachine : FirmwareMachine
         }
         ulong mstatus = Register(Unicorn.RiscvRegMstatus);
         ulong mie = Register(Unicorn.RiscvRegMie);
-        if ((mstatus & MstatusMie) == 0)
+        if ((mstatus & MstatusMie) == 0 && Privilege == PrivilegeMachine)
         {
-            return;
+            return;   // below machine mode, machine interrupts are taken whatever MIE says (3.1.6.1)
         }
         int cause = _clint.SoftwarePending && (mie & (1UL << SoftwareCause)) != 0 ? SoftwareCause
             : _clint.TimerPending && (mie & (1UL << TimerCause)) != 0 ? TimerCause : -1;
@@ -225,8 +227,8 @@ public sealed class RiscVMachine : FirmwareMachine
         ulong pc = ReadPc() - 4;
         if (number < 16 && Register(Unicorn.RiscvRegMtvec) != 0)
         {
-            // QEMU adds the privilege level to ECALL's cause when it delivers the trap, which Unicorn skips; firmware runs in M-mode here.
-            ulong cause = number == EcallFromUser ? EcallFromMachine : number;
+            // QEMU adds the privilege level to ECALL's cause when it delivers the trap (8 from U, 9 from S, 11 from M), which Unicorn skips.
+            ulong cause = number == EcallFromUser ? EcallFromUser + Privilege : number;
             Trap(pc, cause, Register(Unicorn.RiscvRegMstatus), TrapValue(cause, pc));
             return;
         }
@@ -299,7 +301,9 @@ public sealed class RiscVMachine : FirmwareMachine
         SetRegister(Unicorn.RiscvRegMepc, pc);
         SetRegister(Unicorn.RiscvRegMcause, cause);
         SetRegister(Unicorn.RiscvRegMtval, value);
-        SetRegister(Unicorn.RiscvRegMstatus, (mstatus & ~(MstatusMie | MstatusMpie)) | MstatusMpp | ((mstatus & MstatusMie) != 0 ? MstatusMpie : 0));
+        // Traps go to machine mode (nothing is delegated), which MPP remembers the mode they came from for MRET.
+        SetRegister(Unicorn.RiscvRegMstatus, (mstatus & ~(MstatusMie | MstatusMpie | MstatusMpp)) | (Privilege << 11) | ((mstatus & MstatusMie) != 0 ? MstatusMpie : 0));
+        SetRegister(Unicorn.RiscvRegPriv, PrivilegeMachine);
         ulong mtvec = Register(Unicorn.RiscvRegMtvec);
         bool vectored = (mtvec & 3) == 1 && (cause >> (_xlen - 1)) != 0;
         SetRegister(Unicorn.RiscvRegPc, (mtvec & ~3UL) + (vectored ? 4 * (cause & 0xFF) : 0));

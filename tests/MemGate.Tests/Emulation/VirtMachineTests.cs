@@ -158,6 +158,31 @@ public sealed class VirtMachineTests
         Assert.Equal(11, result.ExitCode);   // mcause 11: environment call from M-mode
     }
 
+    // Firmware that drops to user mode (PMP opened, MPP = U, MRET) and makes an ECALL: the trap is cause 8 with MPP = U, in
+    // machine mode, as on QEMU (MemGate gave cause 11 with MPP = M and left the handler in user mode, where it trapped for ever).
+    // The handler exits with mcause + 16 × MPP through the test device; QEMU runs the same image.
+    [SkippableFact]
+    public async Task An_ecall_from_user_mode_traps_to_machine_mode_as_on_qemu()
+    {
+        uint[] code =
+        [
+            0x00000297, 0x04028293, 0x30529073,   // mtvec = handler
+            0x00000317, 0x02C30313, 0x34131073,   // mepc = user code
+            0x000023B7, 0x80038393, 0x3003B073,   // mstatus.MPP = U
+            0xFFF00E13, 0x3B0E1073, 0x01F00E13, 0x3A0E1073,   // PMP entry 0: all memory, RWX (QEMU refuses MRET to U without one)
+            0x30200073,                           // mret
+            0x00000073, 0x0000006F,               // user: ecall; j .
+            0x342022F3, 0x300023F3, 0x00B3D393, 0x0033F393, 0x00439393, 0x007282B3,   // t0 = mcause + 16 × MPP
+            0x01029293, 0x00003337, 0x33330313, 0x0062E2B3, 0x00100337, 0x00532023, 0x0000006F,   // test device: fail with code t0
+        ];
+        byte[] image = code.SelectMany(BitConverter.GetBytes).ToArray();
+        using var rv = RiscVMachine.Create(DeviceTemplates.Load("RV32"), TextWriter.Null);
+        rv.Load(new FirmwareImage("user.bin", FirmwareFormat.Raw, [new FirmwareSegment(0x8000_0000, image, "code")], entryPoint: 0x8000_0000));
+        var result = rv.Run(maxInstructions: 10_000, timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal(8, result.ExitCode);
+        Assert.Equal(8, await QemuReference.ExitCodeOfRawImageAsync("RV32", image, TimeSpan.FromSeconds(30)));
+    }
+
     // The same typed faults on the other machines: a store to the RV32 board's flash (r-x) and a jump into
     // the A53 board's peripheral space (rw-, not executable).
     [Fact]
