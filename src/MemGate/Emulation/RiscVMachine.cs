@@ -29,9 +29,6 @@ public sealed class RiscVMachine : FirmwareMachine
     private const ulong MstatusMie = 1UL << 3;
     private const ulong MstatusMpie = 1UL << 7;
     private const ulong MstatusMpp = 3UL << 11;
-
-    // The hart's mode as MPP holds it: 0 user, 1 supervisor, 3 machine (Unicorn's PRIV register, without its virtualisation bit).
-    private ulong Privilege => Register(Unicorn.RiscvRegPriv) & 3;
     private const ulong MstatusMprv = 1UL << 17;
     private const ulong PrivilegeMachine = 3;   // Unicorn's PRIV register (RISC-V debug specification's encoding)
     private const int TimerCause = 7;
@@ -65,6 +62,9 @@ public sealed class RiscVMachine : FirmwareMachine
         _clint = clint;
         engine.TranslateDirectly(TranslatesDirectly);
     }
+
+    // The hart's mode as MPP holds it: 0 user, 1 supervisor, 3 machine (Unicorn's PRIV register, without its virtualisation bit).
+    private ulong Privilege => Register(Unicorn.RiscvRegPriv) & 3;
 
     // Machine mode translates nothing (fetches always, loads and stores unless MPRV lends them another mode's MMU).
     // Locked PMP entries, which restrict even machine mode, are not visible through Unicorn's registers, so they do not
@@ -301,7 +301,7 @@ public sealed class RiscVMachine : FirmwareMachine
         SetRegister(Unicorn.RiscvRegMepc, pc);
         SetRegister(Unicorn.RiscvRegMcause, cause);
         SetRegister(Unicorn.RiscvRegMtval, value);
-        // Traps go to machine mode (nothing is delegated), which MPP remembers the mode they came from for MRET.
+        // Traps go to machine mode (nothing is delegated); MPP keeps the mode they came from, for MRET.
         SetRegister(Unicorn.RiscvRegMstatus, (mstatus & ~(MstatusMie | MstatusMpie | MstatusMpp)) | (Privilege << 11) | ((mstatus & MstatusMie) != 0 ? MstatusMpie : 0));
         SetRegister(Unicorn.RiscvRegPriv, PrivilegeMachine);
         ulong mtvec = Register(Unicorn.RiscvRegMtvec);
