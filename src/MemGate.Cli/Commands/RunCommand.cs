@@ -60,7 +60,7 @@ internal static class RunCommand
         var fromSnapshot = new Option<string?>("--from-snapshot") { Description = "Start from a snapshot file instead of reset: the device and memory come from the file (FIRMWARE, if given, only for its symbols)." };
         var shared = new Option<bool>("--shared-memory") { Description = "Back guest RAM and flash with memfds and print how other processes can map them live (memgate ps link)." };
         var command = new Command("run", "Load firmware into a device and run it on the Unicorn CPU engine; its UART prints here. " +
-            "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 121 block limit, 123 input timeout, 124 timeout, 125 instruction limit, 126 idle, 128 interrupt limit, 130 Ctrl-C, 143 SIGTERM; 1 bad input, 2 usage.")
+            "Exit code: the firmware's own (0-119; others become 119) when it exits; 120 guest fault, 122 MMIO input exhausted, 121 block limit, 123 input timeout, 124 timeout, 125 instruction limit, 126 idle, 128 interrupt limit, 130 Ctrl-C, 143 SIGTERM; 74 the host's I/O failed (output on a full disk); 1 bad input, 2 usage.")
         {
             firmware, device, address, maxInstructions, timeout, traceMmio, mmioInput, inputTimeout, maxBlocks, maxInterrupts, guestFaults, stopAt, coverage, coverageFormat, gdb, gdbWait, gdbContinue,
             saveSnapshot, at, fromSnapshot, shared, runs, json,
