@@ -48,6 +48,11 @@ internal static class CommandErrors
             problems.Add(($"memgate {command}: {e.Message}", new DiagnosticRow(null, null, null, null, "error", e.Message)));
             exit = CliApp.Usage;
         }
+        catch (CommandStoppedException e)
+        {
+            problems.Add(($"memgate {command}: {e.Message}", new DiagnosticRow(null, null, null, null, "error", e.Message)));
+            exit = e.ExitCode;
+        }
         catch (Exception e) when (e is MemGateException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
             problems.Add(($"memgate {command}: {e.Message}", new DiagnosticRow((e as FileNotFoundException)?.FileName, null, null, null, "error", e.Message)));

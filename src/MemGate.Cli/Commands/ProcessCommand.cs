@@ -336,33 +336,13 @@ internal static class ProcessCommand
             using var stopped = new ManualResetEventSlim();
             using var signals = new StopSignals(stopped.Set);
             // All or nothing: a dump that fails half-way leaves neither a half file nor a replaced target.
-            try
-            {
-                WriteDump();
-            }
-            catch (OperationCanceledException)
-            {
-                string stoppedText = $"stopped; nothing was written to {path}";
-                error.WriteLine(parse.GetValue(json)
-                    ? JsonSerializer.Serialize(new FailureReport("ps dump", signals.ExitCode, [new DiagnosticRow(null, null, null, null, "error", stoppedText)]), CliJsonLinesContext.Output.FailureReport)
-                    : $"memgate ps dump: {stoppedText}.");
-                return signals.ExitCode;
-            }
-            if (parse.GetValue(json))
-            {
-                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, (long)total, null, Path.GetFullPath(path)), CliJsonContext.Output.ProcessBytesReport));
-                return CliApp.Success;
-            }
-            output.WriteLine($"Dumped {ByteSize.Human(total)} from 0x{at:x} of process {parse.GetValue(pid)} to {path}.");
-            return CliApp.Success;
-
-            void WriteDump() => OutputFile.Write(path, stream =>
+            OutputFile.Write(path, stream =>
             {
                 for (ulong done = 0; done < total;)
                 {
                     if (stopped.IsSet)
                     {
-                        throw new OperationCanceledException();
+                        throw new CommandStoppedException($"stopped; nothing was written to {path}.", signals.ExitCode);
                     }
                     int n = (int)Math.Min((ulong)buffer.Length, total - done);
                     try
@@ -379,6 +359,13 @@ internal static class ProcessCommand
                     done += (ulong)n;
                 }
             });
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new ProcessBytesReport(parse.GetValue(pid), at, (long)total, null, Path.GetFullPath(path)), CliJsonContext.Output.ProcessBytesReport));
+                return CliApp.Success;
+            }
+            output.WriteLine($"Dumped {ByteSize.Human(total)} from 0x{at:x} of process {parse.GetValue(pid)} to {path}.");
+            return CliApp.Success;
         }));
         return command;
     }

@@ -457,6 +457,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     public RunResult Continue(ulong maxInstructions = 0, TimeSpan? timeout = null, CancellationToken cancel = default)
     {
         ThrowIfDisposed();
+        CheckLayout();
         ulong pc = ResumePoint;
         if (pc >= _haltAddress && pc < _haltAddress + Granule)
         {
@@ -575,7 +576,6 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private RunResult RunFrom(ulong start, ulong maxInstructions, TimeSpan? timeout, CancellationToken cancel = default)
     {
-        CheckLayout();
         _callbackError = null;
         _fault = null;
         _endState?.Cpu.Dispose();
@@ -982,16 +982,16 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         var reader = new StateReader(state);
         RestoreModels(reader);
         RestartInputWindow();
+        Peripherals.Ticks = 0;   // states saved before the time was kept start it at 0
         if (!reader.AtEnd)
         {
             reader.Begin("run in progress");
             _inputBlocksFrom = unchecked(Blocks - reader.ReadUInt64());   // the count may be lower than that here (a new process): differences still hold
             _timeAt = _engine.Instructions + (reader.AtEnd ? 0 : reader.ReadUInt64());   // the next Continue keeps the timers that far ahead
-            Peripherals.Ticks = reader.AtEnd ? 0 : reader.ReadUInt64();
-        }
-        else
-        {
-            Peripherals.Ticks = 0;
+            if (!reader.AtEnd)
+            {
+                Peripherals.Ticks = reader.ReadUInt64();
+            }
         }
         reader.End();
     }

@@ -6,7 +6,6 @@ namespace MemGate.Firmware;
 /// <param name="Origin">Where in the file it came from, for messages: "segment 2", "line 14".</param>
 public sealed record FirmwareSegment(ulong Address, byte[] Data, string Origin)
 {
-
     /// <summary>One past the last address (never wraps: readers reject segments past 2^64).</summary>
     public ulong End => Address + (ulong)Data.LongLength;
 }

@@ -245,48 +245,14 @@ public sealed unsafe class GuestMemory : IDisposable
         }
 
         RegionSlot slot;
-        if (!region.HasHostMemory)
+        try
         {
-            slot = new RegionSlot(region, 0, null);
+            slot = NewSlot(region);
         }
-        else if (_reservation is not null)
+        catch (Native.NativeMemoryException e)
         {
-            try
-            {
-                _reservation.Commit(region.Start.Value, region.Size);
-            }
-            catch (Native.NativeMemoryException e)
-            {
-                throw HostMemoryFailed(region, e);
-            }
-            slot = new RegionSlot(region, _flatBase + (nint)region.Start.Value, null);
-        }
-        else
-        {
-            HostBacking backing;
-            try
-            {
-                backing = _provider.Reserve(region.Size);
-            }
-            catch (Native.NativeMemoryException e)
-            {
-                throw HostMemoryFailed(region, e);
-            }
-            try
-            {
-                backing.Commit(0, region.Size);
-            }
-            catch (Native.NativeMemoryException e)
-            {
-                backing.Dispose();
-                throw HostMemoryFailed(region, e);
-            }
-            catch
-            {
-                backing.Dispose();
-                throw;
-            }
-            slot = new RegionSlot(region, backing.Pointer, backing);
+            // The host's refusal, said of the region that asked (a 256 TiB region's mmap failure named only the call).
+            throw new Native.NativeMemoryException($"Region {region}: the host could not give it {region.Size:N0} bytes of memory: {e.Message}", e.Errno);
         }
 
         // Memory first, then the table, then the fast-path bits: a reader never sees a region before its memory.
@@ -295,9 +261,30 @@ public sealed unsafe class GuestMemory : IDisposable
         SetPageBits(slot, slot.FastBits);
     }
 
-    // The host's refusal, said of the region that asked (a 256 TiB region's mmap failure named only the call).
-    private static Native.NativeMemoryException HostMemoryFailed(GuestRegion region, Native.NativeMemoryException e) =>
-        new($"Region {region}: the host could not give it {region.Size:N0} bytes of memory: {e.Message}", e.Errno);
+    // The region's slot, with its host memory reserved and committed.
+    private RegionSlot NewSlot(GuestRegion region)
+    {
+        if (!region.HasHostMemory)
+        {
+            return new RegionSlot(region, 0, null);
+        }
+        if (_reservation is not null)
+        {
+            _reservation.Commit(region.Start.Value, region.Size);
+            return new RegionSlot(region, _flatBase + (nint)region.Start.Value, null);
+        }
+        HostBacking backing = _provider.Reserve(region.Size);
+        try
+        {
+            backing.Commit(0, region.Size);
+        }
+        catch
+        {
+            backing.Dispose();
+            throw;
+        }
+        return new RegionSlot(region, backing.Pointer, backing);
+    }
 
     /// <summary>
     /// Removes the region named <paramref name="name"/>; its contents are dropped. Returns false when

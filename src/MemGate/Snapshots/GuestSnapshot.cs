@@ -395,7 +395,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         ObjectDisposedException.ThrowIf(_memory.IsDisposed, _memory);
         var now = _memory.Regions.Where(r => r.HasHostMemory).ToArray();
-        var missing = _regions.Where((r, i) => !now.Contains(r) || _memory.MappingOf(r) != _mappings[i]).FirstOrDefault();
+        var missing = _regions.Where((r, i) => _memory.MappingOf(r) != _mappings[i]).FirstOrDefault();   // removed, or removed and added again
         if (missing is not null || now.Length != _regions.Length)
         {
             string which = missing is not null ? $"region '{missing.Name}' was removed or changed" : "regions were added";

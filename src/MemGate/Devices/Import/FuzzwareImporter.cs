@@ -155,9 +155,7 @@ public static class FuzzwareImporter
         }
         if (seen.TryGetValue("mmio_models", out var models))
         {
-            // A name given to two addresses (ELF symbol lists have such static functions) picks neither: models naming it are left out, saying so.
-            ImportModels(map, models, symbols.GroupBy(s => s.Value, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Count() == 1 ? g.First().Key : (ulong?)null, StringComparer.Ordinal));
+            ImportModels(map, models);
         }
         foreach (var (key, node) in scalars)
         {
@@ -291,7 +289,7 @@ public static class FuzzwareImporter
     }
 
     // mmio_models: kind → {name → {addr, pc, val | init_val | size, left_shift | vals}}; addr and pc may be symbols.
-    private static void ImportModels(ImportedMap map, ConfigNode models, Dictionary<string, ulong?> symbols)
+    private static void ImportModels(ImportedMap map, ConfigNode models)
     {
         if (models.Kind != ConfigNodeKind.Map)
         {
@@ -317,15 +315,14 @@ public static class FuzzwareImporter
             foreach (var (name, node) in entries.Entries)
             {
                 string field = $"mmio_models.{kindName}.{name}";
-                ulong? Address(string key)
-                {
-                    string? text = map.Text(node, key);
-                    return text is null ? null : ImportedMap.TryNumber(text, out ulong a) ? a : symbols.GetValueOrDefault(text);
-                }
+                // An address, or the name of exactly one symbol (see Unplaceable).
+                ulong? Address(string key) => map.Text(node, key) is { } text && Unplaceable(map, text) is null
+                    ? ImportedMap.TryNumber(text, out ulong a) ? a : map.Symbols.Single(s => s.Name == text).Address
+                    : null;
                 if (node.Kind != ConfigNodeKind.Map || Address("addr") is not { } address)
                 {
-                    map.Warn(field, node, node.Kind == ConfigNodeKind.Map && map.Text(node, "addr") is { } named && symbols.TryGetValue(named, out var twice) && twice is null
-                        ? $"addr '{named}' is the name of several symbols; left out" : "has no addr that is an address or a known symbol; left out");
+                    map.Warn(field, node, node.Kind == ConfigNodeKind.Map && map.Text(node, "addr") is { } named
+                        ? $"addr '{named}' {Unplaceable(map, named)}; left out" : "has no addr; left out");
                     continue;
                 }
                 var values = node.Get("vals") is { Kind: ConfigNodeKind.List } list
@@ -335,7 +332,7 @@ public static class FuzzwareImporter
                 if (pc is null && map.Text(node, "pc") is { } site)
                 {
                     // Left as null the model would answer reads from every site, not the one named.
-                    map.Warn($"{field}.pc", node, $"pc '{site}' {Unplaceable(map, site) ?? "is not an address"}; left out");
+                    map.Warn($"{field}.pc", node, $"pc '{site}' {Unplaceable(map, site)}; left out");
                     continue;
                 }
                 if (kind == MmioInputModelKind.Constant && node.Get("val") is null)
