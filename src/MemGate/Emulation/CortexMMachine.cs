@@ -36,7 +36,9 @@ public sealed class CortexMMachine : FirmwareMachine
     private const ulong ExcReturnFloatingPoint = 0xFFFF_FFE0;
     private const uint BkptSemihosting = 0xBEAB;
     private const uint WfiInstruction = 0xBF30;
+    private const uint YieldInstruction = 0xBF10;
     private const uint WfeInstruction = 0xBF20;
+    private const uint HintWide = 0xF3AF;   // first halfword of NOP.W, YIELD.W (second 0x8001), WFE.W (0x8002), WFI.W …
     private const uint XpsrThumb = 1u << 24;
     private const uint XpsrIt = 0x0600_FC00;   // IT[1:0] (bits 26:25) and IT[7:2] (bits 15:10)
     private const ulong ItResumeSequence = 12;   // offset of the second CLREX sequence (returns into an IT block)
@@ -56,6 +58,7 @@ public sealed class CortexMMachine : FirmwareMachine
     private const uint CfsrBfarvalid = 1u << 15;
     private const uint CfsrUndefinstr = 1u << 16;
     private const uint CfsrInvstate = 1u << 17;
+    private const uint CfsrInvpc = 1u << 18;
     private const uint CfsrNocp = 1u << 19;
     private const uint CfsrUnaligned = 1u << 24;
     private const uint CfsrDivbyzero = 1u << 25;
@@ -331,6 +334,7 @@ public sealed class CortexMMachine : FirmwareMachine
         SetRegister(Unicorn.ArmRegBasepri, 0);
         SetRegister(Unicorn.ArmRegFaultmask, 0);
         SetRegister(Unicorn.ArmRegControl, 0);
+        PrivilegeChanged();   // privileged thread mode, whatever the last run ended in
         SetRegister(Unicorn.ArmRegSp, (boot.InitialStackPointer ?? ReadVector(table, 0)) & ~3UL);   // SP_main's bits [1:0] are zero (TakeReset)
         return (boot.EntryPoint ?? ReadVector(table, 1)) | 1;
     }
@@ -349,9 +353,10 @@ public sealed class CortexMMachine : FirmwareMachine
         }
     }
 
-    // Unicorn halts on WFI/WFE with the PC after it: a pending interrupt wakes the CPU at once, else time
-    // jumps to SysTick's next interrupt; the next block entry takes it if the masks allow.
-    private protected override bool WaitsForInterrupt(ulong pc) => pc >= 2 && ReadInstruction(WaitingInstruction(pc), 2) is WfiInstruction or WfeInstruction;
+    // Unicorn halts on WFI with the PC after it: a pending interrupt wakes the CPU at once, else time
+    // jumps to SysTick's next interrupt; the next block entry takes it if the masks allow. (WFE is a hint
+    // that returns at once: see StoppedAfterHint.)
+    private protected override bool WaitsForInterrupt(ulong pc) => pc >= 2 && ReadInstruction(WaitingInstruction(pc), 2) == WfiInstruction;
 
     private protected override ulong WaitingInstruction(ulong pc) => (pc & ~1UL) - 2;
 
@@ -398,7 +403,7 @@ public sealed class CortexMMachine : FirmwareMachine
         if (address < ExcReturnBase && address - _clrexAddress >= Granule && Nvic.NextToTake(primask: false, basepri: 0) != 0)
         {
             // Something could preempt unmasked; now ask with the masks, which cost register reads.
-            int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
+            int next = NextToTake();
             if (next != 0)
             {
                 UncountBlock(address);   // taken before the block runs (as QEMU checks at a block's start)
@@ -629,7 +634,7 @@ public sealed class CortexMMachine : FirmwareMachine
         if (number == 2)            // SVC: PC is already past the instruction
         {
             Nvic.Pend(Nvic.SvCall);
-            int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
+            int next = NextToTake();
             if (next == 0 && !Nvic.Nesting && (Reg32(Unicorn.ArmRegIpsr) & 0x1FF) != 0)
             {
                 return;   // Fuzzware's NVIC: it stays pending and is taken when the running handler returns
@@ -639,7 +644,7 @@ public sealed class CortexMMachine : FirmwareMachine
                 // An SVC that cannot be taken at once (masked, or not above the running priority) escalates to HardFault (B1.5.4).
                 Nvic.Unpend(Nvic.SvCall);
                 TakeFault(Nvic.HardFault, 0, null, null, pc,
-                    $"Run stopped at PC 0x{pc - 2:X8}: SVC while its priority cannot preempt (PRIMASK, BASEPRI or a running handler); it escalates to HardFault");
+                    $"Run stopped at PC 0x{pc - 2:X8}: SVC while its priority cannot preempt (PRIMASK, BASEPRI, FAULTMASK or a running handler); it escalates to HardFault");
                 return;
             }
             TakeException(next, pc);
@@ -757,6 +762,10 @@ public sealed class CortexMMachine : FirmwareMachine
             return false;
         }
         ulong pc = Reg32(Unicorn.ArmRegPc);
+        if (StoppedAfterHint(pc))
+        {
+            return true;
+        }
         if ((Reg32(Unicorn.ArmRegXpsr) & XpsrThumb) == 0)
         {
             // The block holds the 4 bytes Unicorn fetched as one ARM instruction, counted as Thumb when it was entered
@@ -766,6 +775,26 @@ public sealed class CortexMMachine : FirmwareMachine
         return (Reg32(Unicorn.ArmRegXpsr) & XpsrThumb) == 0
             ? TakeFault(Nvic.UsageFault, CfsrInvstate, null, null, pc, $"Run stopped at PC 0x{pc:X8}: invalid state (EPSR.T clear)")
             : TakeFault(Nvic.UsageFault, CfsrUndefinstr, null, null, pc, $"Run stopped at PC 0x{pc:X8}: undefined instruction");
+    }
+
+    // YIELD and WFE end their block and raise the engine's yield exception, which Unicorn reports as an invalid
+    // instruction, with the PC already after the hint. Both go on as NOPs, as in QEMU (a WFE may complete at once:
+    // ARMv7-M B1.5.18). An undefined instruction stops with the PC on itself, never right after a hint ending a block.
+    private bool StoppedAfterHint(ulong pc)
+    {
+        ulong start = BlockAddress & ~1UL;
+        ulong end = start + BlockBytes;
+        if (BlockBytes == 0 || (pc & ~1UL) != end)
+        {
+            return false;
+        }
+        ulong last = start;
+        for (ulong at = start; at < end; at += (ulong)ThumbLength(ReadInstruction(at, 2)))
+        {
+            last = at;
+        }
+        uint first = ReadInstruction(last, 2);
+        return first is YieldInstruction or WfeInstruction || (first == HintWide && ReadInstruction(last + 2, 2) is 0x8001 or 0x8002);
     }
 
     // Exception entry (ARMv7-M ARM B1.5.6): push R0–R3, R12, LR, the return address and xPSR (with the
@@ -846,8 +875,27 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             SetRegister(Unicorn.ArmRegControl, Reg32(Unicorn.ArmRegControl) & ~ControlFpca);   // the handler starts without FP context
         }
+        PrivilegeChanged();
         GoThroughClrex(handler | 1);
     }
+
+    // EXC_RETURN (bit 0 cleared by the branch) 0x…F0/E0 goes back to handler mode, which another active exception must
+    // be running; 0x…F8/E8 and 0x…FC/EC to thread mode, which no other may be unless CCR.NONBASETHRDENA allows it.
+    private bool IsValidReturn(ulong excReturn, int leaving) => (excReturn & 0xF) switch
+    {
+        0x0 => Nvic.AnyOtherActive(leaving),
+        0x8 or 0xC => !Nvic.AnyOtherActive(leaving) || (Nvic.ScbBlock.Peek("CCR") & 1) != 0,
+        _ => false,
+    };
+
+    // The exception that preempts now under the CPU's masks (PRIMASK, BASEPRI, FAULTMASK), or 0.
+    private int NextToTake() => Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri),
+        (Reg32(Unicorn.ArmRegFaultmask) & 1) != 0);
+
+    // Unicorn translates with privilege flags it caches (handler mode, CONTROL.nPRIV), which its register writes of
+    // IPSR and CONTROL leave stale: CPSID/CPSIE in a handler entered from unprivileged thread mode ran as the NOPs they
+    // are unprivileged, and after the return they would act. Writing NZCV back unchanged makes the engine recompute them.
+    private void PrivilegeChanged() => SetRegister(Unicorn.ArmRegApsrNzcv, Reg32(Unicorn.ArmRegApsrNzcv));
 
     // The FP part of an extended frame: with LSPEN only FPCAR and FPCCR (LSPACT, who was running, which faults
     // could be taken then: UpdateFPCCR); else S0-S15 and FPSCR now, which QEMU then clears.
@@ -907,6 +955,18 @@ public sealed class CortexMMachine : FirmwareMachine
         bool extended = (excReturn & ExcReturnBasicFrame) == 0;
         var main = Memory.Main;
         int leaving = (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
+        if (!IsValidReturn(excReturn, leaving))
+        {
+            // Not a return (B1.5.8): the exception is deactivated and an INVPC UsageFault taken in its place, with LR
+            // holding the EXC_RETURN; like QEMU, on a frame pushed from the handler's state.
+            Nvic.Leave(leaving);
+            if (TakeFault(Nvic.UsageFault, CfsrInvpc, null, null, excReturn,
+                $"Run stopped at an exception return from {ExceptionName(leaving)}: EXC_RETURN 0x{excReturn | 1:X8} is invalid here (INVPC)"))
+            {
+                SetRegister(Unicorn.ArmRegLr, excReturn | 1);
+            }
+            return;
+        }
         Nvic.Leave(leaving);
         ulong frame = Reg32(process ? Unicorn.ArmRegPsp : Unicorn.ArmRegSp);
         Span<uint> v = stackalloc uint[8];
@@ -942,6 +1002,8 @@ public sealed class CortexMMachine : FirmwareMachine
             SetRegister(Unicorn.ArmRegSp, sp);
             SetRegister(Unicorn.ArmRegIpsr, v[7] & 0x1FF);
         }
+        SetRegister(Unicorn.ArmRegFaultmask, 0);   // every return clears it but NMI's, which is not modelled (B1.5.8 DeActivate)
+        PrivilegeChanged();
         if ((v[7] & XpsrIt) == 0)
         {
             // EPSR.T from the stacked xPSR (clear when the exception came at a BX to an even address): going on without
@@ -957,7 +1019,7 @@ public sealed class CortexMMachine : FirmwareMachine
             SetRegister(Unicorn.ArmRegPc, (_clrexAddress + ItResumeSequence) | 1);
         }
         TraceExceptionReturn((ulong)leaving, ExceptionName(leaving), v[6] & ~1UL);
-        int next = Nvic.NextToTake((Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri));
+        int next = NextToTake();
         if (next != 0)
         {
             TakeException(next, v[6], thumb: (v[7] & XpsrThumb) != 0);

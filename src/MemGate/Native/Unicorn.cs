@@ -26,6 +26,7 @@ internal static unsafe partial class Unicorn
     public const int CpuArmCortexM3 = 8;
     public const int CpuArmCortexM4 = 9;
 
+    public const int ArmRegApsrNzcv = 2;
     public const int ArmRegLr = 10;
     public const int ArmRegPc = 11;
     public const int ArmRegSp = 12;

@@ -21,6 +21,7 @@ public sealed class DifferentialTests
         { "riscv/traps-rv64.elf", "RV64" },
         { "cortex-m/faults.elf", "STM32F103" },
         { "cortex-m/it-blocks.elf", "STM32F103" },   // SVCs inside IT blocks
+        { "cortex-m/masks-returns.elf", "STM32F103" },   // hints, CPS in handlers, FAULTMASK, invalid exception returns
         { "cortex-m4f/fpu.elf", "STM32F407" },
         { "cortex-m4f-newlib/printf-float.elf", "STM32F407" },   // newlib printf of floats, hard-float ABI
         { "aarch64/exceptions.elf", "CortexA53" },

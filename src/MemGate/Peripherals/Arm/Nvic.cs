@@ -311,6 +311,20 @@ public sealed class Nvic
     /// <summary>Clears exception <paramref name="exception"/>'s pending state (an SVC escalated to HardFault does not stay pending).</summary>
     internal void Unpend(int exception) => _pending[exception / 64] &= ~(1UL << exception);
 
+    /// <summary>Whether an exception other than <paramref name="exception"/> is active (a return to thread mode leaves none).</summary>
+    internal bool AnyOtherActive(int exception)
+    {
+        ulong bit = 1UL << exception;
+        for (int w = 0; w < _active.Length; w++)
+        {
+            if ((_active[w] & (w == exception / 64 ? ~bit : ~0UL)) != 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private bool AnyActive()
     {
         foreach (ulong word in _active)
@@ -348,9 +362,9 @@ public sealed class Nvic
     /// <summary>
     /// The pending, enabled exception that preempts now, or 0: the highest priority one (lowest number
     /// on a tie) whose group priority is above the running priority, given the active exceptions,
-    /// PRIMASK and BASEPRI.
+    /// PRIMASK, BASEPRI and FAULTMASK.
     /// </summary>
-    public int NextToTake(bool primask, uint basepri)
+    public int NextToTake(bool primask, uint basepri, bool faultmask = false)
     {
         if (!_maybeTakeable)
         {
@@ -366,7 +380,7 @@ public sealed class Nvic
         {
             return 0;   // the return from the running handler looks again
         }
-        int running = RunningPriority(primask, basepri);
+        int running = faultmask ? -1 : RunningPriority(primask, basepri);   // FAULTMASK: priority -1, as HardFault's (B1.4.3)
         return Group(priority) < running ? best : 0;
     }
 
