@@ -5,14 +5,17 @@ namespace MemGate.Emulation;
 
 /// <summary>
 /// ARM semihosting as firmware consoles, newlib's rdimon start-up and exits use it ("Semihosting for
-/// AArch32 and AArch64", ARM IHI 0096): SYS_OPEN of ":tt" (read → handle 0, write → 1, append → 2, as
-/// QEMU maps them) and of ":semihosting-features" (SYS_EXIT_EXTENDED and stdout/stderr announced, so
-/// newlib passes exit codes), SYS_CLOSE, SYS_WRITEC, SYS_WRITE0, SYS_WRITE (handle 2 to the error
-/// writer, any other to the output), SYS_READ and SYS_READC (no console input: end of file), SYS_ISTTY,
+/// AArch32 and AArch64", ARM IHI 0096): SYS_OPEN of ":tt" (read → handle 1 for the console input, write → 2
+/// for the output, append → 3 for the error output: QEMU's meaning of the modes; handles are nonzero, as the
+/// specification asks) and of ":semihosting-features" (handle 4: SYS_EXIT_EXTENDED and stdout/stderr announced,
+/// so newlib passes exit codes), SYS_CLOSE, SYS_WRITEC, SYS_WRITE0, SYS_WRITE (handle 3 to the error writer,
+/// 1 and 2 to the output), SYS_READ and SYS_READC (no console input: end of file), SYS_ISTTY,
 /// SYS_SEEK, SYS_FLEN, SYS_ERRNO, SYS_ISERROR, SYS_GET_CMDLINE (the image's name, as QEMU gives it),
 /// SYS_HEAPINFO (zeros: the start-up code keeps its linker symbols), the clocks, SYS_EXIT and
-/// SYS_EXIT_EXTENDED. Files are not opened: SYS_OPEN of a path returns -1. Parameter blocks hold words of
-/// the caller's width (4 bytes on AArch32, 8 on AArch64).
+/// SYS_EXIT_EXTENDED. Files are not opened: SYS_OPEN of a path returns -1. Any other handle is a bad one
+/// (-1, or for SYS_WRITE and SYS_READ nothing transferred, with SYS_ERRNO then EBADF, as under QEMU); handles
+/// are not counted, so closing one twice succeeds. Parameter blocks hold words of the caller's width (4 bytes
+/// on AArch32, 8 on AArch64).
 /// </summary>
 /// <remarks>
 /// The clocks read the machine's time, not the host's, so a run (and a fuzzer's replay) sees the same values
@@ -24,8 +27,12 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
 {
     // ":semihosting-features": magic "SHFB", then feature byte 0: EXIT_EXTENDED (bit 0), STDOUT_STDERR (bit 1).
     private static readonly byte[] Features = "SHFB\u0003"u8.ToArray();
-    private const ulong FeaturesHandle = 3;
+    private const ulong InputHandle = 1;
+    private const ulong ErrorHandle = 3;
+    private const ulong FeaturesHandle = 4;
+    private const ulong BadHandleError = 9;   // EBADF, as SYS_ERRNO reports it under QEMU
     private ulong _featuresPosition;
+    private ulong _errno;
 
     /// <summary>What SYS_GET_CMDLINE returns: the image's name, so argv[0] is set as under QEMU.</summary>
     public string CommandLine { get; set; } = "";
@@ -51,7 +58,6 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
     public const int SysElapsed = 0x30;
     public const int SysTickFreq = 0x31;
     private const ulong AdpStoppedApplicationExit = 0x20026;
-    private const int StandardError = 2;
 
     private ulong Failure => wordBytes == 4 ? 0xFFFF_FFFFUL : ulong.MaxValue;   // -1 in the caller's width
 
@@ -70,10 +76,10 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
                     _featuresPosition = 0;
                     return (FeaturesHandle, null);
                 }
-                return (name == ":tt" ? Word(arg, 1) / 4 : Failure, null);
+                return (name == ":tt" ? InputHandle + Math.Min(Word(arg, 1) / 4, 2) : Failure, null);
             }
             case SysClose:
-                return (0, null);
+                return IsOpen(Word(arg, 0)) ? (0, null) : BadHandle(Failure);
             case SysWriteC:
                 output.Write((char)memory.ReadByte(new GuestAddress(arg)));
                 return (0, null);
@@ -86,7 +92,12 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
             case SysWrite:
             {
                 // {handle, buffer, length}; returns the bytes NOT written.
-                (Word(arg, 0) == StandardError ? error : output).Write(Text(Word(arg, 1), Word(arg, 2)));
+                ulong handle = Word(arg, 0);
+                if (handle is < InputHandle or > ErrorHandle)
+                {
+                    return BadHandle(Word(arg, 2));
+                }
+                (handle == ErrorHandle ? error : output).Write(Text(Word(arg, 1), Word(arg, 2)));
                 return (0, null);
             }
             case SysRead:
@@ -95,7 +106,7 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
                 ulong length = Word(arg, 2);
                 if (Word(arg, 0) != FeaturesHandle)
                 {
-                    return (length, null);
+                    return IsOpen(Word(arg, 0)) ? (length, null) : BadHandle(length);
                 }
                 int n = (int)Math.Min(length, (ulong)Features.Length - Math.Min(_featuresPosition, (ulong)Features.Length));
                 memory.Write(new GuestAddress(Word(arg, 1)), Features.AsSpan((int)_featuresPosition, n));
@@ -105,7 +116,7 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
             case SysReadC:
                 return (Failure, null);
             case SysIsTty:
-                return (Word(arg, 0) <= StandardError ? 1UL : 0, null);
+                return Word(arg, 0) is >= InputHandle and <= ErrorHandle ? (1UL, null) : IsOpen(Word(arg, 0)) ? (0, null) : BadHandle(Failure);
             case SysSeek when Word(arg, 0) == FeaturesHandle:
                 _featuresPosition = Word(arg, 1);
                 return (0, null);
@@ -113,9 +124,9 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
                 return ((ulong)Features.Length, null);
             case SysSeek:
             case SysFlen:
-                return (Failure, null);
+                return IsOpen(Word(arg, 0)) ? (Failure, null) : BadHandle(Failure);
             case SysErrno:
-                return (0, null);
+                return (_errno, null);
             case SysIsError:
                 // {status}: non-zero when the status a call returned is an error (negative in the caller's width).
                 return (Word(arg, 0) >> (wordBytes * 8 - 1) != 0 ? 1UL : 0, null);
@@ -168,6 +179,15 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
             default:
                 throw new NotSupportedException($"Semihosting operation 0x{op:X} is not supported (console, :tt handles, command line, heap info, clocks and exit are; files and SYS_SYSTEM are not).");
         }
+    }
+
+    private static bool IsOpen(ulong handle) => handle is >= InputHandle and <= FeaturesHandle;
+
+    // A call on a handle that names nothing: its failure result, and EBADF for SYS_ERRNO.
+    private (ulong, int?) BadHandle(ulong result)
+    {
+        _errno = BadHandleError;
+        return (result, null);
     }
 
     private string Text(ulong address, ulong length)

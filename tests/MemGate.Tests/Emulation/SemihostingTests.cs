@@ -33,23 +33,32 @@ public sealed class SemihostingTests
         }
         memory.Write(new GuestAddress(0x1100), ":tt\0out\0err\0"u8);
 
-        Words(0x1100, 4, 3);                                        // open(":tt", "w")
+        Words(0x1100, 0, 3);                                        // open(":tt", "r"): nonzero, as the specification asks
         Assert.Equal((1UL, (int?)null), host.Call(Semihosting.SysOpen, block));
+        Words(0x1100, 4, 3);                                        // open(":tt", "w")
+        Assert.Equal((2UL, (int?)null), host.Call(Semihosting.SysOpen, block));
         Words(0x1100, 8, 3);                                        // open(":tt", "a")
-        Assert.Equal(2UL, host.Call(Semihosting.SysOpen, block).Result);
+        Assert.Equal(3UL, host.Call(Semihosting.SysOpen, block).Result);
         Words(0x1104, 0, 3);                                        // open("out", "r"): files are not opened
         Assert.Equal(wordBytes == 4 ? 0xFFFF_FFFFUL : ulong.MaxValue, host.Call(Semihosting.SysOpen, block).Result);
 
-        Words(1, 0x1104, 3);
+        Words(2, 0x1104, 3);
         Assert.Equal(0UL, host.Call(Semihosting.SysWrite, block).Result);   // 0 bytes left unwritten
-        Words(2, 0x1108, 3);
+        Words(3, 0x1108, 3);
         host.Call(Semihosting.SysWrite, block);
+        Assert.Equal(0UL, host.Call(Semihosting.SysErrno, 0).Result);
+        Words(77, 0x1104, 3);                                        // a handle nothing opened: nothing written, EBADF
+        Assert.Equal(3UL, host.Call(Semihosting.SysWrite, block).Result);
+        Assert.Equal(9UL, host.Call(Semihosting.SysErrno, 0).Result);
         Assert.Equal(("out", "err"), (output.ToString(), error.ToString()));
 
-        Words(0, 0x1400, 16);
+        Words(1, 0x1400, 16);
         Assert.Equal(16UL, host.Call(Semihosting.SysRead, block).Result);  // no input: all 16 left, end of file
-        Words(1);
+        Words(2);
         Assert.Equal(1UL, host.Call(Semihosting.SysIsTty, block).Result);
+        Words(0);
+        Assert.Equal(wordBytes == 4 ? 0xFFFF_FFFFUL : ulong.MaxValue, host.Call(Semihosting.SysIsTty, block).Result);
+        Assert.Equal(wordBytes == 4 ? 0xFFFF_FFFFUL : ulong.MaxValue, host.Call(Semihosting.SysClose, block).Result);
 
         memory.WriteUInt32(new GuestAddress(0x1200), 0xAAAAAAAA);
         Words(0x1200, 64);                                           // get_cmdline(buffer, 64)
