@@ -22,7 +22,7 @@ namespace MemGate.Emulation;
 /// Armv8-A manual (D1.10) has them, to EL1: SPSR_EL1 = PSTATE, ELR_EL1 = the preferred return address,
 /// ESR_EL1 (and FAR_EL1 for aborts) with the syndromes QEMU gives, PSTATE = EL1h with DAIF masked, the
 /// PC at VBAR_EL1 + the vector's offset (current EL with SP0 or SPx, or lower EL). Synchronous ones:
-/// SVC, BRK, undefined instructions (HVC and SMC too: virt has no EL2 or EL3), the FP/SIMD access trap,
+/// SVC, BRK, undefined instructions (SMC too: virt has no EL2 or EL3; HVC is a PSCI call), the FP/SIMD access trap,
 /// and data and instruction aborts on access to nothing or against a region's permissions. IRQ and FIQ
 /// are taken at block boundaries when the GIC signals them and PSTATE.I/F allow; ERET is Unicorn's own.
 /// </remarks>
@@ -31,6 +31,7 @@ public sealed class Aarch64Machine : FirmwareMachine
     private static readonly ulong[] Halts = [0xFFFF_F000, 0x7F_FFFF_F000, 0x3FFF_F000];
     private const uint HltSemihosting = 0xD45E_0000;   // hlt #0xf000
     private const uint Wfi = 0xD503_207F;
+    private const uint Hvc = 0xD400_0002, HvcMask = 0xFFE0_001F;   // hvc #imm16
     private const ulong PstateEl1h = 0x3C5;   // EL1 with SP_EL1, D, A, I and F masked
     private const ulong ResetZ = 1UL << 30;   // QEMU's reset leaves Z set (its zeroed ZF field means Z), so its cpsr reads 0x400003C5
     private const ulong PstateI = 1UL << 7;
@@ -333,7 +334,15 @@ public sealed class Aarch64Machine : FirmwareMachine
             case ExcpBkpt:
                 TakeSynchronous(pc, pc, Syndrome(EcBrk, (ReadInstruction(pc, 4) >> 5) & 0xFFFF), null, "BRK");
                 return;
-            case ExcpUdef or ExcpHvc or ExcpSmc:
+            case ExcpHvc:
+                ServePsci(pc);
+                return;
+            case ExcpUdef when CurrentEl != 0 && (ReadInstruction(pc, 4) & HvcMask) == Hvc:
+                // The engine's CPU has EL2 but SCR_EL3.HCE clear, so an HVC at EL1 is undefined there, with the PC on it.
+                SetRegister(Unicorn.Arm64RegPc, pc + 4);
+                ServePsci(pc + 4);
+                return;
+            case ExcpUdef or ExcpSmc:
                 ulong at = number == ExcpUdef ? pc : pc - 4;
                 TakeSynchronous(at, at, Syndrome(EcUnknown, 0), null, "undefined instruction");
                 return;
@@ -344,6 +353,22 @@ public sealed class Aarch64Machine : FirmwareMachine
             default:
                 Fail($"Run stopped at PC 0x{pc:X8}: CPU exception {number}, which the AArch64 machine does not model.");
                 return;
+        }
+    }
+
+    // PSCI over HVC, as QEMU's virt serves it (Psci); the PC is past the HVC (EL1's: at EL0 it is undefined).
+    private void ServePsci(ulong pc)
+    {
+        SetRegister(Unicorn.Arm64RegX0, Psci.Call(Register(Unicorn.Arm64RegX0), Register(Unicorn.Arm64RegX1), Register(Unicorn.Arm64RegX2), out var effect));
+        switch (effect)
+        {
+            case Psci.Effect.SystemOff:
+            case Psci.Effect.SystemReset:   // as QEMU with -no-reboot: a run has no second boot
+                Exit(0);
+                break;
+            case Psci.Effect.CpuOff:
+                PowerOff($"idle: PSCI CPU_OFF at 0x{pc - 4:X8} turned off the only CPU");
+                break;
         }
     }
 

@@ -59,6 +59,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     private ulong _callbackPc;
     private EmulationFault? _fault;
     private int? _exitCode;
+    private string? _poweredOff;   // why the CPU is off (PowerOff), ending the run as idle
     private ulong _timeAt;   // the instruction count up to which the machine's timers have advanced
     private volatile bool _stopRequested;
 
@@ -584,6 +585,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         _accessTrap?.Cpu.Dispose();
         _accessTrap = null;
         _exitCode = null;
+        _poweredOff = null;
         _reached = null;
         _debugStop = null;
         _lateStop = null;
@@ -781,6 +783,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         {
             throw new EmulationFault($"Run stopped at PC 0x{ReadPc():X8}: {error.Message}", ReadPc(), null, null, error);
         }
+        idle ??= _poweredOff;
         var (outcome, reason) = idle is not null ? (RunOutcome.Idle, idle)
             : _stopRequested ? (RunOutcome.Interrupted, "interrupted")
             : maxInstructions > 0 && Instructions >= maxInstructions ? (RunOutcome.InstructionLimit, "instruction limit")
@@ -1219,6 +1222,14 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         CountToCurrentInstruction();
         _exitCode = code;
+        Halt();
+    }
+
+    /// <summary>The CPU turned itself off (PSCI CPU_OFF): the run ends as idle, saying <paramref name="reason"/>.</summary>
+    private protected void PowerOff(string reason)
+    {
+        CountToCurrentInstruction();
+        _poweredOff = reason;
         Halt();
     }
 
@@ -1717,7 +1728,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     // The run has ended: what the engine still runs before it stops (the rest of a Thumb IT block) is undone afterwards,
     // so it reaches no device, stop point or watchpoint.
-    private bool RunEnded => _exitCode is not null || _fault is not null || _callbackError is not null;
+    private bool RunEnded => _exitCode is not null || _fault is not null || _callbackError is not null || _poweredOff is not null;
 
     // Keeps the CPU as it is at `pc`, where the run ends, if the engine cannot stop there.
     private void KeepEndState(ulong pc, bool halted)

@@ -57,6 +57,7 @@ internal static unsafe partial class Unicorn
     public const int Arm64RegSp = 4;
     public const int Arm64RegX0 = 199;
     public const int Arm64RegX1 = 200;
+    public const int Arm64RegX2 = 201;
     public const int Arm64RegPc = 260;
     public const int Arm64RegPstate = 265;
     public const int Arm64RegQ0 = 104;   // Q0-Q31 follow in order (128-bit)

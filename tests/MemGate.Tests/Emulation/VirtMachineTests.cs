@@ -263,6 +263,29 @@ public sealed class VirtMachineTests
         Assert.InRange(Word(16), 8UL, 9UL);
     }
 
+    // PSCI CPU_OFF over HVC turns off the only CPU: nothing runs after it and the run ends as idle, naming the call.
+    [Fact]
+    public void Psci_cpu_off_of_the_only_cpu_ends_the_run_idle()
+    {
+        using var a53 = Aarch64Machine.Create(DeviceTemplates.Load("CortexA53"), TextWriter.Null);
+        uint[] code =
+        [
+            0xD2B08000, // mov x0, #0x84000000
+            0x91000800, // add x0, x0, #2       CPU_OFF
+            0xD4000002, // hvc #0
+            0xD2800E21, // mov x1, #0x71        (never runs)
+        ];
+        for (int i = 0; i < code.Length; i++)
+        {
+            a53.Memory.Main.Debug.WriteUInt32(new GuestAddress(0x4000_0000 + 4UL * (ulong)i), code[i]);
+        }
+        a53.Load(new FirmwareImage("inline", FirmwareFormat.Raw, [], entryPoint: 0x4000_0000));
+        var result = a53.Run(timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal(RunOutcome.Idle, result.Outcome);
+        Assert.Contains("PSCI CPU_OFF at 0x40000008", result.Reason);
+        Assert.Equal((3UL, 0UL), (result.Instructions, a53.Registers.Read(a53.Registers.IndexOf("x1"))));
+    }
+
     // WFI with nothing that could wake the CPU (AArch64: no interrupt sources) ends the run saying so, not as a plain stop.
     [Fact]
     public void A_wait_for_interrupt_that_nothing_can_end_is_reported_as_idle()

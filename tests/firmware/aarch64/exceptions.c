@@ -4,7 +4,7 @@
  * with; VBAR_EL1 vectors for synchronous exceptions (SVC from EL1 and EL0, BRK, undefined instruction,
  * FP access trap, data and instruction aborts, with ESR_EL1/FAR_EL1/ELR_EL1); the GICv2 (distributor
  * and CPU interface registers, SGIs, SPIs, priorities, masking, FIQ for group 0 with FIQEn); the generic
- * timer (CNTP and CNTV, PPIs 30 and 27, TVAL and CVAL). Prints over the PL011 UART and exits with
+ * timer (CNTP and CNTV, PPIs 30 and 27, TVAL and CVAL); PSCI calls over HVC (virt's conduit). Prints over the PL011 UART and exits with
  * semihosting SYS_EXIT (code 7 when it got to the end).
  *   qemu-system-aarch64 -M virt -cpu cortex-a53 -nographic -semihosting -kernel exceptions.elf
  */
@@ -217,6 +217,30 @@ int main(void)
     __asm__ volatile("brk #0x7" ::: "memory");
     print("udf:\n");
     __asm__ volatile("udf #0" ::: "memory");
+    print("psci over hvc:\n");
+    static const uint64_t calls[][3] = {
+        { 0x84000000, 0, 0 },          /* PSCI_VERSION */
+        { 0x8400000A, 0x84000008, 0 }, /* PSCI_FEATURES(SYSTEM_OFF) */
+        { 0x8400000A, 0x84000005, 0 }, /* PSCI_FEATURES(MIGRATE) */
+        { 0x84000006, 0, 0 },          /* MIGRATE_INFO_TYPE */
+        { 0xC4000004, 0, 0 },          /* AFFINITY_INFO(this CPU, level 0) */
+        { 0xC4000004, 1, 0 },          /* AFFINITY_INFO(no such CPU, level 0) */
+        { 0xC4000003, 0, 0 },          /* CPU_ON(this CPU) */
+        { 0xC4000003, 0x100, 0 },      /* CPU_ON(no such CPU) */
+        { 0x84000005, 0, 0 },          /* MIGRATE */
+    };
+    for (unsigned i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        uint64_t result;
+        __asm__ volatile("mov x0, %1\n mov x1, %2\n mov x2, %3\n hvc #0\n mov %0, x0"
+                         : "=r"(result) : "r"(calls[i][0]), "r"(calls[i][1]), "r"(calls[i][2]) : "x0", "x1", "x2", "x3", "memory");
+        field("  fn", calls[i][0]);
+        field("x0", result);
+        print("\n");
+    }
+    uint64_t unknown;
+    __asm__ volatile("mov x0, #0x1234\n hvc #0\n mov %0, x0" : "=r"(unknown) : : "x0", "memory");
+    field("  function 0x1234: x0", unknown);
+    print("\n");
     print("fp trap:\n");
     uint64_t bits;
     /* Built with -mgeneral-regs-only: nothing else uses d0. */
