@@ -10,12 +10,12 @@ public sealed class NvicTests
 
     // Random interrupt set-ups written through the registers (word-wide ISER/ISPR, byte-wide IPR, SHPR3,
     // AIRCR) against a plain model of the choice: the pending and enabled exception of highest priority
-    // (lowest number on a tie) is taken when its group priority beats the running priority.
+    // (lowest number on a tie) is taken when its group priority beats the running priority (-1 under FAULTMASK).
     [Fact]
     public void The_exception_taken_is_the_one_a_simple_model_picks()
     {
         var irq = Gen.Select(Gen.Int[0, 59], Gen.Byte, Gen.Bool, Gen.Bool, Gen.Bool);
-        Gen.Select(irq.Array[0, 12], Gen.Select(Gen.Bool, Gen.Byte, Gen.Int[0, 7], Gen.Byte, Gen.Bool)).Sample((irqs, masks) =>
+        Gen.Select(irq.Array[0, 12], Gen.Select(Gen.Bool, Gen.Byte, Gen.Int[0, 7], Gen.Byte, Gen.Bool), Gen.Bool).Sample((irqs, masks, faultmask) =>
         {
             var (primask, basepri, group, sysTickPriority, sysTickPending) = masks;
             var nvic = new Nvic(60, priorityBits: 4);
@@ -54,10 +54,14 @@ public sealed class NvicTests
             {
                 running = 0;
             }
+            if (faultmask)
+            {
+                running = -1;
+            }
             var candidates = model.Where(e => e.Value.Pending && e.Value.Enabled).OrderBy(e => e.Value.Priority).ThenBy(e => e.Key).ToList();
             int expected = candidates.Count > 0 && Group(candidates[0].Value.Priority) < running ? candidates[0].Key : 0;
 
-            Assert.Equal(expected, nvic.NextToTake(primask, basepri));
+            Assert.Equal(expected, nvic.NextToTake(primask, basepri, faultmask));
             foreach (var (number, state) in model.Where(e => e.Key >= Nvic.FirstExternal))
             {
                 int n = number - Nvic.FirstExternal;
@@ -104,5 +108,20 @@ public sealed class NvicTests
         nvic.Leave(n);
         Assert.Equal(0, nvic.NextToTake(false, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => nvic.SetLevel(60, true));
+    }
+
+    // ICTR tells how many groups of 32 lines the NVIC has (STM32F103: 60 lines, F407: 82); CPUID is the part's core.
+    [Theory]
+    [InlineData("STM32F103", 1, 0x411F_C231u)]
+    [InlineData("STM32F407", 2, 0x410F_C241u)]
+    [InlineData("STM32F429", 2, 0x410F_C241u)]
+    public void Ictr_counts_the_interrupt_lines_and_cpuid_names_the_core(string template, uint lineGroups, uint cpuid)
+    {
+        using var machine = FirmwareMachine.Create(MemGate.Devices.DeviceTemplates.Load(template), TextWriter.Null);
+        var main = machine.Memory.Main;
+        Assert.Equal(lineGroups, main.ReadUInt32(new MemGate.Memory.GuestAddress(0xE000_E004)) & 0xF);
+        Assert.Equal(cpuid, main.ReadUInt32(new MemGate.Memory.GuestAddress(0xE000_ED00)));
+        main.WriteUInt32(new MemGate.Memory.GuestAddress(0xE000_E008), 0x7);   // ACTLR: timing bits only, ignored
+        Assert.Equal(0u, main.ReadUInt32(new MemGate.Memory.GuestAddress(0xE000_E008)));
     }
 }

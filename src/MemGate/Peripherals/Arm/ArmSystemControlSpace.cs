@@ -22,6 +22,7 @@ public sealed class ArmSystemControlSpace : Peripheral, IInterruptController, IC
             new("irq_lines", "external interrupt lines the NVIC implements, 1-240 (default 240; STM32F103: 60, F407: 82, F429: 91)"),
             new("priority_bits", "implemented priority bits, 2-8 (default 8; STM32: 4)"),
             new("fpu", "whether the FP extension's registers are there (default: true on cortex-m4)"),
+            new("cpuid", "what the SCB's CPUID reads (default: 0x411FC231 on cortex-m3, the STM32F1's r1p1; 0x410FC241 on cortex-m4, the STM32F4's r0p1)"),
             new("nesting", "whether an exception may preempt a running handler (default true; false: none does until it returns, as in Fuzzware)"),
             new("systick", "whether SysTick counts (default true; false: its registers only hold what is written, as Fuzzware's use_systick: false)"),
             new("systick_clock", "what SysTick counts: instructions (default, as processor clocks) or blocks (basic blocks, as Fuzzware's)"),
@@ -43,6 +44,7 @@ public sealed class ArmSystemControlSpace : Peripheral, IInterruptController, IC
         Fpu = fpu;
         var blocks = new List<PeripheralBlock>
         {
+            new("ICTR", Address, InterruptControllerType.Size, new InterruptControllerType(nvic.ExternalInterrupts)),
             new("SysTick", 0xE000_E010, SysTick.Block.Size, SysTick.Block),
             new("NVIC", 0xE000_E100, nvic.NvicBlock.Size, nvic.NvicBlock),
             new("SCB", 0xE000_ED00, nvic.ScbBlock.Size, nvic.ScbBlock),
@@ -137,7 +139,8 @@ public sealed class ArmSystemControlSpace : Peripheral, IInterruptController, IC
             settings.Error("fpu", $"the FP extension exists on cortex-m4 parts only; this device's CPU is {context.Device.Cpu}");
             fpu = false;
         }
-        var nvic = new Nvic(lines, priorityBits) { Nesting = settings.Flag("nesting", true) };
+        ulong cpuid = settings.Number("cpuid", cortexM4 ? 0x410F_C241UL : 0x411F_C231UL, 0, 0xFFFF_FFFF);
+        var nvic = new Nvic(lines, priorityBits, (uint)cpuid) { Nesting = settings.Flag("nesting", true) };
         bool blocks = settings.Choice("systick_clock", "instructions", "instructions", "blocks") == "blocks";
         ulong? Reload(string key) => settings.Entry.Parameters.ContainsKey(key) ? settings.Number(key, 0, 1, 0xFF_FFFF) : null;
         var sysTick = new SysTickTimer(nvic)

@@ -60,8 +60,11 @@ public sealed class Nvic
     private const ulong HfsrDebugEvent = 1UL << 31;
     private const ulong DfsrBreakpoint = 1UL << 1;
 
-    /// <summary>An NVIC with <paramref name="externalInterrupts"/> lines and <paramref name="priorityBits"/> implemented priority bits.</summary>
-    public Nvic(int externalInterrupts = 240, int priorityBits = 4)
+    /// <summary>
+    /// An NVIC with <paramref name="externalInterrupts"/> lines and <paramref name="priorityBits"/> implemented priority bits,
+    /// whose SCB's CPUID reads <paramref name="cpuid"/> (by default a Cortex-M3 r1p1's, as on the STM32F1).
+    /// </summary>
+    public Nvic(int externalInterrupts = 240, int priorityBits = 4, uint cpuid = 0x411F_C231)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(externalInterrupts, Exceptions - FirstExternal);
         ArgumentOutOfRangeException.ThrowIfLessThan(priorityBits, 2);
@@ -95,7 +98,7 @@ public sealed class Nvic
 
         ScbBlock = new RegisterBlock("SCB", 0x40,
         [
-            new RegisterDefinition("CPUID", 0x00, 32) { Access = FieldAccess.ReadOnly, ResetValue = 0x412F_C230 },
+            new RegisterDefinition("CPUID", 0x00, 32) { Access = FieldAccess.ReadOnly, ResetValue = cpuid },
             new RegisterDefinition("ICSR", 0x04, 32) { OnWrite = (_, v) => WriteIcsr(v), OnRead = _ => ReadIcsr() },
             new RegisterDefinition("VTOR", 0x08, 32) { OnWrite = (_, v) => _vtor = v & 0xFFFF_FF80, OnRead = _ => _vtor },
             new RegisterDefinition("AIRCR", 0x0C, 32)
