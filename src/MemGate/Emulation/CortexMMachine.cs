@@ -635,9 +635,9 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             Nvic.Pend(Nvic.SvCall);
             int next = NextToTake();
-            if (next == 0 && !Nvic.Nesting && (Reg32(Unicorn.ArmRegIpsr) & 0x1FF) != 0)
+            if (next == 0 && !Nvic.Nesting)
             {
-                return;   // Fuzzware's NVIC: it stays pending and is taken when the running handler returns
+                return;   // Fuzzware's NVIC never escalates it: it stays pending and is taken once it can be (a handler's return, BASEPRI lowered)
             }
             if (next == 0)
             {

@@ -294,6 +294,33 @@ public sealed class CortexMMachineTests
         Assert.Equal(7U, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0000)));
     }
 
+    // An SVC with PRIMASK set cannot preempt: the architecture escalates it to HardFault (B1.5.4); Fuzzware's NVIC
+    // (nesting = false) takes it anyway (FORCE_SVC_ACTIVATION), so imported firmware fuzzes as under Fuzzware.
+    [Fact]
+    public void An_svc_under_primask_escalates_but_fuzzwares_nvic_takes_it()
+    {
+        // main: cpsid i; svc 0; movs r0,#0x18; ldr r1,[pc,#4]; bkpt 0xAB; b .; .word 0x20026
+        ushort[] main = [0xB672, 0xDF00, 0x2018, 0x4901, 0xBEAB, 0xE7FE, 0x0026, 0x0002];
+        // handler: ldr r3,[pc,#4]; movs r2,#7; str r2,[r3]; bx lr; .word 0x20000000
+        ushort[] handler = [0x4B01, 0x2207, 0x601A, 0x4770, 0x0000, 0x2000];
+        foreach (bool nesting in new[] { true, false })
+        {
+            string text = DeviceTemplates.GetText("STM32F103").Replace("priority_bits = 4\n", $"priority_bits = 4\nnesting = {(nesting ? "true" : "false")}\n", StringComparison.Ordinal);
+            var device = DeviceConfigReader.Parse(text, DeviceConfigFormat.Toml, "STM32F103.toml");
+            using var machine = VectorMachine(device, new FirmwareMachineOptions(), main, handler, 11);
+            if (nesting)
+            {
+                var fault = Assert.Throws<EmulationFault>(() => machine.Run(timeout: TimeSpan.FromSeconds(10)));
+                Assert.Contains("escalates to HardFault", fault.Message);
+            }
+            else
+            {
+                Assert.Equal(0, machine.Run(timeout: TimeSpan.FromSeconds(10)).ExitCode);
+                Assert.Equal(7U, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0000)));
+            }
+        }
+    }
+
     // The STM32's boot alias at 0 shows flash, and the CPU runs code there (an image linked at 0, a reset vector into
     // the alias), as QEMU does; code written into flash (a debugger's `load`) is what then runs at the alias, even where
     // the CPU translated it before.

@@ -383,7 +383,10 @@ public sealed class Nvic
         {
             return 0;   // the return from the running handler looks again
         }
-        int running = faultmask ? -1 : RunningPriority(primask, basepri);   // FAULTMASK: priority -1, as HardFault's (B1.4.3)
+        // FAULTMASK: priority -1, as HardFault's (B1.4.3). Fuzzware's NVIC takes a pending SVC whatever PRIMASK says
+        // (its FORCE_SVC_ACTIVATION), as long as nothing pending outranks it.
+        bool masked = primask && (Nesting || best != SvCall);
+        int running = faultmask ? -1 : RunningPriority(masked, basepri);
         return Group(priority) < running ? best : 0;
     }
 
