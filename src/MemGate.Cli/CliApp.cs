@@ -22,7 +22,7 @@ public static partial class CliApp
     /// <summary>Exit code for a bug in MemGate (EX_SOFTWARE): an exception that is not one of MemGate's own.</summary>
     public const int InternalError = 70;
 
-    /// <summary><c>run</c>: the host's I/O failed under a running firmware (EX_IOERR): its console output on a full disk, a UART's socket.</summary>
+    /// <summary>The host's I/O failed (EX_IOERR): <c>run</c>'s console output or a UART's socket under a running firmware, any command's standard output on a full disk.</summary>
     public const int HostIOError = 74;
 
     /// <summary>
@@ -191,6 +191,11 @@ public static partial class CliApp
         try
         {
             return body();
+        }
+        catch (OutputFailedException e)
+        {
+            error.WriteLine($"memgate: cannot write the output: {e.Message}");   // help, version, a command's last lines
+            return HostIOError;
         }
         catch (Exception e)
         {

@@ -53,6 +53,11 @@ internal static class CommandErrors
             problems.Add(($"memgate {command}: {e.Message}", new DiagnosticRow(null, null, null, null, "error", e.Message)));
             exit = e.ExitCode;
         }
+        catch (OutputFailedException e)
+        {
+            problems.Add(($"memgate {command}: cannot write its output: {e.Message}", new DiagnosticRow(null, null, null, null, "error", e.Message)));
+            exit = CliApp.HostIOError;
+        }
         catch (Exception e) when (e is MemGateException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
             problems.Add(($"memgate {command}: {e.Message}", new DiagnosticRow((e as FileNotFoundException)?.FileName, null, null, null, "error", e.Message)));

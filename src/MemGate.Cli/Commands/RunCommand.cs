@@ -397,21 +397,22 @@ internal static class RunCommand
         {
             throw new CommandUsageException("--address: with --from-snapshot it goes with a raw FIRMWARE given for its symbols; none was given.");
         }
-        if (snapshot.Header.Firmware is not { } recorded || !File.Exists(recorded.Path) || FileHash(recorded.Path) != recorded.Sha256)
+        if (snapshot.Header.Firmware is not { } recorded || !File.Exists(recorded.Path))
         {
             return null;
         }
         try
         {
-            return FirmwareReader.Load(recorded.Path);   // for its symbols only: a raw binary has none
+            // Only a regular file that still has the recorded hash (a header naming /dev/zero is read no further).
+            return FileHash(recorded.Path) == recorded.Sha256 ? FirmwareReader.Load(recorded.Path) : null;   // for its symbols only: a raw binary has none
         }
-        catch (FirmwareFormatException)
+        catch (Exception e) when (e is FirmwareFormatException or MemGateException or IOException or UnauthorizedAccessException)
         {
             return null;
         }
     }
 
-    internal static string FileHash(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+    internal static string FileHash(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(InputFile.ReadAllBytes(path, "firmware file")));
 
     // A stop point: an address, or a symbol of the image or the device (as Fuzzware's exit_at takes either).
     /// <param name="lostFirmware">The firmware a snapshot recorded, when it is gone or changed (its symbols are missing).</param>

@@ -74,7 +74,7 @@ internal sealed unsafe partial class DescriptorStream(int fd) : Stream
                 {
                     return;
                 }
-                throw new IOException($"write to descriptor {fd} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+                throw new OutputFailedException($"write to descriptor {fd} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
             }
         }
     }

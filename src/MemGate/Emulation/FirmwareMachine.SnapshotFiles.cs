@@ -163,5 +163,11 @@ public abstract partial class FirmwareMachine
         {
             throw new SnapshotFileException(file.Path, $"it does not fit device '{Memory.Device.Name}': {e.Message}", e);
         }
+        ulong pc = ReadPc();
+        if (pc - _haltAddress < Granule)
+        {
+            // Where MemGate parks a run that ended: a snapshot MemGate wrote never stops there, and Continue would take it for an ended run.
+            throw new SnapshotFileException(file.Path, $"its PC 0x{pc:X} lies in the page MemGate keeps for ended runs at 0x{_haltAddress:X}; no run goes on from there.");
+        }
     }
 }

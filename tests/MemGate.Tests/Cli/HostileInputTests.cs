@@ -38,6 +38,24 @@ public sealed class HostileInputTests : IDisposable
         Assert.Equal(1, process.ExitCode);
     }
 
+    // Standard output on a full disk: every command, its help and --version end with 74 (the host's I/O), saying so.
+    [SkippableFact]
+    public void Unwritable_stdout_is_the_hosts_io_error_for_every_command()
+    {
+        Skip.IfNot(File.Exists("/dev/full"), "no /dev/full here");
+        string cli = Path.Combine(AppContext.BaseDirectory, "MemGate.Cli.dll");
+        foreach (string args in new[] { "validate STM32F103", "--version", "run --help", "list" })
+        {
+            var info = new ProcessStartInfo("/bin/sh", ["-c", $"exec dotnet '{cli}' {args} >/dev/full"]) { RedirectStandardError = true };
+            using var process = Process.Start(info)!;
+            string error = process.StandardError.ReadToEnd();
+            Assert.True(process.WaitForExit(60_000));
+            Assert.Equal((args, CliApp.HostIOError), (args, process.ExitCode));
+            Assert.Contains("cannot write", error);
+            Assert.DoesNotContain("internal error", error);
+        }
+    }
+
     [Fact]
     public void A_bug_is_an_internal_error_with_exit_70_and_no_stack_trace()
     {

@@ -125,6 +125,8 @@ public sealed class SnapshotFileTests : IDisposable
     [Theory]
     [InlineData("\"instructions\": 2000", "\"instructions\": -500", "field instructions has a value of the wrong kind or out of range")]
     [InlineData("\"machine\": ", "\"machinX\": ", "it lacks the field(s) machine")]
+    [InlineData("\"machine\": \"cortex-m\"", "\"machine\": null      ", "field machine has a value of the wrong kind or out of range")]   // null was an internal error
+    [InlineData("\"cpu\": [\n    {", "\"cpu\": [null,{", "field cpu holds null")]
     public void A_header_with_a_wrong_value_is_named_in_its_own_terms(string from, string to, string said)
     {
         var e = Fails(bytes =>

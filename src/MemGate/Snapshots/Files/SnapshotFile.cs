@@ -201,6 +201,10 @@ public sealed unsafe class SnapshotFile : IDisposable
             {
                 header = JsonSerializer.Deserialize(json, SnapshotFileJsonContext.Default.SnapshotFileHeader)
                     ?? throw new SnapshotFileException(path, "its header is empty.");
+                if (NullEntry(header) is { } list)
+                {
+                    throw new SnapshotFileException(path, $"its header is not valid: field {list} holds null.");
+                }
             }
             catch (JsonException e)
             {
@@ -379,6 +383,14 @@ public sealed unsafe class SnapshotFile : IDisposable
     public void Dispose() => _file.Dispose();
 
     // Offsets inside the file and page-aligned where the format says so.
+    // Nullable annotations cover properties, not the entries of lists: the first list holding null, or null.
+    private static string? NullEntry(SnapshotFileHeader header) =>
+        header.Cpu.Any(r => r is null) ? "cpu"
+        : header.Areas.Any(a => a is null) ? "areas"
+        : header.Areas.Any(a => a.Regions.Any(r => r is null)) ? "areas.regions"
+        : header.Areas.Any(a => a.Pages.Any(p => p is null)) ? "areas.pages"
+        : null;
+
     // What is wrong with the header, said in its own terms (System.Text.Json's message names .NET types and reader positions).
     private static string HeaderProblem(JsonException e)
     {
