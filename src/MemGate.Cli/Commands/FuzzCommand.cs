@@ -42,17 +42,26 @@ internal static class FuzzCommand
             Description = "Interrupt limit of one run (SysTick's not counted): the run ends before the handler of the one reaching it, a normal end as in Fuzzware, not a hang (0: none). " +
                 "Default: the device's [limits] interrupts, else none.",
         };
+        var maxLength = new Option<int>("--max-length")
+        {
+            Description = $"The longest input a mutation makes, in bytes (default and most: {FuzzCampaign.MaxSeedLength:N0}, AFL++'s limit).",
+            DefaultValueFactory = _ => FuzzCampaign.MaxSeedLength,
+        };
         var seed = new Option<int?>("--random") { Description = "Where the mutators' random numbers start (with --jobs 1, the same number repeats a campaign)." };
         var afl = new Option<bool>("--afl") { Description = "Serve afl-fuzz's fork-server protocol and coverage map instead of fuzzing here; each run's input is AFL's test case on stdin." };
         var command = new Command("fuzz", "Fuzz firmware through its MMIO input: unmodelled peripheral reads take bytes from each input (Fuzzware's models where the device was imported). " +
             "Runs restore a snapshot (written pages only) and count edges in the engine. Exit code: 0 no crash found, 120 crashes found, 130 stopped with Ctrl-C, 143 with SIGTERM; 1 bad input, 2 usage.")
         {
-            firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, maxBlocks, maxInterrupts, inputTimeout, seed, afl,
+            firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, maxBlocks, maxInterrupts, inputTimeout, maxLength, seed, afl,
         };
         command.SetAction(parse => CommandErrors.Run("fuzz", parse, error, () =>
         {
             FirmwareMachine.PrepareEngine();   // loads while the device and image are read
             bool underAfl = parse.GetValue(afl);
+            if (parse.GetValue(maxLength) is < 1 or > FuzzCampaign.MaxSeedLength)
+            {
+                throw new CommandUsageException($"--max-length {parse.GetValue(maxLength)}: give 1 to {FuzzCampaign.MaxSeedLength:N0} bytes.");
+            }
             string? corpusDirectory = parse.GetValue(corpus);
             if (!underAfl && corpusDirectory is null)
             {
@@ -204,6 +213,7 @@ internal static class FuzzCommand
                 Runs = parse.GetValue(runs) is > 0 and var n ? n : null,
                 Duration = durationLimit,
                 Seed = parse.GetValue(seed) ?? Environment.TickCount,
+                MaxInputLength = parse.GetValue(maxLength),
                 ReplayCommand = (input, kind) => $"{ShellCommand.Memgate} run {replay} --mmio-input {ShellCommand.Word(Path.GetFullPath(input))}{limits}" +
                     (kind == FuzzRunKind.Hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : ""),
             });

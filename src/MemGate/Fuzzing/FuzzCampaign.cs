@@ -70,8 +70,11 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
         return seeds;
     }
 
+    private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>
-    /// Runs the campaign until its run count or duration is reached or <paramref name="cancel"/> fires;
+    /// Runs the campaign until its run count or duration is reached or <paramref name="cancel"/> fires (also while the
+    /// corpus's inputs run first);
     /// <paramref name="status"/> is called about once a second on this thread, and once at the end.
     /// </summary>
     public FuzzStatus Run(Action<FuzzStatus>? status = null, CancellationToken cancel = default)
@@ -79,6 +82,7 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var targets = new FuzzTarget[Math.Max(1, options.Jobs)];
+        bool workersNeeded = true;
         try
         {
             // The machines first: a target that cannot be built (a start point it never reaches) leaves no folders behind.
@@ -93,12 +97,31 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
             {
                 seeds.Add(new byte[16]);
             }
+            // A large corpus on a slow target takes minutes: the duration and a stop are looked at between its inputs too.
+            var shown = TimeSpan.Zero;
             foreach (var seed in seeds)
             {
+                if (options.Duration is { } limit && clock.Elapsed >= limit)
+                {
+                    stop.Cancel();
+                }
+                if (stop.IsCancellationRequested)
+                {
+                    break;
+                }
                 Record(targets[0], seed, targets[0].Execute(seed), keep: true);
+                if (clock.Elapsed - shown >= StatusInterval)
+                {
+                    shown = clock.Elapsed;
+                    status?.Invoke(Status(shown));
+                }
+            }
+            if (stop.IsCancellationRequested)
+            {
+                workersNeeded = false;
             }
             _claimed = _runs;
-            var workers = targets.Select((target, index) => new Thread(() =>
+            var workers = targets.Take(workersNeeded ? targets.Length : 0).Select((target, index) => new Thread(() =>
             {
                 try
                 {
@@ -119,7 +142,7 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
             {
                 worker.Start();
             }
-            while (!workers.All(w => w.Join(TimeSpan.FromMilliseconds(1000))))
+            while (!workers.All(w => w.Join(StatusInterval)))
             {
                 if (options.Duration is { } limit && clock.Elapsed >= limit)
                 {

@@ -21,8 +21,8 @@ public sealed record FuzzCampaignOptions
     /// <summary>The mutators' random seed (the same seed and one job repeat a campaign).</summary>
     public int Seed { get; init; } = Environment.TickCount;
 
-    /// <summary>The longest input the mutators make.</summary>
-    public int MaxInputLength { get; init; } = 4096;
+    /// <summary>The longest input the mutators make (by default AFL++'s limit, <see cref="FuzzCampaign.MaxSeedLength"/>).</summary>
+    public int MaxInputLength { get; init; } = FuzzCampaign.MaxSeedLength;
 
     /// <summary>
     /// The command that replays a crash from its saved input (given the input's path and the run's kind), written beside

@@ -54,6 +54,25 @@ public sealed class FuzzCampaignTests : IDisposable
         Assert.Equal(4000UL, campaign.Run().Runs);
     }
 
+    // A stop (Ctrl-C) while the corpus's inputs run first ends the campaign there: a large corpus on a slow target
+    // ran whole before a stop or --duration was looked at.
+    [SkippableFact]
+    public void A_stop_while_the_corpus_runs_ends_the_campaign_there()
+    {
+        Requires.WriteTracking();
+        string corpus = Corpus("AAAA");
+        for (int i = 0; i < 50; i++)
+        {
+            File.WriteAllText(Path.Combine(corpus, $"seed-{i:D2}"), $"A{i:D3}");
+        }
+        var image = FirmwareReader.Load(FuzzTargetTests.Planted);
+        var campaign = new FuzzCampaign(() => FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), image, new FuzzTargetOptions()),
+            new FuzzCampaignOptions { CorpusDirectory = corpus, CrashDirectory = Path.Combine(_dir, "crashes"), Seed = 7 });
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+        Assert.Equal(0UL, campaign.Run(cancel: stop.Token).Runs);
+    }
+
     // A corpus folder holding what is not a regular file (a FIFO, which would block a read, a dangling link) still runs:
     // those are passed over, and a seed past AFL++'s 1 MiB is cut there, each said through SeedSkipped.
     [SkippableFact]
