@@ -27,10 +27,14 @@ internal static class FuzzCommand
         var runs = new Option<ulong>("--runs") { Description = "Stop after this many runs (0: no limit). The corpus's inputs are run first and count: a corpus of more inputs still runs whole, as AFL's first pass does.", DefaultValueFactory = _ => 0 };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: no limit; Ctrl-C stops too).", DefaultValueFactory = _ => 0 };
         var startAt = new Option<string?>("--start-at") { Description = "Run from reset to this symbol or address with no input, snapshot there, and start every run from it (skips boot code); the snapshot is written to the crashes folder as start-SYMBOL.mgsnap, which the printed replays start from." };
-        var maxInstructions = new Option<ulong>("--max-instructions") { Description = "Instruction limit of one run; a run that reaches it is a hang.", DefaultValueFactory = _ => 2_000_000 };
+        var maxInstructions = new Option<ulong>("--max-instructions")
+        {
+            Description = $"Instruction limit of one run; a run that reaches it is a hang (default {FuzzTargetOptions.DefaultMaxInstructions:N0}).",
+            DefaultValueFactory = _ => FuzzTargetOptions.DefaultMaxInstructions,
+        };
         var maxBlocks = new Option<ulong?>("--max-blocks")
         {
-            Description = "Basic-block limit of one run, as Fuzzware's translation block limit; a run that reaches it is a hang (0: none). Default: the device's [limits] blocks, else none.",
+            Description = "Basic-block limit of one run, as Fuzzware's translation block limit; a run that reaches it ends normally, as in Fuzzware (0: none). Default: the device's [limits] blocks, else none.",
         };
         var inputTimeout = new Option<ulong?>("--input-timeout")
         {

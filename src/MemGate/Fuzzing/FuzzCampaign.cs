@@ -227,7 +227,9 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
         FuzzCrash? found = null;
         lock (_lock)
         {
-            bool fresh = _coverage.Add(target.Edges);
+            // Only normal runs add to the coverage that decides what is new (AFL keeps crashes' and hangs' apart): an edge first
+            // reached by a crash would otherwise never let the normal input that reaches it later into the corpus.
+            bool fresh = run.Kind == FuzzRunKind.Normal && _coverage.Add(target.Edges);
             if (run.Kind == FuzzRunKind.Crash && run.Signature is { } signature && !_crashes.ContainsKey(signature))
             {
                 _crashes[signature] = found = Save(signature, run, input);

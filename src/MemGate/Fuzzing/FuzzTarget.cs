@@ -21,6 +21,9 @@ namespace MemGate.Fuzzing;
 /// </example>
 public sealed unsafe class FuzzTarget : IDisposable
 {
+    /// <summary>The most instructions the way from reset to <see cref="FuzzTargetOptions.StartAt"/> may take (more when a run may take more).</summary>
+    public const ulong BootInstructionLimit = 100_000_000;
+
     /// <summary>The size of the edge map (as AFL's default).</summary>
     public const int MapSize = 1 << 16;
 
@@ -75,10 +78,11 @@ public sealed unsafe class FuzzTarget : IDisposable
             bool started = false;
             if (options.StartAt is { } start)
             {
-                // The way to the start point is not a run of the campaign: block and interrupt limits count from there.
+                // The way to the start point is not a run of the campaign: no run's limit counts it (a per-run instruction
+                // limit of a few instructions is for the runs from there), only the boot's own bound.
                 (machine.BlockLimit, machine.InterruptLimit) = (0, 0);
                 machine.AddBreakpoint(start);
-                var boot = machine.Run(options.MaxInstructions, options.Timeout);
+                var boot = machine.Run(Math.Max(options.MaxInstructions, BootInstructionLimit), options.Timeout);
                 machine.RemoveBreakpoint(start);
                 if (boot.Outcome != RunOutcome.Breakpoint)
                 {
@@ -161,10 +165,10 @@ public sealed unsafe class FuzzTarget : IDisposable
         try
         {
             var run = _started ? _machine.Continue(_options.MaxInstructions, _options.Timeout) : _machine.Run(_options.MaxInstructions, _options.Timeout);
-            // The block limit is Fuzzware's bound on a run's length: a run reaching it is as stuck as one reaching the instruction limit.
-            // The interrupt limit (like the input running out or timing out) ends a run normally, as in Fuzzware: firmware driven
-            // by interrupts takes many without being stuck.
-            if (run.Outcome is RunOutcome.InstructionLimit or RunOutcome.Timeout or RunOutcome.BlockLimit)
+            // The instruction limit and the timeout are this fuzzer's own hang bounds. Fuzzware's block and interrupt limits (like
+            // the input running out or timing out) end a run normally, as in Fuzzware (its instr_limit_timeout_cb exits with
+            // UC_ERR_OK): firmware driven by interrupts takes many without being stuck, and a run that long still shows coverage.
+            if (run.Outcome is RunOutcome.InstructionLimit or RunOutcome.Timeout)
             {
                 ulong at = _machine.ProgramCounter;
                 return new FuzzRun(FuzzRunKind.Hang, run.Reason, at, run.Instructions, $"hang@0x{at:x8}");

@@ -9,11 +9,17 @@ public sealed record FuzzTargetOptions
     /// <summary>Run from reset to this address with no input, snapshot there, and start every run from it (a symbol's address, e.g. after boot); null: every run starts at reset. Block and interrupt limits count from there.</summary>
     public ulong? StartAt { get; init; }
 
+    /// <summary>
+    /// The default <see cref="MaxInstructions"/>: about a tenth of a second of emulation, under AFL's one-second timeout, and
+    /// well above what firmware spends on a long input (a P2IM console took 2.1 million instructions for 4 KiB).
+    /// </summary>
+    public const ulong DefaultMaxInstructions = 20_000_000;
+
     /// <summary>The instruction limit of one run: a run that reaches it is a hang.</summary>
-    public ulong MaxInstructions { get; init; } = 2_000_000;
+    public ulong MaxInstructions { get; init; } = DefaultMaxInstructions;
 
     /// <summary>
-    /// The basic-block limit of one run, as Fuzzware's <c>limits.translation_blocks</c>: a run that reaches it is a hang.
+    /// The basic-block limit of one run, as Fuzzware's <c>limits.translation_blocks</c>: a run that reaches it ends normally, as in Fuzzware.
     /// Null: the device's <c>[limits] blocks</c> (else none); 0: none.
     /// </summary>
     public ulong? MaxBlocks { get; init; }
