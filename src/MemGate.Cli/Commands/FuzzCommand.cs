@@ -99,6 +99,14 @@ internal static class FuzzCommand
                 {
                     throw new CommandInputException($"{option} {folder}: that is a file; give a folder (it is created if missing).");
                 }
+                // A missing folder is made, which a file on the way there prevents.
+                for (string? up = folder is null ? null : Path.GetDirectoryName(Path.GetFullPath(folder)); up is not null && !Directory.Exists(up); up = Path.GetDirectoryName(up))
+                {
+                    if (File.Exists(up))
+                    {
+                        throw new CommandInputException($"{option} {folder}: '{up}' is a file, so the folder cannot be made there.");
+                    }
+                }
             }
             if (!underAfl && OutputPaths.SameFile(corpusDirectory!, parse.GetValue(crashes)!))
             {

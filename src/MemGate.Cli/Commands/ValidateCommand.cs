@@ -108,8 +108,7 @@ internal static class ValidateCommand
         {
             string full = Path.GetFullPath(Path.Combine(folder, path));
             string fileKey = $"{owner}.{(region is null ? "svd" : "file")}";
-            var (field, problem) = Directory.Exists(full) ? (fileKey, $"{what} '{full}' is a folder, not a file")
-                : !File.Exists(full) ? (fileKey, $"{what} '{full}' does not exist")
+            var (field, problem) = NotReadable(full, what) is { } refused ? (fileKey, refused)
                 : region is not null && DeviceMemory.CheckContents(region, full, new FileInfo(full).Length) is { } misfit ? ($"{owner}.{misfit.Key}", misfit.Message)
                 : (null, null);
             if (problem is not null)
@@ -117,6 +116,20 @@ internal static class ValidateCommand
                 // An offset past the file's end is the file_offset key's fault, when the file gives one.
                 yield return new DeviceDiagnostic(DiagnosticSeverity.Error, field!, problem) { Location = device.LocationOf(field!) ?? device.LocationOf(fileKey) };
             }
+        }
+    }
+
+    // Why a run could not read the file (missing, a folder, /dev/zero or a FIFO: only regular files are read), or null.
+    private static string? NotReadable(string path, string what)
+    {
+        try
+        {
+            InputFile.Check(path, what);
+            return null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or MemGateException)
+        {
+            return e.Message;
         }
     }
 

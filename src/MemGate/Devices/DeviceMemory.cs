@@ -456,7 +456,17 @@ public sealed class DeviceMemory : IDisposable
     private static void LoadContents(DeviceDescription device, int index, GuestMemory memory, string path)
     {
         var region = device.Regions[index];
-        byte[] bytes = InputFile.ReadAllBytes(path, $"Region '{region.Name}': initial contents file");
+        byte[] bytes;
+        try
+        {
+            bytes = InputFile.ReadAllBytes(path, $"region '{region.Name}': initial contents file");
+        }
+        catch (Exception e) when (e is FileNotFoundException or MemGateException or IOException or UnauthorizedAccessException)
+        {
+            // Said at the device file's key that names it, as validate says it.
+            string key = $"regions[{index}].file";
+            throw new DeviceDescriptionException(path, [new DeviceDiagnostic(DiagnosticSeverity.Error, key, e.Message) { Location = device.LocationOf(key) }]);
+        }
         if (CheckContents(region, path, bytes.LongLength) is { } problem)
         {
             // The device file's fault, at the key that says it (file_offset, or file itself), as validate reports it.

@@ -72,6 +72,19 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
 
     private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(1);
 
+    // The operating system's refusal (a read-only place, /proc) said with the folder's role.
+    private static void MakeFolder(string folder, string role)
+    {
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new MemGateException($"The {role} folder '{folder}' cannot be made: {e.Message}", e);
+        }
+    }
+
     /// <summary>
     /// Runs the campaign until its run count or duration is reached or <paramref name="cancel"/> fires (also while the
     /// corpus's inputs run first);
@@ -90,8 +103,8 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
             {
                 targets[i] = createTarget();
             }
-            Directory.CreateDirectory(options.CorpusDirectory);
-            Directory.CreateDirectory(options.CrashDirectory);
+            MakeFolder(options.CorpusDirectory, "corpus");
+            MakeFolder(options.CrashDirectory, "crashes");
             var seeds = ReadSeeds();
             if (seeds.Count == 0)
             {

@@ -29,7 +29,10 @@ public sealed class StateReader(ReadOnlyMemory<byte> bytes)
         string found = Encoding.UTF8.GetString(Take(length));
         if (found != name)
         {
-            throw Mismatch($"expected the state of '{name}', found '{found}'");
+            // Names are short words; a damaged state shows its bytes escaped and cut, not as control characters.
+            string shown = found.Length <= 64 && found.All(c => !char.IsControl(c)) ? found
+                : string.Concat(found.Take(32).Select(c => char.IsControl(c) || c > '~' ? $"\\x{(int)c:X2}" : c.ToString())) + (found.Length > 32 ? $"… ({length} bytes)" : "");
+            throw Mismatch($"expected the state of '{name}', found '{shown}'");
         }
         _model = name;
     }

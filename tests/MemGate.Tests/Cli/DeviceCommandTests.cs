@@ -265,6 +265,17 @@ public sealed class DeviceCommandTests : IDisposable
         Assert.Contains("invalid", output);
         Assert.Contains($"{target}:{line + 1}:8: error: regions[", error);   // at its value, as every error is
         Assert.Contains($"initial contents file '{Path.Combine(_dir, "gone.bin")}' does not exist", error);
+
+        // A file no run can read (/dev/zero would never end) is refused by validate and by a load, both at its line.
+        lines[line] = "file = \"/dev/zero\"";
+        File.WriteAllLines(target, lines);
+        (exit, _, error) = CliRunner.Run("validate", target);
+        Assert.Equal(1, exit);
+        Assert.Contains($"{target}:{line + 1}:8: error: regions[", error);
+        Assert.Contains("'/dev/zero' is a character device", error);
+        (exit, _, error) = CliRunner.Run("config", target, "--allocate");
+        Assert.Equal(1, exit);
+        Assert.Contains($"{target}:{line + 1}:8: error: regions[", error);
     }
 
     [Fact]

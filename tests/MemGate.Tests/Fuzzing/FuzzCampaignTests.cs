@@ -191,6 +191,13 @@ public sealed class FuzzCampaignTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("corpus-file", error);
         Assert.False(Directory.Exists(never), error);
+        // A folder to be made under a file, or where the system refuses one, is said with its option or role.
+        (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Triggers, "--device", TriggerBoardFile, "--corpus", corpus, "--crashes", Path.Combine(notAFolder, "sub"), "--runs", "1");
+        Assert.Equal(1, exit);
+        Assert.Contains($"--crashes {Path.Combine(notAFolder, "sub")}: '{notAFolder}' is a file, so the folder cannot be made there", error);
+        (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Triggers, "--device", TriggerBoardFile, "--corpus", corpus, "--crashes", "/proc/memgate-test", "--runs", "1");
+        Assert.Equal(1, exit);
+        Assert.Contains("The crashes folder '/proc/memgate-test' cannot be made", error);
     }
 
     private static string TriggerBoardFile => Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", "placement", "trigger-board.toml");

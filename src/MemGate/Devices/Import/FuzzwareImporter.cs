@@ -79,7 +79,7 @@ public static class FuzzwareImporter
             }
             ulong start = map.Number(node, "base_addr", $"{field}.base_addr", required: true) ?? 0;
             string? pattern = map.Text(node, "file");
-            string? contents = pattern is null ? null : ResolveFile(map, node.Get("file")!, pattern, file, main);
+            string? contents = pattern is null ? null : ResolveFile(map, node.Get("file")!, $"{field}.file", pattern, file, main);
             ulong? givenSize = map.Number(node, "size", $"{field}.size", required: contents is null);
             ulong fileOffset = map.Number(node, "file_offset", $"{field}.file_offset", required: false) ?? 0;
             ulong loadOffset = map.Number(node, "load_offset", $"{field}.load_offset", required: false) ?? 0;
@@ -428,7 +428,7 @@ public static class FuzzwareImporter
     }
 
     // Fuzzware's lookup: relative to the main config, or to the file naming it when written "./…"; a wildcard must match exactly one file.
-    private static string? ResolveFile(ImportedMap map, ConfigNode at, string pattern, string definedIn, string main)
+    private static string? ResolveFile(ImportedMap map, ConfigNode at, string key, string pattern, string definedIn, string main)
     {
         string directory = Path.GetDirectoryName(pattern.StartsWith("./", StringComparison.Ordinal) ? definedIn : main)!;
         string full = Path.GetFullPath(Path.Combine(directory, pattern));
@@ -436,7 +436,7 @@ public static class FuzzwareImporter
         {
             if (!System.IO.File.Exists(full))
             {
-                map.Error("file", at, $"'{pattern}' names {full}, which does not exist");
+                map.Error(key, at, Directory.Exists(full) ? $"'{pattern}' names {full}, which is a folder, not a file" : $"'{pattern}' names {full}, which does not exist");
                 return null;
             }
             return full;
@@ -445,13 +445,13 @@ public static class FuzzwareImporter
         string name = Path.GetFileName(full);
         if (folder.IndexOfAny(['*', '?', '[']) >= 0 || name.Contains('[', StringComparison.Ordinal))
         {
-            map.Error("file", at, $"'{pattern}': only * and ? in the file name are supported, not in folders or [sets]");
+            map.Error(key, at, $"'{pattern}': only * and ? in the file name are supported, not in folders or [sets]");
             return null;
         }
         string[] matches = Directory.Exists(folder) ? Directory.GetFiles(folder, name).Order(StringComparer.Ordinal).ToArray() : [];
         if (matches.Length != 1)
         {
-            map.Error("file", at, matches.Length == 0
+            map.Error(key, at, matches.Length == 0
                 ? $"'{pattern}' matches no file in {folder}"
                 : $"'{pattern}' matches {matches.Length} files ({string.Join(", ", matches.Select(Path.GetFileName))}); Fuzzware needs exactly one");
             return null;
