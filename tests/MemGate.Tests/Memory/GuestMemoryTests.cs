@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using CsCheck;
 using System.Runtime.InteropServices;
 using MemGate.Memory;
 using MemGate.Memory.Backing;
@@ -206,6 +207,48 @@ public class GuestMemoryTests
         Assert.Throws<GuestUnmappedException>(() => memory.ReadByte(new GuestAddress(0x9_0000_0000)));
         memory.AddRegions([]);   // nothing added: the table stays as it is
         Assert.Equal(2, memory.Regions.Count);
+    }
+
+    // Adding regions together is adding them one at a time: the same regions end up in, in address order, and the same
+    // one is refused for the same reason (a name already used, an overlap), whatever the order and clashes.
+    [Fact]
+    public void Regions_added_together_are_those_added_one_by_one()
+    {
+        var region = Gen.Select(Gen.Int[0, 15], Gen.Int[0, 63], Gen.Int[1, 4]);
+        region.Array[0, 12].Sample(specs =>
+        {
+            var regions = specs.Select(r => GuestRegion.Ram($"R{r.Item1}", 0x1000_0000 + 0x1000UL * (ulong)r.Item2, 0x1000UL * (ulong)r.Item3)).ToArray();
+            using var together = new GuestMemory(new GuestMemoryOptions { AddressWidth = 64 });
+            using var oneByOne = new GuestMemory(new GuestMemoryOptions { AddressWidth = 64 });
+            Type? refused = null, refusedTogether = null;
+            foreach (var r in regions)
+            {
+                try
+                {
+                    oneByOne.AddRegion(r);
+                }
+                catch (Exception e) when (e is ArgumentException or RegionOverlapException)
+                {
+                    refused = e.GetType();
+                    break;
+                }
+            }
+            try
+            {
+                together.AddRegions(regions);
+            }
+            catch (Exception e) when (e is ArgumentException or RegionOverlapException)
+            {
+                refusedTogether = e.GetType();
+            }
+            Assert.Equal(refused, refusedTogether);
+            Assert.Equal(oneByOne.Regions.Select(r => (r.Name, r.Start.Value)), together.Regions.Select(r => (r.Name, r.Start.Value)));
+            foreach (var r in together.Regions)
+            {
+                together.WriteUInt32(r.Start, 0xC0DE);   // the table the batch built finds each region
+                Assert.Equal(0xC0DEu, together.ReadUInt32(r.Start));
+            }
+        });
     }
 
     [Fact]

@@ -83,6 +83,14 @@ internal sealed class RegionTable
         return new RegionTable(slots);
     }
 
+    /// <summary>This table with <paramref name="slots"/> added (none overlapping these or each other), sorted once.</summary>
+    public RegionTable WithAll(IEnumerable<RegionSlot> slots)
+    {
+        var all = Slots.Concat(slots).ToArray();
+        Array.Sort(all, (a, b) => a.Start.CompareTo(b.Start));
+        return new RegionTable(all);
+    }
+
     public RegionTable Without(RegionSlot slot)
     {
         var slots = new RegionSlot[Slots.Length - 1];
