@@ -43,6 +43,9 @@ internal static partial class YamlConfigParser
         public long Weight { get; set; } = 1;
 
         public string? Key { get; set; }
+
+        // A mapping's keys so far: a repeated one is found without scanning its entries (100,000 symbols took minutes).
+        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
     }
 
     private sealed class Builder(string file, Action<SourceLocation, string>? duplicate, string text)
@@ -77,7 +80,7 @@ internal static partial class YamlConfigParser
                         Add(frame.Node, frame.Weight, at);
                         break;
                     case Scalar scalar when _open.Count > 0 && _open[^1] is { Node.Kind: ConfigNodeKind.Map, Key: null } map:
-                        if (map.Node.Get(scalar.Value) is not null)
+                        if (!map.Keys.Add(scalar.Value))
                         {
                             if (duplicate is null)
                             {
