@@ -684,7 +684,10 @@ public sealed class CortexMMachine : FirmwareMachine
             ExcpUnaligned => (Nvic.UsageFault, CfsrUnaligned, "unaligned access"),
             ExcpDivideByZero => (Nvic.UsageFault, CfsrDivbyzero, "division by zero"),
             ExcpPrefetchAbort => (Nvic.MemManage, CfsrIaccviol, "instruction fetch from execute-never memory"),
-            ExcpDataAbort => (Nvic.MemManage, CfsrDaccviol, "data access violation"),
+            // The engine's only data abort on M profile (it asks the machine for every translation, so no MPU or permission
+            // fault comes from it) is the alignment fault of an access that must be aligned (LDREX/STREX, LDRD/STRD's word pairs):
+            // a UsageFault UNALIGNED whatever CCR.UNALIGN_TRP says (ARMv7-M A3.2.1), as QEMU 7.2 gives it (QEMU 5's MemManage).
+            ExcpDataAbort => (Nvic.UsageFault, CfsrUnaligned, "unaligned access (this instruction needs an aligned address)"),
             _ => (0, 0u, ""),
         };
         if (fault == 0)
