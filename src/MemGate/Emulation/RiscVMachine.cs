@@ -225,6 +225,10 @@ public sealed class RiscVMachine : FirmwareMachine
     private protected override void Interrupt(uint number)
     {
         ulong pc = ReadPc() - 4;
+        if (number == IllegalInstruction && ReadsTime(pc))
+        {
+            return;
+        }
         if (number < 16 && Register(Unicorn.RiscvRegMtvec) != 0)
         {
             // QEMU adds the privilege level to ECALL's cause when it delivers the trap (8 from U, 9 from S, 11 from M), which Unicorn skips.
@@ -235,6 +239,30 @@ public sealed class RiscVMachine : FirmwareMachine
         SetRegister(Unicorn.RiscvRegPc, pc);
         Fail($"Run stopped at PC 0x{pc:X8}: trap {number} ({TrapName(number)}) and no trap vector (mtvec) is set.");
     }
+
+    // rdtime (and rdtimeh on RV32): the time CSR mirrors the CLINT's MTIME, as QEMU's virt provides it; the engine has no
+    // time source and raises an illegal instruction. Only reads are served (CSRRS/CSRRC with x0, or their immediate forms
+    // with 0): a write to the read-only CSR stays illegal.
+    private bool ReadsTime(ulong pc)
+    {
+        uint instruction = ReadInstruction(pc, 4);
+        uint csr = instruction >> 20, funct3 = (instruction >> 12) & 7, source = (instruction >> 15) & 31;
+        bool time = csr == TimeCsr || (csr == TimeHighCsr && _xlen == 32);
+        if ((instruction & 0x7F) != 0x73 || !time || funct3 is not (2 or 3 or 6 or 7) || source != 0)
+        {
+            return false;
+        }
+        SyncTime();
+        int rd = (int)((instruction >> 7) & 31);
+        if (rd != 0)
+        {
+            SetRegister(Unicorn.RiscvRegX0 + rd, Mask(csr == TimeHighCsr ? _clint.Time >> 32 : _clint.Time));
+        }
+        SetRegister(Unicorn.RiscvRegPc, pc + 4);
+        return true;
+    }
+
+    private const uint TimeCsr = 0xC01, TimeHighCsr = 0xC81;
 
     // Unicorn stops the engine at EBREAK (PC on it) instead of raising the exception.
     private protected override bool TakeEngineStop(CpuEngineException error)

@@ -183,6 +183,24 @@ public sealed class VirtMachineTests
         Assert.Equal(8, await QemuReference.ExitCodeOfRawImageAsync("RV32", image, TimeSpan.FromSeconds(30)));
     }
 
+    // rdtime reads the CLINT's MTIME (instructions since reset), as QEMU's virt provides the time CSR; the engine alone
+    // took it for an illegal instruction.
+    [Fact]
+    public void Riscv_rdtime_reads_the_clints_mtime()
+    {
+        using var rv = RiscVMachine.Create(DeviceTemplates.Load("RV32"), TextWriter.Null);
+        uint[] code = [0x00000013, 0x00000013, 0x00000013, 0xC01022F3, 0xC0102373, 0x10500073];   // nop ×3; rdtime t0; rdtime t1; wfi
+        for (int i = 0; i < code.Length; i++)
+        {
+            rv.Memory.Main.Debug.WriteUInt32(new GuestAddress(0x8000_0000 + 4UL * (ulong)i), code[i]);
+        }
+        rv.Load(new FirmwareImage("inline", FirmwareFormat.Raw, [], entryPoint: 0x8000_0000));
+        Assert.Equal(RunOutcome.Idle, rv.Run(timeout: TimeSpan.FromSeconds(10)).Outcome);
+        ulong t0 = rv.Registers.Read(rv.Registers.IndexOf("t0")), t1 = rv.Registers.Read(rv.Registers.IndexOf("t1"));
+        Assert.InRange(t0, 3UL, 4UL);
+        Assert.Equal(t0 + 1, t1);
+    }
+
     // The same typed faults on the other machines: a store to the RV32 board's flash (r-x) and a jump into
     // the A53 board's peripheral space (rw-, not executable).
     [Fact]
