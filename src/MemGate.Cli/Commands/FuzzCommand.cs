@@ -27,6 +27,11 @@ internal static class FuzzCommand
         var runs = new Option<ulong>("--runs") { Description = "Stop after this many runs (0: no limit). The corpus's inputs are run first and count: a corpus of more inputs still runs whole, as AFL's first pass does.", DefaultValueFactory = _ => 0 };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: no limit; Ctrl-C stops too).", DefaultValueFactory = _ => 0 };
         var startAt = new Option<string?>("--start-at") { Description = "Run from reset to this symbol or address with no input, snapshot there, and start every run from it (skips boot code); the snapshot is written to the crashes folder as start-SYMBOL.mgsnap, which the printed replays start from." };
+        var prefixInput = new Option<string?>("--prefix-input")
+        {
+            Description = "MMIO input the way to the start point reads, as Fuzzware's --prefix-input: with --start-at, the way there reads it; " +
+                "without, runs start where it runs out (before the instruction that reads past it). The start is saved as with --start-at.",
+        };
         var maxInstructions = new Option<ulong>("--max-instructions")
         {
             Description = $"Instruction limit of one run; a run that reaches it is a hang (default {FuzzTargetOptions.DefaultMaxInstructions:N0}).",
@@ -56,7 +61,7 @@ internal static class FuzzCommand
         var command = new Command("fuzz", "Fuzz firmware through its MMIO input: unmodelled peripheral reads take bytes from each input (Fuzzware's models where the device was imported). " +
             "Runs restore a snapshot (written pages only) and count edges in the engine. Exit code: 0 no crash found, 120 crashes found, 130 stopped with Ctrl-C, 143 with SIGTERM; 1 bad input, 2 usage.")
         {
-            firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, maxInstructions, maxBlocks, maxInterrupts, inputTimeout, maxLength, seed, afl,
+            firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, prefixInput, maxInstructions, maxBlocks, maxInterrupts, inputTimeout, maxLength, seed, afl,
         };
         command.SetAction(parse => CommandErrors.Run("fuzz", parse, error, () =>
         {
@@ -118,9 +123,9 @@ internal static class FuzzCommand
             }
             string? startFile = parse.GetValue(fromSnapshot);
             string? firmwarePath = parse.GetValue(firmware);
-            if (startFile is not null && (firmwarePath is not null || parse.GetValue(startAt) is not null))
+            if (startFile is not null && (firmwarePath is not null || parse.GetValue(startAt) is not null || parse.GetValue(prefixInput) is not null))
             {
-                throw new CommandUsageException("--from-snapshot: the snapshot file holds the device, the firmware and where runs start; FIRMWARE and --start-at do not go with it.");
+                throw new CommandUsageException("--from-snapshot: the snapshot file holds the device, the firmware and where runs start; FIRMWARE, --start-at and --prefix-input do not go with it.");
             }
             if (startFile is null && parse.GetValue(device) is null)
             {
@@ -143,7 +148,8 @@ internal static class FuzzCommand
                 (description, string baseDirectory) = DeviceSource.Load(parse.GetValue(device)!, error);
                 image = FirmwareSource.Load(firmwarePath, description);
                 ulong? start = parse.GetValue(startAt) is { } point ? RunCommand.StopAddress("--start-at", point, image, description) : null;
-                targetOptions = targetOptions with { BaseDirectory = baseDirectory, StartAt = start };
+                byte[]? prefix = parse.GetValue(prefixInput) is { } prefixFile ? InputFile.ReadAllBytesOrStream(prefixFile, "prefix input") : null;
+                targetOptions = targetOptions with { BaseDirectory = baseDirectory, StartAt = start, StartInput = prefix };
             }
             FuzzTarget Target()
             {
@@ -153,7 +159,7 @@ internal static class FuzzCommand
                 }
                 catch (InvalidOperationException e)
                 {
-                    throw new CommandInputException($"--start-at {parse.GetValue(startAt)}: {e.Message}");
+                    throw new CommandInputException(parse.GetValue(startAt) is { } point ? $"--start-at {point}: {e.Message}" : $"--prefix-input {parse.GetValue(prefixInput)}: {e.Message}");
                 }
             }
             // With --start-at, the start point becomes a snapshot file beside the crashes: the workers start from it, and each
@@ -161,14 +167,14 @@ internal static class FuzzCommand
             string? startAtFile = null;
             string crashFolder = parse.GetValue(crashes)!;
             bool madeCrashFolder = false;   // here, for the start file: a campaign that then fails to start takes it away again
-            if (targetOptions.StartAt is not null && !underAfl)
+            if ((targetOptions.StartAt is not null || targetOptions.StartInput is not null) && !underAfl)
             {
                 using (var booted = Target())
                 {
                     madeCrashFolder = !Directory.Exists(crashFolder);
                     Directory.CreateDirectory(crashFolder);
                     // A name of its own: an earlier campaign's file in the same folder is what its saved replays start from.
-                    string name = $"start-{FileNamePart(parse.GetValue(startAt)!)}";
+                    string name = parse.GetValue(startAt) is { } point ? $"start-{FileNamePart(point)}" : "start-prefix";
                     startAtFile = Path.Combine(crashFolder, name + ".mgsnap");
                     for (int copy = 2; File.Exists(startAtFile); copy++)
                     {

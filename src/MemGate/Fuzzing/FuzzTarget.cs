@@ -54,7 +54,7 @@ public sealed unsafe class FuzzTarget : IDisposable
 
     /// <summary>
     /// Builds the machine, loads the image, and takes the snapshot runs start from: at reset, or (with
-    /// <see cref="FuzzTargetOptions.StartAt"/>) after running there with no input.
+    /// <see cref="FuzzTargetOptions.StartAt"/>, or where <see cref="FuzzTargetOptions.StartInput"/> runs out) after running there.
     /// </summary>
     /// <exception cref="NotSupportedException">The kernel cannot track memory writes (snapshots), or no machine runs the device's CPU.</exception>
     /// <exception cref="InvalidOperationException">The firmware does not reach the start address without input.</exception>
@@ -76,19 +76,41 @@ public sealed unsafe class FuzzTarget : IDisposable
                 machine.ShareFlash(shared);
             }
             bool started = false;
+            // The way to the start point is not a run of the campaign: no run's limit counts it (a per-run instruction
+            // limit of a few instructions is for the runs from there), only the boot's own bound.
+            (machine.BlockLimit, machine.InterruptLimit) = (0, 0);
+            ulong bound = Math.Max(options.MaxInstructions, BootInstructionLimit);
+            string reading = options.StartInput is { } given ? $"reading the {given.Length:N0}-byte prefix input" : "without input";
+            input.Replace(options.StartInput ?? ReadOnlyMemory<byte>.Empty);   // each run from reset reads it from its start
             if (options.StartAt is { } start)
             {
-                // The way to the start point is not a run of the campaign: no run's limit counts it (a per-run instruction
-                // limit of a few instructions is for the runs from there), only the boot's own bound.
-                (machine.BlockLimit, machine.InterruptLimit) = (0, 0);
                 machine.AddBreakpoint(start);
-                var boot = machine.Run(Math.Max(options.MaxInstructions, BootInstructionLimit), options.Timeout);
+                var boot = Boot(machine, bound, options, reading);
                 machine.RemoveBreakpoint(start);
                 if (boot.Outcome != RunOutcome.Breakpoint)
                 {
-                    throw new InvalidOperationException($"The firmware does not reach 0x{start & ~1UL:X8} from reset without input: the run ended with '{boot.Reason}' after {boot.Instructions:N0} instructions.");
+                    throw new InvalidOperationException($"The firmware does not reach 0x{start & ~1UL:X8} from reset {reading}: the run ended with '{boot.Reason}' after {boot.Instructions:N0} instructions.");
                 }
                 started = true;
+            }
+            else if (options.StartInput is not null)
+            {
+                // As Fuzzware finds its start: run until the prefix runs out, then again to just before the instruction that
+                // read past it (a run that ran out cannot go on; one stopped by its instruction limit can).
+                var probe = Boot(machine, bound, options, reading);
+                if (probe.Outcome != RunOutcome.InputExhausted)
+                {
+                    throw new InvalidOperationException($"The firmware does not read past the prefix input from reset: {reading}, the run ended with '{probe.Reason}' after {probe.Instructions:N0} instructions.");
+                }
+                if (probe.Instructions > 1)
+                {
+                    var boot = Boot(machine, probe.Instructions - 1, options, reading);
+                    if (boot.Outcome != RunOutcome.InstructionLimit)
+                    {
+                        throw new InvalidOperationException($"The firmware did not run as before {reading}: the run ended with '{boot.Reason}' after {boot.Instructions:N0} instructions.");
+                    }
+                    started = true;
+                }
             }
             ApplyLimits(machine, device, options);
             machine.RestartInputWindow();   // the boot's blocks without input are not the runs'
@@ -98,6 +120,19 @@ public sealed unsafe class FuzzTarget : IDisposable
         {
             machine.Dispose();
             throw;
+        }
+    }
+
+    // A run from reset on the way to the start point; a guest fault there means there is no start to give.
+    private static RunResult Boot(FirmwareMachine machine, ulong limit, FuzzTargetOptions options, string reading)
+    {
+        try
+        {
+            return machine.Run(limit, options.Timeout);
+        }
+        catch (EmulationFault fault)
+        {
+            throw new InvalidOperationException($"The way to the start point faults {reading}: {fault.Message}", fault);
         }
     }
 

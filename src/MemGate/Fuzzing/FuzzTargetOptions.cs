@@ -10,6 +10,13 @@ public sealed record FuzzTargetOptions
     public ulong? StartAt { get; init; }
 
     /// <summary>
+    /// The MMIO input the way to the start point reads (Fuzzware's prefix input): with <see cref="StartAt"/> the way there
+    /// reads it; without, the start point is where it runs out (the instruction that would read past it), so every run goes
+    /// on from the state these bytes lead to. Null: the way to <see cref="StartAt"/> reads no input.
+    /// </summary>
+    public byte[]? StartInput { get; init; }
+
+    /// <summary>
     /// The default <see cref="MaxInstructions"/>: about a tenth of a second of emulation, under AFL's one-second timeout, and
     /// well above what firmware spends on a long input (a P2IM console took 2.1 million instructions for 4 KiB).
     /// </summary>

@@ -74,6 +74,29 @@ public sealed class FuzzTargetTests
         Assert.Contains("input exhausted", error.Message);
     }
 
+    // A prefix input leads to the start point, as Fuzzware's --prefix-input: runs go on where its bytes run out, so an
+    // input there is read after the prefix ("FU" then "Z!" crashes as "FUZ!" does from reset), and the prefix must run out.
+    [SkippableFact]
+    public void APrefixInputLeadsToWhereRunsStart()
+    {
+        Requires.WriteTracking();
+        using (var target = Target(new FuzzTargetOptions { StartInput = "FU"u8.ToArray() }))
+        {
+            Assert.Equal(FuzzRunKind.Crash, target.Execute("Z!"u8).Kind);
+            Assert.Equal(FuzzRunKind.Normal, target.Execute("FUZ!"u8).Kind);   // read after the prefix: "FUFU"
+            Assert.Equal(FuzzRunKind.Crash, target.Execute("Z!"u8).Kind);     // every run from the same start
+        }
+        // With a start point, the way there reads the prefix.
+        ulong parse = FirmwareReader.Load(Planted).Symbols.First(s => s.Name == "parse").Address;
+        using (var target = Target(new FuzzTargetOptions { StartAt = parse, StartInput = "xx"u8.ToArray() }))
+        {
+            Assert.Equal(FuzzRunKind.Crash, target.Execute("FUZ!"u8).Kind);
+        }
+        // A prefix the firmware crashes on has no start to give.
+        var error = Assert.Throws<InvalidOperationException>(() => Target(new FuzzTargetOptions { StartInput = "FUZ!"u8.ToArray() }));
+        Assert.Contains("The way to the start point faults reading the 4-byte prefix input", error.Message);
+    }
+
     // The boot to the start point reads no input, but its blocks are not the runs': the consumption timeout counts from
     // the start point, as the block and interrupt limits do (carried over, a short timeout would end every run at once).
     [SkippableFact]
