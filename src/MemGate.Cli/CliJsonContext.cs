@@ -109,6 +109,12 @@ internal sealed record SharedRegionRow(string Region, ulong Guest, ulong Size, i
 /// <summary>The line <c>run --shared-memory --json</c> writes before its runs.</summary>
 internal sealed record SharedMemoryReport(string Command, List<SharedRegionRow> Shared);
 
+/// <summary>A <c>fuzz --json</c> status line: <c>event</c> "status" while the campaign runs (first, then every ten seconds), "final" at its end.</summary>
+internal sealed record FuzzStatusReport(string Command, string Event, ulong Runs, double RunsPerSecond, int Edges, int Corpus, int Crashes, ulong Hangs, double ElapsedSeconds);
+
+/// <summary>A <c>fuzz --json</c> finding: <c>event</c> "crash" or "hang", the saved input and the command that replays it.</summary>
+internal sealed record FuzzFindingReport(string Command, string Event, string Signature, string Reason, string Input, string? Replay);
+
 /// <summary><c>ps link --json</c>.</summary>
 internal sealed record ProcessLinkReport(int SourcePid, int TargetPid, ulong SourceAddress, ulong TargetAddress, ulong Size, string Region, string Method, bool IsCopy);
 
@@ -145,6 +151,8 @@ internal sealed partial class CliJsonContext : JsonSerializerContext
 [JsonSerializable(typeof(FailureReport))]
 [JsonSerializable(typeof(WarningReport))]
 [JsonSerializable(typeof(SharedMemoryReport))]
+[JsonSerializable(typeof(FuzzStatusReport))]
+[JsonSerializable(typeof(FuzzFindingReport))]
 internal sealed partial class CliJsonLinesContext : JsonSerializerContext
 {
     /// <summary>The context to write with: <see cref="CliJson.Readable"/> options.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using MemGate.Devices;
 using MemGate.Emulation;
 using MemGate.Firmware;
@@ -57,16 +58,28 @@ internal static class FuzzCommand
             DefaultValueFactory = _ => FuzzCampaign.MaxSeedLength,
         };
         var seed = new Option<int?>("--random") { Description = "Where the mutators' random numbers start (with --jobs 1, the same number repeats a campaign)." };
+        var json = new Option<bool>("--json") { Description = "Report as JSON Lines on stderr: status lines (event status, then final), each crash and hang saved, warnings and failures." };
         var afl = new Option<bool>("--afl") { Description = "Serve afl-fuzz's fork-server protocol and coverage map instead of fuzzing here; each run's input is AFL's test case on stdin." };
         var command = new Command("fuzz", "Fuzz firmware through its MMIO input: unmodelled peripheral reads take bytes from each input (Fuzzware's models where the device was imported). " +
             "Runs restore a snapshot (written pages only) and count edges in the engine. Exit code: 0 no crash found, 120 crashes found, 130 stopped with Ctrl-C, 143 with SIGTERM; 1 bad input, 2 usage.")
         {
-            firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, prefixInput, maxInstructions, maxBlocks, maxInterrupts, inputTimeout, maxLength, seed, afl,
+            firmware, device, fromSnapshot, corpus, crashes, jobs, runs, duration, startAt, prefixInput, maxInstructions, maxBlocks, maxInterrupts, inputTimeout, maxLength, seed, json, afl,
         };
         command.SetAction(parse => CommandErrors.Run("fuzz", parse, error, () =>
         {
             FirmwareMachine.PrepareEngine();   // loads while the device and image are read
             bool underAfl = parse.GetValue(afl);
+            bool asJson = parse.GetValue(json);
+            // A warning: a line of text, or with --json one JSON line as every command writes warnings.
+            void Warn(string message, string? file = null)
+            {
+                lock (error)
+                {
+                    error.WriteLine(asJson
+                        ? JsonSerializer.Serialize(new WarningReport("fuzz", [new DiagnosticRow(file, null, null, null, "warning", message)]), CliJsonLinesContext.Output.WarningReport)
+                        : $"memgate fuzz: warning: {message}");
+                }
+            }
             if (parse.GetValue(maxLength) is < 1 or > FuzzCampaign.MaxSeedLength)
             {
                 throw new CommandUsageException($"--max-length {parse.GetValue(maxLength)}: give 1 to {FuzzCampaign.MaxSeedLength:N0} bytes.");
@@ -95,7 +108,7 @@ internal static class FuzzCommand
             if (jobCount > 1 && parse.GetValue(seed) is not null)
             {
                 // Each worker's numbers start from it, but the workers share the corpus in the order the machine schedules them.
-                error.WriteLine($"memgate fuzz: warning: --random repeats a campaign only with --jobs 1; with --jobs {jobCount} the workers' shared corpus grows in whatever order they run.");
+                Warn($"--random repeats a campaign only with --jobs 1; with --jobs {jobCount} the workers' shared corpus grows in whatever order they run.");
             }
             var durationLimit = OptionValue.Seconds("--duration", parse.GetValue(duration));
             foreach (var (option, folder) in (ReadOnlySpan<(string, string?)>)[("--corpus", corpusDirectory), ("--crashes", parse.GetValue(crashes))])
@@ -235,14 +248,20 @@ internal static class FuzzCommand
                 ReplayCommand = (input, kind) => $"{ShellCommand.Memgate} run {replay} --mmio-input {ShellCommand.Word(Path.GetFullPath(input))}{limits}" +
                     (kind == FuzzRunKind.Hang ? $" --max-instructions {parse.GetValue(maxInstructions)}" : ""),
             });
-            campaign.SeedSkipped += (path, why) => error.WriteLine($"memgate fuzz: warning: corpus input {path}: {why}");
-            bool live = StandardStreams.IsTerminal(error);   // a status line kept up to date on a terminal; lines in a log
+            campaign.SeedSkipped += (path, why) => Warn($"corpus input {path}: {why}", path);
+            bool live = !asJson && StandardStreams.IsTerminal(error);   // a status line kept up to date on a terminal; lines in a log
             campaign.CrashFound += crash =>
             {
                 lock (error)
                 {
                     saved = true;
                     bool hang = crash.Kind == FuzzRunKind.Hang;
+                    if (asJson)
+                    {
+                        error.WriteLine(JsonSerializer.Serialize(new FuzzFindingReport("fuzz", hang ? "hang" : "crash", crash.Signature, crash.Reason, Path.GetFullPath(crash.File), crash.Replay),
+                            CliJsonLinesContext.Output.FuzzFindingReport));
+                        return;
+                    }
                     error.WriteLine($"{(live ? "\r" : "")}memgate fuzz: {(hang ? "hang" : "crash")} {crash.Signature}: {crash.Reason}");
                     error.WriteLine($"  reproduce: {crash.Replay}");   // also in the .txt file beside the input
                 }
@@ -258,7 +277,7 @@ internal static class FuzzCommand
                 if (!underAfl && corpusDirectory is not null && (!Directory.Exists(corpusDirectory) || !Directory.EnumerateFiles(corpusDirectory).Any()))
                 {
                     // A mistyped folder would otherwise fuzz from nothing without a word (afl-fuzz refuses an empty -i).
-                    error.WriteLine($"memgate fuzz: corpus folder '{corpusDirectory}' {(Directory.Exists(corpusDirectory) ? "is empty" : "does not exist; it is created")}: the campaign starts from one input of 16 zero bytes.");
+                    Warn($"corpus folder '{corpusDirectory}' {(Directory.Exists(corpusDirectory) ? "is empty" : "does not exist; it is created")}: the campaign starts from one input of 16 zero bytes.", corpusDirectory);
                 }
                 final = campaign.Run(status =>
                 {
@@ -269,7 +288,7 @@ internal static class FuzzCommand
                         lock (error)
                         {
                             logged = live ? null : Line(status);
-                            error.Write(live ? $"\r{Line(status)}   " : $"memgate fuzz: {logged}\n");
+                            error.Write(asJson ? StatusJson(status, "status") + "\n" : live ? $"\r{Line(status)}   " : $"memgate fuzz: {logged}\n");
                         }
                     }
                 }, cancel.Token);
@@ -286,7 +305,11 @@ internal static class FuzzCommand
                     }
                 }
             }
-            if (logged != Line(final))
+            if (asJson)
+            {
+                error.WriteLine(StatusJson(final, "final"));
+            }
+            else if (logged != Line(final))
             {
                 error.WriteLine($"{(live ? "\r" : "")}memgate fuzz: {Line(final)}");
             }
@@ -297,6 +320,9 @@ internal static class FuzzCommand
 
     // A symbol or address as part of a file name: anything but letters, digits, '.', '_' and '-' becomes '_'.
     private static string FileNamePart(string text) => string.Concat(text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_'));
+
+    private static string StatusJson(FuzzStatus status, string kind) => JsonSerializer.Serialize(new FuzzStatusReport("fuzz", kind, status.Runs,
+        Math.Round(status.RunsPerSecond, 1), status.Edges, status.Corpus, status.Crashes, status.Hangs, Math.Round(status.Elapsed.TotalSeconds, 3)), CliJsonLinesContext.Output.FuzzStatusReport);
 
     private static string Line(FuzzStatus status) =>
         $"{status.Runs:N0} runs ({status.RunsPerSecond:N0}/s), {status.Edges:N0} edges, corpus {status.Corpus:N0}, {status.Crashes} crash(es), {status.Hangs:N0} hang(s), {status.Elapsed:hh\\:mm\\:ss}";

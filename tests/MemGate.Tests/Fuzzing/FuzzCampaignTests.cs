@@ -54,6 +54,24 @@ public sealed class FuzzCampaignTests : IDisposable
         Assert.Equal(4000UL, campaign.Run().Runs);
     }
 
+    // --json: every line on stderr is one JSON object, the finding with its input and replay, and a final status.
+    [SkippableFact]
+    public void With_json_the_campaign_reports_json_lines()
+    {
+        Requires.WriteTracking();
+        string corpus = Corpus("FAAA");
+        var (exit, _, error) = CliRunner.Run("fuzz", FuzzTargetTests.Planted, "--device", "STM32F103", "--corpus", corpus, "--crashes", Path.Combine(_dir, "crashes"),
+            "--runs", "200000", "--random", "3", "--json");
+        Assert.Equal(120, exit);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var crash = Assert.Single(lines, l => l.GetProperty("event").GetString() == "crash");
+        Assert.StartsWith("write-fault@", crash.GetProperty("signature").GetString());
+        Assert.True(File.Exists(crash.GetProperty("input").GetString()));
+        Assert.Contains("--mmio-input", crash.GetProperty("replay").GetString());
+        var final = lines[^1];
+        Assert.Equal(("final", 200_000UL, 1), (final.GetProperty("event").GetString(), final.GetProperty("runs").GetUInt64(), final.GetProperty("crashes").GetInt32()));
+    }
+
     // A stop (Ctrl-C) while the corpus's inputs run first ends the campaign there: a large corpus on a slow target
     // ran whole before a stop or --duration was looked at.
     [SkippableFact]
