@@ -72,6 +72,11 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
 
     private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(1);
 
+    // The highest N of the folder's id-N… inputs (0 when there are none).
+    private static int LastId(string folder) => Directory.EnumerateFiles(folder, "id-*")
+        .Select(path => Path.GetFileName(path).Split('-') is [_, var n, ..] && int.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out int id) ? id : 0)
+        .DefaultIfEmpty(0).Max();
+
     // The operating system's refusal (a read-only place, /proc) said with the folder's role.
     private static void MakeFolder(string folder, string role)
     {
@@ -106,6 +111,7 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
             MakeFolder(options.CorpusDirectory, "corpus");
             MakeFolder(options.CrashDirectory, "crashes");
             var seeds = ReadSeeds();
+            _written = LastId(options.CorpusDirectory);   // a campaign resumed on its corpus numbers on: an earlier input is never replaced
             if (seeds.Count == 0)
             {
                 seeds.Add(new byte[16]);

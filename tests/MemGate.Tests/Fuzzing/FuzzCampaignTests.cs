@@ -72,6 +72,26 @@ public sealed class FuzzCampaignTests : IDisposable
         Assert.Equal(("final", 200_000UL, 1), (final.GetProperty("event").GetString(), final.GetProperty("runs").GetUInt64(), final.GetProperty("crashes").GetInt32()));
     }
 
+    // A second campaign on the same corpus numbers its new inputs after the first's: none of them is written over.
+    [SkippableFact]
+    public void A_resumed_campaign_never_writes_over_the_corpus()
+    {
+        Requires.WriteTracking();
+        string corpus = Corpus("FAAA");
+        var image = FirmwareReader.Load(FuzzTargetTests.Planted);
+        FuzzCampaign Campaign(int seed) => new(() => FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), image, new FuzzTargetOptions()),
+            new FuzzCampaignOptions { CorpusDirectory = corpus, CrashDirectory = Path.Combine(_dir, "crashes"), Seed = seed, Runs = 3000 });
+        Campaign(1).Run();
+        var first = Directory.GetFiles(corpus).ToDictionary(f => f, File.ReadAllBytes);
+        Assert.True(first.Count > 1);
+        File.WriteAllText(Path.Combine(corpus, "seed"), "AAAA");   // another start: other inputs are new
+        Campaign(2).Run();
+        foreach (var (file, bytes) in first.Where(f => !f.Key.EndsWith("seed", StringComparison.Ordinal)))
+        {
+            Assert.Equal(bytes, File.ReadAllBytes(file));
+        }
+    }
+
     // A stop (Ctrl-C) while the corpus's inputs run first ends the campaign there: a large corpus on a slow target
     // ran whole before a stop or --duration was looked at.
     [SkippableFact]
