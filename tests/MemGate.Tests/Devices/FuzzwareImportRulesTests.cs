@@ -346,6 +346,8 @@ public sealed class FuzzwareImportRulesTests : IDisposable
               at_idle: {addr: idle_loop, fuzz_mode: fuzzed}
               fully: {every_nth_tick: fuzzed, fuzz_mode: fuzzed}
               typo: {every_nth_tick: 1000, fuzz_mode: fuzed}
+              zero: {every_nth_tick: 0, irq: 20}
+              older: {every_nth_tick: 500, irq: 20, fuzzed: true}
             """);
         var device = FuzzwareImporter.Import(config);
         // A fuzz_mode Fuzzware does not know leaves the trigger out, saying so (it became round-robin silently).
@@ -358,6 +360,8 @@ public sealed class FuzzwareImportRulesTests : IDisposable
             new DeviceInterruptTrigger("fixed") { Every = 1000, CountsBlocks = true, Irq = 4, Pends = 2 },   // exception 20: IRQ4
             new DeviceInterruptTrigger("at_idle") { At = "idle_loop", Mode = InterruptTriggerMode.Fuzzed },
             new DeviceInterruptTrigger("fully") { EveryFuzzed = true, CountsBlocks = true, Mode = InterruptTriggerMode.Fuzzed },
+            new DeviceInterruptTrigger("zero") { Every = 1000, CountsBlocks = true, Irq = 4 },   // Fuzzware's default interval for 0
+            new DeviceInterruptTrigger("older") { Every = 500, CountsBlocks = true, Mode = InterruptTriggerMode.Fuzzed },   // fuzzed: true over irq
         ], device.InterruptTriggers);
     }
 

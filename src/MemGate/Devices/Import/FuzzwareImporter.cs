@@ -381,7 +381,8 @@ public static class FuzzwareImporter
             string? at = map.Text(node, "addr") ?? map.Text(node, "address");
             string? every = map.Text(node, "every_nth_tick");
             bool fuzzedInterval = at is null && every is "fuzzed" or "fuzz";
-            ulong? period = at is null && !fuzzedInterval ? (every is null ? 1000 : ImportedMap.TryNumber(every, out ulong n) && n > 0 ? n : null) : null;
+            // Fuzzware's native side takes an interval of 0 (or none) as its default, IRQ_DEFAULT_TIMER_INTERVAL: 1000 ticks.
+            ulong? period = at is null && !fuzzedInterval ? (every is null ? 1000 : ImportedMap.TryNumber(every, out ulong n) ? (n == 0 ? 1000 : n) : null) : null;
             if (at is null && period is null && !fuzzedInterval)
             {
                 map.Warn($"{field}.every_nth_tick", node, $"'{every}' is not a positive number; the trigger is left out");
@@ -406,6 +407,20 @@ public static class FuzzwareImporter
             }
             int? irq = exception is { } number and >= 16 ? (int)number - 16 : null;
             string mode = (map.Text(node, "fuzz_mode") ?? "round_robin").ToLowerInvariant();
+            if (mode.Contains("round", StringComparison.Ordinal) || mode.Contains("robin", StringComparison.Ordinal))
+            {
+                mode = "round_robin";   // Fuzzware's synonyms
+            }
+            // Fuzzware's older syntax: fuzzed: true picks the interrupt from the input (over any irq), fuzzed: false the given irq.
+            switch (map.Text(node, "fuzzed"))
+            {
+                case "True" or "true":
+                    (mode, irq) = ("fuzzed", null);
+                    break;
+                case "False" or "false" when irq is null:
+                    map.Warn($"{field}.fuzzed", node, "fuzzed: false needs the irq to pend, which the trigger does not give; the trigger is left out");
+                    continue;
+            }
             if (mode is not ("round_robin" or "fuzzed" or "fuzz"))
             {
                 // As for the trigger's other fields: a value Fuzzware does not know leaves the trigger out, said here.
