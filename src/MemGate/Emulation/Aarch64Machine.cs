@@ -288,6 +288,13 @@ public sealed class Aarch64Machine : FirmwareMachine
     // The counter and EL1 timer registers (op0 3, op1 3, CRn 14) are the model's; everything else is Unicorn's.
     private protected override bool SystemRegisterRead(SystemRegister register, out ulong value)
     {
+        if (register is { Op0: 3, Op1: 0, Crn: 0, Crm: 4, Op2: 0 })
+        {
+            // ID_AA64PFR0_EL1: the engine's CPU implements EL2 and EL3, but this machine (as QEMU's virt without
+            // virtualization=on/secure=on) runs EL0 and EL1 only: fields EL2 and EL3 read 0, not implemented, as on QEMU.
+            value = SystemRegister(3, 0, 0, 4, 0) & ~0xFF00UL;
+            return true;
+        }
         value = 0;
         SyncTime();
         return IsTimerRegister(register) && _timer.TryRead(register.Crm, register.Op2, out value);

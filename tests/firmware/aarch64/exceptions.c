@@ -206,6 +206,7 @@ int main(void)
     field("spsel", READ_SYS(spsel));
     field("cpacr", READ_SYS(cpacr_el1));
     field("cntfrq", READ_SYS(cntfrq_el0));
+    field("pfr0", READ_SYS(id_aa64pfr0_el1));   /* EL2 and EL3 not implemented on virt without virtualization/secure */
     print("\n");
     extern char vectors[];
     WRITE_SYS(vbar_el1, vectors);
