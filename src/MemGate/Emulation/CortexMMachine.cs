@@ -69,6 +69,9 @@ public sealed class CortexMMachine : FirmwareMachine
     /// <summary>Whether the CPU has the FPv4-SP floating-point unit (a Cortex-M4F), whose registers a debugger shows.</summary>
     internal bool HasFloatingPoint => _fpu is not null;
     private readonly HashSet<ulong> _fpHooks = [];
+    private readonly HashSet<ulong> _divideHooks = [];   // SDIV/UDIV hooked while CCR.DIV_0_TRP was set (LooksAtDivisions)
+    private bool _divideTrapSeen;   // CCR.DIV_0_TRP at the last block looked at
+    private const ulong CcrDivideByZeroTrap = 1UL << 4;
     private readonly HashSet<ulong> _spHooks = [];   // instructions after an SP write: SP is aligned there
     private readonly HashSet<(ulong Writer, ulong Next)> _spPending = [];   // SP writes seen in code counted, not hooked yet (counting may see a prefix often)
     private bool _fpDeniedSeen;   // CPACR denied FP access at the last block entry (blocks run while it allowed were not looked at)
@@ -164,6 +167,7 @@ public sealed class CortexMMachine : FirmwareMachine
         }
         _triggerBlocks = Blocks;
         _fpDeniedSeen = false;   // blocks run since may not have been looked at
+        _divideTrapSeen = false;
     }
 
     private protected override int ProgramCounterRegister => Unicorn.ArmRegPc;
@@ -265,6 +269,7 @@ public sealed class CortexMMachine : FirmwareMachine
     {
         bool restart = _spPending.Count > 0 && AlignStackPointerAfter(address);
         restart |= _fpu is not null && LooksAtFloatingPoint(address);
+        restart |= LooksAtDivisions(address);
         if (restart)
         {
             RestartBlock(address);
@@ -315,6 +320,7 @@ public sealed class CortexMMachine : FirmwareMachine
         Peripherals.Reset();
         _triggers.Reset();
         _triggerBlocks = Blocks;
+        _divideTrapSeen = false;   // CCR resets with the trap off; blocks run while it was on keep their hooks, which look at CCR
         if (_fpu is not null)
         {
             _fpDeniedSeen = false;
@@ -429,6 +435,67 @@ public sealed class CortexMMachine : FirmwareMachine
         return fpu.WatchesInstructions && address < ExcReturnBase && address - _clrexAddress >= Granule && HookFloatingPoint(address, BlockInstructions);
     }
 
+    // CCR.DIV_0_TRP (ARMv7-M B3.2.8): while it is set, the SDIV and UDIV of the blocks entered get hooks (InstructionReached
+    // takes the DIVBYZERO UsageFault); the engine's CPU divides by zero to 0 whatever CCR says. Turning it on makes blocks
+    // seen before new again (a CCR write is an MMIO access, after which the next block is looked at).
+    private bool LooksAtDivisions(ulong address)
+    {
+        bool trap = (Nvic.ScbBlock.Peek("CCR") & CcrDivideByZeroTrap) != 0;
+        if (trap && !_divideTrapSeen)
+        {
+            ForgetBlocks();
+        }
+        _divideTrapSeen = trap;
+        return trap && address < ExcReturnBase && address - _clrexAddress >= Granule && HookDivisions(address, BlockInstructions);
+    }
+
+    // SDIV (FB9x Fxxx) and UDIV (FBBx Fxxx) of the block get hooks; true when one was added (the block then starts again).
+    private bool HookDivisions(ulong address, uint instructions)
+    {
+        Span<byte> code = stackalloc byte[(int)Math.Min(4 * (ulong)instructions, 4096)];
+        ReadThroughEngine(address, code);
+        bool added = false;
+        int at = 0;
+        for (uint i = 0; i < instructions && at + 1 < code.Length; i++)
+        {
+            uint first = (uint)(code[at] | code[at + 1] << 8);
+            if (ThumbLength(first) == 4 && at + 3 < code.Length && (first & 0xFFD0) == 0xFB90 && (code[at + 3] & 0xF0) == 0xF0
+                && (code[at + 2] & 0xF0) == 0xF0 && _divideHooks.Add(address + (ulong)at))
+            {
+                HookInstruction(address + (ulong)at);
+                added = true;
+            }
+            at += ThumbLength(first);
+        }
+        if (added)
+        {
+            InvalidateCode(address, (ulong)at);
+        }
+        return added;
+    }
+
+    // A hooked SDIV/UDIV about to run: with DIV_0_TRP set, a zero divisor (Rm) takes the DIVBYZERO UsageFault there.
+    private void CheckDivision(ulong address)
+    {
+        int rm = (int)(ReadInstruction(address + 2, 2) & 0xF);   // 13 and 15 are UNPREDICTABLE as a divisor
+        if ((Nvic.ScbBlock.Peek("CCR") & CcrDivideByZeroTrap) == 0 || rm is 13 or 15
+            || Reg32(rm == 14 ? Unicorn.ArmRegLr : Unicorn.ArmRegR0 + rm) != 0)
+        {
+            return;
+        }
+        ulong it = ItStateAt(address);
+        if (it != 0 && !ConditionPasses(it))
+        {
+            return;
+        }
+        if (it != 0)
+        {
+            throw new NotSupportedException($"Division by zero at 0x{address:X8} inside a Thumb IT block with CCR.DIV_0_TRP set: " +
+                "the DIVBYZERO UsageFault cannot be taken there (the CPU engine runs an IT block to its end).");
+        }
+        TakeFault(Nvic.UsageFault, CfsrDivbyzero, null, null, address, $"Run stopped at PC 0x{address:X8}: division by zero with CCR.DIV_0_TRP set (DIVBYZERO)");
+    }
+
     // A block about to run whose FP instructions are not hooked yet gets a hook on each (InstructionReached takes NOCP
     // or preserves the lazy FP state), and its translation goes: true when one was added.
     private bool HookFloatingPoint(ulong address, uint instructions)
@@ -493,6 +560,11 @@ public sealed class CortexMMachine : FirmwareMachine
         {
             _triggers.Reached(address);
             LookAtNextBlock();   // what it pended is taken at the next block, as at a block boundary
+        }
+        if (_divideHooks.Contains(address))
+        {
+            CheckDivision(address);
+            return;
         }
         // Other hooks (interrupt triggers, stop points) share the callback: only FP instructions are the FPU's.
         if (_fpu is not { } fpu || !_fpHooks.Contains(address))

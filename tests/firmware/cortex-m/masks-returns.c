@@ -4,11 +4,12 @@
  * entered from unprivileged thread mode and not in that thread (B1.3.1, B5.2.1); FAULTMASK holds back an
  * interrupt and every exception return clears it (B1.4.3, B1.5.8); an EXC_RETURN that names no mode, a return
  * to handler mode with nothing else active and one to thread mode with another exception active are INVPC
- * UsageFaults (B1.5.8). Prints over USART1 and exits through semihosting (0 when it got to the end).
+ * UsageFaults (B1.5.8); with CCR.DIV_0_TRP a division by zero is the DIVBYZERO UsageFault (B3.2.8). Prints over USART1 and exits through semihosting (0 when it got to the end).
  *   qemu-system-arm -M stm32vldiscovery -display none -serial stdio -semihosting-config enable=on,target=native -kernel masks-returns.elf
  */
 #include "../../../examples/firmware/stm32f103/board.h"
 
+#define SCB_CCR (*(volatile uint32_t *)0xE000ED14u)
 #define SCB_SHPR2 (*(volatile uint32_t *)0xE000ED1Cu)
 #define SCB_SHCSR (*(volatile uint32_t *)0xE000ED24u)
 #define SCB_CFSR (*(volatile uint32_t *)0xE000ED28u)
@@ -101,7 +102,7 @@ void usage_fault(uint32_t *frame, uint32_t lr)
     field("lr", lr);
     put('\n');
     SCB_CFSR = SCB_CFSR;
-    if (stage > 7) {
+    if (stage > 8) {
         semihosting_exit_code(0);
     }
     frame[6] = (uint32_t)resume & ~1u;
@@ -192,6 +193,17 @@ __attribute__((noreturn)) void stages(void)
             put('\n');
             break;
         case 7:
+            SCB_CCR |= 1u << 4; /* DIV_0_TRP */
+            print("udiv by zero, DIV_0_TRP: ");
+            {
+                uint32_t zero = 0, quotient;
+                __asm__ volatile("udiv %0, %1, %2" : "=r"(quotient) : "r"(7u), "r"(zero));
+                field("no fault, quotient", quotient);
+                put('\n');
+            }
+            break;
+        case 8:
+            SCB_CCR &= ~(1u << 4);
             SCB_SHPR2 = 0x80u << 24;
             print("return to thread mode with svc active: ");
             svc(6);
