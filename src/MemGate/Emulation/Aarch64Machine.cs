@@ -185,8 +185,11 @@ public sealed class Aarch64Machine : FirmwareMachine
 
     // Reset as QEMU's virt leaves the CPU for a bare-metal ELF: EL1h, DAIF masked, VBAR_EL1 and CPACR_EL1 0.
     // Unicorn's A53 also has EL2 and EL3: SCR_EL3.RW makes EL1 AArch64, or ERET to EL1 or EL0 would be an illegal return.
+    private protected override void HostStateRestarted() => _semihosting.Reset();
+
     private protected override ulong Reset()
     {
+        _semihosting.Reset();
         _tracedEntries.Clear();
         Peripherals.Reset();
         _timer.Reset();

@@ -180,7 +180,7 @@ public sealed class CortexMMachine : FirmwareMachine
         new("primask", Unicorn.ArmRegPrimask, 4), new("basepri", Unicorn.ArmRegBasepri, 4), new("faultmask", Unicorn.ArmRegFaultmask, 4),
         new("msp", Unicorn.ArmRegMsp, 4), new("psp", Unicorn.ArmRegPsp, 4),
         .. Enumerable.Range(0, 13).Select(i => new SnapshotRegister($"r{i}", Unicorn.ArmRegR0 + i, 4)),
-        new("lr", Unicorn.ArmRegLr, 4), new("pc", Unicorn.ArmRegPc, 4), new("xpsr", Unicorn.ArmRegXpsr, 4) { Write = v => SetRegister(Unicorn.ArmRegXpsrNzcvqg, v) }, new("control", Unicorn.ArmRegControl, 4),
+        new("lr", Unicorn.ArmRegLr, 4), new("pc", Unicorn.ArmRegPc, 4), new("xpsr", Unicorn.ArmRegXpsr, 4) { Write = v => SetRegister(Unicorn.ArmRegXpsrNzcvqg, v) }, new("control", Unicorn.ArmRegControl, 4) { Write = v => { SetRegister(Unicorn.ArmRegControl, v); PrivilegeChanged(); } },
         .. _fpu is null ? [] : Enumerable.Range(0, 16).Select(i => new SnapshotRegister($"d{i}", Unicorn.ArmRegD0 + i, 8)).Append(new("fpscr", Unicorn.ArmRegFpscr, 4)),
     ];
 
@@ -312,8 +312,11 @@ public sealed class CortexMMachine : FirmwareMachine
     // Reset (B1.5.5): thread mode on the main stack, nothing masked, the exception state cleared, SP and PC
     // from the vector table: at 0, or where the device's [boot] puts it (VTOR then resets to it, as on parts
     // that boot from flash at 0x08000000 with nothing at 0); [boot] initial_sp and entry_point override the table.
+    private protected override void HostStateRestarted() => _semihosting.Reset();
+
     private protected override ulong Reset()
     {
+        _semihosting.Reset();
         var boot = Memory.Device.Boot;
         ulong table = boot.VectorTable ?? 0;
         Nvic.ResetVectorTable = table;
@@ -816,6 +819,13 @@ public sealed class CortexMMachine : FirmwareMachine
     // nothing can take is the lockup state (B1.5.15), which ends the run saying what faulted.
     private bool TakeFault(int fault, uint cfsr, ulong? mmfar, ulong? bfar, ulong returnAddress, string what, bool breakpoint = false)
     {
+        if (FaultsEndRun)
+        {
+            // As a Fuzzware run ends at the engine's error: the fault is the run's end (a crash), not the firmware's handler's.
+            SetRegister(Unicorn.ArmRegPc, returnAddress | 1);
+            Fail($"{what}.");
+            return false;
+        }
         int target = Nvic.TakeFault(fault, cfsr, mmfar, bfar, (Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri),
             (Reg32(Unicorn.ArmRegFaultmask) & 1) != 0, breakpoint);
         if (target == 0 || !HasHandler(target))
@@ -837,10 +847,6 @@ public sealed class CortexMMachine : FirmwareMachine
             return false;
         }
         ulong pc = Reg32(Unicorn.ArmRegPc);
-        if (StoppedAfterHint(pc))
-        {
-            return true;
-        }
         if ((Reg32(Unicorn.ArmRegXpsr) & XpsrThumb) == 0)
         {
             // The block holds the 4 bytes Unicorn fetched as one ARM instruction, counted as Thumb when it was entered
@@ -851,6 +857,11 @@ public sealed class CortexMMachine : FirmwareMachine
             ? TakeFault(Nvic.UsageFault, CfsrInvstate, null, null, pc, $"Run stopped at PC 0x{pc:X8}: invalid state (EPSR.T clear)")
             : TakeFault(Nvic.UsageFault, CfsrUndefinstr, null, null, pc, $"Run stopped at PC 0x{pc:X8}: undefined instruction");
     }
+
+    private protected override void CpuStateRestored() => PrivilegeChanged();   // the registers came back through plain writes
+
+    private protected override bool GoesOnAfterEngineStop(CpuEngineException error) =>
+        error.Error == CpuEngineError.InvalidInstruction && StoppedAfterHint(Reg32(Unicorn.ArmRegPc));
 
     // YIELD and WFE end their block and raise the engine's yield exception, which Unicorn reports as an invalid
     // instruction, with the PC already after the hint. Both go on as NOPs, as in QEMU (a WFE may complete at once:
@@ -954,11 +965,12 @@ public sealed class CortexMMachine : FirmwareMachine
         GoThroughClrex(handler | 1);
     }
 
-    // EXC_RETURN (bit 0 cleared by the branch) 0x…F0/E0 goes back to handler mode, which another active exception must
-    // be running; 0x…F8/E8 and 0x…FC/EC to thread mode, which no other may be unless CCR.NONBASETHRDENA allows it.
+    // Checked before the frame is popped, as QEMU does: EXC_RETURN (bit 0 cleared by the branch) 0x…F0/E0 names handler
+    // mode (whether the frame holds a handler's state is checked after the pop); 0x…F8/E8 and 0x…FC/EC thread mode, which
+    // no other exception may still be running unless CCR.NONBASETHRDENA allows it.
     private bool IsValidReturn(ulong excReturn, int leaving) => (excReturn & 0xF) switch
     {
-        0x0 => Nvic.AnyOtherActive(leaving),
+        0x0 => true,
         0x8 or 0xC => !Nvic.AnyOtherActive(leaving) || (Nvic.ScbBlock.Peek("CCR") & 1) != 0,
         _ => false,
     };
@@ -1030,16 +1042,29 @@ public sealed class CortexMMachine : FirmwareMachine
         bool extended = (excReturn & ExcReturnBasicFrame) == 0;
         var main = Memory.Main;
         int leaving = (int)(Reg32(Unicorn.ArmRegIpsr) & 0x1FF);
+        SetRegister(Unicorn.ArmRegFaultmask, 0);   // every return clears it but NMI's, which is not modelled (B1.5.8 DeActivate)
         if (!IsValidReturn(excReturn, leaving))
         {
-            // Not a return (B1.5.8): the exception is deactivated and an INVPC UsageFault taken in its place, with LR
-            // holding the EXC_RETURN; like QEMU, on a frame pushed from the handler's state.
+            // Not a return (B1.5.8 ExceptionReturn): the exception is deactivated and an INVPC UsageFault taken in its place
+            // on the existing frame (nothing is pushed: its handler sees the frame the return would have popped), with LR
+            // holding the EXC_RETURN, as QEMU takes it.
             Nvic.Leave(leaving);
-            if (TakeFault(Nvic.UsageFault, CfsrInvpc, null, null, excReturn,
-                $"Run stopped at an exception return from {ExceptionName(leaving)}: EXC_RETURN 0x{excReturn | 1:X8} is invalid here (INVPC)"))
+            string what = $"Run stopped at an exception return from {ExceptionName(leaving)}: EXC_RETURN 0x{excReturn | 1:X8} is invalid here (INVPC)";
+            int target = Nvic.TakeFault(Nvic.UsageFault, CfsrInvpc, null, null, (Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri), false);
+            if (FaultsEndRun || target == 0 || !HasHandler(target))
             {
-                SetRegister(Unicorn.ArmRegLr, excReturn | 1);
+                SetRegister(Unicorn.ArmRegPc, excReturn);
+                Fail(FaultsEndRun ? $"{what}." : $"{what}; {(target == 0 ? "the CPU locks up." : $"exception {target}'s vector holds no handler address in executable memory.")}");
+                return;
             }
+            Nvic.Enter(target);
+            ulong handler = Memory.Main.ReadUInt32(new GuestAddress(Nvic.VectorTable + 4 * (ulong)target));
+            TraceExceptionEntry((ulong)target, ExceptionName(target), excReturn, handler & ~1UL);
+            SetRegister(Unicorn.ArmRegLr, excReturn | 1);
+            SetRegister(Unicorn.ArmRegIpsr, (ulong)target);
+            SetRegister(Unicorn.ArmRegEpsr, XpsrThumb);
+            PrivilegeChanged();
+            GoThroughClrex(handler | 1);
             return;
         }
         Nvic.Leave(leaving);
@@ -1077,8 +1102,18 @@ public sealed class CortexMMachine : FirmwareMachine
             SetRegister(Unicorn.ArmRegSp, sp);
             SetRegister(Unicorn.ArmRegIpsr, v[7] & 0x1FF);
         }
-        SetRegister(Unicorn.ArmRegFaultmask, 0);   // every return clears it but NMI's, which is not modelled (B1.5.8 DeActivate)
         PrivilegeChanged();
+        if (((excReturn & 0xF) == 0x0) != ((Reg32(Unicorn.ArmRegIpsr) & 0x1FF) != 0))
+        {
+            // The frame popped does not hold the mode EXC_RETURN names (handler mode with a stacked IPSR of 0, or thread
+            // mode with one of an exception): an INVPC UsageFault on a frame pushed from the state just restored, as QEMU.
+            if (TakeFault(Nvic.UsageFault, CfsrInvpc, null, null, v[6],
+                $"Run stopped at an exception return from {ExceptionName(leaving)}: EXC_RETURN 0x{excReturn | 1:X8} names another mode than the frame it pops (INVPC)"))
+            {
+                SetRegister(Unicorn.ArmRegLr, excReturn | 1);
+            }
+            return;
+        }
         if ((v[7] & XpsrIt) == 0)
         {
             // EPSR.T from the stacked xPSR (clear when the exception came at a BX to an even address): going on without

@@ -951,6 +951,11 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         return BitConverter.ToUInt64(wide);
     }
 
+    /// <summary>At reset and at a snapshot restore: state the machine keeps outside models and memory starts afresh (semihosting's errno).</summary>
+    private protected virtual void HostStateRestarted()
+    {
+    }
+
     /// <summary>The CPU's registers were written back from a snapshot file: refresh what the machine keeps about them.</summary>
     private protected virtual void CpuStateRestored()
     {
@@ -982,6 +987,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <exception cref="InvalidDataException">The bytes are another machine's state.</exception>
     internal void RestoreModelState(ReadOnlyMemory<byte> state)
     {
+        HostStateRestarted();
         var reader = new StateReader(state);
         RestoreModels(reader);
         RestartInputWindow();
@@ -1750,6 +1756,12 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>The engine stopped with <paramref name="error"/> for something the firmware may take (RISC-V's EBREAK): true when the CPU is now set up for its handler.</summary>
     private protected virtual bool TakeEngineStop(CpuEngineException error) => false;
 
+    /// <summary>
+    /// The engine stopped for what is no fault of the firmware's (Cortex-M's YIELD and WFE, which Unicorn reports as invalid
+    /// instructions): true when the machine set the run to go on, whatever <see cref="FaultsEndRun"/> says.
+    /// </summary>
+    private protected virtual bool GoesOnAfterEngineStop(CpuEngineException error) => false;
+
     /// <summary>Calls <see cref="InstructionReached"/> before the instruction at <paramref name="address"/> runs; code translated before this call is not affected.</summary>
     private protected void HookInstruction(ulong address) => _engine.HookInstruction(address);
 
@@ -1809,7 +1821,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         }
         if (_accessTrap is not { } trap)
         {
-            return !FaultsEndRun && TakeEngineStop(error);
+            return GoesOnAfterEngineStop(error) || (!FaultsEndRun && TakeEngineStop(error));
         }
         _accessTrap = null;
         using (trap.Cpu)

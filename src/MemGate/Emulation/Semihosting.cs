@@ -34,6 +34,12 @@ internal sealed class Semihosting(GuestMemory memory, TextWriter output, TextWri
     private ulong _featuresPosition;
     private ulong _errno;
 
+    /// <summary>
+    /// Back to a fresh start (SYS_ERRNO 0, the features file at its start): at reset and at every snapshot restore, so a
+    /// run from a snapshot (a fuzzer's, a replay) sees what the last run left behind no more than the models do.
+    /// </summary>
+    public void Reset() => (_errno, _featuresPosition) = (0, 0);
+
     /// <summary>What SYS_GET_CMDLINE returns: the image's name, so argv[0] is set as under QEMU.</summary>
     public string CommandLine { get; set; } = "";
 

@@ -294,6 +294,42 @@ public sealed class CortexMMachineTests
         Assert.Equal(7U, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0000)));
     }
 
+    // YIELD and WFE are hints, not faults, also where guest faults end the run (fuzzing, --mmio-input): the engine reports
+    // them as invalid instructions, which ended every fuzz run of firmware with an idle loop around WFE as a crash.
+    [Theory]
+    [InlineData((ushort)0xBF10, false)]   // yield
+    [InlineData((ushort)0xBF20, false)]   // wfe
+    [InlineData((ushort)0xBF10, true)]
+    [InlineData((ushort)0xBF20, true)]
+    public void Yield_and_wfe_run_on_whether_or_not_faults_end_the_run(ushort hint, bool faultsEndRun)
+    {
+        // main: HINT; movs r0,#0x18; ldr r1,[pc,#4]; bkpt 0xAB; b .; nop; .word 0x20026
+        using var machine = VectorMachine("STM32F103", [hint, 0x2018, 0x4901, 0xBEAB, 0xE7FE, 0xBF00, 0x0026, 0x0002], []);
+        machine.FaultsEndRun = faultsEndRun;
+        Assert.Equal(0, machine.Run(timeout: TimeSpan.FromSeconds(10)).ExitCode);
+    }
+
+    // With faults ending the run (fuzzing), a UsageFault (here an unaligned LDREX) is the run's end, not the firmware's
+    // handler's (which spun in its loop until the run's limit: a hang instead of a crash); without, the handler takes it.
+    [Fact]
+    public void With_faults_ending_the_run_a_usage_fault_ends_it_even_with_a_handler()
+    {
+        // main: ldr r0,[pc,#4]; ldrex r1,[r0]; b .; .word 0x20000001   handler (HardFault and UsageFault): b .
+        ushort[] main = [0x4801, 0xE850, 0x1F00, 0xE7FE, 0x0001, 0x2000];
+        using (var machine = VectorMachine("STM32F103", main, [0xE7FE], 3, 6))
+        {
+            machine.FaultsEndRun = true;
+            var fault = Assert.Throws<EmulationFault>(() => machine.Run(timeout: TimeSpan.FromSeconds(10)));
+            Assert.Contains("unaligned access", fault.Message);
+            Assert.Equal(0x0800_0042UL, fault.ProgramCounter & ~1UL);
+        }
+        using (var machine = VectorMachine("STM32F103", main, [0xE7FE], 3, 6))
+        {
+            Assert.Equal(RunOutcome.InstructionLimit, machine.Run(maxInstructions: 100).Outcome);
+            Assert.Equal(0x0800_0060UL, machine.ReadRegister(Unicorn.ArmRegPc) & ~1UL);   // in the handler
+        }
+    }
+
     // An SVC with PRIMASK set cannot preempt: the architecture escalates it to HardFault (B1.5.4); Fuzzware's NVIC
     // (nesting = false) takes it anyway (FORCE_SVC_ACTIVATION), so imported firmware fuzzes as under Fuzzware.
     [Fact]

@@ -65,8 +65,8 @@ void SVC_Handler(void)
         __asm__ volatile("cpsid f");
         seen_faultmask = READ_SPECIAL("faultmask");
         break;
-    case 4: /* an EXC_RETURN that names no mode */
-        __asm__ volatile("ldr lr, =0xFFFFFFF5\n bx lr");
+    case 4: /* an EXC_RETURN that names no mode, with FAULTMASK set (the return clears it first) */
+        __asm__ volatile("cpsid f\n ldr lr, =0xFFFFFFF5\n bx lr");
         break;
     case 5: /* a return to handler mode with nothing else active */
         __asm__ volatile("ldr lr, =0xFFFFFFF1\n bx lr");
@@ -100,6 +100,7 @@ void usage_fault(uint32_t *frame, uint32_t lr)
     field("ipsr", READ_SPECIAL("ipsr"));
     field("cfsr", SCB_CFSR);
     field("lr", lr);
+    field("stacked pc", frame[6]);
     put('\n');
     SCB_CFSR = SCB_CFSR;
     if (stage > 8) {

@@ -385,8 +385,9 @@ public sealed class Nvic
         }
         // FAULTMASK: priority -1, as HardFault's (B1.4.3). Fuzzware's NVIC takes a pending SVC whatever PRIMASK says
         // (its FORCE_SVC_ACTIVATION), as long as nothing pending outranks it.
+        // Fuzzware's NVIC does not look at FAULTMASK either.
         bool masked = primask && (Nesting || best != SvCall);
-        int running = faultmask ? -1 : RunningPriority(masked, basepri);
+        int running = faultmask && Nesting ? -1 : RunningPriority(masked, basepri);
         return Group(priority) < running ? best : 0;
     }
 
