@@ -54,7 +54,8 @@ internal static class Psci
                 status = x2 != 0 || x1 == 0 ? 0 : InvalidParameters;
                 break;
             case CpuOn or CpuOn64 or V01CpuOn:
-                status = x1 == 0 ? AlreadyOn : InvalidParameters;
+                // QEMU's order: an AArch64 entry point that is not word-aligned, then a CPU that does not exist, then one that is on.
+                status = (x2 & 3) != 0 || x1 != 0 ? InvalidParameters : AlreadyOn;
                 break;
             case CpuSuspend or CpuSuspend64 or V01Base:
                 // A standby that a wake-up event ends at once (QEMU waits as WFI does); affinity levels above 0 are refused.

@@ -252,6 +252,10 @@ public sealed class RiscVMachine : FirmwareMachine
         {
             return false;
         }
+        if (Privilege != PrivilegeMachine && (Register(Unicorn.RiscvRegMcounteren) & 2) == 0)
+        {
+            return false;   // below machine mode only where mcounteren.TM lets it through, as QEMU
+        }
         SyncTime();
         int rd = (int)((instruction >> 7) & 31);
         if (rd != 0)

@@ -87,6 +87,7 @@ internal static unsafe partial class Unicorn
     public const int RiscvRegSp = 3;
     public const int RiscvRegA0 = 11;
     public const int RiscvRegMstatus = 116;
+    public const int RiscvRegMcounteren = 122;
     public const int RiscvRegUstatus = 33;        // the first CSR of Unicorn's list
     public const int RiscvRegLastCsr = 157;       // UC_RISCV_REG_HTIMEDELTAH, the last (F0 follows)
     public const int RiscvRegMie = 120;

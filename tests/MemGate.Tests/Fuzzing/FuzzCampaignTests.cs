@@ -109,6 +109,10 @@ public sealed class FuzzCampaignTests : IDisposable
         using var stop = new CancellationTokenSource();
         stop.Cancel();
         Assert.Equal(0UL, campaign.Run(cancel: stop.Token).Runs);
+        // --duration too: one already past when the corpus starts runs none of it.
+        campaign = new FuzzCampaign(() => FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), image, new FuzzTargetOptions()),
+            new FuzzCampaignOptions { CorpusDirectory = corpus, CrashDirectory = Path.Combine(_dir, "crashes"), Seed = 7, Duration = TimeSpan.FromTicks(1) });
+        Assert.Equal(0UL, campaign.Run().Runs);
     }
 
     // A corpus folder holding what is not a regular file (a FIFO, which would block a read, a dangling link) still runs:
