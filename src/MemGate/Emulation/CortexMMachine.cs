@@ -453,29 +453,8 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     // SDIV (FB9x Fxxx) and UDIV (FBBx Fxxx) of the block get hooks; true when one was added (the block then starts again).
-    private bool HookDivisions(ulong address, uint instructions)
-    {
-        Span<byte> code = stackalloc byte[(int)Math.Min(4 * (ulong)instructions, 4096)];
-        ReadThroughEngine(address, code);
-        bool added = false;
-        int at = 0;
-        for (uint i = 0; i < instructions && at + 1 < code.Length; i++)
-        {
-            uint first = (uint)(code[at] | code[at + 1] << 8);
-            if (ThumbLength(first) == 4 && at + 3 < code.Length && (first & 0xFFD0) == 0xFB90 && (code[at + 3] & 0xF0) == 0xF0
-                && (code[at + 2] & 0xF0) == 0xF0 && _divideHooks.Add(address + (ulong)at))
-            {
-                HookInstruction(address + (ulong)at);
-                added = true;
-            }
-            at += ThumbLength(first);
-        }
-        if (added)
-        {
-            InvalidateCode(address, (ulong)at);
-        }
-        return added;
-    }
+    private bool HookDivisions(ulong address, uint instructions) =>
+        HookWide(address, instructions, _divideHooks, (first, second) => (first & 0xFFD0) == 0xFB90 && (second & 0xF0F0) == 0xF0F0);
 
     // A hooked SDIV/UDIV about to run: with DIV_0_TRP set, a zero divisor (Rm) takes the DIVBYZERO UsageFault there.
     private void CheckDivision(ulong address)
@@ -500,8 +479,14 @@ public sealed class CortexMMachine : FirmwareMachine
     }
 
     // A block about to run whose FP instructions are not hooked yet gets a hook on each (InstructionReached takes NOCP
-    // or preserves the lazy FP state), and its translation goes: true when one was added.
-    private bool HookFloatingPoint(ulong address, uint instructions)
+    // or preserves the lazy FP state), and its translation goes: true when one was added. VFP: coprocessor 10/11 loads,
+    // stores, register transfers and data processing (1110 11xx, coproc 101x).
+    private bool HookFloatingPoint(ulong address, uint instructions) =>
+        HookWide(address, instructions, _fpHooks, (first, second) => (first & 0xFC00) == 0xEC00 && (second & 0x0E00) == 0x0A00);
+
+    // The 32-bit instructions of the block at `address` that `matches` (first and second halfword) get a hook each, noted
+    // in `hooked`; the block's translation goes when one was added (true), so it runs again with them.
+    private bool HookWide(ulong address, uint instructions, HashSet<ulong> hooked, Func<uint, uint, bool> matches)
     {
         Span<byte> code = stackalloc byte[(int)Math.Min(4 * (ulong)instructions, 4096)];
         ReadThroughEngine(address, code);
@@ -516,8 +501,7 @@ public sealed class CortexMMachine : FirmwareMachine
                 continue;
             }
             uint second = at + 3 < code.Length ? (uint)(code[at + 2] | code[at + 3] << 8) : 0;
-            // VFP: coprocessor 10/11 loads/stores, register transfers and data processing (1110 11xx, coproc 101x).
-            if ((first & 0xFC00) == 0xEC00 && (second & 0x0E00) == 0x0A00 && _fpHooks.Add(address + (ulong)at))
+            if (matches(first, second) && hooked.Add(address + (ulong)at))
             {
                 HookInstruction(address + (ulong)at);
                 added = true;
