@@ -8,6 +8,10 @@ public static class FirmwareReader
     public static FirmwareImage Load(string path, FirmwareFormat? format = null, ulong? rawAddress = null)
     {
         byte[] data = InputFile.ReadAllBytes(path, "Firmware file");
+        if (data.Length == 0)
+        {
+            throw new FirmwareFormatException(path, "image", "the file is empty: there is nothing to load");
+        }
         var detected = format ?? Detect(path, data);
         if (format is null && rawAddress is not null && detected != FirmwareFormat.Elf && FormatOfExtension(path) is null)
         {
@@ -21,8 +25,8 @@ public static class FirmwareReader
         return detected switch
         {
             FirmwareFormat.Elf => ElfReader.Read(data, path),
-            FirmwareFormat.IntelHex => IntelHexReader.Read(System.Text.Encoding.ASCII.GetString(data), path),
-            FirmwareFormat.Srec => SrecReader.Read(System.Text.Encoding.ASCII.GetString(data), path),
+            FirmwareFormat.IntelHex => IntelHexReader.Read(System.Text.Encoding.ASCII.GetString(WithoutByteOrderMark(data)), path),
+            FirmwareFormat.Srec => SrecReader.Read(System.Text.Encoding.ASCII.GetString(WithoutByteOrderMark(data)), path),
             _ => rawAddress is { } address ? Raw(path, data, address)
                 : throw new FirmwareFormatException(path, "raw image", "a raw binary needs the address to load it at (memgate's --address; the rawAddress argument of FirmwareReader.Load)"),
         };
@@ -49,22 +53,28 @@ public static class FirmwareReader
         return new FirmwareImage(path, FirmwareFormat.Raw, [new FirmwareSegment(address, data, "raw image")]);
     }
 
-    /// <summary>The format of a file: ELF by magic; ':' first → Intel HEX; 'S0'–'S9' first → S-record; otherwise raw.</summary>
+    /// <summary>
+    /// The format of a file: ELF by magic; ':' first → Intel HEX; 'S0'–'S9' (or lowercase) first → S-record, whatever the
+    /// extension says (an S-record file named .hex is one); otherwise the extension's text format, else raw. A UTF-8 byte
+    /// order mark before the text is passed over.
+    /// </summary>
     public static FirmwareFormat Detect(string path, ReadOnlySpan<byte> data)
     {
         if (ElfReader.IsElf(data))
         {
             return FirmwareFormat.Elf;
         }
-        var named = FormatOfExtension(path);
-        if (named == FirmwareFormat.IntelHex || (data.Length > 0 && data[0] == (byte)':'))
+        var text = WithoutByteOrderMark(data);
+        if (text.Length > 0 && text[0] == (byte)':')
         {
             return FirmwareFormat.IntelHex;
         }
-        if (named == FirmwareFormat.Srec || (data.Length > 1 && data[0] == (byte)'S' && char.IsAsciiDigit((char)data[1])))
+        if (text.Length > 1 && text[0] is (byte)'S' or (byte)'s' && char.IsAsciiDigit((char)text[1]))
         {
             return FirmwareFormat.Srec;
         }
-        return FirmwareFormat.Raw;
+        return FormatOfExtension(path) ?? FirmwareFormat.Raw;
     }
+
+    private static ReadOnlySpan<byte> WithoutByteOrderMark(ReadOnlySpan<byte> data) => data.StartsWith("\uFEFF"u8) ? data[3..] : data;
 }

@@ -14,8 +14,9 @@ public static class SrecReader
         ulong? entry = null;
         long dataRecords = 0;
         bool ended = false;
-        foreach (var (line, where) in RecordText.Lines(text))
+        foreach (var (record, where) in RecordText.Lines(text))
         {
+            string line = record.ToUpperInvariant();   // lowercase records (some tools write them) read the same
             if (ended)
             {
                 throw new FirmwareFormatException(file, where, "record after the termination record");

@@ -102,6 +102,34 @@ public sealed class FirmwareReaderTests
         Assert.Equal([0xAA, 0xBB], s.Segments.Single().Data);
     }
 
+    // What a file holds decides its text format over its name (S-records named .hex), a UTF-8 byte order mark before the
+    // text is passed over, lowercase S-records read as uppercase ones, and an empty file says it is empty.
+    [Fact]
+    public void Text_images_are_told_by_their_content_with_or_without_a_byte_order_mark()
+    {
+        string dir = Directory.CreateTempSubdirectory("memgate-images").FullName;
+        try
+        {
+            string Write(string name, byte[] bytes)
+            {
+                string path = Path.Combine(dir, name);
+                File.WriteAllBytes(path, bytes);
+                return path;
+            }
+            byte[] srec = "S1050000AABB95\nS9030000FC\n"u8.ToArray();
+            byte[] hex = ":02000000AABB99\n:00000001FF\n"u8.ToArray();
+            Assert.Equal([0xAA, 0xBB], FirmwareReader.Load(Write("named.hex", srec)).Segments.Single().Data);
+            Assert.Equal([0xAA, 0xBB], FirmwareReader.Load(Write("bom.hex", [0xEF, 0xBB, 0xBF, .. hex])).Segments.Single().Data);
+            Assert.Equal([0xAA, 0xBB], FirmwareReader.Load(Write("lower.srec", "s1050000aabb95\ns9030000fc\n"u8.ToArray())).Segments.Single().Data);
+            var empty = Assert.Throws<FirmwareFormatException>(() => FirmwareReader.Load(Write("empty.elf", [])));
+            Assert.Contains("the file is empty", empty.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     // DOS-era tools end the text with Ctrl-Z (0x1A), an end-of-file mark, sometimes padded after it: the text ends there.
     [Fact]
     public void A_ctrl_z_ends_the_text()
