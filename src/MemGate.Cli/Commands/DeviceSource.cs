@@ -30,6 +30,10 @@ internal static class DeviceSource
             CommandErrors.ReportWarnings(device, error);
             return (device, Path.GetDirectoryName(Path.GetFullPath(nameOrFile))!);
         }
+        if (Directory.Exists(nameOrFile) && !DeviceTemplates.Names.Contains(nameOrFile, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new CommandInputException($"Device '{nameOrFile}' is a folder: give a device file (.toml, .yaml, .yml or .json) or a template name (memgate list).");
+        }
         return (DeviceTemplates.Load(nameOrFile), Directory.GetCurrentDirectory());
     }
 

@@ -299,4 +299,14 @@ public sealed class DeviceConfigReaderTests
         Assert.True(i >= 0, $"'{from}' not in the seed text");
         return text[..i] + to + text[(i + from.Length)..];
     }
+
+    // YAML 1.1's merge key would have been read as a key of its own, the merged fields silently missing: it is refused.
+    [Fact]
+    public void A_yaml_merge_key_is_refused_at_its_line()
+    {
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(
+            "base: &b {size: 4096}\nregions:\n  - name: RAM\n    <<: *b\n", DeviceConfigFormat.Yaml, "merge.yaml"));
+        Assert.Contains("merge keys", e.Message);
+        Assert.Contains("merge.yaml:4:", e.ToString());
+    }
 }

@@ -80,6 +80,11 @@ internal static partial class YamlConfigParser
                         Add(frame.Node, frame.Weight, at);
                         break;
                     case Scalar scalar when _open.Count > 0 && _open[^1] is { Node.Kind: ConfigNodeKind.Map, Key: null } map:
+                        if (scalar.Value == "<<" && scalar.Style == ScalarStyle.Plain)
+                        {
+                            // YAML 1.1's merge key (PyYAML reads it): taken as a key of its own it would leave the merged fields missing.
+                            throw Error(at, "merge keys ('<<: *anchor') are not supported: write the fields out, or use the anchor as a whole value");
+                        }
                         if (!map.Keys.Add(scalar.Value))
                         {
                             if (duplicate is null)
