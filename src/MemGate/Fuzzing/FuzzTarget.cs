@@ -220,9 +220,16 @@ public sealed unsafe class FuzzTarget : IDisposable
                 _ => "fault",
             };
             ulong pc = fault.ProgramCounter & ~1UL;
-            return new FuzzRun(FuzzRunKind.Crash, fault.Message, pc, _machine.Instructions, $"{what}@0x{pc:x8}");
+            // A fetch fault's PC is where the jump went (0 for every call through a null pointer): the return address, the
+            // link register, tells the call sites apart.
+            string caller = fault.Access == AccessKind.Execute && LinkRegister(_machine) is int link and >= 0
+                ? $"-from-0x{_machine.Registers.Read(link) & ~1UL:x8}" : "";
+            return new FuzzRun(FuzzRunKind.Crash, fault.Message, pc, _machine.Instructions, $"{what}@0x{pc:x8}{caller}");
         }
     }
+
+    // The register a call leaves its return address in: lr on Arm, ra on RISC-V; -1 where there is none.
+    private static int LinkRegister(FirmwareMachine machine) => machine.Registers.IndexOf("lr") is >= 0 and var lr ? lr : machine.Registers.IndexOf("ra");
 
     /// <summary>Releases the machine and its snapshot.</summary>
     public void Dispose()

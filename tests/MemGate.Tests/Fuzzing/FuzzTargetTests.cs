@@ -74,6 +74,19 @@ public sealed class FuzzTargetTests
         Assert.Contains("input exhausted", error.Message);
     }
 
+    // A fetch fault's signature carries the return address: calls to the same bad address from different places differ.
+    [SkippableFact]
+    public void A_fetch_faults_signature_names_the_caller()
+    {
+        Requires.WriteTracking();
+        // Vector table (SP, reset at 0x08000008), then: ldr r0,[pc,#4]; blx r0; b .; nop; .word 0x60000001 (nothing there)
+        byte[] flash = [0x00, 0x10, 0x00, 0x20, 0x09, 0x00, 0x00, 0x08, 0x01, 0x48, 0x80, 0x47, 0xFE, 0xE7, 0x00, 0xBF, 0x01, 0x00, 0x00, 0x60];
+        var image = new FirmwareImage("inline", FirmwareFormat.Raw, [new FirmwareSegment(0x0800_0000, flash, "flash")]);
+        using var target = FuzzTarget.Create(DeviceTemplates.Load("STM32F103"), image, new FuzzTargetOptions());
+        var run = target.Execute("x"u8);
+        Assert.Equal((FuzzRunKind.Crash, "fetch-fault@0x60000000-from-0x0800000c"), (run.Kind, run.Signature));
+    }
+
     // A prefix input leads to the start point, as Fuzzware's --prefix-input: runs go on where its bytes run out, so an
     // input there is read after the prefix ("FU" then "Z!" crashes as "FUZ!" does from reset), and the prefix must run out.
     [SkippableFact]
