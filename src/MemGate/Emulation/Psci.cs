@@ -61,7 +61,6 @@ internal static class Psci
                 // A standby that a wake-up event ends at once (QEMU waits as WFI does); affinity levels above 0 are refused.
                 status = (x1 & 0xFFFE_0000) != 0 ? InvalidParameters : 0;
                 break;
-
             case Features:
                 status = IsImplemented(x1) ? 0 : NotSupported;
                 break;
