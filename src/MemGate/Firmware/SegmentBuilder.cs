@@ -7,6 +7,7 @@ internal sealed class SegmentBuilder
     private ulong _start;
     private readonly List<byte> _bytes = [];
     private string _origin = "";
+    private string _lastOrigin = "";   // the record that ended the segment: a merged block's origin names both ends
 
     public void Add(ulong address, ReadOnlySpan<byte> data, string origin)
     {
@@ -21,6 +22,7 @@ internal sealed class SegmentBuilder
             _origin = origin;
         }
         _bytes.AddRange(data);
+        _lastOrigin = origin;
     }
 
     public List<FirmwareSegment> Segments
@@ -36,7 +38,7 @@ internal sealed class SegmentBuilder
     {
         if (_bytes.Count > 0)
         {
-            _done.Add(new FirmwareSegment(_start, [.. _bytes], $"data from {_origin}"));
+            _done.Add(new FirmwareSegment(_start, [.. _bytes], _lastOrigin == _origin ? $"data from {_origin}" : $"data from {_origin} to {_lastOrigin}"));
             _bytes.Clear();
         }
     }

@@ -130,6 +130,14 @@ public sealed class FirmwareReaderTests
         }
     }
 
+    // Records that continue each other make one segment, named by its first and last lines, so an overlap says where.
+    [Fact]
+    public void An_overlap_names_the_lines_of_both_blocks()
+    {
+        var e = Assert.Throws<FirmwareFormatException>(() => IntelHexReader.Read(":02000000AABB99\n:02000200CCDD53\n:02000100EEFF10\n:00000001FF\n", "a.hex"));
+        Assert.Contains("data from line 3: [0x1, 0x3) overlaps data from line 1 to line 2 [0x0, 0x4)", e.Message);
+    }
+
     // DOS-era tools end the text with Ctrl-Z (0x1A), an end-of-file mark, sometimes padded after it: the text ends there.
     [Fact]
     public void A_ctrl_z_ends_the_text()
