@@ -25,9 +25,11 @@ internal static class SvdCommand
             var device = SvdReader.Load(parse.GetRequiredValue(file), parse.GetValue(strict));
             // Registers that cannot make a register block (overlapping, none an alternate) are fine to list, but a device
             // that attaches the peripheral cannot be built: said here rather than first by validate or a run.
-            var unbuildable = device.Peripherals.Select(p => (Peripheral: p, Problem: p.BlockProblem())).Where(x => x.Problem is not null)
+            var unbuildable = device.Peripherals.Select(p => (Peripheral: p, Problem: p.BlockProblem() is { } why ? $"{why}; a device that attaches it cannot be built" : null))
+                .Where(x => x.Problem is not null)
+                .Concat(PlacementProblems(device))
                 .Select(x => new DeviceDiagnostic(parse.GetValue(strict) ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, $"peripheral[{x.Peripheral.Name}]",
-                    $"{x.Problem}; a device that attaches it cannot be built") { Location = new SourceLocation(device.File, x.Peripheral.Line, 0) })
+                    x.Problem!) { Location = new SourceLocation(device.File, x.Peripheral.Line, 0) })
                 .ToList();
             if (parse.GetValue(strict) && unbuildable.Count > 0)
             {
@@ -69,6 +71,27 @@ internal static class SvdCommand
             return CliApp.Success;
         }));
         return command;
+    }
+
+    // Where peripherals lie, as a device attaching them would find it (arrays with dimIncrement 0, an address past 4 GiB):
+    // each one sharing addresses with the one before it in address order, and each ending past the 32-bit address space.
+    // Judged as a device judges them, by registers: address blocks reaching into the next peripheral are trimmed first
+    // (ST's STM32F103 SVD has BKP's block run into PWR), which the warnings above already say.
+    private static IEnumerable<(SvdPeripheral Peripheral, string? Problem)> PlacementProblems(SvdDevice device)
+    {
+        var ordered = device.WithBlocksTrimmedToRegisters(new List<SvdWarning>()).Where(p => p.Size > 0).OrderBy(p => p.BaseAddress).ToList();
+        for (int i = 0; i < ordered.Count; i++)
+        {
+            var p = ordered[i];
+            if (p.BaseAddress + p.Size > 1UL << 32)
+            {
+                yield return (p, $"[0x{p.BaseAddress:X}, size 0x{p.Size:X}] ends past the 32-bit address space of the Cortex-M parts CMSIS-SVD describes");
+            }
+            if (i > 0 && ordered[i - 1] is var before && p.BaseAddress < before.BaseAddress + before.Size)
+            {
+                yield return (p, $"[0x{p.BaseAddress:X}, size 0x{p.Size:X}] shares addresses with {before.Name} [0x{before.BaseAddress:X}, size 0x{before.Size:X}]; a device cannot attach both");
+            }
+        }
     }
 
     private static string Access(FieldAccess access) => access switch

@@ -60,6 +60,33 @@ public sealed class SvdCommandTests
         Assert.True(warnings[0].Line > 0);
     }
 
+    // Peripherals whose registers share addresses (an array with dimIncrement 0) are said by svd, as a device attaching them
+    // would refuse them: a warning, an error with --strict.
+    [Fact]
+    public void Peripherals_sharing_addresses_are_said_and_refused_with_strict()
+    {
+        string dir = Directory.CreateTempSubdirectory("memgate-svd").FullName;
+        try
+        {
+            string svd = Path.Combine(dir, "shared.svd");
+            static string Peripheral(string name) => $"<peripheral><name>{name}</name><baseAddress>0x40001000</baseAddress>" +
+                "<addressBlock><offset>0</offset><size>0x4</size><usage>registers</usage></addressBlock>" +
+                "<registers><register><name>DR</name><addressOffset>0</addressOffset><size>32</size></register></registers></peripheral>";
+            File.WriteAllText(svd, "<?xml version=\"1.0\"?><device schemaVersion=\"1.3\"><name>D</name><addressUnitBits>8</addressUnitBits><width>32</width>" +
+                $"<size>32</size><peripherals>{Peripheral("GPIO2")}{Peripheral("GPIO3")}</peripherals></device>");
+            var (exit, _, error) = CliRunner.Run("svd", svd);
+            Assert.Equal(0, exit);
+            Assert.Contains("warning: peripheral[GPIO3]: [0x40001000, size 0x4] shares addresses with GPIO2", error);
+            (exit, _, error) = CliRunner.Run("svd", svd, "--strict");
+            Assert.Equal(1, exit);
+            Assert.Contains("error: peripheral[GPIO3]", error);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void Show_merges_svd_peripherals_and_warns_about_those_outside_the_map()
     {
