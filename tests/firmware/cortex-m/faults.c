@@ -6,7 +6,7 @@
  * USART1 and exits through semihosting (0 when it got to the end).
  *   qemu-system-arm -M stm32vldiscovery -display none -serial stdio -semihosting-config enable=on,target=native -kernel faults.elf
  */
-#include "../../../examples/firmware/stm32f103/board.h"
+#include "hex.h"
 
 #define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
 #define SCB_SHPR1 (*(volatile uint32_t *)0xE000ED18u)
@@ -21,19 +21,6 @@
 #define NOWHERE 0x60000000u /* no memory or device here on QEMU's board nor on MemGate's template */
 
 extern uint32_t _estack;
-
-static void hex(uint32_t v)
-{
-    print("0x");
-    int started = 0;
-    for (int shift = 28; shift >= 0; shift -= 4) {
-        unsigned digit = (v >> shift) & 0xFu;
-        if (digit || started || shift == 0) {
-            put("0123456789abcdef"[digit]);
-            started = 1;
-        }
-    }
-}
 
 /* What the last fault handler saw, and where a fault resumes. */
 volatile uint32_t resume_pc;

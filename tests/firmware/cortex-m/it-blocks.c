@@ -5,23 +5,10 @@
  * skipped by their own conditions (ARMv7-M B1.5.6, B1.5.8). Prints over USART1 and exits through semihosting.
  *   qemu-system-arm -M stm32vldiscovery -display none -serial stdio -semihosting-config enable=on,target=native -kernel it-blocks.elf
  */
-#include "../../../examples/firmware/stm32f103/board.h"
+#include "hex.h"
 
 extern uint32_t _estack;
 static volatile uint32_t svcs;
-
-static void hex(uint32_t v)
-{
-    print("0x");
-    int started = 0;
-    for (int shift = 28; shift >= 0; shift -= 4) {
-        unsigned digit = (v >> shift) & 0xFu;
-        if (digit || started || shift == 0) {
-            put("0123456789abcdef"[digit]);
-            started = 1;
-        }
-    }
-}
 
 /* Naked: its first instruction would be skipped if the IT block's "else" slot carried into the handler. */
 __attribute__((naked)) void SVC_Handler(void)

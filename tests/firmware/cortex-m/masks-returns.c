@@ -7,7 +7,7 @@
  * UsageFaults (B1.5.8); with CCR.DIV_0_TRP a division by zero is the DIVBYZERO UsageFault (B3.2.8). Prints over USART1 and exits through semihosting (0 when it got to the end).
  *   qemu-system-arm -M stm32vldiscovery -display none -serial stdio -semihosting-config enable=on,target=native -kernel masks-returns.elf
  */
-#include "../../../examples/firmware/stm32f103/board.h"
+#include "hex.h"
 
 #define SCB_CCR (*(volatile uint32_t *)0xE000ED14u)
 #define SCB_SHPR2 (*(volatile uint32_t *)0xE000ED1Cu)
@@ -19,19 +19,6 @@
 #define SYNC() __asm__ volatile("dsb\n isb\n nop\n nop" ::: "memory")
 
 extern uint32_t _estack;
-
-static void hex(uint32_t v)
-{
-    print("0x");
-    int started = 0;
-    for (int shift = 28; shift >= 0; shift -= 4) {
-        unsigned digit = (v >> shift) & 0xFu;
-        if (digit || started || shift == 0) {
-            put("0123456789abcdef"[digit]);
-            started = 1;
-        }
-    }
-}
 
 static void field(const char *name, uint32_t v)
 {
