@@ -184,12 +184,7 @@ public sealed unsafe class GuestMemory : IDisposable
     public void AddRegion(GuestRegion region)
     {
         ArgumentNullException.ThrowIfNull(region);
-        lock (_lock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            AddRegionLocked(region);
-            PublishGranules();
-        }
+        AddRegions([region]);
     }
 
     /// <summary>
@@ -217,7 +212,7 @@ public sealed unsafe class GuestMemory : IDisposable
                     if (!names.Add(region.Name))
                     {
                         var twin = table.FindByName(region.Name) ?? added.Values.First(s => s.Region.Name == region.Name);
-                        throw new ArgumentException($"Region name '{region.Name}' is already used by {twin.Region}.", nameof(regions));
+                        throw new ArgumentException($"Region name '{region.Name}' is already used by {twin.Region}.", nameof(region));
                     }
                     if ((table.FirstOverlapping(region.Start.Value, region.Last.Value) ?? LastStartingBy(added, region.Last.Value)) is { } existing
                         && existing.Start + (existing.Length - 1) >= region.Start.Value)
@@ -264,25 +259,6 @@ public sealed unsafe class GuestMemory : IDisposable
             }
         }
         return found < 0 ? null : slots.Values[found];
-    }
-
-    private void AddRegionLocked(GuestRegion region)
-    {
-        CheckPlace(region);
-        var table = _table;
-        if (table.FindByName(region.Name) is { } twin)
-        {
-            throw new ArgumentException($"Region name '{region.Name}' is already used by {twin.Region}.", nameof(region));
-        }
-        if (table.FirstOverlapping(region.Start.Value, region.Last.Value) is { } existing)
-        {
-            throw new RegionOverlapException(region, existing.Region);
-        }
-        var slot = NewRegionSlot(region);
-        // Memory first, then the table, then the fast-path bits: a reader never sees a region before its memory.
-        _table = table.With(slot);
-        LayoutVersion++;
-        SetPageBits(slot, slot.FastBits);
     }
 
     // The region belongs to this memory's address space and fits in its width.
