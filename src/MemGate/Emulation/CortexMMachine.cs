@@ -801,7 +801,10 @@ public sealed class CortexMMachine : FirmwareMachine
 
     // Takes a synchronous fault (its handler, or HardFault by escalation, with CFSR/HFSR/MMFAR/BFAR set); a fault
     // nothing can take is the lockup state (B1.5.15), which ends the run saying what faulted.
-    private bool TakeFault(int fault, uint cfsr, ulong? mmfar, ulong? bfar, ulong returnAddress, string what, bool breakpoint = false)
+    // `existingFrameLr`: the fault is taken on the frame already on the stack (an invalid exception return's INVPC), nothing
+    // pushed, with LR holding this value.
+    private bool TakeFault(int fault, uint cfsr, ulong? mmfar, ulong? bfar, ulong returnAddress, string what, bool breakpoint = false,
+        ulong? existingFrameLr = null)
     {
         if (FaultsEndRun)
         {
@@ -818,6 +821,18 @@ public sealed class CortexMMachine : FirmwareMachine
             Fail(target == 0 ? $"{what}; the CPU locks up (a fault in HardFault or with FAULTMASK set)."
                 : $"{what}; it would be taken by exception {target}, whose vector holds no handler address in executable memory.");
             return false;
+        }
+        if (existingFrameLr is { } lr)
+        {
+            Nvic.Enter(target);
+            ulong handler = Memory.Main.ReadUInt32(new GuestAddress(Nvic.VectorTable + 4 * (ulong)target));
+            TraceExceptionEntry((ulong)target, ExceptionName(target), returnAddress & ~1UL, handler & ~1UL);
+            SetRegister(Unicorn.ArmRegLr, lr);
+            SetRegister(Unicorn.ArmRegIpsr, (ulong)target);
+            SetRegister(Unicorn.ArmRegEpsr, XpsrThumb);
+            PrivilegeChanged();
+            GoThroughClrex(handler | 1);
+            return true;
         }
         TakeException(target, returnAddress);
         return true;
@@ -1033,22 +1048,9 @@ public sealed class CortexMMachine : FirmwareMachine
             // on the existing frame (nothing is pushed: its handler sees the frame the return would have popped), with LR
             // holding the EXC_RETURN, as QEMU takes it.
             Nvic.Leave(leaving);
-            string what = $"Run stopped at an exception return from {ExceptionName(leaving)}: EXC_RETURN 0x{excReturn | 1:X8} is invalid here (INVPC)";
-            int target = Nvic.TakeFault(Nvic.UsageFault, CfsrInvpc, null, null, (Reg32(Unicorn.ArmRegPrimask) & 1) != 0, Reg32(Unicorn.ArmRegBasepri), false);
-            if (FaultsEndRun || target == 0 || !HasHandler(target))
-            {
-                SetRegister(Unicorn.ArmRegPc, excReturn);
-                Fail(FaultsEndRun ? $"{what}." : $"{what}; {(target == 0 ? "the CPU locks up." : $"exception {target}'s vector holds no handler address in executable memory.")}");
-                return;
-            }
-            Nvic.Enter(target);
-            ulong handler = Memory.Main.ReadUInt32(new GuestAddress(Nvic.VectorTable + 4 * (ulong)target));
-            TraceExceptionEntry((ulong)target, ExceptionName(target), excReturn, handler & ~1UL);
-            SetRegister(Unicorn.ArmRegLr, excReturn | 1);
-            SetRegister(Unicorn.ArmRegIpsr, (ulong)target);
-            SetRegister(Unicorn.ArmRegEpsr, XpsrThumb);
-            PrivilegeChanged();
-            GoThroughClrex(handler | 1);
+            TakeFault(Nvic.UsageFault, CfsrInvpc, null, null, excReturn,
+                $"Run stopped at an exception return from {ExceptionName(leaving)}: EXC_RETURN 0x{excReturn | 1:X8} is invalid here (INVPC)",
+                existingFrameLr: excReturn | 1);
             return;
         }
         Nvic.Leave(leaving);
