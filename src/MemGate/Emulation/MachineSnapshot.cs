@@ -1,4 +1,5 @@
 using MemGate.Engine;
+using MemGate.Memory;
 using MemGate.Snapshots;
 
 namespace MemGate.Emulation;
@@ -12,8 +13,9 @@ namespace MemGate.Emulation;
 /// </summary>
 public sealed class MachineSnapshot : IDisposable
 {
-    internal MachineSnapshot(FirmwareMachine machine, GuestSnapshot memory, ICpuContext cpu, byte[] models, ulong? resumePc)
+    internal MachineSnapshot(FirmwareMachine machine, GuestSnapshot memory, ICpuContext cpu, byte[] models, ulong? resumePc, WriteWitness? witness)
     {
+        Witness = witness;
         ResumePc = resumePc;
         Machine = machine;
         Memory = memory;
@@ -29,6 +31,9 @@ public sealed class MachineSnapshot : IDisposable
 
     internal byte[] Models { get; }
 
+    /// <summary>Where the engine and the memory report writes while the snapshot lives (large memory only), or null.</summary>
+    internal WriteWitness? Witness { get; }
+
     /// <summary>Where the run goes on when the engine's PC is not it (a limit reached while an exception was being entered).</summary>
     internal ulong? ResumePc { get; }
 
@@ -36,6 +41,7 @@ public sealed class MachineSnapshot : IDisposable
     public void Dispose()
     {
         Memory.Dispose();
+        Machine.StopWitness(Witness);
         Cpu.Dispose();
     }
 }

@@ -67,6 +67,14 @@ public interface ICpuEngine : IDisposable
     /// </summary>
     void TranslateDirectly(DirectTranslationRule rule);
 
+    /// <summary>
+    /// Reports the engine's stores into memory mapped with <see cref="MapHost"/> to <paramref name="witness"/> (null:
+    /// stops), for snapshot restores that need no page-table walk. Returns false, reporting nothing, where the engine
+    /// cannot see its stores (it translates through the CPU's MMU only); a run in which it cannot see them (the CPU's
+    /// MMU translating) tells the witness so.
+    /// </summary>
+    bool ReportWrites(WriteWitness? witness);
+
     /// <summary>Maps memory the engine allocates and owns (filled with <see cref="WriteMemory"/>).</summary>
     void MapPrivate(ulong address, ulong size, Permissions permissions);
 

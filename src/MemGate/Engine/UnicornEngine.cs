@@ -54,6 +54,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private readonly List<nint> _invalidAccessHooks = [];   // added at the first run (see Run)
     private bool _invalidAccessHooked;
     private readonly List<(ulong Start, ulong Last, Permissions Permissions)> _mapped = [];   // host and private mappings
+    private readonly List<(ulong Start, ulong Size, nint Host)> _hostMapped = [];   // MapHost's, for the witness
+    private WriteWitness? _witness;           // see ReportWrites
+    private int _witnessEpoch;                // the witness's epoch the TLB's write permissions were granted in
     private DirectTranslationRule? _direct;   // see TranslateDirectly
     private bool _directNow;                  // Unicorn's TLB is filled by OnTlbFill (UC_TLB_VIRTUAL)
     private AccessKind? _declined;            // OnTlbFill left an access to the CPU's MMU: Run goes on with it
@@ -181,6 +184,32 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     {
         Check(Unicorn.MemMapPtr(Handle, address, (nuint)size, ProtOf(permissions), host), $"uc_mem_map_ptr([0x{address:X}, 0x{address + size:X}))");
         Mapped(address, size, permissions);
+        _hostMapped.Add((address, size, host));
+    }
+
+    /// <inheritdoc/>
+    public bool ReportWrites(WriteWitness? witness)
+    {
+        if (witness is not null && _direct is null)
+        {
+            return false;
+        }
+        _witness = witness;
+        _witnessEpoch = witness is null ? 0 : witness.Epoch - 1;   // the next run drops the write permissions granted before
+        return true;
+    }
+
+    // Reports guest bytes [address, +length) written, where host memory is mapped there.
+    private void Witnessed(ulong address, ulong length)
+    {
+        foreach (var (start, size, host) in _hostMapped)
+        {
+            ulong from = Math.Max(start, address), to = Math.Min(start + size, address + length);
+            if (from < to)
+            {
+                _witness!.Written(host + (nint)(from - start), to - from);
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -350,6 +379,10 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public void WriteMemory(ulong address, ReadOnlySpan<byte> source)
     {
+        if (_witness is not null)
+        {
+            Witnessed(address, (ulong)source.Length);
+        }
         fixed (byte* p = source)
         {
             Check(Unicorn.MemWrite(Handle, address, p, (nuint)source.Length), "uc_mem_write");
@@ -375,6 +408,16 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
         }
         // Unicorn's count runs in pieces this loop does not know how to resume: the CPU's MMU translates for it.
         TranslateDirectlyNow(_direct is not null && count == 0);
+        if (!_directNow)
+        {
+            _witness?.Unwitnessed();   // the CPU's MMU grants write permission without telling
+        }
+        else if (_witness is { } witness && witness.Epoch != _witnessEpoch)
+        {
+            // A store reports its page when the TLB first grants it write permission: none granted before may remain.
+            FlushTlb();
+            _witnessEpoch = witness.Epoch;
+        }
         _counter->Budget = 0;   // the first block looks at the owner's state
         _stopAsked = false;
         _restart = false;
@@ -401,6 +444,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
                 _declined = null;
                 error = 0;
                 TranslateDirectlyNow(false);
+                _witness?.Unwitnessed();
                 if (declined != AccessKind.Execute)
                 {
                     CountUpTo(pc, including: false);
@@ -463,9 +507,12 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public void InvalidateCode(ulong address, ulong length)
     {
-        // Unicorn finds the code through a TLB fill of its own, outside a run: the CPU's MMU answers it (Run switches back).
+        // Unicorn finds the code through a TLB fill of its own, outside the CPU loop: the CPU's MMU answers it, and its
+        // entries go again before the guest runs on (a store through one would not be reported to the witness).
+        bool direct = _directNow;
         TranslateDirectlyNow(false);
         Check(Unicorn.Control(Handle, Unicorn.CtlWriteTbRemoveCache, address, address + length), "uc_ctl(TB_REMOVE_CACHE)");
+        TranslateDirectlyNow(direct);
         Array.Clear(_blockKeys);
     }
 
@@ -981,6 +1028,19 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
                 entry->Permissions = access == AccessKind.Execute || self._fetched.Contains(page)
                     ? Unicorn.ProtRead | Unicorn.ProtWrite | Unicorn.ProtExec
                     : Unicorn.ProtRead | Unicorn.ProtWrite;
+                if (self._witness is not null)
+                {
+                    // Write permission only to a store, which reports its page (the host page holding the TLB's page)
+                    // first: a later store to a page only read so far comes back here.
+                    if (access == AccessKind.Write)
+                    {
+                        self.Witnessed(page & ~0xFFFUL, 0x1000);
+                    }
+                    else
+                    {
+                        entry->Permissions &= ~Unicorn.ProtWrite;
+                    }
+                }
                 if (access != AccessKind.Execute)
                 {
                     self.UndoItStateRestore();

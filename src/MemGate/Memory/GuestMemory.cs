@@ -53,6 +53,7 @@ public sealed unsafe class GuestMemory : IDisposable
     private readonly List<HostBacking> _retired = [];
     private readonly ulong _maxAddress;
     private readonly bool _bigEndian;
+    private WriteWitness? _witness;
 
     private const int HintShift = 20;       // region-table mode: one cache hint per 1 MiB granule…
     private const int HintCount = 4096;     // …hashed into 4096 entries (32 KiB of references)
@@ -433,7 +434,9 @@ public sealed unsafe class GuestMemory : IDisposable
     public nint Translate(GuestAddress address, ulong size)
     {
         var slot = ResolveHost(address, size, AccessKind.Read);
-        return slot.Host + (nint)(address.Value - slot.Start);
+        nint host = slot.Host + (nint)(address.Value - slot.Start);
+        _witness?.Written(host, Math.Max(size, 1));   // the pointer may be written through
+        return host;
     }
 
     /// <summary>Like <see cref="Translate(GuestAddress)"/>, returning false instead of throwing.</summary>
@@ -461,7 +464,7 @@ public sealed unsafe class GuestMemory : IDisposable
             return [];
         }
         var slot = ResolveHost(address, (ulong)length, AccessKind.Read);
-        return new Span<byte>((byte*)slot.Host + (address.Value - slot.Start), length);
+        return Handed(slot.Host + (nint)(address.Value - slot.Start), length);
     }
 
     /// <summary>
@@ -479,7 +482,14 @@ public sealed unsafe class GuestMemory : IDisposable
         }
         Validate(_table, address.Value, (ulong)length, access, check: true, throwOnFault: true);
         var slot = ResolveHost(address, (ulong)length, access);
-        return new Span<byte>((byte*)slot.Host + (address.Value - slot.Start), length);
+        return Handed(slot.Host + (nint)(address.Value - slot.Start), length);
+    }
+
+    // A span handed out may be written through: the witness counts it as written.
+    private Span<byte> Handed(nint host, int length)
+    {
+        _witness?.Written(host, (ulong)length);
+        return new Span<byte>((void*)host, length);
     }
 
     // ------------------------------------------------------------------ bulk access
@@ -629,6 +639,13 @@ public sealed unsafe class GuestMemory : IDisposable
 
     internal bool IsDisposed => _disposed;
 
+    /// <summary>Where writes are reported while a snapshot taken with a <see cref="WriteWitness"/> lives (see <see cref="Snapshots.GuestSnapshot"/>).</summary>
+    internal WriteWitness? Witness
+    {
+        get => _witness;
+        set => _witness = value;
+    }
+
     /// <summary>Counts regions added and removed: whoever mapped the layout elsewhere (a CPU engine) sees it change.</summary>
     internal ulong LayoutVersion { get; private set; }
 
@@ -653,6 +670,7 @@ public sealed unsafe class GuestMemory : IDisposable
         byte* p = FastPointer(address, (uint)sizeof(T), check ? RegionSlot.WriteBit : RegionSlot.HostBit);
         if (p != null)
         {
+            _witness?.Written((nint)p, (ulong)sizeof(T));
             Unsafe.WriteUnaligned(p, value);
             return;
         }
@@ -709,6 +727,7 @@ public sealed unsafe class GuestMemory : IDisposable
             ReadOnlySpan<byte> piece = source.Slice(done, n);
             if (slot.Host != 0)
             {
+                _witness?.Written(slot.Host + (nint)offset, (ulong)n);
                 piece.CopyTo(new Span<byte>((byte*)slot.Host + offset, n));
             }
             else
@@ -810,6 +829,7 @@ public sealed unsafe class GuestMemory : IDisposable
         byte* p = SlowPointer(address, (uint)sizeof(T), check ? RegionSlot.WriteBit : RegionSlot.HostBit, out var slot);
         if (p != null)
         {
+            _witness?.Written((nint)p, (ulong)sizeof(T));
             Unsafe.WriteUnaligned(p, value);
             return;
         }
@@ -956,7 +976,9 @@ public sealed unsafe class GuestMemory : IDisposable
         Validate(table, address.Value, (ulong)size, AccessKind.Read, check: true, throwOnFault: true);
         Validate(table, address.Value, (ulong)size, AccessKind.Write, check: true, throwOnFault: true);
         var slot = ResolveHost(address, (ulong)size, AccessKind.Write);
-        return slot.Host + (nint)(address.Value - slot.Start);
+        nint host = slot.Host + (nint)(address.Value - slot.Start);
+        _witness?.Written(host, (ulong)size);
+        return host;
     }
 
     // ------------------------------------------------------------------ MMIO

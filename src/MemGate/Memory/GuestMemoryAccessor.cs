@@ -123,6 +123,7 @@ public readonly unsafe struct GuestMemoryAccessor
         {
             if (InOnePage(a, sizeof(T)) && (_pageBits[a >> PageShift] & WriteBit) != 0)
             {
+                _memory.Witness?.Written((nint)(_flatBase + a), (ulong)sizeof(T));
                 Unsafe.WriteUnaligned(_flatBase + a, value);
                 return;
             }
@@ -132,6 +133,7 @@ public readonly unsafe struct GuestMemoryAccessor
             ref GranuleEntry entry = ref Entry(a);
             if (sizeof(T) <= GranuleTable.MaxAccess && a - entry.Start < entry.WriteLimit)
             {
+                _memory.Witness?.Written((nint)unchecked(a + entry.Delta), (ulong)sizeof(T));
                 Unsafe.WriteUnaligned((byte*)unchecked(a + entry.Delta), value);
                 return;
             }

@@ -29,6 +29,8 @@ public sealed unsafe class GuestSnapshot : IDisposable
     private readonly List<(ulong Offset, ulong Length)> _written = [];   // the runs the walk found written (scratch)
     private readonly List<(ulong Offset, ulong Length)> _unchanged = [];   // writable pages found as at the snapshot (scratch)
     private List<ulong> _stillWritable = [];   // scratch for an area's next Writable
+    private readonly WriteWitness? _witness;
+    private readonly List<nint> _witnessed = [];   // the witness's pages (scratch)
     private bool _disposed;
 
     // One run of host pages (regions sharing pages are merged) and the copy of its contents.
@@ -43,8 +45,9 @@ public sealed unsafe class GuestSnapshot : IDisposable
         public List<ulong> Writable { get; set; } = [];
     }
 
-    private GuestSnapshot(GuestMemory memory, GuestRegion[] regions, Area[] areas, SafeFileHandle tracker, SafeFileHandle pagemap)
+    private GuestSnapshot(GuestMemory memory, GuestRegion[] regions, Area[] areas, SafeFileHandle tracker, SafeFileHandle pagemap, WriteWitness? witness)
     {
+        _witness = witness;
         _memory = memory;
         _regions = regions;
         _mappings = [.. regions.Select(memory.MappingOf)];
@@ -59,10 +62,22 @@ public sealed unsafe class GuestSnapshot : IDisposable
     /// <summary>Takes a snapshot of every region with host memory and starts tracking writes to them. Nothing may write the memory meanwhile (a stopped machine).</summary>
     /// <exception cref="NotSupportedException">The kernel cannot track writes (older than 6.7, or userfaultfd not allowed).</exception>
     /// <exception cref="InvalidOperationException">Another snapshot of this memory is still alive: one tracks a memory at a time.</exception>
-    public static GuestSnapshot Take(GuestMemory memory) => Take(memory, []);
+    public static GuestSnapshot Take(GuestMemory memory) => Take(memory, [], null);
 
-    /// <summary>As <see cref="Take(GuestMemory)"/>, for memory of which parts are mapped from snapshot files (their pages start as the file's).</summary>
-    internal static GuestSnapshot Take(GuestMemory memory, IReadOnlyList<SnapshotBaseline> baselines)
+    /// <summary>
+    /// As <see cref="Take(GuestMemory)"/>, with the memory's writes reported to <paramref name="witness"/> while the
+    /// snapshot lives: a restore then copies back the pages it lists, without walking the page table, unless a writer
+    /// said it could not report (<see cref="WriteWitness.Unwitnessed"/>). Every writer must be MemGate's (see
+    /// <see cref="WriteWitness"/>); a CPU engine writing the memory must report to the same witness.
+    /// </summary>
+    public static GuestSnapshot Take(GuestMemory memory, WriteWitness witness)
+    {
+        ArgumentNullException.ThrowIfNull(witness);
+        return Take(memory, [], witness);
+    }
+
+    /// <summary>As <see cref="Take(GuestMemory, WriteWitness)"/>, for memory of which parts are mapped from snapshot files (their pages start as the file's).</summary>
+    internal static GuestSnapshot Take(GuestMemory memory, IReadOnlyList<SnapshotBaseline> baselines, WriteWitness? witness)
     {
         ArgumentNullException.ThrowIfNull(memory);
         ObjectDisposedException.ThrowIf(memory.IsDisposed, memory);
@@ -85,7 +100,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
                 var file = FileDescriptors.CreateMemfd("memgate snapshot", length);
                 areas.Add(new Area(host, length, file, SafeMmapHandle.Map(length, Libc.ProtRead | Libc.ProtWrite, Libc.MapShared, fd: (int)file.DangerousGetHandle())));
             }
-            var snapshot = new GuestSnapshot(memory, regions, [.. areas], tracker, pagemap);
+            var snapshot = new GuestSnapshot(memory, regions, [.. areas], tracker, pagemap, witness);
             foreach (var area in snapshot._areas)
             {
                 // An area mapped from a file starts as the file: only the pages written since (no longer the file's) are
@@ -132,6 +147,11 @@ public sealed unsafe class GuestSnapshot : IDisposable
                     Track();
                 }
             }
+            if (witness is not null)
+            {
+                memory.Witness = witness;
+                witness.Restart();
+            }
             return snapshot;
         }
         catch (NativeMemoryException e) when (e.Errno == DirtyTracking.AlreadyTracked)
@@ -160,13 +180,28 @@ public sealed unsafe class GuestSnapshot : IDisposable
 
     /// <summary>
     /// Bytes written since the snapshot or the last restore (whole pages), without restoring. Of the pages the last restore
-    /// left writable (see <see cref="Restore"/>), those that differ from the snapshot.
+    /// left writable (see <see cref="Restore"/>), and of all pages where a <see cref="WriteWitness"/> reports them, those
+    /// that differ from the snapshot.
     /// </summary>
     public ulong DirtyBytes()
     {
         ThrowIfInvalid();
         ulong total = 0;
         ulong page = (ulong)Libc.PageSize;
+        if (_witness is { Complete: true } witness)
+        {
+            // Of the pages reported written, those that differ (a restore copies no others).
+            witness.CopyPages(_witnessed);
+            foreach (var area in _areas)
+            {
+                var (first, end) = WitnessedIn(area);
+                for (int i = first; i < end; i++)
+                {
+                    total += SameAsSnapshot(area, (ulong)(_witnessed[i] - area.Host)) ? 0 : page;
+                }
+            }
+            return total;
+        }
         foreach (var area in _areas)
         {
             _written.Clear();
@@ -203,6 +238,16 @@ public sealed unsafe class GuestSnapshot : IDisposable
         ulong page = (ulong)Libc.PageSize;
         ulong copied = 0;
         int ranges = 0;
+        if (_witness is { Complete: true } witness)
+        {
+            witness.CopyPages(_witnessed);
+            foreach (var area in _areas)
+            {
+                RestoreWitnessed(area, ref copied, ref ranges);
+            }
+            witness.Restart();
+            return new SnapshotRestore(copied, ranges, clock.Elapsed, FromWitness: true);
+        }
         foreach (var area in _areas)
         {
             _written.Clear();
@@ -257,7 +302,50 @@ public sealed unsafe class GuestSnapshot : IDisposable
             }
             (area.Writable, _stillWritable) = (_stillWritable, area.Writable);
         }
+        _witness?.Restart();
         return new SnapshotRestore(copied, ranges, clock.Elapsed);
+    }
+
+    // A restore from the witness's list: only its pages can differ from the snapshot; those that do are copied back.
+    // Protection is left as it is: a page written stays writable, and a later walk (when a run could not be witnessed)
+    // finds it, compares it and protects it again as any other written page.
+    private void RestoreWitnessed(Area area, ref ulong copied, ref int ranges)
+    {
+        ulong page = (ulong)Libc.PageSize;
+        var (first, end) = WitnessedIn(area);
+        bool streaming = Streaming ?? (ulong)(end - first) * page >= PageCopy.StreamingFrom;
+        ulong copiedEnd = ulong.MaxValue;
+        for (int i = first; i < end; i++)
+        {
+            ulong at = (ulong)(_witnessed[i] - area.Host);
+            if (Sse.IsSupported && i + 1 < end)
+            {
+                Sse.Prefetch0((void*)(area.Copy.Pointer + (_witnessed[i + 1] - area.Host)));
+                Sse.Prefetch0((void*)_witnessed[i + 1]);
+            }
+            if (SameAsSnapshot(area, at))
+            {
+                continue;
+            }
+            PageCopy.Copy(area.Copy.Pointer + (nint)at, area.Host + (nint)at, page, streaming);
+            copied++;
+            ranges += at == copiedEnd ? 0 : 1;
+            copiedEnd = at + page;
+        }
+        PageCopy.Finish(streaming);
+    }
+
+    // The indices [first, end) of the witnessed pages (ascending) inside the area.
+    private (int First, int End) WitnessedIn(Area area)
+    {
+        int first = _witnessed.BinarySearch(area.Host);
+        first = first < 0 ? ~first : first;
+        int end = first;
+        while (end < _witnessed.Count && (ulong)(_witnessed[end] - area.Host) < area.Length)
+        {
+            end++;
+        }
+        return (first, end);
     }
 
     // Whether `at` is among the pages the last restore left writable (ascending; `next` walks them along with ascending `at`).
@@ -304,6 +392,10 @@ public sealed unsafe class GuestSnapshot : IDisposable
             return;
         }
         _disposed = true;
+        if (_witness is not null && ReferenceEquals(_memory.Witness, _witness))
+        {
+            _memory.Witness = null;
+        }
         _tracker.Dispose();   // closing the userfaultfd ends the write protection
         _pagemap.Dispose();
         foreach (var area in _areas)

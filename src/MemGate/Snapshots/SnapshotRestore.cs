@@ -4,4 +4,5 @@ namespace MemGate.Snapshots;
 /// <param name="Pages">Host pages copied back: those written since the snapshot (or the last restore); of the pages the last restore left writable, those that differed.</param>
 /// <param name="Ranges">Contiguous runs of such pages.</param>
 /// <param name="Elapsed">Time the restore took.</param>
-public sealed record SnapshotRestore(ulong Pages, int Ranges, TimeSpan Elapsed);
+/// <param name="FromWitness">Whether the pages came from the snapshot's <see cref="Memory.WriteWitness"/> (no page-table walk).</param>
+public sealed record SnapshotRestore(ulong Pages, int Ranges, TimeSpan Elapsed, bool FromWitness = false);

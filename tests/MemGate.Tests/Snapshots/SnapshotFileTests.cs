@@ -197,7 +197,7 @@ public sealed class SnapshotFileTests : IDisposable
         using var file = SnapshotFile.Open(path);
         var baselines = file.RestoreMemory(mapped, lazy: true);
         mapped.WriteUInt32(page, 0);   // the file's page, now all zeros
-        using var snapshot = GuestSnapshot.Take(mapped, baselines);
+        using var snapshot = GuestSnapshot.Take(mapped, baselines, null);
         Assert.Equal(4096UL, snapshot.StoredBytes);   // the file's page and its written copy are one page
         snapshot.ProtectByWalk = protectByWalk;
         mapped.WriteUInt32(page, 0xBAD);

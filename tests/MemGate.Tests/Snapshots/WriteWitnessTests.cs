@@ -1,0 +1,180 @@
+using CsCheck;
+using MemGate.Devices;
+using MemGate.Emulation;
+using MemGate.Firmware;
+using MemGate.Memory;
+using MemGate.Snapshots;
+
+namespace MemGate.Tests.Snapshots;
+
+// Restores from a write witness (the writers' own reports instead of the kernel's page-table walk) against the
+// model: memory as it was at the snapshot, byte for byte, whatever wrote it.
+public sealed class WriteWitnessTests
+{
+    // One write: region, where in it (fraction of its size), length, value, and the path that writes it.
+    private static readonly Gen<(int Region, double At, int Length, byte Value, int Path)> Write =
+        Gen.Select(Gen.Int[0, 3], Gen.Double[0, 1], Gen.Int[1, 300], Gen.Byte, Gen.Int[0, 7]);
+
+    // Rounds of random writes through every path host code has into guest memory (checked and debug writes,
+    // scalars, an accessor, atomics, spans and pointers handed out); in some rounds a writer says it could not
+    // report (as an engine does when the CPU's MMU translates), and that restore walks the page table instead. Each
+    // restore brings every byte back; a witnessed one copies exactly the pages that differ and walks nothing.
+    [SkippableTheory]
+    [InlineData(32)]
+    [InlineData(64)]
+    public void A_restore_from_the_witness_brings_back_every_byte_whatever_path_wrote(int width)
+    {
+        Gen.Select(Write.Array[0, 40], Write.Array[0, 40].Array[1, 4], Gen.Bool.Array[4]).Sample((before, rounds, unwitnessed) =>
+        {
+            using var memory = GuestMemory.Create(GuestSnapshotTests.Layout(), new GuestMemoryOptions { AddressWidth = width });
+            Apply(memory, before);
+            var expected = memory.Regions.Where(r => r.HasHostMemory).Select(r => GuestSnapshotTests.Contents(memory, r)).ToArray();
+            Requires.WriteTracking();
+            var witness = new WriteWitness();
+            using (var snapshot = GuestSnapshot.Take(memory, witness))
+            {
+                Assert.True(witness.Complete);
+                for (int round = 0; round < rounds.Length; round++)
+                {
+                    Apply(memory, rounds[round]);
+                    var differing = GuestSnapshotTests.Differing(memory, expected);
+                    Assert.Equal((ulong)differing.Count * 4096, snapshot.DirtyBytes());
+                    if (unwitnessed[round])
+                    {
+                        witness.Unwitnessed();
+                    }
+                    var restore = snapshot.Restore();
+
+                    GuestSnapshotTests.AssertSame(expected, memory);
+                    Assert.Equal(!unwitnessed[round], restore.FromWitness);
+                    if (restore.FromWitness)
+                    {
+                        Assert.Equal((ulong)differing.Count, restore.Pages);
+                    }
+                    Assert.True(witness.Complete);
+                    Assert.Equal(0UL, snapshot.DirtyBytes());
+                }
+            }
+            memory.WriteUInt32(new GuestAddress(0x2000_0000), 1);   // the snapshot gone, the memory no longer reports
+            Assert.Equal(0UL, DirtyBytesOf(witness));
+        }, iter: 40);
+    }
+
+    private static ulong DirtyBytesOf(WriteWitness witness)
+    {
+        var pages = new List<nint>();
+        witness.CopyPages(pages);
+        return (ulong)pages.Count * 4096;
+    }
+
+    // Writes through the path each write names; flash (region 0) only through the debug view, which may write it.
+    private static void Apply(GuestMemory memory, (int Region, double At, int Length, byte Value, int Path)[] writes)
+    {
+        foreach (var (index, at, length, value, path) in writes)
+        {
+            var region = memory.Regions[index];
+            ulong offset = (ulong)(at * (region.Size - 1));
+            int n = (int)Math.Min((ulong)length, region.Size - offset);
+            var start = new GuestAddress(region.Start.Value + offset);
+            var bytes = Enumerable.Repeat(value, n).ToArray();
+            switch (index == 0 ? 3 : path)
+            {
+                case 0: memory.Write(start, bytes); break;
+                case 1:
+                    for (int i = 0; i < n; i++)
+                    {
+                        memory.WriteByte(start + (ulong)i, value);
+                    }
+                    break;
+                case 2:
+                    var access = memory.GetAccessor();
+                    for (int i = 0; i < n; i++)
+                    {
+                        access.WriteByte(start + (ulong)i, value);
+                    }
+                    break;
+                case 3: memory.Debug.Write(start, bytes); break;
+                case 4: bytes.CopyTo(memory.GetSpan(start, n)); break;
+                case 5: bytes.CopyTo(memory.GetSpan(start, n, AccessKind.Write)); break;
+                case 6:
+                    unsafe
+                    {
+                        bytes.CopyTo(new Span<byte>((void*)memory.Translate(start, (ulong)n), n));
+                    }
+                    break;
+                default:
+                    var word = new GuestAddress(Math.Min(start.Value, region.Start.Value + region.Size - 4) & ~3UL);
+                    memory.AddUInt32(word, value == 0 ? 1u : value);
+                    break;
+            }
+        }
+    }
+
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    // A machine whose engine reports its stores: stopped anywhere, snapshot, run on (to the end, or for a number of
+    // instructions), restored: memory is byte for byte as at the snapshot, and the run goes on as the first time. A run
+    // to the end is witnessed throughout; one that ends at an instruction count is not always (Unicorn's count runs
+    // through the CPU's MMU, which grants write permission without telling), and then the restore walks the page table.
+    [SkippableTheory]
+    [InlineData("STM32F103", "firmware/tasks.elf")]
+    [InlineData("STM32F407", "differential/cortex-m4f/fpu.elf")]
+    [InlineData("RV32", "differential/riscv/traps-rv32.elf")]
+    public void A_machine_restored_from_its_witness_is_as_at_the_snapshot_and_goes_on_identically(string template, string image)
+    {
+        Requires.WriteTracking();
+        ulong total;
+        using (var probe = Start(template, image, TextWriter.Null))
+        {
+            total = probe.Run(timeout: TimeSpan.FromSeconds(20)).Instructions;
+        }
+        Gen.Select(Gen.Double[0.01, 0.95], Gen.Bool).Sample((fraction, limited) =>
+        {
+            var output = new StringWriter();
+            using var machine = Start(template, image, output);
+            machine.WitnessWrites = true;
+            ulong stop = Math.Max(1, (ulong)(total * fraction));
+            machine.Run(maxInstructions: stop, timeout: TimeSpan.FromSeconds(20));
+            using var snapshot = machine.TakeSnapshot();
+            Assert.NotNull(snapshot.Witness);
+            var memory = machine.Memory.Main;
+            var expected = memory.Regions.Where(r => r.HasHostMemory).Select(r => GuestSnapshotTests.Contents(memory, r)).ToArray();
+            ulong limit = limited ? Math.Max(1, (total - stop) / 2) : 0;
+            int mark = output.ToString().Length;
+            var first = machine.Continue(maxInstructions: limit, timeout: TimeSpan.FromSeconds(20));
+            string rest = output.ToString()[mark..];
+
+            var restore = machine.Restore(snapshot);
+            GuestSnapshotTests.AssertSame(expected, memory);
+            if (!limited)
+            {
+                Assert.True(restore.FromWitness);
+            }
+            mark = output.ToString().Length;
+            var again = machine.Continue(maxInstructions: limit, timeout: TimeSpan.FromSeconds(20));
+            Assert.Equal((first.Outcome, first.ExitCode, first.Instructions), (again.Outcome, again.ExitCode, again.Instructions));
+            Assert.Equal(rest, output.ToString()[mark..]);
+        }, iter: 10, threads: 1);
+    }
+
+    private static FirmwareMachine Start(string template, string image, TextWriter output)
+    {
+        var machine = FirmwareMachine.Create(DeviceTemplates.Load(template), output);
+        machine.Load(FirmwareReader.Load(Fixture(image)));
+        return machine;
+    }
+
+    // Large memory reports its writes by default where the engine can (the RV64's 1 GiB of RAM); the CortexA53's
+    // engine translates through the CPU's MMU only, so its snapshots walk.
+    [SkippableTheory]
+    [InlineData("RV64", "differential/riscv/traps-rv64.elf", true)]
+    [InlineData("CortexA53", "differential/aarch64/exceptions.elf", false)]
+    public void Large_memory_is_witnessed_where_the_engine_sees_its_stores(string template, string image, bool witnessed)
+    {
+        Requires.WriteTracking();
+        using var machine = Start(template, image, TextWriter.Null);
+        machine.Run(maxInstructions: 50, timeout: TimeSpan.FromSeconds(20));
+        using var snapshot = machine.TakeSnapshot();
+        Assert.Equal(witnessed, snapshot.Witness is not null);
+    }
+}
