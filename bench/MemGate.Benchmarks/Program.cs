@@ -25,6 +25,12 @@ if (args.Length > 0 && args[0] == "--restore-plain")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "--machine-restore")
+{
+    MachineRestoreQuickRun.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300);
+    return 0;
+}
+
 // ./bench.sh passes BenchmarkDotNet's own arguments (--filter, --job, --exporters, --artifacts).
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(SplitMix64).Assembly).Run(args, DefaultConfig.Instance);
 HotPathTable.Print(summaries, Environment.GetEnvironmentVariable("MEMGATE_VM_MEMORY_RESULTS"));
