@@ -232,6 +232,10 @@ public sealed unsafe class GuestMemory : IDisposable
                     LayoutVersion++;
                     foreach (var slot in added.Values)
                     {
+                        if (_witness is not null && slot.Host != 0)
+                        {
+                            slot.FastBits |= 1 << RegionSlot.WitnessBit;
+                        }
                         SetPageBits(slot, slot.FastBits);
                     }
                     // Until now accesses to the new regions took the region table, which now has them.
@@ -551,7 +555,7 @@ public sealed unsafe class GuestMemory : IDisposable
     /// <summary>Reads a 32-bit value, returning false (and no exception) if the access faults.</summary>
     public bool TryReadUInt32(GuestAddress address, out uint value)
     {
-        byte* p = FastPointer(address.Value, 4, RegionSlot.ReadBit);
+        byte* p = FastPointer(address.Value, 4, RegionSlot.ReadBit, write: false);
         if (p != null)
         {
             value = Order(Unsafe.ReadUnaligned<uint>(p));
@@ -643,7 +647,21 @@ public sealed unsafe class GuestMemory : IDisposable
     internal WriteWitness? Witness
     {
         get => _witness;
-        set => _witness = value;
+        set
+        {
+            lock (_lock)
+            {
+                // Writes leave the fast paths (page bits, granule table, slot bits) for the slow one, which reports them:
+                // without a witness the fast paths test nothing more than before.
+                _witness = value;
+                foreach (var slot in _table.Slots.Where(s => s.Host != 0))
+                {
+                    slot.FastBits = (byte)(value is null ? slot.FastBits & ~(1 << RegionSlot.WitnessBit) : slot.FastBits | 1 << RegionSlot.WitnessBit);
+                    SetPageBits(slot, slot.FastBits);
+                }
+                PublishGranules();
+            }
+        }
     }
 
     /// <summary>Counts regions added and removed: whoever mapped the layout elsewhere (a CPU engine) sees it change.</summary>
@@ -660,17 +678,16 @@ public sealed unsafe class GuestMemory : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal T ReadScalar<T>(ulong address, bool check) where T : unmanaged
     {
-        byte* p = FastPointer(address, (uint)sizeof(T), check ? RegionSlot.ReadBit : RegionSlot.HostBit);
+        byte* p = FastPointer(address, (uint)sizeof(T), check ? RegionSlot.ReadBit : RegionSlot.HostBit, write: false);
         return p != null ? Unsafe.ReadUnaligned<T>(p) : ReadScalarSlow<T>(address, check);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void WriteScalar<T>(ulong address, T value, bool check) where T : unmanaged
     {
-        byte* p = FastPointer(address, (uint)sizeof(T), check ? RegionSlot.WriteBit : RegionSlot.HostBit);
+        byte* p = FastPointer(address, (uint)sizeof(T), check ? RegionSlot.WriteBit : RegionSlot.HostBit, write: true);
         if (p != null)
         {
-            _witness?.Written((nint)p, (ulong)sizeof(T));
             Unsafe.WriteUnaligned(p, value);
             return;
         }
@@ -741,19 +758,22 @@ public sealed unsafe class GuestMemory : IDisposable
 
     // ------------------------------------------------------------------ fast path
 
-    // bit is a RegionSlot.*Bit index: 0 read, 1 write, 2 execute, 3 host memory (the debug path).
+    // bit is a RegionSlot.*Bit index: 0 read, 1 write, 2 execute, 3 host memory (the debug path). A write is let
+    // through only where no witness is to hear of it (the slow path reports it).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* FastPointer(ulong address, uint size, int bit)
+    private byte* FastPointer(ulong address, uint size, int bit, bool write)
     {
         nint flat = _flatBase;
         if (flat != 0)
         {
             // Below 4 GiB and inside one page (one test: the page bits cover 4 GiB and have none past the
-            // space's end), and the page's bit allows it: host = base + guest.
-            return size <= PageSize && (address & (~0UL << 32 | PageMask)) <= PageSize - size && ((_pageBits[address >> PageShift] >> bit) & 1) != 0
+            // space's end), and the page's bit allows it: host = base + guest. (A debug write has a bit of its own.)
+            int pageBit = write && bit == RegionSlot.HostBit ? PageHostWriteBit : bit;
+            return size <= PageSize && (address & (~0UL << 32 | PageMask)) <= PageSize - size && ((_pageBits[address >> PageShift] >> pageBit) & 1) != 0
                 ? (byte*)flat + address
                 : null;
         }
+        int mask = write ? 1 << bit | 1 << RegionSlot.WitnessBit : 1 << bit;
         if (bit is RegionSlot.ReadBit or RegionSlot.WriteBit)
         {
             byte* host = GranulePointer(_granules, address, size, bit);
@@ -764,7 +784,7 @@ public sealed unsafe class GuestMemory : IDisposable
         }
         RegionSlot slot = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_hints), (nint)((address >> HintShift) & (HintCount - 1)));
         ulong offset = address - slot.Start;
-        if (offset < slot.Length && slot.Length - offset >= size && ((slot.FastBits >> bit) & 1) != 0)
+        if (offset < slot.Length && slot.Length - offset >= size && (slot.FastBits & mask) == 1 << bit)
         {
             return (byte*)slot.Host + offset;
         }
@@ -1029,11 +1049,24 @@ public sealed unsafe class GuestMemory : IDisposable
 
     // ------------------------------------------------------------------ page bits (flat mode)
 
-    private void SetPageBits(RegionSlot slot, byte bits)
+    // The flat mode's page bits: RegionSlot's read, write, execute and host bits, and PageHostWriteBit for debug writes;
+    // while a witness listens, neither write bit is set (writes take the slow path, which reports them).
+    private const int PageHostWriteBit = 5;
+
+    private void SetPageBits(RegionSlot slot, byte slotBits)
     {
         if (_pageBits == null)
         {
             return;
+        }
+        int bits = slotBits & 0xF;
+        if ((slotBits & 1 << RegionSlot.WitnessBit) != 0)
+        {
+            bits &= ~(1 << RegionSlot.WriteBit);
+        }
+        else if ((bits & 1 << RegionSlot.HostBit) != 0)
+        {
+            bits |= 1 << PageHostWriteBit;
         }
         // Only pages the region covers completely; shared or partial pages stay on the slow path.
         ulong first = (slot.Start + PageMask) >> PageShift;
@@ -1042,7 +1075,7 @@ public sealed unsafe class GuestMemory : IDisposable
         {
             return;
         }
-        new Span<byte>(_pageBits + first, checked((int)(end - first))).Fill((byte)(bits & 0xF));
+        new Span<byte>(_pageBits + first, checked((int)(end - first))).Fill((byte)bits);
     }
 
     private void ClearPartialPages(RegionSlot slot)

@@ -121,9 +121,8 @@ public readonly unsafe struct GuestMemoryAccessor
         ulong a = address.Value;
         if (_flatBase != null)
         {
-            if (InOnePage(a, sizeof(T)) && (_pageBits[a >> PageShift] & WriteBit) != 0)
+            if (InOnePage(a, sizeof(T)) && (_pageBits[a >> PageShift] & WriteBit) != 0)   // off while witnessed: the slow path reports
             {
-                _memory.Witness?.Written((nint)(_flatBase + a), (ulong)sizeof(T));
                 Unsafe.WriteUnaligned(_flatBase + a, value);
                 return;
             }
@@ -131,9 +130,8 @@ public readonly unsafe struct GuestMemoryAccessor
         else
         {
             ref GranuleEntry entry = ref Entry(a);
-            if (sizeof(T) <= GranuleTable.MaxAccess && a - entry.Start < entry.WriteLimit)
+            if (sizeof(T) <= GranuleTable.MaxAccess && a - entry.Start < entry.WriteLimit)   // 0 while witnessed
             {
-                _memory.Witness?.Written((nint)unchecked(a + entry.Delta), (ulong)sizeof(T));
                 Unsafe.WriteUnaligned((byte*)unchecked(a + entry.Delta), value);
                 return;
             }

@@ -56,7 +56,7 @@ internal static class GranuleTable
                 {
                     Start = slot.Start,
                     ReadLimit = (slot.FastBits & (1 << RegionSlot.ReadBit)) != 0 ? limit : 0,
-                    WriteLimit = (slot.FastBits & (1 << RegionSlot.WriteBit)) != 0 ? limit : 0,
+                    WriteLimit = (slot.FastBits & (1 << RegionSlot.WriteBit | 1 << RegionSlot.WitnessBit)) == 1 << RegionSlot.WriteBit ? limit : 0,
                     Delta = unchecked((ulong)slot.Host - slot.Start),
                 };
             }

@@ -11,6 +11,7 @@ internal sealed class RegionSlot
     public const int ExecuteBit = 2;
     public const int HostBit = 3;      // plain host memory: the debug path may use the pointer
     public const int MmioBit = 4;      // a live handler region: aligned scalar accesses may call it directly
+    public const int WitnessBit = 5;   // writes take the slow path, which reports them to the memory's WriteWitness
 
     public RegionSlot(GuestRegion region, nint host, HostBacking? backing)
     {
