@@ -549,22 +549,14 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         ThrowIfDisposed();
         var witness = WitnessesWrites() ? new WriteWitness() : null;
-        if (witness is not null && !_engine.ReportWrites(witness))
-        {
-            witness = null;
-        }
-        GuestSnapshot memory;
+        var memory = GuestSnapshot.Take(Memory.Main, _baselines, witness);   // throws while another snapshot lives: that one's witness stays
         try
         {
-            memory = GuestSnapshot.Take(Memory.Main, _baselines, witness);
-        }
-        catch
-        {
-            StopWitness(witness);
-            throw;
-        }
-        try
-        {
+            if (witness is not null)
+            {
+                _engine.ReportWrites(witness);
+                _engineWitness = witness;
+            }
             return new MachineSnapshot(this, memory, _engine.SaveContext(), SaveModelState(), _resumePc, witness);
         }
         catch
@@ -585,22 +577,26 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     {
         var main = Memory.Main;
         var regions = main.Regions.Where(r => r.HasHostMemory).ToList();
-        if (_engineOwned || regions.Any(r => main.BackingOf(r) is SharedMemoryBacking))
+        if (_engineOwned || !_engine.CanReportWrites || !regions.All(r => main.BackingOf(r) is AnonymousBacking))
         {
-            return false;
+            return false;   // (another provider's memory may be written by others, as shared memory is)
         }
         return WitnessWrites ?? regions.Aggregate(0UL, (sum, r) => sum + r.Size) >= WitnessFrom;
     }
 
     private const ulong WitnessFrom = 64UL << 20;
 
+    // The engine stops reporting to `witness`, if it still does (a snapshot disposed twice, or after a newer one was taken).
     internal void StopWitness(WriteWitness? witness)
     {
-        if (witness is not null && !_disposed)
+        if (witness is not null && ReferenceEquals(_engineWitness, witness) && !_disposed)
         {
             _engine.ReportWrites(null);
+            _engineWitness = null;
         }
     }
+
+    private WriteWitness? _engineWitness;   // what the engine reports its stores to
 
     /// <summary>Puts memory (only the pages written since), the CPU and the models back as <paramref name="snapshot"/> saved them; <see cref="Continue"/> goes on from there.</summary>
     public SnapshotRestore Restore(MachineSnapshot snapshot)
@@ -1348,7 +1344,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
                 Mapping(region, () => _engine.MapPrivate(inner, innerEnd - inner, region.Permissions));
                 _copied.Add((inner, innerEnd - inner));
             }
-            else if (region.HasHostMemory && main.TryTranslate(new GuestAddress(inner), out nint host))
+            else if (region.HasHostMemory && main.TryFindHost(new GuestAddress(inner), out nint host))
             {
                 Mapping(region, () => _engine.MapHost(inner, innerEnd - inner, region.Permissions, host));
             }
@@ -1401,7 +1397,7 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
         ulong target = mirror.Target.Value + (address - region.Start.Value);
         return target % Granule == 0 && main.FindRegion(new GuestAddress(target)) is { HasHostMemory: true } held
             && (held.Permissions & Permissions.Write) == 0 && held.Last.Value >= target + (length - 1)
-            && main.TryTranslate(new GuestAddress(target), out nint host) ? host : null;
+            && main.TryFindHost(new GuestAddress(target), out nint host) ? host : null;
     }
 
     // The engine's error names the range; the region's name says which part of the device file it is.

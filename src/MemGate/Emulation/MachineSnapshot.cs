@@ -41,7 +41,7 @@ public sealed class MachineSnapshot : IDisposable
     public void Dispose()
     {
         Memory.Dispose();
-        Machine.StopWitness(Witness);
+        Machine.StopWitness(Witness);   // unless the engine reports to a newer snapshot's witness
         Cpu.Dispose();
     }
 }

@@ -67,13 +67,16 @@ public interface ICpuEngine : IDisposable
     /// </summary>
     void TranslateDirectly(DirectTranslationRule rule);
 
+    /// <summary>Whether the engine can see its own stores (see <see cref="ReportWrites"/>): not where the CPU's MMU alone translates.</summary>
+    bool CanReportWrites { get; }
+
     /// <summary>
     /// Reports the engine's stores into memory mapped with <see cref="MapHost"/> to <paramref name="witness"/> (null:
-    /// stops), for snapshot restores that need no page-table walk. Returns false, reporting nothing, where the engine
-    /// cannot see its stores (it translates through the CPU's MMU only); a run in which it cannot see them (the CPU's
-    /// MMU translating) tells the witness so.
+    /// stops), for snapshot restores that need no page-table walk; a run in which it cannot see them (the CPU's MMU
+    /// translating) tells the witness so.
     /// </summary>
-    bool ReportWrites(WriteWitness? witness);
+    /// <exception cref="NotSupportedException">A witness, and <see cref="CanReportWrites"/> is false.</exception>
+    void ReportWrites(WriteWitness? witness);
 
     /// <summary>Maps memory the engine allocates and owns (filled with <see cref="WriteMemory"/>).</summary>
     void MapPrivate(ulong address, ulong size, Permissions permissions);

@@ -188,15 +188,17 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     }
 
     /// <inheritdoc/>
-    public bool ReportWrites(WriteWitness? witness)
+    public bool CanReportWrites => _direct is not null;
+
+    /// <inheritdoc/>
+    public void ReportWrites(WriteWitness? witness)
     {
-        if (witness is not null && _direct is null)
+        if (witness is not null && !CanReportWrites)
         {
-            return false;
+            throw new NotSupportedException("The engine translates through the CPU's MMU only: it cannot see its stores.");
         }
         _witness = witness;
         _witnessEpoch = witness is null ? 0 : witness.Epoch - 1;   // the next run drops the write permissions granted before
-        return true;
     }
 
     // Reports guest bytes [address, +length) written, where host memory is mapped there.

@@ -228,14 +228,14 @@ public sealed unsafe class GuestMemory : IDisposable
                 if (added.Count > 0)
                 {
                     // Memory first (above), then the table, then the fast-path bits: a reader never sees a region before its memory.
+                    foreach (var slot in added.Values.Where(s => _witness is not null && s.Host != 0))
+                    {
+                        slot.FastBits |= 1 << RegionSlot.WitnessBit;   // before any reader can find the slot
+                    }
                     _table = table.WithAll(added.Values);
                     LayoutVersion++;
                     foreach (var slot in added.Values)
                     {
-                        if (_witness is not null && slot.Host != 0)
-                        {
-                            slot.FastBits |= 1 << RegionSlot.WitnessBit;
-                        }
                         SetPageBits(slot, slot.FastBits);
                     }
                     // Until now accesses to the new regions took the region table, which now has them.
@@ -445,6 +445,17 @@ public sealed unsafe class GuestMemory : IDisposable
 
     /// <summary>Like <see cref="Translate(GuestAddress)"/>, returning false instead of throwing.</summary>
     public bool TryTranslate(GuestAddress address, out nint host)
+    {
+        if (!TryFindHost(address, out host))
+        {
+            return false;
+        }
+        _witness?.Written(host, 1);   // the pointer may be written through
+        return true;
+    }
+
+    /// <summary>The host address of guest <paramref name="address"/> for looking at the layout: not reported to a <see cref="WriteWitness"/>, so never written through.</summary>
+    internal bool TryFindHost(GuestAddress address, out nint host)
     {
         var slot = _table.Find(address.Value);
         if (slot is null || slot.Host == 0)

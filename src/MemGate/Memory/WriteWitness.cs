@@ -3,15 +3,15 @@ namespace MemGate.Memory;
 /// <summary>
 /// The host pages written since a snapshot was taken or last restored, as the writers themselves report them: a
 /// <see cref="GuestMemory"/>'s own write paths (its writes, atomics, accessors, debug view, and every span or pointer
-/// it hands out, counted as written when handed out) and a CPU engine that reports its stores. A
+/// it hands out, counted as written when handed out: the bytes the call checked, one for a pointer asked for without
+/// a size) and a CPU engine that reports its stores. A
 /// <see cref="Snapshots.GuestSnapshot"/> taken with one restores from this list instead of walking the kernel's page
 /// table, whose cost grows with the memory's size (2 GiB: about 57 µs even with nothing written); it walks as
 /// before whenever a writer could not report (<see cref="Unwitnessed"/>).
 /// </summary>
 /// <remarks>
-/// Only for memory every writer of which is MemGate's: writes another process makes (shared memory) and writes
-/// through a pointer kept from an earlier <see cref="GuestMemory.Translate(GuestAddress, ulong)"/> or
-/// <see cref="GuestMemory.TryTranslate"/> after a restore are not seen.
+/// Only for memory every writer of which is MemGate's: writes another process makes (shared memory), writes through
+/// a span or pointer past the bytes asked for, and writes through one kept across a restore are not seen.
 /// </remarks>
 public sealed class WriteWitness
 {

@@ -43,6 +43,10 @@ public sealed unsafe class GuestSnapshot : IDisposable
 
         // Pages (offsets, ascending) the last restore copied back and left writable: see Restore.
         public List<ulong> Writable { get; set; } = [];
+
+        // Pages restores from a witness's list found written since the last walk (left writable, as they are): a walk
+        // compares them as it does Writable's, instead of counting and copying them as written.
+        public HashSet<ulong> WitnessedWritable { get; } = [];
     }
 
     private GuestSnapshot(GuestMemory memory, GuestRegion[] regions, Area[] areas, SafeFileHandle tracker, SafeFileHandle pagemap, WriteWitness? witness)
@@ -211,7 +215,8 @@ public sealed unsafe class GuestSnapshot : IDisposable
             {
                 for (ulong at = offset; at < offset + size; at += page)
                 {
-                    if (!WasLeftWritable(area.Writable, ref next, at) || !SameAsSnapshot(area, at))
+                    bool leftWritable = WasLeftWritable(area.Writable, ref next, at) || area.WitnessedWritable.Contains(at);
+                    if (!leftWritable || !SameAsSnapshot(area, at))
                     {
                         total += page;
                     }
@@ -272,7 +277,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
                         Sse.Prefetch0((void*)(area.Copy.Pointer + (nint)ahead));
                         Sse.Prefetch0((void*)(area.Host + (nint)ahead));
                     }
-                    if (WasLeftWritable(area.Writable, ref next, at) && SameAsSnapshot(area, at))
+                    if ((WasLeftWritable(area.Writable, ref next, at) || area.WitnessedWritable.Contains(at)) && SameAsSnapshot(area, at))
                     {
                         Extend(_unchanged, at, page);
                         continue;
@@ -301,6 +306,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
                 }
             }
             (area.Writable, _stillWritable) = (_stillWritable, area.Writable);
+            area.WitnessedWritable.Clear();   // this walk saw them all
         }
         _witness?.Restart();
         return new SnapshotRestore(copied, ranges, clock.Elapsed);
@@ -323,6 +329,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
                 Sse.Prefetch0((void*)(area.Copy.Pointer + (_witnessed[i + 1] - area.Host)));
                 Sse.Prefetch0((void*)_witnessed[i + 1]);
             }
+            area.WitnessedWritable.Add(at);
             if (SameAsSnapshot(area, at))
             {
                 continue;
@@ -499,7 +506,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
     // and a read fault there maps the shared huge zero page (where the kernel's use_zero_page is off, it would
     // allocate and zero 2 MiB of memory for each untouched chunk instead: the markers are the smaller cost then).
     private static bool OnAnonymousHugePages(GuestMemory memory, GuestRegion[] regions, nint host, ulong length) =>
-        HugeZeroPage.Value && regions.All(r => !memory.TryTranslate(r.Start, out nint at) || at >= host + (nint)length || at + (nint)r.Size <= host
+        HugeZeroPage.Value && regions.All(r => !memory.TryFindHost(r.Start, out nint at) || at >= host + (nint)length || at + (nint)r.Size <= host
             || memory.BackingOf(r) is AnonymousBacking { HugePages: true });
 
     private static readonly Lazy<bool> HugeZeroPage = new(() =>
@@ -548,7 +555,7 @@ public sealed unsafe class GuestSnapshot : IDisposable
         var runs = new List<(ulong Start, ulong End)>();
         foreach (var region in regions)
         {
-            if (!memory.TryTranslate(region.Start, out nint host))
+            if (!memory.TryFindHost(region.Start, out nint host))
             {
                 continue;
             }

@@ -57,7 +57,7 @@ public sealed unsafe class SharedFlash : IDisposable
     {
         ArgumentNullException.ThrowIfNull(memory);
         var regions = memory.Regions.Where(r => r.HasHostMemory).ToArray();
-        var hosts = regions.Select(r => memory.TryTranslate(r.Start, out nint host) ? host : 0).ToArray();
+        var hosts = regions.Select(r => memory.TryFindHost(r.Start, out nint host) ? host : 0).ToArray();
         var baselines = new List<SnapshotBaseline>();
         lock (_lock)
         {

@@ -353,7 +353,8 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public void MapHost(ulong address, ulong size, Permissions permissions, nint host) => inner.MapHost(address, size, permissions, host);
         public void ExcludeFromBlockCount(ulong address, ulong size) => inner.ExcludeFromBlockCount(address, size);
         public void TranslateDirectly(DirectTranslationRule rule) => inner.TranslateDirectly(rule);
-        public bool ReportWrites(WriteWitness? witness) => inner.ReportWrites(witness);
+        public bool CanReportWrites => inner.CanReportWrites;
+        public void ReportWrites(WriteWitness? witness) => inner.ReportWrites(witness);
         public void MapPrivate(ulong address, ulong size, Permissions permissions) => inner.MapPrivate(address, size, permissions);
         public void MapMmio(ulong address, ulong size, IMmioHandler handler) => inner.MapMmio(address, size, handler);
         public ulong ReadRegister(int id) => inner.ReadRegister(id);

@@ -431,7 +431,7 @@ public sealed unsafe class SnapshotFile : IDisposable
     private static List<HostArea> AreasOf(GuestMemory memory)
     {
         var regions = memory.Regions.Where(r => r.HasHostMemory).ToArray();
-        var located = regions.Select(r => (Region: r, Host: memory.TryTranslate(r.Start, out nint host) ? host : 0)).Where(r => r.Host != 0).ToList();
+        var located = regions.Select(r => (Region: r, Host: memory.TryFindHost(r.Start, out nint host) ? host : 0)).Where(r => r.Host != 0).ToList();
         return GuestSnapshot.PageRuns(memory, regions).Select(run =>
         {
             var inside = located.Where(r => r.Host >= run.Host && r.Host < run.Host + (nint)run.Length).OrderBy(r => r.Host).ThenBy(r => r.Region.Start.Value).ToList();
