@@ -570,9 +570,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
     /// <summary>For tests: report writes to the snapshot (true) or walk the page table (false) whatever the memory's size.</summary>
     internal bool? WitnessWrites { get; set; }
 
-    // Where the kernel's walk of the page table costs more than the engine's reports: about 28 ns per MiB on huge pages
-    // (2 GiB: 57 µs), against a TLB flush and a second TLB fill for each page a run writes (a few µs). Writes another
-    // process makes to shared memory are seen only by the walk.
+    // Where the kernel's walk of the page table costs more than the engine's reports: about 30 ns per MiB on huge pages
+    // (2 GiB: 57-67 µs), against a TLB flush and a second TLB fill for each page a run writes (on 20 KiB the two cost
+    // the same). Writes another process makes to shared memory are seen only by the walk.
     private bool WitnessesWrites()
     {
         var main = Memory.Main;
