@@ -1,7 +1,9 @@
 using MemGate.Devices;
 using MemGate.Devices.Config;
 using MemGate.Devices.Import;
+using MemGate.Emulation;
 using MemGate.Memory;
+using MemGate.Mmio;
 
 namespace MemGate.Tests.Devices;
 
@@ -207,8 +209,8 @@ public sealed class FuzzwareImportRulesTests : IDisposable
               0x20000030: printf
             """);
         var device = FuzzwareImporter.Import(config);
-        Assert.Equal(["ram"], device.Regions.Select(r => r.Name).Where(n => n != "scs"));
-        Assert.Contains(device.Warnings, w => w.Message.Contains("overlay region 'mmio_dma' is left out", StringComparison.Ordinal));
+        Assert.Equal(["ram", "mmio_dma", "ram_after_mmio_dma"], device.Regions.Select(r => r.Name).Where(n => n != "scs"));
+        Assert.Contains(device.Warnings, w => w.Message.Contains("overlay region 'mmio_dma' [0x20000100, 0x20000140) is served from the fuzz input inside region 'ram'", StringComparison.Ordinal));
         Assert.Equal(
         [
             new DeviceHook("0x20000010", DeviceHookAction.Stop),
@@ -440,5 +442,50 @@ public sealed class FuzzwareImportRulesTests : IDisposable
         {
             Assert.Equal(device.MmioModels, DeviceConfigReader.Parse(DeviceConfigWriter.Write(device, format), format, "d").MmioModels);
         }
+    }
+
+    // Fuzzware's overlay (harness.py: left unmapped over a mapped region, an MMIO region when its name says so): the RAM
+    // it lies in is split around it, the pieces keep the RAM's permissions, and only the overlay's reads take input;
+    // overlays without "mmio" in their name, outside every region, or over flash are left out, saying why.
+    [Fact]
+    public void An_overlay_splits_its_RAM_region_and_only_its_reads_take_the_fuzz_input()
+    {
+        string config = Write("overlay.yml", """
+            memory_map:
+              flash: {base_addr: 0x0, size: 0x1000, permissions: r-x}
+              ram: {base_addr: 0x20000000, size: 0x1000, permissions: rw-}
+              mmio_dma: {base_addr: 0x20000100, size: 0x40, overlay: true, permissions: rw-}
+              at_start_mmio: {base_addr: 0x20000000, size: 0x10, overlay: true}
+              dma_plain: {base_addr: 0x20000800, size: 0x10, overlay: true}
+              mmio_nowhere: {base_addr: 0x30000000, size: 0x10, overlay: true}
+              mmio_in_flash: {base_addr: 0x100, size: 0x10, overlay: true}
+            entry_point: 0x41
+            initial_sp: 0x20000f00
+            """);
+        var device = FuzzwareImporter.Import(config);
+        Assert.Equal(
+            [("flash", 0x0UL, 0x1000UL), ("at_start_mmio", 0x2000_0000UL, 0x10UL), ("ram", 0x2000_0010UL, 0xF0UL), ("mmio_dma", 0x2000_0100UL, 0x40UL), ("ram_after_mmio_dma", 0x2000_0140UL, 0xEC0UL)],
+            device.Regions.Where(r => r.Name != "scs").OrderBy(r => r.Start).Select(r => (r.Name, r.Start, r.Size)));
+        Assert.All(device.Regions.Where(r => r.Name.StartsWith("ram", StringComparison.Ordinal)), r => Assert.Equal(Permissions.ReadWrite, r.Permissions));
+        Assert.Contains(device.Warnings, w => w.Message.Contains("overlay region 'dma_plain' is left out: without 'mmio' in its name", StringComparison.Ordinal));
+        Assert.Contains(device.Warnings, w => w.Message.Contains("overlay region 'mmio_nowhere' [0x30000000, 0x30000010) is left out: it lies in no one region", StringComparison.Ordinal));
+        Assert.Contains(device.Warnings, w => w.Message.Contains("overlay region 'mmio_in_flash' is left out: it lies in region 'flash', which is not RAM", StringComparison.Ordinal));
+
+        // ldr r1, =0x20000100; loop: ldr r0, [r1]; b loop: the reads of the overlay take the input, four bytes each,
+        // while RAM in the same page (the stack, a word written and read back) stays RAM.
+        var input = new MmioInput(new byte[10]);
+        using var machine = FirmwareMachine.Create(device, TextWriter.Null, new FirmwareMachineOptions { MmioInput = input });
+        var debug = machine.Memory.Main.Debug;
+        ushort[] code = [0x4901, 0x6808, 0xE7FD, 0xBF00, 0x0100, 0x2000];
+        for (int i = 0; i < code.Length; i++)
+        {
+            debug.WriteUInt16(new GuestAddress(0x40 + 2 * (ulong)i), code[i]);
+        }
+        machine.Memory.Main.WriteUInt32(new GuestAddress(0x2000_0140), 0x1234_5678);
+        Assert.Equal(0x1234_5678u, machine.Memory.Main.ReadUInt32(new GuestAddress(0x2000_0140)));
+        Assert.Equal(0, input.Consumed);
+        var result = machine.Run(maxInstructions: 1000);
+        Assert.Equal((RunOutcome.InputExhausted, 8), (result.Outcome, input.Consumed));
+        Assert.Contains("read of 0x20000100", result.Reason, StringComparison.Ordinal);
     }
 }

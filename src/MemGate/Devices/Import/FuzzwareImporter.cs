@@ -6,8 +6,9 @@ namespace MemGate.Devices.Import;
 
 /// <summary>
 /// Imports a Fuzzware <c>config.yml</c>: <c>memory_map</c> entries (base_addr, size, permissions, file with
-/// Fuzzware's lookup and wildcards, file_offset, file_size, load_offset, is_entry, ivt_offset; overlay regions
-/// are left out with a warning), <c>entry_point</c>, <c>initial_sp</c>, <c>symbols</c> and <c>include</c>
+/// Fuzzware's lookup and wildcards, file_offset, file_size, load_offset, is_entry, ivt_offset; an overlay
+/// region, a DMA buffer inside RAM whose reads Fuzzware serves from the fuzz input, splits the RAM region around
+/// it), <c>entry_point</c>, <c>initial_sp</c>, <c>symbols</c> and <c>include</c>
 /// (other files merged first, relative to the including file; the including file wins). The entry region's
 /// start becomes <c>[boot] vector_table</c>. Behaviour device files cannot describe yet (mmio_models,
 /// interrupt_triggers, exit_at, handlers, …) is named in a warning.
@@ -64,6 +65,7 @@ public static class FuzzwareImporter
 
         ulong? vectorTable = null;
         ulong? tableSp = null, tableEntry = null;
+        var overlays = new List<(string Name, ConfigNode Node)>();
         foreach (var (name, (node, file)) in entries)
         {
             string field = $"memory_map.{name}";
@@ -73,8 +75,7 @@ public static class FuzzwareImporter
             }
             if (map.Text(node, "overlay") is "True" or "true")
             {
-                // An overlay (a DMA buffer's MMIO view inside RAM) would overlap its host region; MemGate regions do not overlap.
-                map.Warn(field, node, $"overlay region '{name}' is left out: MemGate regions cannot overlap, the region it lies in serves its addresses");
+                overlays.Add((name, node));   // after every other region, as Fuzzware maps them
                 continue;
             }
             ulong start = map.Number(node, "base_addr", $"{field}.base_addr", required: true) ?? 0;
@@ -119,6 +120,10 @@ public static class FuzzwareImporter
                     (tableSp, tableEntry) = ReadVectors(contents, fileOffset + (ivt - loadOffset));
                 }
             }
+        }
+        foreach (var (name, node) in overlays)
+        {
+            ImportOverlay(map, name, node);
         }
         foreach (var (address, name) in symbols.OrderBy(s => s.Key))
         {
@@ -169,6 +174,53 @@ public static class FuzzwareImporter
         string deviceName = Path.GetFileName(Path.GetDirectoryName(main)) is { Length: > 0 } dir ? dir : Path.GetFileNameWithoutExtension(path);
         // Fuzzware serves every MMIO read nothing models from the fuzz input; its system region (nvic) is plain memory there.
         return map.Build(deviceName, $"Imported from Fuzzware configuration {Path.GetFileName(path)}", "armv7-m", "cortex-m3", boot, UnmodelledPolicy.Input, limits);
+    }
+
+    // An overlay region (Fuzzware's harness.py: not mapped, lying over a mapped region) takes part in MMIO fuzzing when
+    // its name says mmio: its reads come from the fuzz input, and what is written there is never read back. MemGate
+    // regions do not overlap, so the RAM region it lies in is split around it: the overlay becomes an MMIO region
+    // served from the input, the rest stays RAM (the page they share is then served through the MMIO path, slower).
+    private static void ImportOverlay(ImportedMap map, string name, ConfigNode node)
+    {
+        string field = $"memory_map.{name}";
+        ulong start = map.Number(node, "base_addr", $"{field}.base_addr", required: true) ?? 0;
+        ulong size = map.Number(node, "size", $"{field}.size", required: true) ?? 0;
+        if (size == 0)
+        {
+            return;   // (an error was recorded, or the overlay covers nothing)
+        }
+        if (!name.Contains("mmio", StringComparison.OrdinalIgnoreCase))
+        {
+            map.Warn(field, node, $"overlay region '{name}' is left out: without 'mmio' in its name Fuzzware does nothing with it either");
+            return;
+        }
+        ulong end = start + size;
+        int index = map.Regions.FindIndex(r => r.Start <= start && end - r.Start <= r.Size && end > start);
+        if (index < 0)
+        {
+            map.Warn(field, node, $"overlay region '{name}' [0x{start:X}, 0x{end:X}) is left out: it lies in no one region (Fuzzware maps nothing there: accesses fault)");
+            return;
+        }
+        var host = map.Regions[index];
+        if (host.Type != DeviceRegionType.Ram || host.InitFile is not null)
+        {
+            map.Warn(field, node, $"overlay region '{name}' is left out: it lies in region '{host.Name}', which is not RAM without a file (MemGate splits only such regions around an overlay)");
+            return;
+        }
+        var permissions = map.Permissions(node, $"{field}.permissions") ?? (Permissions.ReadWrite | Permissions.Execute);
+        var pieces = new List<(ConfigNode?, DeviceRegion)>();   // the RAM's pieces stay located at the RAM's entry
+        if (start > host.Start)
+        {
+            pieces.Add((null, host with { Size = start - host.Start }));
+        }
+        pieces.Add((node, new DeviceRegion(name, start, size, permissions, DeviceRegionType.Mmio, DeviceDescription.DefaultSpace)));
+        if (end < host.Start + host.Size)
+        {
+            pieces.Add((null, host with { Name = start > host.Start ? $"{host.Name}_after_{name}" : host.Name, Start = end, Size = host.Start + host.Size - end }));
+        }
+        map.ReplaceRegion(index, pieces);
+        map.Warn(field, node, $"overlay region '{name}' [0x{start:X}, 0x{end:X}) is served from the fuzz input inside region '{host.Name}', " +
+            "which is split around it (MemGate regions do not overlap); the page they share goes through the MMIO path");
     }
 
     // limits: translation_blocks (blocks per run), interrupts (exception entries per run), fuzz_consumption_timeout; 0 is

@@ -57,6 +57,26 @@ internal sealed class ImportedMap(string file)
         _regionLocations.Add(node.Location);
     }
 
+    /// <summary>Replaces region <paramref name="index"/> by <paramref name="pieces"/>, each located where its node is (null: where the region was).</summary>
+    public void ReplaceRegion(int index, IEnumerable<(ConfigNode? Node, DeviceRegion Region)> pieces)
+    {
+        var location = _regionLocations[index];
+        Regions.RemoveAt(index);
+        _regionLocations.RemoveAt(index);
+        foreach (var (node, region) in pieces)
+        {
+            if (node is not null)
+            {
+                AddRegion(node, region);
+            }
+            else
+            {
+                Regions.Add(region);
+                _regionLocations.Add(location);
+            }
+        }
+    }
+
     /// <summary>Where a device field (<c>boot.entry_point</c>) came from, so validation errors about it name the place.</summary>
     public void Remember(string field, ConfigNode node) => _fieldLocations[field] = node.Location;
 
