@@ -32,6 +32,22 @@ public sealed class CoverageMap
         return found;
     }
 
+    /// <summary>Adds a run's edges, whatever their counts (AFL's view of hangs: a loop run more or fewer times is the same hang); true when one was new.</summary>
+    public bool AddEdges(ReadOnlySpan<byte> run)
+    {
+        bool found = false;
+        for (int i = run.IndexOfAnyExcept((byte)0); i >= 0; i = Next(run, i + 1))
+        {
+            if (_seen[i] == 0)
+            {
+                _seen[i] = 1;
+                Edges++;
+                found = true;
+            }
+        }
+        return found;
+    }
+
     private static int Next(ReadOnlySpan<byte> run, int from)
     {
         int offset = run[from..].IndexOfAnyExcept((byte)0);

@@ -6,7 +6,7 @@ namespace MemGate.Fuzzing;
 /// <summary>
 /// A coverage-guided fuzzing loop over <see cref="FuzzTarget"/>s: seeds from the corpus folder, havoc
 /// mutations of kept inputs, an input kept when its run shows a new edge or hit-count bucket, crashes
-/// deduplicated by fault kind and PC and saved once each, the first hangs saved too. Workers run in threads, each on its own machine,
+/// deduplicated by fault kind and PC and saved once each, hangs saved when they reached an edge no saved hang did (AFL's unique hangs). Workers run in threads, each on its own machine,
 /// sharing the corpus and the coverage.
 /// </summary>
 public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOptions options)
@@ -14,16 +14,17 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
     private readonly Lock _lock = new();
     private readonly List<byte[]> _corpus = [];
     private readonly CoverageMap _coverage = new();
-    private const int MaxSavedHangs = 10;
+    private const int MaxSavedHangs = 500;   // AFL's KEEP_UNIQUE_HANG
     private readonly Dictionary<string, FuzzCrash> _crashes = [];
-    private readonly HashSet<string> _savedHangs = [];
+    private readonly CoverageMap _hangEdges = new();   // the edges of the hangs saved (see Record)
+    private int _savedHangs;
     private ExceptionDispatchInfo? _failure;
     private ulong _runs;
     private ulong _claimed;   // runs the workers took on (the seeds' included): with a run limit, no worker takes one past it
     private ulong _hangs;
     private int _written;
 
-    /// <summary>Called with each new distinct crash, and the first few hangs (from a worker thread).</summary>
+    /// <summary>Called with each new distinct crash and each hang saved (from a worker thread).</summary>
     public event Action<FuzzCrash>? CrashFound;
 
     /// <summary>
@@ -253,9 +254,12 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
             {
                 _crashes[signature] = found = Save(signature, run, input);
             }
-            else if (run.Kind == FuzzRunKind.Hang && run.Signature is { } where && _savedHangs.Count < MaxSavedHangs && _savedHangs.Add(where))
+            else if (run.Kind == FuzzRunKind.Hang && run.Signature is { } where && _savedHangs < MaxSavedHangs && _hangEdges.AddEdges(target.Edges))
             {
-                found = Save(where, run, input);   // a hang stops wherever the limit fell: keep a few, not one per PC
+                // A hang stops wherever the limit fell, so its PC says little: as AFL, one is saved when it reached an edge
+                // no saved hang did (hit counts ignored: the same loop run longer is the same hang).
+                _savedHangs++;
+                found = Save(where, run, input);
             }
             // Seeds always stay (whatever their runs did); later inputs when they ran normally and showed something new.
             if (keep || (fresh && run.Kind == FuzzRunKind.Normal))

@@ -248,4 +248,30 @@ public sealed class FuzzTargetTests
             }
         });
     }
+
+    [Fact]
+    public void CoverageMapOfHangsFindsExactlyTheRunsWithANewEdgeWhateverTheCounts()
+    {
+        // Model: the set of indices seen (AFL's simplified trace for hangs).
+        Gen.Select(Gen.Int[0, 63], Gen.Byte).Array[0, 20].Array[1, 30].Sample(runs =>
+        {
+            var map = new CoverageMap();
+            var edges = new HashSet<int>();
+            foreach (var run in runs)
+            {
+                var bytes = new byte[FuzzTarget.MapSize];
+                foreach (var (index, count) in run)
+                {
+                    bytes[index] = count;
+                }
+                bool expected = false;
+                for (int i = 0; i < 64; i++)
+                {
+                    expected |= bytes[i] != 0 && edges.Add(i);
+                }
+                Assert.Equal(expected, map.AddEdges(bytes));
+                Assert.Equal(edges.Count, map.Edges);
+            }
+        });
+    }
 }
