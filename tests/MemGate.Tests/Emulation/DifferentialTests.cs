@@ -22,6 +22,7 @@ public sealed class DifferentialTests
         { "cortex-m/faults.elf", "STM32F103" },
         { "cortex-m/it-blocks.elf", "STM32F103" },   // SVCs inside IT blocks
         { "cortex-m/masks-returns.elf", "STM32F103" },   // hints, CPS in handlers, FAULTMASK, invalid exception returns
+        { "cortex-m/priorities.elf", "STM32F103" },      // BASEPRI(_MAX), SHPR1-3 reserved fields and DebugMonitor, IPR by word and byte
         { "cortex-m4f/fpu.elf", "STM32F407" },
         { "cortex-m4f-newlib/printf-float.elf", "STM32F407" },   // newlib printf of floats, hard-float ABI
         { "aarch64/exceptions.elf", "CortexA53" },

@@ -109,9 +109,10 @@ public sealed class Nvic
             },
             new RegisterDefinition("SCR", 0x10, 32),
             new RegisterDefinition("CCR", 0x14, 32) { ResetValue = 0x200 },
-            new RegisterDefinition("SHPR1", 0x18, 32) { OnWrite = (_, v) => SetPriorities(4, v), OnRead = _ => Priorities(4) },
+            // Priorities of the system handlers 4-15 (B3.2.10-B3.2.12): those of the reserved numbers 7-10 and 13 read as zero.
+            new RegisterDefinition("SHPR1", 0x18, 32) { OnWrite = (_, v) => SetPriorities(4, v & 0x00FF_FFFF), OnRead = _ => Priorities(4) & 0x00FF_FFFF },
             new RegisterDefinition("SHPR2", 0x1C, 32) { OnWrite = (_, v) => SetPriorities(8, v & 0xFF00_0000), OnRead = _ => Priorities(8) & 0xFF00_0000 },
-            new RegisterDefinition("SHPR3", 0x20, 32) { OnWrite = (_, v) => SetPriorities(12, v & 0xFFFF_0000), OnRead = _ => Priorities(12) & 0xFFFF_0000 },
+            new RegisterDefinition("SHPR3", 0x20, 32) { OnWrite = (_, v) => SetPriorities(12, v & 0xFFFF_00FF), OnRead = _ => Priorities(12) & 0xFFFF_00FF },
             new RegisterDefinition("SHCSR", 0x24, 32) { OnWrite = (_, v) => _faultEnables = v & (7UL << 16), OnRead = _ => ReadShcsr() },
             // Fault status (B3.2.15-B3.2.21): set by the machine when it takes a fault, cleared by writing ones.
             new RegisterDefinition("CFSR", 0x28, 32) { Fields = [new RegisterField("CFSR", 0, 32) { WriteAction = WriteAction.OneToClear }] },
