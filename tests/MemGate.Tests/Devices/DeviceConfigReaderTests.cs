@@ -309,4 +309,14 @@ public sealed class DeviceConfigReaderTests
         Assert.Contains("merge keys", e.Message);
         Assert.Contains("merge.yaml:4:", e.ToString());
     }
+
+    // A second document ('---') would have been dropped silently, whatever it said: refused where it starts, as PyYAML does.
+    [Fact]
+    public void A_second_yaml_document_is_refused_at_its_line()
+    {
+        var e = Assert.Throws<DeviceDescriptionException>(() => DeviceConfigReader.Parse(
+            "---\nname: one\n...\n---\nname: two\n", DeviceConfigFormat.Yaml, "two.yaml"));
+        Assert.Contains("a second YAML document", e.ToString());
+        Assert.Contains("two.yaml:4:", e.ToString());
+    }
 }

@@ -63,8 +63,12 @@ internal static partial class YamlConfigParser
                 var at = Locate(e.Start);
                 switch (e)
                 {
-                    case DocumentEnd or StreamEnd when _root is not null:
+                    case StreamEnd when _root is not null:
                         return _root;
+                    case DocumentStart when _root is not null:
+                        // PyYAML's safe_load refuses a stream of several documents too ("expected a single document"): one
+                        // read and the rest silently dropped would lose whatever the later ones say.
+                        throw Error(at, "a second YAML document starts here ('---'): a file holds one document");
                     case StreamStart or DocumentStart or DocumentEnd or StreamEnd or Comment:
                         break;
                     case MappingStart m:
