@@ -184,10 +184,14 @@ public static class FuzzwareImporter
     {
         string field = $"memory_map.{name}";
         ulong start = map.Number(node, "base_addr", $"{field}.base_addr", required: true) ?? 0;
-        ulong size = map.Number(node, "size", $"{field}.size", required: true) ?? 0;
+        if (map.Number(node, "size", $"{field}.size", required: true) is not { } size)
+        {
+            return;   // (an error was recorded)
+        }
         if (size == 0)
         {
-            return;   // (an error was recorded, or the overlay covers nothing)
+            map.Warn(field, node, $"overlay region '{name}' is left out: its size is 0");
+            return;
         }
         if (!name.Contains("mmio", StringComparison.OrdinalIgnoreCase))
         {
@@ -207,7 +211,8 @@ public static class FuzzwareImporter
             map.Warn(field, node, $"overlay region '{name}' is left out: it lies in region '{host.Name}', which is not RAM without a file (MemGate splits only such regions around an overlay)");
             return;
         }
-        var permissions = map.Permissions(node, $"{field}.permissions") ?? (Permissions.ReadWrite | Permissions.Execute);
+        // Fuzzware maps nothing for the overlay: the RAM's permissions apply there (its own are not used).
+        var permissions = host.Permissions;
         var pieces = new List<(ConfigNode?, DeviceRegion)>();   // the RAM's pieces stay located at the RAM's entry
         if (start > host.Start)
         {
