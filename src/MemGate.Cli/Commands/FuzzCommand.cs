@@ -23,7 +23,7 @@ internal static class FuzzCommand
         var device = new Option<string?>("--device", "-d") { Description = "A template name or device file (required unless --from-snapshot)." };
         var fromSnapshot = new Option<string?>("--from-snapshot") { Description = "Start every run from this snapshot file (memgate run --save-snapshot) instead of reset; the device comes from the file." };
         var corpus = new Option<string?>("--corpus") { Description = "Folder of starting inputs; inputs that find new coverage are added to it (required unless --afl)." };
-        var crashes = new Option<string>("--crashes") { Description = "Folder for one input per distinct crash (fault kind and PC), and for the first ten hangs.", DefaultValueFactory = _ => "crashes" };
+        var crashes = new Option<string>("--crashes") { Description = "Folder for one input per distinct crash (fault kind and PC), and for each hang that reached an edge no saved hang did.", DefaultValueFactory = _ => "crashes" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads, each with its own machine; they share one copy of the firmware's flash.", DefaultValueFactory = _ => 1 };
         var runs = new Option<ulong>("--runs") { Description = "Stop after this many runs (0: no limit). The corpus's inputs are run first and count: a corpus of more inputs still runs whole, as AFL's first pass does.", DefaultValueFactory = _ => 0 };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0: no limit; Ctrl-C stops too).", DefaultValueFactory = _ => 0 };
