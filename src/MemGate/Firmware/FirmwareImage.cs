@@ -105,7 +105,7 @@ public sealed class FirmwareImage
         foreach (var run in RunRanges)
         {
             if (device.AddressIndex.RegionsOverlapping(run.Address, 1, space).Any(r => r.Type is not (DeviceRegionType.Mmio or DeviceRegionType.Registers))
-                && Misfit(device, space, run.Address, run.Size) is { } away)
+                && Misfit(device, space, run.Address, run.Size, inputWindows: true) is { } away)
             {
                 throw new FirmwareFormatException(File, run.Origin,
                     $"runs at [0x{run.Address:X}, 0x{run.Address + run.Size:X}) (stored at 0x{run.StoredAt:X}; the start-up code copies its data there and clears the rest), " +
@@ -119,7 +119,10 @@ public sealed class FirmwareImage
 
     // Where [start, start + length) stops lying in regions that hold memory: the first address outside them, and either the
     // region that ends just before it (a hole or the map's end) or what is there instead (a peripheral or a mirror of one).
-    private static (ulong At, (string Name, ulong Start, ulong Size)? Before, string? What)? Misfit(DeviceDescription device, string? space, ulong start, ulong length)
+    // With `inputWindows`, an MMIO region whose reads come from the fuzz input passes too: a DMA buffer in .data or .bss
+    // that Fuzzware serves from the input (an imported overlay), where the start-up code's copies go unread.
+    private static (ulong At, (string Name, ulong Start, ulong Size)? Before, string? What)? Misfit(DeviceDescription device, string? space, ulong start, ulong length,
+        bool inputWindows = false)
     {
         // Inclusive ends: a range may end exactly at 2^64, where its end wraps to 0.
         ulong at = start;
@@ -131,8 +134,9 @@ public sealed class FirmwareImage
             {
                 break;   // a hole before this region
             }
-            if (region.Type is DeviceRegionType.Mmio or DeviceRegionType.Registers
-                || (region.Type is DeviceRegionType.Alias && !MirrorsMemory(device, region)))
+            bool inputWindow = inputWindows && region.Type == DeviceRegionType.Mmio && (region.Unmodelled ?? device.Unmodelled) == UnmodelledPolicy.Input;
+            if (!inputWindow && (region.Type is DeviceRegionType.Mmio or DeviceRegionType.Registers
+                || (region.Type is DeviceRegionType.Alias && !MirrorsMemory(device, region))))
             {
                 return (at, null, What(region));
             }

@@ -14,7 +14,7 @@ namespace MemGate.Devices.Import;
 /// interrupt_triggers, exit_at, handlers, …) is named in a warning.
 /// </summary>
 /// <remarks>
-/// Fuzzware has no region types; they are inferred: a name containing "mmio" (or Fuzzware's "nvic"
+/// Fuzzware has no region types; they are inferred: a name starting with "mmio" (or Fuzzware's "nvic"
 /// system block) is mmio, a region with a file, <c>is_entry</c> or execute-without-write permission is
 /// flash, anything else RAM. Fuzzware targets Cortex-M3/M4, so the device is ARMv7-M.
 /// </remarks>
@@ -96,7 +96,7 @@ public static class FuzzwareImporter
             }
             // Fuzzware's permissions default to rwx.
             var permissions = map.Permissions(node, $"{field}.permissions") ?? (Permissions.ReadWrite | Permissions.Execute);
-            var type = name.Contains("mmio", StringComparison.OrdinalIgnoreCase) || name.Equals("nvic", StringComparison.OrdinalIgnoreCase)
+            var type = IsFuzzed(name) || name.Equals("nvic", StringComparison.OrdinalIgnoreCase)
                 ? DeviceRegionType.Mmio
                 : contents is not null || name == entryRegion || (permissions.HasFlag(Permissions.Execute) && !permissions.HasFlag(Permissions.Write))
                     ? DeviceRegionType.Flash
@@ -104,7 +104,7 @@ public static class FuzzwareImporter
             map.AddRegion(node, new DeviceRegion(name, start, size, permissions, type, DeviceDescription.DefaultSpace)
             {
                 InitFile = contents,   // absolute here; writers make it relative to where the device file goes
-                Unmodelled = type == DeviceRegionType.Mmio && !name.Contains("mmio", StringComparison.OrdinalIgnoreCase) ? UnmodelledPolicy.Plain : null,
+                Unmodelled = type == DeviceRegionType.Mmio && !IsFuzzed(name) ? UnmodelledPolicy.Plain : null,
                 FileOffset = fileOffset,
                 FileSize = fileSize,
                 LoadOffset = loadOffset,
@@ -176,6 +176,9 @@ public static class FuzzwareImporter
         return map.Build(deviceName, $"Imported from Fuzzware configuration {Path.GetFileName(path)}", "armv7-m", "cortex-m3", boot, UnmodelledPolicy.Input, limits);
     }
 
+    // Fuzzware's rule for the regions whose reads come from the fuzz input (harness.py: rname.lower().startswith('mmio')).
+    private static bool IsFuzzed(string name) => name.StartsWith("mmio", StringComparison.OrdinalIgnoreCase);
+
     // An overlay region (Fuzzware's harness.py: not mapped, lying over a mapped region) takes part in MMIO fuzzing when
     // its name says mmio: its reads come from the fuzz input, and what is written there is never read back. MemGate
     // regions do not overlap, so the RAM region it lies in is split around it: the overlay becomes an MMIO region
@@ -193,16 +196,16 @@ public static class FuzzwareImporter
             map.Warn(field, node, $"overlay region '{name}' is left out: its size is 0");
             return;
         }
-        if (!name.Contains("mmio", StringComparison.OrdinalIgnoreCase))
+        if (!IsFuzzed(name))
         {
-            map.Warn(field, node, $"overlay region '{name}' is left out: without 'mmio' in its name Fuzzware does nothing with it either");
+            map.Warn(field, node, $"overlay region '{name}' is left out: its name does not start with 'mmio', so Fuzzware does nothing with it either");
             return;
         }
         ulong end = start + size;
         int index = map.Regions.FindIndex(r => r.Start <= start && end - r.Start <= r.Size && end > start);
         if (index < 0)
         {
-            map.Warn(field, node, $"overlay region '{name}' [0x{start:X}, 0x{end:X}) is left out: it lies in no one region (Fuzzware maps nothing there: accesses fault)");
+            map.Warn(field, node, $"overlay region '{name}' (0x{size:X} bytes at 0x{start:X}) is left out: it does not lie inside one region (MemGate splits one RAM region around an overlay)");
             return;
         }
         var host = map.Regions[index];
