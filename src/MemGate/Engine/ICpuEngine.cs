@@ -63,9 +63,11 @@ public interface ICpuEngine : IDisposable
     /// them one to one without a fault (once, before the first run). Engines that keep code and data pages apart
     /// this way keep stores fast: Unicorn sends every store to a page the CPU may execute from through its slow
     /// path (to notice self-modifying code), and without an MPU every RAM page of a Cortex-M or a RISC-V hart in
-    /// machine mode may be executed. A page the rule declines goes to the CPU's MMU for the rest of that run.
+    /// machine mode may be executed. A page the rule declines goes to the CPU's MMU for the rest of that run;
+    /// <paramref name="applies"/>, when given, is asked at the start of each run whether the rule can say yes at all
+    /// (the CPU's MMU is off): if not, the run starts with the CPU's MMU instead of stopping at its first page.
     /// </summary>
-    void TranslateDirectly(DirectTranslationRule rule);
+    void TranslateDirectly(DirectTranslationRule rule, Func<bool>? applies = null);
 
     /// <summary>Whether the engine can see its own stores (see <see cref="ReportWrites"/>): not where the CPU's MMU alone translates.</summary>
     bool CanReportWrites { get; }

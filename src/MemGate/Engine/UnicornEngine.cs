@@ -58,6 +58,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     private WriteWitness? _witness;           // see ReportWrites
     private int _witnessEpoch;                // the witness's epoch the TLB's write permissions were granted in
     private DirectTranslationRule? _direct;   // see TranslateDirectly
+    private Func<bool>? _directApplies;
     private bool _directNow;                  // Unicorn's TLB is filled by OnTlbFill (UC_TLB_VIRTUAL)
     private AccessKind? _declined;            // OnTlbFill left an access to the CPU's MMU: Run goes on with it
     private ulong _exitPage;                  // the page of the run's exit address - 1, which Unicorn looks up after the run
@@ -229,8 +230,9 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     }
 
     /// <inheritdoc/>
-    public void TranslateDirectly(DirectTranslationRule rule)
+    public void TranslateDirectly(DirectTranslationRule rule, Func<bool>? applies = null)
     {
+        _directApplies = applies;
         ArgumentNullException.ThrowIfNull(rule);
         if (_direct is not null)
         {
@@ -409,7 +411,7 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
             HookInvalidAccesses();
         }
         // Unicorn's count runs in pieces this loop does not know how to resume: the CPU's MMU translates for it.
-        TranslateDirectlyNow(_direct is not null && count == 0);
+        TranslateDirectlyNow(_direct is not null && count == 0 && (_directApplies?.Invoke() ?? true));
         if (!_directNow)
         {
             _witness?.Unwitnessed();   // the CPU's MMU grants write permission without telling

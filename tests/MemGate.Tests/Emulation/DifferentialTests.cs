@@ -27,6 +27,7 @@ public sealed class DifferentialTests
         { "cortex-m4f-newlib/printf-float.elf", "STM32F407" },   // newlib printf of floats, hard-float ABI
         { "aarch64/exceptions.elf", "CortexA53" },
         { "aarch64/psci-off.elf", "CortexA53" },   // PSCI SYSTEM_OFF over HVC powers the machine off
+        { "aarch64/mmu.elf", "CortexA53" },        // the MMU turned on (an alias through the page tables) and off again
     };
 
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "differential", name);

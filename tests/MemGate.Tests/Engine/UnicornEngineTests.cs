@@ -352,7 +352,7 @@ public sealed unsafe class UnicornEngineTests : IDisposable
         public void Attach(ICpuEngineEvents events) => inner.Attach(events);
         public void MapHost(ulong address, ulong size, Permissions permissions, nint host) => inner.MapHost(address, size, permissions, host);
         public void ExcludeFromBlockCount(ulong address, ulong size) => inner.ExcludeFromBlockCount(address, size);
-        public void TranslateDirectly(DirectTranslationRule rule) => inner.TranslateDirectly(rule);
+        public void TranslateDirectly(DirectTranslationRule rule, Func<bool>? applies = null) => inner.TranslateDirectly(rule, applies);
         public bool CanReportWrites => inner.CanReportWrites;
         public void ReportWrites(WriteWitness? witness) => inner.ReportWrites(witness);
         public void MapPrivate(ulong address, ulong size, Permissions permissions) => inner.MapPrivate(address, size, permissions);

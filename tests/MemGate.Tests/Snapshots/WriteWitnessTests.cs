@@ -145,14 +145,17 @@ public sealed class WriteWitnessTests
 
     // A machine whose engine reports its stores: stopped anywhere, snapshot, run on (to the end, or for a number of
     // instructions), restored: memory is byte for byte as at the snapshot, and the run goes on as the first time. A run
-    // to the end is witnessed throughout; one that ends at an instruction count is not always (Unicorn's count runs
-    // through the CPU's MMU, which grants write permission without telling), and then the restore walks the page table.
+    // to the end is witnessed throughout (unless the firmware turns the MMU on); one that ends at an instruction count is
+    // not always (Unicorn's count runs through the CPU's MMU, which grants write permission without telling), and then
+    // the restore walks the page table.
     [SkippableTheory]
-    [InlineData("STM32F103", "firmware/tasks.elf")]
-    [InlineData("STM32F103", "firmware/loops.elf")]   // 512,000 guest stores to a buffer, nothing else writing it
-    [InlineData("STM32F407", "differential/cortex-m4f/fpu.elf")]
-    [InlineData("RV32", "differential/riscv/traps-rv32.elf")]
-    public void A_machine_restored_from_its_witness_is_as_at_the_snapshot_and_goes_on_identically(string template, string image)
+    [InlineData("STM32F103", "firmware/tasks.elf", true)]
+    [InlineData("STM32F103", "firmware/loops.elf", true)]   // 512,000 guest stores to a buffer, nothing else writing it
+    [InlineData("STM32F407", "differential/cortex-m4f/fpu.elf", true)]
+    [InlineData("RV32", "differential/riscv/traps-rv32.elf", true)]
+    [InlineData("CortexA53", "differential/aarch64/exceptions.elf", true)]   // EL1 with the MMU off, EL0, the GIC and its timer
+    [InlineData("CortexA53", "differential/aarch64/mmu.elf", false)]         // the MMU on (the CPU's MMU translates: a walk) and off
+    public void A_machine_restored_from_its_witness_is_as_at_the_snapshot_and_goes_on_identically(string template, string image, bool witnessedToTheEnd)
     {
         Requires.WriteTracking();
         ulong total;
@@ -170,15 +173,15 @@ public sealed class WriteWitnessTests
             using var snapshot = machine.TakeSnapshot();
             Assert.NotNull(snapshot.Witness);
             var memory = machine.Memory.Main;
-            var expected = memory.Regions.Where(r => r.HasHostMemory).Select(r => GuestSnapshotTests.Contents(memory, r)).ToArray();
+            var expected = Digests(memory);
             ulong limit = limited ? Math.Max(1, (total - stop) / 2) : 0;
             int mark = output.ToString().Length;
             var first = machine.Continue(maxInstructions: limit, timeout: TimeSpan.FromSeconds(20));
             string rest = output.ToString()[mark..];
 
             var restore = machine.Restore(snapshot);
-            GuestSnapshotTests.AssertSame(expected, memory);
-            if (!limited)
+            Assert.Equal(expected, Digests(memory));
+            if (!limited && witnessedToTheEnd)
             {
                 Assert.True(restore.FromWitness);
             }
@@ -188,6 +191,19 @@ public sealed class WriteWitnessTests
             Assert.Equal(rest, output.ToString()[mark..]);
         }, iter: 10, threads: 1);
     }
+
+    // Each host region's XXH3, read straight from its host memory (a CortexA53's 2 GiB does not fit an array, and a span
+    // from GetSpan would count as written).
+    private static unsafe (string, ulong)[] Digests(GuestMemory memory) => [.. memory.Regions.Where(r => r.HasHostMemory).Select(r =>
+    {
+        Assert.True(memory.TryFindHost(r.Start, out nint host));
+        var hash = new System.IO.Hashing.XxHash3();
+        for (ulong at = 0; at < r.Size; at += 1UL << 30)
+        {
+            hash.Append(new ReadOnlySpan<byte>((void*)(host + (nint)at), (int)Math.Min(1UL << 30, r.Size - at)));
+        }
+        return (r.Name, hash.GetCurrentHashAsUInt64());
+    })];
 
     private static FirmwareMachine Start(string template, string image, TextWriter output)
     {
@@ -223,11 +239,12 @@ public sealed class WriteWitnessTests
         }
     }
 
-    // Large memory reports its writes by default where the engine can (the RV64's 1 GiB of RAM); the CortexA53's
-    // engine translates through the CPU's MMU only, so its snapshots walk.
+    // Large memory reports its writes by default where the engine can: the RV64's 1 GiB of RAM, the CortexA53's 2 GiB
+    // (its engine fills the TLB itself while the MMU is off); the STM32F103's 20 KiB walk.
     [SkippableTheory]
     [InlineData("RV64", "differential/riscv/traps-rv64.elf", true)]
-    [InlineData("CortexA53", "differential/aarch64/exceptions.elf", false)]
+    [InlineData("CortexA53", "differential/aarch64/exceptions.elf", true)]
+    [InlineData("STM32F103", "firmware/tasks.elf", false)]
     public void Large_memory_is_witnessed_where_the_engine_sees_its_stores(string template, string image, bool witnessed)
     {
         Requires.WriteTracking();

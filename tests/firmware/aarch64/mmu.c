@@ -1,0 +1,202 @@
+/*
+ * The AArch64 MMU turned on and off on QEMU's virt board with a Cortex-A53, run on MemGate's AArch64 machine and
+ * on QEMU, whose outputs the tests compare: SCTLR_EL1 at start; RAM written and read with the MMU off; an identity
+ * map of 1 GiB blocks (device memory at 0, normal memory at 0x40000000) and an alias of the RAM at 0xC0000000 turned
+ * on with MAIR_EL1, TCR_EL1, TTBR0_EL1 and SCTLR_EL1.M (D5.2); a store through the alias read back through the
+ * identity map; the MMU turned off again, after which the alias's address is physical and holds nothing (an external
+ * abort). (Translation faults with the MMU on are left out: MemGate's AArch64 machine does not deliver faults the
+ * CPU's MMU raises, and says so.) Prints over the PL011 UART and exits with semihosting SYS_EXIT (0 when it got to
+ * the end).
+ *   qemu-system-aarch64 -M virt -cpu cortex-a53 -nographic -semihosting -kernel mmu.elf
+ */
+#include <stdint.h>
+
+#define UART_DR (*(volatile uint32_t *)0x09000000u)
+#define UART_FR (*(volatile uint32_t *)0x09000018u)
+#define READ_SYS(name) ({ uint64_t v_; __asm__ volatile("mrs %0, " #name : "=r"(v_)); v_; })
+#define WRITE_SYS(name, v) __asm__ volatile("msr " #name ", %0" ::"r"((uint64_t)(v)) : "memory")
+
+struct frame {
+    uint64_t x[31];
+    uint64_t elr, spsr;
+};
+
+static void put(char c)
+{
+    while (UART_FR & (1u << 5)) {
+    }
+    UART_DR = (uint32_t)(uint8_t)c;
+}
+
+static void print(const char *s)
+{
+    while (*s) {
+        put(*s++);
+    }
+}
+
+static void hex(uint64_t v)
+{
+    print("0x");
+    int started = 0;
+    for (int shift = 60; shift >= 0; shift -= 4) {
+        unsigned digit = (v >> shift) & 0xFu;
+        if (digit || started || shift == 0) {
+            put("0123456789abcdef"[digit]);
+            started = 1;
+        }
+    }
+}
+
+static void field(const char *name, uint64_t v)
+{
+    print(name);
+    print("=");
+    hex(v);
+    print(" ");
+}
+
+static void semihosting_exit(uint64_t code)
+{
+    uint64_t block[2] = { 0x20026, code };
+    register uint64_t op __asm__("x0") = 0x18;
+    register uint64_t arg __asm__("x1") = (uint64_t)block;
+    __asm__ volatile("hlt #0xf000" ::"r"(op), "r"(arg) : "memory");
+    for (;;) {
+    }
+}
+
+/* A synchronous exception: print what the syndrome says and go on after the faulting instruction. */
+void handle(uint64_t kind, struct frame *f)
+{
+    uint64_t esr = READ_SYS(esr_el1);
+    print("  exception ");
+    field("vector", kind);
+    field("ec", esr >> 26);
+    field("iss", esr & 0x1FFFFFF);
+    field("far", READ_SYS(far_el1));
+    print("\n");
+    if (kind != 4) {
+        semihosting_exit(99);
+    }
+    f->elr += 4;
+}
+
+static uint64_t l1[512] __attribute__((aligned(4096)));
+static volatile uint64_t word;
+
+#define BLOCK(pa, attr) ((uint64_t)(pa) | (1u << 10) | (3u << 8) | ((attr) << 2) | 1u)   /* AF, inner shareable, AttrIndx */
+
+static uint64_t load(uint64_t address)
+{
+    uint64_t v;
+    __asm__ volatile("mov %0, #0x77\n ldr %0, [%1]" : "=&r"(v) : "r"(address) : "memory");
+    return v;
+}
+
+int main(void)
+{
+    extern char vectors[];
+    WRITE_SYS(vbar_el1, vectors);
+    __asm__ volatile("isb");
+    print("mmu on and off on Cortex-A53\n");
+    field("sctlr.m at start", READ_SYS(sctlr_el1) & 1);
+    word = 0x1122334455667788ull;
+    field("word", word);
+    print("\n");
+
+    l1[0] = BLOCK(0x00000000u, 0u);   /* flash, GIC, UART: device memory */
+    l1[1] = BLOCK(0x40000000u, 1u);   /* RAM */
+    l1[3] = BLOCK(0x40000000u, 1u);   /* the RAM again at 0xC0000000 */
+    WRITE_SYS(mair_el1, 0xFF00u);     /* attr0 device nGnRnE, attr1 normal write-back */
+    WRITE_SYS(tcr_el1, 25u | (1u << 8) | (1u << 10) | (3u << 12) | (1u << 23) | (2ull << 32));   /* 39-bit VAs, 4 KiB granule, no TTBR1, 40-bit PAs */
+    WRITE_SYS(ttbr0_el1, l1);
+    __asm__ volatile("dsb sy\n tlbi vmalle1\n dsb sy\n isb" ::: "memory");
+    WRITE_SYS(sctlr_el1, READ_SYS(sctlr_el1) | 1u | (1u << 2) | (1u << 12));
+    __asm__ volatile("isb");
+    field("sctlr.m on", READ_SYS(sctlr_el1) & 1);
+    field("word", word);
+    print("\n");
+
+    volatile uint64_t *alias = (volatile uint64_t *)((uint64_t)&word - 0x40000000u + 0xC0000000u);
+    *alias = 0xAABBCCDDEEFF0011ull;
+    field("word after a store through the alias", word);
+    print("\n");
+
+    WRITE_SYS(sctlr_el1, READ_SYS(sctlr_el1) & ~1ull);
+    __asm__ volatile("isb");
+    field("sctlr.m off", READ_SYS(sctlr_el1) & 1);
+    field("word", word);
+    print("\n");
+    field("load from the alias's address", load((uint64_t)alias));
+    print("\n");
+    print("done\n");
+    semihosting_exit(0);
+    return 0;
+}
+
+/* The vector table: 16 entries of 0x80 bytes; each passes its number to `common`, which saves the registers with
+   ELR/SPSR, calls handle(kind, frame) and returns with ERET. */
+__asm__(".section .text.vectors, \"ax\"\n"
+        ".balign 2048\n"
+        ".global vectors\n"
+        "vectors:\n"
+        ".irp kind, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n"
+        ".balign 0x80\n"
+        "    sub sp, sp, #272\n"
+        "    stp x0, x1, [sp, #0]\n"
+        "    mov x0, #\\kind\n"
+        "    b common\n"
+        ".endr\n"
+        "common:\n"
+        "    stp x2, x3, [sp, #16]\n"
+        "    stp x4, x5, [sp, #32]\n"
+        "    stp x6, x7, [sp, #48]\n"
+        "    stp x8, x9, [sp, #64]\n"
+        "    stp x10, x11, [sp, #80]\n"
+        "    stp x12, x13, [sp, #96]\n"
+        "    stp x14, x15, [sp, #112]\n"
+        "    stp x16, x17, [sp, #128]\n"
+        "    stp x18, x19, [sp, #144]\n"
+        "    stp x20, x21, [sp, #160]\n"
+        "    stp x22, x23, [sp, #176]\n"
+        "    stp x24, x25, [sp, #192]\n"
+        "    stp x26, x27, [sp, #208]\n"
+        "    stp x28, x29, [sp, #224]\n"
+        "    mrs x1, elr_el1\n"
+        "    mrs x2, spsr_el1\n"
+        "    stp x30, x1, [sp, #240]\n"
+        "    str x2, [sp, #256]\n"
+        "    mov x1, sp\n"
+        "    bl handle\n"
+        "    ldp x30, x1, [sp, #240]\n"
+        "    ldr x2, [sp, #256]\n"
+        "    msr elr_el1, x1\n"
+        "    msr spsr_el1, x2\n"
+        "    ldp x0, x1, [sp, #0]\n"
+        "    ldp x2, x3, [sp, #16]\n"
+        "    ldp x4, x5, [sp, #32]\n"
+        "    ldp x6, x7, [sp, #48]\n"
+        "    ldp x8, x9, [sp, #64]\n"
+        "    ldp x10, x11, [sp, #80]\n"
+        "    ldp x12, x13, [sp, #96]\n"
+        "    ldp x14, x15, [sp, #112]\n"
+        "    ldp x16, x17, [sp, #128]\n"
+        "    ldp x18, x19, [sp, #144]\n"
+        "    ldp x20, x21, [sp, #160]\n"
+        "    ldp x22, x23, [sp, #176]\n"
+        "    ldp x24, x25, [sp, #192]\n"
+        "    ldp x26, x27, [sp, #208]\n"
+        "    ldp x28, x29, [sp, #224]\n"
+        "    add sp, sp, #272\n"
+        "    eret\n");
+
+/* Reset: a stack at the top of the RAM used, then main. */
+__asm__(".section .text.start, \"ax\"\n"
+        ".global _start\n"
+        "_start:\n"
+        "    ldr x0, =_stack_top\n"
+        "    mov sp, x0\n"
+        "    bl main\n"
+        "    b .\n"
+        "    .ltorg\n");
