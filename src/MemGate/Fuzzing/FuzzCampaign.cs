@@ -256,10 +256,11 @@ public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOpti
             }
             else if (run.Kind == FuzzRunKind.Hang && run.Signature is { } where && _savedHangs < MaxSavedHangs && _hangEdges.AddEdges(target.Edges))
             {
-                // A hang stops wherever the limit fell, so its PC says little: as AFL, one is saved when it reached an edge
-                // no saved hang did (hit counts ignored: the same loop run longer is the same hang).
+                // A hang stops wherever the limit fell, so its PC says little: as in AFL's check for new hangs, one is saved
+                // when it reached an edge no saved hang did (hit counts ignored: the same loop run longer is the same hang).
+                // Numbered: hangs at one PC are common, and Save's search for a free name reads the files it passes.
                 _savedHangs++;
-                found = Save(where, run, input);
+                found = Save($"{where}-{_savedHangs}", run, input);
             }
             // Seeds always stay (whatever their runs did); later inputs when they ran normally and showed something new.
             if (keep || (fresh && run.Kind == FuzzRunKind.Normal))
