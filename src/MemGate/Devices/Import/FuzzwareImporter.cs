@@ -180,7 +180,7 @@ public static class FuzzwareImporter
     private static bool IsFuzzed(string name) => name.StartsWith("mmio", StringComparison.OrdinalIgnoreCase);
 
     // An overlay region (Fuzzware's harness.py: not mapped, lying over a mapped region) takes part in MMIO fuzzing when
-    // its name says mmio: its reads come from the fuzz input, and what is written there is never read back. MemGate
+    // its name starts with mmio: its reads come from the fuzz input, and what is written there is never read back. MemGate
     // regions do not overlap, so the RAM region it lies in is split around it: the overlay becomes an MMIO region
     // served from the input, the rest stays RAM (the page they share is then served through the MMIO path, slower).
     private static void ImportOverlay(ImportedMap map, string name, ConfigNode node)
