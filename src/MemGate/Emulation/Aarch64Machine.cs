@@ -60,13 +60,15 @@ public sealed class Aarch64Machine : FirmwareMachine
         _semihosting = new Semihosting(memory.Main, output, ErrorOutput, wordBytes: 8, ticks: () => { SyncTime(); return _timer.Count; },
             ticksPerSecond: SystemRegister(3, 3, 14, 0, 0));
         HookSystemRegisters();
-        engine.TranslateDirectly(TranslatesDirectly, () => MmuOff);
+        engine.TranslateDirectly(TranslatesDirectly, () => EngineReportsWrites && MmuOff);
     }
 
     // With the EL1&0 stage of translation off (SCTLR_EL1.M = 0, as bare-metal firmware and boot code run), an address
     // below the A53's 40-bit physical range is its own physical address and every page is executable (D5.2.9): the
-    // engine fills its TLB itself, keeping stores fast and seeing them (for a snapshot's write witness). Turning the MMU
-    // on flushes the TLB (QEMU's SCTLR write does), so every later fill comes here and goes to the CPU's MMU.
+    // engine can fill its TLB itself and see the stores a snapshot's write witness needs to hear of. Only then: each such
+    // fill costs about a microsecond more than the CPU's own (a run missing the TLB at every page ran 2.2 times as long),
+    // which a restore that needs no walk of 2 GiB repays, a run without snapshots does not. Turning the MMU on flushes
+    // the TLB (QEMU's SCTLR write does), so every later fill comes here and goes to the CPU's MMU.
     private bool TranslatesDirectly(ulong page, AccessKind access) => page < PhysicalAddressLimit && MmuOff;
 
     private bool MmuOff => CurrentEl <= 1 && (SystemRegister(3, 0, 1, 0, 0) & SctlrMmuEnable) == 0;

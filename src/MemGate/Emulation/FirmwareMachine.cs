@@ -598,6 +598,9 @@ public abstract unsafe partial class FirmwareMachine : IDisposable
 
     private WriteWitness? _engineWitness;   // what the engine reports its stores to
 
+    /// <summary>Whether the engine reports its stores to a live snapshot's write witness.</summary>
+    private protected bool EngineReportsWrites => _engineWitness is not null;
+
     /// <summary>Puts memory (only the pages written since), the CPU and the models back as <paramref name="snapshot"/> saved them; <see cref="Continue"/> goes on from there.</summary>
     public SnapshotRestore Restore(MachineSnapshot snapshot)
     {
