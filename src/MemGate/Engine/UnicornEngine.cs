@@ -232,13 +232,13 @@ internal sealed unsafe partial class UnicornEngine : ICpuEngine
     /// <inheritdoc/>
     public void TranslateDirectly(DirectTranslationRule rule, Func<bool>? applies = null)
     {
-        _directApplies = applies;
         ArgumentNullException.ThrowIfNull(rule);
         if (_direct is not null)
         {
             throw new InvalidOperationException("The engine translates directly already.");
         }
         _direct = rule;
+        _directApplies = applies;
         Check(Unicorn.HookAdd(Handle, out _, Unicorn.HookTlbFill, (delegate* unmanaged<nint, ulong, int, UnicornTlbEntry*, nint, byte>)&OnTlbFill, Self, 1, 0),
             "uc_hook_add(TLB_FILL)");
     }

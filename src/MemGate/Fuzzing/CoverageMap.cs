@@ -32,7 +32,7 @@ public sealed class CoverageMap
         return found;
     }
 
-    /// <summary>Adds a run's edges, whatever their counts (AFL's view of hangs: a loop run more or fewer times is the same hang); true when one was new.</summary>
+    /// <summary>Adds a run's edges, whatever their counts (as AFL's check for new hangs: a loop run more or fewer times is the same hang); true when one was new.</summary>
     public bool AddEdges(ReadOnlySpan<byte> run)
     {
         bool found = false;

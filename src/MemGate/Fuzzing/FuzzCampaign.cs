@@ -6,7 +6,7 @@ namespace MemGate.Fuzzing;
 /// <summary>
 /// A coverage-guided fuzzing loop over <see cref="FuzzTarget"/>s: seeds from the corpus folder, havoc
 /// mutations of kept inputs, an input kept when its run shows a new edge or hit-count bucket, crashes
-/// deduplicated by fault kind and PC and saved once each, hangs saved when they reached an edge no saved hang did (AFL's unique hangs). Workers run in threads, each on its own machine,
+/// deduplicated by fault kind and PC and saved once each, hangs saved when they reached an edge no saved hang did (hit counts ignored, as in AFL's check for new hangs). Workers run in threads, each on its own machine,
 /// sharing the corpus and the coverage.
 /// </summary>
 public sealed class FuzzCampaign(Func<FuzzTarget> createTarget, FuzzCampaignOptions options)
