@@ -42,50 +42,7 @@ struct frame {
     uint64_t elr, spsr;
 };
 
-static void put(char c)
-{
-    while (UART_FR & (1u << 5)) {
-    }
-    UART_DR = (uint32_t)(uint8_t)c;
-}
-
-static void print(const char *s)
-{
-    while (*s) {
-        put(*s++);
-    }
-}
-
-static void hex(uint64_t v)
-{
-    print("0x");
-    int started = 0;
-    for (int shift = 60; shift >= 0; shift -= 4) {
-        unsigned digit = (v >> shift) & 0xFu;
-        if (digit || started || shift == 0) {
-            put("0123456789abcdef"[digit]);
-            started = 1;
-        }
-    }
-}
-
-static void field(const char *name, uint64_t v)
-{
-    print(name);
-    print("=");
-    hex(v);
-    print(" ");
-}
-
-static void semihosting_exit(uint64_t code)
-{
-    uint64_t block[2] = { 0x20026, code };
-    register uint64_t op __asm__("x0") = 0x18;
-    register uint64_t arg __asm__("x1") = (uint64_t)block;
-    __asm__ volatile("hlt #0xf000" ::"r"(op), "r"(arg) : "memory");
-    for (;;) {
-    }
-}
+#include "print.h"
 
 static volatile int phys_ticks, virt_ticks, sgis, spis, fiqs, nested;
 static uint64_t el0_stack[256] __attribute__((aligned(16)));
@@ -404,12 +361,4 @@ void el0_code(void)
 
 #include "vectors.h"
 
-/* Reset: a stack at the top of the RAM used, then main. */
-__asm__(".section .text.start, \"ax\"\n"
-        ".global _start\n"
-        "_start:\n"
-        "    ldr x0, =_stack_top\n"
-        "    mov sp, x0\n"
-        "    bl main\n"
-        "    b .\n"
-        "    .ltorg\n");
+#include "start.h"

@@ -29,11 +29,4 @@ int main(void)
     }
 }
 
-__asm__(".section .text.start, \"ax\"\n"
-        ".global _start\n"
-        "_start:\n"
-        "    ldr x0, =_stack_top\n"
-        "    mov sp, x0\n"
-        "    bl main\n"
-        "    b .\n"
-        "    .ltorg\n");
+#include "start.h"
