@@ -218,22 +218,31 @@ public sealed class FuzzTargetTests
         }
     }
 
+    // Runs over the first 64 edges of a map: (edge, hit count) pairs, later pairs of an edge overriding earlier ones.
+    private static readonly Gen<(int Edge, byte Count)[][]> Runs = Gen.Select(Gen.Int[0, 63], Gen.Byte).Array[0, 20].Array[1, 30];
+
+    private static byte[] MapOf((int Edge, byte Count)[] run)
+    {
+        var bytes = new byte[FuzzTarget.MapSize];
+        foreach (var (edge, count) in run)
+        {
+            bytes[edge] = count;
+        }
+        return bytes;
+    }
+
     [Fact]
     public void CoverageMapFindsExactlyTheRunsWithANewEdgeOrBucket()
     {
         // Model: the set of (index, bucket) pairs seen.
-        Gen.Select(Gen.Int[0, 63], Gen.Byte).Array[0, 20].Array[1, 30].Sample(runs =>
+        Runs.Sample(runs =>
         {
             var map = new CoverageMap();
             var seen = new HashSet<(int, byte)>();
             var edges = new HashSet<int>();
             foreach (var run in runs)
             {
-                var bytes = new byte[FuzzTarget.MapSize];
-                foreach (var (index, count) in run)
-                {
-                    bytes[index] = count;
-                }
+                var bytes = MapOf(run);
                 bool expected = false;
                 for (int i = 0; i < 64; i++)
                 {
@@ -253,17 +262,13 @@ public sealed class FuzzTargetTests
     public void CoverageMapOfHangsFindsExactlyTheRunsWithANewEdgeWhateverTheCounts()
     {
         // Model: the set of indices seen (AFL's simplified trace for hangs).
-        Gen.Select(Gen.Int[0, 63], Gen.Byte).Array[0, 20].Array[1, 30].Sample(runs =>
+        Runs.Sample(runs =>
         {
             var map = new CoverageMap();
             var edges = new HashSet<int>();
             foreach (var run in runs)
             {
-                var bytes = new byte[FuzzTarget.MapSize];
-                foreach (var (index, count) in run)
-                {
-                    bytes[index] = count;
-                }
+                var bytes = MapOf(run);
                 bool expected = false;
                 for (int i = 0; i < 64; i++)
                 {
